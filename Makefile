@@ -1,0 +1,39 @@
+# mapc — build, test and demo. `make demo` and `make test` are the whole set-up.
+SHELL := /bin/bash
+SWIFT ?= swift
+DEBIAN_PACKAGES := pkg-config libsqlite3-dev libmicrohttpd-dev libcurl4-openssl-dev libssl-dev jq
+MAPC := .build/debug/mapc
+
+.PHONY: all deps build release test lint demo clean
+
+all: build
+
+# Installs the Debian packages the build and tests need, only when some are missing.
+deps:
+	@missing=""; for p in $(DEBIAN_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+build: deps
+	$(SWIFT) build --product mapc
+
+release: deps
+	$(SWIFT) build -c release --product mapc
+
+lint:
+	$(SWIFT) format lint --strict --recursive Sources Tests
+
+test: deps lint
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build --parallel
+
+demo: build
+	@bash scripts/demo.sh
+
+clean:
+	rm -rf .build .mapc

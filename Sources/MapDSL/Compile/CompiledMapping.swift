@@ -1,0 +1,151 @@
+/// Evaluation state for one record: the input slots and lookup statistics.
+public final class Frame {
+    /// Source values, one slot per source field the mapping reads.
+    public var slots: [Value]
+    /// The lookup provider, if any.
+    let lookups: LookupProvider?
+    /// Lookups made and lookups that found a record, since the frame was created.
+    public internal(set) var lookupCalls = 0
+    public internal(set) var lookupHits = 0
+
+    /// Creates a frame with `slotCount` null slots.
+    public init(slotCount: Int, lookups: LookupProvider?) {
+        self.slots = [Value](repeating: .null, count: slotCount)
+        self.lookups = lookups
+    }
+}
+
+typealias Code = @Sendable (Frame) throws -> Value
+
+/// Why one record could not be mapped.
+public struct RecordFailure: Error, Sendable, Hashable {
+    /// The failure kind.
+    public var code: RecordErrorCode
+    /// What happened, naming the value.
+    public var message: String
+    /// The destination field being computed, if any.
+    public var field: String?
+    /// The 1-based line of the mapping where it happened, if any.
+    public var line: Int?
+    /// The source field whose value was at fault, if known.
+    public var sourceField: String?
+}
+
+/// The result of mapping one record.
+public enum RecordOutcome: Sendable {
+    /// Values for ``CompiledMapping/outputFields``, in order.
+    case mapped([Value])
+    /// Skipped by skip rule `rule` (an index into ``CompiledMapping/skipRules``).
+    case skipped(rule: Int)
+    /// The record could not be mapped.
+    case failed(RecordFailure)
+}
+
+/// A checked mapping compiled for fast evaluation: names resolved to slots, functions bound,
+/// patterns and match tables prepared once.
+public final class CompiledMapping: Sendable {
+    /// The source object's schema.
+    public let source: Schema
+    /// The destination object's schema.
+    public let destination: Schema
+    /// Source fields read by the mapping, one per input slot.
+    public let inputFields: [Field]
+    /// Destination fields written, in the mapping's order.
+    public let outputFields: [Field]
+    /// Position of the key field in ``outputFields``, when the mapping declares a key.
+    public let keyIndex: Int?
+    /// The text of each skip rule, for reports.
+    public let skipRules: [String]
+    /// Whether the mapping uses lookups.
+    public let usesLookups: Bool
+    /// For each output, the source fields it reads (for `why` and reports).
+    public let outputSources: [[String]]
+    let skipCode: [Code]
+    let outputCode: [Code]
+    let outputLines: [Int]
+    let outputTypes: [FieldType]
+    let slotByName: [String: Int]
+
+    init(
+        source: Schema, destination: Schema, inputFields: [Field], outputFields: [Field], keyIndex: Int?,
+        skipRules: [String], usesLookups: Bool, outputSources: [[String]], skipCode: [Code], outputCode: [Code],
+        outputLines: [Int]
+    ) {
+        self.source = source
+        self.destination = destination
+        self.inputFields = inputFields
+        self.outputFields = outputFields
+        self.keyIndex = keyIndex
+        self.skipRules = skipRules
+        self.usesLookups = usesLookups
+        self.outputSources = outputSources
+        self.skipCode = skipCode
+        self.outputCode = outputCode
+        self.outputLines = outputLines
+        self.outputTypes = outputFields.map(\.type)
+        var slots: [String: Int] = [:]
+        for (i, f) in inputFields.enumerated() { slots[f.name] = i }
+        self.slotByName = slots
+    }
+
+    /// The input slot of source field `name`, when the mapping reads it.
+    public func slot(of name: String) -> Int? { slotByName[name] }
+
+    /// A new frame for evaluating records one after another.
+    public func makeFrame(lookups: LookupProvider? = nil) -> Frame {
+        Frame(slotCount: inputFields.count, lookups: lookups)
+    }
+
+    /// Maps the record whose source values are in `frame.slots`.
+    public func evaluate(_ frame: Frame) -> RecordOutcome {
+        for (i, code) in skipCode.enumerated() {
+            do {
+                if case .bool(true) = try code(frame) { return .skipped(rule: i) }
+            } catch {
+                return .failed(failure(error, field: nil, line: nil))
+            }
+        }
+        var out = [Value]()
+        out.reserveCapacity(outputCode.count)
+        for i in 0..<outputCode.count {
+            do {
+                out.append(CompiledMapping.coerce(try outputCode[i](frame), to: outputTypes[i]))
+            } catch {
+                return .failed(failure(error, field: outputFields[i].name, line: outputLines[i]))
+            }
+        }
+        return .mapped(out)
+    }
+
+    private func failure(_ error: Error, field: String?, line: Int?) -> RecordFailure {
+        if let e = error as? EvalError {
+            return RecordFailure(code: e.code, message: e.message, field: field, line: line)
+        }
+        return RecordFailure(code: .lookupFailed, message: "\(error)", field: field, line: line)
+    }
+
+    /// Converts a computed value to the representation its destination field type expects.
+    @inline(__always) static func coerce(_ v: Value, to type: FieldType) -> Value {
+        switch (v, type) {
+        case (.int(let i), .decimal): .decimal(Double(i))
+        case (.date(let d), .datetime): .datetime(Int64(d) * 86_400_000)
+        default: v
+        }
+    }
+
+    /// Maps one record given as a JSON object, decoding only the fields the mapping reads.
+    public func evaluate(json record: JSONValue, frame: Frame) -> RecordOutcome {
+        guard let pairs = record.objectValue else {
+            return .failed(RecordFailure(code: .malformedRecord, message: "the record is a JSON \(record.kindName), not an object"))
+        }
+        for i in 0..<frame.slots.count { frame.slots[i] = .null }
+        for (key, value) in pairs {
+            guard let slot = slotByName[key] else { continue }
+            switch SourceDecoder.decode(value, as: inputFields[slot]) {
+            case .success(let v): frame.slots[slot] = v
+            case .failure(let f): return .failed(f)
+            }
+        }
+        return evaluate(frame)
+    }
+}

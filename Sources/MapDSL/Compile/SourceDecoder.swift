@@ -1,0 +1,84 @@
+/// Reads source values as their schema types: platforms send numbers and booleans as text (HubSpot
+/// sends every property as a string), dates as ISO text or epoch milliseconds, and `""` for "no value".
+public enum SourceDecoder {
+    /// The typed value of `json` for `field`, or why it cannot be read.
+    public static func decode(_ json: JSONValue, as field: Field) -> Result<Value, RecordFailure> {
+        func fail(_ what: String) -> Result<Value, RecordFailure> {
+            .failure(
+                RecordFailure(
+                    code: .unreadableSourceValue,
+                    message: "source field `\(field.name)` is declared \(field.type.rawValue), but holds \(what)",
+                    sourceField: field.name))
+        }
+        switch field.type {
+        case .string, .picklist, .id, .multipicklist:
+            switch json {
+            case .null: return .success(.null)
+            case .string(let s): return .success(.string(s))
+            case .int(let i): return .success(.string(String(i)))
+            case .double(let d): return .success(.string(Value.decimal(d).text))
+            case .bool(let b): return .success(.string(b ? "true" : "false"))
+            case .array(let items) where items.allSatisfy({ $0.stringValue != nil }):
+                return .success(.string(items.compactMap(\.stringValue).joined(separator: ";")))
+            default: return fail("a JSON \(json.kindName)")
+            }
+        case .int:
+            switch json {
+            case .null: return .success(.null)
+            case .int(let i): return .success(.int(i))
+            case .double(let d) where d.rounded() == d && abs(d) < 9e15: return .success(.int(Int(d)))
+            case .string(let s):
+                if Text.isBlank(.string(s)) { return .success(.null) }
+                if let i = Convert.parseInt(s) { return .success(.int(i)) }
+                return fail("\"\(s)\"")
+            default: return fail(json.kindName == "number" ? "\(JSONWriter.compact(json))" : "a JSON \(json.kindName)")
+            }
+        case .decimal:
+            switch json {
+            case .null: return .success(.null)
+            case .int(let i): return .success(.decimal(Double(i)))
+            case .double(let d): return .success(.decimal(d))
+            case .string(let s):
+                if Text.isBlank(.string(s)) { return .success(.null) }
+                if let d = Convert.decimal(.string(s)) { return .success(.decimal(d)) }
+                return fail("\"\(s)\"")
+            default: return fail("a JSON \(json.kindName)")
+            }
+        case .bool:
+            switch json {
+            case .null: return .success(.null)
+            case .bool(let b): return .success(.bool(b))
+            case .int(let i) where i == 0 || i == 1: return .success(.bool(i == 1))
+            case .string(let s):
+                if Text.isBlank(.string(s)) { return .success(.null) }
+                if let b = Convert.bool(.string(s)) { return .success(.bool(b)) }
+                return fail("\"\(s)\"")
+            default: return fail("a JSON \(json.kindName)")
+            }
+        case .date:
+            switch json {
+            case .null: return .success(.null)
+            case .int(let ms): return .success(.date(Int(Dates.floorDivMod(Int64(ms), 86_400_000).0)))
+            case .string(let s):
+                let t = Text.trim(s)
+                if t.isEmpty { return .success(.null) }
+                if let d = Dates.parseISODate(Substring(t)) { return .success(.date(d)) }
+                if let ms = Int64(t) { return .success(.date(Int(Dates.floorDivMod(ms, 86_400_000).0))) }
+                return fail("\"\(s)\", which is not an ISO 8601 date")
+            default: return fail("a JSON \(json.kindName)")
+            }
+        case .datetime:
+            switch json {
+            case .null: return .success(.null)
+            case .int(let ms): return .success(.datetime(Int64(ms)))
+            case .string(let s):
+                let t = Text.trim(s)
+                if t.isEmpty { return .success(.null) }
+                if let ms = Dates.parseISODateTime(Substring(t)) { return .success(.datetime(ms)) }
+                if let ms = Int64(t) { return .success(.datetime(ms)) }
+                return fail("\"\(s)\", which is not an ISO 8601 date-time")
+            default: return fail("a JSON \(json.kindName)")
+            }
+        }
+    }
+}
