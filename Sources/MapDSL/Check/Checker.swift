@@ -150,6 +150,10 @@ public struct Checker {
         }
     }
 
+    static func article(_ word: String) -> String {
+        ("aeiou".contains(word.first ?? "x") ? "an " : "a ") + word
+    }
+
     static func list(_ values: [String], max: Int = 12) -> String {
         let shown = values.prefix(max).map { "\"\($0)\"" }.joined(separator: ", ")
         return values.count > max ? shown + ", … (\(values.count) in all)" : shown
@@ -182,7 +186,7 @@ public struct Checker {
             report(
                 Diagnostic(
                     .typeMismatch,
-                    "`\(field.name)` is a \(field.type.rawValue) field, but the value is \(t)", at: value.span, help: help))
+                    "`\(field.name)` is \(Checker.article(field.type.rawValue)) field, but the value is \(t)", at: value.span, help: help))
             return
         }
         if t.optional && (field.required || !field.nullable) && t.base != .null {
@@ -232,6 +236,11 @@ public struct Checker {
     }
 
     private mutating func expectCondition(_ t: ValueType, _ e: Expr, what: String) {
+        if case .bool(let b) = e.kind {
+            report(Diagnostic(.constantCondition, "\(what) is always \(b)", at: e.span,
+                              help: b ? "remove the condition or write the intended test" : "remove it; it never applies"))
+            return
+        }
         if t.isError || t.base == .bool { return }
         var help = "compare it, e.g. `x == \"value\"`, or test it with `blank(x)`"
         if t.base == .string { help = "test text with `blank(...)`, `present(...)` or compare it with `==`" }

@@ -9,7 +9,8 @@ public enum Suggest {
             let n = normalise(c)
             if n == target { return c }
             let d = distance(target, n, limit: 4)
-            if d <= max(1, min(3, target.count / 3)), best == nil || d < best!.1 { best = (c, d) }
+            let allowed = target.count <= 4 ? 1 : target.count <= 8 ? 2 : 3
+            if d <= allowed, best == nil || d < best!.1 { best = (c, d) }
         }
         if let best { return best.0 }
         // A candidate that contains the name or is contained in it (email → email_address).
@@ -27,25 +28,29 @@ public enum Suggest {
         String(s.lowercased().unicodeScalars.filter { $0 != "_" && $0 != "-" && $0 != " " && $0 != "." }.map(Character.init))
     }
 
-    /// Levenshtein distance, giving up (returning `limit + 1`) past `limit`.
+    /// Optimal-string-alignment distance (edits plus adjacent transpositions), giving up (returning
+    /// `limit + 1`) past `limit`.
     public static func distance(_ a: String, _ b: String, limit: Int) -> Int {
         let x = Array(a.utf8)
         let y = Array(b.utf8)
         if abs(x.count - y.count) > limit { return limit + 1 }
         if x.isEmpty { return y.count }
         if y.isEmpty { return x.count }
+        var before = [Int](repeating: 0, count: y.count + 1)
         var prev = Array(0...y.count)
         var cur = [Int](repeating: 0, count: y.count + 1)
         for i in 1...x.count {
             cur[0] = i
-            var rowMin = cur[0]
+            var rowMin = i
             for j in 1...y.count {
                 let cost = x[i - 1] == y[j - 1] ? 0 : 1
-                cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
-                rowMin = min(rowMin, cur[j])
+                var d = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+                if i > 1 && j > 1 && x[i - 1] == y[j - 2] && x[i - 2] == y[j - 1] { d = min(d, before[j - 2] + 1) }
+                cur[j] = d
+                rowMin = min(rowMin, d)
             }
             if rowMin > limit { return limit + 1 }
-            swap(&prev, &cur)
+            (before, prev, cur) = (prev, cur, before)
         }
         return prev[y.count]
     }

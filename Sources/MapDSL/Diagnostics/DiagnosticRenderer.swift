@@ -22,20 +22,23 @@ public struct DiagnosticRenderer: Sendable {
         let sevColour = d.severity == .error ? "1;31" : (d.severity == .warning ? "1;33" : "1;36")
         var out = "\(source.path):\(loc.line):\(loc.column): "
         out += paint("\(sev)[\(d.code.rawValue)]", sevColour) + ": " + paint(d.message, "1") + "\n"
-        out += excerpt(span: d.span, label: nil, source: source)
+        let lines = [d.span.start] + d.labels.map(\.span.start)
+        let gutterWidth = lines.map { String(source.line(of: $0)).count }.max() ?? 1
+        out += excerpt(span: d.span, label: nil, source: source, gutterWidth: gutterWidth)
         for label in d.labels {
-            out += excerpt(span: label.span, label: label.message, source: source)
+            out += excerpt(span: label.span, label: label.message, source: source, gutterWidth: gutterWidth)
         }
         if let help = d.help { out += "  = " + paint("help", "1;32") + ": \(help)\n" }
         for note in d.notes { out += "  = note: \(note)\n" }
         return out
     }
 
-    private func excerpt(span: SourceSpan, label: String?, source: SourceText) -> String {
+    private func excerpt(span: SourceSpan, label: String?, source: SourceText, gutterWidth: Int) -> String {
         let start = source.location(of: span.start)
         let endLoc = source.location(of: max(span.start, span.end))
         let lineText = source.lineText(start.line).replacingOccurrences(of: "\t", with: " ")
-        let gutter = String(start.line)
+        let number = String(start.line)
+        let gutter = String(repeating: " ", count: max(0, gutterWidth - number.count)) + number
         let pad = String(repeating: " ", count: gutter.count)
         let width: Int
         if endLoc.line == start.line {

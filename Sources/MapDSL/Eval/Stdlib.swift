@@ -148,6 +148,15 @@ public enum Stdlib {
                 return .string(out)
             }),
         fn(
+            "join", [ParamSpec("separator", S), ParamSpec("part", [.string, .int, .decimal, .bool, .date, .datetime])],
+            required: 2, variadic: true, nulls: .handles, .fixed(.string, optional: false),
+            "Joins the parts that are not null or blank with `separator`.",
+            #"join(" ", "Ann", null, "Lee") → "Ann Lee""#,
+            .variadic { a in
+                let sep = a[0].isNull ? "" : str(a[0])
+                return .string(a.dropFirst().filter { !Text.isBlank($0) }.map(\.text).joined(separator: sep))
+            }),
+        fn(
             "email_domain", [ParamSpec("email", S)], .fixed(.string, optional: true),
             "The lower-cased domain after the last `@`, or null when there is none.", #"email_domain("Ann@Acme.COM") → "acme.com""#,
             .unary { v in

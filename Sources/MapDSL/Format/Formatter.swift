@@ -102,7 +102,9 @@ public enum Formatter {
             var lines = [prefix + "match \(expression(subject)) {"]
             let inner = indent + "    "
             let patterns = arms.map { $0.patterns.map(pattern).joined(separator: ", ") }
-            let width = min(40, patterns.map(\.count).max() ?? 0)
+            // Arms are aligned on `=>` unless a pattern list is too long to make that readable.
+            let longest = patterns.map(\.count).max() ?? 0
+            let width = longest > 40 ? 0 : longest
             for (arm, pat) in zip(arms, patterns) {
                 for c in arm.trivia.leading { lines.append(inner + comment(c)) }
                 let padded = pat + String(repeating: " ", count: max(0, width - pat.count))

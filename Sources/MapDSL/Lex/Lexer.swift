@@ -181,8 +181,11 @@ public struct Lexer {
         }
         let text = String(decoding: bytes[start..<pos], as: UTF8.self).replacingOccurrences(of: "_", with: "")
         if kind == .integer, Int(text) == nil {
-            diagnostics.append(Diagnostic(.invalidNumber, "integer `\(text)` is too large", at: SourceSpan(start, pos)))
-            add(.invalid, start)
+            diagnostics.append(
+                Diagnostic(
+                    .invalidNumber, "integer `\(text)` is too large", at: SourceSpan(start, pos),
+                    help: "integers range from -9223372036854775808 to 9223372036854775807"))
+            add(.integer, start, "0")
             return
         }
         add(kind, start, text)

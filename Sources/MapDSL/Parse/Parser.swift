@@ -395,6 +395,8 @@ public struct Parser {
                     continue
                 }
                 if at(.rparen) || at(.eof) || pos == before { break }
+                // A line break before the next token most likely means the `)` was forgotten.
+                if tokens[pos].kind == .newline { break }
                 error(
                     .expectedToken, "expected `,` or `)` in the arguments of `\(name.text)`, found \(current.kind.display)",
                     at: current.span)
