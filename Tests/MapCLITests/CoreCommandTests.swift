@@ -75,7 +75,8 @@ func scratchProject() throws -> String {
 
     @Test func fmtRewritesAndCheckReports() throws {
         let dir = try scratchProject()
-        try "mapping hubspot.contact->salesforce.Lead\nkey HubSpot_Contact_Id__c\nStatus='Open - Not Contacted'\nHubSpot_Contact_Id__c=hs_object_id\n"
+        try
+            "mapping hubspot.contact->salesforce.Lead\nkey HubSpot_Contact_Id__c\nStatus='Open - Not Contacted'\nHubSpot_Contact_Id__c=hs_object_id\n"
             .write(toFile: "\(dir)/m.map", atomically: true, encoding: .utf8)
         #expect(mapc(["fmt", "--check", "m.map"], cwd: dir).code == 1)
         #expect(mapc(["fmt", "m.map"], cwd: dir).code == 0)
@@ -98,8 +99,10 @@ func scratchProject() throws -> String {
         let dir = try scratchProject()
         try FileManager.default.copyItem(atPath: Repo.path("samples/mappings"), toPath: "\(dir)/m")
         let r = mapc(
-            ["run", "m/contacts-to-leads.map", "--input", "samples/hubspot/contact.jsonl", "--lookups", "samples",
-             "--output", "out.jsonl", "--rejects", "rejects.jsonl"], cwd: dir)
+            [
+                "run", "m/contacts-to-leads.map", "--input", "samples/hubspot/contact.jsonl", "--lookups", "samples",
+                "--output", "out.jsonl", "--rejects", "rejects.jsonl",
+            ], cwd: dir)
         #expect(r.code == 1)
         #expect(r.err.contains("read 232"))
         let out = try String(contentsOfFile: "\(dir)/out.jsonl", encoding: .utf8).split(separator: "\n")
@@ -116,7 +119,8 @@ func scratchProject() throws -> String {
 
     @Test func runReadsStandardInputNamesMalformedLines() throws {
         let dir = try scratchProject()
-        try "{\"hs_object_id\":\"1\",\"email\":\"A@B.COM\"}\nnot json\n\n[1]\n".write(toFile: "\(dir)/in.jsonl", atomically: true, encoding: .utf8)
+        try "{\"hs_object_id\":\"1\",\"email\":\"A@B.COM\"}\nnot json\n\n[1]\n".write(
+            toFile: "\(dir)/in.jsonl", atomically: true, encoding: .utf8)
         try FileManager.default.copyItem(atPath: Repo.path("samples/mappings"), toPath: "\(dir)/m")
         let r = mapc(["run", "m/contacts-to-leads.map", "--input", "in.jsonl"], cwd: dir)
         #expect(r.code == 1)

@@ -16,7 +16,9 @@ import Testing
                 try regenerated.write(toFile: Repo.path("docs/dsl.md"), atomically: true, encoding: .utf8)
                 Issue.record("regenerated docs/dsl.md; rerun without MAPC_RECORD_GOLDEN")
             } else {
-                Issue.record("docs/dsl.md is out of date; run MAPC_RECORD_GOLDEN=1 swift test --filter DocsTests:\n\(Golden.lineDiff(doc, regenerated))")
+                Issue.record(
+                    "docs/dsl.md is out of date; run MAPC_RECORD_GOLDEN=1 swift test --filter DocsTests:\n\(Golden.lineDiff(doc, regenerated))"
+                )
             }
         }
     }

@@ -76,7 +76,9 @@ import Testing
         let r = Parser.parse(
             SourceText(
                 path: "t",
-                text: "# head\nmapping a.b -> c.d\n# about X\nX = 1  # trailing\nY = match z {\n  # arm note\n  _ => 2  # arm tail\n}\n# end\n"))
+                text:
+                    "# head\nmapping a.b -> c.d\n# about X\nX = 1  # trailing\nY = match z {\n  # arm note\n  _ => 2  # arm tail\n}\n# end\n"
+            ))
         #expect(r.file.header?.trivia.leading.map(\.text) == [" head"])
         #expect(r.file.assignments[0].trivia.leading.map(\.text) == [" about X"])
         #expect(r.file.assignments[0].trivia.trailing?.text == " trailing")

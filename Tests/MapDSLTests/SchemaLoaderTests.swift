@@ -58,7 +58,10 @@ import Testing
         (#"{"platform": "p", "object": "X", "fields": [{"name": "a", "type": "picklist"}]}"#, "lists no `values`"),
         (#"{"platform": "p", "object": "X", "fields": [{"name": "a", "type": "string", "maxLength": -3}]}"#, "positive integer"),
         (#"{"platform": "p", "object": "X", "fields": [{"name": "a", "type": "string", "required": "yes"}]}"#, "true or false"),
-        (#"{"platform": "p", "object": "X", "fields": [{"name": "a", "type": "string", "required": true, "nullable": true}]}"#, "declared nullable"),
+        (
+            #"{"platform": "p", "object": "X", "fields": [{"name": "a", "type": "string", "required": true, "nullable": true}]}"#,
+            "declared nullable"
+        ),
         (#"{"platform": "p", "object": "X", "fields": [{"name": "a", "type": "string"}, {"name": "a", "type": "int"}]}"#, "declared twice"),
         (#"{"platform": "p", "object": "X", "fields": [{"name": "a", "type": "string", "format": "postcode"}]}"#, "unknown `format`"),
         (#"{"platform": "p", "object": "X", "fields": [{"name": "a", "type": "int", "values": ["1"]}]}"#, "not a picklist"),

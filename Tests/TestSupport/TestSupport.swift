@@ -86,7 +86,8 @@ public enum Fixtures {
         let source = SourceText(path: "test.map", text: text)
         let result = Checker.check(source, schemas: schemas)
         if result.diagnostics.hasErrors {
-            Issue.record("unexpected diagnostics:\n\(DiagnosticRenderer().render(result.diagnostics, in: source))", sourceLocation: sourceLocation)
+            Issue.record(
+                "unexpected diagnostics:\n\(DiagnosticRenderer().render(result.diagnostics, in: source))", sourceLocation: sourceLocation)
         }
         return try Compiler.compile(result, text: source)
     }

@@ -1,0 +1,198 @@
+import MapDSL
+
+/// How records are written to the destination.
+public enum WriteMode: String, Sendable, Codable, CaseIterable {
+    /// Create or update by key.
+    case upsert
+    /// Update existing records only; unknown keys are rejected.
+    case updateOnly = "update-only"
+    /// Append only (events); a deterministic message id per record lets the platform drop repeats.
+    case insertOnly = "insert-only"
+}
+
+/// A page request to a source.
+public struct FetchRequest: Sendable, Hashable {
+    /// The platform object (`contact`, `Lead`).
+    public var object: String
+    /// The cursor returned with the previous page; nil for the first page.
+    public var cursor: String?
+    /// Only records modified at or after this instant (ISO 8601), for incremental syncs.
+    public var modifiedSince: String?
+    /// Records per page wanted (the adapter may return fewer).
+    public var pageSize: Int
+    /// The fields wanted (schema field names); nil for all.
+    public var fields: [String]?
+
+    /// Creates a request.
+    public init(object: String, cursor: String? = nil, modifiedSince: String? = nil, pageSize: Int, fields: [String]? = nil) {
+        self.object = object
+        self.cursor = cursor
+        self.modifiedSince = modifiedSince
+        self.pageSize = pageSize
+        self.fields = fields
+    }
+}
+
+/// One source record, flattened to our schema's field names.
+public struct SourceRecord: Sendable, Hashable {
+    /// The platform's record id.
+    public var id: String
+    /// A JSON object keyed by schema field names (dotted names stay flat: `traits.email`).
+    public var fields: JSONValue
+
+    /// Creates a record.
+    public init(id: String, fields: JSONValue) {
+        self.id = id
+        self.fields = fields
+    }
+}
+
+/// A page of source records.
+public struct SourcePage: Sendable {
+    /// The records, in the platform's order.
+    public var records: [SourceRecord]
+    /// The cursor for the next page; nil when this was the last page.
+    public var nextCursor: String?
+
+    /// Creates a page.
+    public init(records: [SourceRecord], nextCursor: String?) {
+        self.records = records
+        self.nextCursor = nextCursor
+    }
+}
+
+/// One record to write.
+public struct OutboundRecord: Sendable, Hashable {
+    /// The key value (upsert key, or the message id for insert-only destinations).
+    public var key: String
+    /// Destination field values, in mapping order.
+    public var fields: [String: JSONValue]
+    /// Field order for serialisation.
+    public var order: [String]
+
+    /// Creates a record.
+    public init(key: String, fields: [(String, JSONValue)]) {
+        self.key = key
+        var map: [String: JSONValue] = [:]
+        for (k, v) in fields { map[k] = v }
+        self.fields = map
+        self.order = fields.map(\.0)
+    }
+
+    /// The fields as an ordered JSON object.
+    public var json: JSONValue { .object(order.map { ($0, fields[$0] ?? .null) }) }
+}
+
+/// What the platform said about one written record.
+public struct WriteResult: Sendable, Hashable {
+    /// The outcome kinds.
+    public enum Status: String, Sendable, Codable {
+        case created, updated
+        /// The platform recognised a repeat (same message id) and dropped it.
+        case duplicate
+        case rejected
+    }
+
+    /// The record's key.
+    public var key: String
+    /// The outcome.
+    public var status: Status
+    /// The platform's id of the record, when it gives one.
+    public var destinationId: String?
+    /// The platform's error code, for rejections (`INVALID_EMAIL_ADDRESS`).
+    public var errorCode: String?
+    /// The platform's message, for rejections.
+    public var message: String?
+    /// The field the platform blamed, if any.
+    public var field: String?
+
+    /// Creates a result.
+    public init(
+        key: String, status: Status, destinationId: String? = nil, errorCode: String? = nil, message: String? = nil,
+        field: String? = nil
+    ) {
+        self.key = key
+        self.status = status
+        self.destinationId = destinationId
+        self.errorCode = errorCode
+        self.message = message
+        self.field = field
+    }
+}
+
+/// A write request for one batch.
+public struct WriteRequest: Sendable {
+    /// The destination object.
+    public var object: String
+    /// The destination field that identifies records (upsert key / external id / message id).
+    public var keyField: String
+    /// The write mode.
+    public var mode: WriteMode
+    /// The records.
+    public var records: [OutboundRecord]
+
+    /// Creates a request.
+    public init(object: String, keyField: String, mode: WriteMode, records: [OutboundRecord]) {
+        self.object = object
+        self.keyField = keyField
+        self.mode = mode
+        self.records = records
+    }
+}
+
+/// Failures of a whole request, classified so the engine knows what to do.
+public enum AdapterError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// Worth retrying after a backoff: 5xx, timeouts, dropped connections.
+    case transient(String)
+    /// The platform asked us to wait this many seconds.
+    case rateLimited(retryAfter: Double, message: String)
+    /// Retrying will not help: authentication, permissions, schema drift, unknown object.
+    case fatal(String)
+
+    public var description: String {
+        switch self {
+        case .transient(let m): "transient failure: \(m)"
+        case .rateLimited(let s, let m): "rate limited for \(s)s: \(m)"
+        case .fatal(let m): "fatal: \(m)"
+        }
+    }
+}
+
+/// Per-request limits of a platform endpoint.
+public struct AdapterLimits: Sendable, Hashable {
+    /// Most records in one write request.
+    public var maxBatchRecords: Int
+    /// Most bytes in one request body, if limited.
+    public var maxPayloadBytes: Int?
+    /// Most bytes for one record inside a request, if limited.
+    public var maxRecordBytes: Int?
+
+    /// Creates limits.
+    public init(maxBatchRecords: Int, maxPayloadBytes: Int? = nil, maxRecordBytes: Int? = nil) {
+        self.maxBatchRecords = maxBatchRecords
+        self.maxPayloadBytes = maxPayloadBytes
+        self.maxRecordBytes = maxRecordBytes
+    }
+}
+
+/// A platform's API as the sync engine sees it. Implementations are thread-safe, speak the
+/// platform's real wire format, stay within its limits (splitting oversized payloads rather than
+/// sending them), and classify failures as ``AdapterError``s; per-record rejections are results,
+/// not errors.
+public protocol PlatformAdapter: Sendable {
+    /// The platform name (`hubspot`).
+    var platform: String { get }
+    /// Write limits for `object`.
+    func limits(object: String, mode: WriteMode) -> AdapterLimits
+    /// The object's schema, from the platform's describe endpoint, in mapc's schema model.
+    func describe(object: String) throws -> Schema
+    /// One page of records.
+    func fetch(_ request: FetchRequest) throws -> SourcePage
+    /// Writes one batch; returns one result per record, in any order, keyed by ``OutboundRecord/key``.
+    func write(_ request: WriteRequest) throws -> [WriteResult]
+    /// The record of `object` whose `field` equals `value` (for lookups), or nil when none or several match.
+    func find(object: String, field: String, value: String) throws -> JSONValue?
+    /// How many records `object` has, when the platform can tell cheaply (for progress and ETA); nil
+    /// otherwise. A default implementation returns nil.
+    func count(object: String) throws -> Int?
+}

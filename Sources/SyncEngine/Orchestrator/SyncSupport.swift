@@ -1,0 +1,149 @@
+import Foundation
+import MapDSL
+import MapReview
+
+/// Counts of what a run did, per distinct source record.
+public struct SyncCounts: Sendable, Hashable {
+    public var fetched = 0
+    public var created = 0
+    public var updated = 0
+    public var duplicate = 0
+    public var rejected = 0
+    public var skipped = 0
+    public var unchanged = 0
+    public var batches = 0
+
+    /// Records the destination acknowledged.
+    public var sent: Int { created + updated + duplicate }
+
+    /// Creates zero counts.
+    public init() {}
+
+    /// As JSON for events and `--format json`.
+    public var json: JSONValue {
+        .object([
+            ("fetched", .int(fetched)), ("sent", .int(sent)), ("created", .int(created)), ("updated", .int(updated)),
+            ("duplicate", .int(duplicate)), ("rejected", .int(rejected)), ("skipped", .int(skipped)),
+            ("unchanged", .int(unchanged)), ("batches", .int(batches)),
+        ])
+    }
+}
+
+/// A snapshot for progress displays.
+public struct SyncProgress: Sendable {
+    /// The run.
+    public var run: Int
+    /// Its state.
+    public var state: JobState
+    /// Counts so far.
+    public var counts: SyncCounts
+    /// Seconds since the run (or resume) started.
+    public var elapsed: Double
+    /// Records in the source, when the adapter can tell.
+    public var total: Int?
+}
+
+/// A deliberate crash for the crash harness: `MAPC_CRASH_AT=after-send:3` kills the process with
+/// SIGKILL the third time the run reaches `after-send`.
+public struct CrashPoint: Sendable, Hashable {
+    /// The point's name: `after-fetch`, `after-map`, `before-send`, `after-send`, `after-ack`, `after-checkpoint`.
+    public var name: String
+    /// Which occurrence (1-based).
+    public var occurrence: Int
+
+    /// Every point the runner offers.
+    public static let names = ["after-fetch", "after-map", "before-send", "after-send", "after-ack", "after-checkpoint"]
+
+    /// Parses `name:n`.
+    public init?(_ text: String) {
+        let parts = text.split(separator: ":").map(String.init)
+        guard parts.count == 2, Self.names.contains(parts[0]), let n = Int(parts[1]), n > 0 else { return nil }
+        name = parts[0]
+        occurrence = n
+    }
+}
+
+/// Options of a sync run.
+public struct SyncOptions: Sendable {
+    /// Send every record even when unchanged since the last acknowledged send.
+    public var full = false
+    /// Retry policy for transient failures.
+    public var backoff = Backoff()
+    /// Longest wait honoured for one rate-limit answer, in seconds.
+    public var maxRateLimitWait: Double = 300
+    /// Crash deliberately here (crash harness only).
+    public var crashAt: CrashPoint?
+    /// Called after every page and batch.
+    public var progress: (@Sendable (SyncProgress) -> Void)?
+    /// Who started the run (recorded in events).
+    public var actor = "cli"
+
+    /// Default options.
+    public init() {}
+}
+
+/// The real clock.
+public struct SystemClock: SyncClock {
+    /// Creates the clock.
+    public init() {}
+    public func now() -> Double { Date().timeIntervalSinceReferenceDate }
+    public func sleep(_ seconds: Double) {
+        if seconds > 0 { Thread.sleep(forTimeInterval: seconds) }
+    }
+    public func random() -> Double { Double.random(in: 0..<1) }
+    public func timestamp() -> String {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return f.string(from: Date())
+    }
+}
+
+/// Serves lookups from the adapters, caching answers (hits and misses) for the run.
+final class AdapterLookup: LookupProvider, @unchecked Sendable {
+    private let adapters: [String: PlatformAdapter]
+    private var cache: [String: [String: Value]?] = [:]
+    private let lock = NSLock()
+    private let schemas: [String: Schema]
+
+    init(adapters: [PlatformAdapter], schemas: [String: Schema]) {
+        var map: [String: PlatformAdapter] = [:]
+        for a in adapters where map[a.platform] == nil { map[a.platform] = a }
+        self.adapters = map
+        self.schemas = schemas
+    }
+
+    func lookup(object: String, field: String, equals value: Value) throws -> [String: Value]? {
+        let cacheKey = object + "\u{0}" + field + "\u{0}" + value.text
+        lock.lock()
+        if let hit = cache[cacheKey] {
+            lock.unlock()
+            return hit
+        }
+        lock.unlock()
+        let parts = object.split(separator: ".", maxSplits: 1).map(String.init)
+        guard parts.count == 2, let adapter = adapters[parts[0]] else { return nil }
+        let found = try adapter.find(object: parts[1], field: field, value: value.text)
+        var record: [String: Value]?
+        if let found, let pairs = found.objectValue {
+            var r: [String: Value] = [:]
+            let schema = schemas[object]
+            for (k, v) in pairs {
+                if let f = schema?.field(k), case .success(let typed) = SourceDecoder.decode(v, as: f) {
+                    r[k] = typed
+                } else if let s = v.stringValue {
+                    r[k] = .string(s)
+                }
+            }
+            record = r
+        }
+        lock.lock()
+        cache[cacheKey] = record
+        lock.unlock()
+        return record
+    }
+}
+
+/// Content hashes of mapped values (what incremental syncs compare).
+enum ContentHash {
+    static func of(_ json: String) -> String { String(SHA256.hex(json).prefix(32)) }
+}

@@ -1,0 +1,454 @@
+import Foundation
+import MapDSL
+
+/// One stored event of a run.
+public struct StoredEvent: Sendable {
+    /// The run.
+    public var run: Int
+    /// Position in the run, from 1.
+    public var seq: Int
+    /// Event type (`state`, `page_fetched`, `batch_sending`, …).
+    public var type: String
+    /// UTC time, ISO 8601.
+    public var at: String
+    /// The payload.
+    public var payload: JSONValue
+}
+
+/// An event about one record.
+public struct RecordEvent: Sendable {
+    /// The run it happened in.
+    public var run: Int
+    /// The run's event sequence number it belongs to.
+    public var seq: Int
+    /// The record key.
+    public var key: String
+    /// `fetched`, `skipped`, `rejected`, `unchanged`, `sent`, `result`, `fixed`.
+    public var kind: String
+    /// UTC time, ISO 8601.
+    public var at: String
+    /// Details.
+    public var payload: JSONValue
+}
+
+/// The latest known outcome of one record key of a job (a projection of the record events).
+public struct RecordState: Sendable, Hashable {
+    /// The record key.
+    public var key: String
+    /// The run that last touched it.
+    public var run: Int
+    /// `created`, `updated`, `duplicate`, `rejected`, `skipped`, `unchanged`, `pending`.
+    public var status: String
+    /// Hash of the mapped values last computed.
+    public var contentHash: String?
+    /// Hash of the values the destination last acknowledged.
+    public var sentHash: String?
+    /// The destination's record id.
+    public var destinationId: String?
+    /// Error code of a rejection.
+    public var errorCode: String?
+    /// Message of a rejection.
+    public var error: String?
+    /// Field blamed by a rejection.
+    public var field: String?
+    /// The mapping version (canonical hash) used.
+    public var mappingVersion: String?
+    /// For rejected records: `{"source": …, "values": …, "patches": …}` so they can be fixed and retried.
+    public var payload: JSONValue?
+    /// The destination key value, when the record was mapped.
+    public var destinationKey: String?
+}
+
+/// A run as listed by `mapc status`.
+public struct RunSummary: Sendable {
+    /// Run id.
+    public var id: Int
+    /// Job name.
+    public var job: String
+    /// When it started.
+    public var startedAt: String
+    /// Its current state.
+    public var state: JobState
+    /// Information recorded when it started (mapping, version, objects, mode).
+    public var info: JSONValue
+    /// Time of its last event.
+    public var lastEventAt: String
+}
+
+/// A change to the record projection made together with events.
+public struct RecordUpdate: Sendable {
+    /// The new state.
+    public var state: RecordState
+    /// Whether an acknowledged send happened (updates the sent hash).
+    public var acknowledged: Bool
+
+    /// Creates an update.
+    public init(state: RecordState, acknowledged: Bool) {
+        self.state = state
+        self.acknowledged = acknowledged
+    }
+}
+
+/// The append-only event store on SQLite (WAL): events per run, events per record, and projections
+/// (run state, latest record outcome) written in the same transaction as the events they derive from.
+public final class EventStore: @unchecked Sendable {
+    private let db: Database
+    private let lock = NSLock()
+    /// The database path.
+    public let path: String
+
+    /// The migrations, in order; never edit one that has shipped, only append.
+    static let migrations: [(String, String)] = [
+        (
+            "001_initial",
+            """
+            CREATE TABLE runs(id INTEGER PRIMARY KEY, job TEXT NOT NULL, started_at TEXT NOT NULL, phase TEXT NOT NULL,
+              page INTEGER NOT NULL DEFAULT 0, batch INTEGER NOT NULL DEFAULT 0, reason TEXT, info TEXT NOT NULL,
+              last_event_at TEXT NOT NULL, next_seq INTEGER NOT NULL DEFAULT 1);
+            CREATE INDEX runs_job ON runs(job, id);
+            CREATE TABLE events(run INTEGER NOT NULL, seq INTEGER NOT NULL, type TEXT NOT NULL, at TEXT NOT NULL,
+              payload TEXT NOT NULL, PRIMARY KEY(run, seq));
+            CREATE TABLE record_events(id INTEGER PRIMARY KEY, job TEXT NOT NULL, run INTEGER NOT NULL, seq INTEGER NOT NULL,
+              key TEXT NOT NULL, kind TEXT NOT NULL, at TEXT NOT NULL, payload TEXT NOT NULL);
+            CREATE INDEX record_events_key ON record_events(job, key, id);
+            CREATE TABLE records(job TEXT NOT NULL, key TEXT NOT NULL, run INTEGER NOT NULL, status TEXT NOT NULL,
+              content_hash TEXT, sent_hash TEXT, destination_id TEXT, error_code TEXT, error TEXT, field TEXT,
+              mapping_version TEXT, payload TEXT, dest_key TEXT, PRIMARY KEY(job, key));
+            CREATE INDEX records_status ON records(job, status);
+            CREATE INDEX records_dest_key ON records(job, dest_key);
+            CREATE TABLE quotas(platform TEXT NOT NULL, bucket TEXT NOT NULL, day TEXT NOT NULL, used INTEGER NOT NULL,
+              PRIMARY KEY(platform, bucket, day));
+            """
+        )
+    ]
+
+    /// Opens or creates the store at `path` (`:memory:` for tests) and applies pending migrations.
+    public init(path: String) throws {
+        self.path = path
+        if path != ":memory:" {
+            try? FileManager.default.createDirectory(
+                atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        }
+        db = try Database(path: path)
+        try db.exec("CREATE TABLE IF NOT EXISTS migrations(name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+        for (name, sql) in Self.migrations {
+            let done = try db.prepare("SELECT 1 FROM migrations WHERE name = ?").query([.text(name)]) { _ in true }
+            if done.isEmpty {
+                try db.transaction {
+                    try db.exec(sql)
+                    try db.prepare("INSERT INTO migrations(name, applied_at) VALUES(?, datetime('now'))").run([.text(name)])
+                }
+            }
+        }
+    }
+
+    private func locked<T>(_ body: () throws -> T) rethrows -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body()
+    }
+
+    // MARK: Runs
+
+    /// Starts a new run of `job` with `info`; returns its id.
+    public func createRun(job: String, info: JSONValue, at: String) throws -> Int {
+        try locked {
+            try db.transaction {
+                try db.prepare("INSERT INTO runs(job, started_at, phase, info, last_event_at) VALUES(?, ?, 'created', ?, ?)")
+                    .run([.text(job), .text(at), .text(JSONWriter.compact(info)), .text(at)])
+                let id = Int(db.lastInsertRowID)
+                _ = try appendLocked(run: id, type: "run_started", payload: info, at: at)
+                return id
+            }
+        }
+    }
+
+    /// The latest run of `job`.
+    public func latestRun(job: String) throws -> RunSummary? {
+        try locked {
+            try db.prepare(
+                "SELECT id, job, started_at, phase, page, batch, reason, info, last_event_at FROM runs WHERE job = ? ORDER BY id DESC LIMIT 1"
+            )
+            .query([.text(job)], Self.runRow).first
+        }
+    }
+
+    /// A run by id.
+    public func run(_ id: Int) throws -> RunSummary? {
+        try locked {
+            try db.prepare("SELECT id, job, started_at, phase, page, batch, reason, info, last_event_at FROM runs WHERE id = ?")
+                .query([.int(Int64(id))], Self.runRow).first
+        }
+    }
+
+    /// The latest run of every job, by job name.
+    public func latestRuns() throws -> [RunSummary] {
+        try locked {
+            try db.prepare(
+                """
+                SELECT id, job, started_at, phase, page, batch, reason, info, last_event_at FROM runs
+                WHERE id IN (SELECT max(id) FROM runs GROUP BY job) ORDER BY job
+                """
+            ).query([], Self.runRow)
+        }
+    }
+
+    /// Every run of `job`, oldest first.
+    public func runs(job: String) throws -> [RunSummary] {
+        try locked {
+            try db.prepare(
+                "SELECT id, job, started_at, phase, page, batch, reason, info, last_event_at FROM runs WHERE job = ? ORDER BY id"
+            )
+            .query([.text(job)], Self.runRow)
+        }
+    }
+
+    private static func runRow(_ s: Statement) throws -> RunSummary {
+        let phase = JobPhase(rawValue: s.text(3) ?? "") ?? .failed
+        let info = (try? JSONParser.parse(s.text(7) ?? "{}")) ?? .object([])
+        return RunSummary(
+            id: Int(s.int(0)), job: s.text(1) ?? "", startedAt: s.text(2) ?? "",
+            state: JobState(phase, page: Int(s.int(4)), batch: Int(s.int(5)), reason: s.text(6)), info: info,
+            lastEventAt: s.text(8) ?? "")
+    }
+
+    // MARK: Events
+
+    /// Appends one event; returns its sequence number.
+    @discardableResult
+    public func append(run: Int, type: String, payload: JSONValue, at: String) throws -> Int {
+        try locked { try db.transaction { try appendLocked(run: run, type: type, payload: payload, at: at) } }
+    }
+
+    private func appendLocked(run: Int, type: String, payload: JSONValue, at: String) throws -> Int {
+        let seqs = try db.prepare("SELECT next_seq FROM runs WHERE id = ?").query([.int(Int64(run))]) { Int($0.int(0)) }
+        guard let seq = seqs.first else { throw StoreError("no run \(run)") }
+        try db.prepare("INSERT INTO events(run, seq, type, at, payload) VALUES(?, ?, ?, ?, ?)")
+            .run([.int(Int64(run)), .int(Int64(seq)), .text(type), .text(at), .text(JSONWriter.compact(payload))])
+        try db.prepare("UPDATE runs SET next_seq = ?, last_event_at = ? WHERE id = ?")
+            .run([.int(Int64(seq + 1)), .text(at), .int(Int64(run))])
+        return seq
+    }
+
+    /// Records a state change as an event, refusing illegal transitions; the run's state column is a
+    /// cache of what the events say.
+    @discardableResult
+    public func transition(run: Int, to new: JobState, at: String, extra: [(String, JSONValue)] = []) throws -> Int {
+        try locked {
+            try db.transaction {
+                guard let current = try db.prepare("SELECT phase FROM runs WHERE id = ?").query([.int(Int64(run))], { $0.text(0) }).first,
+                    let from = JobPhase(rawValue: current ?? "")
+                else { throw StoreError("no run \(run)") }
+                try StateMachine.validate(from: from, to: new.phase)
+                var payload: [(String, JSONValue)] = [
+                    ("from", .string(from.rawValue)), ("to", .string(new.phase.rawValue)), ("page", .int(new.page)),
+                    ("batch", .int(new.batch)),
+                ]
+                if let r = new.reason { payload.append(("reason", .string(r))) }
+                payload += extra
+                let seq = try appendLocked(run: run, type: "state", payload: .object(payload), at: at)
+                try db.prepare("UPDATE runs SET phase = ?, page = ?, batch = ?, reason = ? WHERE id = ?")
+                    .run([.text(new.phase.rawValue), .int(Int64(new.page)), .int(Int64(new.batch)), .of(new.reason), .int(Int64(run))])
+                return seq
+            }
+        }
+    }
+
+    /// Appends events, record events and record-state updates in one transaction; returns the
+    /// sequence number of the first event.
+    @discardableResult
+    public func commit(
+        run: Int, job: String, events: [(String, JSONValue)], recordEvents: [(key: String, kind: String, payload: JSONValue)],
+        updates: [RecordUpdate], at: String
+    ) throws -> Int {
+        try locked {
+            try db.transaction {
+                var first = 0
+                for (i, (type, payload)) in events.enumerated() {
+                    let seq = try appendLocked(run: run, type: type, payload: payload, at: at)
+                    if i == 0 { first = seq }
+                }
+                if events.isEmpty {
+                    first = try appendLocked(run: run, type: "records", payload: .object([("count", .int(recordEvents.count))]), at: at)
+                }
+                let ins = try db.prepare("INSERT INTO record_events(job, run, seq, key, kind, at, payload) VALUES(?, ?, ?, ?, ?, ?, ?)")
+                for r in recordEvents {
+                    try ins.run([
+                        .text(job), .int(Int64(run)), .int(Int64(first)), .text(r.key), .text(r.kind), .text(at),
+                        .text(JSONWriter.compact(r.payload)),
+                    ])
+                    ins.reset()
+                }
+                let up = try db.prepare(
+                    """
+                    INSERT INTO records(job, key, run, status, content_hash, sent_hash, destination_id, error_code, error, field,
+                      mapping_version, payload, dest_key) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT(job, key) DO UPDATE SET run = excluded.run, status = excluded.status,
+                      content_hash = coalesce(excluded.content_hash, records.content_hash),
+                      sent_hash = CASE WHEN ? THEN excluded.sent_hash ELSE records.sent_hash END,
+                      destination_id = coalesce(excluded.destination_id, records.destination_id),
+                      error_code = excluded.error_code, error = excluded.error, field = excluded.field,
+                      mapping_version = coalesce(excluded.mapping_version, records.mapping_version),
+                      payload = coalesce(excluded.payload, CASE WHEN excluded.status = 'rejected' THEN records.payload END),
+                      dest_key = coalesce(excluded.dest_key, records.dest_key)
+                    """)
+                for u in updates {
+                    let s = u.state
+                    try up.run([
+                        .text(job), .text(s.key), .int(Int64(s.run)), .text(s.status), .of(s.contentHash),
+                        .of(u.acknowledged ? s.sentHash : nil), .of(s.destinationId), .of(s.errorCode), .of(s.error), .of(s.field),
+                        .of(s.mappingVersion), .of(s.payload.map(JSONWriter.compact)), .of(s.destinationKey),
+                        .int(u.acknowledged ? 1 : 0),
+                    ])
+                    up.reset()
+                }
+                return first
+            }
+        }
+    }
+
+    /// Every event of a run, in order.
+    public func events(run: Int) throws -> [StoredEvent] {
+        try locked {
+            try db.prepare("SELECT run, seq, type, at, payload FROM events WHERE run = ? ORDER BY seq").query([.int(Int64(run))]) { s in
+                StoredEvent(
+                    run: Int(s.int(0)), seq: Int(s.int(1)), type: s.text(2) ?? "", at: s.text(3) ?? "",
+                    payload: (try? JSONParser.parse(s.text(4) ?? "null")) ?? .null)
+            }
+        }
+    }
+
+    /// The current phase a run's events imply, replaying every state event through the state machine.
+    public func replayState(run: Int) throws -> JobState {
+        var state = JobState.initial
+        for e in try events(run: run) where e.type == "state" {
+            guard let to = e.payload["to"]?.stringValue.flatMap(JobPhase.init(rawValue:)) else {
+                throw StoreError("run \(run) event \(e.seq) has no valid target state")
+            }
+            try StateMachine.validate(from: state.phase, to: to)
+            state = JobState(
+                to, page: e.payload["page"]?.intValue ?? 0, batch: e.payload["batch"]?.intValue ?? 0,
+                reason: e.payload["reason"]?.stringValue)
+        }
+        return state
+    }
+
+    /// Every event about `key` in `job`, oldest first.
+    public func recordEvents(job: String, key: String) throws -> [RecordEvent] {
+        try locked {
+            try db.prepare("SELECT run, seq, key, kind, at, payload FROM record_events WHERE job = ? AND key = ? ORDER BY id")
+                .query([.text(job), .text(key)]) { s in
+                    RecordEvent(
+                        run: Int(s.int(0)), seq: Int(s.int(1)), key: s.text(2) ?? "", kind: s.text(3) ?? "", at: s.text(4) ?? "",
+                        payload: (try? JSONParser.parse(s.text(5) ?? "null")) ?? .null)
+                }
+        }
+    }
+
+    // MARK: Records
+
+    private static func recordRow(_ s: Statement) throws -> RecordState {
+        RecordState(
+            key: s.text(0) ?? "", run: Int(s.int(1)), status: s.text(2) ?? "", contentHash: s.text(3), sentHash: s.text(4),
+            destinationId: s.text(5), errorCode: s.text(6), error: s.text(7), field: s.text(8), mappingVersion: s.text(9),
+            payload: s.text(10).flatMap { try? JSONParser.parse($0) }, destinationKey: s.text(11))
+    }
+
+    private static let recordColumns =
+        "key, run, status, content_hash, sent_hash, destination_id, error_code, error, field, mapping_version, payload, dest_key"
+
+    /// The latest state of one record.
+    public func record(job: String, key: String) throws -> RecordState? {
+        try locked {
+            try db.prepare("SELECT \(Self.recordColumns) FROM records WHERE job = ? AND key = ?").query(
+                [.text(job), .text(key)], Self.recordRow
+            )
+            .first
+        }
+    }
+
+    /// The record with source key or destination key `key`.
+    public func record(job: String, anyKey key: String) throws -> RecordState? {
+        if let r = try record(job: job, key: key) { return r }
+        return try locked {
+            try db.prepare("SELECT \(Self.recordColumns) FROM records WHERE job = ? AND dest_key = ? LIMIT 1")
+                .query([.text(job), .text(key)], Self.recordRow).first
+        }
+    }
+
+    /// Latest states of `keys` (absent keys are missing from the result).
+    public func records(job: String, keys: [String]) throws -> [String: RecordState] {
+        try locked {
+            var out: [String: RecordState] = [:]
+            let stmt = try db.prepare("SELECT \(Self.recordColumns) FROM records WHERE job = ? AND key = ?")
+            for k in keys {
+                if let r = try stmt.query([.text(job), .text(k)], Self.recordRow).first { out[k] = r }
+                stmt.reset()
+            }
+            return out
+        }
+    }
+
+    /// Whether run `run` has an event of `type`.
+    public func hasEvent(run: Int, type: String) throws -> Bool {
+        try locked {
+            !(try db.prepare("SELECT 1 FROM events WHERE run = ? AND type = ? LIMIT 1").query([.int(Int64(run)), .text(type)]) { _ in true })
+                .isEmpty
+        }
+    }
+
+    /// The sent hashes of `keys` (absent keys are missing from the result).
+    public func sentHashes(job: String, keys: [String]) throws -> [String: String] {
+        try locked {
+            var out: [String: String] = [:]
+            let stmt = try db.prepare("SELECT sent_hash FROM records WHERE job = ? AND key = ?")
+            for k in keys {
+                if let h = try stmt.query([.text(job), .text(k)], { $0.text(0) }).first, let h { out[k] = h }
+                stmt.reset()
+            }
+            return out
+        }
+    }
+
+    /// Records of `job` with `status`, ordered by key.
+    public func records(job: String, status: String, limit: Int = 1_000_000) throws -> [RecordState] {
+        try locked {
+            try db.prepare("SELECT \(Self.recordColumns) FROM records WHERE job = ? AND status = ? ORDER BY key LIMIT ?")
+                .query([.text(job), .text(status), .int(Int64(limit))], Self.recordRow)
+        }
+    }
+
+    /// Counts of records of `job` by status (optionally only those last touched by `run`).
+    public func statusCounts(job: String, run: Int? = nil) throws -> [String: Int] {
+        try locked {
+            let sql =
+                run == nil
+                ? "SELECT status, count(*) FROM records WHERE job = ? GROUP BY status"
+                : "SELECT status, count(*) FROM records WHERE job = ? AND run = ? GROUP BY status"
+            var args: [SQLValue] = [.text(job)]
+            if let run { args.append(.int(Int64(run))) }
+            var out: [String: Int] = [:]
+            for (k, v) in try db.prepare(sql).query(args, { ($0.text(0) ?? "", Int($0.int(1))) }) { out[k] = v }
+            return out
+        }
+    }
+
+    // MARK: Quotas
+
+    /// Requests used today by a platform bucket.
+    public func quotaUsed(platform: String, bucket: String, day: String) throws -> Int {
+        try locked {
+            try db.prepare("SELECT used FROM quotas WHERE platform = ? AND bucket = ? AND day = ?")
+                .query([.text(platform), .text(bucket), .text(day)]) { Int($0.int(0)) }.first ?? 0
+        }
+    }
+
+    /// Adds `count` requests to today's use of a platform bucket.
+    public func addQuota(platform: String, bucket: String, day: String, count: Int) throws {
+        try locked {
+            try db.prepare(
+                "INSERT INTO quotas(platform, bucket, day, used) VALUES(?, ?, ?, ?) ON CONFLICT(platform, bucket, day) DO UPDATE SET used = used + excluded.used"
+            ).run([.text(platform), .text(bucket), .text(day), .int(Int64(count))])
+        }
+    }
+}

@@ -1,0 +1,156 @@
+import CSQLite
+import Foundation
+
+/// A SQLite failure; the message never contains bound values.
+public struct StoreError: Error, Sendable, CustomStringConvertible {
+    /// What failed.
+    public var message: String
+    public var description: String { "event store: \(message)" }
+
+    init(_ message: String) { self.message = message }
+}
+
+/// One SQLite connection. Not thread-safe: one owner at a time (the store serialises access).
+final class Database {
+    private(set) var handle: OpaquePointer?
+    private var statements: [String: Statement] = [:]
+
+    /// Opens (creating if needed) the database at `path`; `:memory:` for an in-memory database.
+    init(path: String) throws {
+        var db: OpaquePointer?
+        let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
+        guard sqlite3_open_v2(path, &db, flags, nil) == SQLITE_OK, let db else {
+            let msg = db.map { String(cString: sqlite3_errmsg($0)) } ?? "cannot open"
+            sqlite3_close(db)
+            throw StoreError("cannot open \(path): \(msg)")
+        }
+        handle = db
+        sqlite3_busy_timeout(db, 10_000)
+        if path != ":memory:" {
+            try exec("PRAGMA journal_mode=WAL")
+            try exec("PRAGMA synchronous=NORMAL")
+        }
+        try exec("PRAGMA foreign_keys=ON")
+    }
+
+    deinit {
+        statements.removeAll()
+        sqlite3_close_v2(handle)
+    }
+
+    /// Runs SQL without results.
+    func exec(_ sql: String) throws {
+        var err: UnsafeMutablePointer<CChar>?
+        if sqlite3_exec(handle, sql, nil, nil, &err) != SQLITE_OK {
+            let msg = err.map { String(cString: $0) } ?? "unknown error"
+            sqlite3_free(err)
+            throw StoreError(msg)
+        }
+    }
+
+    /// A cached prepared statement for `sql`, reset and ready to bind.
+    func prepare(_ sql: String) throws -> Statement {
+        if let s = statements[sql] {
+            s.reset()
+            return s
+        }
+        var stmt: OpaquePointer?
+        guard sqlite3_prepare_v2(handle, sql, -1, &stmt, nil) == SQLITE_OK, let stmt else {
+            throw StoreError("cannot prepare statement: \(String(cString: sqlite3_errmsg(handle)))")
+        }
+        let s = Statement(stmt, db: self)
+        statements[sql] = s
+        return s
+    }
+
+    /// Runs `body` in a transaction, committing on success and rolling back on error.
+    func transaction<T>(_ body: () throws -> T) throws -> T {
+        try exec("BEGIN IMMEDIATE")
+        do {
+            let r = try body()
+            try exec("COMMIT")
+            return r
+        } catch {
+            try? exec("ROLLBACK")
+            throw error
+        }
+    }
+
+    var lastError: String { String(cString: sqlite3_errmsg(handle)) }
+    var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
+}
+
+/// A prepared statement with positional binding (1-based) and column reading (0-based).
+final class Statement {
+    let stmt: OpaquePointer
+    unowned let db: Database
+
+    init(_ stmt: OpaquePointer, db: Database) {
+        self.stmt = stmt
+        self.db = db
+    }
+
+    deinit { sqlite3_finalize(stmt) }
+
+    func reset() {
+        sqlite3_reset(stmt)
+        sqlite3_clear_bindings(stmt)
+    }
+
+    @discardableResult
+    func bind(_ values: [SQLValue]) -> Statement {
+        for (i, v) in values.enumerated() {
+            let idx = Int32(i + 1)
+            switch v {
+            case .null: sqlite3_bind_null(stmt, idx)
+            case .int(let n): sqlite3_bind_int64(stmt, idx, n)
+            case .double(let d): sqlite3_bind_double(stmt, idx, d)
+            case .text(let s): sqlite3_bind_text(stmt, idx, s, -1, mapc_sqlite_transient())
+            }
+        }
+        return self
+    }
+
+    /// Steps once; true when a row is available.
+    func step() throws -> Bool {
+        let rc = sqlite3_step(stmt)
+        if rc == SQLITE_ROW { return true }
+        if rc == SQLITE_DONE { return false }
+        throw StoreError("statement failed: \(db.lastError)")
+    }
+
+    /// Runs to completion, ignoring rows.
+    func run(_ values: [SQLValue] = []) throws {
+        bind(values)
+        while try step() {}
+        sqlite3_reset(stmt)
+    }
+
+    /// All rows, each mapped by `row`.
+    func query<T>(_ values: [SQLValue] = [], _ row: (Statement) throws -> T) throws -> [T] {
+        bind(values)
+        var out: [T] = []
+        while try step() { out.append(try row(self)) }
+        sqlite3_reset(stmt)
+        return out
+    }
+
+    func int(_ col: Int32) -> Int64 { sqlite3_column_int64(stmt, col) }
+    func double(_ col: Int32) -> Double { sqlite3_column_double(stmt, col) }
+    func isNull(_ col: Int32) -> Bool { sqlite3_column_type(stmt, col) == SQLITE_NULL }
+    func text(_ col: Int32) -> String? {
+        guard let p = sqlite3_column_text(stmt, col) else { return nil }
+        return String(cString: p)
+    }
+}
+
+/// A value bound to a statement parameter.
+enum SQLValue {
+    case null
+    case int(Int64)
+    case double(Double)
+    case text(String)
+
+    static func of(_ s: String?) -> SQLValue { s.map(SQLValue.text) ?? .null }
+    static func of(_ i: Int?) -> SQLValue { i.map { .int(Int64($0)) } ?? .null }
+}

@@ -1,0 +1,76 @@
+import Foundation
+import MapDSL
+import SyncEngine
+
+/// An in-memory platform for orchestrator tests: pages over given records, upserts by key, and
+/// scripted failures.
+final class FakePlatform: PlatformAdapter, @unchecked Sendable {
+    let platform: String
+    private let lock = NSLock()
+    var sourceRecords: [SourceRecord] = []
+    /// Destination records by key.
+    private(set) var stored: [String: JSONValue] = [:]
+    /// How many times each key was written.
+    private(set) var writes: [String: Int] = [:]
+    /// Upcoming failures of write calls, consumed one per call.
+    var writeFailures: [AdapterError] = []
+    /// Upcoming failures of fetch calls.
+    var fetchFailures: [AdapterError] = []
+    /// Keys the platform rejects (with field and message) while the predicate holds.
+    var reject: (OutboundRecord) -> (code: String, message: String, field: String)? = { _ in nil }
+    /// Simulates the process dying after the platform applied the write but before the answer arrived.
+    var dieAfterWriteCall: Int?
+    private(set) var writeCalls = 0
+    var batchLimit = 3
+
+    init(platform: String) { self.platform = platform }
+
+    func limits(object: String, mode: WriteMode) -> AdapterLimits { AdapterLimits(maxBatchRecords: batchLimit) }
+    func describe(object: String) throws -> Schema { throw AdapterError.fatal("not supported") }
+
+    func fetch(_ request: FetchRequest) throws -> SourcePage {
+        try lock.withLock {
+            if !fetchFailures.isEmpty { throw fetchFailures.removeFirst() }
+            let start = Int(request.cursor ?? "0") ?? 0
+            let end = min(sourceRecords.count, start + request.pageSize)
+            return SourcePage(records: Array(sourceRecords[start..<end]), nextCursor: end < sourceRecords.count ? String(end) : nil)
+        }
+    }
+
+    struct Died: Error {}
+
+    func write(_ request: WriteRequest) throws -> [WriteResult] {
+        try lock.withLock {
+            writeCalls += 1
+            if !writeFailures.isEmpty { throw writeFailures.removeFirst() }
+            var results: [WriteResult] = []
+            for r in request.records {
+                if let rej = reject(r) {
+                    results.append(WriteResult(key: r.key, status: .rejected, errorCode: rej.code, message: rej.message, field: rej.field))
+                    continue
+                }
+                let existed = stored[r.key] != nil
+                stored[r.key] = r.json
+                writes[r.key, default: 0] += 1
+                results.append(WriteResult(key: r.key, status: existed ? .updated : .created, destinationId: "D-" + r.key))
+            }
+            if dieAfterWriteCall == writeCalls { throw Died() }
+            return results
+        }
+    }
+
+    func find(object: String, field: String, value: String) throws -> JSONValue? { nil }
+}
+
+/// A clock that never sleeps and counts what it was asked to wait.
+final class TestClock: SyncClock, @unchecked Sendable {
+    private(set) var slept: [Double] = []
+    private var t = 0.0
+    func now() -> Double { t }
+    func sleep(_ seconds: Double) {
+        slept.append(seconds)
+        t += seconds
+    }
+    func random() -> Double { 0.5 }
+    func timestamp() -> String { "2026-11-25T00:00:00.000Z" }
+}

@@ -1,0 +1,217 @@
+import Foundation
+import MapDSL
+import SyncEngine
+import TestSupport
+import Testing
+
+@Suite struct SyncRunnerTests {
+    static let src = Schema(
+        platform: "fake", object: "person",
+        fields: [Field(name: "id", type: .id), Field(name: "email", type: .string), Field(name: "name", type: .string)])
+    static let dst = Schema(
+        platform: "fakedst", object: "lead",
+        fields: [
+            Field(name: "Email", type: .string, format: .email), Field(name: "Name", type: .string, nullable: false, required: true),
+            Field(name: "Ref", type: .string, unique: true, externalId: true),
+        ])
+    static let mappingText = """
+        mapping fake.person -> fakedst.lead
+        key Ref
+        skip when blank(email)
+
+        Ref   = id
+        Email = lower(trim(email))
+        Name  = name ?? "Unknown"
+        """
+
+    struct Fixture {
+        let source = FakePlatform(platform: "fake")
+        let destination = FakePlatform(platform: "fakedst")
+        let store: EventStore
+        let mapping: CompiledMapping
+        let clock = TestClock()
+        let job: JobSpec
+
+        init(records: Int, storePath: String = ":memory:") throws {
+            store = try EventStore(path: storePath)
+            mapping = try Compiler.compile(
+                SourceText(path: "m.map", text: SyncRunnerTests.mappingText),
+                schemas: InMemorySchemas([SyncRunnerTests.src, SyncRunnerTests.dst]))
+            job = try JobSpec.parse(
+                [
+                    "source": ["platform": "fake", "object": "person"], "destination": ["platform": "fakedst", "object": "lead"],
+                    "mapping": "m.map", "pageSize": 4, "retries": 3,
+                ], name: "people", path: "people.json")
+            source.sourceRecords = (1...records).map { i in
+                SourceRecord(
+                    id: "p\(i)",
+                    fields: [
+                        "id": .string("p\(i)"), "email": i % 10 == 0 ? "" : .string(" P\(i)@Example.com "), "name": .string("Person \(i)"),
+                    ])
+            }
+        }
+
+        func runner(_ options: SyncOptions = SyncOptions()) -> SyncRunner {
+            SyncRunner(
+                job: job, mapping: mapping, version: "v1", source: source, destination: destination, store: store, clock: clock,
+                options: options)
+        }
+    }
+
+    @Test func fullRunDeliversEveryRecordOnceAndAccountsForAll() throws {
+        let f = try Fixture(records: 25)
+        let summary = try f.runner().start()
+        #expect(summary.state.phase == .completed)
+        #expect(f.destination.stored.count == 23)  // 2 of 25 have blank emails
+        #expect(f.destination.writes.values.allSatisfy { $0 == 1 })
+        let counts = try f.store.statusCounts(job: "people", run: summary.id)
+        #expect(counts["created"] == 23 && counts["skipped"] == 2)
+        #expect(try f.store.replayState(run: summary.id).phase == .completed)
+        let events = try f.store.events(run: summary.id)
+        #expect(events.filter { $0.type == "checkpoint" }.count == 7)
+        #expect(events.filter { $0.type == "batch_acked" }.count == events.filter { $0.type == "batch_sending" }.count)
+        #expect(f.destination.stored["p3"]?["Email"] == "p3@example.com")
+    }
+
+    @Test func rerunSendsOnlyChangedRecordsAndFullSendsAll() throws {
+        let f = try Fixture(records: 12)
+        try f.runner().start()
+        let second = try f.runner().start()
+        #expect(try f.store.statusCounts(job: "people", run: second.id)["unchanged"] == 11)
+        f.source.sourceRecords[2].fields = ["id": "p3", "email": "new@example.com", "name": "Changed"]
+        let third = try f.runner().start()
+        let c3 = try f.store.statusCounts(job: "people", run: third.id)
+        #expect(c3["updated"] == 1 && c3["unchanged"] == 10)
+        var full = SyncOptions()
+        full.full = true
+        let fourth = try f.runner(full).start()
+        #expect(try f.store.statusCounts(job: "people", run: fourth.id)["updated"] == 11)
+    }
+
+    @Test func transientFailuresRetryThenPauseWithAReasonAndResumeCompletes() throws {
+        let f = try Fixture(records: 10)
+        f.destination.writeFailures = Array(repeating: .transient("HTTP 503 Service Unavailable"), count: 3)
+        #expect(throws: SyncStopped.self) { try f.runner().start() }
+        let run = try #require(try f.store.latestRun(job: "people"))
+        #expect(run.state.phase == .paused)
+        #expect(run.state.reason?.contains("paused in uploading batch 1: failed 3 times") == true)
+        #expect(run.state.reason?.contains("HTTP 503") == true)
+        #expect(f.clock.slept.count == 2)  // backoff between the attempts
+        let resumed = try f.runner().resume()
+        #expect(resumed.state.phase == .completed)
+        #expect(f.destination.stored.count == 9)
+        #expect(f.destination.writes.values.allSatisfy { $0 == 1 })
+    }
+
+    @Test func rateLimitsAreWaitedOutWithoutCountingAsFailures() throws {
+        let f = try Fixture(records: 5)
+        f.destination.writeFailures = [.rateLimited(retryAfter: 2, message: "429"), .rateLimited(retryAfter: 3, message: "429")]
+        let s = try f.runner().start()
+        #expect(s.state.phase == .completed)
+        #expect(f.clock.slept == [2, 3])
+    }
+
+    @Test func fatalErrorsFailTheRun() throws {
+        let f = try Fixture(records: 5)
+        f.source.fetchFailures = [.fatal("HTTP 401 invalid token")]
+        #expect(throws: SyncStopped.self) { try f.runner().start() }
+        let run = try #require(try f.store.latestRun(job: "people"))
+        #expect(run.state.phase == .failed)
+        #expect(run.state.reason == "failed in fetching page 1: HTTP 401 invalid token")
+    }
+
+    @Test func rejectionsBecomeDeadLettersAndFixPlusRetryDeliversThem() throws {
+        let f = try Fixture(records: 8)
+        f.destination.reject = { r in
+            r.fields["Email"] == "p5@example.com" ? ("INVALID_EMAIL_ADDRESS", "Email: invalid email address: p5@example.com", "Email") : nil
+        }
+        let s = try f.runner().start()
+        #expect(s.state.phase == .completed)
+        let failed = try f.store.records(job: "people", status: "rejected")
+        #expect(failed.map(\.key) == ["p5"])
+        #expect(failed[0].errorCode == "INVALID_EMAIL_ADDRESS" && failed[0].field == "Email")
+        _ = try Operations.fix(store: f.store, job: "people", key: "p5", field: "Email", value: "fixed@example.com", by: "ops", at: "t")
+        f.destination.reject = { _ in nil }
+        let retry = try f.runner().retryRejected()
+        #expect(retry.state.phase == .completed)
+        #expect(f.destination.stored["p5"]?["Email"] == "fixed@example.com")
+        #expect(try f.store.records(job: "people", status: "rejected").isEmpty)
+        let history = try f.store.recordEvents(job: "people", key: "p5").map(\.kind)
+        #expect(history == ["fetched", "sent", "result", "fixed", "fetched", "sent", "result"])
+    }
+
+    @Test func aBatchSentButNotAcknowledgedIsReconciledOnResume() throws {
+        let f = try Fixture(records: 10)
+        f.destination.dieAfterWriteCall = 2
+        #expect(throws: (any Error).self) { try f.runner().start() }
+        let run = try #require(try f.store.latestRun(job: "people"))
+        #expect(run.state.phase == .uploading)
+        f.destination.dieAfterWriteCall = nil
+        let resumed = try f.runner().resume()
+        #expect(resumed.state.phase == .completed)
+        let events = try f.store.events(run: run.id)
+        #expect(events.contains { $0.type == "reconcile" })
+        #expect(
+            events.contains {
+                $0.type == "state" && $0.payload["reason"]?.stringValue?.hasPrefix("interrupted while uploading batch") == true
+            })
+        #expect(f.destination.stored.count == 9)
+        // The unacknowledged batch was sent twice, by key, so still one record per key.
+        #expect(Set(f.destination.stored.keys).count == 9)
+        let counts = try f.store.statusCounts(job: "people", run: run.id)
+        #expect((counts["created"] ?? 0) + (counts["updated"] ?? 0) + (counts["skipped"] ?? 0) == 10)
+    }
+
+    @Test func cancelStopsAPausedRun() throws {
+        let f = try Fixture(records: 6)
+        f.destination.writeFailures = Array(repeating: .transient("down"), count: 3)
+        #expect(throws: SyncStopped.self) { try f.runner().start() }
+        let state = try Operations.cancel(store: f.store, job: "people", by: "ops", at: "t")
+        #expect(state.phase == .cancelled)
+        #expect(throws: JobError.self) { try f.runner().resume() }
+    }
+
+    @Test func storeOnDiskSurvivesReopening() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("mapc-\(UUID().uuidString)/events.db").path
+        do {
+            let f = try Fixture(records: 6, storePath: path)
+            try f.runner().start()
+        }
+        let reopened = try EventStore(path: path)
+        let run = try #require(try reopened.latestRun(job: "people"))
+        #expect(run.state.phase == .completed)
+        #expect(try reopened.replayState(run: run.id).phase == .completed)
+    }
+}
+
+@Suite struct StateMachineTests {
+    @Test func legalPathsReplay() throws {
+        let path: [JobPhase] = [.fetching, .mapping, .validating, .uploading, .uploading, .fetching, .mapping, .validating, .completed]
+        #expect(try StateMachine.replay(path) == .completed)
+        #expect(try StateMachine.replay([.fetching, .mapping, .paused, .fetching]) == .fetching)
+        #expect(try StateMachine.replay([.fetching, .failed, .uploading, .cancelled]) == .cancelled)
+    }
+
+    @Test(arguments: [
+        (JobPhase.created, JobPhase.uploading), (.fetching, .uploading), (.mapping, .fetching), (.completed, .fetching),
+        (.cancelled, .fetching), (.paused, .completed), (.created, .paused),
+    ])
+    func illegalTransitionsAreRefused(from: JobPhase, to: JobPhase) {
+        #expect(throws: IllegalTransition.self) { try StateMachine.validate(from: from, to: to) }
+    }
+
+    @Test func storeRefusesIllegalTransitions() throws {
+        let store = try EventStore(path: ":memory:")
+        let run = try store.createRun(job: "j", info: [:], at: "t")
+        #expect(throws: IllegalTransition.self) { try store.transition(run: run, to: JobState(.uploading, batch: 1), at: "t") }
+        try store.transition(run: run, to: JobState(.fetching, page: 1), at: "t")
+        #expect(try store.replayState(run: run) == JobState(.fetching, page: 1))
+    }
+
+    @Test func backoffGrowsAndIsCapped() {
+        let b = Backoff(base: 1, cap: 8)
+        #expect(b.delay(attempt: 1, unit: 0) == 0.5)
+        #expect(b.delay(attempt: 2, unit: 1) == 2)
+        #expect(b.delay(attempt: 10, unit: 1) == 8)
+    }
+}
