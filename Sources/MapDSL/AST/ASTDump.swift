@@ -28,12 +28,13 @@ public enum ASTDump {
         case .member(let b, let n, _): return "(. \(dump(b)) \(n.text))"
         case .match(let s, let arms):
             let body = arms.map { arm in
-                "(" + arm.patterns.map { p -> String in
-                    switch p {
-                    case .wildcard: "_"
-                    case .literal(let l): dump(l)
-                    }
-                }.joined(separator: " ") + " => " + dump(arm.value) + ")"
+                "("
+                    + arm.patterns.map { p -> String in
+                        switch p {
+                        case .wildcard: "_"
+                        case .literal(let l): dump(l)
+                        }
+                    }.joined(separator: " ") + " => " + dump(arm.value) + ")"
             }
             return "(match \(dump(s)) " + body.joined(separator: " ") + ")"
         }

@@ -237,8 +237,10 @@ public struct Checker {
 
     private mutating func expectCondition(_ t: ValueType, _ e: Expr, what: String) {
         if case .bool(let b) = e.kind {
-            report(Diagnostic(.constantCondition, "\(what) is always \(b)", at: e.span,
-                              help: b ? "remove the condition or write the intended test" : "remove it; it never applies"))
+            report(
+                Diagnostic(
+                    .constantCondition, "\(what) is always \(b)", at: e.span,
+                    help: b ? "remove the condition or write the intended test" : "remove it; it never applies"))
             return
         }
         if t.isError || t.base == .bool { return }
