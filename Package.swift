@@ -12,11 +12,17 @@ let package = Package(
         // The mapping language: schemas, lexer, parser, checker, compiler, evaluator, formatter.
         .target(name: "MapDSL"),
         // The command-line front: parses arguments, calls libraries, prints.
-        .target(name: "MapCLI", dependencies: ["MapDSL"]),
+        .target(name: "MapCLI", dependencies: ["MapDSL", "MapReview", "MapGen"]),
         .executableTarget(name: "mapc", dependencies: ["MapCLI"]),
         .target(name: "TestSupport", dependencies: ["MapDSL"], path: "Tests/TestSupport"),
-        .testTarget(name: "MapDSLTests", dependencies: ["MapDSL", "TestSupport"]),
-        .testTarget(name: "MapCLITests", dependencies: ["MapCLI", "MapDSL", "TestSupport"]),
+        .testTarget(name: "MapDSLTests", dependencies: ["MapDSL", "TestSupport"], exclude: ["Fixtures", "Golden"]),
+        .testTarget(name: "MapCLITests", dependencies: ["MapCLI", "MapDSL", "MapReview", "TestSupport"]),
+
+        // --- sync engine (section owned by the SyncEngine work) ---
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .target(name: "SyncEngine", dependencies: ["MapDSL", "MapReview", "CSQLite"]),
+        .testTarget(name: "SyncEngineTests", dependencies: ["SyncEngine", "MapDSL", "TestSupport"]),
+        // --- end sync engine section ---
 
         // --- HTTP server and sandbox (section owned by the HTTP/sandbox work) ---
         .systemLibrary(name: "CMicroHTTPD", pkgConfig: "libmicrohttpd", providers: [.apt(["libmicrohttpd-dev"])]),
@@ -25,6 +31,20 @@ let package = Package(
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"]),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "HTTPServer"], exclude: ["Fixtures"]),
         // --- end HTTP server and sandbox section ---
+
+        // --- review and approval (section owned by the dry-run/review/approval work) ---
+        // OpenSSL libcrypto for SHA-256 of canonical mappings and schemas.
+        .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        // Approvals: mappings.lock, hashing, and the gate the sync engine asks before running a mapping.
+        .target(name: "MapReview", dependencies: ["MapDSL", "CCrypto"]),
+        .testTarget(name: "MapReviewTests", dependencies: ["MapReview", "MapDSL"], exclude: ["Golden"]),
+        // --- end review and approval section ---
+
+        // --- generation (section owned by the MapGen work) ---
+        // Prose -> mapping through an LLM endpoint or the offline matcher; prompts, grammar, cache.
+        .target(name: "MapGen", dependencies: ["MapDSL"]),
+        .testTarget(name: "MapGenTests", dependencies: ["MapGen", "MapDSL", "HTTPServer"]),
+        // --- end generation section ---
     ],
     swiftLanguageModes: [.v6]
 )

@@ -5,7 +5,11 @@ import MapDSL
 public enum MapCLI {
     /// Every subcommand, in the order `mapc --help` lists them.
     static let commands: [CommandEntry] = [
+        CommandEntry(GenCommand.self), CommandEntry(GrammarCommand.self),
         CommandEntry(CheckCommand.self), CommandEntry(FmtCommand.self), CommandEntry(RunCommand.self),
+        // Review and approval.
+        CommandEntry(DryRunCommand.self), CommandEntry(TestCommand.self), CommandEntry(DiffCommand.self),
+        CommandEntry(ReviewCommand.self), CommandEntry(ApproveCommand.self), CommandEntry(VerifyCommand.self),
     ]
 
     /// Runs `mapc` with the process's arguments and exits.
