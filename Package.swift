@@ -12,7 +12,7 @@ let package = Package(
         // The mapping language: schemas, lexer, parser, checker, compiler, evaluator, formatter.
         .target(name: "MapDSL"),
         // The command-line front: parses arguments, calls libraries, prints.
-        .target(name: "MapCLI", dependencies: ["MapDSL", "MapReview", "MapGen"]),
+        .target(name: "MapCLI", dependencies: ["MapDSL", "MapReview", "MapGen", "SyncEngine", "Adapters", "Sandbox"]),
         .executableTarget(name: "mapc", dependencies: ["MapCLI"]),
         .target(name: "TestSupport", dependencies: ["MapDSL"], path: "Tests/TestSupport"),
         .testTarget(name: "MapDSLTests", dependencies: ["MapDSL", "TestSupport"], exclude: ["Fixtures", "Golden"]),
@@ -45,6 +45,13 @@ let package = Package(
         .target(name: "MapGen", dependencies: ["MapDSL"]),
         .testTarget(name: "MapGenTests", dependencies: ["MapGen", "MapDSL", "HTTPServer"]),
         // --- end generation section ---
+
+        // --- platform adapters (section owned by the adapters work) ---
+        // HubSpot, Salesforce, Mailchimp, Segment, GA4 over their wire formats (URLSession), JSONL and SQLite.
+        .target(name: "Adapters", dependencies: ["SyncEngine", "MapDSL", "CSQLite"]),
+        // Conformance of every adapter against its sandbox emulator over loopback HTTP; limiter tests.
+        .testTarget(name: "AdaptersTests", dependencies: ["Adapters", "SyncEngine", "MapDSL", "Sandbox"]),
+        // --- end platform adapters section ---
     ],
     swiftLanguageModes: [.v6]
 )

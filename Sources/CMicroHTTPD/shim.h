@@ -1,0 +1,51 @@
+// Tiny C shim over libmicrohttpd for Swift.
+//
+// MHD_start_daemon and MHD_get_daemon_info are variadic, which Swift cannot call directly; these
+// static inline functions give them fixed signatures. Nothing else belongs here: all logic lives
+// in the HTTPServer target.
+#ifndef MAPC_CMICROHTTPD_SHIM_H
+#define MAPC_CMICROHTTPD_SHIM_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <microhttpd.h>
+
+/// Flags for a daemon with its own listen thread and one thread per connection, using poll(),
+/// with an inter-thread channel so that MHD_quiesce_daemon works.
+static inline unsigned int mapc_mhd_thread_per_connection_flags(int ipv6) {
+    unsigned int flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL_INTERNAL_THREAD | MHD_USE_ITC;
+    if (ipv6) {
+        flags |= MHD_USE_IPv6;
+    }
+    return flags;
+}
+
+/// Starts a daemon bound to `address` (port inside the sockaddr; 0 picks a free port).
+static inline struct MHD_Daemon *mapc_mhd_start(
+    unsigned int flags,
+    const struct sockaddr *address,
+    MHD_AccessHandlerCallback handler, void *handler_cls,
+    MHD_RequestCompletedCallback completed, void *completed_cls,
+    unsigned int connection_timeout_seconds,
+    size_t connection_memory_limit,
+    unsigned int connection_limit) {
+    return MHD_start_daemon(
+        flags, 0, NULL, NULL, handler, handler_cls,
+        MHD_OPTION_SOCK_ADDR, address,
+        MHD_OPTION_NOTIFY_COMPLETED, completed, completed_cls,
+        MHD_OPTION_CONNECTION_TIMEOUT, connection_timeout_seconds,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, connection_memory_limit,
+        MHD_OPTION_CONNECTION_LIMIT, connection_limit,
+        MHD_OPTION_END);
+}
+
+/// The port the daemon is bound to, or 0 when unknown.
+static inline uint16_t mapc_mhd_bound_port(struct MHD_Daemon *daemon) {
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(daemon, MHD_DAEMON_INFO_BIND_PORT);
+    return info == NULL ? 0 : info->port;
+}
+
+#endif

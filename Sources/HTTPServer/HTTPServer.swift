@@ -1,0 +1,165 @@
+import CMicroHTTPD
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Settings for ``HTTPServer/start(configuration:router:)``.
+public struct HTTPServerConfiguration: Sendable {
+    /// Numeric IPv4 or IPv6 address to bind, e.g. `127.0.0.1` or `::1`; `localhost` means `127.0.0.1`.
+    public var host: String
+    /// Port to bind; 0 lets the system pick a free one (read it back from ``HTTPServer/port``).
+    public var port: UInt16
+    /// Largest accepted request body in bytes; larger bodies are read, discarded and answered with 413.
+    public var maxBodyBytes: Int
+    /// Seconds an idle connection may stay open.
+    public var connectionTimeoutSeconds: UInt32
+    /// Most simultaneous connections (one thread each).
+    public var connectionLimit: UInt32
+
+    /// Creates a configuration; the defaults bind loopback on a free port with a 10 MiB body limit.
+    public init(
+        host: String = "127.0.0.1",
+        port: UInt16 = 0,
+        maxBodyBytes: Int = 10 * 1024 * 1024,
+        connectionTimeoutSeconds: UInt32 = 30,
+        connectionLimit: UInt32 = 256
+    ) {
+        self.host = host
+        self.port = port
+        self.maxBodyBytes = maxBodyBytes
+        self.connectionTimeoutSeconds = connectionTimeoutSeconds
+        self.connectionLimit = connectionLimit
+    }
+}
+
+/// Why a server could not start.
+public struct HTTPServerError: Error, Sendable, CustomStringConvertible {
+    /// A one-line explanation.
+    public let description: String
+}
+
+/// A small HTTP/1.1 server over libmicrohttpd, one thread per connection.
+///
+/// Handlers run synchronously on the connection's thread, so a slow handler delays only its own
+/// client. ``stop(timeout:)`` stops accepting connections, waits for requests already being served
+/// to finish (answering new requests on open keep-alive connections with 503), then shuts down.
+///
+/// ```swift
+/// var router = Router()
+/// router.add("GET", "/hello/:name") { request in .text("hi \(request.parameter("name")!)") }
+/// let server = try HTTPServer.start(router: router)
+/// defer { server.stop() }
+/// print(server.baseURL)
+/// ```
+public final class HTTPServer: Sendable {
+    /// The host the server is bound to, as configured.
+    public let host: String
+    /// The bound port (the system-chosen one when 0 was requested).
+    public let port: UInt16
+    private let core: ServerCore
+
+    private init(host: String, port: UInt16, core: ServerCore) {
+        self.host = host
+        self.port = port
+        self.core = core
+    }
+
+    deinit {
+        stop()
+    }
+
+    /// `http://host:port` (IPv6 hosts in brackets), with no trailing slash.
+    public var baseURL: URL {
+        let hostPart = host.contains(":") ? "[\(host)]" : host
+        return URL(string: "http://\(hostPart):\(port)")!
+    }
+
+    /// Requests accepted and not yet completed (response sent or connection closed).
+    public var inFlightRequests: Int {
+        core.inFlight
+    }
+
+    /// Binds and starts serving `router` in background threads.
+    ///
+    /// - Throws: ``HTTPServerError`` when the host is not a numeric address or the daemon cannot start
+    ///   (e.g. the port is taken).
+    public static func start(
+        configuration: HTTPServerConfiguration = HTTPServerConfiguration(),
+        router: Router
+    ) throws -> HTTPServer {
+        let host = configuration.host == "localhost" ? "127.0.0.1" : configuration.host
+        let core = ServerCore(router: router, maxBodyBytes: configuration.maxBodyBytes)
+        let retained = Unmanaged.passRetained(core)
+        let context = retained.toOpaque()
+        let daemon: OpaquePointer?
+        if let v4 = ipv4Address(host, port: configuration.port) {
+            var address = v4
+            daemon = withUnsafePointer(to: &address) { pointer in
+                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { socketAddress in
+                    startDaemon(ipv6: false, address: socketAddress, context: context, configuration)
+                }
+            }
+        } else if let v6 = ipv6Address(host, port: configuration.port) {
+            var address = v6
+            daemon = withUnsafePointer(to: &address) { pointer in
+                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { socketAddress in
+                    startDaemon(ipv6: true, address: socketAddress, context: context, configuration)
+                }
+            }
+        } else {
+            retained.release()
+            throw HTTPServerError(description: "host '\(configuration.host)' is not a numeric IPv4 or IPv6 address")
+        }
+        guard let daemon else {
+            retained.release()
+            throw HTTPServerError(
+                description: "could not start HTTP server on \(host):\(configuration.port) (address in use?)")
+        }
+        core.attach(daemon: daemon, retained: retained)
+        let port = mapc_mhd_bound_port(daemon)
+        return HTTPServer(host: host, port: port == 0 ? configuration.port : port, core: core)
+    }
+
+    /// Stops the server: stops accepting, waits up to `timeout` seconds for in-flight requests, then
+    /// closes every connection and joins the server threads. Safe to call more than once.
+    ///
+    /// Handlers still running after `timeout` are waited for anyway (their threads must be joined);
+    /// a handler that never returns blocks `stop` forever, so handlers that wait must be interruptible.
+    public func stop(timeout: TimeInterval = 10) {
+        core.stop(timeout: timeout)
+    }
+
+    private static func startDaemon(
+        ipv6: Bool,
+        address: UnsafePointer<sockaddr>,
+        context: UnsafeMutableRawPointer,
+        _ configuration: HTTPServerConfiguration
+    ) -> OpaquePointer? {
+        mapc_mhd_start(
+            mapc_mhd_thread_per_connection_flags(ipv6 ? 1 : 0),
+            address,
+            mhdAccessHandler, context,
+            mhdRequestCompleted, context,
+            configuration.connectionTimeoutSeconds,
+            64 * 1024,
+            configuration.connectionLimit)
+    }
+
+    private static func ipv4Address(_ host: String, port: UInt16) -> sockaddr_in? {
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
+        guard inet_pton(AF_INET, host, &address.sin_addr) == 1 else { return nil }
+        return address
+    }
+
+    private static func ipv6Address(_ host: String, port: UInt16) -> sockaddr_in6? {
+        var address = sockaddr_in6()
+        address.sin6_family = sa_family_t(AF_INET6)
+        address.sin6_port = port.bigEndian
+        guard inet_pton(AF_INET6, host, &address.sin6_addr) == 1 else { return nil }
+        return address
+    }
+}

@@ -1,0 +1,127 @@
+import CMicroHTTPD
+import Foundation
+
+/// Per-request state kept in libmicrohttpd's `req_cls` slot between upload callbacks.
+final class RequestContext {
+    var body = Data()
+    var bodyTooLarge = false
+    var refused = false
+}
+
+/// Collects key/value pairs from `MHD_get_connection_values`.
+private final class PairCollector {
+    var pairs: [(String, String?)] = []
+}
+
+private func collectPair(
+    _ cls: UnsafeMutableRawPointer?,
+    _ kind: MHD_ValueKind,
+    _ key: UnsafePointer<CChar>?,
+    _ value: UnsafePointer<CChar>?
+) -> MHD_Result {
+    guard let cls, let key else { return .YES }
+    let collector = Unmanaged<PairCollector>.fromOpaque(cls).takeUnretainedValue()
+    collector.pairs.append((String(cString: key), value.map { String(cString: $0) }))
+    return .YES
+}
+
+private func values(_ connection: OpaquePointer, _ kind: MHD_ValueKind) -> [(String, String?)] {
+    let collector = PairCollector()
+    withExtendedLifetime(collector) {
+        _ = MHD_get_connection_values(
+            connection, kind, collectPair, Unmanaged.passUnretained(collector).toOpaque())
+    }
+    return collector.pairs
+}
+
+/// The libmicrohttpd access handler: accumulates the body, then routes the request and queues the reply.
+func mhdAccessHandler(
+    _ cls: UnsafeMutableRawPointer?,
+    _ connection: OpaquePointer?,
+    _ url: UnsafePointer<CChar>?,
+    _ method: UnsafePointer<CChar>?,
+    _ version: UnsafePointer<CChar>?,
+    _ uploadData: UnsafePointer<CChar>?,
+    _ uploadDataSize: UnsafeMutablePointer<Int>?,
+    _ requestSlot: UnsafeMutablePointer<UnsafeMutableRawPointer?>?
+) -> MHD_Result {
+    guard let cls, let connection, let requestSlot else { return .NO }
+    let core = Unmanaged<ServerCore>.fromOpaque(cls).takeUnretainedValue()
+
+    guard let existing = requestSlot.pointee else {
+        let context = RequestContext()
+        context.refused = !core.requestBegan()
+        requestSlot.pointee = Unmanaged.passRetained(context).toOpaque()
+        return .YES
+    }
+    let context = Unmanaged<RequestContext>.fromOpaque(existing).takeUnretainedValue()
+
+    if let uploadDataSize, uploadDataSize.pointee > 0 {
+        let size = uploadDataSize.pointee
+        if !context.bodyTooLarge && !context.refused {
+            if context.body.count + size > core.maxBodyBytes {
+                context.bodyTooLarge = true
+                context.body = Data()
+            } else if let uploadData {
+                uploadData.withMemoryRebound(to: UInt8.self, capacity: size) { bytes in
+                    context.body.append(bytes, count: size)
+                }
+            }
+        }
+        uploadDataSize.pointee = 0
+        return .YES
+    }
+
+    let response: Response
+    if context.refused {
+        response = Response.text("Service Unavailable: server is stopping", status: 503)
+            .withHeader("Connection", "close")
+    } else if context.bodyTooLarge {
+        response = Response.text("Payload Too Large: body exceeds \(core.maxBodyBytes) bytes", status: 413)
+            .withHeader("Connection", "close")
+    } else {
+        let request = Request(
+            method: method.map { String(cString: $0) } ?? "GET",
+            path: url.map { String(cString: $0) } ?? "/",
+            queryItems: values(connection, .GET_ARGUMENT_KIND).map { (name: $0.0, value: $0.1) },
+            headerFields: values(connection, .HEADER_KIND).map { (name: $0.0, value: $0.1 ?? "") },
+            body: context.body
+        )
+        context.body = Data()
+        response = core.router.handle(request)
+    }
+    return queue(response, on: connection)
+}
+
+/// Called by libmicrohttpd when a request is finished (sent, failed or dropped): releases its context.
+func mhdRequestCompleted(
+    _ cls: UnsafeMutableRawPointer?,
+    _ connection: OpaquePointer?,
+    _ requestSlot: UnsafeMutablePointer<UnsafeMutableRawPointer?>?,
+    _ termination: MHD_RequestTerminationCode
+) {
+    guard let cls, let requestSlot, let existing = requestSlot.pointee else { return }
+    requestSlot.pointee = nil
+    Unmanaged<RequestContext>.fromOpaque(existing).release()
+    Unmanaged<ServerCore>.fromOpaque(cls).takeUnretainedValue().requestEnded()
+}
+
+private func queue(_ response: Response, on connection: OpaquePointer) -> MHD_Result {
+    if response.dropsConnection {
+        return .NO
+    }
+    let handle: OpaquePointer? = response.body.withUnsafeBytes { bytes in
+        if let base = bytes.baseAddress, bytes.count > 0 {
+            return MHD_create_response_from_buffer(
+                bytes.count, UnsafeMutableRawPointer(mutating: base), .RESPMEM_MUST_COPY)
+        }
+        return MHD_create_response_from_buffer(0, nil, .RESPMEM_PERSISTENT)
+    }
+    guard let handle else { return .NO }
+    defer { MHD_destroy_response(handle) }
+    for field in response.headerFields where field.name.lowercased() != "content-length" {
+        _ = MHD_add_response_header(handle, field.name, field.value)
+    }
+    let status = (100...999).contains(response.status) ? response.status : 500
+    return MHD_queue_response(connection, UInt32(status), handle)
+}

@@ -1,0 +1,91 @@
+import CMicroHTTPD
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The state shared between the Swift server object and the libmicrohttpd callbacks.
+///
+/// libmicrohttpd receives an unmanaged, retained reference to this object as its `cls` pointer; the
+/// reference is released only after `MHD_stop_daemon` has returned, so callbacks never see a dangling
+/// pointer. Mutable state is guarded by `condition`.
+final class ServerCore: @unchecked Sendable {
+    let router: Router
+    let maxBodyBytes: Int
+
+    private let condition = NSCondition()
+    private var daemon: OpaquePointer?
+    private var retained: Unmanaged<ServerCore>?
+    private var inFlightCount = 0
+    private var stopping = false
+    private var stopped = false
+
+    init(router: Router, maxBodyBytes: Int) {
+        self.router = router
+        self.maxBodyBytes = maxBodyBytes
+    }
+
+    func attach(daemon: OpaquePointer, retained: Unmanaged<ServerCore>) {
+        condition.lock()
+        self.daemon = daemon
+        self.retained = retained
+        condition.unlock()
+    }
+
+    var inFlight: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return inFlightCount
+    }
+
+    /// Counts a new request in; returns false when the server is draining and the request must be refused.
+    func requestBegan() -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        inFlightCount += 1
+        return !stopping
+    }
+
+    func requestEnded() {
+        condition.lock()
+        inFlightCount -= 1
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    func stop(timeout: TimeInterval) {
+        condition.lock()
+        if stopping {
+            // Another caller is stopping: wait for it to finish so every caller returns after shutdown.
+            while !stopped {
+                condition.wait()
+            }
+            condition.unlock()
+            return
+        }
+        stopping = true
+        let daemon = self.daemon
+        condition.unlock()
+
+        guard let daemon else { return }
+        let listenSocket = MHD_quiesce_daemon(daemon)
+        condition.lock()
+        let deadline = Date(timeIntervalSinceNow: timeout)
+        while inFlightCount > 0 && condition.wait(until: deadline) {}
+        condition.unlock()
+
+        MHD_stop_daemon(daemon)
+        if listenSocket >= 0 {
+            close(listenSocket)
+        }
+        condition.lock()
+        self.daemon = nil
+        let retained = self.retained
+        self.retained = nil
+        stopped = true
+        condition.broadcast()
+        condition.unlock()
+        retained?.release()
+    }
+}

@@ -1,0 +1,88 @@
+import Foundation
+
+/// What the fault injector decided for one request.
+enum FaultAction: Sendable, Equatable {
+    case proceed
+    case fail(status: Int)
+    case drop
+    case rateLimit
+    case hang(milliseconds: Int)
+}
+
+/// Decides faults per request from ``FaultSwitches`` and a seeded generator, and performs waits that
+/// ``interruptAll()`` can cut short (so a stopping sandbox never waits for a 30-second hang).
+final class FaultInjector: Sendable {
+    private struct State {
+        var switches: FaultSwitches
+        var random: SeededRandom
+        var interrupted = false
+    }
+
+    private let state: Locked<State>
+    private let seed: UInt64
+    private let initial: FaultSwitches
+    private let condition = NSCondition()
+
+    init(switches: FaultSwitches, seed: UInt64) {
+        self.seed = seed
+        self.initial = switches
+        self.state = Locked(State(switches: switches, random: SeededRandom(seed: seed)))
+    }
+
+    var switches: FaultSwitches {
+        state.withLock { $0.switches }
+    }
+
+    func set(_ switches: FaultSwitches) {
+        state.withLock { $0.switches = switches }
+    }
+
+    /// Back to the start options' switches and the original seed.
+    func reset() {
+        state.withLock {
+            $0.switches = initial
+            $0.random = SeededRandom(seed: seed)
+        }
+    }
+
+    /// The fault for the next request, plus the latency to add before handling it.
+    func decide() -> (action: FaultAction, latencyMilliseconds: Int) {
+        state.withLock { state in
+            let latency = state.switches.latencyMilliseconds
+            if state.switches.failNext > 0 {
+                state.switches.failNext -= 1
+                return (.fail(status: state.switches.errorStatus), latency)
+            }
+            if state.switches.dropRate > 0, state.random.nextUnit() < state.switches.dropRate {
+                return (.drop, latency)
+            }
+            if state.switches.rateLimitStorm {
+                return (.rateLimit, latency)
+            }
+            if state.switches.errorRate > 0, state.random.nextUnit() < state.switches.errorRate {
+                return (.fail(status: state.switches.errorStatus), latency)
+            }
+            if state.switches.hangRate > 0, state.random.nextUnit() < state.switches.hangRate {
+                return (.hang(milliseconds: state.switches.hangMilliseconds), latency)
+            }
+            return (.proceed, latency)
+        }
+    }
+
+    /// Sleeps `milliseconds`, returning early once ``interruptAll()`` has been called.
+    func wait(milliseconds: Int) {
+        guard milliseconds > 0 else { return }
+        let deadline = Date(timeIntervalSinceNow: Double(milliseconds) / 1000)
+        condition.lock()
+        while !state.withLock({ $0.interrupted }) && condition.wait(until: deadline) {}
+        condition.unlock()
+    }
+
+    /// Wakes every waiting request and makes later waits return at once (used when stopping).
+    func interruptAll() {
+        state.withLock { $0.interrupted = true }
+        condition.lock()
+        condition.broadcast()
+        condition.unlock()
+    }
+}

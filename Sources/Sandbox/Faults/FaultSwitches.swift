@@ -1,0 +1,89 @@
+import Foundation
+
+/// Fault-injection settings of an emulator, set in ``SandboxOptions`` or at run time through
+/// `POST /_sandbox/faults` (a JSON object with any subset of these keys).
+///
+/// Faults apply to platform endpoints only, never to `/_sandbox/*`, and in this order: fail the
+/// next N requests, drop, rate-limit storm, random 5xx, hang, then added latency.
+public struct FaultSwitches: Sendable, Codable, Equatable {
+    /// Milliseconds added to every request before it is handled.
+    public var latencyMilliseconds: Int
+    /// Probability (0...1) that a request gets a 5xx reply instead of being handled.
+    public var errorRate: Double
+    /// Status used for random errors and for ``failNext``: 500, 502, 503 or 504 are typical.
+    public var errorStatus: Int
+    /// Probability (0...1) that a request hangs for ``hangMilliseconds`` before being handled.
+    public var hangRate: Double
+    /// How long a hanging request waits (interrupted when the sandbox stops).
+    public var hangMilliseconds: Int
+    /// Probability (0...1) that the connection is closed without any reply.
+    public var dropRate: Double
+    /// When true every request is refused as rate-limited, with the platform's signal and headers.
+    public var rateLimitStorm: Bool
+    /// The next this-many requests fail with ``errorStatus``; counts down to 0.
+    public var failNext: Int
+
+    /// No faults.
+    public init(
+        latencyMilliseconds: Int = 0,
+        errorRate: Double = 0,
+        errorStatus: Int = 503,
+        hangRate: Double = 0,
+        hangMilliseconds: Int = 30_000,
+        dropRate: Double = 0,
+        rateLimitStorm: Bool = false,
+        failNext: Int = 0
+    ) {
+        self.latencyMilliseconds = latencyMilliseconds
+        self.errorRate = errorRate
+        self.errorStatus = errorStatus
+        self.hangRate = hangRate
+        self.hangMilliseconds = hangMilliseconds
+        self.dropRate = dropRate
+        self.rateLimitStorm = rateLimitStorm
+        self.failNext = failNext
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case latencyMilliseconds, errorRate, errorStatus, hangRate, hangMilliseconds, dropRate, rateLimitStorm,
+            failNext
+    }
+
+    /// Decodes a partial object: missing keys keep their "no fault" defaults.
+    public init(from decoder: any Decoder) throws {
+        try self.init(from: decoder, base: FaultSwitches())
+    }
+
+    /// Decodes a partial object over `base`: keys present replace `base`'s values.
+    init(from decoder: any Decoder, base: FaultSwitches) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        latencyMilliseconds =
+            try container.decodeIfPresent(Int.self, forKey: .latencyMilliseconds) ?? base.latencyMilliseconds
+        errorRate = try container.decodeIfPresent(Double.self, forKey: .errorRate) ?? base.errorRate
+        errorStatus = try container.decodeIfPresent(Int.self, forKey: .errorStatus) ?? base.errorStatus
+        hangRate = try container.decodeIfPresent(Double.self, forKey: .hangRate) ?? base.hangRate
+        hangMilliseconds = try container.decodeIfPresent(Int.self, forKey: .hangMilliseconds) ?? base.hangMilliseconds
+        dropRate = try container.decodeIfPresent(Double.self, forKey: .dropRate) ?? base.dropRate
+        rateLimitStorm = try container.decodeIfPresent(Bool.self, forKey: .rateLimitStorm) ?? base.rateLimitStorm
+        failNext = try container.decodeIfPresent(Int.self, forKey: .failNext) ?? base.failNext
+    }
+}
+
+/// Applies a JSON patch object on top of existing switches.
+struct FaultPatch: Decodable {
+    let switches: FaultSwitches
+
+    init(from decoder: any Decoder) throws {
+        let base = decoder.userInfo[FaultPatch.baseKey] as? FaultSwitches ?? FaultSwitches()
+        switches = try FaultSwitches(from: decoder, base: base)
+    }
+
+    static let baseKey = CodingUserInfoKey(rawValue: "mapc.faults.base")!
+
+    /// `base` with the keys present in `json` replaced.
+    static func apply(_ json: Data, over base: FaultSwitches) throws -> FaultSwitches {
+        let decoder = JSONDecoder()
+        decoder.userInfo[baseKey] = base
+        return try decoder.decode(FaultPatch.self, from: json).switches
+    }
+}

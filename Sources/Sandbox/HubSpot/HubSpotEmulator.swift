@@ -1,0 +1,188 @@
+import Foundation
+import HTTPServer
+
+/// HubSpot CRM v3 emulator: objects list/read/batch endpoints and properties, bearer-token auth,
+/// `X-HubSpot-RateLimit-*` headers and 429 bodies with `policyName`.
+///
+/// Objects are those with a schema in `schemas/hubspot/` (`contact`, `company`, ...); URL object types
+/// may be plural (`contacts`, `companies`) or type ids (`0-1`, `0-2`). Property values are strings on
+/// the wire. Paging cursors (`after`) are opaque strings.
+final class HubSpotEmulator: Emulator {
+    let store: RecordStore
+    let context: EmulatorContext
+    let limiter: RateLimiter
+    private let counter = Locked(0)
+
+    init(_ context: EmulatorContext, limiter: RateLimiter) {
+        self.context = context
+        self.limiter = limiter
+        var tables = RecordTables()
+        var highest = 0
+        for (object, rows) in context.samples.sorted(by: { $0.key < $1.key }) {
+            for row in rows {
+                let id = row["hs_object_id"]?.textValue ?? ""
+                if let number = Int(id) { highest = max(highest, number) }
+                var fields = row
+                fields["hs_object_id"] = nil
+                let created = row["createdate"]?.stringValue.flatMap(Timestamps.parse) ?? context.clock()
+                let updated = row["lastmodifieddate"]?.stringValue.flatMap(Timestamps.parse) ?? created
+                tables.insert(StoredRecord(id: id, fields: fields, createdAt: created, updatedAt: updated), into: object)
+            }
+        }
+        tables.sequence = max(highest, 1000)
+        for object in tables.objects.keys {
+            for index in tables.objects[object]!.indices where tables.objects[object]![index].id.isEmpty {
+                tables.objects[object]![index].id = String(tables.nextSequence())
+            }
+        }
+        store = RecordStore(seed: tables)
+    }
+
+    func register(on router: inout Router) {
+        router.add("GET", "/crm/v3/objects/:objectType") { [self] request in list(request) }
+        router.add("POST", "/crm/v3/objects/:objectType/batch/read") { [self] request in batchRead(request) }
+        router.add("POST", "/crm/v3/objects/:objectType/batch/upsert") { [self] request in batchUpsert(request) }
+        router.add("POST", "/crm/v3/objects/:objectType/batch/update") { [self] request in batchUpdate(request) }
+        router.add("POST", "/crm/v3/objects/:objectType/batch/create") { [self] request in batchCreate(request) }
+        router.add("POST", "/crm/v3/objects/:objectType/search") { [self] request in search(request) }
+        router.add("GET", "/crm/v3/objects/:objectType/:objectId") { [self] request in readOne(request) }
+        router.add("GET", "/crm/v3/properties/:objectType") { [self] request in properties(request) }
+        router.fallback { [self] request in
+            error(404, category: "OBJECT_NOT_FOUND", message: "No route for \(request.method) \(request.path)")
+        }
+    }
+
+    // MARK: - Object types
+
+    /// The schema object name for a URL object type, or `nil` when HubSpot would not know it.
+    func objectName(_ objectType: String) -> String? {
+        let aliases = ["0-1": "contact", "0-2": "company", "0-3": "deal", "0-5": "ticket"]
+        var candidates = [objectType, aliases[objectType] ?? objectType]
+        if objectType.hasSuffix("ies") { candidates.append(String(objectType.dropLast(3)) + "y") }
+        if objectType.hasSuffix("s") { candidates.append(String(objectType.dropLast())) }
+        for candidate in candidates where context.schemas[candidate] != nil || context.samples[candidate] != nil {
+            return candidate
+        }
+        return context.schemas.isEmpty && context.samples.isEmpty ? candidates.last : nil
+    }
+
+    func unknownObjectType(_ objectType: String) -> Response {
+        error(400, category: "VALIDATION_ERROR", message: "Unable to infer object type from: \(objectType)")
+    }
+
+    /// Properties returned when the request names none.
+    func defaultProperties(_ object: String) -> [String] {
+        let common = ["createdate", "hs_object_id", "lastmodifieddate"]
+        switch object {
+        case "contact": return ["email", "firstname", "lastname"] + common
+        case "company": return ["domain", "name"] + common
+        default: return common
+        }
+    }
+
+    /// A record as HubSpot sends it: `{id, properties, createdAt, updatedAt, archived}`.
+    func wire(_ record: StoredRecord, properties names: [String]?, object: String) -> JSONValue {
+        var properties: [String: JSONValue] = [:]
+        for name in names ?? defaultProperties(object) {
+            switch name {
+            case "hs_object_id": properties[name] = .string(record.id)
+            case "createdate": properties[name] = .string(Timestamps.iso(record.createdAt))
+            case "lastmodifieddate", "hs_lastmodifieddate":
+                properties[name] = .string(Timestamps.iso(record.updatedAt))
+            default: properties[name] = .text(record.fields[name]?.textValue)
+            }
+        }
+        return [
+            "id": .string(record.id), "properties": .object(properties),
+            "createdAt": .string(Timestamps.iso(record.createdAt)),
+            "updatedAt": .string(Timestamps.iso(record.updatedAt)), "archived": false,
+        ]
+    }
+
+    // MARK: - Errors and limits
+
+    func nextCorrelationID() -> String {
+        sandboxUUID(
+            counter.withLock { value in
+                value += 1
+                return value
+            })
+    }
+
+    /// HubSpot's generic error body.
+    func error(_ status: Int, category: String, message: String, errors: [JSONValue] = []) -> Response {
+        var body: [String: JSONValue] = [
+            "status": "error", "message": .string(message), "correlationId": .string(nextCorrelationID()),
+            "category": .string(category),
+        ]
+        if !errors.isEmpty { body["errors"] = .array(errors) }
+        return .json(.object(body), status: status)
+    }
+
+    func refuseUnauthenticated(_ request: Request) -> Response? {
+        guard let token = request.bearerToken else {
+            return error(
+                401, category: "INVALID_AUTHENTICATION",
+                message:
+                    "Authentication credentials not found. This API supports OAuth 2.0 authentication and you can find more details at https://developers.hubspot.com/docs/methods/auth/oauth-overview"
+            )
+        }
+        guard token == context.credential else {
+            return error(
+                401, category: "INVALID_AUTHENTICATION",
+                message: "The access token provided is invalid or has expired.")
+        }
+        return nil
+    }
+
+    func rateLimited(_ refusal: LimitRefusal?) -> Response {
+        let policy: String
+        let message: String
+        switch refusal {
+        case .daily:
+            (policy, message) = ("DAILY", "You have reached your daily limit.")
+        case .window(let usage, _) where (usage.window?.windowSeconds ?? 10) <= 1:
+            (policy, message) = ("SECONDLY", "You have reached your secondly limit.")
+        case .window, .concurrency, nil:
+            (policy, message) = ("TEN_SECONDLY_ROLLING", "You have reached your ten_secondly_rolling limit.")
+        }
+        let body: JSONValue = [
+            "status": "error", "message": .string(message), "errorType": "RATE_LIMIT",
+            "correlationId": .string(nextCorrelationID()), "policyName": .string(policy),
+            "requestId": .string(nextCorrelationID()),
+        ]
+        var response = Response.json(body, status: 429)
+        if refusal == nil {
+            response.setHeader("X-HubSpot-RateLimit-Remaining", "0")
+        }
+        return response
+    }
+
+    func serverError(status: Int) -> Response {
+        error(status, category: "INTERNAL_ERROR", message: "internal error")
+    }
+
+    func payloadTooLarge(limit: Int, size: Int) -> Response {
+        error(413, category: "VALIDATION_ERROR", message: "Request body of \(size) bytes exceeds \(limit) bytes")
+    }
+
+    func limitHeaders(_ usage: LimitUsage) -> [(name: String, value: String)] {
+        var headers: [(name: String, value: String)] = []
+        if let window = usage.window {
+            headers.append((name: "X-HubSpot-RateLimit-Max", value: String(window.count)))
+            headers.append((name: "X-HubSpot-RateLimit-Remaining", value: String(usage.windowRemaining ?? 0)))
+            headers.append(
+                (name: "X-HubSpot-RateLimit-Interval-Milliseconds", value: String(Int(window.windowSeconds * 1000))))
+        }
+        if let quota = usage.dailyQuota {
+            headers.append((name: "X-HubSpot-RateLimit-Daily", value: String(quota)))
+            headers.append((name: "X-HubSpot-RateLimit-Daily-Remaining", value: String(max(0, quota - usage.dailyUsed))))
+        }
+        return headers
+    }
+
+    /// The per-request input cap from the rate-limit table (100 when the table says nothing).
+    func batchLimit(_ request: Request) -> Int {
+        limiter.endpoint(method: request.method, path: request.path)?.batchSize ?? 100
+    }
+}

@@ -1,0 +1,104 @@
+import Foundation
+import HTTPServer
+
+extension HubSpotEmulator {
+    /// `POST /crm/v3/objects/{objectType}/search` with `{filterGroups, sorts, properties, limit, after}`.
+    ///
+    /// Filter groups are OR-ed, filters inside a group AND-ed. Operators: `EQ`, `NEQ`, `LT`, `LTE`, `GT`,
+    /// `GTE`, `HAS_PROPERTY`, `NOT_HAS_PROPERTY`, `IN`, `NOT_IN`. Date values may be epoch milliseconds or
+    /// ISO 8601. `limit` ≤ 200; paging stops at 10,000 results like HubSpot's.
+    func search(_ request: Request) -> Response {
+        let objectType = request.parameter("objectType") ?? ""
+        guard let object = objectName(objectType) else { return unknownObjectType(objectType) }
+        guard let body = request.jsonBody, case .object = body else {
+            return error(400, category: "VALIDATION_ERROR", message: "Invalid input JSON on line 1")
+        }
+        let ceiling = limiter.endpoint(method: "POST", path: request.path)?.batchSize ?? 200
+        let limit = Int(body["limit"]?.numberValue ?? Double(body["limit"]?.textValue ?? "") ?? 10)
+        guard limit >= 1, limit <= ceiling else {
+            return error(400, category: "VALIDATION_ERROR", message: "limit must be between 1 and \(ceiling), got \(limit)")
+        }
+        let start = Int(body["after"]?.textValue ?? "0") ?? 0
+        guard start + limit <= 10_000 else {
+            return error(400, category: "VALIDATION_ERROR", message: "Paging beyond 10000 results is not supported")
+        }
+        let groups = body["filterGroups"]?.arrayValue ?? []
+        var records = store.all(object).filter { record in
+            groups.isEmpty
+                || groups.contains { group in
+                    (group["filters"]?.arrayValue ?? []).allSatisfy { matches(record, $0, object: object) }
+                }
+        }
+        if let sort = body["sorts"]?.arrayValue?.first {
+            let name = sort["propertyName"]?.stringValue ?? sort.stringValue ?? "hs_object_id"
+            let descending = sort["direction"]?.stringValue == "DESCENDING" || name.hasPrefix("-")
+            let field = name.hasPrefix("-") ? String(name.dropFirst()) : name
+            records.sort { left, right in
+                let ordering = compare(searchValue(field, left), searchValue(field, right), dates: isDate(field, object))
+                return descending ? ordering == .orderedDescending : ordering == .orderedAscending
+            }
+        }
+        let names = body["properties"]?.arrayValue?.compactMap(\.stringValue)
+        let page = start < records.count ? Array(records[start..<min(records.count, start + limit)]) : []
+        var reply: [String: JSONValue] = [
+            "total": .int(records.count), "results": .array(page.map { wire($0, properties: names, object: object) }),
+        ]
+        if start + page.count < records.count {
+            reply["paging"] = ["next": ["after": .string(String(start + page.count))]]
+        }
+        return .json(.object(reply))
+    }
+
+    private func matches(_ record: StoredRecord, _ filter: JSONValue, object: String) -> Bool {
+        let name = filter["propertyName"]?.stringValue ?? ""
+        let actual = searchValue(name, record)
+        let dates = isDate(name, object)
+        switch filter["operator"]?.stringValue ?? "EQ" {
+        case "HAS_PROPERTY": return actual != nil
+        case "NOT_HAS_PROPERTY": return actual == nil
+        case "IN", "NOT_IN":
+            let values = (filter["values"]?.arrayValue ?? []).compactMap(\.textValue)
+            let found = values.contains { compare(actual, $0, dates: dates) == .orderedSame }
+            return filter["operator"]?.stringValue == "IN" ? found : !found
+        case let op:
+            guard let actual else { return op == "NEQ" }
+            let ordering = compare(actual, filter["value"]?.textValue, dates: dates)
+            switch op {
+            case "EQ": return ordering == .orderedSame
+            case "NEQ": return ordering != .orderedSame
+            case "LT": return ordering == .orderedAscending
+            case "LTE": return ordering != .orderedDescending
+            case "GT": return ordering == .orderedDescending
+            case "GTE": return ordering != .orderedAscending
+            default: return false
+            }
+        }
+    }
+
+    /// The property as text, including the synthesized id and timestamps.
+    private func searchValue(_ name: String, _ record: StoredRecord) -> String? {
+        switch name {
+        case "hs_object_id": record.id
+        case "createdate": Timestamps.iso(record.createdAt)
+        case "lastmodifieddate", "hs_lastmodifieddate": Timestamps.iso(record.updatedAt)
+        default: record.fields[name]?.textValue
+        }
+    }
+
+    private func isDate(_ name: String, _ object: String) -> Bool {
+        ["createdate", "lastmodifieddate", "hs_lastmodifieddate"].contains(name)
+            || ["date", "datetime"].contains(context.schemas[object]?.field(name)?.type ?? "")
+    }
+
+    /// Compares as dates (epoch milliseconds or ISO), numbers, or case-insensitive text, in that order.
+    private func compare(_ left: String?, _ right: String?, dates: Bool) -> ComparisonResult {
+        guard let left, let right else { return left == nil ? (right == nil ? .orderedSame : .orderedAscending) : .orderedDescending }
+        func date(_ text: String) -> Date? {
+            if let millis = Double(text), text.count > 9 { return Date(timeIntervalSince1970: millis / 1000) }
+            return Timestamps.parse(text)
+        }
+        if dates, let a = date(left), let b = date(right) { return a.compare(b) }
+        if let a = Double(left), let b = Double(right) { return a < b ? .orderedAscending : a > b ? .orderedDescending : .orderedSame }
+        return left.compare(right, options: .caseInsensitive)
+    }
+}

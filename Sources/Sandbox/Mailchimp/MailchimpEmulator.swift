@@ -1,0 +1,131 @@
+import Foundation
+import HTTPServer
+
+/// Mailchimp Marketing API v3 emulator under `/3.0`: list members with `count`/`offset` paging,
+/// `PUT /lists/{id}/members/{subscriber_hash}` add-or-update, `POST /lists/{id}` batch subscribe.
+///
+/// One audience exists, ``SandboxOptions/mailchimpListID``. Auth: HTTP Basic with any user name and
+/// the API key as password, or `Bearer <key>`. Errors are `application/problem+json`. Members are
+/// stored flat with dotted names (`merge_fields.FNAME`) as in `schemas/mailchimp/member.json`, and
+/// nested on the wire. Over the concurrency limit (10 per key) requests get 429.
+final class MailchimpEmulator: Emulator {
+    let store: RecordStore
+    let context: EmulatorContext
+    let limiter: RateLimiter
+    private let counter = Locked(0)
+
+    init(_ context: EmulatorContext, limiter: RateLimiter) {
+        self.context = context
+        self.limiter = limiter
+        var tables = RecordTables()
+        let now = context.clock()
+        for row in context.samples["member"] ?? [] {
+            guard let email = row["email_address"]?.stringValue else { continue }
+            var fields = row
+            fields["id"] = nil
+            let changed = row["last_changed"]?.stringValue.flatMap(Timestamps.parse) ?? now
+            fields["last_changed"] = nil
+            tables.insert(
+                StoredRecord(id: MD5.hex(email.lowercased()), fields: fields, createdAt: changed, updatedAt: changed),
+                into: "member")
+        }
+        store = RecordStore(seed: tables)
+    }
+
+    func register(on router: inout Router) {
+        router.add("GET", "/3.0/lists/:listId/members") { [self] request in listMembers(request) }
+        router.add("GET", "/3.0/lists/:listId/members/:hash") { [self] request in getMember(request) }
+        router.add("PUT", "/3.0/lists/:listId/members/:hash") { [self] request in putMember(request) }
+        router.add("POST", "/3.0/lists/:listId") { [self] request in batchSubscribe(request) }
+        router.fallback { [self] _ in notFound() }
+    }
+
+    // MARK: - Problems, auth and limits
+
+    /// A problem+json reply as Mailchimp sends it.
+    func problem(_ status: Int, _ title: String, _ detail: String, errors: [JSONValue]? = nil) -> Response {
+        let instance = sandboxUUID(
+            counter.withLock { value in
+                value += 1
+                return value
+            })
+        var body: [String: JSONValue] = [
+            "type": "https://mailchimp.com/developer/marketing/docs/errors/", "title": .string(title),
+            "status": .int(status), "detail": .string(detail), "instance": .string(instance),
+        ]
+        if let errors { body["errors"] = .array(errors) }
+        return Response.json(.object(body), status: status, contentType: "application/problem+json; charset=utf-8")
+            .withHeader("X-Request-Id", instance)
+    }
+
+    func notFound() -> Response {
+        problem(404, "Resource Not Found", "The requested resource could not be found.")
+    }
+
+    func refuseUnauthenticated(_ request: Request) -> Response? {
+        if request.basicCredentials?.password == context.credential || request.bearerToken == context.credential {
+            return nil
+        }
+        return problem(
+            401, "API Key Invalid", "Your API key may be invalid, or you've attempted to access the wrong datacenter.")
+    }
+
+    func rateLimited(_ refusal: LimitRefusal?) -> Response {
+        let limit = refusal?.usage.concurrencyLimit ?? 10
+        return problem(429, "Too Many Requests", "You have exceeded the limit of \(limit) simultaneous connections.")
+    }
+
+    func serverError(status: Int) -> Response {
+        problem(status, status == 503 ? "Service Unavailable" : "Internal Server Error", "An unexpected internal error has occurred.")
+    }
+
+    func payloadTooLarge(limit: Int, size: Int) -> Response {
+        problem(413, "Request Entity Too Large", "The request body of \(size) bytes exceeds \(limit) bytes.")
+    }
+
+    // MARK: - Wire shapes
+
+    /// A member as Mailchimp sends it: dotted fields nested, plus the derived fields.
+    func wire(_ record: StoredRecord) -> JSONValue {
+        var result: [String: JSONValue] = [:]
+        for (name, value) in record.fields {
+            let parts = name.split(separator: ".", maxSplits: 1).map(String.init)
+            if parts.count == 2 {
+                var nested = result[parts[0]]?.objectValue ?? [:]
+                nested[parts[1]] = value
+                result[parts[0]] = .object(nested)
+            } else {
+                result[name] = value
+            }
+        }
+        let email = record.fields["email_address"]?.stringValue ?? ""
+        result["id"] = .string(record.id)
+        result["unique_email_id"] =
+            result["unique_email_id"] ?? .string(String(MD5.hex("unique:" + email.lowercased()).prefix(10)))
+        result["list_id"] = .string(context.options.mailchimpListID)
+        result["last_changed"] = .string(Timestamps.iso(record.updatedAt))
+        result["timestamp_signup"] = result["timestamp_signup"] ?? .string(Timestamps.iso(record.createdAt))
+        if result["merge_fields"] == nil { result["merge_fields"] = [:] }
+        let first = result["merge_fields"]?["FNAME"]?.textValue ?? ""
+        let last = result["merge_fields"]?["LNAME"]?.textValue ?? ""
+        result["full_name"] = .string([first, last].filter { !$0.isEmpty }.joined(separator: " "))
+        return .object(result)
+    }
+
+    /// Flattens a request member into stored fields: `merge_fields`, `location` and `stats` become dotted names.
+    func flatten(_ member: [String: JSONValue]) -> [String: JSONValue] {
+        var fields: [String: JSONValue] = [:]
+        for (name, value) in member {
+            if ["merge_fields", "location", "stats"].contains(name), let nested = value.objectValue {
+                for (key, inner) in nested { fields["\(name).\(key)"] = inner }
+            } else {
+                fields[name] = value
+            }
+        }
+        return fields
+    }
+
+    func checkList(_ request: Request) -> Response? {
+        request.parameter("listId") == context.options.mailchimpListID ? nil : notFound()
+    }
+}

@@ -1,0 +1,125 @@
+import Foundation
+
+/// What is wrong with one field value; each emulator turns it into the platform's own wording.
+enum FieldProblem: Sendable, Equatable {
+    case unknownField
+    case readOnly
+    case required
+    case notNullable
+    case tooLong(maxLength: Int, length: Int)
+    case notAllowed(value: String, allowed: [String])
+    case invalidEmail(String)
+    case wrongType(expected: String)
+}
+
+/// One rejected field of a record.
+struct FieldIssue: Sendable, Equatable {
+    let field: String
+    let problem: FieldProblem
+}
+
+/// Checks record values against an ``ObjectSchema`` the way the platforms do on write.
+enum FieldValidator {
+    /// Problems with `fields` written to `schema`; `creating` adds checks for required fields.
+    ///
+    /// Without a schema every write is accepted. `ignoring` names fields the caller handles itself
+    /// (e.g. the upsert key that was also used to find the record).
+    static func validate(
+        _ fields: [String: JSONValue],
+        against schema: ObjectSchema?,
+        creating: Bool,
+        ignoring: Set<String> = []
+    ) -> [FieldIssue] {
+        guard let schema else { return [] }
+        var issues: [FieldIssue] = []
+        for name in fields.keys.sorted() where !ignoring.contains(name) {
+            let value = fields[name]!
+            guard let field = schema.field(name) else {
+                issues.append(FieldIssue(field: name, problem: .unknownField))
+                continue
+            }
+            if field.readOnly {
+                issues.append(FieldIssue(field: name, problem: .readOnly))
+                continue
+            }
+            if let problem = check(value, field) {
+                issues.append(FieldIssue(field: name, problem: problem))
+            }
+        }
+        if creating {
+            for field in schema.fields where field.required && !field.readOnly && !ignoring.contains(field.name) {
+                let value = fields[field.name]
+                if value == nil || value == .null || value?.textValue?.isEmpty == true {
+                    issues.append(FieldIssue(field: field.name, problem: .required))
+                }
+            }
+        }
+        return issues
+    }
+
+    /// The problem with one value for `field`, or `nil` when it is acceptable.
+    static func check(_ value: JSONValue, _ field: FieldSpec) -> FieldProblem? {
+        if value.isNull {
+            return field.nullable ? nil : .notNullable
+        }
+        switch field.type {
+        case "int":
+            guard let number = value.numberValue ?? value.textValue.flatMap(Double.init),
+                number == number.rounded()
+            else { return .wrongType(expected: "int") }
+            return nil
+        case "decimal":
+            guard value.numberValue ?? value.textValue.flatMap(Double.init) != nil else {
+                return .wrongType(expected: "decimal")
+            }
+            return nil
+        case "bool":
+            if value.boolValue != nil { return nil }
+            if let text = value.stringValue, ["true", "false"].contains(text.lowercased()) { return nil }
+            return .wrongType(expected: "bool")
+        case "date", "datetime":
+            if value.numberValue != nil { return nil }  // epoch milliseconds (HubSpot)
+            guard let text = value.stringValue, Timestamps.parse(text) != nil else {
+                return .wrongType(expected: field.type)
+            }
+            return nil
+        case "picklist":
+            guard let text = value.textValue else { return .wrongType(expected: "picklist") }
+            if let allowed = field.values, !text.isEmpty, !allowed.contains(text) {
+                return .notAllowed(value: text, allowed: allowed)
+            }
+            return lengthProblem(text, field)
+        case "multipicklist":
+            guard let text = value.textValue else { return .wrongType(expected: "multipicklist") }
+            if let allowed = field.values {
+                for part in text.split(separator: ";") where !allowed.contains(String(part)) {
+                    return .notAllowed(value: String(part), allowed: allowed)
+                }
+            }
+            return lengthProblem(text, field)
+        default:
+            guard let text = value.textValue else { return .wrongType(expected: field.type) }
+            if let problem = lengthProblem(text, field) { return problem }
+            if field.format == "email", !text.isEmpty, !isEmail(text) {
+                return .invalidEmail(text)
+            }
+            return nil
+        }
+    }
+
+    private static func lengthProblem(_ text: String, _ field: FieldSpec) -> FieldProblem? {
+        if let maxLength = field.maxLength, text.count > maxLength {
+            return .tooLong(maxLength: maxLength, length: text.count)
+        }
+        return nil
+    }
+
+    /// A pragmatic address check: one `@`, a non-empty local part, a dotted domain, no spaces.
+    static func isEmail(_ text: String) -> Bool {
+        let parts = text.split(separator: "@", omittingEmptySubsequences: false)
+        guard parts.count == 2, !parts[0].isEmpty, !text.contains(where: \.isWhitespace) else { return false }
+        let domain = parts[1]
+        guard let dot = domain.lastIndex(of: "."), dot != domain.startIndex else { return false }
+        return domain.distance(from: dot, to: domain.endIndex) > 2
+    }
+}

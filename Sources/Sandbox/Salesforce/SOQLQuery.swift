@@ -1,0 +1,187 @@
+import Foundation
+
+/// The subset of SOQL the sandbox understands:
+/// `SELECT f1, f2 FROM Object [WHERE f op literal [AND ...]] [ORDER BY f [ASC|DESC]] [LIMIT n] [OFFSET n]`.
+///
+/// Operators: `=`, `!=`, `<`, `<=`, `>`, `>=`. Literals: `'text'` (with `\'` escapes), numbers,
+/// `true`/`false`, `null`, and unquoted date-times such as `2024-01-01T00:00:00Z`. Keywords are
+/// case-insensitive. Anything else is a `MALFORMED_QUERY`.
+struct SOQLQuery: Sendable, Equatable {
+    struct Condition: Sendable, Equatable {
+        let field: String
+        let op: String
+        let literal: JSONValue
+    }
+
+    let fields: [String]
+    let object: String
+    let conditions: [Condition]
+    let orderBy: (field: String, descending: Bool)?
+    let limit: Int?
+    let offset: Int?
+
+    static func == (lhs: SOQLQuery, rhs: SOQLQuery) -> Bool {
+        lhs.fields == rhs.fields && lhs.object == rhs.object && lhs.conditions == rhs.conditions
+            && lhs.orderBy?.field == rhs.orderBy?.field && lhs.orderBy?.descending == rhs.orderBy?.descending
+            && lhs.limit == rhs.limit && lhs.offset == rhs.offset
+    }
+
+    /// Why a query could not be parsed, in Salesforce's words.
+    struct Malformed: Error, Equatable {
+        let message: String
+    }
+
+    /// Parses `text` or throws ``Malformed``.
+    static func parse(_ text: String) throws -> SOQLQuery {
+        var tokens = try tokenize(text)[...]
+        func next() -> String? { tokens.popFirst() }
+        func peekKeyword(_ word: String) -> Bool { tokens.first?.uppercased() == word }
+        func expectKeyword(_ word: String) throws {
+            guard let token = next(), token.uppercased() == word else {
+                throw Malformed(message: "unexpected token: '\(tokens.first ?? "<end>")', expected \(word)")
+            }
+        }
+
+        try expectKeyword("SELECT")
+        var fields: [String] = []
+        repeat {
+            guard let field = next(), isIdentifier(field), field.uppercased() != "FROM" else {
+                throw Malformed(message: "unexpected token: expected a field name after SELECT")
+            }
+            fields.append(field)
+            if tokens.first == "," { _ = next() } else { break }
+        } while true
+        try expectKeyword("FROM")
+        guard let object = next(), isIdentifier(object) else {
+            throw Malformed(message: "unexpected token: expected an object name after FROM")
+        }
+
+        var conditions: [Condition] = []
+        if peekKeyword("WHERE") {
+            _ = next()
+            repeat {
+                guard let field = next(), isIdentifier(field), let op = next(),
+                    ["=", "!=", "<", "<=", ">", ">="].contains(op), let literal = next()
+                else { throw Malformed(message: "unexpected token in WHERE clause") }
+                conditions.append(Condition(field: field, op: op, literal: try parseLiteral(literal)))
+                if peekKeyword("AND") { _ = next() } else { break }
+            } while true
+        }
+        var orderBy: (String, Bool)?
+        if peekKeyword("ORDER") {
+            _ = next()
+            try expectKeyword("BY")
+            guard let field = next(), isIdentifier(field) else { throw Malformed(message: "expected a field after ORDER BY") }
+            var descending = false
+            if peekKeyword("ASC") { _ = next() } else if peekKeyword("DESC") { _ = next(); descending = true }
+            orderBy = (field, descending)
+        }
+        var limit: Int?
+        if peekKeyword("LIMIT") {
+            _ = next()
+            guard let value = next().flatMap(Int.init), value >= 0 else { throw Malformed(message: "expected a number after LIMIT") }
+            limit = value
+        }
+        var offset: Int?
+        if peekKeyword("OFFSET") {
+            _ = next()
+            guard let value = next().flatMap(Int.init), value >= 0 else { throw Malformed(message: "expected a number after OFFSET") }
+            offset = value
+        }
+        if let extra = tokens.first {
+            throw Malformed(message: "unexpected token: '\(extra)'")
+        }
+        return SOQLQuery(
+            fields: fields, object: object, conditions: conditions, orderBy: orderBy, limit: limit, offset: offset)
+    }
+
+    private static func isIdentifier(_ token: String) -> Bool {
+        guard let first = token.first, first.isLetter else { return false }
+        return token.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "." }
+    }
+
+    private static func parseLiteral(_ token: String) throws -> JSONValue {
+        if token.hasPrefix("'") { return .string(String(token.dropFirst())) }
+        switch token.lowercased() {
+        case "true": return .bool(true)
+        case "false": return .bool(false)
+        case "null": return .null
+        default: break
+        }
+        if let number = Double(token) { return .number(number) }
+        if Timestamps.parse(token) != nil { return .string(token) }
+        throw Malformed(message: "unexpected token: '\(token)'")
+    }
+
+    /// Splits into words, punctuation and quoted strings (a string token keeps its opening quote).
+    private static func tokenize(_ text: String) throws -> [String] {
+        var tokens: [String] = []
+        var characters = Array(text)[...]
+        while let character = characters.first {
+            if character.isWhitespace {
+                characters.removeFirst()
+            } else if character == "," {
+                tokens.append(",")
+                characters.removeFirst()
+            } else if "=<>!".contains(character) {
+                var op = String(characters.removeFirst())
+                if characters.first == "=" || (op == "<" && characters.first == ">") {
+                    op.append(characters.removeFirst())
+                }
+                tokens.append(op == "<>" ? "!=" : op)
+            } else if character == "'" {
+                characters.removeFirst()
+                var value = "'"
+                var closed = false
+                while let next = characters.popFirst() {
+                    if next == "\\", let escaped = characters.popFirst() {
+                        value.append(escaped)
+                    } else if next == "'" {
+                        closed = true
+                        break
+                    } else {
+                        value.append(next)
+                    }
+                }
+                guard closed else { throw Malformed(message: "unterminated string literal") }
+                tokens.append(value)
+            } else {
+                var word = ""
+                while let next = characters.first, !next.isWhitespace, next != ",", next != "'", !"=<>!".contains(next) {
+                    word.append(characters.removeFirst())
+                }
+                // Time-zone offsets like +01:00 stay in the word; a bare '-' or '+' cannot start one.
+                tokens.append(word)
+            }
+        }
+        return tokens
+    }
+
+    /// Whether a record's value satisfies one condition (dates compared as instants).
+    static func satisfies(_ value: JSONValue?, _ condition: Condition) -> Bool {
+        let actual = value ?? .null
+        if condition.literal == .null || actual == .null {
+            let equal = condition.literal == actual
+            return condition.op == "=" ? equal : condition.op == "!=" ? !equal : false
+        }
+        let ordering: ComparisonResult
+        if let left = actual.numberValue, let right = condition.literal.numberValue {
+            ordering = left < right ? .orderedAscending : left > right ? .orderedDescending : .orderedSame
+        } else if let leftText = actual.textValue, let rightText = condition.literal.textValue,
+            let left = Timestamps.parse(leftText), let right = Timestamps.parse(rightText),
+            leftText.count > 9 && rightText.count > 9
+        {
+            ordering = left.compare(right)
+        } else {
+            ordering = (actual.textValue ?? "").compare(condition.literal.textValue ?? "", options: .caseInsensitive)
+        }
+        switch condition.op {
+        case "=": return ordering == .orderedSame
+        case "!=": return ordering != .orderedSame
+        case "<": return ordering == .orderedAscending
+        case "<=": return ordering != .orderedDescending
+        case ">": return ordering == .orderedDescending
+        default: return ordering != .orderedAscending
+        }
+    }
+}

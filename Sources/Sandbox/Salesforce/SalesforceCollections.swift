@@ -1,0 +1,160 @@
+import Foundation
+import HTTPServer
+
+extension SalesforceEmulator {
+    /// `PATCH /composite/sobjects/{SObject}/{ExternalIdField}` with `{allOrNone, records:[...]}`.
+    ///
+    /// Up to the table's batch size (200) records, processed in order; replies 200 with one
+    /// `{id, success, errors, created}` per record. With `allOrNone` any failure rolls everything back
+    /// and the other records report `ALL_OR_NONE_OPERATION_ROLLED_BACK`.
+    func upsert(_ request: Request) -> Response {
+        let object = request.parameter("sobject") ?? ""
+        let externalField = request.parameter("externalIdField") ?? ""
+        guard let body = request.jsonBody, case .object = body else {
+            return error(400, "JSON_PARSER_ERROR", "The request body is not valid JSON")
+        }
+        guard let records = body["records"]?.arrayValue else {
+            return error(400, "INVALID_FIELD", "The 'records' field is required")
+        }
+        let cap = limiter.endpoint(method: request.method, path: request.path)?.batchSize ?? 200
+        if records.count > cap {
+            return error(
+                400, "EXCEEDED_ID_LIMIT", "record limit reached. cannot submit more than \(cap) records into this call")
+        }
+        guard knows(object) else {
+            return error(404, "NOT_FOUND", "The requested resource does not exist")
+        }
+        let schema = context.schemas[object]
+        if let schema, externalField != "Id", schema.field(externalField)?.externalId != true {
+            return error(
+                404, "NOT_FOUND", "Provided external ID field does not exist or is not accessible: \(externalField)")
+        }
+        let allOrNone = body["allOrNone"]?.boolValue ?? false
+        let keys = records.map { $0[externalField]?.textValue?.lowercased() }
+        var results: [JSONValue] = []
+        var anyFailed = false
+
+        store.transaction { tables in
+            var working = tables
+            for (index, record) in records.enumerated() {
+                var fields = record.objectValue ?? [:]
+                fields["attributes"] = nil
+                guard let key = keys[index], !key.isEmpty else {
+                    results.append(failure([("MISSING_ARGUMENT", "\(externalField) not specified", [externalField])]))
+                    anyFailed = true
+                    continue
+                }
+                if keys.filter({ $0 == key }).count > 1 {
+                    results.append(
+                        failure([("DUPLICATE_EXTERNAL_ID", "Duplicate external id specified: \(key)", [externalField])]))
+                    anyFailed = true
+                    continue
+                }
+                let matches =
+                    externalField == "Id"
+                    ? working.all(object).filter { $0.id.lowercased() == key }
+                    : working.find(object, field: externalField, value: key, caseInsensitive: true)
+                if matches.count > 1 {
+                    results.append(
+                        failure([
+                            ("DUPLICATE_EXTERNAL_ID", "Provided external ID field exists on multiple records", [externalField])
+                        ]))
+                    anyFailed = true
+                    continue
+                }
+                let existing = matches.first
+                if externalField == "Id" { fields["Id"] = nil }
+                let issues = FieldValidator.validate(fields, against: schema, creating: existing == nil)
+                if !issues.isEmpty {
+                    results.append(failure(Self.describe(issues, fields: fields, object: object)))
+                    anyFailed = true
+                    continue
+                }
+                let now = context.clock()
+                if let existing {
+                    working.update(object, id: existing.id, fields: fields, at: now)
+                    results.append(["id": .string(existing.id), "success": true, "errors": [], "created": false])
+                } else if externalField == "Id" {
+                    results.append(failure([("NOT_FOUND", "Provided external ID field does not exist or is not accessible: \(key)", [])]))
+                    anyFailed = true
+                } else {
+                    let id = Self.makeID(object, working.nextSequence())
+                    working.insert(StoredRecord(id: id, fields: fields, createdAt: now, updatedAt: now), into: object)
+                    results.append(["id": .string(id), "success": true, "errors": [], "created": true])
+                }
+            }
+            if allOrNone && anyFailed {
+                results = results.map { result in
+                    guard result["success"] == .bool(true) else { return result }
+                    return failure([
+                        (
+                            "ALL_OR_NONE_OPERATION_ROLLED_BACK",
+                            "Record rolled back because not all records were valid and the request was using AllOrNone header",
+                            []
+                        )
+                    ])
+                }
+            } else {
+                tables = working
+            }
+        }
+        return .json(.array(results))
+    }
+
+    private func failure(_ errors: [(code: String, message: String, fields: [String])]) -> JSONValue {
+        [
+            "success": false, "created": false,
+            "errors": .array(
+                errors.map {
+                    ["statusCode": .string($0.code), "message": .string($0.message), "fields": .array($0.fields.map(JSONValue.string))]
+                }),
+        ]
+    }
+
+    /// Salesforce status codes and messages for field problems (required fields grouped in one error).
+    static func describe(_ issues: [FieldIssue], fields: [String: JSONValue], object: String)
+        -> [(code: String, message: String, fields: [String])]
+    {
+        var errors: [(code: String, message: String, fields: [String])] = []
+        let missing = issues.filter { $0.problem == .required || $0.problem == .notNullable }.map(\.field)
+        if !missing.isEmpty {
+            errors.append(("REQUIRED_FIELD_MISSING", "Required fields are missing: [\(missing.joined(separator: ", "))]", missing))
+        }
+        for issue in issues {
+            let value = fields[issue.field]?.textValue ?? ""
+            switch issue.problem {
+            case .required, .notNullable:
+                continue
+            case .unknownField:
+                errors.append(("INVALID_FIELD", "No such column '\(issue.field)' on sobject of type \(object)", [issue.field]))
+            case .readOnly:
+                errors.append(
+                    (
+                        "INVALID_FIELD_FOR_INSERT_UPDATE",
+                        "Unable to create/update fields: \(issue.field). Please check the security settings of this field and verify that it is read/write for your profile or permission set.",
+                        [issue.field]
+                    ))
+            case .tooLong(let maxLength, _):
+                errors.append(
+                    (
+                        "STRING_TOO_LONG", "\(issue.field): data value too large: \(value) (max length=\(maxLength))", [issue.field]
+                    ))
+            case .notAllowed(let bad, _):
+                errors.append(
+                    (
+                        "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST", "\(issue.field): bad value for restricted picklist field: \(bad)",
+                        [issue.field]
+                    ))
+            case .invalidEmail(let email):
+                errors.append(("INVALID_EMAIL_ADDRESS", "\(issue.field): invalid email address: \(email)", [issue.field]))
+            case .wrongType(let expected):
+                errors.append(
+                    (
+                        "INVALID_TYPE_ON_FIELD_IN_RECORD", "\(issue.field): value not of required type: \(value) (\(expected))",
+                        [issue.field]
+                    ))
+            }
+        }
+        return errors
+    }
+}

@@ -1,0 +1,151 @@
+import Foundation
+import HTTPServer
+
+/// Salesforce REST emulator: SOQL query with `nextRecordsUrl` paging, sObject describe, sObject
+/// Collections upsert by external id, `Sforce-Limit-Info` on every reply and 403
+/// `REQUEST_LIMIT_EXCEEDED` over the daily allocation.
+///
+/// Objects are those with a schema in `schemas/salesforce/` (`Lead`, `Contact`, `Account`, ...). Any
+/// API version `vNN.N` is accepted. Record ids are 18 characters with the object's key prefix.
+/// `Sforce-Query-Options: batchSize=n` sets the page size (1–2000 here; the platform's minimum is 200).
+final class SalesforceEmulator: Emulator {
+    let store: RecordStore
+    let context: EmulatorContext
+    let limiter: RateLimiter
+    /// Open query cursors: locator → the full result and its page size.
+    let cursors = Locked<[String: (records: [JSONValue], pageSize: Int)]>([:])
+    let cursorCounter = Locked(0)
+
+    static let systemFields: Set<String> = ["Id", "CreatedDate", "LastModifiedDate", "SystemModstamp"]
+
+    init(_ context: EmulatorContext, limiter: RateLimiter) {
+        self.context = context
+        self.limiter = limiter
+        var tables = RecordTables()
+        for (object, rows) in context.samples.sorted(by: { $0.key < $1.key }) {
+            for row in rows {
+                let created = row["CreatedDate"]?.stringValue.flatMap(Timestamps.parse) ?? context.clock()
+                let modified =
+                    (row["SystemModstamp"] ?? row["LastModifiedDate"])?.stringValue.flatMap(Timestamps.parse) ?? created
+                var fields = row
+                for name in Self.systemFields { fields[name] = nil }
+                let id = row["Id"]?.stringValue ?? Self.makeID(object, tables.nextSequence())
+                tables.insert(StoredRecord(id: id, fields: fields, createdAt: created, updatedAt: modified), into: object)
+            }
+        }
+        store = RecordStore(seed: tables)
+    }
+
+    func didReset() {
+        cursors.withLock { $0 = [:] }
+    }
+
+    /// An 18-character id with the object's key prefix.
+    static func makeID(_ object: String, _ number: Int) -> String {
+        let digits = String(number)
+        return keyPrefix(object) + "Sb" + String(repeating: "0", count: max(0, 13 - digits.count)) + digits
+    }
+
+    static func keyPrefix(_ object: String) -> String {
+        switch object {
+        case "Account": "001"
+        case "Contact": "003"
+        case "Lead": "00Q"
+        case "Opportunity": "006"
+        default: "a0S"
+        }
+    }
+
+    func register(on router: inout Router) {
+        router.add("GET", "/services/data") { _ in
+            .json([["label": "Spring '24", "url": "/services/data/v59.0", "version": "59.0"]])
+        }
+        router.add("GET", "/services/data/:version/query") { [self] request in query(request) }
+        router.add("GET", "/services/data/:version/query/:locator") { [self] request in queryMore(request) }
+        router.add("GET", "/services/data/:version/queryAll") { [self] request in query(request) }
+        router.add("GET", "/services/data/:version/queryAll/:locator") { [self] request in queryMore(request) }
+        router.add("GET", "/services/data/:version/sobjects/:sobject/describe") { [self] request in describe(request) }
+        router.add("PATCH", "/services/data/:version/composite/sobjects/:sobject/:externalIdField") { [self] request in
+            upsert(request)
+        }
+        router.add("GET", "/services/data/:version/limits") { [self] _ in limits() }
+        router.fallback { [self] _ in error(404, "NOT_FOUND", "The requested resource does not exist") }
+    }
+
+    /// Whether `object` exists in this org (has a schema or seed records; anything when there are none).
+    func knows(_ object: String) -> Bool {
+        context.schemas[object] != nil || context.samples[object] != nil
+            || (context.schemas.isEmpty && context.samples.isEmpty)
+    }
+
+    /// A record as Salesforce sends it, with `attributes` and only the selected fields.
+    func wire(_ record: StoredRecord, object: String, fields: [String], version: String) -> JSONValue {
+        var result: [String: JSONValue] = [
+            "attributes": [
+                "type": .string(object), "url": .string("/services/data/\(version)/sobjects/\(object)/\(record.id)"),
+            ]
+        ]
+        for field in fields {
+            result[field] = value(of: field, in: record)
+        }
+        return .object(result)
+    }
+
+    /// A field value including the system fields kept outside `fields`.
+    func value(of field: String, in record: StoredRecord) -> JSONValue {
+        switch field {
+        case "Id": .string(record.id)
+        case "CreatedDate": .string(Timestamps.salesforce(record.createdAt))
+        case "LastModifiedDate", "SystemModstamp": .string(Timestamps.salesforce(record.updatedAt))
+        default: record.fields[field] ?? .null
+        }
+    }
+
+    // MARK: - Errors and limits
+
+    /// Salesforce's top-level error body: an array of `{message, errorCode, fields?}`.
+    func error(_ status: Int, _ code: String, _ message: String, fields: [String]? = nil) -> Response {
+        var item: [String: JSONValue] = ["message": .string(message), "errorCode": .string(code)]
+        if let fields { item["fields"] = .array(fields.map(JSONValue.string)) }
+        return .json(.array([.object(item)]), status: status)
+    }
+
+    func refuseUnauthenticated(_ request: Request) -> Response? {
+        if request.path == "/services/data" { return nil }
+        guard request.bearerToken == context.credential else {
+            return error(401, "INVALID_SESSION_ID", "Session expired or invalid")
+        }
+        return nil
+    }
+
+    func rateLimited(_ refusal: LimitRefusal?) -> Response {
+        if case .concurrency = refusal {
+            return error(403, "REQUEST_LIMIT_EXCEEDED", "ConcurrentPerOrgLongTxn Limit exceeded.")
+        }
+        return error(403, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.")
+    }
+
+    func serverError(status: Int) -> Response {
+        if status == 503 {
+            return error(503, "SERVER_UNAVAILABLE", "Server temporarily unavailable.")
+        }
+        return error(
+            status, "UNKNOWN_EXCEPTION",
+            "An unexpected error occurred. Please include this ErrorId if you contact support: 1234567-89 (sandbox)")
+    }
+
+    func payloadTooLarge(limit: Int, size: Int) -> Response {
+        error(413, "REQUEST_ENTITY_TOO_LARGE", "Request body of \(size) bytes exceeds the maximum of \(limit) bytes")
+    }
+
+    func limitHeaders(_ usage: LimitUsage) -> [(name: String, value: String)] {
+        guard let quota = usage.dailyQuota else { return [] }
+        return [(name: "Sforce-Limit-Info", value: "api-usage=\(usage.dailyUsed)/\(quota)")]
+    }
+
+    /// `GET /limits`: the daily allocation as the limiter sees it.
+    func limits() -> Response {
+        let limit = limiter.limits.endpoint(named: "default")?.dailyQuota ?? 15_000
+        return .json(["DailyApiRequests": ["Max": .int(limit), "Remaining": .int(limit)]])
+    }
+}

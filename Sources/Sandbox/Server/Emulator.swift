@@ -1,0 +1,80 @@
+import Foundation
+import HTTPServer
+
+/// What every emulator is built from.
+struct EmulatorContext: Sendable {
+    let platform: SandboxPlatform
+    let options: SandboxOptions
+    let credential: String
+    let schemas: [String: ObjectSchema]
+    let samples: [String: [[String: JSONValue]]]
+    let clock: @Sendable () -> Date
+}
+
+/// One platform's emulation: its routes, auth rule and the shapes of its error replies.
+///
+/// The shared pipeline (``SandboxPipeline``) calls these in order: faults, ``refuseUnauthenticated(_:)``,
+/// rate limits (``rateLimited(_:)``), payload size (``payloadTooLarge(limit:size:)``), then the routes;
+/// ``limitHeaders(_:)`` decorates every reply that passed authentication.
+protocol Emulator: Sendable {
+    /// The records this emulator serves (seeded from samples).
+    var store: RecordStore { get }
+    /// Adds the platform's routes.
+    func register(on router: inout Router)
+    /// `nil` when the request carries valid credentials, else the platform's refusal.
+    func refuseUnauthenticated(_ request: Request) -> Response?
+    /// The platform's "slow down" reply; `nil` refusal means an injected 429 storm.
+    func rateLimited(_ refusal: LimitRefusal?) -> Response
+    /// The platform's reply for an injected server error.
+    func serverError(status: Int) -> Response
+    /// The platform's reply for a body over its payload limit.
+    func payloadTooLarge(limit: Int, size: Int) -> Response
+    /// Headers the platform adds to every reply about its limits.
+    func limitHeaders(_ usage: LimitUsage) -> [(name: String, value: String)]
+    /// Called after a reset of the store, to clear emulator-private state (cursors, dedup sets).
+    func didReset()
+}
+
+extension Emulator {
+    func limitHeaders(_ usage: LimitUsage) -> [(name: String, value: String)] { [] }
+    func didReset() {}
+}
+
+extension Response {
+    /// A JSON reply from a ``JSONValue``.
+    static func json(_ value: JSONValue, status: Int = 200, contentType: String = "application/json;charset=utf-8")
+        -> Response
+    {
+        .json(value.serialized(), status: status, contentType: contentType)
+    }
+}
+
+extension Request {
+    /// The body parsed as JSON, or `nil`.
+    var jsonBody: JSONValue? {
+        JSONValue.parse(body)
+    }
+
+    /// The credentials of a `Basic` authorization header as (user, password), or `nil`.
+    var basicCredentials: (user: String, password: String)? {
+        guard let header = header("Authorization"), header.lowercased().hasPrefix("basic ") else { return nil }
+        let encoded = header.dropFirst(6).trimmingCharacters(in: .whitespaces)
+        guard let data = Data(base64Encoded: encoded) else { return nil }
+        let text = String(decoding: data, as: UTF8.self)
+        guard let colon = text.firstIndex(of: ":") else { return nil }
+        return (String(text[..<colon]), String(text[text.index(after: colon)...]))
+    }
+
+    /// The token of a `Bearer` authorization header, or `nil`.
+    var bearerToken: String? {
+        guard let header = header("Authorization"), header.lowercased().hasPrefix("bearer ") else { return nil }
+        return header.dropFirst(7).trimmingCharacters(in: .whitespaces)
+    }
+}
+
+/// A random-looking but deterministic UUID string from a number (correlation ids, request ids).
+func sandboxUUID(_ number: Int) -> String {
+    let hex = String(number, radix: 16)
+    let padded = String(repeating: "0", count: max(0, 12 - hex.count)) + hex
+    return "5a4db0c5-0000-4000-8000-\(padded.suffix(12))"
+}

@@ -1,0 +1,122 @@
+import Foundation
+import HTTPServer
+import Testing
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
+/// Counts handlers running at the same time.
+private final class Gauge: @unchecked Sendable {
+    private let lock = NSLock()
+    private var current = 0
+    private(set) var peak = 0
+
+    func enter() {
+        lock.lock()
+        current += 1
+        peak = max(peak, current)
+        lock.unlock()
+    }
+
+    func leave() {
+        lock.lock()
+        current -= 1
+        lock.unlock()
+    }
+
+    var peakValue: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return peak
+    }
+}
+
+@Suite struct HTTPServerLifecycleTests {
+    @Test func acceptsLargeBodiesAcrossUploadCallbacks() async throws {
+        var router = Router()
+        router.add("POST", "/echo") { request in Response(status: 200, body: request.body) }
+        let server = try HTTPServer.start(router: router)
+        defer { server.stop() }
+        let body = Data((0..<(3 * 1024 * 1024)).map { UInt8(truncatingIfNeeded: $0 &* 31) })
+        let reply = try await TestClient.send("POST", server.baseURL.appending(path: "echo"), body: body)
+        #expect(reply.status == 200)
+        #expect(reply.body == body)
+    }
+
+    @Test func refusesBodiesOverTheLimitWith413() async throws {
+        var router = Router()
+        router.add("POST", "/echo") { request in .text("\(request.body.count)") }
+        let server = try HTTPServer.start(configuration: .init(maxBodyBytes: 1000), router: router)
+        defer { server.stop() }
+        let atLimit = try await TestClient.send("POST", server.baseURL.appending(path: "echo"), body: Data(count: 1000))
+        #expect(atLimit.status == 200)
+        #expect(atLimit.text == "1000")
+        let over = try await TestClient.send("POST", server.baseURL.appending(path: "echo"), body: Data(count: 1001))
+        #expect(over.status == 413)
+        let big = try await TestClient.send(
+            "POST", server.baseURL.appending(path: "echo"), body: Data(count: 2 * 1024 * 1024))
+        #expect(big.status == 413)
+    }
+
+    @Test func servesSlowRequestsConcurrently() async throws {
+        let gauge = Gauge()
+        var router = Router()
+        router.add("GET", "/slow/:n") { request in
+            gauge.enter()
+            Thread.sleep(forTimeInterval: 0.3)
+            gauge.leave()
+            return .text(request.parameter("n") ?? "")
+        }
+        let server = try HTTPServer.start(router: router)
+        defer { server.stop() }
+        let base = server.baseURL
+        let replies = try await withThrowingTaskGroup(of: Reply.self) { group in
+            for index in 0..<8 {
+                group.addTask { try await TestClient.send("GET", base.appending(path: "slow/\(index)")) }
+            }
+            var all: [Reply] = []
+            for try await reply in group {
+                all.append(reply)
+            }
+            return all
+        }
+        #expect(replies.count == 8)
+        #expect(Set(replies.map(\.text)) == Set((0..<8).map(String.init)))
+        #expect(gauge.peakValue >= 2)
+    }
+
+    @Test func stopWaitsForInFlightRequestsThenRefusesConnections() async throws {
+        let started = DispatchSemaphore(value: 0)
+        var router = Router()
+        router.add("GET", "/slow") { _ in
+            started.signal()
+            Thread.sleep(forTimeInterval: 0.5)
+            return .text("finished")
+        }
+        let server = try HTTPServer.start(router: router)
+        let base = server.baseURL
+        let pending = Task { try await TestClient.send("GET", base.appending(path: "slow")) }
+        await Task.detached { started.wait() }.value
+        #expect(server.inFlightRequests == 1)
+        await Task.detached { server.stop() }.value
+        #expect(server.inFlightRequests == 0)
+        let reply = try await pending.value
+        #expect(reply.status == 200)
+        #expect(reply.text == "finished")
+        await #expect(throws: (any Error).self) {
+            _ = try await TestClient.send("GET", base.appending(path: "slow"))
+        }
+        server.stop()  // a second stop is harmless
+    }
+
+    @Test func droppedConnectionReachesTheClientAsAnError() async throws {
+        var router = Router()
+        router.add("GET", "/drop") { _ in .dropConnection }
+        let server = try HTTPServer.start(router: router)
+        defer { server.stop() }
+        await #expect(throws: (any Error).self) {
+            _ = try await TestClient.send("GET", server.baseURL.appending(path: "drop"))
+        }
+    }
+}
