@@ -1,0 +1,51 @@
+import Foundation
+
+/// A plain-English mapping description: optional `from:` / `to:` header lines, then prose.
+public struct ProseDocument: Sendable, Hashable {
+    /// The source object named in the header (`hubspot.contact`), if any.
+    public var from: String?
+    /// The destination object named in the header (`salesforce.Lead`), if any.
+    public var to: String?
+    /// The prose after the header lines.
+    public var body: String
+    /// The prose split into sentences; sentence `i` is cited as `[S<i+1>]`.
+    public var sentences: [String]
+
+    /// Creates a document from its parts.
+    public init(from: String?, to: String?, body: String) {
+        self.from = from
+        self.to = to
+        self.body = body
+        self.sentences = SentenceSplitter.split(body)
+    }
+
+    /// Parses a prose file: leading `from:` and `to:` lines (any order, case-insensitive), then the body.
+    public static func parse(_ text: String) -> ProseDocument {
+        var from: String?
+        var to: String?
+        var lines = text.replacingOccurrences(of: "\r\n", with: "\n").split(separator: "\n", omittingEmptySubsequences: false)
+            .map(String.init)
+        while let first = lines.first {
+            let trimmed = first.trimmingCharacters(in: .whitespaces)
+            let lower = trimmed.lowercased()
+            if trimmed.isEmpty, from != nil || to != nil {
+                lines.removeFirst()
+                continue
+            }
+            if lower.hasPrefix("from:") {
+                from = String(trimmed.dropFirst(5)).trimmingCharacters(in: .whitespaces)
+            } else if lower.hasPrefix("to:") {
+                to = String(trimmed.dropFirst(3)).trimmingCharacters(in: .whitespaces)
+            } else {
+                break
+            }
+            lines.removeFirst()
+        }
+        return ProseDocument(from: from, to: to, body: lines.joined(separator: "\n").trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+
+    /// The sentences as a numbered list, `S1: ...`, one per line, as the prompt shows them.
+    public var numberedSentences: String {
+        sentences.enumerated().map { "S\($0.offset + 1): \($0.element)" }.joined(separator: "\n")
+    }
+}
