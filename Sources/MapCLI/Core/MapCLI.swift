@@ -10,6 +10,12 @@ public enum MapCLI {
         // Review and approval.
         CommandEntry(DryRunCommand.self), CommandEntry(TestCommand.self), CommandEntry(DiffCommand.self),
         CommandEntry(ReviewCommand.self), CommandEntry(ApproveCommand.self), CommandEntry(VerifyCommand.self),
+        // Sync and operations
+        CommandEntry(SyncCommand.self), CommandEntry(StatusCommand.self), CommandEntry(EventsCommand.self),
+        CommandEntry(WhyCommand.self), CommandEntry(FailedCommand.self), CommandEntry(FixCommand.self),
+        CommandEntry(RetryCommand.self), CommandEntry(ResumeCommand.self), CommandEntry(CancelCommand.self),
+        // Platforms: emulators and schema pulls.
+        CommandEntry(SandboxCommand.self), CommandEntry(SchemaCommand.self),
     ]
 
     /// Runs `mapc` with the process's arguments and exits.

@@ -49,7 +49,9 @@ final class FaultInjector: Sendable {
     func decide() -> (action: FaultAction, latencyMilliseconds: Int) {
         state.withLock { state in
             let latency = state.switches.latencyMilliseconds
-            if state.switches.failNext > 0 {
+            if state.switches.failNext > 0 && state.switches.failAfter > 0 {
+                state.switches.failAfter -= 1
+            } else if state.switches.failNext > 0 {
                 state.switches.failNext -= 1
                 return (.fail(status: state.switches.errorStatus), latency)
             }

@@ -22,6 +22,8 @@ public struct FaultSwitches: Sendable, Codable, Equatable {
     public var rateLimitStorm: Bool
     /// The next this-many requests fail with ``errorStatus``; counts down to 0.
     public var failNext: Int
+    /// Requests to let through before ``failNext`` starts counting (a failure "mid-way"); counts down to 0.
+    public var failAfter: Int
 
     /// No faults.
     public init(
@@ -32,7 +34,8 @@ public struct FaultSwitches: Sendable, Codable, Equatable {
         hangMilliseconds: Int = 30_000,
         dropRate: Double = 0,
         rateLimitStorm: Bool = false,
-        failNext: Int = 0
+        failNext: Int = 0,
+        failAfter: Int = 0
     ) {
         self.latencyMilliseconds = latencyMilliseconds
         self.errorRate = errorRate
@@ -42,11 +45,12 @@ public struct FaultSwitches: Sendable, Codable, Equatable {
         self.dropRate = dropRate
         self.rateLimitStorm = rateLimitStorm
         self.failNext = failNext
+        self.failAfter = failAfter
     }
 
     private enum CodingKeys: String, CodingKey {
         case latencyMilliseconds, errorRate, errorStatus, hangRate, hangMilliseconds, dropRate, rateLimitStorm,
-            failNext
+            failNext, failAfter
     }
 
     /// Decodes a partial object: missing keys keep their "no fault" defaults.
@@ -66,6 +70,7 @@ public struct FaultSwitches: Sendable, Codable, Equatable {
         dropRate = try container.decodeIfPresent(Double.self, forKey: .dropRate) ?? base.dropRate
         rateLimitStorm = try container.decodeIfPresent(Bool.self, forKey: .rateLimitStorm) ?? base.rateLimitStorm
         failNext = try container.decodeIfPresent(Int.self, forKey: .failNext) ?? base.failNext
+        failAfter = try container.decodeIfPresent(Int.self, forKey: .failAfter) ?? base.failAfter
     }
 }
 

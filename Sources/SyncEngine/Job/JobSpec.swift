@@ -9,6 +9,8 @@ public struct JobEndpoint: Sendable, Hashable {
     public var object: String
     /// Connection profile name (credentials come from the environment or a credentials file).
     public var connection: String?
+    /// The adapter to use instead of the platform's API (`jsonl`, `sqlite`), if any.
+    public var adapter: String?
 
     /// `platform.object`.
     public var qualifiedName: String { "\(platform).\(object)" }
@@ -63,7 +65,8 @@ public struct JobSpec: Sendable {
             guard let object = e["object"]?.stringValue, !object.isEmpty else {
                 throw JobError("\(path): `\(key).object` must be an object name such as \"contact\"")
             }
-            return JobEndpoint(platform: platform, object: object, connection: e["connection"]?.stringValue)
+            return JobEndpoint(
+                platform: platform, object: object, connection: e["connection"]?.stringValue, adapter: e["adapter"]?.stringValue)
         }
         guard let mapping = json["mapping"]?.stringValue else { throw JobError("\(path): missing string `mapping` (the mapping file)") }
         var mode = WriteMode.upsert

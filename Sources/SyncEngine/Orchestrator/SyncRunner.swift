@@ -186,6 +186,7 @@ public final class SyncRunner {
             let sendable = try mapPage(fetched, page: page, cursor: cursor)
             crash("after-map")
             try move(JobState(.validating, page: page, batch: batchNumber))
+            crash("after-validate")
             for batch in plan(sendable) {
                 try upload(batch, page: page)
             }

@@ -46,13 +46,13 @@ public struct SyncProgress: Sendable {
 /// A deliberate crash for the crash harness: `MAPC_CRASH_AT=after-send:3` kills the process with
 /// SIGKILL the third time the run reaches `after-send`.
 public struct CrashPoint: Sendable, Hashable {
-    /// The point's name: `after-fetch`, `after-map`, `before-send`, `after-send`, `after-ack`, `after-checkpoint`.
+    /// The point's name: one of ``names``.
     public var name: String
     /// Which occurrence (1-based).
     public var occurrence: Int
 
     /// Every point the runner offers.
-    public static let names = ["after-fetch", "after-map", "before-send", "after-send", "after-ack", "after-checkpoint"]
+    public static let names = ["after-fetch", "after-map", "after-validate", "before-send", "after-send", "after-ack", "after-checkpoint"]
 
     /// Parses `name:n`.
     public init?(_ text: String) {

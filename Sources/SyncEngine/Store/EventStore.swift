@@ -116,8 +116,7 @@ public final class EventStore: @unchecked Sendable {
               mapping_version TEXT, payload TEXT, dest_key TEXT, PRIMARY KEY(job, key));
             CREATE INDEX records_status ON records(job, status);
             CREATE INDEX records_dest_key ON records(job, dest_key);
-            CREATE TABLE quotas(platform TEXT NOT NULL, bucket TEXT NOT NULL, day TEXT NOT NULL, used INTEGER NOT NULL,
-              PRIMARY KEY(platform, bucket, day));
+            CREATE TABLE quota_usage(key TEXT PRIMARY KEY, hourly TEXT NOT NULL);
             """
         )
     ]
@@ -318,6 +317,43 @@ public final class EventStore: @unchecked Sendable {
         }
     }
 
+    /// Events of the given `types`, of one run or of every run, in order (run, then sequence). With
+    /// `payloads: false` each payload is `null`, which keeps scans over large `batch_sending` events
+    /// cheap (observability reads only their times).
+    public func events(types: [String], run: Int? = nil, payloads: Bool = true) throws -> [StoredEvent] {
+        guard !types.isEmpty else { return [] }
+        let marks = Array(repeating: "?", count: types.count).joined(separator: ", ")
+        let payload = payloads ? "payload" : "'null'"
+        var sql = "SELECT run, seq, type, at, \(payload) FROM events WHERE type IN (\(marks))"
+        var args: [SQLValue] = types.map { .text($0) }
+        if let run {
+            sql += " AND run = ?"
+            args.append(.int(Int64(run)))
+        }
+        sql += " ORDER BY run, seq"
+        return try locked {
+            try db.prepare(sql).query(args) { s in
+                StoredEvent(
+                    run: Int(s.int(0)), seq: Int(s.int(1)), type: s.text(2) ?? "", at: s.text(3) ?? "",
+                    payload: payloads ? ((try? JSONParser.parse(s.text(4) ?? "null")) ?? .null) : .null)
+            }
+        }
+    }
+
+    /// The last event of `run` whose type is one of `types`, or nil.
+    public func lastEvent(run: Int, types: [String]) throws -> StoredEvent? {
+        guard !types.isEmpty else { return nil }
+        let marks = Array(repeating: "?", count: types.count).joined(separator: ", ")
+        return try locked {
+            try db.prepare("SELECT run, seq, type, at, payload FROM events WHERE run = ? AND type IN (\(marks)) ORDER BY seq DESC LIMIT 1")
+                .query([.int(Int64(run))] + types.map { .text($0) }) { s in
+                    StoredEvent(
+                        run: Int(s.int(0)), seq: Int(s.int(1)), type: s.text(2) ?? "", at: s.text(3) ?? "",
+                        payload: (try? JSONParser.parse(s.text(4) ?? "null")) ?? .null)
+                }.first
+        }
+    }
+
     /// The current phase a run's events imply, replaying every state event through the state machine.
     public func replayState(run: Int) throws -> JobState {
         var state = JobState.initial
@@ -435,20 +471,40 @@ public final class EventStore: @unchecked Sendable {
 
     // MARK: Quotas
 
-    /// Requests used today by a platform bucket.
-    public func quotaUsed(platform: String, bucket: String, day: String) throws -> Int {
+    /// Stored daily-quota usage per limiter bucket (`<platform>/<bucket>`), for status and metrics.
+    public func quotaUsages() throws -> [String: QuotaUsage] {
         try locked {
-            try db.prepare("SELECT used FROM quotas WHERE platform = ? AND bucket = ? AND day = ?")
-                .query([.text(platform), .text(bucket), .text(day)]) { Int($0.int(0)) }.first ?? 0
+            var out: [String: QuotaUsage] = [:]
+            for (k, v) in try db.prepare("SELECT key, hourly FROM quota_usage").query([], { ($0.text(0) ?? "", $0.text(1) ?? "{}") }) {
+                out[k] = Self.decodeUsage(v)
+            }
+            return out
         }
     }
 
-    /// Adds `count` requests to today's use of a platform bucket.
-    public func addQuota(platform: String, bucket: String, day: String, count: Int) throws {
+    static func decodeUsage(_ text: String) -> QuotaUsage {
+        var hourly: [Int: Int] = [:]
+        for (k, v) in (try? JSONParser.parse(text))?.objectValue ?? [] {
+            if let slot = Int(k), let n = v.intValue { hourly[slot] = n }
+        }
+        return QuotaUsage(hourly: hourly)
+    }
+}
+
+/// Daily quotas persist in the event store, so a restart does not reset them.
+extension EventStore: QuotaStore {
+    public func load(_ key: String) throws -> QuotaUsage {
         try locked {
-            try db.prepare(
-                "INSERT INTO quotas(platform, bucket, day, used) VALUES(?, ?, ?, ?) ON CONFLICT(platform, bucket, day) DO UPDATE SET used = used + excluded.used"
-            ).run([.text(platform), .text(bucket), .text(day), .int(Int64(count))])
+            try db.prepare("SELECT hourly FROM quota_usage WHERE key = ?").query([.text(key)]) { Self.decodeUsage($0.text(0) ?? "{}") }
+                .first ?? QuotaUsage()
+        }
+    }
+
+    public func save(_ usage: QuotaUsage, for key: String) throws {
+        let json = JSONWriter.compact(.object(usage.hourly.sorted { $0.key < $1.key }.map { (String($0.key), .int($0.value)) }))
+        try locked {
+            try db.prepare("INSERT INTO quota_usage(key, hourly) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET hourly = excluded.hourly")
+                .run([.text(key), .text(json)])
         }
     }
 }

@@ -1,0 +1,309 @@
+import Foundation
+import MapDSL
+import SyncEngine
+
+/// `mapc status [JOB]`.
+enum StatusCommand: Command {
+    static let name = "status"
+    static let summary = "Show every job's latest run: state, progress, rate"
+    static let usage = "[JOB] [--store PATH] [--format text|json]"
+    static let discussion = ""
+    static let options = [SyncSetup.storeOption, SyncSetup.formatOption, CommonOptions.schemas]
+
+    static func run(_ args: Arguments, _ ctx: CommandContext) throws -> ExitCode {
+        let format = try OutputFormat.parse(args)
+        let project = try Project.locate(args, ctx)
+        let store = try SyncSetup.openStore(args, ctx, project: project)
+        var runs = try store.latestRuns()
+        if let job = args.positional.first {
+            runs = runs.filter { $0.job == job }
+            if runs.isEmpty { throw CLIError.usage("job '\(job)' has no runs in \(store.path)") }
+        }
+        let rows = try runs.map { r in (r, try store.statusCounts(job: r.job, run: r.id)) }
+        if format == .json {
+            ctx.io.out(JSONWriter.pretty(.array(rows.map { SyncRender.json($0.0, counts: $0.1) })))
+            return .ok
+        }
+        if rows.isEmpty {
+            ctx.io.out("no sync has run yet (store: \(store.path))\n")
+            return .ok
+        }
+        var table = [["JOB", "RUN", "STATE", "SENT", "REJECTED", "SKIPPED", "UNCHANGED", "LAST EVENT"]]
+        for (r, c) in rows {
+            let sent = (c["created"] ?? 0) + (c["updated"] ?? 0) + (c["duplicate"] ?? 0)
+            table.append([
+                r.job, String(r.id), r.state.description, String(sent), String(c["rejected"] ?? 0), String(c["skipped"] ?? 0),
+                String(c["unchanged"] ?? 0), r.lastEventAt,
+            ])
+        }
+        ctx.io.out(TextTable.render(table))
+        return .ok
+    }
+}
+
+/// `mapc events JOB`.
+enum EventsCommand: Command {
+    static let name = "events"
+    static let summary = "Show a job's timeline: every state change, page, batch, retry and operator action"
+    static let usage = "JOB [--run N] [--store PATH] [--format text|json]"
+    static let discussion = ""
+    static let options = [
+        OptionSpec("run", value: "N", help: "Show run N instead of the latest."), SyncSetup.storeOption, SyncSetup.formatOption,
+        CommonOptions.schemas,
+    ]
+
+    static func run(_ args: Arguments, _ ctx: CommandContext) throws -> ExitCode {
+        guard let job = args.positional.first, args.positional.count == 1 else { throw CLIError.usage("give exactly one job") }
+        let format = try OutputFormat.parse(args)
+        let store = try SyncSetup.openStore(args, ctx, project: try Project.locate(args, ctx))
+        let runId: Int
+        if let n = args.value("run") {
+            guard let i = Int(n), let r = try store.run(i), r.job == job else { throw CLIError.usage("job \(job) has no run \(n)") }
+            runId = r.id
+        } else {
+            guard let r = try store.latestRun(job: job) else { throw CLIError.usage("job '\(job)' has no runs") }
+            runId = r.id
+        }
+        let events = try store.events(run: runId)
+        if format == .json {
+            ctx.io.out(
+                JSONWriter.pretty(
+                    .array(
+                        events.map {
+                            .object([("seq", .int($0.seq)), ("type", .string($0.type)), ("at", .string($0.at)), ("payload", $0.payload)])
+                        })))
+            return .ok
+        }
+        ctx.io.out("\(job) run \(runId)\n")
+        for e in events { ctx.io.out("  \(e.at)  #\(e.seq)  \(Timeline.describe(e))\n") }
+        return .ok
+    }
+}
+
+/// Human lines for events.
+enum Timeline {
+    static func describe(_ e: StoredEvent) -> String {
+        let p = e.payload
+        switch e.type {
+        case "run_started":
+            return
+                "started \(p["kind"]?.stringValue ?? "sync") of \(p["source"]?.stringValue ?? "?") -> \(p["destination"]?.stringValue ?? "?") with mapping \(p["mapping"]?.stringValue ?? "?") (version \(p["mappingVersion"]?.stringValue?.prefix(12) ?? "?")) by \(p["by"]?.stringValue ?? "?")"
+        case "state":
+            let to = p["to"]?.stringValue ?? "?"
+            var s = "\(p["from"]?.stringValue ?? "?") -> \(to)"
+            if to == "uploading" {
+                s += " batch \(p["batch"]?.intValue ?? 0)"
+            } else if ["fetching", "mapping", "validating"].contains(to) {
+                s += " page \(p["page"]?.intValue ?? 0)"
+            }
+            if let r = p["reason"]?.stringValue { s += ": \(r)" }
+            return s
+        case "page_fetched":
+            return
+                "page \(p["page"]?.intValue ?? 0): \(p["records"]?.intValue ?? 0) records, \(p["toSend"]?.intValue ?? 0) to send, \(p["skipped"]?.intValue ?? 0) skipped, \(p["rejected"]?.intValue ?? 0) rejected, \(p["unchanged"]?.intValue ?? 0) unchanged"
+        case "batch_sending":
+            return "sending batch \(p["batch"]?.intValue ?? 0) (\(p["records"]?.arrayValue?.count ?? 0) records)"
+        case "batch_acked":
+            return
+                "batch \(p["batch"]?.intValue ?? 0) acknowledged: \(p["created"]?.intValue ?? 0) created, \(p["updated"]?.intValue ?? 0) updated, \(p["duplicate"]?.intValue ?? 0) duplicate, \(p["rejected"]?.intValue ?? 0) rejected"
+        case "checkpoint": return "checkpoint after page \(p["page"]?.intValue ?? 0)" + (p["done"]?.boolValue == true ? " (last page)" : "")
+        case "retry":
+            return
+                "attempt \(p["attempt"]?.intValue ?? 0) failed while \(p["while"]?.stringValue ?? "?"): \(p["message"]?.stringValue ?? "")"
+        case "rate_limited":
+            return
+                "rate limited while \(p["while"]?.stringValue ?? "?"): waiting \(p["wait"]?.doubleValue ?? 0)s (\(p["message"]?.stringValue ?? ""))"
+        case "reconcile": return "re-sending batch \(p["batch"]?.intValue ?? 0) that was sent but not acknowledged"
+        case "resumed": return "resumed by \(p["by"]?.stringValue ?? "?")"
+        case "record_fixed":
+            return
+                "\(p["by"]?.stringValue ?? "?") fixed \(p["field"]?.stringValue ?? "?") of record \(p["key"]?.stringValue ?? "?") to \(JSONWriter.compact(p["value"] ?? .null))"
+        case "cancel_requested": return "cancel requested by \(p["by"]?.stringValue ?? "?")"
+        case "run_completed": return "completed: \(JSONWriter.compact(p["counts"] ?? .null))"
+        default: return "\(e.type) \(JSONWriter.compact(p))"
+        }
+    }
+}
+
+/// `mapc why JOB KEY`.
+enum WhyCommand: Command {
+    static let name = "why"
+    static let summary = "Explain one record: fetched values, mapping version, values sent, platform answer"
+    static let usage = "JOB KEY [--store PATH] [--format text|json]"
+    static let discussion = "KEY is the source record id or the destination key value."
+    static let options = [SyncSetup.storeOption, SyncSetup.formatOption, CommonOptions.schemas]
+
+    static func run(_ args: Arguments, _ ctx: CommandContext) throws -> ExitCode {
+        guard args.positional.count == 2 else {
+            throw CLIError.usage("give a job and a record key", help: "mapc why contacts-to-leads 5101")
+        }
+        let (job, key) = (args.positional[0], args.positional[1])
+        let format = try OutputFormat.parse(args)
+        let store = try SyncSetup.openStore(args, ctx, project: try Project.locate(args, ctx))
+        guard let record = try store.record(job: job, anyKey: key) else {
+            throw CLIError.failure("job \(job) has no record '\(key)'", help: "keys are source record ids or destination key values")
+        }
+        let events = try store.recordEvents(job: job, key: record.key)
+        if format == .json {
+            ctx.io.out(
+                JSONWriter.pretty(
+                    .object([
+                        ("key", .string(record.key)), ("destinationKey", record.destinationKey.map(JSONValue.string) ?? .null),
+                        ("status", .string(record.status)), ("destinationId", record.destinationId.map(JSONValue.string) ?? .null),
+                        ("mappingVersion", record.mappingVersion.map(JSONValue.string) ?? .null),
+                        (
+                            "events",
+                            .array(
+                                events.map {
+                                    .object([
+                                        ("run", .int($0.run)), ("kind", .string($0.kind)), ("at", .string($0.at)), ("payload", $0.payload),
+                                    ])
+                                })
+                        ),
+                    ])))
+            return .ok
+        }
+        var out = "record \(record.key)"
+        if let k = record.destinationKey { out += " (destination key \(k))" }
+        out += ": \(record.status)"
+        if let id = record.destinationId { out += ", destination id \(id)" }
+        if let v = record.mappingVersion { out += ", mapping version \(v.prefix(12))" }
+        out += "\n"
+        if record.status == "rejected" {
+            out += "  rejected: \(record.errorCode ?? "?")" + (record.field.map { " on \($0)" } ?? "") + ": \(record.error ?? "")\n"
+        }
+        for e in events {
+            out += "  \(e.at)  run \(e.run)  \(e.kind): " + JSONWriter.compact(e.payload) + "\n"
+        }
+        ctx.io.out(out)
+        return .ok
+    }
+}
+
+/// `mapc failed JOB`.
+enum FailedCommand: Command {
+    static let name = "failed"
+    static let summary = "List a job's rejected records with the platform's reasons"
+    static let usage = "JOB [--store PATH] [--format text|json]"
+    static let discussion = "Fix a record with 'mapc fix JOB KEY FIELD=VALUE' and send it again with 'mapc retry JOB'."
+    static let options = [SyncSetup.storeOption, SyncSetup.formatOption, CommonOptions.schemas]
+
+    static func run(_ args: Arguments, _ ctx: CommandContext) throws -> ExitCode {
+        guard let job = args.positional.first, args.positional.count == 1 else { throw CLIError.usage("give exactly one job") }
+        let format = try OutputFormat.parse(args)
+        let store = try SyncSetup.openStore(args, ctx, project: try Project.locate(args, ctx))
+        let failed = try store.records(job: job, status: "rejected")
+        if format == .json {
+            ctx.io.out(
+                JSONWriter.pretty(
+                    .array(
+                        failed.map { r in
+                            .object([
+                                ("key", .string(r.key)), ("destinationKey", r.destinationKey.map(JSONValue.string) ?? .null),
+                                ("code", r.errorCode.map(JSONValue.string) ?? .null), ("field", r.field.map(JSONValue.string) ?? .null),
+                                ("message", r.error.map(JSONValue.string) ?? .null), ("run", .int(r.run)),
+                                ("patches", r.payload?["patches"] ?? .null),
+                            ])
+                        })))
+            return .ok
+        }
+        if failed.isEmpty {
+            ctx.io.out("job \(job) has no rejected records\n")
+            return .ok
+        }
+        var table = [["KEY", "CODE", "FIELD", "REASON", "FIXES"]]
+        for r in failed {
+            let fixes = (r.payload?["patches"]?.objectValue ?? []).map { "\($0.0)=\(JSONWriter.compact($0.1))" }.joined(separator: " ")
+            table.append([r.key, r.errorCode ?? "", r.field ?? "", r.error ?? "", fixes])
+        }
+        ctx.io.out(TextTable.render(table))
+        ctx.io.out("\(failed.count) rejected; fix with 'mapc fix \(job) KEY FIELD=VALUE', then 'mapc retry \(job)'\n")
+        return .ok
+    }
+}
+
+/// `mapc fix JOB KEY FIELD=VALUE`.
+enum FixCommand: Command {
+    static let name = "fix"
+    static let summary = "Correct a field of a rejected record (recorded as an event); 'mapc retry' sends it"
+    static let usage = "JOB KEY FIELD=VALUE... [--by NAME] [--store PATH]"
+    static let discussion = """
+        FIELD is a source field (the record is mapped again) or a destination field (the value sent is
+        overridden). VALUE is taken as text; write FIELD:=JSON for a number, boolean or null.
+        """
+    static let options = [
+        OptionSpec("by", value: "NAME", help: "Who made the fix (default $MAPC_ACTOR or $USER)."), SyncSetup.storeOption,
+        CommonOptions.schemas,
+    ]
+
+    static func run(_ args: Arguments, _ ctx: CommandContext) throws -> ExitCode {
+        guard args.positional.count >= 3 else {
+            throw CLIError.usage("give a job, a record key and FIELD=VALUE", help: "mapc fix contacts-to-leads 5149 email=maria@gmail.com")
+        }
+        let (job, key) = (args.positional[0], args.positional[1])
+        let store = try SyncSetup.openStore(args, ctx, project: try Project.locate(args, ctx))
+        let by = args.value("by") ?? ctx.environment["MAPC_ACTOR"] ?? ctx.environment["USER"] ?? "cli"
+        for assignment in args.positional.dropFirst(2) {
+            let (field, value) = try parse(assignment)
+            do {
+                _ = try Operations.fix(store: store, job: job, key: key, field: field, value: value, by: by, at: SystemClock().timestamp())
+            } catch let e as JobError {
+                throw CLIError.failure(e.message)
+            }
+            ctx.io.out("fixed \(field) of \(key) in \(job) (by \(by)); run 'mapc retry \(job)' to send it\n")
+        }
+        return .ok
+    }
+
+    static func parse(_ s: String) throws -> (String, JSONValue) {
+        if let r = s.range(of: ":=") {
+            let field = String(s[..<r.lowerBound])
+            guard let v = try? JSONParser.parse(String(s[r.upperBound...])) else {
+                throw CLIError.usage("'\(s)': the value after := must be JSON (a number, true, false, null or a quoted string)")
+            }
+            return (field, v)
+        }
+        guard let eq = s.firstIndex(of: "="), eq != s.startIndex else { throw CLIError.usage("'\(s)' is not FIELD=VALUE") }
+        return (String(s[..<eq]), .string(String(s[s.index(after: eq)...])))
+    }
+}
+
+/// `mapc cancel JOB`.
+enum CancelCommand: Command {
+    static let name = "cancel"
+    static let summary = "Cancel a job's latest run (a running one stops before its next page)"
+    static let usage = "JOB [--by NAME] [--store PATH]"
+    static let discussion = ""
+    static let options = [
+        OptionSpec("by", value: "NAME", help: "Who cancelled (default $MAPC_ACTOR or $USER)."), SyncSetup.storeOption,
+        CommonOptions.schemas,
+    ]
+
+    static func run(_ args: Arguments, _ ctx: CommandContext) throws -> ExitCode {
+        guard let job = args.positional.first, args.positional.count == 1 else { throw CLIError.usage("give exactly one job") }
+        let store = try SyncSetup.openStore(args, ctx, project: try Project.locate(args, ctx))
+        let by = args.value("by") ?? ctx.environment["MAPC_ACTOR"] ?? ctx.environment["USER"] ?? "cli"
+        do {
+            let state = try Operations.cancel(store: store, job: job, by: by, at: SystemClock().timestamp())
+            ctx.io.out(state.phase == .cancelled ? "cancelled \(job)\n" : "asked the running sync of \(job) to stop (it is \(state))\n")
+        } catch let e as JobError {
+            throw CLIError.failure(e.message)
+        }
+        return .ok
+    }
+}
+
+/// Plain aligned text tables.
+enum TextTable {
+    static func render(_ rows: [[String]]) -> String {
+        guard let first = rows.first else { return "" }
+        var widths = [Int](repeating: 0, count: first.count)
+        for r in rows { for (i, c) in r.enumerated() where i < widths.count { widths[i] = min(60, max(widths[i], c.count)) } }
+        return rows.map { r in
+            r.enumerated().map { i, c in
+                let cell = c.count > 60 ? String(c.prefix(59)) + "…" : c
+                return i == r.count - 1 ? cell : cell + String(repeating: " ", count: widths[i] - cell.count)
+            }.joined(separator: "  ")
+        }.joined(separator: "\n") + "\n"
+    }
+}

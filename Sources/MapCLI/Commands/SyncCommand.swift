@@ -1,0 +1,125 @@
+import Foundation
+import MapDSL
+import SyncEngine
+
+/// `mapc sync JOB`: runs a sync job.
+enum SyncCommand: Command {
+    static let name = "sync"
+    static let summary = "Run a sync job (approved mappings only), with a progress bar and an audit trail"
+    static let usage = "JOB [--full] [--store PATH] [--format text|json]"
+    static let discussion = """
+        JOB is a job file or the name of jobs/<JOB>.json. The mapping must be approved and unchanged
+        (see 'mapc verify'). Records whose mapped values were already delivered are not sent again
+        unless --full is given. When the platform keeps failing, the job pauses with its reason: fix
+        what is wrong and run 'mapc resume JOB'. Exit status 0 when the run completed, 1 when it paused,
+        failed or was refused.
+        """
+    static let options = [
+        OptionSpec("full", help: "Send every record, even those unchanged since the last acknowledged send."),
+        SyncSetup.storeOption, SyncSetup.formatOption, CommonOptions.schemas,
+    ]
+
+    static func run(_ args: Arguments, _ ctx: CommandContext) throws -> ExitCode {
+        let setup = try SyncCommands.setup(args, ctx, usage: "mapc sync jobs/contacts-to-leads.json")
+        let crash = ctx.environment["MAPC_CRASH_AT"].flatMap(CrashPoint.init)
+        let runner = try setup.runner(ctx, full: args.flag("full"), crashAt: crash, progress: ProgressDisplay(io: ctx.io))
+        return try SyncCommands.finish(args, ctx, setup) { try runner.start() }
+    }
+}
+
+/// `mapc resume JOB`.
+enum ResumeCommand: Command {
+    static let name = "resume"
+    static let summary = "Resume the latest run of a job where it stopped (after a pause, failure or crash)"
+    static let usage = "JOB [--store PATH] [--format text|json]"
+    static let discussion = """
+        Picks up after the last checkpoint; a batch that was sent but never acknowledged is sent again
+        first (upserts by key and message ids make that safe), so nothing is lost or written twice.
+        """
+    static let options = [SyncSetup.storeOption, SyncSetup.formatOption, CommonOptions.schemas]
+
+    static func run(_ args: Arguments, _ ctx: CommandContext) throws -> ExitCode {
+        let setup = try SyncCommands.setup(args, ctx, usage: "mapc resume contacts-to-leads")
+        let crash = ctx.environment["MAPC_CRASH_AT"].flatMap(CrashPoint.init)
+        let runner = try setup.runner(ctx, full: false, crashAt: crash, progress: ProgressDisplay(io: ctx.io))
+        return try SyncCommands.finish(args, ctx, setup) { try runner.resume() }
+    }
+}
+
+/// `mapc retry JOB`.
+enum RetryCommand: Command {
+    static let name = "retry"
+    static let summary = "Map and send a job's rejected records again, with the fixes made by 'mapc fix'"
+    static let usage = "JOB [--store PATH] [--format text|json]"
+    static let discussion = "Starts a retry run over every rejected record of the job; records rejected again stay in 'mapc failed'."
+    static let options = [SyncSetup.storeOption, SyncSetup.formatOption, CommonOptions.schemas]
+
+    static func run(_ args: Arguments, _ ctx: CommandContext) throws -> ExitCode {
+        let setup = try SyncCommands.setup(args, ctx, usage: "mapc retry contacts-to-leads")
+        let runner = try setup.runner(ctx, full: false, crashAt: nil, progress: ProgressDisplay(io: ctx.io))
+        return try SyncCommands.finish(args, ctx, setup) { try runner.retryRejected() }
+    }
+}
+
+enum SyncCommands {
+    static func setup(_ args: Arguments, _ ctx: CommandContext, usage: String) throws -> SyncSetup {
+        guard args.positional.count == 1 else { throw CLIError.usage("give exactly one job", help: usage) }
+        return try SyncSetup.load(args.positional[0], args, ctx)
+    }
+
+    /// Runs `body` under the job's lock and prints the outcome.
+    static func finish(_ args: Arguments, _ ctx: CommandContext, _ setup: SyncSetup, _ body: () throws -> RunSummary) throws -> ExitCode {
+        let format = try OutputFormat.parse(args)
+        let lock = try JobLock(path: setup.project.root + "/.mapc/locks/\(setup.job.name).lock")
+        defer { lock.release() }
+        let summary: RunSummary
+        do {
+            summary = try body()
+        } catch let stopped as SyncStopped {
+            guard let run = try setup.store.run(stopped.run) else { throw CLIError.operational("run \(stopped.run) vanished") }
+            return try report(run, setup, format, ctx, ok: false)
+        } catch let e as JobError {
+            throw CLIError.failure(e.message)
+        } catch let e as StoreError {
+            throw CLIError.operational(e.description)
+        }
+        return try report(summary, setup, format, ctx, ok: true)
+    }
+
+    static func report(_ run: RunSummary, _ setup: SyncSetup, _ format: OutputFormat, _ ctx: CommandContext, ok: Bool) throws -> ExitCode {
+        let counts = try setup.store.statusCounts(job: setup.job.name, run: run.id)
+        if format == .json {
+            ctx.io.out(JSONWriter.pretty(SyncRender.json(run, counts: counts)))
+        } else {
+            let c = counts.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+            ctx.io.out("\(setup.job.name) run \(run.id): \(run.state)\n  records: \(c.isEmpty ? "none" : c)\n")
+            if run.state.phase == .paused || run.state.phase == .failed {
+                ctx.io.out("  next: fix the cause, then 'mapc resume \(setup.job.name)'; see 'mapc events \(setup.job.name)'\n")
+            }
+            if (counts["rejected"] ?? 0) > 0 {
+                ctx.io.out("  \(counts["rejected"]!) rejected: see 'mapc failed \(setup.job.name)'\n")
+            }
+        }
+        return ok && run.state.phase == .completed ? .ok : .failure
+    }
+}
+
+/// An exclusive lock on a job so two syncs of it never run at once.
+final class JobLock {
+    private let fd: Int32
+
+    init(path: String) throws {
+        try? FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        fd = open(path, O_CREAT | O_RDWR, 0o644)
+        guard fd >= 0 else { throw CLIError.operational("cannot create the lock file \(path)") }
+        if flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            close(fd)
+            throw CLIError.failure("another mapc process is running this job right now", help: "wait for it, or 'mapc cancel' it")
+        }
+    }
+
+    func release() {
+        flock(fd, LOCK_UN)
+        close(fd)
+    }
+}

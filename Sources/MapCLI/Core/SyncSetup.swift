@@ -1,0 +1,166 @@
+import Adapters
+import Foundation
+import MapDSL
+import MapReview
+import SyncEngine
+
+/// Wiring for the sync commands: the job file, the event store, the approved mapping and the adapters.
+struct SyncSetup {
+    let project: Project
+    let job: JobSpec
+    let jobPath: String
+    let store: EventStore
+
+    static let storeOption = OptionSpec(
+        "store", value: "PATH", help: "Event store (default: .mapc/events.db in the project, or $MAPC_STORE).")
+    static let formatOption = CommonOptions.format([.text, .json])
+
+    /// The event store for `args`.
+    static func openStore(_ args: Arguments, _ ctx: CommandContext, project: Project) throws -> EventStore {
+        let path =
+            args.value("store").map(ctx.resolve) ?? ctx.environment["MAPC_STORE"].map(ctx.resolve)
+            ?? project.root + "/.mapc/events.db"
+        do {
+            return try EventStore(path: path)
+        } catch {
+            throw CLIError.operational("cannot open the event store at \(path): \(error)")
+        }
+    }
+
+    /// Resolves JOB: a job file path, or a name looked up as `jobs/<name>.json` in the project.
+    static func load(_ name: String, _ args: Arguments, _ ctx: CommandContext) throws -> SyncSetup {
+        var path = ctx.resolve(name)
+        if !FileManager.default.fileExists(atPath: path) || name.hasSuffix("/") {
+            let project = try Project.locate(args, ctx)
+            path = project.root + "/jobs/\(name).json"
+            guard FileManager.default.fileExists(atPath: path) else {
+                let known = ((try? FileManager.default.contentsOfDirectory(atPath: project.root + "/jobs")) ?? [])
+                    .filter { $0.hasSuffix(".json") }.map { String($0.dropLast(5)) }.sorted()
+                throw CLIError.usage(
+                    "no job '\(name)': neither a file nor jobs/\(name).json",
+                    help: known.isEmpty ? "create jobs/\(name).json (see docs/sync.md)" : "known jobs: \(known.joined(separator: ", "))")
+            }
+        }
+        let project = try Project.locate(args, ctx, near: path)
+        let job: JobSpec
+        do {
+            job = try JobSpec.load(path: path)
+        } catch {
+            throw CLIError.usage("\(error)")
+        }
+        return SyncSetup(project: project, job: job, jobPath: path, store: try openStore(args, ctx, project: project))
+    }
+
+    /// Only an approved, unchanged mapping that still type-checks may run: compiles it and returns
+    /// it with its version (the canonical hash) and lookup schemas, or refuses with every reason.
+    func approvedMapping(_ ctx: CommandContext) throws -> (CompiledMapping, String, [String: Schema]) {
+        let mappingPath = job.mapping.hasPrefix("/") ? job.mapping : project.root + "/" + job.mapping
+        let lock: MappingsLock
+        do {
+            lock = try MappingsLock.load(root: project.root)
+        } catch {
+            throw CLIError.failure("cannot read \(MappingsLock.fileName): \(error)")
+        }
+        let entry: LockEntry
+        do {
+            entry = try ApprovalGate.verify(mappingPath: mappingPath, lock: lock, schemas: project.schemaProvider)
+        } catch {
+            throw CLIError.failure(
+                "refusing to run \(job.name): \(job.mapping) " + error.problems.map(\.summary).joined(separator: "; "),
+                help: "run 'mapc review \(job.mapping)' and 'mapc approve \(job.mapping) --by NAME'")
+        }
+        let loaded = try LoadedMapping.load(mappingPath, project: project, ctx)
+        let mapping = try loaded.compile(ctx)
+        guard mapping.source.qualifiedName == job.source.qualifiedName, mapping.destination.qualifiedName == job.destination.qualifiedName
+        else {
+            throw CLIError.usage(
+                "job \(job.name) syncs \(job.source.qualifiedName) -> \(job.destination.qualifiedName), but its mapping maps \(mapping.source.qualifiedName) -> \(mapping.destination.qualifiedName)"
+            )
+        }
+        return (mapping, entry.sha256, loaded.result.lookupSchemas)
+    }
+
+    /// An adapter for one end of the job, from the environment's connection settings. The endpoint's
+    /// `adapter` (e.g. `jsonl`, `sqlite`) replaces the platform's own API when given.
+    func adapter(_ endpoint: JobEndpoint, _ ctx: CommandContext) throws -> PlatformAdapter {
+        let kind = endpoint.adapter ?? endpoint.platform
+        var options = AdapterOptions(rateLimitsDirectory: project.root + "/ratelimits", quotaStore: store)
+        // The sync engine owns retries (and records each one as an event).
+        options.maxRetries = 0
+        do {
+            return try AdapterFactory.make(platform: kind, environment: ctx.environment, options: options)
+        } catch {
+            throw CLIError.usage("cannot connect to \(kind) for \(endpoint.qualifiedName): \(error)")
+        }
+    }
+
+    /// A runner for the job with progress on standard error.
+    func runner(_ ctx: CommandContext, full: Bool, crashAt: CrashPoint?, progress: ProgressDisplay?) throws -> SyncRunner {
+        let (mapping, version, lookupSchemas) = try approvedMapping(ctx)
+        var options = SyncOptions()
+        options.full = full
+        options.crashAt = crashAt
+        options.actor = ctx.environment["MAPC_ACTOR"] ?? ctx.environment["USER"] ?? "cli"
+        if let progress { options.progress = { p in progress.update(p) } }
+        return SyncRunner(
+            job: job, mapping: mapping, version: version, source: try adapter(job.source, ctx),
+            destination: try adapter(job.destination, ctx),
+            store: store, lookupSchemas: lookupSchemas, options: options)
+    }
+}
+
+/// A progress bar on a terminal, plain lines otherwise.
+final class ProgressDisplay: @unchecked Sendable {
+    private let io: CommandIO
+    private let terminal: Bool
+    private var lastLine = 0.0
+    private let lock = NSLock()
+
+    init(io: CommandIO) {
+        self.io = io
+        self.terminal = io.stderrIsTerminal
+    }
+
+    func update(_ p: SyncProgress) {
+        lock.lock()
+        defer { lock.unlock() }
+        let done = p.counts.fetched
+        let rate = p.elapsed > 0 ? Double(done) / p.elapsed : 0
+        var eta = ""
+        if let total = p.total, total > 0, rate > 0, done < total {
+            let secs = Int(Double(total - done) / rate)
+            eta = String(format: "  ETA %d:%02d", secs / 60, secs % 60)
+        }
+        let counts = "sent \(p.counts.sent), skipped \(p.counts.skipped), rejected \(p.counts.rejected), unchanged \(p.counts.unchanged)"
+        if terminal {
+            var bar = ""
+            if let total = p.total, total > 0 {
+                let width = 24
+                let filled = min(width, done * width / total)
+                bar = "[" + String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled) + "] \(done)/\(total) "
+            } else {
+                bar = "\(done) records "
+            }
+            io.err("\r\u{1B}[2K" + bar + String(format: "%.0f rec/s", rate) + eta + "  \(p.state)  (\(counts))")
+            if !p.state.phase.isRunning { io.err("\n") }
+        } else if p.elapsed - lastLine >= 2 || !p.state.phase.isRunning {
+            lastLine = p.elapsed
+            io.err("run \(p.run): \(p.state); fetched \(done), \(counts); " + String(format: "%.0f rec/s", rate) + eta + "\n")
+        }
+    }
+}
+
+/// Shared rendering of run summaries.
+enum SyncRender {
+    static func json(_ r: RunSummary, counts: [String: Int]) -> JSONValue {
+        var o: [(String, JSONValue)] = [
+            ("job", .string(r.job)), ("run", .int(r.id)), ("state", .string(r.state.phase.rawValue)),
+            ("description", .string(r.state.description)), ("page", .int(r.state.page)), ("batch", .int(r.state.batch)),
+            ("startedAt", .string(r.startedAt)), ("lastEventAt", .string(r.lastEventAt)),
+            ("mappingVersion", r.info["mappingVersion"] ?? .null), ("kind", r.info["kind"] ?? .null),
+        ]
+        if let reason = r.state.reason { o.append(("reason", .string(reason))) }
+        o.append(("records", .object(counts.sorted { $0.key < $1.key }.map { ($0.key, .int($0.value)) })))
+        return .object(o)
+    }
+}

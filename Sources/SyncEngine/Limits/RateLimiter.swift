@@ -1,0 +1,269 @@
+import Foundation
+
+/// Tuning of a ``RateLimiter``.
+public struct LimiterConfiguration: Sendable {
+    /// How request budgets are enforced.
+    public var strategy: WindowStrategy
+    /// Fraction of each window added as a safety margin (the server counts arrival, we count sending).
+    public var marginFraction: Double
+    /// The smallest margin in seconds.
+    public var minimumMargin: Double
+    /// Waits longer than this are not slept through: ``RateLimiter/acquire(method:path:)`` throws
+    /// ``AdapterError/rateLimited(retryAfter:message:)`` so the engine can pause the job instead.
+    public var maxWait: Double
+    /// The wait after a refusal that named no time (no `Retry-After`).
+    public var defaultThrottleWait: Double
+    /// The account's time zone, for daily quotas that reset at midnight.
+    public var timeZone: TimeZone
+
+    /// Defaults: sliding windows with a 2 % (at least 20 ms) margin, waits up to 2 minutes, 1 s after a bare 429, UTC.
+    public init(
+        strategy: WindowStrategy = .sliding, marginFraction: Double = 0.02, minimumMargin: Double = 0.02,
+        maxWait: Double = 120, defaultThrottleWait: Double = 1, timeZone: TimeZone = TimeZone(identifier: "UTC")!
+    ) {
+        self.strategy = strategy
+        self.marginFraction = marginFraction
+        self.minimumMargin = minimumMargin
+        self.maxWait = maxWait
+        self.defaultThrottleWait = defaultThrottleWait
+        self.timeZone = timeZone
+    }
+}
+
+/// Permission to send one request; hand it back with ``RateLimiter/complete(_:feedback:)``.
+public struct RatePermit: Sendable {
+    /// The rule that matched the request.
+    public let rule: EndpointRule
+    /// The bucket charged.
+    public var bucket: String { rule.bucket }
+}
+
+/// Counters of a limiter, for tests and metrics.
+public struct LimiterStatistics: Sendable, Hashable {
+    /// Permits handed out.
+    public var acquired = 0
+    /// Responses that reported a refusal.
+    public var throttled = 0
+    /// Seconds spent waiting for windows or `Retry-After`.
+    public var waitedSeconds = 0.0
+}
+
+/// Paces requests to one platform by its ``RateLimitRegistry``: request windows, concurrency limits
+/// and daily quotas per bucket, corrected by what responses say (`Retry-After`, remaining-quota headers).
+///
+/// Adapters call ``acquire(method:path:)`` before every request (it blocks until the request fits)
+/// and ``complete(_:feedback:)`` after it. Daily usage is kept in a ``QuotaStore`` so a restart does
+/// not forget it. Thread-safe.
+public final class RateLimiter: @unchecked Sendable {
+    private struct Bucket {
+        var window: RequestWindow?
+        var inFlight = 0
+        var blockedUntil = 0.0
+        var daily: QuotaUsage?
+    }
+
+    /// The limits enforced.
+    public let registry: RateLimitRegistry
+    /// The configuration.
+    public let configuration: LimiterConfiguration
+    private let clock: any LimiterClock
+    private let store: any QuotaStore
+    private let condition = NSCondition()
+    private var buckets: [String: Bucket] = [:]
+    private var stats = LimiterStatistics()
+
+    /// Creates a limiter; without a `quotaStore` daily usage lives in memory only.
+    public init(
+        registry: RateLimitRegistry, clock: any LimiterClock = SystemLimiterClock(), quotaStore: (any QuotaStore)? = nil,
+        configuration: LimiterConfiguration = LimiterConfiguration()
+    ) {
+        self.registry = registry
+        self.clock = clock
+        self.store = quotaStore ?? InMemoryQuotaStore()
+        self.configuration = configuration
+    }
+
+    /// The rule for a request, falling back to an unlimited rule.
+    public func rule(method: String, path: String) -> EndpointRule {
+        registry.rule(method: method, path: path) ?? EndpointRule(name: "unlisted", bucket: "unlisted")
+    }
+
+    /// Counters so far.
+    public var statistics: LimiterStatistics {
+        condition.lock()
+        defer { condition.unlock() }
+        return stats
+    }
+
+    /// Blocks until a request may be sent, then counts it.
+    ///
+    /// - Throws: ``AdapterError/rateLimited(retryAfter:message:)`` when the daily quota is used up or
+    ///   the wait would exceed ``LimiterConfiguration/maxWait``; ``AdapterError/fatal(_:)`` when the
+    ///   quota store cannot be read or written.
+    public func acquire(method: String, path: String) throws(AdapterError) -> RatePermit {
+        let rule = rule(method: method, path: path)
+        condition.lock()
+        defer { condition.unlock() }
+        while true {
+            let now = clock.now()
+            let t = now.timeIntervalSince1970
+            var bucket = buckets[rule.bucket] ?? makeBucket(rule)
+            if let quota = rule.dailyQuota {
+                let usage = try dailyUsage(&bucket, rule: rule)
+                let used = usage.used(since: firstSlot(now))
+                if used >= quota {
+                    buckets[rule.bucket] = bucket
+                    let wait = secondsUntilQuotaFrees(usage, now: now)
+                    throw .rateLimited(
+                        retryAfter: wait,
+                        message: "daily quota of \(quota) requests for \(registry.platform) (\(rule.bucket)) is used up")
+                }
+            }
+            var wait = max(0, bucket.blockedUntil - t)
+            if var window = bucket.window {
+                wait = max(wait, window.delay(now: t))
+                bucket.window = window
+            }
+            buckets[rule.bucket] = bucket
+            // Sub-millisecond waits are rounding noise (the margin covers them); skipping them also
+            // guarantees progress with clocks whose resolution is coarser than the wait.
+            if wait >= 0.001 {
+                if wait > configuration.maxWait {
+                    throw .rateLimited(
+                        retryAfter: wait,
+                        message: "\(registry.platform) (\(rule.bucket)) needs a pause of \(Int(wait.rounded(.up))) s")
+                }
+                stats.waitedSeconds += wait
+                condition.unlock()
+                clock.sleep(seconds: wait)
+                condition.lock()
+                continue
+            }
+            if let limit = rule.maxConcurrency, bucket.inFlight >= limit {
+                _ = condition.wait(until: Date(timeIntervalSinceNow: 0.05))
+                continue
+            }
+            bucket.window?.record(now: t)
+            bucket.inFlight += 1
+            if rule.dailyQuota != nil, var usage = bucket.daily {
+                usage.hourly[QuotaUsage.slot(now), default: 0] += 1
+                usage.prune(before: QuotaUsage.slot(now) - 48)
+                bucket.daily = usage
+                try save(usage, rule: rule)
+            }
+            buckets[rule.bucket] = bucket
+            stats.acquired += 1
+            return RatePermit(rule: rule)
+        }
+    }
+
+    /// Hands a permit back with what the response said about limits.
+    public func complete(_ permit: RatePermit, feedback: LimitFeedback = LimitFeedback()) {
+        condition.lock()
+        defer {
+            condition.broadcast()
+            condition.unlock()
+        }
+        let now = clock.now()
+        let t = now.timeIntervalSince1970
+        var bucket = buckets[permit.bucket] ?? makeBucket(permit.rule)
+        bucket.inFlight = max(0, bucket.inFlight - 1)
+        if feedback.throttled {
+            stats.throttled += 1
+            let wait = feedback.retryAfter ?? configuration.defaultThrottleWait
+            bucket.blockedUntil = max(bucket.blockedUntil, t + wait)
+        } else if let wait = feedback.retryAfter {
+            bucket.blockedUntil = max(bucket.blockedUntil, t + wait)
+        }
+        if var window = bucket.window, let remaining = feedback.windowRemaining,
+            (feedback.windowLimit ?? window.budget.count) == window.budget.count
+        {
+            let serverUsed = window.budget.count - remaining
+            let ours = window.used(now: t)
+            if serverUsed > ours { window.pad(serverUsed - ours, now: t) }
+            bucket.window = window
+        }
+        if permit.rule.dailyQuota != nil, let remaining = feedback.dailyRemaining, let limit = feedback.dailyLimit,
+            var usage = try? dailyUsage(&bucket, rule: permit.rule)
+        {
+            let serverUsed = limit - remaining
+            let ours = usage.used(since: firstSlot(now))
+            if serverUsed > ours {
+                usage.hourly[QuotaUsage.slot(now), default: 0] += serverUsed - ours
+                bucket.daily = usage
+                try? save(usage, rule: permit.rule)
+            }
+        }
+        buckets[permit.bucket] = bucket
+    }
+
+    /// Requests counted against the daily quota of `bucket` in the current day (as the reset rule defines it).
+    public func dailyUsed(bucket name: String) throws(AdapterError) -> Int {
+        guard let rule = registry.endpoints.first(where: { $0.bucket == name }) else { return 0 }
+        condition.lock()
+        defer { condition.unlock() }
+        var bucket = buckets[name] ?? makeBucket(rule)
+        let usage = try dailyUsage(&bucket, rule: rule)
+        buckets[name] = bucket
+        return usage.used(since: firstSlot(clock.now()))
+    }
+
+    // MARK: - Helpers
+
+    private func makeBucket(_ rule: EndpointRule) -> Bucket {
+        var bucket = Bucket()
+        if let budget = rule.requests {
+            let margin = max(configuration.minimumMargin, budget.windowSeconds * configuration.marginFraction)
+            bucket.window = RequestWindow(budget: budget, strategy: configuration.strategy, margin: margin)
+        }
+        return bucket
+    }
+
+    private func quotaKey(_ rule: EndpointRule) -> String { "\(registry.platform)/\(rule.bucket)" }
+
+    private func dailyUsage(_ bucket: inout Bucket, rule: EndpointRule) throws(AdapterError) -> QuotaUsage {
+        if let usage = bucket.daily { return usage }
+        do {
+            let usage = try store.load(quotaKey(rule))
+            bucket.daily = usage
+            return usage
+        } catch {
+            throw .fatal("cannot read the daily quota counters: \(error)")
+        }
+    }
+
+    private func save(_ usage: QuotaUsage, rule: EndpointRule) throws(AdapterError) {
+        do {
+            try store.save(usage, for: quotaKey(rule))
+        } catch {
+            throw .fatal("cannot persist the daily quota counters: \(error)")
+        }
+    }
+
+    /// The first hour slot that counts today.
+    private func firstSlot(_ now: Date) -> Int {
+        switch registry.dailyReset {
+        case .midnight:
+            var calendar = Calendar(identifier: .gregorian)
+            calendar.timeZone = configuration.timeZone
+            return QuotaUsage.slot(calendar.startOfDay(for: now))
+        case .rolling, .none:
+            return QuotaUsage.slot(now) - 24
+        }
+    }
+
+    private func secondsUntilQuotaFrees(_ usage: QuotaUsage, now: Date) -> Double {
+        switch registry.dailyReset {
+        case .midnight:
+            var calendar = Calendar(identifier: .gregorian)
+            calendar.timeZone = configuration.timeZone
+            let start = calendar.startOfDay(for: now)
+            let next = calendar.date(byAdding: .day, value: 1, to: start) ?? now.addingTimeInterval(86_400)
+            return max(1, next.timeIntervalSince(now))
+        case .rolling, .none:
+            let first = firstSlot(now)
+            guard let oldest = usage.hourly.filter({ $0.key >= first && $0.value > 0 }).keys.min() else { return 1 }
+            return max(1, Double(oldest + 25) * 3600 - now.timeIntervalSince1970)
+        }
+    }
+}

@@ -1,0 +1,113 @@
+import Foundation
+
+/// How a request budget is enforced on our side.
+public enum WindowStrategy: String, Sendable, Hashable, CaseIterable {
+    /// A log of send times: never more than `count` sends in any window. Matches rolling server
+    /// windows (HubSpot's `TEN_SECONDLY_ROLLING`); the default.
+    case sliding
+    /// Counters per aligned window. Cheap, but allows up to twice the budget across a boundary, so
+    /// only right for servers that count in aligned windows.
+    case fixed
+    /// A bucket of `count` tokens refilled at `count / window` per second. Smooth, but its first
+    /// window allows a burst plus the refill, so a rolling server may refuse a few requests.
+    case tokenBucket
+}
+
+/// The send history of one bucket under one budget, as a plain value: ask ``delay(now:)``, then
+/// ``record(now:)`` when a request is sent.
+struct RequestWindow: Sendable {
+    let budget: RequestBudget
+    let strategy: WindowStrategy
+    /// Extra seconds added to the window, covering the gap between our send time and the server's arrival time.
+    let margin: Double
+
+    private var times: [Double] = []
+    private var head = 0
+    private var fixedStart = 0.0
+    private var fixedCount = 0
+    private var tokens: Double
+    private var refilledAt: Double?
+
+    init(budget: RequestBudget, strategy: WindowStrategy, margin: Double) {
+        self.budget = budget
+        self.strategy = strategy
+        self.margin = margin
+        self.tokens = Double(budget.count)
+    }
+
+    private var span: Double { budget.windowSeconds + margin }
+
+    /// Seconds to wait before one more request fits the budget (0 when it fits now).
+    mutating func delay(now: Double) -> Double {
+        switch strategy {
+        case .sliding:
+            expire(now: now)
+            let live = times.count - head
+            guard live >= budget.count else { return 0 }
+            let blocking = times[head + live - budget.count]
+            return max(0, blocking + span - now)
+        case .fixed:
+            rollFixed(now: now)
+            return fixedCount < budget.count ? 0 : max(0, fixedStart + span - now)
+        case .tokenBucket:
+            refill(now: now)
+            return tokens >= 1 ? 0 : (1 - tokens) * span / Double(budget.count)
+        }
+    }
+
+    /// Counts one request sent at `now`.
+    mutating func record(now: Double) {
+        switch strategy {
+        case .sliding:
+            times.append(now)
+        case .fixed:
+            rollFixed(now: now)
+            fixedCount += 1
+        case .tokenBucket:
+            refill(now: now)
+            tokens -= 1
+        }
+    }
+
+    /// Requests counted in the current window.
+    mutating func used(now: Double) -> Int {
+        switch strategy {
+        case .sliding:
+            expire(now: now)
+            return times.count - head
+        case .fixed:
+            rollFixed(now: now)
+            return fixedCount
+        case .tokenBucket:
+            refill(now: now)
+            return max(0, budget.count - Int(tokens.rounded(.down)))
+        }
+    }
+
+    /// Adds requests the server counted but we did not (other clients of the same account).
+    mutating func pad(_ count: Int, now: Double) {
+        for _ in 0..<max(0, count) { record(now: now) }
+    }
+
+    private mutating func expire(now: Double) {
+        while head < times.count, now - times[head] >= span { head += 1 }
+        if head > 1024 && head * 2 > times.count {
+            times.removeFirst(head)
+            head = 0
+        }
+    }
+
+    private mutating func rollFixed(now: Double) {
+        if now - fixedStart >= span {
+            fixedStart = now
+            fixedCount = 0
+        }
+    }
+
+    private mutating func refill(now: Double) {
+        if let last = refilledAt {
+            tokens = min(Double(budget.count), tokens + (now - last) * Double(budget.count) / span)
+        }
+        refilledAt = now
+    }
+}

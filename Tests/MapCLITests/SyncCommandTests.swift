@@ -1,0 +1,132 @@
+import Foundation
+import MapCLI
+import MapDSL
+import TestSupport
+import Testing
+
+/// The sync and operator commands end to end over the local JSONL adapters (no servers needed).
+@Suite struct SyncCommandTests {
+    /// A project copy with a JSONL-to-JSONL job over the HubSpot contact sample.
+    final class SyncProject {
+        let project: ReviewTestProject
+        let data: String
+
+        init() throws {
+            project = try ReviewTestProject()
+            try FileManager.default.copyItem(atPath: Repo.path("ratelimits"), toPath: project.root + "/ratelimits")
+            data = project.root + "/data"
+            try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
+            // The JSONL adapter identifies records by an `id` field.
+            var lines: [String] = []
+            for line in try Repo.read("samples/hubspot/contact.jsonl").split(separator: "\n") {
+                guard case .object(var pairs) = try JSONParser.parse(String(line)) else { continue }
+                pairs.insert(("id", pairs.first { $0.0 == "hs_object_id" }?.1 ?? .null), at: 0)
+                lines.append(JSONWriter.compact(.object(pairs)))
+            }
+            try (lines.joined(separator: "\n") + "\n").write(toFile: data + "/contact.jsonl", atomically: true, encoding: .utf8)
+            try FileManager.default.createDirectory(atPath: project.root + "/jobs", withIntermediateDirectories: true)
+            try project.write(
+                "jobs/leads.json",
+                """
+                {"source": {"platform": "hubspot", "object": "contact", "adapter": "jsonl"},
+                 "destination": {"platform": "salesforce", "object": "Lead", "adapter": "jsonl"},
+                 "mapping": "samples/mappings/contacts-to-leads.map", "pageSize": 50, "batchSize": 40}
+                """)
+            #expect(project.run(["approve", leads, "--by", "tester"]).code == 0)
+        }
+
+        func run(_ args: [String]) -> (code: Int32, out: String, err: String) {
+            project.run(args, env: ["MAPC_JSONL_DIR": data, "USER": "tester"])
+        }
+
+        func leadsWritten() throws -> [String: JSONValue] {
+            var out: [String: JSONValue] = [:]
+            for line in try String(contentsOfFile: data + "/Lead.jsonl", encoding: .utf8).split(separator: "\n") {
+                let v = try JSONParser.parse(String(line))
+                out[v["HubSpot_Contact_Id__c"]?.stringValue ?? ""] = v
+            }
+            return out
+        }
+    }
+
+    @Test func syncThenStatusEventsWhyFailedFixRetry() throws {
+        let p = try SyncProject()
+        let sync = p.run(["sync", "leads", "--format", "json"])
+        #expect(sync.code == 0, "\(sync.err)")
+        let summary = try JSONParser.parse(sync.out)
+        #expect(summary["state"] == "completed")
+        #expect(summary["records"]?["created"]?.intValue == 216)
+        #expect(summary["records"]?["rejected"]?.intValue == 10)
+        #expect(summary["records"]?["skipped"]?.intValue == 6)
+        #expect(try p.leadsWritten().count == 216)
+
+        let status = p.run(["status"])
+        #expect(status.out.contains("leads") && status.out.contains("completed"))
+
+        let events = p.run(["events", "leads"])
+        #expect(events.out.contains("created -> fetching page 1"))
+        #expect(events.out.contains("batch 1 acknowledged: 40 created"))
+
+        let failed = p.run(["failed", "leads", "--format", "json"])
+        let rejected = try JSONParser.parse(failed.out).arrayValue ?? []
+        #expect(rejected.count == 10)
+        let bad = try #require(rejected.first { $0["message"]?.stringValue?.contains("maria@@gmail.com") == true })
+        let key = try #require(bad["key"]?.stringValue)
+        #expect(bad["code"] == "V0704" && bad["field"] == "Email")
+
+        let why = p.run(["why", "leads", key])
+        #expect(why.out.contains("rejected: V0704 on Email"))
+        #expect(why.out.contains("fetched:"))
+
+        #expect(p.run(["fix", "leads", key, "email=maria@gmail.com"]).code == 0)
+        let retry = p.run(["retry", "leads"])
+        #expect(retry.out.contains("created 1"))
+        #expect(try p.leadsWritten()[key]?["Email"] == "maria@gmail.com")
+        let after = p.run(["why", "leads", key, "--format", "json"])
+        let kinds = (try JSONParser.parse(after.out)["events"]?.arrayValue ?? []).compactMap { $0["kind"]?.stringValue }
+        #expect(kinds == ["fetched", "rejected", "fixed", "fetched", "sent", "result"])
+        #expect(p.run(["events", "leads"]).out.contains("tester fixed email of record \(key)"))
+    }
+
+    @Test func rerunSendsNothingUnchangedAndFullResends() throws {
+        let p = try SyncProject()
+        #expect(p.run(["sync", "leads"]).code == 0)
+        let again = try JSONParser.parse(p.run(["sync", "leads", "--format", "json"]).out)
+        #expect(again["records"]?["unchanged"]?.intValue == 216)
+        #expect(again["records"]?["created"] == nil && again["records"]?["updated"] == nil)
+        let full = try JSONParser.parse(p.run(["sync", "leads", "--full", "--format", "json"]).out)
+        #expect(full["records"]?["updated"]?.intValue == 216)
+        #expect(try p.leadsWritten().count == 216)
+    }
+
+    @Test func refusesAModifiedMappingNamingTheField() throws {
+        let p = try SyncProject()
+        try p.project.replaceLine(in: leads, startingWith: "Title", with: "Title                 = trim(jobtitle)")
+        let r = p.run(["sync", "leads"])
+        #expect(r.code == 1)
+        #expect(r.err.contains("refusing to run leads"))
+        #expect(r.err.contains("modified since approval"))
+        #expect(r.err.contains("Title"))
+        #expect(!FileManager.default.fileExists(atPath: p.data + "/Lead.jsonl"))
+    }
+
+    @Test func clearErrorsForUnknownJobsAndNoRuns() throws {
+        let p = try SyncProject()
+        let unknown = p.run(["sync", "nope"])
+        #expect(unknown.code == 2 && unknown.err.contains("no job 'nope'") && unknown.err.contains("known jobs: leads"))
+        #expect(p.run(["events", "leads"]).err.contains("has no runs"))
+        #expect(p.run(["resume", "leads"]).err.contains("has never run"))
+        #expect(p.run(["status"]).out.contains("no sync has run yet"))
+        let noDir = p.project.run(["sync", "leads"])
+        #expect(noDir.code == 2 && noDir.err.contains("MAPC_JSONL_DIR"))
+    }
+
+    @Test func cancelAfterCompletionIsRefusedAndFixNeedsARejectedRecord() throws {
+        let p = try SyncProject()
+        #expect(p.run(["sync", "leads"]).code == 0)
+        #expect(p.run(["cancel", "leads"]).err.contains("already completed"))
+        let fix = p.run(["fix", "leads", "5101", "email=x@y.com"])
+        #expect(fix.code == 1 && fix.err.contains("not rejected"))
+        #expect(p.run(["fix", "leads", "5101", "email"]).code == 2)
+    }
+}
