@@ -1,29 +1,82 @@
 #!/usr/bin/env bash
-# The mapc demo on embedded defaults: checks, formats and runs every sample mapping.
+# The mapc demo on embedded defaults: prose -> mapping (offline generator unless an LLM endpoint is
+# configured) -> check -> dry-run -> approve -> a 10,000-contact sync from the HubSpot emulator to
+# the Salesforce emulator that pauses when Salesforce fails mid-way, then resumes -> status and the
+# audit trail of one record. Everything happens in a temporary project; the repository is untouched.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-MAPC=.build/debug/mapc
-out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
+ROOT=$(pwd)
+MAPC="$ROOT/.build/debug/mapc"
+WORK=$(mktemp -d /tmp/mapc-demo.XXXXXX)
+SANDBOX_PID=""
+N=${DEMO_RECORDS:-10000}
 
-step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+cleanup() {
+  if [ -n "$SANDBOX_PID" ]; then kill "$SANDBOX_PID" 2>/dev/null || true; wait "$SANDBOX_PID" 2>/dev/null || true; fi
+  if [ -z "${KEEP_DEMO:-}" ]; then rm -rf "$WORK"; else echo "demo project kept in $WORK"; fi
+}
+trap cleanup EXIT
 
-step "Type-check every sample mapping"
-$MAPC check samples/mappings/*.map
+bold() { if [ -t 1 ]; then printf '\033[1m%s\033[0m\n' "$*"; else printf '%s\n' "$*"; fi; }
+step() { echo; bold "== $*"; }
 
-step "Formatting is canonical"
-$MAPC fmt --check samples/mappings/*.map && echo "all sample mappings are canonically formatted"
+step "A demo project in $WORK"
+mkdir -p "$WORK/samples/mappings" "$WORK/samples/hubspot" "$WORK/samples/salesforce" "$WORK/seed/hubspot" "$WORK/seed/salesforce" "$WORK/jobs"
+cp -r schemas ratelimits "$WORK/"
+cp samples/hubspot/contact.jsonl "$WORK/samples/hubspot/"
+cp samples/salesforce/*.jsonl "$WORK/samples/salesforce/"
+cp samples/mappings/contacts-to-leads.txt "$WORK/samples/mappings/"
+cp jobs/contacts-to-leads.json "$WORK/jobs/"
+python3 scripts/demo_seed.py "$N" samples/hubspot/contact.jsonl > "$WORK/seed/hubspot/contact.jsonl"
+cp samples/salesforce/Account.jsonl samples/salesforce/Lead.jsonl "$WORK/seed/salesforce/"
+echo "$N HubSpot contacts to seed the HubSpot emulator; the Salesforce emulator holds the sample accounts and leads"
+cd "$WORK"
 
-step "A misspelled field is caught with a suggestion"
-sed 's/lower(trim(email))/lower(trim(emial))/' samples/mappings/contacts-to-leads.map > "$out/typo.map"
-cp "$out/typo.map" samples/mappings/.demo-typo.map
-$MAPC check samples/mappings/.demo-typo.map || true
-rm -f samples/mappings/.demo-typo.map
+step "1. The integration author's prose"
+cat samples/mappings/contacts-to-leads.txt
 
-step "Map the messy HubSpot sample to Salesforce leads"
-$MAPC run samples/mappings/contacts-to-leads.map --input samples/hubspot/contact.jsonl \
-  --lookups samples --output "$out/leads.jsonl" --rejects "$out/rejects.jsonl" || true
-echo "first mapped lead:"
-head -n 1 "$out/leads.jsonl"
-echo "first rejected record's reasons:"
-head -n 1 "$out/rejects.jsonl" | jq -c '.reasons'
+step "2. mapc gen: prose -> mapping"
+"$MAPC" gen samples/mappings/contacts-to-leads.txt -o samples/mappings/contacts-to-leads.map
+cat samples/mappings/contacts-to-leads.map
+
+step "3. mapc check"
+"$MAPC" check samples/mappings/contacts-to-leads.map
+
+step "4. mapc dry-run over the messy HubSpot sample"
+"$MAPC" dry-run samples/mappings/contacts-to-leads.map || true
+
+step "5. mapc approve"
+"$MAPC" approve samples/mappings/contacts-to-leads.map --by demo --note "reviewed in the demo"
+"$MAPC" verify
+
+step "6. mapc sandbox: local emulators of HubSpot and Salesforce"
+"$MAPC" sandbox --platform hubspot --platform salesforce --seed seed > sandbox.env 2> sandbox.log &
+SANDBOX_PID=$!
+for _ in $(seq 1 100); do grep -q '^# control' sandbox.env 2>/dev/null && break; sleep 0.1; done
+grep -q '^# control' sandbox.env || { echo "the sandbox did not start:"; cat sandbox.log; exit 1; }
+sed 's/\(TOKEN=\).*/\1<hidden>/' sandbox.env
+# shellcheck disable=SC1091
+source <(grep '^export ' sandbox.env)
+
+step "7. mapc sync: $N contacts -> leads; Salesforce will fail mid-way"
+curl -fsS -X POST -H 'Content-Type: application/json' -d '{"failAfter": 60, "failNext": 3, "errorStatus": 503}' \
+  "$MAPC_SALESFORCE_URL/_sandbox/faults" > /dev/null
+"$MAPC" sync contacts-to-leads || true
+echo
+"$MAPC" status
+
+step "8. The operator sees why, and resumes"
+"$MAPC" events contacts-to-leads | grep -E 'attempt|paused' | tail -4
+"$MAPC" resume contacts-to-leads || true
+
+step "9. Final status and the rejected records"
+"$MAPC" status
+"$MAPC" failed contacts-to-leads | head -8
+
+step "10. The audit trail of one record"
+KEY=$(head -n 3 seed/hubspot/contact.jsonl | tail -n 1 | python3 -c 'import json,sys; print(json.loads(sys.stdin.read())["hs_object_id"])')
+"$MAPC" why contacts-to-leads "$KEY"
+
+step "Done"
+curl -fsS "$MAPC_SALESFORCE_URL/_sandbox/records?object=Lead&key=HubSpot_Contact_Id__c" \
+  | python3 -c 'import json,sys; d=json.load(sys.stdin); print(f"Salesforce emulator: {d[\"count\"]} leads, {len(d[\"duplicates\"])} duplicate keys")'

@@ -59,7 +59,17 @@ final class FakePlatform: PlatformAdapter, @unchecked Sendable {
         }
     }
 
-    func find(object: String, field: String, value: String) throws -> JSONValue? { nil }
+    /// Upcoming failures of lookups.
+    var findFailures: [AdapterError] = []
+    private(set) var findCalls = 0
+
+    func find(object: String, field: String, value: String) throws -> JSONValue? {
+        try lock.withLock {
+            findCalls += 1
+            if !findFailures.isEmpty { throw findFailures.removeFirst() }
+            return stored[value]
+        }
+    }
 }
 
 /// A clock that never sleeps and counts what it was asked to wait.

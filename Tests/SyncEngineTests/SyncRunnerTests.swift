@@ -162,6 +162,30 @@ import Testing
         #expect((counts["created"] ?? 0) + (counts["updated"] ?? 0) + (counts["skipped"] ?? 0) == 10)
     }
 
+    @Test func aLookupOutagePausesTheRunInsteadOfRejectingRecords() throws {
+        let text = Self.mappingText + "\nEmail2 = lookup(fakedst.lead, Ref == id)?.Email\n"
+        let dst = Schema(platform: "fakedst", object: "lead", fields: Self.dst.fields + [Field(name: "Email2", type: .string)])
+        let f = try Fixture(records: 6)
+        let mapping = try Compiler.compile(SourceText(path: "m.map", text: text), schemas: InMemorySchemas([Self.src, dst]))
+        f.destination.findFailures = Array(repeating: .transient("HTTP 502"), count: 100)
+        let runner = SyncRunner(
+            job: f.job, mapping: mapping, version: "v1", source: f.source, destination: f.destination, store: f.store,
+            lookupSchemas: ["fakedst.lead": dst], clock: f.clock)
+        #expect(mapping.usesLookups)
+        #expect(throws: SyncStopped.self) { try runner.start() }
+        #expect(f.destination.findCalls >= 3, "find was called \(f.destination.findCalls) times")
+        let run = try #require(try f.store.latestRun(job: "people"))
+        #expect(run.state.reason?.hasPrefix("paused in mapping page 1: failed 3 times") == true)
+        #expect(try f.store.records(job: "people", status: "rejected").isEmpty)
+        f.destination.findFailures = []
+        let resumed = try SyncRunner(
+            job: f.job, mapping: mapping, version: "v1", source: f.source, destination: f.destination, store: f.store,
+            lookupSchemas: ["fakedst.lead": dst], clock: f.clock
+        ).resume()
+        #expect(resumed.state.phase == .completed)
+        #expect(f.destination.stored.count == 5)
+    }
+
     @Test func cancelStopsAPausedRun() throws {
         let f = try Fixture(records: 6)
         f.destination.writeFailures = Array(repeating: .transient("down"), count: 3)

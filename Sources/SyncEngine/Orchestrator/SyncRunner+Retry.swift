@@ -13,6 +13,7 @@ extension SyncRunner {
             ("mappingVersion", .string(versionRef)), ("source", .string(jobRef.source.qualifiedName)),
             ("destination", .string(jobRef.destination.qualifiedName)), ("mode", .string(jobRef.mode.rawValue)),
             ("records", .int(rejected.count)),
+            ("by", .string(actorRef)),
         ])
         try beginRun(info: info)
         // The dead letters play the part of the source page.

@@ -50,6 +50,7 @@ public final class SyncRunner {
     var storeRef: EventStore { store }
     var jobRef: JobSpec { job }
     var versionRef: String { version }
+    var actorRef: String { options.actor }
 
     func beginRun(info: JSONValue) throws {
         run = try store.createRun(job: job.name, info: info, at: clock.timestamp())
@@ -60,7 +61,10 @@ public final class SyncRunner {
     func processSinglePage(_ page: SourcePage, retrying: [RecordState]) throws -> RunSummary {
         try move(JobState(.fetching, page: 1, batch: 0))
         try move(JobState(.mapping, page: 1, batch: 0))
-        let sendable = try mapPage(page, page: 1, cursor: nil, overrides: Dictionary(uniqueKeysWithValues: retrying.map { ($0.key, $0) }))
+        let overrides = Dictionary(uniqueKeysWithValues: retrying.map { ($0.key, $0) })
+        let sendable = try attempt("mapping the rejected records", firstRecord: nil) {
+            try mapPage(page, page: 1, cursor: nil, overrides: overrides)
+        }
         try move(JobState(.validating, page: 1, batch: 0))
         for batch in plan(sendable) { try upload(batch, page: 1) }
         try finish()
@@ -183,7 +187,7 @@ public final class SyncRunner {
             let fetched: SourcePage = try attempt("fetching page \(page)", firstRecord: nil) { try source.fetch(request) }
             crash("after-fetch")
             try move(JobState(.mapping, page: page, batch: batchNumber))
-            let sendable = try mapPage(fetched, page: page, cursor: cursor)
+            let sendable = try attempt("mapping page \(page)", firstRecord: nil) { try mapPage(fetched, page: page, cursor: cursor) }
             crash("after-map")
             try move(JobState(.validating, page: page, batch: batchNumber))
             crash("after-validate")
@@ -232,6 +236,7 @@ public final class SyncRunner {
         var updates: [RecordUpdate] = []
         var out: [Pending] = []
         var pageCounts = (skipped: 0, rejected: 0, unchanged: 0, mapped: 0)
+        var delta = SyncCounts()
         for rec in fetched.records {
             let before = known[rec.id]
             let retry = overrides[rec.id]
@@ -241,7 +246,7 @@ public final class SyncRunner {
             {
                 continue
             }
-            counts.fetched += 1
+            delta.fetched += 1
             recordEvents.append((rec.id, "fetched", .object([("page", .int(page)), ("values", rec.fields)])))
             func base(_ status: String) -> RecordState {
                 RecordState(key: rec.id, run: run, status: status, mappingVersion: version)
@@ -260,12 +265,12 @@ public final class SyncRunner {
             }
             switch Self.applyDestinationPatches(outcome, retry: retry, fields: mapping.outputFields) {
             case .skipped(let rule):
-                counts.skipped += 1
+                delta.skipped += 1
                 pageCounts.skipped += 1
                 recordEvents.append((rec.id, "skipped", .object([("rule", .string("skip when " + mapping.skipRules[rule]))])))
                 updates.append(RecordUpdate(state: base("skipped"), acknowledged: false))
             case .failed(let f):
-                counts.rejected += 1
+                delta.rejected += 1
                 pageCounts.rejected += 1
                 var s = base("rejected")
                 s.errorCode = f.code.rawValue
@@ -290,7 +295,7 @@ public final class SyncRunner {
                     mapping.keyIndex.map { values[$0].text } ?? "msg-"
                     + String(ContentHash.of(job.name + "\u{0}" + rec.id + "\u{0}" + hash).prefix(24))
                 if let v = violations.first {
-                    counts.rejected += 1
+                    delta.rejected += 1
                     pageCounts.rejected += 1
                     var s = base("rejected")
                     s.errorCode = v.code.rawValue
@@ -308,7 +313,7 @@ public final class SyncRunner {
                         ))
                     updates.append(RecordUpdate(state: s, acknowledged: false))
                 } else if !options.full, let before, before.sentHash == hash {
-                    counts.unchanged += 1
+                    delta.unchanged += 1
                     pageCounts.unchanged += 1
                     var s = base("unchanged")
                     s.contentHash = hash
@@ -321,6 +326,9 @@ public final class SyncRunner {
                 }
             }
         }
+        // A lookup that failed for a platform reason (not a data reason) fails the whole page, so
+        // the caller retries, pauses or fails it instead of dead-lettering good records.
+        if let failure = (lookups as? AdapterLookup)?.takeFailure() { throw failure }
         try store.commit(
             run: run, job: job.name,
             events: [
@@ -334,6 +342,10 @@ public final class SyncRunner {
                     ])
                 )
             ], recordEvents: recordEvents, updates: updates, at: clock.timestamp())
+        counts.fetched += delta.fetched
+        counts.skipped += delta.skipped
+        counts.rejected += delta.rejected
+        counts.unchanged += delta.unchanged
         return out
     }
 

@@ -104,6 +104,16 @@ final class AdapterLookup: LookupProvider, @unchecked Sendable {
     private var cache: [String: [String: Value]?] = [:]
     private let lock = NSLock()
     private let schemas: [String: Schema]
+    private var failure: AdapterError?
+
+    /// The first platform failure since the last call, if any (the failed lookups were not cached).
+    func takeFailure() -> AdapterError? {
+        lock.lock()
+        defer { lock.unlock() }
+        let f = failure
+        failure = nil
+        return f
+    }
 
     init(adapters: [PlatformAdapter], schemas: [String: Schema]) {
         var map: [String: PlatformAdapter] = [:]
@@ -122,7 +132,15 @@ final class AdapterLookup: LookupProvider, @unchecked Sendable {
         lock.unlock()
         let parts = object.split(separator: ".", maxSplits: 1).map(String.init)
         guard parts.count == 2, let adapter = adapters[parts[0]] else { return nil }
-        let found = try adapter.find(object: parts[1], field: field, value: value.text)
+        let found: JSONValue?
+        do {
+            found = try adapter.find(object: parts[1], field: field, value: value.text)
+        } catch let e as AdapterError {
+            lock.lock()
+            if failure == nil { failure = e }
+            lock.unlock()
+            throw e
+        }
         var record: [String: Value]?
         if let found, let pairs = found.objectValue {
             var r: [String: Value] = [:]
