@@ -1,5 +1,6 @@
 import Foundation
 import MapDSL
+import Observe
 import SyncEngine
 
 /// `mapc status [JOB]`.
@@ -20,20 +21,28 @@ enum StatusCommand: Command {
             if runs.isEmpty { throw CLIError.usage("job '\(job)' has no runs in \(store.path)") }
         }
         let rows = try runs.map { r in (r, try store.statusCounts(job: r.job, run: r.id)) }
+        // Health (wedged, unusual against the job's history, paused, failed) from the Observe library.
+        let observatory = Observatory(store: store, root: project.root)
+        let health = try Dictionary(runs.map { ($0.job, try observatory.snapshot(job: $0.job, checkMapping: false).health) }) { a, _ in a }
         if format == .json {
-            ctx.io.out(JSONWriter.pretty(.array(rows.map { SyncRender.json($0.0, counts: $0.1) })))
+            let items: [JSONValue] = rows.map { row in
+                var o = SyncRender.json(row.0, counts: row.1).objectValue ?? []
+                o.append(("health", .string(health[row.0.job] ?? "ok")))
+                return .object(o)
+            }
+            ctx.io.out(JSONWriter.pretty(.array(items)))
             return .ok
         }
         if rows.isEmpty {
             ctx.io.out("no sync has run yet (store: \(store.path))\n")
             return .ok
         }
-        var table = [["JOB", "RUN", "STATE", "SENT", "REJECTED", "SKIPPED", "UNCHANGED", "LAST EVENT"]]
+        var table = [["JOB", "RUN", "STATE", "HEALTH", "SENT", "REJECTED", "SKIPPED", "UNCHANGED", "LAST EVENT"]]
         for (r, c) in rows {
             let sent = (c["created"] ?? 0) + (c["updated"] ?? 0) + (c["duplicate"] ?? 0)
             table.append([
-                r.job, String(r.id), r.state.description, String(sent), String(c["rejected"] ?? 0), String(c["skipped"] ?? 0),
-                String(c["unchanged"] ?? 0), r.lastEventAt,
+                r.job, String(r.id), r.state.description, health[r.job] ?? "ok", String(sent), String(c["rejected"] ?? 0),
+                String(c["skipped"] ?? 0), String(c["unchanged"] ?? 0), r.lastEventAt,
             ])
         }
         ctx.io.out(TextTable.render(table))

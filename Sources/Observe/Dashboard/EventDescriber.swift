@@ -1,0 +1,54 @@
+import Foundation
+import MapDSL
+import SyncEngine
+
+/// One line of human text per event, for the dashboard's timeline.
+public enum EventDescriber {
+    /// Events that are operator actions (shown highlighted).
+    public static let operatorEvents: Set<String> = ["record_fixed", "cancel_requested", "resumed", "operator_action"]
+
+    /// Describes `e`.
+    public static func describe(_ e: StoredEvent) -> String {
+        let p = e.payload
+        func s(_ k: String) -> String { p[k]?.stringValue ?? "?" }
+        func i(_ k: String) -> Int { p[k]?.intValue ?? 0 }
+        switch e.type {
+        case "run_started":
+            return "started \(p["kind"]?.stringValue ?? "sync") of \(s("source")) → \(s("destination")) with \(s("mapping")) "
+                + "(version \(String(s("mappingVersion").prefix(12))))" + (p["by"]?.stringValue.map { " by \($0)" } ?? "")
+        case "state":
+            let to = s("to")
+            var text = "\(s("from")) → \(to)"
+            if to == "uploading" {
+                text += " batch \(i("batch"))"
+            } else if ["fetching", "mapping", "validating"].contains(to) {
+                text += " page \(i("page"))"
+            }
+            if let r = p["reason"]?.stringValue { text += ": \(r)" }
+            return text
+        case "page_fetched":
+            return "page \(i("page")): \(i("records")) records, \(i("toSend")) to send, \(i("skipped")) skipped, "
+                + "\(i("rejected")) rejected, \(i("unchanged")) unchanged"
+        case "batch_sending": return "sending batch" + (p["batch"]?.intValue.map { " \($0)" } ?? "")
+        case "batch_acked":
+            return "batch \(i("batch")) acknowledged: \(i("created")) created, \(i("updated")) updated, "
+                + "\(i("duplicate")) duplicate, \(i("rejected")) rejected"
+        case "checkpoint": return "checkpoint after page \(i("page"))" + (p["done"]?.boolValue == true ? " (last page)" : "")
+        case "retry": return "attempt \(i("attempt")) failed while \(s("while")): \(s("message"))"
+        case "rate_limited":
+            return "rate limited while \(s("while")): waiting \(String(format: "%.1f", p["wait"]?.doubleValue ?? 0))s (\(s("message")))"
+        case "reconcile": return "re-sending batch \(i("batch")) that was sent but not acknowledged"
+        case "resumed": return "resumed by \(s("by"))"
+        case "record_fixed": return "\(s("by")) fixed \(s("field")) of record \(s("key")) to \(JSONWriter.compact(p["value"] ?? .null))"
+        case "cancel_requested": return "cancel requested by \(s("by"))"
+        case "operator_action": return "\(s("by")) asked to \(s("action")) from the \(s("via"))"
+        case "alert_sent": return "alert sent (\(s("condition"))): \(s("summary"))"
+        case "alert_failed": return "alert failed (\(s("condition"))): \(s("summary"))"
+        case "run_completed":
+            let c = p["counts"]
+            return "completed: \(c?["fetched"]?.intValue ?? 0) fetched, \(c?["sent"]?.intValue ?? 0) sent, "
+                + "\(c?["rejected"]?.intValue ?? 0) rejected, \(c?["skipped"]?.intValue ?? 0) skipped, \(c?["unchanged"]?.intValue ?? 0) unchanged"
+        default: return "\(e.type) \(JSONWriter.compact(p))"
+        }
+    }
+}
