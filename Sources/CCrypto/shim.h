@@ -2,4 +2,7 @@
 #define MAPC_CCRYPTO_SHIM_H
 #include <openssl/evp.h>
 #include <openssl/sha.h>
+// Webhook signatures (HMAC-SHA256/SHA1) and constant-time comparison.
+#include <openssl/hmac.h>
+#include <openssl/crypto.h>
 #endif

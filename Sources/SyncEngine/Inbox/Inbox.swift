@@ -171,6 +171,21 @@ public final class Inbox: @unchecked Sendable {
         }
     }
 
+    /// Whether entry `id` is still pending and the earliest pending event of its record (an earlier
+    /// one may have arrived since ``readyHeads(limit:)`` was read).
+    public func isHead(_ id: Int) throws -> Bool {
+        try locked {
+            !(try db.prepare(
+                """
+                SELECT 1 FROM inbox_events e WHERE e.id = ? AND e.status = 'pending' AND NOT EXISTS (
+                  SELECT 1 FROM inbox_events p WHERE p.platform = e.platform AND p.object = e.object
+                    AND p.record_id = e.record_id AND p.status = 'pending'
+                    AND (p.occurred_at < e.occurred_at OR (p.occurred_at = e.occurred_at AND p.id < e.id)))
+                """
+            ).query([.int(Int64(id))]) { _ in true }).isEmpty
+        }
+    }
+
     /// Seconds until the earliest pending retry is due (0 when one is ready), or nil when nothing is pending.
     public func nextDue() throws -> Double? {
         let now = clock.now()
@@ -253,15 +268,19 @@ public final class Inbox: @unchecked Sendable {
     public func counts() throws -> [String: Int] {
         try locked {
             var out: [String: Int] = ["pending": 0, "processed": 0, "quarantined": 0, "deliveries": 0]
-            for (status, n) in try db.prepare("SELECT status, count(*) FROM inbox_events GROUP BY status").query([], {
-                ($0.text(0) ?? "", Int($0.int(1)))
-            }) {
+            for (status, n) in try db.prepare("SELECT status, count(*) FROM inbox_events GROUP BY status").query(
+                [],
+                {
+                    ($0.text(0) ?? "", Int($0.int(1)))
+                })
+            {
                 out[status] = n
             }
             out["quarantined"] =
                 try db.prepare("SELECT count(*) FROM inbox_quarantine WHERE state = 'quarantined'").query([]) { Int($0.int(0)) }
                 .first ?? 0
-            out["deliveries"] = try db.prepare("SELECT coalesce(sum(deliveries), 0) FROM inbox_events").query([]) { Int($0.int(0)) }
+            out["deliveries"] =
+                try db.prepare("SELECT coalesce(sum(deliveries), 0) FROM inbox_events").query([]) { Int($0.int(0)) }
                 .first ?? 0
             return out
         }

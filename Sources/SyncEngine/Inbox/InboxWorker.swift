@@ -113,6 +113,11 @@ public final class InboxWorker: @unchecked Sendable {
         var attempted = 0
         for entry in heads {
             if isStopping { break }
+            // Heads go stale while earlier ones are processed: re-check so each record stays in order.
+            guard try inbox.isHead(entry.id) else {
+                attempted += 1
+                continue
+            }
             attempted += 1
             let decision: InboxDecision
             do {

@@ -1,0 +1,146 @@
+import Foundation
+import MapDSL
+
+#if canImport(FoundationXML)
+    import FoundationXML
+#endif
+
+/// A parsed Salesforce Outbound Message (`notifications` in `http://soap.sforce.com/2005/09/outbound`).
+public struct OutboundMessage: Sendable {
+    /// One `Notification`: its id and the sObject's type and fields.
+    public struct Notification: Sendable {
+        /// The notification id (stable across Salesforce's retries: the deduplication key).
+        public var id: String
+        /// The sObject type from `xsi:type` (`Lead`), without its namespace prefix.
+        public var objectType: String
+        /// The sObject's fields in document order; `nil` for `xsi:nil="true"`.
+        public var fields: [(name: String, value: String?)]
+    }
+
+    /// The sending organisation's id.
+    public var organizationId: String
+    /// The outbound message's action id.
+    public var actionId: String
+    /// The notifications, in document order.
+    public var notifications: [Notification]
+}
+
+/// Parses Salesforce Outbound Message SOAP envelopes with Foundation's `XMLParser` (no external
+/// entities are resolved).
+public enum OutboundMessageParser {
+    static let outboundNamespace = "http://soap.sforce.com/2005/09/outbound"
+    static let instanceNamespace = "http://www.w3.org/2001/XMLSchema-instance"
+
+    /// The message in `data`, or a one-line reason why it is not one.
+    public static func parse(_ data: Data) -> Result<OutboundMessage, ParseFailure> {
+        let delegate = Collector()
+        let parser = XMLParser(data: data)
+        parser.shouldProcessNamespaces = true
+        parser.shouldResolveExternalEntities = false
+        parser.delegate = delegate
+        guard parser.parse() else {
+            let line = parser.lineNumber
+            return .failure(ParseFailure("body is not well-formed XML (line \(line))"))
+        }
+        guard delegate.sawNotifications else {
+            return .failure(ParseFailure("no <notifications> element in namespace \(outboundNamespace)"))
+        }
+        // libxml2 may report a truncated document as parsed: insist on the closing tag.
+        guard delegate.closedNotifications, delegate.stackIsEmpty else {
+            return .failure(ParseFailure("body is not well-formed XML (truncated: <notifications> is never closed)"))
+        }
+        guard !delegate.notifications.isEmpty else { return .failure(ParseFailure("<notifications> holds no Notification")) }
+        guard let org = delegate.organizationId, !org.isEmpty else {
+            return .failure(ParseFailure("<notifications> has no OrganizationId"))
+        }
+        if let bad = delegate.notifications.firstIndex(where: { $0.id.isEmpty }) {
+            return .failure(ParseFailure("Notification \(bad + 1) has no Id"))
+        }
+        return .success(
+            OutboundMessage(organizationId: org, actionId: delegate.actionId ?? "", notifications: delegate.notifications))
+    }
+
+    /// Why a body could not be parsed.
+    public struct ParseFailure: Error, Sendable {
+        /// One line, safe to send back to the platform.
+        public var reason: String
+        init(_ reason: String) { self.reason = reason }
+    }
+
+    private final class Collector: NSObject, XMLParserDelegate {
+        var sawNotifications = false
+        var closedNotifications = false
+        var stackIsEmpty: Bool { stack.isEmpty }
+        var organizationId: String?
+        var actionId: String?
+        var notifications: [OutboundMessage.Notification] = []
+        private var stack: [String] = []
+        private var text = ""
+        private var current: OutboundMessage.Notification?
+        private var inSObject = false
+        private var sObjectDepth = 0
+        private var fieldIsNil = false
+        private var fieldPath: [String] = []
+
+        func parser(
+            _ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?, qualifiedName qName: String?,
+            attributes attributeDict: [String: String] = [:]
+        ) {
+            let name = localName(elementName)
+            text = ""
+            if name == "notifications" && namespaceURI == OutboundMessageParser.outboundNamespace {
+                sawNotifications = true
+            } else if name == "Notification" && sawNotifications {
+                current = OutboundMessage.Notification(id: "", objectType: "", fields: [])
+            } else if name == "sObject" && current != nil {
+                inSObject = true
+                sObjectDepth = stack.count + 1
+                let type = attributeDict.first { localName($0.key) == "type" }?.value ?? ""
+                current?.objectType = localName(type)
+            } else if inSObject {
+                fieldPath = Array(stack.dropFirst(sObjectDepth)) + [name]
+                fieldIsNil = attributeDict.contains { localName($0.key) == "nil" && $0.value == "true" }
+            }
+            stack.append(name)
+        }
+
+        func parser(_ parser: XMLParser, foundCharacters string: String) {
+            text += string
+        }
+
+        func parser(_ parser: XMLParser, didEndElement elementName: String, namespaceURI: String?, qualifiedName qName: String?) {
+            let name = localName(elementName)
+            stack.removeLast()
+            let value = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            if inSObject {
+                if name == "sObject" && stack.count == sObjectDepth - 1 {
+                    inSObject = false
+                } else if stack.count >= sObjectDepth {
+                    let path = (Array(stack.dropFirst(sObjectDepth)) + [name]).joined(separator: ".")
+                    if !value.isEmpty || fieldIsNil {
+                        current?.fields.append((path, fieldIsNil ? nil : value))
+                    } else if !current!.fields.contains(where: { $0.name.hasPrefix(path + ".") }) {
+                        current?.fields.append((path, ""))
+                    }
+                    fieldIsNil = false
+                }
+            } else if name == "notifications" && namespaceURI == OutboundMessageParser.outboundNamespace {
+                closedNotifications = true
+            } else if name == "Notification", let done = current {
+                notifications.append(done)
+                current = nil
+            } else if name == "Id", current != nil {
+                current?.id = value
+            } else if name == "OrganizationId" {
+                organizationId = value
+            } else if name == "ActionId" {
+                actionId = value
+            }
+            text = ""
+        }
+
+        private func localName(_ name: String) -> String {
+            name.split(separator: ":").last.map(String.init) ?? name
+        }
+    }
+}
