@@ -118,7 +118,11 @@ public final class EventStore: @unchecked Sendable {
             CREATE INDEX records_dest_key ON records(job, dest_key);
             CREATE TABLE quota_usage(key TEXT PRIMARY KEY, hourly TEXT NOT NULL);
             """
-        )
+        ),
+        (
+            "002_records_destination_id",
+            "CREATE INDEX IF NOT EXISTS records_destination_id ON records(job, destination_id);"
+        ),
     ]
 
     /// Opens or creates the store at `path` (`:memory:` for tests) and applies pending migrations.
@@ -409,6 +413,14 @@ public final class EventStore: @unchecked Sendable {
         return try locked {
             try db.prepare("SELECT \(Self.recordColumns) FROM records WHERE job = ? AND dest_key = ? LIMIT 1")
                 .query([.text(job), .text(key)], Self.recordRow).first
+        }
+    }
+
+    /// The record of `job` whose destination id is `destinationId` (webhook echo detection).
+    public func record(job: String, destinationId: String) throws -> RecordState? {
+        try locked {
+            try db.prepare("SELECT \(Self.recordColumns) FROM records WHERE job = ? AND destination_id = ? LIMIT 1")
+                .query([.text(job), .text(destinationId)], Self.recordRow).first
         }
     }
 
