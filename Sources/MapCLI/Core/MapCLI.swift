@@ -16,6 +16,8 @@ public enum MapCLI {
         CommandEntry(RetryCommand.self), CommandEntry(ResumeCommand.self), CommandEntry(CancelCommand.self),
         // Platforms: emulators and schema pulls.
         CommandEntry(SandboxCommand.self), CommandEntry(SchemaCommand.self),
+        // Webhooks: serve, inspect and replay.
+        CommandEntry(ServeCommand.self), CommandEntry(InboxCommand.self), CommandEntry(ReplayCommand.self),
     ]
 
     /// Runs `mapc` with the process's arguments and exits.
