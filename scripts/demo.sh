@@ -9,10 +9,11 @@ ROOT=$(pwd)
 MAPC="$ROOT/.build/debug/mapc"
 WORK=$(mktemp -d /tmp/mapc-demo.XXXXXX)
 SANDBOX_PID=""
+SERVE_PID=""
 N=${DEMO_RECORDS:-10000}
 
 cleanup() {
-  if [ -n "$SANDBOX_PID" ]; then kill "$SANDBOX_PID" 2>/dev/null || true; wait "$SANDBOX_PID" 2>/dev/null || true; fi
+  for pid in $SERVE_PID $SANDBOX_PID; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
   if [ -z "${KEEP_DEMO:-}" ]; then rm -rf "$WORK"; else echo "demo project kept in $WORK"; fi
 }
 trap cleanup EXIT
@@ -52,31 +53,43 @@ step "5. mapc approve"
 step "6. mapc sandbox: local emulators of HubSpot and Salesforce"
 "$MAPC" sandbox --platform hubspot --platform salesforce --seed seed > sandbox.env 2> sandbox.log &
 SANDBOX_PID=$!
-for _ in $(seq 1 100); do grep -q '^# control' sandbox.env 2>/dev/null && break; sleep 0.1; done
+for _ in $(seq 1 600); do grep -q '^# control' sandbox.env 2>/dev/null && break; sleep 0.1; done
 grep -q '^# control' sandbox.env || { echo "the sandbox did not start:"; cat sandbox.log; exit 1; }
 sed 's/\(TOKEN=\).*/\1<hidden>/' sandbox.env
 # shellcheck disable=SC1091
 source <(grep '^export ' sandbox.env)
 
-step "7. mapc sync: $N contacts -> leads; Salesforce will fail mid-way"
+step "7. mapc serve: the dashboard and metrics"
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+"$MAPC" serve --listen "127.0.0.1:$PORT" > serve.log 2>&1 &
+SERVE_PID=$!
+echo "dashboard: http://127.0.0.1:$PORT/dashboard   metrics: http://127.0.0.1:$PORT/metrics"
+
+step "8. mapc sync: $N contacts -> leads; Salesforce will fail mid-way"
 curl -fsS -X POST -H 'Content-Type: application/json' -d '{"failAfter": 60, "failNext": 3, "errorStatus": 503}' \
   "$MAPC_SALESFORCE_URL/_sandbox/faults" > /dev/null
 "$MAPC" sync contacts-to-leads || true
 echo
 "$MAPC" status
 
-step "8. The operator sees why, and resumes"
+step "9. The operator sees why, and resumes"
 "$MAPC" events contacts-to-leads | grep -E 'attempt|paused' | tail -4
 "$MAPC" resume contacts-to-leads || true
 
-step "9. Final status and the rejected records"
+step "10. Final status and the rejected records"
 "$MAPC" status
 "$MAPC" failed contacts-to-leads | head -8
 
-step "10. The audit trail of one record"
+step "11. The audit trail of one record"
 KEY=$(head -n 3 seed/hubspot/contact.jsonl | tail -n 1 | python3 -c 'import json,sys; print(json.loads(sys.stdin.read())["hs_object_id"])')
 "$MAPC" why contacts-to-leads "$KEY"
 
-step "Done"
+step "12. What the emulator holds, and what the metrics say"
 curl -fsS "$MAPC_SALESFORCE_URL/_sandbox/records?object=Lead&key=HubSpot_Contact_Id__c" \
-  | python3 -c 'import json,sys; d=json.load(sys.stdin); print(f"Salesforce emulator: {d[\"count\"]} leads, {len(d[\"duplicates\"])} duplicate keys")'
+  | python3 -c 'import json,sys; d=json.load(sys.stdin); print("Salesforce emulator: %d leads, %d duplicate keys" % (d["count"], len(d["duplicates"])))'
+curl -fsS "http://127.0.0.1:$PORT/metrics" | grep -E '^mapc_(records|jobs)' | head -8 || true
+
+if [ -n "${DEMO_SERVE:-}" ]; then
+  step "The dashboard stays up at http://127.0.0.1:$PORT/dashboard (Ctrl-C to stop)"
+  wait "$SERVE_PID"
+fi

@@ -31,9 +31,7 @@ final class HubSpotEmulator: Emulator {
         }
         tables.sequence = max(highest, 1000)
         for object in tables.objects.keys {
-            for index in tables.objects[object]!.indices where tables.objects[object]![index].id.isEmpty {
-                tables.objects[object]![index].id = String(tables.nextSequence())
-            }
+            tables.assignMissingIDs(object) { String($0.nextSequence()) }
         }
         store = RecordStore(seed: tables)
     }

@@ -15,7 +15,9 @@ enum SampleLoader {
             let text = try String(contentsOf: url, encoding: .utf8)
             var rows: [[String: JSONValue]] = []
             for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-                let trimmed = line.trimmingCharacters(in: .whitespaces)
+                let trimmed =
+                    line.utf8.first == 0x20 || line.utf8.last == 0x20 || line.utf8.last == 0x0D
+                    ? Substring(line.trimmingCharacters(in: .whitespacesAndNewlines)) : line
                 if trimmed.isEmpty || trimmed.hasPrefix("//") { continue }
                 guard let row = JSONValue.parse(Data(trimmed.utf8))?.objectValue else {
                     throw SandboxError(description: "\(url.path):\(number + 1): not a JSON object")

@@ -1,4 +1,5 @@
 import Foundation
+import MapDSL
 
 /// A parsed JSON value; records, request bodies and replies are built from these.
 enum JSONValue: Sendable, Equatable, Codable {
@@ -43,16 +44,45 @@ enum JSONValue: Sendable, Equatable, Codable {
         }
     }
 
-    /// Parses `data`; `nil` when it is not valid JSON.
+    /// Parses `data`; `nil` when it is not valid JSON. Uses mapc's own parser: Foundation's
+    /// decoder is far too slow for emulators serving tens of thousands of records.
     static func parse(_ data: Data) -> JSONValue? {
-        try? JSONDecoder().decode(JSONValue.self, from: data)
+        guard let parsed = try? JSONParser.parse([UInt8](data)) else { return nil }
+        return JSONValue(parsed)
+    }
+
+    /// Converts from mapc's JSON model (duplicate keys: the last wins, as JSONDecoder did).
+    init(_ value: MapDSL.JSONValue) {
+        switch value {
+        case .null: self = .null
+        case .bool(let b): self = .bool(b)
+        case .int(let i): self = .number(Double(i))
+        case .double(let d): self = .number(d)
+        case .string(let s): self = .string(s)
+        case .array(let items): self = .array(items.map(JSONValue.init))
+        case .object(let pairs):
+            var fields: [String: JSONValue] = [:]
+            fields.reserveCapacity(pairs.count)
+            for (k, v) in pairs { fields[k] = JSONValue(v) }
+            self = .object(fields)
+        }
+    }
+
+    /// mapc's JSON model of this value, with object keys sorted.
+    var mapcValue: MapDSL.JSONValue {
+        switch self {
+        case .null: return .null
+        case .bool(let b): return .bool(b)
+        case .number(let n): return n == n.rounded() && abs(n) < 9e15 ? .int(Int(n)) : .double(n)
+        case .string(let s): return .string(s)
+        case .array(let items): return .array(items.map(\.mapcValue))
+        case .object(let fields): return .object(fields.keys.sorted().map { ($0, fields[$0]!.mapcValue) })
+        }
     }
 
     /// Serialises with sorted keys (deterministic output for tests and logs).
     func serialized() -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return (try? encoder.encode(self)) ?? Data("null".utf8)
+        Data(JSONWriter.compact(mapcValue).utf8)
     }
 
     subscript(key: String) -> JSONValue? {
