@@ -98,7 +98,8 @@ import Testing
         try (seed.map(JSONWriter.compact).joined(separator: "\n") + "\n").write(
             toFile: root + "/samples/hubspot/contact.jsonl", atomically: true, encoding: .utf8)
         try Self.mapping.write(toFile: root + "/crash.map", atomically: true, encoding: .utf8)
-        try #"{"source": {"platform": "hubspot", "object": "contact"}, "destination": {"platform": "salesforce", "object": "Lead"}, "mapping": "crash.map", "pageSize": 50, "batchSize": 25, "retries": 5}"#
+        try
+            #"{"source": {"platform": "hubspot", "object": "contact"}, "destination": {"platform": "salesforce", "object": "Lead"}, "mapping": "crash.map", "pageSize": 50, "batchSize": 25, "retries": 5}"#
             .write(toFile: root + "/jobs/crash.json", atomically: true, encoding: .utf8)
 
         let options = SandboxOptions.project(root: URL(fileURLWithPath: root))
@@ -151,7 +152,8 @@ import Testing
         }
 
         // Expected outcome, computed by the mapping itself.
-        let compiled = try Compiler.compile(SourceText(path: "crash.map", text: Self.mapping), schemas: SchemaDirectory(root: root + "/schemas"))
+        let compiled = try Compiler.compile(
+            SourceText(path: "crash.map", text: Self.mapping), schemas: SchemaDirectory(root: root + "/schemas"))
         let mapper = RecordMapper(mapping: compiled)
         var expected: [String: String] = [:]
         var expectedSkipped = 0
@@ -172,11 +174,15 @@ import Testing
         #expect(body["duplicates"]?.objectValue?.isEmpty == true, "duplicates: \(JSONWriter.compact(body["duplicates"] ?? .null))")
         var seen = 0
         for r in body["records"]?.arrayValue ?? [] {
-            guard let fields = r["fields"], let key = fields["HubSpot_Contact_Id__c"]?.stringValue, let want = expected[key] else { continue }
+            guard let fields = r["fields"], let key = fields["HubSpot_Contact_Id__c"]?.stringValue, let want = expected[key] else {
+                continue
+            }
             seen += 1
             let wanted = try JSONParser.parse(want)
             for (name, value) in wanted.objectValue ?? [] where value != .null {
-                #expect(fields[name] == value, "record \(key) field \(name): \(JSONWriter.compact(fields[name] ?? .null)) != \(JSONWriter.compact(value))")
+                #expect(
+                    fields[name] == value,
+                    "record \(key) field \(name): \(JSONWriter.compact(fields[name] ?? .null)) != \(JSONWriter.compact(value))")
             }
         }
         #expect(seen == expected.count, "the destination has \(seen) of the \(expected.count) mapped records")

@@ -148,7 +148,9 @@ public struct OfflineGenerator: Sendable {
                 if d.code == .optionalIntoRequired, !line.value.contains(" ?? ") {
                     // Text that is empty or only spaces is as missing as null for a required field.
                     let text = [.string, .picklist, .multipicklist, .id].contains(line.field.type)
-                    line.value = text ? "null_if_blank(\(line.value)) ?? \(defaultValue(line.field))" : "\(line.value) ?? \(defaultValue(line.field))"
+                    line.value =
+                        text
+                        ? "null_if_blank(\(line.value)) ?? \(defaultValue(line.field))" : "\(line.value) ?? \(defaultValue(line.field))"
                     line.note += line.note.isEmpty ? "defaulted when null" : "; defaulted when null"
                     plan[line.field.name] = line
                 } else if line.field.required {
