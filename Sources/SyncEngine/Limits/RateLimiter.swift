@@ -34,6 +34,8 @@ public struct LimiterConfiguration: Sendable {
 public struct RatePermit: Sendable {
     /// The rule that matched the request.
     public let rule: EndpointRule
+    /// When the request was counted (seconds since 1970).
+    let sentAt: Double
     /// The bucket charged.
     public var bucket: String { rule.bucket }
 }
@@ -125,9 +127,9 @@ public final class RateLimiter: @unchecked Sendable {
                 bucket.window = window
             }
             buckets[rule.bucket] = bucket
-            // Sub-millisecond waits are rounding noise (the margin covers them); skipping them also
-            // guarantees progress with clocks whose resolution is coarser than the wait.
-            if wait >= 0.001 {
+            // Microsecond differences are clock noise; the windows use the same tolerance, so a
+            // skipped wait never admits a request the window would refuse.
+            if wait > RequestWindow.epsilon {
                 if wait > configuration.maxWait {
                     throw .rateLimited(
                         retryAfter: wait,
@@ -153,7 +155,7 @@ public final class RateLimiter: @unchecked Sendable {
             }
             buckets[rule.bucket] = bucket
             stats.acquired += 1
-            return RatePermit(rule: rule)
+            return RatePermit(rule: rule, sentAt: t)
         }
     }
 
@@ -168,6 +170,7 @@ public final class RateLimiter: @unchecked Sendable {
         let t = now.timeIntervalSince1970
         var bucket = buckets[permit.bucket] ?? makeBucket(permit.rule)
         bucket.inFlight = max(0, bucket.inFlight - 1)
+        bucket.window?.restamp(permit.sentAt, to: t)
         if feedback.throttled {
             stats.throttled += 1
             let wait = feedback.retryAfter ?? configuration.defaultThrottleWait

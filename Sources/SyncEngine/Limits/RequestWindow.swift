@@ -20,6 +20,8 @@ struct RequestWindow: Sendable {
     let strategy: WindowStrategy
     /// Extra seconds added to the window, covering the gap between our send time and the server's arrival time.
     let margin: Double
+    /// Differences below this are clock noise (a `Date` near 2024 resolves about 0.2 µs).
+    static let epsilon = 1e-6
 
     private var times: [Double] = []
     private var head = 0
@@ -51,7 +53,7 @@ struct RequestWindow: Sendable {
             return fixedCount < budget.count ? 0 : max(0, fixedStart + span - now)
         case .tokenBucket:
             refill(now: now)
-            return tokens >= 1 ? 0 : (1 - tokens) * span / Double(budget.count)
+            return tokens >= 1 - Self.epsilon ? 0 : (1 - tokens) * span / Double(budget.count)
         }
     }
 
@@ -84,13 +86,26 @@ struct RequestWindow: Sendable {
         }
     }
 
+    /// Moves a request counted at `sent` to `done`, when its response came back (sliding logs only).
+    ///
+    /// The server counted the request when it arrived, somewhere between the two; keeping the later
+    /// time means our window never expires a request before the server's does, however long the
+    /// request waited in the HTTP stack.
+    mutating func restamp(_ sent: Double, to done: Double) {
+        guard strategy == .sliding, done > sent else { return }
+        if let index = times[head...].firstIndex(of: sent) { times.remove(at: index) }
+        var position = times.count
+        while position > head, times[position - 1] > done { position -= 1 }
+        times.insert(done, at: position)
+    }
+
     /// Adds requests the server counted but we did not (other clients of the same account).
     mutating func pad(_ count: Int, now: Double) {
         for _ in 0..<max(0, count) { record(now: now) }
     }
 
     private mutating func expire(now: Double) {
-        while head < times.count, now - times[head] >= span { head += 1 }
+        while head < times.count, now - times[head] >= span - Self.epsilon { head += 1 }
         if head > 1024 && head * 2 > times.count {
             times.removeFirst(head)
             head = 0
@@ -98,7 +113,7 @@ struct RequestWindow: Sendable {
     }
 
     private mutating func rollFixed(now: Double) {
-        if now - fixedStart >= span {
+        if now - fixedStart >= span - Self.epsilon {
             fixedStart = now
             fixedCount = 0
         }

@@ -1,0 +1,155 @@
+import Foundation
+import MapDSL
+import SyncEngine
+
+/// What a reply means for pacing, as a platform reads it.
+enum Throttle: Sendable {
+    /// Not a refusal.
+    case none
+    /// A short-term refusal: wait (this long, or the limiter's default) and try again.
+    case wait(Double?)
+    /// A quota that will not come back soon (daily allocation used up): stop and tell the engine.
+    case exhausted(retryAfter: Double, message: String)
+}
+
+/// The request loop every HTTP adapter shares: rate limiter before each request, limit feedback after
+/// it, retries of transient failures with exponential backoff, waits on refusals, and secret-free errors.
+final class APIClient: Sendable {
+    let platform: String
+    let base: String
+    let limiter: RateLimiter
+    let options: AdapterOptions
+    let redactor: Redactor
+    private let http: HTTPClient
+    private let headers: [String: String]
+    private let throttle: @Sendable (HTTPResponse) -> Throttle
+    private let message: @Sendable (HTTPResponse) -> String
+
+    init(
+        platform: String, baseURL: URL, headers: [String: String], secrets: [Secret?], options: AdapterOptions,
+        throttle: @escaping @Sendable (HTTPResponse) -> Throttle = { $0.status == 429 ? .wait(nil) : .none },
+        message: @escaping @Sendable (HTTPResponse) -> String
+    ) throws(AdapterError) {
+        self.platform = platform
+        var text = baseURL.absoluteString
+        while text.hasSuffix("/") { text.removeLast() }
+        self.base = text
+        self.limiter = try options.makeLimiter(platform: platform)
+        self.options = options
+        self.redactor = Redactor(secrets)
+        self.http = HTTPClient(timeout: options.timeout)
+        self.headers = headers
+        self.throttle = throttle
+        self.message = message
+    }
+
+    /// Sends one request (path relative to the base URL, query included) and returns any reply that is
+    /// neither a refusal nor a server error; those are retried, then thrown as classified errors.
+    ///
+    /// `retryTransient: false` is for non-idempotent requests (GA4 events): a dropped connection
+    /// after sending is reported, not re-sent.
+    func send(
+        _ method: String, _ path: String, body: Data? = nil, extraHeaders: [String: String] = [:],
+        retryTransient: Bool = true
+    ) throws(AdapterError) -> HTTPResponse {
+        guard let url = URL(string: base + path) else { throw .fatal("cannot build a URL for \(platform)") }
+        let routePath = String(URL(string: base + path)?.path ?? path)
+        var request = HTTPRequest(method: method, url: url, body: body)
+        for (name, value) in headers { request.headers.append((name, value)) }
+        for (name, value) in extraHeaders { request.headers.append((name, value)) }
+        if body != nil { request.headers.append(("Content-Type", "application/json")) }
+        var attempt = 0
+        while true {
+            let permit = try limiter.acquire(method: method, path: routePath)
+            let response: HTTPResponse
+            do {
+                response = try http.send(request)
+            } catch {
+                limiter.complete(permit)
+                guard retryTransient, attempt < options.maxRetries else { throw scrub(error) }
+                backoff(attempt, reason: error.description)
+                attempt += 1
+                continue
+            }
+            var feedback = LimitFeedback.parse(status: response.status, headers: response.headers, now: options.clock.now())
+            let verdict = throttle(response)
+            switch verdict {
+            case .none:
+                feedback.throttled = false
+            case .wait(let seconds):
+                feedback.throttled = true
+                feedback.retryAfter = seconds ?? feedback.retryAfter
+            case .exhausted(let seconds, _):
+                feedback.throttled = true
+                feedback.retryAfter = seconds
+            }
+            limiter.complete(permit, feedback: feedback)
+            switch verdict {
+            case .none:
+                break
+            case .exhausted(let seconds, let text):
+                throw .rateLimited(retryAfter: seconds, message: redactor.scrub(text))
+            case .wait:
+                let wait = feedback.retryAfter ?? limiter.configuration.defaultThrottleWait
+                let text = "\(platform) refused \(method) \(routePath) as rate-limited: \(message(response))"
+                guard attempt < options.maxRetries, wait <= limiter.configuration.maxWait else {
+                    throw .rateLimited(retryAfter: wait, message: redactor.scrub(text))
+                }
+                options.log?("\(platform): rate-limited, waiting \(wait) s (attempt \(attempt + 1))")
+                attempt += 1
+                continue  // the limiter holds the next acquire until the wait is over
+            }
+            if response.status >= 500 || response.status == 408 {
+                let text = "\(platform) answered \(response.status) to \(method) \(routePath): \(message(response))"
+                guard retryTransient, attempt < options.maxRetries else { throw .transient(redactor.scrub(text)) }
+                backoff(attempt, reason: "status \(response.status)")
+                attempt += 1
+                continue
+            }
+            return response
+        }
+    }
+
+    /// Sends JSON and returns the reply.
+    func sendJSON(_ method: String, _ path: String, _ body: JSONValue, retryTransient: Bool = true) throws(AdapterError)
+        -> HTTPResponse
+    {
+        try send(method, path, body: Data(JSONWriter.compact(body).utf8), retryTransient: retryTransient)
+    }
+
+    /// The classified error for a 4xx reply the caller did not expect.
+    func failure(_ response: HTTPResponse, doing what: String) -> AdapterError {
+        let text = "\(platform) refused \(what) (\(response.status)): \(message(response))"
+        switch response.status {
+        case 401: return .fatal(redactor.scrub("authentication failed: " + text))
+        case 403: return .fatal(redactor.scrub("permission denied: " + text))
+        case 409, 423, 425: return .transient(redactor.scrub(text))
+        default: return .fatal(redactor.scrub(text))
+        }
+    }
+
+    private func scrub(_ error: AdapterError) -> AdapterError {
+        switch error {
+        case .transient(let m): .transient(redactor.scrub(m))
+        case .fatal(let m): .fatal(redactor.scrub(m))
+        case .rateLimited(let s, let m): .rateLimited(retryAfter: s, message: redactor.scrub(m))
+        }
+    }
+
+    private func backoff(_ attempt: Int, reason: String) {
+        let delay = min(10, options.retryBaseDelay * pow(2, Double(attempt)))
+        options.log?("\(platform): transient failure (\(redactor.scrub(reason))), retrying in \(delay) s")
+        options.clock.sleep(seconds: delay)
+    }
+}
+
+/// Percent-encodes query values (RFC 3986 unreserved characters stay).
+func queryEscape(_ text: String) -> String {
+    let allowed = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+    return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
+}
+
+/// `?a=1&b=2` from pairs (empty when there are none).
+func queryString(_ items: [(String, String)]) -> String {
+    items.isEmpty ? "" : "?" + items.map { "\(queryEscape($0.0))=\(queryEscape($0.1))" }.joined(separator: "&")
+}

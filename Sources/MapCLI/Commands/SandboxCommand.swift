@@ -1,0 +1,117 @@
+import Foundation
+import Sandbox
+
+/// `mapc sandbox`: runs the platform emulators on loopback until interrupted.
+enum SandboxCommand: Command {
+    static let name = "sandbox"
+    static let summary = "Run local emulators of the platforms' HTTP APIs"
+    static let usage = "[--platform P ...] [--port-base N] [--seed DIR] [--faults JSON|FILE]"
+    static let discussion = """
+        Starts one emulator per platform (hubspot, salesforce, mailchimp, segment, ga4) on 127.0.0.1,
+        seeded from samples/ and enforcing ratelimits/, prints each URL and the environment variables
+        that point mapc's adapters at it (eval-able 'export' lines), and runs until SIGINT or SIGTERM.
+        --faults takes a JSON object of fault switches (latencyMilliseconds, errorRate, errorStatus,
+        hangRate, hangMilliseconds, dropRate, rateLimitStorm, failNext) or a file holding one; change
+        them later with POST <url>/_sandbox/faults.
+        """
+    static let options = [
+        OptionSpec("platform", short: "p", value: "P", repeats: true, help: "Emulate this platform (repeatable; default all)."),
+        OptionSpec("port-base", value: "N", help: "Consecutive ports from N (default: free ports)."),
+        OptionSpec("seed", value: "DIR", help: "Seed records from DIR/<platform>/<object>.jsonl (default: ./samples)."),
+        OptionSpec("faults", value: "JSON|FILE", help: "Fault switches active from the start."),
+        OptionSpec("debug-exit-after", value: "SECONDS", help: "Stop after SECONDS (for tests)."),
+        CommonOptions.schemas,
+    ]
+
+    static func run(_ args: Arguments, _ ctx: CommandContext) throws -> ExitCode {
+        var platforms: [SandboxPlatform] = []
+        for value in args.values("platform") {
+            for name in value.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces).lowercased() }) {
+                guard let platform = SandboxPlatform(rawValue: name) else {
+                    let known = SandboxPlatform.allCases.map(\.rawValue).joined(separator: ", ")
+                    throw CLIError.usage("unknown platform '\(name)'", help: "choose from \(known)")
+                }
+                if !platforms.contains(platform) { platforms.append(platform) }
+            }
+        }
+        if platforms.isEmpty { platforms = SandboxPlatform.allCases }
+        let portBase = try args.int("port-base", default: 0)
+        guard portBase == 0 || (1024...65_000).contains(portBase) else {
+            throw CLIError.usage("--port-base must be between 1024 and 65000")
+        }
+        var options = SandboxOptions()
+        options.port = UInt16(portBase)
+        options.schemasDirectory = existing(args.value("schemas") ?? ctx.environment["MAPC_SCHEMAS"], "schemas", ctx)
+        options.samplesDirectory = existing(args.value("seed"), "samples", ctx)
+        options.rateLimitsDirectory = existing(nil, "ratelimits", ctx)
+        if let seed = args.value("seed"), options.samplesDirectory == nil {
+            throw CLIError.usage("seed folder '\(seed)' does not exist")
+        }
+        if let faults = args.value("faults") { options.faults = try parseFaults(faults, ctx) }
+
+        let servers: [SandboxPlatform: SandboxServer]
+        do {
+            servers = try Sandbox.startAll(platforms, options: options)
+        } catch {
+            throw CLIError.operational("cannot start the sandbox: \(error)")
+        }
+        defer { for server in servers.values { server.stop() } }
+        for platform in platforms {
+            guard let server = servers[platform] else { continue }
+            ctx.io.out("# \(platform.rawValue): \(server.baseURL.absoluteString)\(platform.apiPathPrefix)\n")
+            for (name, value) in environment(platform, server, options) { ctx.io.out("export \(name)=\(value)\n") }
+        }
+        ctx.io.out("# control: <url>/_sandbox/{health,records,requests,faults,limits,reset}; stop with Ctrl-C\n")
+        ctx.io.flush()
+
+        let stop = DispatchSemaphore(value: 0)
+        var sources: [any DispatchSourceSignal] = []
+        for number in [SIGINT, SIGTERM] {
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { stop.signal() }
+            source.resume()
+            sources.append(source)
+        }
+        if let seconds = args.value("debug-exit-after").flatMap(Double.init) {
+            _ = stop.wait(timeout: .now() + seconds)
+        } else {
+            stop.wait()
+        }
+        for source in sources { source.cancel() }
+        for number in [SIGINT, SIGTERM] { signal(number, SIG_DFL) }
+        ctx.io.err("sandbox stopped\n")
+        return .ok
+    }
+
+    /// The variables that point mapc's adapters at one emulator.
+    static func environment(_ platform: SandboxPlatform, _ server: SandboxServer, _ options: SandboxOptions)
+        -> [(String, String)]
+    {
+        let prefix = "MAPC_\(platform.rawValue.uppercased())_"
+        var variables = [(prefix + "URL", server.baseURL.absoluteString), (prefix + "TOKEN", server.credential)]
+        switch platform {
+        case .mailchimp: variables.append((prefix + "LIST", options.mailchimpListID))
+        case .ga4: variables.append((prefix + "MEASUREMENT_ID", "G-SANDBOX"))
+        default: break
+        }
+        return variables
+    }
+
+    /// `given` (which must exist) or `./fallback` when it exists.
+    private static func existing(_ given: String?, _ fallback: String, _ ctx: CommandContext) -> URL? {
+        let path = ctx.resolve(given ?? fallback)
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else { return nil }
+        return URL(fileURLWithPath: path, isDirectory: true)
+    }
+
+    private static func parseFaults(_ value: String, _ ctx: CommandContext) throws -> FaultSwitches {
+        let text = value.trimmingCharacters(in: .whitespaces).hasPrefix("{") ? value : try readText(value, ctx)
+        do {
+            return try JSONDecoder().decode(FaultSwitches.self, from: Data(text.utf8))
+        } catch {
+            throw CLIError.usage("--faults is not a JSON object of fault switches", help: "e.g. --faults '{\"errorRate\": 0.1}'")
+        }
+    }
+}

@@ -1,0 +1,201 @@
+import Adapters
+import Foundation
+import SyncEngine
+import Testing
+
+extension AdaptersTestSuite {
+    /// The limiter under an injected clock: windows, concurrency bookkeeping, daily quotas, Retry-After.
+    @Suite("Rate limiter with an injected clock")
+    struct RateLimiterClockTests {
+        static func registry(
+            requests: RequestBudget? = RequestBudget(count: 5, windowSeconds: 1), daily: Int? = nil, reset: DailyReset = .rolling
+        ) -> RateLimitRegistry {
+            RateLimitRegistry(
+                platform: "test", dailyReset: reset,
+                endpoints: [
+                    EndpointRule(name: "search", method: "POST", path: "/search", requests: RequestBudget(count: 2, windowSeconds: 1)),
+                    EndpointRule(name: "default", bucket: "account", requests: requests, dailyQuota: daily),
+                ])
+        }
+
+        func send(_ limiter: RateLimiter, _ count: Int, method: String = "GET", path: String = "/objects") throws {
+            for _ in 0..<count {
+                let permit = try limiter.acquire(method: method, path: path)
+                limiter.complete(permit)
+            }
+        }
+
+        @Test("a sliding window lets the budget through, then waits for the oldest request to age out")
+        func slidingWindow() throws {
+            let clock = ManualLimiterClock()
+            let limiter = RateLimiter(registry: Self.registry(), clock: clock)
+            try send(limiter, 5)
+            #expect(clock.sleeps.isEmpty)
+            try send(limiter, 1)
+            #expect(clock.sleeps.count == 1)
+            #expect(abs(clock.sleeps[0] - 1.02) < 1e-6)  // window plus the 20 ms margin
+            // Sustained: 100 more requests take 20 windows.
+            let start = clock.now()
+            try send(limiter, 100)
+            let elapsed = clock.now().timeIntervalSince(start)
+            #expect(elapsed > 19 && elapsed < 21, "\(elapsed)")
+        }
+
+        @Test("buckets are independent")
+        func buckets() throws {
+            let clock = ManualLimiterClock()
+            let limiter = RateLimiter(registry: Self.registry(), clock: clock)
+            try send(limiter, 2, method: "POST", path: "/search")
+            try send(limiter, 5)
+            #expect(clock.sleeps.isEmpty)
+            let permit = try limiter.acquire(method: "POST", path: "/search")
+            limiter.complete(permit)
+            #expect(clock.sleeps.count == 1)
+        }
+
+        @Test("fixed windows and token buckets keep the long-run rate", arguments: [WindowStrategy.fixed, .tokenBucket])
+        func otherStrategies(_ strategy: WindowStrategy) throws {
+            let clock = ManualLimiterClock()
+            let limiter = RateLimiter(
+                registry: Self.registry(), clock: clock, configuration: LimiterConfiguration(strategy: strategy))
+            let start = clock.now()
+            try send(limiter, 105)
+            let elapsed = clock.now().timeIntervalSince(start)
+            #expect(elapsed > 19 && elapsed < 22, "\(strategy): \(elapsed)")
+        }
+
+        @Test("a concurrency limit holds the next request until a permit comes back")
+        func concurrency() throws {
+            let registry = RateLimitRegistry(
+                platform: "test", endpoints: [EndpointRule(name: "default", maxConcurrency: 2)])
+            let limiter = RateLimiter(registry: registry, clock: ManualLimiterClock())
+            let first = try limiter.acquire(method: "GET", path: "/a")
+            _ = try limiter.acquire(method: "GET", path: "/a")
+            let acquired = Locked(false)
+            let waiter = Thread {
+                if let permit = try? limiter.acquire(method: "GET", path: "/a") {
+                    acquired.withLock { $0 = true }
+                    limiter.complete(permit)
+                }
+            }
+            waiter.start()
+            Thread.sleep(forTimeInterval: 0.2)
+            #expect(acquired.withLock { $0 } == false)
+            limiter.complete(first)
+            for _ in 0..<100 where !acquired.withLock({ $0 }) { Thread.sleep(forTimeInterval: 0.02) }
+            #expect(acquired.withLock { $0 } == true)
+        }
+
+        @Test("Retry-After holds the bucket for the time asked")
+        func retryAfter() throws {
+            let clock = ManualLimiterClock()
+            let limiter = RateLimiter(registry: Self.registry(), clock: clock)
+            let permit = try limiter.acquire(method: "GET", path: "/objects")
+            limiter.complete(permit, feedback: LimitFeedback.parse(status: 429, headers: ["Retry-After": "7"]))
+            try send(limiter, 1)
+            #expect(clock.sleeps == [7])
+            #expect(limiter.statistics.throttled == 1)
+        }
+
+        @Test("a bare 429 waits the configured default; a wait beyond maxWait is thrown, not slept")
+        func defaultsAndMaxWait() throws {
+            let clock = ManualLimiterClock()
+            var configuration = LimiterConfiguration(maxWait: 60, defaultThrottleWait: 2)
+            configuration.minimumMargin = 0.02
+            let limiter = RateLimiter(registry: Self.registry(), clock: clock, configuration: configuration)
+            var permit = try limiter.acquire(method: "GET", path: "/objects")
+            limiter.complete(permit, feedback: LimitFeedback(throttled: true))
+            try send(limiter, 1)
+            #expect(clock.sleeps == [2])
+            permit = try limiter.acquire(method: "GET", path: "/objects")
+            limiter.complete(permit, feedback: LimitFeedback(throttled: true, retryAfter: 600))
+            #expect {
+                _ = try limiter.acquire(method: "GET", path: "/objects")
+            } throws: { error in
+                guard case .rateLimited(let seconds, _) = error as? AdapterError else { return false }
+                return seconds > 590
+            }
+        }
+
+        @Test("remaining-quota headers from other clients tighten our window")
+        func headerSync() throws {
+            let clock = ManualLimiterClock()
+            let limiter = RateLimiter(registry: Self.registry(), clock: clock)
+            let permit = try limiter.acquire(method: "GET", path: "/objects")
+            limiter.complete(
+                permit,
+                feedback: LimitFeedback.parse(
+                    status: 200, headers: ["X-HubSpot-RateLimit-Max": "5", "X-HubSpot-RateLimit-Remaining": "1"]))
+            try send(limiter, 1)
+            #expect(clock.sleeps.isEmpty)
+            try send(limiter, 1)
+            #expect(clock.sleeps.count == 1)
+        }
+
+        @Test("the daily quota survives a restart through the file store, and frees up after 24 hours")
+        func dailyQuotaPersisted() throws {
+            let path = Repository.temporaryDirectory() + "/quota.json"
+            let clock = ManualLimiterClock()
+            let registry = Self.registry(requests: nil, daily: 3)
+            let first = RateLimiter(registry: registry, clock: clock, quotaStore: FileQuotaStore(path: path))
+            try send(first, 2)
+            #expect(try first.dailyUsed(bucket: "account") == 2)
+
+            let restarted = RateLimiter(registry: registry, clock: clock, quotaStore: FileQuotaStore(path: path))
+            #expect(try restarted.dailyUsed(bucket: "account") == 2)
+            try send(restarted, 1)
+            #expect {
+                try send(restarted, 1)
+            } throws: { error in
+                guard case .rateLimited(let seconds, let message) = error as? AdapterError else { return false }
+                return seconds > 3600 && message.contains("daily quota of 3")
+            }
+            clock.advance(25 * 3600 + 1)
+            try send(restarted, 3)
+            #expect(try restarted.dailyUsed(bucket: "account") == 3)
+        }
+
+        @Test("a midnight reset frees the quota at the next midnight in the account's time zone")
+        func midnightReset() throws {
+            // 2023-11-14T22:13:20Z
+            let clock = ManualLimiterClock(start: Date(timeIntervalSince1970: 1_700_000_000))
+            let limiter = RateLimiter(
+                registry: Self.registry(requests: nil, daily: 2, reset: .midnight), clock: clock, quotaStore: InMemoryQuotaStore())
+            try send(limiter, 2)
+            #expect {
+                try send(limiter, 1)
+            } throws: { error in
+                guard case .rateLimited(let seconds, _) = error as? AdapterError else { return false }
+                return abs(seconds - (24 * 3600 - (22 * 3600 + 13 * 60 + 20))) < 1
+            }
+            clock.advance(2 * 3600)
+            try send(limiter, 2)
+        }
+
+        @Test("Sforce-Limit-Info usage above ours is adopted")
+        func salesforceUsageSync() throws {
+            let clock = ManualLimiterClock()
+            let limiter = RateLimiter(registry: Self.registry(requests: nil, daily: 100), clock: clock)
+            let permit = try limiter.acquire(method: "GET", path: "/objects")
+            limiter.complete(permit, feedback: LimitFeedback.parse(status: 200, headers: ["Sforce-Limit-Info": "api-usage=98/100"]))
+            #expect(try limiter.dailyUsed(bucket: "account") == 98)
+            try send(limiter, 2)
+            #expect(throws: AdapterError.self) { try send(limiter, 1) }
+        }
+
+        @Test("limit headers are parsed")
+        func feedbackParsing() {
+            let now = Date(timeIntervalSince1970: 1_700_000_000)
+            let date = LimitFeedback.parse(status: 429, headers: ["retry-after": "Tue, 14 Nov 2023 22:13:50 GMT"], now: now)
+            #expect(date.throttled && date.retryAfter == 30)
+            let segment = LimitFeedback.parse(status: 429, headers: ["X-RateLimit-Reset": "3"])
+            #expect(segment.retryAfter == 3)
+            let hubspot = LimitFeedback.parse(
+                status: 200,
+                headers: ["X-HubSpot-RateLimit-Daily": "650000", "X-HubSpot-RateLimit-Daily-Remaining": "649000"])
+            #expect(hubspot.dailyLimit == 650_000 && hubspot.dailyRemaining == 649_000 && !hubspot.throttled)
+            let salesforce = LimitFeedback.parse(status: 200, headers: ["Sforce-Limit-Info": "api-usage=25/15000; api-bursts=1/10"])
+            #expect(salesforce.dailyRemaining == 14_975)
+        }
+    }
+}
