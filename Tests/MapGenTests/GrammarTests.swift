@@ -26,6 +26,30 @@ import Testing
         }
     }
 
+    /// Every sample mapping, as `mapc fmt` lays it out (long `if`s over three lines, lookups on the
+    /// source's platform too), fits the grammar `mapc grammar` prints for its objects.
+    @Test(arguments: [
+        ("contacts-to-leads", "hubspot.contact", "salesforce.Lead"),
+        ("sf-contacts-to-mailchimp", "salesforce.Contact", "mailchimp.member"),
+        ("contacts-to-segment", "hubspot.contact", "segment.identify"),
+        ("companies-to-accounts", "hubspot.company", "salesforce.Account"),
+    ])
+    func sampleMappingsFitTheirGrammar(name: String, source: String, destination: String) throws {
+        let text = try String(contentsOfFile: Fixtures.root + "/samples/mappings/\(name).map", encoding: .utf8)
+        let g = MappingGrammar.build(
+            source: Fixtures.schema(source), destination: Fixtures.schema(destination),
+            lookups: [Fixtures.schema("salesforce.Account"), Fixtures.schema("hubspot.company")])
+        #expect(GrammarRecognizer.accepts(g, text), "\(name).map does not fit its grammar")
+    }
+
+    @Test func characterClassesUseOnlyEscapesLlamaCppKnows() {
+        // llama.cpp rejects `\-` and `\^` ("unknown escape"); they must be written as hex escapes.
+        var g = Grammar()
+        g.define("root", .chars(CharClass(negated: true, [0x5E...0x5E, 0x2D...0x2D, 0x61...0x7A, 0x5D...0x5D])))
+        #expect(g.gbnf.contains("[^\\x5E\\x2Da-z\\]]"), "\(g.gbnf)")
+        #expect(!g.gbnf.contains("\\-") && !g.gbnf.contains("\\^"))
+    }
+
     @Test func acceptsAHandWrittenMappingAndRejectsWrongOnes() {
         let g = grammar("hubspot.contact", "salesforce.Lead")
         let good = """

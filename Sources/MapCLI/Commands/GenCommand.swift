@@ -81,7 +81,9 @@ enum GenCommand: Command {
         if args.flag("grammar") {
             if endpoint.provider == .openai {
                 options.grammar =
-                    MappingGrammar.build(source: source, destination: destination, lookups: lookupSchemas(destination, schemas)).gbnf
+                    MappingGrammar.build(
+                        source: source, destination: destination, lookups: lookupSchemas(destination, schemas, source: source)
+                    ).gbnf
             } else {
                 ctx.io.err("warning: --grammar is only sent to OpenAI-compatible servers (llama.cpp, vLLM); ignored\n")
             }
@@ -192,9 +194,11 @@ enum GenCommand: Command {
         return found
     }
 
-    /// Objects `lookup(...)` may name: those on the destination's platform.
-    static func lookupSchemas(_ destination: Schema, _ schemas: SchemaDirectory) -> [Schema] {
-        schemas.knownObjects().filter { $0.hasPrefix(destination.platform + ".") }.compactMap { name in
+    /// Objects `lookup(...)` may name: those on the destination's and the source's platforms (the
+    /// sync engine serves lookups from either adapter).
+    static func lookupSchemas(_ destination: Schema, _ schemas: SchemaDirectory, source: Schema? = nil) -> [Schema] {
+        let platforms = Set([destination.platform, source?.platform].compactMap { $0 })
+        return schemas.knownObjects().filter { platforms.contains(String($0.split(separator: ".")[0])) }.compactMap { name in
             let p = name.split(separator: ".", maxSplits: 1).map(String.init)
             return try? schemas.schema(platform: p[0], object: p[1])
         }

@@ -29,7 +29,7 @@ enum GrammarCommand: Command {
         let source = try GenCommand.schema(args.value("from"), role: "source", option: "from", schemas)
         let destination = try GenCommand.schema(args.value("to"), role: "destination", option: "to", schemas)
         let grammar = MappingGrammar.build(
-            source: source, destination: destination, lookups: GenCommand.lookupSchemas(destination, schemas))
+            source: source, destination: destination, lookups: GenCommand.lookupSchemas(destination, schemas, source: source))
         ctx.io.out(grammar.gbnf)
         return .ok
     }

@@ -149,7 +149,10 @@ public struct Grammar: Sendable, Hashable {
         func one(_ v: UInt32) -> String {
             guard let u = Unicode.Scalar(v) else { return "" }
             switch u {
-            case "]", "[", "\\", "^", "-": return "\\" + String(u)
+            // llama.cpp's GBNF knows only \x \u \U \t \r \n \\ \" \[ \] as escapes.
+            case "]", "[", "\\": return "\\" + String(u)
+            case "^": return "\\x5E"
+            case "-": return "\\x2D"
             case "\n": return "\\n"
             case "\r": return "\\r"
             case "\t": return "\\t"

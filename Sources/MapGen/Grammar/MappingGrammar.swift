@@ -73,7 +73,7 @@ public enum MappingGrammar {
             "\(name)-term",
             .choice([
                 .ref("\(name)-lit"),
-                .sequence([.literal("if "), .ref("expr"), .literal(" then "), .ref(name), .literal(" else "), .ref(name)]),
+                .sequence([.literal("if "), .ref("expr"), .ref("then-sep"), .ref(name), .ref("else-sep"), .ref(name)]),
                 .sequence([
                     .literal("match "), .ref("expr"), .literal(" {"), .ref("eol"),
                     .zeroOrMore(.sequence([.ref("arm-lead"), .ref("sp"), .literal("=>"), .ref("sp"), .ref(name), .ref("eol")])),
@@ -111,7 +111,11 @@ public enum MappingGrammar {
                 .ref("string"), .ref("number"), .literal("true"), .literal("false"), .literal("null"), .ref("src-field"), .ref("call"),
                 .ref("lookup"), .sequence([.literal("("), .ref("sp"), .ref("rhs"), .ref("sp"), .literal(")")]), .ref("match-expr"),
             ]))
-        g.define("if-expr", .sequence([.literal("if "), .ref("expr"), .literal(" then "), .ref("rhs"), .literal(" else "), .ref("rhs")]))
+        g.define("if-expr", .sequence([.literal("if "), .ref("expr"), .ref("then-sep"), .ref("rhs"), .ref("else-sep"), .ref("rhs")]))
+        // `mapc fmt` breaks a long `if` before `then` and `else` onto indented lines.
+        g.define("then-sep", .choice([.literal(" then "), .sequence([.literal("\n"), .ref("indent"), .literal("then ")])]))
+        g.define("else-sep", .choice([.literal(" else "), .sequence([.literal("\n"), .ref("indent"), .literal("else ")])]))
+        g.define("indent", .oneOrMore(.literal(" ")))
         g.define(
             "match-expr",
             .sequence([
