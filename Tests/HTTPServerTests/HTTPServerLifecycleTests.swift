@@ -88,10 +88,12 @@ private final class Gauge: @unchecked Sendable {
 
     @Test func stopWaitsForInFlightRequestsThenRefusesConnections() async throws {
         let started = DispatchSemaphore(value: 0)
+        let release = DispatchSemaphore(value: 0)
         var router = Router()
         router.add("GET", "/slow") { _ in
             started.signal()
-            Thread.sleep(forTimeInterval: 0.5)
+            // Held until the test lets go, however slowly the machine schedules the test.
+            release.wait()
             return .text("finished")
         }
         let server = try HTTPServer.start(router: router)
@@ -99,7 +101,10 @@ private final class Gauge: @unchecked Sendable {
         let pending = Task { try await TestClient.send("GET", base.appending(path: "slow")) }
         await Task.detached { started.wait() }.value
         #expect(server.inFlightRequests == 1)
-        await Task.detached { server.stop() }.value
+        let stopping = Task.detached { server.stop() }
+        try await Task.sleep(nanoseconds: 200_000_000)
+        release.signal()
+        await stopping.value
         #expect(server.inFlightRequests == 0)
         let reply = try await pending.value
         #expect(reply.status == 200)

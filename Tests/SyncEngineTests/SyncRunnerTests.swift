@@ -183,7 +183,7 @@ import Testing
             lookupSchemas: ["fakedst.lead": dst], clock: f.clock
         ).resume()
         #expect(resumed.state.phase == .completed)
-        #expect(f.destination.stored.count == 5)
+        #expect(f.destination.stored.count == 6)
     }
 
     @Test func cancelStopsAPausedRun() throws {
