@@ -31,7 +31,7 @@ let package = Package(
         .target(name: "HTTPServer", dependencies: ["CMicroHTTPD"]),
         .target(name: "Sandbox", dependencies: ["HTTPServer", "MapDSL"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"]),
-        .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "HTTPServer"], exclude: ["Fixtures"]),
+        .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "HTTPServer", "MapDSL"], exclude: ["Fixtures"]),
         // --- end HTTP server and sandbox section ---
 
         // --- review and approval (section owned by the dry-run/review/approval work) ---

@@ -1,3 +1,4 @@
+import MapDSL
 import Testing
 
 @testable import Sandbox

@@ -1,4 +1,5 @@
 import Foundation
+import MapDSL
 import HTTPServer
 
 /// Mailchimp Marketing API v3 emulator under `/3.0`: list members with `count`/`offset` paging,

@@ -1,4 +1,5 @@
 import Foundation
+import MapDSL
 import HTTPServer
 
 /// Why one member could not be written, in Mailchimp's words.

@@ -133,16 +133,7 @@ public final class EventStore: @unchecked Sendable {
                 atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         }
         db = try Database(path: path)
-        try db.exec("CREATE TABLE IF NOT EXISTS migrations(name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
-        for (name, sql) in Self.migrations {
-            let done = try db.prepare("SELECT 1 FROM migrations WHERE name = ?").query([.text(name)]) { _ in true }
-            if done.isEmpty {
-                try db.transaction {
-                    try db.exec(sql)
-                    try db.prepare("INSERT INTO migrations(name, applied_at) VALUES(?, datetime('now'))").run([.text(name)])
-                }
-            }
-        }
+        try db.migrate(Self.migrations)
     }
 
     private func locked<T>(_ body: () throws -> T) rethrows -> T {

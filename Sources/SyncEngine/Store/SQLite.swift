@@ -76,6 +76,22 @@ final class Database {
         }
     }
 
+    /// Applies the named migrations not yet applied, in order, each in its own transaction (checked
+    /// inside it, so two processes opening the same file never apply one twice). Migration lists are
+    /// append-only: a shipped migration is never edited.
+    func migrate(_ migrations: [(name: String, sql: String)]) throws {
+        try exec("CREATE TABLE IF NOT EXISTS migrations(name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+        for (name, sql) in migrations {
+            try transaction {
+                let done = try prepare("SELECT 1 FROM migrations WHERE name = ?").query([.text(name)]) { _ in true }
+                if done.isEmpty {
+                    try exec(sql)
+                    try prepare("INSERT INTO migrations(name, applied_at) VALUES(?, datetime('now'))").run([.text(name)])
+                }
+            }
+        }
+    }
+
     var lastError: String { String(cString: sqlite3_errmsg(handle)) }
     var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
 }

@@ -1,7 +1,7 @@
 import Foundation
 
-/// MD5 (RFC 1321), used only for Mailchimp subscriber hashes — not for security.
-enum MD5 {
+/// MD5 (RFC 1321): Mailchimp subscriber hashes and the `md5` function — not for security.
+public enum MD5 {
     private static let shifts: [UInt32] = [
         7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22,
         5, 9, 14, 20, 5, 9, 14, 20, 5, 9, 14, 20, 5, 9, 14, 20,
@@ -14,7 +14,7 @@ enum MD5 {
     }
 
     /// The lower-case hexadecimal MD5 digest of `text`'s UTF-8 bytes.
-    static func hex(_ text: String) -> String {
+    public static func hex(_ text: String) -> String {
         digest(Array(text.utf8)).map { byte in
             let hex = String(byte, radix: 16)
             return byte < 16 ? "0" + hex : hex
@@ -22,7 +22,7 @@ enum MD5 {
     }
 
     /// The 16-byte MD5 digest of `message`.
-    static func digest(_ message: [UInt8]) -> [UInt8] {
+    public static func digest(_ message: [UInt8]) -> [UInt8] {
         var bytes = message
         let bitLength = UInt64(message.count) &* 8
         bytes.append(0x80)
