@@ -1,10 +1,10 @@
 # mapc — build, test and demo. `make demo` and `make test` are the whole set-up.
 SHELL := /bin/bash
 SWIFT ?= swift
-DEBIAN_PACKAGES := pkg-config libsqlite3-dev libmicrohttpd-dev libcurl4-openssl-dev libssl-dev jq chromium
+DEBIAN_PACKAGES := pkg-config libsqlite3-dev libmicrohttpd-dev libcurl4-openssl-dev libssl-dev jq chromium time
 MAPC := .build/debug/mapc
 
-.PHONY: all deps build release test lint demo clean
+.PHONY: all deps build release test lint demo clean bench
 
 all: build
 
@@ -31,6 +31,12 @@ lint:
 test: deps lint
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --parallel
+
+# Mapping benchmark (issue 7): mapc run vs Python+orjson vs jq on the same generated contacts,
+# outputs checked identical, plus mapc check on a wide schema. BENCH_N=100000 for a quicker run.
+BENCH_N ?= 1000000
+bench: release
+	python3 bench/run.py $(BENCH_N) --mapc .build/release/mapc
 
 demo: build
 	@bash scripts/demo.sh

@@ -42,24 +42,46 @@ enum RunCommand: Command {
         let rejects = try args.value("rejects").map { try FileSink(path: ctx.resolve($0)) }
         var lineNumber = 0
         var reportedOnStderr = 0
-        while let line = reader.next() {
+        // Mapped records are written as bytes into one buffer, flushed in large writes: to the
+        // --output file, straight to descriptor 1 from a real terminal or pipe, or through ctx.io.
+        var out: [UInt8] = []
+        out.reserveCapacity(Self.flushSize + 4096)
+        let stdout = sink == nil ? ctx.io as? StandardIO : nil
+        stdout?.flush()
+        func flush() {
+            guard !out.isEmpty else { return }
+            out.withUnsafeBufferPointer { bytes in
+                if let sink {
+                    sink.write(bytes)
+                } else if stdout != nil {
+                    Self.writeAll(bytes, to: 1)
+                } else {
+                    ctx.io.out(String(decoding: bytes, as: UTF8.self))
+                }
+            }
+            out.removeAll(keepingCapacity: true)
+        }
+        while let line = reader.nextLine() {
             lineNumber += 1
-            guard let result = mapper.map(line: line) else { continue }
-            switch result {
-            case .mapped(let json, _):
-                if let sink { sink.write(json + "\n") } else { ctx.io.out(json + "\n") }
-            case .skipped:
+            switch mapper.map(line: line, appendingTo: &out) {
+            case .mapped:
+                out.append(0x0A)
+                if out.count >= Self.flushSize { flush() }
+            case .blank, .skipped:
                 break
             case .rejected(let failure, let violations, _):
                 if let rejects {
                     rejects.write(
-                        JSONWriter.compact(rejectRecord(line: lineNumber, input: line, failure: failure, violations: violations)) + "\n")
+                        JSONWriter.compact(rejectRecord(line: lineNumber, input: Array(line), failure: failure, violations: violations))
+                            + "\n")
                 } else if reportedOnStderr < 1000 {
                     reportedOnStderr += 1
+                    flush()
                     ctx.io.err(rejectText(input: input, line: lineNumber, failure: failure, violations: violations, mappingPath: path))
                 }
             }
         }
+        flush()
         sink?.close()
         rejects?.close()
         let s = mapper.statistics
@@ -72,6 +94,21 @@ enum RunCommand: Command {
             ctx.io.err(summary + "\n")
         }
         return s.rejected > 0 ? .failure : .ok
+    }
+
+    /// Bytes of mapped records gathered before a write.
+    static let flushSize = 1 << 16
+
+    /// Writes all of `bytes` to descriptor `fd`, stopping at an error (a closed pipe).
+    static func writeAll(_ bytes: UnsafeBufferPointer<UInt8>, to fd: Int32) {
+        guard let base = bytes.baseAddress else { return }
+        var off = 0
+        while off < bytes.count {
+            let n = write(fd, base + off, bytes.count - off)
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { break }
+            off += n
+        }
     }
 
     static func rejectRecord(line: Int, input: [UInt8], failure: RecordFailure?, violations: [Violation]) -> JSONValue {

@@ -1,38 +1,95 @@
 import Foundation
 
-/// Reads a file (or standard input) line by line with constant memory.
+/// Reads a file (or standard input) line by line with constant memory, in large chunks.
+///
+/// Lines are split at `\n` (which is not part of the line); a last line without a newline is a
+/// line, an empty file has none. ``nextLine()`` hands out the line in place, without a copy.
 final class LineReader {
-    private let file: UnsafeMutablePointer<FILE>
+    private let fd: Int32
     private let closes: Bool
-    private var buffer: UnsafeMutablePointer<CChar>?
-    private var capacity = 0
+    private var buffer: UnsafeMutablePointer<UInt8>
+    private var capacity: Int
+    /// Unread data is `buffer[start..<end]`; `buffer[start..<scanned]` is known to hold no newline.
+    private var start = 0
+    private var end = 0
+    private var scanned = 0
+    private var atEnd = false
 
     /// Opens `path`, or standard input for `-`.
-    init(path: String) throws {
+    init(path: String, chunkSize: Int = 1 << 20) throws {
         if path == "-" {
-            file = fdopen(0, "r")
+            fd = 0
             closes = false
         } else {
-            guard let f = fopen(path, "r") else {
+            let f = open(path, O_RDONLY)
+            guard f >= 0 else {
                 throw CLIError.operational("cannot open '\(path)': \(String(cString: strerror(errno)))")
             }
-            file = f
+            fd = f
             closes = true
         }
+        capacity = max(chunkSize, 16)
+        buffer = .allocate(capacity: capacity)
     }
 
     deinit {
-        free(buffer)
-        if closes { fclose(file) }
+        buffer.deallocate()
+        if closes { close(fd) }
     }
 
-    /// The next line without its newline, or nil at the end.
+    /// The next line without its newline, or nil at the end. The bytes stay valid until the next call.
+    func nextLine() -> UnsafeBufferPointer<UInt8>? {
+        while true {
+            if scanned < end, let nl = memchr(buffer + scanned, 0x0A, end - scanned) {
+                let newline = buffer.distance(to: nl.assumingMemoryBound(to: UInt8.self))
+                let line = UnsafeBufferPointer(start: buffer + start, count: newline - start)
+                start = newline + 1
+                scanned = start
+                return line
+            }
+            scanned = end
+            if atEnd {
+                guard start < end else { return nil }
+                let line = UnsafeBufferPointer(start: buffer + start, count: end - start)
+                start = end
+                scanned = end
+                return line
+            }
+            fill()
+        }
+    }
+
+    /// The next line as an array, or nil at the end.
     func next() -> [UInt8]? {
-        let n = getline(&buffer, &capacity, file)
-        guard n >= 0, let buffer else { return nil }
-        var len = n
-        if len > 0 && buffer[len - 1] == 0x0A { len -= 1 }
-        return buffer.withMemoryRebound(to: UInt8.self, capacity: len) { Array(UnsafeBufferPointer(start: $0, count: len)) }
+        nextLine().map { Array($0) }
+    }
+
+    /// Moves the unread data to the front, grows the buffer when a line fills it, and reads more.
+    private func fill() {
+        if start > 0 {
+            let unread = end - start
+            if unread > 0 { memmove(buffer, buffer + start, unread) }
+            scanned -= start
+            end = unread
+            start = 0
+        }
+        if end == capacity {
+            let bigger = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity * 2)
+            bigger.update(from: buffer, count: end)
+            buffer.deallocate()
+            buffer = bigger
+            capacity *= 2
+        }
+        while true {
+            let n = read(fd, buffer + end, capacity - end)
+            if n > 0 {
+                end += n
+                return
+            }
+            if n < 0 && errno == EINTR { continue }
+            atEnd = true
+            return
+        }
     }
 }
 
@@ -52,6 +109,10 @@ final class FileSink {
     func write(_ s: String) {
         var s = s
         s.withUTF8 { buf in _ = fwrite(buf.baseAddress, 1, buf.count, file) }
+    }
+
+    func write(_ bytes: UnsafeBufferPointer<UInt8>) {
+        _ = fwrite(bytes.baseAddress, 1, bytes.count, file)
     }
 
     func close() {

@@ -1,7 +1,16 @@
 /// Evaluation state for one record: the input slots and lookup statistics.
 public final class Frame {
-    /// Source values, one slot per source field the mapping reads.
-    public var slots: [Value]
+    /// Source values, one slot per source field the mapping reads. The number of slots is fixed
+    /// when the frame is made; setting assigns slot by slot (missing values become null).
+    public var slots: [Value] {
+        get { Array(UnsafeBufferPointer(start: storage, count: slotCount)) }
+        set {
+            for i in 0..<slotCount { storage[i] = i < newValue.count ? newValue[i] : .null }
+        }
+    }
+    /// The slots, read by compiled code without copies or exclusivity checks.
+    let storage: UnsafeMutablePointer<Value>
+    let slotCount: Int
     /// The lookup provider, if any.
     let lookups: LookupProvider?
     /// Lookups made and lookups that found a record, since the frame was created.
@@ -10,8 +19,20 @@ public final class Frame {
 
     /// Creates a frame with `slotCount` null slots.
     public init(slotCount: Int, lookups: LookupProvider?) {
-        self.slots = [Value](repeating: .null, count: slotCount)
+        self.slotCount = slotCount
+        self.storage = UnsafeMutablePointer<Value>.allocate(capacity: max(slotCount, 1))
+        self.storage.initialize(repeating: .null, count: slotCount)
         self.lookups = lookups
+    }
+
+    deinit {
+        storage.deinitialize(count: slotCount)
+        storage.deallocate()
+    }
+
+    /// Sets every slot to null.
+    func clear() {
+        for i in 0..<slotCount { storage[i] = .null }
     }
 }
 
@@ -65,6 +86,10 @@ public final class CompiledMapping: Sendable {
     let outputLines: [Int]
     let outputTypes: [FieldType]
     let slotByName: [String: Int]
+    /// Reads JSONL lines straight into the input slots.
+    let decoder: RecordDecoder
+    /// Writes mapped records as JSON bytes.
+    let encoder: RecordEncoder
 
     init(
         source: Schema, destination: Schema, inputFields: [Field], outputFields: [Field], keyIndex: Int?,
@@ -86,6 +111,8 @@ public final class CompiledMapping: Sendable {
         var slots: [String: Int] = [:]
         for (i, f) in inputFields.enumerated() { slots[f.name] = i }
         self.slotByName = slots
+        self.decoder = RecordDecoder(fields: inputFields)
+        self.encoder = RecordEncoder(fields: outputFields)
     }
 
     /// The input slot of source field `name`, when the mapping reads it.
@@ -98,15 +125,34 @@ public final class CompiledMapping: Sendable {
 
     /// Maps the record whose source values are in `frame.slots`.
     public func evaluate(_ frame: Frame) -> RecordOutcome {
-        for (i, code) in skipCode.enumerated() {
+        var out = [Value]()
+        out.reserveCapacity(outputCode.count)
+        switch run(frame, into: &out) {
+        case .mapped: return .mapped(out)
+        case .skipped(let rule): return .skipped(rule: rule)
+        case .failed(let f): return .failed(f)
+        }
+    }
+
+    /// What ``run(_:into:)`` did with a record.
+    enum Status {
+        /// The values are in the output array.
+        case mapped
+        case skipped(rule: Int)
+        case failed(RecordFailure)
+    }
+
+    /// Maps the record in `frame`'s slots, replacing the contents of `out` with the output values
+    /// (its storage is reused from record to record).
+    func run(_ frame: Frame, into out: inout [Value]) -> Status {
+        for i in 0..<skipCode.count {
             do {
-                if case .bool(true) = try code(frame) { return .skipped(rule: i) }
+                if case .bool(true) = try skipCode[i](frame) { return .skipped(rule: i) }
             } catch {
                 return .failed(failure(error, field: nil, line: nil))
             }
         }
-        var out = [Value]()
-        out.reserveCapacity(outputCode.count)
+        out.removeAll(keepingCapacity: true)
         for i in 0..<outputCode.count {
             do {
                 out.append(CompiledMapping.coerce(try outputCode[i](frame), to: outputTypes[i]))
@@ -114,7 +160,14 @@ public final class CompiledMapping: Sendable {
                 return .failed(failure(error, field: outputFields[i].name, line: outputLines[i]))
             }
         }
-        return .mapped(out)
+        return .mapped
+    }
+
+    /// Decodes one JSONL line into `frame`'s slots; `.notHandled` when the line is not a
+    /// well-formed JSON object (parse it with ``JSONParser`` and use ``evaluate(json:frame:)``).
+    func decode(line: UnsafeBufferPointer<UInt8>, into frame: Frame, shape: inout KeyShape) -> LineDecoding {
+        precondition(frame.slotCount == inputFields.count, "the frame was not made by this mapping")
+        return decoder.decode(line, into: frame.storage, shape: &shape)
     }
 
     private func failure(_ error: Error, field: String?, line: Int?) -> RecordFailure {
@@ -138,11 +191,11 @@ public final class CompiledMapping: Sendable {
         guard let pairs = record.objectValue else {
             return .failed(RecordFailure(code: .malformedRecord, message: "the record is a JSON \(record.kindName), not an object"))
         }
-        for i in 0..<frame.slots.count { frame.slots[i] = .null }
+        frame.clear()
         for (key, value) in pairs {
-            guard let slot = slotByName[key] else { continue }
+            guard let slot = slotByName[key], slot < frame.slotCount else { continue }
             switch SourceDecoder.decode(value, as: inputFields[slot]) {
-            case .success(let v): frame.slots[slot] = v
+            case .success(let v): frame.storage[slot] = v
             case .failure(let f): return .failed(f)
             }
         }

@@ -63,6 +63,18 @@ public struct Compiler {
         return s
     }
 
+    /// An expression as an operand: field reads and literals are taken in place, without a call.
+    private mutating func operand(_ e: Expr) -> Operand {
+        switch e.kind {
+        case .field(let name): return .slot(slot(name.text))
+        case .string(let s): return .constant(.string(s))
+        case .integer(let i): return .constant(.int(i))
+        case .bool(let b): return .constant(.bool(b))
+        case .null: return .constant(.null)
+        default: return .code(compile(e))
+        }
+    }
+
     mutating func compile(_ e: Expr) -> Code {
         switch e.kind {
         case .string(let s):
@@ -81,7 +93,7 @@ public struct Compiler {
             return { _ in .null }
         case .field(let name):
             let s = slot(name.text)
-            return { f in f.slots[s] }
+            return { f in f.storage[s] }
         case .unary(.not, let operand):
             let a = compile(operand)
             return { f in
@@ -100,7 +112,7 @@ public struct Compiler {
                 }
             }
         case .binary(let op, let lhs, let rhs):
-            return compileBinary(op, compile(lhs), compile(rhs))
+            return compileBinary(op, operand(lhs), operand(rhs))
         case .ifThenElse(let c, let a, let b):
             let cc = compile(c)
             let ac = compile(a)
@@ -110,7 +122,7 @@ public struct Compiler {
                 return try bc(f)
             }
         case .match(let subject, let arms):
-            return compileMatch(compile(subject), arms)
+            return compileMatch(operand(subject), arms)
         case .call(let name, let args):
             return compileCall(name.text, args)
         case .member(let base, let name, _):
@@ -142,50 +154,51 @@ public struct Compiler {
         }
     }
 
-    private func compileBinary(_ op: BinaryOperator, _ a: @escaping Code, _ b: @escaping Code) -> Code {
+    private func compileBinary(_ op: BinaryOperator, _ a: Operand, _ b: Operand) -> Code {
         switch op {
         case .and:
             return { f in
-                guard case .bool(true) = try a(f) else { return .bool(false) }
-                if case .bool(true) = try b(f) { return .bool(true) }
+                guard case .bool(true) = try a.value(f) else { return .bool(false) }
+                if case .bool(true) = try b.value(f) { return .bool(true) }
                 return .bool(false)
             }
         case .or:
             return { f in
-                if case .bool(true) = try a(f) { return .bool(true) }
-                if case .bool(true) = try b(f) { return .bool(true) }
+                if case .bool(true) = try a.value(f) { return .bool(true) }
+                if case .bool(true) = try b.value(f) { return .bool(true) }
                 return .bool(false)
             }
         case .coalesce:
             return { f in
-                let v = try a(f)
-                return v.isNull ? try b(f) : v
+                let v = try a.value(f)
+                return v.isNull ? try b.value(f) : v
             }
         case .eq:
-            return { f in .bool(Operators.equal(try a(f), try b(f))) }
+            return { f in .bool(Operators.equal(try a.value(f), try b.value(f))) }
         case .ne:
-            return { f in .bool(!Operators.equal(try a(f), try b(f))) }
+            return { f in .bool(!Operators.equal(try a.value(f), try b.value(f))) }
         case .lt:
-            return { f in .bool(Operators.compare(try a(f), try b(f)).map { $0 < 0 } ?? false) }
+            return { f in .bool(Operators.compare(try a.value(f), try b.value(f)).map { $0 < 0 } ?? false) }
         case .le:
-            return { f in .bool(Operators.compare(try a(f), try b(f)).map { $0 <= 0 } ?? false) }
+            return { f in .bool(Operators.compare(try a.value(f), try b.value(f)).map { $0 <= 0 } ?? false) }
         case .gt:
-            return { f in .bool(Operators.compare(try a(f), try b(f)).map { $0 > 0 } ?? false) }
+            return { f in .bool(Operators.compare(try a.value(f), try b.value(f)).map { $0 > 0 } ?? false) }
         case .ge:
-            return { f in .bool(Operators.compare(try a(f), try b(f)).map { $0 >= 0 } ?? false) }
+            return { f in .bool(Operators.compare(try a.value(f), try b.value(f)).map { $0 >= 0 } ?? false) }
         case .add, .sub, .mul, .div, .mod:
             return { f in
-                let x = try a(f)
+                let x = try a.value(f)
                 if x.isNull { return .null }
-                let y = try b(f)
+                let y = try b.value(f)
                 if y.isNull { return .null }
                 return try Operators.arithmetic(op, x, y)
             }
         }
     }
 
-    private mutating func compileMatch(_ subject: @escaping Code, _ arms: [MatchArm]) -> Code {
+    private mutating func compileMatch(_ subject: Operand, _ arms: [MatchArm]) -> Code {
         var table: [Value: Int] = [:]
+        var entries: [(key: Value, arm: Int)] = []
         var defaultArm: Int?
         var codes: [Code] = []
         for (i, arm) in arms.enumerated() {
@@ -196,16 +209,31 @@ public struct Compiler {
                 case .literal(let e):
                     if let v = Narrowing.literalValue(e) {
                         let key = Operators.matchKey(v)
-                        if table[key] == nil && defaultArm == nil { table[key] = i }
+                        if table[key] == nil && defaultArm == nil {
+                            table[key] = i
+                            entries.append((key, i))
+                        }
                     }
                 }
             }
         }
         let fallback = defaultArm
-        let frozen = table
         let arms = codes
+        if entries.count <= 8 {
+            // A few keys: comparing them in turn is faster than hashing the subject (the keys are
+            // distinct, so the first equal key is the one the table would find).
+            let keys = entries.map(\.key)
+            let armOfKey = entries.map(\.arm)
+            return { f in
+                let k = Operators.matchKey(try subject.value(f))
+                for i in 0..<keys.count where keys[i] == k { return try arms[armOfKey[i]](f) }
+                if let d = fallback { return try arms[d](f) }
+                return .null
+            }
+        }
+        let frozen = table
         return { f in
-            let v = try subject(f)
+            let v = try subject.value(f)
             if let i = frozen[Operators.matchKey(v)] { return try arms[i](f) }
             if let d = fallback { return try arms[d](f) }
             return .null
@@ -219,26 +247,26 @@ public struct Compiler {
         if case .unified = fn.result { resultIsDecimal = true } else { resultIsDecimal = false }
         switch fn.impl {
         case .unary(let impl) where args.count == 1:
-            let a = compile(args[0])
+            let a = operand(args[0])
             if propagate {
                 return { f in
-                    let x = try a(f)
+                    let x = try a.value(f)
                     return x.isNull ? .null : try impl(x)
                 }
             }
-            return { f in try impl(try a(f)) }
+            return { f in try impl(try a.value(f)) }
         case .binary(let impl) where args.count == 2:
-            let a = compile(args[0])
-            let b = compile(args[1])
+            let a = operand(args[0])
+            let b = operand(args[1])
             if propagate {
                 return { f in
-                    let x = try a(f)
+                    let x = try a.value(f)
                     if x.isNull { return .null }
-                    let y = try b(f)
+                    let y = try b.value(f)
                     return y.isNull ? .null : try impl(x, y)
                 }
             }
-            return { f in try impl(try a(f), try b(f)) }
+            return { f in try impl(try a.value(f), try b.value(f)) }
         case .ternary(let impl) where args.count == 3:
             let a = compile(args[0])
             let b = compile(args[1])
@@ -295,6 +323,21 @@ public struct Compiler {
 
     private static func mixedNumeric(_ values: [Value]) -> Bool {
         values.contains { if case .decimal = $0 { true } else { false } }
+    }
+}
+
+/// An argument of compiled code: a slot read or a literal taken in place, or code to call.
+enum Operand: Sendable {
+    case slot(Int)
+    case constant(Value)
+    case code(Code)
+
+    @inline(__always) func value(_ f: Frame) throws -> Value {
+        switch self {
+        case .slot(let s): f.storage[s]
+        case .constant(let v): v
+        case .code(let c): try c(f)
+        }
     }
 }
 

@@ -53,10 +53,10 @@ public enum Stdlib {
     static let strings: [Builtin] = [
         fn(
             "lower", [ParamSpec("text", S)], .fixed(.string, optional: false), "Lower-cases text.", #"lower("Ann@X.COM") → "ann@x.com""#,
-            .unary { .string(str($0).lowercased()) }),
+            .unary { .string(Text.lower(str($0))) }),
         fn(
             "upper", [ParamSpec("text", S)], .fixed(.string, optional: false), "Upper-cases text.", #"upper("de") → "DE""#,
-            .unary { .string(str($0).uppercased()) }),
+            .unary { .string(Text.upper(str($0))) }),
         fn(
             "trim", [ParamSpec("text", S)], .fixed(.string, optional: false), "Removes surrounding whitespace.",
             #"trim("  Ann ") → "Ann""#, .unary { .string(Text.trim(str($0))) }),
@@ -156,6 +156,10 @@ public enum Stdlib {
                 let sep = a[0].isNull ? "" : str(a[0])
                 return .string(a.dropFirst().filter { !Text.isBlank($0) }.map(\.text).joined(separator: sep))
             }),
+        fn(
+            "md5", [ParamSpec("text", S)], .fixed(.string, optional: false),
+            "The lower-case hexadecimal MD5 of the text's UTF-8 bytes (Mailchimp's subscriber hash is `md5(lower(email))`).",
+            #"md5("abc") → "900150983cd24fb0d6963f7d28e17f72""#, .unary { .string(MD5.hex(str($0))) }),
         fn(
             "email_domain", [ParamSpec("email", S)], .fixed(.string, optional: true),
             "The lower-cased domain after the last `@`, or null when there is none.", #"email_domain("Ann@Acme.COM") → "acme.com""#,

@@ -11,7 +11,48 @@ enum Text {
         let u = s.utf8
         guard let first = u.first, let last = u.last else { return s }
         if !isSpace(first) && !isSpace(last) && first < 0x80 && last < 0x80 { return s }
-        return s.trimmingCharacters(in: .whitespacesAndNewlines)
+        // Strip ASCII whitespace in place; Foundation only when an end is a scalar that Foundation
+        // might count as whitespace.
+        var copy = s
+        let trimmed: String? = copy.withUTF8 { b in
+            var lo = 0
+            var hi = b.count
+            while lo < hi && isSpace(b[lo]) { lo += 1 }
+            while hi > lo && isSpace(b[hi - 1]) { hi -= 1 }
+            if lo < hi {
+                if b[lo] >= 0x80 && mayBeUnicodeSpace(scalar(b, at: lo)) { return nil }
+                if b[hi - 1] >= 0x80 && mayBeUnicodeSpace(scalar(b, endingAt: hi)) { return nil }
+            }
+            if lo == 0 && hi == b.count { return s }
+            return String(decoding: UnsafeBufferPointer(rebasing: b[lo..<hi]), as: UTF8.self)
+        }
+        return trimmed ?? s.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// Whether a non-ASCII scalar may be whitespace or a newline to Foundation: a superset of
+    /// `CharacterSet.whitespacesAndNewlines` outside ASCII (those may take the slow path; every
+    /// other scalar is certainly not whitespace).
+    @inline(__always) static func mayBeUnicodeSpace(_ v: UInt32) -> Bool {
+        switch v {
+        case 0x85, 0xA0, 0x1680, 0x180E, 0x2000...0x200B, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000, 0xFEFF: true
+        default: false
+        }
+    }
+
+    /// The scalar whose first byte is `b[i]` (`b` is valid UTF-8).
+    @inline(__always) static func scalar(_ b: UnsafeBufferPointer<UInt8>, at i: Int) -> UInt32 {
+        let lead = UInt32(b[i])
+        if lead < 0x80 { return lead }
+        if lead < 0xE0 { return (lead & 0x1F) << 6 | UInt32(b[i + 1] & 0x3F) }
+        if lead < 0xF0 { return (lead & 0x0F) << 12 | UInt32(b[i + 1] & 0x3F) << 6 | UInt32(b[i + 2] & 0x3F) }
+        return (lead & 0x07) << 18 | UInt32(b[i + 1] & 0x3F) << 12 | UInt32(b[i + 2] & 0x3F) << 6 | UInt32(b[i + 3] & 0x3F)
+    }
+
+    /// The scalar whose last byte is `b[end - 1]`.
+    @inline(__always) static func scalar(_ b: UnsafeBufferPointer<UInt8>, endingAt end: Int) -> UInt32 {
+        var i = end - 1
+        while i > 0 && b[i] & 0xC0 == 0x80 { i -= 1 }
+        return scalar(b, at: i)
     }
 
     /// Whether a value is null or text made only of whitespace.
@@ -19,12 +60,44 @@ enum Text {
         switch v {
         case .null: return true
         case .string(let s):
-            for b in s.utf8 where !isSpace(b) {
-                if b < 0x80 { return false }
-                return s.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
+            var copy = s
+            let blank: Bool? = copy.withUTF8 { b in
+                var i = 0
+                while i < b.count && isSpace(b[i]) { i += 1 }
+                if i == b.count { return true }
+                if b[i] < 0x80 || !mayBeUnicodeSpace(scalar(b, at: i)) { return false }
+                return nil
             }
-            return true
+            return blank ?? s.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
         default: return false
+        }
+    }
+
+    /// Lower case; ASCII text without Unicode case tables.
+    static func lower(_ s: String) -> String {
+        mapASCII(s, from: 0x41, through: 0x5A) ?? s.lowercased()
+    }
+
+    /// Upper case; ASCII text without Unicode case tables.
+    static func upper(_ s: String) -> String {
+        mapASCII(s, from: 0x61, through: 0x7A) ?? s.uppercased()
+    }
+
+    /// `s` with the ASCII letters in `from...through` switched to the other case; `s` itself when
+    /// there are none; nil when `s` is not ASCII.
+    private static func mapASCII(_ s: String, from: UInt8, through: UInt8) -> String? {
+        var copy = s
+        return copy.withUTF8 { b -> String? in
+            guard let p = b.baseAddress, ByteScan.isASCII(p, count: b.count) else { return nil }
+            guard let first = b.firstIndex(where: { $0 >= from && $0 <= through }) else { return s }
+            return String(unsafeUninitializedCapacity: b.count) { out in
+                for i in 0..<first { out[i] = b[i] }
+                for i in first..<b.count {
+                    let c = b[i]
+                    out[i] = c >= from && c <= through ? c ^ 0x20 : c
+                }
+                return b.count
+            }
         }
     }
 
@@ -60,15 +133,17 @@ enum Text {
     static func substring(_ s: String, _ start: Int, _ length: Int?) -> String {
         let begin = max(0, start)
         if let length, length <= 0 { return "" }
-        // ASCII fast path.
-        if s.utf8.allSatisfy({ $0 < 0x80 }) {
-            let u = s.utf8
-            guard begin < u.count else { return "" }
-            let end = length.map { min(u.count, begin + $0) } ?? u.count
-            let lo = u.index(u.startIndex, offsetBy: begin)
-            let hi = u.index(u.startIndex, offsetBy: end)
-            return String(s[lo..<hi])
+        // ASCII fast path: bytes are characters.
+        var copy = s
+        let ascii: String? = copy.withUTF8 { b in
+            guard let p = b.baseAddress, ByteScan.isASCII(p, count: b.count) else { return nil }
+            guard begin < b.count else { return "" }
+            let end = length.map { min(b.count, begin + $0) } ?? b.count
+            if begin == 0 && end == b.count { return s }
+            return String(decoding: UnsafeBufferPointer(start: p + begin, count: end - begin), as: UTF8.self)
         }
+        if let ascii { return ascii }
+        if s.isEmpty { return "" }
         let chars = Array(s)
         guard begin < chars.count else { return "" }
         let end = length.map { min(chars.count, begin + $0) } ?? chars.count
@@ -99,8 +174,11 @@ enum Convert {
 
     static func parseInt(_ s: String) -> Int? {
         var t = Text.trim(s)
+        if let i = shortInt(t) { return i }
+        // Every form below (integer, grouped, decimal or hexadecimal float) needs an ASCII digit.
+        if !t.utf8.contains(where: { $0 >= 0x30 && $0 <= 0x39 }) { return nil }
         if let i = Int(t) { return i }
-        if t.contains(",") {
+        if t.utf8.contains(UInt8(ascii: ",")) {
             // Thousands separators only in groups of three.
             let groups = t.split(separator: ",", omittingEmptySubsequences: false)
             guard groups.dropFirst().allSatisfy({ $0.count == 3 }) else { return nil }
@@ -109,6 +187,28 @@ enum Convert {
         }
         if let d = Double(t), d.isFinite, d.rounded() == d, abs(d) < 9.2e18 { return Int(d) }
         return nil
+    }
+
+    /// `Int(s)` for the common case of an optional sign and at most 18 digits; nil for anything else.
+    @inline(__always) static func shortInt(_ s: String) -> Int? {
+        var copy = s
+        return copy.withUTF8 { b -> Int? in
+            var i = 0
+            var negative = false
+            if b.count > 0 && (b[0] == UInt8(ascii: "-") || b[0] == UInt8(ascii: "+")) {
+                negative = b[0] == UInt8(ascii: "-")
+                i = 1
+            }
+            guard b.count > i && b.count - i <= 18 else { return nil }
+            var v = 0
+            while i < b.count {
+                let d = b[i] &- 0x30
+                guard d < 10 else { return nil }
+                v = v * 10 + Int(d)
+                i += 1
+            }
+            return negative ? -v : v
+        }
     }
 
     /// A decimal from a number or text; nil otherwise.

@@ -26,7 +26,23 @@ public struct RunStatistics: Sendable, Equatable {
     public var skippedTotal: Int { skipped.reduce(0, +) }
 }
 
+/// What ``RecordMapper/map(line:appendingTo:)`` did with one line.
+public enum LineStatus: Sendable {
+    /// The line is blank: not a record.
+    case blank
+    /// The mapped record was appended to the output as one JSON object (without a newline).
+    case mapped
+    /// Skipped by skip rule `rule`.
+    case skipped(rule: Int)
+    /// Not mapped: a record error, or values the destination would reject.
+    case rejected(failure: RecordFailure?, violations: [Violation], values: [Value]?)
+}
+
 /// Maps JSONL lines through a compiled mapping, validating the output against the destination schema.
+///
+/// Lines are decoded straight into the mapping's input slots and mapped records are written as
+/// bytes; a mapper reuses its frame and buffers from record to record, so it is used by one
+/// thread at a time.
 public final class RecordMapper {
     /// The mapping.
     public let mapping: CompiledMapping
@@ -35,6 +51,11 @@ public final class RecordMapper {
     /// Running totals.
     public private(set) var statistics: RunStatistics
     private let frame: Frame
+    private var values: [Value] = []
+    private var bytes: [UInt8] = []
+    private var shape = KeyShape()
+    private var scratch = ByteScratch()
+    private let checks: OutputChecks
 
     /// Creates a mapper.
     public init(mapping: CompiledMapping, lookups: LookupProvider? = nil, validate: Bool = true) {
@@ -42,53 +63,107 @@ public final class RecordMapper {
         self.validates = validate
         self.frame = mapping.makeFrame(lookups: lookups)
         self.statistics = RunStatistics(skipped: [Int](repeating: 0, count: mapping.skipRules.count))
+        self.values.reserveCapacity(mapping.outputFields.count)
+        self.checks = OutputChecks(fields: mapping.outputFields)
     }
 
     /// Maps one line of JSONL text; returns nil for a blank line.
     public func map(line: [UInt8]) -> LineResult? {
+        bytes.removeAll(keepingCapacity: true)
+        let status = line.withUnsafeBufferPointer { map(line: $0, appendingTo: &bytes) }
+        return result(status)
+    }
+
+    /// Maps one record given as JSON.
+    public func map(record json: JSONValue) -> LineResult {
+        bytes.removeAll(keepingCapacity: true)
+        let calls = frame.lookupCalls
+        let hits = frame.lookupHits
+        let status: LineStatus
+        switch mapping.evaluate(json: json, frame: frame) {
+        case .mapped(let out):
+            values = out
+            status = finish(.mapped, calls: calls, hits: hits, appendingTo: &bytes)
+        case .skipped(let rule): status = finish(.skipped(rule: rule), calls: calls, hits: hits, appendingTo: &bytes)
+        case .failed(let f): status = finish(.failed(f), calls: calls, hits: hits, appendingTo: &bytes)
+        }
+        return result(status)!
+    }
+
+    private func result(_ status: LineStatus) -> LineResult? {
+        switch status {
+        case .blank: return nil
+        case .mapped: return .mapped(json: String(decoding: bytes, as: UTF8.self), values: values)
+        case .skipped(let rule): return .skipped(rule: rule)
+        case .rejected(let failure, let violations, let values):
+            return .rejected(failure: failure, violations: violations, values: values)
+        }
+    }
+
+    /// Maps one line of JSONL text, appending the mapped record (without a newline) to `out`.
+    ///
+    /// The fast path: the line is decoded straight into the mapping's input slots and the record
+    /// written as bytes, with no per-record `JSONValue` or `String` for the output.
+    public func map(line: UnsafeBufferPointer<UInt8>, appendingTo out: inout [UInt8]) -> LineStatus {
         var blank = true
         for b in line where !(b == 0x20 || b == 0x09 || b == 0x0D || b == 0x0A) {
             blank = false
             break
         }
-        if blank { return nil }
+        if blank { return .blank }
         statistics.read += 1
-        let json: JSONValue
-        do {
-            json = try JSONParser.parse(line)
-        } catch {
-            statistics.rejected += 1
-            return .rejected(
-                failure: RecordFailure(code: .malformedRecord, message: "not valid JSON: \(error.description)"), violations: [], values: nil
-            )
-        }
-        return map(record: json)
-    }
-
-    /// Maps one record given as JSON.
-    public func map(record json: JSONValue) -> LineResult {
         let calls = frame.lookupCalls
         let hits = frame.lookupHits
-        let outcome = mapping.evaluate(json: json, frame: frame)
-        statistics.lookupCalls += frame.lookupCalls - calls
-        statistics.lookupHits += frame.lookupHits - hits
-        switch outcome {
+        switch mapping.decode(line: line, into: frame, shape: &shape) {
+        case .decoded:
+            return finish(mapping.run(frame, into: &values), calls: calls, hits: hits, appendingTo: &out)
+        case .failed(let f):
+            return finish(.failed(f), calls: calls, hits: hits, appendingTo: &out)
+        case .notHandled:
+            let json: JSONValue
+            do {
+                json = try JSONParser.parse(line)
+            } catch {
+                statistics.rejected += 1
+                return .rejected(
+                    failure: RecordFailure(code: .malformedRecord, message: "not valid JSON: \(error.description)"), violations: [],
+                    values: nil)
+            }
+            switch mapping.evaluate(json: json, frame: frame) {
+            case .mapped(let v):
+                values = v
+                return finish(.mapped, calls: calls, hits: hits, appendingTo: &out)
+            case .skipped(let rule): return finish(.skipped(rule: rule), calls: calls, hits: hits, appendingTo: &out)
+            case .failed(let f): return finish(.failed(f), calls: calls, hits: hits, appendingTo: &out)
+            }
+        }
+    }
+
+    /// Counts, validates and writes the outcome of one record whose outputs are in `values`.
+    private func finish(_ status: CompiledMapping.Status, calls: Int, hits: Int, appendingTo out: inout [UInt8]) -> LineStatus {
+        if mapping.usesLookups {
+            statistics.lookupCalls += frame.lookupCalls - calls
+            statistics.lookupHits += frame.lookupHits - hits
+        }
+        switch status {
         case .skipped(let rule):
             statistics.skipped[rule] += 1
             return .skipped(rule: rule)
         case .failed(let f):
             statistics.rejected += 1
             return .rejected(failure: f, violations: [], values: nil)
-        case .mapped(let values):
+        case .mapped:
             if validates {
-                let violations = OutputValidator.validate(values, fields: mapping.outputFields)
+                var violations: [Violation] = []
+                checks.check(values, into: &violations)
                 if !violations.isEmpty {
                     statistics.rejected += 1
                     return .rejected(failure: nil, violations: violations, values: values)
                 }
             }
             statistics.mapped += 1
-            return .mapped(json: RecordMapper.jsonLine(values, fields: mapping.outputFields), values: values)
+            mapping.encoder.encode(values, into: &out, scratch: &scratch)
+            return .mapped
         }
     }
 

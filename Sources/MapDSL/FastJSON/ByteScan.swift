@@ -1,0 +1,91 @@
+/// Word-at-a-time byte searches used by the record decoder and the output writer.
+///
+/// Each helper looks at eight bytes per step (SWAR: "SIMD within a register") and falls back to a
+/// byte loop for the tail, never reading outside the buffer it is given.
+enum ByteScan {
+    private static let ones: UInt64 = 0x0101_0101_0101_0101
+    private static let highs: UInt64 = 0x8080_8080_8080_8080
+
+    /// High bit set in each byte of `x` that is zero (exact for the lowest such byte).
+    @inline(__always) private static func zeroBytes(_ x: UInt64) -> UInt64 {
+        (x &- ones) & ~x & highs
+    }
+
+    /// High bit set in each byte of `word` that is `"`, `\` or below 0x20 (exact for the lowest one).
+    @inline(__always) static func stringStops(_ word: UInt64) -> UInt64 {
+        let quote = zeroBytes(word ^ (ones &* 0x22))
+        let backslash = zeroBytes(word ^ (ones &* 0x5C))
+        let control = (word &- ones &* 0x20) & ~word & highs
+        return quote | backslash | control
+    }
+
+    /// Whether `b` ends a run of plain string bytes: `"`, `\` or a control character.
+    @inline(__always) static func isStringStop(_ b: UInt8) -> Bool {
+        b == 0x22 || b == 0x5C || b < 0x20
+    }
+
+    /// The index of the first byte in `p[from..<end]` that is `"`, `\` or below 0x20; `end` when none.
+    @inline(__always) static func firstStringStop(_ p: UnsafePointer<UInt8>, from: Int, end: Int) -> Int {
+        var i = from
+        while i + 8 <= end {
+            let word = UInt64(littleEndian: UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self))
+            let stops = stringStops(word)
+            if stops != 0 { return i + stops.trailingZeroBitCount >> 3 }
+            i += 8
+        }
+        while i < end {
+            if isStringStop(p[i]) { return i }
+            i += 1
+        }
+        return end
+    }
+
+    /// Whether every byte of `p[0..<count]` is ASCII.
+    @inline(__always) static func isASCII(_ p: UnsafePointer<UInt8>, count: Int) -> Bool {
+        var i = 0
+        while i + 8 <= count {
+            if UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self) & highs != 0 { return false }
+            i += 8
+        }
+        while i < count {
+            if p[i] >= 0x80 { return false }
+            i += 1
+        }
+        return true
+    }
+
+    /// Whether `a[0..<n]` and `b[0..<n]` hold the same bytes (overlapping word loads, no byte loop
+    /// for four bytes or more).
+    @inline(__always) static func equal(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _ n: Int) -> Bool {
+        if n >= 8 {
+            var i = 0
+            while i + 8 < n {
+                if word(a + i) != word(b + i) { return false }
+                i += 8
+            }
+            return word(a + n - 8) == word(b + n - 8)
+        }
+        if n >= 4 {
+            return half(a) == half(b) && half(a + n - 4) == half(b + n - 4)
+        }
+        var i = 0
+        while i < n {
+            if a[i] != b[i] { return false }
+            i += 1
+        }
+        return true
+    }
+
+    @inline(__always) private static func word(_ p: UnsafePointer<UInt8>) -> UInt64 {
+        UnsafeRawPointer(p).loadUnaligned(as: UInt64.self)
+    }
+
+    @inline(__always) private static func half(_ p: UnsafePointer<UInt8>) -> UInt32 {
+        UnsafeRawPointer(p).loadUnaligned(as: UInt32.self)
+    }
+
+    /// JSON whitespace: space, tab, line feed, carriage return.
+    @inline(__always) static func isJSONSpace(_ b: UInt8) -> Bool {
+        b == 0x20 || b == 0x0A || b == 0x0D || b == 0x09
+    }
+}

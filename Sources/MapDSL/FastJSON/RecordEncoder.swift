@@ -1,0 +1,198 @@
+/// Writes mapped records as compact JSON objects straight into bytes, byte for byte as
+/// ``RecordMapper/jsonLine(_:fields:)`` and ``JSONWriter`` write them.
+struct RecordEncoder: Sendable {
+    /// `"Name":` of every output field, with a comma before every field but the first.
+    private let keys: [UInt8]
+    /// Where each field's key starts in `keys`; one more entry marks the end.
+    private let keyOffsets: [Int]
+
+    init(fields: [Field]) {
+        var keys: [UInt8] = []
+        var offsets: [Int] = []
+        for (i, f) in fields.enumerated() {
+            offsets.append(keys.count)
+            var key = i == 0 ? "" : ","
+            JSONWriter.appendString(f.name, into: &key)
+            keys.append(contentsOf: (key + ":").utf8)
+        }
+        offsets.append(keys.count)
+        self.keys = keys
+        self.keyOffsets = offsets
+    }
+
+    /// Appends the object of `values` (aligned with the fields) to `out`, through `scratch`.
+    func encode(_ values: [Value], into out: inout [UInt8], scratch: inout ByteScratch) {
+        let n = min(values.count, keyOffsets.count - 1)
+        // An upper bound of the size: keys, braces, and each value escaped at worst.
+        var bound = keyOffsets[n] + 2
+        for i in 0..<n {
+            switch values[i] {
+            case .null, .bool: bound += 5
+            case .int: bound += 20
+            case .string(let s): bound += s.utf8.count * 6 + 2
+            case .decimal, .date, .datetime: bound += 64
+            }
+        }
+        scratch.reserve(bound)
+        var w = ByteWriter(scratch.bytes)
+        w.put(UInt8(ascii: "{"))
+        keys.withUnsafeBufferPointer { keys in
+            for i in 0..<n {
+                w.put(keys.baseAddress! + keyOffsets[i], keyOffsets[i + 1] - keyOffsets[i])
+                RecordEncoder.write(values[i], to: &w)
+            }
+        }
+        w.put(UInt8(ascii: "}"))
+        out.append(contentsOf: UnsafeBufferPointer(start: scratch.bytes, count: w.count))
+    }
+
+    /// Writes `v` as ``RecordMapper/jsonLine(_:fields:)`` writes a value.
+    @inline(__always) static func write(_ v: Value, to w: inout ByteWriter) {
+        switch v {
+        case .null: w.putWord(0x6C6C_756E)
+        case .string(let s): writeString(s, to: &w)
+        case .int(let n): writeInt(n, to: &w)
+        case .decimal(let d):
+            var text = ""
+            JSONWriter.appendNumber(d, into: &text)
+            for b in text.utf8 { w.put(b) }
+        case .bool(let b):
+            if b {
+                w.putWord(0x6575_7274)
+            } else {
+                w.put(UInt8(ascii: "f"))
+                w.putWord(0x6573_6C61)
+            }
+        case .date, .datetime: writeString(v.text, to: &w)
+        }
+    }
+
+    /// Writes a decimal integer (at most 20 bytes).
+    static func writeInt(_ n: Int, to w: inout ByteWriter) {
+        if n >= 0 && n < 10 {
+            w.put(UInt8(truncatingIfNeeded: n) &+ 0x30)
+            return
+        }
+        if n < 0 { w.put(UInt8(ascii: "-")) }
+        var m = n.magnitude
+        var digits = 0
+        var t = m
+        repeat {
+            digits += 1
+            t /= 10
+        } while t != 0
+        var k = w.count + digits
+        w.count = k
+        repeat {
+            k -= 1
+            w.bytes[k] = UInt8(truncatingIfNeeded: m % 10) &+ 0x30
+            m /= 10
+        } while m != 0
+    }
+
+    /// Writes `s` quoted, escaping as ``JSONWriter/appendString(_:into:)`` does: `\"`, `\\`, `\n`,
+    /// `\r`, `\t`, other control characters as `\u00xx`, everything else as is (at most
+    /// `6 * s.utf8.count + 2` bytes).
+    static func writeString(_ s: String, to w: inout ByteWriter) {
+        if let done: Void = s.utf8.withContiguousStorageIfAvailable({ writeString($0, to: &w) }) { return done }
+        var s = s
+        s.withUTF8 { writeString($0, to: &w) }
+    }
+
+    /// Writes the UTF-8 text `u` quoted and escaped.
+    @inline(__always) static func writeString(_ u: UnsafeBufferPointer<UInt8>, to w: inout ByteWriter) {
+        w.put(UInt8(ascii: "\""))
+        guard let p = u.baseAddress else {
+            w.put(UInt8(ascii: "\""))
+            return
+        }
+        var start = 0
+        var i = ByteScan.firstStringStop(p, from: 0, end: u.count)
+        while i < u.count {
+            w.put(p + start, i - start)
+            let b = p[i]
+            w.put(UInt8(ascii: "\\"))
+            switch b {
+            case 0x22: w.put(0x22)
+            case 0x5C: w.put(0x5C)
+            case 0x0A: w.put(UInt8(ascii: "n"))
+            case 0x0D: w.put(UInt8(ascii: "r"))
+            case 0x09: w.put(UInt8(ascii: "t"))
+            default:
+                let hex: StaticString = "0123456789abcdef"
+                w.put(UInt8(ascii: "u"))
+                w.put(UInt8(ascii: "0"))
+                w.put(UInt8(ascii: "0"))
+                w.put(hex.utf8Start[Int(b >> 4)])
+                w.put(hex.utf8Start[Int(b & 0xF)])
+            }
+            start = i + 1
+            i = ByteScan.firstStringStop(p, from: start, end: u.count)
+        }
+        w.put(p + start, u.count - start)
+        w.put(UInt8(ascii: "\""))
+    }
+}
+
+/// Writes bytes into memory whose capacity the caller has made sure of.
+struct ByteWriter {
+    let bytes: UnsafeMutablePointer<UInt8>
+    var count = 0
+
+    init(_ bytes: UnsafeMutablePointer<UInt8>) {
+        self.bytes = bytes
+    }
+
+    @inline(__always) mutating func put(_ b: UInt8) {
+        bytes[count] = b
+        count += 1
+    }
+
+    /// Writes the four bytes of `word`, lowest first.
+    @inline(__always) mutating func putWord(_ word: UInt32) {
+        UnsafeMutableRawPointer(bytes + count).storeBytes(of: word.littleEndian, as: UInt32.self)
+        count += 4
+    }
+
+    @inline(__always) mutating func put(_ p: UnsafePointer<UInt8>, _ n: Int) {
+        let d = bytes + count
+        if n <= 16 {
+            // Short copies (most keys and values) without a call to memmove.
+            var k = 0
+            while k + 8 <= n {
+                UnsafeMutableRawPointer(d + k).storeBytes(of: UnsafeRawPointer(p + k).loadUnaligned(as: UInt64.self), as: UInt64.self)
+                k += 8
+            }
+            while k < n {
+                d[k] = p[k]
+                k += 1
+            }
+        } else {
+            d.update(from: p, count: n)
+        }
+        count += n
+    }
+}
+
+/// A growable scratch buffer that a record is written into before it is appended to the output.
+struct ByteScratch: ~Copyable {
+    private(set) var bytes: UnsafeMutablePointer<UInt8>
+    private var capacity: Int
+
+    init() {
+        capacity = 4096
+        bytes = .allocate(capacity: capacity)
+    }
+
+    deinit {
+        bytes.deallocate()
+    }
+
+    /// Makes room for at least `n` bytes (the contents are not kept).
+    mutating func reserve(_ n: Int) {
+        guard n > capacity else { return }
+        bytes.deallocate()
+        while capacity < n { capacity *= 2 }
+        bytes = .allocate(capacity: capacity)
+    }
+}
