@@ -56,17 +56,26 @@ final class CLIJobActions: JobActions, @unchecked Sendable {
         } catch let e as CLIError {
             throw JobError(e.message + (e.help.map { " (\($0))" } ?? ""))
         }
-        let work = UncheckedSendable((runner, lock, body))
-        Thread {
-            let (runner, lock, body) = work.value
-            defer { lock.release() }
-            _ = try? body(runner)
-        }.start()
+        let work = BackgroundSync(runner: runner, lock: lock, body: body)
+        Thread { work.run() }.start()
     }
 }
 
-/// Moves a non-Sendable value to the one thread that uses it.
-struct UncheckedSendable<T>: @unchecked Sendable {
-    let value: T
-    init(_ value: T) { self.value = value }
+/// A sync handed to the one background thread that runs it (a class rather than a captured tuple:
+/// the release-mode optimiser of Swift 6.3 crashes on the tuple form).
+final class BackgroundSync: @unchecked Sendable {
+    private let runner: SyncRunner
+    private let lock: JobLock
+    private let body: (SyncRunner) throws -> RunSummary
+
+    init(runner: SyncRunner, lock: JobLock, body: @escaping (SyncRunner) throws -> RunSummary) {
+        self.runner = runner
+        self.lock = lock
+        self.body = body
+    }
+
+    func run() {
+        defer { lock.release() }
+        _ = try? body(runner)
+    }
 }
