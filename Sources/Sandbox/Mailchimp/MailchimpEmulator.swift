@@ -1,6 +1,6 @@
 import Foundation
-import MapDSL
 import HTTPServer
+import MapDSL
 
 /// Mailchimp Marketing API v3 emulator under `/3.0`: list members with `count`/`offset` paging,
 /// `PUT /lists/{id}/members/{subscriber_hash}` add-or-update, `POST /lists/{id}` batch subscribe.

@@ -1,6 +1,6 @@
 import Foundation
-import MapDSL
 import HTTPServer
+import MapDSL
 
 /// Why one member could not be written, in Mailchimp's words.
 struct MemberFailure: Error {
