@@ -46,10 +46,6 @@ public final class Inbox: @unchecked Sendable {
     public init(path: String, clock: SyncClock = SystemClock()) throws {
         self.path = path
         self.clock = clock
-        if path != ":memory:" {
-            try? FileManager.default.createDirectory(
-                atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        }
         db = try Database(path: path)
         try db.migrate(Self.migrations)
     }

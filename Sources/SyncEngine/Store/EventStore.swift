@@ -128,10 +128,6 @@ public final class EventStore: @unchecked Sendable {
     /// Opens or creates the store at `path` (`:memory:` for tests) and applies pending migrations.
     public init(path: String) throws {
         self.path = path
-        if path != ":memory:" {
-            try? FileManager.default.createDirectory(
-                atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        }
         db = try Database(path: path)
         try db.migrate(Self.migrations)
     }

@@ -15,8 +15,13 @@ final class Database {
     private(set) var handle: OpaquePointer?
     private var statements: [String: Statement] = [:]
 
-    /// Opens (creating if needed) the database at `path`; `:memory:` for an in-memory database.
+    /// Opens (creating it and its folder if needed) the database at `path`; `:memory:` for an
+    /// in-memory database.
     init(path: String) throws {
+        if path != ":memory:" {
+            try? FileManager.default.createDirectory(
+                atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        }
         var db: OpaquePointer?
         let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
         guard sqlite3_open_v2(path, &db, flags, nil) == SQLITE_OK, let db else {
