@@ -5,10 +5,10 @@ import Sandbox
 enum SandboxCommand: Command {
     static let name = "sandbox"
     static let summary = "Run local emulators of the platforms' HTTP APIs"
-    static let usage = "[--platform P ...] [--port-base N] [--seed DIR] [--faults JSON|FILE]"
+    static let usage = "[--platform P ...] [--port-base N] [--seed DIR] [--faults JSON|FILE] [--rate-limits DIR|none]"
     static let discussion = """
         Starts one emulator per platform (hubspot, salesforce, mailchimp, segment, ga4) on 127.0.0.1,
-        seeded from samples/ and enforcing ratelimits/, prints each URL and the environment variables
+        seeded from samples/ and enforcing ratelimits/ (unless --rate-limits none), prints each URL and the environment variables
         that point mapc's adapters at it (eval-able 'export' lines), and runs until SIGINT or SIGTERM.
         --faults takes a JSON object of fault switches (latencyMilliseconds, errorRate, errorStatus,
         hangRate, hangMilliseconds, dropRate, rateLimitStorm, failNext) or a file holding one; change
@@ -19,6 +19,9 @@ enum SandboxCommand: Command {
         OptionSpec("port-base", value: "N", help: "Consecutive ports from N (default: free ports)."),
         OptionSpec("seed", value: "DIR", help: "Seed records from DIR/<platform>/<object>.jsonl (default: ./samples)."),
         OptionSpec("faults", value: "JSON|FILE", help: "Fault switches active from the start."),
+        OptionSpec(
+            "rate-limits", value: "DIR|none",
+            help: "Rate-limit registry to enforce (default: ./ratelimits); 'none' enforces no limits (load tests)."),
         OptionSpec("debug-exit-after", value: "SECONDS", help: "Stop after SECONDS (for tests)."),
         CommonOptions.schemas,
     ]
@@ -43,7 +46,16 @@ enum SandboxCommand: Command {
         options.port = UInt16(portBase)
         options.schemasDirectory = existing(args.value("schemas") ?? ctx.environment["MAPC_SCHEMAS"], "schemas", ctx)
         options.samplesDirectory = existing(args.value("seed"), "samples", ctx)
-        options.rateLimitsDirectory = existing(nil, "ratelimits", ctx)
+        switch args.value("rate-limits") {
+        case "none": options.rateLimitsDirectory = nil
+        case let given?:
+            guard let directory = existing(given, "ratelimits", ctx) else {
+                throw CLIError.usage(
+                    "rate-limit folder '\(given)' does not exist", help: "give a folder of <platform>.json files, or 'none'")
+            }
+            options.rateLimitsDirectory = directory
+        case nil: options.rateLimitsDirectory = existing(nil, "ratelimits", ctx)
+        }
         if let seed = args.value("seed"), options.samplesDirectory == nil {
             throw CLIError.usage("seed folder '\(seed)' does not exist")
         }

@@ -85,6 +85,13 @@ struct SyncSetup {
     func adapter(_ endpoint: JobEndpoint, _ ctx: CommandContext) throws -> PlatformAdapter {
         let kind = endpoint.adapter ?? endpoint.platform
         var options = AdapterOptions(rateLimitsDirectory: project.root + "/ratelimits", quotaStore: store)
+        // MAPC_RATE_LIMITS names another registry folder, or `none` for no pacing (a sandbox started
+        // with --rate-limits none; a real platform would answer with 429s).
+        switch ctx.environment["MAPC_RATE_LIMITS"] {
+        case "none": options.rateLimitsDirectory = nil
+        case let folder? where !folder.isEmpty: options.rateLimitsDirectory = ctx.resolve(folder)
+        default: break
+        }
         // The sync engine owns retries (and records each one as an event).
         options.maxRetries = 0
         do {

@@ -2,61 +2,107 @@
 public enum JSONWriter {
     /// Compact JSON (no spaces), keys in stored order.
     public static func compact(_ v: JSONValue) -> String {
-        var out = ""
+        var out = ByteBuffer()
         write(v, into: &out, indent: nil, level: 0)
-        return out
+        return out.string
     }
 
     /// Pretty JSON with two-space indentation, keys in stored order, and a trailing newline.
     public static func pretty(_ v: JSONValue) -> String {
-        var out = ""
+        var out = ByteBuffer()
         write(v, into: &out, indent: "  ", level: 0)
-        out += "\n"
-        return out
+        out.bytes.append(0x0A)
+        return out.string
     }
 
-    private static func write(_ v: JSONValue, into out: inout String, indent: String?, level: Int) {
+    /// Output collects as UTF-8 bytes and becomes a `String` once: appending piece by piece to a
+    /// `String` cost more than everything else in writing an event payload.
+    private struct ByteBuffer {
+        var bytes: [UInt8] = []
+
+        init() { bytes.reserveCapacity(256) }
+
+        mutating func append(_ literal: StaticString) {
+            literal.withUTF8Buffer { bytes.append(contentsOf: $0) }
+        }
+
+        mutating func append(_ s: String) {
+            var s = s
+            s.withUTF8 { bytes.append(contentsOf: $0) }
+        }
+
+        var string: String { String(decoding: bytes, as: UTF8.self) }
+    }
+
+    private static func write(_ v: JSONValue, into out: inout ByteBuffer, indent: String?, level: Int) {
         switch v {
-        case .null: out += "null"
-        case .bool(let b): out += b ? "true" : "false"
-        case .int(let i): out += String(i)
-        case .double(let d): appendNumber(d, into: &out)
+        case .null: out.append("null")
+        case .bool(let b): out.append(b ? "true" : "false")
+        case .int(let i): out.append(String(i))
+        case .double(let d):
+            var text = ""
+            appendNumber(d, into: &text)
+            out.append(text)
         case .string(let s): appendString(s, into: &out)
         case .array(let items):
             if items.isEmpty {
-                out += "[]"
+                out.append("[]")
                 return
             }
-            out += "["
+            out.bytes.append(0x5B)
             for (i, item) in items.enumerated() {
-                if i > 0 { out += "," }
+                if i > 0 { out.bytes.append(0x2C) }
                 newline(&out, indent, level + 1)
                 write(item, into: &out, indent: indent, level: level + 1)
             }
             newline(&out, indent, level)
-            out += "]"
+            out.bytes.append(0x5D)
         case .object(let pairs):
             if pairs.isEmpty {
-                out += "{}"
+                out.append("{}")
                 return
             }
-            out += "{"
+            out.bytes.append(0x7B)
             for (i, (k, item)) in pairs.enumerated() {
-                if i > 0 { out += "," }
+                if i > 0 { out.bytes.append(0x2C) }
                 newline(&out, indent, level + 1)
                 appendString(k, into: &out)
-                out += indent == nil ? ":" : ": "
+                out.append(indent == nil ? ":" : ": ")
                 write(item, into: &out, indent: indent, level: level + 1)
             }
             newline(&out, indent, level)
-            out += "}"
+            out.bytes.append(0x7D)
         }
     }
 
-    private static func newline(_ out: inout String, _ indent: String?, _ level: Int) {
+    private static func newline(_ out: inout ByteBuffer, _ indent: String?, _ level: Int) {
         guard let indent else { return }
-        out += "\n"
-        for _ in 0..<level { out += indent }
+        out.bytes.append(0x0A)
+        for _ in 0..<level { out.append(indent) }
+    }
+
+    private static func appendString(_ s: String, into out: inout ByteBuffer) {
+        var s = s
+        s.withUTF8 { utf8 in
+            out.bytes.append(0x22)
+            var clean = 0
+            for (i, b) in utf8.enumerated() where b < 0x20 || b == 0x22 || b == 0x5C {
+                out.bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[clean..<i]))
+                clean = i + 1
+                out.bytes.append(0x5C)
+                switch b {
+                case 0x22, 0x5C: out.bytes.append(b)
+                case 0x0A: out.bytes.append(0x6E)
+                case 0x0D: out.bytes.append(0x72)
+                case 0x09: out.bytes.append(0x74)
+                default:
+                    let hex: [UInt8] = Array("0123456789abcdef".utf8)
+                    out.bytes.append(contentsOf: [0x75, 0x30, 0x30, hex[Int(b >> 4)], hex[Int(b & 0x0F)]])
+                }
+            }
+            out.bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[clean...]))
+            out.bytes.append(0x22)
+        }
     }
 
     /// Appends a number the way JSON wants it: integral values without a fraction, no NaN/inf.

@@ -65,10 +65,16 @@ struct RecordTables: Sendable {
         objects[object, default: []].append(record)
         idIndex[object, default: [:]][record.id] = position
         let prefix = object + "\u{0}"
-        for key in valueIndex.keys where key.hasPrefix(prefix) {
+        // Iterating `valueIndex.keys` while writing would keep the old storage alive and copy every
+        // index on each insert; take the keys first.
+        for key in Self.keys(of: valueIndex, prefix: prefix) {
             let parts = key.dropFirst(prefix.count).split(separator: "\u{0}", omittingEmptySubsequences: false)
             if let v = Self.normalised(record, String(parts[0]), parts.count > 1) { valueIndex[key]![v, default: []].append(position) }
         }
+    }
+
+    private static func keys(of index: [String: [String: [Int]]], prefix: String) -> [String] {
+        index.keys.filter { $0.hasPrefix(prefix) }
     }
 
     /// Gives records of `object` without an id one from `make`.
@@ -92,7 +98,7 @@ struct RecordTables: Sendable {
         let after = objects[object]![index]
         // Keep the value indexes of changed fields current.
         let prefix = object + "\u{0}"
-        for key in valueIndex.keys where key.hasPrefix(prefix) {
+        for key in Self.keys(of: valueIndex, prefix: prefix) {
             let parts = key.dropFirst(prefix.count).split(separator: "\u{0}", omittingEmptySubsequences: false)
             let field = String(parts[0])
             guard fields[field] != nil else { continue }

@@ -34,8 +34,10 @@ extension SalesforceEmulator {
         var results: [JSONValue] = []
         var anyFailed = false
 
-        store.transaction { tables in
-            var working = tables
+        var keyCounts: [String: Int] = [:]
+        for case let key? in keys { keyCounts[key, default: 0] += 1 }
+
+        func apply(_ working: inout RecordTables) {
             for (index, record) in records.enumerated() {
                 var fields = record.objectValue ?? [:]
                 fields["attributes"] = nil
@@ -44,7 +46,7 @@ extension SalesforceEmulator {
                     anyFailed = true
                     continue
                 }
-                if keys.filter({ $0 == key }).count > 1 {
+                if keyCounts[key, default: 0] > 1 {
                     results.append(
                         failure([("DUPLICATE_EXTERNAL_ID", "Duplicate external id specified: \(key)", [externalField])]))
                     anyFailed = true
@@ -83,7 +85,18 @@ extension SalesforceEmulator {
                     results.append(["id": .string(id), "success": true, "errors": [], "created": true])
                 }
             }
-            if allOrNone && anyFailed {
+        }
+
+        store.transaction { tables in
+            guard allOrNone else {
+                // Each record stands alone: write in place (copying the tables would cost a copy of
+                // every stored record per request).
+                apply(&tables)
+                return
+            }
+            var working = tables
+            apply(&working)
+            if anyFailed {
                 results = results.map { result in
                     guard result["success"] == .bool(true) else { return result }
                     return failure([

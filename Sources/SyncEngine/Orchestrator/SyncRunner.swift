@@ -354,6 +354,7 @@ public final class SyncRunner {
         var batches: [[Pending]] = []
         var current: [Pending] = []
         var keys = Set<String>()
+        let batchSize = self.batchSize
         for r in records {
             if current.count >= batchSize || keys.contains(r.key) {
                 batches.append(current)

@@ -91,10 +91,9 @@ public struct SystemClock: SyncClock {
         if seconds > 0 { Thread.sleep(forTimeInterval: seconds) }
     }
     public func random() -> Double { Double.random(in: 0..<1) }
+    /// Now as `YYYY-MM-DDTHH:MM:SS.sssZ` (a formatter object per call cost more than a page's mapping).
     public func timestamp() -> String {
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return f.string(from: Date())
+        Dates.formatDateTime(Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)))
     }
 }
 

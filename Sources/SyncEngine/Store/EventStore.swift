@@ -123,6 +123,12 @@ public final class EventStore: @unchecked Sendable {
             "002_records_destination_id",
             "CREATE INDEX IF NOT EXISTS records_destination_id ON records(job, destination_id);"
         ),
+        (
+            // The runner asks after every page whether a cancel was requested: without this index
+            // that question scans every event of the run.
+            "003_events_type",
+            "CREATE INDEX IF NOT EXISTS events_type ON events(run, type);"
+        ),
     ]
 
     /// Opens or creates the store at `path` (`:memory:` for tests) and applies pending migrations.
