@@ -30,6 +30,9 @@ public final class SyncRunner {
     private var startedAt = 0.0
     private var total: Int?
     private let lookups: LookupProvider?
+    /// The next page, being fetched while this one is processed.
+    private var readAhead: PageAhead?
+    private let readAheadQueue = DispatchQueue(label: "mapc.sync.read-ahead")
 
     /// Creates a runner for `job` with its compiled, approved `mapping` whose canonical hash is `version`.
     public init(
@@ -182,9 +185,16 @@ public final class SyncRunner {
             }
             page += 1
             try move(JobState(.fetching, page: page, batch: batchNumber))
-            let request = FetchRequest(
-                object: job.source.object, cursor: cursor, pageSize: job.pageSize, fields: mapping.inputFields.map(\.name))
-            let fetched: SourcePage = try attempt("fetching page \(page)", firstRecord: nil) { try source.fetch(request) }
+            let request = fetchRequest(cursor: cursor)
+            let fetched: SourcePage = try attempt("fetching page \(page)", firstRecord: nil) {
+                // The page read ahead, when it was for this cursor; a failed read-ahead is retried here.
+                if let ahead = readAhead.take(), ahead.cursor == cursor { return try ahead.take() }
+                return try source.fetch(request)
+            }
+            if options.readAhead, let next = fetched.nextCursor {
+                let (source, request) = (source, fetchRequest(cursor: next))
+                readAhead = PageAhead(cursor: next, queue: readAheadQueue) { try source.fetch(request) }
+            }
             crash("after-fetch")
             try move(JobState(.mapping, page: page, batch: batchNumber))
             let sendable = try attempt("mapping page \(page)", firstRecord: nil) { try mapPage(fetched, page: page, cursor: cursor) }
@@ -209,6 +219,10 @@ public final class SyncRunner {
             }
             cursor = fetched.nextCursor
         }
+    }
+
+    private func fetchRequest(cursor: String?) -> FetchRequest {
+        FetchRequest(object: job.source.object, cursor: cursor, pageSize: job.pageSize, fields: mapping.inputFields.map(\.name))
     }
 
     private func finish() throws {

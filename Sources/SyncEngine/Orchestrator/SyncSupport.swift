@@ -77,6 +77,10 @@ public struct SyncOptions: Sendable {
     public var progress: (@Sendable (SyncProgress) -> Void)?
     /// Who started the run (recorded in events).
     public var actor = "cli"
+    /// Fetch the next page on another thread while the current one is mapped and uploaded.
+    /// Reading ahead has no effect on what is recorded: a page's events are written when it is
+    /// processed, in order, and a read-ahead page that is never processed is simply dropped.
+    public var readAhead = true
 
     /// Default options.
     public init() {}
@@ -163,4 +167,28 @@ final class AdapterLookup: LookupProvider, @unchecked Sendable {
 /// Content hashes of mapped values (what incremental syncs compare).
 enum ContentHash {
     static func of(_ json: String) -> String { String(SHA256.hex(json).prefix(32)) }
+}
+
+/// One page being fetched on another thread; ``take()`` waits for it.
+final class PageAhead: @unchecked Sendable {
+    /// The cursor the page was asked for.
+    let cursor: String
+    private let done = DispatchSemaphore(value: 0)
+    // Written once by the fetching thread before `done` is signalled, read after waiting on it.
+    private var result: Result<SourcePage, any Error>?
+
+    init(cursor: String, queue: DispatchQueue, fetch: @escaping @Sendable () throws -> SourcePage) {
+        self.cursor = cursor
+        queue.async {
+            self.result = Result { try fetch() }
+            self.done.signal()
+        }
+    }
+
+    /// The page, or the error fetching it threw.
+    func take() throws -> SourcePage {
+        done.wait()
+        done.signal()
+        return try result!.get()
+    }
 }
