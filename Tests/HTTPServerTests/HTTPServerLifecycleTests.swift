@@ -32,6 +32,16 @@ private final class Gauge: @unchecked Sendable {
     }
 }
 
+/// Runs `body` on a new thread and waits for it without blocking a thread of the cooperative pool.
+private func onThread(_ body: @escaping @Sendable () -> Void) async {
+    await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+        Thread.detachNewThread {
+            body()
+            done.resume()
+        }
+    }
+}
+
 @Suite struct HTTPServerLifecycleTests {
     @Test func acceptsLargeBodiesAcrossUploadCallbacks() async throws {
         var router = Router()
@@ -99,9 +109,11 @@ private final class Gauge: @unchecked Sendable {
         let server = try HTTPServer.start(router: router)
         let base = server.baseURL
         let pending = Task { try await TestClient.send("GET", base.appending(path: "slow")) }
-        await Task.detached { started.wait() }.value
+        // Blocking waits run on threads of their own: on the tests' small cooperative pool, shared
+        // with every other suite, they could hold up the release below past the stop's deadline.
+        await onThread { started.wait() }
         #expect(server.inFlightRequests == 1)
-        let stopping = Task.detached { server.stop() }
+        let stopping = Task { await onThread { server.stop(timeout: 120) } }
         try await Task.sleep(nanoseconds: 200_000_000)
         release.signal()
         await stopping.value

@@ -77,7 +77,7 @@ public final class GA4Adapter: PlatformAdapter {
                 results.append(WriteResult(key: record.key, status: .duplicate))
                 continue
             }
-            let nested = JSONShapes.nest(record.order.map { ($0, record.fields[$0] ?? .null) })
+            let nested = JSONShapes.nest(record.pairs)
             let problems = GA4Rules.problems(nested)
             if let first = problems.first {
                 results.append(

@@ -114,7 +114,9 @@ final class APIClient: Sendable {
     func sendJSON(_ method: String, _ path: String, _ body: JSONValue, retryTransient: Bool = true) throws(AdapterError)
         -> HTTPResponse
     {
-        try send(method, path, body: Data(JSONWriter.compact(body).utf8), retryTransient: retryTransient)
+        var bytes: [UInt8] = []
+        JSONWriter.append(body, to: &bytes)
+        return try send(method, path, body: Data(bytes), retryTransient: retryTransient)
     }
 
     /// The classified error for a 4xx reply the caller did not expect.

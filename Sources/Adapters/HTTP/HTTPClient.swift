@@ -27,7 +27,9 @@ struct HTTPResponse: Sendable {
     }
 
     /// The body as JSON, or nil.
-    var json: JSONValue? { try? JSONParser.parse(Array(body)) }
+    var json: JSONValue? {
+        body.withUnsafeBytes { raw in try? JSONParser.parse(raw.bindMemory(to: UInt8.self)) }
+    }
 
     /// The body as text, shortened for error messages.
     var snippet: String {

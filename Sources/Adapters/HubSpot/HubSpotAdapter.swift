@@ -234,8 +234,8 @@ public final class HubSpotAdapter: PlatformAdapter {
     /// One batch input for `record`.
     func input(_ record: OutboundRecord, keyField: String, operation: String) -> JSONValue {
         var properties: [(String, JSONValue)] = []
-        for name in record.order where name != keyField || operation == "create" {
-            properties.append((name, .string(JSONShapes.text(record.fields[name] ?? .null) ?? "")))
+        for (name, value) in record.pairs where name != keyField || operation == "create" {
+            properties.append((name, .string(JSONShapes.text(value) ?? "")))
         }
         // Upserts repeat the key as a property so the reply echoes it and results can be matched.
         if operation == "upsert" { properties.append((keyField, .string(record.key))) }

@@ -151,8 +151,8 @@ public final class JSONLAdapter: PlatformAdapter {
         }
         var results: [WriteResult] = []
         for record in request.records {
-            var pairs = record.order.map { ($0, record.fields[$0] ?? .null) }
-            if record.fields[request.keyField] == nil { pairs.insert((request.keyField, .string(record.key)), at: 0) }
+            var pairs = record.pairs
+            if record[field: request.keyField] == nil { pairs.insert((request.keyField, .string(record.key)), at: 0) }
             let exists = rows[record.key] != nil
             switch (request.mode, exists) {
             case (.insertOnly, true):

@@ -209,7 +209,7 @@ public final class SQLiteAdapter: PlatformAdapter, @unchecked Sendable {
         }
         for record in request.records {
             for name in record.order where !existing.contains(name) {
-                let affinity = Self.affinity(request.records.lazy.compactMap { $0.fields[name] }.first { $0 != .null })
+                let affinity = Self.affinity(request.records.lazy.compactMap { $0[field: name] }.first { $0 != .null })
                 try execute("ALTER TABLE \(table) ADD COLUMN \(try Self.quote(name)) \(affinity)")
                 existing.insert(name)
             }
@@ -219,8 +219,9 @@ public final class SQLiteAdapter: PlatformAdapter, @unchecked Sendable {
         do {
             for record in request.records {
                 let found = !(try execute("SELECT 1 FROM \(table) WHERE \(key) = ? LIMIT 1", [.string(record.key)])).isEmpty
-                let names = record.order.filter { $0 != request.keyField }
-                let values = names.map { record.fields[$0] ?? .null }
+                let kept = record.pairs.filter { $0.0 != request.keyField }
+                let names = kept.map(\.0)
+                let values = kept.map(\.1)
                 switch (request.mode, found) {
                 case (.insertOnly, true):
                     results.append(WriteResult(key: record.key, status: .duplicate, destinationId: record.key))

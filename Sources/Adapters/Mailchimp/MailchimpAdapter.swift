@@ -95,8 +95,8 @@ public final class MailchimpAdapter: PlatformAdapter {
         }
         defer { cache.invalidate(request.object) }
         let members = request.records.map { record -> (OutboundRecord, JSONValue) in
-            var pairs = record.order.map { ($0, record.fields[$0] ?? .null) }
-            if request.keyField == "email_address", record.fields["email_address"] == nil {
+            var pairs = record.pairs
+            if request.keyField == "email_address", record[field: "email_address"] == nil {
                 pairs.insert(("email_address", .string(record.key)), at: 0)
             }
             return (record, JSONShapes.nest(pairs))

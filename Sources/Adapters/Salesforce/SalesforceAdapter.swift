@@ -191,15 +191,28 @@ public final class SalesforceAdapter: PlatformAdapter {
             throw .fatal("salesforce insert-only writes are not supported; use upsert by an external id")
         }
         let limits = limits(object: request.object, mode: request.mode)
-        let wires = request.records.map { record -> (OutboundRecord, JSONValue) in
-            var pairs: [(String, JSONValue)] = [("attributes", ["type": .string(request.object)])]
-            pairs.append((request.keyField, .string(record.key)))
-            for name in record.order where name != request.keyField { pairs.append((name, record.fields[name] ?? .null)) }
-            return (record, .object(pairs))
+        // Each record is written as JSON once: its size decides the chunks, its bytes go into the body.
+        var head: [UInt8] = []
+        JSONWriter.appendRaw("{\"attributes\":{\"type\":", to: &head)
+        JSONWriter.appendString(request.object, to: &head)
+        JSONWriter.appendRaw("},", to: &head)
+        JSONWriter.appendString(request.keyField, to: &head)
+        head.append(UInt8(ascii: ":"))
+        let wires = request.records.map { record -> (OutboundRecord, [UInt8]) in
+            var bytes = head
+            JSONWriter.appendString(record.key, to: &bytes)
+            for (name, value) in record.pairs where name != request.keyField {
+                bytes.append(UInt8(ascii: ","))
+                JSONWriter.appendString(name, to: &bytes)
+                bytes.append(UInt8(ascii: ":"))
+                JSONWriter.append(value, to: &bytes)
+            }
+            bytes.append(UInt8(ascii: "}"))
+            return (record, bytes)
         }
         let plan = BatchSplitter.split(
             wires, maxItems: limits.maxBatchRecords, maxPayload: limits.maxPayloadBytes, maxItem: limits.maxRecordBytes,
-            envelope: 32, size: { JSONShapes.size($0.1) }, key: { $0.0.key.lowercased() })
+            envelope: 32, size: { $0.1.count }, key: { $0.0.key.lowercased() })
         var results = plan.oversize.map {
             WriteResult(
                 key: $0.0.key, status: .rejected, errorCode: "RECORD_TOO_LARGE",
@@ -208,8 +221,15 @@ public final class SalesforceAdapter: PlatformAdapter {
         defer { cache.invalidate(request.object) }
         let path = "\(prefix)/composite/sobjects/\(queryEscape(request.object))/\(queryEscape(request.keyField))"
         for chunk in plan.chunks {
-            let body: JSONValue = ["allOrNone": false, "records": .array(chunk.map(\.1))]
-            let response = try api.sendJSON("PATCH", path, body)
+            var body: [UInt8] = []
+            body.reserveCapacity(chunk.reduce(40) { $0 + $1.1.count + 1 })
+            JSONWriter.appendRaw("{\"allOrNone\":false,\"records\":[", to: &body)
+            for (i, item) in chunk.enumerated() {
+                if i > 0 { body.append(UInt8(ascii: ",")) }
+                body.append(contentsOf: item.1)
+            }
+            JSONWriter.appendRaw("]}", to: &body)
+            let response = try api.send("PATCH", path, body: Data(body))
             guard response.status == 200, let items = response.json?.arrayValue, items.count == chunk.count else {
                 throw api.failure(response, doing: "upserting \(request.object)")
             }

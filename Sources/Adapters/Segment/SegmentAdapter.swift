@@ -68,8 +68,8 @@ public final class SegmentAdapter: PlatformAdapter {
         var messages: [(OutboundRecord, JSONValue, Int)] = []
         for record in request.records {
             var pairs: [(String, JSONValue)] = [("type", .string(request.object)), ("messageId", .string(record.key))]
-            for name in record.order where name != "messageId" && name != "type" {
-                pairs.append((name, record.fields[name] ?? .null))
+            for (name, value) in record.pairs where name != "messageId" && name != "type" {
+                pairs.append((name, value))
             }
             let message = JSONShapes.nest(pairs)
             if let problem = Self.problem(message, type: request.object) {

@@ -74,5 +74,9 @@ enum JSONShapes {
     }
 
     /// The serialised size of a value in bytes.
-    static func size(_ value: JSONValue) -> Int { JSONWriter.compact(value).utf8.count }
+    static func size(_ value: JSONValue) -> Int {
+        var bytes: [UInt8] = []
+        JSONWriter.append(value, to: &bytes)
+        return bytes.count
+    }
 }

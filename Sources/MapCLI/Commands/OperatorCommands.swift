@@ -111,7 +111,8 @@ enum Timeline {
             return
                 "page \(p["page"]?.intValue ?? 0): \(p["records"]?.intValue ?? 0) records, \(p["toSend"]?.intValue ?? 0) to send, \(p["skipped"]?.intValue ?? 0) skipped, \(p["rejected"]?.intValue ?? 0) rejected, \(p["unchanged"]?.intValue ?? 0) unchanged"
         case "batch_sending":
-            return "sending batch \(p["batch"]?.intValue ?? 0) (\(p["records"]?.arrayValue?.count ?? 0) records)"
+            let records = p["count"]?.intValue ?? p["records"]?.arrayValue?.count ?? 0
+            return "sending batch \(p["batch"]?.intValue ?? 0) (\(records) records)"
         case "batch_acked":
             return
                 "batch \(p["batch"]?.intValue ?? 0) acknowledged: \(p["created"]?.intValue ?? 0) created, \(p["updated"]?.intValue ?? 0) updated, \(p["duplicate"]?.intValue ?? 0) duplicate, \(p["rejected"]?.intValue ?? 0) rejected"

@@ -54,19 +54,24 @@ public struct JSONParser {
         case UInt8(ascii: "{"): return try parseObject()
         case UInt8(ascii: "["): return try parseArray()
         case UInt8(ascii: "\""): return .string(try parseString())
-        case UInt8(ascii: "t"): try literal("true"); return .bool(true)
-        case UInt8(ascii: "f"): try literal("false"); return .bool(false)
-        case UInt8(ascii: "n"): try literal("null"); return .null
+        case UInt8(ascii: "t"): try literal(0x74, 0x72, 0x75, 0x65); return .bool(true)
+        case UInt8(ascii: "f"):
+            try literal(0x66, 0x61, 0x6C, 0x73)
+            guard pos < bytes.count, bytes[pos] == UInt8(ascii: "e") else { throw error("invalid literal") }
+            pos += 1
+            return .bool(false)
+        case UInt8(ascii: "n"): try literal(0x6E, 0x75, 0x6C, 0x6C); return .null
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return try parseNumber()
         default: throw error("unexpected character '\(Character(Unicode.Scalar(bytes[pos])))'")
         }
     }
 
-    private mutating func literal(_ word: String) throws(JSONParseError) {
-        let w = Array(word.utf8)
-        guard pos + w.count <= bytes.count else { throw error("invalid literal") }
-        for i in 0..<w.count where bytes[pos + i] != w[i] { throw error("invalid literal") }
-        pos += w.count
+    /// Consumes the four bytes `a b c d` (`true`, `null`, the start of `false`).
+    private mutating func literal(_ a: UInt8, _ b: UInt8, _ c: UInt8, _ d: UInt8) throws(JSONParseError) {
+        guard pos + 4 <= bytes.count, bytes[pos] == a, bytes[pos + 1] == b, bytes[pos + 2] == c, bytes[pos + 3] == d else {
+            throw error("invalid literal")
+        }
+        pos += 4
     }
 
     private mutating func parseObject() throws(JSONParseError) -> JSONValue {
@@ -155,6 +160,17 @@ public struct JSONParser {
             guard pos < bytes.count, isDigit(bytes[pos]) else { throw error("invalid number") }
             while pos < bytes.count, isDigit(bytes[pos]) { pos += 1 }
         }
+        // Integers of up to 18 digits cannot overflow: read them without making text.
+        let digits = pos - start - (bytes[start] == UInt8(ascii: "-") ? 1 : 0)
+        if isInt && digits <= 18 {
+            var i = bytes[start] == UInt8(ascii: "-") ? start + 1 : start
+            var value = 0
+            while i < pos {
+                value = value &* 10 &+ Int(bytes[i] &- 0x30)
+                i += 1
+            }
+            return .int(bytes[start] == UInt8(ascii: "-") ? -value : value)
+        }
         let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<pos]), as: UTF8.self)
         if isInt, let i = Int(text) { return .int(i) }
         guard let d = Double(text) else { throw error("invalid number") }
@@ -166,17 +182,18 @@ public struct JSONParser {
     private mutating func parseString() throws(JSONParseError) -> String {
         pos += 1
         let start = pos
-        // Fast path: no escapes.
-        while pos < bytes.count {
-            let b = bytes[pos]
-            if b == UInt8(ascii: "\"") {
-                let s = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<pos]), as: UTF8.self)
-                pos += 1
-                return s
+        // Fast path: no escapes; plain bytes are skipped eight at a time.
+        if let base = bytes.baseAddress {
+            pos = ByteScan.firstStringStop(base, from: pos, end: bytes.count)
+            if pos < bytes.count {
+                let b = bytes[pos]
+                if b == UInt8(ascii: "\"") {
+                    let s = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<pos]), as: UTF8.self)
+                    pos += 1
+                    return s
+                }
+                if b < 0x20 { throw error("control character in string") }
             }
-            if b == UInt8(ascii: "\\") { break }
-            if b < 0x20 { throw error("control character in string") }
-            pos += 1
         }
         var out = Array(bytes[start..<pos])
         while pos < bytes.count {

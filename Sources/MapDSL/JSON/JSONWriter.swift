@@ -1,109 +1,151 @@
 /// Serialises ``JSONValue``s and scalars to compact or pretty JSON text.
+///
+/// Output collects as UTF-8 bytes and becomes a `String` once; strings are copied in runs between
+/// the bytes that need escaping, found eight bytes at a time. The byte-level `append` functions let
+/// callers splice JSON into larger documents (event payloads, request bodies) without building a
+/// ``JSONValue`` first.
 public enum JSONWriter {
     /// Compact JSON (no spaces), keys in stored order.
     public static func compact(_ v: JSONValue) -> String {
-        var out = ByteBuffer()
+        var out = [UInt8]()
+        out.reserveCapacity(256)
         write(v, into: &out, indent: nil, level: 0)
-        return out.string
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// Pretty JSON with two-space indentation, keys in stored order, and a trailing newline.
     public static func pretty(_ v: JSONValue) -> String {
-        var out = ByteBuffer()
-        write(v, into: &out, indent: "  ", level: 0)
-        out.bytes.append(0x0A)
-        return out.string
+        var out = [UInt8]()
+        out.reserveCapacity(256)
+        write(v, into: &out, indent: Array("  ".utf8), level: 0)
+        out.append(0x0A)
+        return String(decoding: out, as: UTF8.self)
     }
 
-    /// Output collects as UTF-8 bytes and becomes a `String` once: appending piece by piece to a
-    /// `String` cost more than everything else in writing an event payload.
-    private struct ByteBuffer {
-        var bytes: [UInt8] = []
-
-        init() { bytes.reserveCapacity(256) }
-
-        mutating func append(_ literal: StaticString) {
-            literal.withUTF8Buffer { bytes.append(contentsOf: $0) }
-        }
-
-        mutating func append(_ s: String) {
-            var s = s
-            s.withUTF8 { bytes.append(contentsOf: $0) }
-        }
-
-        var string: String { String(decoding: bytes, as: UTF8.self) }
+    /// Appends the compact JSON text of `v` to `out`.
+    public static func append(_ v: JSONValue, to out: inout [UInt8]) {
+        write(v, into: &out, indent: nil, level: 0)
     }
 
-    private static func write(_ v: JSONValue, into out: inout ByteBuffer, indent: String?, level: Int) {
+    /// Appends `s` as a quoted, escaped JSON string.
+    public static func appendString(_ s: String, to out: inout [UInt8]) {
+        var s = s
+        s.withUTF8 { appendString(utf8: $0, to: &out) }
+    }
+
+    /// Appends the UTF-8 text `utf8` as a quoted, escaped JSON string.
+    public static func appendString(utf8: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+        out.append(0x22)
+        if let base = utf8.baseAddress {
+            let n = utf8.count
+            var clean = 0
+            while true {
+                let stop = ByteScan.firstStringStop(base, from: clean, end: n)
+                out.append(contentsOf: UnsafeBufferPointer(start: base + clean, count: stop - clean))
+                if stop == n { break }
+                appendEscape(base[stop], to: &out)
+                clean = stop + 1
+            }
+        }
+        out.append(0x22)
+    }
+
+    private static func appendEscape(_ b: UInt8, to out: inout [UInt8]) {
+        out.append(0x5C)
+        switch b {
+        case 0x22, 0x5C: out.append(b)
+        case 0x0A: out.append(0x6E)
+        case 0x0D: out.append(0x72)
+        case 0x09: out.append(0x74)
+        default:
+            let hex: StaticString = "0123456789abcdef"
+            let digits = hex.utf8Start
+            out.append(contentsOf: [0x75, 0x30, 0x30, digits[Int(b >> 4)], digits[Int(b & 0x0F)]])
+        }
+    }
+
+    /// Appends the decimal digits of `i`.
+    public static func appendInt(_ i: Int, to out: inout [UInt8]) {
+        if i >= 0 && i < 10 {
+            out.append(0x30 + UInt8(i))
+            return
+        }
+        var v = i.magnitude
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { buf in
+            var p = 20
+            repeat {
+                p -= 1
+                buf[p] = 0x30 + UInt8(v % 10)
+                v /= 10
+            } while v > 0
+            if i < 0 { out.append(0x2D) }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: buf[p..<20]))
+        }
+    }
+
+    /// Appends a number the way JSON wants it: integral values without a fraction, no NaN/inf.
+    public static func appendNumber(_ d: Double, to out: inout [UInt8]) {
+        if !d.isFinite {
+            appendRaw("null", to: &out)
+        } else if d.rounded() == d && abs(d) < 1e15 {
+            appendInt(Int(d), to: &out)
+        } else {
+            var text = String(d)
+            text.withUTF8 { out.append(contentsOf: $0) }
+        }
+    }
+
+    /// Appends literal text as it is (no quotes, no escaping): punctuation and keys of JSON being spliced.
+    public static func appendRaw(_ literal: StaticString, to out: inout [UInt8]) {
+        literal.withUTF8Buffer { out.append(contentsOf: $0) }
+    }
+
+    private static func write(_ v: JSONValue, into out: inout [UInt8], indent: [UInt8]?, level: Int) {
         switch v {
-        case .null: out.append("null")
-        case .bool(let b): out.append(b ? "true" : "false")
-        case .int(let i): out.append(String(i))
-        case .double(let d):
-            var text = ""
-            appendNumber(d, into: &text)
-            out.append(text)
-        case .string(let s): appendString(s, into: &out)
+        case .null: appendRaw("null", to: &out)
+        case .bool(let b): appendRaw(b ? "true" : "false", to: &out)
+        case .int(let i): appendInt(i, to: &out)
+        case .double(let d): appendNumber(d, to: &out)
+        case .string(let s): appendString(s, to: &out)
         case .array(let items):
             if items.isEmpty {
-                out.append("[]")
+                appendRaw("[]", to: &out)
                 return
             }
-            out.bytes.append(0x5B)
-            for (i, item) in items.enumerated() {
-                if i > 0 { out.bytes.append(0x2C) }
+            out.append(0x5B)
+            for i in items.indices {
+                if i > 0 { out.append(0x2C) }
                 newline(&out, indent, level + 1)
-                write(item, into: &out, indent: indent, level: level + 1)
+                write(items[i], into: &out, indent: indent, level: level + 1)
             }
             newline(&out, indent, level)
-            out.bytes.append(0x5D)
+            out.append(0x5D)
         case .object(let pairs):
             if pairs.isEmpty {
-                out.append("{}")
+                appendRaw("{}", to: &out)
                 return
             }
-            out.bytes.append(0x7B)
-            for (i, (k, item)) in pairs.enumerated() {
-                if i > 0 { out.bytes.append(0x2C) }
+            out.append(0x7B)
+            for i in pairs.indices {
+                if i > 0 { out.append(0x2C) }
                 newline(&out, indent, level + 1)
-                appendString(k, into: &out)
-                out.append(indent == nil ? ":" : ": ")
-                write(item, into: &out, indent: indent, level: level + 1)
+                appendString(pairs[i].0, to: &out)
+                out.append(0x3A)
+                if indent != nil { out.append(0x20) }
+                write(pairs[i].1, into: &out, indent: indent, level: level + 1)
             }
             newline(&out, indent, level)
-            out.bytes.append(0x7D)
+            out.append(0x7D)
         }
     }
 
-    private static func newline(_ out: inout ByteBuffer, _ indent: String?, _ level: Int) {
+    private static func newline(_ out: inout [UInt8], _ indent: [UInt8]?, _ level: Int) {
         guard let indent else { return }
-        out.bytes.append(0x0A)
-        for _ in 0..<level { out.append(indent) }
+        out.append(0x0A)
+        for _ in 0..<level { out.append(contentsOf: indent) }
     }
 
-    private static func appendString(_ s: String, into out: inout ByteBuffer) {
-        var s = s
-        s.withUTF8 { utf8 in
-            out.bytes.append(0x22)
-            var clean = 0
-            for (i, b) in utf8.enumerated() where b < 0x20 || b == 0x22 || b == 0x5C {
-                out.bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[clean..<i]))
-                clean = i + 1
-                out.bytes.append(0x5C)
-                switch b {
-                case 0x22, 0x5C: out.bytes.append(b)
-                case 0x0A: out.bytes.append(0x6E)
-                case 0x0D: out.bytes.append(0x72)
-                case 0x09: out.bytes.append(0x74)
-                default:
-                    let hex: [UInt8] = Array("0123456789abcdef".utf8)
-                    out.bytes.append(contentsOf: [0x75, 0x30, 0x30, hex[Int(b >> 4)], hex[Int(b & 0x0F)]])
-                }
-            }
-            out.bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[clean...]))
-            out.bytes.append(0x22)
-        }
-    }
+    // MARK: Appending to a String
 
     /// Appends a number the way JSON wants it: integral values without a fraction, no NaN/inf.
     public static func appendNumber(_ d: Double, into out: inout String) {

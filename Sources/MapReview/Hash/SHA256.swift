@@ -4,24 +4,44 @@ import CCrypto
 public enum SHA256 {
     /// The digest of `bytes` as 64 lower-case hex digits.
     public static func hex(_ bytes: [UInt8]) -> String {
-        var digest = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
-        var length: UInt32 = 0
-        let ok = bytes.withUnsafeBufferPointer { buf in
-            digest.withUnsafeMutableBufferPointer { out in
-                EVP_Digest(buf.baseAddress, buf.count, out.baseAddress, &length, EVP_sha256(), nil)
-            }
-        }
-        precondition(ok == 1 && length == 32, "libcrypto SHA-256 failed")
-        let hexDigits = Array("0123456789abcdef".utf8)
-        var out = [UInt8]()
-        out.reserveCapacity(64)
-        for b in digest.prefix(Int(length)) {
-            out.append(hexDigits[Int(b >> 4)])
-            out.append(hexDigits[Int(b & 0x0F)])
-        }
-        return String(decoding: out, as: UTF8.self)
+        bytes.withUnsafeBufferPointer { hex($0) }
     }
 
+    /// The digest of the bytes in `buffer` as 64 lower-case hex digits.
+    public static func hex(_ buffer: UnsafeBufferPointer<UInt8>) -> String {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 32) { digest in
+            var length: UInt32 = 0
+            let ok = EVP_Digest(buffer.baseAddress, buffer.count, digest.baseAddress, &length, algorithm.pointer, nil)
+            precondition(ok == 1 && length == 32, "libcrypto SHA-256 failed")
+            return String(unsafeUninitializedCapacity: 64) { out in
+                let digits: StaticString = "0123456789abcdef"
+                let hexDigits = digits.utf8Start
+                for i in 0..<32 {
+                    out[2 * i] = hexDigits[Int(digest[i] >> 4)]
+                    out[2 * i + 1] = hexDigits[Int(digest[i] & 0x0F)]
+                }
+                return 64
+            }
+        }
+    }
+
+    /// SHA-256 fetched from the provider once: the implicit fetch `EVP_sha256()` makes on every
+    /// digest costs more than hashing a short record.
+    private static let algorithm = FetchedDigest()
+
     /// The digest of `text`'s UTF-8 bytes.
-    public static func hex(_ text: String) -> String { hex(Array(text.utf8)) }
+    public static func hex(_ text: String) -> String {
+        var text = text
+        return text.withUTF8 { hex($0) }
+    }
+}
+
+/// An `EVP_MD` fetched once and kept for the life of the process.
+private final class FetchedDigest: @unchecked Sendable {
+    // Never freed and never mutated after init; libcrypto digests are safe to share between threads.
+    let pointer: OpaquePointer?
+
+    init() {
+        pointer = EVP_MD_fetch(nil, "SHA256", nil) ?? EVP_sha256()
+    }
 }

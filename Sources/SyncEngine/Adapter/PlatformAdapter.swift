@@ -65,22 +65,49 @@ public struct SourcePage: Sendable {
 public struct OutboundRecord: Sendable, Hashable {
     /// The key value (upsert key, or the message id for insert-only destinations).
     public var key: String
-    /// Destination field values, in mapping order.
-    public var fields: [String: JSONValue]
-    /// Field order for serialisation.
-    public var order: [String]
+    /// Destination field names and values, in mapping order (each name once).
+    public var pairs: [(String, JSONValue)]
 
-    /// Creates a record.
+    /// Creates a record; a name given twice keeps its last value, in its first place.
     public init(key: String, fields: [(String, JSONValue)]) {
         self.key = key
-        var map: [String: JSONValue] = [:]
-        for (k, v) in fields { map[k] = v }
-        self.fields = map
-        self.order = fields.map(\.0)
+        var pairs: [(String, JSONValue)] = []
+        pairs.reserveCapacity(fields.count)
+        for (name, value) in fields {
+            if let i = pairs.firstIndex(where: { $0.0 == name }) { pairs[i].1 = value } else { pairs.append((name, value)) }
+        }
+        self.pairs = pairs
     }
 
+    /// The value of field `name`, if the record has it.
+    public subscript(field name: String) -> JSONValue? {
+        pairs.first { $0.0 == name }?.1
+    }
+
+    /// Destination field values by name (built on each call; iterate ``pairs`` on hot paths).
+    public var fields: [String: JSONValue] {
+        var map: [String: JSONValue] = [:]
+        for (k, v) in pairs { map[k] = v }
+        return map
+    }
+
+    /// Field names, in order.
+    public var order: [String] { pairs.map(\.0) }
+
     /// The fields as an ordered JSON object.
-    public var json: JSONValue { .object(order.map { ($0, fields[$0] ?? .null) }) }
+    public var json: JSONValue { .object(pairs) }
+
+    public static func == (a: OutboundRecord, b: OutboundRecord) -> Bool {
+        a.key == b.key && a.pairs.count == b.pairs.count && zip(a.pairs, b.pairs).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(key)
+        for (k, v) in pairs {
+            hasher.combine(k)
+            hasher.combine(v)
+        }
+    }
 }
 
 /// What the platform said about one written record.

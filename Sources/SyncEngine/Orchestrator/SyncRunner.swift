@@ -33,6 +33,13 @@ public final class SyncRunner {
     /// The next page, being fetched while this one is processed.
     private var readAhead: PageAhead?
     private let readAheadQueue = DispatchQueue(label: "mapc.sync.read-ahead")
+    /// Transitions and events not yet in the store; every store write of the run commits them
+    /// first, and they are written before any request that changes the destination.
+    private var unwritten = StoreBatch()
+    /// Writes mapped values as the JSON that is hashed, recorded and compared.
+    private let encoder: MappedJSONWriter
+    /// `,"mappingVersion":"<version>"` for `sent` record events.
+    private let versionField: [UInt8]
 
     /// Creates a runner for `job` with its compiled, approved `mapping` whose canonical hash is `version`.
     public init(
@@ -48,6 +55,11 @@ public final class SyncRunner {
         self.clock = clock
         self.options = options
         self.lookups = mapping.usesLookups ? AdapterLookup(adapters: [destination, source], schemas: lookupSchemas) : nil
+        self.encoder = MappedJSONWriter(mapping: mapping)
+        var field: [UInt8] = []
+        JSONWriter.appendRaw(",\"mappingVersion\":", to: &field)
+        JSONWriter.appendString(version, to: &field)
+        self.versionField = field
     }
 
     var storeRef: EventStore { store }
@@ -124,18 +136,18 @@ public final class SyncRunner {
             // The process ended while running (crash, kill): say so in the log before going on.
             try move(JobState(.paused, page: state.page, batch: state.batch, reason: "interrupted while \(state.description); resumed"))
         }
-        try store.append(run: run, type: "resumed", payload: .object([("by", .string(options.actor))]), at: clock.timestamp())
+        try record("resumed", .object([("by", .string(options.actor))]))
         // Where to pick up: the last checkpoint, and a batch sent after it but never acknowledged.
         var cursor: String?
         var page = 0
         var acked = Set<Int>()
-        var sending: [Int: JSONValue] = [:]
+        var sending: [Int: StoredEvent] = [:]
         for e in events {
             switch e.type {
             case "checkpoint":
                 cursor = e.payload["next"]?.stringValue
                 page = e.payload["page"]?.intValue ?? page
-            case "batch_sending": sending[e.payload["batch"]?.intValue ?? 0] = e.payload
+            case "batch_sending": sending[e.payload["batch"]?.intValue ?? 0] = e
             case "batch_acked": acked.insert(e.payload["batch"]?.intValue ?? 0)
             case "state": batchNumber = max(batchNumber, e.payload["batch"]?.intValue ?? 0)
             default: break
@@ -172,7 +184,7 @@ public final class SyncRunner {
 
     // MARK: The loop
 
-    private func proceed(cursor startCursor: String?, page startPage: Int, pending: JSONValue?) throws -> RunSummary {
+    private func proceed(cursor startCursor: String?, page startPage: Int, pending: StoredEvent?) throws -> RunSummary {
         var cursor = startCursor
         var page = startPage
         if let pending {
@@ -181,10 +193,13 @@ public final class SyncRunner {
         while true {
             if try store.hasEvent(run: run, type: "cancel_requested") {
                 try move(JobState(.cancelled, page: page, batch: batchNumber, reason: "cancelled by operator"))
+                try flush()
                 throw SyncStopped(run: run, state: state)
             }
             page += 1
             try move(JobState(.fetching, page: page, batch: batchNumber))
+            // Fetching can take long: the store says so while it does.
+            try flush()
             let request = fetchRequest(cursor: cursor)
             let fetched: SourcePage = try attempt("fetching page \(page)", firstRecord: nil) {
                 // The page read ahead, when it was for this cursor; a failed read-ahead is retried here.
@@ -205,12 +220,12 @@ public final class SyncRunner {
                 try upload(batch, page: page)
             }
             let done = fetched.nextCursor == nil
-            try store.append(
-                run: run, type: "checkpoint",
-                payload: .object([
+            try record(
+                "checkpoint",
+                .object([
                     ("page", .int(page)), ("cursor", cursor.map(JSONValue.string) ?? .null),
                     ("next", fetched.nextCursor.map(JSONValue.string) ?? .null), ("done", .bool(done)), ("counts", counts.json),
-                ]), at: clock.timestamp())
+                ]))
             crash("after-checkpoint")
             report()
             if done {
@@ -227,41 +242,53 @@ public final class SyncRunner {
 
     private func finish() throws {
         try move(JobState(.completed, page: state.page, batch: batchNumber))
-        try store.append(run: run, type: "run_completed", payload: .object([("counts", counts.json)]), at: clock.timestamp())
+        try record("run_completed", .object([("counts", counts.json)]))
         report()
     }
 
     /// One record ready to send.
     struct Pending {
+        /// The source record id.
         var id: String
+        /// The destination key.
         var key: String
+        /// The content hash of ``json``.
         var hash: String
-        var values: [(String, JSONValue)]
-        var json: String
+        /// The mapped values, aligned with the mapping's output fields.
+        var values: [Value]
+        /// The values as the JSON object that is hashed and recorded.
+        var json: [UInt8]
     }
+
+    /// One record as it goes out in a batch: source id, destination key, content hash, fields.
+    typealias Outbound = (id: String, key: String, hash: String, values: [(String, JSONValue)])
 
     private func mapPage(
         _ fetched: SourcePage, page: Int, cursor: String?, overrides: [String: RecordState] = [:]
     ) throws -> [Pending] {
         let frame = mapping.makeFrame(lookups: lookups)
-        let ids = fetched.records.map(\.id)
-        let known = try store.records(job: job.name, keys: ids)
-        var recordEvents: [(key: String, kind: String, payload: JSONValue)] = []
-        var updates: [RecordUpdate] = []
+        let known = try store.syncStates(job: job.name, keys: fetched.records.map(\.id))
+        var batch = StoreBatch()
+        batch.recordEvents.reserveCapacity(fetched.records.count * 2)
         var out: [Pending] = []
         var pageCounts = (skipped: 0, rejected: 0, unchanged: 0, mapped: 0)
         var delta = SyncCounts()
+        var bytes: [UInt8] = []
         for rec in fetched.records {
             let before = known[rec.id]
             let retry = overrides[rec.id]
             // Already delivered in this run (a resumed page): nothing more to do.
-            if retry == nil, let before, before.run == run,
-                ["created", "updated", "duplicate", "rejected", "skipped", "unchanged"].contains(before.status)
-            {
+            if retry == nil, let before, before.run == run, Self.settled.contains(before.status) {
                 continue
             }
             delta.fetched += 1
-            recordEvents.append((rec.id, "fetched", .object([("page", .int(page)), ("values", rec.fields)])))
+            bytes.removeAll(keepingCapacity: true)
+            JSONWriter.appendRaw("{\"page\":", to: &bytes)
+            JSONWriter.appendInt(page, to: &bytes)
+            JSONWriter.appendRaw(",\"values\":", to: &bytes)
+            JSONWriter.append(rec.fields, to: &bytes)
+            bytes.append(UInt8(ascii: "}"))
+            batch.recordEvents.append(RecordEventRow(key: rec.id, kind: "fetched", payload: bytes))
             func base(_ status: String) -> RecordState {
                 RecordState(key: rec.id, run: run, status: status, mappingVersion: version)
             }
@@ -281,8 +308,8 @@ public final class SyncRunner {
             case .skipped(let rule):
                 delta.skipped += 1
                 pageCounts.skipped += 1
-                recordEvents.append((rec.id, "skipped", .object([("rule", .string("skip when " + mapping.skipRules[rule]))])))
-                updates.append(RecordUpdate(state: base("skipped"), acknowledged: false))
+                batch.recordEvent(rec.id, "skipped", .object([("rule", .string("skip when " + mapping.skipRules[rule]))]))
+                batch.updates.append(RecordUpdate(state: base("skipped"), acknowledged: false))
             case .failed(let f):
                 delta.rejected += 1
                 pageCounts.rejected += 1
@@ -291,75 +318,80 @@ public final class SyncRunner {
                 s.error = f.message
                 s.field = f.field ?? f.sourceField
                 s.payload = .object([("source", rec.fields), ("stage", "mapping")])
-                recordEvents.append(
-                    (
-                        rec.id, "rejected",
-                        .object([
-                            ("stage", "mapping"), ("code", .string(f.code.rawValue)), ("message", .string(f.message)),
-                            ("field", s.field.map(JSONValue.string) ?? .null),
-                        ])
-                    ))
-                updates.append(RecordUpdate(state: s, acknowledged: false))
+                batch.recordEvent(
+                    rec.id, "rejected",
+                    .object([
+                        ("stage", "mapping"), ("code", .string(f.code.rawValue)), ("message", .string(f.message)),
+                        ("field", s.field.map(JSONValue.string) ?? .null),
+                    ]))
+                batch.updates.append(RecordUpdate(state: s, acknowledged: false))
             case .mapped(let values):
                 let violations = OutputValidator.validate(values, fields: mapping.outputFields)
-                let pairs = zip(mapping.outputFields, values).map { ($0.name, $1.json) }
-                let json = RecordMapper.jsonLine(values, fields: mapping.outputFields)
+                var json: [UInt8] = []
+                encoder.write(values, to: &json)
                 let hash = ContentHash.of(json)
                 let key =
                     mapping.keyIndex.map { values[$0].text } ?? "msg-"
-                    + String(ContentHash.of(job.name + "\u{0}" + rec.id + "\u{0}" + hash).prefix(24))
+                    + String(ContentHash.of(Array((job.name + "\u{0}" + rec.id + "\u{0}" + hash).utf8)).prefix(24))
                 if let v = violations.first {
                     delta.rejected += 1
                     pageCounts.rejected += 1
+                    let pairs = pairs(values)
                     var s = base("rejected")
                     s.errorCode = v.code.rawValue
                     s.error = violations.map(\.message).joined(separator: "; ")
                     s.field = v.field
                     s.destinationKey = key
                     s.payload = .object([("source", rec.fields), ("values", .object(pairs)), ("stage", "validation")])
-                    recordEvents.append(
-                        (
-                            rec.id, "rejected",
-                            .object([
-                                ("stage", "validation"), ("code", .string(v.code.rawValue)), ("message", .string(s.error ?? "")),
-                                ("field", .string(v.field)), ("values", .object(pairs)),
-                            ])
-                        ))
-                    updates.append(RecordUpdate(state: s, acknowledged: false))
+                    batch.recordEvent(
+                        rec.id, "rejected",
+                        .object([
+                            ("stage", "validation"), ("code", .string(v.code.rawValue)), ("message", .string(s.error ?? "")),
+                            ("field", .string(v.field)), ("values", .object(pairs)),
+                        ]))
+                    batch.updates.append(RecordUpdate(state: s, acknowledged: false))
                 } else if !options.full, let before, before.sentHash == hash {
                     delta.unchanged += 1
                     pageCounts.unchanged += 1
                     var s = base("unchanged")
                     s.contentHash = hash
                     s.destinationKey = key
-                    recordEvents.append((rec.id, "unchanged", .object([("hash", .string(hash))])))
-                    updates.append(RecordUpdate(state: s, acknowledged: false))
+                    batch.recordEvent(rec.id, "unchanged", .object([("hash", .string(hash))]))
+                    batch.updates.append(RecordUpdate(state: s, acknowledged: false))
                 } else {
                     pageCounts.mapped += 1
-                    out.append(Pending(id: rec.id, key: key, hash: hash, values: pairs, json: json))
+                    out.append(Pending(id: rec.id, key: key, hash: hash, values: values, json: json))
                 }
             }
         }
         // A lookup that failed for a platform reason (not a data reason) fails the whole page, so
         // the caller retries, pauses or fails it instead of dead-lettering good records.
         if let failure = (lookups as? AdapterLookup)?.takeFailure() { throw failure }
-        try store.commit(
-            run: run, job: job.name,
-            events: [
-                (
-                    "page_fetched",
-                    .object([
-                        ("page", .int(page)), ("cursor", cursor.map(JSONValue.string) ?? .null),
-                        ("next", fetched.nextCursor.map(JSONValue.string) ?? .null), ("records", .int(fetched.records.count)),
-                        ("toSend", .int(pageCounts.mapped)), ("skipped", .int(pageCounts.skipped)),
-                        ("rejected", .int(pageCounts.rejected)), ("unchanged", .int(pageCounts.unchanged)),
-                    ])
-                )
-            ], recordEvents: recordEvents, updates: updates, at: clock.timestamp())
+        let at = clock.timestamp()
+        batch.event(
+            "page_fetched",
+            .object([
+                ("page", .int(page)), ("cursor", cursor.map(JSONValue.string) ?? .null),
+                ("next", fetched.nextCursor.map(JSONValue.string) ?? .null), ("records", .int(fetched.records.count)),
+                ("toSend", .int(pageCounts.mapped)), ("skipped", .int(pageCounts.skipped)),
+                ("rejected", .int(pageCounts.rejected)), ("unchanged", .int(pageCounts.unchanged)),
+            ]), at: at)
+        try commit(batch, at: at)
         counts.fetched += delta.fetched
         counts.skipped += delta.skipped
         counts.rejected += delta.rejected
         counts.unchanged += delta.unchanged
+        return out
+    }
+
+    /// Statuses that mean a record is done with for the run that gave them.
+    private static let settled: Set<String> = ["created", "updated", "duplicate", "rejected", "skipped", "unchanged"]
+
+    /// Mapped values as destination field name and JSON value pairs.
+    private func pairs(_ values: [Value]) -> [(String, JSONValue)] {
+        var out: [(String, JSONValue)] = []
+        out.reserveCapacity(values.count)
+        for (f, v) in zip(mapping.outputFields, values) { out.append((f.name, v.json)) }
         return out
     }
 
@@ -386,55 +418,70 @@ public final class SyncRunner {
         batchNumber += 1
         counts.batches = batchNumber
         try move(JobState(.uploading, page: page, batch: batchNumber))
-        let payload: JSONValue = .object([
-            ("batch", .int(batchNumber)), ("page", .int(page)),
-            (
-                "records",
-                .array(
-                    batch.map {
-                        .object([
-                            ("id", .string($0.id)), ("key", .string($0.key)), ("hash", .string($0.hash)), ("values", .object($0.values)),
-                        ])
-                    })
-            ),
-        ])
-        try store.commit(
-            run: run, job: job.name, events: [("batch_sending", payload)],
-            recordEvents: batch.map {
-                (
-                    $0.id, "sent",
-                    .object([
-                        ("batch", .int(batchNumber)), ("key", .string($0.key)), ("mappingVersion", .string(version)),
-                        ("values", .object($0.values)),
-                    ])
-                )
-            },
-            updates: batch.map {
-                var s = RecordState(key: $0.id, run: run, status: "pending", contentHash: $0.hash, mappingVersion: version)
-                s.destinationKey = $0.key
-                return RecordUpdate(state: s, acknowledged: false)
-            }, at: clock.timestamp())
+        let at = clock.timestamp()
+        // The batch event names its records; their values are in their `sent` events, written with
+        // it, which is where a resumed run reads them back from to reconcile the batch.
+        var writes = StoreBatch()
+        writes.event(
+            "batch_sending",
+            .object([
+                ("batch", .int(batchNumber)), ("page", .int(page)), ("count", .int(batch.count)),
+                ("ids", .array(batch.map { .string($0.id) })),
+            ]), at: at)
+        writes.recordEvents.reserveCapacity(batch.count)
+        var bytes: [UInt8] = []
+        for r in batch {
+            bytes.removeAll(keepingCapacity: true)
+            JSONWriter.appendRaw("{\"batch\":", to: &bytes)
+            JSONWriter.appendInt(batchNumber, to: &bytes)
+            JSONWriter.appendRaw(",\"key\":", to: &bytes)
+            JSONWriter.appendString(r.key, to: &bytes)
+            bytes.append(contentsOf: versionField)
+            JSONWriter.appendRaw(",\"hash\":", to: &bytes)
+            JSONWriter.appendString(r.hash, to: &bytes)
+            JSONWriter.appendRaw(",\"values\":", to: &bytes)
+            bytes.append(contentsOf: r.json)
+            bytes.append(UInt8(ascii: "}"))
+            writes.recordEvents.append(RecordEventRow(key: r.id, kind: "sent", payload: bytes))
+        }
+        // The record projection changes when the platform answers: until then a record's latest
+        // outcome is what it was, and its `sent` event without a `result` says it is in flight.
+        try commit(writes, at: at)
         crash("before-send")
-        try send(batch.map { ($0.id, $0.key, $0.hash, $0.values) }, batch: batchNumber)
+        try send(batch.map { ($0.id, $0.key, $0.hash, pairs($0.values)) }, batch: batchNumber)
     }
 
     /// Re-sends a batch that was sent but not acknowledged before the run stopped.
-    private func reconcile(_ pending: JSONValue) throws {
-        let batch = pending["batch"]?.intValue ?? batchNumber
-        let records: [(String, String, String, [(String, JSONValue)])] = (pending["records"]?.arrayValue ?? []).compactMap { r in
-            guard let id = r["id"]?.stringValue, let key = r["key"]?.stringValue, let hash = r["hash"]?.stringValue,
-                let values = r["values"]?.objectValue
-            else { return nil }
-            return (id, key, hash, values)
+    private func reconcile(_ pending: StoredEvent) throws {
+        let batch = pending.payload["batch"]?.intValue ?? batchNumber
+        let records: [Outbound]
+        if let listed = pending.payload["records"]?.arrayValue {
+            // Stores written before batch events named their records only: the values are inline.
+            records = listed.compactMap { r in
+                guard let id = r["id"]?.stringValue, let key = r["key"]?.stringValue, let hash = r["hash"]?.stringValue,
+                    let values = r["values"]?.objectValue
+                else { return nil }
+                return (id, key, hash, values)
+            }
+        } else {
+            let ids = (pending.payload["ids"]?.arrayValue ?? []).compactMap(\.stringValue)
+            let sent = try store.sentPayloads(job: job.name, run: run, seq: pending.seq, keys: ids)
+            records = ids.compactMap { id in
+                guard let p = sent[id], let key = p["key"]?.stringValue, let hash = p["hash"]?.stringValue,
+                    let values = p["values"]?.objectValue
+                else { return nil }
+                return (id, key, hash, values)
+            }
         }
-        try move(JobState(.uploading, page: pending["page"]?.intValue ?? state.page, batch: batch))
-        try store.append(
-            run: run, type: "reconcile", payload: .object([("batch", .int(batch)), ("records", .int(records.count))]), at: clock.timestamp()
-        )
+        // Records of the batch count as fetched in this run once, when their outcome is recorded.
+        let known = try store.syncStates(job: job.name, keys: records.map(\.id))
+        counts.fetched += records.filter { known[$0.id]?.run != run }.count
+        try move(JobState(.uploading, page: pending.payload["page"]?.intValue ?? state.page, batch: batch))
+        try record("reconcile", .object([("batch", .int(batch)), ("records", .int(records.count))]))
         try send(records, batch: batch)
     }
 
-    private func send(_ records: [(id: String, key: String, hash: String, values: [(String, JSONValue)])], batch: Int) throws {
+    private func send(_ records: [Outbound], batch: Int) throws {
         let request = WriteRequest(
             object: job.destination.object, keyField: keyField, mode: job.mode,
             records: records.map { OutboundRecord(key: $0.key, fields: $0.values) })
@@ -443,10 +490,13 @@ public final class SyncRunner {
         }
         crash("after-send")
         var byKey: [String: WriteResult] = [:]
+        byKey.reserveCapacity(results.count)
         for r in results { byKey[r.key] = r }
-        var recordEvents: [(key: String, kind: String, payload: JSONValue)] = []
-        var updates: [RecordUpdate] = []
+        var writes = StoreBatch()
+        writes.recordEvents.reserveCapacity(records.count)
+        writes.updates.reserveCapacity(records.count)
         var batchCounts = SyncCounts()
+        var bytes: [UInt8] = []
         for r in records {
             let result =
                 byKey[r.key]
@@ -473,24 +523,23 @@ public final class SyncRunner {
                 ]
             }
             if result.status != .rejected { s.sentHash = r.hash }
-            recordEvents.append((r.id, "result", .object(answer)))
-            updates.append(RecordUpdate(state: s, acknowledged: result.status != .rejected))
+            bytes.removeAll(keepingCapacity: true)
+            JSONWriter.append(.object(answer), to: &bytes)
+            writes.recordEvents.append(RecordEventRow(key: r.id, kind: "result", payload: bytes))
+            writes.updates.append(RecordUpdate(state: s, acknowledged: result.status != .rejected))
         }
         counts.created += batchCounts.created
         counts.updated += batchCounts.updated
         counts.duplicate += batchCounts.duplicate
         counts.rejected += batchCounts.rejected
-        try store.commit(
-            run: run, job: job.name,
-            events: [
-                (
-                    "batch_acked",
-                    .object([
-                        ("batch", .int(batch)), ("created", .int(batchCounts.created)), ("updated", .int(batchCounts.updated)),
-                        ("duplicate", .int(batchCounts.duplicate)), ("rejected", .int(batchCounts.rejected)),
-                    ])
-                )
-            ], recordEvents: recordEvents, updates: updates, at: clock.timestamp())
+        let at = clock.timestamp()
+        writes.event(
+            "batch_acked",
+            .object([
+                ("batch", .int(batch)), ("created", .int(batchCounts.created)), ("updated", .int(batchCounts.updated)),
+                ("duplicate", .int(batchCounts.duplicate)), ("rejected", .int(batchCounts.rejected)),
+            ]), at: at)
+        try commit(writes, at: at)
         crash("after-ack")
         report()
     }
@@ -510,20 +559,18 @@ public final class SyncRunner {
                 case .rateLimited(let seconds, let message):
                     let wait = min(max(seconds, 0.05), options.maxRateLimitWait)
                     waited += wait
-                    try store.append(
-                        run: run, type: "rate_limited",
-                        payload: .object([("wait", .double(wait)), ("message", .string(message)), ("while", .string(doing))]),
-                        at: clock.timestamp())
+                    try record(
+                        "rate_limited",
+                        .object([("wait", .double(wait)), ("message", .string(message)), ("while", .string(doing))]))
                     if waited > options.maxRateLimitWait * 4 {
                         try stop(.paused, "paused in \(doing): still rate limited after waiting \(Int(waited))s (\(message))")
                     }
                     clock.sleep(wait)
                 case .transient(let message):
                     failures += 1
-                    try store.append(
-                        run: run, type: "retry",
-                        payload: .object([("attempt", .int(failures)), ("message", .string(message)), ("while", .string(doing))]),
-                        at: clock.timestamp())
+                    try record(
+                        "retry",
+                        .object([("attempt", .int(failures)), ("message", .string(message)), ("while", .string(doing))]))
                     if failures >= job.retries {
                         let on = firstRecord.map { " on the batch starting with record \($0)" } ?? ""
                         try stop(.paused, "paused in \(doing): failed \(failures) times\(on) (\(message))")
@@ -538,13 +585,38 @@ public final class SyncRunner {
 
     private func stop(_ phase: JobPhase, _ reason: String) throws -> Never {
         try move(JobState(phase, page: state.page, batch: state.batch, reason: reason))
+        try flush()
         report()
         throw SyncStopped(run: run, state: state)
     }
 
+    /// Moves to `next`, refusing an illegal transition; the `state` event is written with the
+    /// run's next store write (see ``unwritten``).
     private func move(_ next: JobState) throws {
-        try store.transition(run: run, to: next, at: clock.timestamp())
+        try StateMachine.validate(from: state.phase, to: next.phase)
+        unwritten.transitions.append(StoreBatch.Transition(to: next, at: clock.timestamp()))
         state = next
+    }
+
+    /// Writes one run event now, after the transitions and events not yet written.
+    private func record(_ type: String, _ payload: JSONValue) throws {
+        let at = clock.timestamp()
+        unwritten.event(type, payload, at: at)
+        try flush()
+    }
+
+    /// Writes `batch`, after the transitions and events not yet written, in one transaction.
+    private func commit(_ batch: StoreBatch, at: String) throws {
+        unwritten.append(contentsOf: batch)
+        let all = unwritten
+        unwritten = StoreBatch()
+        try store.write(run: run, job: job.name, all, at: at)
+    }
+
+    /// Writes the transitions and events not yet written.
+    private func flush() throws {
+        guard !unwritten.isEmpty else { return }
+        try commit(StoreBatch(), at: clock.timestamp())
     }
 
     private func report() {

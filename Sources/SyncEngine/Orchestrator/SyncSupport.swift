@@ -167,6 +167,7 @@ final class AdapterLookup: LookupProvider, @unchecked Sendable {
 /// Content hashes of mapped values (what incremental syncs compare).
 enum ContentHash {
     static func of(_ json: String) -> String { String(SHA256.hex(json).prefix(32)) }
+    static func of(_ json: [UInt8]) -> String { String(SHA256.hex(json).prefix(32)) }
 }
 
 /// One page being fetched on another thread; ``take()`` waits for it.

@@ -150,10 +150,12 @@ public final class EventStore: @unchecked Sendable {
     public func createRun(job: String, info: JSONValue, at: String) throws -> Int {
         try locked {
             try db.transaction {
-                try db.prepare("INSERT INTO runs(job, started_at, phase, info, last_event_at) VALUES(?, ?, 'created', ?, ?)")
-                    .run([.text(job), .text(at), .text(JSONWriter.compact(info)), .text(at)])
+                let text = JSONWriter.compact(info)
+                try db.prepare("INSERT INTO runs(job, started_at, phase, info, last_event_at, next_seq) VALUES(?, ?, 'created', ?, ?, 2)")
+                    .run([.text(job), .text(at), .text(text), .text(at)])
                 let id = Int(db.lastInsertRowID)
-                _ = try appendLocked(run: id, type: "run_started", payload: info, at: at)
+                try db.prepare("INSERT INTO events(run, seq, type, at, payload) VALUES(?, 1, 'run_started', ?, ?)")
+                    .run([.int(Int64(id)), .text(at), .text(text)])
                 return id
             }
         }
@@ -213,41 +215,18 @@ public final class EventStore: @unchecked Sendable {
     /// Appends one event; returns its sequence number.
     @discardableResult
     public func append(run: Int, type: String, payload: JSONValue, at: String) throws -> Int {
-        try locked { try db.transaction { try appendLocked(run: run, type: type, payload: payload, at: at) } }
-    }
-
-    private func appendLocked(run: Int, type: String, payload: JSONValue, at: String) throws -> Int {
-        let seqs = try db.prepare("SELECT next_seq FROM runs WHERE id = ?").query([.int(Int64(run))]) { Int($0.int(0)) }
-        guard let seq = seqs.first else { throw StoreError("no run \(run)") }
-        try db.prepare("INSERT INTO events(run, seq, type, at, payload) VALUES(?, ?, ?, ?, ?)")
-            .run([.int(Int64(run)), .int(Int64(seq)), .text(type), .text(at), .text(JSONWriter.compact(payload))])
-        try db.prepare("UPDATE runs SET next_seq = ?, last_event_at = ? WHERE id = ?")
-            .run([.int(Int64(seq + 1)), .text(at), .int(Int64(run))])
-        return seq
+        var batch = StoreBatch()
+        batch.event(type, payload, at: at)
+        return try write(run: run, job: nil, batch, at: at)
     }
 
     /// Records a state change as an event, refusing illegal transitions; the run's state column is a
     /// cache of what the events say.
     @discardableResult
     public func transition(run: Int, to new: JobState, at: String, extra: [(String, JSONValue)] = []) throws -> Int {
-        try locked {
-            try db.transaction {
-                guard let current = try db.prepare("SELECT phase FROM runs WHERE id = ?").query([.int(Int64(run))], { $0.text(0) }).first,
-                    let from = JobPhase(rawValue: current ?? "")
-                else { throw StoreError("no run \(run)") }
-                try StateMachine.validate(from: from, to: new.phase)
-                var payload: [(String, JSONValue)] = [
-                    ("from", .string(from.rawValue)), ("to", .string(new.phase.rawValue)), ("page", .int(new.page)),
-                    ("batch", .int(new.batch)),
-                ]
-                if let r = new.reason { payload.append(("reason", .string(r))) }
-                payload += extra
-                let seq = try appendLocked(run: run, type: "state", payload: .object(payload), at: at)
-                try db.prepare("UPDATE runs SET phase = ?, page = ?, batch = ?, reason = ? WHERE id = ?")
-                    .run([.text(new.phase.rawValue), .int(Int64(new.page)), .int(Int64(new.batch)), .of(new.reason), .int(Int64(run))])
-                return seq
-            }
-        }
+        var batch = StoreBatch()
+        batch.transitions.append(StoreBatch.Transition(to: new, at: at, extra: extra))
+        return try write(run: run, job: nil, batch, at: at)
     }
 
     /// Appends events, record events and record-state updates in one transaction; returns the
@@ -257,49 +236,103 @@ public final class EventStore: @unchecked Sendable {
         run: Int, job: String, events: [(String, JSONValue)], recordEvents: [(key: String, kind: String, payload: JSONValue)],
         updates: [RecordUpdate], at: String
     ) throws -> Int {
+        var batch = StoreBatch()
+        for (type, payload) in events { batch.event(type, payload, at: at) }
+        for r in recordEvents { batch.recordEvent(r.key, r.kind, r.payload) }
+        batch.updates = updates
+        return try write(run: run, job: job, batch, at: at)
+    }
+
+    /// Commits `batch` in one transaction: its transitions (each checked against the state before
+    /// it, the first against the run's stored state) as `state` events, then its events, its record
+    /// events (stamped `at`, referring to the first non-state event) and its record updates.
+    /// Returns the sequence number of the first non-state event, or of the last state event when
+    /// there is none. `job` may be nil only when the batch has no record events or updates.
+    @discardableResult
+    func write(run: Int, job: String?, _ batch: StoreBatch, at: String) throws -> Int {
         try locked {
             try db.transaction {
-                var first = 0
-                for (i, (type, payload)) in events.enumerated() {
-                    let seq = try appendLocked(run: run, type: type, payload: payload, at: at)
-                    if i == 0 { first = seq }
+                let rows = try db.prepare("SELECT phase, page, batch, reason, next_seq FROM runs WHERE id = ?").query([
+                    .int(Int64(run))
+                ]) { s in (JobPhase(rawValue: s.text(0) ?? ""), Int(s.int(4))) }
+                guard let (storedPhase, firstSeq) = rows.first, let phase = storedPhase else { throw StoreError("no run \(run)") }
+                var seq = firstSeq
+                var lastAt = at
+                let insert = try db.prepare("INSERT INTO events(run, seq, type, at, payload) VALUES(?, ?, ?, ?, ?)")
+                func insertEvent(_ type: String, _ payload: [UInt8], _ at: String) throws {
+                    try insert.run([.int(Int64(run)), .int(Int64(seq)), .text(type), .text(at), .utf8(payload)])
+                    seq += 1
+                    lastAt = at
                 }
-                if events.isEmpty {
-                    first = try appendLocked(run: run, type: "records", payload: .object([("count", .int(recordEvents.count))]), at: at)
+                var from = phase
+                for t in batch.transitions {
+                    try StateMachine.validate(from: from, to: t.to.phase)
+                    var payload: [(String, JSONValue)] = [
+                        ("from", .string(from.rawValue)), ("to", .string(t.to.phase.rawValue)), ("page", .int(t.to.page)),
+                        ("batch", .int(t.to.batch)),
+                    ]
+                    if let r = t.to.reason { payload.append(("reason", .string(r))) }
+                    payload += t.extra
+                    var bytes: [UInt8] = []
+                    JSONWriter.append(.object(payload), to: &bytes)
+                    try insertEvent("state", bytes, t.at)
+                    from = t.to.phase
                 }
-                let ins = try db.prepare("INSERT INTO record_events(job, run, seq, key, kind, at, payload) VALUES(?, ?, ?, ?, ?, ?, ?)")
-                for r in recordEvents {
-                    try ins.run([
-                        .text(job), .int(Int64(run)), .int(Int64(first)), .text(r.key), .text(r.kind), .text(at),
-                        .text(JSONWriter.compact(r.payload)),
+                var first = seq - 1
+                if !batch.events.isEmpty || !batch.recordEvents.isEmpty { first = seq }
+                for e in batch.events { try insertEvent(e.type, e.payload, e.at) }
+                if batch.events.isEmpty && !batch.recordEvents.isEmpty {
+                    var bytes: [UInt8] = []
+                    JSONWriter.append(.object([("count", .int(batch.recordEvents.count))]), to: &bytes)
+                    try insertEvent("records", bytes, at)
+                }
+                if !batch.recordEvents.isEmpty || !batch.updates.isEmpty {
+                    guard let job else { throw StoreError("record events need a job") }
+                    try writeRecords(run: run, job: job, seq: first, batch, at: at)
+                }
+                if let last = batch.transitions.last?.to {
+                    try db.prepare(
+                        "UPDATE runs SET phase = ?, page = ?, batch = ?, reason = ?, next_seq = ?, last_event_at = ? WHERE id = ?"
+                    )
+                    .run([
+                        .text(last.phase.rawValue), .int(Int64(last.page)), .int(Int64(last.batch)), .of(last.reason),
+                        .int(Int64(seq)), .text(lastAt), .int(Int64(run)),
                     ])
-                    ins.reset()
-                }
-                let up = try db.prepare(
-                    """
-                    INSERT INTO records(job, key, run, status, content_hash, sent_hash, destination_id, error_code, error, field,
-                      mapping_version, payload, dest_key) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    ON CONFLICT(job, key) DO UPDATE SET run = excluded.run, status = excluded.status,
-                      content_hash = coalesce(excluded.content_hash, records.content_hash),
-                      sent_hash = CASE WHEN ? THEN excluded.sent_hash ELSE records.sent_hash END,
-                      destination_id = coalesce(excluded.destination_id, records.destination_id),
-                      error_code = excluded.error_code, error = excluded.error, field = excluded.field,
-                      mapping_version = coalesce(excluded.mapping_version, records.mapping_version),
-                      payload = coalesce(excluded.payload, CASE WHEN excluded.status = 'rejected' THEN records.payload END),
-                      dest_key = coalesce(excluded.dest_key, records.dest_key)
-                    """)
-                for u in updates {
-                    let s = u.state
-                    try up.run([
-                        .text(job), .text(s.key), .int(Int64(s.run)), .text(s.status), .of(s.contentHash),
-                        .of(u.acknowledged ? s.sentHash : nil), .of(s.destinationId), .of(s.errorCode), .of(s.error), .of(s.field),
-                        .of(s.mappingVersion), .of(s.payload.map(JSONWriter.compact)), .of(s.destinationKey),
-                        .int(u.acknowledged ? 1 : 0),
-                    ])
-                    up.reset()
+                } else if seq != firstSeq {
+                    try db.prepare("UPDATE runs SET next_seq = ?, last_event_at = ? WHERE id = ?")
+                        .run([.int(Int64(seq)), .text(lastAt), .int(Int64(run))])
                 }
                 return first
             }
+        }
+    }
+
+    private func writeRecords(run: Int, job: String, seq: Int, _ batch: StoreBatch, at: String) throws {
+        let ins = try db.prepare("INSERT INTO record_events(job, run, seq, key, kind, at, payload) VALUES(?, ?, ?, ?, ?, ?, ?)")
+        for r in batch.recordEvents {
+            try ins.run([.text(job), .int(Int64(run)), .int(Int64(seq)), .text(r.key), .text(r.kind), .text(at), .utf8(r.payload)])
+        }
+        let up = try db.prepare(
+            """
+            INSERT INTO records(job, key, run, status, content_hash, sent_hash, destination_id, error_code, error, field,
+              mapping_version, payload, dest_key) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT(job, key) DO UPDATE SET run = excluded.run, status = excluded.status,
+              content_hash = coalesce(excluded.content_hash, records.content_hash),
+              sent_hash = CASE WHEN ? THEN excluded.sent_hash ELSE records.sent_hash END,
+              destination_id = coalesce(excluded.destination_id, records.destination_id),
+              error_code = excluded.error_code, error = excluded.error, field = excluded.field,
+              mapping_version = coalesce(excluded.mapping_version, records.mapping_version),
+              payload = coalesce(excluded.payload, CASE WHEN excluded.status = 'rejected' THEN records.payload END),
+              dest_key = coalesce(excluded.dest_key, records.dest_key)
+            """)
+        for u in batch.updates {
+            let s = u.state
+            try up.run([
+                .text(job), .text(s.key), .int(Int64(s.run)), .text(s.status), .of(s.contentHash),
+                .of(u.acknowledged ? s.sentHash : nil), .of(s.destinationId), .of(s.errorCode), .of(s.error), .of(s.field),
+                .of(s.mappingVersion), .of(s.payload.map(JSONWriter.compact)), .of(s.destinationKey),
+                .int(u.acknowledged ? 1 : 0),
+            ])
         }
     }
 
@@ -425,6 +458,42 @@ public final class EventStore: @unchecked Sendable {
             for k in keys {
                 if let r = try stmt.query([.text(job), .text(k)], Self.recordRow).first { out[k] = r }
                 stmt.reset()
+            }
+            return out
+        }
+    }
+
+    /// What a sync needs to know of `keys` (absent keys are missing from the result): one narrow
+    /// read per key, no payloads decoded.
+    func syncStates(job: String, keys: [String]) throws -> [String: RecordSyncState] {
+        try locked {
+            var out: [String: RecordSyncState] = [:]
+            out.reserveCapacity(keys.count)
+            let stmt = try db.prepare("SELECT run, status, sent_hash FROM records WHERE job = ? AND key = ?")
+            for k in keys {
+                stmt.bind([.text(job), .text(k)])
+                if try stmt.step() {
+                    out[k] = RecordSyncState(run: Int(stmt.int(0)), status: stmt.text(1) ?? "", sentHash: stmt.text(2))
+                }
+                stmt.reset()
+            }
+            return out
+        }
+    }
+
+    /// The payloads of the `sent` record events of `keys` written with event `seq` of `run`, by key.
+    func sentPayloads(job: String, run: Int, seq: Int, keys: [String]) throws -> [String: JSONValue] {
+        try locked {
+            var out: [String: JSONValue] = [:]
+            let stmt = try db.prepare(
+                "SELECT payload FROM record_events WHERE job = ? AND key = ? AND run = ? AND seq = ? AND kind = 'sent' ORDER BY id DESC LIMIT 1"
+            )
+            for k in keys {
+                if let text = try stmt.query([.text(job), .text(k), .int(Int64(run)), .int(Int64(seq))], { $0.text(0) }).first,
+                    let text, let payload = try? JSONParser.parse(text)
+                {
+                    out[k] = payload
+                }
             }
             return out
         }

@@ -130,10 +130,22 @@ final class Statement {
             case .null: sqlite3_bind_null(stmt, idx)
             case .int(let n): sqlite3_bind_int64(stmt, idx, n)
             case .double(let d): sqlite3_bind_double(stmt, idx, d)
-            case .text(let s): sqlite3_bind_text(stmt, idx, s, -1, mapc_sqlite_transient())
+            case .text(var s): s.withUTF8 { bindText($0, at: idx) }
+            case .utf8(let bytes): bytes.withUnsafeBufferPointer { bindText($0, at: idx) }
             }
         }
         return self
+    }
+
+    /// Binds UTF-8 text with its length (SQLite copies it); empty text stays text, not NULL.
+    private func bindText(_ text: UnsafeBufferPointer<UInt8>, at idx: Int32) {
+        if let base = text.baseAddress, !text.isEmpty {
+            base.withMemoryRebound(to: CChar.self, capacity: text.count) {
+                _ = sqlite3_bind_text(stmt, idx, $0, Int32(text.count), mapc_sqlite_transient())
+            }
+        } else {
+            sqlite3_bind_text(stmt, idx, "", 0, mapc_sqlite_transient())
+        }
     }
 
     /// Steps once; true when a row is available.
@@ -175,6 +187,8 @@ enum SQLValue {
     case int(Int64)
     case double(Double)
     case text(String)
+    /// Text given as UTF-8 bytes (JSON written straight into a byte buffer).
+    case utf8([UInt8])
 
     static func of(_ s: String?) -> SQLValue { s.map(SQLValue.text) ?? .null }
     static func of(_ i: Int?) -> SQLValue { i.map { .int(Int64($0)) } ?? .null }
