@@ -74,10 +74,10 @@ final class Database {
 
     /// Runs `body` in a transaction, committing on success and rolling back on error.
     func transaction<T>(_ body: () throws -> T) throws -> T {
-        try exec("BEGIN IMMEDIATE")
+        try prepare("BEGIN IMMEDIATE").run()
         do {
             let r = try body()
-            try exec("COMMIT")
+            try prepare("COMMIT").run()
             return r
         } catch {
             try? exec("ROLLBACK")
@@ -106,16 +106,25 @@ final class Database {
 }
 
 /// A prepared statement with positional binding (1-based) and column reading (0-based).
+///
+/// Bound text is copied once into a buffer the statement owns and bound without SQLite copying it
+/// again (`SQLITE_STATIC`); the buffer is only ever replaced while binding, before the next step.
 final class Statement {
     let stmt: OpaquePointer
     unowned let db: Database
+    private var text: UnsafeMutablePointer<UInt8>
+    private var textCapacity = 1024
 
     init(_ stmt: OpaquePointer, db: Database) {
         self.stmt = stmt
         self.db = db
+        text = .allocate(capacity: textCapacity)
     }
 
-    deinit { sqlite3_finalize(stmt) }
+    deinit {
+        sqlite3_finalize(stmt)
+        text.deallocate()
+    }
 
     func reset() {
         sqlite3_reset(stmt)
@@ -124,27 +133,46 @@ final class Statement {
 
     @discardableResult
     func bind(_ values: [SQLValue]) -> Statement {
+        var needed = 0
+        for v in values {
+            switch v {
+            case .text(let s): needed += s.utf8.count
+            case .utf8(let bytes): needed += bytes.count
+            case .null, .int, .double: break
+            }
+        }
+        if needed > textCapacity {
+            // Nothing bound to the old buffer is read again: every parameter is bound anew below.
+            text.deallocate()
+            while textCapacity < needed { textCapacity *= 2 }
+            text = .allocate(capacity: textCapacity)
+        }
+        var used = 0
         for (i, v) in values.enumerated() {
             let idx = Int32(i + 1)
             switch v {
             case .null: sqlite3_bind_null(stmt, idx)
             case .int(let n): sqlite3_bind_int64(stmt, idx, n)
             case .double(let d): sqlite3_bind_double(stmt, idx, d)
-            case .text(var s): s.withUTF8 { bindText($0, at: idx) }
-            case .utf8(let bytes): bytes.withUnsafeBufferPointer { bindText($0, at: idx) }
+            case .text(var s): s.withUTF8 { bindText($0, at: idx, used: &used) }
+            case .utf8(let bytes): bytes.withUnsafeBufferPointer { bindText($0, at: idx, used: &used) }
             }
         }
         return self
     }
 
-    /// Binds UTF-8 text with its length (SQLite copies it); empty text stays text, not NULL.
-    private func bindText(_ text: UnsafeBufferPointer<UInt8>, at idx: Int32) {
-        if let base = text.baseAddress, !text.isEmpty {
-            base.withMemoryRebound(to: CChar.self, capacity: text.count) {
-                _ = sqlite3_bind_text(stmt, idx, $0, Int32(text.count), mapc_sqlite_transient())
-            }
-        } else {
+    /// Copies UTF-8 text into the statement's buffer at `used` and binds it there with its length;
+    /// empty text stays text, not NULL.
+    private func bindText(_ bytes: UnsafeBufferPointer<UInt8>, at idx: Int32, used: inout Int) {
+        guard let base = bytes.baseAddress, !bytes.isEmpty else {
             sqlite3_bind_text(stmt, idx, "", 0, mapc_sqlite_transient())
+            return
+        }
+        let start = text + used
+        start.update(from: base, count: bytes.count)
+        used += bytes.count
+        start.withMemoryRebound(to: CChar.self, capacity: bytes.count) {
+            _ = sqlite3_bind_text(stmt, idx, $0, Int32(bytes.count), mapc_sqlite_static())
         }
     }
 
