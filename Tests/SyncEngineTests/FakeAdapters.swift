@@ -22,6 +22,11 @@ final class FakePlatform: PlatformAdapter, @unchecked Sendable {
     var dieAfterWriteCall: Int?
     private(set) var writeCalls = 0
     var batchLimit = 3
+    /// How long a write takes before the platform applies it (seconds).
+    var writeDelay = 0.0
+    /// Whether a write call is under way, and whether a find ever ran during one.
+    private var writing = false
+    private(set) var foundWhileWriting = false
 
     init(platform: String) { self.platform = platform }
 
@@ -40,7 +45,12 @@ final class FakePlatform: PlatformAdapter, @unchecked Sendable {
     struct Died: Error {}
 
     func write(_ request: WriteRequest) throws -> [WriteResult] {
-        try lock.withLock {
+        if writeDelay > 0 {
+            lock.withLock { writing = true }
+            Thread.sleep(forTimeInterval: writeDelay)
+        }
+        defer { lock.withLock { writing = false } }
+        return try lock.withLock {
             writeCalls += 1
             if !writeFailures.isEmpty { throw writeFailures.removeFirst() }
             var results: [WriteResult] = []
@@ -65,6 +75,7 @@ final class FakePlatform: PlatformAdapter, @unchecked Sendable {
 
     func find(object: String, field: String, value: String) throws -> JSONValue? {
         try lock.withLock {
+            if writing { foundWhileWriting = true }
             findCalls += 1
             if !findFailures.isEmpty { throw findFailures.removeFirst() }
             return stored[value]

@@ -143,7 +143,9 @@ import Testing
     @Test func aBatchSentButNotAcknowledgedIsReconciledOnResume() throws {
         let f = try Fixture(records: 10)
         f.destination.dieAfterWriteCall = 2
-        #expect(throws: (any Error).self) { try f.runner().start() }
+        var sequential = SyncOptions()
+        sequential.pipelineUploads = false
+        #expect(throws: (any Error).self) { try f.runner(sequential).start() }
         let run = try #require(try f.store.latestRun(job: "people"))
         #expect(run.state.phase == .uploading)
         f.destination.dieAfterWriteCall = nil

@@ -33,6 +33,11 @@ public final class SyncRunner {
     /// The next page, being fetched while this one is processed.
     private var readAhead: PageAhead?
     private let readAheadQueue = DispatchQueue(label: "mapc.sync.read-ahead")
+    /// The batch being written while the next page is processed, and the checkpoint of its page.
+    private var inFlight: InFlight?
+    private let writeQueue = DispatchQueue(label: "mapc.sync.write")
+    /// Whether the last batch of a page may travel while the next page is processed.
+    private let pipelines: Bool
     /// Transitions and events not yet in the store; every store write of the run commits them
     /// first, and they are written before any request that changes the destination.
     private var unwritten = StoreBatch()
@@ -55,6 +60,11 @@ public final class SyncRunner {
         self.clock = clock
         self.options = options
         self.lookups = mapping.usesLookups ? AdapterLookup(adapters: [destination, source], schemas: lookupSchemas) : nil
+        // Lookups into the object being written must see every batch before: no overlap then (and
+        // none when the lookups' objects are not known).
+        let looksAtDestination =
+            mapping.usesLookups && (lookupSchemas.isEmpty || lookupSchemas.keys.contains(job.destination.qualifiedName))
+        self.pipelines = options.pipelineUploads && !looksAtDestination
         self.encoder = MappedJSONWriter(mapping: mapping)
         var field: [UInt8] = []
         JSONWriter.appendRaw(",\"mappingVersion\":", to: &field)
@@ -132,11 +142,6 @@ public final class SyncRunner {
         startedAt = clock.now()
         total = (try? source.count(object: job.source.object)) ?? nil
         let events = try store.events(run: run)
-        if state.phase.isRunning {
-            // The process ended while running (crash, kill): say so in the log before going on.
-            try move(JobState(.paused, page: state.page, batch: state.batch, reason: "interrupted while \(state.description); resumed"))
-        }
-        try record("resumed", .object([("by", .string(options.actor))]))
         // Where to pick up: the last checkpoint, and a batch sent after it but never acknowledged.
         var cursor: String?
         var page = 0
@@ -153,8 +158,17 @@ public final class SyncRunner {
             default: break
             }
         }
-        counts = try countsFromStore()
         let pending = sending.filter { !acked.contains($0.key) }.sorted { $0.key < $1.key }.last?.value
+        if state.phase.isRunning {
+            // The process ended while running (crash, kill): say so in the log before going on.
+            var reason = "interrupted while \(state.description)"
+            if let batch = pending?.payload["batch"]?.intValue, state.phase != .uploading || state.batch != batch {
+                reason += " with batch \(batch) sent and not acknowledged"
+            }
+            try move(JobState(.paused, page: state.page, batch: state.batch, reason: reason + "; resumed"))
+        }
+        try record("resumed", .object([("by", .string(options.actor))]))
+        counts = try countsFromStore()
         if let last = events.last(where: { $0.type == "checkpoint" }), last.payload["done"]?.boolValue == true {
             try move(JobState(.fetching, page: page, batch: batchNumber))
             try finish()
@@ -192,6 +206,7 @@ public final class SyncRunner {
         }
         while true {
             if try store.hasEvent(run: run, type: "cancel_requested") {
+                try finishInFlight()
                 try move(JobState(.cancelled, page: page, batch: batchNumber, reason: "cancelled by operator"))
                 try flush()
                 throw SyncStopped(run: run, state: state)
@@ -203,12 +218,12 @@ public final class SyncRunner {
             let request = fetchRequest(cursor: cursor)
             let fetched: SourcePage = try attempt("fetching page \(page)", firstRecord: nil) {
                 // The page read ahead, when it was for this cursor; a failed read-ahead is retried here.
-                if let ahead = readAhead.take(), ahead.cursor == cursor { return try ahead.take() }
+                if let ahead = readAhead.take(), ahead.cursor == cursor { return try ahead.page.wait().get() }
                 return try source.fetch(request)
             }
             if options.readAhead, let next = fetched.nextCursor {
                 let (source, request) = (source, fetchRequest(cursor: next))
-                readAhead = PageAhead(cursor: next, queue: readAheadQueue) { try source.fetch(request) }
+                readAhead = PageAhead(cursor: next, page: Ahead(queue: readAheadQueue) { try source.fetch(request) })
             }
             crash("after-fetch")
             try move(JobState(.mapping, page: page, batch: batchNumber))
@@ -216,18 +231,20 @@ public final class SyncRunner {
             crash("after-map")
             try move(JobState(.validating, page: page, batch: batchNumber))
             crash("after-validate")
-            for batch in plan(sendable) {
-                try upload(batch, page: page)
-            }
             let done = fetched.nextCursor == nil
-            try record(
-                "checkpoint",
-                .object([
-                    ("page", .int(page)), ("cursor", cursor.map(JSONValue.string) ?? .null),
-                    ("next", fetched.nextCursor.map(JSONValue.string) ?? .null), ("done", .bool(done)), ("counts", counts.json),
-                ]))
-            crash("after-checkpoint")
-            report()
+            let batches = plan(sendable)
+            // A page's checkpoint follows the answers to all its batches, and the previous page's.
+            if batches.isEmpty { try finishInFlight() }
+            for (i, batch) in batches.enumerated() {
+                try finishInFlight()
+                try upload(batch, page: page, later: pipelines && !done && i == batches.count - 1)
+            }
+            let checkpoint = Checkpoint(page: page, cursor: cursor, next: fetched.nextCursor)
+            if inFlight != nil {
+                inFlight?.checkpoint = checkpoint
+            } else {
+                try write(checkpoint)
+            }
             if done {
                 try finish()
                 return try summary()
@@ -236,11 +253,31 @@ public final class SyncRunner {
         }
     }
 
+    /// Where a page ends: written once every batch of the page is answered.
+    struct Checkpoint {
+        var page: Int
+        var cursor: String?
+        var next: String?
+    }
+
+    private func write(_ checkpoint: Checkpoint) throws {
+        try record(
+            "checkpoint",
+            .object([
+                ("page", .int(checkpoint.page)), ("cursor", checkpoint.cursor.map(JSONValue.string) ?? .null),
+                ("next", checkpoint.next.map(JSONValue.string) ?? .null), ("done", .bool(checkpoint.next == nil)),
+                ("counts", counts.json),
+            ]))
+        crash("after-checkpoint")
+        report()
+    }
+
     private func fetchRequest(cursor: String?) -> FetchRequest {
         FetchRequest(object: job.source.object, cursor: cursor, pageSize: job.pageSize, fields: mapping.inputFields.map(\.name))
     }
 
     private func finish() throws {
+        try finishInFlight()
         try move(JobState(.completed, page: state.page, batch: batchNumber))
         try record("run_completed", .object([("counts", counts.json)]))
         report()
@@ -414,7 +451,9 @@ public final class SyncRunner {
         return batches
     }
 
-    private func upload(_ batch: [Pending], page: Int) throws {
+    /// Records a batch as being sent, then sends it (`later`: on another thread, answered by
+    /// ``finishInFlight()``).
+    private func upload(_ batch: [Pending], page: Int, later: Bool = false) throws {
         batchNumber += 1
         counts.batches = batchNumber
         try move(JobState(.uploading, page: page, batch: batchNumber))
@@ -448,7 +487,7 @@ public final class SyncRunner {
         // outcome is what it was, and its `sent` event without a `result` says it is in flight.
         try commit(writes, at: at)
         crash("before-send")
-        try send(batch.map { ($0.id, $0.key, $0.hash, pairs($0.values)) }, batch: batchNumber)
+        try send(batch.map { ($0.id, $0.key, $0.hash, pairs($0.values)) }, batch: batchNumber, later: later)
     }
 
     /// Re-sends a batch that was sent but not acknowledged before the run stopped.
@@ -481,13 +520,48 @@ public final class SyncRunner {
         try send(records, batch: batch)
     }
 
-    private func send(_ records: [Outbound], batch: Int) throws {
+    /// A batch written on another thread while the runner goes on with the next page.
+    struct InFlight {
+        var records: [Outbound]
+        var batch: Int
+        var request: WriteRequest
+        var answer: Ahead<[WriteResult]>
+        /// The checkpoint of the batch's page, written after the answer.
+        var checkpoint: Checkpoint?
+    }
+
+    private func send(_ records: [Outbound], batch: Int, later: Bool = false) throws {
         let request = WriteRequest(
             object: job.destination.object, keyField: keyField, mode: job.mode,
             records: records.map { OutboundRecord(key: $0.key, fields: $0.values) })
+        if later {
+            let destination = self.destination
+            inFlight = InFlight(
+                records: records, batch: batch, request: request, answer: Ahead(queue: writeQueue) { try destination.write(request) })
+            return
+        }
         let results: [WriteResult] = try attempt("uploading batch \(batch)", firstRecord: records.first?.id) {
             try destination.write(request)
         }
+        try acknowledge(records, batch: batch, results: results)
+    }
+
+    /// Waits for the batch in flight, if any (retrying it here as any write is retried), records the
+    /// answer and then the checkpoint of its page.
+    private func finishInFlight() throws {
+        guard let f = inFlight else { return }
+        inFlight = nil
+        var first: Result<[WriteResult], any Error>? = f.answer.wait()
+        let results: [WriteResult] = try attempt("uploading batch \(f.batch)", firstRecord: f.records.first?.id) {
+            if let answer = first.take() { return try answer.get() }
+            return try destination.write(f.request)
+        }
+        try acknowledge(f.records, batch: f.batch, results: results)
+        if let checkpoint = f.checkpoint { try write(checkpoint) }
+    }
+
+    /// Records the platform's answer to a batch: one result per record and the record projection.
+    private func acknowledge(_ records: [Outbound], batch: Int, results: [WriteResult]) throws {
         crash("after-send")
         var byKey: [String: WriteResult] = [:]
         byKey.reserveCapacity(results.count)
@@ -584,6 +658,8 @@ public final class SyncRunner {
     }
 
     private func stop(_ phase: JobPhase, _ reason: String) throws -> Never {
+        // A batch still travelling is answered (and recorded) before the run stops.
+        try finishInFlight()
         try move(JobState(phase, page: state.page, batch: state.batch, reason: reason))
         try flush()
         report()

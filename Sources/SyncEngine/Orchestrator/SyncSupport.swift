@@ -81,6 +81,11 @@ public struct SyncOptions: Sendable {
     /// Reading ahead has no effect on what is recorded: a page's events are written when it is
     /// processed, in order, and a read-ahead page that is never processed is simply dropped.
     public var readAhead = true
+    /// Let the last batch of a page travel while the next page is fetched and mapped. At most one
+    /// batch is ever in flight: its answer is recorded (and the page's checkpoint after it) before
+    /// the next batch is sent. Not done when the mapping looks records up in the object it writes,
+    /// since those lookups must see the previous batch.
+    public var pipelineUploads = true
 
     /// Default options.
     public init() {}
@@ -170,26 +175,30 @@ enum ContentHash {
     static func of(_ json: [UInt8]) -> String { String(SHA256.hex(json).prefix(32)) }
 }
 
-/// One page being fetched on another thread; ``take()`` waits for it.
-final class PageAhead: @unchecked Sendable {
-    /// The cursor the page was asked for.
-    let cursor: String
+/// One request to a platform under way on another thread; ``wait()`` waits for its outcome.
+final class Ahead<Value: Sendable>: @unchecked Sendable {
     private let done = DispatchSemaphore(value: 0)
-    // Written once by the fetching thread before `done` is signalled, read after waiting on it.
-    private var result: Result<SourcePage, any Error>?
+    // Written once by the working thread before `done` is signalled, read after waiting on it.
+    private var result: Result<Value, any Error>?
 
-    init(cursor: String, queue: DispatchQueue, fetch: @escaping @Sendable () throws -> SourcePage) {
-        self.cursor = cursor
+    init(queue: DispatchQueue, work: @escaping @Sendable () throws -> Value) {
         queue.async {
-            self.result = Result { try fetch() }
+            self.result = Result { try work() }
             self.done.signal()
         }
     }
 
-    /// The page, or the error fetching it threw.
-    func take() throws -> SourcePage {
+    /// The value, or the error the work threw.
+    func wait() -> Result<Value, any Error> {
         done.wait()
         done.signal()
-        return try result!.get()
+        return result!
     }
+}
+
+/// One page being fetched on another thread.
+struct PageAhead {
+    /// The cursor the page was asked for.
+    let cursor: String
+    let page: Ahead<SourcePage>
 }

@@ -539,8 +539,10 @@ public final class EventStore: @unchecked Sendable {
             // Rejected records (dead letters) have an index of their own; it applies when the query
             // names the status as that literal.
             if status == "rejected" {
-                return try db.prepare("SELECT \(Self.recordColumns) FROM records WHERE job = ? AND status = 'rejected' ORDER BY key LIMIT ?")
-                    .query([.text(job), .int(Int64(limit))], Self.recordRow)
+                return try db.prepare(
+                    "SELECT \(Self.recordColumns) FROM records WHERE job = ? AND status = 'rejected' ORDER BY key LIMIT ?"
+                )
+                .query([.text(job), .int(Int64(limit))], Self.recordRow)
             }
             return try db.prepare("SELECT \(Self.recordColumns) FROM records WHERE job = ? AND status = ? ORDER BY key LIMIT ?")
                 .query([.text(job), .text(status), .int(Int64(limit))], Self.recordRow)

@@ -1,0 +1,92 @@
+import Foundation
+import MapDSL
+import SyncEngine
+import Testing
+
+/// The last batch of a page travels while the next page is fetched and mapped: what the event log
+/// says, what a crash with a batch in flight leaves, and when the overlap is not allowed.
+@Suite struct SyncPipelineTests {
+    typealias Fixture = SyncRunnerTests.Fixture
+
+    @Test func eachPageIsCheckpointedAfterItsBatchesAreAnsweredWithOneBatchInFlightAtMost() throws {
+        // Pages of 4 records go out as batches of 3 and 1; the batch of 1 travels.
+        let f = try Fixture(records: 30)
+        f.destination.writeDelay = 0.005
+        let summary = try f.runner().start()
+        #expect(summary.state.phase == .completed)
+        #expect(f.destination.stored.count == 27)
+        #expect(f.destination.writes.values.allSatisfy { $0 == 1 })
+        var unanswered = Set<Int>()
+        var batchesOfPage: [Int: Set<Int>] = [:]
+        var answered = Set<Int>()
+        var overlaps = 0
+        for e in try f.store.events(run: summary.id) {
+            let batch = e.payload["batch"]?.intValue ?? 0
+            switch e.type {
+            case "batch_sending":
+                #expect(unanswered.isEmpty, "batch \(batch) sent while \(unanswered) were unanswered")
+                unanswered.insert(batch)
+                batchesOfPage[e.payload["page"]?.intValue ?? 0, default: []].insert(batch)
+            case "page_fetched":
+                // The next page was mapped while a batch was still travelling.
+                if !unanswered.isEmpty { overlaps += 1 }
+            case "batch_acked":
+                unanswered.remove(batch)
+                answered.insert(batch)
+            case "checkpoint":
+                let page = e.payload["page"]?.intValue ?? 0
+                let batches = batchesOfPage[page] ?? []
+                #expect(batches.isSubset(of: answered), "page \(page) checkpointed before its batches \(batches) were answered")
+            default: break
+            }
+        }
+        #expect(unanswered.isEmpty)
+        #expect(overlaps == 7, "pages mapped while a batch travelled: \(overlaps) of 7")
+        let counts = try f.store.statusCounts(job: "people", run: summary.id)
+        #expect(counts["created"] == 27 && counts["skipped"] == 3)
+    }
+
+    @Test func aCrashWithABatchInFlightIsReconciledAndSaysSo() throws {
+        let f = try Fixture(records: 10)
+        f.destination.dieAfterWriteCall = 2
+        #expect(throws: (any Error).self) { try f.runner().start() }
+        f.destination.dieAfterWriteCall = nil
+        let resumed = try f.runner().resume()
+        #expect(resumed.state.phase == .completed)
+        let events = try f.store.events(run: resumed.id)
+        #expect(events.contains { $0.type == "reconcile" && $0.payload["batch"]?.intValue == 2 })
+        let interruption = events.first { $0.type == "state" && $0.payload["reason"]?.stringValue?.hasPrefix("interrupted") == true }
+        #expect(interruption?.payload["reason"]?.stringValue?.contains("batch 2 sent and not acknowledged") == true)
+        #expect(Set(f.destination.stored.keys).count == 9)
+        let counts = try f.store.statusCounts(job: "people", run: resumed.id)
+        #expect((counts["created"] ?? 0) + (counts["updated"] ?? 0) + (counts["skipped"] ?? 0) == 10)
+        #expect(counts["pending"] == nil)
+    }
+
+    @Test func lookupsIntoTheWrittenObjectSeeEveryEarlierBatch() throws {
+        // Each person's partner is on the page before; the partner's lead must be found.
+        let src = Schema(
+            platform: "fake", object: "person",
+            fields: SyncRunnerTests.src.fields + [Field(name: "partner", type: .string)])
+        let dst = Schema(
+            platform: "fakedst", object: "lead", fields: SyncRunnerTests.dst.fields + [Field(name: "PartnerEmail", type: .string)])
+        let text = SyncRunnerTests.mappingText + "\nPartnerEmail = lookup(fakedst.lead, Ref == partner)?.Email\n"
+        let f = try Fixture(records: 12)
+        for i in f.source.sourceRecords.indices {
+            var fields = f.source.sourceRecords[i].fields.objectValue ?? []
+            fields.append(("partner", i >= 4 ? .string("p\(i - 3)") : .null))
+            fields[1].1 = .string("p\(i + 1)@example.com")
+            f.source.sourceRecords[i].fields = .object(fields)
+        }
+        f.destination.writeDelay = 0.02
+        let mapping = try Compiler.compile(SourceText(path: "m.map", text: text), schemas: InMemorySchemas([src, dst]))
+        let runner = SyncRunner(
+            job: f.job, mapping: mapping, version: "v1", source: f.source, destination: f.destination, store: f.store,
+            lookupSchemas: ["fakedst.lead": dst], clock: f.clock)
+        #expect(try runner.start().state.phase == .completed)
+        #expect(!f.destination.foundWhileWriting)
+        for i in 4..<12 {
+            #expect(f.destination.stored["p\(i + 1)"]?["PartnerEmail"] == .string("p\(i - 3)@example.com"), "record p\(i + 1)")
+        }
+    }
+}
