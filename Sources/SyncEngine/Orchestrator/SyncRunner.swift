@@ -41,6 +41,10 @@ public final class SyncRunner {
     /// Transitions and events not yet in the store; every store write of the run commits them
     /// first, and they are written before any request that changes the destination.
     private var unwritten = StoreBatch()
+    /// Commits the run's writes in order on another thread.
+    private let writer = StoreWriter()
+    /// Source ids of records whose outcome may not be committed yet (since the last ``sync()``).
+    private var unsettled = Set<String>()
     /// Writes mapped values as the JSON that is hashed, recorded and compared.
     private let encoder: MappedJSONWriter
     /// `,"mappingVersion":"<version>"` for `sent` record events.
@@ -192,6 +196,7 @@ public final class SyncRunner {
     }
 
     private func summary() throws -> RunSummary {
+        try sync()
         guard let s = try store.run(run) else { throw StoreError("run \(run) vanished") }
         return s
     }
@@ -280,6 +285,7 @@ public final class SyncRunner {
         try finishInFlight()
         try move(JobState(.completed, page: state.page, batch: batchNumber))
         try record("run_completed", .object([("counts", counts.json)]))
+        try sync()
         report()
     }
 
@@ -304,7 +310,14 @@ public final class SyncRunner {
         _ fetched: SourcePage, page: Int, cursor: String?, overrides: [String: RecordState] = [:]
     ) throws -> [Pending] {
         let frame = mapping.makeFrame(lookups: lookups)
-        let known = try store.syncStates(job: job.name, keys: fetched.records.map(\.id))
+        let ids = fetched.records.map(\.id)
+        // What this run already did with a record must be on disk before it is read back.
+        if ids.contains(where: unsettled.contains) {
+            try finishInFlight()
+            try sync()
+        }
+        unsettled.formUnion(ids)
+        let known = try store.syncStates(job: job.name, keys: ids)
         var batch = StoreBatch()
         batch.recordEvents.reserveCapacity(fetched.records.count * 2)
         var out: [Pending] = []
@@ -518,6 +531,7 @@ public final class SyncRunner {
         try move(JobState(.uploading, page: pending.payload["page"]?.intValue ?? state.page, batch: batch))
         try record("reconcile", .object([("batch", .int(batch)), ("records", .int(records.count))]))
         try send(records, batch: batch)
+        try sync()
     }
 
     /// A batch written on another thread while the runner goes on with the next page.
@@ -535,11 +549,17 @@ public final class SyncRunner {
             object: job.destination.object, keyField: keyField, mode: job.mode,
             records: records.map { OutboundRecord(key: $0.key, fields: $0.values) })
         if later {
-            let destination = self.destination
+            // The batch goes out once the writer has recorded it as being sent.
+            let (destination, recorded) = (self.destination, writer.barrier())
             inFlight = InFlight(
-                records: records, batch: batch, request: request, answer: Ahead(queue: writeQueue) { try destination.write(request) })
+                records: records, batch: batch, request: request,
+                answer: Ahead(queue: writeQueue) {
+                    try recorded.wait()
+                    return try destination.write(request)
+                })
             return
         }
+        try sync()
         let results: [WriteResult] = try attempt("uploading batch \(batch)", firstRecord: records.first?.id) {
             try destination.write(request)
         }
@@ -662,6 +682,7 @@ public final class SyncRunner {
         try finishInFlight()
         try move(JobState(phase, page: state.page, batch: state.batch, reason: reason))
         try flush()
+        try sync()
         report()
         throw SyncStopped(run: run, state: state)
     }
@@ -681,12 +702,20 @@ public final class SyncRunner {
         try flush()
     }
 
-    /// Writes `batch`, after the transitions and events not yet written, in one transaction.
+    /// Writes `batch`, after the transitions and events not yet written, in one transaction (on
+    /// the writer's thread, after every earlier write).
     private func commit(_ batch: StoreBatch, at: String) throws {
         unwritten.append(contentsOf: batch)
         let all = unwritten
         unwritten = StoreBatch()
-        try store.write(run: run, job: job.name, all, at: at)
+        let (store, run, name) = (self.store, self.run, job.name)
+        try writer.enqueue { try store.write(run: run, job: name, all, at: at) }
+    }
+
+    /// Waits until every write handed to the writer is committed.
+    private func sync() throws {
+        try writer.sync()
+        unsettled.removeAll(keepingCapacity: true)
     }
 
     /// Writes the transitions and events not yet written.
@@ -701,6 +730,9 @@ public final class SyncRunner {
 
     private func crash(_ point: String) {
         guard let c = options.crashAt, c.name == point else { return }
+        // The kill lands after everything the run did so far is on disk, so the point is a known
+        // place in the log (kills from outside the process land anywhere).
+        try? writer.sync()
         crashCounts[point, default: 0] += 1
         if crashCounts[point] == c.occurrence {
             kill(getpid(), SIGKILL)

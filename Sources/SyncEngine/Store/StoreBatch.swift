@@ -1,7 +1,7 @@
 import MapDSL
 
 /// An event about one record whose payload is already JSON text (UTF-8 bytes).
-struct RecordEventRow {
+struct RecordEventRow: Sendable {
     /// The record key.
     var key: String
     /// `fetched`, `skipped`, `rejected`, `unchanged`, `sent`, `result`, `fixed`.
@@ -17,16 +17,16 @@ struct RecordEventRow {
 /// process (mapping a page, say) and commits them with the next write that must be durable — before
 /// any request that changes the destination — so a page costs a few transactions instead of one per
 /// event. Payloads are JSON bytes written straight from the values, never a ``JSONValue`` tree.
-struct StoreBatch {
+struct StoreBatch: Sendable {
     /// One state change, validated against the one before it when the batch is committed.
-    struct Transition {
+    struct Transition: Sendable {
         var to: JobState
         var at: String
         var extra: [(String, JSONValue)] = []
     }
 
     /// One run event.
-    struct Event {
+    struct Event: Sendable {
         var type: String
         var payload: [UInt8]
         var at: String
