@@ -147,8 +147,21 @@ final class APIClient: Sendable {
 
 /// Percent-encodes query values (RFC 3986 unreserved characters stay).
 func queryEscape(_ text: String) -> String {
-    let allowed = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
-    return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
+    var out: [UInt8] = []
+    out.reserveCapacity(text.utf8.count)
+    let hex: StaticString = "0123456789ABCDEF"
+    for b in text.utf8 {
+        switch b {
+        case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+            UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
+            out.append(b)
+        default:
+            out.append(UInt8(ascii: "%"))
+            out.append(hex.utf8Start[Int(b >> 4)])
+            out.append(hex.utf8Start[Int(b & 0x0F)])
+        }
+    }
+    return String(decoding: out, as: UTF8.self)
 }
 
 /// `?a=1&b=2` from pairs (empty when there are none).

@@ -195,11 +195,14 @@ public final class HubSpotAdapter: PlatformAdapter {
 
     /// Properties with values typed per the schema (HubSpot sends every value as a string).
     static func typed(_ properties: JSONValue, schema: Schema?) -> JSONValue {
-        .object(
-            (properties.objectValue ?? []).map { name, value in
-                guard case .string(let text) = value else { return (name, value) }
-                return (name, JSONShapes.typed(text, as: schema?.field(name)?.type))
-            })
+        guard var pairs = properties.objectValue else { return .object([]) }
+        for i in pairs.indices {
+            guard case .string(let text) = pairs[i].1 else { continue }
+            let type = schema.flatMap { s in s.fieldIndex(pairs[i].0).map { s.fields[$0].type } }
+            // Text stays text: only typed fields need converting.
+            if type != nil && type != .string { pairs[i].1 = JSONShapes.typed(text, as: type) }
+        }
+        return .object(pairs)
     }
 
     // MARK: - Write

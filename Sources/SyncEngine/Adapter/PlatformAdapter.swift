@@ -79,6 +79,12 @@ public struct OutboundRecord: Sendable, Hashable {
         self.pairs = pairs
     }
 
+    /// Creates a record from fields whose names are known to be distinct (a mapping's outputs).
+    public init(key: String, distinctFields: [(String, JSONValue)]) {
+        self.key = key
+        self.pairs = distinctFields
+    }
+
     /// The value of field `name`, if the record has it.
     public subscript(field name: String) -> JSONValue? {
         pairs.first { $0.0 == name }?.1

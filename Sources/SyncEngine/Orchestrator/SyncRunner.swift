@@ -547,7 +547,8 @@ public final class SyncRunner {
     private func send(_ records: [Outbound], batch: Int, later: Bool = false) throws {
         let request = WriteRequest(
             object: job.destination.object, keyField: keyField, mode: job.mode,
-            records: records.map { OutboundRecord(key: $0.key, fields: $0.values) })
+            // A mapping's output fields are distinct (and so are those of the objects it wrote to the store).
+            records: records.map { OutboundRecord(key: $0.key, distinctFields: $0.values) })
         if later {
             // The batch goes out once the writer has recorded it as being sent.
             let (destination, recorded) = (self.destination, writer.barrier())

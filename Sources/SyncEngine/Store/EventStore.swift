@@ -476,6 +476,12 @@ public final class EventStore: @unchecked Sendable {
         }
     }
 
+    /// How SQLite would run `sql` (the `detail` column of `EXPLAIN QUERY PLAN`), to check that the
+    /// store's questions use its indexes.
+    func queryPlan(_ sql: String, _ arguments: [SQLValue] = []) throws -> [String] {
+        try locked { try db.prepare("EXPLAIN QUERY PLAN " + sql).query(arguments) { $0.text(3) ?? "" } }
+    }
+
     /// What a sync needs to know of `keys` (absent keys are missing from the result): one narrow
     /// read per key, no payloads decoded.
     func syncStates(job: String, keys: [String]) throws -> [String: RecordSyncState] {

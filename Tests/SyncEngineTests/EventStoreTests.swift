@@ -1,0 +1,74 @@
+import Foundation
+import MapDSL
+import Testing
+
+@testable import SyncEngine
+
+/// The event store's record projection and what a resumed run reads back from the log.
+@Suite struct EventStoreTests {
+    typealias Fixture = SyncRunnerTests.Fixture
+
+    @Test func aBatchRecordedWithItsValuesInlineIsReconciledFromThem() throws {
+        // Stores written before batch events only named their records carry the values inline.
+        let f = try Fixture(records: 6)
+        let run = try f.store.createRun(job: "people", info: .object([("mappingVersion", "v1")]), at: "t")
+        try f.store.transition(run: run, to: JobState(.fetching, page: 1), at: "t")
+        try f.store.transition(run: run, to: JobState(.mapping, page: 1), at: "t")
+        try f.store.transition(run: run, to: JobState(.validating, page: 1), at: "t")
+        try f.store.transition(run: run, to: JobState(.uploading, page: 1, batch: 1), at: "t")
+        let values: [(String, JSONValue)] = [("Ref", "p1"), ("Email", "p1@example.com"), ("Name", "Person 1")]
+        try f.store.append(
+            run: run, type: "batch_sending",
+            payload: .object([
+                ("batch", 1), ("page", 1),
+                ("records", .array([.object([("id", "p1"), ("key", "p1"), ("hash", "h1"), ("values", .object(values))])])),
+            ]), at: "t")
+        let summary = try f.runner().resume()
+        #expect(summary.state.phase == .completed)
+        let reconcile = try #require(try f.store.events(run: run).first { $0.type == "reconcile" })
+        #expect(reconcile.payload["records"]?.intValue == 1)
+        #expect(f.destination.stored["p1"]?["Email"] == "p1@example.com")
+        // Reconciled once; the page read again afterwards leaves it alone.
+        #expect(f.destination.writes["p1"] == 1)
+        #expect(try f.store.record(job: "people", key: "p1")?.status == "created")
+    }
+
+    @Test func aRecordIsFoundByItsDestinationKeyWhenThatDiffers() throws {
+        let store = try EventStore(path: ":memory:")
+        let run = try store.createRun(job: "j", info: [:], at: "t")
+        var same = RecordState(key: "k1", run: run, status: "created")
+        same.destinationKey = "k1"
+        var other = RecordState(key: "k2", run: run, status: "created")
+        other.destinationKey = "lead-2"
+        try store.commit(
+            run: run, job: "j", events: [], recordEvents: [],
+            updates: [RecordUpdate(state: same, acknowledged: true), RecordUpdate(state: other, acknowledged: true)], at: "t")
+        #expect(try store.record(job: "j", anyKey: "k1")?.key == "k1")
+        #expect(try store.record(job: "j", anyKey: "lead-2")?.key == "k2")
+        #expect(try store.record(job: "j", anyKey: "k2")?.destinationKey == "lead-2")
+        #expect(try store.record(job: "j", anyKey: "nothing") == nil)
+        #expect(try store.record(job: "other", anyKey: "lead-2") == nil)
+    }
+
+    @Test func deadLettersAndForeignDestinationKeysAreFoundThroughTheirPartialIndexes() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("mapc-\(UUID().uuidString)/events.db").path
+        defer { try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent) }
+        let store = try EventStore(path: path)
+        let rejected = try store.queryPlan(
+            "SELECT key FROM records WHERE job = ? AND status = 'rejected' ORDER BY key LIMIT ?", [.text("j"), .int(10)])
+        #expect(rejected.contains { $0.contains("records_rejected") }, "\(rejected)")
+        let foreign = try store.queryPlan(
+            "SELECT key FROM records WHERE job = ? AND dest_key = ? AND dest_key <> key LIMIT 1", [.text("j"), .text("x")])
+        #expect(foreign.contains { $0.contains("records_other_dest_key") }, "\(foreign)")
+        // Listing rejected records through the store uses the same query.
+        let run = try store.createRun(job: "j", info: [:], at: "t")
+        var r = RecordState(key: "b", run: run, status: "rejected")
+        r.errorCode = "V0704"
+        let ok = RecordState(key: "a", run: run, status: "created")
+        try store.commit(
+            run: run, job: "j", events: [], recordEvents: [],
+            updates: [RecordUpdate(state: r, acknowledged: false), RecordUpdate(state: ok, acknowledged: true)], at: "t")
+        #expect(try store.records(job: "j", status: "rejected").map(\.key) == ["b"])
+        #expect(try store.records(job: "j", status: "created").map(\.key) == ["a"])
+    }
+}
