@@ -50,9 +50,11 @@ let package = Package(
 
         // --- platform adapters (section owned by the adapters work) ---
         // HubSpot, Salesforce, Mailchimp, Segment, GA4 over their wire formats (URLSession), JSONL and SQLite.
-        .target(name: "Adapters", dependencies: ["SyncEngine", "MapDSL", "CSQLite"]),
+        // libcurl's easy interface, through a shim for its variadic option setters.
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .target(name: "Adapters", dependencies: ["SyncEngine", "MapDSL", "CSQLite", "CCurl"]),
         // Conformance of every adapter against its sandbox emulator over loopback HTTP; limiter tests.
-        .testTarget(name: "AdaptersTests", dependencies: ["Adapters", "SyncEngine", "MapDSL", "Sandbox", "MapCLI"]),
+        .testTarget(name: "AdaptersTests", dependencies: ["Adapters", "SyncEngine", "MapDSL", "Sandbox", "MapCLI", "HTTPServer"]),
         // --- end platform adapters section ---
 
         // --- observability (section owned by the observability work) ---
