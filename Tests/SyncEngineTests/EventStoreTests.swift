@@ -33,6 +33,31 @@ import Testing
         #expect(try f.store.record(job: "people", key: "p1")?.status == "created")
     }
 
+    @Test(arguments: [1, 19, 20, 21, 45])
+    func manyRowsInOneCommitAreAllWrittenAndTheLastUpdateOfAKeyWins(count: Int) throws {
+        let store = try EventStore(path: ":memory:")
+        let run = try store.createRun(job: "j", info: [:], at: "t")
+        var updates: [RecordUpdate] = []
+        var events: [(key: String, kind: String, payload: JSONValue)] = []
+        for i in 0..<count {
+            var s = RecordState(key: "k\(i)", run: run, status: "created", contentHash: "h\(i)", sentHash: "s\(i)")
+            s.destinationId = "d\(i)"
+            updates.append(RecordUpdate(state: s, acknowledged: true))
+            events.append(("k\(i)", "result", .object([("n", .int(i))])))
+        }
+        // The first key again, later in the same commit: rejected, its sent hash kept.
+        var again = RecordState(key: "k0", run: run, status: "rejected", contentHash: "h-new")
+        again.errorCode = "X"
+        updates.append(RecordUpdate(state: again, acknowledged: false))
+        try store.commit(run: run, job: "j", events: [], recordEvents: events, updates: updates, at: "t")
+        let counts = try store.statusCounts(job: "j")
+        #expect((counts["created"] ?? 0) == count - 1 && counts["rejected"] == 1)
+        let first = try #require(try store.record(job: "j", key: "k0"))
+        #expect(first.status == "rejected" && first.sentHash == "s0" && first.contentHash == "h-new" && first.destinationId == "d0")
+        #expect(try store.record(job: "j", key: "k\(count - 1)")?.sentHash == "s\(count - 1)")
+        #expect(try store.recordEvents(job: "j", key: "k\(count - 1)").map(\.payload) == [.object([("n", .int(count - 1))])])
+    }
+
     @Test func aRecordIsFoundByItsDestinationKeyWhenThatDiffers() throws {
         let store = try EventStore(path: ":memory:")
         let run = try store.createRun(job: "j", info: [:], at: "t")
