@@ -85,6 +85,8 @@ import Testing
         let foreign = try store.queryPlan(
             "SELECT key FROM records WHERE job = ? AND dest_key = ? AND dest_key <> key LIMIT 1", [.text("j"), .text("x")])
         #expect(foreign.contains { $0.contains("records_other_dest_key") }, "\(foreign)")
+        let states = try store.queryPlan(EventStore.selectSyncStatesSQL[3], [.text("j"), .text("a"), .text("b"), .text("c")])
+        #expect(states.contains { $0.contains("USING INDEX sqlite_autoindex_records_1") }, "\(states)")
         // Listing rejected records through the store uses the same query.
         let run = try store.createRun(job: "j", info: [:], at: "t")
         var r = RecordState(key: "b", run: run, status: "rejected")
@@ -95,5 +97,8 @@ import Testing
             updates: [RecordUpdate(state: r, acknowledged: false), RecordUpdate(state: ok, acknowledged: true)], at: "t")
         #expect(try store.records(job: "j", status: "rejected").map(\.key) == ["b"])
         #expect(try store.records(job: "j", status: "created").map(\.key) == ["a"])
+        let known = try store.syncStates(job: "j", keys: (0..<45).map { "k\($0)" } + ["a", "b"])
+        #expect(known.keys.sorted() == ["a", "b"])
+        #expect(known["b"]?.status == "rejected" && known["a"]?.run == run)
     }
 }

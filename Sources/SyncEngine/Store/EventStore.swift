@@ -517,22 +517,29 @@ public final class EventStore: @unchecked Sendable {
         try locked { try db.prepare("EXPLAIN QUERY PLAN " + sql).query(arguments) { $0.text(3) ?? "" } }
     }
 
-    /// What a sync needs to know of `keys` (absent keys are missing from the result): one narrow
-    /// read per key, no payloads decoded.
+    /// What a sync needs to know of `keys` (absent keys are missing from the result): narrow reads
+    /// of up to ``rowsPerStatement`` keys each, no payloads decoded.
     func syncStates(job: String, keys: [String]) throws -> [String: RecordSyncState] {
         try locked {
             var out: [String: RecordSyncState] = [:]
             out.reserveCapacity(keys.count)
-            let stmt = try db.prepare("SELECT run, status, sent_hash FROM records WHERE job = ? AND key = ?")
-            for k in keys {
-                stmt.bind([.text(job), .text(k)])
-                if try stmt.step() {
-                    out[k] = RecordSyncState(run: Int(stmt.int(0)), status: stmt.text(1) ?? "", sentHash: stmt.text(2))
+            var arguments: [SQLValue] = []
+            try Self.inChunks(keys) { chunk in
+                arguments.removeAll(keepingCapacity: true)
+                arguments.append(.text(job))
+                for k in chunk { arguments.append(.text(k)) }
+                let rows = try db.prepare(Self.selectSyncStatesSQL[chunk.count]).query(arguments) { s in
+                    (s.text(0) ?? "", RecordSyncState(run: Int(s.int(1)), status: s.text(2) ?? "", sentHash: s.text(3)))
                 }
-                stmt.reset()
+                for (key, state) in rows { out[key] = state }
             }
             return out
         }
+    }
+
+    static let selectSyncStatesSQL = (0...rowsPerStatement).map { n in
+        "SELECT key, run, status, sent_hash FROM records WHERE job = ? AND key IN ("
+            + Array(repeating: "?", count: n).joined(separator: ", ") + ")"
     }
 
     /// The payloads of the `sent` record events of `keys` written with event `seq` of `run`, by key.
