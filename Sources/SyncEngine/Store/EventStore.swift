@@ -355,7 +355,14 @@ public final class EventStore: @unchecked Sendable {
         try Self.inChunks(batch.recordEvents) { rows in
             arguments.removeAll(keepingCapacity: true)
             for r in rows {
-                arguments += [.text(job), .int(Int64(run)), .int(Int64(seq)), .text(r.key), .text(r.kind), .text(at), .utf8(r.payload)]
+                // One append at a time: an array literal per row would be allocated and copied.
+                arguments.append(.text(job))
+                arguments.append(.int(Int64(run)))
+                arguments.append(.int(Int64(seq)))
+                arguments.append(.text(r.key))
+                arguments.append(.text(r.kind))
+                arguments.append(.text(at))
+                arguments.append(.utf8(r.payload))
             }
             try db.prepare(Self.insertRecordEventsSQL[rows.count]).run(arguments)
         }
@@ -363,11 +370,19 @@ public final class EventStore: @unchecked Sendable {
             arguments.removeAll(keepingCapacity: true)
             for u in rows {
                 let s = u.state
-                arguments += [
-                    .text(job), .text(s.key), .int(Int64(s.run)), .text(s.status), .of(s.contentHash),
-                    .of(u.acknowledged ? s.sentHash : nil), .of(s.destinationId), .of(s.errorCode), .of(s.error), .of(s.field),
-                    .of(s.mappingVersion), .of(s.payload.map(JSONWriter.compact)), .of(s.destinationKey),
-                ]
+                arguments.append(.text(job))
+                arguments.append(.text(s.key))
+                arguments.append(.int(Int64(s.run)))
+                arguments.append(.text(s.status))
+                arguments.append(.of(s.contentHash))
+                arguments.append(.of(u.acknowledged ? s.sentHash : nil))
+                arguments.append(.of(s.destinationId))
+                arguments.append(.of(s.errorCode))
+                arguments.append(.of(s.error))
+                arguments.append(.of(s.field))
+                arguments.append(.of(s.mappingVersion))
+                arguments.append(.of(s.payload.map(JSONWriter.compact)))
+                arguments.append(.of(s.destinationKey))
             }
             try db.prepare(Self.upsertRecordsSQL[rows.count]).run(arguments)
         }
