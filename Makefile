@@ -4,7 +4,7 @@ SWIFT ?= swift
 DEBIAN_PACKAGES := pkg-config libsqlite3-dev libmicrohttpd-dev libcurl4-openssl-dev libssl-dev jq chromium time
 MAPC := .build/debug/mapc
 
-.PHONY: all deps build release test lint demo clean bench
+.PHONY: all deps build release test lint demo clean bench bench-sync
 
 all: build
 
@@ -37,6 +37,12 @@ test: deps lint
 BENCH_N ?= 1000000
 bench: release
 	python3 bench/run.py $(BENCH_N) --mapc .build/release/mapc
+
+# Sync benchmark (issue 7): mapc sync HubSpot -> Salesforce against the sandbox emulators, unthrottled
+# (records/s end to end, event store on disk) and throttled by the registry (share of the ceiling, 429s).
+SYNC_N ?= 100000
+bench-sync: release
+	python3 bench/sync.py --mapc .build/release/mapc --records $(SYNC_N)
 
 demo: build
 	@bash scripts/demo.sh
