@@ -109,7 +109,8 @@ public struct SystemClock: SyncClock {
 /// Serves lookups from the adapters, caching answers (hits and misses) for the run.
 final class AdapterLookup: LookupProvider, @unchecked Sendable {
     private let adapters: [String: PlatformAdapter]
-    private var cache: [String: [String: Value]?] = [:]
+    /// Answers by looked-up object and field (a mapping has a handful of those), then by value.
+    private var cache: [(object: String, field: String, answers: [String: [String: Value]?])] = []
     private let lock = NSLock()
     private let schemas: [String: Schema]
     private var failure: AdapterError?
@@ -131,9 +132,9 @@ final class AdapterLookup: LookupProvider, @unchecked Sendable {
     }
 
     func lookup(object: String, field: String, equals value: Value) throws -> [String: Value]? {
-        let cacheKey = object + "\u{0}" + field + "\u{0}" + value.text
+        let text = value.text
         lock.lock()
-        if let hit = cache[cacheKey] {
+        if let i = cache.firstIndex(where: { $0.object == object && $0.field == field }), let hit = cache[i].answers[text] {
             lock.unlock()
             return hit
         }
@@ -163,7 +164,13 @@ final class AdapterLookup: LookupProvider, @unchecked Sendable {
             record = r
         }
         lock.lock()
-        cache[cacheKey] = record
+        if let i = cache.firstIndex(where: { $0.object == object && $0.field == field }) {
+            cache[i].answers[text] = .some(record)
+        } else {
+            var answers: [String: [String: Value]?] = [:]
+            answers[text] = .some(record)
+            cache.append((object, field, answers))
+        }
         lock.unlock()
         return record
     }
