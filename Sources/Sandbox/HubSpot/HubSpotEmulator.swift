@@ -26,11 +26,11 @@ final class HubSpotEmulator: Emulator {
                 fields["hs_object_id"] = nil
                 let created = row["createdate"]?.stringValue.flatMap(Timestamps.parse) ?? context.clock()
                 let updated = row["lastmodifieddate"]?.stringValue.flatMap(Timestamps.parse) ?? created
-                tables.insert(StoredRecord(id: id, fields: fields, createdAt: created, updatedAt: updated), into: object)
+                tables.insert(id: id, fields: fields, createdAt: created, updatedAt: updated, into: object)
             }
         }
         tables.sequence = max(highest, 1000)
-        for object in tables.objects.keys {
+        for object in tables.objectNames {
             tables.assignMissingIDs(object) { String($0.nextSequence()) }
         }
         store = RecordStore(seed: tables)
@@ -78,23 +78,18 @@ final class HubSpotEmulator: Emulator {
         }
     }
 
-    /// A record as HubSpot sends it: `{id, properties, createdAt, updatedAt, archived}`.
-    func wire(_ record: StoredRecord, properties names: [String]?, object: String) -> JSONValue {
-        var properties: [String: JSONValue] = [:]
-        for name in names ?? defaultProperties(object) {
-            switch name {
-            case "hs_object_id": properties[name] = .string(record.id)
-            case "createdate": properties[name] = .string(Timestamps.iso(record.createdAt))
-            case "lastmodifieddate", "hs_lastmodifieddate":
-                properties[name] = .string(Timestamps.iso(record.updatedAt))
-            default: properties[name] = .text(record.fields[name]?.textValue)
-            }
-        }
-        return [
-            "id": .string(record.id), "properties": .object(properties),
-            "createdAt": .string(Timestamps.iso(record.createdAt)),
-            "updatedAt": .string(Timestamps.iso(record.updatedAt)), "archived": false,
-        ]
+    /// A writer of HubSpot objects with the properties `names` (`nil`: the object's defaults), for records
+    /// laid out by `layout`.
+    func objectWriter(_ names: [String]?, object: String, layout: FieldLayout) -> HubSpotObjectWriter {
+        HubSpotObjectWriter(properties: names ?? defaultProperties(object), layout: layout)
+    }
+
+    /// `record` as HubSpot sends it, with the properties `names` (`nil`: the object's defaults).
+    func wire(_ record: StoredRecord, properties names: [String]?, object: String, new: Bool? = nil) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(512)
+        objectWriter(names, object: object, layout: record.layout).append(record, new: new, to: &out)
+        return out
     }
 
     // MARK: - Errors and limits

@@ -115,6 +115,82 @@ struct SOQLQuery: Sendable, Equatable {
 
     /// Splits into words, punctuation and quoted strings (a string token keeps its opening quote).
     private static func tokenize(_ text: String) throws -> [String] {
+        if let tokens = try asciiTokens(text) { return tokens }
+        return try characterTokens(text)
+    }
+
+    /// ``tokenize(_:)`` over bytes, for ASCII text (`nil` for other text). In ASCII every character is one
+    /// byte except CR LF, which is whitespace between tokens and two plain bytes inside a string literal,
+    /// so the tokens are the same as when splitting by characters.
+    static func asciiTokens(_ text: String) throws -> [String]? {
+        var text = text
+        return try text.withUTF8 { bytes throws -> [String]? in
+            guard bytes.allSatisfy({ $0 < 0x80 }) else { return nil }
+            func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || (byte >= 0x09 && byte <= 0x0D) }
+            func isOperator(_ byte: UInt8) -> Bool {
+                byte == UInt8(ascii: "=") || byte == UInt8(ascii: "<") || byte == UInt8(ascii: ">")
+                    || byte == UInt8(ascii: "!")
+            }
+            func string(_ range: Range<Int>) -> String {
+                String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)
+            }
+            var tokens: [String] = []
+            var i = 0
+            while i < bytes.count {
+                let byte = bytes[i]
+                if isSpace(byte) {
+                    i += 1
+                } else if byte == UInt8(ascii: ",") {
+                    tokens.append(",")
+                    i += 1
+                } else if isOperator(byte) {
+                    var end = i + 1
+                    if end < bytes.count,
+                        bytes[end] == UInt8(ascii: "=") || (byte == UInt8(ascii: "<") && bytes[end] == UInt8(ascii: ">"))
+                    {
+                        end += 1
+                    }
+                    let op = string(i..<end)
+                    tokens.append(op == "<>" ? "!=" : op)
+                    i = end
+                } else if byte == UInt8(ascii: "'") {
+                    var value: [UInt8] = [UInt8(ascii: "'")]
+                    var closed = false
+                    i += 1
+                    while i < bytes.count {
+                        let next = bytes[i]
+                        i += 1
+                        if next == UInt8(ascii: "\\") {
+                            // A backslash at the very end leaves the literal unterminated either way.
+                            if i < bytes.count {
+                                value.append(bytes[i])
+                                i += 1
+                            }
+                        } else if next == UInt8(ascii: "'") {
+                            closed = true
+                            break
+                        } else {
+                            value.append(next)
+                        }
+                    }
+                    guard closed else { throw Malformed(message: "unterminated string literal") }
+                    tokens.append(String(decoding: value, as: UTF8.self))
+                } else {
+                    let start = i
+                    while i < bytes.count, !isSpace(bytes[i]), bytes[i] != UInt8(ascii: ","),
+                        bytes[i] != UInt8(ascii: "'"), !isOperator(bytes[i])
+                    {
+                        i += 1
+                    }
+                    tokens.append(string(start..<i))
+                }
+            }
+            return tokens
+        }
+    }
+
+    /// ``tokenize(_:)`` by characters, for text beyond ASCII.
+    static func characterTokens(_ text: String) throws -> [String] {
         var tokens: [String] = []
         var characters = Array(text)[...]
         while let character = characters.first {

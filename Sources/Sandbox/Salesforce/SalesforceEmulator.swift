@@ -30,7 +30,7 @@ final class SalesforceEmulator: Emulator {
                 var fields = row
                 for name in Self.systemFields { fields[name] = nil }
                 let id = row["Id"]?.stringValue ?? Self.makeID(object, tables.nextSequence())
-                tables.insert(StoredRecord(id: id, fields: fields, createdAt: created, updatedAt: modified), into: object)
+                tables.insert(id: id, fields: fields, createdAt: created, updatedAt: modified, into: object)
             }
         }
         store = RecordStore(seed: tables)
@@ -42,8 +42,13 @@ final class SalesforceEmulator: Emulator {
 
     /// An 18-character id with the object's key prefix.
     static func makeID(_ object: String, _ number: Int) -> String {
-        let digits = String(number)
-        return keyPrefix(object) + "Sb" + String(repeating: "0", count: max(0, 13 - digits.count)) + digits
+        var id = Array(keyPrefix(object).utf8)
+        id.reserveCapacity(18)
+        id.append(contentsOf: "Sb".utf8)
+        let digits = String(number).utf8
+        id.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: max(0, 13 - digits.count)))
+        id.append(contentsOf: digits)
+        return String(decoding: id, as: UTF8.self)
     }
 
     static func keyPrefix(_ object: String) -> String {
@@ -97,7 +102,7 @@ final class SalesforceEmulator: Emulator {
         case "Id": .string(record.id)
         case "CreatedDate": .string(Timestamps.salesforce(record.createdAt))
         case "LastModifiedDate", "SystemModstamp": .string(Timestamps.salesforce(record.updatedAt))
-        default: record.fields[field] ?? .null
+        default: record[field: field] ?? .null
         }
     }
 

@@ -47,6 +47,13 @@ extension Response {
     {
         .json(value.serialized(), status: status, contentType: contentType)
     }
+
+    /// A JSON reply from already-serialised bytes, with the sandbox's JSON content type.
+    static func json(bytes: [UInt8], status: Int = 200, contentType: String = "application/json;charset=utf-8")
+        -> Response
+    {
+        .json(Data(bytes), status: status, contentType: contentType)
+    }
 }
 
 extension Request {
