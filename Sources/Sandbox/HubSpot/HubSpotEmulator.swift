@@ -18,15 +18,29 @@ final class HubSpotEmulator: Emulator {
         self.limiter = limiter
         var tables = RecordTables()
         var highest = 0
-        for (object, rows) in context.samples.sorted(by: { $0.key < $1.key }) {
-            for row in rows {
-                let id = row["hs_object_id"]?.textValue ?? ""
+        for (object, sample) in context.samples.sorted(by: { $0.key < $1.key }) {
+            // Every field but the id is stored; resolve the columns to store slots once.
+            let idColumn = sample.column("hs_object_id")
+            let created = sample.column("createdate")
+            let modified = sample.column("lastmodifieddate")
+            let slots = sample.columns.enumerated().map { column, name in
+                column == idColumn ? nil : tables.slot(of: name, in: object)
+            }
+            for row in sample.rows {
+                func value(_ column: Int?) -> JSONValue? {
+                    guard let column, column < row.count else { return nil }
+                    return row[column]
+                }
+                let id = value(idColumn)?.textValue ?? ""
                 if let number = Int(id) { highest = max(highest, number) }
-                var fields = row
-                fields["hs_object_id"] = nil
-                let created = row["createdate"]?.stringValue.flatMap(Timestamps.parse) ?? context.clock()
-                let updated = row["lastmodifieddate"]?.stringValue.flatMap(Timestamps.parse) ?? created
-                tables.insert(id: id, fields: fields, createdAt: created, updatedAt: updated, into: object)
+                let createdAt = value(created)?.stringValue.flatMap(Timestamps.parse) ?? context.clock()
+                let updatedAt = value(modified)?.stringValue.flatMap(Timestamps.parse) ?? createdAt
+                var values: [(slot: Int, value: JSONValue)] = []
+                values.reserveCapacity(row.count)
+                for (column, field) in row.enumerated() {
+                    if let field, let slot = slots[column] { values.append((slot, field)) }
+                }
+                tables.insert(id: id, values: values, createdAt: createdAt, updatedAt: updatedAt, into: object)
             }
         }
         tables.sequence = max(highest, 1000)

@@ -20,7 +20,8 @@ final class MailchimpEmulator: Emulator {
         self.limiter = limiter
         var tables = RecordTables()
         let now = context.clock()
-        for row in context.samples["member"] ?? [] {
+        let sample = context.samples["member"] ?? SampleRows(columns: [], rows: [])
+        for row in sample.rows.map(sample.fields) {
             guard let email = row["email_address"]?.stringValue else { continue }
             var fields = row
             fields["id"] = nil

@@ -22,15 +22,23 @@ final class SalesforceEmulator: Emulator {
         self.context = context
         self.limiter = limiter
         var tables = RecordTables()
-        for (object, rows) in context.samples.sorted(by: { $0.key < $1.key }) {
-            for row in rows {
-                let created = row["CreatedDate"]?.stringValue.flatMap(Timestamps.parse) ?? context.clock()
+        for (object, sample) in context.samples.sorted(by: { $0.key < $1.key }) {
+            // The system fields live outside the stored fields; resolve the other columns to slots once.
+            let slots = sample.columns.map { name in
+                Self.systemFields.contains(name) ? nil : tables.slot(of: name, in: object)
+            }
+            for row in sample.rows {
+                let created = sample.value("CreatedDate", in: row)?.stringValue.flatMap(Timestamps.parse) ?? context.clock()
                 let modified =
-                    (row["SystemModstamp"] ?? row["LastModifiedDate"])?.stringValue.flatMap(Timestamps.parse) ?? created
-                var fields = row
-                for name in Self.systemFields { fields[name] = nil }
-                let id = row["Id"]?.stringValue ?? Self.makeID(object, tables.nextSequence())
-                tables.insert(id: id, fields: fields, createdAt: created, updatedAt: modified, into: object)
+                    (sample.value("SystemModstamp", in: row) ?? sample.value("LastModifiedDate", in: row))?.stringValue
+                    .flatMap(Timestamps.parse) ?? created
+                var values: [(slot: Int, value: JSONValue)] = []
+                values.reserveCapacity(row.count)
+                for (column, field) in row.enumerated() {
+                    if let field, let slot = slots[column] { values.append((slot, field)) }
+                }
+                let id = sample.value("Id", in: row)?.stringValue ?? Self.makeID(object, tables.nextSequence())
+                tables.insert(id: id, values: values, createdAt: created, updatedAt: modified, into: object)
             }
         }
         store = RecordStore(seed: tables)

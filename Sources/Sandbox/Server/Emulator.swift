@@ -7,7 +7,8 @@ struct EmulatorContext: Sendable {
     let options: SandboxOptions
     let credential: String
     let schemas: [String: ObjectSchema]
-    let samples: [String: [[String: JSONValue]]]
+    /// Seed records by object name.
+    let samples: [String: SampleRows]
     let clock: @Sendable () -> Date
 }
 
