@@ -53,7 +53,8 @@ import Testing
 
     @Test func repairsInvalidUTF8AsTheParserDoes() {
         // {"kÿ":"v<C3 28 FF>","<E2 82>":1}: truncated and stray sequences in a value and in a key.
-        let bytes: [UInt8] = Array("{\"k\u{FF}\":\"v".utf8) + [0xC3, 0x28, 0xFF] + Array("\",\"".utf8) + [0xE2, 0x82]
+        let bytes: [UInt8] =
+            Array("{\"k\u{FF}\":\"v".utf8) + [0xC3, 0x28, 0xFF] + Array("\",\"".utf8) + [0xE2, 0x82]
             + Array("\":1}".utf8)
         #expect(Self.read(bytes) != nil)
         #expect(Self.read(bytes) == Self.reference(bytes))

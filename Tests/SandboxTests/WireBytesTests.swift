@@ -69,9 +69,10 @@ import Testing
         let oddYear = Date(timeIntervalSince1970: -70_000_000_000)
         tables.insert(id: "5101", fields: fields, createdAt: created, updatedAt: oddYear, into: "contact")
         tables.insert(id: "id \"two\"", fields: ["email": "b@x.io"], createdAt: oddYear, updatedAt: created, into: "contact")
-        let names = fields.keys.sorted() + [
-            "hs_object_id", "createdate", "lastmodifieddate", "hs_lastmodifieddate", "missing", "", "email", "p3",
-        ]
+        let names =
+            fields.keys.sorted() + [
+                "hs_object_id", "createdate", "lastmodifieddate", "hs_lastmodifieddate", "missing", "", "email", "p3",
+            ]
         for nameList in [names, ["email"], [], ["hs_object_id", "hs_object_id"]] {
             let writer = HubSpotObjectWriter(properties: nameList, layout: tables.layout("contact"))
             for record in tables.all("contact") {

@@ -18,25 +18,35 @@ struct HubSpotObjectWriter {
         case absent
     }
 
-    /// `"name":` as JSON, and the value's source, in key order.
-    private let properties: [(key: [UInt8], source: Source)]
+    /// `"name":` of every property in key order, each but the first preceded by a comma, back to back
+    /// (one buffer, so writing a record retains nothing per property).
+    private let keys: [UInt8]
+    /// Where each property's bytes in ``keys`` end.
+    private let keyEnds: [Int]
+    /// Each property's source, in key order.
+    private let sources: [Source]
 
     /// A writer for the properties `names` (repeats ignored) of records laid out by `layout`, which
     /// must be their object's newest layout or the records' own.
     init(properties names: [String], layout: FieldLayout) {
-        properties = Set(names).sorted().map { name in
-            var key: [UInt8] = []
-            JSONWriter.appendString(name, to: &key)
-            key.append(UInt8(ascii: ":"))
-            let source: Source
+        var keys: [UInt8] = []
+        var keyEnds: [Int] = []
+        var sources: [Source] = []
+        for name in Set(names).sorted() {
+            if !keyEnds.isEmpty { keys.append(UInt8(ascii: ",")) }
+            JSONWriter.appendString(name, to: &keys)
+            keys.append(UInt8(ascii: ":"))
+            keyEnds.append(keys.count)
             switch name {
-            case "hs_object_id": source = .id
-            case "createdate": source = .createdAt
-            case "lastmodifieddate", "hs_lastmodifieddate": source = .updatedAt
-            default: source = layout.slot(name).map(Source.slot) ?? .absent
+            case "hs_object_id": sources.append(.id)
+            case "createdate": sources.append(.createdAt)
+            case "lastmodifieddate", "hs_lastmodifieddate": sources.append(.updatedAt)
+            default: sources.append(layout.slot(name).map(Source.slot) ?? .absent)
             }
-            return (key, source)
         }
+        self.keys = keys
+        self.keyEnds = keyEnds
+        self.sources = sources
     }
 
     /// Appends `record` as a HubSpot object; `new` adds the upsert flag.
@@ -50,20 +60,26 @@ struct HubSpotObjectWriter {
             JSONWriter.appendRaw("{\"archived\":false,\"createdAt\":", to: &out)
             created.append(to: &out)
             JSONWriter.appendRaw(",\"id\":", to: &out)
-            JSONWriter.appendString(record.id, to: &out)
+            Self.appendString(record.id, to: &out)
             if let new {
                 JSONWriter.appendRaw(new ? ",\"new\":true" : ",\"new\":false", to: &out)
             }
             JSONWriter.appendRaw(",\"properties\":{", to: &out)
-            for (index, property) in properties.enumerated() {
-                if index > 0 { out.append(UInt8(ascii: ",")) }
-                out.append(contentsOf: property.key)
-                switch property.source {
-                case .id: JSONWriter.appendString(record.id, to: &out)
-                case .createdAt: created.append(to: &out)
-                case .updatedAt: updated.append(to: &out)
-                case .slot(let slot): Self.appendText(record.value(at: slot), to: &out)
-                case .absent: JSONWriter.appendRaw("null", to: &out)
+            keys.withUnsafeBufferPointer { keys in
+                record.values.withUnsafeBufferPointer { values in
+                    var keyStart = 0
+                    for (index, source) in sources.enumerated() {
+                        let keyEnd = keyEnds[index]
+                        out.append(contentsOf: UnsafeBufferPointer(rebasing: keys[keyStart..<keyEnd]))
+                        keyStart = keyEnd
+                        switch source {
+                        case .id: Self.appendString(record.id, to: &out)
+                        case .createdAt: created.append(to: &out)
+                        case .updatedAt: updated.append(to: &out)
+                        case .slot(let slot) where slot < values.count: Self.appendText(values[slot], to: &out)
+                        case .slot, .absent: JSONWriter.appendRaw("null", to: &out)
+                        }
+                    }
                 }
             }
             JSONWriter.appendRaw("},\"updatedAt\":", to: &out)
@@ -73,19 +89,27 @@ struct HubSpotObjectWriter {
     }
 
     /// A JSON array of `records`.
-    func array(_ records: some Sequence<StoredRecord>) -> [UInt8] {
-        var list = JSONArrayBytes(capacity: 4096)
-        for record in records {
-            list.append { append(record, to: &$0) }
+    func array(_ records: [StoredRecord]) -> [UInt8] {
+        var list = JSONArrayBytes(capacity: 64 + records.count * (keys.count + 256))
+        records.withUnsafeBufferPointer { records in
+            for index in records.indices {
+                list.append { append(records[index], to: &$0) }
+            }
         }
         return list.bytes
+    }
+
+    /// `text` as a JSON string, read in place (no copy of the string, hence no retain).
+    private static func appendString(_ text: String, to out: inout [UInt8]) {
+        let written: Void? = text.utf8.withContiguousStorageIfAvailable { JSONWriter.appendString(utf8: $0, to: &out) }
+        if written == nil { JSONWriter.appendString(text, to: &out) }
     }
 
     /// A property value as HubSpot sends it: a string (numbers, booleans and nested JSON as their text),
     /// or `null`.
     private static func appendText(_ value: JSONValue?, to out: inout [UInt8]) {
         switch value {
-        case .string(let text): JSONWriter.appendString(text, to: &out)
+        case .string(let text): appendString(text, to: &out)
         case nil, .null: JSONWriter.appendRaw("null", to: &out)
         case let value?: JSONWriter.appendString(value.textValue ?? "", to: &out)
         }

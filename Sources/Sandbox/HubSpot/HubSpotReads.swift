@@ -129,7 +129,18 @@ extension HubSpotEmulator {
 
     func propertyList(_ text: String?) -> [String]? {
         guard let text, !text.isEmpty else { return nil }
-        return text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        return text.split(separator: ",").map(Self.trimmed)
+    }
+
+    /// `name` without surrounding `CharacterSet.whitespaces`; a name that starts and ends with ASCII other
+    /// than space and tab (all of them, in practice) has none and skips Foundation.
+    static func trimmed(_ name: Substring) -> String {
+        if let first = name.utf8.first, let last = name.utf8.last, first < 0x80, last < 0x80, first != 0x20, first != 0x09,
+            last != 0x20, last != 0x09
+        {
+            return String(name)
+        }
+        return name.trimmingCharacters(in: .whitespaces)
     }
 
     /// The record whose id (or `idProperty` value, case-insensitive) is `id`.

@@ -22,18 +22,21 @@ struct FieldChecks {
     /// array may be shorter than the columns); `creating` adds the required-field checks.
     func validate(_ values: [JSONValue?], creating: Bool) -> [FieldIssue] {
         var issues: [FieldIssue] = []
-        for (column, value) in values.enumerated() {
-            guard let value else { continue }
-            guard let field = specs[column] else {
-                issues.append(FieldIssue(field: names[column], problem: .unknownField))
-                continue
-            }
-            if field.readOnly {
-                issues.append(FieldIssue(field: names[column], problem: .readOnly))
-                continue
-            }
-            if let problem = FieldValidator.check(value, field) {
-                issues.append(FieldIssue(field: names[column], problem: problem))
+        // Read in place: copying each value and field out of the arrays would retain and release them.
+        values.withUnsafeBufferPointer { values in
+            specs.withUnsafeBufferPointer { specs in
+                for column in values.indices {
+                    guard let value = values[column] else { continue }
+                    guard let field = specs[column] else {
+                        issues.append(FieldIssue(field: names[column], problem: .unknownField))
+                        continue
+                    }
+                    if field.readOnly {
+                        issues.append(FieldIssue(field: names[column], problem: .readOnly))
+                    } else if let problem = FieldValidator.check(value, field) {
+                        issues.append(FieldIssue(field: names[column], problem: problem))
+                    }
+                }
             }
         }
         if issues.count > 1 { issues.sort { $0.field < $1.field } }

@@ -69,23 +69,34 @@ struct StoredRecord: Sendable {
 
 /// One object's records in insertion order, with its layout and indexes.
 private struct ObjectTable: Sendable {
-    /// Which field a value index covers, and whether it folds case (as for emails).
-    struct IndexKey: Hashable, Sendable {
+    /// Positions of records by the value of one field (folded to lower case for emails), built on the
+    /// first lookup and kept current.
+    struct ValueIndex: Sendable {
         let field: String
         let caseInsensitive: Bool
+        /// The field's slot, once the layout has one.
+        var slot: Int?
+        var positions: [String: [Int]] = [:]
+
+        /// The record's value as this index keys it, or `nil` when the field is absent, null or not text.
+        func key(of record: StoredRecord) -> String? {
+            guard let slot, let text = record.value(at: slot)?.textValue else { return nil }
+            return caseInsensitive ? text.lowercased() : text
+        }
     }
 
-    var layout = FieldLayout.empty
+    var layout = FieldLayout.empty {
+        didSet {
+            for i in indexes.indices where indexes[i].slot == nil {
+                indexes[i].slot = layout.slot(indexes[i].field)
+            }
+        }
+    }
     var rows: [StoredRecord] = []
     /// Position of each record by id.
     var positions: [String: Int] = [:]
-    /// Positions by field value, built on the first lookup and kept current.
-    var indexes: [IndexKey: [String: [Int]]] = [:]
-
-    static func normalised(_ record: StoredRecord, _ key: IndexKey) -> String? {
-        guard let text = record[field: key.field]?.textValue else { return nil }
-        return key.caseInsensitive ? text.lowercased() : text
-    }
+    /// The few value indexes asked for so far.
+    var indexes: [ValueIndex] = []
 
     /// The slot of `name`, growing the layout when no record has had the field yet.
     mutating func slot(_ name: String) -> Int {
@@ -129,42 +140,44 @@ private struct ObjectTable: Sendable {
         let position = rows.count
         rows.append(record)
         positions[id] = position
-        // Iterating `indexes.keys` while writing would keep the old storage alive and copy every index
-        // on each insert; take the keys first.
-        for key in Array(indexes.keys) {
-            if let value = Self.normalised(record, key) { indexes[key]![value, default: []].append(position) }
+        for i in indexes.indices {
+            if let key = indexes[i].key(of: record) { indexes[i].positions[key, default: []].append(position) }
         }
         return record
     }
 
     mutating func update(at index: Int, values: [(slot: Int, value: JSONValue)], date: Date) -> StoredRecord {
         // Old index values first: holding a copy of the record would make the write copy its values.
-        let touched = indexes.keys.filter { key in
-            guard let slot = layout.slot(key.field) else { return false }
+        let touched = indexes.indices.filter { i in
+            guard let slot = indexes[i].slot else { return false }
             return values.contains { $0.slot == slot }
         }
-        let before = touched.map { Self.normalised(rows[index], $0) }
+        let before = touched.map { indexes[$0].key(of: rows[index]) }
         rows[index].merge(values, under: layout)
         rows[index].updatedAt = date
-        for (key, old) in zip(touched, before) {
-            let new = Self.normalised(rows[index], key)
+        for (i, old) in zip(touched, before) {
+            let new = indexes[i].key(of: rows[index])
             if old == new { continue }
-            if let old { indexes[key]![old]?.removeAll { $0 == index } }
-            if let new { indexes[key]![new, default: []].append(index) }
+            if let old { indexes[i].positions[old]?.removeAll { $0 == index } }
+            if let new { indexes[i].positions[new, default: []].append(index) }
         }
         return rows[index]
     }
 
-    mutating func find(_ key: IndexKey, _ value: String) -> [StoredRecord] {
-        if indexes[key] == nil {
-            var index: [String: [Int]] = [:]
+    mutating func find(field: String, caseInsensitive: Bool, value: String) -> [StoredRecord] {
+        let i: Int
+        if let existing = indexes.firstIndex(where: { $0.field == field && $0.caseInsensitive == caseInsensitive }) {
+            i = existing
+        } else {
+            var index = ValueIndex(field: field, caseInsensitive: caseInsensitive, slot: layout.slot(field))
             for (position, record) in rows.enumerated() {
-                if let v = Self.normalised(record, key) { index[v, default: []].append(position) }
+                if let key = index.key(of: record) { index.positions[key, default: []].append(position) }
             }
-            indexes[key] = index
+            indexes.append(index)
+            i = indexes.count - 1
         }
-        let wanted = key.caseInsensitive ? value.lowercased() : value
-        return (indexes[key]![wanted] ?? []).map { rows[$0] }
+        let wanted = caseInsensitive ? value.lowercased() : value
+        return (indexes[i].positions[wanted] ?? []).map { rows[$0] }
     }
 }
 
@@ -212,7 +225,7 @@ struct RecordTables: Sendable {
     /// index built on first use so upserts stay fast on large objects.
     mutating func find(_ object: String, field: String, value: String, caseInsensitive: Bool = false) -> [StoredRecord] {
         guard objects[object] != nil else { return [] }
-        return objects[object]!.find(ObjectTable.IndexKey(field: field, caseInsensitive: caseInsensitive), value)
+        return objects[object]!.find(field: field, caseInsensitive: caseInsensitive, value: value)
     }
 
     func record(_ object: String, id: String) -> StoredRecord? {

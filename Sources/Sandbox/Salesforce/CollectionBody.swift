@@ -35,25 +35,27 @@ struct CollectionBody {
     private(set) var records: [Record] = []
     /// The `allOrNone` flag (false unless the body says `true`).
     private(set) var allOrNone = false
-    private var decoder = ColumnDecoder()
+    private var decoder: ColumnDecoder
 
     /// Field names by column.
     var columns: [String] { decoder.columns }
 
     /// Decodes `data`, reading each record's `keyField` as its key.
     static func decode(_ data: Data, keyField: String) throws(Refusal) -> CollectionBody {
+        // `attributes` is never stored; it is kept only when it is the key field.
+        let keepsAttributes = keyField == "attributes"
         let decoded: CollectionBody? = data.withUnsafeBytes { raw in
             var reader = JSONReader(raw.bindMemory(to: UInt8.self))
             return try? reader.document { reader throws(JSONReader.Failure) in
                 guard reader.next == UInt8(ascii: "{") else { throw JSONReader.Failure() }
-                return try CollectionBody.body(&reader)
+                return try CollectionBody.body(&reader, dropping: keepsAttributes ? nil : "attributes")
             }
         }
         guard let decoded else { throw .notAnObject }
         guard let records = decoded.recordsFound, records else { throw .noRecords }
         var body = decoded
         let keyColumn = body.decoder.column(keyField)
-        let attributes = body.decoder.column("attributes")
+        let attributes = keepsAttributes ? body.decoder.column("attributes") : nil
         for index in body.records.indices {
             body.records[index].key = keyColumn.flatMap { body.records[index].value($0)?.textValue }
             if let attributes, attributes < body.records[index].values.count {
@@ -67,10 +69,10 @@ struct CollectionBody {
     private var recordsFound: Bool?
 
     /// The top-level object (the reader is at `{`), later members winning as in a dictionary.
-    private static func body(_ reader: inout JSONReader) throws(JSONReader.Failure) -> CollectionBody {
+    private static func body(_ reader: inout JSONReader, dropping: String?) throws(JSONReader.Failure) -> CollectionBody {
         try reader.enter()
         defer { reader.leave() }
-        var body = CollectionBody()
+        var body = CollectionBody(decoder: ColumnDecoder(dropping: dropping))
         if reader.isEmpty(UInt8(ascii: "}")) { return body }
         repeat {
             reader.skipWhitespace()

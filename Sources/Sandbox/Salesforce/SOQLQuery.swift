@@ -96,6 +96,15 @@ struct SOQLQuery: Sendable, Equatable {
     }
 
     private static func isIdentifier(_ token: String) -> Bool {
+        let bytes = token.utf8
+        if bytes.allSatisfy({ $0 < 0x80 }) {
+            // ASCII letters and digits are the ASCII characters that are letters and numbers.
+            func isLetter(_ byte: UInt8) -> Bool { (byte | 0x20) >= UInt8(ascii: "a") && (byte | 0x20) <= UInt8(ascii: "z") }
+            guard let first = bytes.first, isLetter(first) else { return false }
+            return bytes.allSatisfy {
+                isLetter($0) || ($0 >= 0x30 && $0 <= 0x39) || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: ".")
+            }
+        }
         guard let first = token.first, first.isLetter else { return false }
         return token.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "." }
     }
@@ -233,6 +242,23 @@ struct SOQLQuery: Sendable, Equatable {
         return tokens
     }
 
+    /// Whether `text` can parse as a date at all (ten bytes or more, starting with a digit), so that
+    /// most text skips the parse.
+    private static func mayBeDate(_ text: String) -> Bool {
+        guard let first = text.utf8.first else { return false }
+        return first >= 0x30 && first <= 0x39 && text.utf8.count >= 10
+    }
+
+    /// Whether ASCII `left` and `right` are equal ignoring case; `nil` when either is not ASCII.
+    private static func asciiEqualIgnoringCase(_ left: String, _ right: String) -> Bool? {
+        let a = left.utf8
+        let b = right.utf8
+        guard a.allSatisfy({ $0 < 0x80 }), b.allSatisfy({ $0 < 0x80 }) else { return nil }
+        guard a.count == b.count else { return false }
+        func folded(_ byte: UInt8) -> UInt8 { byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte }
+        return zip(a, b).allSatisfy { folded($0) == folded($1) }
+    }
+
     /// Whether a record's value satisfies one condition (dates compared as instants).
     static func satisfies(_ value: JSONValue?, _ condition: Condition) -> Bool {
         let actual = value ?? .null
@@ -244,10 +270,16 @@ struct SOQLQuery: Sendable, Equatable {
         if let left = actual.numberValue, let right = condition.literal.numberValue {
             ordering = left < right ? .orderedAscending : left > right ? .orderedDescending : .orderedSame
         } else if let leftText = actual.textValue, let rightText = condition.literal.textValue,
+            mayBeDate(leftText), mayBeDate(rightText),
             let left = Timestamps.parse(leftText), let right = Timestamps.parse(rightText),
             leftText.count > 9 && rightText.count > 9
         {
             ordering = left.compare(right)
+        } else if condition.op == "=" || condition.op == "!=",
+            let equal = asciiEqualIgnoringCase(actual.textValue ?? "", condition.literal.textValue ?? "")
+        {
+            // Only equality matters here, and ASCII text folds case without Foundation.
+            ordering = equal ? .orderedSame : .orderedAscending
         } else {
             ordering = (actual.textValue ?? "").compare(condition.literal.textValue ?? "", options: .caseInsensitive)
         }

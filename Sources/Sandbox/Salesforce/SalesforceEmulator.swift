@@ -50,13 +50,34 @@ final class SalesforceEmulator: Emulator {
 
     /// An 18-character id with the object's key prefix.
     static func makeID(_ object: String, _ number: Int) -> String {
-        var id = Array(keyPrefix(object).utf8)
-        id.reserveCapacity(18)
-        id.append(contentsOf: "Sb".utf8)
-        let digits = String(number).utf8
-        id.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: max(0, 13 - digits.count)))
-        id.append(contentsOf: digits)
-        return String(decoding: id, as: UTF8.self)
+        let prefix = keyPrefix(object)
+        guard number >= 0 else {
+            let digits = String(number)
+            return prefix + "Sb" + String(repeating: "0", count: max(0, 13 - digits.count)) + digits
+        }
+        var digits = 1
+        var rest = number / 10
+        while rest > 0 {
+            digits += 1
+            rest /= 10
+        }
+        let width = max(13, digits)
+        let length = prefix.utf8.count + 2 + width
+        return String(unsafeUninitializedCapacity: length) { buffer in
+            var index = 0
+            for byte in prefix.utf8 {
+                buffer[index] = byte
+                index += 1
+            }
+            buffer[index] = UInt8(ascii: "S")
+            buffer[index + 1] = UInt8(ascii: "b")
+            var value = number
+            for position in stride(from: length - 1, through: index + 2, by: -1) {
+                buffer[position] = 0x30 + UInt8(value % 10)
+                value /= 10
+            }
+            return length
+        }
     }
 
     static func keyPrefix(_ object: String) -> String {

@@ -19,8 +19,14 @@ struct ColumnDecoder {
     private var keys: [UnsafeBufferPointer<UInt8>?] = []
     private var keyColumns: [Int] = []
 
-    /// A decoder with no columns yet.
-    init() {}
+    /// The key whose values are checked but not kept (its column stays absent).
+    private let dropped: String?
+    private var droppedColumn: Int?
+
+    /// A decoder with no columns yet; values of the key `dropped` are read past and not kept.
+    init(dropping dropped: String? = nil) {
+        self.dropped = dropped
+    }
 
     /// The column of `name`, or `nil` when no object had that key.
     func column(_ name: String) -> Int? {
@@ -57,6 +63,10 @@ struct ColumnDecoder {
             keys.append(key)
             keyColumns.append(column)
             try reader.colon()
+            if column == droppedColumn {
+                try reader.skipValue()
+                continue
+            }
             let value = try reader.value()
             if column >= values.count {
                 values.append(contentsOf: repeatElement(nil, count: column + 1 - values.count))
@@ -80,6 +90,7 @@ struct ColumnDecoder {
     private mutating func column(named name: String) -> Int {
         if let column = index[name] { return column }
         index[name] = columns.count
+        if name == dropped { droppedColumn = columns.count }
         columns.append(name)
         return columns.count - 1
     }

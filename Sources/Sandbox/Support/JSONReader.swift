@@ -120,6 +120,38 @@ struct JSONReader {
         }
     }
 
+    /// Reads past any value, checking it as ``value()`` does but building nothing.
+    mutating func skipValue() throws(Failure) {
+        guard position < bytes.count else { throw Failure() }
+        switch bytes[position] {
+        case UInt8(ascii: "{"):
+            try enter()
+            defer { leave() }
+            if isEmpty(UInt8(ascii: "}")) { return }
+            repeat {
+                skipWhitespace()
+                guard next == UInt8(ascii: "\"") else { throw Failure() }
+                _ = try rawString()
+                try colon()
+                try skipValue()
+            } while try more(UInt8(ascii: "}"))
+        case UInt8(ascii: "["):
+            try enter()
+            defer { leave() }
+            if isEmpty(UInt8(ascii: "]")) { return }
+            repeat {
+                skipWhitespace()
+                try skipValue()
+            } while try more(UInt8(ascii: "]"))
+        case UInt8(ascii: "\""): _ = try rawString()
+        case UInt8(ascii: "t"): try literal("true")
+        case UInt8(ascii: "f"): try literal("false")
+        case UInt8(ascii: "n"): try literal("null")
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): _ = try number()
+        default: throw Failure()
+        }
+    }
+
     private mutating func literal(_ word: StaticString) throws(Failure) {
         let count = word.utf8CodeUnitCount
         guard position + count <= bytes.count else { throw Failure() }
