@@ -62,6 +62,25 @@ import Testing
         #expect(bySlot.find("o", field: "k", value: "2").isEmpty)
     }
 
+    @Test func findsRecordsByIDAsIfIndexedOnInsert() {
+        var tables = RecordTables()
+        for (index, id) in ["a", "", "b", "", "a"].enumerated() {
+            tables.insert(id: id, fields: ["n": .number(Double(index))], createdAt: date, updatedAt: date, into: "o")
+        }
+        // The last record with an id wins; ids given later still find their record, and the empty id
+        // keeps naming the last record that had it.
+        tables.assignMissingIDs("o") { _ in "new" + String(UUID().uuidString.prefix(4)) }
+        #expect(tables.record("o", id: "a")?[field: "n"] == 4)
+        #expect(tables.record("o", id: "b")?[field: "n"] == 2)
+        #expect(tables.record("o", id: "")?[field: "n"] == 3)
+        let given = tables.all("o").map(\.id).filter { $0.hasPrefix("new") }
+        #expect(given.count == 2 && given.allSatisfy { tables.record("o", id: $0) != nil })
+        tables.insert(id: "b", fields: ["n": 9], createdAt: date, updatedAt: date, into: "o")
+        #expect(tables.record("o", id: "b")?[field: "n"] == 9)
+        #expect(tables.update("o", id: "b", fields: ["n": 10], at: date)?[field: "n"] == 10)
+        #expect(tables.record("o", id: "zzz") == nil && tables.record("nothing", id: "a") == nil)
+    }
+
     @Test func resetReturnsToTheSeed() {
         var seed = RecordTables()
         seed.insert(id: "1", fields: ["a": 1], createdAt: date, updatedAt: date, into: "o")

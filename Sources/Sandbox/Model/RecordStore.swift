@@ -67,6 +67,44 @@ struct StoredRecord: Sendable {
     }
 }
 
+/// The positions of the records with one index value: almost always one, so no array for it.
+private enum Positions: Sendable {
+    case none
+    case one(Int)
+    case many([Int])
+
+    mutating func append(_ position: Int) {
+        switch self {
+        case .none: self = .one(position)
+        case .one(let first): self = .many([first, position])
+        case .many(var all):
+            self = .none
+            all.append(position)
+            self = .many(all)
+        }
+    }
+
+    /// Removes every occurrence of `position`.
+    mutating func remove(_ position: Int) {
+        switch self {
+        case .none: break
+        case .one(let only): if only == position { self = .none }
+        case .many(var all):
+            self = .none
+            all.removeAll { $0 == position }
+            self = .many(all)
+        }
+    }
+
+    func map<T>(_ transform: (Int) -> T) -> [T] {
+        switch self {
+        case .none: []
+        case .one(let only): [transform(only)]
+        case .many(let all): all.map(transform)
+        }
+    }
+}
+
 /// One object's records in insertion order, with its layout and indexes.
 private struct ObjectTable: Sendable {
     /// Positions of records by the value of one field (folded to lower case for emails), built on the
@@ -76,7 +114,7 @@ private struct ObjectTable: Sendable {
         let caseInsensitive: Bool
         /// The field's slot, once the layout has one.
         var slot: Int?
-        var positions: [String: [Int]] = [:]
+        var positions: [String: Positions] = [:]
 
         /// The record's value as this index keys it, or `nil` when the field is absent, null or not text.
         func key(of record: StoredRecord) -> String? {
@@ -93,10 +131,33 @@ private struct ObjectTable: Sendable {
         }
     }
     var rows: [StoredRecord] = []
-    /// Position of each record by id.
-    var positions: [String: Int] = [:]
+    /// Position of each record by id, for the first ``idsIndexed`` rows. Ids are indexed when one is
+    /// looked up (catching up in insertion order, so the last record with an id wins, as if indexed on
+    /// insert): objects written by external key, like upserted leads, never pay for it.
+    private var positions: [String: Int] = [:]
+    private var idsIndexed = 0
     /// The few value indexes asked for so far.
     var indexes: [ValueIndex] = []
+
+    /// The position of the record `id`, or `nil`.
+    mutating func position(of id: String) -> Int? {
+        indexIDs()
+        return positions[id]
+    }
+
+    private mutating func indexIDs() {
+        while idsIndexed < rows.count {
+            positions[rows[idsIndexed].id] = idsIndexed
+            idsIndexed += 1
+        }
+    }
+
+    /// Changes the id of the record at `index`.
+    mutating func setID(_ id: String, at index: Int) {
+        indexIDs()
+        rows[index].id = id
+        positions[id] = index
+    }
 
     /// The slot of `name`, growing the layout when no record has had the field yet.
     mutating func slot(_ name: String) -> Int {
@@ -139,9 +200,8 @@ private struct ObjectTable: Sendable {
         let record = StoredRecord(id: id, layout: layout, values: laidOut, createdAt: createdAt, updatedAt: updatedAt)
         let position = rows.count
         rows.append(record)
-        positions[id] = position
         for i in indexes.indices {
-            if let key = indexes[i].key(of: record) { indexes[i].positions[key, default: []].append(position) }
+            if let key = indexes[i].key(of: record) { indexes[i].positions[key, default: .none].append(position) }
         }
         return record
     }
@@ -158,8 +218,8 @@ private struct ObjectTable: Sendable {
         for (i, old) in zip(touched, before) {
             let new = indexes[i].key(of: rows[index])
             if old == new { continue }
-            if let old { indexes[i].positions[old]?.removeAll { $0 == index } }
-            if let new { indexes[i].positions[new, default: []].append(index) }
+            if let old { indexes[i].positions[old]?.remove(index) }
+            if let new { indexes[i].positions[new, default: .none].append(index) }
         }
         return rows[index]
     }
@@ -171,13 +231,13 @@ private struct ObjectTable: Sendable {
         } else {
             var index = ValueIndex(field: field, caseInsensitive: caseInsensitive, slot: layout.slot(field))
             for (position, record) in rows.enumerated() {
-                if let key = index.key(of: record) { index.positions[key, default: []].append(position) }
+                if let key = index.key(of: record) { index.positions[key, default: .none].append(position) }
             }
             indexes.append(index)
             i = indexes.count - 1
         }
         let wanted = caseInsensitive ? value.lowercased() : value
-        return (indexes[i].positions[wanted] ?? []).map { rows[$0] }
+        return (indexes[i].positions[wanted] ?? .none).map { rows[$0] }
     }
 }
 
@@ -228,9 +288,9 @@ struct RecordTables: Sendable {
         return objects[object]!.find(field: field, caseInsensitive: caseInsensitive, value: value)
     }
 
-    func record(_ object: String, id: String) -> StoredRecord? {
-        guard let table = objects[object], let i = table.positions[id], i < table.rows.count else { return nil }
-        return table.rows[i]
+    mutating func record(_ object: String, id: String) -> StoredRecord? {
+        guard objects[object] != nil, let i = objects[object]!.position(of: id) else { return nil }
+        return objects[object]!.rows[i]
     }
 
     /// Adds a record to `object` and returns it as stored.
@@ -261,15 +321,14 @@ struct RecordTables: Sendable {
     mutating func assignMissingIDs(_ object: String, _ make: (inout RecordTables) -> String) {
         for i in (objects[object]?.rows ?? []).indices where objects[object]!.rows[i].id.isEmpty {
             let id = make(&self)
-            objects[object]!.rows[i].id = id
-            objects[object]!.positions[id] = i
+            objects[object]!.setID(id, at: i)
         }
     }
 
     /// Merges `fields` into the record `id` (null values are stored as null); returns the result.
     @discardableResult
     mutating func update(_ object: String, id: String, fields: [String: JSONValue], at date: Date) -> StoredRecord? {
-        guard let index = objects[object]?.positions[id], index < objects[object]!.rows.count else { return nil }
+        guard objects[object] != nil, let index = objects[object]!.position(of: id) else { return nil }
         let values = objects[object]!.slotted(fields)
         return objects[object]!.update(at: index, values: values, date: date)
     }
@@ -279,7 +338,7 @@ struct RecordTables: Sendable {
     mutating func update(_ object: String, id: String, values: [(slot: Int, value: JSONValue)], at date: Date)
         -> StoredRecord?
     {
-        guard let index = objects[object]?.positions[id], index < objects[object]!.rows.count else { return nil }
+        guard objects[object] != nil, let index = objects[object]!.position(of: id) else { return nil }
         return objects[object]!.update(at: index, values: values, date: date)
     }
 }
