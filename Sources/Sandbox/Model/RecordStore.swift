@@ -193,7 +193,7 @@ private struct ObjectTable: Sendable {
     mutating func insert(id: String, values: [(slot: Int, value: JSONValue)], createdAt: Date, updatedAt: Date)
         -> StoredRecord
     {
-        var laidOut = [JSONValue?](repeating: nil, count: layout.count)
+        var laidOut = [JSONValue?].absent(layout.count)
         for (slot, value) in values {
             laidOut[slot] = value
         }

@@ -38,7 +38,7 @@ struct ColumnDecoder {
     mutating func object(_ reader: inout JSONReader) throws(JSONReader.Failure) -> [JSONValue?] {
         try reader.enter()
         defer { reader.leave() }
-        var values = [JSONValue?](repeating: nil, count: columns.count)
+        var values = [JSONValue?].absent(columns.count)
         keys.removeAll(keepingCapacity: true)
         keyColumns.removeAll(keepingCapacity: true)
         defer {
@@ -98,7 +98,7 @@ struct ColumnDecoder {
     /// The values by column of an object already read into `fields`; the next object's keys are then
     /// looked up by name.
     mutating func values(of fields: [String: JSONValue]) -> [JSONValue?] {
-        var values = [JSONValue?](repeating: nil, count: columns.count)
+        var values = [JSONValue?].absent(columns.count)
         for (name, value) in fields {
             let column = column(named: name)
             if column >= values.count {

@@ -199,3 +199,16 @@ extension JSONValue {
         .number(Double(value))
     }
 }
+
+extension Array where Element == JSONValue? {
+    /// `count` absent values (`nil`), written directly: `Array(repeating: nil, count:)` copies its
+    /// repeated value into each element one call at a time.
+    static func absent(_ count: Int) -> [JSONValue?] {
+        [JSONValue?](unsafeUninitializedCapacity: count) { buffer, initialized in
+            for index in 0..<count {
+                (buffer.baseAddress! + index).initialize(to: nil)
+            }
+            initialized = count
+        }
+    }
+}
