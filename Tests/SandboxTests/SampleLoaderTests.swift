@@ -3,10 +3,21 @@ import Testing
 
 @testable import Sandbox
 
+/// Creates a fresh folder for one test and removes it when the test is done.
+final class ScratchFolder {
+    let root = FileManager.default.temporaryDirectory.appendingPathComponent("sample-loader-\(UUID().uuidString)")
+
+    deinit {
+        try? FileManager.default.removeItem(at: root)
+    }
+}
+
 @Suite struct SampleLoaderTests {
+    let scratch = ScratchFolder()
+
     /// Writes `files` (object name → contents) under a fresh `<root>/hubspot/` and loads them.
     private func load(_ files: [String: [UInt8]]) throws -> (root: URL, rows: [String: SampleRows]) {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("sample-loader-\(UUID().uuidString)")
+        let root = scratch.root.appendingPathComponent(UUID().uuidString)
         let folder = root.appendingPathComponent("hubspot", isDirectory: true)
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         for (name, bytes) in files {
@@ -53,7 +64,7 @@ import Testing
             ("{\"id\":\"1\"}\n{\"id\":\"2\",}\n", 2), ("{\"id\":\"1\"}\r\n\r\n[1,2]\r\n", 3), ("\n\n\"text\"", 3),
             ("{\"id\":\"1\"}\n{\"id\":\n\"2\"}\n", 2), ("{\"a\":1} {\"b\":2}", 1),
         ] {
-            let root = FileManager.default.temporaryDirectory.appendingPathComponent("sample-loader-\(UUID().uuidString)")
+            let root = scratch.root.appendingPathComponent(UUID().uuidString)
             let folder = root.appendingPathComponent("hubspot", isDirectory: true)
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             let file = folder.appendingPathComponent("contact.jsonl")
