@@ -67,7 +67,7 @@ final class GA4Emulator: Emulator {
                     "user_properties": body["user_properties"] ?? [:], "measurement_id": .string(stream),
                 ]
                 let id = "event-\(tables.nextSequence())"
-                tables.insert(StoredRecord(id: id, fields: fields, createdAt: now, updatedAt: now), into: "event")
+                tables.insert(id: id, fields: fields, createdAt: now, updatedAt: now, into: "event")
             }
         }
         return .empty(status: 204)

@@ -18,19 +18,33 @@ final class HubSpotEmulator: Emulator {
         self.limiter = limiter
         var tables = RecordTables()
         var highest = 0
-        for (object, rows) in context.samples.sorted(by: { $0.key < $1.key }) {
-            for row in rows {
-                let id = row["hs_object_id"]?.textValue ?? ""
+        for (object, sample) in context.samples.sorted(by: { $0.key < $1.key }) {
+            // Every field but the id is stored; resolve the columns to store slots once.
+            let idColumn = sample.column("hs_object_id")
+            let created = sample.column("createdate")
+            let modified = sample.column("lastmodifieddate")
+            let slots = sample.columns.enumerated().map { column, name in
+                column == idColumn ? nil : tables.slot(of: name, in: object)
+            }
+            for row in sample.rows {
+                func value(_ column: Int?) -> JSONValue? {
+                    guard let column, column < row.count else { return nil }
+                    return row[column]
+                }
+                let id = value(idColumn)?.textValue ?? ""
                 if let number = Int(id) { highest = max(highest, number) }
-                var fields = row
-                fields["hs_object_id"] = nil
-                let created = row["createdate"]?.stringValue.flatMap(Timestamps.parse) ?? context.clock()
-                let updated = row["lastmodifieddate"]?.stringValue.flatMap(Timestamps.parse) ?? created
-                tables.insert(StoredRecord(id: id, fields: fields, createdAt: created, updatedAt: updated), into: object)
+                let createdAt = value(created)?.stringValue.flatMap(Timestamps.parse) ?? context.clock()
+                let updatedAt = value(modified)?.stringValue.flatMap(Timestamps.parse) ?? createdAt
+                var values: [(slot: Int, value: JSONValue)] = []
+                values.reserveCapacity(row.count)
+                for (column, field) in row.enumerated() {
+                    if let field, let slot = slots[column] { values.append((slot, field)) }
+                }
+                tables.insert(id: id, values: values, createdAt: createdAt, updatedAt: updatedAt, into: object)
             }
         }
         tables.sequence = max(highest, 1000)
-        for object in tables.objects.keys {
+        for object in tables.objectNames {
             tables.assignMissingIDs(object) { String($0.nextSequence()) }
         }
         store = RecordStore(seed: tables)
@@ -78,23 +92,18 @@ final class HubSpotEmulator: Emulator {
         }
     }
 
-    /// A record as HubSpot sends it: `{id, properties, createdAt, updatedAt, archived}`.
-    func wire(_ record: StoredRecord, properties names: [String]?, object: String) -> JSONValue {
-        var properties: [String: JSONValue] = [:]
-        for name in names ?? defaultProperties(object) {
-            switch name {
-            case "hs_object_id": properties[name] = .string(record.id)
-            case "createdate": properties[name] = .string(Timestamps.iso(record.createdAt))
-            case "lastmodifieddate", "hs_lastmodifieddate":
-                properties[name] = .string(Timestamps.iso(record.updatedAt))
-            default: properties[name] = .text(record.fields[name]?.textValue)
-            }
-        }
-        return [
-            "id": .string(record.id), "properties": .object(properties),
-            "createdAt": .string(Timestamps.iso(record.createdAt)),
-            "updatedAt": .string(Timestamps.iso(record.updatedAt)), "archived": false,
-        ]
+    /// A writer of HubSpot objects with the properties `names` (`nil`: the object's defaults), for records
+    /// laid out by `layout`.
+    func objectWriter(_ names: [String]?, object: String, layout: FieldLayout) -> HubSpotObjectWriter {
+        HubSpotObjectWriter(properties: names ?? defaultProperties(object), layout: layout)
+    }
+
+    /// `record` as HubSpot sends it, with the properties `names` (`nil`: the object's defaults).
+    func wire(_ record: StoredRecord, properties names: [String]?, object: String, new: Bool? = nil) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(512)
+        objectWriter(names, object: object, layout: record.layout).append(record, new: new, to: &out)
+        return out
     }
 
     // MARK: - Errors and limits

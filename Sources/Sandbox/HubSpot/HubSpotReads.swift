@@ -15,18 +15,24 @@ extension HubSpotEmulator {
             start = offset
         }
         let names = propertyList(request.query("properties"))
-        let records = request.query("archived") == "true" ? [] : store.all(object)
-        let page = start < records.count ? Array(records[start..<min(records.count, start + limit)]) : []
-        var body: [String: JSONValue] = [
-            "results": .array(page.map { wire($0, properties: names, object: object) })
-        ]
+        let archived = request.query("archived") == "true"
+        // Only the page leaves the lock: holding a snapshot of every record would make a concurrent
+        // write copy them all.
+        let (total, page, layout) = store.transaction { tables -> (Int, [StoredRecord], FieldLayout) in
+            guard !archived else { return (0, [], .empty) }
+            let total = tables.count(object)
+            let page = start < total ? tables.records(object, in: start..<min(total, start + limit)) : []
+            return (total, page, tables.layout(object))
+        }
+        var body = JSONObjectBytes()
+        body.set("results", json: objectWriter(names, object: object, layout: layout).array(page))
         let next = start + page.count
-        if next < records.count {
+        if next < total {
             var link = "\(request.path)?limit=\(limit)&after=\(next)"
             if let properties = request.query("properties") { link += "&properties=\(properties)" }
-            body["paging"] = ["next": ["after": .string(String(next)), "link": .string(link)]]
+            body.set("paging", ["next": ["after": .string(String(next)), "link": .string(link)]])
         }
-        return .json(.object(body))
+        return .json(bytes: body.bytes)
     }
 
     /// `GET /crm/v3/objects/{objectType}/{id}?idProperty&properties`.
@@ -37,7 +43,7 @@ extension HubSpotEmulator {
         guard let record = find(object, id: id, idProperty: request.query("idProperty")) else {
             return error(404, category: "OBJECT_NOT_FOUND", message: "Object not found.  objectId are usually numeric.")
         }
-        return .json(wire(record, properties: propertyList(request.query("properties")), object: object))
+        return .json(bytes: wire(record, properties: propertyList(request.query("properties")), object: object))
     }
 
     /// `POST /crm/v3/objects/{objectType}/batch/read` with `{inputs:[{id}], properties, idProperty}`.
@@ -53,32 +59,36 @@ extension HubSpotEmulator {
         let started = Timestamps.iso(context.clock())
         let names = body["properties"]?.arrayValue?.compactMap(\.stringValue)
         let idProperty = body["idProperty"]?.stringValue
-        var results: [JSONValue] = []
+        var results = JSONArrayBytes(capacity: 4096)
         var missing: [String] = []
         for input in inputs {
             let id = input["id"]?.textValue ?? ""
             if let record = find(object, id: id, idProperty: idProperty) {
-                results.append(wire(record, properties: names, object: object))
+                results.append { $0.append(contentsOf: wire(record, properties: names, object: object)) }
             } else {
                 missing.append(id)
             }
         }
-        var reply: [String: JSONValue] = [
-            "status": "COMPLETE", "results": .array(results), "startedAt": .string(started),
-            "completedAt": .string(Timestamps.iso(context.clock())),
-        ]
-        guard !missing.isEmpty else { return .json(.object(reply)) }
-        reply["numErrors"] = 1
-        reply["errors"] = [
+        var reply = JSONObjectBytes()
+        reply.set("status", "COMPLETE")
+        reply.set("results", json: results.bytes)
+        reply.set("startedAt", .string(started))
+        reply.set("completedAt", .string(Timestamps.iso(context.clock())))
+        guard !missing.isEmpty else { return .json(bytes: reply.bytes) }
+        reply.set("numErrors", 1)
+        reply.set(
+            "errors",
             [
-                "status": "error", "category": "OBJECT_NOT_FOUND",
-                "message":
-                    .string(
-                        "Could not get some \(object.uppercased()) objects, they may be deleted or not exist. Check that ids are valid."),
-                "context": ["ids": .array(missing.map(JSONValue.string))], "errors": [],
-            ]
-        ]
-        return .json(.object(reply), status: 207)
+                [
+                    "status": "error", "category": "OBJECT_NOT_FOUND",
+                    "message":
+                        .string(
+                            "Could not get some \(object.uppercased()) objects, they may be deleted or not exist. Check that ids are valid."
+                        ),
+                    "context": ["ids": .array(missing.map(JSONValue.string))], "errors": [],
+                ]
+            ])
+        return .json(bytes: reply.bytes, status: 207)
     }
 
     /// `GET /crm/v3/properties/{objectType}`: the schema as HubSpot property definitions.
@@ -119,7 +129,18 @@ extension HubSpotEmulator {
 
     func propertyList(_ text: String?) -> [String]? {
         guard let text, !text.isEmpty else { return nil }
-        return text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        return text.split(separator: ",").map(Self.trimmed)
+    }
+
+    /// `name` without surrounding `CharacterSet.whitespaces`; a name that starts and ends with ASCII other
+    /// than space and tab (all of them, in practice) has none and skips Foundation.
+    static func trimmed(_ name: Substring) -> String {
+        if let first = name.utf8.first, let last = name.utf8.last, first < 0x80, last < 0x80, first != 0x20, first != 0x09,
+            last != 0x20, last != 0x09
+        {
+            return String(name)
+        }
+        return name.trimmingCharacters(in: .whitespaces)
     }
 
     /// The record whose id (or `idProperty` value, case-insensitive) is `id`.

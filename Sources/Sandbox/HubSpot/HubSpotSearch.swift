@@ -23,7 +23,8 @@ extension HubSpotEmulator {
             return error(400, category: "VALIDATION_ERROR", message: "Paging beyond 10000 results is not supported")
         }
         let groups = body["filterGroups"]?.arrayValue ?? []
-        var records = store.all(object).filter { record in
+        let (all, layout) = store.transaction { ($0.all(object), $0.layout(object)) }
+        var records = all.filter { record in
             groups.isEmpty
                 || groups.contains { group in
                     (group["filters"]?.arrayValue ?? []).allSatisfy { matches(record, $0, object: object) }
@@ -40,13 +41,13 @@ extension HubSpotEmulator {
         }
         let names = body["properties"]?.arrayValue?.compactMap(\.stringValue)
         let page = start < records.count ? Array(records[start..<min(records.count, start + limit)]) : []
-        var reply: [String: JSONValue] = [
-            "total": .int(records.count), "results": .array(page.map { wire($0, properties: names, object: object) }),
-        ]
+        var reply = JSONObjectBytes()
+        reply.set("total", .int(records.count))
+        reply.set("results", json: objectWriter(names, object: object, layout: layout).array(page))
         if start + page.count < records.count {
-            reply["paging"] = ["next": ["after": .string(String(start + page.count))]]
+            reply.set("paging", ["next": ["after": .string(String(start + page.count))]])
         }
-        return .json(.object(reply))
+        return .json(bytes: reply.bytes)
     }
 
     private func matches(_ record: StoredRecord, _ filter: JSONValue, object: String) -> Bool {
@@ -81,7 +82,7 @@ extension HubSpotEmulator {
         case "hs_object_id": record.id
         case "createdate": Timestamps.iso(record.createdAt)
         case "lastmodifieddate", "hs_lastmodifieddate": Timestamps.iso(record.updatedAt)
-        default: record.fields[name]?.textValue
+        default: record[field: name]?.textValue
         }
     }
 

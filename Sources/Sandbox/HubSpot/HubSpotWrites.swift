@@ -38,7 +38,7 @@ extension HubSpotEmulator {
         }
         let schema = context.schemas[object]
         let started = Timestamps.iso(context.clock())
-        var results: [JSONValue] = []
+        var results = JSONArrayBytes(capacity: 4096)
         var failures: [HubSpotFailure] = []
         store.transaction { tables in
             for input in inputs {
@@ -65,12 +65,13 @@ extension HubSpotEmulator {
                 let names = Array(Set(fields.keys).union(defaultProperties(object))).sorted()
                 if let existing {
                     let updated = tables.update(object, id: existing.id, fields: fields, at: now)!
-                    results.append(withNew(wire(updated, properties: names, object: object), false, creates))
+                    let bytes = wire(updated, properties: names, object: object, new: creates ? false : nil)
+                    results.append { $0.append(contentsOf: bytes) }
                 } else if creates && idProperty != "hs_object_id" {
-                    let record = StoredRecord(
-                        id: String(tables.nextSequence()), fields: fields, createdAt: now, updatedAt: now)
-                    tables.insert(record, into: object)
-                    results.append(withNew(wire(record, properties: names, object: object), true, creates))
+                    let id = String(tables.nextSequence())
+                    let record = tables.insert(id: id, fields: fields, createdAt: now, updatedAt: now, into: object)
+                    let bytes = wire(record, properties: names, object: object, new: true)
+                    results.append { $0.append(contentsOf: bytes) }
                 } else {
                     failures.append(notFound(object, id: id))
                 }
@@ -96,11 +97,11 @@ extension HubSpotEmulator {
         let schema = context.schemas[object]
         let uniqueFields = schema?.fields.filter { $0.unique && !$0.readOnly }.map(\.name) ?? []
         let started = Timestamps.iso(context.clock())
-        var results: [JSONValue] = []
+        var results = JSONArrayBytes(capacity: 4096)
         var failures: [HubSpotFailure] = []
         var firstFailure: Response?
         store.transaction { tables in
-            var pending: [StoredRecord] = []
+            var pending: [(id: String, fields: [String: JSONValue], date: Date)] = []
             for input in inputs {
                 let trace = input["objectWriteTraceId"]?.textValue
                 let fields = normalized(input["properties"]?.objectValue ?? [:], schema: schema)
@@ -112,12 +113,12 @@ extension HubSpotEmulator {
                     for name in uniqueFields {
                         guard let value = fields[name]?.textValue else { continue }
                         let clash =
-                            tables.find(object, field: name, value: value, caseInsensitive: true).first
-                            ?? pending.first { $0.fields[name]?.textValue?.lowercased() == value.lowercased() }
+                            tables.find(object, field: name, value: value, caseInsensitive: true).first?.id
+                            ?? pending.first { $0.fields[name]?.textValue?.lowercased() == value.lowercased() }.map(\.id)
                         if let clash {
                             failure = [
                                 "status": "error", "category": "CONFLICT",
-                                "message": .string("\(object.capitalized) already exists. Existing ID: \(clash.id)"),
+                                "message": .string("\(object.capitalized) already exists. Existing ID: \(clash)"),
                                 "context": trace.map { ["objectWriteTraceId": [.string($0)]] } ?? [:],
                                 "errors": [],
                             ]
@@ -133,13 +134,14 @@ extension HubSpotEmulator {
                     continue
                 }
                 let now = context.clock()
-                pending.append(StoredRecord(id: String(tables.nextSequence()), fields: fields, createdAt: now, updatedAt: now))
+                pending.append((String(tables.nextSequence()), fields, now))
             }
             guard firstFailure == nil else { return }
-            for record in pending {
-                tables.insert(record, into: object)
-                let names = Array(Set(record.fields.keys).union(defaultProperties(object))).sorted()
-                results.append(wire(record, properties: names, object: object))
+            for item in pending {
+                let record = tables.insert(
+                    id: item.id, fields: item.fields, createdAt: item.date, updatedAt: item.date, into: object)
+                let bytes = wire(record, properties: Array(item.fields.keys) + defaultProperties(object), object: object)
+                results.append { $0.append(contentsOf: bytes) }
             }
         }
         if let firstFailure { return firstFailure }
@@ -157,23 +159,18 @@ extension HubSpotEmulator {
         return result
     }
 
-    private func withNew(_ object: JSONValue, _ isNew: Bool, _ upsert: Bool) -> JSONValue {
-        guard upsert, var fields = object.objectValue else { return object }
-        fields["new"] = .bool(isNew)
-        return .object(fields)
-    }
-
-    private func batchReply(results: [JSONValue], failures: [HubSpotFailure], started: String, successStatus: Int)
+    private func batchReply(results: JSONArrayBytes, failures: [HubSpotFailure], started: String, successStatus: Int)
         -> Response
     {
-        var reply: [String: JSONValue] = [
-            "status": "COMPLETE", "results": .array(results), "startedAt": .string(started),
-            "completedAt": .string(Timestamps.iso(context.clock())),
-        ]
-        guard !failures.isEmpty else { return .json(.object(reply), status: successStatus) }
-        reply["numErrors"] = .int(failures.count)
-        reply["errors"] = .array(failures.map(\.error))
-        return .json(.object(reply), status: 207)
+        var reply = JSONObjectBytes()
+        reply.set("status", "COMPLETE")
+        reply.set("results", json: results.bytes)
+        reply.set("startedAt", .string(started))
+        reply.set("completedAt", .string(Timestamps.iso(context.clock())))
+        guard !failures.isEmpty else { return .json(bytes: reply.bytes, status: successStatus) }
+        reply.set("numErrors", .int(failures.count))
+        reply.set("errors", .array(failures.map(\.error)))
+        return .json(bytes: reply.bytes, status: 207)
     }
 
     private func notFound(_ object: String, id: String) -> HubSpotFailure {

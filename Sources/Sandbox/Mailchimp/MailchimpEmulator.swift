@@ -20,15 +20,15 @@ final class MailchimpEmulator: Emulator {
         self.limiter = limiter
         var tables = RecordTables()
         let now = context.clock()
-        for row in context.samples["member"] ?? [] {
+        let sample = context.samples["member"] ?? SampleRows(columns: [], rows: [])
+        for row in sample.rows.map(sample.fields) {
             guard let email = row["email_address"]?.stringValue else { continue }
             var fields = row
             fields["id"] = nil
             let changed = row["last_changed"]?.stringValue.flatMap(Timestamps.parse) ?? now
             fields["last_changed"] = nil
             tables.insert(
-                StoredRecord(id: MD5.hex(email.lowercased()), fields: fields, createdAt: changed, updatedAt: changed),
-                into: "member")
+                id: MD5.hex(email.lowercased()), fields: fields, createdAt: changed, updatedAt: changed, into: "member")
         }
         store = RecordStore(seed: tables)
     }
@@ -89,7 +89,7 @@ final class MailchimpEmulator: Emulator {
     /// A member as Mailchimp sends it: dotted fields nested, plus the derived fields.
     func wire(_ record: StoredRecord) -> JSONValue {
         var result: [String: JSONValue] = [:]
-        for (name, value) in record.fields {
+        for (name, value) in record.fieldPairs {
             let parts = name.split(separator: ".", maxSplits: 1).map(String.init)
             if parts.count == 2 {
                 var nested = result[parts[0]]?.objectValue ?? [:]
@@ -99,7 +99,7 @@ final class MailchimpEmulator: Emulator {
                 result[name] = value
             }
         }
-        let email = record.fields["email_address"]?.stringValue ?? ""
+        let email = record[field: "email_address"]?.stringValue ?? ""
         result["id"] = .string(record.id)
         result["unique_email_id"] =
             result["unique_email_id"] ?? .string(String(MD5.hex("unique:" + email.lowercased()).prefix(10)))

@@ -25,7 +25,7 @@ extension MailchimpEmulator {
         }
         var members = store.all("member")
         if let status = request.query("status") {
-            members = members.filter { $0.fields["status"]?.textValue == status }
+            members = members.filter { $0[field: "status"]?.textValue == status }
         }
         if let since = request.query("since_last_changed") {
             guard let date = Timestamps.parse(since) else {
@@ -162,8 +162,7 @@ extension MailchimpEmulator {
             let record = tables.update("member", id: existing.id, fields: fields, at: now)!
             return .success((record, false))
         }
-        let record = StoredRecord(id: hash, fields: fields, createdAt: now, updatedAt: now)
-        tables.insert(record, into: "member")
+        let record = tables.insert(id: hash, fields: fields, createdAt: now, updatedAt: now, into: "member")
         return .success((record, true))
     }
 

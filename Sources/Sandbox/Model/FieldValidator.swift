@@ -23,7 +23,8 @@ enum FieldValidator {
     /// Problems with `fields` written to `schema`; `creating` adds checks for required fields.
     ///
     /// Without a schema every write is accepted. `ignoring` names fields the caller handles itself
-    /// (e.g. the upsert key that was also used to find the record).
+    /// (e.g. the upsert key that was also used to find the record). Issues about given fields come in
+    /// field-name order, then missing required fields in schema order.
     static func validate(
         _ fields: [String: JSONValue],
         against schema: ObjectSchema?,
@@ -31,9 +32,9 @@ enum FieldValidator {
         ignoring: Set<String> = []
     ) -> [FieldIssue] {
         guard let schema else { return [] }
+        let ignores = !ignoring.isEmpty
         var issues: [FieldIssue] = []
-        for name in fields.keys.sorted() where !ignoring.contains(name) {
-            let value = fields[name]!
+        for (name, value) in fields where !(ignores && ignoring.contains(name)) {
             guard let field = schema.field(name) else {
                 issues.append(FieldIssue(field: name, problem: .unknownField))
                 continue
@@ -46,10 +47,12 @@ enum FieldValidator {
                 issues.append(FieldIssue(field: name, problem: problem))
             }
         }
+        // Names are unique, so sorting the few issues gives the order of checking sorted names.
+        if issues.count > 1 { issues.sort { $0.field < $1.field } }
         if creating {
-            for field in schema.fields where field.required && !field.readOnly && !ignoring.contains(field.name) {
+            for field in schema.requiredWritableFields where !(ignores && ignoring.contains(field.name)) {
                 let value = fields[field.name]
-                if value == nil || value == .null || value?.textValue?.isEmpty == true {
+                if value == nil || value?.isNull == true || value?.textValue?.isEmpty == true {
                     issues.append(FieldIssue(field: field.name, problem: .required))
                 }
             }
@@ -62,34 +65,34 @@ enum FieldValidator {
         if value.isNull {
             return field.nullable ? nil : .notNullable
         }
-        switch field.type {
-        case "int":
+        switch field.kind {
+        case .int:
             guard let number = value.numberValue ?? value.textValue.flatMap(Double.init),
                 number == number.rounded()
             else { return .wrongType(expected: "int") }
             return nil
-        case "decimal":
+        case .decimal:
             guard value.numberValue ?? value.textValue.flatMap(Double.init) != nil else {
                 return .wrongType(expected: "decimal")
             }
             return nil
-        case "bool":
+        case .bool:
             if value.boolValue != nil { return nil }
             if let text = value.stringValue, ["true", "false"].contains(text.lowercased()) { return nil }
             return .wrongType(expected: "bool")
-        case "date", "datetime":
+        case .dateTime:
             if value.numberValue != nil { return nil }  // epoch milliseconds (HubSpot)
             guard let text = value.stringValue, Timestamps.parse(text) != nil else {
                 return .wrongType(expected: field.type)
             }
             return nil
-        case "picklist":
+        case .picklist:
             guard let text = value.textValue else { return .wrongType(expected: "picklist") }
             if let allowed = field.values, !text.isEmpty, !allowed.contains(text) {
                 return .notAllowed(value: text, allowed: allowed)
             }
             return lengthProblem(text, field)
-        case "multipicklist":
+        case .multipicklist:
             guard let text = value.textValue else { return .wrongType(expected: "multipicklist") }
             if let allowed = field.values {
                 for part in text.split(separator: ";") where !allowed.contains(String(part)) {
@@ -97,10 +100,10 @@ enum FieldValidator {
                 }
             }
             return lengthProblem(text, field)
-        default:
+        case .text:
             guard let text = value.textValue else { return .wrongType(expected: field.type) }
             if let problem = lengthProblem(text, field) { return problem }
-            if field.format == "email", !text.isEmpty, !isEmail(text) {
+            if field.isEmail, !text.isEmpty, !isEmail(text) {
                 return .invalidEmail(text)
             }
             return nil
@@ -108,7 +111,8 @@ enum FieldValidator {
     }
 
     private static func lengthProblem(_ text: String, _ field: FieldSpec) -> FieldProblem? {
-        if let maxLength = field.maxLength, text.count > maxLength {
+        // A string has at most as many characters as UTF-8 bytes: count characters only when it might be long.
+        if let maxLength = field.maxLength, text.utf8.count > maxLength, text.count > maxLength {
             return .tooLong(maxLength: maxLength, length: text.count)
         }
         return nil
@@ -116,6 +120,37 @@ enum FieldValidator {
 
     /// A pragmatic address check: one `@`, a non-empty local part, a dotted domain, no spaces.
     static func isEmail(_ text: String) -> Bool {
+        if let verdict = asciiIsEmail(text) { return verdict }
+        return unicodeIsEmail(text)
+    }
+
+    /// ``isEmail(_:)`` over bytes for ASCII text (where characters are bytes, apart from CR LF, which is
+    /// whitespace and fails anyway); `nil` for other text.
+    static func asciiIsEmail(_ text: String) -> Bool? {
+        var text = text
+        return text.withUTF8 { bytes -> Bool? in
+            var at = -1
+            var ats = 0
+            var lastDot = -1
+            var whitespace = false
+            for (index, byte) in bytes.enumerated() {
+                switch byte {
+                case 0x80...: return nil
+                case 0x09...0x0D, 0x20: whitespace = true
+                case UInt8(ascii: "@"):
+                    ats += 1
+                    at = index
+                case UInt8(ascii: "."): lastDot = index
+                default: break
+                }
+            }
+            // One `@` not first; the domain's last dot neither its first character nor among its last two.
+            return ats == 1 && at > 0 && !whitespace && lastDot > at + 1 && bytes.count - lastDot > 2
+        }
+    }
+
+    /// ``isEmail(_:)`` by characters, for text beyond ASCII.
+    static func unicodeIsEmail(_ text: String) -> Bool {
         let parts = text.split(separator: "@", omittingEmptySubsequences: false)
         guard parts.count == 2, !parts[0].isEmpty, !text.contains(where: \.isWhitespace) else { return false }
         let domain = parts[1]

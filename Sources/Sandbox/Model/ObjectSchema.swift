@@ -1,7 +1,36 @@
 import Foundation
 
+/// How values written to a field are checked: its `type`, decoded once so validation switches on a
+/// case instead of comparing type names per value.
+enum FieldKind: Sendable {
+    case int
+    case decimal
+    case bool
+    /// `date` or `datetime`.
+    case dateTime
+    case picklist
+    case multipicklist
+    /// Any other type: text, checked for length (and address syntax for the `email` format).
+    case text
+
+    init(type: String) {
+        switch type {
+        case "int": self = .int
+        case "decimal": self = .decimal
+        case "bool": self = .bool
+        case "date", "datetime": self = .dateTime
+        case "picklist": self = .picklist
+        case "multipicklist": self = .multipicklist
+        default: self = .text
+        }
+    }
+}
+
 /// One field of a platform object, read from `schemas/<platform>/<object>.json`.
-struct FieldSpec: Sendable, Decodable {
+///
+/// A class so that validation, which looks fields up per written value, shares one instance instead of
+/// copying a dozen properties.
+final class FieldSpec: Sendable, Decodable {
     let name: String
     let label: String?
     let type: String
@@ -13,12 +42,16 @@ struct FieldSpec: Sendable, Decodable {
     let unique: Bool
     let externalId: Bool
     let format: String?
+    /// ``type`` as a case.
+    let kind: FieldKind
+    /// Whether ``format`` is `email`.
+    let isEmail: Bool
 
     private enum CodingKeys: String, CodingKey {
         case name, label, type, nullable, required, maxLength, values, readOnly, unique, externalId, format
     }
 
-    init(from decoder: any Decoder) throws {
+    required init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         name = try container.decode(String.self, forKey: .name)
         label = try container.decodeIfPresent(String.self, forKey: .label)
@@ -31,20 +64,8 @@ struct FieldSpec: Sendable, Decodable {
         unique = try container.decodeIfPresent(Bool.self, forKey: .unique) ?? false
         externalId = try container.decodeIfPresent(Bool.self, forKey: .externalId) ?? false
         format = try container.decodeIfPresent(String.self, forKey: .format)
-    }
-
-    init(name: String, type: String = "string", readOnly: Bool = false, unique: Bool = false) {
-        self.name = name
-        self.label = nil
-        self.type = type
-        self.nullable = true
-        self.required = false
-        self.maxLength = nil
-        self.values = nil
-        self.readOnly = readOnly
-        self.unique = unique
-        self.externalId = false
-        self.format = nil
+        kind = FieldKind(type: type)
+        isEmail = format == "email"
     }
 }
 
@@ -54,10 +75,32 @@ struct ObjectSchema: Sendable, Decodable {
     let object: String
     let label: String?
     let fields: [FieldSpec]
+    /// Position in ``fields`` by name (the first field of a name, as a search in file order finds).
+    private let positions: [String: Int]
+    /// The fields a new record must have: required and writable, in file order.
+    let requiredWritableFields: [FieldSpec]
+
+    private enum CodingKeys: String, CodingKey {
+        case platform, object, label, fields
+    }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        platform = try container.decode(String.self, forKey: .platform)
+        object = try container.decode(String.self, forKey: .object)
+        label = try container.decodeIfPresent(String.self, forKey: .label)
+        fields = try container.decode([FieldSpec].self, forKey: .fields)
+        var positions: [String: Int] = [:]
+        for (index, field) in fields.enumerated() where positions[field.name] == nil {
+            positions[field.name] = index
+        }
+        self.positions = positions
+        requiredWritableFields = fields.filter { $0.required && !$0.readOnly }
+    }
 
     /// The field called `name`, or `nil`.
     func field(_ name: String) -> FieldSpec? {
-        fields.first { $0.name == name }
+        positions[name].map { fields[$0] }
     }
 
     /// Loads every `*.json` schema in `directory/<platform>/`, keyed by the `object` name.

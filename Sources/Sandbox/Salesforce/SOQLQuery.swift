@@ -96,6 +96,15 @@ struct SOQLQuery: Sendable, Equatable {
     }
 
     private static func isIdentifier(_ token: String) -> Bool {
+        let bytes = token.utf8
+        if bytes.allSatisfy({ $0 < 0x80 }) {
+            // ASCII letters and digits are the ASCII characters that are letters and numbers.
+            func isLetter(_ byte: UInt8) -> Bool { (byte | 0x20) >= UInt8(ascii: "a") && (byte | 0x20) <= UInt8(ascii: "z") }
+            guard let first = bytes.first, isLetter(first) else { return false }
+            return bytes.allSatisfy {
+                isLetter($0) || ($0 >= 0x30 && $0 <= 0x39) || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: ".")
+            }
+        }
         guard let first = token.first, first.isLetter else { return false }
         return token.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "." }
     }
@@ -115,6 +124,82 @@ struct SOQLQuery: Sendable, Equatable {
 
     /// Splits into words, punctuation and quoted strings (a string token keeps its opening quote).
     private static func tokenize(_ text: String) throws -> [String] {
+        if let tokens = try asciiTokens(text) { return tokens }
+        return try characterTokens(text)
+    }
+
+    /// ``tokenize(_:)`` over bytes, for ASCII text (`nil` for other text). In ASCII every character is one
+    /// byte except CR LF, which is whitespace between tokens and two plain bytes inside a string literal,
+    /// so the tokens are the same as when splitting by characters.
+    static func asciiTokens(_ text: String) throws -> [String]? {
+        var text = text
+        return try text.withUTF8 { bytes throws -> [String]? in
+            guard bytes.allSatisfy({ $0 < 0x80 }) else { return nil }
+            func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || (byte >= 0x09 && byte <= 0x0D) }
+            func isOperator(_ byte: UInt8) -> Bool {
+                byte == UInt8(ascii: "=") || byte == UInt8(ascii: "<") || byte == UInt8(ascii: ">")
+                    || byte == UInt8(ascii: "!")
+            }
+            func string(_ range: Range<Int>) -> String {
+                String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)
+            }
+            var tokens: [String] = []
+            var i = 0
+            while i < bytes.count {
+                let byte = bytes[i]
+                if isSpace(byte) {
+                    i += 1
+                } else if byte == UInt8(ascii: ",") {
+                    tokens.append(",")
+                    i += 1
+                } else if isOperator(byte) {
+                    var end = i + 1
+                    if end < bytes.count,
+                        bytes[end] == UInt8(ascii: "=") || (byte == UInt8(ascii: "<") && bytes[end] == UInt8(ascii: ">"))
+                    {
+                        end += 1
+                    }
+                    let op = string(i..<end)
+                    tokens.append(op == "<>" ? "!=" : op)
+                    i = end
+                } else if byte == UInt8(ascii: "'") {
+                    var value: [UInt8] = [UInt8(ascii: "'")]
+                    var closed = false
+                    i += 1
+                    while i < bytes.count {
+                        let next = bytes[i]
+                        i += 1
+                        if next == UInt8(ascii: "\\") {
+                            // A backslash at the very end leaves the literal unterminated either way.
+                            if i < bytes.count {
+                                value.append(bytes[i])
+                                i += 1
+                            }
+                        } else if next == UInt8(ascii: "'") {
+                            closed = true
+                            break
+                        } else {
+                            value.append(next)
+                        }
+                    }
+                    guard closed else { throw Malformed(message: "unterminated string literal") }
+                    tokens.append(String(decoding: value, as: UTF8.self))
+                } else {
+                    let start = i
+                    while i < bytes.count, !isSpace(bytes[i]), bytes[i] != UInt8(ascii: ","),
+                        bytes[i] != UInt8(ascii: "'"), !isOperator(bytes[i])
+                    {
+                        i += 1
+                    }
+                    tokens.append(string(start..<i))
+                }
+            }
+            return tokens
+        }
+    }
+
+    /// ``tokenize(_:)`` by characters, for text beyond ASCII.
+    static func characterTokens(_ text: String) throws -> [String] {
         var tokens: [String] = []
         var characters = Array(text)[...]
         while let character = characters.first {
@@ -157,6 +242,23 @@ struct SOQLQuery: Sendable, Equatable {
         return tokens
     }
 
+    /// Whether `text` can parse as a date at all (ten bytes or more, starting with a digit), so that
+    /// most text skips the parse.
+    private static func mayBeDate(_ text: String) -> Bool {
+        guard let first = text.utf8.first else { return false }
+        return first >= 0x30 && first <= 0x39 && text.utf8.count >= 10
+    }
+
+    /// Whether ASCII `left` and `right` are equal ignoring case; `nil` when either is not ASCII.
+    private static func asciiEqualIgnoringCase(_ left: String, _ right: String) -> Bool? {
+        let a = left.utf8
+        let b = right.utf8
+        guard a.allSatisfy({ $0 < 0x80 }), b.allSatisfy({ $0 < 0x80 }) else { return nil }
+        guard a.count == b.count else { return false }
+        func folded(_ byte: UInt8) -> UInt8 { byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte }
+        return zip(a, b).allSatisfy { folded($0) == folded($1) }
+    }
+
     /// Whether a record's value satisfies one condition (dates compared as instants).
     static func satisfies(_ value: JSONValue?, _ condition: Condition) -> Bool {
         let actual = value ?? .null
@@ -168,10 +270,16 @@ struct SOQLQuery: Sendable, Equatable {
         if let left = actual.numberValue, let right = condition.literal.numberValue {
             ordering = left < right ? .orderedAscending : left > right ? .orderedDescending : .orderedSame
         } else if let leftText = actual.textValue, let rightText = condition.literal.textValue,
+            mayBeDate(leftText), mayBeDate(rightText),
             let left = Timestamps.parse(leftText), let right = Timestamps.parse(rightText),
             leftText.count > 9 && rightText.count > 9
         {
             ordering = left.compare(right)
+        } else if condition.op == "=" || condition.op == "!=",
+            let equal = asciiEqualIgnoringCase(actual.textValue ?? "", condition.literal.textValue ?? "")
+        {
+            // Only equality matters here, and ASCII text folds case without Foundation.
+            ordering = equal ? .orderedSame : .orderedAscending
         } else {
             ordering = (actual.textValue ?? "").compare(condition.literal.textValue ?? "", options: .caseInsensitive)
         }

@@ -1,5 +1,6 @@
 import Foundation
 import HTTPServer
+import MapDSL
 
 extension SalesforceEmulator {
     /// `PATCH /composite/sobjects/{SObject}/{ExternalIdField}` with `{allOrNone, records:[...]}`.
@@ -10,12 +11,15 @@ extension SalesforceEmulator {
     func upsert(_ request: Request) -> Response {
         let object = request.parameter("sobject") ?? ""
         let externalField = request.parameter("externalIdField") ?? ""
-        guard let body = request.jsonBody, case .object = body else {
+        let body: CollectionBody
+        do {
+            body = try CollectionBody.decode(request.body, keyField: externalField)
+        } catch .notAnObject {
             return error(400, "JSON_PARSER_ERROR", "The request body is not valid JSON")
+        } catch {
+            return self.error(400, "INVALID_FIELD", "The 'records' field is required")
         }
-        guard let records = body["records"]?.arrayValue else {
-            return error(400, "INVALID_FIELD", "The 'records' field is required")
-        }
+        let records = body.records
         let cap = limiter.endpoint(method: request.method, path: request.path)?.batchSize ?? 200
         if records.count > cap {
             return error(
@@ -29,18 +33,22 @@ extension SalesforceEmulator {
             return error(
                 404, "NOT_FOUND", "Provided external ID field does not exist or is not accessible: \(externalField)")
         }
-        let allOrNone = body["allOrNone"]?.boolValue ?? false
-        let keys = records.map { $0[externalField]?.textValue?.lowercased() }
-        var results: [JSONValue] = []
+        let allOrNone = body.allOrNone
+        let keys = records.map { $0.key?.lowercased() }
+        var results: [UpsertOutcome] = []
+        results.reserveCapacity(records.count)
         var anyFailed = false
 
         var keyCounts: [String: Int] = [:]
         for case let key? in keys { keyCounts[key, default: 0] += 1 }
+        let checks = schema.map { FieldChecks(columns: body.columns, schema: $0, column: body.column) }
+        // Upserting by Id never writes the Id field.
+        let idColumn = externalField == "Id" ? body.column("Id") : nil
 
         func apply(_ working: inout RecordTables) {
+            // Store slots of the request's columns, resolved on first write.
+            var slots = [Int?](repeating: nil, count: body.columns.count)
             for (index, record) in records.enumerated() {
-                var fields = record.objectValue ?? [:]
-                fields["attributes"] = nil
                 guard let key = keys[index], !key.isEmpty else {
                     results.append(failure([("MISSING_ARGUMENT", "\(externalField) not specified", [externalField])]))
                     anyFailed = true
@@ -65,24 +73,35 @@ extension SalesforceEmulator {
                     continue
                 }
                 let existing = matches.first
-                if externalField == "Id" { fields["Id"] = nil }
-                let issues = FieldValidator.validate(fields, against: schema, creating: existing == nil)
+                var values = record.values
+                if let idColumn, idColumn < values.count { values[idColumn] = nil }
+                let issues = checks?.validate(values, creating: existing == nil) ?? []
                 if !issues.isEmpty {
+                    let fields = body.fields(of: CollectionBody.Record(key: record.key, values: values))
                     results.append(failure(Self.describe(issues, fields: fields, object: object)))
                     anyFailed = true
                     continue
                 }
                 let now = context.clock()
-                if let existing {
-                    working.update(object, id: existing.id, fields: fields, at: now)
-                    results.append(["id": .string(existing.id), "success": true, "errors": [], "created": false])
-                } else if externalField == "Id" {
+                if existing == nil && externalField == "Id" {
                     results.append(failure([("NOT_FOUND", "Provided external ID field does not exist or is not accessible: \(key)", [])]))
                     anyFailed = true
+                    continue
+                }
+                var slotted: [(slot: Int, value: JSONValue)] = []
+                slotted.reserveCapacity(values.count)
+                for (column, value) in values.enumerated() {
+                    guard let value else { continue }
+                    if slots[column] == nil { slots[column] = working.slot(of: body.columns[column], in: object) }
+                    slotted.append((slots[column]!, value))
+                }
+                if let existing {
+                    working.update(object, id: existing.id, values: slotted, at: now)
+                    results.append(.saved(id: existing.id, created: false))
                 } else {
                     let id = Self.makeID(object, working.nextSequence())
-                    working.insert(StoredRecord(id: id, fields: fields, createdAt: now, updatedAt: now), into: object)
-                    results.append(["id": .string(id), "success": true, "errors": [], "created": true])
+                    working.insert(id: id, values: slotted, createdAt: now, updatedAt: now, into: object)
+                    results.append(.saved(id: id, created: true))
                 }
             }
         }
@@ -98,7 +117,7 @@ extension SalesforceEmulator {
             apply(&working)
             if anyFailed {
                 results = results.map { result in
-                    guard result["success"] == .bool(true) else { return result }
+                    guard case .saved = result else { return result }
                     return failure([
                         (
                             "ALL_OR_NONE_OPERATION_ROLLED_BACK",
@@ -111,17 +130,21 @@ extension SalesforceEmulator {
                 tables = working
             }
         }
-        return .json(.array(results))
+        var reply = JSONArrayBytes(capacity: 64 * results.count + 2)
+        for result in results {
+            reply.append { result.append(to: &$0) }
+        }
+        return .json(bytes: reply.bytes)
     }
 
-    private func failure(_ errors: [(code: String, message: String, fields: [String])]) -> JSONValue {
-        [
+    private func failure(_ errors: [(code: String, message: String, fields: [String])]) -> UpsertOutcome {
+        .failed([
             "success": false, "created": false,
             "errors": .array(
                 errors.map {
                     ["statusCode": .string($0.code), "message": .string($0.message), "fields": .array($0.fields.map(JSONValue.string))]
                 }),
-        ]
+        ])
     }
 
     /// Salesforce status codes and messages for field problems (required fields grouped in one error).
@@ -169,5 +192,26 @@ extension SalesforceEmulator {
             }
         }
         return errors
+    }
+}
+
+/// What happened to one record of a collections upsert.
+private enum UpsertOutcome {
+    /// Written: `{created, errors: [], id, success: true}`.
+    case saved(id: String, created: Bool)
+    /// Refused: the `SaveResult` with its errors.
+    case failed(JSONValue)
+
+    /// Appends the result as Salesforce sends it (keys sorted, as every sandbox reply).
+    func append(to out: inout [UInt8]) {
+        switch self {
+        case .saved(let id, let created):
+            JSONWriter.appendRaw(created ? "{\"created\":true" : "{\"created\":false", to: &out)
+            JSONWriter.appendRaw(",\"errors\":[],\"id\":", to: &out)
+            JSONWriter.appendString(id, to: &out)
+            JSONWriter.appendRaw(",\"success\":true}", to: &out)
+        case .failed(let result):
+            result.appendJSON(to: &out)
+        }
     }
 }

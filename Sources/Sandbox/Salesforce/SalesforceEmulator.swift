@@ -22,15 +22,23 @@ final class SalesforceEmulator: Emulator {
         self.context = context
         self.limiter = limiter
         var tables = RecordTables()
-        for (object, rows) in context.samples.sorted(by: { $0.key < $1.key }) {
-            for row in rows {
-                let created = row["CreatedDate"]?.stringValue.flatMap(Timestamps.parse) ?? context.clock()
+        for (object, sample) in context.samples.sorted(by: { $0.key < $1.key }) {
+            // The system fields live outside the stored fields; resolve the other columns to slots once.
+            let slots = sample.columns.map { name in
+                Self.systemFields.contains(name) ? nil : tables.slot(of: name, in: object)
+            }
+            for row in sample.rows {
+                let created = sample.value("CreatedDate", in: row)?.stringValue.flatMap(Timestamps.parse) ?? context.clock()
                 let modified =
-                    (row["SystemModstamp"] ?? row["LastModifiedDate"])?.stringValue.flatMap(Timestamps.parse) ?? created
-                var fields = row
-                for name in Self.systemFields { fields[name] = nil }
-                let id = row["Id"]?.stringValue ?? Self.makeID(object, tables.nextSequence())
-                tables.insert(StoredRecord(id: id, fields: fields, createdAt: created, updatedAt: modified), into: object)
+                    (sample.value("SystemModstamp", in: row) ?? sample.value("LastModifiedDate", in: row))?.stringValue
+                    .flatMap(Timestamps.parse) ?? created
+                var values: [(slot: Int, value: JSONValue)] = []
+                values.reserveCapacity(row.count)
+                for (column, field) in row.enumerated() {
+                    if let field, let slot = slots[column] { values.append((slot, field)) }
+                }
+                let id = sample.value("Id", in: row)?.stringValue ?? Self.makeID(object, tables.nextSequence())
+                tables.insert(id: id, values: values, createdAt: created, updatedAt: modified, into: object)
             }
         }
         store = RecordStore(seed: tables)
@@ -42,8 +50,34 @@ final class SalesforceEmulator: Emulator {
 
     /// An 18-character id with the object's key prefix.
     static func makeID(_ object: String, _ number: Int) -> String {
-        let digits = String(number)
-        return keyPrefix(object) + "Sb" + String(repeating: "0", count: max(0, 13 - digits.count)) + digits
+        let prefix = keyPrefix(object)
+        guard number >= 0 else {
+            let digits = String(number)
+            return prefix + "Sb" + String(repeating: "0", count: max(0, 13 - digits.count)) + digits
+        }
+        var digits = 1
+        var rest = number / 10
+        while rest > 0 {
+            digits += 1
+            rest /= 10
+        }
+        let width = max(13, digits)
+        let length = prefix.utf8.count + 2 + width
+        return String(unsafeUninitializedCapacity: length) { buffer in
+            var index = 0
+            for byte in prefix.utf8 {
+                buffer[index] = byte
+                index += 1
+            }
+            buffer[index] = UInt8(ascii: "S")
+            buffer[index + 1] = UInt8(ascii: "b")
+            var value = number
+            for position in stride(from: length - 1, through: index + 2, by: -1) {
+                buffer[position] = 0x30 + UInt8(value % 10)
+                value /= 10
+            }
+            return length
+        }
     }
 
     static func keyPrefix(_ object: String) -> String {
@@ -97,7 +131,7 @@ final class SalesforceEmulator: Emulator {
         case "Id": .string(record.id)
         case "CreatedDate": .string(Timestamps.salesforce(record.createdAt))
         case "LastModifiedDate", "SystemModstamp": .string(Timestamps.salesforce(record.updatedAt))
-        default: record.fields[field] ?? .null
+        default: record[field: field] ?? .null
         }
     }
 

@@ -124,12 +124,12 @@ final class SegmentEmulator: Emulator {
                 message["receivedAt"] = .string(Timestamps.iso(now))
                 if let reason {
                     message["reason"] = .string(reason)
-                    tables.insert(StoredRecord(id: messageID, fields: message, createdAt: now, updatedAt: now), into: "rejected")
+                    tables.insert(id: messageID, fields: message, createdAt: now, updatedAt: now, into: "rejected")
                     continue
                 }
                 let seen = Self.types.contains { tables.record($0, id: messageID) != nil }
                 if !seen {
-                    tables.insert(StoredRecord(id: messageID, fields: message, createdAt: now, updatedAt: now), into: type)
+                    tables.insert(id: messageID, fields: message, createdAt: now, updatedAt: now, into: type)
                 }
             }
         }

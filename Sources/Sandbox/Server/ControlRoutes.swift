@@ -77,7 +77,7 @@ struct ControlRoutes: Sendable {
         if let key = request.query("key") {
             var counts: [String: Int] = [:]
             for record in records {
-                if let value = record.fields[key]?.textValue?.lowercased() {
+                if let value = record[field: key]?.textValue?.lowercased() {
                     counts[value, default: 0] += 1
                 }
             }
@@ -85,14 +85,14 @@ struct ControlRoutes: Sendable {
             reply["distinct"] = .int(counts.count)
             reply["duplicates"] = .object(counts.filter { $0.value > 1 }.mapValues { JSONValue.int($0) })
             if let wanted = request.query("value")?.lowercased() {
-                records = records.filter { $0.fields[key]?.textValue?.lowercased() == wanted }
+                records = records.filter { $0[field: key]?.textValue?.lowercased() == wanted }
             }
         }
         reply["count"] = .int(records.count)
         reply["records"] = .array(
             records.map { record in
                 [
-                    "id": .string(record.id), "fields": .object(record.fields),
+                    "id": .string(record.id), "fields": .object(record.fieldDictionary),
                     "createdAt": .string(Timestamps.iso(record.createdAt)),
                     "updatedAt": .string(Timestamps.iso(record.updatedAt)),
                 ]

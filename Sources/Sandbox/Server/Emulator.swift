@@ -7,7 +7,8 @@ struct EmulatorContext: Sendable {
     let options: SandboxOptions
     let credential: String
     let schemas: [String: ObjectSchema]
-    let samples: [String: [[String: JSONValue]]]
+    /// Seed records by object name.
+    let samples: [String: SampleRows]
     let clock: @Sendable () -> Date
 }
 
@@ -47,6 +48,13 @@ extension Response {
     {
         .json(value.serialized(), status: status, contentType: contentType)
     }
+
+    /// A JSON reply from already-serialised bytes, with the sandbox's JSON content type.
+    static func json(bytes: [UInt8], status: Int = 200, contentType: String = "application/json;charset=utf-8")
+        -> Response
+    {
+        .json(Data(bytes), status: status, contentType: contentType)
+    }
 }
 
 extension Request {
@@ -67,8 +75,51 @@ extension Request {
 
     /// The token of a `Bearer` authorization header, or `nil`.
     var bearerToken: String? {
-        guard let header = header("Authorization"), header.lowercased().hasPrefix("bearer ") else { return nil }
-        return header.dropFirst(7).trimmingCharacters(in: .whitespaces)
+        guard let header = header("Authorization") else { return nil }
+        switch BearerHeader(header) {
+        case .token(let token): return token
+        case .other: return nil
+        case .undecided:
+            guard header.lowercased().hasPrefix("bearer ") else { return nil }
+            return header.dropFirst(7).trimmingCharacters(in: .whitespaces)
+        }
+    }
+}
+
+/// An `Authorization` header read over bytes where that gives the answer the character rules give
+/// (a case-insensitive `bearer ` prefix, the rest trimmed of spaces and tabs), so the usual header
+/// costs no Foundation calls.
+private enum BearerHeader {
+    case token(String)
+    /// Not a bearer token.
+    case other
+    /// Non-ASCII where it matters, or whitespace to trim: decide by characters.
+    case undecided
+
+    init(_ header: String) {
+        let bytes = Array(header.utf8)
+        let prefix = Array("bearer ".utf8)
+        guard bytes.prefix(prefix.count + 1).allSatisfy({ $0 < 0x80 }) else {
+            self = .undecided
+            return
+        }
+        // ASCII letters fold by setting bit 5; the space must match as it is.
+        guard bytes.count >= prefix.count,
+            zip(bytes, prefix).allSatisfy({ byte, wanted in (wanted == 0x20 ? byte : byte | 0x20) == wanted })
+        else {
+            self = .other
+            return
+        }
+        let token = bytes[prefix.count...]
+        guard let first = token.first, let last = token.last else {
+            self = .token("")
+            return
+        }
+        if first >= 0x80 || last >= 0x80 || first == 0x20 || first == 0x09 || last == 0x20 || last == 0x09 {
+            self = .undecided
+        } else {
+            self = .token(String(decoding: token, as: UTF8.self))
+        }
     }
 }
 

@@ -38,14 +38,17 @@ final class RequestLog: Sendable {
                     sequence: log.next, receivedAt: date, method: request.method, path: request.path,
                     query: request.query, bodyBytes: request.bodyBytes, status: status, fault: fault))
             log.next += 1
-            if log.items.count > capacity {
+            // Trim in batches: removing the oldest entry on every request once full would move the
+            // whole log each time.
+            if log.items.count >= 2 * capacity {
                 log.items.removeFirst(log.items.count - capacity)
             }
         }
     }
 
+    /// The newest entries, at most the capacity, oldest first.
     var all: [RequestLogEntry] {
-        entries.withLock { $0.items }
+        entries.withLock { Array($0.items.suffix(capacity)) }
     }
 
     func clear() {

@@ -44,11 +44,11 @@ enum JSONValue: Sendable, Equatable, Codable {
         }
     }
 
-    /// Parses `data`; `nil` when it is not valid JSON. Uses mapc's own parser: Foundation's
-    /// decoder is far too slow for emulators serving tens of thousands of records.
+    /// Parses `data`; `nil` when it is not valid JSON. Reads bytes straight into values with
+    /// ``JSONReader``, which accepts what mapc's `JSONParser` accepts (Foundation's decoder is far too
+    /// slow for emulators serving tens of thousands of records).
     static func parse(_ data: Data) -> JSONValue? {
-        guard let parsed = try? JSONParser.parse([UInt8](data)) else { return nil }
-        return JSONValue(parsed)
+        JSONReader.parse(data)
     }
 
     /// Converts from mapc's JSON model (duplicate keys: the last wins, as JSONDecoder did).
@@ -80,9 +80,48 @@ enum JSONValue: Sendable, Equatable, Codable {
         }
     }
 
-    /// Serialises with sorted keys (deterministic output for tests and logs).
+    /// Serialises compactly with sorted keys (deterministic output for tests and logs).
     func serialized() -> Data {
-        Data(JSONWriter.compact(mapcValue).utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(128)
+        appendJSON(to: &out)
+        return Data(out)
+    }
+
+    /// Appends the bytes of ``serialized()`` to `out`: what `JSONWriter.compact(mapcValue)` writes,
+    /// without building the sorted copy first.
+    func appendJSON(to out: inout [UInt8]) {
+        switch self {
+        case .null: JSONWriter.appendRaw("null", to: &out)
+        case .bool(let flag): JSONWriter.appendRaw(flag ? "true" : "false", to: &out)
+        case .number(let number): Self.appendNumber(number, to: &out)
+        case .string(let text): JSONWriter.appendString(text, to: &out)
+        case .array(let items):
+            out.append(UInt8(ascii: "["))
+            for (index, item) in items.enumerated() {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                item.appendJSON(to: &out)
+            }
+            out.append(UInt8(ascii: "]"))
+        case .object(let fields):
+            out.append(UInt8(ascii: "{"))
+            for (index, key) in fields.keys.sorted().enumerated() {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                JSONWriter.appendString(key, to: &out)
+                out.append(UInt8(ascii: ":"))
+                fields[key]!.appendJSON(to: &out)
+            }
+            out.append(UInt8(ascii: "}"))
+        }
+    }
+
+    /// A number as ``mapcValue`` and `JSONWriter` render it: integral values below 9e15 as integers.
+    static func appendNumber(_ number: Double, to out: inout [UInt8]) {
+        if number == number.rounded() && abs(number) < 9e15 {
+            JSONWriter.appendInt(Int(number), to: &out)
+        } else {
+            JSONWriter.appendNumber(number, to: &out)
+        }
     }
 
     subscript(key: String) -> JSONValue? {
@@ -118,7 +157,8 @@ enum JSONValue: Sendable, Equatable, Codable {
     }
 
     var isNull: Bool {
-        self == .null
+        if case .null = self { return true }
+        return false
     }
 
     /// The value as text the way platforms that store strings render it (`null` → nil).
@@ -157,5 +197,18 @@ extension JSONValue {
     /// A JSON number from an integer.
     static func int(_ value: Int) -> JSONValue {
         .number(Double(value))
+    }
+}
+
+extension Array where Element == JSONValue? {
+    /// `count` absent values (`nil`), written directly: `Array(repeating: nil, count:)` copies its
+    /// repeated value into each element one call at a time.
+    static func absent(_ count: Int) -> [JSONValue?] {
+        [JSONValue?](unsafeUninitializedCapacity: count) { buffer, initialized in
+            for index in 0..<count {
+                (buffer.baseAddress! + index).initialize(to: nil)
+            }
+            initialized = count
+        }
     }
 }
