@@ -165,9 +165,9 @@ public final class CompiledMapping: Sendable {
 
     /// Decodes one JSONL line into `frame`'s slots; `.notHandled` when the line is not a
     /// well-formed JSON object (parse it with ``JSONParser`` and use ``evaluate(json:frame:)``).
-    func decode(line: UnsafeBufferPointer<UInt8>, into frame: Frame, shape: inout KeyShape) -> LineDecoding {
+    func decode(line: UnsafeBufferPointer<UInt8>, into frame: Frame, shape: KeyShape) -> LineDecoding {
         precondition(frame.slotCount == inputFields.count, "the frame was not made by this mapping")
-        return decoder.decode(line, into: frame.storage, shape: &shape)
+        return decoder.decode(line, into: frame.storage, shape: shape)
     }
 
     private func failure(_ error: Error, field: String?, line: Int?) -> RecordFailure {

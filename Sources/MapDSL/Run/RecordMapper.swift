@@ -53,7 +53,7 @@ public final class RecordMapper {
     private let frame: Frame
     private var values: [Value] = []
     private var bytes: [UInt8] = []
-    private var shape = KeyShape()
+    private let shape = KeyShape()
     private var scratch = ByteScratch()
     private let checks: OutputChecks
 
@@ -114,7 +114,7 @@ public final class RecordMapper {
         statistics.read += 1
         let calls = frame.lookupCalls
         let hits = frame.lookupHits
-        switch mapping.decode(line: line, into: frame, shape: &shape) {
+        switch mapping.decode(line: line, into: frame, shape: shape) {
         case .decoded:
             return finish(mapping.run(frame, into: &values), calls: calls, hits: hits, appendingTo: &out)
         case .failed(let f):
