@@ -196,13 +196,13 @@ public struct Compiler {
         }
     }
 
-    private mutating func compileMatch(_ subject: Operand, _ arms: [MatchArm]) -> Code {
+    /// The keys of a match, in order, with the arm each selects, and the default arm: a key that
+    /// comes again, or after a wildcard, never selects its arm.
+    static func matchTable(_ arms: [MatchArm]) -> (entries: [(key: Value, arm: Int)], defaultArm: Int?) {
         var table: [Value: Int] = [:]
         var entries: [(key: Value, arm: Int)] = []
         var defaultArm: Int?
-        var codes: [Code] = []
         for (i, arm) in arms.enumerated() {
-            codes.append(compile(arm.value))
             for p in arm.patterns {
                 switch p {
                 case .wildcard: if defaultArm == nil { defaultArm = i }
@@ -217,6 +217,15 @@ public struct Compiler {
                 }
             }
         }
+        return (entries, defaultArm)
+    }
+
+    private mutating func compileMatch(_ subject: Operand, _ arms: [MatchArm]) -> Code {
+        let (entries, defaultArm) = Compiler.matchTable(arms)
+        var table: [Value: Int] = [:]
+        for (key, arm) in entries { table[key] = arm }
+        var codes: [Code] = []
+        for arm in arms { codes.append(compile(arm.value)) }
         let fallback = defaultArm
         let arms = codes
         if entries.count <= 8 {

@@ -96,25 +96,32 @@ struct JSONCursor {
 
     /// The text of a scanned string, escapes decoded as ``JSONParser`` decodes them.
     func text(_ s: StringSpan) -> String {
-        if !s.escaped { return String(decoding: UnsafeBufferPointer(start: p + s.start, count: s.end - s.start), as: UTF8.self) }
-        var out: [UInt8] = []
-        out.reserveCapacity(s.end - s.start)
+        let n = s.end - s.start
+        if !s.escaped { return String(decoding: UnsafeBufferPointer(start: p + s.start, count: n), as: UTF8.self) }
+        return String(unsafeUninitializedCapacity: n) { unescape(s, into: $0.baseAddress!) }
+    }
+
+    /// Writes the bytes of a scanned string, escapes decoded as ``JSONParser`` decodes them, to
+    /// `out` (which has room for the raw length: decoding never lengthens); returns how many.
+    func unescape(_ s: StringSpan, into out: UnsafeMutablePointer<UInt8>) -> Int {
+        var n = 0
         var k = s.start
         while k < s.end {
             let b = p[k]
             if b != UInt8(ascii: "\\") {
-                out.append(b)
+                out[n] = b
+                n += 1
                 k += 1
                 continue
             }
             let e = p[k + 1]
             k += 2
             switch e {
-            case UInt8(ascii: "b"): out.append(0x08)
-            case UInt8(ascii: "f"): out.append(0x0C)
-            case UInt8(ascii: "n"): out.append(0x0A)
-            case UInt8(ascii: "r"): out.append(0x0D)
-            case UInt8(ascii: "t"): out.append(0x09)
+            case UInt8(ascii: "b"): out[n] = 0x08
+            case UInt8(ascii: "f"): out[n] = 0x0C
+            case UInt8(ascii: "n"): out[n] = 0x0A
+            case UInt8(ascii: "r"): out[n] = 0x0D
+            case UInt8(ascii: "t"): out[n] = 0x09
             case UInt8(ascii: "u"):
                 var scalar = (try? hex4(at: k)) ?? 0xFFFD
                 k += 4
@@ -123,28 +130,35 @@ struct JSONCursor {
                     scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
                     k += 6
                 }
-                JSONCursor.appendUTF8(scalar, to: &out)
-            default: out.append(e)  // " \ /
+                n += JSONCursor.writeUTF8(scalar, to: out + n)
+                continue
+            default: out[n] = e  // " \ /
             }
+            n += 1
         }
-        return String(decoding: out, as: UTF8.self)
+        return n
     }
 
-    static func appendUTF8(_ v: UInt32, to out: inout [UInt8]) {
+    /// Writes the UTF-8 of scalar `v` to `out`; returns how many bytes (at most 4).
+    static func writeUTF8(_ v: UInt32, to out: UnsafeMutablePointer<UInt8>) -> Int {
         if v < 0x80 {
-            out.append(UInt8(v))
+            out[0] = UInt8(v)
+            return 1
         } else if v < 0x800 {
-            out.append(UInt8(0xC0 | v >> 6))
-            out.append(UInt8(0x80 | v & 0x3F))
+            out[0] = UInt8(0xC0 | v >> 6)
+            out[1] = UInt8(0x80 | v & 0x3F)
+            return 2
         } else if v < 0x10000 {
-            out.append(UInt8(0xE0 | v >> 12))
-            out.append(UInt8(0x80 | v >> 6 & 0x3F))
-            out.append(UInt8(0x80 | v & 0x3F))
+            out[0] = UInt8(0xE0 | v >> 12)
+            out[1] = UInt8(0x80 | v >> 6 & 0x3F)
+            out[2] = UInt8(0x80 | v & 0x3F)
+            return 3
         } else {
-            out.append(UInt8(0xF0 | v >> 18))
-            out.append(UInt8(0x80 | v >> 12 & 0x3F))
-            out.append(UInt8(0x80 | v >> 6 & 0x3F))
-            out.append(UInt8(0x80 | v & 0x3F))
+            out[0] = UInt8(0xF0 | v >> 18)
+            out[1] = UInt8(0x80 | v >> 12 & 0x3F)
+            out[2] = UInt8(0x80 | v >> 6 & 0x3F)
+            out[3] = UInt8(0x80 | v & 0x3F)
+            return 4
         }
     }
 

@@ -39,20 +39,23 @@ struct RecordDecoder: Sendable {
 
     /// Decodes `line` into `slots` (one per field), which it first sets to null. `shape` remembers
     /// the layout of the previous line, so that keys in the same order, with the same punctuation
-    /// and spacing around them, are matched by comparing bytes.
-    func decode(_ line: UnsafeBufferPointer<UInt8>, into slots: UnsafeMutablePointer<Value>, shape: KeyShape) -> LineDecoding {
+    /// and spacing around them, are matched by comparing bytes; `strings` remembers string values
+    /// that repeat.
+    func decode(
+        _ line: UnsafeBufferPointer<UInt8>, into slots: UnsafeMutablePointer<Value>, shape: KeyShape, strings: StringCache
+    ) -> LineDecoding {
         for i in 0..<fields.count { slots[i] = .null }
         guard let base = line.baseAddress else { return .notHandled }
         var c = JSONCursor(base, count: line.count)
         do {
-            return try decodeObject(&c, into: slots, shape: shape)
+            return try decodeObject(&c, into: slots, shape: shape, strings: strings)
         } catch {
             return .notHandled
         }
     }
 
     private func decodeObject(
-        _ c: inout JSONCursor, into slots: UnsafeMutablePointer<Value>, shape: KeyShape
+        _ c: inout JSONCursor, into slots: UnsafeMutablePointer<Value>, shape: KeyShape, strings: StringCache
     ) throws(Malformed) -> LineDecoding {
         // Where the first value that does not fit its field starts (its failure is worked out once
         // the whole line is known to be well-formed), and its slot.
@@ -101,7 +104,7 @@ struct RecordDecoder: Sendable {
             c.skipSpace()
             if slot >= 0 && failedAt < 0 {
                 let start = c.i
-                if let v = try value(&c, slot: slot) {
+                if let v = try value(&c, slot: slot, strings: strings) {
                     slots[slot] = v
                 } else {
                     failedAt = start
@@ -126,12 +129,15 @@ struct RecordDecoder: Sendable {
     }
 
     /// Reads the value at the cursor as slot `slot`'s field type; nil when it does not fit the type.
-    @inline(__always) private func value(_ c: inout JSONCursor, slot: Int) throws(Malformed) -> Value? {
+    @inline(__always) private func value(_ c: inout JSONCursor, slot: Int, strings: StringCache) throws(Malformed) -> Value? {
         switch c.peek() {
         case UInt8(ascii: "\""):
             let span = try c.string()
+            if takesStringAsIs[slot] {
+                let cursor = c
+                return strings.value(slot: slot, c.p + span.start, span.end - span.start) { _, _ in .string(cursor.text(span)) }
+            }
             let s = c.text(span)
-            if takesStringAsIs[slot] { return .string(s) }
             if case .success(let v) = SourceDecoder.decode(.string(s), as: fields[slot]) { return v }
             return nil
         case UInt8(ascii: "n"):

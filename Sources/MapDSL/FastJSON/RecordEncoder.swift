@@ -20,9 +20,14 @@ struct RecordEncoder: Sendable {
         self.keyOffsets = offsets
     }
 
-    /// Appends the object of `values` (aligned with the fields) to `out`, through `scratch`.
-    func encode(_ values: [Value], into out: inout [UInt8], scratch: inout ByteScratch) {
-        let n = min(values.count, keyOffsets.count - 1)
+    /// Appends the object of `values[0..<count]` (aligned with the fields) to `out`, through
+    /// `scratch`, and checks each value with `checks` on the way; false when a check could not
+    /// pass a value (the object is then not appended: ask ``OutputValidator`` for the verdict).
+    func encode(
+        _ values: UnsafeMutablePointer<Value>, count: Int, checks: FieldChecks.Tables?, into out: inout [UInt8],
+        scratch: inout ByteScratch
+    ) -> Bool {
+        let n = min(count, keyOffsets.count - 1)
         // An upper bound of the size: keys, braces, and each value escaped at worst.
         var bound = keyOffsets[n] + 2
         for i in 0..<n {
@@ -36,14 +41,63 @@ struct RecordEncoder: Sendable {
         scratch.reserve(bound)
         var w = ByteWriter(scratch.bytes)
         w.put(UInt8(ascii: "{"))
-        keys.withUnsafeBufferPointer { keys in
-            for i in 0..<n {
-                w.put(keys.baseAddress! + keyOffsets[i], keyOffsets[i + 1] - keyOffsets[i])
-                RecordEncoder.write(values[i], to: &w)
+        let passed = keys.withUnsafeBufferPointer { keys in
+            keyOffsets.withUnsafeBufferPointer { offsets in
+                RecordEncoder.writeFields(values, n, checks, keys.baseAddress!, offsets.baseAddress!, &w)
             }
         }
         w.put(UInt8(ascii: "}"))
-        out.append(contentsOf: UnsafeBufferPointer(start: scratch.bytes, count: w.count))
+        if passed { out.append(contentsOf: UnsafeBufferPointer(start: scratch.bytes, count: w.count)) }
+        return passed
+    }
+
+    /// Writes `"Key":value` of the first `n` fields, comma-separated, checking each value with
+    /// `checks`; whether every check passed.
+    @inline(__always) private static func writeFields(
+        _ values: UnsafeMutablePointer<Value>, _ n: Int, _ checks: FieldChecks.Tables?, _ keys: UnsafePointer<UInt8>,
+        _ offsets: UnsafePointer<Int>, _ w: inout ByteWriter
+    ) -> Bool {
+        var passed = true
+        for i in 0..<n {
+            w.put(keys + offsets[i], offsets[i + 1] - offsets[i])
+            // Each value is moved out and back rather than copied: a copy would retain and release
+            // every string.
+            let v = (values + i).move()
+            switch v {
+            case .string(let s):
+                let done: Bool? = s.utf8.withContiguousStorageIfAvailable { writeString($0, field: i, checks, to: &w) }
+                if let done {
+                    passed = done && passed
+                } else {
+                    var copy = s
+                    passed = copy.withUTF8 { writeString($0, field: i, checks, to: &w) } && passed
+                }
+            case .null:
+                w.putWord(0x6C6C_756E)
+                if let checks, !checks.otherPasses(i, .null) { passed = false }
+            default:
+                write(v, to: &w)
+                if let checks, !checks.otherPasses(i, v) { passed = false }
+            }
+            (values + i).initialize(to: v)
+        }
+        return passed
+    }
+
+    /// Writes the text `u` quoted and escaped, and checks it as the value of field `field`.
+    @inline(never) private static func writeString(
+        _ u: UnsafeBufferPointer<UInt8>, field: Int, _ checks: FieldChecks.Tables?, to w: inout ByteWriter
+    ) -> Bool {
+        writeString(u, to: &w)
+        return checks?.textPasses(field, u) ?? true
+    }
+
+    /// Appends the object of `values` (aligned with the fields) to `out`, through `scratch`.
+    func encode(_ values: [Value], into out: inout [UInt8], scratch: inout ByteScratch) {
+        var values = values
+        values.withUnsafeMutableBufferPointer { v in
+            _ = encode(v.baseAddress!, count: v.count, checks: nil, into: &out, scratch: &scratch)
+        }
     }
 
     /// Writes `v` as ``RecordMapper/jsonLine(_:fields:)`` writes a value.

@@ -40,9 +40,9 @@ public enum LineStatus: Sendable {
 
 /// Maps JSONL lines through a compiled mapping, validating the output against the destination schema.
 ///
-/// Lines are decoded straight into the mapping's input slots and mapped records are written as
-/// bytes; a mapper reuses its frame and buffers from record to record, so it is used by one
-/// thread at a time.
+/// Lines are decoded straight into the mapping's input slots, the outputs computed into storage
+/// of the mapper's own, checked and written as bytes in one pass; a mapper reuses its frame and
+/// buffers from record to record, so it is used by one thread at a time.
 public final class RecordMapper {
     /// The mapping.
     public let mapping: CompiledMapping
@@ -51,11 +51,14 @@ public final class RecordMapper {
     /// Running totals.
     public private(set) var statistics: RunStatistics
     private let frame: Frame
-    private var values: [Value] = []
+    /// The output values of the last record, one per output field.
+    private let outputs: UnsafeMutablePointer<Value>
+    private let outputCount: Int
     private var bytes: [UInt8] = []
     private let shape = KeyShape()
+    private let strings: StringCache
     private var scratch = ByteScratch()
-    private let checks: OutputChecks
+    private let checks: FieldChecks?
 
     /// Creates a mapper.
     public init(mapping: CompiledMapping, lookups: LookupProvider? = nil, validate: Bool = true) {
@@ -63,9 +66,20 @@ public final class RecordMapper {
         self.validates = validate
         self.frame = mapping.makeFrame(lookups: lookups)
         self.statistics = RunStatistics(skipped: [Int](repeating: 0, count: mapping.skipRules.count))
-        self.values.reserveCapacity(mapping.outputFields.count)
-        self.checks = OutputChecks(fields: mapping.outputFields)
+        self.outputCount = mapping.outputFields.count
+        self.outputs = .allocate(capacity: max(outputCount, 1))
+        self.outputs.initialize(repeating: .null, count: outputCount)
+        self.checks = validate ? FieldChecks(fields: mapping.outputFields) : nil
+        self.strings = StringCache(slotCount: mapping.inputFields.count)
     }
+
+    deinit {
+        outputs.deinitialize(count: outputCount)
+        outputs.deallocate()
+    }
+
+    /// The output values of the last record.
+    private var values: [Value] { Array(UnsafeBufferPointer(start: outputs, count: outputCount)) }
 
     /// Maps one line of JSONL text; returns nil for a blank line.
     public func map(line: [UInt8]) -> LineResult? {
@@ -79,15 +93,7 @@ public final class RecordMapper {
         bytes.removeAll(keepingCapacity: true)
         let calls = frame.lookupCalls
         let hits = frame.lookupHits
-        let status: LineStatus
-        switch mapping.evaluate(json: json, frame: frame) {
-        case .mapped(let out):
-            values = out
-            status = finish(.mapped, calls: calls, hits: hits, appendingTo: &bytes)
-        case .skipped(let rule): status = finish(.skipped(rule: rule), calls: calls, hits: hits, appendingTo: &bytes)
-        case .failed(let f): status = finish(.failed(f), calls: calls, hits: hits, appendingTo: &bytes)
-        }
-        return result(status)!
+        return result(finish(mapping.evaluate(json: json, frame: frame), calls: calls, hits: hits, appendingTo: &bytes))!
     }
 
     private func result(_ status: LineStatus) -> LineResult? {
@@ -114,11 +120,11 @@ public final class RecordMapper {
         statistics.read += 1
         let calls = frame.lookupCalls
         let hits = frame.lookupHits
-        switch mapping.decode(line: line, into: frame, shape: shape) {
+        switch mapping.decode(line: line, into: frame, shape: shape, strings: strings) {
         case .decoded:
-            return finish(mapping.run(frame, into: &values), calls: calls, hits: hits, appendingTo: &out)
+            return finish(mapping.run(frame, into: outputs), calls: calls, hits: hits, appendingTo: &out)
         case .failed(let f):
-            return finish(.failed(f), calls: calls, hits: hits, appendingTo: &out)
+            return finish(CompiledMapping.Status.failed(f), calls: calls, hits: hits, appendingTo: &out)
         case .notHandled:
             let json: JSONValue
             do {
@@ -129,17 +135,22 @@ public final class RecordMapper {
                     failure: RecordFailure(code: .malformedRecord, message: "not valid JSON: \(error.description)"), violations: [],
                     values: nil)
             }
-            switch mapping.evaluate(json: json, frame: frame) {
-            case .mapped(let v):
-                values = v
-                return finish(.mapped, calls: calls, hits: hits, appendingTo: &out)
-            case .skipped(let rule): return finish(.skipped(rule: rule), calls: calls, hits: hits, appendingTo: &out)
-            case .failed(let f): return finish(.failed(f), calls: calls, hits: hits, appendingTo: &out)
-            }
+            return finish(mapping.evaluate(json: json, frame: frame), calls: calls, hits: hits, appendingTo: &out)
         }
     }
 
-    /// Counts, validates and writes the outcome of one record whose outputs are in `values`.
+    /// Counts, validates and writes the outcome of a record evaluated from JSON.
+    private func finish(_ outcome: RecordOutcome, calls: Int, hits: Int, appendingTo out: inout [UInt8]) -> LineStatus {
+        switch outcome {
+        case .mapped(let v):
+            for i in 0..<min(v.count, outputCount) { outputs[i] = v[i] }
+            return finish(CompiledMapping.Status.mapped, calls: calls, hits: hits, appendingTo: &out)
+        case .skipped(let rule): return finish(CompiledMapping.Status.skipped(rule: rule), calls: calls, hits: hits, appendingTo: &out)
+        case .failed(let f): return finish(CompiledMapping.Status.failed(f), calls: calls, hits: hits, appendingTo: &out)
+        }
+    }
+
+    /// Counts, validates and writes the outcome of one record whose outputs are in `outputs`.
     private func finish(_ status: CompiledMapping.Status, calls: Int, hits: Int, appendingTo out: inout [UInt8]) -> LineStatus {
         if mapping.usesLookups {
             statistics.lookupCalls += frame.lookupCalls - calls
@@ -153,16 +164,17 @@ public final class RecordMapper {
             statistics.rejected += 1
             return .rejected(failure: f, violations: [], values: nil)
         case .mapped:
-            if validates {
-                var violations: [Violation] = []
-                checks.check(values, into: &violations)
+            if !mapping.encoder.encode(outputs, count: outputCount, checks: checks?.tables, into: &out, scratch: &scratch) {
+                // A value the fast checks could not pass: the validator decides, and says why.
+                let values = self.values
+                let violations = OutputValidator.validate(values, fields: mapping.outputFields)
                 if !violations.isEmpty {
                     statistics.rejected += 1
                     return .rejected(failure: nil, violations: violations, values: values)
                 }
+                _ = mapping.encoder.encode(outputs, count: outputCount, checks: nil, into: &out, scratch: &scratch)
             }
             statistics.mapped += 1
-            mapping.encoder.encode(values, into: &out, scratch: &scratch)
             return .mapped
         }
     }
