@@ -92,11 +92,13 @@ public final class CompiledMapping: Sendable {
     let encoder: RecordEncoder
     /// The skip rules and outputs as chained calls.
     let program: Program
+    /// The mapping for the byte-level evaluator, when it covers the whole mapping.
+    let cells: CellProgram?
 
     init(
         source: Schema, destination: Schema, inputFields: [Field], outputFields: [Field], keyIndex: Int?,
         skipRules: [String], usesLookups: Bool, outputSources: [[String]], skipCode: [Code], outputCode: [Code],
-        outputLines: [Int]
+        outputLines: [Int], cells: CellProgram?
     ) {
         self.source = source
         self.destination = destination
@@ -116,6 +118,7 @@ public final class CompiledMapping: Sendable {
         self.decoder = RecordDecoder(fields: inputFields)
         self.encoder = RecordEncoder(fields: outputFields)
         self.program = Program(skips: skipCode, outputs: outputCode, types: outputTypes)
+        self.cells = cells
     }
 
     /// The input slot of source field `name`, when the mapping reads it.

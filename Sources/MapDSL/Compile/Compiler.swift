@@ -28,20 +28,25 @@ public struct Compiler {
         var code: [Code] = []
         var lines: [Int] = []
         var sources: [[String]] = []
+        var values: [Expr] = []
         for a in file.assignments {
             guard let field = destination.field(a.target.text) else { continue }
             c.reads = []
             code.append(c.compile(a.value))
+            values.append(a.value)
             sources.append(c.reads.sorted())
             outputs.append(field)
             lines.append(text?.line(of: a.span.start) ?? 0)
         }
         let keyIndex = file.key.flatMap { k in outputs.firstIndex { $0.name == k.field.text } }
         let skipTexts = file.skips.map { Formatter.expression($0.condition) }
+        let cells =
+            c.usesLookups
+            ? nil : CellProgram(skips: file.skips.map(\.condition), outputs: values, types: outputs.map(\.type), slots: c.slots)
         return CompiledMapping(
             source: source, destination: destination, inputFields: c.inputFields, outputFields: outputs, keyIndex: keyIndex,
             skipRules: skipTexts, usesLookups: c.usesLookups, outputSources: sources, skipCode: skipCode, outputCode: code,
-            outputLines: lines)
+            outputLines: lines, cells: cells)
     }
 
     /// Checks and compiles mapping text in one step.

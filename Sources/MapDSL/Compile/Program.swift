@@ -20,43 +20,49 @@ struct Program: Sendable {
 
     /// The program of `skips` (conditions, in order) and `outputs` (expressions, aligned with `types`).
     init(skips: [Code], outputs: [Code], types: [FieldType]) {
-        var links: [(@escaping Step) -> Step] = []
-        for (rule, code) in skips.enumerated() {
-            links.append { next in
-                { f, out in
-                    let matched: Bool
-                    do {
-                        if case .bool(true) = try code(f) { matched = true } else { matched = false }
-                    } catch {
-                        throw StepFailure(error: error, output: nil)
-                    }
-                    return matched ? rule + 1 : try next(f, out)
-                }
-            }
-        }
-        for (i, code) in outputs.enumerated() {
-            let type = types[i]
-            links.append { next in
-                { f, out in
-                    do {
-                        out[i] = CompiledMapping.coerce(try code(f), to: type)
-                    } catch {
-                        throw StepFailure(error: error, output: i)
-                    }
-                    return try next(f, out)
-                }
-            }
-        }
+        // Built from the last step back, each step capturing the next one directly: a closure
+        // passed through an array would be called through a reabstraction thunk.
         var chains: [Step] = []
-        var start = 0
-        while start < links.count {
-            let end = min(start + Program.chainLength, links.count)
-            var step: Step = { _, _ in 0 }
-            for link in links[start..<end].reversed() { step = link(step) }
-            chains.append(step)
-            start = end
+        var step: Step = { _, _ in 0 }
+        var length = 0
+        func link() {
+            length += 1
+            if length == Program.chainLength {
+                chains.append(step)
+                step = { _, _ in 0 }
+                length = 0
+            }
         }
-        self.chains = chains
+        for i in outputs.indices.reversed() {
+            let code = outputs[i]
+            let type = types[i]
+            let next = step
+            step = { f, out in
+                do {
+                    out[i] = CompiledMapping.coerce(try code(f), to: type)
+                } catch {
+                    throw StepFailure(error: error, output: i)
+                }
+                return try next(f, out)
+            }
+            link()
+        }
+        for rule in skips.indices.reversed() {
+            let code = skips[rule]
+            let next = step
+            step = { f, out in
+                let matched: Bool
+                do {
+                    if case .bool(true) = try code(f) { matched = true } else { matched = false }
+                } catch {
+                    throw StepFailure(error: error, output: nil)
+                }
+                return matched ? rule + 1 : try next(f, out)
+            }
+            link()
+        }
+        if length > 0 || chains.isEmpty { chains.append(step) }
+        self.chains = chains.reversed()
     }
 
     /// Runs the program on the record in `frame`'s slots, writing the outputs into `out` (as many

@@ -1,3 +1,13 @@
+/// What decoding one line into a cell frame came to.
+enum CellDecoding {
+    /// Every cell holds its field's value.
+    case decoded
+    /// The line is a JSON object, but some value needs the ``Value`` path.
+    case fallBack
+    /// The line is not a well-formed JSON object.
+    case notHandled
+}
+
 /// What decoding one line into a frame's slots came to.
 enum LineDecoding {
     /// Every slot holds its field's value (null when the record lacks the field).
@@ -16,11 +26,11 @@ enum LineDecoding {
 /// It accepts exactly the lines ``JSONParser`` accepts and gives each slot the value that
 /// ``SourceDecoder`` gives the parsed value; anything unusual (a syntax error, a record that is not
 /// an object) is left to the general path, so results and messages never differ between the two.
-struct RecordDecoder: Sendable {
+final class RecordDecoder: Sendable {
     private let keys: KeyTable
-    private let fields: [Field]
+    fileprivate let fields: [Field]
     /// Per slot: whether a JSON string is the slot's value as is (string-like field types).
-    private let takesStringAsIs: [Bool]
+    fileprivate let takesStringAsIs: [Bool]
     private let slotByName: [String: Int]
 
     init(fields: [Field]) {
@@ -47,18 +57,43 @@ struct RecordDecoder: Sendable {
         for i in 0..<fields.count { slots[i] = .null }
         guard let base = line.baseAddress else { return .notHandled }
         var c = JSONCursor(base, count: line.count)
+        var sink = ValueSink(slots: slots, strings: strings)
         do {
-            return try decodeObject(&c, into: slots, shape: shape, strings: strings)
+            let failed = try decodeObject(&c, into: &sink, shape: shape)
+            if failed.at >= 0 {
+                var again = c
+                again.i = failed.at
+                if case .failure(let f) = try typed(&again, slot: failed.slot) { return .failed(f) }
+            }
+            return .decoded
         } catch {
             return .notHandled
         }
     }
 
-    private func decodeObject(
-        _ c: inout JSONCursor, into slots: UnsafeMutablePointer<Value>, shape: KeyShape, strings: StringCache
-    ) throws(Malformed) -> LineDecoding {
-        // Where the first value that does not fit its field starts (its failure is worked out once
-        // the whole line is known to be well-formed), and its slot.
+    /// Decodes `line` into the cells of `frame` (which it first resets), as ``decode(_:into:shape:strings:)``
+    /// decodes it into values: `.decoded` when every cell stands for the value that decoding would
+    /// give, `.fallBack` when some value needs the ``Value`` path (it does not fit its field, or
+    /// its text is not valid UTF-8), `.notHandled` for a line that is not a well-formed JSON object.
+    func decode(_ line: UnsafeBufferPointer<UInt8>, into frame: CellFrame, shape: KeyShape) -> CellDecoding {
+        frame.reset()
+        guard let base = line.baseAddress else { return .notHandled }
+        var c = JSONCursor(base, count: line.count)
+        var sink = CellSink(frame: frame)
+        do {
+            let failed = try decodeObject(&c, into: &sink, shape: shape)
+            return failed.at >= 0 || frame.undecided ? .fallBack : .decoded
+        } catch {
+            return .notHandled
+        }
+    }
+
+    /// Reads the object at the cursor, giving `sink` the value of each key the mapping reads;
+    /// where the first value that did not fit its field starts, and its slot (-1 when all fit).
+    /// Such a value's failure is worked out once the whole line is known to be well-formed.
+    @inline(__always) private func decodeObject<S: SlotSink>(
+        _ c: inout JSONCursor, into sink: inout S, shape: KeyShape
+    ) throws(Malformed) -> (at: Int, slot: Int) {
         var failedAt = -1
         var failedSlot = -1
         var position = 0
@@ -104,9 +139,7 @@ struct RecordDecoder: Sendable {
             c.skipSpace()
             if slot >= 0 && failedAt < 0 {
                 let start = c.i
-                if let v = try value(&c, slot: slot, strings: strings) {
-                    slots[slot] = v
-                } else {
+                if !(try sink.take(&c, slot: slot, decoder: self)) {
                     failedAt = start
                     failedSlot = slot
                 }
@@ -120,16 +153,11 @@ struct RecordDecoder: Sendable {
         }
         c.skipSpace()
         guard c.i == c.end else { throw Malformed() }
-        if failedAt >= 0 {
-            var again = c
-            again.i = failedAt
-            if case .failure(let f) = try typed(&again, slot: failedSlot) { return .failed(f) }
-        }
-        return .decoded
+        return (failedAt, failedSlot)
     }
 
     /// Reads the value at the cursor as slot `slot`'s field type; nil when it does not fit the type.
-    @inline(__always) private func value(_ c: inout JSONCursor, slot: Int, strings: StringCache) throws(Malformed) -> Value? {
+    @inline(__always) fileprivate func value(_ c: inout JSONCursor, slot: Int, strings: StringCache) throws(Malformed) -> Value? {
         switch c.peek() {
         case UInt8(ascii: "\""):
             let span = try c.string()
@@ -166,7 +194,7 @@ struct RecordDecoder: Sendable {
     }
 
     /// Reads a number, boolean, array or object at the cursor as slot `slot`'s field type.
-    private func decodeOther(_ c: inout JSONCursor, slot: Int) throws(Malformed) -> Result<Value, RecordFailure> {
+    fileprivate func decodeOther(_ c: inout JSONCursor, slot: Int) throws(Malformed) -> Result<Value, RecordFailure> {
         let start = c.i
         try c.skipValue(depth: 1)
         let json: JSONValue
@@ -176,5 +204,72 @@ struct RecordDecoder: Sendable {
             throw Malformed()
         }
         return SourceDecoder.decode(json, as: fields[slot])
+    }
+}
+
+/// Where ``RecordDecoder`` puts the values a mapping reads.
+private protocol SlotSink {
+    /// Reads the value at the cursor for `slot` and moves past it; false when it does not fit the
+    /// slot's field type.
+    mutating func take(_ c: inout JSONCursor, slot: Int, decoder: RecordDecoder) throws(Malformed) -> Bool
+}
+
+/// Values into a ``Frame``'s slots.
+private struct ValueSink: SlotSink {
+    let slots: UnsafeMutablePointer<Value>
+    let strings: StringCache
+
+    @inline(__always) mutating func take(_ c: inout JSONCursor, slot: Int, decoder: RecordDecoder) throws(Malformed) -> Bool {
+        guard let v = try decoder.value(&c, slot: slot, strings: strings) else { return false }
+        slots[slot] = v
+        return true
+    }
+}
+
+/// Cells into a ``CellFrame``'s slots: texts in place in the line when they need no decoding,
+/// decoded into the frame's arena when they have escapes.
+private struct CellSink: SlotSink {
+    let frame: CellFrame
+
+    @inline(__always) mutating func take(_ c: inout JSONCursor, slot: Int, decoder: RecordDecoder) throws(Malformed) -> Bool {
+        switch c.peek() {
+        case UInt8(ascii: "\""):
+            let span = try c.string()
+            if decoder.takesStringAsIs[slot] {
+                frame.slots[slot] = text(span, c)
+                return true
+            }
+            // Typed fields read from text (HubSpot sends numbers as strings): their values hold no text.
+            guard case .success(let v) = SourceDecoder.decode(.string(c.text(span)), as: decoder.fields[slot]) else { return false }
+            frame.slots[slot] = cell(v)
+            return true
+        case UInt8(ascii: "n"):
+            try c.literal(JSONCursor.null)
+            return true
+        default:
+            guard case .success(let v) = try decoder.decodeOther(&c, slot: slot) else { return false }
+            frame.slots[slot] = cell(v)
+            return true
+        }
+    }
+
+    /// The cell of a scanned string: its bytes when they are valid UTF-8 (what `String` would keep).
+    @inline(__always) private func text(_ span: JSONCursor.StringSpan, _ c: JSONCursor) -> Cell {
+        let n = span.end - span.start
+        var p = c.p + span.start
+        var count = n
+        if span.escaped {
+            let out = frame.allocate(n)
+            count = c.unescape(span, into: out)
+            frame.shrinkLast(n, keep: count)
+            p = UnsafePointer(out)
+        }
+        if ByteScan.isASCII(p, count: count) || CellText.isValidUTF8(p, count) { return .text(p, count) }
+        return frame.giveUp()
+    }
+
+    private func cell(_ v: Value) -> Cell {
+        if case .string(let s) = v { return frame.copy(s) }
+        return Cell(nonText: v)
     }
 }

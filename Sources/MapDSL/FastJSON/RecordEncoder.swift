@@ -92,6 +92,47 @@ struct RecordEncoder: Sendable {
         return checks?.textPasses(field, u) ?? true
     }
 
+    /// Appends the object of `cells[0..<count]` (aligned with the fields) to `out`, through
+    /// `scratch`, as ``encode(_:count:checks:into:scratch:)`` writes and checks the values the
+    /// cells stand for.
+    func encode(
+        cells: UnsafePointer<Cell>, count: Int, checks: FieldChecks.Tables?, into out: inout [UInt8], scratch: inout ByteScratch
+    ) -> Bool {
+        let n = min(count, keyOffsets.count - 1)
+        var bound = keyOffsets[n] + 2
+        for i in 0..<n { bound += cells[i].isText ? cells[i].payload * 6 + 2 : 64 }
+        scratch.reserve(bound)
+        var w = ByteWriter(scratch.bytes)
+        w.put(UInt8(ascii: "{"))
+        var passed = true
+        keys.withUnsafeBufferPointer { keys in
+            keyOffsets.withUnsafeBufferPointer { offsets in
+                for i in 0..<n {
+                    w.put(keys.baseAddress! + offsets[i], offsets[i + 1] - offsets[i])
+                    let c = cells[i]
+                    switch c.kind {
+                    case .text:
+                        RecordEncoder.writeString(c.bytes, to: &w)
+                        if let checks, !checks.textPasses(i, c.bytes) { passed = false }
+                    case .null:
+                        w.putWord(0x6C6C_756E)
+                        if let checks, !checks.otherPasses(i, .null) { passed = false }
+                    case .int:
+                        RecordEncoder.writeInt(c.payload, to: &w)
+                        if let checks, !checks.otherPasses(i, .int(0)) { passed = false }
+                    default:
+                        let v = c.nonTextValue
+                        RecordEncoder.write(v, to: &w)
+                        if let checks, !checks.otherPasses(i, v) { passed = false }
+                    }
+                }
+            }
+        }
+        w.put(UInt8(ascii: "}"))
+        if passed { out.append(contentsOf: UnsafeBufferPointer(start: scratch.bytes, count: w.count)) }
+        return passed
+    }
+
     /// Appends the object of `values` (aligned with the fields) to `out`, through `scratch`.
     func encode(_ values: [Value], into out: inout [UInt8], scratch: inout ByteScratch) {
         var values = values

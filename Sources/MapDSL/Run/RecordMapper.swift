@@ -59,6 +59,15 @@ public final class RecordMapper {
     private let strings: StringCache
     private var scratch = ByteScratch()
     private let checks: FieldChecks?
+    /// The tables of `checks`, read without a reference count.
+    private let checkTables: FieldChecks.Tables?
+    /// The byte-level evaluator's frame and output cells, when the mapping has a cell program.
+    private let cellFrame: CellFrame?
+    private let cells: UnsafeMutablePointer<Cell>
+    /// Whether the last record's outputs are in `cells` rather than `outputs`.
+    private var outputsInCells = false
+    /// Records the byte-level evaluator mapped or skipped (the others went through ``Value``s).
+    private(set) var cellRecords = 0
 
     /// Creates a mapper.
     public init(mapping: CompiledMapping, lookups: LookupProvider? = nil, validate: Bool = true) {
@@ -70,27 +79,36 @@ public final class RecordMapper {
         self.outputs = .allocate(capacity: max(outputCount, 1))
         self.outputs.initialize(repeating: .null, count: outputCount)
         self.checks = validate ? FieldChecks(fields: mapping.outputFields) : nil
+        self.checkTables = checks?.tables
         self.strings = StringCache(slotCount: mapping.inputFields.count)
+        self.cellFrame = mapping.cells == nil ? nil : CellFrame(slotCount: mapping.inputFields.count)
+        self.cells = .allocate(capacity: max(outputCount, 1))
+        self.cells.initialize(repeating: .null, count: outputCount)
     }
 
     deinit {
         outputs.deinitialize(count: outputCount)
         outputs.deallocate()
+        cells.deinitialize(count: outputCount)
+        cells.deallocate()
     }
 
-    /// The output values of the last record.
-    private var values: [Value] { Array(UnsafeBufferPointer(start: outputs, count: outputCount)) }
+    /// The output values of the last record (from its cells while its line is alive).
+    private var values: [Value] {
+        if outputsInCells { return (0..<outputCount).map { cells[$0].value } }
+        return Array(UnsafeBufferPointer(start: outputs, count: outputCount))
+    }
 
     /// Maps one line of JSONL text; returns nil for a blank line.
     public func map(line: [UInt8]) -> LineResult? {
         bytes.removeAll(keepingCapacity: true)
-        let status = line.withUnsafeBufferPointer { map(line: $0, appendingTo: &bytes) }
-        return result(status)
+        return line.withUnsafeBufferPointer { result(map(line: $0, appendingTo: &bytes)) }
     }
 
     /// Maps one record given as JSON.
     public func map(record json: JSONValue) -> LineResult {
         bytes.removeAll(keepingCapacity: true)
+        outputsInCells = false
         let calls = frame.lookupCalls
         let hits = frame.lookupHits
         return result(finish(mapping.evaluate(json: json, frame: frame), calls: calls, hits: hits, appendingTo: &bytes))!
@@ -109,7 +127,9 @@ public final class RecordMapper {
     /// Maps one line of JSONL text, appending the mapped record (without a newline) to `out`.
     ///
     /// The fast path: the line is decoded straight into the mapping's input slots and the record
-    /// written as bytes, with no per-record `JSONValue` or `String` for the output.
+    /// written as bytes, with no per-record `JSONValue` or `String` for the output. When the
+    /// mapping has a cell program, the byte-level evaluator maps the record without any `String`;
+    /// a record it cannot decide goes through the ``Value`` evaluator.
     public func map(line: UnsafeBufferPointer<UInt8>, appendingTo out: inout [UInt8]) -> LineStatus {
         var blank = true
         for b in line where !(b == 0x20 || b == 0x09 || b == 0x0D || b == 0x0A) {
@@ -118,6 +138,22 @@ public final class RecordMapper {
         }
         if blank { return .blank }
         statistics.read += 1
+        outputsInCells = false
+        if let program = mapping.cells, let cellFrame {
+            switch mapping.decoder.decode(line, into: cellFrame, shape: shape) {
+            case .decoded:
+                switch program.run(cellFrame, into: cells) {
+                case .mapped: return finishCells(appendingTo: &out)
+                case .skipped(let rule):
+                    cellRecords += 1
+                    statistics.skipped[rule] += 1
+                    return .skipped(rule: rule)
+                case .undecided: break
+                }
+            case .fallBack: break
+            case .notHandled: return general(line, calls: frame.lookupCalls, hits: frame.lookupHits, appendingTo: &out)
+            }
+        }
         let calls = frame.lookupCalls
         let hits = frame.lookupHits
         switch mapping.decode(line: line, into: frame, shape: shape, strings: strings) {
@@ -126,17 +162,41 @@ public final class RecordMapper {
         case .failed(let f):
             return finish(CompiledMapping.Status.failed(f), calls: calls, hits: hits, appendingTo: &out)
         case .notHandled:
-            let json: JSONValue
-            do {
-                json = try JSONParser.parse(line)
-            } catch {
-                statistics.rejected += 1
-                return .rejected(
-                    failure: RecordFailure(code: .malformedRecord, message: "not valid JSON: \(error.description)"), violations: [],
-                    values: nil)
-            }
-            return finish(mapping.evaluate(json: json, frame: frame), calls: calls, hits: hits, appendingTo: &out)
+            return general(line, calls: calls, hits: hits, appendingTo: &out)
         }
+    }
+
+    /// The general path for a line the fast decoders do not take: ``JSONParser`` says what is
+    /// wrong with it, or the record is evaluated from its JSON.
+    private func general(_ line: UnsafeBufferPointer<UInt8>, calls: Int, hits: Int, appendingTo out: inout [UInt8]) -> LineStatus {
+        let json: JSONValue
+        do {
+            json = try JSONParser.parse(line)
+        } catch {
+            statistics.rejected += 1
+            return .rejected(
+                failure: RecordFailure(code: .malformedRecord, message: "not valid JSON: \(error.description)"), violations: [],
+                values: nil)
+        }
+        return finish(mapping.evaluate(json: json, frame: frame), calls: calls, hits: hits, appendingTo: &out)
+    }
+
+    /// Validates and writes a record the byte-level evaluator mapped into `cells`.
+    private func finishCells(appendingTo out: inout [UInt8]) -> LineStatus {
+        outputsInCells = true
+        cellRecords += 1
+        if !mapping.encoder.encode(cells: cells, count: outputCount, checks: checkTables, into: &out, scratch: &scratch) {
+            // A value the fast checks could not pass: the validator decides, and says why.
+            let values = self.values
+            let violations = OutputValidator.validate(values, fields: mapping.outputFields)
+            if !violations.isEmpty {
+                statistics.rejected += 1
+                return .rejected(failure: nil, violations: violations, values: values)
+            }
+            _ = mapping.encoder.encode(cells: cells, count: outputCount, checks: nil, into: &out, scratch: &scratch)
+        }
+        statistics.mapped += 1
+        return .mapped
     }
 
     /// Counts, validates and writes the outcome of a record evaluated from JSON.
@@ -164,7 +224,7 @@ public final class RecordMapper {
             statistics.rejected += 1
             return .rejected(failure: f, violations: [], values: nil)
         case .mapped:
-            if !mapping.encoder.encode(outputs, count: outputCount, checks: checks?.tables, into: &out, scratch: &scratch) {
+            if !mapping.encoder.encode(outputs, count: outputCount, checks: checkTables, into: &out, scratch: &scratch) {
                 // A value the fast checks could not pass: the validator decides, and says why.
                 let values = self.values
                 let violations = OutputValidator.validate(values, fields: mapping.outputFields)

@@ -1,0 +1,166 @@
+/// A value of the byte-level evaluator: a ``Value`` whose text is UTF-8 bytes held elsewhere (in
+/// the input line, in a mapping's literals, or in a record's ``CellFrame`` arena), so that
+/// evaluating a record creates no `String` and touches no reference count.
+///
+/// Text bytes are always valid UTF-8, so a text cell stands for exactly one `String`. A cell lives
+/// as long as the record it belongs to; the bytes it points to are never written while it does
+/// (literals never, a line and a frame's arena only between records), which is why a cell may be
+/// captured by compiled code shared between threads.
+struct Cell: @unchecked Sendable {
+    /// What the cell holds.
+    enum Kind: UInt8 {
+        case null, text, int, decimal, bool, date, datetime
+    }
+
+    var kind: Kind
+    /// The text's first byte (text cells only).
+    var base: UnsafePointer<UInt8>?
+    /// The text's length in bytes; the integer, day number, milliseconds or `0`/`1` of the other
+    /// kinds; a decimal's bit pattern.
+    var payload: Int
+
+    @inline(__always) static var null: Cell { Cell(kind: .null, base: nil, payload: 0) }
+
+    @inline(__always) static func text(_ base: UnsafePointer<UInt8>?, _ count: Int) -> Cell {
+        Cell(kind: .text, base: base, payload: count)
+    }
+
+    @inline(__always) static func bool(_ b: Bool) -> Cell { Cell(kind: .bool, base: nil, payload: b ? 1 : 0) }
+
+    @inline(__always) static func int(_ i: Int) -> Cell { Cell(kind: .int, base: nil, payload: i) }
+
+    /// The cell of a value that is not text.
+    @inline(__always) init(nonText v: Value) {
+        switch v {
+        case .null, .string: self = .null
+        case .int(let i): self = .int(i)
+        case .decimal(let d): self = Cell(kind: .decimal, base: nil, payload: Int(bitPattern: UInt(d.bitPattern)))
+        case .bool(let b): self = .bool(b)
+        case .date(let d): self = Cell(kind: .date, base: nil, payload: d)
+        case .datetime(let t): self = Cell(kind: .datetime, base: nil, payload: Int(t))
+        }
+    }
+
+    private init(kind: Kind, base: UnsafePointer<UInt8>?, payload: Int) {
+        self.kind = kind
+        self.base = base
+        self.payload = payload
+    }
+
+    @inline(__always) var isNull: Bool { kind == .null }
+    @inline(__always) var isText: Bool { kind == .text }
+    @inline(__always) var isTrue: Bool { kind == .bool && payload != 0 }
+
+    /// The text's bytes (text cells only).
+    @inline(__always) var bytes: UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: base, count: payload) }
+
+    /// The value of a cell that is not text; `.null` for text. Such values hold no reference, so
+    /// making one costs nothing.
+    @inline(__always) var nonTextValue: Value {
+        switch kind {
+        case .null, .text: .null
+        case .int: .int(payload)
+        case .decimal: .decimal(Double(bitPattern: UInt64(UInt(bitPattern: payload))))
+        case .bool: .bool(payload != 0)
+        case .date: .date(payload)
+        case .datetime: .datetime(Int64(payload))
+        }
+    }
+
+    /// The value the cell stands for.
+    var value: Value {
+        kind == .text ? .string(String(decoding: bytes, as: UTF8.self)) : nonTextValue
+    }
+
+    /// Whether every byte of the text is ASCII.
+    @inline(__always) var isASCII: Bool {
+        guard let base else { return true }
+        return ByteScan.isASCII(base, count: payload)
+    }
+}
+
+/// The state of the byte-level evaluator for one record at a time: the input slots as cells,
+/// memory for text made while evaluating, and whether some operation could not decide (then the
+/// record is evaluated again by the ``Value`` evaluator, which is the reference).
+final class CellFrame {
+    /// Source values, one cell per input slot.
+    let slots: UnsafeMutablePointer<Cell>
+    let slotCount: Int
+    /// Set by an operation whose result the byte-level evaluator cannot be sure of.
+    var undecided = false
+    private var arena: UnsafeMutablePointer<UInt8>
+    private var arenaCapacity: Int
+    private var arenaUsed = 0
+    /// Arenas filled earlier in the record (a cell may still point into them).
+    private var spent: [UnsafeMutablePointer<UInt8>] = []
+
+    /// A frame with `slotCount` null slots.
+    init(slotCount: Int) {
+        self.slotCount = slotCount
+        slots = .allocate(capacity: max(slotCount, 1))
+        slots.initialize(repeating: .null, count: slotCount)
+        arenaCapacity = 1 << 16
+        arena = .allocate(capacity: arenaCapacity)
+    }
+
+    deinit {
+        slots.deinitialize(count: slotCount)
+        slots.deallocate()
+        arena.deallocate()
+        for a in spent { a.deallocate() }
+    }
+
+    /// Starts a record: null slots, an empty arena, nothing undecided.
+    @inline(__always) func reset() {
+        for i in 0..<slotCount { slots[i] = .null }
+        undecided = false
+        arenaUsed = 0
+        if !spent.isEmpty { releaseSpent() }
+    }
+
+    private func releaseSpent() {
+        for a in spent { a.deallocate() }
+        spent.removeAll()
+    }
+
+    /// Memory for `n` bytes of text, valid until the next ``reset()``.
+    @inline(__always) func allocate(_ n: Int) -> UnsafeMutablePointer<UInt8> {
+        if arenaUsed + n > arenaCapacity { grow(n) }
+        let p = arena + arenaUsed
+        arenaUsed += n
+        return p
+    }
+
+    /// Gives back the end of the last allocation: `keep` of its `n` bytes are used.
+    @inline(__always) func shrinkLast(_ n: Int, keep: Int) {
+        arenaUsed -= n - keep
+    }
+
+    /// Starts a new arena big enough for `n` bytes, keeping the full one until the next reset.
+    private func grow(_ n: Int) {
+        spent.append(arena)
+        arenaCapacity = max(arenaCapacity, n)
+        arena = .allocate(capacity: arenaCapacity)
+        arenaUsed = 0
+    }
+
+    /// A text cell holding a copy of `u`.
+    func copy(_ u: UnsafeBufferPointer<UInt8>) -> Cell {
+        guard let src = u.baseAddress, u.count > 0 else { return .text(nil, 0) }
+        let p = allocate(u.count)
+        p.update(from: src, count: u.count)
+        return .text(p, u.count)
+    }
+
+    /// A text cell holding the UTF-8 of `s`.
+    func copy(_ s: String) -> Cell {
+        var s = s
+        return s.withUTF8 { copy($0) }
+    }
+
+    /// Marks the record undecided and gives a placeholder result.
+    @inline(__always) func giveUp() -> Cell {
+        undecided = true
+        return .null
+    }
+}
