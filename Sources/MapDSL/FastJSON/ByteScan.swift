@@ -40,6 +40,32 @@ enum ByteScan {
         return end
     }
 
+    /// ``firstStringStop(_:from:end:)``, also setting in `high` the bits of every byte before the
+    /// stop (see ``isASCII(_:)``).
+    @inline(__always) static func firstStringStop(_ p: UnsafePointer<UInt8>, from: Int, end: Int, high: inout UInt64) -> Int {
+        var i = from
+        while i &+ 8 <= end {
+            let word = UInt64(littleEndian: UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self))
+            let stops = stringStops(word)
+            if stops != 0 {
+                let k = stops.trailingZeroBitCount >> 3
+                if k > 0 { high |= word & (~0 >> UInt64(64 - 8 * k)) }
+                return i &+ k
+            }
+            high |= word
+            i &+= 8
+        }
+        while i < end {
+            if isStringStop(p[i]) { return i }
+            high |= UInt64(p[i])
+            i &+= 1
+        }
+        return end
+    }
+
+    /// Whether the bytes whose bits were gathered into `high` are all ASCII.
+    @inline(__always) static func isASCII(_ high: UInt64) -> Bool { high & highs == 0 }
+
     /// Whether every byte of `p[0..<count]` is ASCII.
     @inline(__always) static func isASCII(_ p: UnsafePointer<UInt8>, count: Int) -> Bool {
         var i = 0

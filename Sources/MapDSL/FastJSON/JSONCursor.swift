@@ -14,11 +14,13 @@ struct JSONCursor {
     static let `true`: UInt32 = 0x6575_7274
     static let fals: UInt32 = 0x736C_6166
 
-    /// The content of a string token: bytes `start..<end`, and whether they contain escapes.
+    /// The content of a string token: bytes `start..<end`, whether they contain escapes, and
+    /// whether they are all ASCII (as written, escapes and all).
     struct StringSpan {
         var start: Int
         var end: Int
         var escaped: Bool
+        var ascii: Bool
     }
 
     init(_ p: UnsafePointer<UInt8>, count: Int) {
@@ -39,13 +41,14 @@ struct JSONCursor {
         i += 1
         let start = i
         var escaped = false
+        var high: UInt64 = 0
         while true {
-            i = ByteScan.firstStringStop(p, from: i, end: end)
+            i = ByteScan.firstStringStop(p, from: i, end: end, high: &high)
             guard i < end else { throw Malformed() }
             let b = p[i]
             if b == UInt8(ascii: "\"") {
                 i += 1
-                return StringSpan(start: start, end: i - 1, escaped: escaped)
+                return StringSpan(start: start, end: i - 1, escaped: escaped, ascii: ByteScan.isASCII(high))
             }
             guard b == UInt8(ascii: "\\") else { throw Malformed() }
             escaped = true

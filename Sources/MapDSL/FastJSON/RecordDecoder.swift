@@ -129,7 +129,7 @@ final class RecordDecoder: Sendable {
                 guard c.peek() == UInt8(ascii: ":") else { throw Malformed() }
                 c.i += 1
                 c.skipSpace()
-                let plain = !key.escaped && ByteScan.isASCII(c.p + key.start, count: key.end - key.start)
+                let plain = !key.escaped && key.ascii
                 slot = plain ? keys.slot(c.p + key.start, key.end - key.start) : slotByName[c.text(key)] ?? -1
                 // Escaped or non-ASCII keys compare as strings do (canonical equivalence), like the
                 // general path, so they are not remembered as bytes.
@@ -139,9 +139,12 @@ final class RecordDecoder: Sendable {
             c.skipSpace()
             if slot >= 0 && failedAt < 0 {
                 let start = c.i
-                if !(try sink.take(&c, slot: slot, decoder: self)) {
+                switch sink.take(&c, slot: slot, decoder: self) {
+                case .taken: break
+                case .misfit:
                     failedAt = start
                     failedSlot = slot
+                case .malformed: throw Malformed()
                 }
             } else {
                 switch c.peek() {
@@ -207,11 +210,21 @@ final class RecordDecoder: Sendable {
     }
 }
 
-/// Where ``RecordDecoder`` puts the values a mapping reads.
+/// What a ``SlotSink`` did with a value.
+private enum Taking {
+    /// The value is in its slot.
+    case taken
+    /// The value does not fit the slot's field type.
+    case misfit
+    /// The value is not well-formed JSON.
+    case malformed
+}
+
+/// Where ``RecordDecoder`` puts the values a mapping reads. (Taking returns what happened rather
+/// than throwing: a requirement that throws is called through its witness table, not inlined.)
 private protocol SlotSink {
-    /// Reads the value at the cursor for `slot` and moves past it; false when it does not fit the
-    /// slot's field type.
-    mutating func take(_ c: inout JSONCursor, slot: Int, decoder: RecordDecoder) throws(Malformed) -> Bool
+    /// Reads the value at the cursor for `slot` and moves past it.
+    mutating func take(_ c: inout JSONCursor, slot: Int, decoder: RecordDecoder) -> Taking
 }
 
 /// Values into a ``Frame``'s slots.
@@ -219,10 +232,14 @@ private struct ValueSink: SlotSink {
     let slots: UnsafeMutablePointer<Value>
     let strings: StringCache
 
-    @inline(__always) mutating func take(_ c: inout JSONCursor, slot: Int, decoder: RecordDecoder) throws(Malformed) -> Bool {
-        guard let v = try decoder.value(&c, slot: slot, strings: strings) else { return false }
-        slots[slot] = v
-        return true
+    @inline(__always) mutating func take(_ c: inout JSONCursor, slot: Int, decoder: RecordDecoder) -> Taking {
+        do {
+            guard let v = try decoder.value(&c, slot: slot, strings: strings) else { return .misfit }
+            slots[slot] = v
+            return .taken
+        } catch {
+            return .malformed
+        }
     }
 }
 
@@ -231,7 +248,15 @@ private struct ValueSink: SlotSink {
 private struct CellSink: SlotSink {
     let frame: CellFrame
 
-    @inline(__always) mutating func take(_ c: inout JSONCursor, slot: Int, decoder: RecordDecoder) throws(Malformed) -> Bool {
+    @inline(__always) mutating func take(_ c: inout JSONCursor, slot: Int, decoder: RecordDecoder) -> Taking {
+        do {
+            return try taking(&c, slot: slot, decoder: decoder) ? .taken : .misfit
+        } catch {
+            return .malformed
+        }
+    }
+
+    @inline(__always) private func taking(_ c: inout JSONCursor, slot: Int, decoder: RecordDecoder) throws(Malformed) -> Bool {
         switch c.peek() {
         case UInt8(ascii: "\""):
             let span = try c.string()
@@ -264,7 +289,8 @@ private struct CellSink: SlotSink {
             frame.shrinkLast(n, keep: count)
             p = UnsafePointer(out)
         }
-        if ByteScan.isASCII(p, count: count) || CellText.isValidUTF8(p, count) { return .text(p, count) }
+        // Escapes decode to valid UTF-8, so ASCII as written is valid as decoded.
+        if span.ascii || CellText.isValidUTF8(p, count) { return .text(p, count) }
         return frame.giveUp()
     }
 

@@ -1,6 +1,6 @@
 /// Writes mapped records as compact JSON objects straight into bytes, byte for byte as
 /// ``RecordMapper/jsonLine(_:fields:)`` and ``JSONWriter`` write them.
-struct RecordEncoder: Sendable {
+final class RecordEncoder: Sendable {
     /// `"Name":` of every output field, with a comma before every field but the first.
     private let keys: [UInt8]
     /// Where each field's key starts in `keys`; one more entry marks the end.
@@ -25,7 +25,7 @@ struct RecordEncoder: Sendable {
     /// pass a value (the object is then not appended: ask ``OutputValidator`` for the verdict).
     func encode(
         _ values: UnsafeMutablePointer<Value>, count: Int, checks: FieldChecks.Tables?, into out: inout [UInt8],
-        scratch: inout ByteScratch
+        scratch: ByteScratch
     ) -> Bool {
         let n = min(count, keyOffsets.count - 1)
         // An upper bound of the size: keys, braces, and each value escaped at worst.
@@ -96,7 +96,7 @@ struct RecordEncoder: Sendable {
     /// `scratch`, as ``encode(_:count:checks:into:scratch:)`` writes and checks the values the
     /// cells stand for.
     func encode(
-        cells: UnsafePointer<Cell>, count: Int, checks: FieldChecks.Tables?, into out: inout [UInt8], scratch: inout ByteScratch
+        cells: UnsafePointer<Cell>, count: Int, checks: FieldChecks.Tables?, into out: inout [UInt8], scratch: ByteScratch
     ) -> Bool {
         let n = min(count, keyOffsets.count - 1)
         var bound = keyOffsets[n] + 2
@@ -134,10 +134,10 @@ struct RecordEncoder: Sendable {
     }
 
     /// Appends the object of `values` (aligned with the fields) to `out`, through `scratch`.
-    func encode(_ values: [Value], into out: inout [UInt8], scratch: inout ByteScratch) {
+    func encode(_ values: [Value], into out: inout [UInt8], scratch: ByteScratch) {
         var values = values
         values.withUnsafeMutableBufferPointer { v in
-            _ = encode(v.baseAddress!, count: v.count, checks: nil, into: &out, scratch: &scratch)
+            _ = encode(v.baseAddress!, count: v.count, checks: nil, into: &out, scratch: scratch)
         }
     }
 
@@ -252,16 +252,36 @@ struct ByteWriter {
     @inline(__always) mutating func put(_ p: UnsafePointer<UInt8>, _ n: Int) {
         let d = bytes + count
         if n <= 16 {
-            // Short copies (most keys and values) without a call to memmove.
-            var k = 0
-            while k + 8 <= n {
-                UnsafeMutableRawPointer(d + k).storeBytes(of: UnsafeRawPointer(p + k).loadUnaligned(as: UInt64.self), as: UInt64.self)
-                k += 8
+            // Short copies (most keys and values) as two overlapping loads and stores, reading and
+            // writing nothing outside the n bytes.
+            let src = UnsafeRawPointer(p)
+            let dst = UnsafeMutableRawPointer(d)
+            if n >= 8 {
+                let a = src.loadUnaligned(as: UInt64.self)
+                let b = src.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
+                dst.storeBytes(of: a, as: UInt64.self)
+                dst.storeBytes(of: b, toByteOffset: n - 8, as: UInt64.self)
+            } else if n >= 4 {
+                let a = src.loadUnaligned(as: UInt32.self)
+                let b = src.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self)
+                dst.storeBytes(of: a, as: UInt32.self)
+                dst.storeBytes(of: b, toByteOffset: n - 4, as: UInt32.self)
+            } else if n > 0 {
+                d[0] = p[0]
+                d[n >> 1] = p[n >> 1]
+                d[n - 1] = p[n - 1]
             }
-            while k < n {
-                d[k] = p[k]
-                k += 1
-            }
+        } else if n <= 32 {
+            let src = UnsafeRawPointer(p)
+            let dst = UnsafeMutableRawPointer(d)
+            let a = src.loadUnaligned(as: UInt64.self)
+            let b = src.loadUnaligned(fromByteOffset: 8, as: UInt64.self)
+            let c = src.loadUnaligned(fromByteOffset: n - 16, as: UInt64.self)
+            let e = src.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
+            dst.storeBytes(of: a, as: UInt64.self)
+            dst.storeBytes(of: b, toByteOffset: 8, as: UInt64.self)
+            dst.storeBytes(of: c, toByteOffset: n - 16, as: UInt64.self)
+            dst.storeBytes(of: e, toByteOffset: n - 8, as: UInt64.self)
         } else {
             d.update(from: p, count: n)
         }
@@ -270,24 +290,33 @@ struct ByteWriter {
 }
 
 /// A growable scratch buffer that a record is written into before it is appended to the output.
-struct ByteScratch: ~Copyable {
-    private(set) var bytes: UnsafeMutablePointer<UInt8>
-    private var capacity: Int
+/// Its pointer and capacity live in memory of its own, so using it costs no exclusivity check.
+final class ByteScratch {
+    private let state: UnsafeMutablePointer<(bytes: UnsafeMutablePointer<UInt8>, capacity: Int)>
 
     init() {
-        capacity = 4096
-        bytes = .allocate(capacity: capacity)
+        state = .allocate(capacity: 1)
+        state.initialize(to: (.allocate(capacity: 4096), 4096))
     }
 
     deinit {
-        bytes.deallocate()
+        state.pointee.bytes.deallocate()
+        state.deallocate()
     }
 
+    /// The buffer.
+    @inline(__always) var bytes: UnsafeMutablePointer<UInt8> { state.pointee.bytes }
+
     /// Makes room for at least `n` bytes (the contents are not kept).
-    mutating func reserve(_ n: Int) {
-        guard n > capacity else { return }
-        bytes.deallocate()
+    @inline(__always) func reserve(_ n: Int) {
+        guard n > state.pointee.capacity else { return }
+        grow(n)
+    }
+
+    private func grow(_ n: Int) {
+        state.pointee.bytes.deallocate()
+        var capacity = state.pointee.capacity
         while capacity < n { capacity *= 2 }
-        bytes = .allocate(capacity: capacity)
+        state.pointee = (.allocate(capacity: capacity), capacity)
     }
 }

@@ -49,7 +49,29 @@ public final class RecordMapper {
     /// Whether outputs are validated against the destination schema.
     public let validates: Bool
     /// Running totals.
-    public private(set) var statistics: RunStatistics
+    public var statistics: RunStatistics {
+        let c = counts.pointee
+        return RunStatistics(
+            read: c.read, mapped: c.mapped, skipped: Array(UnsafeBufferPointer(start: skips, count: skipCount)), rejected: c.rejected,
+            lookupCalls: c.lookupCalls, lookupHits: c.lookupHits)
+    }
+    /// The totals and flags, in memory of the mapper's own: updating them per record costs no
+    /// exclusivity check.
+    private struct Counts {
+        var read = 0
+        var mapped = 0
+        var rejected = 0
+        var lookupCalls = 0
+        var lookupHits = 0
+        /// Records the byte-level evaluator mapped or skipped (the others went through ``Value``s).
+        var cellRecords = 0
+        /// Whether the last record's outputs are in `cells` rather than `outputs`.
+        var outputsInCells = false
+    }
+    private let counts: UnsafeMutablePointer<Counts>
+    /// Records skipped, per skip rule.
+    private let skips: UnsafeMutablePointer<Int>
+    private let skipCount: Int
     private let frame: Frame
     /// The output values of the last record, one per output field.
     private let outputs: UnsafeMutablePointer<Value>
@@ -57,24 +79,32 @@ public final class RecordMapper {
     private var bytes: [UInt8] = []
     private let shape = KeyShape()
     private let strings: StringCache
-    private var scratch = ByteScratch()
+    private let scratch = ByteScratch()
+    private let decoder: RecordDecoder
+    private let encoder: RecordEncoder
+    private let program: CellProgram?
     private let checks: FieldChecks?
     /// The tables of `checks`, read without a reference count.
     private let checkTables: FieldChecks.Tables?
     /// The byte-level evaluator's frame and output cells, when the mapping has a cell program.
     private let cellFrame: CellFrame?
     private let cells: UnsafeMutablePointer<Cell>
-    /// Whether the last record's outputs are in `cells` rather than `outputs`.
-    private var outputsInCells = false
     /// Records the byte-level evaluator mapped or skipped (the others went through ``Value``s).
-    private(set) var cellRecords = 0
+    var cellRecords: Int { counts.pointee.cellRecords }
 
     /// Creates a mapper.
     public init(mapping: CompiledMapping, lookups: LookupProvider? = nil, validate: Bool = true) {
         self.mapping = mapping
         self.validates = validate
         self.frame = mapping.makeFrame(lookups: lookups)
-        self.statistics = RunStatistics(skipped: [Int](repeating: 0, count: mapping.skipRules.count))
+        self.counts = .allocate(capacity: 1)
+        self.counts.initialize(to: Counts())
+        self.skipCount = mapping.skipRules.count
+        self.skips = .allocate(capacity: max(skipCount, 1))
+        self.skips.initialize(repeating: 0, count: skipCount)
+        self.decoder = mapping.decoder
+        self.encoder = mapping.encoder
+        self.program = mapping.cells
         self.outputCount = mapping.outputFields.count
         self.outputs = .allocate(capacity: max(outputCount, 1))
         self.outputs.initialize(repeating: .null, count: outputCount)
@@ -87,6 +117,9 @@ public final class RecordMapper {
     }
 
     deinit {
+        counts.deinitialize(count: 1)
+        counts.deallocate()
+        skips.deallocate()
         outputs.deinitialize(count: outputCount)
         outputs.deallocate()
         cells.deinitialize(count: outputCount)
@@ -95,7 +128,7 @@ public final class RecordMapper {
 
     /// The output values of the last record (from its cells while its line is alive).
     private var values: [Value] {
-        if outputsInCells { return (0..<outputCount).map { cells[$0].value } }
+        if counts.pointee.outputsInCells { return (0..<outputCount).map { cells[$0].value } }
         return Array(UnsafeBufferPointer(start: outputs, count: outputCount))
     }
 
@@ -108,7 +141,7 @@ public final class RecordMapper {
     /// Maps one record given as JSON.
     public func map(record json: JSONValue) -> LineResult {
         bytes.removeAll(keepingCapacity: true)
-        outputsInCells = false
+        counts.pointee.outputsInCells = false
         let calls = frame.lookupCalls
         let hits = frame.lookupHits
         return result(finish(mapping.evaluate(json: json, frame: frame), calls: calls, hits: hits, appendingTo: &bytes))!
@@ -137,16 +170,16 @@ public final class RecordMapper {
             break
         }
         if blank { return .blank }
-        statistics.read += 1
-        outputsInCells = false
-        if let program = mapping.cells, let cellFrame {
-            switch mapping.decoder.decode(line, into: cellFrame, shape: shape) {
+        counts.pointee.read += 1
+        counts.pointee.outputsInCells = false
+        if let program, let cellFrame {
+            switch decoder.decode(line, into: cellFrame, shape: shape) {
             case .decoded:
                 switch program.run(cellFrame, into: cells) {
                 case .mapped: return finishCells(appendingTo: &out)
                 case .skipped(let rule):
-                    cellRecords += 1
-                    statistics.skipped[rule] += 1
+                    counts.pointee.cellRecords += 1
+                    skips[rule] += 1
                     return .skipped(rule: rule)
                 case .undecided: break
                 }
@@ -173,7 +206,7 @@ public final class RecordMapper {
         do {
             json = try JSONParser.parse(line)
         } catch {
-            statistics.rejected += 1
+            counts.pointee.rejected += 1
             return .rejected(
                 failure: RecordFailure(code: .malformedRecord, message: "not valid JSON: \(error.description)"), violations: [],
                 values: nil)
@@ -183,19 +216,19 @@ public final class RecordMapper {
 
     /// Validates and writes a record the byte-level evaluator mapped into `cells`.
     private func finishCells(appendingTo out: inout [UInt8]) -> LineStatus {
-        outputsInCells = true
-        cellRecords += 1
-        if !mapping.encoder.encode(cells: cells, count: outputCount, checks: checkTables, into: &out, scratch: &scratch) {
+        counts.pointee.outputsInCells = true
+        counts.pointee.cellRecords += 1
+        if !encoder.encode(cells: cells, count: outputCount, checks: checkTables, into: &out, scratch: scratch) {
             // A value the fast checks could not pass: the validator decides, and says why.
             let values = self.values
             let violations = OutputValidator.validate(values, fields: mapping.outputFields)
             if !violations.isEmpty {
-                statistics.rejected += 1
+                counts.pointee.rejected += 1
                 return .rejected(failure: nil, violations: violations, values: values)
             }
-            _ = mapping.encoder.encode(cells: cells, count: outputCount, checks: nil, into: &out, scratch: &scratch)
+            _ = encoder.encode(cells: cells, count: outputCount, checks: nil, into: &out, scratch: scratch)
         }
-        statistics.mapped += 1
+        counts.pointee.mapped += 1
         return .mapped
     }
 
@@ -213,28 +246,28 @@ public final class RecordMapper {
     /// Counts, validates and writes the outcome of one record whose outputs are in `outputs`.
     private func finish(_ status: CompiledMapping.Status, calls: Int, hits: Int, appendingTo out: inout [UInt8]) -> LineStatus {
         if mapping.usesLookups {
-            statistics.lookupCalls += frame.lookupCalls - calls
-            statistics.lookupHits += frame.lookupHits - hits
+            counts.pointee.lookupCalls += frame.lookupCalls - calls
+            counts.pointee.lookupHits += frame.lookupHits - hits
         }
         switch status {
         case .skipped(let rule):
-            statistics.skipped[rule] += 1
+            skips[rule] += 1
             return .skipped(rule: rule)
         case .failed(let f):
-            statistics.rejected += 1
+            counts.pointee.rejected += 1
             return .rejected(failure: f, violations: [], values: nil)
         case .mapped:
-            if !mapping.encoder.encode(outputs, count: outputCount, checks: checkTables, into: &out, scratch: &scratch) {
+            if !encoder.encode(outputs, count: outputCount, checks: checkTables, into: &out, scratch: scratch) {
                 // A value the fast checks could not pass: the validator decides, and says why.
                 let values = self.values
                 let violations = OutputValidator.validate(values, fields: mapping.outputFields)
                 if !violations.isEmpty {
-                    statistics.rejected += 1
+                    counts.pointee.rejected += 1
                     return .rejected(failure: nil, violations: violations, values: values)
                 }
-                _ = mapping.encoder.encode(outputs, count: outputCount, checks: nil, into: &out, scratch: &scratch)
+                _ = encoder.encode(outputs, count: outputCount, checks: nil, into: &out, scratch: scratch)
             }
-            statistics.mapped += 1
+            counts.pointee.mapped += 1
             return .mapped
         }
     }
