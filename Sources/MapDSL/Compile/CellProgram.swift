@@ -8,7 +8,9 @@ final class CellProgram: Sendable {
     /// number of the skip rule that matched, or -1 when a skip rule was undecided.
     private typealias Step = @Sendable (CellFrame, UnsafeMutablePointer<Cell>) -> Int
 
-    private let chains: [Step]
+    /// The chains, one after the other, as one call (a closure out of an array is called through
+    /// a reabstraction thunk, with its arguments in memory).
+    private let program: Step
     private let literals: CellLiterals
 
     /// The program of a mapping whose code the ``Value`` compiler produced with `slots`; nil when
@@ -17,17 +19,27 @@ final class CellProgram: Sendable {
         let literals = CellLiterals()
         let compiler = CellCompiler(slots: slots, literals: literals)
         // Built from the last step back, each step capturing the next one directly: a closure
-        // passed through an array would be called through a reabstraction thunk.
-        var chains: [Step] = []
+        // passed through an array would be called through a reabstraction thunk. Every
+        // `Program.chainLength` steps a chain ends, to be run before the ones made before it.
+        var later: Step?
         var step: Step = { _, _ in 0 }
         var length = 0
+        func endChain() {
+            let chain = step
+            if let rest = later {
+                later = { f, out in
+                    let r = chain(f, out)
+                    return r != 0 ? r : rest(f, out)
+                }
+            } else {
+                later = chain
+            }
+            step = { _, _ in 0 }
+            length = 0
+        }
         func link() {
             length += 1
-            if length == Program.chainLength {
-                chains.append(step)
-                step = { _, _ in 0 }
-                length = 0
-            }
+            if length == Program.chainLength { endChain() }
         }
         for i in outputs.indices.reversed() {
             guard let code = compiler.compile(outputs[i]) else { return nil }
@@ -49,8 +61,9 @@ final class CellProgram: Sendable {
             }
             link()
         }
-        if length > 0 || chains.isEmpty { chains.append(step) }
-        self.chains = chains.reversed()
+        if length > 0 || later == nil { endChain() }
+        let program = later!
+        self.program = program
         self.literals = literals
     }
 
@@ -65,11 +78,9 @@ final class CellProgram: Sendable {
 
     /// Runs the program on the record in `frame`'s slots, writing one cell per output into `out`.
     @inline(__always) func run(_ frame: CellFrame, into out: UnsafeMutablePointer<Cell>) -> Outcome {
-        for chain in chains {
-            let r = chain(frame, out)
-            if r < 0 { return .undecided }
-            if r > 0 { return .skipped(rule: r - 1) }
-        }
+        let r = program(frame, out)
+        if r < 0 { return .undecided }
+        if r > 0 { return .skipped(rule: r - 1) }
         return frame.undecided ? .undecided : .mapped
     }
 

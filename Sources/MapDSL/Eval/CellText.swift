@@ -117,6 +117,7 @@ enum CellText {
             }
             if digits { return .some(negative ? -v : v) }
         }
+        if let grouped = groupedInt(b) { return .some(grouped) }
         // Every form the String function still tries needs an ASCII digit.
         var hasDigit = false
         for k in 0..<b.count where b[k] >= 0x30 && b[k] <= 0x39 {
@@ -125,6 +126,40 @@ enum CellText {
         }
         if !hasDigit { return .some(nil) }
         return .some(Convert.parseInt(String(decoding: c.bytes, as: UTF8.self)))
+    }
+
+    /// An integer with thousands separators, `[+-]?d+(,ddd)+` with at most 18 digits, as
+    /// ``Convert/parseInt(_:)`` reads it (the groups joined); nil for any other text.
+    @inline(__always) static func groupedInt(_ b: UnsafeBufferPointer<UInt8>) -> Int? {
+        var i = 0
+        var negative = false
+        if b.count > 0 && (b[0] == UInt8(ascii: "-") || b[0] == UInt8(ascii: "+")) {
+            negative = b[0] == UInt8(ascii: "-")
+            i = 1
+        }
+        var v = 0
+        var digits = 0
+        var groups = 0
+        var run = 0
+        while i < b.count {
+            let c = b[i]
+            if c == UInt8(ascii: ",") {
+                // The first group has at least one digit, every later one exactly three.
+                guard run > 0, groups == 0 || run == 3 else { return nil }
+                groups += 1
+                run = 0
+            } else {
+                let d = c &- 0x30
+                guard d < 10 else { return nil }
+                v = v &* 10 &+ Int(d)
+                digits += 1
+                run += 1
+                guard digits <= 18 else { return nil }
+            }
+            i += 1
+        }
+        guard groups > 0, run == 3 else { return nil }
+        return negative ? -v : v
     }
 
     /// Whether `p[0..<n]` is well-formed UTF-8 (what `String(decoding:as:)` keeps unchanged).

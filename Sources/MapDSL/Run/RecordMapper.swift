@@ -86,8 +86,8 @@ public final class RecordMapper {
     private let checks: FieldChecks?
     /// The tables of `checks`, read without a reference count.
     private let checkTables: FieldChecks.Tables?
-    /// The byte-level evaluator's frame and output cells, when the mapping has a cell program.
-    private let cellFrame: CellFrame?
+    /// The byte-level evaluator's frame and output cells (used when the mapping has a cell program).
+    private let cellFrame: CellFrame
     private let cells: UnsafeMutablePointer<Cell>
     /// Records the byte-level evaluator mapped or skipped (the others went through ``Value``s).
     var cellRecords: Int { counts.pointee.cellRecords }
@@ -111,7 +111,7 @@ public final class RecordMapper {
         self.checks = validate ? FieldChecks(fields: mapping.outputFields) : nil
         self.checkTables = checks?.tables
         self.strings = StringCache(slotCount: mapping.inputFields.count)
-        self.cellFrame = mapping.cells == nil ? nil : CellFrame(slotCount: mapping.inputFields.count)
+        self.cellFrame = CellFrame(slotCount: mapping.cells == nil ? 0 : mapping.inputFields.count)
         self.cells = .allocate(capacity: max(outputCount, 1))
         self.cells.initialize(repeating: .null, count: outputCount)
     }
@@ -172,7 +172,7 @@ public final class RecordMapper {
         if blank { return .blank }
         counts.pointee.read += 1
         counts.pointee.outputsInCells = false
-        if let program, let cellFrame {
+        if let program {
             switch decoder.decode(line, into: cellFrame, shape: shape) {
             case .decoded:
                 switch program.run(cellFrame, into: cells) {
