@@ -264,7 +264,7 @@ final class CellLiterals: @unchecked Sendable {
     /// A text cell of `s`, valid while these literals live.
     func cell(_ s: String) -> Cell {
         let bytes = Array(s.utf8)
-        guard !bytes.isEmpty else { return .text(nil, 0) }
+        guard !bytes.isEmpty else { return .empty }
         let p = UnsafeMutablePointer<UInt8>.allocate(capacity: bytes.count)
         p.initialize(from: bytes, count: bytes.count)
         blocks.append(p)

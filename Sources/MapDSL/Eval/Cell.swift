@@ -13,6 +13,8 @@ struct Cell: @unchecked Sendable {
     }
 
     var kind: Kind
+    /// Whether the text has no byte JSON escapes (`"`, `\\`, control characters): written as is.
+    var plain: Bool
     /// The text's first byte (text cells only).
     var base: UnsafePointer<UInt8>?
     /// The text's length in bytes; the integer, day number, milliseconds or `0`/`1` of the other
@@ -21,9 +23,19 @@ struct Cell: @unchecked Sendable {
 
     @inline(__always) static var null: Cell { Cell(kind: .null, base: nil, payload: 0) }
 
-    @inline(__always) static func text(_ base: UnsafePointer<UInt8>?, _ count: Int) -> Cell {
-        Cell(kind: .text, base: base, payload: count)
+    /// A text cell; `plain` when no byte of it needs escaping in JSON.
+    @inline(__always) static func text(_ base: UnsafePointer<UInt8>?, _ count: Int, plain: Bool) -> Cell {
+        Cell(kind: .text, plain: plain, base: base, payload: count)
     }
+
+    /// A text cell of bytes that may need escaping in JSON: it finds out whether they do.
+    @inline(__always) static func text(_ base: UnsafePointer<UInt8>?, _ count: Int) -> Cell {
+        let plain = base.map { ByteScan.firstStringStop($0, from: 0, end: count) == count } ?? true
+        return Cell(kind: .text, plain: plain, base: base, payload: count)
+    }
+
+    /// The empty text.
+    @inline(__always) static var empty: Cell { Cell(kind: .text, plain: true, base: nil, payload: 0) }
 
     @inline(__always) static func bool(_ b: Bool) -> Cell { Cell(kind: .bool, base: nil, payload: b ? 1 : 0) }
 
@@ -41,8 +53,9 @@ struct Cell: @unchecked Sendable {
         }
     }
 
-    private init(kind: Kind, base: UnsafePointer<UInt8>?, payload: Int) {
+    private init(kind: Kind, plain: Bool = true, base: UnsafePointer<UInt8>?, payload: Int) {
         self.kind = kind
+        self.plain = plain
         self.base = base
         self.payload = payload
     }
@@ -146,7 +159,7 @@ final class CellFrame {
 
     /// A text cell holding a copy of `u`.
     func copy(_ u: UnsafeBufferPointer<UInt8>) -> Cell {
-        guard let src = u.baseAddress, u.count > 0 else { return .text(nil, 0) }
+        guard let src = u.baseAddress, u.count > 0 else { return .empty }
         let p = allocate(u.count)
         p.update(from: src, count: u.count)
         return .text(p, u.count)

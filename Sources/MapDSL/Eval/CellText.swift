@@ -32,7 +32,7 @@ enum CellText {
             if b[lo] >= 0x80 && Text.mayBeUnicodeSpace(Text.scalar(b, at: lo)) { return nil }
             if b[hi - 1] >= 0x80 && Text.mayBeUnicodeSpace(Text.scalar(b, endingAt: hi)) { return nil }
         }
-        return .text(c.base.map { $0 + lo }, hi - lo)
+        return .text(c.base.map { $0 + lo }, hi - lo, plain: c.plain)
     }
 
     /// ``Text/lower(_:)`` (`upper` false) or ``Text/upper(_:)`` of a text cell; nil when the text
@@ -52,19 +52,20 @@ enum CellText {
             let ch = p[i]
             out[i] = ch >= from && ch <= through ? ch ^ 0x20 : ch
         }
-        return .text(out, b.count)
+        // Case mapping changes letters only.
+        return .text(out, b.count, plain: c.plain)
     }
 
     /// ``Text/substring(_:_:_:)`` of a text cell, as a part of it; nil when the text is not ASCII.
     @inline(__always) static func substring(_ c: Cell, _ start: Int, _ length: Int?) -> Cell? {
         let begin = max(0, start)
-        if let length, length <= 0 { return .text(nil, 0) }
+        if let length, length <= 0 { return .empty }
         let b = c.bytes
-        guard let p = b.baseAddress else { return .text(nil, 0) }
+        guard let p = b.baseAddress else { return .empty }
         guard ByteScan.isASCII(p, count: b.count) else { return nil }
-        guard begin < b.count else { return .text(nil, 0) }
+        guard begin < b.count else { return .empty }
         let end = length.map { min(b.count, begin + $0) } ?? b.count
-        return .text(p + begin, end - begin)
+        return .text(p + begin, end - begin, plain: c.plain)
     }
 
     /// `a + b` of two texts.
@@ -74,7 +75,7 @@ enum CellText {
         let out = frame.allocate(a.payload + b.payload)
         out.update(from: a.base!, count: a.payload)
         (out + a.payload).update(from: b.base!, count: b.payload)
-        return .text(out, a.payload + b.payload)
+        return .text(out, a.payload + b.payload, plain: a.plain && b.plain)
     }
 
     /// Whether two texts are equal as `String`s are (canonical equivalence), as far as bytes tell:

@@ -16,14 +16,19 @@ final class KeyShape {
     private static let poolCapacity = 1 << 14
     private static let positionCapacity = 256
 
-    /// One remembered layout: the bytes of its runs, and per position where its run starts in
-    /// `pool`, its length, and the key's slot (-1 for a key the mapping does not read).
+    /// One remembered run: where its bytes start in its layout's pool, its length, and the key's
+    /// slot (-1 for a key the mapping does not read).
+    private struct Run {
+        var offset: Int32
+        var length: Int32
+        var slot: Int
+    }
+
+    /// One remembered layout: the bytes of its runs, and its runs by position.
     private struct Layout {
         var pool: UnsafeMutablePointer<UInt8>
         var poolCount = 0
-        var offsets: UnsafeMutablePointer<Int32>
-        var lengths: UnsafeMutablePointer<Int32>
-        var slots: UnsafeMutablePointer<Int32>
+        var runs: UnsafeMutablePointer<Run>
         var positions = 0
     }
 
@@ -38,18 +43,14 @@ final class KeyShape {
         layouts = .allocate(capacity: KeyShape.layoutCount)
         for i in 0..<KeyShape.layoutCount {
             (layouts + i).initialize(
-                to: Layout(
-                    pool: .allocate(capacity: KeyShape.poolCapacity), offsets: .allocate(capacity: KeyShape.positionCapacity),
-                    lengths: .allocate(capacity: KeyShape.positionCapacity), slots: .allocate(capacity: KeyShape.positionCapacity)))
+                to: Layout(pool: .allocate(capacity: KeyShape.poolCapacity), runs: .allocate(capacity: KeyShape.positionCapacity)))
         }
     }
 
     deinit {
         for i in 0..<KeyShape.layoutCount {
             layouts[i].pool.deallocate()
-            layouts[i].offsets.deallocate()
-            layouts[i].lengths.deallocate()
-            layouts[i].slots.deallocate()
+            layouts[i].runs.deallocate()
         }
         layouts.deinitialize(count: KeyShape.layoutCount)
         layouts.deallocate()
@@ -68,9 +69,10 @@ final class KeyShape {
         _ l: UnsafeMutablePointer<Layout>, _ position: Int, _ p: UnsafePointer<UInt8>, _ count: Int
     ) -> Int {
         guard position < l.pointee.positions else { return 0 }
-        let n = Int(l.pointee.lengths[position])
-        guard n <= count, ByteScan.equal(l.pointee.pool + Int(l.pointee.offsets[position]), p, n) else { return 0 }
-        return n | (Int(l.pointee.slots[position]) + 1) << 32
+        let run = l.pointee.runs + position
+        let n = Int(run.pointee.length)
+        guard n <= count, ByteScan.equal(l.pointee.pool + Int(run.pointee.offset), p, n) else { return 0 }
+        return n | (run.pointee.slot &+ 1) << 32
     }
 
     /// The longest first run that starts the line (one layout's may be a prefix of another's, as
@@ -116,15 +118,13 @@ final class KeyShape {
         if position < l.pointee.positions {
             // The line differs from the layout here: it keeps what came before, and this line's rest.
             l.pointee.positions = position
-            l.pointee.poolCount = position == 0 ? 0 : Int(l.pointee.offsets[position])
+            l.pointee.poolCount = position == 0 ? 0 : Int(l.pointee.runs[position].offset)
         }
         guard position == l.pointee.positions, position < KeyShape.positionCapacity,
             l.pointee.poolCount + n <= KeyShape.poolCapacity
         else { return }
         (l.pointee.pool + l.pointee.poolCount).update(from: p, count: n)
-        l.pointee.offsets[position] = Int32(l.pointee.poolCount)
-        l.pointee.lengths[position] = Int32(n)
-        l.pointee.slots[position] = Int32(slot)
+        l.pointee.runs[position] = Run(offset: Int32(l.pointee.poolCount), length: Int32(n), slot: slot)
         l.pointee.poolCount += n
         l.pointee.positions += 1
     }

@@ -289,9 +289,10 @@ private struct CellSink: SlotSink {
             frame.shrinkLast(n, keep: count)
             p = UnsafePointer(out)
         }
-        // Escapes decode to valid UTF-8, so ASCII as written is valid as decoded.
-        if span.ascii || CellText.isValidUTF8(p, count) { return .text(p, count) }
-        return frame.giveUp()
+        // Escapes decode to valid UTF-8, so ASCII as written is valid as decoded. Without escapes,
+        // the string scan stopped only at the closing quote: no byte needs escaping.
+        guard span.ascii || CellText.isValidUTF8(p, count) else { return frame.giveUp() }
+        return span.escaped ? .text(p, count) : .text(p, count, plain: true)
     }
 
     private func cell(_ v: Value) -> Cell {

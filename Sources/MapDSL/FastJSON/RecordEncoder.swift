@@ -112,7 +112,13 @@ final class RecordEncoder: Sendable {
                     let c = cells[i]
                     switch c.kind {
                     case .text:
-                        RecordEncoder.writeString(c.bytes, to: &w)
+                        if c.plain {
+                            w.put(UInt8(ascii: "\""))
+                            if let b = c.base { w.put(b, c.payload) }
+                            w.put(UInt8(ascii: "\""))
+                        } else {
+                            RecordEncoder.writeString(c.bytes, to: &w)
+                        }
                         if let checks, !checks.textPasses(i, c.bytes) { passed = false }
                     case .null:
                         w.putWord(0x6C6C_756E)
