@@ -57,9 +57,9 @@ final class RecordDecoder: Sendable {
         for i in 0..<fields.count { slots[i] = .null }
         guard let base = line.baseAddress else { return .notHandled }
         var c = JSONCursor(base, count: line.count)
-        var sink = ValueSink(slots: slots, strings: strings)
+        let sink = ValueSink(slots: slots, strings: strings)
         do {
-            let failed = try decodeObject(&c, into: &sink, shape: shape)
+            let failed = try decodeObject(&c, shape: shape) { c, slot in sink.take(&c, slot: slot, decoder: self) }
             if failed.at >= 0 {
                 var again = c
                 again.i = failed.at
@@ -79,20 +79,21 @@ final class RecordDecoder: Sendable {
         frame.reset()
         guard let base = line.baseAddress else { return .notHandled }
         var c = JSONCursor(base, count: line.count)
-        var sink = CellSink(frame: frame)
+        let sink = CellSink(frame: frame)
         do {
-            let failed = try decodeObject(&c, into: &sink, shape: shape)
+            let failed = try decodeObject(&c, shape: shape) { c, slot in sink.take(&c, slot: slot, decoder: self) }
             return failed.at >= 0 || frame.undecided ? .fallBack : .decoded
         } catch {
             return .notHandled
         }
     }
 
-    /// Reads the object at the cursor, giving `sink` the value of each key the mapping reads;
+    /// Reads the object at the cursor, giving `take` the value of each key the mapping reads;
     /// where the first value that did not fit its field starts, and its slot (-1 when all fit).
     /// Such a value's failure is worked out once the whole line is known to be well-formed.
-    @inline(__always) private func decodeObject<S: SlotSink>(
-        _ c: inout JSONCursor, into sink: inout S, shape: KeyShape
+    /// (`take` is a closure, not a protocol requirement, so that it is inlined.)
+    @inline(__always) private func decodeObject(
+        _ c: inout JSONCursor, shape: KeyShape, take: (inout JSONCursor, Int) -> Taking
     ) throws(Malformed) -> (at: Int, slot: Int) {
         var failedAt = -1
         var failedSlot = -1
@@ -139,7 +140,7 @@ final class RecordDecoder: Sendable {
             c.skipSpace()
             if slot >= 0 && failedAt < 0 {
                 let start = c.i
-                switch sink.take(&c, slot: slot, decoder: self) {
+                switch take(&c, slot) {
                 case .taken: break
                 case .misfit:
                     failedAt = start
@@ -210,7 +211,7 @@ final class RecordDecoder: Sendable {
     }
 }
 
-/// What a ``SlotSink`` did with a value.
+/// What taking a value into its slot came to.
 private enum Taking {
     /// The value is in its slot.
     case taken
@@ -220,19 +221,13 @@ private enum Taking {
     case malformed
 }
 
-/// Where ``RecordDecoder`` puts the values a mapping reads. (Taking returns what happened rather
-/// than throwing: a requirement that throws is called through its witness table, not inlined.)
-private protocol SlotSink {
-    /// Reads the value at the cursor for `slot` and moves past it.
-    mutating func take(_ c: inout JSONCursor, slot: Int, decoder: RecordDecoder) -> Taking
-}
-
 /// Values into a ``Frame``'s slots.
-private struct ValueSink: SlotSink {
+private struct ValueSink {
     let slots: UnsafeMutablePointer<Value>
     let strings: StringCache
 
-    @inline(__always) mutating func take(_ c: inout JSONCursor, slot: Int, decoder: RecordDecoder) -> Taking {
+    /// Reads the value at the cursor for `slot` and moves past it.
+    @inline(__always) func take(_ c: inout JSONCursor, slot: Int, decoder: RecordDecoder) -> Taking {
         do {
             guard let v = try decoder.value(&c, slot: slot, strings: strings) else { return .misfit }
             slots[slot] = v
@@ -245,10 +240,11 @@ private struct ValueSink: SlotSink {
 
 /// Cells into a ``CellFrame``'s slots: texts in place in the line when they need no decoding,
 /// decoded into the frame's arena when they have escapes.
-private struct CellSink: SlotSink {
+private struct CellSink {
     let frame: CellFrame
 
-    @inline(__always) mutating func take(_ c: inout JSONCursor, slot: Int, decoder: RecordDecoder) -> Taking {
+    /// Reads the value at the cursor for `slot` and moves past it.
+    @inline(__always) func take(_ c: inout JSONCursor, slot: Int, decoder: RecordDecoder) -> Taking {
         do {
             return try taking(&c, slot: slot, decoder: decoder) ? .taken : .misfit
         } catch {
