@@ -5,11 +5,12 @@ typealias CellCode = @Sendable (CellFrame) -> Cell
 ///
 /// It takes the expressions the ``Value`` compiler takes, with the same slots, and gives code with
 /// the same results; it covers the common part of the language (literals, fields, `??`, `if`,
-/// `match`, comparisons, `and`/`or`/`not`, `+` of texts, and the text, blank and integer functions
-/// below) and returns nil for the rest (lookups, dates, patterns, arithmetic of numbers), so that
-/// such a mapping keeps to the ``Value`` evaluator. Where a result depends on Unicode rules the
-/// byte level does not follow (case mapping and character counts of non-ASCII text, whitespace
-/// beyond ASCII, canonically equivalent spellings), the code marks the record undecided instead.
+/// `match`, comparisons, `and`/`or`/`not`, arithmetic and `+` of texts, and the text, blank and
+/// integer functions in ``call(_:_:)``) and returns nil for the rest (lookups, dates, patterns, the
+/// other functions), so that such a mapping keeps to the ``Value`` evaluator. Where a result
+/// depends on Unicode rules the byte level does not follow (case mapping and character counts of
+/// non-ASCII text, whitespace beyond ASCII), or the record would fail (overflow, division by
+/// zero), the code marks the record undecided; the ``Value`` evaluator then maps it.
 struct CellCompiler {
     let slots: [String: Int]
     let literals: CellLiterals

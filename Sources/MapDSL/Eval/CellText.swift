@@ -64,7 +64,7 @@ enum CellText {
         guard let p = b.baseAddress else { return .empty }
         guard ByteScan.isASCII(p, count: b.count) else { return nil }
         guard begin < b.count else { return .empty }
-        let end = length.map { min(b.count, begin + $0) } ?? b.count
+        let end = length.map { $0 >= b.count - begin ? b.count : begin + $0 } ?? b.count
         return .text(p + begin, end - begin, plain: c.plain)
     }
 
