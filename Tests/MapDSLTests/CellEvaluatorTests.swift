@@ -223,7 +223,8 @@ import Testing
 
     @Test(arguments: [
         "text = trim(s)", "text = lower(s)", "text = upper(s)", "text = left(s, 3)", "text = left(s, i)", "text = substring(s, 1, 2)",
-        "text = substring(s, 2)", "text = substring(s, i, 1)", "text = substring(s, 1, 9223372036854775807)", "text = null_if_blank(s)", "text = s + t", "text = s ?? t",
+        "text = substring(s, 2)", "text = substring(s, i, 1)", "text = substring(s, 1, 9223372036854775807)", "text = null_if_blank(s)",
+        "text = s + t", "text = s ?? t",
         "text = coalesce(u, t, s)", "text = if blank(s) then \"b\" else s",
         "text = match s {\n \"a\" => \"A\"\n \"é\" => \"E\"\n \"K\" => \"K\"\n _ => \"?\"\n}",
         "flag = blank(s)", "flag = present(s)", "flag = is_null(s)", "flag = s == t", "flag = s != \"a\"", "flag = s == \"K\"",
