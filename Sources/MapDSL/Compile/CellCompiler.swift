@@ -14,6 +14,9 @@ typealias CellCode = @Sendable (CellFrame) -> Cell
 struct CellCompiler {
     let slots: [String: Int]
     let literals: CellLiterals
+    /// The ``Value`` compiler's code for an expression, for the parts of the language the byte
+    /// level does not cover; nil to leave such mappings to the ``Value`` evaluator altogether.
+    let valueCode: ((Expr) -> Code)?
 
     /// The code of `e`, or nil when the byte-level evaluator does not cover it.
     func compile(_ e: Expr) -> CellCode? {
@@ -60,7 +63,9 @@ struct CellCompiler {
         case .match(let subject, let arms):
             return match(subject, arms)
         case .call(let name, let args):
-            return call(name.text, args)
+            // Not `??`: a closure through a generic function is called through a reabstraction thunk.
+            if let code = call(name.text, args) { return code }
+            return bridge(e)
         case .member:
             return nil
         }
@@ -215,6 +220,63 @@ struct CellCompiler {
             }
         default:
             return nil
+        }
+    }
+
+    /// Code for an expression the byte level does not cover (a function such as `truncate` or
+    /// `to_date`): the ``Value`` code of it, run on the values of the fields it reads, made from
+    /// their cells, its result made a cell again. A record it fails is left undecided (the
+    /// ``Value`` evaluator says why). Nil without ``valueCode``, and for lookups.
+    private func bridge(_ e: Expr) -> CellCode? {
+        guard let valueCode, var fields = CellCompiler.fields(of: e) else { return nil }
+        fields = Array(Set(fields)).sorted()
+        var slotsRead: [Int] = []
+        for name in fields {
+            guard let s = slots[name] else { return nil }
+            slotsRead.append(s)
+        }
+        let reads = slotsRead
+        let code = valueCode(e)
+        return { f in
+            let values = f.values.storage
+            for s in reads { values[s] = f.slots[s].value }
+            do {
+                let v = try code(f.values)
+                guard case .string(let text) = v else { return Cell(nonText: v) }
+                return f.copy(text)
+            } catch {
+                return f.giveUp()
+            }
+        }
+    }
+
+    /// The fields an expression reads; nil when it has a lookup.
+    static func fields(of e: Expr) -> [String]? {
+        switch e.kind {
+        case .string, .integer, .decimal, .bool, .null, .error: return []
+        case .field(let name): return [name.text]
+        case .unary(_, let a): return fields(of: a)
+        case .binary(_, let a, let b):
+            guard let x = fields(of: a), let y = fields(of: b) else { return nil }
+            return x + y
+        case .ifThenElse(let c, let a, let b):
+            guard let x = fields(of: c), let y = fields(of: a), let z = fields(of: b) else { return nil }
+            return x + y + z
+        case .match(let subject, let arms):
+            guard var all = fields(of: subject) else { return nil }
+            for arm in arms {
+                guard let x = fields(of: arm.value) else { return nil }
+                all += x
+            }
+            return all
+        case .call(_, let args):
+            var all: [String] = []
+            for a in args {
+                guard let x = fields(of: a) else { return nil }
+                all += x
+            }
+            return all
+        case .member: return nil
         }
     }
 

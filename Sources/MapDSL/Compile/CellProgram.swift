@@ -13,11 +13,12 @@ final class CellProgram: Sendable {
     private let program: Step
     private let literals: CellLiterals
 
-    /// The program of a mapping whose code the ``Value`` compiler produced with `slots`; nil when
-    /// the byte-level evaluator does not cover all of it.
-    init?(skips: [Expr], outputs: [Expr], types: [FieldType], slots: [String: Int]) {
+    /// The program of a mapping whose code the ``Value`` compiler produced with `slots`; what the
+    /// byte level does not cover runs as `valueCode` gives it (see ``CellCompiler``). Nil when
+    /// the mapping cannot have one.
+    init?(skips: [Expr], outputs: [Expr], types: [FieldType], slots: [String: Int], valueCode: ((Expr) -> Code)?) {
         let literals = CellLiterals()
-        let compiler = CellCompiler(slots: slots, literals: literals)
+        let compiler = CellCompiler(slots: slots, literals: literals, valueCode: valueCode)
         // Built from the last step back, each step capturing the next one directly: a closure
         // passed through an array would be called through a reabstraction thunk. Every
         // `Program.chainLength` steps a chain ends, to be run before the ones made before it.

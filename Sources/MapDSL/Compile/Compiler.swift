@@ -40,9 +40,18 @@ public struct Compiler {
         }
         let keyIndex = file.key.flatMap { k in outputs.firstIndex { $0.name == k.field.text } }
         let skipTexts = file.skips.map { Formatter.expression($0.condition) }
+        // Every field is in a slot by now, so compiling a part of an expression again (for the
+        // byte-level evaluator's bridge) assigns none.
+        let compiled = c
         let cells =
             c.usesLookups
-            ? nil : CellProgram(skips: file.skips.map(\.condition), outputs: values, types: outputs.map(\.type), slots: c.slots)
+            ? nil
+            : CellProgram(
+                skips: file.skips.map(\.condition), outputs: values, types: outputs.map(\.type), slots: c.slots,
+                valueCode: { e in
+                    var again = compiled
+                    return again.compile(e)
+                })
         return CompiledMapping(
             source: source, destination: destination, inputFields: c.inputFields, outputFields: outputs, keyIndex: keyIndex,
             skipRules: skipTexts, usesLookups: c.usesLookups, outputSources: sources, skipCode: skipCode, outputCode: code,

@@ -5,6 +5,8 @@ final class CellFrame {
     /// Source values, one cell per input slot.
     let slots: UnsafeMutablePointer<Cell>
     let slotCount: Int
+    /// A ``Value`` frame for the parts of a mapping the byte level hands to the ``Value`` code.
+    let values: Frame
     /// Set by an operation whose result the byte-level evaluator cannot be sure of.
     var undecided = false
     private var arena: UnsafeMutablePointer<UInt8>
@@ -15,9 +17,11 @@ final class CellFrame {
     private var spent: [UnsafeMutablePointer<UInt8>] = []
     private var hasSpent = false
 
-    /// A frame with `slotCount` null slots.
-    init(slotCount: Int) {
+    /// A frame with `slotCount` null slots, and `values` for parts of a mapping run as ``Value``
+    /// code (it has as many slots).
+    init(slotCount: Int, values: Frame) {
         self.slotCount = slotCount
+        self.values = values
         slots = .allocate(capacity: max(slotCount, 1))
         slots.initialize(repeating: .null, count: slotCount)
         arenaCapacity = 1 << 16

@@ -111,7 +111,7 @@ public final class RecordMapper {
         self.checks = validate ? FieldChecks(fields: mapping.outputFields) : nil
         self.checkTables = checks?.tables
         self.strings = StringCache(slotCount: mapping.inputFields.count)
-        self.cellFrame = CellFrame(slotCount: mapping.cells == nil ? 0 : mapping.inputFields.count)
+        self.cellFrame = CellFrame(slotCount: mapping.cells == nil ? 0 : mapping.inputFields.count, values: frame)
         self.cells = .allocate(capacity: max(outputCount, 1))
         self.cells.initialize(repeating: .null, count: outputCount)
     }
