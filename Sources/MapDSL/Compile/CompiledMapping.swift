@@ -90,11 +90,15 @@ public final class CompiledMapping: Sendable {
     let decoder: RecordDecoder
     /// Writes mapped records as JSON bytes.
     let encoder: RecordEncoder
+    /// The skip rules and outputs as chained calls.
+    let program: Program
+    /// The mapping for the byte-level evaluator, when it covers the whole mapping.
+    let cells: CellProgram?
 
     init(
         source: Schema, destination: Schema, inputFields: [Field], outputFields: [Field], keyIndex: Int?,
         skipRules: [String], usesLookups: Bool, outputSources: [[String]], skipCode: [Code], outputCode: [Code],
-        outputLines: [Int]
+        outputLines: [Int], cells: CellProgram?
     ) {
         self.source = source
         self.destination = destination
@@ -113,6 +117,8 @@ public final class CompiledMapping: Sendable {
         self.slotByName = slots
         self.decoder = RecordDecoder(fields: inputFields)
         self.encoder = RecordEncoder(fields: outputFields)
+        self.program = Program(skips: skipCode, outputs: outputCode, types: outputTypes)
+        self.cells = cells
     }
 
     /// The input slot of source field `name`, when the mapping reads it.
@@ -125,8 +131,7 @@ public final class CompiledMapping: Sendable {
 
     /// Maps the record whose source values are in `frame.slots`.
     public func evaluate(_ frame: Frame) -> RecordOutcome {
-        var out = [Value]()
-        out.reserveCapacity(outputCode.count)
+        var out = [Value](repeating: .null, count: outputCode.count)
         switch run(frame, into: &out) {
         case .mapped: return .mapped(out)
         case .skipped(let rule): return .skipped(rule: rule)
@@ -145,29 +150,29 @@ public final class CompiledMapping: Sendable {
     /// Maps the record in `frame`'s slots, replacing the contents of `out` with the output values
     /// (its storage is reused from record to record).
     func run(_ frame: Frame, into out: inout [Value]) -> Status {
-        for i in 0..<skipCode.count {
-            do {
-                if case .bool(true) = try skipCode[i](frame) { return .skipped(rule: i) }
-            } catch {
-                return .failed(failure(error, field: nil, line: nil))
-            }
+        if out.count != outputCode.count { out = [Value](repeating: .null, count: outputCode.count) }
+        return out.withUnsafeMutableBufferPointer { run(frame, into: $0.baseAddress!) }
+    }
+
+    /// Maps the record in `frame`'s slots, writing the output values into `out` (one initialized
+    /// value per output field).
+    func run(_ frame: Frame, into out: UnsafeMutablePointer<Value>) -> Status {
+        do {
+            let r = try program.run(frame, into: out)
+            return r == 0 ? .mapped : .skipped(rule: r - 1)
+        } catch let e as Program.StepFailure {
+            guard let i = e.output else { return .failed(failure(e.error, field: nil, line: nil)) }
+            return .failed(failure(e.error, field: outputFields[i].name, line: outputLines[i]))
+        } catch {
+            return .failed(failure(error, field: nil, line: nil))
         }
-        out.removeAll(keepingCapacity: true)
-        for i in 0..<outputCode.count {
-            do {
-                out.append(CompiledMapping.coerce(try outputCode[i](frame), to: outputTypes[i]))
-            } catch {
-                return .failed(failure(error, field: outputFields[i].name, line: outputLines[i]))
-            }
-        }
-        return .mapped
     }
 
     /// Decodes one JSONL line into `frame`'s slots; `.notHandled` when the line is not a
     /// well-formed JSON object (parse it with ``JSONParser`` and use ``evaluate(json:frame:)``).
-    func decode(line: UnsafeBufferPointer<UInt8>, into frame: Frame, shape: inout KeyShape) -> LineDecoding {
+    func decode(line: UnsafeBufferPointer<UInt8>, into frame: Frame, shape: KeyShape, strings: StringCache) -> LineDecoding {
         precondition(frame.slotCount == inputFields.count, "the frame was not made by this mapping")
-        return decoder.decode(line, into: frame.storage, shape: &shape)
+        return decoder.decode(line, into: frame.storage, shape: shape, strings: strings)
     }
 
     private func failure(_ error: Error, field: String?, line: Int?) -> RecordFailure {

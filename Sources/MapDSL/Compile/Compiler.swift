@@ -28,20 +28,34 @@ public struct Compiler {
         var code: [Code] = []
         var lines: [Int] = []
         var sources: [[String]] = []
+        var values: [Expr] = []
         for a in file.assignments {
             guard let field = destination.field(a.target.text) else { continue }
             c.reads = []
             code.append(c.compile(a.value))
+            values.append(a.value)
             sources.append(c.reads.sorted())
             outputs.append(field)
             lines.append(text?.line(of: a.span.start) ?? 0)
         }
         let keyIndex = file.key.flatMap { k in outputs.firstIndex { $0.name == k.field.text } }
         let skipTexts = file.skips.map { Formatter.expression($0.condition) }
+        // Every field is in a slot by now, so compiling a part of an expression again (for the
+        // byte-level evaluator's bridge) assigns none.
+        let compiled = c
+        let cells =
+            c.usesLookups
+            ? nil
+            : CellProgram(
+                skips: file.skips.map(\.condition), outputs: values, types: outputs.map(\.type), slots: c.slots,
+                valueCode: { e in
+                    var again = compiled
+                    return again.compile(e)
+                })
         return CompiledMapping(
             source: source, destination: destination, inputFields: c.inputFields, outputFields: outputs, keyIndex: keyIndex,
             skipRules: skipTexts, usesLookups: c.usesLookups, outputSources: sources, skipCode: skipCode, outputCode: code,
-            outputLines: lines)
+            outputLines: lines, cells: cells)
     }
 
     /// Checks and compiles mapping text in one step.
@@ -196,13 +210,13 @@ public struct Compiler {
         }
     }
 
-    private mutating func compileMatch(_ subject: Operand, _ arms: [MatchArm]) -> Code {
+    /// The keys of a match, in order, with the arm each selects, and the default arm: a key that
+    /// comes again, or after a wildcard, never selects its arm.
+    static func matchTable(_ arms: [MatchArm]) -> (entries: [(key: Value, arm: Int)], defaultArm: Int?) {
         var table: [Value: Int] = [:]
         var entries: [(key: Value, arm: Int)] = []
         var defaultArm: Int?
-        var codes: [Code] = []
         for (i, arm) in arms.enumerated() {
-            codes.append(compile(arm.value))
             for p in arm.patterns {
                 switch p {
                 case .wildcard: if defaultArm == nil { defaultArm = i }
@@ -217,6 +231,15 @@ public struct Compiler {
                 }
             }
         }
+        return (entries, defaultArm)
+    }
+
+    private mutating func compileMatch(_ subject: Operand, _ arms: [MatchArm]) -> Code {
+        let (entries, defaultArm) = Compiler.matchTable(arms)
+        var table: [Value: Int] = [:]
+        for (key, arm) in entries { table[key] = arm }
+        var codes: [Code] = []
+        for arm in arms { codes.append(compile(arm.value)) }
         let fallback = defaultArm
         let arms = codes
         if entries.count <= 8 {

@@ -138,7 +138,7 @@ enum Text {
         let ascii: String? = copy.withUTF8 { b in
             guard let p = b.baseAddress, ByteScan.isASCII(p, count: b.count) else { return nil }
             guard begin < b.count else { return "" }
-            let end = length.map { min(b.count, begin + $0) } ?? b.count
+            let end = length.map { $0 >= b.count - begin ? b.count : begin + $0 } ?? b.count
             if begin == 0 && end == b.count { return s }
             return String(decoding: UnsafeBufferPointer(start: p + begin, count: end - begin), as: UTF8.self)
         }
@@ -146,7 +146,7 @@ enum Text {
         if s.isEmpty { return "" }
         let chars = Array(s)
         guard begin < chars.count else { return "" }
-        let end = length.map { min(chars.count, begin + $0) } ?? chars.count
+        let end = length.map { $0 >= chars.count - begin ? chars.count : begin + $0 } ?? chars.count
         return String(chars[begin..<end])
     }
 

@@ -40,6 +40,32 @@ enum ByteScan {
         return end
     }
 
+    /// ``firstStringStop(_:from:end:)``, also setting in `high` the bits of every byte before the
+    /// stop (see ``isASCII(_:)``).
+    @inline(__always) static func firstStringStop(_ p: UnsafePointer<UInt8>, from: Int, end: Int, high: inout UInt64) -> Int {
+        var i = from
+        while i &+ 8 <= end {
+            let word = UInt64(littleEndian: UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self))
+            let stops = stringStops(word)
+            if stops != 0 {
+                let k = stops.trailingZeroBitCount >> 3
+                if k > 0 { high |= word & (~0 >> UInt64(64 - 8 * k)) }
+                return i &+ k
+            }
+            high |= word
+            i &+= 8
+        }
+        while i < end {
+            if isStringStop(p[i]) { return i }
+            high |= UInt64(p[i])
+            i &+= 1
+        }
+        return end
+    }
+
+    /// Whether the bytes whose bits were gathered into `high` are all ASCII.
+    @inline(__always) static func isASCII(_ high: UInt64) -> Bool { high & highs == 0 }
+
     /// Whether every byte of `p[0..<count]` is ASCII.
     @inline(__always) static func isASCII(_ p: UnsafePointer<UInt8>, count: Int) -> Bool {
         var i = 0
@@ -57,21 +83,22 @@ enum ByteScan {
     /// Whether `a[0..<n]` and `b[0..<n]` hold the same bytes (overlapping word loads, no byte loop
     /// for four bytes or more).
     @inline(__always) static func equal(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _ n: Int) -> Bool {
-        if n >= 8 {
+        if n >= 16 {
+            // Sixteen bytes per step as two words, the last step overlapping the one before.
             var i = 0
-            while i + 8 < n {
-                if word(a + i) != word(b + i) { return false }
-                i += 8
+            while i &+ 16 < n {
+                if (word(a + i) ^ word(b + i)) | (word(a + i + 8) ^ word(b + i + 8)) != 0 { return false }
+                i &+= 16
             }
-            return word(a + n - 8) == word(b + n - 8)
+            let k = n &- 16
+            return (word(a + k) ^ word(b + k)) | (word(a + k + 8) ^ word(b + k + 8)) == 0
         }
-        if n >= 4 {
-            return half(a) == half(b) && half(a + n - 4) == half(b + n - 4)
-        }
+        if n >= 8 { return (word(a) ^ word(b)) | (word(a + n - 8) ^ word(b + n - 8)) == 0 }
+        if n >= 4 { return (half(a) ^ half(b)) | (half(a + n - 4) ^ half(b + n - 4)) == 0 }
         var i = 0
         while i < n {
             if a[i] != b[i] { return false }
-            i += 1
+            i &+= 1
         }
         return true
     }

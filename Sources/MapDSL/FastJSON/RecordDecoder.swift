@@ -1,3 +1,13 @@
+/// What decoding one line into a cell frame came to.
+enum CellDecoding {
+    /// Every cell holds its field's value.
+    case decoded
+    /// The line is a JSON object, but some value needs the ``Value`` path.
+    case fallBack
+    /// The line is not a well-formed JSON object.
+    case notHandled
+}
+
 /// What decoding one line into a frame's slots came to.
 enum LineDecoding {
     /// Every slot holds its field's value (null when the record lacks the field).
@@ -16,11 +26,11 @@ enum LineDecoding {
 /// It accepts exactly the lines ``JSONParser`` accepts and gives each slot the value that
 /// ``SourceDecoder`` gives the parsed value; anything unusual (a syntax error, a record that is not
 /// an object) is left to the general path, so results and messages never differ between the two.
-struct RecordDecoder: Sendable {
+final class RecordDecoder: Sendable {
     private let keys: KeyTable
-    private let fields: [Field]
+    fileprivate let fields: [Field]
     /// Per slot: whether a JSON string is the slot's value as is (string-like field types).
-    private let takesStringAsIs: [Bool]
+    fileprivate let takesStringAsIs: [Bool]
     private let slotByName: [String: Int]
 
     init(fields: [Field]) {
@@ -38,100 +48,128 @@ struct RecordDecoder: Sendable {
     }
 
     /// Decodes `line` into `slots` (one per field), which it first sets to null. `shape` remembers
-    /// the keys of the previous line, so that keys in the same order are matched without a lookup.
-    func decode(_ line: UnsafeBufferPointer<UInt8>, into slots: UnsafeMutablePointer<Value>, shape: inout KeyShape) -> LineDecoding {
+    /// the layout of the previous line, so that keys in the same order, with the same punctuation
+    /// and spacing around them, are matched by comparing bytes; `strings` remembers string values
+    /// that repeat.
+    func decode(
+        _ line: UnsafeBufferPointer<UInt8>, into slots: UnsafeMutablePointer<Value>, shape: KeyShape, strings: StringCache
+    ) -> LineDecoding {
         for i in 0..<fields.count { slots[i] = .null }
         guard let base = line.baseAddress else { return .notHandled }
         var c = JSONCursor(base, count: line.count)
+        let sink = ValueSink(slots: slots, strings: strings)
         do {
-            return try decodeObject(&c, into: slots, shape: &shape)
+            let failed = try decodeObject(&c, shape: shape) { c, slot in sink.take(&c, slot: slot, decoder: self) }
+            if failed.at >= 0 {
+                var again = c
+                again.i = failed.at
+                if case .failure(let f) = try typed(&again, slot: failed.slot) { return .failed(f) }
+            }
+            return .decoded
         } catch {
             return .notHandled
         }
     }
 
-    private func decodeObject(
-        _ c: inout JSONCursor, into slots: UnsafeMutablePointer<Value>, shape: inout KeyShape
-    ) throws(Malformed) -> LineDecoding {
-        c.skipSpace()
-        guard c.peek() == UInt8(ascii: "{") else { throw Malformed() }
-        c.i += 1
-        c.skipSpace()
-        // Where the first value that does not fit its field starts (its failure is worked out once
-        // the whole line is known to be well-formed), and its slot.
+    /// Decodes `line` into the cells of `frame` (which it first resets), as ``decode(_:into:shape:strings:)``
+    /// decodes it into values: `.decoded` when every cell stands for the value that decoding would
+    /// give, `.fallBack` when some value needs the ``Value`` path (it does not fit its field, or
+    /// its text is not valid UTF-8), `.notHandled` for a line that is not a well-formed JSON object.
+    func decode(_ line: UnsafeBufferPointer<UInt8>, into frame: CellFrame, shape: KeyShape) -> CellDecoding {
+        frame.reset()
+        guard let base = line.baseAddress else { return .notHandled }
+        var c = JSONCursor(base, count: line.count)
+        let sink = CellSink(frame: frame)
+        do {
+            let failed = try decodeObject(&c, shape: shape) { c, slot in sink.take(&c, slot: slot, decoder: self) }
+            return failed.at >= 0 || frame.undecided ? .fallBack : .decoded
+        } catch {
+            return .notHandled
+        }
+    }
+
+    /// Reads the object at the cursor, giving `take` the value of each key the mapping reads;
+    /// where the first value that did not fit its field starts, and its slot (-1 when all fit).
+    /// Such a value's failure is worked out once the whole line is known to be well-formed.
+    /// (`take` is a closure, not a protocol requirement, so that it is inlined.)
+    @inline(__always) private func decodeObject(
+        _ c: inout JSONCursor, shape: KeyShape, take: (inout JSONCursor, Int) -> Taking
+    ) throws(Malformed) -> (at: Int, slot: Int) {
         var failedAt = -1
         var failedSlot = -1
-        if c.peek() == UInt8(ascii: "}") {
-            c.i += 1
-        } else {
-            var position = 0
-            while true {
+        var position = 0
+        while true {
+            // Everything from the end of the previous value (or the start of the line) to the next
+            // value: remembered from the previous line, or read and remembered now.
+            let slot: Int
+            let run = shape.match(position, c.p + c.i, c.end - c.i)
+            if run != 0 {
+                c.i += run & 0xFFFF_FFFF
+                slot = (run >> 32) - 1
+            } else {
+                let runStart = c.i
                 c.skipSpace()
-                guard c.peek() == UInt8(ascii: "\"") else { throw Malformed() }
-                var slot = shape.match(position, c.p + c.i, c.end - c.i)
-                if slot >= -1 {
-                    c.i += shape.length(position) + 2
-                } else {
-                    let key = try c.string()
-                    slot = self.slot(of: key, in: c)
-                    if !key.escaped && ByteScan.isASCII(c.p + key.start, count: key.end - key.start) {
-                        shape.remember(position, c.p + key.start, key.end - key.start, slot: slot)
+                if position == 0 {
+                    guard c.peek() == UInt8(ascii: "{") else { throw Malformed() }
+                    c.i += 1
+                    c.skipSpace()
+                    if c.peek() == UInt8(ascii: "}") {
+                        c.i += 1
+                        break
                     }
+                } else {
+                    let b = c.peek()
+                    c.i += 1
+                    if b == UInt8(ascii: "}") { break }
+                    guard b == UInt8(ascii: ",") else { throw Malformed() }
+                    c.skipSpace()
                 }
-                position += 1
+                guard c.peek() == UInt8(ascii: "\"") else { throw Malformed() }
+                let key = try c.string()
                 c.skipSpace()
                 guard c.peek() == UInt8(ascii: ":") else { throw Malformed() }
                 c.i += 1
                 c.skipSpace()
-                if slot >= 0 && failedAt < 0 {
-                    let start = c.i
-                    if let v = try value(&c, slot: slot) {
-                        slots[slot] = v
-                    } else {
-                        failedAt = start
-                        failedSlot = slot
-                    }
-                } else {
-                    switch c.peek() {
-                    case UInt8(ascii: "n"): try c.literal(JSONCursor.null)
-                    case UInt8(ascii: "\""): _ = try c.string()
-                    default: try c.skipValue(depth: 1)
-                    }
+                let plain = !key.escaped && key.ascii
+                slot = plain ? keys.slot(c.p + key.start, key.end - key.start) : slotByName[c.text(key)] ?? -1
+                // Escaped or non-ASCII keys compare as strings do (canonical equivalence), like the
+                // general path, so they are not remembered as bytes.
+                if plain { shape.remember(position, c.p + runStart, c.i - runStart, slot: slot) }
+            }
+            position += 1
+            c.skipSpace()
+            if slot >= 0 && failedAt < 0 {
+                let start = c.i
+                switch take(&c, slot) {
+                case .taken: break
+                case .misfit:
+                    failedAt = start
+                    failedSlot = slot
+                case .malformed: throw Malformed()
                 }
-                c.skipSpace()
-                let b = c.peek()
-                c.i += 1
-                if b == UInt8(ascii: ",") { continue }
-                if b == UInt8(ascii: "}") { break }
-                throw Malformed()
+            } else {
+                switch c.peek() {
+                case UInt8(ascii: "n"): try c.literal(JSONCursor.null)
+                case UInt8(ascii: "\""): _ = try c.string()
+                default: try c.skipValue(depth: 1)
+                }
             }
         }
         c.skipSpace()
         guard c.i == c.end else { throw Malformed() }
-        if failedAt >= 0 {
-            var again = c
-            again.i = failedAt
-            if case .failure(let f) = try typed(&again, slot: failedSlot) { return .failed(f) }
-        }
-        return .decoded
-    }
-
-    /// The slot a key names, or -1.
-    private func slot(of key: JSONCursor.StringSpan, in c: JSONCursor) -> Int {
-        let p = c.p + key.start
-        let n = key.end - key.start
-        if !key.escaped && ByteScan.isASCII(p, count: n) { return keys.slot(p, n) }
-        // Escaped or non-ASCII keys compare as strings do (canonical equivalence), like the general path.
-        return slotByName[c.text(key)] ?? -1
+        return (failedAt, failedSlot)
     }
 
     /// Reads the value at the cursor as slot `slot`'s field type; nil when it does not fit the type.
-    @inline(__always) private func value(_ c: inout JSONCursor, slot: Int) throws(Malformed) -> Value? {
+    @inline(__always) fileprivate func value(_ c: inout JSONCursor, slot: Int, strings: StringCache) throws(Malformed) -> Value? {
         switch c.peek() {
         case UInt8(ascii: "\""):
             let span = try c.string()
+            if takesStringAsIs[slot] {
+                let cursor = c
+                return strings.value(slot: slot, c.p + span.start, span.end - span.start) { _, _ in .string(cursor.text(span)) }
+            }
             let s = c.text(span)
-            if takesStringAsIs[slot] { return .string(s) }
             if case .success(let v) = SourceDecoder.decode(.string(s), as: fields[slot]) { return v }
             return nil
         case UInt8(ascii: "n"):
@@ -160,7 +198,7 @@ struct RecordDecoder: Sendable {
     }
 
     /// Reads a number, boolean, array or object at the cursor as slot `slot`'s field type.
-    private func decodeOther(_ c: inout JSONCursor, slot: Int) throws(Malformed) -> Result<Value, RecordFailure> {
+    fileprivate func decodeOther(_ c: inout JSONCursor, slot: Int) throws(Malformed) -> Result<Value, RecordFailure> {
         let start = c.i
         try c.skipValue(depth: 1)
         let json: JSONValue
@@ -173,301 +211,88 @@ struct RecordDecoder: Sendable {
     }
 }
 
-/// The keys of the last line decoded, position by position, with their slots: JSONL files nearly
-/// always repeat one key order, so a key is usually matched by comparing a few words.
-struct KeyShape {
-    private var pool: [UInt8] = []
-    private var offsets: [Int] = []
-    private var lengths: [Int] = []
-    private var slots: [Int] = []
+/// What taking a value into its slot came to.
+private enum Taking {
+    /// The value is in its slot.
+    case taken
+    /// The value does not fit the slot's field type.
+    case misfit
+    /// The value is not well-formed JSON.
+    case malformed
+}
 
-    /// Creates an empty shape.
-    init() {}
+/// Values into a ``Frame``'s slots.
+private struct ValueSink {
+    let slots: UnsafeMutablePointer<Value>
+    let strings: StringCache
 
-    /// The slot (or -1) of the key at `position` when the text at `p` (`count` bytes, starting at
-    /// the opening quote) is the remembered key there followed by its closing quote; -2 otherwise.
-    @inline(__always) func match(_ position: Int, _ p: UnsafePointer<UInt8>, _ count: Int) -> Int {
-        guard position < slots.count else { return -2 }
-        let n = lengths[position]
-        guard n + 2 <= count, p[n + 1] == UInt8(ascii: "\"") else { return -2 }
-        let same = pool.withUnsafeBufferPointer { ByteScan.equal($0.baseAddress! + offsets[position], p + 1, n) }
-        return same ? slots[position] : -2
-    }
-
-    /// The length of the key remembered at `position`.
-    @inline(__always) func length(_ position: Int) -> Int { lengths[position] }
-
-    /// Remembers the plain ASCII key `p[0..<n]` (no escapes, quotes or control characters) at `position`.
-    mutating func remember(_ position: Int, _ p: UnsafePointer<UInt8>, _ n: Int, slot: Int) {
-        if pool.count + n > 1 << 16 {
-            pool.removeAll(keepingCapacity: true)
-            offsets.removeAll(keepingCapacity: true)
-            lengths.removeAll(keepingCapacity: true)
-            slots.removeAll(keepingCapacity: true)
-        }
-        guard position <= slots.count else { return }
-        let offset = pool.count
-        pool.append(contentsOf: UnsafeBufferPointer(start: p, count: n))
-        if pool.isEmpty { pool.append(0) }
-        if position == slots.count {
-            offsets.append(offset)
-            lengths.append(n)
-            slots.append(slot)
-        } else {
-            offsets[position] = offset
-            lengths[position] = n
-            slots[position] = slot
+    /// Reads the value at the cursor for `slot` and moves past it.
+    @inline(__always) func take(_ c: inout JSONCursor, slot: Int, decoder: RecordDecoder) -> Taking {
+        do {
+            guard let v = try decoder.value(&c, slot: slot, strings: strings) else { return .misfit }
+            slots[slot] = v
+            return .taken
+        } catch {
+            return .malformed
         }
     }
 }
 
-/// The line is not well-formed JSON (the general parser says why).
-struct Malformed: Error {}
+/// Cells into a ``CellFrame``'s slots: texts in place in the line when they need no decoding,
+/// decoded into the frame's arena when they have escapes.
+private struct CellSink {
+    let frame: CellFrame
 
-/// A position in a JSON text, with the validating scanners the record decoder needs. Accepts and
-/// rejects exactly what ``JSONParser`` does.
-struct JSONCursor {
-    let p: UnsafePointer<UInt8>
-    let end: Int
-    var i = 0
-
-    static let maxDepth = 512
-    /// `null`, `true` and `fals` as little-endian words.
-    static let null: UInt32 = 0x6C6C_756E
-    static let `true`: UInt32 = 0x6575_7274
-    static let fals: UInt32 = 0x736C_6166
-
-    /// The content of a string token: bytes `start..<end`, and whether they contain escapes.
-    struct StringSpan {
-        var start: Int
-        var end: Int
-        var escaped: Bool
-    }
-
-    init(_ p: UnsafePointer<UInt8>, count: Int) {
-        self.p = p
-        self.end = count
-    }
-
-    /// The byte at the cursor, or 0 at the end (0 is never valid where a token is expected).
-    @inline(__always) func peek() -> UInt8 { i < end ? p[i] : 0 }
-
-    @inline(__always) mutating func skipSpace() {
-        guard i < end, p[i] <= 0x20 else { return }
-        while i < end, ByteScan.isJSONSpace(p[i]) { i += 1 }
-    }
-
-    /// Scans the string whose opening quote is at the cursor and moves past its closing quote.
-    @inline(__always) mutating func string() throws(Malformed) -> StringSpan {
-        i += 1
-        let start = i
-        var escaped = false
-        while true {
-            i = ByteScan.firstStringStop(p, from: i, end: end)
-            guard i < end else { throw Malformed() }
-            let b = p[i]
-            if b == UInt8(ascii: "\"") {
-                i += 1
-                return StringSpan(start: start, end: i - 1, escaped: escaped)
-            }
-            guard b == UInt8(ascii: "\\") else { throw Malformed() }
-            escaped = true
-            try escape()
+    /// Reads the value at the cursor for `slot` and moves past it.
+    @inline(__always) func take(_ c: inout JSONCursor, slot: Int, decoder: RecordDecoder) -> Taking {
+        do {
+            return try taking(&c, slot: slot, decoder: decoder) ? .taken : .misfit
+        } catch {
+            return .malformed
         }
     }
 
-    /// Validates the escape whose backslash is at the cursor and moves past it.
-    private mutating func escape() throws(Malformed) {
-        i += 1
-        guard i < end else { throw Malformed() }
-        switch p[i] {
-        case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"), UInt8(ascii: "f"),
-            UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
-            i += 1
-        case UInt8(ascii: "u"):
-            let v = try hex4(at: i + 1)
-            i += 5
-            if v >= 0xD800 && v < 0xDC00 {
-                guard i + 1 < end, p[i] == UInt8(ascii: "\\"), p[i + 1] == UInt8(ascii: "u") else { throw Malformed() }
-                let low = try hex4(at: i + 2)
-                guard low >= 0xDC00 && low < 0xE000 else { throw Malformed() }
-                i += 6
-            } else if v >= 0xDC00 && v < 0xE000 {
-                throw Malformed()
+    @inline(__always) private func taking(_ c: inout JSONCursor, slot: Int, decoder: RecordDecoder) throws(Malformed) -> Bool {
+        switch c.peek() {
+        case UInt8(ascii: "\""):
+            let span = try c.string()
+            if decoder.takesStringAsIs[slot] {
+                frame.slots[slot] = text(span, c)
+                return true
             }
+            // Typed fields read from text (HubSpot sends numbers as strings): their values hold no text.
+            guard case .success(let v) = SourceDecoder.decode(.string(c.text(span)), as: decoder.fields[slot]) else { return false }
+            frame.slots[slot] = cell(v)
+            return true
+        case UInt8(ascii: "n"):
+            try c.literal(JSONCursor.null)
+            return true
         default:
-            throw Malformed()
+            guard case .success(let v) = try decoder.decodeOther(&c, slot: slot) else { return false }
+            frame.slots[slot] = cell(v)
+            return true
         }
     }
 
-    private func hex4(at k: Int) throws(Malformed) -> UInt32 {
-        guard k + 4 <= end else { throw Malformed() }
-        var v: UInt32 = 0
-        for j in k..<(k + 4) {
-            let b = p[j]
-            let d: UInt32
-            switch b {
-            case 0x30...0x39: d = UInt32(b - 0x30)
-            case 0x41...0x46: d = UInt32(b - 0x41 + 10)
-            case 0x61...0x66: d = UInt32(b - 0x61 + 10)
-            default: throw Malformed()
-            }
-            v = v << 4 | d
+    /// The cell of a scanned string: its bytes when they are valid UTF-8 (what `String` would keep).
+    @inline(__always) private func text(_ span: JSONCursor.StringSpan, _ c: JSONCursor) -> Cell {
+        let n = span.end - span.start
+        var p = c.p + span.start
+        var count = n
+        if span.escaped {
+            let out = frame.allocate(n)
+            count = c.unescape(span, into: out)
+            frame.shrinkLast(n, keep: count)
+            p = UnsafePointer(out)
         }
-        return v
+        // Escapes decode to valid UTF-8, so ASCII as written is valid as decoded. Without escapes,
+        // the string scan stopped only at the closing quote: no byte needs escaping.
+        guard span.ascii || CellText.isValidUTF8(p, count) else { return frame.giveUp() }
+        return span.escaped ? .text(p, count) : .text(p, count, plain: true)
     }
 
-    /// The text of a scanned string, escapes decoded as ``JSONParser`` decodes them.
-    func text(_ s: StringSpan) -> String {
-        if !s.escaped { return String(decoding: UnsafeBufferPointer(start: p + s.start, count: s.end - s.start), as: UTF8.self) }
-        var out: [UInt8] = []
-        out.reserveCapacity(s.end - s.start)
-        var k = s.start
-        while k < s.end {
-            let b = p[k]
-            if b != UInt8(ascii: "\\") {
-                out.append(b)
-                k += 1
-                continue
-            }
-            let e = p[k + 1]
-            k += 2
-            switch e {
-            case UInt8(ascii: "b"): out.append(0x08)
-            case UInt8(ascii: "f"): out.append(0x0C)
-            case UInt8(ascii: "n"): out.append(0x0A)
-            case UInt8(ascii: "r"): out.append(0x0D)
-            case UInt8(ascii: "t"): out.append(0x09)
-            case UInt8(ascii: "u"):
-                var scalar = (try? hex4(at: k)) ?? 0xFFFD
-                k += 4
-                if scalar >= 0xD800 && scalar < 0xDC00 {
-                    let low = (try? hex4(at: k + 2)) ?? 0xDC00
-                    scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
-                    k += 6
-                }
-                JSONCursor.appendUTF8(scalar, to: &out)
-            default: out.append(e)  // " \ /
-            }
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
-
-    static func appendUTF8(_ v: UInt32, to out: inout [UInt8]) {
-        if v < 0x80 {
-            out.append(UInt8(v))
-        } else if v < 0x800 {
-            out.append(UInt8(0xC0 | v >> 6))
-            out.append(UInt8(0x80 | v & 0x3F))
-        } else if v < 0x10000 {
-            out.append(UInt8(0xE0 | v >> 12))
-            out.append(UInt8(0x80 | v >> 6 & 0x3F))
-            out.append(UInt8(0x80 | v & 0x3F))
-        } else {
-            out.append(UInt8(0xF0 | v >> 18))
-            out.append(UInt8(0x80 | v >> 12 & 0x3F))
-            out.append(UInt8(0x80 | v >> 6 & 0x3F))
-            out.append(UInt8(0x80 | v & 0x3F))
-        }
-    }
-
-    /// Moves past the four-byte word `word` (`null`, `true`) at the cursor.
-    @inline(__always) mutating func literal(_ word: UInt32) throws(Malformed) {
-        guard i + 4 <= end, UnsafeRawPointer(p + i).loadUnaligned(as: UInt32.self) == UInt32(littleEndian: word) else {
-            throw Malformed()
-        }
-        i += 4
-    }
-
-    /// Moves past `false` at the cursor.
-    @inline(__always) mutating func literalFalse() throws(Malformed) {
-        guard i + 5 <= end, UnsafeRawPointer(p + i).loadUnaligned(as: UInt32.self) == UInt32(littleEndian: JSONCursor.fals),
-            p[i + 4] == UInt8(ascii: "e")
-        else { throw Malformed() }
-        i += 5
-    }
-
-    /// Moves past the number at the cursor.
-    mutating func number() throws(Malformed) {
-        if p[i] == UInt8(ascii: "-") { i += 1 }
-        guard i < end, isDigit(p[i]) else { throw Malformed() }
-        if p[i] == UInt8(ascii: "0") {
-            i += 1
-        } else {
-            while i < end, isDigit(p[i]) { i += 1 }
-        }
-        if i < end, p[i] == UInt8(ascii: ".") {
-            i += 1
-            guard i < end, isDigit(p[i]) else { throw Malformed() }
-            while i < end, isDigit(p[i]) { i += 1 }
-        }
-        if i < end, p[i] == UInt8(ascii: "e") || p[i] == UInt8(ascii: "E") {
-            i += 1
-            if i < end, p[i] == UInt8(ascii: "+") || p[i] == UInt8(ascii: "-") { i += 1 }
-            guard i < end, isDigit(p[i]) else { throw Malformed() }
-            while i < end, isDigit(p[i]) { i += 1 }
-        }
-    }
-
-    @inline(__always) private func isDigit(_ b: UInt8) -> Bool { b >= 0x30 && b <= 0x39 }
-
-    /// Validates and moves past the value at the cursor, which sits inside a container `depth` deep.
-    mutating func skipValue(depth: Int) throws(Malformed) {
-        switch peek() {
-        case UInt8(ascii: "\""): _ = try string()
-        case UInt8(ascii: "n"): try literal(JSONCursor.null)
-        case UInt8(ascii: "t"): try literal(JSONCursor.true)
-        case UInt8(ascii: "f"): try literalFalse()
-        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): try number()
-        case UInt8(ascii: "{"): try skipObject(depth: depth + 1)
-        case UInt8(ascii: "["): try skipArray(depth: depth + 1)
-        default: throw Malformed()
-        }
-    }
-
-    private mutating func skipObject(depth: Int) throws(Malformed) {
-        guard depth <= JSONCursor.maxDepth else { throw Malformed() }
-        i += 1
-        skipSpace()
-        if peek() == UInt8(ascii: "}") {
-            i += 1
-            return
-        }
-        while true {
-            skipSpace()
-            guard peek() == UInt8(ascii: "\"") else { throw Malformed() }
-            _ = try string()
-            skipSpace()
-            guard peek() == UInt8(ascii: ":") else { throw Malformed() }
-            i += 1
-            skipSpace()
-            try skipValue(depth: depth)
-            skipSpace()
-            let b = peek()
-            i += 1
-            if b == UInt8(ascii: ",") { continue }
-            if b == UInt8(ascii: "}") { return }
-            throw Malformed()
-        }
-    }
-
-    private mutating func skipArray(depth: Int) throws(Malformed) {
-        guard depth <= JSONCursor.maxDepth else { throw Malformed() }
-        i += 1
-        skipSpace()
-        if peek() == UInt8(ascii: "]") {
-            i += 1
-            return
-        }
-        while true {
-            skipSpace()
-            try skipValue(depth: depth)
-            skipSpace()
-            let b = peek()
-            i += 1
-            if b == UInt8(ascii: ",") { continue }
-            if b == UInt8(ascii: "]") { return }
-            throw Malformed()
-        }
+    private func cell(_ v: Value) -> Cell {
+        if case .string(let s) = v { return frame.copy(s) }
+        return Cell(nonText: v)
     }
 }

@@ -1,6 +1,6 @@
 /// Writes mapped records as compact JSON objects straight into bytes, byte for byte as
 /// ``RecordMapper/jsonLine(_:fields:)`` and ``JSONWriter`` write them.
-struct RecordEncoder: Sendable {
+final class RecordEncoder: Sendable {
     /// `"Name":` of every output field, with a comma before every field but the first.
     private let keys: [UInt8]
     /// Where each field's key starts in `keys`; one more entry marks the end.
@@ -20,9 +20,14 @@ struct RecordEncoder: Sendable {
         self.keyOffsets = offsets
     }
 
-    /// Appends the object of `values` (aligned with the fields) to `out`, through `scratch`.
-    func encode(_ values: [Value], into out: inout [UInt8], scratch: inout ByteScratch) {
-        let n = min(values.count, keyOffsets.count - 1)
+    /// Appends the object of `values[0..<count]` (aligned with the fields) to `out`, through
+    /// `scratch`, and checks each value with `checks` on the way; false when a check could not
+    /// pass a value (the object is then not appended: ask ``OutputValidator`` for the verdict).
+    func encode(
+        _ values: UnsafeMutablePointer<Value>, count: Int, checks: FieldChecks.Tables?, into out: inout [UInt8],
+        scratch: ByteScratch
+    ) -> Bool {
+        let n = min(count, keyOffsets.count - 1)
         // An upper bound of the size: keys, braces, and each value escaped at worst.
         var bound = keyOffsets[n] + 2
         for i in 0..<n {
@@ -36,14 +41,110 @@ struct RecordEncoder: Sendable {
         scratch.reserve(bound)
         var w = ByteWriter(scratch.bytes)
         w.put(UInt8(ascii: "{"))
-        keys.withUnsafeBufferPointer { keys in
-            for i in 0..<n {
-                w.put(keys.baseAddress! + keyOffsets[i], keyOffsets[i + 1] - keyOffsets[i])
-                RecordEncoder.write(values[i], to: &w)
+        let passed = keys.withUnsafeBufferPointer { keys in
+            keyOffsets.withUnsafeBufferPointer { offsets in
+                RecordEncoder.writeFields(values, n, checks, keys.baseAddress!, offsets.baseAddress!, &w)
             }
         }
         w.put(UInt8(ascii: "}"))
-        out.append(contentsOf: UnsafeBufferPointer(start: scratch.bytes, count: w.count))
+        if passed { out.append(contentsOf: UnsafeBufferPointer(start: scratch.bytes, count: w.count)) }
+        return passed
+    }
+
+    /// Writes `"Key":value` of the first `n` fields, comma-separated, checking each value with
+    /// `checks`; whether every check passed.
+    @inline(__always) private static func writeFields(
+        _ values: UnsafeMutablePointer<Value>, _ n: Int, _ checks: FieldChecks.Tables?, _ keys: UnsafePointer<UInt8>,
+        _ offsets: UnsafePointer<Int>, _ w: inout ByteWriter
+    ) -> Bool {
+        var passed = true
+        for i in 0..<n {
+            w.put(keys + offsets[i], offsets[i + 1] - offsets[i])
+            // Each value is moved out and back rather than copied: a copy would retain and release
+            // every string.
+            let v = (values + i).move()
+            switch v {
+            case .string(let s):
+                let done: Bool? = s.utf8.withContiguousStorageIfAvailable { writeString($0, field: i, checks, to: &w) }
+                if let done {
+                    passed = done && passed
+                } else {
+                    var copy = s
+                    passed = copy.withUTF8 { writeString($0, field: i, checks, to: &w) } && passed
+                }
+            case .null:
+                w.putWord(0x6C6C_756E)
+                if let checks, !checks.otherPasses(i, .null) { passed = false }
+            default:
+                write(v, to: &w)
+                if let checks, !checks.otherPasses(i, v) { passed = false }
+            }
+            (values + i).initialize(to: v)
+        }
+        return passed
+    }
+
+    /// Writes the text `u` quoted and escaped, and checks it as the value of field `field`.
+    @inline(never) private static func writeString(
+        _ u: UnsafeBufferPointer<UInt8>, field: Int, _ checks: FieldChecks.Tables?, to w: inout ByteWriter
+    ) -> Bool {
+        writeString(u, to: &w)
+        return checks?.textPasses(field, u) ?? true
+    }
+
+    /// Appends the object of `cells[0..<count]` (aligned with the fields) to `out`, through
+    /// `scratch`, as ``encode(_:count:checks:into:scratch:)`` writes and checks the values the
+    /// cells stand for.
+    func encode(
+        cells: UnsafePointer<Cell>, count: Int, checks: FieldChecks.Tables?, into out: inout [UInt8], scratch: ByteScratch
+    ) -> Bool {
+        let n = min(count, keyOffsets.count - 1)
+        var bound = keyOffsets[n] + 2
+        for i in 0..<n { bound += cells[i].isText ? cells[i].payload * 6 + 2 : 64 }
+        scratch.reserve(bound)
+        var w = ByteWriter(scratch.bytes)
+        w.put(UInt8(ascii: "{"))
+        var passed = true
+        keys.withUnsafeBufferPointer { keys in
+            keyOffsets.withUnsafeBufferPointer { offsets in
+                for i in 0..<n {
+                    w.put(keys.baseAddress! + offsets[i], offsets[i + 1] - offsets[i])
+                    let c = cells[i]
+                    switch c.kind {
+                    case .text:
+                        if c.plain {
+                            w.put(UInt8(ascii: "\""))
+                            if let b = c.base { w.put(b, c.payload) }
+                            w.put(UInt8(ascii: "\""))
+                        } else {
+                            RecordEncoder.writeString(c.bytes, to: &w)
+                        }
+                        if let checks, !checks.textPasses(i, c.bytes) { passed = false }
+                    case .null:
+                        w.putWord(0x6C6C_756E)
+                        if let checks, !checks.otherPasses(i, .null) { passed = false }
+                    case .int:
+                        RecordEncoder.writeInt(c.payload, to: &w)
+                        if let checks, !checks.otherPasses(i, .int(0)) { passed = false }
+                    default:
+                        let v = c.nonTextValue
+                        RecordEncoder.write(v, to: &w)
+                        if let checks, !checks.otherPasses(i, v) { passed = false }
+                    }
+                }
+            }
+        }
+        w.put(UInt8(ascii: "}"))
+        if passed { out.append(contentsOf: UnsafeBufferPointer(start: scratch.bytes, count: w.count)) }
+        return passed
+    }
+
+    /// Appends the object of `values` (aligned with the fields) to `out`, through `scratch`.
+    func encode(_ values: [Value], into out: inout [UInt8], scratch: ByteScratch) {
+        var values = values
+        values.withUnsafeMutableBufferPointer { v in
+            _ = encode(v.baseAddress!, count: v.count, checks: nil, into: &out, scratch: scratch)
+        }
     }
 
     /// Writes `v` as ``RecordMapper/jsonLine(_:fields:)`` writes a value.
@@ -131,68 +232,5 @@ struct RecordEncoder: Sendable {
         }
         w.put(p + start, u.count - start)
         w.put(UInt8(ascii: "\""))
-    }
-}
-
-/// Writes bytes into memory whose capacity the caller has made sure of.
-struct ByteWriter {
-    let bytes: UnsafeMutablePointer<UInt8>
-    var count = 0
-
-    init(_ bytes: UnsafeMutablePointer<UInt8>) {
-        self.bytes = bytes
-    }
-
-    @inline(__always) mutating func put(_ b: UInt8) {
-        bytes[count] = b
-        count += 1
-    }
-
-    /// Writes the four bytes of `word`, lowest first.
-    @inline(__always) mutating func putWord(_ word: UInt32) {
-        UnsafeMutableRawPointer(bytes + count).storeBytes(of: word.littleEndian, as: UInt32.self)
-        count += 4
-    }
-
-    @inline(__always) mutating func put(_ p: UnsafePointer<UInt8>, _ n: Int) {
-        let d = bytes + count
-        if n <= 16 {
-            // Short copies (most keys and values) without a call to memmove.
-            var k = 0
-            while k + 8 <= n {
-                UnsafeMutableRawPointer(d + k).storeBytes(of: UnsafeRawPointer(p + k).loadUnaligned(as: UInt64.self), as: UInt64.self)
-                k += 8
-            }
-            while k < n {
-                d[k] = p[k]
-                k += 1
-            }
-        } else {
-            d.update(from: p, count: n)
-        }
-        count += n
-    }
-}
-
-/// A growable scratch buffer that a record is written into before it is appended to the output.
-struct ByteScratch: ~Copyable {
-    private(set) var bytes: UnsafeMutablePointer<UInt8>
-    private var capacity: Int
-
-    init() {
-        capacity = 4096
-        bytes = .allocate(capacity: capacity)
-    }
-
-    deinit {
-        bytes.deallocate()
-    }
-
-    /// Makes room for at least `n` bytes (the contents are not kept).
-    mutating func reserve(_ n: Int) {
-        guard n > capacity else { return }
-        bytes.deallocate()
-        while capacity < n { capacity *= 2 }
-        bytes = .allocate(capacity: capacity)
     }
 }
