@@ -376,9 +376,8 @@ public final class SyncRunner {
                     ]))
                 batch.updates.append(RecordUpdate(state: s, acknowledged: false))
             case .mapped(let values):
-                let violations = OutputValidator.validate(values, fields: mapping.outputFields)
                 var json: [UInt8] = []
-                encoder.write(values, to: &json)
+                let violations = encoder.write(values, to: &json)
                 let hash = ContentHash.of(json)
                 let key =
                     mapping.keyIndex.map { values[$0].text } ?? "msg-"
