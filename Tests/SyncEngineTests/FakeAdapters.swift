@@ -71,6 +71,8 @@ final class FakePlatform: PlatformAdapter, @unchecked Sendable {
 
     /// Upcoming failures of lookups.
     var findFailures: [AdapterError] = []
+    /// How many more times a lookup of each value fails (transiently).
+    var failingFinds: [String: Int] = [:]
     private(set) var findCalls = 0
 
     func find(object: String, field: String, value: String) throws -> JSONValue? {
@@ -78,6 +80,10 @@ final class FakePlatform: PlatformAdapter, @unchecked Sendable {
             if writing { foundWhileWriting = true }
             findCalls += 1
             if !findFailures.isEmpty { throw findFailures.removeFirst() }
+            if let n = failingFinds[value], n > 0 {
+                failingFinds[value] = n - 1
+                throw AdapterError.transient("HTTP 502 looking up \(value)")
+            }
             return stored[value]
         }
     }

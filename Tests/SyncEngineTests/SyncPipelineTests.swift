@@ -63,6 +63,40 @@ import Testing
         #expect(counts["pending"] == nil)
     }
 
+    @Test func aLookupOutageWhileMappingAheadMapsThePageAgainAndLosesNothing() throws {
+        // Lookups into the source platform (not the object written): pages are mapped ahead.
+        let src = Schema(
+            platform: "fake", object: "person", fields: SyncRunnerTests.src.fields + [Field(name: "partner", type: .string)])
+        let dst = Schema(
+            platform: "fakedst", object: "lead", fields: SyncRunnerTests.dst.fields + [Field(name: "PartnerName", type: .string)])
+        let text = SyncRunnerTests.mappingText + "\nPartnerName = lookup(fake.person, id == partner)?.name\n"
+        let f = try Fixture(records: 20)
+        for i in f.source.sourceRecords.indices {
+            var fields = f.source.sourceRecords[i].fields.objectValue ?? []
+            fields.append(("partner", .string("x\(i)")))
+            f.source.sourceRecords[i].fields = .object(fields)
+        }
+        // The lookup of a record on page 2 (mapped ahead, while the runner maps page 1) fails twice.
+        f.source.failingFinds = ["x5": 2]
+        let mapping = try Compiler.compile(SourceText(path: "m.map", text: text), schemas: InMemorySchemas([src, dst]))
+        let runner = SyncRunner(
+            job: f.job, mapping: mapping, version: "v1", source: f.source, destination: f.destination, store: f.store,
+            lookupSchemas: ["fake.person": src], clock: f.clock)
+        let summary = try runner.start()
+        #expect(summary.state.phase == .completed)
+        #expect(f.destination.stored.count == 18)
+        #expect(f.destination.writes.values.allSatisfy { $0 == 1 })
+        let events = try f.store.events(run: summary.id)
+        #expect(
+            events.contains { $0.type == "retry" && $0.payload["while"]?.stringValue == "mapping page 2" },
+            "\(events.filter { $0.type == "retry" }.map { JSONWriter.compact($0.payload) })")
+        #expect(try f.store.records(job: "people", status: "rejected").isEmpty)
+        // Every record accounted for once.
+        let counts = try f.store.statusCounts(job: "people", run: summary.id)
+        #expect(counts["created"] == 18 && counts["skipped"] == 2)
+        #expect(events.filter { $0.type == "page_fetched" }.count == 5)
+    }
+
     @Test func lookupsIntoTheWrittenObjectSeeEveryEarlierBatch() throws {
         // Each person's partner is on the page before; the partner's lead must be found.
         let src = Schema(

@@ -29,7 +29,10 @@ public final class SyncRunner {
     private var batchNumber = 0
     private var startedAt = 0.0
     private var total: Int?
-    private let lookups: LookupProvider?
+    /// Maps records on the runner's thread.
+    private let preparer: RecordPreparer
+    /// Maps pages on the read-ahead thread as they arrive; nil when lookups must see every batch.
+    private let aheadPreparer: RecordPreparer?
     /// The next page, being fetched while this one is processed.
     private var readAhead: PageAhead?
     private let readAheadQueue = DispatchQueue(label: "mapc.sync.read-ahead")
@@ -45,8 +48,6 @@ public final class SyncRunner {
     private let writer = StoreWriter()
     /// Source ids of records whose outcome may not be committed yet (since the last ``sync()``).
     private var unsettled = Set<String>()
-    /// Writes mapped values as the JSON that is hashed, recorded and compared.
-    private let encoder: MappedJSONWriter
     /// `,"mappingVersion":"<version>"` for `sent` record events.
     private let versionField: [UInt8]
 
@@ -63,13 +64,18 @@ public final class SyncRunner {
         self.store = store
         self.clock = clock
         self.options = options
-        self.lookups = mapping.usesLookups ? AdapterLookup(adapters: [destination, source], schemas: lookupSchemas) : nil
+        func lookups() -> AdapterLookup? {
+            mapping.usesLookups ? AdapterLookup(adapters: [destination, source], schemas: lookupSchemas) : nil
+        }
+        self.preparer = RecordPreparer(mapping: mapping, job: job.name, lookups: lookups())
         // Lookups into the object being written must see every batch before: no overlap then (and
-        // none when the lookups' objects are not known).
+        // none when the lookups' objects are not known), neither of uploads nor of mapping ahead.
         let looksAtDestination =
             mapping.usesLookups && (lookupSchemas.isEmpty || lookupSchemas.keys.contains(job.destination.qualifiedName))
         self.pipelines = options.pipelineUploads && !looksAtDestination
-        self.encoder = MappedJSONWriter(mapping: mapping)
+        self.aheadPreparer =
+            options.readAhead && options.mapAhead && !looksAtDestination
+            ? RecordPreparer(mapping: mapping, job: job.name, lookups: lookups()) : nil
         var field: [UInt8] = []
         JSONWriter.appendRaw(",\"mappingVersion\":", to: &field)
         JSONWriter.appendString(version, to: &field)
@@ -221,18 +227,27 @@ public final class SyncRunner {
             // Fetching can take long: the store says so while it does.
             try flush()
             let request = fetchRequest(cursor: cursor)
-            let fetched: SourcePage = try attempt("fetching page \(page)", firstRecord: nil) {
+            let (fetched, mappedAhead): (SourcePage, PreparedPage?) = try attempt("fetching page \(page)", firstRecord: nil) {
                 // The page read ahead, when it was for this cursor; a failed read-ahead is retried here.
                 if let ahead = readAhead.take(), ahead.cursor == cursor { return try ahead.page.wait().get() }
-                return try source.fetch(request)
+                return (try source.fetch(request), nil)
             }
             if options.readAhead, let next = fetched.nextCursor {
-                let (source, request) = (source, fetchRequest(cursor: next))
-                readAhead = PageAhead(cursor: next, page: Ahead(queue: readAheadQueue) { try source.fetch(request) })
+                let (source, request, preparer, number) = (source, fetchRequest(cursor: next), aheadPreparer, page + 1)
+                readAhead = PageAhead(
+                    cursor: next,
+                    page: Ahead(queue: readAheadQueue) {
+                        let page = try source.fetch(request)
+                        return (page, preparer?.prepare(page, number: number))
+                    })
             }
             crash("after-fetch")
             try move(JobState(.mapping, page: page, batch: batchNumber))
-            let sendable = try attempt("mapping page \(page)", firstRecord: nil) { try mapPage(fetched, page: page, cursor: cursor) }
+            // Mapped ahead, or here (and here again if a lookup failed while mapping ahead).
+            var prepared = mappedAhead
+            let sendable = try attempt("mapping page \(page)", firstRecord: nil) {
+                try mapPage(fetched, prepared: prepared.take(), page: page, cursor: cursor)
+            }
             crash("after-map")
             try move(JobState(.validating, page: page, batch: batchNumber))
             crash("after-validate")
@@ -306,10 +321,16 @@ public final class SyncRunner {
     /// One record as it goes out in a batch: source id, destination key, content hash, fields.
     typealias Outbound = (id: String, key: String, hash: String, values: [(String, JSONValue)])
 
+    /// Maps a page (or takes it as mapped ahead) and records what became of each record; returns
+    /// the records to send.
     private func mapPage(
-        _ fetched: SourcePage, page: Int, cursor: String?, overrides: [String: RecordState] = [:]
+        _ fetched: SourcePage, prepared: PreparedPage? = nil, page: Int, cursor: String?, overrides: [String: RecordState] = [:]
     ) throws -> [Pending] {
-        let frame = mapping.makeFrame(lookups: lookups)
+        // A lookup that failed for a platform reason (not a data reason) fails the whole page, so
+        // the caller retries, pauses or fails it instead of dead-lettering good records.
+        if let failure = prepared?.lookupFailure { throw failure }
+        let ahead = prepared.flatMap { $0.number == page && $0.records.count == fetched.records.count ? $0.records : nil }
+        var frame: Frame?
         let ids = fetched.records.map(\.id)
         // What this run already did with a record must be on disk before it is read back.
         if ids.contains(where: unsettled.contains) {
@@ -323,8 +344,7 @@ public final class SyncRunner {
         var out: [Pending] = []
         var pageCounts = (skipped: 0, rejected: 0, unchanged: 0, mapped: 0)
         var delta = SyncCounts()
-        var bytes: [UInt8] = []
-        for rec in fetched.records {
+        for (index, rec) in fetched.records.enumerated() {
             let before = known[rec.id]
             let retry = overrides[rec.id]
             // Already delivered in this run (a resumed page): nothing more to do.
@@ -332,29 +352,18 @@ public final class SyncRunner {
                 continue
             }
             delta.fetched += 1
-            bytes.removeAll(keepingCapacity: true)
-            JSONWriter.appendRaw("{\"page\":", to: &bytes)
-            JSONWriter.appendInt(page, to: &bytes)
-            JSONWriter.appendRaw(",\"values\":", to: &bytes)
-            JSONWriter.append(rec.fields, to: &bytes)
-            bytes.append(UInt8(ascii: "}"))
-            batch.recordEvents.append(RecordEventRow(key: rec.id, kind: "fetched", payload: bytes))
+            let prepared: PreparedRecord
+            if retry == nil, let ahead {
+                prepared = ahead[index]
+            } else {
+                if frame == nil { frame = preparer.makeFrame() }
+                prepared = preparer.prepare(rec, page: page, frame: frame!, retry: retry)
+            }
+            batch.recordEvents.append(RecordEventRow(key: rec.id, kind: "fetched", payload: prepared.fetched))
             func base(_ status: String) -> RecordState {
                 RecordState(key: rec.id, run: run, status: status, mappingVersion: version)
             }
-            let outcome: RecordOutcome
-            if let retry, retry.payload?["source"] == nil, let stored = retry.payload?["values"]?.objectValue {
-                // A destination rejection with no source kept: resend the stored values, patched.
-                let patches = retry.payload?["patches"]?.objectValue ?? []
-                outcome = .mapped(
-                    mapping.outputFields.map { f in
-                        let raw = patches.first { $0.0 == f.name }?.1 ?? stored.first { $0.0 == f.name }?.1 ?? .null
-                        return (try? SourceDecoder.decode(raw, as: f).get()) ?? .null
-                    })
-            } else {
-                outcome = mapping.evaluate(json: rec.fields, frame: frame)
-            }
-            switch Self.applyDestinationPatches(outcome, retry: retry, fields: mapping.outputFields) {
+            switch prepared.outcome {
             case .skipped(let rule):
                 delta.skipped += 1
                 pageCounts.skipped += 1
@@ -375,13 +384,7 @@ public final class SyncRunner {
                         ("field", s.field.map(JSONValue.string) ?? .null),
                     ]))
                 batch.updates.append(RecordUpdate(state: s, acknowledged: false))
-            case .mapped(let values):
-                var json: [UInt8] = []
-                let violations = encoder.write(values, to: &json)
-                let hash = ContentHash.of(json)
-                let key =
-                    mapping.keyIndex.map { values[$0].text } ?? "msg-"
-                    + String(ContentHash.of(Array((job.name + "\u{0}" + rec.id + "\u{0}" + hash).utf8)).prefix(24))
+            case .mapped(let values, let json, let violations, let hash, let key):
                 if let v = violations.first {
                     delta.rejected += 1
                     pageCounts.rejected += 1
@@ -413,9 +416,7 @@ public final class SyncRunner {
                 }
             }
         }
-        // A lookup that failed for a platform reason (not a data reason) fails the whole page, so
-        // the caller retries, pauses or fails it instead of dead-lettering good records.
-        if let failure = (lookups as? AdapterLookup)?.takeFailure() { throw failure }
+        if let failure = preparer.takeLookupFailure() { throw failure }
         let at = clock.timestamp()
         batch.event(
             "page_fetched",

@@ -86,6 +86,10 @@ public struct SyncOptions: Sendable {
     /// the next batch is sent. Not done when the mapping looks records up in the object it writes,
     /// since those lookups must see the previous batch.
     public var pipelineUploads = true
+    /// Map a page read ahead on the thread that read it, while the runner uploads the page before;
+    /// what becomes of each record (skipped, unchanged, sent) is still decided and recorded by the
+    /// runner, in order. Not done when the mapping looks records up in the object it writes.
+    public var mapAhead = true
 
     /// Default options.
     public init() {}
@@ -203,9 +207,9 @@ final class Ahead<Value: Sendable>: @unchecked Sendable {
     }
 }
 
-/// One page being fetched on another thread.
+/// One page being fetched (and, when allowed, mapped) on another thread.
 struct PageAhead {
     /// The cursor the page was asked for.
     let cursor: String
-    let page: Ahead<SourcePage>
+    let page: Ahead<(SourcePage, PreparedPage?)>
 }

@@ -1,0 +1,97 @@
+import MapDSL
+
+/// What mapping a fetched record gives, before the store is asked anything about it: the payload
+/// of its `fetched` event and its outcome, with the JSON, violations, content hash and destination
+/// key of a mapped record.
+struct PreparedRecord: Sendable {
+    /// The outcome of mapping one record.
+    enum Outcome: Sendable {
+        case skipped(rule: Int)
+        case failed(RecordFailure)
+        case mapped(values: [Value], json: [UInt8], violations: [Violation], hash: String, key: String)
+    }
+
+    /// `{"page":…,"values":…}`: the `fetched` event's payload.
+    var fetched: [UInt8]
+    var outcome: Outcome
+}
+
+/// A page with every record prepared, and the first platform failure of a lookup made while
+/// mapping it (the page must then be mapped again, not dead-lettered).
+struct PreparedPage: Sendable {
+    var page: SourcePage
+    /// The page's number in the run.
+    var number: Int
+    /// Aligned with `page.records`.
+    var records: [PreparedRecord]
+    var lookupFailure: AdapterError?
+}
+
+/// Maps fetched records and prepares everything about them that does not depend on the store, so
+/// that a page can be mapped on the thread that read it ahead while the runner uploads the one
+/// before. A preparer keeps scratch buffers and its own lookup cache: one per thread.
+final class RecordPreparer: @unchecked Sendable {
+    private let mapping: CompiledMapping
+    private let job: String
+    private let lookups: AdapterLookup?
+    private let writer: MappedJSONWriter
+
+    init(mapping: CompiledMapping, job: String, lookups: AdapterLookup?) {
+        self.mapping = mapping
+        self.job = job
+        self.lookups = lookups
+        self.writer = MappedJSONWriter(mapping: mapping)
+    }
+
+    /// Every record of `page`, mapped.
+    func prepare(_ page: SourcePage, number: Int) -> PreparedPage {
+        let frame = mapping.makeFrame(lookups: lookups)
+        var records: [PreparedRecord] = []
+        records.reserveCapacity(page.records.count)
+        for record in page.records {
+            records.append(prepare(record, page: number, frame: frame, retry: nil))
+        }
+        return PreparedPage(page: page, number: number, records: records, lookupFailure: takeLookupFailure())
+    }
+
+    /// A frame for ``prepare(_:page:frame:retry:)``.
+    func makeFrame() -> Frame { mapping.makeFrame(lookups: lookups) }
+
+    /// The first platform failure of a lookup since the last call, if any.
+    func takeLookupFailure() -> AdapterError? { lookups?.takeFailure() }
+
+    /// One record mapped; `retry` is the dead letter it is a retry of, with the operator's fixes.
+    func prepare(_ rec: SourceRecord, page: Int, frame: Frame, retry: RecordState?) -> PreparedRecord {
+        var fetched: [UInt8] = []
+        JSONWriter.appendRaw("{\"page\":", to: &fetched)
+        JSONWriter.appendInt(page, to: &fetched)
+        JSONWriter.appendRaw(",\"values\":", to: &fetched)
+        JSONWriter.append(rec.fields, to: &fetched)
+        fetched.append(UInt8(ascii: "}"))
+        let outcome: RecordOutcome
+        if let retry, retry.payload?["source"] == nil, let stored = retry.payload?["values"]?.objectValue {
+            // A destination rejection with no source kept: resend the stored values, patched.
+            let patches = retry.payload?["patches"]?.objectValue ?? []
+            outcome = .mapped(
+                mapping.outputFields.map { f in
+                    let raw = patches.first { $0.0 == f.name }?.1 ?? stored.first { $0.0 == f.name }?.1 ?? .null
+                    return (try? SourceDecoder.decode(raw, as: f).get()) ?? .null
+                })
+        } else {
+            outcome = mapping.evaluate(json: rec.fields, frame: frame)
+        }
+        switch SyncRunner.applyDestinationPatches(outcome, retry: retry, fields: mapping.outputFields) {
+        case .skipped(let rule): return PreparedRecord(fetched: fetched, outcome: .skipped(rule: rule))
+        case .failed(let failure): return PreparedRecord(fetched: fetched, outcome: .failed(failure))
+        case .mapped(let values):
+            var json: [UInt8] = []
+            let violations = writer.write(values, to: &json)
+            let hash = ContentHash.of(json)
+            let key =
+                mapping.keyIndex.map { values[$0].text } ?? "msg-"
+                + String(ContentHash.of(Array((job + "\u{0}" + rec.id + "\u{0}" + hash).utf8)).prefix(24))
+            return PreparedRecord(
+                fetched: fetched, outcome: .mapped(values: values, json: json, violations: violations, hash: hash, key: key))
+        }
+    }
+}
