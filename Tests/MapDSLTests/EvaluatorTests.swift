@@ -207,6 +207,29 @@ import Testing
         #expect(f.code == .malformedRecord)
     }
 
+    /// One frame reused for records whose keys come in other orders, missing, repeated or unknown
+    /// (the frame remembers the last key order) maps each as a fresh frame would.
+    @Test func aReusedFrameMapsRecordsOfAnyKeyOrderAsAFreshOne() throws {
+        let mapping = try Fixtures.compile(
+            "mapping test.src -> test.dst\nout_s = s + \"/\" + (t ?? \"-\")\nout_i = i\nout_b = b\n", schemas: Self.schemas)
+        let records: [JSONValue] = [
+            ["s": "a", "t": "b", "i": 1, "b": true], ["s": "a", "t": "b", "i": 1, "b": true], ["t": "c", "s": "d", "b": "false", "i": "2"],
+            ["s": "e", "i": 3], ["x": 1, "s": "f", "t": "g", "i": 4, "b": false], ["s": "h", "s": "i", "t": "j"], [:],
+            ["s": "k", "t": "l", "i": "not a number"], ["s": "m", "t": "n", "i": 5, "b": true],
+        ]
+        let shared = mapping.makeFrame()
+        for record in records {
+            let reused = mapping.evaluate(json: record, frame: shared)
+            let fresh = mapping.evaluate(json: record, frame: mapping.makeFrame())
+            #expect(String(describing: reused) == String(describing: fresh), "\(JSONWriter.compact(record))")
+        }
+        guard case .mapped(let values) = mapping.evaluate(json: ["t": "c", "s": "d", "b": "false", "i": "2"], frame: shared) else {
+            Issue.record("expected values")
+            return
+        }
+        #expect(values == [.string("d/c"), .int(2), .bool(false)])
+    }
+
     @Test func skipRulesReportWhichRule() throws {
         let mapping = try Fixtures.compile(
             "mapping test.src -> test.dst\nskip when blank(s)\nskip when i > 10\nout_s = s\n", schemas: Self.schemas)

@@ -16,6 +16,11 @@ public final class Frame {
     /// Lookups made and lookups that found a record, since the frame was created.
     public internal(set) var lookupCalls = 0
     public internal(set) var lookupHits = 0
+    /// The keys of the last JSON record decoded into the frame, in order, and the slot of each
+    /// (-1: not read by the mapping): records of one source mostly repeat their key order, and a
+    /// key equal to the one in its place is found without hashing.
+    var keyOrder: [String] = []
+    var keySlots: [Int] = []
 
     /// Creates a frame with `slotCount` null slots.
     public init(slotCount: Int, lookups: LookupProvider?) {
@@ -85,6 +90,8 @@ public final class CompiledMapping: Sendable {
     let outputCode: [Code]
     let outputLines: [Int]
     let outputTypes: [FieldType]
+    /// The type of each input slot.
+    let inputTypes: [FieldType]
     let slotByName: [String: Int]
     /// Reads JSONL lines straight into the input slots.
     let decoder: RecordDecoder
@@ -112,6 +119,7 @@ public final class CompiledMapping: Sendable {
         self.outputCode = outputCode
         self.outputLines = outputLines
         self.outputTypes = outputFields.map(\.type)
+        self.inputTypes = inputFields.map(\.type)
         var slots: [String: Int] = [:]
         for (i, f) in inputFields.enumerated() { slots[f.name] = i }
         self.slotByName = slots
@@ -197,9 +205,20 @@ public final class CompiledMapping: Sendable {
             return .failed(RecordFailure(code: .malformedRecord, message: "the record is a JSON \(record.kindName), not an object"))
         }
         frame.clear()
-        for (key, value) in pairs {
-            guard let slot = slotByName[key], slot < frame.slotCount else { continue }
-            switch SourceDecoder.decode(value, as: inputFields[slot]) {
+        if frame.keyOrder.count != pairs.count {
+            frame.keyOrder = Array(repeating: "", count: pairs.count)
+            frame.keySlots = Array(repeating: -2, count: pairs.count)
+        }
+        for i in pairs.indices {
+            let key = pairs[i].0
+            var slot = frame.keySlots[i]
+            if slot == -2 || frame.keyOrder[i] != key {
+                slot = slotByName[key] ?? -1
+                frame.keyOrder[i] = key
+                frame.keySlots[i] = slot
+            }
+            guard slot >= 0, slot < frame.slotCount else { continue }
+            switch SourceDecoder.decode(pairs[i].1, type: inputTypes[slot], name: inputFields[slot].name) {
             case .success(let v): frame.storage[slot] = v
             case .failure(let f): return .failed(f)
             }

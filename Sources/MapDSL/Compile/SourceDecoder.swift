@@ -3,14 +3,20 @@
 public enum SourceDecoder {
     /// The typed value of `json` for `field`, or why it cannot be read.
     public static func decode(_ json: JSONValue, as field: Field) -> Result<Value, RecordFailure> {
+        decode(json, type: field.type, name: field.name)
+    }
+
+    /// The typed value of `json` for a field of `type` called `name` (the name is only read for
+    /// the failure's message).
+    static func decode(_ json: JSONValue, type: FieldType, name: String) -> Result<Value, RecordFailure> {
         func fail(_ what: String) -> Result<Value, RecordFailure> {
             .failure(
                 RecordFailure(
                     code: .unreadableSourceValue,
-                    message: "source field `\(field.name)` is declared \(field.type.rawValue), but holds \(what)",
-                    sourceField: field.name))
+                    message: "source field `\(name)` is declared \(type.rawValue), but holds \(what)",
+                    sourceField: name))
         }
-        switch field.type {
+        switch type {
         case .string, .picklist, .id, .multipicklist:
             switch json {
             case .null: return .success(.null)
