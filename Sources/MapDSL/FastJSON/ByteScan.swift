@@ -33,6 +33,12 @@ enum ByteScan {
             if stops != 0 { return i + stops.trailingZeroBitCount >> 3 }
             i += 8
         }
+        if i < end && end - from >= 8 {
+            // The tail in one word that overlaps bytes already found plain: its lowest stop is the first.
+            let word = UInt64(littleEndian: UnsafeRawPointer(p + end - 8).loadUnaligned(as: UInt64.self))
+            let stops = stringStops(word)
+            return stops == 0 ? end : end - 8 + stops.trailingZeroBitCount >> 3
+        }
         while i < end {
             if isStringStop(p[i]) { return i }
             i += 1

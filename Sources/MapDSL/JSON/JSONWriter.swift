@@ -35,6 +35,18 @@ public enum JSONWriter {
 
     /// Appends the UTF-8 text `utf8` as a quoted, escaped JSON string.
     public static func appendString(utf8: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+        if let base = utf8.baseAddress, utf8.count <= 128, ByteScan.firstStringStop(base, from: 0, end: utf8.count) == utf8.count {
+            // Nothing to escape (the usual case): quotes and text go in with one append.
+            let n = utf8.count
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: n + 2) { buffer in
+                let quoted = buffer.baseAddress!
+                quoted[0] = 0x22
+                (quoted + 1).update(from: base, count: n)
+                quoted[n + 1] = 0x22
+                out.append(contentsOf: UnsafeBufferPointer(start: quoted, count: n + 2))
+            }
+            return
+        }
         out.append(0x22)
         if let base = utf8.baseAddress {
             let n = utf8.count
