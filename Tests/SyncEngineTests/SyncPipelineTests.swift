@@ -24,7 +24,7 @@ import Testing
             let batch = e.payload["batch"]?.intValue ?? 0
             switch e.type {
             case "batch_sending":
-                #expect(unanswered.isEmpty, "batch \(batch) sent while \(unanswered) were unanswered")
+                #expect(unanswered.count < SyncOptions().batchesInFlight, "batch \(batch) sent while \(unanswered) were unanswered")
                 unanswered.insert(batch)
                 batchesOfPage[e.payload["page"]?.intValue ?? 0, default: []].insert(batch)
             case "page_fetched":
@@ -44,6 +44,60 @@ import Testing
         #expect(overlaps == 7, "pages mapped while a batch travelled: \(overlaps) of 7")
         let counts = try f.store.statusCounts(job: "people", run: summary.id)
         #expect(counts["created"] == 27 && counts["skipped"] == 3)
+    }
+
+    @Test func batchesOfOnePageEachTravelTwoAtATimeAndAreAnsweredInOrder() throws {
+        let f = try Fixture(records: 40)
+        f.destination.batchLimit = 10
+        f.destination.writeDelay = 0.01
+        let summary = try f.runner().start()
+        #expect(summary.state.phase == .completed)
+        #expect(f.destination.stored.count == 36)
+        #expect(f.destination.writes.values.allSatisfy { $0 == 1 })
+        var unanswered: [Int] = []
+        var most = 0
+        var lastAnswered = 0
+        var batchOfPage: [Int: Int] = [:]
+        for e in try f.store.events(run: summary.id) {
+            let batch = e.payload["batch"]?.intValue ?? 0
+            switch e.type {
+            case "batch_sending":
+                unanswered.append(batch)
+                most = max(most, unanswered.count)
+                batchOfPage[e.payload["page"]?.intValue ?? 0] = batch
+            case "batch_acked":
+                #expect(batch == unanswered.first, "batch \(batch) answered before \(unanswered)")
+                #expect(batch > lastAnswered)
+                lastAnswered = batch
+                unanswered.removeFirst()
+            case "checkpoint":
+                let page = e.payload["page"]?.intValue ?? 0
+                #expect((batchOfPage[page] ?? 0) <= lastAnswered, "page \(page) checkpointed before its batch was answered")
+            default: break
+            }
+        }
+        #expect(most == 2, "at most \(most) batches travelled at once")
+        #expect(unanswered.isEmpty)
+    }
+
+    @Test func twoBatchesLeftUnansweredAreBothSentAgainOldestFirst() throws {
+        let f = try Fixture(records: 40)
+        f.destination.batchLimit = 10
+        f.destination.writeDelay = 0.01
+        // The answer to the first batch is lost after the platform applied it, while the second travels.
+        f.destination.dieAfterWriteCall = 1
+        #expect(throws: (any Error).self) { try f.runner().start() }
+        f.destination.dieAfterWriteCall = nil
+        let resumed = try f.runner().resume()
+        #expect(resumed.state.phase == .completed)
+        let events = try f.store.events(run: resumed.id)
+        let reconciled = events.filter { $0.type == "reconcile" }.compactMap { $0.payload["batch"]?.intValue }
+        #expect(reconciled == [1, 2])
+        let interruption = events.first { $0.type == "state" && $0.payload["reason"]?.stringValue?.hasPrefix("interrupted") == true }
+        #expect(interruption?.payload["reason"]?.stringValue?.contains("batches 1, 2 sent and not acknowledged") == true)
+        #expect(Set(f.destination.stored.keys).count == 36)
+        let counts = try f.store.statusCounts(job: "people", run: resumed.id)
+        #expect((counts["created"] ?? 0) + (counts["updated"] ?? 0) == 36 && counts["skipped"] == 4)
     }
 
     @Test func aCrashWithABatchInFlightIsReconciledAndSaysSo() throws {

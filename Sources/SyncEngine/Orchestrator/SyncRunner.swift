@@ -37,7 +37,7 @@ public final class SyncRunner {
     private var readAhead: PageAhead?
     private let readAheadQueue = DispatchQueue(label: "mapc.sync.read-ahead")
     /// The batch being written while the next page is processed, and the checkpoint of its page.
-    private var inFlight: InFlight?
+    private var inFlight: [InFlight] = []
     private let writeQueue = DispatchQueue(label: "mapc.sync.write")
     /// Whether the last batch of a page may travel while the next page is processed.
     private let pipelines: Bool
@@ -129,7 +129,7 @@ public final class SyncRunner {
         run = try store.createRun(job: job.name, info: info, at: clock.timestamp())
         startedAt = clock.now()
         total = (try? source.count(object: job.source.object)) ?? nil
-        return try proceed(cursor: nil, page: 0, pending: nil)
+        return try proceed(cursor: nil, page: 0, pending: [])
     }
 
     /// Resumes the latest run of the job where its events say it stopped.
@@ -168,11 +168,14 @@ public final class SyncRunner {
             default: break
             }
         }
-        let pending = sending.filter { !acked.contains($0.key) }.sorted { $0.key < $1.key }.last?.value
+        let pending = sending.filter { !acked.contains($0.key) }.sorted { $0.key < $1.key }.map(\.value)
         if state.phase.isRunning {
             // The process ended while running (crash, kill): say so in the log before going on.
             var reason = "interrupted while \(state.description)"
-            if let batch = pending?.payload["batch"]?.intValue, state.phase != .uploading || state.batch != batch {
+            let unanswered = pending.compactMap { $0.payload["batch"]?.intValue }
+            if unanswered.count > 1 {
+                reason += " with batches \(unanswered.map(String.init).joined(separator: ", ")) sent and not acknowledged"
+            } else if let batch = unanswered.first, state.phase != .uploading || state.batch != batch {
                 reason += " with batch \(batch) sent and not acknowledged"
             }
             try move(JobState(.paused, page: state.page, batch: state.batch, reason: reason + "; resumed"))
@@ -209,12 +212,11 @@ public final class SyncRunner {
 
     // MARK: The loop
 
-    private func proceed(cursor startCursor: String?, page startPage: Int, pending: StoredEvent?) throws -> RunSummary {
+    private func proceed(cursor startCursor: String?, page startPage: Int, pending: [StoredEvent]) throws -> RunSummary {
         var cursor = startCursor
         var page = startPage
-        if let pending {
-            try reconcile(pending)
-        }
+        // Batches sent and never answered go again first, oldest first.
+        for batch in pending { try reconcile(batch) }
         while true {
             if try store.hasEvent(run: run, type: "cancel_requested") {
                 try finishInFlight()
@@ -253,17 +255,24 @@ public final class SyncRunner {
             crash("after-validate")
             let done = fetched.nextCursor == nil
             let batches = plan(sendable)
-            // A page's checkpoint follows the answers to all its batches, and the previous page's.
-            if batches.isEmpty { try finishInFlight() }
             for (i, batch) in batches.enumerated() {
-                try finishInFlight()
-                try upload(batch, page: page, later: pipelines && !done && i == batches.count - 1)
+                let later = pipelines && !done && i == batches.count - 1
+                let keys = Set(batch.map(\.key))
+                if !later || inFlight.contains(where: { !$0.keys.isDisjoint(with: keys) }) {
+                    // Sent here and answered here, or holding a key of a batch still travelling (whose
+                    // answer must come first, so that the platform applies the two in order).
+                    try finishInFlight()
+                } else {
+                    while inFlight.count >= max(1, options.batchesInFlight) { try finishOldestInFlight() }
+                }
+                try upload(batch, page: page, later: later)
             }
+            // A page's checkpoint follows the answers to all its batches and those of earlier pages.
             let checkpoint = Checkpoint(page: page, cursor: cursor, next: fetched.nextCursor)
-            if inFlight != nil {
-                inFlight?.checkpoint = checkpoint
-            } else {
+            if inFlight.isEmpty {
                 try write(checkpoint)
+            } else {
+                inFlight[inFlight.count - 1].checkpoints.append(checkpoint)
             }
             if done {
                 try finish()
@@ -540,8 +549,11 @@ public final class SyncRunner {
         var batch: Int
         var request: WriteRequest
         var answer: Ahead<[WriteResult]>
-        /// The checkpoint of the batch's page, written after the answer.
-        var checkpoint: Checkpoint?
+        /// The destination keys of its records.
+        var keys: Set<String>
+        /// Checkpoints of pages that end with this batch (or after it, without batches of their
+        /// own), written after its answer.
+        var checkpoints: [Checkpoint] = []
     }
 
     private func send(_ records: [Outbound], batch: Int, later: Bool = false) throws {
@@ -552,12 +564,13 @@ public final class SyncRunner {
         if later {
             // The batch goes out once the writer has recorded it as being sent.
             let (destination, recorded) = (self.destination, writer.barrier())
-            inFlight = InFlight(
-                records: records, batch: batch, request: request,
-                answer: Ahead(queue: writeQueue) {
-                    try recorded.wait()
-                    return try destination.write(request)
-                })
+            inFlight.append(
+                InFlight(
+                    records: records, batch: batch, request: request,
+                    answer: Ahead(queue: writeQueue) {
+                        try recorded.wait()
+                        return try destination.write(request)
+                    }, keys: Set(records.map(\.key))))
             return
         }
         try sync()
@@ -567,18 +580,23 @@ public final class SyncRunner {
         try acknowledge(records, batch: batch, results: results)
     }
 
-    /// Waits for the batch in flight, if any (retrying it here as any write is retried), records the
-    /// answer and then the checkpoint of its page.
+    /// Waits for every batch in flight, oldest first (see ``finishOldestInFlight()``).
     private func finishInFlight() throws {
-        guard let f = inFlight else { return }
-        inFlight = nil
+        while !inFlight.isEmpty { try finishOldestInFlight() }
+    }
+
+    /// Waits for the oldest batch in flight (retrying it here as any write is retried), records the
+    /// answer and then the checkpoints that waited for it.
+    private func finishOldestInFlight() throws {
+        guard !inFlight.isEmpty else { return }
+        let f = inFlight.removeFirst()
         var first: Result<[WriteResult], any Error>? = f.answer.wait()
         let results: [WriteResult] = try attempt("uploading batch \(f.batch)", firstRecord: f.records.first?.id) {
             if let answer = first.take() { return try answer.get() }
             return try destination.write(f.request)
         }
         try acknowledge(f.records, batch: f.batch, results: results)
-        if let checkpoint = f.checkpoint { try write(checkpoint) }
+        for checkpoint in f.checkpoints { try write(checkpoint) }
     }
 
     /// Records the platform's answer to a batch: one result per record and the record projection.

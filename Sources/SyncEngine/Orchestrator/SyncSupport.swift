@@ -81,11 +81,15 @@ public struct SyncOptions: Sendable {
     /// Reading ahead has no effect on what is recorded: a page's events are written when it is
     /// processed, in order, and a read-ahead page that is never processed is simply dropped.
     public var readAhead = true
-    /// Let the last batch of a page travel while the next page is fetched and mapped. At most one
-    /// batch is ever in flight: its answer is recorded (and the page's checkpoint after it) before
-    /// the next batch is sent. Not done when the mapping looks records up in the object it writes,
-    /// since those lookups must see the previous batch.
+    /// Let the last batch of a page travel while the next pages are fetched and mapped. Answers are
+    /// recorded in the order the batches were sent, and a page's checkpoint after the answers to
+    /// its batches; a batch never travels with another holding one of its keys. Not done when the
+    /// mapping looks records up in the object it writes, since those lookups must see every
+    /// earlier batch.
     public var pipelineUploads = true
+    /// How many batches may travel at once when uploads are pipelined; a resumed run sends every
+    /// batch left unanswered again, oldest first.
+    public var batchesInFlight = 2
     /// Map a page read ahead on the thread that read it, while the runner uploads the page before;
     /// what becomes of each record (skipped, unchanged, sent) is still decided and recorded by the
     /// runner, in order. Not done when the mapping looks records up in the object it writes.
