@@ -31,11 +31,8 @@ public final class SyncRunner {
     private var total: Int?
     /// Maps records on the runner's thread.
     private let preparer: RecordPreparer
-    /// Maps pages on the read-ahead thread as they arrive; nil when lookups must see every batch.
-    private let aheadPreparer: RecordPreparer?
-    /// The next page, being fetched while this one is processed.
-    private var readAhead: PageAhead?
-    private let readAheadQueue = DispatchQueue(label: "mapc.sync.read-ahead")
+    /// The next pages, read (and mapped) while this one is processed.
+    private let readAhead: ReadAhead?
     /// The batch being written while the next page is processed, and the checkpoint of its page.
     private var inFlight: [InFlight] = []
     private let writeQueue = DispatchQueue(label: "mapc.sync.write")
@@ -73,9 +70,15 @@ public final class SyncRunner {
         let looksAtDestination =
             mapping.usesLookups && (lookupSchemas.isEmpty || lookupSchemas.keys.contains(job.destination.qualifiedName))
         self.pipelines = options.pipelineUploads && !looksAtDestination
-        self.aheadPreparer =
+        let aheadPreparer =
             options.readAhead && options.mapAhead && !looksAtDestination
             ? RecordPreparer(mapping: mapping, job: job.name, lookups: lookups()) : nil
+        let (source, object, pageSize, fields) = (source, job.source.object, job.pageSize, mapping.inputFields.map(\.name))
+        self.readAhead =
+            options.readAhead
+            ? ReadAhead(depth: 2, preparer: aheadPreparer) { cursor in
+                try source.fetch(FetchRequest(object: object, cursor: cursor, pageSize: pageSize, fields: fields))
+            } : nil
         var field: [UInt8] = []
         JSONWriter.appendRaw(",\"mappingVersion\":", to: &field)
         JSONWriter.appendString(version, to: &field)
@@ -229,20 +232,15 @@ public final class SyncRunner {
             // Fetching can take long: the store says so while it does.
             try flush()
             let request = fetchRequest(cursor: cursor)
+            var readHere = false
             let (fetched, mappedAhead): (SourcePage, PreparedPage?) = try attempt("fetching page \(page)", firstRecord: nil) {
                 // The page read ahead, when it was for this cursor; a failed read-ahead is retried here.
-                if let ahead = readAhead.take(), ahead.cursor == cursor { return try ahead.page.wait().get() }
+                if !readHere, let cursor, let ahead = readAhead?.take(cursor) { return try ahead.get() }
+                readHere = true
                 return (try source.fetch(request), nil)
             }
-            if options.readAhead, let next = fetched.nextCursor {
-                let (source, request, preparer, number) = (source, fetchRequest(cursor: next), aheadPreparer, page + 1)
-                readAhead = PageAhead(
-                    cursor: next,
-                    page: Ahead(queue: readAheadQueue) {
-                        let page = try source.fetch(request)
-                        return (page, preparer?.prepare(page, number: number))
-                    })
-            }
+            // Read here: the reading ahead (re)starts after this page.
+            if readHere, let readAhead, let next = fetched.nextCursor { readAhead.start(at: next, number: page + 1) }
             crash("after-fetch")
             try move(JobState(.mapping, page: page, batch: batchNumber))
             // Mapped ahead, or here (and here again if a lookup failed while mapping ahead).

@@ -191,29 +191,34 @@ enum ContentHash {
 }
 
 /// One request to a platform under way on another thread; ``wait()`` waits for its outcome.
-final class Ahead<Value: Sendable>: @unchecked Sendable {
-    private let done = DispatchSemaphore(value: 0)
-    // Written once by the working thread before `done` is signalled, read after waiting on it.
-    private var result: Result<Value, any Error>?
+final class Ahead<Value: Sendable>: Sendable {
+    /// An outcome that one thread provides and others wait for.
+    final class Promise: @unchecked Sendable {
+        private let done = DispatchSemaphore(value: 0)
+        // Written once before `done` is signalled, read after waiting on it.
+        private var result: Result<Value, any Error>?
 
-    init(queue: DispatchQueue, work: @escaping @Sendable () throws -> Value) {
-        queue.async {
-            self.result = Result { try work() }
-            self.done.signal()
+        /// Provides the outcome (once).
+        func fulfil(_ outcome: Result<Value, any Error>) {
+            result = outcome
+            done.signal()
+        }
+
+        /// The outcome, once provided.
+        func wait() -> Result<Value, any Error> {
+            done.wait()
+            done.signal()
+            return result!
         }
     }
 
-    /// The value, or the error the work threw.
-    func wait() -> Result<Value, any Error> {
-        done.wait()
-        done.signal()
-        return result!
-    }
-}
+    private let promise = Promise()
 
-/// One page being fetched (and, when allowed, mapped) on another thread.
-struct PageAhead {
-    /// The cursor the page was asked for.
-    let cursor: String
-    let page: Ahead<(SourcePage, PreparedPage?)>
+    init(queue: DispatchQueue, work: @escaping @Sendable () throws -> Value) {
+        let promise = self.promise
+        queue.async { promise.fulfil(Result { try work() }) }
+    }
+
+    /// The value, or the error the work threw.
+    func wait() -> Result<Value, any Error> { promise.wait() }
 }
