@@ -101,4 +101,34 @@ import Testing
         #expect(known.keys.sorted() == ["a", "b"])
         #expect(known["b"]?.status == "rejected" && known["a"]?.run == run)
     }
+
+    @Test func theLogIsCopiedIntoTheDatabaseInTheBackgroundAndStaysWithinItsLimit() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("mapc-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let path = folder + "/events.db"
+        func size(_ file: String) -> Int {
+            ((try? FileManager.default.attributesOfItem(atPath: file))?[.size] as? NSNumber)?.intValue ?? 0
+        }
+        // A background checkpoint from 32 log pages on; the writer checkpoints itself from 128.
+        var store: EventStore? = try EventStore(path: path, checkpointAt: 32)
+        let run = try store!.createRun(job: "j", info: [:], at: "t")
+        let payload = JSONValue.string(String(repeating: "x", count: 2000))
+        var largest = 0
+        for commit in 0..<300 {
+            let events = (0..<8).map { i in (key: "k\(commit)-\(i)", kind: "fetched", payload: payload) }
+            try store!.commit(run: run, job: "j", events: [], recordEvents: events, updates: [], at: "t")
+            largest = max(largest, size(path + "-wal"))
+        }
+        // About 5 MB went through a log that never held much more than its limit (frames are a
+        // page and a 24-byte header; while a background checkpoint holds the checkpoint lock the
+        // writer's own attempt waits for a later commit).
+        #expect(largest > 0 && largest <= 2 * 128 * (4096 + 24) + 32, "log reached \(largest) bytes")
+        #expect(store!.backgroundCheckpoints > 0)
+        #expect(size(path) > 2_000_000, "the database holds \(size(path)) bytes")
+        store = nil
+        let reopened = try EventStore(path: path)
+        for key in ["k0-0", "k150-3", "k299-7"] {
+            #expect(try reopened.recordEvents(job: "j", key: key).map(\.payload) == [payload])
+        }
+    }
 }

@@ -110,7 +110,8 @@ import Testing
         let events = try f.store.events(run: resumed.id)
         #expect(events.contains { $0.type == "reconcile" && $0.payload["batch"]?.intValue == 2 })
         let interruption = events.first { $0.type == "state" && $0.payload["reason"]?.stringValue?.hasPrefix("interrupted") == true }
-        #expect(interruption?.payload["reason"]?.stringValue?.contains("batch 2 sent and not acknowledged") == true)
+        let reason = interruption?.payload["reason"]?.stringValue ?? ""
+        #expect(reason.contains("batch 2 sent and not acknowledged"), "\(reason)")
         #expect(Set(f.destination.stored.keys).count == 9)
         let counts = try f.store.statusCounts(job: "people", run: resumed.id)
         #expect((counts["created"] ?? 0) + (counts["updated"] ?? 0) + (counts["skipped"] ?? 0) == 10)

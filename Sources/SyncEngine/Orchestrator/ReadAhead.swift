@@ -42,6 +42,14 @@ final class ReadAhead: @unchecked Sendable {
         request(cursor, number: number, generation: current)
     }
 
+    /// Whether the page for `cursor` is read ahead and there to take without waiting.
+    func isReady(_ cursor: String) -> Bool {
+        lock.withLock {
+            guard let first = waiting.first, first.cursor == cursor else { return false }
+            return first.result.isReady
+        }
+    }
+
     /// The page for `cursor`, when it is the next one read ahead (waiting for it if it is still on
     /// its way); nil otherwise (then nothing is read ahead any more until ``start(at:number:)``).
     func take(_ cursor: String) -> Result<Page, any Error>? {

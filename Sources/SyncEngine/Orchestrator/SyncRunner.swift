@@ -41,6 +41,10 @@ public final class SyncRunner {
     /// Transitions and events not yet in the store; every store write of the run commits them
     /// first, and they are written before any request that changes the destination.
     private var unwritten = StoreBatch()
+    /// Writes made and not yet handed to the writer, in order, each with its time: they are
+    /// committed together (in one transaction, each as if committed alone) with the next write
+    /// that must be durable, so a page costs one commit.
+    private var staged: [(batch: StoreBatch, at: String)] = []
     /// Commits the run's writes in order on another thread.
     private let writer = StoreWriter()
     /// Source ids of records whose outcome may not be committed yet (since the last ``sync()``).
@@ -178,7 +182,7 @@ public final class SyncRunner {
             let unanswered = pending.compactMap { $0.payload["batch"]?.intValue }
             if unanswered.count > 1 {
                 reason += " with batches \(unanswered.map(String.init).joined(separator: ", ")) sent and not acknowledged"
-            } else if let batch = unanswered.first, state.phase != .uploading || state.batch != batch {
+            } else if let batch = unanswered.first {
                 reason += " with batch \(batch) sent and not acknowledged"
             }
             try move(JobState(.paused, page: state.page, batch: state.batch, reason: reason + "; resumed"))
@@ -229,8 +233,8 @@ public final class SyncRunner {
             }
             page += 1
             try move(JobState(.fetching, page: page, batch: batchNumber))
-            // Fetching can take long: the store says so while it does.
-            try flush()
+            // Fetching can take long: the store says so while it does (and holds everything before).
+            if cursor.flatMap({ readAhead?.isReady($0) }) != true { try flush() }
             let request = fetchRequest(cursor: cursor)
             var readHere = false
             let (fetched, mappedAhead): (SourcePage, PreparedPage?) = try attempt("fetching page \(page)", firstRecord: nil) {
@@ -288,13 +292,16 @@ public final class SyncRunner {
     }
 
     private func write(_ checkpoint: Checkpoint) throws {
-        try record(
+        // Committed with the run's next write.
+        var batch = StoreBatch()
+        batch.event(
             "checkpoint",
             .object([
                 ("page", .int(checkpoint.page)), ("cursor", checkpoint.cursor.map(JSONValue.string) ?? .null),
                 ("next", checkpoint.next.map(JSONValue.string) ?? .null), ("done", .bool(checkpoint.next == nil)),
                 ("counts", counts.json),
-            ]))
+            ]), at: clock.timestamp())
+        stage(batch, at: clock.timestamp())
         crash("after-checkpoint")
         report()
     }
@@ -433,7 +440,8 @@ public final class SyncRunner {
                 ("toSend", .int(pageCounts.mapped)), ("skipped", .int(pageCounts.skipped)),
                 ("rejected", .int(pageCounts.rejected)), ("unchanged", .int(pageCounts.unchanged)),
             ]), at: at)
-        try commit(batch, at: at)
+        // Committed with the page's first batch (or whatever write comes first).
+        stage(batch, at: at)
         counts.fetched += delta.fetched
         counts.skipped += delta.skipped
         counts.rejected += delta.rejected
@@ -650,7 +658,9 @@ public final class SyncRunner {
                 ("batch", .int(batch)), ("created", .int(batchCounts.created)), ("updated", .int(batchCounts.updated)),
                 ("duplicate", .int(batchCounts.duplicate)), ("rejected", .int(batchCounts.rejected)),
             ]), at: at)
-        try commit(writes, at: at)
+        // Committed with the run's next write: the next batch's, the page's checkpoint, or before
+        // the run waits for a page.
+        stage(writes, at: at)
         crash("after-ack")
         report()
     }
@@ -719,25 +729,35 @@ public final class SyncRunner {
         try flush()
     }
 
-    /// Writes `batch`, after the transitions and events not yet written, in one transaction (on
-    /// the writer's thread, after every earlier write).
+    /// Writes `batch` after the staged writes and the transitions and events not yet written, all
+    /// in one transaction (on the writer's thread, after every earlier write).
     private func commit(_ batch: StoreBatch, at: String) throws {
-        unwritten.append(contentsOf: batch)
-        let all = unwritten
-        unwritten = StoreBatch()
+        stage(batch, at: at)
+        let all = staged
+        staged = []
         let (store, run, name) = (self.store, self.run, job.name)
-        try writer.enqueue { try store.write(run: run, job: name, all, at: at) }
+        try writer.enqueue { try store.write(run: run, job: name, all) }
     }
 
-    /// Waits until every write handed to the writer is committed.
+    /// Adds `batch`, after the transitions and events not yet written, to the writes the next
+    /// commit takes.
+    private func stage(_ batch: StoreBatch, at: String) {
+        guard !batch.isEmpty || !unwritten.isEmpty else { return }
+        unwritten.append(contentsOf: batch)
+        staged.append((unwritten, at))
+        unwritten = StoreBatch()
+    }
+
+    /// Waits until every write so far (handed to the writer or not) is committed.
     private func sync() throws {
+        try flush()
         try writer.sync()
         unsettled.removeAll(keepingCapacity: true)
     }
 
     /// Writes the transitions and events not yet written.
     private func flush() throws {
-        guard !unwritten.isEmpty else { return }
+        guard !unwritten.isEmpty || !staged.isEmpty else { return }
         try commit(StoreBatch(), at: clock.timestamp())
     }
 
@@ -749,6 +769,7 @@ public final class SyncRunner {
         guard let c = options.crashAt, c.name == point else { return }
         // The kill lands after everything the run did so far is on disk, so the point is a known
         // place in the log (kills from outside the process land anywhere).
+        try? flush()
         try? writer.sync()
         crashCounts[point, default: 0] += 1
         if crashCounts[point] == c.occurrence {

@@ -204,6 +204,13 @@ final class Ahead<Value: Sendable>: Sendable {
             done.signal()
         }
 
+        /// Whether the outcome is there (``wait()`` would not wait).
+        var isReady: Bool {
+            guard done.wait(timeout: .now()) == .success else { return false }
+            done.signal()
+            return true
+        }
+
         /// The outcome, once provided.
         func wait() -> Result<Value, any Error> {
             done.wait()

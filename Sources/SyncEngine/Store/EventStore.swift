@@ -94,6 +94,11 @@ public struct RecordUpdate: Sendable {
 public final class EventStore: @unchecked Sendable {
     private let db: Database
     private let lock = NSLock()
+    /// A second connection for the questions a sync asks while its writes are committed on another
+    /// thread (WAL lets it read the last commit without waiting for the one under way); nil for an
+    /// in-memory store, whose questions go to ``db``.
+    private let readDB: Database?
+    private let readLock = NSLock()
     /// The database path.
     public let path: String
 
@@ -144,16 +149,35 @@ public final class EventStore: @unchecked Sendable {
     ]
 
     /// Opens or creates the store at `path` (`:memory:` for tests) and applies pending migrations.
-    public init(path: String) throws {
-        self.path = path
-        db = try Database(path: path)
-        try db.migrate(Self.migrations)
+    public convenience init(path: String) throws {
+        try self.init(path: path, checkpointAt: BackgroundCheckpointer.start)
     }
+
+    /// Opens the store, its write-ahead log copied into the database on another thread once it
+    /// holds `checkpointAt` pages.
+    init(path: String, checkpointAt: Int32) throws {
+        self.path = path
+        db = try Database(path: path, checkpointAt: checkpointAt)
+        try db.migrate(Self.migrations)
+        readDB = path == ":memory:" ? nil : try Database(path: path)
+    }
+
+    /// Checkpoints of the log made on another thread so far (see ``BackgroundCheckpointer``).
+    var backgroundCheckpoints: Int { db.backgroundCheckpoints }
 
     private func locked<T>(_ body: () throws -> T) rethrows -> T {
         lock.lock()
         defer { lock.unlock() }
         return try body()
+    }
+
+    /// Runs `body` on the reading connection (the writing one for an in-memory store). It sees
+    /// every write committed before it starts.
+    private func reading<T>(_ body: (Database) throws -> T) rethrows -> T {
+        guard let readDB else { return try locked { try body(db) } }
+        readLock.lock()
+        defer { readLock.unlock() }
+        return try body(readDB)
     }
 
     // MARK: Runs
@@ -262,47 +286,59 @@ public final class EventStore: @unchecked Sendable {
     /// there is none. `job` may be nil only when the batch has no record events or updates.
     @discardableResult
     func write(run: Int, job: String?, _ batch: StoreBatch, at: String) throws -> Int {
+        try write(run: run, job: job, [(batch, at)])
+    }
+
+    /// Commits `batches` in one transaction, each written exactly as ``write(run:job:_:at:)``
+    /// writes it, one after the other: the store ends up as if they had been committed one by one,
+    /// at the cost of one commit. Returns what the last one's write would.
+    @discardableResult
+    func write(run: Int, job: String?, _ batches: [(batch: StoreBatch, at: String)]) throws -> Int {
         try locked {
             try db.transaction {
                 let rows = try db.prepare("SELECT phase, page, batch, reason, next_seq FROM runs WHERE id = ?").query([
                     .int(Int64(run))
                 ]) { s in (JobPhase(rawValue: s.text(0) ?? ""), Int(s.int(4))) }
-                guard let (storedPhase, firstSeq) = rows.first, let phase = storedPhase else { throw StoreError("no run \(run)") }
+                guard let (storedPhase, firstSeq) = rows.first, var from = storedPhase else { throw StoreError("no run \(run)") }
                 var seq = firstSeq
-                var lastAt = at
+                var lastAt = batches.last?.at ?? ""
+                var lastState: JobState?
+                var first = seq - 1
                 let insert = try db.prepare("INSERT INTO events(run, seq, type, at, payload) VALUES(?, ?, ?, ?, ?)")
                 func insertEvent(_ type: String, _ payload: [UInt8], _ at: String) throws {
                     try insert.run([.int(Int64(run)), .int(Int64(seq)), .text(type), .text(at), .utf8(payload)])
                     seq += 1
                     lastAt = at
                 }
-                var from = phase
-                for t in batch.transitions {
-                    try StateMachine.validate(from: from, to: t.to.phase)
-                    var payload: [(String, JSONValue)] = [
-                        ("from", .string(from.rawValue)), ("to", .string(t.to.phase.rawValue)), ("page", .int(t.to.page)),
-                        ("batch", .int(t.to.batch)),
-                    ]
-                    if let r = t.to.reason { payload.append(("reason", .string(r))) }
-                    payload += t.extra
-                    var bytes: [UInt8] = []
-                    JSONWriter.append(.object(payload), to: &bytes)
-                    try insertEvent("state", bytes, t.at)
-                    from = t.to.phase
+                for (batch, at) in batches {
+                    for t in batch.transitions {
+                        try StateMachine.validate(from: from, to: t.to.phase)
+                        var payload: [(String, JSONValue)] = [
+                            ("from", .string(from.rawValue)), ("to", .string(t.to.phase.rawValue)), ("page", .int(t.to.page)),
+                            ("batch", .int(t.to.batch)),
+                        ]
+                        if let r = t.to.reason { payload.append(("reason", .string(r))) }
+                        payload += t.extra
+                        var bytes: [UInt8] = []
+                        JSONWriter.append(.object(payload), to: &bytes)
+                        try insertEvent("state", bytes, t.at)
+                        from = t.to.phase
+                        lastState = t.to
+                    }
+                    first = seq - 1
+                    if !batch.events.isEmpty || !batch.recordEvents.isEmpty { first = seq }
+                    for e in batch.events { try insertEvent(e.type, e.payload, e.at) }
+                    if batch.events.isEmpty && !batch.recordEvents.isEmpty {
+                        var bytes: [UInt8] = []
+                        JSONWriter.append(.object([("count", .int(batch.recordEvents.count))]), to: &bytes)
+                        try insertEvent("records", bytes, at)
+                    }
+                    if !batch.recordEvents.isEmpty || !batch.updates.isEmpty {
+                        guard let job else { throw StoreError("record events need a job") }
+                        try writeRecords(run: run, job: job, seq: first, batch, at: at)
+                    }
                 }
-                var first = seq - 1
-                if !batch.events.isEmpty || !batch.recordEvents.isEmpty { first = seq }
-                for e in batch.events { try insertEvent(e.type, e.payload, e.at) }
-                if batch.events.isEmpty && !batch.recordEvents.isEmpty {
-                    var bytes: [UInt8] = []
-                    JSONWriter.append(.object([("count", .int(batch.recordEvents.count))]), to: &bytes)
-                    try insertEvent("records", bytes, at)
-                }
-                if !batch.recordEvents.isEmpty || !batch.updates.isEmpty {
-                    guard let job else { throw StoreError("record events need a job") }
-                    try writeRecords(run: run, job: job, seq: first, batch, at: at)
-                }
-                if let last = batch.transitions.last?.to {
+                if let last = lastState {
                     try db.prepare(
                         "UPDATE runs SET phase = ?, page = ?, batch = ?, reason = ?, next_seq = ?, last_event_at = ? WHERE id = ?"
                     )
@@ -533,9 +569,9 @@ public final class EventStore: @unchecked Sendable {
     }
 
     /// What a sync needs to know of `keys` (absent keys are missing from the result): narrow reads
-    /// of up to ``rowsPerStatement`` keys each, no payloads decoded.
+    /// of up to ``rowsPerStatement`` keys each, no payloads decoded, on the reading connection.
     func syncStates(job: String, keys: [String]) throws -> [String: RecordSyncState] {
-        try locked {
+        try reading { db in
             var out: [String: RecordSyncState] = [:]
             out.reserveCapacity(keys.count)
             var arguments: [SQLValue] = []
@@ -575,9 +611,10 @@ public final class EventStore: @unchecked Sendable {
         }
     }
 
-    /// Whether run `run` has an event of `type`.
+    /// Whether run `run` has an event of `type` (asked on the reading connection: a runner asks it
+    /// after every page, and must not wait for its own writes being committed).
     public func hasEvent(run: Int, type: String) throws -> Bool {
-        try locked {
+        try reading { db in
             !(try db.prepare("SELECT 1 FROM events WHERE run = ? AND type = ? LIMIT 1").query([.int(Int64(run)), .text(type)]) { _ in true })
                 .isEmpty
         }

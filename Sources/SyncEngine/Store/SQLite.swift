@@ -14,10 +14,14 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
 final class Database {
     private(set) var handle: OpaquePointer?
     private var statements: [String: Statement] = [:]
+    /// Copies the log into the database for this connection's commits (see ``init(path:checkpointAt:)``).
+    private var checkpointer: BackgroundCheckpointer?
 
     /// Opens (creating it and its folder if needed) the database at `path`; `:memory:` for an
-    /// in-memory database.
-    init(path: String) throws {
+    /// in-memory database. With `checkpointAt` (log pages), the write-ahead log this connection's
+    /// commits grow is copied into the database on another thread (see ``BackgroundCheckpointer``)
+    /// instead of inside the commit that crosses SQLite's threshold.
+    init(path: String, checkpointAt: Int32? = nil) throws {
         if path != ":memory:" {
             try? FileManager.default.createDirectory(
                 atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
@@ -37,15 +41,35 @@ final class Database {
             // A sync rewrites the same few pages (the run row, index interiors) in every commit:
             // a larger cache and fewer, larger checkpoints copy each of them into the database less often.
             try exec("PRAGMA cache_size=-16384")
-            try exec("PRAGMA wal_autocheckpoint=4096")
+            try exec("PRAGMA wal_autocheckpoint=\(BackgroundCheckpointer.start)")
+            if let checkpointAt {
+                let checkpointer = BackgroundCheckpointer(path: path, start: checkpointAt)
+                self.checkpointer = checkpointer
+                // Replaces the automatic checkpoint: called after every commit with the log's size.
+                sqlite3_wal_hook(
+                    db,
+                    { context, db, name, pages in
+                        guard let context else { return SQLITE_OK }
+                        let checkpointer = Unmanaged<BackgroundCheckpointer>.fromOpaque(context).takeUnretainedValue()
+                        if checkpointer.committed(logPages: pages) { sqlite3_wal_checkpoint(db, name) }
+                        return SQLITE_OK
+                    }, Unmanaged.passUnretained(checkpointer).toOpaque())
+            }
         }
         try exec("PRAGMA foreign_keys=ON")
     }
 
     deinit {
+        if let checkpointer {
+            sqlite3_wal_hook(handle, nil, nil)
+            checkpointer.finish()
+        }
         statements.removeAll()
         sqlite3_close_v2(handle)
     }
+
+    /// Checkpoints made on another thread for this connection's commits so far.
+    var backgroundCheckpoints: Int { checkpointer?.completed ?? 0 }
 
     /// Runs SQL without results.
     func exec(_ sql: String) throws {
@@ -103,6 +127,72 @@ final class Database {
 
     var lastError: String { String(cString: sqlite3_errmsg(handle)) }
     var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
+}
+
+/// Checkpoints a database's write-ahead log on a thread (and connection) of its own.
+///
+/// SQLite copies the log into the database inside the commit that finds the log past its
+/// threshold: for a sync, a third of the writing thread's time, spent while uploads wait for that
+/// commit. A passive checkpoint from another connection copies the same pages while the writer goes
+/// on (it never blocks the writer, nor readers), and the writer starts the log afresh once a
+/// checkpoint caught up. Should the checkpoints fall behind, the writer checkpoints itself once the
+/// log reaches ``limit`` (after the background one under way), so the log never grows without bound.
+final class BackgroundCheckpointer: @unchecked Sendable {
+    /// Log pages after a commit that start a background checkpoint, by default (16 MiB).
+    static let start: Int32 = 4096
+    /// Log pages after a commit that start a background checkpoint.
+    let start: Int32
+    /// Log pages after a commit past which the writing connection checkpoints itself.
+    var limit: Int32 { 4 * start }
+    private let path: String
+    private let queue = DispatchQueue(label: "mapc.store.checkpoint")
+    private let lock = NSLock()
+    // Guarded by `lock`.
+    private var running = false
+    private var done = 0
+    // Used on `queue` only.
+    private var connection: Database?
+
+    init(path: String, start: Int32 = BackgroundCheckpointer.start) {
+        self.path = path
+        self.start = max(1, start)
+    }
+
+    /// Called after a commit that left `logPages` pages in the log; true when the caller must
+    /// checkpoint now, itself (then a background checkpoint under way has finished).
+    func committed(logPages: Int32) -> Bool {
+        if logPages >= limit {
+            // The background checkpoints fall behind: wait for the one under way (it holds the
+            // checkpoint lock), so the caller's copies the rest and the log starts afresh.
+            queue.sync {}
+            return true
+        }
+        guard logPages >= start else { return false }
+        let idle = lock.withLock {
+            defer { running = true }
+            return !running
+        }
+        guard idle else { return false }
+        queue.async { [self] in
+            if connection == nil { connection = try? Database(path: path) }
+            if let handle = connection?.handle {
+                sqlite3_wal_checkpoint_v2(handle, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
+            }
+            lock.withLock {
+                running = false
+                done += 1
+            }
+        }
+        return false
+    }
+
+    /// Checkpoints made on the checkpointer's thread so far.
+    var completed: Int { lock.withLock { done } }
+
+    /// Waits for a checkpoint under way and closes the checkpointer's connection.
+    func finish() {
+        queue.sync { connection = nil }
+    }
 }
 
 /// A prepared statement with positional binding (1-based) and column reading (0-based).
