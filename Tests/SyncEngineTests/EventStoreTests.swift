@@ -131,4 +131,39 @@ import Testing
             #expect(try reopened.recordEvents(job: "j", key: key).map(\.payload) == [payload])
         }
     }
+
+    @Test func writesCommittedTogetherAreWrittenAsIfCommittedOneByOne() throws {
+        let store = try EventStore(path: ":memory:")
+        let run = try store.createRun(job: "j", info: [:], at: "t0")
+        var page = StoreBatch()
+        page.transitions = [StoreBatch.Transition(to: JobState(.fetching, page: 1), at: "t1")]
+        page.event("page_fetched", .object([("page", 1)]), at: "t1")
+        page.recordEvent("a", "fetched", .object([("n", 1)]))
+        var sending = StoreBatch()
+        sending.transitions = [
+            StoreBatch.Transition(to: JobState(.mapping, page: 1), at: "t2"),
+            StoreBatch.Transition(to: JobState(.validating, page: 1), at: "t2"),
+            StoreBatch.Transition(to: JobState(.uploading, page: 1, batch: 1), at: "t2"),
+        ]
+        sending.event("batch_sending", .object([("batch", 1), ("ids", .array(["a"]))]), at: "t2")
+        sending.recordEvent("a", "sent", .object([("key", "a"), ("hash", "h"), ("values", .object([("Email", "a@example.com")]))]))
+        try store.write(run: run, job: "j", [(page, "t1"), (sending, "t2")])
+        let events = try store.events(run: run)
+        #expect(events.map(\.type) == ["run_started", "state", "page_fetched", "state", "state", "state", "batch_sending"])
+        let sent = try #require(events.last)
+        // Each write's record events belong to its own first event, stamped with its own time.
+        let history = try store.recordEvents(job: "j", key: "a")
+        #expect(history.map(\.kind) == ["fetched", "sent"])
+        #expect(history.map(\.seq) == [events[2].seq, sent.seq])
+        #expect(history.map(\.at) == ["t1", "t2"])
+        #expect(try store.sentPayloads(job: "j", run: run, seq: sent.seq, keys: ["a"])["a"]?["hash"] == "h")
+        #expect(try store.run(run)?.state == JobState(.uploading, page: 1, batch: 1))
+        // A transition that does not follow the one before (in the same transaction) is refused, and nothing is written.
+        var bad = StoreBatch()
+        bad.transitions = [StoreBatch.Transition(to: JobState(.fetching, page: 2), at: "t3")]
+        var worse = StoreBatch()
+        worse.transitions = [StoreBatch.Transition(to: JobState(.created), at: "t3")]
+        #expect(throws: (any Error).self) { try store.write(run: run, job: "j", [(bad, "t3"), (worse, "t3")]) }
+        #expect(try store.events(run: run).count == events.count)
+    }
 }
