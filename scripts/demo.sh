@@ -65,15 +65,18 @@ PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); p
 SERVE_PID=$!
 echo "dashboard: http://127.0.0.1:$PORT/dashboard   metrics: http://127.0.0.1:$PORT/metrics"
 
-step "8. mapc sync: $N contacts -> leads; Salesforce will fail mid-way"
-curl -fsS -X POST -H 'Content-Type: application/json' -d '{"failAfter": 60, "failNext": 3, "errorStatus": 503}' \
+step "8. mapc sync: $N contacts -> leads; Salesforce will go down mid-way"
+# Down for good (until step 9): whichever batches are travelling when it goes, the run's retries of
+# one of them run out and it pauses.
+curl -fsS -X POST -H 'Content-Type: application/json' -d '{"failAfter": 60, "failNext": 1000000, "errorStatus": 503}' \
   "$MAPC_SALESFORCE_URL/_sandbox/faults" > /dev/null
 "$MAPC" sync contacts-to-leads || true
 echo
 "$MAPC" status
 
-step "9. The operator sees why, and resumes"
+step "9. The operator sees why, and resumes once Salesforce is back"
 "$MAPC" events contacts-to-leads | grep -E 'attempt|paused' | tail -4
+curl -fsS -X DELETE "$MAPC_SALESFORCE_URL/_sandbox/faults" > /dev/null
 "$MAPC" resume contacts-to-leads || true
 
 step "10. Final status and the rejected records"
