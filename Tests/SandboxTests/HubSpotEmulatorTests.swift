@@ -217,6 +217,24 @@ import Testing
         body["limit"] = 201
         #expect(try await client.send("POST", "/crm/v3/objects/contacts/search", headers: auth, json: body).status == 400)
     }
+
+    @Test func searchRefusesCursorsItNeverHandedOut() async throws {
+        // No rate limits: the search endpoint allows only a few requests a second.
+        let server = try start { $0.rateLimitsDirectory = nil }
+        defer { server.stop() }
+        let client = Client(server)
+        var body: [String: Any] = ["properties": ["email"], "limit": 2]
+        // Refused, not served (nor do they bring the emulator down).
+        for cursor in ["-1", "later", "9223372036854775807", "9999"] {
+            body["after"] = cursor
+            let reply = try await client.send("POST", "/crm/v3/objects/contacts/search", headers: auth, json: body)
+            #expect(reply.status == 400, "after \(cursor)")
+        }
+        body["after"] = "2"
+        let reply = try await client.send("POST", "/crm/v3/objects/contacts/search", headers: auth, json: body)
+        #expect(reply.status == 200)
+        #expect((reply.object["results"] as? [[String: Any]])?.count == 2)
+    }
 }
 
 /// A settable clock for deterministic timestamps.

@@ -18,8 +18,11 @@ extension HubSpotEmulator {
         guard limit >= 1, limit <= ceiling else {
             return error(400, category: "VALIDATION_ERROR", message: "limit must be between 1 and \(ceiling), got \(limit)")
         }
-        let start = Int(body["after"]?.textValue ?? "0") ?? 0
-        guard start + limit <= 10_000 else {
+        let after = body["after"]?.textValue ?? "0"
+        guard let start = Int(after), start >= 0 else {
+            return error(400, category: "VALIDATION_ERROR", message: "Invalid paging cursor: \(after)")
+        }
+        guard start <= 10_000 - limit else {
             return error(400, category: "VALIDATION_ERROR", message: "Paging beyond 10000 results is not supported")
         }
         let groups = body["filterGroups"]?.arrayValue ?? []
