@@ -25,6 +25,8 @@ import tempfile
 import time
 import urllib.request
 
+from run import machine
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 JOB = "contacts-to-leads"
 
@@ -222,7 +224,8 @@ def main():
     mapc = os.path.abspath(args.mapc)
     if not os.access(mapc, os.X_OK):
         raise SystemExit("no mapc binary at %s (build it: swift build -c release --product mapc)" % mapc)
-    print("machine: %d CPUs, load average %s" % (os.cpu_count(), " / ".join("%.2f" % x for x in os.getloadavg())))
+    m = machine()
+    print("machine: %d CPUs (%s), %s memory, Linux %s; load average %s" % (m["nproc"], m["cpu"], m["memory"], m["kernel"], m["load"]))
     failed = False
     for mode in ("unthrottled", "throttled"):
         if args.only and args.only != mode:
@@ -247,7 +250,7 @@ def main():
                 print("  project kept in %s" % work)
             else:
                 shutil.rmtree(work, ignore_errors=True)
-    print("\nload average after: %s" % " / ".join("%.2f" % x for x in os.getloadavg()))
+    print("\nload average after: %s" % machine()["load"])
     sys.exit(1 if failed else 0)
 
 

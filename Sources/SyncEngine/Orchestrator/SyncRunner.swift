@@ -293,6 +293,7 @@ public final class SyncRunner {
 
     private func write(_ checkpoint: Checkpoint) throws {
         // Committed with the run's next write.
+        let at = clock.timestamp()
         var batch = StoreBatch()
         batch.event(
             "checkpoint",
@@ -300,8 +301,8 @@ public final class SyncRunner {
                 ("page", .int(checkpoint.page)), ("cursor", checkpoint.cursor.map(JSONValue.string) ?? .null),
                 ("next", checkpoint.next.map(JSONValue.string) ?? .null), ("done", .bool(checkpoint.next == nil)),
                 ("counts", counts.json),
-            ]), at: clock.timestamp())
-        stage(batch, at: clock.timestamp())
+            ]), at: at)
+        stage(batch, at: at)
         crash("after-checkpoint")
         report()
     }

@@ -150,7 +150,7 @@ public final class EventStore: @unchecked Sendable {
 
     /// Opens or creates the store at `path` (`:memory:` for tests) and applies pending migrations.
     public convenience init(path: String) throws {
-        try self.init(path: path, checkpointAt: BackgroundCheckpointer.start)
+        try self.init(path: path, checkpointAt: BackgroundCheckpointer.defaultStart)
     }
 
     /// Opens the store, its write-ahead log copied into the database on another thread once it
@@ -296,9 +296,9 @@ public final class EventStore: @unchecked Sendable {
     func write(run: Int, job: String?, _ batches: [(batch: StoreBatch, at: String)]) throws -> Int {
         try locked {
             try db.transaction {
-                let rows = try db.prepare("SELECT phase, page, batch, reason, next_seq FROM runs WHERE id = ?").query([
-                    .int(Int64(run))
-                ]) { s in (JobPhase(rawValue: s.text(0) ?? ""), Int(s.int(4))) }
+                let rows = try db.prepare("SELECT phase, next_seq FROM runs WHERE id = ?").query([.int(Int64(run))]) { s in
+                    (JobPhase(rawValue: s.text(0) ?? ""), Int(s.int(1)))
+                }
                 guard let (storedPhase, firstSeq) = rows.first, var from = storedPhase else { throw StoreError("no run \(run)") }
                 var seq = firstSeq
                 var lastAt = batches.last?.at ?? ""

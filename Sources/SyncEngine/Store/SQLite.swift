@@ -41,7 +41,7 @@ final class Database {
             // A sync rewrites the same few pages (the run row, index interiors) in every commit:
             // a larger cache and fewer, larger checkpoints copy each of them into the database less often.
             try exec("PRAGMA cache_size=-16384")
-            try exec("PRAGMA wal_autocheckpoint=\(BackgroundCheckpointer.start)")
+            try exec("PRAGMA wal_autocheckpoint=\(BackgroundCheckpointer.defaultStart)")
             if let checkpointAt {
                 let checkpointer = BackgroundCheckpointer(path: path, start: checkpointAt)
                 self.checkpointer = checkpointer
@@ -139,7 +139,7 @@ final class Database {
 /// log reaches ``limit`` (after the background one under way), so the log never grows without bound.
 final class BackgroundCheckpointer: @unchecked Sendable {
     /// Log pages after a commit that start a background checkpoint, by default (16 MiB).
-    static let start: Int32 = 4096
+    static let defaultStart: Int32 = 4096
     /// Log pages after a commit that start a background checkpoint.
     let start: Int32
     /// Log pages after a commit past which the writing connection checkpoints itself.
@@ -153,7 +153,7 @@ final class BackgroundCheckpointer: @unchecked Sendable {
     // Used on `queue` only.
     private var connection: Database?
 
-    init(path: String, start: Int32 = BackgroundCheckpointer.start) {
+    init(path: String, start: Int32 = BackgroundCheckpointer.defaultStart) {
         self.path = path
         self.start = max(1, start)
     }

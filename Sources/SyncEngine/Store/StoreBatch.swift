@@ -15,8 +15,8 @@ struct RecordEventRow: Sendable {
 ///
 /// The sync runner collects the transitions and events of work that touches nothing outside the
 /// process (mapping a page, say) and commits them with the next write that must be durable — before
-/// any request that changes the destination — so a page costs a few transactions instead of one per
-/// event. Payloads are JSON bytes written straight from the values, never a ``JSONValue`` tree.
+/// any request that changes the destination — so a page costs one transaction instead of one per
+/// event (several batches committed together are written one after the other, each as if alone). Payloads are JSON bytes written straight from the values, never a ``JSONValue`` tree.
 struct StoreBatch: Sendable {
     /// One state change, validated against the one before it when the batch is committed.
     struct Transition: Sendable {
