@@ -14,6 +14,7 @@ usage: bench/run.py [N] [--mapc PATH] [--skip-jq] [--repeat R] [--check-runs K]
   minute (jq) runs once. Exit status 1 when the outputs differ or a tool fails.
 """
 
+import argparse
 import hashlib
 import os
 import platform
@@ -88,31 +89,27 @@ def first_difference(a, b):
     return "one output is a prefix of the other"
 
 
+def count(text):
+    """A positive whole number (1_000_000 and 1000000 both read)."""
+    try:
+        value = int(text.replace("_", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError("not a whole number: %r" % text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1, got %d" % value)
+    return value
+
+
 def main():
-    args = sys.argv[1:]
-    n = 1_000_000
-    mapc = os.path.join(ROOT, ".build", "release", "mapc")
-    skip_jq = "--skip-jq" in args
-    check_runs = 20
-    repeat = 3
-    i = 0
-    while i < len(args):
-        a = args[i]
-        if a == "--mapc":
-            mapc = args[i + 1]
-            i += 1
-        elif a == "--repeat":
-            repeat = int(args[i + 1])
-            i += 1
-        elif a == "--check-runs":
-            check_runs = int(args[i + 1])
-            i += 1
-        elif a in ("-h", "--help"):
-            print(__doc__.strip())
-            return 0
-        elif not a.startswith("--"):
-            n = int(a.replace("_", ""))
-        i += 1
+    ap = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], epilog=__doc__.split("\n\n", 1)[1].split("usage:")[0].strip())
+    ap.add_argument("n", nargs="?", type=count, default=1_000_000, help="contacts to generate and map (default 1,000,000)")
+    ap.add_argument("--mapc", default=os.path.join(ROOT, ".build", "release", "mapc"), help="the mapc binary")
+    ap.add_argument("--skip-jq", action="store_true", help="leave jq out (it takes minutes on a million records)")
+    ap.add_argument("--repeat", type=count, default=3, help="runs of each tool, the fastest counts (default 3)")
+    ap.add_argument("--check-runs", type=count, default=20, help="runs of mapc check (default 20)")
+    args = ap.parse_args()
+    n, mapc, skip_jq, repeat, check_runs = args.n, args.mapc, args.skip_jq, args.repeat, args.check_runs
     if not os.access(mapc, os.X_OK):
         print("no mapc at %s (build it: swift build -c release --product mapc)" % mapc, file=sys.stderr)
         return 2

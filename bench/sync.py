@@ -25,7 +25,7 @@ import tempfile
 import time
 import urllib.request
 
-from run import machine
+from run import count, machine
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 JOB = "contacts-to-leads"
@@ -216,8 +216,8 @@ def report(title, n, result, c, problems):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--mapc", default=os.path.join(ROOT, ".build", "release", "mapc"))
-    ap.add_argument("--records", type=int, default=100000, help="contacts for the unthrottled run (default 100,000)")
-    ap.add_argument("--throttled-records", type=int, default=60000, help="contacts for the throttled run (default 60,000)")
+    ap.add_argument("--records", type=count, default=100000, help="contacts for the unthrottled run (default 100,000)")
+    ap.add_argument("--throttled-records", type=count, default=60000, help="contacts for the throttled run (default 60,000)")
     ap.add_argument("--only", choices=["unthrottled", "throttled"])
     ap.add_argument("--keep", action="store_true", help="keep the temporary project")
     args = ap.parse_args()
