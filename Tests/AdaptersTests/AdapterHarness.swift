@@ -32,10 +32,12 @@ struct Harness {
     /// Starts the emulator of `platform` (project schemas, samples and limits, or `limits`) and builds the adapter.
     static func start(
         _ platform: SandboxPlatform, limits: RateLimitTable? = nil, registry: RateLimitRegistry? = nil,
-        options: AdapterOptions = AdapterOptions(), parameters: [String: String] = [:]
+        options: AdapterOptions = AdapterOptions(), parameters: [String: String] = [:],
+        sandbox: (inout SandboxOptions) -> Void = { _ in }
     ) throws -> Harness {
         var sandboxOptions = SandboxOptions.project(root: Repository.root)
         sandboxOptions.rateLimits = limits
+        sandbox(&sandboxOptions)
         let server = try SandboxServer.start(platform: platform, options: sandboxOptions)
         var options = options
         if options.registry == nil && options.limiter == nil {

@@ -45,7 +45,11 @@ extension AdaptersTestSuite {
 
         @Test("Mailchimp members with status_if_new are added or updated by subscriber hash")
         func mailchimpPut() throws {
-            let h = try Harness.start(.mailchimp)
+            // The adapter tells a created member from an updated one by its timestamps: the sandbox's
+            // clock moves a second per reading, as time passes between two real writes (on loopback
+            // both fall within one millisecond).
+            let clock = TickingClock()
+            let h = try Harness.start(.mailchimp) { $0.clock = clock.now }
             defer { h.stop() }
             let record = OutboundRecord(
                 key: "New.Person@Example.com",
@@ -77,6 +81,20 @@ extension AdaptersTestSuite {
             #expect(h.server.recordCount(object: "event") == 2)
             let paths = h.server.requestLog.map(\.path)
             #expect(paths == ["/debug/mp/collect", "/mp/collect"])
+        }
+    }
+}
+
+/// A clock a second later at every reading.
+final class TickingClock: @unchecked Sendable {
+    private let lock = NSLock()
+    // Guarded by `lock`.
+    private var seconds = 0.0
+
+    @Sendable func now() -> Date {
+        lock.withLock {
+            seconds += 1
+            return Date(timeIntervalSince1970: 1_735_689_600 + seconds)
         }
     }
 }
