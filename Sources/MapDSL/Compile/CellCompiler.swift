@@ -14,9 +14,10 @@ typealias CellCode = @Sendable (CellFrame) -> Cell
 struct CellCompiler {
     let slots: [String: Int]
     let literals: CellLiterals
-    /// The ``Value`` compiler's code for an expression, for the parts of the language the byte
-    /// level does not cover; nil to leave such mappings to the ``Value`` evaluator altogether.
-    let valueCode: ((Expr) -> Code)?
+    /// The ``Value`` compiler's code for an expression, and the slots that code reads, for the
+    /// parts of the language the byte level does not cover; nil to leave such mappings to the
+    /// ``Value`` evaluator altogether.
+    let valueCode: ((Expr) -> (code: Code, reads: [Int]))?
 
     /// The code of `e`, or nil when the byte-level evaluator does not cover it.
     func compile(_ e: Expr) -> CellCode? {
@@ -226,17 +227,10 @@ struct CellCompiler {
     /// Code for an expression the byte level does not cover (a function such as `truncate` or
     /// `to_date`): the ``Value`` code of it, run on the values of the fields it reads, made from
     /// their cells, its result made a cell again. A record it fails is left undecided (the
-    /// ``Value`` evaluator says why). Nil without ``valueCode``, and for lookups.
+    /// ``Value`` evaluator says why). Nil without ``valueCode``.
     private func bridge(_ e: Expr) -> CellCode? {
-        guard let valueCode, var fields = CellCompiler.fields(of: e) else { return nil }
-        fields = Array(Set(fields)).sorted()
-        var slotsRead: [Int] = []
-        for name in fields {
-            guard let s = slots[name] else { return nil }
-            slotsRead.append(s)
-        }
-        let reads = slotsRead
-        let code = valueCode(e)
+        guard let valueCode else { return nil }
+        let (code, reads) = valueCode(e)
         return { f in
             let values = f.values.storage
             for s in reads { values[s] = f.slots[s].value }
@@ -247,36 +241,6 @@ struct CellCompiler {
             } catch {
                 return f.giveUp()
             }
-        }
-    }
-
-    /// The fields an expression reads; nil when it has a lookup.
-    static func fields(of e: Expr) -> [String]? {
-        switch e.kind {
-        case .string, .integer, .decimal, .bool, .null, .error: return []
-        case .field(let name): return [name.text]
-        case .unary(_, let a): return fields(of: a)
-        case .binary(_, let a, let b):
-            guard let x = fields(of: a), let y = fields(of: b) else { return nil }
-            return x + y
-        case .ifThenElse(let c, let a, let b):
-            guard let x = fields(of: c), let y = fields(of: a), let z = fields(of: b) else { return nil }
-            return x + y + z
-        case .match(let subject, let arms):
-            guard var all = fields(of: subject) else { return nil }
-            for arm in arms {
-                guard let x = fields(of: arm.value) else { return nil }
-                all += x
-            }
-            return all
-        case .call(_, let args):
-            var all: [String] = []
-            for a in args {
-                guard let x = fields(of: a) else { return nil }
-                all += x
-            }
-            return all
-        case .member: return nil
         }
     }
 

@@ -14,9 +14,12 @@ final class CellProgram: Sendable {
     private let literals: CellLiterals
 
     /// The program of a mapping whose code the ``Value`` compiler produced with `slots`; what the
-    /// byte level does not cover runs as `valueCode` gives it (see ``CellCompiler``). Nil when
-    /// the mapping cannot have one.
-    init?(skips: [Expr], outputs: [Expr], types: [FieldType], slots: [String: Int], valueCode: ((Expr) -> Code)?) {
+    /// byte level does not cover runs as `valueCode` gives it, reading the slots it names (see
+    /// ``CellCompiler``). Nil when the mapping cannot have one.
+    init?(
+        skips: [Expr], outputs: [Expr], types: [FieldType], slots: [String: Int],
+        valueCode: ((Expr) -> (code: Code, reads: [Int]))?
+    ) {
         let literals = CellLiterals()
         let compiler = CellCompiler(slots: slots, literals: literals, valueCode: valueCode)
         // Built from the last step back, each step capturing the next one directly: a closure

@@ -41,7 +41,7 @@ public struct Compiler {
         let keyIndex = file.key.flatMap { k in outputs.firstIndex { $0.name == k.field.text } }
         let skipTexts = file.skips.map { Formatter.expression($0.condition) }
         // Every field is in a slot by now, so compiling a part of an expression again (for the
-        // byte-level evaluator's bridge) assigns none.
+        // byte-level evaluator's bridge) assigns none; the fields it reads are the slots it reads.
         let compiled = c
         let cells =
             c.usesLookups
@@ -50,7 +50,9 @@ public struct Compiler {
                 skips: file.skips.map(\.condition), outputs: values, types: outputs.map(\.type), slots: c.slots,
                 valueCode: { e in
                     var again = compiled
-                    return again.compile(e)
+                    again.reads = []
+                    let code = again.compile(e)
+                    return (code, again.reads.compactMap { again.slots[$0] }.sorted())
                 })
         return CompiledMapping(
             source: source, destination: destination, inputFields: c.inputFields, outputFields: outputs, keyIndex: keyIndex,

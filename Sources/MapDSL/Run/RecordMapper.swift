@@ -219,13 +219,7 @@ public final class RecordMapper {
         counts.pointee.outputsInCells = true
         counts.pointee.cellRecords += 1
         if !encoder.encode(cells: cells, count: outputCount, checks: checkTables, into: &out, scratch: scratch) {
-            // A value the fast checks could not pass: the validator decides, and says why.
-            let values = self.values
-            let violations = OutputValidator.validate(values, fields: mapping.outputFields)
-            if !violations.isEmpty {
-                counts.pointee.rejected += 1
-                return .rejected(failure: nil, violations: violations, values: values)
-            }
+            if let rejected = validatorRejects() { return rejected }
             _ = encoder.encode(cells: cells, count: outputCount, checks: nil, into: &out, scratch: scratch)
         }
         counts.pointee.mapped += 1
@@ -258,18 +252,23 @@ public final class RecordMapper {
             return .rejected(failure: f, violations: [], values: nil)
         case .mapped:
             if !encoder.encode(outputs, count: outputCount, checks: checkTables, into: &out, scratch: scratch) {
-                // A value the fast checks could not pass: the validator decides, and says why.
-                let values = self.values
-                let violations = OutputValidator.validate(values, fields: mapping.outputFields)
-                if !violations.isEmpty {
-                    counts.pointee.rejected += 1
-                    return .rejected(failure: nil, violations: violations, values: values)
-                }
+                if let rejected = validatorRejects() { return rejected }
                 _ = encoder.encode(outputs, count: outputCount, checks: nil, into: &out, scratch: scratch)
             }
             counts.pointee.mapped += 1
             return .mapped
         }
+    }
+
+    /// The verdict on the last record when the fast checks could not pass one of its values: the
+    /// validator decides, and says why; nil when it finds nothing (the record is then written
+    /// without checks).
+    private func validatorRejects() -> LineStatus? {
+        let values = self.values
+        let violations = OutputValidator.validate(values, fields: mapping.outputFields)
+        if violations.isEmpty { return nil }
+        counts.pointee.rejected += 1
+        return .rejected(failure: nil, violations: violations, values: values)
     }
 
     /// A mapped record as a compact JSON object in output-field order.
