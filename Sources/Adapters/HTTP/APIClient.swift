@@ -114,9 +114,7 @@ final class APIClient: Sendable {
     func sendJSON(_ method: String, _ path: String, _ body: JSONValue, retryTransient: Bool = true) throws(AdapterError)
         -> HTTPResponse
     {
-        var bytes: [UInt8] = []
-        JSONWriter.append(body, to: &bytes)
-        return try send(method, path, body: Data(bytes), retryTransient: retryTransient)
+        try send(method, path, body: Data(JSONWriter.bytes(body)), retryTransient: retryTransient)
     }
 
     /// The classified error for a 4xx reply the caller did not expect.

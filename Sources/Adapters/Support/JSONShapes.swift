@@ -74,9 +74,5 @@ enum JSONShapes {
     }
 
     /// The serialised size of a value in bytes.
-    static func size(_ value: JSONValue) -> Int {
-        var bytes: [UInt8] = []
-        JSONWriter.append(value, to: &bytes)
-        return bytes.count
-    }
+    static func size(_ value: JSONValue) -> Int { JSONWriter.bytes(value).count }
 }

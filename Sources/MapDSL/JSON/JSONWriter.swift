@@ -7,10 +7,7 @@
 public enum JSONWriter {
     /// Compact JSON (no spaces), keys in stored order.
     public static func compact(_ v: JSONValue) -> String {
-        var out = [UInt8]()
-        out.reserveCapacity(256)
-        write(v, into: &out, indent: nil, level: 0)
-        return String(decoding: out, as: UTF8.self)
+        String(decoding: bytes(v), as: UTF8.self)
     }
 
     /// Pretty JSON with two-space indentation, keys in stored order, and a trailing newline.
@@ -20,6 +17,14 @@ public enum JSONWriter {
         write(v, into: &out, indent: Array("  ".utf8), level: 0)
         out.append(0x0A)
         return String(decoding: out, as: UTF8.self)
+    }
+
+    /// The compact JSON text of `v` as UTF-8 bytes (``compact(_:)`` without making a `String`).
+    public static func bytes(_ v: JSONValue) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(256)
+        write(v, into: &out, indent: nil, level: 0)
+        return out
     }
 
     /// Appends the compact JSON text of `v` to `out`.

@@ -319,9 +319,7 @@ public final class EventStore: @unchecked Sendable {
                         ]
                         if let r = t.to.reason { payload.append(("reason", .string(r))) }
                         payload += t.extra
-                        var bytes: [UInt8] = []
-                        JSONWriter.append(.object(payload), to: &bytes)
-                        try insertEvent("state", bytes, t.at)
+                        try insertEvent("state", JSONWriter.bytes(.object(payload)), t.at)
                         from = t.to.phase
                         lastState = t.to
                     }
@@ -329,9 +327,7 @@ public final class EventStore: @unchecked Sendable {
                     if !batch.events.isEmpty || !batch.recordEvents.isEmpty { first = seq }
                     for e in batch.events { try insertEvent(e.type, e.payload, e.at) }
                     if batch.events.isEmpty && !batch.recordEvents.isEmpty {
-                        var bytes: [UInt8] = []
-                        JSONWriter.append(.object([("count", .int(batch.recordEvents.count))]), to: &bytes)
-                        try insertEvent("records", bytes, at)
+                        try insertEvent("records", JSONWriter.bytes(.object([("count", .int(batch.recordEvents.count))])), at)
                     }
                     if !batch.recordEvents.isEmpty || !batch.updates.isEmpty {
                         guard let job else { throw StoreError("record events need a job") }

@@ -47,16 +47,12 @@ struct StoreBatch: Sendable {
 
     /// Adds a run event whose payload is `payload`.
     mutating func event(_ type: String, _ payload: JSONValue, at: String) {
-        var bytes: [UInt8] = []
-        JSONWriter.append(payload, to: &bytes)
-        events.append(Event(type: type, payload: bytes, at: at))
+        events.append(Event(type: type, payload: JSONWriter.bytes(payload), at: at))
     }
 
     /// Adds a record event whose payload is `payload`.
     mutating func recordEvent(_ key: String, _ kind: String, _ payload: JSONValue) {
-        var bytes: [UInt8] = []
-        JSONWriter.append(payload, to: &bytes)
-        recordEvents.append(RecordEventRow(key: key, kind: kind, payload: bytes))
+        recordEvents.append(RecordEventRow(key: key, kind: kind, payload: JSONWriter.bytes(payload)))
     }
 
     /// Moves everything of `other` after what this batch holds.
