@@ -235,6 +235,28 @@ import Testing
         #expect(reply.status == 200)
         #expect((reply.object["results"] as? [[String: Any]])?.count == 2)
     }
+
+    @Test func searchRefusesLimitsNoIntegerHolds() async throws {
+        let server = try start { $0.rateLimitsDirectory = nil }
+        defer { server.stop() }
+        let client = Client(server)
+        var body: [String: Any] = ["properties": ["email"]]
+        // Refused, not converted to Int (which would bring the emulator down).
+        for limit: Any in [1e300, -1e300, 9.3e18, "inf", "-infinity", "nan", "1e30"] {
+            body["limit"] = limit
+            let reply = try await client.send("POST", "/crm/v3/objects/contacts/search", headers: auth, json: body)
+            #expect(reply.status == 400, "limit \(limit)")
+            #expect((reply.object["message"] as? String)?.hasPrefix("limit must be between 1 and 200, got ") == true)
+        }
+        body["limit"] = 201
+        let tooMany = try await client.send("POST", "/crm/v3/objects/contacts/search", headers: auth, json: body)
+        #expect(tooMany.object["message"] as? String == "limit must be between 1 and 200, got 201")
+        // Fractions still truncate.
+        body["limit"] = 2.9
+        let reply = try await client.send("POST", "/crm/v3/objects/contacts/search", headers: auth, json: body)
+        #expect(reply.status == 200)
+        #expect((reply.object["results"] as? [[String: Any]])?.count == 2)
+    }
 }
 
 /// A settable clock for deterministic timestamps.

@@ -14,9 +14,13 @@ extension HubSpotEmulator {
             return error(400, category: "VALIDATION_ERROR", message: "Invalid input JSON on line 1")
         }
         let ceiling = limiter.endpoint(method: "POST", path: request.path)?.batchSize ?? 200
-        let limit = Int(body["limit"]?.numberValue ?? Double(body["limit"]?.textValue ?? "") ?? 10)
-        guard limit >= 1, limit <= ceiling else {
-            return error(400, category: "VALIDATION_ERROR", message: "limit must be between 1 and \(ceiling), got \(limit)")
+        let requested = body["limit"]?.numberValue ?? Double(body["limit"]?.textValue ?? "") ?? 10
+        // Fractions truncate; a number no Int holds (1e300, "inf", "nan") is refused rather than converted,
+        // which would trap.
+        let limit = Int(exactly: requested.rounded(.towardZero))
+        guard let limit, limit >= 1, limit <= ceiling else {
+            let got = limit.map(String.init) ?? body["limit"]?.textValue ?? ""
+            return error(400, category: "VALIDATION_ERROR", message: "limit must be between 1 and \(ceiling), got \(got)")
         }
         let after = body["after"]?.textValue ?? "0"
         guard let start = Int(after), start >= 0 else {

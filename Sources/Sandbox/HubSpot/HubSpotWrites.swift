@@ -62,7 +62,8 @@ extension HubSpotEmulator {
                     continue
                 }
                 let now = context.clock()
-                let names = Array(Set(fields.keys).union(defaultProperties(object))).sorted()
+                // The object writer sorts the properties and drops repeats.
+                let names = Array(fields.keys) + defaultProperties(object)
                 if let existing {
                     let updated = tables.update(object, id: existing.id, fields: fields, at: now)!
                     let bytes = wire(updated, properties: names, object: object, new: creates ? false : nil)

@@ -27,13 +27,7 @@ struct FieldChecks {
             specs.withUnsafeBufferPointer { specs in
                 for column in values.indices {
                     guard let value = values[column] else { continue }
-                    guard let field = specs[column] else {
-                        issues.append(FieldIssue(field: names[column], problem: .unknownField))
-                        continue
-                    }
-                    if field.readOnly {
-                        issues.append(FieldIssue(field: names[column], problem: .readOnly))
-                    } else if let problem = FieldValidator.check(value, field) {
+                    if let problem = FieldValidator.problem(value, specs[column]) {
                         issues.append(FieldIssue(field: names[column], problem: problem))
                     }
                 }
@@ -41,11 +35,8 @@ struct FieldChecks {
         }
         if issues.count > 1 { issues.sort { $0.field < $1.field } }
         if creating {
-            for (name, column) in required {
-                let value = column.flatMap { $0 < values.count ? values[$0] : nil }
-                if value == nil || value?.isNull == true || value?.textValue?.isEmpty == true {
-                    issues.append(FieldIssue(field: name, problem: .required))
-                }
+            for (name, column) in required where FieldValidator.isMissing(column.flatMap { $0 < values.count ? values[$0] : nil }) {
+                issues.append(FieldIssue(field: name, problem: .required))
             }
         }
         return issues

@@ -35,15 +35,7 @@ enum FieldValidator {
         let ignores = !ignoring.isEmpty
         var issues: [FieldIssue] = []
         for (name, value) in fields where !(ignores && ignoring.contains(name)) {
-            guard let field = schema.field(name) else {
-                issues.append(FieldIssue(field: name, problem: .unknownField))
-                continue
-            }
-            if field.readOnly {
-                issues.append(FieldIssue(field: name, problem: .readOnly))
-                continue
-            }
-            if let problem = check(value, field) {
+            if let problem = problem(value, schema.field(name)) {
                 issues.append(FieldIssue(field: name, problem: problem))
             }
         }
@@ -51,13 +43,26 @@ enum FieldValidator {
         if issues.count > 1 { issues.sort { $0.field < $1.field } }
         if creating {
             for field in schema.requiredWritableFields where !(ignores && ignoring.contains(field.name)) {
-                let value = fields[field.name]
-                if value == nil || value?.isNull == true || value?.textValue?.isEmpty == true {
+                if isMissing(fields[field.name]) {
                     issues.append(FieldIssue(field: field.name, problem: .required))
                 }
             }
         }
         return issues
+    }
+
+    /// The problem with `value` written to the schema field `field` (`nil`: the schema has no such
+    /// field): unknown, read-only, or what ``check(_:_:)`` finds. ``FieldChecks`` asks the same.
+    static func problem(_ value: JSONValue, _ field: FieldSpec?) -> FieldProblem? {
+        guard let field else { return .unknownField }
+        if field.readOnly { return .readOnly }
+        return check(value, field)
+    }
+
+    /// Whether a required field whose value is `value` (`nil`: absent) is missing: absent, null or empty text.
+    static func isMissing(_ value: JSONValue?) -> Bool {
+        guard let value else { return true }
+        return value.isNull || value.textValue?.isEmpty == true
     }
 
     /// The problem with one value for `field`, or `nil` when it is acceptable.

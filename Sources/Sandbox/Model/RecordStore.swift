@@ -46,12 +46,7 @@ struct StoredRecord: Sendable {
 
     /// The present fields by name (builds a dictionary: for dumps, not for hot paths).
     var fieldDictionary: [String: JSONValue] {
-        var fields: [String: JSONValue] = [:]
-        fields.reserveCapacity(values.count)
-        for (slot, value) in values.enumerated() {
-            if let value { fields[layout.names[slot]] = value }
-        }
-        return fields
+        values.fields(named: layout.names)
     }
 
     /// Writes `values` (by slot of `newLayout`, which must be at least as new as the record's) over the

@@ -32,11 +32,7 @@ struct SampleRows: Sendable {
 
     /// `row`'s present fields by name.
     func fields(_ row: [JSONValue?]) -> [String: JSONValue] {
-        var fields: [String: JSONValue] = [:]
-        for (column, value) in row.enumerated() {
-            if let value { fields[columns[column]] = value }
-        }
-        return fields
+        row.fields(named: columns)
     }
 }
 

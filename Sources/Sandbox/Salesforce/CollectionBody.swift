@@ -120,13 +120,4 @@ struct CollectionBody {
     func column(_ name: String) -> Int? {
         decoder.column(name)
     }
-
-    /// `record`'s present fields by name (for error messages, which quote values).
-    func fields(of record: Record) -> [String: JSONValue] {
-        var fields: [String: JSONValue] = [:]
-        for (column, value) in record.values.enumerated() {
-            if let value { fields[columns[column]] = value }
-        }
-        return fields
-    }
 }

@@ -77,7 +77,8 @@ extension SalesforceEmulator {
                 if let idColumn, idColumn < values.count { values[idColumn] = nil }
                 let issues = checks?.validate(values, creating: existing == nil) ?? []
                 if !issues.isEmpty {
-                    let fields = body.fields(of: CollectionBody.Record(key: record.key, values: values))
+                    // By name for the messages, which quote values.
+                    let fields = values.fields(named: body.columns)
                     results.append(failure(Self.describe(issues, fields: fields, object: object)))
                     anyFailed = true
                     continue

@@ -211,4 +211,14 @@ extension Array where Element == JSONValue? {
             initialized = count
         }
     }
+
+    /// The present values (not `nil`) by name, the name of each position being `names[position]`.
+    func fields(named names: [String]) -> [String: JSONValue] {
+        var fields: [String: JSONValue] = [:]
+        fields.reserveCapacity(count)
+        for (position, value) in enumerated() {
+            if let value { fields[names[position]] = value }
+        }
+        return fields
+    }
 }
