@@ -2,7 +2,7 @@
 ///
 /// Each helper looks at eight bytes per step (SWAR: "SIMD within a register") and falls back to a
 /// byte loop for the tail, never reading outside the buffer it is given.
-enum ByteScan {
+public enum ByteScan {
     private static let ones: UInt64 = 0x0101_0101_0101_0101
     private static let highs: UInt64 = 0x8080_8080_8080_8080
 
@@ -25,7 +25,8 @@ enum ByteScan {
     }
 
     /// The index of the first byte in `p[from..<end]` that is `"`, `\` or below 0x20; `end` when none.
-    @inline(__always) static func firstStringStop(_ p: UnsafePointer<UInt8>, from: Int, end: Int) -> Int {
+    /// (Public for the sandbox's JSON reader.)
+    @inline(__always) public static func firstStringStop(_ p: UnsafePointer<UInt8>, from: Int, end: Int) -> Int {
         var i = from
         while i + 8 <= end {
             let word = UInt64(littleEndian: UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self))

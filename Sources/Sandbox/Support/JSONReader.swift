@@ -1,4 +1,5 @@
 import Foundation
+import MapDSL
 
 /// Reads JSON text straight into ``JSONValue``s, without the intermediate tree of mapc's `JSONParser`.
 ///
@@ -273,7 +274,7 @@ struct JSONReader {
     mutating func rawString() throws(Failure) -> RawString {
         position += 1
         let start = position
-        position = Self.plainRunEnd(bytes, from: position)
+        if let base = bytes.baseAddress { position = ByteScan.firstStringStop(base, from: position, end: bytes.count) }
         while position < bytes.count {
             let byte = bytes[position]
             if byte == UInt8(ascii: "\"") {
@@ -300,27 +301,6 @@ struct JSONReader {
             try escape(into: &text)
         }
         throw Failure()
-    }
-
-    /// The index of the first byte at or after `start` that is `"`, `\\` or a control character (or the end),
-    /// looking at eight bytes per step.
-    private static func plainRunEnd(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
-        guard let base = bytes.baseAddress else { return start }
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        let highs: UInt64 = 0x8080_8080_8080_8080
-        var index = start
-        while index + 8 <= bytes.count {
-            let word = UInt64(littleEndian: UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self))
-            let quote = word ^ (ones &* 0x22)
-            let backslash = word ^ (ones &* 0x5C)
-            // High bit of each byte that is zero (quote, backslash) or below 0x20 (control); exact for the
-            // lowest such byte, which is the one wanted.
-            let stops =
-                ((quote &- ones) & ~quote | (backslash &- ones) & ~backslash | (word &- ones &* 0x20) & ~word) & highs
-            if stops != 0 { return index + stops.trailingZeroBitCount >> 3 }
-            index += 8
-        }
-        return index
     }
 
     /// Resolves the escape after a backslash, as `JSONParser` does (surrogates must pair).
