@@ -59,7 +59,7 @@ let package = Package(
 
         // --- observability (section owned by the observability work) ---
         // Metrics, "is this normal?", wedged detection, alerts and the web dashboard served by `mapc serve`.
-        .target(name: "Observe", dependencies: ["SyncEngine", "MapDSL", "MapReview", "HTTPServer"]),
+        .target(name: "Observe", dependencies: ["SyncEngine", "MapDSL", "MapReview", "HTTPServer", "CCrypto"]),
         // Unit tests plus browser tests that drive headless Chromium over the DevTools protocol.
         .testTarget(name: "ObserveTests", dependencies: ["Observe", "SyncEngine", "MapDSL", "HTTPServer", "TestSupport"], exclude: ["Browser"]),
         // --- end observability section ---

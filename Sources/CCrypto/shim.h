@@ -5,4 +5,6 @@
 // Webhook signatures (HMAC-SHA256/SHA1) and constant-time comparison.
 #include <openssl/hmac.h>
 #include <openssl/crypto.h>
+// Operator passwords (PBKDF2) and session ids, CSRF tokens and salts (the system CSPRNG).
+#include <openssl/rand.h>
 #endif

@@ -23,7 +23,8 @@ static inline unsigned int mapc_mhd_thread_per_connection_flags(int ipv6) {
     return flags;
 }
 
-/// Starts a daemon bound to `address` (port inside the sockaddr; 0 picks a free port).
+/// Starts a daemon bound to `address` (port inside the sockaddr; 0 picks a free port). With a
+/// `tls_key` and `tls_cert` (PEM text, NUL-terminated) it speaks HTTPS (GnuTLS); NULL for plain HTTP.
 static inline struct MHD_Daemon *mapc_mhd_start(
     unsigned int flags,
     const struct sockaddr *address,
@@ -31,9 +32,19 @@ static inline struct MHD_Daemon *mapc_mhd_start(
     MHD_RequestCompletedCallback completed, void *completed_cls,
     unsigned int connection_timeout_seconds,
     size_t connection_memory_limit,
-    unsigned int connection_limit) {
+    unsigned int connection_limit,
+    const char *tls_key, const char *tls_cert) {
+    struct MHD_OptionItem tls[] = {
+        {tls_key != NULL && tls_cert != NULL ? MHD_OPTION_HTTPS_MEM_KEY : MHD_OPTION_END, 0, (void *) tls_key},
+        {MHD_OPTION_HTTPS_MEM_CERT, 0, (void *) tls_cert},
+        {MHD_OPTION_END, 0, NULL},
+    };
+    if (tls_key != NULL && tls_cert != NULL) {
+        flags |= MHD_USE_TLS;
+    }
     return MHD_start_daemon(
         flags, 0, NULL, NULL, handler, handler_cls,
+        MHD_OPTION_ARRAY, tls,
         MHD_OPTION_SOCK_ADDR, address,
         MHD_OPTION_NOTIFY_COMPLETED, completed, completed_cls,
         MHD_OPTION_CONNECTION_TIMEOUT, connection_timeout_seconds,
@@ -42,10 +53,21 @@ static inline struct MHD_Daemon *mapc_mhd_start(
         MHD_OPTION_END);
 }
 
+/// Whether this libmicrohttpd was built with TLS support.
+static inline int mapc_mhd_supports_tls(void) {
+    return MHD_is_feature_supported(MHD_FEATURE_TLS) == MHD_YES;
+}
+
 /// The port the daemon is bound to, or 0 when unknown.
 static inline uint16_t mapc_mhd_bound_port(struct MHD_Daemon *daemon) {
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(daemon, MHD_DAEMON_INFO_BIND_PORT);
     return info == NULL ? 0 : info->port;
+}
+
+/// The peer address of a connection, or NULL when unknown.
+static inline const struct sockaddr *mapc_mhd_client_address(struct MHD_Connection *connection) {
+    const union MHD_ConnectionInfo *info = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    return info == NULL ? NULL : info->client_addr;
 }
 
 #endif

@@ -17,6 +17,8 @@ public struct HTTPServerConfiguration: Sendable {
     public var connectionTimeoutSeconds: UInt32
     /// Most simultaneous connections (one thread each).
     public var connectionLimit: UInt32
+    /// Serve HTTPS with this certificate and key (libmicrohttpd over GnuTLS); nil for plain HTTP.
+    public var tls: TLSConfiguration?
 
     /// Creates a configuration; the defaults bind loopback on a free port with a 10 MiB body limit.
     public init(
@@ -24,13 +26,50 @@ public struct HTTPServerConfiguration: Sendable {
         port: UInt16 = 0,
         maxBodyBytes: Int = 10 * 1024 * 1024,
         connectionTimeoutSeconds: UInt32 = 30,
-        connectionLimit: UInt32 = 256
+        connectionLimit: UInt32 = 256,
+        tls: TLSConfiguration? = nil
     ) {
         self.host = host
         self.port = port
         self.maxBodyBytes = maxBodyBytes
         self.connectionTimeoutSeconds = connectionTimeoutSeconds
         self.connectionLimit = connectionLimit
+        self.tls = tls
+    }
+}
+
+/// A certificate chain and its private key, PEM-encoded, for an HTTPS server.
+public struct TLSConfiguration: Sendable, Hashable {
+    /// The certificate (and any intermediates), PEM.
+    public var certificatePEM: String
+    /// The private key, PEM, unencrypted.
+    public var privateKeyPEM: String
+
+    /// Creates a configuration from PEM text.
+    public init(certificatePEM: String, privateKeyPEM: String) {
+        self.certificatePEM = certificatePEM
+        self.privateKeyPEM = privateKeyPEM
+    }
+
+    /// Reads the certificate and key files (PEM; at most 1 MiB each).
+    ///
+    /// - Throws: ``HTTPServerError`` naming the file that cannot be read or is not PEM. The key's
+    ///   contents never appear in the message.
+    public static func load(certificateFile: String, keyFile: String) throws -> TLSConfiguration {
+        func read(_ path: String, _ what: String, _ marker: String) throws -> String {
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw HTTPServerError(description: "cannot read the TLS \(what) file \(path)")
+            }
+            guard data.count <= 1 << 20, let text = String(data: data, encoding: .utf8), text.contains("-----BEGIN "),
+                text.contains(marker)
+            else {
+                throw HTTPServerError(description: "the TLS \(what) file \(path) is not a PEM \(what)")
+            }
+            return text
+        }
+        return TLSConfiguration(
+            certificatePEM: try read(certificateFile, "certificate", "CERTIFICATE-----"),
+            privateKeyPEM: try read(keyFile, "key", "PRIVATE KEY-----"))
     }
 }
 
@@ -58,11 +97,14 @@ public final class HTTPServer: Sendable {
     public let host: String
     /// The bound port (the system-chosen one when 0 was requested).
     public let port: UInt16
+    /// Whether the server speaks HTTPS.
+    public let isTLS: Bool
     private let core: ServerCore
 
-    private init(host: String, port: UInt16, core: ServerCore) {
+    private init(host: String, port: UInt16, isTLS: Bool, core: ServerCore) {
         self.host = host
         self.port = port
+        self.isTLS = isTLS
         self.core = core
     }
 
@@ -70,10 +112,10 @@ public final class HTTPServer: Sendable {
         stop()
     }
 
-    /// `http://host:port` (IPv6 hosts in brackets), with no trailing slash.
+    /// `http://host:port` (`https` with TLS; IPv6 hosts in brackets), with no trailing slash.
     public var baseURL: URL {
         let hostPart = host.contains(":") ? "[\(host)]" : host
-        return URL(string: "http://\(hostPart):\(port)")!
+        return URL(string: "\(isTLS ? "https" : "http")://\(hostPart):\(port)")!
     }
 
     /// Requests accepted and not yet completed (response sent or connection closed).
@@ -90,7 +132,10 @@ public final class HTTPServer: Sendable {
         router: Router
     ) throws -> HTTPServer {
         let host = configuration.host == "localhost" ? "127.0.0.1" : configuration.host
-        let core = ServerCore(router: router, maxBodyBytes: configuration.maxBodyBytes)
+        if configuration.tls != nil, mapc_mhd_supports_tls() == 0 {
+            throw HTTPServerError(description: "this libmicrohttpd was built without TLS support")
+        }
+        let core = ServerCore(router: router, maxBodyBytes: configuration.maxBodyBytes, tls: configuration.tls)
         let retained = Unmanaged.passRetained(core)
         let context = retained.toOpaque()
         let daemon: OpaquePointer?
@@ -115,11 +160,12 @@ public final class HTTPServer: Sendable {
         guard let daemon else {
             retained.release()
             throw HTTPServerError(
-                description: "could not start HTTP server on \(host):\(configuration.port) (address in use?)")
+                description: "could not start HTTP server on \(host):\(configuration.port) ("
+                    + (configuration.tls == nil ? "address in use?" : "address in use, or a certificate and key that do not match?") + ")")
         }
         core.attach(daemon: daemon, retained: retained)
         let port = mapc_mhd_bound_port(daemon)
-        return HTTPServer(host: host, port: port == 0 ? configuration.port : port, core: core)
+        return HTTPServer(host: host, port: port == 0 ? configuration.port : port, isTLS: configuration.tls != nil, core: core)
     }
 
     /// Stops the server: stops accepting, waits up to `timeout` seconds for in-flight requests, then
@@ -144,7 +190,9 @@ public final class HTTPServer: Sendable {
             mhdRequestCompleted, context,
             configuration.connectionTimeoutSeconds,
             64 * 1024,
-            configuration.connectionLimit)
+            configuration.connectionLimit,
+            Unmanaged<ServerCore>.fromOpaque(context).takeUnretainedValue().tlsKey,
+            Unmanaged<ServerCore>.fromOpaque(context).takeUnretainedValue().tlsCertificate)
     }
 
     private static func ipv4Address(_ host: String, port: UInt16) -> sockaddr_in? {

@@ -85,7 +85,8 @@ func mhdAccessHandler(
             path: url.map { String(cString: $0) } ?? "/",
             queryItems: values(connection, .GET_ARGUMENT_KIND).map { (name: $0.0, value: $0.1) },
             headerFields: values(connection, .HEADER_KIND).map { (name: $0.0, value: $0.1 ?? "") },
-            body: context.body
+            body: context.body,
+            remoteAddress: clientAddress(connection)
         )
         context.body = Data()
         response = core.router.handle(request)
@@ -104,6 +105,26 @@ func mhdRequestCompleted(
     requestSlot.pointee = nil
     Unmanaged<RequestContext>.fromOpaque(existing).release()
     Unmanaged<ServerCore>.fromOpaque(cls).takeUnretainedValue().requestEnded()
+}
+
+/// The numeric address of the connection's peer, or nil.
+private func clientAddress(_ connection: OpaquePointer) -> String? {
+    guard let address = mapc_mhd_client_address(connection) else { return nil }
+    var text = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN) + 1)
+    switch Int32(address.pointee.sa_family) {
+    case AF_INET:
+        return address.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { v4 in
+            var a = v4.pointee.sin_addr
+            return inet_ntop(AF_INET, &a, &text, socklen_t(text.count)).map { _ in String(cString: text) }
+        }
+    case AF_INET6:
+        return address.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { v6 in
+            var a = v6.pointee.sin6_addr
+            return inet_ntop(AF_INET6, &a, &text, socklen_t(text.count)).map { _ in String(cString: text) }
+        }
+    default:
+        return nil
+    }
 }
 
 private func queue(_ response: Response, on connection: OpaquePointer) -> MHD_Result {

@@ -14,6 +14,8 @@ public struct Request: Sendable {
     public let headerFields: [(name: String, value: String)]
     /// The complete request body (empty when there was none).
     public let body: Data
+    /// The client's IP address as text (`127.0.0.1`, `::1`), when the server knows it.
+    public let remoteAddress: String?
     /// Values bound by `:name` segments of the matched route pattern (and `*` for a trailing wildcard).
     public var pathParameters: [String: String]
 
@@ -24,7 +26,8 @@ public struct Request: Sendable {
         queryItems: [(name: String, value: String?)] = [],
         headerFields: [(name: String, value: String)] = [],
         body: Data = Data(),
-        pathParameters: [String: String] = [:]
+        pathParameters: [String: String] = [:],
+        remoteAddress: String? = nil
     ) {
         self.method = method.uppercased()
         self.path = path
@@ -32,6 +35,7 @@ public struct Request: Sendable {
         self.headerFields = headerFields.map { (name: $0.name.lowercased(), value: $0.value) }
         self.body = body
         self.pathParameters = pathParameters
+        self.remoteAddress = remoteAddress
     }
 
     /// The first value of the query parameter `name`, or `nil` when absent (or given without a value).

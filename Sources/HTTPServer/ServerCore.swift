@@ -13,6 +13,10 @@ import Foundation
 final class ServerCore: @unchecked Sendable {
     let router: Router
     let maxBodyBytes: Int
+    /// The TLS key and certificate as C strings, kept for the daemon's lifetime (libmicrohttpd
+    /// keeps the pointers it is given); nil for plain HTTP.
+    let tlsKey: UnsafeMutablePointer<CChar>?
+    let tlsCertificate: UnsafeMutablePointer<CChar>?
 
     private let condition = NSCondition()
     private var daemon: OpaquePointer?
@@ -21,9 +25,20 @@ final class ServerCore: @unchecked Sendable {
     private var stopping = false
     private var stopped = false
 
-    init(router: Router, maxBodyBytes: Int) {
+    init(router: Router, maxBodyBytes: Int, tls: TLSConfiguration?) {
         self.router = router
         self.maxBodyBytes = maxBodyBytes
+        tlsKey = tls.map { strdup($0.privateKeyPEM) }
+        tlsCertificate = tls.map { strdup($0.certificatePEM) }
+    }
+
+    deinit {
+        if let tlsKey {
+            // The key leaves memory with the server.
+            memset(tlsKey, 0, strlen(tlsKey))
+            free(tlsKey)
+        }
+        free(tlsCertificate)
     }
 
     func attach(daemon: OpaquePointer, retained: Unmanaged<ServerCore>) {

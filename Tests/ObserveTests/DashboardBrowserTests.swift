@@ -86,9 +86,11 @@ final class ResultHolder: @unchecked Sendable {
             calls + 24: .transient("HTTP 503 Service Unavailable"), calls + 25: .transient("HTTP 503 Service Unavailable"),
         ]
         let actions = FixtureActions(fixture)
-        let dashboard = DashboardServer(observatory: Observatory(store: store, root: project.root), actions: actions)
+        let access = TestOperators.access([("Ada", .operator, "a long enough secret")])
+        let dashboard = DashboardServer(observatory: Observatory(store: store, root: project.root), actions: actions, access: access)
         let server = try HTTPServer.start(router: dashboard.router())
         defer { server.stop() }
+        access.policy.listening(host: server.host, port: server.port)
         let live = UncheckedBox(fixture.runner(actor: "scheduler", full: true))
         let finished = DispatchSemaphore(value: 0)
         Thread {
@@ -101,7 +103,7 @@ final class ResultHolder: @unchecked Sendable {
         p.executableURL = URL(fileURLWithPath: Browser.python!)
         p.arguments = [
             Browser.driver, "--chromium", Browser.chromium!, "--base", server.baseURL.absoluteString, "--job", "people", "--artifacts",
-            artifacts, "--actor", "Ada",
+            artifacts, "--actor", "Ada", "--password", "a long enough secret",
         ]
         let out = Pipe()
         p.standardOutput = out

@@ -123,7 +123,7 @@ struct SyncFixture {
         }
     }
 
-    func runner(clock: SyncClock = SystemClock(), actor: String = "test", full: Bool = false) -> SyncRunner {
+    func runner(clock: SyncClock = SystemClock(), actor: Principal = "test", full: Bool = false) -> SyncRunner {
         var options = SyncOptions()
         options.full = full
         options.actor = actor
@@ -141,10 +141,16 @@ final class FixtureActions: JobActions, @unchecked Sendable {
 
     init(_ fixture: SyncFixture) { self.fixture = fixture }
 
-    func retry(job: String, by: String) throws { try launch(by) { try $0.retryRejected() } }
-    func resume(job: String, by: String) throws { try launch(by) { try $0.resume() } }
+    func retry(job: String, only: RejectedFilter?, by: Principal) throws { try launch(by) { try $0.retryRejected(only: only) } }
+    func resume(job: String, by: Principal) throws { try launch(by) { try $0.resume() } }
+    /// The fixture runs one action at a time; nothing else stops it (it needs no approval).
+    func refusal(_ action: JobAction, _ snapshot: JobSnapshot) -> String? {
+        guard busy.wait(timeout: .now()) == .success else { return "another run of this job is in progress" }
+        busy.signal()
+        return nil
+    }
 
-    private func launch(_ by: String, _ body: @escaping @Sendable (SyncRunner) throws -> RunSummary) throws {
+    private func launch(_ by: Principal, _ body: @escaping @Sendable (SyncRunner) throws -> RunSummary) throws {
         guard busy.wait(timeout: .now()) == .success else { throw JobError("another run of this job is in progress") }
         let runner = UncheckedBox(fixture.runner(actor: by))
         Thread {
@@ -179,4 +185,22 @@ struct TempProject {
     }
 
     func remove() { try? FileManager.default.removeItem(atPath: root) }
+}
+
+/// Operators for console tests: passwords hashed with few iterations (the stored count is what a
+/// check uses, so tests stay fast; the file format and the check are the same).
+enum TestOperators {
+    static func record(_ name: String, _ role: OperatorRole, password: String?, tokens: [String] = []) -> OperatorRecord {
+        OperatorRecord(
+            name: name, role: role, password: password.map { PasswordHash.make($0, iterations: PasswordHash.minimumIterations) },
+            tokens: tokens.map(APIToken.digest), added: "2026-01-01T00:00:00Z")
+    }
+
+    /// Access for `operators` (name, role, password) with the default session table and throttle.
+    static func access(
+        _ operators: [(String, OperatorRole, String)], policy: ConsolePolicy = ConsolePolicy(), throttle: LoginThrottle = LoginThrottle()
+    ) -> ConsoleAccess {
+        ConsoleAccess(
+            operators: OperatorDirectory(records: operators.map { record($0.0, $0.1, password: $0.2) }), throttle: throttle, policy: policy)
+    }
 }

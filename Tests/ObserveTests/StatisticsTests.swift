@@ -33,7 +33,28 @@ import Testing
         let bad = NormalityJudge.judge(current: RunMeasure(run: 5, duration: 50, records: 500, rejected: 100), history: past, running: true)
         #expect(bad.comparison(.rejectRate)?.verdict == .unusual)
         let early = NormalityJudge.judge(current: RunMeasure(run: 5, duration: 1, records: 3, rejected: 2), history: past, running: true)
-        #expect(early.comparison(.rejectRate)?.verdict == .normal)
+        #expect(early.comparison(.rejectRate)?.verdict == .tooEarly)
+    }
+
+    /// "normal" is a verdict: before a run has done enough to be judged (fewer records than the
+    /// minimum, throughput in its first 30 seconds), it is "too early", never "normal".
+    @Test func normalIsNotShownBeforeTheRunCanBeJudged() {
+        let past = Self.history([100, 100, 100, 100], records: 1000, rejected: 10)
+        let early = NormalityJudge.judge(current: RunMeasure(run: 5, duration: 10, records: 5, rejected: 0), history: past, running: true)
+        #expect(early.comparison(.throughput)?.verdict == .tooEarly)
+        #expect(early.comparison(.rejectRate)?.verdict == .tooEarly)
+        #expect(early.comparison(.duration)?.verdict == .normal)
+        var s = JobSnapshot(
+            job: "j", spec: nil, run: nil, counts: [:], measure: nil, history: past, progress: nil, normality: early,
+            wedge: .idle(threshold: 300), mapping: nil, totals: [:])
+        #expect(DashboardPages.normalCellText(s) == "too early to tell")
+        s.normality = NormalityJudge.judge(
+            current: RunMeasure(run: 5, duration: 100, records: 1000, rejected: 10), history: past, running: false)
+        #expect(DashboardPages.normalCellText(s) == "normal")
+        s.history = []
+        s.normality = NormalityJudge.judge(
+            current: RunMeasure(run: 5, duration: 100, records: 1000, rejected: 10), history: [], running: false)
+        #expect(DashboardPages.normalCellText(s) == "no history yet (0 of 3 runs)")
     }
 
     @Test func tooLittleHistoryGivesNoVerdict() {
@@ -42,14 +63,21 @@ import Testing
         #expect(n.comparisons.allSatisfy { $0.verdict == .noHistory })
     }
 
-    @Test func activeTimeExcludesPausedStretches() {
-        func at(_ mmss: String) -> Date { Timestamps.parse("2026-01-01T00:\(mmss)Z")! }
-        let transitions: [(to: JobPhase, at: Date)] = [
-            (.fetching, at("00:00")), (.uploading, at("01:00")), (.paused, at("02:00")), (.uploading, at("32:00")),
-            (.completed, at("33:00")),
-        ]
-        let seconds = RunMeasurer.activeSeconds(transitions: transitions, startedAt: at("00:00"), now: Date.distantFuture)
-        #expect(seconds == 180)
+    /// The run projection counts time in running phases only: paused stretches are left out.
+    @Test func activeTimeExcludesPausedStretches() throws {
+        let store = try EventStore(path: ":memory:")
+        func at(_ mmss: String) -> String { "2026-01-01T00:\(mmss).000Z" }
+        let run = try store.createRun(job: "j", info: ["kind": "sync"], at: at("00:00"))
+        for (phase, time) in [
+            (JobPhase.fetching, "00:00"), (.mapping, "00:30"), (.validating, "00:40"), (.uploading, "01:00"), (.paused, "02:00"),
+            (.uploading, "32:00"), (.completed, "33:00"),
+        ] {
+            try store.transition(run: run, to: JobState(phase), at: at(time))
+        }
+        let stats = try #require(try store.read { try $0.runStats(run: run) })
+        #expect(stats.activeSecondsSoFar == 180)
+        #expect(stats.activeSeconds(at: Date.distantFuture) == 180, "a completed run's time does not grow")
+        #expect(stats.phase == "completed" && stats.endedAt == at("33:00"))
     }
 
     @Test func progressEstimatesEtaFromTheMedianSizeOfPastRuns() {

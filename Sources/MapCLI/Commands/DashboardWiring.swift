@@ -3,56 +3,102 @@ import HTTPServer
 import Observe
 import SyncEngine
 
-/// Puts `/metrics` and the dashboard on `mapc serve`, with retry and resume run exactly as
-/// `mapc retry` / `mapc resume` run them, and starts the alert monitor.
+/// Puts the operator console and `/metrics` on `mapc serve`'s console listener, with retry and
+/// resume run exactly as `mapc retry` / `mapc resume` run them, and starts the alert monitor.
 enum DashboardWiring {
-    /// Registers the observability routes on `router` and starts the alert monitor (every 15 s).
-    static func register(_ router: inout Router, _ context: ServeContext) {
+    /// The observatory over the serve command's store and project (rate limits as `mapc sync` finds them).
+    static func observatory(_ context: ServeContext) -> Observatory {
         let root = context.projectRoot ?? FileManager.default.currentDirectoryPath
         let environment = ProcessInfo.processInfo.environment
-        let observatory = Observatory(store: context.store, root: root)
-        let ctx = CommandContext(io: LockedIO(StandardIO()), environment: environment, workingDirectory: root)
-        let actions = CLIJobActions(storePath: context.store.path, ctx: ctx)
+        let limits: String?
+        switch environment["MAPC_RATE_LIMITS"] {
+        case "none": limits = nil
+        case let folder? where !folder.isEmpty: limits = folder.hasPrefix("/") ? folder : root + "/" + folder
+        default: limits = root + "/ratelimits"
+        }
+        return Observatory(store: context.store, root: root, rateLimitsDirectory: limits)
+    }
+
+    /// The console listener's routes: sign-in, the dashboard, `/metrics`, `/healthz` and `/`.
+    static func router(_ context: ServeContext, observatory: Observatory, access: ConsoleAccess) -> Router {
+        let root = context.projectRoot ?? FileManager.default.currentDirectoryPath
+        let ctx = CommandContext(io: LockedIO(StandardIO()), environment: ProcessInfo.processInfo.environment, workingDirectory: root)
+        let actions = CLIJobActions(storePath: context.store.path, projectRoot: root, ctx: ctx)
         let inbox = context.inbox
-        let dashboard = DashboardServer(observatory: observatory, actions: actions) {
+        let dashboard = DashboardServer(observatory: observatory, actions: actions, access: access) {
             try? InboxStats.of(inbox, now: Date())
         }
-        dashboard.register(into: &router)
-        router.add("GET", "/") { _ in Response(status: 303, headerFields: [("Location", DashboardPages.base)]) }
-        let global = (try? AlertConfig.load(path: root + "/alerts.json")) ?? AlertConfig()
-        AlertMonitor(
+        var router = dashboard.router()
+        router.add("GET", "/healthz") { _ in .text("ok\n") }
+        return router
+    }
+
+    /// Starts the alert monitor (every 15 s) with `alerts.json` of the project.
+    static func startAlerts(_ observatory: Observatory) -> AlertMonitor {
+        let environment = ProcessInfo.processInfo.environment
+        let global = (try? AlertConfig.load(path: observatory.root + "/alerts.json")) ?? AlertConfig()
+        let monitor = AlertMonitor(
             observatory: observatory, global: global, sink: HookSink(environment: environment),
-            redactor: SecretRedactor(environment: environment)
-        ).start(interval: 15)
+            redactor: SecretRedactor(environment: environment))
+        monitor.start(interval: 15)
+        return monitor
     }
 }
 
 /// Retry and resume for the dashboard: the same wiring as the CLI commands (approved mapping,
-/// adapters from the environment, the job lock), run on a background thread.
+/// adapters from the environment, the job lock), run on a background thread, recorded under the
+/// signed-in operator.
 final class CLIJobActions: JobActions, @unchecked Sendable {
     private let storePath: String
+    private let projectRoot: String
     private let ctx: CommandContext
 
-    init(storePath: String, ctx: CommandContext) {
+    init(storePath: String, projectRoot: String, ctx: CommandContext) {
         self.storePath = storePath
+        self.projectRoot = projectRoot
         self.ctx = ctx
     }
 
-    func retry(job: String, by: String) throws { try launch(job, by) { try $0.retryRejected() } }
-    func resume(job: String, by: String) throws { try launch(job, by) { try $0.resume() } }
+    func retry(job: String, only: RejectedFilter?, by: Principal) throws { try launch(job, by) { try $0.retryRejected(only: only) } }
+    func resume(job: String, by: Principal) throws { try launch(job, by) { try $0.resume() } }
 
-    private func launch(_ job: String, _ by: String, _ body: @escaping (SyncRunner) throws -> RunSummary) throws {
-        var environment = ctx.environment
-        environment["MAPC_ACTOR"] = by
-        let actx = CommandContext(io: ctx.io, environment: environment, workingDirectory: ctx.workingDirectory)
+    /// What `mapc retry` / `mapc resume` would refuse: another process holds the job's lock, there
+    /// is no job file, the mapping is not approved, or (resume) it changed since the run started.
+    func refusal(_ action: JobAction, _ s: JobSnapshot) -> String? {
+        if let busy = busy(job: s.job) { return busy }
+        guard s.spec != nil else { return "there is no job file for \(s.job) in the jobs folder" }
+        guard let m = s.mapping else { return "the job's mapping could not be checked" }
+        guard m.approved else { return "the mapping is not approved: \(m.problems.first ?? "see Mapping")" }
+        if action == .resume, let run = s.run, m.runVersion != nil, !m.runMatchesApproval {
+            return "the mapping changed since run \(run.id) started; cancel the run and start a new sync"
+        }
+        return nil
+    }
+
+    /// Probes the job's lock file (as `mapc sync` takes it) without waiting.
+    func busy(job: String) -> String? {
+        guard !job.contains("/"), !job.hasPrefix(".") else { return nil }
+        let path = projectRoot + "/.mapc/locks/\(job).lock"
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        guard let lock = try? JobLock(path: path) else { return "another mapc process is running this job right now" }
+        lock.release()
+        return nil
+    }
+
+    private func setup(_ job: String) throws -> SyncSetup {
         let args = try Arguments.parse(["--store", storePath], options: [SyncSetup.storeOption, CommonOptions.schemas], command: "serve")
-        let setup: SyncSetup
+        return try SyncSetup.load(job, args, ctx)
+    }
+
+    private func lockPath(_ setup: SyncSetup) -> String { setup.project.root + "/.mapc/locks/\(setup.job.name).lock" }
+
+    private func launch(_ job: String, _ by: Principal, _ body: @escaping (SyncRunner) throws -> RunSummary) throws {
         let runner: SyncRunner
         let lock: JobLock
         do {
-            setup = try SyncSetup.load(job, args, actx)
-            runner = try setup.runner(actx, full: false, crashAt: nil, progress: nil)
-            lock = try JobLock(path: setup.project.root + "/.mapc/locks/\(setup.job.name).lock")
+            let setup = try setup(job)
+            runner = try setup.runner(ctx, full: false, crashAt: nil, progress: nil, actor: by)
+            lock = try JobLock(path: lockPath(setup))
         } catch let e as CLIError {
             throw JobError(e.message + (e.help.map { " (\($0))" } ?? ""))
         }

@@ -96,7 +96,7 @@ enum Timeline {
         switch e.type {
         case "run_started":
             return
-                "started \(p["kind"]?.stringValue ?? "sync") of \(p["source"]?.stringValue ?? "?") -> \(p["destination"]?.stringValue ?? "?") with mapping \(p["mapping"]?.stringValue ?? "?") (version \(p["mappingVersion"]?.stringValue?.prefix(12) ?? "?")) by \(p["by"]?.stringValue ?? "?")"
+                "started \(p["kind"]?.stringValue ?? "sync") of \(p["source"]?.stringValue ?? "?") -> \(p["destination"]?.stringValue ?? "?") with mapping \(p["mapping"]?.stringValue ?? "?") (version \(p["mappingVersion"]?.stringValue?.prefix(12) ?? "?")) by \(EventDescriber.who(p) ?? "?")"
         case "state":
             let to = p["to"]?.stringValue ?? "?"
             var s = "\(p["from"]?.stringValue ?? "?") -> \(to)"
@@ -124,11 +124,11 @@ enum Timeline {
             return
                 "rate limited while \(p["while"]?.stringValue ?? "?"): waiting \(p["wait"]?.doubleValue ?? 0)s (\(p["message"]?.stringValue ?? ""))"
         case "reconcile": return "re-sending batch \(p["batch"]?.intValue ?? 0) that was sent but not acknowledged"
-        case "resumed": return "resumed by \(p["by"]?.stringValue ?? "?")"
+        case "resumed": return "resumed by \(EventDescriber.who(p) ?? "?")"
         case "record_fixed":
             return
-                "\(p["by"]?.stringValue ?? "?") fixed \(p["field"]?.stringValue ?? "?") of record \(p["key"]?.stringValue ?? "?") to \(JSONWriter.compact(p["value"] ?? .null))"
-        case "cancel_requested": return "cancel requested by \(p["by"]?.stringValue ?? "?")"
+                "\(EventDescriber.who(p) ?? "?") fixed \(p["field"]?.stringValue ?? "?") of record \(p["key"]?.stringValue ?? "?") to \(JSONWriter.compact(p["value"] ?? .null))"
+        case "cancel_requested": return "cancel requested by \(EventDescriber.who(p) ?? "?")"
         case "run_completed": return "completed: \(JSONWriter.compact(p["counts"] ?? .null))"
         default: return "\(e.type) \(JSONWriter.compact(p))"
         }
@@ -242,7 +242,7 @@ enum FixCommand: Command {
         overridden). VALUE is taken as text; write FIELD:=JSON for a number, boolean or null.
         """
     static let options = [
-        OptionSpec("by", value: "NAME", help: "Who made the fix (default $MAPC_ACTOR or $USER)."), SyncSetup.storeOption,
+        CLIPrincipal.byOption("the fix"), SyncSetup.storeOption,
         CommonOptions.schemas,
     ]
 
@@ -252,7 +252,7 @@ enum FixCommand: Command {
         }
         let (job, key) = (args.positional[0], args.positional[1])
         let store = try SyncSetup.openStore(args, ctx, project: try Project.locate(args, ctx))
-        let by = args.value("by") ?? ctx.environment["MAPC_ACTOR"] ?? ctx.environment["USER"] ?? "cli"
+        let by = CLIPrincipal.resolve(by: args.value("by"), ctx)
         for assignment in args.positional.dropFirst(2) {
             let (field, value) = try parse(assignment)
             do {
@@ -285,14 +285,14 @@ enum CancelCommand: Command {
     static let usage = "JOB [--by NAME] [--store PATH]"
     static let discussion = ""
     static let options = [
-        OptionSpec("by", value: "NAME", help: "Who cancelled (default $MAPC_ACTOR or $USER)."), SyncSetup.storeOption,
+        CLIPrincipal.byOption("the cancellation"), SyncSetup.storeOption,
         CommonOptions.schemas,
     ]
 
     static func run(_ args: Arguments, _ ctx: CommandContext) throws -> ExitCode {
         guard let job = args.positional.first, args.positional.count == 1 else { throw CLIError.usage("give exactly one job") }
         let store = try SyncSetup.openStore(args, ctx, project: try Project.locate(args, ctx))
-        let by = args.value("by") ?? ctx.environment["MAPC_ACTOR"] ?? ctx.environment["USER"] ?? "cli"
+        let by = CLIPrincipal.resolve(by: args.value("by"), ctx)
         do {
             let state = try Operations.cancel(store: store, job: job, by: by, at: SystemClock().timestamp())
             ctx.io.out(state.phase == .cancelled ? "cancelled \(job)\n" : "asked the running sync of \(job) to stop (it is \(state))\n")

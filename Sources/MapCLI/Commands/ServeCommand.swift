@@ -2,35 +2,119 @@ import Dispatch
 import Foundation
 import HTTPServer
 import MapDSL
+import Observe
 import SyncEngine
 import Webhooks
 
-/// `mapc serve`: hosts the webhook endpoints (and, later, metrics and the dashboard) until SIGINT/SIGTERM.
+/// `mapc serve`: the webhook endpoints on one listener (public), the operator console and
+/// `/metrics` on another (loopback by default), the inbox worker, the job scheduler and the alert
+/// monitor, until SIGINT/SIGTERM.
 enum ServeCommand: Command {
     static let name = "serve"
-    static let summary = "Receive platform webhooks: verify, store durably, acknowledge fast, trigger the configured syncs"
-    static let usage = "[--listen 127.0.0.1:8080] [--store PATH] [--jobs DIR]"
+    static let summary = "Receive platform webhooks and serve the operator console and /metrics, each on its own listener"
+    static let usage =
+        "[--listen HOST:PORT|none] [--admin-listen HOST:PORT|none] [--admin-url URL] [--operators FILE] [--store PATH] [--jobs DIR]"
     static let discussion = """
-        Serves POST /webhooks/<platform> (and /webhooks/<platform>/<source>) for every platform with
-        webhook settings in the environment (MAPC_WEBHOOK_HUBSPOT_SECRET, MAPC_WEBHOOK_SALESFORCE_ORG_ID,
-        MAPC_WEBHOOK_MAILCHIMP_SECRET, MAPC_WEBHOOK_MANDRILL_KEY, MAPC_WEBHOOK_SEGMENT_SECRET; see
-        docs/webhooks.md). Each webhook is verified, stored in the inbox of the event store and
-        acknowledged before anything else happens; a background worker then matches it against the
-        `triggers` of the job files in --jobs and runs the triggered jobs as incremental syncs, one run
-        per job at a time. Changes mapc itself wrote are recognised and trigger nothing. Stops cleanly
-        on Ctrl-C or SIGTERM; queued work resumes on the next start.
+        Two listeners. --listen (default 127.0.0.1:8080) serves POST /webhooks/<platform> (and
+        /webhooks/<platform>/<source>) for every platform with webhook settings in the environment
+        (MAPC_WEBHOOK_HUBSPOT_SECRET, MAPC_WEBHOOK_SALESFORCE_ORG_ID, MAPC_WEBHOOK_MAILCHIMP_SECRET,
+        MAPC_WEBHOOK_MANDRILL_KEY, MAPC_WEBHOOK_SEGMENT_SECRET; see docs/webhooks.md) and nothing
+        else: it is the one to expose to the platforms. Each webhook is verified, stored in the inbox
+        and acknowledged before anything else happens; a background worker then runs the jobs whose
+        `triggers` match, one run per job at a time.
+
+        --admin-listen (default 127.0.0.1:8081) serves the operator console (/dashboard, sign-in at
+        /login) and /metrics. Operators sign in with a name and password from the operators file
+        (see 'mapc operators'); read-only operators see everything and change nothing. On an address
+        other than loopback it needs --admin-url (the URL operators type, checked against every
+        request's Host and Origin), TLS (--admin-tls-cert/--admin-tls-key, or an https --admin-url
+        behind a TLS proxy), and /metrics then needs an operator's API token. Either listener can
+        be turned off with 'none'. Stops cleanly on Ctrl-C or SIGTERM; queued work resumes on the
+        next start. See docs/observability.md.
         """
     static let options = [
-        OptionSpec("listen", value: "HOST:PORT", help: "Address to bind (default 127.0.0.1:8080; [::1]:8080 for IPv6)."),
+        OptionSpec("listen", value: "HOST:PORT", help: "Webhook listener (default 127.0.0.1:8080; [::1]:8080 for IPv6; 'none' for off)."),
+        OptionSpec("admin-listen", value: "HOST:PORT", help: "Console and /metrics listener (default 127.0.0.1:8081; 'none' for off)."),
+        OptionSpec("admin-url", value: "URL", help: "The console's public URL (required when --admin-listen is not loopback)."),
+        OptionSpec("operators", value: "FILE", help: "Operators file (default $MAPC_OPERATORS or ~/.config/mapc/operators.json)."),
+        OptionSpec("tls-cert", value: "FILE", help: "Serve webhooks over HTTPS with this PEM certificate (with --tls-key)."),
+        OptionSpec("tls-key", value: "FILE", help: "The webhook listener's PEM private key."),
+        OptionSpec("admin-tls-cert", value: "FILE", help: "Serve the console over HTTPS with this PEM certificate (with --admin-tls-key)."),
+        OptionSpec("admin-tls-key", value: "FILE", help: "The console listener's PEM private key."),
         SyncSetup.storeOption,
         OptionSpec("jobs", value: "DIR", help: "Job files with trigger rules (default: jobs/ in the project)."),
         OptionSpec("max-body", value: "BYTES", help: "Largest accepted webhook body; larger ones get 413 (default 4194304)."),
         CommonOptions.schemas,
     ]
 
-    static func run(_ args: Arguments, _ ctx: CommandContext) throws -> ExitCode {
-        let (host, port) = try listenAddress(args.value("listen") ?? "127.0.0.1:8080")
+    /// What the command line asks the two listeners to be.
+    struct Listeners {
+        var webhooks: HTTPServerConfiguration?
+        var admin: HTTPServerConfiguration?
+        var adminURL: URL?
+        var operatorsPath: String?
+    }
+
+    static func listeners(_ args: Arguments, _ ctx: CommandContext) throws -> Listeners {
         let maxBody = try args.int("max-body", default: 4 * 1024 * 1024, min: 1024)
+        var out = Listeners()
+        if let (host, port) = try listenAddress(args.value("listen") ?? "127.0.0.1:8080", option: "listen") {
+            out.webhooks = HTTPServerConfiguration(
+                host: host, port: port, maxBodyBytes: maxBody, tls: try tls(args, ctx, cert: "tls-cert", key: "tls-key"))
+        } else if args.value("tls-cert") != nil || args.value("tls-key") != nil {
+            throw CLIError.usage("--tls-cert and --tls-key are for the webhook listener, which --listen none turns off")
+        }
+        if let url = args.value("admin-url") {
+            guard let u = URL(string: url), let scheme = u.scheme?.lowercased(), ["http", "https"].contains(scheme), u.host != nil,
+                u.path.isEmpty || u.path == "/", u.query == nil, u.user == nil
+            else {
+                throw CLIError.usage("--admin-url takes the console's address such as https://console.example.com, not '\(url)'")
+            }
+            out.adminURL = u
+        }
+        if let (host, port) = try listenAddress(args.value("admin-listen") ?? "127.0.0.1:8081", option: "admin-listen") {
+            let tls = try tls(args, ctx, cert: "admin-tls-cert", key: "admin-tls-key")
+            if !ConsolePolicy.isLoopback(host) {
+                guard out.adminURL != nil else {
+                    throw CLIError.usage(
+                        "the console would listen on \(host), beyond this machine, without --admin-url",
+                        help: "pass --admin-url https://NAME:\(port) (the address operators use), or keep the default 127.0.0.1")
+                }
+                guard tls != nil || out.adminURL?.scheme?.lowercased() == "https" else {
+                    throw CLIError.usage(
+                        "the console would send passwords and session cookies in the clear on \(host)",
+                        help: "pass --admin-tls-cert and --admin-tls-key (see docs/observability.md), or keep the default 127.0.0.1")
+                }
+            }
+            out.admin = HTTPServerConfiguration(host: host, port: port, maxBodyBytes: 256 * 1024, tls: tls)
+            out.operatorsPath = args.value("operators").map(ctx.resolve) ?? OperatorFile.defaultPath(environment: ctx.environment)
+            guard out.operatorsPath != nil else {
+                throw CLIError.usage("no operators file: pass --operators FILE, or set HOME or MAPC_OPERATORS")
+            }
+        } else if args.value("admin-tls-cert") != nil || args.value("admin-tls-key") != nil || args.value("admin-url") != nil {
+            throw CLIError.usage("--admin-url and --admin-tls-* are for the console listener, which --admin-listen none turns off")
+        }
+        if out.webhooks == nil, out.admin == nil {
+            throw CLIError.usage("--listen none and --admin-listen none leave nothing to serve")
+        }
+        return out
+    }
+
+    static func tls(_ args: Arguments, _ ctx: CommandContext, cert: String, key: String) throws -> TLSConfiguration? {
+        switch (args.value(cert), args.value(key)) {
+        case (nil, nil): return nil
+        case (let c?, let k?):
+            do {
+                return try TLSConfiguration.load(certificateFile: ctx.resolve(c), keyFile: ctx.resolve(k))
+            } catch {
+                throw CLIError.operational("\(error)")
+            }
+        default: throw CLIError.usage("--\(cert) and --\(key) go together")
+        }
+    }
+
+    static func run(_ args: Arguments, _ ctx: CommandContext) throws -> ExitCode {
+        let plan = try listeners(args, ctx)
         let wiring = try WebhookWiring(args, ctx)
         let log = wiring.log
         let worker = wiring.worker()
@@ -40,7 +124,18 @@ enum ServeCommand: Command {
         }
         let ingress = WebhookIngress(inbox: wiring.inbox, settings: wiring.settings, log: log)
         let context = ServeContext(store: wiring.store, inbox: wiring.inbox, ingress: ingress, projectRoot: wiring.projectRoot)
-        let router = WebhookHost.router(ingress: ingress) { router in registerExtraRoutes(&router, context) }
+        let observatory = DashboardWiring.observatory(context)
+
+        var access: ConsoleAccess?
+        if plan.admin != nil, let path = plan.operatorsPath {
+            let operators = OperatorDirectory(path: path)
+            if let problem = operators.loadError {
+                throw CLIError.operational(problem, help: "see 'mapc operators --help'")
+            }
+            let policy = ConsolePolicy(
+                publicURL: plan.adminURL, tls: plan.admin?.tls != nil, metricsNeedToken: !ConsolePolicy.isLoopback(plan.admin?.host ?? ""))
+            access = ConsoleAccess(operators: operators, policy: policy)
+        }
 
         let stop = DispatchSemaphore(value: 0)
         var sources: [DispatchSourceSignal] = []
@@ -53,41 +148,78 @@ enum ServeCommand: Command {
         }
         defer { sources.forEach { $0.cancel() } }
 
-        let configuration = HTTPServerConfiguration(host: host, port: port, maxBodyBytes: maxBody)
-        let hosted: WebhookHost
-        do {
-            hosted = try WebhookHost.start(configuration: configuration, router: router, worker: worker, scheduler: scheduler)
-        } catch {
-            throw CLIError.operational("\(error)", help: "pick another port with --listen HOST:PORT")
+        var hosted: WebhookHost?
+        if let configuration = plan.webhooks {
+            let router = WebhookHost.router(ingress: ingress) { router in router.add("GET", "/healthz") { _ in .text("ok\n") } }
+            do {
+                hosted = try WebhookHost.start(configuration: configuration, router: router, worker: worker, scheduler: scheduler)
+            } catch {
+                throw CLIError.operational("\(error)", help: "pick another port with --listen HOST:PORT")
+            }
+        } else {
+            scheduler.start()
+            worker.start()
         }
-        log("mapc serve: listening on \(hosted.server.baseURL.absoluteString) (store \(wiring.store.path))")
-        if ingress.endpoints.isEmpty {
-            log("mapc serve: no webhook endpoints configured; see docs/webhooks.md (MAPC_WEBHOOK_<PLATFORM>_SECRET, ...)")
+        var console: HTTPServer?
+        if let configuration = plan.admin, let access {
+            do {
+                console = try HTTPServer.start(
+                    configuration: configuration, router: DashboardWiring.router(context, observatory: observatory, access: access))
+            } catch {
+                hosted?.stop()
+                if hosted == nil {
+                    worker.stop()
+                    scheduler.stop(timeout: 0)
+                }
+                throw CLIError.operational("\(error)", help: "pick another port with --admin-listen HOST:PORT")
+            }
+            access.policy.listening(host: console!.host, port: console!.port)
         }
-        for endpoint in ingress.endpoints {
-            log("  \(endpoint.platform) (\(endpoint.source)): \(hosted.server.baseURL.absoluteString)\(endpoint.path)")
+        let monitor = DashboardWiring.startAlerts(observatory)
+
+        if let server = hosted?.server {
+            log("mapc serve: webhooks on \(server.baseURL.absoluteString) (store \(wiring.store.path))")
+            if ingress.endpoints.isEmpty {
+                log("mapc serve: no webhook endpoints configured; see docs/webhooks.md (MAPC_WEBHOOK_<PLATFORM>_SECRET, ...)")
+            }
+            for endpoint in ingress.endpoints {
+                log("  \(endpoint.platform) (\(endpoint.source)): \(server.baseURL.absoluteString)\(endpoint.path)")
+            }
+        } else {
+            log("mapc serve: webhook listener off (store \(wiring.store.path))")
         }
         log("  \(wiring.rules.count) trigger rule(s) from \(wiring.jobs.count) job file(s)")
+        if let console, let access {
+            let base =
+                plan.adminURL?.absoluteString.trimmingCharacters(in: CharacterSet(charactersIn: "/")) ?? console.baseURL.absoluteString
+            log(
+                "mapc serve: console on \(base)/dashboard, metrics on \(base)/metrics\(access.policy.metricsNeedToken ? " (bearer token)" : "")"
+            )
+            let count = access.operators.current().count
+            log(
+                "  \(count) operator(s) from \(access.operators.filePath ?? "?")\(count == 0 ? "; add one with 'mapc operators add NAME'" : "")"
+            )
+        } else {
+            log("mapc serve: console listener off")
+        }
         stop.wait()
         log("mapc serve: stopping (finishing requests in flight and running syncs)")
-        hosted.stop()
+        monitor.stop()
+        console?.stop()
+        if let hosted {
+            hosted.stop()
+        } else {
+            worker.stop()
+            scheduler.stop(timeout: 30)
+        }
         let c = ingress.snapshot
         log("mapc serve: stopped; \(c.accepted) deliveries accepted, \(c.stored) events stored, \(c.duplicates) duplicates")
         return .ok
     }
 
-    /// Registers routes other than webhooks on the same server.
-    ///
-    /// This is the place for the observability work's `/metrics` and dashboard routes, e.g.
-    /// `Dashboard.register(on: &router, store: context.store)`. Webhook routes are registered
-    /// before these, and the 404 fallback after.
-    static func registerExtraRoutes(_ router: inout Router, _ context: ServeContext) {
-        router.add("GET", "/healthz") { _ in .text("ok\n") }
-        DashboardWiring.register(&router, context)
-    }
-
-    /// Parses `HOST:PORT` or `[V6]:PORT`.
-    static func listenAddress(_ text: String) throws -> (String, UInt16) {
+    /// Parses `HOST:PORT` or `[V6]:PORT`; nil for `none`.
+    static func listenAddress(_ text: String, option: String = "listen") throws -> (String, UInt16)? {
+        if text == "none" { return nil }
         var host = ""
         var portText = ""
         if text.hasPrefix("["), let close = text.firstIndex(of: "]") {
@@ -98,7 +230,7 @@ enum ServeCommand: Command {
             portText = String(text[text.index(after: colon)...])
         }
         guard !host.isEmpty, let port = UInt16(portText) else {
-            throw CLIError.usage("--listen takes HOST:PORT such as 127.0.0.1:8080, not '\(text)'")
+            throw CLIError.usage("--\(option) takes HOST:PORT such as 127.0.0.1:8080, or none, not '\(text)'")
         }
         return (host, port)
     }

@@ -50,14 +50,25 @@ enum ResumeCommand: Command {
 enum RetryCommand: Command {
     static let name = "retry"
     static let summary = "Map and send a job's rejected records again, with the fixes made by 'mapc fix'"
-    static let usage = "JOB [--store PATH] [--format text|json]"
-    static let discussion = "Starts a retry run over every rejected record of the job; records rejected again stay in 'mapc failed'."
-    static let options = [SyncSetup.storeOption, SyncSetup.formatOption, CommonOptions.schemas]
+    static let usage = "JOB [--code CODE] [--field FIELD] [--store PATH] [--format text|json]"
+    static let discussion = """
+        Starts a retry run over every rejected record of the job (or, with --code and --field, only
+        those rejected with that error code and field, as 'mapc failed' groups them; an empty value
+        selects records without one); records rejected again stay in 'mapc failed'.
+        """
+    static let options = [
+        OptionSpec("code", value: "CODE", help: "Only records rejected with this error code ('' for none)."),
+        OptionSpec("field", value: "FIELD", help: "Only records whose rejection blames this field ('' for none)."),
+        SyncSetup.storeOption, SyncSetup.formatOption, CommonOptions.schemas,
+    ]
 
     static func run(_ args: Arguments, _ ctx: CommandContext) throws -> ExitCode {
         let setup = try SyncCommands.setup(args, ctx, usage: "mapc retry contacts-to-leads")
         let runner = try setup.runner(ctx, full: false, crashAt: nil, progress: ProgressDisplay(io: ctx.io))
-        return try SyncCommands.finish(args, ctx, setup) { try runner.retryRejected() }
+        let only: RejectedFilter? =
+            args.value("code") == nil && args.value("field") == nil
+            ? nil : RejectedFilter(code: args.value("code"), field: args.value("field"))
+        return try SyncCommands.finish(args, ctx, setup) { try runner.retryRejected(only: only) }
     }
 }
 

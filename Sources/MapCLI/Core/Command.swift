@@ -9,12 +9,18 @@ public final class CommandContext {
     public let environment: [String: String]
     /// The working directory commands resolve relative paths against.
     public let workingDirectory: String
+    /// Reads up to the given number of bytes of standard input (fewer at its end); tests replace it.
+    public let readInput: (Int) -> Data
 
-    /// Creates a context.
-    public init(io: CommandIO, environment: [String: String], workingDirectory: String) {
+    /// Creates a context; `readInput` defaults to the process's standard input.
+    public init(
+        io: CommandIO, environment: [String: String], workingDirectory: String,
+        readInput: @escaping (Int) -> Data = { FileHandle.standardInput.readData(ofLength: $0) }
+    ) {
         self.io = io
         self.environment = environment
         self.workingDirectory = workingDirectory
+        self.readInput = readInput
     }
 
     /// `path` made absolute against the working directory.

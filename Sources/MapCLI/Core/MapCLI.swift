@@ -18,6 +18,8 @@ public enum MapCLI {
         CommandEntry(SandboxCommand.self), CommandEntry(SchemaCommand.self),
         // Webhooks: serve, inspect and replay.
         CommandEntry(ServeCommand.self), CommandEntry(InboxCommand.self), CommandEntry(ReplayCommand.self),
+        // The operator console's sign-in.
+        CommandEntry(OperatorsCommand.self),
     ]
 
     /// Runs `mapc` with the process's arguments and exits.
@@ -31,9 +33,17 @@ public enum MapCLI {
         exit(code)
     }
 
-    /// Runs `mapc` with `arguments` (without the program name); returns the exit code.
-    public static func run(_ arguments: [String], io: CommandIO, environment: [String: String], workingDirectory: String) -> Int32 {
-        let ctx = CommandContext(io: io, environment: environment, workingDirectory: workingDirectory)
+    /// Runs `mapc` with `arguments` (without the program name); returns the exit code. `input`
+    /// replaces standard input (tests).
+    public static func run(
+        _ arguments: [String], io: CommandIO, environment: [String: String], workingDirectory: String, input: Data? = nil
+    ) -> Int32 {
+        let ctx: CommandContext
+        if let input {
+            ctx = CommandContext(io: io, environment: environment, workingDirectory: workingDirectory) { input.prefix($0) }
+        } else {
+            ctx = CommandContext(io: io, environment: environment, workingDirectory: workingDirectory)
+        }
         guard let first = arguments.first else {
             io.err(overview)
             return ExitCode.usage.rawValue

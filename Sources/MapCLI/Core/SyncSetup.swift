@@ -101,13 +101,16 @@ struct SyncSetup {
         }
     }
 
-    /// A runner for the job with progress on standard error.
-    func runner(_ ctx: CommandContext, full: Bool, crashAt: CrashPoint?, progress: ProgressDisplay?) throws -> SyncRunner {
+    /// A runner for the job with progress on standard error, recording `actor` (default: the
+    /// account running the command, or a self-declared `$MAPC_ACTOR`) as who started it.
+    func runner(
+        _ ctx: CommandContext, full: Bool, crashAt: CrashPoint?, progress: ProgressDisplay?, actor: Principal? = nil
+    ) throws -> SyncRunner {
         let (mapping, version, lookupSchemas) = try approvedMapping(ctx)
         var options = SyncOptions()
         options.full = full
         options.crashAt = crashAt
-        options.actor = ctx.environment["MAPC_ACTOR"] ?? ctx.environment["USER"] ?? "cli"
+        options.actor = actor ?? CLIPrincipal.resolve(by: nil, ctx)
         if let progress { options.progress = { p in progress.update(p) } }
         return SyncRunner(
             job: job, mapping: mapping, version: version, source: try adapter(job.source, ctx),

@@ -42,17 +42,28 @@ public enum DashboardAssets {
         .fix form { display:flex; flex-wrap:wrap; gap:.8rem; align-items:end; background:var(--card); border:1px solid var(--line); padding:.8rem; }
         .fix label { display:flex; flex-direction:column; font-size:.85rem; color:var(--muted); } .fix input { font:inherit; padding:.25rem .4rem; }
         .crumbs a { color:var(--run); }
+        header .who { margin-left:auto; color:#b9c4d0; } header .role { font-size:.8rem; color:#8fa0b3; }
+        header form.logout button { padding:.1rem .6rem; }
+        body.login main { max-width:22rem; margin:12vh auto; }
+        form.login { display:flex; flex-direction:column; gap:.8rem; background:var(--card); border:1px solid var(--line); padding:1rem; }
+        form.login label { display:flex; flex-direction:column; font-size:.85rem; color:var(--muted); } form.login input { font:inherit; padding:.3rem .4rem; }
+        form.filter { margin:.5rem 0; } form.filter input, form.filter select { font:inherit; padding:.15rem .3rem; }
+        .pager { margin:.4rem 0; } .pager a { margin-left:.8rem; color:var(--run); } .why-not { margin:.2rem 0 .8rem; }
+        table.groups td.what { white-space:nowrap; } tr.selected { background:#eef5ff; }
         """
 
     /// The script: live refresh of the `data-live` regions every few seconds (skipped while the
-    /// page is hidden), and confirmation of dangerous actions. The page works without it.
+    /// page is hidden; a page whose session ended is reloaded, which leads to the sign-in page), and
+    /// confirmation of dangerous actions. The page works without it; it is served as a file of its
+    /// own because the content security policy allows no inline script.
     public static let js = """
         (function () {
           "use strict";
           var label = document.getElementById("refresh-state");
           function refresh() {
             if (document.hidden) return;
-            fetch(location.href, { headers: { "X-Requested-With": "refresh" } }).then(function (r) {
+            fetch(location.href, { headers: { "X-Requested-With": "refresh" }, credentials: "same-origin" }).then(function (r) {
+              if (r.redirected && new URL(r.url).pathname === "/login") { location.reload(); throw new Error("signed out"); }
               if (!r.ok) throw new Error("HTTP " + r.status);
               return r.text();
             }).then(function (text) {
@@ -67,8 +78,9 @@ public enum DashboardAssets {
             }).catch(function (e) { if (label) label.textContent = "refresh failed: " + e.message; });
           }
           if (document.querySelector("[data-live]")) setInterval(refresh, 3000);
-          document.querySelectorAll("form[data-confirm]").forEach(function (f) {
-            f.addEventListener("submit", function (ev) { if (!confirm(f.getAttribute("data-confirm"))) ev.preventDefault(); });
+          document.addEventListener("submit", function (ev) {
+            var f = ev.target;
+            if (f && f.getAttribute && f.getAttribute("data-confirm") && !confirm(f.getAttribute("data-confirm"))) ev.preventDefault();
           });
         })();
         """

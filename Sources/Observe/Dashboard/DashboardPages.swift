@@ -2,7 +2,9 @@ import Foundation
 import MapDSL
 import SyncEngine
 
-/// The dashboard's HTML pages, rendered from snapshots. Pure: no I/O.
+/// The dashboard's HTML pages, rendered from snapshots and pages of the store. Pure: no I/O. No
+/// inline script or style (the content security policy forbids both): behaviour lives in
+/// ``DashboardAssets/js``, looks in ``DashboardAssets/css``.
 public enum DashboardPages {
     /// Where the dashboard lives.
     public static let base = "/dashboard"
@@ -10,24 +12,58 @@ public enum DashboardPages {
     static func jobURL(_ job: String) -> String { "\(base)/jobs/\(HTML.urlEncode(job))" }
     static func recordURL(_ job: String, _ key: String) -> String { "\(jobURL(job))/record?key=\(HTML.urlEncode(key))" }
 
-    /// The page frame: header with the operator's name form, the flash message, and `body`.
-    public static func layout(title: String, actor: String, message: String?, error: String? = nil, body: String) -> String {
-        var flash = ""
-        if let message { flash += "<p class=\"flash ok\" role=\"status\">\(HTML.escape(message))</p>" }
-        if let error { flash += "<p class=\"flash bad\" role=\"alert\">\(HTML.escape(error))</p>" }
-        return """
-            <!doctype html>
-            <html lang="en"><head><meta charset="utf-8">
-            <meta name="viewport" content="width=device-width, initial-scale=1">
-            <title>\(HTML.escape(title)) · mapc</title>
-            <link rel="stylesheet" href="\(base)/assets/dashboard.css">
-            <script src="\(base)/assets/dashboard.js" defer></script>
-            </head><body>
+    static func head(_ title: String) -> String {
+        """
+        <!doctype html>
+        <html lang="en"><head><meta charset="utf-8">
+        <meta name="viewport" content="width=device-width, initial-scale=1">
+        <title>\(HTML.escape(title)) · mapc</title>
+        <link rel="stylesheet" href="\(base)/assets/dashboard.css">
+        <script src="\(base)/assets/dashboard.js" defer></script>
+        </head>
+        """
+    }
+
+    static func csrf(_ context: PageContext) -> String {
+        "<input type=\"hidden\" name=\"csrf\" value=\"\(HTML.escape(context.session.csrf))\">"
+    }
+
+    static func flash(message: String?, error: String?) -> String {
+        var out = ""
+        if let message { out += "<p class=\"flash ok\" role=\"status\">\(HTML.escape(message))</p>" }
+        if let error { out += "<p class=\"flash bad\" role=\"alert\">\(HTML.escape(error))</p>" }
+        return out
+    }
+
+    /// The page frame: header with the signed-in operator and the sign-out button, the flash
+    /// message, and `body`.
+    static func layout(title: String, context: PageContext, body: String) -> String {
+        let s = context.session
+        return head(title) + """
+            <body>
             <header><a class="brand" href="\(base)">mapc</a><nav><a href="\(base)">Jobs</a><a href="/metrics">Metrics</a></nav>
-            <form class="actor" method="post" action="\(base)/actor"><label>acting as <input name="by" value="\(HTML.escape(actor))" size="12" aria-label="your name"></label><button>Set</button></form>
+            <span class="who" id="who">signed in as <strong>\(HTML.escape(s.name))</strong> <span class="role">\(s.role.rawValue)</span></span>
+            <form class="logout" method="post" action="/logout">\(csrf(context))<button id="logout">Sign out</button></form>
             <span id="refresh-state" class="muted"></span></header>
-            <main>\(flash)
+            <main>\(flash(message: context.message, error: context.error))
             \(body)
+            </main></body></html>
+            """
+    }
+
+    /// The sign-in page.
+    static func login(next: String, token: String, error: String?) -> String {
+        head("Sign in") + """
+            <body class="login">
+            <main><h1>mapc</h1>\(flash(message: nil, error: error))
+            <form method="post" action="/login" id="login-form" class="login">
+            <input type="hidden" name="csrf" value="\(HTML.escape(token))">
+            <input type="hidden" name="next" value="\(HTML.escape(next))">
+            <label>Operator <input name="name" id="login-name" autocomplete="username" required maxlength="64"></label>
+            <label>Password <input name="password" id="login-password" type="password" autocomplete="current-password" required></label>
+            <button class="primary" id="login-submit">Sign in</button>
+            </form>
+            <p class="muted small">Operators are added with <code>mapc operators add NAME</code> on the server.</p>
             </main></body></html>
             """
     }
@@ -63,11 +99,19 @@ public enum DashboardPages {
         }
     }
 
+    /// "Is this normal?" in one cell: `normal` only when every measure was judged normal.
     static func normalCell(_ s: JobSnapshot) -> String {
         guard let n = s.normality else { return "—" }
-        if n.comparisons.allSatisfy({ $0.verdict == .noHistory }) { return "<span class=\"muted\">no history yet</span>" }
+        if n.comparisons.allSatisfy({ $0.verdict == .noHistory }) {
+            return "<span class=\"muted\">no history yet (\(s.history.count) of \(NormalityJudge.minimumHistory) runs)</span>"
+        }
         let unusual = n.comparisons.filter { $0.verdict == .unusual }
-        if unusual.isEmpty { return "<span class=\"okay\">normal</span>" }
+        if unusual.isEmpty {
+            if n.comparisons.contains(where: { $0.verdict == .tooEarly || $0.verdict == .noHistory }) {
+                return "<span class=\"muted\">too early to tell</span>"
+            }
+            return "<span class=\"okay\">normal</span>"
+        }
         return unusual.map { c in
             let tip = c.baseline.map { "median \(value(c.measure, $0.median)), p95 \(value(c.measure, $0.p95))" } ?? ""
             let word: String
@@ -92,6 +136,16 @@ public enum DashboardPages {
             "<code>\(version)</code> <span class=\"chip bad\" title=\"\(HTML.escape(m.problems.joined(separator: "; ")))\">not approved</span>"
     }
 
+    static func ago(_ iso: String?, now: Date) -> String {
+        guard let iso, let d = Timestamps.parse(iso) else { return "—" }
+        return "<span title=\"\(HTML.escape(shortTime(iso)))\">\(Timestamps.duration(max(0, now.timeIntervalSince(d)))) ago</span>"
+    }
+
+    /// The words of ``normalCell(_:)`` without markup.
+    public static func normalCellText(_ s: JobSnapshot) -> String {
+        normalCell(s).replacingOccurrences(of: "<[^>]*>", with: "", options: .regularExpression)
+    }
+
     /// The jobs overview.
     public static func jobs(_ snapshots: [JobSnapshot], now: Date) -> String {
         var rows = ""
@@ -105,41 +159,85 @@ public enum DashboardPages {
             rows += """
                 <tr class="job health-\(s.health)" data-job="\(HTML.escape(s.job))"><th scope="row"><a href="\(jobURL(s.job))">\(HTML.escape(s.job))</a>\(s.run.map { " <span class=\"muted\">run \($0.id)</span>" } ?? "")</th>
                 <td>\(badge(s))</td>\(progressCell(s))<td>\(rate(s.progress?.rate))</td><td>\(eta)</td><td>\(elapsed)</td><td>\(normalCell(s))</td>
-                <td>\(idle)</td><td class="mapping">\(mappingCell(s.mapping))</td><td class="num">\(rejected)</td></tr>
+                <td>\(idle)</td><td>\(ago(s.lastSuccess?.at, now: now))</td><td class="mapping">\(mappingCell(s.mapping))</td><td class="num">\(rejected)</td></tr>
 
                 """
         }
         if snapshots.isEmpty {
-            rows = "<tr><td colspan=\"10\" class=\"muted\">No jobs yet: add jobs/&lt;name&gt;.json and run mapc sync.</td></tr>"
+            rows = "<tr><td colspan=\"11\" class=\"muted\">No jobs yet: add jobs/&lt;name&gt;.json and run mapc sync.</td></tr>"
         }
         return """
             <h1>Jobs</h1>
             <div data-live="jobs" id="jobs-live"><table class="jobs">
-            <thead><tr><th>Job</th><th>State</th><th>Progress</th><th>Rate</th><th>ETA</th><th>Active</th><th>Is this normal?</th><th>Last progress</th><th>Mapping</th><th>Rejected</th></tr></thead>
+            <thead><tr><th>Job</th><th>State</th><th>Progress</th><th>Rate</th><th>ETA</th><th>Active</th><th>Is this normal?</th><th>Last progress</th><th>Last successful sync</th><th>Mapping</th><th>Rejected</th></tr></thead>
             <tbody>\(rows)</tbody></table>
             <p class="muted small">Updated \(HTML.escape(shortTime(Timestamps.format(now)))) · ETA from the median size of past runs · "normal" compares with the median and 95th percentile of past completed runs.</p></div>
             """
     }
 
     static func shortTime(_ iso: String) -> String {
-        guard let d = Timestamps.parse(iso) else { return iso }
-        let f = DateFormatter()
-        f.dateFormat = "yyyy-MM-dd HH:mm:ss"
-        f.timeZone = TimeZone(identifier: "UTC")
-        return f.string(from: d) + " UTC"
+        guard Timestamps.parse(iso) != nil, iso.count >= 19 else { return iso }
+        return String(iso.prefix(10)) + " " + String(iso.dropFirst(11).prefix(8)) + " UTC"
     }
 
-    static func actionForm(_ action: String, _ job: String, _ label: String, actor: String, style: String = "", confirm: String? = nil)
-        -> String
-    {
+    static func actionForm(
+        _ action: String, _ job: String, _ label: String, context: PageContext, style: String = "", confirm: String? = nil,
+        extra: [(String, String)] = []
+    ) -> String {
         let c = confirm.map { " data-confirm=\"\(HTML.escape($0))\"" } ?? ""
+        let hidden = extra.map { "<input type=\"hidden\" name=\"\(HTML.escape($0.0))\" value=\"\(HTML.escape($0.1))\">" }.joined()
         return """
-            <form method="post" action="\(jobURL(job))/\(action)" class="inline"\(c)><input type="hidden" name="by" value="\(HTML.escape(actor))"><button class="\(style)" name="action" value="\(action)">\(label)</button></form>
+            <form method="post" action="\(jobURL(job))/\(action)" class="inline action-\(action)"\(c)>\(csrf(context))\(hidden)<button class="\(style)">\(label)</button></form>
             """
     }
 
-    /// One job: state, actions, "is this normal?", mapping, failed records and timeline.
-    public static func job(_ s: JobSnapshot, failed: [RecordState], timeline: [StoredEvent], actor: String) -> String {
+    /// "Showing 1–50 of 1,292 …" with previous and next links that keep the rest of the query.
+    static func pager(
+        total: Int, page: Int, size: Int, noun: String, param: String, query: JobPageQuery, job: String, anchor: String
+    ) -> String {
+        guard total > 0 else { return "<p class=\"muted pager\">No \(noun).</p>" }
+        let offset = (page - 1) * size
+        var out = "<p class=\"pager\"><span class=\"range\">"
+        if offset >= total {
+            out += "Page \(HTML.count(page)) is past the end: \(HTML.count(total)) \(noun)</span>"
+        } else {
+            out += "Showing \(HTML.count(offset + 1))–\(HTML.count(min(total, offset + size))) of \(HTML.count(total)) \(noun)</span>"
+        }
+        if page > 1 {
+            out +=
+                " <a class=\"prev\" href=\"\(jobURL(job))\(HTML.escape(query.with([param: page == 2 ? nil : String(page - 1)])))#\(anchor)\">← previous</a>"
+        }
+        if page * size < total {
+            out += " <a class=\"next\" href=\"\(jobURL(job))\(HTML.escape(query.with([param: String(page + 1)])))#\(anchor)\">next →</a>"
+        }
+        return out + "</p>"
+    }
+
+    static func actionsPanel(_ s: JobSnapshot, _ plan: ActionPlan, context: PageContext) -> String {
+        var out = "<section class=\"actions\" aria-label=\"actions\" data-live=\"actions\" id=\"actions-live\">"
+        if plan.readOnly {
+            return out + "<p class=\"muted small\" id=\"read-only\">You are signed in read-only: no actions.</p></section>"
+        }
+        var notes: [String] = []
+        switch plan.resume {
+        case .available: out += actionForm("resume", s.job, "Resume", context: context, style: "primary")
+        case .unavailable(let why): if s.run.map({ !$0.state.phase.isTerminal }) == true { notes.append("Resume: \(why).") }
+        }
+        switch plan.retry {
+        case .available: out += actionForm("retry", s.job, "Retry \(HTML.count(s.rejectedTotal)) rejected", context: context)
+        case .unavailable(let why): if s.rejectedTotal > 0 { notes.append("Retry: \(why).") }
+        }
+        if case .available = plan.cancel {
+            out += actionForm("cancel", s.job, "Cancel run", context: context, style: "danger", confirm: "Cancel the run of \(s.job)?")
+        }
+        if !notes.isEmpty { out += "<p class=\"muted small why-not\">" + notes.map(HTML.escape).joined(separator: " ") + "</p>" }
+        return out + "</section>"
+    }
+
+    /// One job: state, actions, "is this normal?", mapping, failures by code and field, a page of
+    /// failed records, the run history and a page of a run's timeline.
+    static func job(_ v: JobPageView, context: PageContext) -> String {
+        let s = v.snapshot
         var out = "<h1>\(HTML.escape(s.job)) \(badge(s))</h1>\n<div data-live=\"summary\" id=\"summary-live\">"
         if let run = s.run {
             let src = run.info["source"]?.stringValue ?? s.spec?.source.qualifiedName ?? "?"
@@ -162,33 +260,119 @@ public enum DashboardPages {
                 out +=
                     "<p>Progress: \(HTML.count(p.processed)) records\(p.expected.map { " of ~\(HTML.count($0))" } ?? "") · rate \(rate(p.rate)) · ETA \(p.eta.map(Timestamps.duration) ?? "—")</p>"
             }
+            if let success = s.lastSuccess {
+                out += "<p class=\"muted small\">Last successful sync: run \(success.run), \(HTML.escape(shortTime(success.at))).</p>"
+            }
         } else {
             out += "<p class=\"lead\">This job has never run. Start it with <code>mapc sync \(HTML.escape(s.job))</code>.</p>"
         }
-        out += "</div>\n<section class=\"actions\" aria-label=\"actions\">"
-        if s.run != nil, s.phase == .paused || s.phase == .failed || s.wedge.wedged {
-            out += actionForm("resume", s.job, "Resume", actor: actor, style: "primary")
-        }
-        if s.rejectedTotal > 0 { out += actionForm("retry", s.job, "Retry \(s.rejectedTotal) rejected", actor: actor) }
-        if let run = s.run, !run.state.phase.isTerminal {
-            out += actionForm("cancel", s.job, "Cancel run", actor: actor, style: "danger", confirm: "Cancel the run of \(s.job)?")
-        }
-        out += "</section>\n<div class=\"grid\"><section><h2>Is this normal?</h2>"
+        out += "</div>\n" + actionsPanel(s, v.plan, context: context)
+        out += "\n<div class=\"grid\"><section><h2>Is this normal?</h2>"
         out += normalTable(s)
         out += "</section><section><h2>Mapping</h2>\(mappingPanel(s.mapping))</section></div>"
-        out +=
+        out += failedSection(v, context: context)
+        out += historySection(v)
+        out += timelineSection(v)
+        return out
+    }
+
+    static func groupLabel(_ g: FailureGroup) -> String {
+        "\(HTML.count(g.count)) × <code>\(HTML.escape(g.code ?? "no code"))</code> \(HTML.escape(g.field ?? "(no field)"))"
+    }
+
+    static func failedSection(_ v: JobPageView, context: PageContext) -> String {
+        let s = v.snapshot
+        let q = v.query
+        var out =
             "<section id=\"failed\"><h2>Failed records (\(HTML.count(s.rejectedTotal)))</h2><div data-live=\"failed\" id=\"failed-live\">"
-        out += failedTable(s.job, failed)
-        out += "</div></section><section><h2>Timeline</h2><div data-live=\"timeline\" id=\"timeline-live\"><ol class=\"timeline\" reversed>"
-        for e in timeline {
+        if !v.groups.isEmpty {
+            var rows = ""
+            let canRetry = v.plan.retry == .available
+            for g in v.groups {
+                let selected = q.filter.code == (g.code ?? "") && q.filter.field == (g.field ?? "")
+                let show = jobURL(s.job) + q.with(["code": g.code ?? "", "field": g.field ?? "", "fpage": nil, "key": nil])
+                rows +=
+                    "<tr class=\"group\(selected ? " selected" : "")\" data-code=\"\(HTML.escape(g.code ?? ""))\" data-field=\"\(HTML.escape(g.field ?? ""))\"><td class=\"what\">\(groupLabel(g))</td><td>\(HTML.escape(g.message))</td><td><a class=\"show-group\" href=\"\(HTML.escape(show))#failed\">show</a></td><td>"
+                if canRetry {
+                    rows += actionForm(
+                        "retry-group", s.job, "Retry this group", context: context,
+                        extra: [("code", g.code ?? ""), ("field", g.field ?? "")])
+                }
+                rows += "</td></tr>"
+            }
+            out +=
+                "<table class=\"groups\"><thead><tr><th>Records × code, field</th><th>Message (one of them)</th><th></th><th></th></tr></thead><tbody>\(rows)</tbody></table>"
+        }
+        let filtered = q.filter.code != nil || q.filter.field != nil || !(q.filter.keyPrefix ?? "").isEmpty
+        out += "<form method=\"get\" action=\"\(jobURL(s.job))\" class=\"filter\" id=\"failed-filter\">"
+        for (name, value) in q.items where !["key", "fpage"].contains(name) {
+            out += "<input type=\"hidden\" name=\"\(HTML.escape(name))\" value=\"\(HTML.escape(value ?? ""))\">"
+        }
+        out +=
+            "<label>Key starts with <input name=\"key\" value=\"\(HTML.escape(q.filter.keyPrefix ?? ""))\" size=\"16\"></label> <button>Filter</button>"
+        if filtered {
+            let describe = [
+                q.filter.code.map { "code \($0.isEmpty ? "(none)" : $0)" }, q.filter.field.map { "field \($0.isEmpty ? "(none)" : $0)" },
+                q.filter.keyPrefix.flatMap { $0.isEmpty ? nil : "key \($0)…" },
+            ].compactMap { $0 }.joined(separator: ", ")
+            out +=
+                " <span class=\"muted\">filtered by \(HTML.escape(describe))</span> <a href=\"\(HTML.escape(jobURL(s.job) + q.with(["code": nil, "field": nil, "key": nil, "fpage": nil])))#failed\" class=\"clear-filter\">show all</a>"
+        }
+        out += "</form>"
+        out += pager(
+            total: v.failedTotal, page: q.failedPage, size: DashboardServer.pageSize, noun: "rejected records", param: "fpage", query: q,
+            job: s.job, anchor: "failed")
+        if !v.failed.isEmpty { out += failedTable(s.job, v.failed) }
+        return out + "</div></section>"
+    }
+
+    static func historySection(_ v: JobPageView) -> String {
+        let s = v.snapshot
+        var out = "<section id=\"history\"><h2>Run history</h2>"
+        out += pager(
+            total: v.historyTotal, page: v.query.historyPage, size: DashboardServer.historyPageSize, noun: "runs", param: "hpage",
+            query: v.query, job: s.job, anchor: "history")
+        guard !v.history.isEmpty else { return out + "</section>" }
+        var rows = ""
+        let now = Date()
+        for h in v.history {
+            let active = h.activeSeconds(at: h.phase == "completed" ? Timestamps.parse(h.endedAt ?? "") ?? now : now)
+            let throughput = h.records.flatMap { n in active > 0 ? Double(n) / active : nil }
+            let shown = v.shownRun?.id == h.run
+            rows +=
+                "<tr\(shown ? " class=\"selected\"" : "") data-run=\"\(h.run)\"><td><a href=\"\(HTML.escape(jobURL(s.job) + v.query.with(["run": String(h.run), "tpage": nil, "type": nil])))#timeline\">\(h.run)</a></td><td>\(HTML.escape(h.kind))</td><td><span class=\"badge state-\(HTML.escape(h.phase))\">\(HTML.escape(h.phase))</span></td><td>\(HTML.escape(shortTime(h.startedAt)))</td><td>\(Timestamps.duration(active))</td><td class=\"num\">\(h.records.map(HTML.count) ?? "—")</td><td class=\"num\">\(h.rejected.map(HTML.count) ?? "—")</td><td class=\"num\">\(rate(throughput))</td></tr>"
+        }
+        out +=
+            "<table class=\"history\"><thead><tr><th>Run</th><th>Kind</th><th>State</th><th>Started</th><th>Active</th><th>Records</th><th>Rejected</th><th>Throughput</th></tr></thead><tbody>\(rows)</tbody></table>"
+        return out + "</section>"
+    }
+
+    static func timelineSection(_ v: JobPageView) -> String {
+        let s = v.snapshot
+        guard let run = v.shownRun else { return "" }
+        var out = "<section id=\"timeline\"><h2>Timeline of run \(run.id)</h2>"
+        out += "<form method=\"get\" action=\"\(jobURL(s.job))\" class=\"filter\" id=\"timeline-filter\">"
+        for (name, value) in v.query.items where !["type", "tpage"].contains(name) {
+            out += "<input type=\"hidden\" name=\"\(HTML.escape(name))\" value=\"\(HTML.escape(value ?? ""))\">"
+        }
+        out += "<label>Events <select name=\"type\"><option value=\"\">every type</option>"
+        for (type, n) in v.eventTypes.sorted(by: { $0.key < $1.key }) {
+            out +=
+                "<option value=\"\(HTML.escape(type))\"\(v.query.eventType == type ? " selected" : "")>\(HTML.escape(type)) (\(HTML.count(n)))</option>"
+        }
+        out += "</select></label> <button>Show</button></form><div data-live=\"timeline\" id=\"timeline-live\">"
+        out += pager(
+            total: v.timelineTotal, page: v.query.timelinePage, size: DashboardServer.pageSize, noun: "events", param: "tpage",
+            query: v.query, job: s.job, anchor: "timeline")
+        out += "<ol class=\"timeline\" reversed>"
+        for e in v.timeline {
             let cls =
                 EventDescriber.operatorEvents.contains(e.type)
                 ? " class=\"operator\"" : (e.type.hasPrefix("alert") ? " class=\"alert\"" : "")
             out +=
                 "<li\(cls)><time>\(HTML.escape(shortTime(e.at)))</time> <span class=\"seq\">#\(e.seq)</span> <span class=\"type\">\(HTML.escape(e.type))</span> \(HTML.escape(EventDescriber.describe(e)))</li>"
         }
-        out += "</ol></div></section>"
-        return out
+        return out + "</ol></div></section>"
     }
 
     static func normalTable(_ s: JobSnapshot) -> String {
@@ -206,6 +390,7 @@ public enum DashboardPages {
             case .normal: verdict = "<span class=\"okay\">normal</span>"
             case .unusual: verdict = "<span class=\"chip unusual\">unusual</span>"
             case .noHistory: verdict = "<span class=\"muted\">not enough history</span>"
+            case .tooEarly: verdict = "<span class=\"muted\">too early to tell</span>"
             }
             rows +=
                 "<tr><th scope=\"row\">\(name)</th><td>\(value(c.measure, c.value))</td><td>\(value(c.measure, c.baseline?.median))</td><td>\(value(c.measure, c.baseline?.p95))</td><td>\(verdict)</td></tr>"
@@ -232,7 +417,6 @@ public enum DashboardPages {
     }
 
     static func failedTable(_ job: String, _ failed: [RecordState]) -> String {
-        guard !failed.isEmpty else { return "<p class=\"muted\">No rejected records.</p>" }
         var rows = ""
         for r in failed {
             let fixes = (r.payload?["patches"]?.objectValue ?? []).map { "\($0.0)=\(JSONWriter.compact($0.1))" }.joined(separator: " ")
@@ -244,8 +428,8 @@ public enum DashboardPages {
             "<table class=\"failed\"><thead><tr><th>Key</th><th>Destination key</th><th>Code</th><th>Field</th><th>Platform's reason</th><th>Fixes</th></tr></thead><tbody>\(rows)</tbody></table>"
     }
 
-    /// One record: the platform's reason, its values, a fix form and its history.
-    public static func record(job: String, _ r: RecordState, events: [RecordEvent], actor: String) -> String {
+    /// One record: the platform's reason, its values, a fix form (operators only) and its history.
+    static func record(job: String, _ r: RecordState, events: [RecordEvent], context: PageContext, canRetry: Bool) -> String {
         var out = "<p class=\"crumbs\"><a href=\"\(jobURL(job))\">\(HTML.escape(job))</a> › record</p>"
         out +=
             "<h1>Record <code>\(HTML.escape(r.key))</code> <span class=\"badge status-\(HTML.escape(r.status))\" id=\"record-status\">\(HTML.escape(r.status))</span></h1>"
@@ -269,7 +453,7 @@ public enum DashboardPages {
         }
         out += "<div class=\"grid\">" + table("Source values", source) + table("Values sent", values) + "</div>"
         out += table("Fixes so far", patches)
-        if r.status == "rejected" {
+        if r.status == "rejected", context.session.role.canAct {
             var fields = Set<String>()
             var options = ""
             for (name, _) in values + source where fields.insert(name).inserted {
@@ -279,15 +463,14 @@ public enum DashboardPages {
             let current = (patches + values + source).first { $0.0 == preset }?.1.stringValue ?? ""
             out += """
                 <section class="fix"><h2>Fix a field</h2>
-                <form method="post" action="\(jobURL(job))/record/fix" id="fix-form">
+                <form method="post" action="\(jobURL(job))/record/fix" id="fix-form">\(csrf(context))
                 <input type="hidden" name="key" value="\(HTML.escape(r.key))">
                 <label>Field <input name="field" id="fix-field" list="fields" value="\(HTML.escape(preset))" required></label>
                 <datalist id="fields">\(options)</datalist>
                 <label>New value <input name="value" id="fix-value" value="\(HTML.escape(current))" size="32"></label>
-                <label>By <input name="by" value="\(HTML.escape(actor))" size="12"></label>
-                <button class="primary" id="fix-submit">Save fix</button>
+                <button class="primary" id="fix-submit">Save fix as \(HTML.escape(context.session.name))</button>
                 </form><p class="muted small">A source field is mapped again; a destination field overrides the value sent. Text is taken as is; prefix with <code>=</code> for JSON (<code>=42</code>, <code>=null</code>).</p>
-                \(actionForm("retry", job, "Retry rejected records now", actor: actor))
+                \(canRetry ? actionForm("retry", job, "Retry rejected records now", context: context) : "")
                 </section>
                 """
         }

@@ -12,10 +12,11 @@ public enum EventDescriber {
         let p = e.payload
         func s(_ k: String) -> String { p[k]?.stringValue ?? "?" }
         func i(_ k: String) -> Int { p[k]?.intValue ?? 0 }
+        let by = who(p)
         switch e.type {
         case "run_started":
             return "started \(p["kind"]?.stringValue ?? "sync") of \(s("source")) → \(s("destination")) with \(s("mapping")) "
-                + "(version \(String(s("mappingVersion").prefix(12))))" + (p["by"]?.stringValue.map { " by \($0)" } ?? "")
+                + "(version \(String(s("mappingVersion").prefix(12))))" + (by.map { " by \($0)" } ?? "")
         case "state":
             let to = s("to")
             var text = "\(s("from")) → \(to)"
@@ -38,10 +39,14 @@ public enum EventDescriber {
         case "rate_limited":
             return "rate limited while \(s("while")): waiting \(String(format: "%.1f", p["wait"]?.doubleValue ?? 0))s (\(s("message")))"
         case "reconcile": return "re-sending batch \(i("batch")) that was sent but not acknowledged"
-        case "resumed": return "resumed by \(s("by"))"
-        case "record_fixed": return "\(s("by")) fixed \(s("field")) of record \(s("key")) to \(JSONWriter.compact(p["value"] ?? .null))"
-        case "cancel_requested": return "cancel requested by \(s("by"))"
-        case "operator_action": return "\(s("by")) asked to \(s("action")) from the \(s("via"))"
+        case "resumed": return "resumed by \(by ?? "?")"
+        case "record_fixed": return "\(by ?? "?") fixed \(s("field")) of record \(s("key")) to \(JSONWriter.compact(p["value"] ?? .null))"
+        case "cancel_requested": return "cancel requested by \(by ?? "?")"
+        case "operator_action":
+            let only = p["only"].map { o in
+                " (only \(o["code"]?.stringValue.map { $0.isEmpty ? "no code" : $0 } ?? "any code"), \(o["field"]?.stringValue.map { $0.isEmpty ? "no field" : $0 } ?? "any field"))"
+            }
+            return "\(by ?? "?") asked to \(s("action"))\(only ?? "") from the \(s("via"))"
         case "alert_sent": return "alert sent (\(s("condition"))): \(s("summary"))"
         case "alert_failed": return "alert failed (\(s("condition"))): \(s("summary"))"
         case "run_completed":
@@ -50,5 +55,11 @@ public enum EventDescriber {
                 + "\(c?["rejected"]?.intValue ?? 0) rejected, \(c?["skipped"]?.intValue ?? 0) skipped, \(c?["unchanged"]?.intValue ?? 0) unchanged"
         default: return "\(e.type) \(JSONWriter.compact(p))"
         }
+    }
+
+    /// Who an event names (`by`), marked `(self-declared)` when nobody checked the name.
+    public static func who(_ payload: JSONValue) -> String? {
+        guard let (name, proof) = Principal.recorded(in: payload) else { return nil }
+        return proof == .declared ? "\(name) (self-declared)" : name
     }
 }

@@ -85,6 +85,9 @@ public enum Verdict: String, Sendable, Hashable {
     case unusual
     /// Too few past runs to say.
     case noHistory = "no-history"
+    /// There is history, but the run has not done enough yet to be judged (fewer records than the
+    /// minimum, or throughput in its first 30 seconds): neither normal nor unusual.
+    case tooEarly = "too-early"
 }
 
 /// One measure of the current run against its history.
@@ -142,12 +145,12 @@ public enum NormalityJudge {
             if let base, let value {
                 let enough = measure == .duration || current.records >= minimumRecords
                 if !enough {
-                    verdict = .normal
+                    verdict = .tooEarly
                 } else if measure.higherIsWorse {
                     verdict = value > base.p95 && value > base.median ? .unusual : .normal
                 } else {
                     // Throughput: the bad tail is the slow one; a partial run counts only after some time.
-                    verdict = (running && current.duration < 30) || value >= base.p05 ? .normal : .unusual
+                    verdict = running && current.duration < 30 ? .tooEarly : value >= base.p05 ? .normal : .unusual
                 }
             }
             out.append(Comparison(measure: measure, value: value, baseline: base, verdict: verdict))

@@ -16,12 +16,15 @@ public struct InboxStats: Sendable, Hashable {
     }
 }
 
-/// Counters derived from the event log across every run: batch latencies, rate-limit answers and
-/// waits, retries and alerts. Counters only grow because the log is append-only.
+/// The monotonic counters of the store's console projection, by metric: record outcomes, batch
+/// latencies, rate-limit answers and waits, retries and alerts. They only grow because they are
+/// folded from the append-only event log as it is written.
 public struct EventTally: Sendable {
     /// Batch latency buckets, in seconds.
-    public static let latencyBounds: [Double] = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300]
+    public static var latencyBounds: [Double] { EventStore.latencyBounds }
 
+    /// Record outcomes (created, updated, duplicate, rejected, skipped, unchanged) per job.
+    public var records: [JobLabel: Int] = [:]
     /// Batch latency (from `batch_sending` or `reconcile` to `batch_acked`) per job.
     public var batchLatency: [String: Histogram] = [:]
     /// Rate-limit answers (HTTP 429 and the like) per platform.
@@ -29,77 +32,71 @@ public struct EventTally: Sendable {
     /// Seconds waited on rate limits per platform.
     public var rateLimitWait: [String: Double] = [:]
     /// Retried transient failures per job and platform.
-    public var retries: [JobPlatform: Int] = [:]
+    public var retries: [JobLabel: Int] = [:]
     /// Alerts sent per job and condition.
-    public var alerts: [JobCondition: Int] = [:]
+    public var alerts: [JobLabel: Int] = [:]
 
-    /// A (job, platform) key.
-    public struct JobPlatform: Sendable, Hashable {
+    /// A (job, label) key: the label is an outcome, a platform or a condition.
+    public struct JobLabel: Sendable, Hashable, Comparable {
+        /// The job.
         public var job: String
-        public var platform: String
-    }
+        /// The other label's value.
+        public var label: String
 
-    /// A (job, condition) key.
-    public struct JobCondition: Sendable, Hashable {
-        public var job: String
-        public var condition: String
+        /// Creates a key.
+        public init(job: String, label: String) {
+            self.job = job
+            self.label = label
+        }
+
+        public static func < (a: JobLabel, b: JobLabel) -> Bool { (a.job, a.label) < (b.job, b.label) }
     }
 
     /// Creates an empty tally.
     public init() {}
 
-    /// The platform an event of a run concerns: the source while fetching, else the destination.
-    static func platform(doing: String?, info: JSONValue) -> String {
-        let side = doing?.hasPrefix("fetching") == true ? "source" : "destination"
-        let qualified = info[side]?.stringValue ?? "unknown"
-        return qualified.split(separator: ".").first.map(String.init) ?? qualified
+    /// The tally of the store's counters.
+    public init(counters: [ConsoleCounter]) {
+        var buckets: [String: [Int: Int]] = [:]
+        var sums: [String: Double] = [:]
+        var counts: [String: Int] = [:]
+        for c in counters {
+            let key = JobLabel(job: c.job, label: c.label)
+            switch c.family {
+            case "records": records[key, default: 0] += Int(c.value)
+            case "rate_limited": rateLimited[c.label, default: 0] += Int(c.value)
+            case "rate_limit_wait": rateLimitWait[c.label, default: 0] += c.value
+            case "retries": retries[key, default: 0] += Int(c.value)
+            case "alerts": alerts[key, default: 0] += Int(c.value)
+            case "batch_latency_bucket": if let i = Int(c.label) { buckets[c.job, default: [:]][i, default: 0] += Int(c.value) }
+            case "batch_latency_ms_sum": sums[c.job, default: 0] += c.value / 1000
+            case "batch_latency_count": counts[c.job, default: 0] += Int(c.value)
+            default: break
+            }
+        }
+        for job in Set(buckets.keys).union(counts.keys) {
+            let per = buckets[job] ?? [:]
+            batchLatency[job] = Histogram(
+                bounds: Self.latencyBounds, bucketCounts: Self.latencyBounds.indices.map { per[$0] ?? 0 },
+                overflow: per[Self.latencyBounds.count] ?? 0, sum: sums[job] ?? 0)
+        }
     }
 
-    /// Adds every event of interest from `store`.
+    /// Reads the counters of `store`.
     public static func collect(store: EventStore) throws -> EventTally {
-        var runs: [Int: RunSummary] = [:]
-        for latest in try store.latestRuns() {
-            for r in try store.runs(job: latest.job) { runs[r.id] = r }
-        }
-        var tally = EventTally()
-        for e in try store.events(types: ["rate_limited", "retry", "alert_sent"]) {
-            guard let run = runs[e.run] else { continue }
-            let platform = platform(doing: e.payload["while"]?.stringValue, info: run.info)
-            switch e.type {
-            case "rate_limited":
-                tally.rateLimited[platform, default: 0] += 1
-                tally.rateLimitWait[platform, default: 0] += e.payload["wait"]?.doubleValue ?? 0
-            case "retry":
-                tally.retries[JobPlatform(job: run.job, platform: platform), default: 0] += 1
-            default:
-                tally.alerts[JobCondition(job: run.job, condition: e.payload["condition"]?.stringValue ?? "unknown"), default: 0] += 1
-            }
-        }
-        var sendingAt: [Int: Date] = [:]
-        for e in try store.events(types: ["batch_sending", "reconcile", "batch_acked"], payloads: false) {
-            guard let run = runs[e.run], let at = Timestamps.parse(e.at) else { continue }
-            if e.type == "batch_acked" {
-                if let start = sendingAt.removeValue(forKey: e.run) {
-                    tally.batchLatency[run.job, default: Histogram(bounds: latencyBounds)].observe(max(0, at.timeIntervalSince(start)))
-                }
-            } else {
-                sendingAt[e.run] = at
-            }
-        }
-        return tally
+        EventTally(counters: try store.read { try $0.counters() })
     }
 }
 
 extension InboxStats {
-    /// Depth and oldest age per source platform of the pending entries of `inbox` at `now`.
+    /// Depth and oldest age per source platform of the pending entries of `inbox` at `now` (one
+    /// aggregate query, whatever the backlog).
     public static func of(_ inbox: Inbox, now: Date) throws -> InboxStats {
         var depth: [String: Int] = [:]
         var age: [String: Double] = [:]
-        for e in try inbox.entries(status: .pending) {
-            depth[e.event.platform, default: 0] += 1
-            if let at = Timestamps.parse(e.receivedAt) {
-                age[e.event.platform] = max(age[e.event.platform] ?? 0, now.timeIntervalSince(at))
-            }
+        for p in try inbox.pendingByPlatform() {
+            depth[p.platform] = p.count
+            if let at = Timestamps.parse(p.oldestReceivedAt) { age[p.platform] = max(0, now.timeIntervalSince(at)) }
         }
         return InboxStats(depth: depth, oldestAge: age)
     }

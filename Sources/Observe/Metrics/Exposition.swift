@@ -76,6 +76,16 @@ public struct Histogram: Sendable, Hashable {
         perBucket = Array(repeating: 0, count: bounds.count)
     }
 
+    /// A histogram with counts already taken: per bucket (not cumulative), above the last bound,
+    /// and the sum of the observations.
+    public init(bounds: [Double], bucketCounts: [Int], overflow: Int, sum: Double) {
+        self.bounds = bounds
+        perBucket = bounds.indices.map { $0 < bucketCounts.count ? bucketCounts[$0] : 0 }
+        self.overflow = overflow
+        self.sum = sum
+        count = perBucket.reduce(overflow, +)
+    }
+
     /// Adds one observation.
     public mutating func observe(_ value: Double) {
         sum += value

@@ -1,159 +1,158 @@
 import Foundation
 import SyncEngine
 
-/// Requests counted against one limiter bucket's daily quota since midnight UTC.
+/// Requests counted against one limiter bucket's daily quota, and the quota itself.
 public struct QuotaReading: Sendable, Hashable {
     /// The platform.
     public var platform: String
     /// The bucket (endpoint group) within the platform.
     public var bucket: String
-    /// Requests counted today.
+    /// Requests counted in the current quota day.
     public var used: Int
+    /// The daily quota of the bucket in the rate-limit registry, when it has one.
+    public var limit: Int?
 
     /// Creates a reading.
-    public init(platform: String, bucket: String, used: Int) {
+    public init(platform: String, bucket: String, used: Int, limit: Int? = nil) {
         self.platform = platform
         self.bucket = bucket
         self.used = used
+        self.limit = limit
     }
 
-    /// Readings from the stored usages (keys `<platform>/<bucket>`), counting hour slots since the
-    /// last midnight UTC; ordered by key.
-    public static func today(_ usages: [String: QuotaUsage], now: Date) -> [QuotaReading] {
-        let first = QuotaUsage.slot(Date(timeIntervalSince1970: (now.timeIntervalSince1970 / 86_400).rounded(.down) * 86_400))
+    /// Requests left today (never below zero), when the quota is known.
+    public var remaining: Int? { limit.map { max(0, $0 - used) } }
+
+    /// Readings from the stored usages (keys `<platform>/<bucket>`), counting the hour slots of the
+    /// quota day: since midnight UTC, or the last 24 hours for a platform whose quota rolls
+    /// (`rolling-24h` in its registry); ordered by key. `limits` gives each bucket's quota and reset.
+    public static func today(_ usages: [String: QuotaUsage], now: Date, limits: QuotaLimits? = nil) -> [QuotaReading] {
+        let midnight = QuotaUsage.slot(Date(timeIntervalSince1970: (now.timeIntervalSince1970 / 86_400).rounded(.down) * 86_400))
+        let rolling = QuotaUsage.slot(now) - 24
         return usages.keys.sorted().map { key in
             let parts = key.split(separator: "/", maxSplits: 1).map(String.init)
-            return QuotaReading(
-                platform: parts.first ?? key, bucket: parts.count > 1 ? parts[1] : "default", used: usages[key]!.used(since: first))
+            let platform = parts.first ?? key
+            let bucket = parts.count > 1 ? parts[1] : "default"
+            let quota = limits?.quota(platform: platform, bucket: bucket)
+            let first = quota?.reset == .rolling ? rolling : midnight
+            return QuotaReading(platform: platform, bucket: bucket, used: usages[key]!.used(since: first), limit: quota?.daily)
         }
     }
 }
 
 /// Builds the `/metrics` families from job snapshots, the event tally, today's quota use and the
-/// webhook inbox. Pure: every input is handed in.
+/// webhook inbox. Pure: every input is handed in. One unit per family: seconds, records per second,
+/// ratios and counts each have their own.
 public enum MetricsRenderer {
-    /// Every family, in a stable order.
+    /// Every family, in a stable order (families without samples keep their `HELP` and `TYPE`).
     public static func families(
         snapshots: [JobSnapshot], tally: EventTally, quotas: [QuotaReading], inbox: InboxStats?
     ) -> [MetricFamily] {
         typealias L = MetricSample.Label
         var out: [MetricFamily] = []
+        func family(_ name: String, _ type: MetricType, _ help: String, _ samples: [MetricSample]) {
+            out.append(MetricFamily(name: name, help: help, type: type, samples: samples))
+        }
+        func perJob(_ value: (JobSnapshot) -> Double?) -> [MetricSample] {
+            snapshots.compactMap { s in value(s).map { MetricSample(labels: [L("job", s.job)], value: $0) } }
+        }
         var byState: [JobPhase: Int] = [:]
         for s in snapshots where s.run != nil { byState[s.phase, default: 0] += 1 }
-        out.append(
-            MetricFamily(
-                name: "mapc_jobs", help: "Jobs by the state of their latest run.", type: .gauge,
-                samples: JobPhase.allCases.map { MetricSample(labels: [L("state", $0.rawValue)], value: Double(byState[$0] ?? 0)) }))
-        out.append(
-            MetricFamily(
-                name: "mapc_job_state", help: "1 for the state of each job's latest run.", type: .gauge,
-                samples: snapshots.filter { $0.run != nil }.map {
-                    MetricSample(labels: [L("job", $0.job), L("state", $0.phase.rawValue)], value: 1)
-                }))
-        var records: [MetricSample] = []
-        for s in snapshots {
-            for (outcome, n) in s.counts.sorted(by: { $0.key < $1.key }) {
-                records.append(MetricSample(labels: [L("job", s.job), L("outcome", outcome)], value: Double(n)))
-            }
-        }
-        var totals: [MetricSample] = []
-        for s in snapshots {
-            for (outcome, n) in s.totals.sorted(by: { $0.key < $1.key }) {
-                totals.append(MetricSample(labels: [L("job", s.job), L("outcome", outcome)], value: Double(n)))
-            }
-        }
-        out.append(
-            MetricFamily(
-                name: "mapc_records", help: "Records of each job by their latest outcome (all runs).", type: .gauge, samples: totals))
-        out.append(
-            MetricFamily(
-                name: "mapc_run_records", help: "Records of each job's latest run by outcome.", type: .gauge, samples: records))
-        out.append(
-            MetricFamily(
-                name: "mapc_job_wedged", help: "1 when a running job made no progress for longer than its threshold.", type: .gauge,
-                samples: snapshots.map { MetricSample(labels: [L("job", $0.job)], value: $0.wedge.wedged ? 1 : 0) }))
-        out.append(
-            MetricFamily(
-                name: "mapc_job_idle_seconds", help: "Seconds since the last progress event of each running job.", type: .gauge,
-                samples: snapshots.compactMap { s in s.wedge.idleSeconds.map { MetricSample(labels: [L("job", s.job)], value: $0) } }))
-        out.append(
-            MetricFamily(
-                name: "mapc_job_wedged_threshold_seconds", help: "Each job's wedged threshold (wedgedAfterSeconds).", type: .gauge,
-                samples: snapshots.map { MetricSample(labels: [L("job", $0.job)], value: $0.wedge.threshold) }))
-        var unusual: [MetricSample] = []
-        var current: [MetricSample] = []
-        var baseline: [MetricSample] = []
-        for s in snapshots {
-            for c in s.normality?.comparisons ?? [] {
-                let labels = [L("job", s.job), L("measure", c.measure.rawValue)]
-                unusual.append(MetricSample(labels: labels, value: c.verdict == .unusual ? 1 : 0))
-                if let v = c.value { current.append(MetricSample(labels: labels, value: v)) }
-                if let b = c.baseline {
-                    baseline.append(MetricSample(labels: labels + [L("quantile", "0.5")], value: b.median))
-                    baseline.append(MetricSample(labels: labels + [L("quantile", "0.95")], value: b.p95))
+        family(
+            "mapc_jobs", .gauge, "Jobs by the state of their latest run.",
+            JobPhase.allCases.map { MetricSample(labels: [L("state", $0.rawValue)], value: Double(byState[$0] ?? 0)) })
+        family(
+            "mapc_job_state", .gauge, "1 for the state of each job's latest run.",
+            snapshots.filter { $0.run != nil }.map { MetricSample(labels: [L("job", $0.job), L("state", $0.phase.rawValue)], value: 1) })
+        family(
+            "mapc_job_last_success_timestamp_seconds", .gauge, "When each job's latest sync run completed (Unix time).",
+            perJob { s in s.lastSuccess.flatMap { Timestamps.parse($0.at) }?.timeIntervalSince1970 })
+        family(
+            "mapc_records_total", .counter,
+            "Record outcomes per job since the store began: created, updated, duplicate, rejected, skipped, unchanged.",
+            tally.records.keys.sorted().map {
+                MetricSample(labels: [L("job", $0.job), L("outcome", $0.label)], value: Double(tally.records[$0]!))
+            })
+        family(
+            "mapc_records", .gauge, "Records of each job by their latest outcome (all runs).",
+            snapshots.flatMap { s in
+                s.totals.sorted { $0.key < $1.key }.map {
+                    MetricSample(labels: [L("job", s.job), L("outcome", $0.key)], value: Double($0.value))
                 }
+            })
+        family(
+            "mapc_run_records", .gauge, "Records whose latest outcome came from each job's latest run, by outcome.",
+            snapshots.flatMap { s in
+                s.counts.sorted { $0.key < $1.key }.map {
+                    MetricSample(labels: [L("job", s.job), L("outcome", $0.key)], value: Double($0.value))
+                }
+            })
+        family(
+            "mapc_job_wedged", .gauge, "1 when a running job made no progress for longer than its threshold.",
+            perJob { $0.wedge.wedged ? 1 : 0 })
+        family(
+            "mapc_job_idle_seconds", .gauge, "Seconds since the last progress event of each running job.", perJob { $0.wedge.idleSeconds })
+        family(
+            "mapc_job_wedged_threshold_seconds", .gauge, "Each job's wedged threshold (wedgedAfterSeconds).", perJob { $0.wedge.threshold })
+        family(
+            "mapc_job_unusual", .gauge, "1 when the latest run's measure is beyond its history's 95th percentile in the bad direction.",
+            snapshots.flatMap { s in
+                (s.normality?.comparisons ?? []).map {
+                    MetricSample(labels: [L("job", s.job), L("measure", $0.measure.rawValue)], value: $0.verdict == .unusual ? 1 : 0)
+                }
+            })
+        for measure in Measure.allCases {
+            let unit = MeasureUnit(measure)
+            family(
+                "mapc_job_run_\(unit.suffix)", .gauge, "The latest run's \(unit.what) so far.",
+                perJob { $0.normality?.comparison(measure)?.value })
+            family(
+                "mapc_job_history_\(unit.suffix)", .gauge,
+                "Median (quantile 0.5) and 95th percentile (0.95) of the \(unit.what) of the job's past completed runs.",
+                snapshots.flatMap { s -> [MetricSample] in
+                    guard let b = s.normality?.comparison(measure)?.baseline else { return [] }
+                    return [
+                        MetricSample(labels: [L("job", s.job), L("quantile", "0.5")], value: b.median),
+                        MetricSample(labels: [L("job", s.job), L("quantile", "0.95")], value: b.p95),
+                    ]
+                })
+        }
+        family(
+            "mapc_batch_latency_seconds", .histogram, "Time from sending a batch to its acknowledgement, retries and waits included.",
+            tally.batchLatency.keys.sorted().flatMap { tally.batchLatency[$0]!.samples(labels: [L("job", $0)]) })
+        family(
+            "mapc_rate_limited_total", .counter, "Rate-limit answers (HTTP 429 and equivalents) per platform.",
+            tally.rateLimited.keys.sorted().map { MetricSample(labels: [L("platform", $0)], value: Double(tally.rateLimited[$0]!)) })
+        family(
+            "mapc_rate_limit_wait_seconds_total", .counter, "Seconds spent waiting on rate limits per platform.",
+            tally.rateLimitWait.keys.sorted().map { MetricSample(labels: [L("platform", $0)], value: tally.rateLimitWait[$0]!) })
+        family(
+            "mapc_retries_total", .counter, "Transient failures retried, per job and platform.",
+            tally.retries.keys.sorted().map {
+                MetricSample(labels: [L("job", $0.job), L("platform", $0.label)], value: Double(tally.retries[$0]!))
+            })
+        family(
+            "mapc_alerts_sent_total", .counter, "Alerts sent per job and condition.",
+            tally.alerts.keys.sorted().map {
+                MetricSample(labels: [L("job", $0.job), L("condition", $0.label)], value: Double(tally.alerts[$0]!))
+            })
+        func quota(_ value: (QuotaReading) -> Int?) -> [MetricSample] {
+            quotas.compactMap { q in
+                value(q).map { MetricSample(labels: [L("platform", q.platform), L("bucket", q.bucket)], value: Double($0)) }
             }
         }
-        out.append(
-            MetricFamily(
-                name: "mapc_job_unusual",
-                help:
-                    "1 when the latest run's measure is beyond the 95th percentile of the job's past runs (duration seconds, throughput records/s, reject rate).",
-                type: .gauge, samples: unusual))
-        out.append(
-            MetricFamily(
-                name: "mapc_job_run_measure", help: "The latest run's duration (s), throughput (records/s) and reject rate so far.",
-                type: .gauge, samples: current))
-        out.append(
-            MetricFamily(
-                name: "mapc_job_history_measure", help: "Median and 95th percentile of each measure over the job's past completed runs.",
-                type: .gauge, samples: baseline))
-        var latency: [MetricSample] = []
-        for job in tally.batchLatency.keys.sorted() {
-            latency += tally.batchLatency[job]!.samples(labels: [L("job", job)])
-        }
-        out.append(
-            MetricFamily(
-                name: "mapc_batch_latency_seconds", help: "Time from sending a batch to its acknowledgement, retries and waits included.",
-                type: .histogram, samples: latency))
-        out.append(
-            MetricFamily(
-                name: "mapc_rate_limited_total", help: "Rate-limit answers (HTTP 429 and equivalents) per platform.", type: .counter,
-                samples: tally.rateLimited.keys.sorted().map {
-                    MetricSample(labels: [L("platform", $0)], value: Double(tally.rateLimited[$0]!))
-                }
-            ))
-        out.append(
-            MetricFamily(
-                name: "mapc_rate_limit_wait_seconds_total", help: "Seconds spent waiting on rate limits per platform.", type: .counter,
-                samples: tally.rateLimitWait.keys.sorted().map {
-                    MetricSample(labels: [L("platform", $0)], value: tally.rateLimitWait[$0]!)
-                }))
-        out.append(
-            MetricFamily(
-                name: "mapc_retries_total", help: "Transient failures retried, per job and platform.", type: .counter,
-                samples: tally.retries.keys.sorted { ($0.job, $0.platform) < ($1.job, $1.platform) }.map {
-                    MetricSample(labels: [L("job", $0.job), L("platform", $0.platform)], value: Double(tally.retries[$0]!))
-                }))
-        out.append(
-            MetricFamily(
-                name: "mapc_alerts_sent_total", help: "Alerts sent per job and condition.", type: .counter,
-                samples: tally.alerts.keys.sorted { ($0.job, $0.condition) < ($1.job, $1.condition) }.map {
-                    MetricSample(labels: [L("job", $0.job), L("condition", $0.condition)], value: Double(tally.alerts[$0]!))
-                }))
-        out.append(
-            MetricFamily(
-                name: "mapc_quota_used", help: "Requests counted against each platform bucket's daily quota today (UTC).", type: .gauge,
-                samples: quotas.map { MetricSample(labels: [L("platform", $0.platform), L("bucket", $0.bucket)], value: Double($0.used)) }))
+        family(
+            "mapc_quota_used", .gauge, "Requests counted against each platform bucket's daily quota in the current quota day.",
+            quota { $0.used })
+        family("mapc_quota_limit", .gauge, "Each platform bucket's daily quota (from the rate-limit registry).", quota { $0.limit })
+        family("mapc_quota_remaining", .gauge, "Requests left in each platform bucket's daily quota.", quota { $0.remaining })
         if let inbox {
-            out.append(
-                MetricFamily(
-                    name: "mapc_webhook_inbox_depth", help: "Webhook deliveries waiting to be processed.", type: .gauge,
-                    samples: inbox.depth.keys.sorted().map { MetricSample(labels: [L("source", $0)], value: Double(inbox.depth[$0]!)) }))
-            out.append(
-                MetricFamily(
-                    name: "mapc_webhook_inbox_oldest_age_seconds", help: "Age of the oldest waiting webhook delivery.", type: .gauge,
-                    samples: inbox.oldestAge.keys.sorted().map { MetricSample(labels: [L("source", $0)], value: inbox.oldestAge[$0]!) }))
+            family(
+                "mapc_webhook_inbox_depth", .gauge, "Webhook deliveries waiting to be processed.",
+                inbox.depth.keys.sorted().map { MetricSample(labels: [L("source", $0)], value: Double(inbox.depth[$0]!)) })
+            family(
+                "mapc_webhook_inbox_oldest_age_seconds", .gauge, "Age of the oldest waiting webhook delivery.",
+                inbox.oldestAge.keys.sorted().map { MetricSample(labels: [L("source", $0)], value: inbox.oldestAge[$0]!) })
         }
         return out
     }
@@ -161,8 +160,22 @@ public enum MetricsRenderer {
     /// Scrapes `observatory` and renders the exposition text.
     public static func scrape(_ observatory: Observatory, inbox: InboxStats? = nil) throws -> String {
         let snapshots = try observatory.snapshots(checkMappings: false)
-        let tally = try EventTally.collect(store: observatory.store)
-        let quotas = QuotaReading.today(try observatory.store.quotaUsages(), now: observatory.clock.now())
-        return Exposition.render(families(snapshots: snapshots, tally: tally, quotas: quotas, inbox: inbox))
+        let (counters, usages) = try observatory.store.read { (try $0.counters(), try $0.quotaUsages()) }
+        let quotas = QuotaReading.today(usages, now: observatory.clock.now(), limits: observatory.quotaLimits)
+        return Exposition.render(families(snapshots: snapshots, tally: EventTally(counters: counters), quotas: quotas, inbox: inbox))
+    }
+}
+
+/// The unit a ``Measure`` is exposed in: its family-name suffix and words for the help text.
+struct MeasureUnit {
+    var suffix: String
+    var what: String
+
+    init(_ measure: Measure) {
+        switch measure {
+        case .duration: (suffix, what) = ("duration_seconds", "active duration in seconds (paused time excluded)")
+        case .throughput: (suffix, what) = ("throughput_records_per_second", "throughput in records per active second")
+        case .rejectRate: (suffix, what) = ("reject_ratio", "rejected records per processed record (0 to 1)")
+        }
     }
 }

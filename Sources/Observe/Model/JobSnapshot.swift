@@ -56,6 +56,10 @@ public struct JobSnapshot: Sendable {
     public var mapping: MappingStatus?
     /// Latest outcome of every record the job ever touched, by outcome (the record projection).
     public var totals: [String: Int]
+    /// The job's latest completed sync run (freshness), if any.
+    public var lastSuccess: JobSuccess?
+    /// The latest run's projection (active time, last progress event), when it wrote anything yet.
+    public var stats: RunStats?
 
     /// Rejected records of the job (any run): the failed list.
     public var rejectedTotal: Int { totals["rejected"] ?? 0 }
@@ -63,7 +67,8 @@ public struct JobSnapshot: Sendable {
     /// Creates a snapshot (``Observatory`` builds them; tests may too).
     public init(
         job: String, spec: JobSpec?, run: RunSummary?, counts: [String: Int], measure: RunMeasure?, history: [RunMeasure],
-        progress: RunProgress?, normality: Normality?, wedge: WedgeVerdict, mapping: MappingStatus?, totals: [String: Int]
+        progress: RunProgress?, normality: Normality?, wedge: WedgeVerdict, mapping: MappingStatus?, totals: [String: Int],
+        lastSuccess: JobSuccess? = nil, stats: RunStats? = nil
     ) {
         self.job = job
         self.spec = spec
@@ -76,6 +81,8 @@ public struct JobSnapshot: Sendable {
         self.wedge = wedge
         self.mapping = mapping
         self.totals = totals
+        self.lastSuccess = lastSuccess
+        self.stats = stats
     }
 
     /// The latest run's phase (`created` for a job that never ran).

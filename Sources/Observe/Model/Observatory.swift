@@ -2,8 +2,12 @@ import Foundation
 import MapDSL
 import SyncEngine
 
-/// Reads the event store and the project (job files, `mappings.lock`) into ``JobSnapshot``s. Shared
-/// by the dashboard, `/metrics`, the alert monitor and `mapc status`; pure reads, thread-safe.
+/// Reads the event store's console projections and the project (job files, `mappings.lock`) into
+/// ``JobSnapshot``s. Shared by the dashboard, `/metrics`, the alert monitor and `mapc status`; pure
+/// reads, thread-safe.
+///
+/// Every figure comes from a projection the store keeps up to date as it writes (see the store's
+/// `console_*` tables): a snapshot of a job reads a handful of rows whatever the size of its history.
 public final class Observatory: Sendable {
     /// The event store.
     public let store: EventStore
@@ -17,11 +21,15 @@ public final class Observatory: Sendable {
     public let clock: WallClock
     /// How many past completed runs "is this normal?" looks at.
     public let historyLimit: Int
+    /// Daily quotas from the rate-limit registry.
+    public let quotaLimits: QuotaLimits
+    private let specs: JobSpecCache
 
-    /// Creates an observatory over `store` for the project at `root`.
+    /// Creates an observatory over `store` for the project at `root`. The rate-limit registry is
+    /// `root/ratelimits` unless `rateLimitsDirectory` names another folder (or nil: none).
     public init(
         store: EventStore, root: String, jobsDirectory: String? = nil, schemasDirectory: String? = nil,
-        clock: WallClock = SystemWallClock(), historyLimit: Int = 50
+        clock: WallClock = SystemWallClock(), historyLimit: Int = 50, rateLimitsDirectory: String?? = .none
     ) {
         self.store = store
         self.root = root
@@ -29,98 +37,122 @@ public final class Observatory: Sendable {
         self.schemasDirectory = schemasDirectory ?? root + "/schemas"
         self.clock = clock
         self.historyLimit = historyLimit
+        specs = JobSpecCache(directory: self.jobsDirectory)
+        quotaLimits = QuotaLimits(directory: rateLimitsDirectory ?? root + "/ratelimits")
     }
 
-    /// The job files in the jobs folder, by job name (files that do not parse are left out).
+    /// The job files in the jobs folder, by job name (files that do not parse are left out); read
+    /// again only when a file's size or modification time changed.
     public func jobSpecs() -> [String: JobSpec] {
-        let files = ((try? FileManager.default.contentsOfDirectory(atPath: jobsDirectory)) ?? []).filter { $0.hasSuffix(".json") }.sorted()
-        var out: [String: JobSpec] = [:]
-        for f in files {
-            if let spec = try? JobSpec.load(path: jobsDirectory + "/" + f), out[spec.name] == nil { out[spec.name] = spec }
-        }
-        return out
+        specs.current()
     }
 
     /// Snapshots of every job that has a job file or a run, by name.
     public func snapshots(checkMappings: Bool = true) throws -> [JobSnapshot] {
         let specs = jobSpecs()
-        let latest = try store.latestRuns()
-        var names = Set(specs.keys)
-        for r in latest { names.insert(r.job) }
-        let byJob = Dictionary(latest.map { ($0.job, $0) }, uniquingKeysWith: { a, _ in a })
-        return try names.sorted().map { try snapshot(job: $0, spec: specs[$0], run: byJob[$0], checkMapping: checkMappings) }
+        let now = clock.now()
+        let (rows, successes) = try store.read { reader in
+            let latest = try reader.latestRuns()
+            var names = Set(specs.keys)
+            for r in latest { names.insert(r.job) }
+            let byJob = Dictionary(latest.map { ($0.job, $0) }, uniquingKeysWith: { a, _ in a })
+            let successes = Dictionary(try reader.lastSuccesses().map { ($0.job, $0) }, uniquingKeysWith: { a, _ in a })
+            return (try names.sorted().map { try self.facts(job: $0, run: byJob[$0], reader) }, successes)
+        }
+        return rows.map { snapshot($0, spec: specs[$0.job], lastSuccess: successes[$0.job], now: now, checkMapping: checkMappings) }
     }
 
     /// The snapshot of one job.
     public func snapshot(job: String, checkMapping: Bool = true) throws -> JobSnapshot {
-        try snapshot(job: job, spec: jobSpecs()[job], run: try store.latestRun(job: job), checkMapping: checkMapping)
+        let now = clock.now()
+        let (facts, success) = try store.read { reader in
+            (
+                try self.facts(job: job, run: try reader.latestRun(job: job), reader),
+                try reader.lastSuccesses().first { $0.job == job }
+            )
+        }
+        return snapshot(facts, spec: jobSpecs()[job], lastSuccess: success, now: now, checkMapping: checkMapping)
     }
 
-    func snapshot(job: String, spec: JobSpec?, run: RunSummary?, checkMapping: Bool) throws -> JobSnapshot {
-        let now = clock.now()
+    /// What the store says about a job's latest run, read in one snapshot.
+    struct Facts {
+        var job: String
+        var run: RunSummary?
+        var stats: RunStats?
+        var counts: [String: Int]
+        var totals: [String: Int]
+        var history: [RunMeasure]
+    }
+
+    func facts(job: String, run: RunSummary?, _ reader: StoreReader) throws -> Facts {
+        let totals = try reader.recordTotals(job: job)
+        guard let run else { return Facts(job: job, run: nil, stats: nil, counts: [:], totals: totals, history: []) }
+        let stats = try reader.runStats(run: run.id)
+        let kind = stats?.kind ?? run.info["kind"]?.stringValue ?? "sync"
+        let history = try reader.runHistory(job: job, kind: kind, phase: "completed", before: run.id, limit: historyLimit)
+            .reversed().compactMap(RunMeasurer.completed)
+        return Facts(
+            job: job, run: run, stats: stats, counts: try reader.recordCounts(job: job, run: run.id), totals: totals, history: history)
+    }
+
+    func snapshot(_ f: Facts, spec: JobSpec?, lastSuccess: JobSuccess?, now: Date, checkMapping: Bool) -> JobSnapshot {
         let threshold = WedgeDetector.threshold(spec)
-        let mappingPath = spec?.mapping ?? run?.info["mapping"]?.stringValue
+        let mappingPath = spec?.mapping ?? f.run?.info["mapping"]?.stringValue
         let mapping =
             checkMapping
             ? mappingPath.map {
                 MappingStatus.check(
-                    mappingPath: $0, root: root, schemasDirectory: schemasDirectory, runVersion: run?.info["mappingVersion"]?.stringValue)
+                    mappingPath: $0, root: root, schemasDirectory: schemasDirectory, runVersion: f.run?.info["mappingVersion"]?.stringValue)
             } : nil
-        let totals = try store.statusCounts(job: job)
-        guard let run else {
+        guard let run = f.run else {
             return JobSnapshot(
-                job: job, spec: spec, run: nil, counts: [:], measure: nil, history: [], progress: nil, normality: nil,
-                wedge: .idle(threshold: threshold), mapping: mapping, totals: totals)
+                job: f.job, spec: spec, run: nil, counts: [:], measure: nil, history: [], progress: nil, normality: nil,
+                wedge: .idle(threshold: threshold), mapping: mapping, totals: f.totals, lastSuccess: lastSuccess)
         }
-        let counts = try store.statusCounts(job: job, run: run.id)
-        let kind = run.info["kind"]?.stringValue ?? "sync"
-        let history = try self.history(job: job, kind: kind, before: run.id)
-        let states = try store.events(types: ["state"], run: run.id)
-        let measure: RunMeasure
-        if run.state.phase == .completed, let done = try store.lastEvent(run: run.id, types: ["run_completed"]) {
-            measure = RunMeasurer.completed(run: run.id, stateEvents: states, startedAt: run.startedAt, completion: done)
-        } else {
-            measure = RunMeasurer.partial(run: run.id, stateEvents: states, startedAt: run.startedAt, counts: counts, now: now)
-        }
+        let measure = RunMeasurer.measure(run: run, stats: f.stats, counts: f.counts, now: now)
         let running = run.state.phase.isRunning
-        let last = try store.lastEvent(run: run.id, types: WedgeDetector.progressEvents)
+        let lastProgress = f.stats?.lastProgressAt ?? run.startedAt
         let wedge = WedgeDetector.judge(
-            phase: run.state.phase, lastProgress: last.flatMap { Timestamps.parse($0.at) }, seq: last?.seq, now: now,
+            phase: run.state.phase, lastProgress: Timestamps.parse(lastProgress), seq: f.stats?.lastProgressSeq ?? 1, now: now,
             threshold: threshold)
         return JobSnapshot(
-            job: job, spec: spec, run: run, counts: counts, measure: measure, history: history,
-            progress: RunProgress.of(measure, history: history, running: running),
-            normality: NormalityJudge.judge(current: measure, history: history, running: running), wedge: wedge, mapping: mapping,
-            totals: totals)
-    }
-
-    /// Measures of the job's completed runs of `kind` before run `before`, oldest first (at most
-    /// ``historyLimit``).
-    public func history(job: String, kind: String, before: Int) throws -> [RunMeasure] {
-        let past = try store.runs(job: job).filter {
-            $0.id < before && $0.state.phase == .completed && ($0.info["kind"]?.stringValue ?? "sync") == kind
-        }
-        return try past.suffix(historyLimit).compactMap { r in
-            let events = try store.events(types: ["state", "run_completed"], run: r.id)
-            guard let done = events.last(where: { $0.type == "run_completed" }) else { return nil }
-            return RunMeasurer.completed(
-                run: r.id, stateEvents: events.filter { $0.type == "state" }, startedAt: r.startedAt, completion: done)
-        }
+            job: f.job, spec: spec, run: run, counts: f.counts, measure: measure, history: f.history,
+            progress: RunProgress.of(measure, history: f.history, running: running),
+            normality: NormalityJudge.judge(current: measure, history: f.history, running: running), wedge: wedge, mapping: mapping,
+            totals: f.totals, lastSuccess: lastSuccess, stats: f.stats)
     }
 }
 
-extension Observatory {
-    /// Event types the timeline reads with their payloads; `batch_sending` is read without (it holds
-    /// every record of the batch).
-    public static let timelineTypes = [
-        "run_started", "state", "page_fetched", "batch_acked", "checkpoint", "retry", "rate_limited", "reconcile", "resumed",
-        "record_fixed", "cancel_requested", "operator_action", "alert_sent", "alert_failed", "run_completed", "records",
-    ]
+/// Job files by name, parsed again only when the folder's listing or a file's size or modification
+/// time changes (a scrape every few seconds should not parse every job file).
+final class JobSpecCache: @unchecked Sendable {
+    private let directory: String
+    private let lock = NSLock()
+    private var stamps: [String: String] = [:]
+    private var specs: [String: JobSpec] = [:]
 
-    /// The newest `limit` events of `run`, newest first.
-    public func timeline(run: Int, limit: Int = 300) throws -> [StoredEvent] {
-        let events =
-            try store.events(types: Self.timelineTypes, run: run) + store.events(types: ["batch_sending"], run: run, payloads: false)
-        return Array(events.sorted { $0.seq > $1.seq }.prefix(limit))
+    init(directory: String) { self.directory = directory }
+
+    func current() -> [String: JobSpec] {
+        let fm = FileManager.default
+        let files = ((try? fm.contentsOfDirectory(atPath: directory)) ?? []).filter { $0.hasSuffix(".json") }.sorted()
+        var now: [String: String] = [:]
+        for f in files {
+            let attributes = try? fm.attributesOfItem(atPath: directory + "/" + f)
+            let size = (attributes?[.size] as? NSNumber)?.int64Value ?? -1
+            let modified = (attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
+            now[f] = "\(size)@\(modified)"
+        }
+        return lock.withLock {
+            if now != stamps {
+                var out: [String: JobSpec] = [:]
+                for f in files {
+                    if let spec = try? JobSpec.load(path: directory + "/" + f), out[spec.name] == nil { out[spec.name] = spec }
+                }
+                specs = out
+                stamps = now
+            }
+            return specs
+        }
     }
 }

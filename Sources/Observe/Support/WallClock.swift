@@ -1,4 +1,5 @@
 import Foundation
+import MapDSL
 
 /// The current time, injected so "is this normal?", wedged detection and alerts are deterministic
 /// under test.
@@ -30,28 +31,20 @@ public struct FixedWallClock: WallClock {
 
 /// ISO 8601 timestamps as the event store writes them (with or without fractional seconds).
 public enum Timestamps {
-    /// Parses `text`; nil when it is not an ISO 8601 instant.
+    /// Parses `text`; nil when it is not an ISO 8601 instant (with or without fraction and offset).
     public static func parse(_ text: String) -> Date? {
-        let fractional = ISO8601DateFormatter()
-        fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        if let d = fractional.date(from: text) { return d }
-        let plain = ISO8601DateFormatter()
-        plain.formatOptions = [.withInternetDateTime]
-        return plain.date(from: text)
+        guard text.count >= 20, let millis = Dates.parseISODateTime(Substring(text)) else { return nil }
+        return Date(timeIntervalSince1970: Double(millis) / 1000)
     }
 
     /// `date` in ISO 8601 with milliseconds, UTC.
     public static func format(_ date: Date) -> String {
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return f.string(from: date)
+        Dates.formatDateTime(Int64((date.timeIntervalSince1970 * 1000).rounded(.down)))
     }
 
     /// The UTC day of `date` as `YYYY-MM-DD` (the event store's quota day).
     public static func day(_ date: Date) -> String {
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withFullDate]
-        return f.string(from: date)
+        String(format(date).prefix(10))
     }
 
     /// A short human duration: `45s`, `12m 03s`, `6h 04m`, `2d 3h`.

@@ -251,6 +251,15 @@ public final class Inbox: @unchecked Sendable {
         }
     }
 
+    /// Pending events per source platform: how many, and when the oldest of them was received (one
+    /// aggregate over the pending index, for `/metrics`).
+    public func pendingByPlatform() throws -> [(platform: String, count: Int, oldestReceivedAt: String)] {
+        try locked {
+            try db.prepare("SELECT platform, count(*), min(received_at) FROM inbox_events WHERE status = 'pending' GROUP BY platform")
+                .query([]) { ($0.text(0) ?? "", Int($0.int(1)), $0.text(2) ?? "") }
+        }
+    }
+
     /// Counts of events by status, plus `quarantined` deliveries and the total `deliveries` received.
     public func counts() throws -> [String: Int] {
         try locked {

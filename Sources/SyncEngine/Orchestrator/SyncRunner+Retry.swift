@@ -2,18 +2,21 @@ import Foundation
 import MapDSL
 
 extension SyncRunner {
-    /// Starts a retry run: every rejected record of the job is mapped again (with the operator's
-    /// fixes applied to its source or destination values), validated and uploaded.
+    /// Starts a retry run: every rejected record of the job (or only those `only` selects, e.g. one
+    /// error code and field) is mapped again (with the operator's fixes applied to its source or
+    /// destination values), validated and uploaded.
     @discardableResult
-    public func retryRejected() throws -> RunSummary {
-        let rejected = try storeRef.records(job: jobRef.name, status: "rejected")
-        guard !rejected.isEmpty else { throw JobError("job \(jobRef.name) has no rejected records to retry") }
+    public func retryRejected(only: RejectedFilter? = nil) throws -> RunSummary {
+        let rejected = try storeRef.records(job: jobRef.name, status: "rejected").filter { only?.matches($0) ?? true }
+        guard !rejected.isEmpty else {
+            throw JobError("job \(jobRef.name) has no rejected records" + (only == nil ? "" : " of that kind") + " to retry")
+        }
         let info: JSONValue = .object([
             ("kind", "retry"), ("job", .string(jobRef.name)), ("mapping", .string(jobRef.mapping)),
             ("mappingVersion", .string(versionRef)), ("source", .string(jobRef.source.qualifiedName)),
             ("destination", .string(jobRef.destination.qualifiedName)), ("mode", .string(jobRef.mode.rawValue)),
             ("records", .int(rejected.count)),
-            ("by", .string(actorRef)),
+            actorRef.byMember, actorRef.identityMember, ("only", only?.json ?? .null),
         ])
         try beginRun(info: info)
         // The dead letters play the part of the source page.
@@ -40,7 +43,7 @@ public enum Operations {
     /// Records an operator's fix of one field of a rejected record; the next `retry` uses it.
     /// `field` may be a source field (the record is mapped again) or a destination field (the value
     /// sent is overridden).
-    public static func fix(store: EventStore, job: String, key: String, field: String, value: JSONValue, by: String, at: String) throws
+    public static func fix(store: EventStore, job: String, key: String, field: String, value: JSONValue, by: Principal, at: String) throws
         -> RecordState
     {
         guard var record = try store.record(job: job, anyKey: key) else {
@@ -62,22 +65,22 @@ public enum Operations {
         try store.commit(
             run: run.id, job: job,
             events: [
-                ("record_fixed", .object([("key", .string(record.key)), ("field", .string(field)), ("value", value), ("by", .string(by))]))
+                ("record_fixed", .object([("key", .string(record.key)), ("field", .string(field)), ("value", value)] + by.fields))
             ],
-            recordEvents: [(record.key, "fixed", .object([("field", .string(field)), ("value", value), ("by", .string(by))]))],
+            recordEvents: [(record.key, "fixed", .object([("field", .string(field)), ("value", value)] + by.fields))],
             updates: [RecordUpdate(state: record, acknowledged: false)], at: at)
         return record
     }
 
     /// Cancels the latest run: directly when it is not running, else by asking the running process
     /// (it stops before its next page).
-    public static func cancel(store: EventStore, job: String, by: String, at: String) throws -> JobState {
+    public static func cancel(store: EventStore, job: String, by: Principal, at: String) throws -> JobState {
         guard let run = try store.latestRun(job: job) else { throw JobError("job \(job) has never run") }
         let state = try store.replayState(run: run.id)
         if state.phase.isTerminal { throw JobError("the latest run of \(job) is already \(state.phase.rawValue)") }
-        try store.append(run: run.id, type: "cancel_requested", payload: .object([("by", .string(by))]), at: at)
+        try store.append(run: run.id, type: "cancel_requested", payload: .object(by.fields), at: at)
         if !state.phase.isRunning {
-            let next = JobState(.cancelled, page: state.page, batch: state.batch, reason: "cancelled by \(by)")
+            let next = JobState(.cancelled, page: state.page, batch: state.batch, reason: "cancelled by \(by.name)")
             try store.transition(run: run.id, to: next, at: at)
             return next
         }

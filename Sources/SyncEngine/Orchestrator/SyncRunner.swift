@@ -92,7 +92,7 @@ public final class SyncRunner {
     var storeRef: EventStore { store }
     var jobRef: JobSpec { job }
     var versionRef: String { version }
-    var actorRef: String { options.actor }
+    var actorRef: Principal { options.actor }
 
     func beginRun(info: JSONValue) throws {
         run = try store.createRun(job: job.name, info: info, at: clock.timestamp())
@@ -130,7 +130,7 @@ public final class SyncRunner {
         let info: JSONValue = .object([
             ("kind", "sync"), ("job", .string(job.name)), ("mapping", .string(job.mapping)), ("mappingVersion", .string(version)),
             ("source", .string(job.source.qualifiedName)), ("destination", .string(job.destination.qualifiedName)),
-            ("mode", .string(job.mode.rawValue)), ("full", .bool(options.full)), ("by", .string(options.actor)),
+            ("mode", .string(job.mode.rawValue)), ("full", .bool(options.full)), options.actor.byMember, options.actor.identityMember,
             ("batchSize", .int(batchSize)),
         ])
         run = try store.createRun(job: job.name, info: info, at: clock.timestamp())
@@ -187,7 +187,7 @@ public final class SyncRunner {
             }
             try move(JobState(.paused, page: state.page, batch: state.batch, reason: reason + "; resumed"))
         }
-        try record("resumed", .object([("by", .string(options.actor))]))
+        try record("resumed", .object(options.actor.fields))
         counts = try countsFromStore()
         if let last = events.last(where: { $0.type == "checkpoint" }), last.payload["done"]?.boolValue == true {
             try move(JobState(.fetching, page: page, batch: batchNumber))

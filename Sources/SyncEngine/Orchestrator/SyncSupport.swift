@@ -76,7 +76,7 @@ public struct SyncOptions: Sendable {
     /// Called after every page and batch.
     public var progress: (@Sendable (SyncProgress) -> Void)?
     /// Who started the run (recorded in events).
-    public var actor = "cli"
+    public var actor: Principal = "cli"
     /// Fetch the next page on another thread while the current one is mapped and uploaded.
     /// Reading ahead has no effect on what is recorded: a page's events are written when it is
     /// processed, in order, and a read-ahead page that is never processed is simply dropped.

@@ -92,7 +92,7 @@ public struct RecordUpdate: Sendable {
 /// The append-only event store on SQLite (WAL): events per run, events per record, and projections
 /// (run state, latest record outcome) written in the same transaction as the events they derive from.
 public final class EventStore: @unchecked Sendable {
-    private let db: Database
+    let db: Database
     private let lock = NSLock()
     /// A second connection for the questions a sync asks while its writes are committed on another
     /// thread (WAL lets it read the last commit without waiting for the one under way); nil for an
@@ -159,13 +159,14 @@ public final class EventStore: @unchecked Sendable {
         self.path = path
         db = try Database(path: path, checkpointAt: checkpointAt)
         try db.migrate(Self.migrations)
+        try ConsoleProjections.migrate(db)
         readDB = path == ":memory:" ? nil : try Database(path: path)
     }
 
     /// Checkpoints of the log made on another thread so far (see ``BackgroundCheckpointer``).
     var backgroundCheckpoints: Int { db.backgroundCheckpoints }
 
-    private func locked<T>(_ body: () throws -> T) rethrows -> T {
+    func locked<T>(_ body: () throws -> T) rethrows -> T {
         lock.lock()
         defer { lock.unlock() }
         return try body()
@@ -173,7 +174,7 @@ public final class EventStore: @unchecked Sendable {
 
     /// Runs `body` on the reading connection (the writing one for an in-memory store). It sees
     /// every write committed before it starts.
-    private func reading<T>(_ body: (Database) throws -> T) rethrows -> T {
+    func reading<T>(_ body: (Database) throws -> T) rethrows -> T {
         guard let readDB else { return try locked { try body(db) } }
         readLock.lock()
         defer { readLock.unlock() }
@@ -237,7 +238,7 @@ public final class EventStore: @unchecked Sendable {
         }
     }
 
-    private static func runRow(_ s: Statement) throws -> RunSummary {
+    static func runRow(_ s: Statement) throws -> RunSummary {
         let phase = JobPhase(rawValue: s.text(3) ?? "") ?? .failed
         let info = (try? JSONParser.parse(s.text(7) ?? "{}")) ?? .object([])
         return RunSummary(
@@ -296,6 +297,7 @@ public final class EventStore: @unchecked Sendable {
     func write(run: Int, job: String?, _ batches: [(batch: StoreBatch, at: String)]) throws -> Int {
         try locked {
             try db.transaction {
+                let projection = try ConsoleProjectionWrite.begin(run: run, job: job, batches: batches, db: db)
                 let rows = try db.prepare("SELECT phase, next_seq FROM runs WHERE id = ?").query([.int(Int64(run))]) { s in
                     (JobPhase(rawValue: s.text(0) ?? ""), Int(s.int(1)))
                 }
@@ -346,6 +348,7 @@ public final class EventStore: @unchecked Sendable {
                     try db.prepare("UPDATE runs SET next_seq = ?, last_event_at = ? WHERE id = ?")
                         .run([.int(Int64(seq)), .text(lastAt), .int(Int64(run))])
                 }
+                try projection.finish(db)
                 return first
             }
         }
@@ -507,14 +510,14 @@ public final class EventStore: @unchecked Sendable {
 
     // MARK: Records
 
-    private static func recordRow(_ s: Statement) throws -> RecordState {
+    static func recordRow(_ s: Statement) throws -> RecordState {
         RecordState(
             key: s.text(0) ?? "", run: Int(s.int(1)), status: s.text(2) ?? "", contentHash: s.text(3), sentHash: s.text(4),
             destinationId: s.text(5), errorCode: s.text(6), error: s.text(7), field: s.text(8), mappingVersion: s.text(9),
             payload: s.text(10).flatMap { try? JSONParser.parse($0) }, destinationKey: s.text(11))
     }
 
-    private static let recordColumns =
+    static let recordColumns =
         "key, run, status, content_hash, sent_hash, destination_id, error_code, error, field, mapping_version, payload, dest_key"
 
     /// The latest state of one record.

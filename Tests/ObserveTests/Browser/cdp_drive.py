@@ -112,6 +112,7 @@ def main():
     ap.add_argument("--job", required=True)
     ap.add_argument("--artifacts", required=True)
     ap.add_argument("--actor", default="Ada")
+    ap.add_argument("--password", required=True)
     a = ap.parse_args()
     os.makedirs(a.artifacts, exist_ok=True)
     profile = tempfile.mkdtemp(prefix="mapc-chromium-")
@@ -135,9 +136,11 @@ def main():
         shot = lambda name: page.screenshot(os.path.join(a.artifacts, name))
 
         # 1. The jobs page while the sync runs: live progress, refreshed by the page's own script.
-        page.goto(a.base + "/dashboard")
-        page.eval(f"document.querySelector('header input[name=by]').value = {json.dumps(a.actor)}")
-        page.click_and_wait("header form.actor button")
+        page.goto(a.base + "/login")
+        page.eval(f"document.getElementById('login-name').value = {json.dumps(a.actor)}")
+        page.eval(f"document.getElementById('login-password').value = {json.dumps(a.password)}")
+        page.click_and_wait("#login-submit")
+        page.wait_for("location.pathname === '/dashboard'", what="the dashboard after signing in")
         row = f"document.querySelector('tr[data-job={json.dumps(a.job)}]')"
         first = page.wait_for(f"{row} && /fetching|mapping|validating|uploading/.test({row}.innerText) && {row}.querySelector('.records').innerText",
                               what="a running job")
