@@ -1,10 +1,10 @@
 # mapc — build, test and demo. `make demo` and `make test` are the whole set-up.
 SHELL := /bin/bash
 SWIFT ?= swift
-DEBIAN_PACKAGES := pkg-config libsqlite3-dev libmicrohttpd-dev libcurl4-openssl-dev libssl-dev jq chromium time
+DEBIAN_PACKAGES := pkg-config libsqlite3-dev libmicrohttpd-dev libcurl4-openssl-dev libssl-dev jq chromium time openssl prometheus
 MAPC := .build/debug/mapc
 
-.PHONY: all deps build release test lint demo clean bench bench-sync
+.PHONY: all deps build release test lint demo clean bench bench-sync bench-console
 
 all: build
 
@@ -43,6 +43,13 @@ bench: release
 SYNC_N ?= 100000
 bench-sync: release
 	python3 bench/sync.py --mapc .build/release/mapc --records $(SYNC_N)
+
+# Console benchmark (issue 17): a generated store of CONSOLE_RUNS runs x CONSOLE_RECORDS records (3 record
+# events each), then the CPU that `mapc serve` spends per dashboard page and per /metrics scrape.
+CONSOLE_RUNS ?= 18
+CONSOLE_RECORDS ?= 10000
+bench-console: release
+	python3 bench/console.py --mapc .build/release/mapc --runs $(CONSOLE_RUNS) --records $(CONSOLE_RECORDS)
 
 demo: build
 	@bash scripts/demo.sh

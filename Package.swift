@@ -61,7 +61,8 @@ let package = Package(
         // Metrics, "is this normal?", wedged detection, alerts and the web dashboard served by `mapc serve`.
         .target(name: "Observe", dependencies: ["SyncEngine", "MapDSL", "MapReview", "HTTPServer", "CCrypto"]),
         // Unit tests plus browser tests that drive headless Chromium over the DevTools protocol.
-        .testTarget(name: "ObserveTests", dependencies: ["Observe", "SyncEngine", "MapDSL", "HTTPServer", "TestSupport"], exclude: ["Browser"]),
+        .testTarget(
+            name: "ObserveTests", dependencies: ["Observe", "SyncEngine", "MapDSL", "HTTPServer", "TestSupport", "mapc"], exclude: ["Browser"]),
         // --- end observability section ---
 
         // --- webhooks (section owned by the webhook ingestion work) ---

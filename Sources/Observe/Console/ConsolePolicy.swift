@@ -48,6 +48,7 @@ public final class ConsolePolicy: @unchecked Sendable {
         lock.withLock {
             if port == nil || port == defaultPort {
                 hosts.insert(h)
+                hosts.insert("\(h):\(defaultPort)")
                 origins.insert("\(scheme)://\(h)")
             }
             if let port {

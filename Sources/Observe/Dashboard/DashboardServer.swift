@@ -281,6 +281,7 @@ public struct DashboardServer: Sendable {
         let snapshot = try observatory.snapshot(job: job)
         guard snapshot.run != nil || snapshot.spec != nil else { throw NotFound(message: "no job named '\(job)'") }
         let query = JobPageQuery(r)
+        let plan = plan(snapshot, s)
         let view = try observatory.store.read { reader -> JobPageView in
             var run = snapshot.run
             if let wanted = query.run, wanted != run?.id {
@@ -301,7 +302,7 @@ public struct DashboardServer: Sendable {
                 historyTotal: try reader.runCount(job: job),
                 timeline: try run.map { try reader.events(run: $0.id, types: types, limit: Self.pageSize, offset: query.timelineOffset) }
                     ?? [],
-                timelineTotal: timelineTotal, eventTypes: eventTypes, plan: plan(snapshot, s))
+                timelineTotal: timelineTotal, eventTypes: eventTypes, plan: plan)
         }
         return (job, DashboardPages.job(view, context: PageContext(session: s)))
     }
