@@ -59,11 +59,19 @@ sed 's/\(TOKEN=\).*/\1<hidden>/' sandbox.env
 # shellcheck disable=SC1091
 source <(grep '^export ' sandbox.env)
 
-step "7. mapc serve: the dashboard and metrics"
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-"$MAPC" serve --listen "127.0.0.1:$PORT" > serve.log 2>&1 &
+step "7. mapc serve: webhooks on one listener, the operator console and metrics on another"
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+HOOKS_PORT=$(free_port)
+PORT=$(free_port)
+# An operator for the console, in the demo project's own operators file (a real one lives in ~/.config/mapc).
+export MAPC_OPERATORS="$WORK/operators.json"
+DEMO_PASSWORD=$(python3 -c 'import secrets; print(secrets.token_urlsafe(12))')
+echo "$DEMO_PASSWORD" | "$MAPC" operators add demo --password-stdin
+"$MAPC" serve --listen "127.0.0.1:$HOOKS_PORT" --admin-listen "127.0.0.1:$PORT" > serve.log 2>&1 &
 SERVE_PID=$!
-echo "dashboard: http://127.0.0.1:$PORT/dashboard   metrics: http://127.0.0.1:$PORT/metrics"
+for _ in $(seq 1 600); do grep -q 'console on' serve.log 2>/dev/null && break; sleep 0.1; done
+echo "console: http://127.0.0.1:$PORT/dashboard (sign in as demo / $DEMO_PASSWORD)   metrics: http://127.0.0.1:$PORT/metrics"
+echo "webhooks: http://127.0.0.1:$HOOKS_PORT/webhooks/<platform>"
 
 step "8. mapc sync: $N contacts -> leads; Salesforce will go down mid-way"
 # Down for good (until step 9): whichever batches are travelling when it goes, the run's retries of

@@ -39,6 +39,7 @@ import Testing
         let process = Process()
         let dir: String
         private var lines: [String] = []
+        private var pending = ""
         private let reader: FileHandle
 
         init(_ args: [String], environment: [String: String]) throws {
@@ -65,17 +66,14 @@ import Testing
 
         /// Reads the log until a line contains `text`; returns that line (nil at the end of the log).
         func line(containing text: String) -> String? {
-            if let seen = lines.first(where: { $0.contains(text) }) { return seen }
-            var buffer = ""
             while true {
+                if let seen = lines.first(where: { $0.contains(text) }) { return seen }
                 let chunk = reader.availableData
                 if chunk.isEmpty { return nil }
-                buffer += String(decoding: chunk, as: UTF8.self)
-                while let newline = buffer.firstIndex(of: "\n") {
-                    let l = String(buffer[..<newline])
-                    buffer = String(buffer[buffer.index(after: newline)...])
-                    lines.append(l)
-                    if l.contains(text) { return l }
+                pending += String(decoding: chunk, as: UTF8.self)
+                while let newline = pending.firstIndex(of: "\n") {
+                    lines.append(String(pending[..<newline]))
+                    pending = String(pending[pending.index(after: newline)...])
                 }
             }
         }
