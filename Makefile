@@ -1,7 +1,7 @@
 # mapc — build, test and demo. `make demo` and `make test` are the whole set-up.
 SHELL := /bin/bash
 SWIFT ?= swift
-DEBIAN_PACKAGES := pkg-config libsqlite3-dev libmicrohttpd-dev libcurl4-openssl-dev libssl-dev jq chromium time
+DEBIAN_PACKAGES := pkg-config libsqlite3-dev libmicrohttpd-dev libcurl4-openssl-dev libssl-dev jq chromium time zlib1g-dev python3 python3-venv
 MAPC := .build/debug/mapc
 
 .PHONY: all deps build release test lint demo clean bench bench-sync

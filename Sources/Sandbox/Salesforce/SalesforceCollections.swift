@@ -153,7 +153,11 @@ extension SalesforceEmulator {
         -> [(code: String, message: String, fields: [String])]
     {
         var errors: [(code: String, message: String, fields: [String])] = []
-        let missing = issues.filter { $0.problem == .required || $0.problem == .notNullable }.map(\.field)
+        // A field can be both required and not nullable: name it once.
+        var missing: [String] = []
+        for issue in issues where issue.problem == .required || issue.problem == .notNullable {
+            if !missing.contains(issue.field) { missing.append(issue.field) }
+        }
         if !missing.isEmpty {
             errors.append(("REQUIRED_FIELD_MISSING", "Required fields are missing: [\(missing.joined(separator: ", "))]", missing))
         }
