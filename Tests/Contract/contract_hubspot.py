@@ -248,3 +248,28 @@ def properties_describe_parses(emulator):
     stage = next(prop for prop in reply.results if prop.name == "lifecyclestage")
     expect_equal(stage.type, "enumeration", "type of lifecyclestage")
     expect(stage.options, "lifecyclestage options")
+
+
+@check(PLATFORM)
+def traced_batch_create_reports_each_failure_in_a_multi_status(emulator):
+    """batch_api.create with objectWriteTraceId on every input: a duplicate is a 207 error naming its trace id."""
+    api = client(emulator).crm.contacts
+    existing = api.basic_api.get_page(limit=1, properties=["email"]).results[0].properties["email"]
+    reply = api.batch_api.create(BatchInputSimplePublicObjectBatchInputForCreate(inputs=[
+        SimplePublicObjectBatchInputForCreate(properties={"email": "traced.new@example.com"}, object_write_trace_id="t1"),
+        SimplePublicObjectBatchInputForCreate(properties={"email": existing}, object_write_trace_id="t2"),
+    ]))
+    expect_equal(type(reply).__name__, "BatchResponseSimplePublicObjectWithErrors", "reply model")
+    expect_equal(len(reply.results), 1, "created")
+    expect_equal(reply.errors[0].category, "CONFLICT", "category")
+    expect_equal(reply.errors[0].context, {"objectWriteTraceId": ["t2"]}, "context names the trace id")
+
+
+@check(PLATFORM)
+def server_errors_are_retried_by_the_client(emulator):
+    """Two 502s in HubSpot's error shape: the client's urllib3 retry gets through on the third attempt."""
+    emulator.faults(failNext=2, errorStatus=502)
+    api = client(emulator, retry=Retry(total=3, status_forcelist=[502], backoff_factor=0.05, allowed_methods=None))
+    page = api.crm.contacts.basic_api.get_page(limit=1)
+    expect_equal(len(page.results), 1, "results after the retries")
+    expect_equal(emulator.statuses(), [502, 502, 200], "statuses")

@@ -126,6 +126,16 @@ def invalid_member_lists_field_errors(emulator):
 
 
 @check(PLATFORM)
+def oauth_bearer_token_is_accepted(emulator):
+    """set_config with access_token: the client sends Authorization: Bearer, which Mailchimp accepts."""
+    api = mailchimp_marketing.Client()
+    api.set_config({"access_token": emulator.credential, "server": "us1"})
+    api.api_client.host = emulator.url + "/3.0"
+    expect_equal(api.lists.get_list_members_info(list_id(emulator), count=1)["total_items"],
+                 emulator.records("member")["count"], "total_items with a bearer token")
+
+
+@check(PLATFORM)
 def wrong_key_is_401(emulator):
     """A wrong API key: 401 problem document titled API Key Invalid."""
     error = raises(ApiClientError, client(emulator, key="wrongkey-us1").lists.get_list_members_info, list_id(emulator))

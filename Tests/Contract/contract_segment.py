@@ -79,12 +79,22 @@ def corrupt_gzip_is_400_and_a_gzip_bomb_413(emulator):
 
     compressor = zlib.compressobj(9, zlib.DEFLATED, 31)
     chunk = b"\0" * (1 << 20)
-    bomb = b"".join(compressor.compress(chunk) for _ in range(256)) + compressor.flush()
+    bomb = b"".join(compressor.compress(chunk) for _ in range(48)) + compressor.flush()
     expect(len(bomb) < 1 << 20, "bomb is %d bytes" % len(bomb))
     exploded = requests.post(emulator.url + "/v1/batch", data=bomb, headers=headers, auth=auth, timeout=30)
-    expect_equal(exploded.status_code, 413, "status of a body inflating to 256 MiB")
+    expect_equal(exploded.status_code, 413, "status of a body inflating to 48 MiB (the sandbox stops at 16 MiB)")
     expect_equal(emulator.records("track")["count"], 0, "nothing stored")
 
     small = gzip.compress(b'{"batch": [{"type": "track", "userId": "u", "event": "E", "messageId": "m1"}]}')
     accepted = requests.post(emulator.url + "/v1/batch", data=small, headers=headers, auth=auth, timeout=10)
     expect_equal(accepted.status_code, 200, "status of a well-formed gzip body after the bomb")
+
+
+@check(PLATFORM)
+def server_errors_are_retried_by_the_library(emulator):
+    """A 500 in Segment's shape is retryable for the library: it re-sends and reports nothing lost."""
+    emulator.faults(failNext=1, errorStatus=500)
+    errors = send_through_the_library(emulator, compressed=True)
+    expect_equal(errors, [], "errors reported by the library")
+    expect_equal(emulator.statuses()[:2], [500, 200], "statuses")
+    expect_equal(emulator.records("identify")["count"], 20, "identify messages stored")
