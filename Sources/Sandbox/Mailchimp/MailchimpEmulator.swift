@@ -109,7 +109,10 @@ final class MailchimpEmulator: Emulator {
     }
 
     func methodNotAllowed(_ request: Request, allowed: String) -> Response {
-        problem(405, "Method Not Allowed", "The requested method and resource are not compatible. See the Allow header for this resource's available methods.")
+        problem(
+            405, "Method Not Allowed",
+            "The requested method and resource are not compatible. See the Allow header for this resource's available methods."
+        )
     }
 
     // MARK: - Wire shapes
