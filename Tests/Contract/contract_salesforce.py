@@ -174,3 +174,13 @@ def compressed_requests_are_accepted(emulator):
     broken = raises(SalesforceMalformedRequest, sf.restful, UPSERT, method="PATCH", data=b"\x1f\x8b\x08not gzip",
                     headers={"Content-Encoding": "gzip"})
     expect_equal(broken.status, 400, "status of a corrupt gzip body")
+
+
+@check(PLATFORM)
+def upsert_by_a_field_that_is_no_external_id_names_it(emulator):
+    """Upserting by a field that is not an external id: SalesforceResourceNotFound naming the field in `fields`."""
+    sf = client(emulator)
+    error = raises(SalesforceResourceNotFound, sf.restful, "composite/sobjects/Lead/LastName", method="PATCH",
+                   json={"allOrNone": False, "records": [lead(1)]})
+    expect_equal(error.content[0]["errorCode"], "NOT_FOUND", "errorCode")
+    expect_equal(error.content[0].get("fields"), ["LastName"], "fields")

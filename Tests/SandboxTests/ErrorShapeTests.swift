@@ -75,6 +75,19 @@ import Testing
         #expect(errors.first?["fields"] as? [String] == ["LastName"])
     }
 
+    @Test func salesforceNamesTheFieldThatIsNoExternalId() async throws {
+        let server = try start(.salesforce)
+        defer { server.stop() }
+        let body: [String: Any] = ["allOrNone": false, "records": [["attributes": ["type": "Lead"], "LastName": "L"]]]
+        let reply = try await Client(server).send(
+            "PATCH", "/services/data/v59.0/composite/sobjects/Lead/LastName",
+            headers: ["Authorization": "Bearer \(SandboxPlatform.salesforce.defaultCredential)"], json: body)
+        #expect(reply.status == 404)
+        let error = reply.array.first as? [String: Any] ?? [:]
+        #expect(error["errorCode"] as? String == "NOT_FOUND")
+        #expect(error["fields"] as? [String] == ["LastName"])
+    }
+
     @Test func segmentErrorsCarryCodeAndMessage() async throws {
         let server = try start(.segment)
         defer { server.stop() }

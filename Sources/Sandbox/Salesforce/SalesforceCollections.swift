@@ -31,7 +31,8 @@ extension SalesforceEmulator {
         let schema = context.schemas[object]
         if let schema, externalField != "Id", schema.field(externalField)?.externalId != true {
             return error(
-                404, "NOT_FOUND", "Provided external ID field does not exist or is not accessible: \(externalField)")
+                404, "NOT_FOUND", "Provided external ID field does not exist or is not accessible: \(externalField)",
+                fields: [externalField])
         }
         let allOrNone = body.allOrNone
         let keys = records.map { $0.key?.lowercased() }
