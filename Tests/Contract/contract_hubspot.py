@@ -202,11 +202,15 @@ def search_rate_limit_is_retried_by_the_client(emulator):
     """A burst of searches over the per-second limit: the client's urllib3 retry sees 429 and gets through."""
     api = client(emulator, retry=Retry(total=10, status_forcelist=[429], backoff_factor=0.2, allowed_methods=None))
     request = PublicObjectSearchRequest(filter_groups=[], properties=["email"], limit=1)
-    for _ in range(9):
+    # Search allows 5 a second: keep searching until the window has refused one (a busy machine may be
+    # slow enough to stay under it for a while), then every search must still have succeeded.
+    searches = 0
+    while searches < 40 and 429 not in emulator.statuses():
         api.crm.contacts.search_api.do_search(public_object_search_request=request)
+        searches += 1
     statuses = emulator.statuses()
-    expect(429 in statuses, "no 429 in %s" % statuses)
-    expect_equal(statuses.count(200), 9, "searches that succeeded")
+    expect(429 in statuses, "no 429 in %d searches" % searches)
+    expect_equal(statuses.count(200), searches, "searches that succeeded")
 
 
 @check(PLATFORM)
@@ -215,13 +219,13 @@ def rate_limit_error_parses_with_policy(emulator):
     api = client(emulator).crm.contacts.search_api
     request = PublicObjectSearchRequest(filter_groups=[], properties=["email"], limit=1)
     error = None
-    for _ in range(20):
+    for _ in range(60):
         try:
             api.do_search(public_object_search_request=request)
         except ApiException as raised:
             error = raised
             break
-    expect(error is not None and error.status == 429, "no 429 after 20 rapid searches")
+    expect(error is not None and error.status == 429, "no 429 after 60 rapid searches")
     import json
 
     body = json.loads(error.body)
