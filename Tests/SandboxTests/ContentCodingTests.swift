@@ -4,7 +4,7 @@ import Testing
 
 /// Compressed request bodies: accepted where the platform accepts them, refused in its own error shape
 /// elsewhere, and never inflated past the sandbox's bound.
-@Suite struct ContentCodingTests {
+@Suite(.timeLimit(.minutes(1))) struct ContentCodingTests {
     private func start(_ platform: SandboxPlatform, _ configure: (inout SandboxOptions) -> Void = { _ in })
         throws -> SandboxServer
     {

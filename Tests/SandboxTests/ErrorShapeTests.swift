@@ -3,7 +3,7 @@ import Sandbox
 import Testing
 
 /// Every emulator's error bodies carry what its platform documents (and what the official clients read).
-@Suite struct ErrorShapeTests {
+@Suite(.timeLimit(.minutes(1))) struct ErrorShapeTests {
     private let hubspotAuth = ["Authorization": "Bearer \(SandboxPlatform.hubspot.defaultCredential)"]
 
     private func start(_ platform: SandboxPlatform, _ configure: (inout SandboxOptions) -> Void = { _ in })

@@ -3,7 +3,7 @@ import Sandbox
 import Testing
 
 /// Mailchimp's `fields` / `exclude_fields` and `/ping`, as the official client calls them.
-@Suite struct MailchimpFieldsTests {
+@Suite(.timeLimit(.minutes(1))) struct MailchimpFieldsTests {
     private let auth = ["Authorization": basic("any", SandboxPlatform.mailchimp.defaultCredential)]
 
     private func start() throws -> SandboxServer {

@@ -6,7 +6,7 @@ import Testing
 
 /// List parameters sent repeated (`properties=a&properties=b`, as HubSpot's SDKs send them) are read
 /// whole, not just their first value.
-@Suite struct QueryParameterTests {
+@Suite(.timeLimit(.minutes(1))) struct QueryParameterTests {
     private let auth = ["Authorization": "Bearer \(SandboxPlatform.hubspot.defaultCredential)"]
 
     @Test func queryListJoinsRepeatsAndCommaLists() {
