@@ -40,8 +40,10 @@ final class RecordPreparer: @unchecked Sendable {
     private let job: String
     private let lookups: AdapterLookup?
     private let writer: MappedJSONWriter
-    /// This preparer's slot in the crash guard (nil when every slot is taken).
+    /// This preparer's slot in the crash guard (nil when every slot is taken), and its job's entry
+    /// there once the run armed it.
     private let guardSlot = MapperCrashGuard.takeSlot()
+    private var guardJob: Int?
     #if DEBUG
         /// Debug builds only, for the tests of the crash guard: `MAPC_DEBUG_CRASH_RECORD=ID[:KIND]`
         /// makes the mapper really die on the record with that id (KIND: `trap`, the default, an
@@ -58,6 +60,10 @@ final class RecordPreparer: @unchecked Sendable {
         self.job = job
         self.lookups = lookups
         self.writer = MappedJSONWriter(mapping: mapping)
+    }
+
+    deinit {
+        if let guardSlot { MapperCrashGuard.releaseSlot(guardSlot) }
     }
 
     /// Every record of `page`, mapped.
@@ -80,7 +86,10 @@ final class RecordPreparer: @unchecked Sendable {
     /// One record mapped; `retry` is the dead letter it is a retry of, with the operator's fixes.
     /// `index` is the record's place in its page (for the crash guard's marker).
     func prepare(_ rec: SourceRecord, page: Int, index: Int = -1, frame: Frame, retry: RecordState?) -> PreparedRecord {
-        if let slot = guardSlot { MapperCrashGuard.begin(slot: slot, id: rec.id, page: page, index: index) }
+        if guardJob == nil, MapperCrashGuard.memory != nil { guardJob = MapperCrashGuard.entry(of: job) }
+        if let slot = guardSlot, let entry = guardJob {
+            MapperCrashGuard.begin(slot: slot, job: entry, id: rec.id, page: page, index: index)
+        }
         defer { if let slot = guardSlot { MapperCrashGuard.end(slot: slot) } }
         return map(rec, page: page, frame: frame, retry: retry)
     }

@@ -83,23 +83,30 @@ extension SyncRunner {
 
 /// The fatal-signal handler that names the record a mapper died on.
 ///
-/// Everything the handler touches is allocated when the guard is armed: per mapping thread a slot
-/// with the record's id, page and position (set before each record is mapped, cleared after), the
-/// marker's path and the start of its text. On SIGSEGV, SIGBUS, SIGILL, SIGTRAP, SIGFPE or SIGABRT
-/// (on an alternate stack, so that a stack overflow is caught too) the handler finds the slot of
-/// the thread that died, writes the marker with `open`/`write`/`rename` only (async-signal-safe),
-/// puts back the handler that was there before (the runtime's backtracer, or the default action)
-/// and raises the signal again, so the process dies as it would have.
+/// Everything the handler touches is allocated when the guard is first armed: per mapper a slot
+/// with the record's id, page and position and the job it maps for (set before each record is
+/// mapped, cleared after), and per job (several may sync at once in `mapc serve`) the marker's
+/// path and the start of its text. On SIGSEGV, SIGBUS, SIGILL, SIGTRAP, SIGFPE or SIGABRT (on an
+/// alternate stack, so that a stack overflow is caught too) the handler finds the slot of the
+/// thread that died, writes its job's marker with `open`/`write`/`rename` only
+/// (async-signal-safe), puts back the handler that was there before (the runtime's backtracer, or
+/// the default action) and raises the signal again, so the process dies as it would have.
 enum MapperCrashGuard {
-    static let slotCount = 8
+    static let slotCount = 32
+    static let jobCount = 16
     static let idCapacity = 4096
+    static let pathCapacity = 4096
+    static let prefixCapacity = 1024
+    static let scratchCapacity = 16384
     static let signals: [Int32] = [SIGSEGV, SIGBUS, SIGILL, SIGTRAP, SIGFPE, SIGABRT]
 
-    /// One mapping thread's record.
+    /// One mapper's record.
     struct Slot {
         /// The thread mapping the record (`pthread_self`); 0 when the slot is idle.
         var thread: UInt
-        var idLength: Int32
+        /// The job's entry (see ``Memory``).
+        var job: Int
+        var idLength: Int
         var page: Int
         var index: Int
     }
@@ -108,59 +115,66 @@ enum MapperCrashGuard {
     struct Memory {
         var slots: UnsafeMutablePointer<Slot>
         var ids: UnsafeMutablePointer<UInt8>
-        /// NUL-terminated marker path and its temporary sibling.
-        var path: UnsafeMutablePointer<CChar>
-        var temporary: UnsafeMutablePointer<CChar>
-        /// `{"job":"…","record":"` and its length.
-        var prefix: UnsafeMutablePointer<UInt8>
-        var prefixLength: Int
+        /// Per job: the NUL-terminated marker path and its temporary sibling, and the marker's
+        /// start `{"job":"…","record":"` with its length.
+        var paths: UnsafeMutablePointer<CChar>
+        var temporaries: UnsafeMutablePointer<CChar>
+        var prefixes: UnsafeMutablePointer<UInt8>
+        var prefixLengths: UnsafeMutablePointer<Int>
         /// Where the handler builds the marker's text.
         var scratch: UnsafeMutablePointer<UInt8>
         /// The actions replaced, by signal number.
         var previous: UnsafeMutablePointer<sigaction>
     }
 
-    static let pathCapacity = 4096
-    static let scratchCapacity = 16384
     nonisolated(unsafe) static var memory: Memory?
     nonisolated(unsafe) static var installed = false
-    nonisolated(unsafe) static var slotsTaken = 0
+    /// Guarded by `lock`: which slots are taken, and each armed job's entry.
+    nonisolated(unsafe) static var taken = [Bool](repeating: false, count: slotCount)
+    nonisolated(unsafe) static var jobs: [String: Int] = [:]
     static let lock = NSLock()
 
-    /// Makes the handler write markers for `job` to `markerPath` (creating its directory).
+    private static func makeMemory() -> Memory {
+        let slots = UnsafeMutablePointer<Slot>.allocate(capacity: slotCount)
+        slots.initialize(repeating: Slot(thread: 0, job: -1, idLength: 0, page: 0, index: 0), count: slotCount)
+        let m = Memory(
+            slots: slots, ids: .allocate(capacity: slotCount * idCapacity), paths: .allocate(capacity: jobCount * pathCapacity),
+            temporaries: .allocate(capacity: jobCount * pathCapacity), prefixes: .allocate(capacity: jobCount * prefixCapacity),
+            prefixLengths: .allocate(capacity: jobCount), scratch: .allocate(capacity: scratchCapacity), previous: .allocate(capacity: 65))
+        m.prefixLengths.initialize(repeating: 0, count: jobCount)
+        m.previous.initialize(repeating: sigaction(), count: 65)
+        return m
+    }
+
+    /// Makes the handler write markers of `job` to `markerPath` (creating its directory).
     static func arm(markerPath: String, job: String) {
         lock.lock()
         defer { lock.unlock() }
         try? FileManager.default.createDirectory(
             atPath: (markerPath as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        let m: Memory
-        if let existing = memory {
-            m = existing
-        } else {
-            let slots = UnsafeMutablePointer<Slot>.allocate(capacity: slotCount)
-            slots.initialize(repeating: Slot(thread: 0, idLength: 0, page: 0, index: 0), count: slotCount)
-            m = Memory(
-                slots: slots, ids: .allocate(capacity: slotCount * idCapacity), path: .allocate(capacity: pathCapacity),
-                temporary: .allocate(capacity: pathCapacity), prefix: .allocate(capacity: 1024), prefixLength: 0,
-                scratch: .allocate(capacity: scratchCapacity), previous: .allocate(capacity: 65))
-            m.previous.initialize(repeating: sigaction(), count: 65)
-            m.path[0] = 0
+        let m = memory ?? makeMemory()
+        // A job keeps its entry; past `jobCount` jobs in one process the oldest entry is reused.
+        let entry = jobs[job] ?? jobs.count % jobCount
+        if jobs[job] == nil {
+            jobs = jobs.filter { $0.value != entry }
+            jobs[job] = entry
         }
-        var updated = m
         let pathBytes = Array(markerPath.utf8.prefix(pathCapacity - 8))
         let temporaryBytes = pathBytes + Array(".tmp".utf8)
-        // The handler reads the path only when a slot is busy; paths change between runs, not during one.
-        for (i, b) in pathBytes.enumerated() { updated.path[i] = CChar(bitPattern: b) }
-        updated.path[pathBytes.count] = 0
-        for (i, b) in temporaryBytes.enumerated() { updated.temporary[i] = CChar(bitPattern: b) }
-        updated.temporary[temporaryBytes.count] = 0
+        let path = m.paths + entry * pathCapacity
+        let temporary = m.temporaries + entry * pathCapacity
+        for (i, b) in pathBytes.enumerated() { path[i] = CChar(bitPattern: b) }
+        path[pathBytes.count] = 0
+        for (i, b) in temporaryBytes.enumerated() { temporary[i] = CChar(bitPattern: b) }
+        temporary[temporaryBytes.count] = 0
         var prefix: [UInt8] = []
         JSONWriter.appendRaw("{\"job\":", to: &prefix)
         JSONWriter.appendString(String(job.prefix(200)), to: &prefix)
         JSONWriter.appendRaw(",\"record\":\"", to: &prefix)
-        for (i, b) in prefix.enumerated() { updated.prefix[i] = b }
-        updated.prefixLength = prefix.count
-        memory = updated
+        let start = m.prefixes + entry * prefixCapacity
+        for (i, b) in prefix.prefix(prefixCapacity).enumerated() { start[i] = b }
+        m.prefixLengths[entry] = min(prefix.count, prefixCapacity)
+        memory = m
         guard !installed else { return }
         installed = true
         for signal in signals {
@@ -172,17 +186,33 @@ enum MapperCrashGuard {
         }
     }
 
-    /// A slot for one mapper (nil past ``slotCount`` mappers in the process: those are unguarded).
+    /// The entry of `job` once it is armed.
+    static func entry(of job: String) -> Int? {
+        lock.lock()
+        defer { lock.unlock() }
+        return jobs[job]
+    }
+
+    /// A slot for one mapper (nil while ``slotCount`` mappers hold one: those are unguarded).
     static func takeSlot() -> Int? {
         lock.lock()
         defer { lock.unlock() }
-        guard slotsTaken < slotCount else { return nil }
-        slotsTaken += 1
-        return slotsTaken - 1
+        guard let free = taken.firstIndex(of: false) else { return nil }
+        taken[free] = true
+        return free
     }
 
-    /// Notes that this thread starts mapping record `id` (record `index` of page `page`).
-    @inline(__always) static func begin(slot: Int, id: String, page: Int, index: Int) {
+    /// Gives a mapper's slot back.
+    static func releaseSlot(_ slot: Int) {
+        lock.lock()
+        defer { lock.unlock() }
+        memory?.slots[slot].thread = 0
+        taken[slot] = false
+    }
+
+    /// Notes that this thread starts mapping record `id` (record `index` of page `page`) for the
+    /// job of entry `job`.
+    @inline(__always) static func begin(slot: Int, job: Int, id: String, page: Int, index: Int) {
         guard let m = memory else { return }
         AlternateStack.ensure()
         let s = m.slots + slot
@@ -194,7 +224,8 @@ enum MapperCrashGuard {
             if let p = u.baseAddress { base.update(from: p, count: n) }
             return n
         }
-        s.pointee.idLength = Int32(n)
+        s.pointee.job = job
+        s.pointee.idLength = n
         s.pointee.page = page
         s.pointee.index = index
         s.pointee.thread = UInt(pthread_self())
@@ -227,7 +258,8 @@ private func mapperCrashHandler(_ signal: Int32) {
         var i = 0
         while i < MapperCrashGuard.slotCount {
             if m.slots[i].thread == me {
-                writeMarker(m, slot: i, signal: signal)
+                let job = m.slots[i].job
+                if job >= 0 && job < MapperCrashGuard.jobCount { writeMarker(m, slot: i, job: job, signal: signal) }
                 break
             }
             i += 1
@@ -250,18 +282,19 @@ private func signal_default(_ signal: Int32) -> Int32 {
 
 /// Writes `{"job":…,"record":"<id>","page":P,"index":I,"signal":S}` to the marker, through a
 /// temporary file and a rename.
-private func writeMarker(_ m: MapperCrashGuard.Memory, slot: Int, signal: Int32) {
+private func writeMarker(_ m: MapperCrashGuard.Memory, slot: Int, job: Int, signal: Int32) {
     let out = m.scratch
     let capacity = MapperCrashGuard.scratchCapacity - 128
+    let prefix = m.prefixes + job * MapperCrashGuard.prefixCapacity
     var n = 0
     var k = 0
-    while k < m.prefixLength {
-        out[n] = m.prefix[k]
+    while k < m.prefixLengths[job] {
+        out[n] = prefix[k]
         n += 1
         k += 1
     }
     let id = m.ids + slot * MapperCrashGuard.idCapacity
-    let length = Int(m.slots[slot].idLength)
+    let length = m.slots[slot].idLength
     k = 0
     while k < length && n < capacity {
         let b = id[k]
@@ -291,7 +324,8 @@ private func writeMarker(_ m: MapperCrashGuard.Memory, slot: Int, signal: Int32)
     n = append(out, n, ",\"signal\":")
     n = appendInt(out, n, Int(signal))
     n = append(out, n, "}\n")
-    let fd = open(m.temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+    let temporary = m.temporaries + job * MapperCrashGuard.pathCapacity
+    let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
     guard fd >= 0 else { return }
     var off = 0
     while off < n {
@@ -300,7 +334,7 @@ private func writeMarker(_ m: MapperCrashGuard.Memory, slot: Int, signal: Int32)
         off += w
     }
     _ = close(fd)
-    if off == n { _ = rename(m.temporary, m.path) }
+    if off == n { _ = rename(temporary, m.paths + job * MapperCrashGuard.pathCapacity) }
 }
 
 @inline(__always) private func hexDigit(_ v: UInt8) -> UInt8 { v < 10 ? 0x30 + v : 0x61 + v - 10 }
