@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "mapc", targets: ["mapc"]),
+        .executable(name: "mapc-fuzz", targets: ["mapc-fuzz"]),
         .library(name: "MapDSL", targets: ["MapDSL"]),
     ],
     targets: [
@@ -14,9 +15,12 @@ let package = Package(
         // The command-line front: parses arguments, calls libraries, prints.
         .target(name: "MapCLI", dependencies: ["MapDSL", "MapReview", "MapGen", "SyncEngine", "Adapters", "Sandbox", "Observe", "Webhooks"]),
         .executableTarget(name: "mapc", dependencies: ["MapCLI"]),
+        // Seeded mutation fuzzing of everything that reads input from the world (`make fuzz`).
+        .executableTarget(name: "mapc-fuzz", dependencies: ["MapDSL"], path: "Sources/MapFuzz"),
         .target(name: "TestSupport", dependencies: ["MapDSL"], path: "Tests/TestSupport"),
         .testTarget(name: "MapDSLTests", dependencies: ["MapDSL", "TestSupport"], exclude: ["Fixtures", "Golden"]),
-        .testTarget(name: "MapCLITests", dependencies: ["MapCLI", "MapDSL", "MapReview", "TestSupport"]),
+        // Also runs the built `mapc` and `mapc-fuzz` as child processes (hostile input, crashes, fuzzing).
+        .testTarget(name: "MapCLITests", dependencies: ["MapCLI", "MapDSL", "MapReview", "MapGen", "TestSupport", "mapc", "mapc-fuzz"]),
 
         // --- sync engine (section owned by the SyncEngine work) ---
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
@@ -29,9 +33,11 @@ let package = Package(
         // --- HTTP server and sandbox (section owned by the HTTP/sandbox work) ---
         .systemLibrary(name: "CMicroHTTPD", pkgConfig: "libmicrohttpd", providers: [.apt(["libmicrohttpd-dev"])]),
         .target(name: "HTTPServer", dependencies: ["CMicroHTTPD"]),
-        .target(name: "Sandbox", dependencies: ["HTTPServer", "MapDSL"]),
+        // zlib, for the gzip and deflate request bodies the emulated platforms accept.
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(name: "Sandbox", dependencies: ["HTTPServer", "MapDSL", "CZlib"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"]),
-        .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "HTTPServer", "MapDSL"], exclude: ["Fixtures"]),
+        .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "HTTPServer", "MapDSL", "CZlib"], exclude: ["Fixtures"]),
         // --- end HTTP server and sandbox section ---
 
         // --- review and approval (section owned by the dry-run/review/approval work) ---
