@@ -78,14 +78,17 @@ import Testing
         #expect(why.out.contains("rejected: V0704 on Email"))
         #expect(why.out.contains("fetched:"))
 
-        #expect(p.run(["fix", "leads", key, "email=maria@gmail.com"]).code == 0)
+        #expect(p.run(["fix", "leads", key, "email=maria@gmail.com", "--by", "tester"]).code == 0)
         let retry = p.run(["retry", "leads"])
         #expect(retry.out.contains("created 1"))
         #expect(try p.leadsWritten()[key]?["Email"] == "maria@gmail.com")
         let after = p.run(["why", "leads", key, "--format", "json"])
         let kinds = (try JSONParser.parse(after.out)["events"]?.arrayValue ?? []).compactMap { $0["kind"]?.stringValue }
         #expect(kinds == ["fetched", "rejected", "fixed", "fetched", "sent", "result"])
-        #expect(p.run(["events", "leads", "--run", "1"]).out.contains("tester fixed email of record \(key)"))
+        // A name given with --by is recorded as self-declared; $USER (which anyone sets) is not who ran it.
+        let timeline = p.run(["events", "leads", "--run", "1"]).out
+        #expect(timeline.contains("tester (self-declared) fixed email of record \(key)"))
+        #expect(!timeline.contains("by tester"), "the sync was started by the OS account, not $USER")
     }
 
     @Test func rerunSendsNothingUnchangedAndFullResends() throws {
