@@ -41,8 +41,12 @@ extension HubSpotEmulator {
             let name = sort["propertyName"]?.stringValue ?? sort.stringValue ?? "hs_object_id"
             let descending = sort["direction"]?.stringValue == "DESCENDING" || name.hasPrefix("-")
             let field = name.hasPrefix("-") ? String(name.dropFirst()) : name
+            let dates = isDate(field, object)
+            // Equal values keep one order from request to request (by record id), so paging through
+            // them neither repeats nor skips a record.
             records.sort { left, right in
-                let ordering = compare(searchValue(field, left), searchValue(field, right), dates: isDate(field, object))
+                let ordering = compare(searchValue(field, left), searchValue(field, right), dates: dates)
+                if ordering == .orderedSame { return compare(left.id, right.id, dates: false) == .orderedAscending }
                 return descending ? ordering == .orderedDescending : ordering == .orderedAscending
             }
         }
