@@ -30,7 +30,7 @@ import Testing
         let store: EventStore
         let mapping: CompiledMapping
         let clock = TestClock()
-        let job: JobSpec
+        var job: JobSpec
 
         init(records: Int, storePath: String = ":memory:") throws {
             store = try EventStore(path: storePath)
