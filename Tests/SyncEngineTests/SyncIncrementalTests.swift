@@ -223,6 +223,26 @@ import Testing
         #expect(Set(f.destination.stored.keys).count == 9)
     }
 
+    @Test func aCloseInterruptedByAKillIsFinishedByTheNextSync() throws {
+        let f = try Fixture(records: 10)
+        var sequential = SyncOptions()
+        sequential.pipelineUploads = false
+        f.destination.dieAfterWriteCall = 2
+        #expect(throws: (any Error).self) { try f.runner(sequential).start() }
+        // The next sync dies while sending the abandoned run's batch again.
+        f.destination.dieAfterWriteCall = 3
+        #expect(throws: (any Error).self) { try f.runner(sequential).start() }
+        let abandoned = try #require(try f.store.runs(job: "people").first)
+        #expect(abandoned.state.phase != .cancelled && abandoned.state.phase != .completed)
+        #expect(try f.store.runs(job: "people").count == 1)
+        f.destination.dieAfterWriteCall = nil
+        let run = try f.runner().start()
+        #expect(run.state.phase == .completed)
+        let closed = try #require(try f.store.run(abandoned.id))
+        #expect(closed.state.phase == .cancelled && closed.state.reason?.hasPrefix("abandoned") == true)
+        #expect(Set(f.destination.stored.keys).count == 9)
+    }
+
     @Test func aRunWhoseProcessIsAliveIsNeitherTakenOverNorResumed() throws {
         let f = try Fixture(records: 6)
         let run = try f.store.createRun(job: "people", info: .object([("mappingVersion", "v1")]), at: "t")

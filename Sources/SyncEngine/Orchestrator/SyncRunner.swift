@@ -315,12 +315,19 @@ public final class SyncRunner {
     /// unanswered batches are sent again (reconciled) and recorded, then it is closed as cancelled
     /// with the reason. Refuses when such a run's process is alive.
     func closeAbandonedRuns() throws {
-        for r in try store.runs(job: job.name) where r.state.phase.isRunning {
-            switch try judgeLease(run: r.id) {
-            case .alive(let why):
-                throw JobError("run \(r.id) of \(job.name) is still running: \(why); wait for it, or 'mapc cancel \(job.name)'")
-            case .orphaned(let why):
-                try closeAbandoned(r, why: why)
+        for r in try store.runs(job: job.name) {
+            if r.state.phase.isRunning {
+                switch try judgeLease(run: r.id) {
+                case .alive(let why):
+                    throw JobError("run \(r.id) of \(job.name) is still running: \(why); wait for it, or 'mapc cancel \(job.name)'")
+                case .orphaned(let why):
+                    try closeAbandoned(r, why: why)
+                }
+            } else if r.state.phase == .paused,
+                let last = try store.lastEvent(run: r.id, types: ["run_closing", "resumed", "run_abandoned"]), last.type == "run_closing"
+            {
+                // A close that a kill interrupted: finished now.
+                try closeAbandoned(r, why: last.payload["why"]?.stringValue ?? "its process was gone")
             }
         }
     }
@@ -328,9 +335,13 @@ public final class SyncRunner {
     private func closeAbandoned(_ abandoned: RunSummary, why: String) throws {
         run = abandoned.id
         state = try store.replayState(run: run)
-        guard state.phase.isRunning else { return }
+        guard state.phase.isRunning || state.phase == .paused else { return }
         let (_, _, pending, _) = try whereToGoOn()
-        try move(JobState(.paused, page: state.page, batch: state.batch, reason: interruption(pending, holder: why)))
+        if state.phase.isRunning {
+            try move(JobState(.paused, page: state.page, batch: state.batch, reason: interruption(pending, holder: why)))
+        }
+        // Durable before anything is sent again: a kill from here on leaves a close the next run finishes.
+        try record("run_closing", .object([("why", .string(why))]))
         counts = try countsFromStore()
         for batch in pending { try reconcile(batch) }
         try move(
