@@ -318,6 +318,35 @@ extension AdaptersTestSuite {
             #expect(Set(later.records.map(\.id)).isSuperset(of: positions.filter { $0 >= middle }.map(\.id)))
         }
 
+        @Test("a write moves a record's modification time and the next incremental read finds it", arguments: ["salesforce", "mailchimp"])
+        func writesMoveModificationTimes(platform: String) throws {
+            let clock = TickingClock()
+            let h = try Harness.start(platform == "salesforce" ? .salesforce : .mailchimp) { $0.clock = clock.now }
+            defer { h.stop() }
+            let (object, key) = platform == "salesforce" ? ("Lead", "External_Id__c") : ("member", "email_address")
+            func fields(_ name: String) -> [(String, JSONValue)] {
+                platform == "salesforce"
+                    ? [("LastName", .string(name)), ("Company", "Acme"), ("Status", "Open - Not Contacted")]
+                    : [("email_address", "moved@example.com"), ("status", "subscribed"), ("merge_fields.FNAME", .string(name))]
+            }
+            let id = platform == "salesforce" ? "X-1" : "moved@example.com"
+            func read(since: String) throws -> [SourceRecord] {
+                try h.adapter.fetch(FetchRequest(object: object, modifiedSince: since, pageSize: 1000)).records
+            }
+            let before = try h.adapter.fetch(FetchRequest(object: object, pageSize: 1000)).records.compactMap(SourcePosition.init).max()
+            let since = try #require(before).modified
+            _ = try h.adapter.write(
+                WriteRequest(object: object, keyField: key, mode: .upsert, records: [OutboundRecord(key: id, fields: fields("One"))]))
+            let created = try #require(try read(since: since).first { $0.fields[key]?.stringValue?.lowercased() == id.lowercased() })
+            let first = try #require(SourcePosition(created))
+            _ = try h.adapter.write(
+                WriteRequest(object: object, keyField: key, mode: .upsert, records: [OutboundRecord(key: id, fields: fields("Two"))]))
+            // Read from a second after the first write: the second write is there, with a later time.
+            let later = Dates.formatDateTime(first.millis + 1000)
+            let updated = try #require(try read(since: later).first { $0.id == created.id })
+            #expect(SourcePosition(updated).map { $0 > first } == true)
+        }
+
         @Test("a new process after a kill meets no 429: the limiter's window is restored from the store")
         func limiterWindowsSurviveAKill() throws {
             let window = RequestWindow(count: 20, windowSeconds: 2)
