@@ -349,11 +349,11 @@ extension AdaptersTestSuite {
 
         @Test("a new process after a kill meets no 429: the limiter's window is restored from the store")
         func limiterWindowsSurviveAKill() throws {
-            let window = RequestWindow(count: 20, windowSeconds: 2)
+            let window = RequestWindow(count: 20, windowSeconds: 5)
             let table = try RateLimitTable.load(platform: "hubspot", from: Repository.root.appendingPathComponent("ratelimits"))
                 .overriding(bucket: "account", requests: window, dailyQuota: nil, maxConcurrency: nil)
             let registry = try RateLimitRegistry.load(platform: "hubspot", directory: Repository.rateLimits)
-                .overriding(bucket: "account", requests: RequestBudget(count: 20, windowSeconds: 2), dailyQuota: nil, maxConcurrency: nil)
+                .overriding(bucket: "account", requests: RequestBudget(count: 20, windowSeconds: 5), dailyQuota: nil, maxConcurrency: nil)
             let h = try Harness.start(.hubspot, limits: table, registry: registry, options: AdapterOptions(maxRetries: 0))
             defer { h.stop() }
             let directory = Repository.temporaryDirectory()
