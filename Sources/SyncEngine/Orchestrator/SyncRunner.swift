@@ -168,6 +168,11 @@ public final class SyncRunner {
         ]
         if let since = modifiedSince { info.append(("modifiedSince", .string(since))) }
         try beginRun(info: .object(info))
+        // A record that made the mapper die in an earlier run is a dead letter before this one reads.
+        let quarantined = try quarantineCrashedRecords(run: run, at: clock.timestamp())
+        counts.fetched += quarantined
+        counts.rejected += quarantined
+        try keepPoisonedUnmapped()
         switch plan {
         case .full(let reason):
             unwritten.event("read_plan", .object([("read", "full"), ("reason", .string(reason))]), at: clock.timestamp())
@@ -188,6 +193,7 @@ public final class SyncRunner {
         run = try store.createRun(job: job.name, info: info, at: clock.timestamp())
         startedAt = clock.now()
         startedAtMillis = Dates.parseISODateTime(Substring(clock.timestamp())) ?? 0
+        armCrashGuard()
         try takeLease()
     }
 
@@ -232,6 +238,8 @@ public final class SyncRunner {
                 JobState(.paused, page: state.page, batch: state.batch, reason: interruption(pending, holder: holder) + "; resumed"))
         }
         try takeLease()
+        _ = try quarantineCrashedRecords(run: run, at: clock.timestamp())
+        try keepPoisonedUnmapped()
         try record("resumed", .object([("by", .string(options.actor))]))
         counts = try countsFromStore()
         if done {
@@ -307,6 +315,17 @@ public final class SyncRunner {
         try sync()
         releaseLease()
         report()
+    }
+
+    /// Records this run quarantined for killing the mapper are never mapped again in it: a page
+    /// read again (after a resume) or mapped ahead leaves them alone.
+    func keepPoisonedUnmapped() throws {
+        let poisoned = Set(
+            try store.records(job: job.name, status: "rejected")
+                .filter { $0.run == run && $0.errorCode == RecordErrorCode.mapperCrashed.rawValue }.map(\.key))
+        guard !poisoned.isEmpty else { return }
+        preparer.poisoned = poisoned
+        aheadPreparer?.poisoned = poisoned
     }
 
     // MARK: Runs left behind
