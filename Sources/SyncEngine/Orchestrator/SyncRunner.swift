@@ -399,7 +399,10 @@ public final class SyncRunner {
                         ("field", s.field.map(JSONValue.string) ?? .null),
                     ]))
                 batch.updates.append(RecordUpdate(state: s, acknowledged: false))
-            case .mapped(let values, let json, let violations, let hash, let key):
+            case .mapped(let values, let json, let found, let hash, let key):
+                // Errors reject the record; warnings (values the platform may refuse) go with it, recorded.
+                let violations = found.errors
+                let warnings = found.warnings
                 if let v = violations.first {
                     delta.rejected += 1
                     pageCounts.rejected += 1
@@ -426,6 +429,20 @@ public final class SyncRunner {
                     batch.recordEvent(rec.id, "unchanged", .object([("hash", .string(hash))]))
                     batch.updates.append(RecordUpdate(state: s, acknowledged: false))
                 } else {
+                    if !warnings.isEmpty {
+                        batch.recordEvent(
+                            rec.id, "warned",
+                            .object([
+                                ("stage", "validation"),
+                                (
+                                    "warnings",
+                                    .array(
+                                        warnings.map {
+                                            .object([("code", .string($0.code.rawValue)), ("field", .string($0.field)), ("message", .string($0.message))])
+                                        })
+                                ),
+                            ]))
+                    }
                     pageCounts.mapped += 1
                     out.append(Pending(id: rec.id, key: key, hash: hash, values: values, json: json))
                 }
