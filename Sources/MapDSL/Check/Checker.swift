@@ -225,7 +225,7 @@ public struct Checker {
                 }
             }
             if let v = OutputValidator.formViolation(literal, field) {
-                report(Diagnostic(v.severity == .error ? .invalidLiteral : .literalMayBeRefused, "\(v.message) for `\(field.name)`", at: span))
+                report(Diagnostic(v.severity == .error ? .invalidLiteral : .literalMayBeRefused, v.message, at: span))
             }
         }
     }
