@@ -221,7 +221,8 @@ public struct Checker {
                             .literalTooLong, "this text is \(n) \(unit.noun) long, but `\(field.name)` allows at most \(max)",
                             at: span, help: "shorten the literal to \(max) \(unit.noun)"))
                 } else {
-                    report(Diagnostic(.literalMayBeRefused, v.message, at: span, help: "shorten the literal to \(max) \(field.rules.length.unit.noun)"))
+                    let help = "shorten the literal to \(max) \(field.rules.length.unit.noun)"
+                    report(Diagnostic(.literalMayBeRefused, v.message, at: span, help: help))
                 }
             }
             if let v = OutputValidator.formViolation(literal, field) {

@@ -43,7 +43,8 @@ public enum Stdlib {
     /// The length unit called `name`, for the `unit` argument of `truncate` and `length`.
     static func unit(_ name: String) -> Result<LengthUnit, PatternError> {
         guard let u = LengthUnit(rawValue: name) else {
-            return .failure(PatternError(message: "unknown unit \"\(name)\" (allowed: \(LengthUnit.allCases.map(\.rawValue).joined(separator: ", ")))"))
+            let allowed = LengthUnit.allCases.map(\.rawValue).joined(separator: ", ")
+            return .failure(PatternError(message: "unknown unit \"\(name)\" (allowed: \(allowed))"))
         }
         return .success(u)
     }

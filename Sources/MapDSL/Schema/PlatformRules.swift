@@ -193,7 +193,8 @@ public enum PlatformRulesLoader {
                 kinds[key] = try valueRule(value, at: "rules.\(key)", path: path)
             default:
                 throw SchemaError(
-                    path: path, message: "unknown rule `\(key)` (allowed: length, required, type, readOnly, picklist, string, email, phone, url)")
+                    path: path,
+                    message: "unknown rule `\(key)` (allowed: length, required, type, readOnly, picklist, string, email, phone, url)")
             }
         }
         var fields: [String: PlatformRules.FieldOverride] = [:]

@@ -112,7 +112,8 @@ public enum OutputValidator {
         }
         let verdict = severity == .error ? "is not a valid" : "may not be a valid"
         return Violation(
-            code: code, field: f.name, message: "\(Value.string(s).display) \(verdict) \(what) for `\(f.name)`: it \(reason)", severity: severity)
+            code: code, field: f.name, message: "\(Value.string(s).display) \(verdict) \(what) for `\(f.name)`: it \(reason)",
+            severity: severity)
     }
 
     static func check(_ v: Value, _ f: Field, into out: inout [Violation]) {

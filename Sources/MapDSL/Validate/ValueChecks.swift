@@ -63,17 +63,21 @@ public enum ValueChecks {
         var at = -1
         var special = false
         var nonASCII = false
+        // Quoted parts and comments may hold spaces and `@`s (RFC 5322): mapc does not parse them.
+        for i in 0..<n where u[i] == UInt8(ascii: "\"") || u[i] == UInt8(ascii: "(") || u[i] == UInt8(ascii: ")") {
+            special = true
+            break
+        }
+        if special { return .doubtful("has a quoted part or a comment, which mapc does not check") }
         for i in 0..<n {
             let b = u[i]
             if b <= 0x20 || b == 0x7F { return .invalid("contains a space or a control character") }
-            if b == UInt8(ascii: "\"") || b == UInt8(ascii: "(") || b == UInt8(ascii: ")") { special = true }
             if b >= 0x80 { nonASCII = true }
             if b == UInt8(ascii: "@") {
-                if at >= 0 && !special { return .invalid("has more than one `@`") }
+                if at >= 0 { return .invalid("has more than one `@`") }
                 at = i
             }
         }
-        if special { return .doubtful("has a quoted part or a comment, which mapc does not check") }
         if at < 0 { return .invalid("has no `@`") }
         if at == 0 { return .invalid("has nothing before the `@`") }
         if at == n - 1 { return .invalid("has nothing after the `@`") }
@@ -115,7 +119,9 @@ public enum ValueChecks {
         if salesforce {
             if let b = badLocalByte { return .invalid("has \(display(b)) before the `@`, where it is not allowed") }
             if u[0] == UInt8(ascii: ".") { return .invalid("starts with a dot") }
-            if !domainOK, let b = badDomainByte { return .invalid("has \(display(b)) in the domain, which allows only letters, digits, dashes and dots") }
+            if !domainOK, let b = badDomainByte {
+                return .invalid("has \(display(b)) in the domain, which allows only letters, digits, dashes and dots")
+            }
         } else {
             if let b = badLocalByte { return .doubtful("has \(display(b)) before the `@`") }
             if u[0] == UInt8(ascii: ".") || dots { return .doubtful("has a dot at the start or end of the name, or two in a row") }

@@ -430,18 +430,10 @@ public final class SyncRunner {
                     batch.updates.append(RecordUpdate(state: s, acknowledged: false))
                 } else {
                     if !warnings.isEmpty {
-                        batch.recordEvent(
-                            rec.id, "warned",
-                            .object([
-                                ("stage", "validation"),
-                                (
-                                    "warnings",
-                                    .array(
-                                        warnings.map {
-                                            .object([("code", .string($0.code.rawValue)), ("field", .string($0.field)), ("message", .string($0.message))])
-                                        })
-                                ),
-                            ]))
+                        let list: [JSONValue] = warnings.map {
+                            .object([("code", .string($0.code.rawValue)), ("field", .string($0.field)), ("message", .string($0.message))])
+                        }
+                        batch.recordEvent(rec.id, "warned", .object([("stage", "validation"), ("warnings", .array(list))]))
                     }
                     pageCounts.mapped += 1
                     out.append(Pending(id: rec.id, key: key, hash: hash, values: values, json: json))
