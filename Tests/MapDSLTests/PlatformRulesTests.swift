@@ -101,6 +101,50 @@ import Testing
         }
     }
 
+    // MARK: The checker, the dry-run and the validator agree
+
+    static func checked(_ assignment: String) -> [Diagnostic] {
+        let text = """
+            mapping hubspot.contact -> salesforce.Lead
+            key HubSpot_Contact_Id__c
+            HubSpot_Contact_Id__c = hs_object_id
+            Company = "Acme"
+            LastName = "Lee"
+            Status = "Open - Not Contacted"
+            \(assignment)
+            """
+        return Checker.check(SourceText(path: "t.map", text: text), schemas: Repo.schemas).diagnostics
+    }
+
+    @Test func checkerAndDryRunRefuseAndWarnAlike() throws {
+        #expect(Self.checked(#"Phone = "call after 5pm""#).isEmpty)
+        #expect(Self.checked(#"Email = "ann.lee.@example.com""#).isEmpty)
+        #expect(Self.checked(#"Email = "x@my_domain.com""#).map(\.code) == [.invalidLiteral])
+        #expect(Self.checked(#"Email = "pedro@gmail""#).map(\.code) == [.literalMayBeRefused])
+        #expect(Self.checked(#"FirstName = "\#(String(repeating: "A", count: 39))\#(Self.emoji)""#).map(\.code) == [.literalTooLong])
+
+        let text = """
+            mapping hubspot.contact -> salesforce.Lead
+            key HubSpot_Contact_Id__c
+            HubSpot_Contact_Id__c = hs_object_id
+            Company = "Acme"
+            LastName = "Lee"
+            Status = "Open - Not Contacted"
+            Email = email
+            Phone = phone
+            """
+        let m = try Compiler.compile(SourceText(path: "t.map", text: text), schemas: Repo.schemas)
+        let samples = """
+            {"hs_object_id": "1", "email": "x@my_domain.com", "phone": "1-800-FLOWERS"}
+            {"hs_object_id": "2", "email": "pedro@gmail", "phone": "call after 5pm"}
+            {"hs_object_id": "3", "email": "ann.lee.@example.com", "phone": "555-0101 ext. 12"}
+            """
+        let r = DryRun.run(m, samples: samples, mappingPath: "t.map", samplesPath: "s.jsonl")
+        #expect(r.mapped == 2 && r.rejected == 1 && r.warned == 1)
+        #expect(r.rejections.map(\.code) == ["V0704"] && r.rejections.first?.examples.first?.line == 1)
+        #expect(r.warnings.map(\.code) == ["V0704"] && r.warnings.first?.examples.first?.line == 2)
+    }
+
     // MARK: The rules files
 
     @Test func everyPlatformHasARulesFileWhoseRulesCiteTheirSource() throws {
