@@ -59,73 +59,92 @@ public enum ValueChecks {
     /// more than one, an empty side, a space or control character, an empty domain label); anything
     /// but a plain `name@domain.tld` is doubtful.
     private static func email(_ u: UnsafeBufferPointer<UInt8>, salesforce: Bool) -> Verdict {
+        // One pass: the local part up to the first `@`, then the domain label by label.
         let n = u.count
-        var at = -1
-        var special = false
+        var special = false  // a quote or parenthesis: a quoted part or a comment
+        var control = false  // a space or a control character
         var nonASCII = false
-        // Quoted parts and comments may hold spaces and `@`s (RFC 5322): mapc does not parse them.
-        for i in 0..<n where u[i] == UInt8(ascii: "\"") || u[i] == UInt8(ascii: "(") || u[i] == UInt8(ascii: ")") {
-            special = true
-            break
-        }
-        if special { return .doubtful("has a quoted part or a comment, which mapc does not check") }
-        for i in 0..<n {
+        var badLocalByte: UInt8?
+        var oddDots = false  // two dots in a row before the `@`, or a dot just before it
+        var i = 0
+        while i < n {
             let b = u[i]
-            if b <= 0x20 || b == 0x7F { return .invalid("contains a space or a control character") }
-            if b >= 0x80 { nonASCII = true }
-            if b == UInt8(ascii: "@") {
-                if at >= 0 { return .invalid("has more than one `@`") }
-                at = i
+            if b == UInt8(ascii: "@") { break }
+            if b < 0x80 {
+                if !localBytes[Int(b)] {
+                    if b <= 0x20 || b == 0x7F { control = true }
+                    if b == UInt8(ascii: "\"") || b == UInt8(ascii: "(") || b == UInt8(ascii: ")") { special = true }
+                    if badLocalByte == nil { badLocalByte = b }
+                } else if b == UInt8(ascii: "."), i + 1 < n, u[i + 1] == UInt8(ascii: ".") || u[i + 1] == UInt8(ascii: "@") {
+                    oddDots = true
+                }
+            } else {
+                nonASCII = true
+            }
+            i += 1
+        }
+        let at = i < n ? i : -1
+        var ats = at < 0 ? 0 : 1
+        var labels = 0
+        var emptyLabel = false
+        var badDash = false
+        var lastLabelLength = 0
+        var lastLabelDigitsOnly = true
+        var badDomainByte: UInt8?
+        if at >= 0 {
+            var labelStart = at + 1
+            var digitsOnly = true
+            var j = at + 1
+            while j <= n {
+                if j == n || u[j] == UInt8(ascii: ".") {
+                    let length = j - labelStart
+                    if length == 0 {
+                        emptyLabel = true
+                    } else if u[labelStart] == UInt8(ascii: "-") || u[j - 1] == UInt8(ascii: "-") {
+                        badDash = true
+                    }
+                    labels += 1
+                    lastLabelLength = length
+                    lastLabelDigitsOnly = digitsOnly
+                    labelStart = j + 1
+                    digitsOnly = true
+                    j += 1
+                    continue
+                }
+                let b = u[j]
+                if b >= 0x80 {
+                    nonASCII = true
+                    digitsOnly = false
+                } else if !(b >= 0x30 && b <= 0x39) {
+                    digitsOnly = false
+                    if !isAlnum(b) && b != UInt8(ascii: "-") {
+                        if b <= 0x20 || b == 0x7F { control = true }
+                        if b == UInt8(ascii: "\"") || b == UInt8(ascii: "(") || b == UInt8(ascii: ")") { special = true }
+                        if b == UInt8(ascii: "@") { ats += 1 }
+                        if badDomainByte == nil { badDomainByte = b }
+                    }
+                }
+                j += 1
             }
         }
-        if at < 0 { return .invalid("has no `@`") }
+        // Quoted parts and comments may hold spaces and `@`s (RFC 5322): mapc does not parse them.
+        if special { return .doubtful("has a quoted part or a comment, which mapc does not check") }
+        if control { return .invalid("contains a space or a control character") }
+        if ats == 0 { return .invalid("has no `@`") }
+        if ats > 1 { return .invalid("has more than one `@`") }
         if at == 0 { return .invalid("has nothing before the `@`") }
         if at == n - 1 { return .invalid("has nothing after the `@`") }
-        // The domain: labels separated by single dots.
-        var labels = 0
-        var labelStart = at + 1
-        var badDash = false
-        var lastLabelDigitsOnly = true
-        var lastLabelLength = 0
-        var domainOK = true
-        var badDomainByte: UInt8?
-        for i in (at + 1)...n {
-            if i == n || u[i] == UInt8(ascii: ".") {
-                let length = i - labelStart
-                if length == 0 {
-                    return .invalid("has an empty part in the domain (a dot at its start or end, or two dots in a row)")
-                }
-                if u[labelStart] == UInt8(ascii: "-") || u[i - 1] == UInt8(ascii: "-") { badDash = true }
-                labels += 1
-                lastLabelLength = length
-                lastLabelDigitsOnly = (labelStart..<i).allSatisfy { u[$0] >= 0x30 && u[$0] <= 0x39 }
-                labelStart = i + 1
-                continue
-            }
-            let b = u[i]
-            if b < 0x80 && !isAlnum(b) && b != UInt8(ascii: "-") {
-                domainOK = false
-                if badDomainByte == nil { badDomainByte = b }
-            }
-        }
-        // The local part.
-        var badLocalByte: UInt8?
-        var dots = false
-        for i in 0..<at where u[i] < 0x80 && !localBytes[Int(u[i])] {
-            badLocalByte = u[i]
-            break
-        }
-        for i in 0..<at where u[i] == UInt8(ascii: ".") && (i == at - 1 || u[i + 1] == UInt8(ascii: ".")) { dots = true }
+        if emptyLabel { return .invalid("has an empty part in the domain (a dot at its start or end, or two dots in a row)") }
         if salesforce {
             if let b = badLocalByte { return .invalid("has \(display(b)) before the `@`, where it is not allowed") }
             if u[0] == UInt8(ascii: ".") { return .invalid("starts with a dot") }
-            if !domainOK, let b = badDomainByte {
+            if let b = badDomainByte {
                 return .invalid("has \(display(b)) in the domain, which allows only letters, digits, dashes and dots")
             }
         } else {
             if let b = badLocalByte { return .doubtful("has \(display(b)) before the `@`") }
-            if u[0] == UInt8(ascii: ".") || dots { return .doubtful("has a dot at the start or end of the name, or two in a row") }
-            if !domainOK, let b = badDomainByte { return .doubtful("has \(display(b)) in the domain") }
+            if u[0] == UInt8(ascii: ".") || oddDots { return .doubtful("has a dot at the start or end of the name, or two in a row") }
+            if let b = badDomainByte { return .doubtful("has \(display(b)) in the domain") }
         }
         if nonASCII { return .doubtful("has non-ASCII characters, accepted only where internationalised addresses are") }
         if labels < 2 { return .doubtful("has no dot in the domain") }
