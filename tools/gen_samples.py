@@ -961,6 +961,27 @@ def gen_hubspot_contacts(company_ids):
             d["jobtitle"] = None
         dups.append((i, d))
 
+    # Platform-fidelity cases (issue 15), from a random stream of their own so every other record
+    # stays as it was: values Salesforce accepts that a naive check refuses (phones with text, a
+    # dot before the @), ones it refuses (an underscore in the domain), and emoji at length limits
+    # (Salesforce counts UTF-16 code units: 39 x "A" + an emoji is 41).
+    fidelity_rng = random.Random(1515)
+    dup_idx = {i for i, _ in dups}
+    quiet = [i for i in pool if i not in messy and i not in dup_idx and recs[i].get("email")]
+    fidelity = [
+        ("phone", "555-0101 ext. 12"), ("phone", "1-800-FLOWERS"), ("phone", "call after 5pm"),
+        ("phone", "+1 (415) 555-0134 x204"), ("phone", "ask for Maria at reception"),
+        ("email", "ann.lee.@example.com"), ("email", "kenji..sato@example.co.jp"), ("email", "o'brien@example.ie"),
+        ("email", "x@my_domain.com"), ("email", "sales@acme_corp.example.com"), ("email", "zoë.müller@exämple.de"),
+        ("firstname", "A" * 39 + "\U0001F642"), ("firstname", "Zoë \U0001F642"),
+        ("firstname", "Jürgen-" + "\U0001F680" * 20),
+        ("jobtitle", "Head of Growth \U0001F680 " + "x" * 110 + " \U0001F680\U0001F680"),
+        ("company", "Ünïcode " + "A" * 246 + "\U0001F642"),
+        ("lastname", "Nguye\u0302\u0303n"),
+    ]
+    for (field, value), i in zip(fidelity, fidelity_rng.sample(quiet, len(fidelity))):
+        recs[i][field] = value
+
     ordered = list(recs)
     for i, d in dups:
         # insert the duplicate somewhere after the original
@@ -1240,6 +1261,10 @@ def gen_sf_leads(hs_contacts, account_ids):
     recs[30]["Description"] = "Met at booth #42 (SaaStr). Wants pricing for 200 seats.\nFollow up after 15/01."
     recs[33]["Phone"] = "555.010.2030"
     recs[35]["Title"] = "CEO / Founder / Chief Bottle Washer"
+    # phones as people type them into Salesforce (any text up to 40 characters)
+    recs[38]["Phone"] = "1-800-FLOWERS"
+    recs[41]["Phone"] = "call after 5pm"
+    recs[44]["FirstName"] = "A" * 39 + "\U0001F642"
     return recs
 
 
@@ -1296,6 +1321,9 @@ def gen_sf_contacts(account_ids):
         if r["Email"] is None and bounced:
             r["IsEmailBounced"], r["EmailBouncedReason"], r["EmailBouncedDate"] = False, None, None
         recs.append(r)
+    # values Salesforce accepts that other platforms may not (the Mailchimp sample mapping warns)
+    recs[10]["Phone"] = "1-800-FLOWERS"
+    recs[12]["Email"] = "ann.lee.@example.com"
     # reporting lines
     for i in (5, 6, 7):
         recs[i]["ReportsToId"] = recs[4]["Id"]

@@ -81,7 +81,7 @@ final class ScratchProject {
     init() throws {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("mapc-hostile-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
-        for sub in ["schemas", "samples"] {
+        for sub in ["schemas", "platforms", "samples"] {
             try FileManager.default.copyItem(atPath: Repo.path(sub), toPath: "\(root)/\(sub)")
         }
     }

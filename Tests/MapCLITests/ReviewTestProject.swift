@@ -14,7 +14,7 @@ final class ReviewTestProject {
     init() throws {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("mapc-review-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
-        for sub in ["schemas", "samples"] {
+        for sub in ["schemas", "platforms", "samples"] {
             try FileManager.default.copyItem(atPath: Repo.path(sub), toPath: "\(root)/\(sub)")
         }
     }

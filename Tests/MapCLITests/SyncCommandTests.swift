@@ -91,6 +91,37 @@ import Testing
         #expect(!timeline.contains("by tester"), "the sync was started by the OS account, not $USER")
     }
 
+    /// Issue 15: the sync rejects only what Salesforce refuses, sends what it may refuse with a
+    /// `warned` event, and sends phones with text and e-mails with a dot before the @.
+    @Test func syncRejectsWhatSalesforceRefusesAndWarnsWhereUnsure() throws {
+        let p = try SyncProject()
+        #expect(p.run(["sync", "leads"]).code == 0)
+        var ids: [String: String] = [:]
+        for line in try Repo.read("samples/hubspot/contact.jsonl").split(separator: "\n") {
+            let r = try JSONParser.parse(String(line))
+            for field in ["email", "phone"] { ids[r[field]?.stringValue ?? ""] = r["hs_object_id"]?.stringValue }
+        }
+        let written = try p.leadsWritten()
+        for phone in ["555-0101 ext. 12", "1-800-FLOWERS", "call after 5pm"] {
+            let id = try #require(ids[phone])
+            #expect(written[id]?["Phone"]?.stringValue == phone)
+        }
+        #expect(written[try #require(ids["ann.lee.@example.com"])]?["Email"] == "ann.lee.@example.com")
+
+        let failed = try JSONParser.parse(p.run(["failed", "leads", "--format", "json"]).out).arrayValue ?? []
+        let underscore = try #require(failed.first { $0["key"]?.stringValue == ids["x@my_domain.com"] })
+        #expect(underscore["code"] == "V0704" && underscore["field"] == "Email")
+        #expect(!failed.contains { $0["code"] == "V0705" })
+
+        let doubtful = try #require(ids["pedro@gmail"])
+        #expect(written[doubtful]?["Email"] == "pedro@gmail")
+        let why = try JSONParser.parse(p.run(["why", "leads", doubtful, "--format", "json"]).out)
+        let events = why["events"]?.arrayValue ?? []
+        #expect(events.compactMap { $0["kind"]?.stringValue } == ["fetched", "warned", "sent", "result"])
+        let warning = events.first { $0["kind"] == "warned" }?["payload"]?["warnings"]?.arrayValue?.first
+        #expect(warning?["code"] == "V0704" && warning?["field"] == "Email")
+    }
+
     @Test func rerunSendsNothingUnchangedAndFullResends() throws {
         let p = try SyncProject()
         #expect(p.run(["sync", "leads"]).code == 0)

@@ -89,7 +89,7 @@ import Testing
         }
         switch mapping.evaluate(json: json, frame: mapping.makeFrame()) {
         case .mapped(let values):
-            let violations = OutputValidator.validate(values, fields: mapping.outputFields)
+            let violations = OutputValidator.validate(values, fields: mapping.outputFields).errors
             if !violations.isEmpty { return "rejected " + violations.map { "\($0.code.rawValue) \($0.message)" }.joined(separator: "; ") }
             return "mapped " + RecordMapper.jsonLine(values, fields: mapping.outputFields)
         case .skipped(let rule): return "skipped \(rule)"

@@ -51,8 +51,11 @@ import Testing
         let valid: [Value] = fields.map { f in
             switch f.name {
             case "short": .string("abc")
-            case "email": .string("ann@x.io")
+            case "email", "sfEmail": .string("ann@x.io")
             case "phone": .string("555-0100")
+            case "sfPhone": .string("5pm")
+            case "ga4": .string("sign_up")
+            case "openPick": .string("a")
             case "url": .string("https://x.io")
             case "pick", "multi": .string("a")
             case "count": .int(1)

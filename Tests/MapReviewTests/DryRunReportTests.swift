@@ -18,7 +18,12 @@ import Testing
         #expect(email.field == "Email")
         #expect(email.examples.first?.line == 49)
         #expect(email.examples.first?.message.contains("maria@@gmail.com") == true)
-        #expect(r.rejections.contains { $0.code == "V0705" && $0.field == "Phone" })
+        // Salesforce phone fields take any text: "020 7946 0958 ext 12", "n/a", "call after 5pm" are sent.
+        #expect(!r.rejections.contains { $0.code == "V0705" })
+        #expect(r.rejections.contains { $0.code == "V0703" && $0.field == "Company" })
+        // "pedro@gmail" may be refused (the domain has no dot) but Salesforce does not document it: a warning.
+        #expect(r.warnings.contains { $0.code == "V0704" && $0.examples.contains { $0.message.contains("pedro@gmail") } })
+        #expect(r.warned >= 1)
         #expect(r.rejections.reduce(0) { $0 + $1.count } >= r.rejected)
         #expect(r.lookups != nil && r.lookups!.hits <= r.lookups!.calls)
         #expect(r.fill.count == 12 && r.fill.allSatisfy { $0.total == r.mapped })
@@ -49,7 +54,7 @@ import Testing
     @Test func markdownRendersAsTables() throws {
         let md = try report(show: 1).renderMarkdown()
         #expect(md.contains("| code | field | records | reason | examples |\n|---|---|---:|---|---|\n"))
-        #expect(md.contains("| V0704 | `Email` | 5 | invalid email address | line 49: "))
+        #expect(md.contains("| V0704 | `Email` | 7 | invalid email address | line 49: "))
         for line in md.split(separator: "\n") where line.hasPrefix("|") {
             #expect(line.hasSuffix("|"), "table row not closed: \(line)")
         }

@@ -228,14 +228,22 @@ public struct Checker {
                             notes: ["allowed values: \(Checker.list(values, max: 40))"], fix: suggestion.map { "\"\($0)\"" }))
                 }
             }
-            if let max = field.maxLength, literal.count > max {
-                report(
-                    Diagnostic(
-                        .literalTooLong, "this text is \(literal.count) characters long, but `\(field.name)` allows at most \(max)",
-                        at: span, help: "shorten the literal to \(max) characters"))
+            // The same rules as the output validator: an error where the platform refuses the text.
+            if let max = field.maxLength, let v = OutputValidator.lengthViolation(literal, field) {
+                let unit = v.severity == .error && field.rules.length.documented ? field.rules.length.unit : .characters
+                let n = unit.count(literal)
+                if v.severity == .error {
+                    report(
+                        Diagnostic(
+                            .literalTooLong, "this text is \(n) \(unit.noun) long, but `\(field.name)` allows at most \(max)",
+                            at: span, help: "shorten the literal to \(max) \(unit.noun)"))
+                } else {
+                    let help = "shorten the literal to \(max) \(field.rules.length.unit.noun)"
+                    report(Diagnostic(.literalMayBeRefused, v.message, at: span, help: help))
+                }
             }
-            if field.format == .email, !literal.isEmpty, !Formats.isEmail(literal) {
-                report(Diagnostic(.invalidLiteral, "\"\(literal)\" is not a valid email address for `\(field.name)`", at: span))
+            if let v = OutputValidator.formViolation(literal, field) {
+                report(Diagnostic(v.severity == .error ? .invalidLiteral : .literalMayBeRefused, v.message, at: span))
             }
         }
     }

@@ -78,36 +78,8 @@ enum Narrowing {
     }
 }
 
-/// Format checks shared by the checker and the output validator.
+/// The phone-number and URL shapes behind ``ValueCheck/phoneDigits`` and ``ValueCheck/url``.
 public enum Formats {
-    /// A pragmatic email check: one `@`, a non-empty local part, a dotted domain, no spaces.
-    public static func isEmail(_ s: String) -> Bool {
-        let u = Array(s.utf8)
-        guard u.count >= 3, u.count <= 254 else { return false }
-        var at = -1
-        for (i, b) in u.enumerated() {
-            if b == UInt8(ascii: "@") {
-                if at >= 0 { return false }
-                at = i
-            } else if b <= 0x20 || b == UInt8(ascii: ",") || b == UInt8(ascii: ";") || b == UInt8(ascii: "<") || b == UInt8(ascii: ">")
-                || b == 0x7F
-            {
-                return false
-            }
-        }
-        guard at > 0, at < u.count - 1 else { return false }
-        let domain = u[(at + 1)...]
-        guard let dot = domain.lastIndex(of: UInt8(ascii: ".")), dot > at + 1, dot < u.count - 1 else { return false }
-        if domain.first == UInt8(ascii: ".") || u[at - 1] == UInt8(ascii: ".") || u[0] == UInt8(ascii: ".") { return false }
-        var prevDot = false
-        for b in domain {
-            let isDot = b == UInt8(ascii: ".")
-            if isDot && prevDot { return false }
-            prevDot = isDot
-        }
-        return u.count - dot - 1 >= 2
-    }
-
     /// A phone number: digits with optional `+`, spaces, dots, dashes and parentheses; 7 to 15 digits.
     public static func isPhone(_ s: String) -> Bool {
         var digits = 0

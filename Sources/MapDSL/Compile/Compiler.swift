@@ -23,7 +23,9 @@ public struct Compiler {
         }
         var c = Compiler(source: source, text: text)
         let file = checked.file
-        let skipCode = file.skips.map { c.compile($0.condition) }
+        // `truncate` and `length` count in the unit of the field a value goes to (skip rules: the platform's).
+        let skips = file.skips.map { UnitBinding.bind($0.condition, destination.textUnit) }
+        let skipCode = skips.map { c.compile($0) }
         var outputs: [Field] = []
         var code: [Code] = []
         var lines: [Int] = []
@@ -32,8 +34,9 @@ public struct Compiler {
         for a in file.assignments {
             guard let field = destination.field(a.target.text) else { continue }
             c.reads = []
-            code.append(c.compile(a.value))
-            values.append(a.value)
+            let value = UnitBinding.bind(a.value, field.rules.length.unit)
+            code.append(c.compile(value))
+            values.append(value)
             sources.append(c.reads.sorted())
             outputs.append(field)
             lines.append(text?.line(of: a.span.start) ?? 0)
@@ -47,7 +50,7 @@ public struct Compiler {
             c.usesLookups
             ? nil
             : CellProgram(
-                skips: file.skips.map(\.condition), outputs: values, types: outputs.map(\.type), slots: c.slots,
+                skips: skips, outputs: values, types: outputs.map(\.type), slots: c.slots,
                 valueCode: { e in
                     var again = compiled
                     again.reads = []
@@ -317,7 +320,7 @@ public struct Compiler {
                 if resultIsDecimal, case .int(let i) = r, codes.count > 1 { return Self.mixedNumeric(values) ? .decimal(Double(i)) : r }
                 return r
             }
-        case .patterned(let index, let prepare):
+        case .patterned(let index, let prepare) where index < args.count:
             let codes = args.map { compile($0) }
             if case .string(let pattern) = args[index].kind, case .success(let impl) = prepare(pattern) {
                 return { f in

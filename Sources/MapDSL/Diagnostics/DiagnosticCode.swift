@@ -47,6 +47,7 @@ public enum DiagnosticCode: String, Sendable, Hashable, CaseIterable, Codable {
     case duplicatePattern = "W0501"
     case unreachableArm = "W0502"
     case constantCondition = "W0503"
+    case literalMayBeRefused = "W0504"
 
     /// The default severity of the code.
     public var severity: Severity {
@@ -95,6 +96,7 @@ public enum DiagnosticCode: String, Sendable, Hashable, CaseIterable, Codable {
         case .duplicatePattern: "duplicate match pattern"
         case .unreachableArm: "unreachable match arm"
         case .constantCondition: "condition is always the same"
+        case .literalMayBeRefused: "literal the destination may refuse"
         }
     }
 }

@@ -26,6 +26,9 @@ public enum DryRun {
         var keyLines: [String: [Int]] = [:]
         var keyOrder: [String] = []
         var shown: [DryRunReport.ShownRecord] = []
+        var warningGroups: [GroupKey: DryRunReport.RejectionGroup] = [:]
+        var warningOrder: [GroupKey] = []
+        var warned = 0
 
         for (index, line) in lines(of: samples).enumerated() {
             let lineNumber = index + 1
@@ -36,6 +39,21 @@ public enum DryRun {
             switch result {
             case .mapped(_, let values):
                 for (i, v) in values.enumerated() where !Text.isBlank(v) { filled[i] += 1 }
+                if !mapper.lastWarnings.isEmpty { warned += 1 }
+                var seen = Set<GroupKey>()
+                for w in mapper.lastWarnings {
+                    let key = GroupKey(code: w.code.rawValue, field: w.field)
+                    guard seen.insert(key).inserted else { continue }
+                    if warningGroups[key] == nil {
+                        warningOrder.append(key)
+                        warningGroups[key] = DryRunReport.RejectionGroup(
+                            code: w.code.rawValue, title: w.code.title, field: w.field, count: 0, examples: [])
+                    }
+                    warningGroups[key]!.count += 1
+                    if warningGroups[key]!.examples.count < examplesPerGroup {
+                        warningGroups[key]!.examples.append(DryRunReport.Example(line: lineNumber, message: w.message))
+                    }
+                }
                 if let k = mapping.keyIndex, !values[k].isNull {
                     let text = values[k].text
                     if keyLines[text] == nil { keyOrder.append(text) }
@@ -62,12 +80,15 @@ public enum DryRun {
         }
 
         let stats = mapper.statistics
-        let order = Dictionary(uniqueKeysWithValues: groupOrder.enumerated().map { ($1, $0) })
-        let rejections = groupOrder.compactMap { groups[$0] }.sorted { a, b in
-            if a.count != b.count { return a.count > b.count }
-            return order[GroupKey(code: a.code, field: a.field)]! < order[GroupKey(code: b.code, field: b.field)]!
+        func sorted(_ keys: [GroupKey], _ groups: [GroupKey: DryRunReport.RejectionGroup]) -> [DryRunReport.RejectionGroup] {
+            let order = Dictionary(uniqueKeysWithValues: keys.enumerated().map { ($1, $0) })
+            return keys.compactMap { groups[$0] }.sorted { a, b in
+                if a.count != b.count { return a.count > b.count }
+                return order[GroupKey(code: a.code, field: a.field)]! < order[GroupKey(code: b.code, field: b.field)]!
+            }
         }
-        return DryRunReport(
+        let rejections = sorted(groupOrder, groups)
+        var report = DryRunReport(
             mapping: "\(mapping.source.qualifiedName) -> \(mapping.destination.qualifiedName)",
             mappingPath: mappingPath, samplesPath: samplesPath,
             read: stats.read, mapped: stats.mapped, rejected: stats.rejected,
@@ -85,6 +106,9 @@ public enum DryRun {
                 return DryRunReport.DuplicateKey(value: k, lines: l)
             },
             shown: shown)
+        report.warned = warned
+        report.warnings = sorted(warningOrder, warningGroups)
+        return report
     }
 
     /// The lines of JSONL `text` as bytes, without newlines (a final newline adds no line).

@@ -33,6 +33,18 @@ extension DryRunReport {
                 for e in g.examples { s += "  \(samplesPath):\(e.line): \(g.code) \(g.field ?? "-"): \(e.message)\n" }
             }
         }
+        if !warnings.isEmpty {
+            s += "\nwarned: \(warned) record\(warned == 1 ? "" : "s") mapped with values the destination may refuse\n"
+            var t = ReportTable(["records", "code", "field", "reason", "first lines"], right: [0])
+            for g in warnings {
+                t.add([String(g.count), g.code, g.field ?? "-", g.title, DryRunReport.lineList(g.examples.map(\.line), total: g.count)])
+            }
+            s += t.text()
+            s += "\n"
+            for g in warnings {
+                for e in g.examples { s += "  \(samplesPath):\(e.line): warning \(g.code) \(g.field ?? "-"): \(e.message)\n" }
+            }
+        }
         s += "\nfill rate over \(mapped) mapped record\(mapped == 1 ? "" : "s")\n"
         var fillTable = ReportTable(["field", "filled", "rate"], right: [1, 2])
         for f in fill { fillTable.add([f.field, "\(f.filled)/\(f.total)", DryRunReport.percent(f.filled, of: f.total)]) }
@@ -74,6 +86,15 @@ extension DryRunReport {
         } else {
             var t = ReportTable(["code", "field", "records", "reason", "examples"], right: [2])
             for g in rejections {
+                let examples = g.examples.map { "line \($0.line): " + ReportTable.escape($0.message) }.joined(separator: "<br>")
+                t.add([g.code, g.field.map(ReportTable.code) ?? "–", String(g.count), ReportTable.escape(g.title), examples])
+            }
+            s += t.markdown()
+        }
+        if !warnings.isEmpty {
+            s += "\n#### Warnings (\(warned) mapped record\(warned == 1 ? "" : "s") the destination may refuse)\n\n"
+            var t = ReportTable(["code", "field", "records", "reason", "examples"], right: [2])
+            for g in warnings {
                 let examples = g.examples.map { "line \($0.line): " + ReportTable.escape($0.message) }.joined(separator: "<br>")
                 t.add([g.code, g.field.map(ReportTable.code) ?? "–", String(g.count), ReportTable.escape(g.title), examples])
             }
@@ -124,6 +145,15 @@ extension DryRunReport {
         return s
     }
 
+    /// A rejection or warning group as JSON.
+    static func groupJSON(_ g: RejectionGroup) -> JSONValue {
+        .object([
+            ("code", .string(g.code)), ("title", .string(g.title)), ("field", g.field.map { .string($0) } ?? .null),
+            ("count", .int(g.count)),
+            ("examples", .array(g.examples.map { .object([("line", .int($0.line)), ("message", .string($0.message))]) })),
+        ])
+    }
+
     /// The report as JSON, with every group, example and duplicate.
     public var json: JSONValue {
         var o: [(String, JSONValue)] = [
@@ -136,20 +166,9 @@ extension DryRunReport {
                         .object([("rule", .string(k.rule)), ("count", .int(k.count)), ("lines", .array(k.lines.map { .int($0) }))])
                     })
             ),
-            (
-                "rejections",
-                .array(
-                    rejections.map { g in
-                        .object([
-                            ("code", .string(g.code)), ("title", .string(g.title)), ("field", g.field.map { .string($0) } ?? .null),
-                            ("count", .int(g.count)),
-                            (
-                                "examples",
-                                .array(g.examples.map { .object([("line", .int($0.line)), ("message", .string($0.message))]) })
-                            ),
-                        ])
-                    })
-            ),
+            ("rejections", .array(rejections.map(DryRunReport.groupJSON))),
+            ("warned", .int(warned)),
+            ("warnings", .array(warnings.map(DryRunReport.groupJSON))),
             (
                 "fill",
                 .array(

@@ -20,6 +20,11 @@ public struct DryRunReport: Sendable, Hashable {
     public var skips: [SkipCount]
     /// Rejections grouped by reason code and field, most frequent first.
     public var rejections: [RejectionGroup]
+    /// Records mapped (and sent by a sync) with values the destination may refuse: mapc is unsure
+    /// of the platform's rule (see `platforms/<platform>/fields.json`).
+    public var warned: Int = 0
+    /// Those warnings grouped by code and field, most frequent first.
+    public var warnings: [RejectionGroup] = []
     /// Fill rate of every destination field over the mapped records, in output order.
     public var fill: [FieldFill]
     /// Lookup statistics, when the mapping uses lookups.
@@ -44,7 +49,7 @@ public struct DryRunReport: Sendable, Hashable {
         public var lines: [Int]
     }
 
-    /// Rejections that share a reason code and a field.
+    /// Rejections (or warnings) that share a reason code and a field.
     public struct RejectionGroup: Sendable, Hashable {
         /// The stable code (`V0704`, `R0601`, …).
         public var code: String

@@ -40,6 +40,15 @@ public enum Stdlib {
         }
     }
 
+    /// The length unit called `name`, for the `unit` argument of `truncate` and `length`.
+    static func unit(_ name: String) -> Result<LengthUnit, PatternError> {
+        guard let u = LengthUnit(rawValue: name) else {
+            let allowed = LengthUnit.allCases.map(\.rawValue).joined(separator: ", ")
+            return .failure(PatternError(message: "unknown unit \"\(name)\" (allowed: \(allowed))"))
+        }
+        return .success(u)
+    }
+
     @inline(__always) static func dbl(_ v: Value) -> Double {
         switch v {
         case .int(let i): return Double(i)
@@ -102,14 +111,20 @@ public enum Stdlib {
                 return .string(k >= s.count ? s : String(s.suffix(k)))
             }),
         fn(
-            "truncate", [ParamSpec("text", S), ParamSpec("max", I), ParamSpec("suffix", S)], required: 2,
+            "truncate", [ParamSpec("text", S), ParamSpec("max", I), ParamSpec("suffix", S), ParamSpec("unit", S)], required: 2,
             .fixed(.string, optional: false),
-            "Shortens text to at most `max` characters, ending with `suffix` (default none) when it was cut.",
+            "Shortens text to at most `max`, ending with `suffix` (default none) when it was cut; never cuts inside a character. Counted in `unit` (`characters`, `scalars`, `utf16`, `utf8`); by default in the unit of the destination field the value goes to.",
             #"truncate("Hello world", 8, "…") → "Hello w…""#,
-            .variadic { a in .string(Text.truncate(str(a[0]), int(a[1]), a.count > 2 ? str(a[2]) : "")) }),
+            .patterned(index: 3) { name in
+                unit(name).map { u in
+                    { (a: [Value]) throws -> Value in .string(Text.truncate(str(a[0]), int(a[1]), a.count > 2 ? str(a[2]) : "", unit: u)) }
+                }
+            }),
         fn(
-            "length", [ParamSpec("text", S)], .fixed(.int, optional: false), "Number of characters.", #"length("Zoë") → 3"#,
-            .unary { .int(str($0).count) }),
+            "length", [ParamSpec("text", S), ParamSpec("unit", S)], required: 1, .fixed(.int, optional: false),
+            "Length of text in `unit` (`characters`, `scalars`, `utf16`, `utf8`); by default in the unit of the destination field the value goes to.",
+            #"length("Zoë") → 3"#,
+            .patterned(index: 1) { name in unit(name).map { u in { (a: [Value]) throws -> Value in .int(u.count(str(a[0]))) } } }),
         fn(
             "contains", [ParamSpec("text", S), ParamSpec("part", S)], .fixed(.bool, optional: false),
             "Whether `part` occurs in text (case-sensitive).", #"contains("ann@gmail.com", "@gmail.") → true"#,

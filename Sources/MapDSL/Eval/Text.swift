@@ -150,12 +150,15 @@ enum Text {
         return String(chars[begin..<end])
     }
 
-    /// At most `max` characters, the cut marked by `suffix`.
-    static func truncate(_ s: String, _ max: Int, _ suffix: String) -> String {
+    /// At most `max` long in `unit`, the cut marked by `suffix`: the longest prefix that ends
+    /// between two characters (never inside a grapheme cluster or a surrogate pair) and leaves room
+    /// for the suffix; without the suffix when the suffix alone is longer than `max`.
+    static func truncate(_ s: String, _ max: Int, _ suffix: String, unit: LengthUnit = .characters) -> String {
         guard max > 0 else { return "" }
-        guard s.count > max else { return s }
-        let keep = Swift.max(0, max - suffix.count)
-        return substring(s, 0, keep) + (suffix.count <= max ? suffix : "")
+        if s.utf8.count <= max || unit.count(s) <= max { return s }
+        let room = unit.count(suffix)
+        let keep = Swift.max(0, max - room)
+        return String(unit.prefix(of: s, fitting: keep)) + (room <= max ? suffix : "")
     }
 }
 

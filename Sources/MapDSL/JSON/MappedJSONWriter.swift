@@ -18,8 +18,9 @@ public final class MappedJSONWriter {
     }
 
     /// Appends the object of `values` (aligned with the mapping's output fields) to `out`, and
-    /// returns what the destination would reject in them, exactly as
-    /// ``OutputValidator/validate(_:fields:)`` says (empty when they are valid).
+    /// returns what the destination refuses or may refuse in them, exactly as
+    /// ``OutputValidator/validate(_:fields:)`` says (empty when they are valid): errors reject the
+    /// record, warnings do not (see ``Violation/severity``).
     public func write(_ values: [Value], to out: inout [UInt8]) -> [Violation] {
         guard !values.isEmpty else {
             encoder.encode(values, into: &out, scratch: scratch)

@@ -91,6 +91,9 @@ public final class RecordMapper {
     private let cells: UnsafeMutablePointer<Cell>
     /// Records the byte-level evaluator mapped or skipped (the others went through ``Value``s).
     var cellRecords: Int { counts.pointee.cellRecords }
+    /// The warnings about the last record mapped: values the destination may refuse (the record
+    /// is written all the same). Empty for a record the fast checks passed.
+    public private(set) var lastWarnings: [Violation] = []
 
     /// Creates a mapper.
     public init(mapping: CompiledMapping, lookups: LookupProvider? = nil, validate: Bool = true) {
@@ -142,6 +145,7 @@ public final class RecordMapper {
     public func map(record json: JSONValue) -> LineResult {
         bytes.removeAll(keepingCapacity: true)
         counts.pointee.outputsInCells = false
+        if !lastWarnings.isEmpty { lastWarnings = [] }
         let calls = frame.lookupCalls
         let hits = frame.lookupHits
         return result(finish(mapping.evaluate(json: json, frame: frame), calls: calls, hits: hits, appendingTo: &bytes))!
@@ -170,6 +174,7 @@ public final class RecordMapper {
             break
         }
         if blank { return .blank }
+        if !lastWarnings.isEmpty { lastWarnings = [] }
         counts.pointee.read += 1
         counts.pointee.outputsInCells = false
         if let program {
@@ -261,14 +266,17 @@ public final class RecordMapper {
     }
 
     /// The verdict on the last record when the fast checks could not pass one of its values: the
-    /// validator decides, and says why; nil when it finds nothing (the record is then written
-    /// without checks).
+    /// validator decides, and says why; nil when it finds no error (the record is then written
+    /// without checks, its warnings kept in ``lastWarnings``).
     private func validatorRejects() -> LineStatus? {
         let values = self.values
         let violations = OutputValidator.validate(values, fields: mapping.outputFields)
-        if violations.isEmpty { return nil }
+        if !violations.rejects {
+            lastWarnings = violations
+            return nil
+        }
         counts.pointee.rejected += 1
-        return .rejected(failure: nil, violations: violations, values: values)
+        return .rejected(failure: nil, violations: violations.errors, values: values)
     }
 
     /// A mapped record as a compact JSON object in output-field order.

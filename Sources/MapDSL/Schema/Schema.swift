@@ -42,7 +42,7 @@ public struct Field: Sendable, Hashable {
     public var nullable: Bool
     /// Whether the platform requires a value when a record is created.
     public var required: Bool
-    /// Maximum length in characters, for text values.
+    /// Maximum length of text values, counted as ``rules`` say (``LengthRule/unit``).
     public var maxLength: Int?
     /// Allowed values for picklists.
     public var values: [String]?
@@ -58,6 +58,9 @@ public struct Field: Sendable, Hashable {
     public var references: String?
     /// Free-text description.
     public var description: String?
+    /// How the platform checks values of this field: the length unit and the form check, from
+    /// `platforms/<platform>/fields.json` (``PlatformRules``); cautious defaults without one.
+    public var rules: FieldRules
 
     /// Creates a field; defaults match the schema file format.
     public init(
@@ -78,6 +81,7 @@ public struct Field: Sendable, Hashable {
         self.format = format
         self.references = references
         self.description = description
+        self.rules = FieldRules.unknownPlatform(format)
     }
 
     /// True when the field may serve as a record key (unique or external id).
@@ -94,6 +98,8 @@ public struct Schema: Sendable, Hashable {
     public var label: String?
     /// Fields in declaration order.
     public private(set) var fields: [Field]
+    /// How the platform counts text lengths where no field decides (in skip rules).
+    public private(set) var textUnit: LengthUnit = .characters
     private var index: [String: Int]
 
     /// Creates a schema; later duplicates of a field name are ignored by lookups.
@@ -119,4 +125,10 @@ public struct Schema: Sendable, Hashable {
 
     /// Position of the field called `name` in ``fields``.
     public func fieldIndex(_ name: String) -> Int? { index[name] }
+
+    /// Sets every field's ``Field/rules`` to what `rules` says for it, and the unit of ``textUnit``.
+    mutating func setRules(_ rules: (Field) -> FieldRules, textUnit: LengthUnit) {
+        for i in fields.indices { fields[i].rules = rules(fields[i]) }
+        self.textUnit = textUnit
+    }
 }

@@ -30,16 +30,35 @@ public enum ObjectName {
     }
 }
 
-/// A schema provider reading `<root>/<platform>/<object>.json`, caching what it read.
+/// A schema provider reading `<root>/<platform>/<object>.json`, caching what it read, with each
+/// field's rules from `<rules>/<platform>/fields.json` (``PlatformRules``).
 public final class SchemaDirectory: SchemaProvider, @unchecked Sendable {
     /// The directory holding one folder per platform.
     public let root: String
+    /// The directory holding each platform's rules (normally `platforms/`, beside `schemas/`).
+    public let rulesRoot: String
     private let lock = NSLock()
     private var cache: [String: Schema] = [:]
 
-    /// Creates a provider over `root` (normally `schemas/`).
-    public init(root: String) {
+    /// Creates a provider over `root` (normally `schemas/`); `rules` defaults to the folder
+    /// `platforms` beside `root`.
+    public init(root: String, rules: String? = nil) {
         self.root = root
+        self.rulesRoot = rules ?? Self.rulesDirectory(beside: root)
+    }
+
+    /// The folder `platforms` beside the schema folder `root`.
+    public static func rulesDirectory(beside root: String) -> String {
+        var parent = (root as NSString).deletingLastPathComponent
+        if parent.isEmpty { parent = "." }
+        return (parent as NSString).appendingPathComponent("platforms")
+    }
+
+    /// The rules of `platform`, or nil when it has no rules file (or its name is no identifier, so
+    /// never a path).
+    public func rules(platform: String) throws(SchemaError) -> PlatformRules? {
+        guard ObjectName.isValid(platform) else { return nil }
+        return try PlatformRulesLoader.load(path: "\(rulesRoot)/\(platform)/fields.json")
     }
 
     /// The path of the file for `platform.object`.
@@ -66,7 +85,8 @@ public final class SchemaDirectory: SchemaProvider, @unchecked Sendable {
             else { return nil }
             p = path(platform: parts.platform, object: parts.object)
         }
-        let schema = try SchemaLoader.load(path: p)
+        var schema = try SchemaLoader.load(path: p)
+        if let rules = try rules(platform: schema.platform) { schema = schema.applying(rules) }
         lock.lock()
         cache[key] = schema
         lock.unlock()

@@ -2,10 +2,10 @@
 /// path of a run: each check looks at a value (a string's UTF-8 bytes in place) and says whether it
 /// certainly passes.
 ///
-/// A pass is only ever claimed when ``OutputValidator/check(_:_:into:)`` would report nothing;
-/// anything the fast checks cannot decide (a value that fails, a picklist value that is a
-/// canonically equivalent spelling, a text longer in bytes than the limit in characters, a URL) is
-/// left to the validator, which gives the verdict and the messages. So a run with these checks
+/// A pass is only ever claimed when ``OutputValidator/check(_:_:into:)`` would report nothing, not
+/// even a warning; anything the fast checks cannot decide (a value that fails or is doubtful, a
+/// picklist value that is a canonically equivalent spelling, a text longer in bytes than the limit,
+/// whatever the field's unit) is left to the validator, which gives the verdict and the messages. So a run with these checks
 /// accepts and rejects exactly the records the validator would. Verdicts that depend only on the
 /// kind of value (null, numbers, booleans, dates, the empty text) are the validator's own, asked
 /// once per field.
@@ -26,8 +26,9 @@ final class FieldChecks {
         var count: Int
         /// Multi-select picklists are left to the validator.
         var multi: Bool
+        /// The limit; a text of at most this many UTF-8 bytes fits in every unit.
         var maxLength: Int
-        var format: FieldFormat?
+        var check: ValueCheck?
     }
 
     /// The checks, valid while the ``FieldChecks`` that made them lives.
@@ -57,7 +58,7 @@ final class FieldChecks {
             }
             var rule = Rule(
                 passes: passes, textFits: BaseType.string.fits(f.type), required: f.required, first: offsets.count, count: -1,
-                multi: f.type == .multipicklist, maxLength: f.maxLength ?? Int.max, format: f.format)
+                multi: f.type == .multipicklist, maxLength: f.maxLength ?? Int.max, check: f.rules.value?.check)
             if let values = f.values {
                 rule.count = values.count
                 for v in values {
@@ -116,11 +117,10 @@ extension FieldChecks.Tables {
         if r.pointee.required && !Self.certainlyNotBlank(u) { return false }
         if r.pointee.count >= 0 && (r.pointee.multi || !inPicklist(r.pointee.first, r.pointee.count, p, n)) { return false }
         if n > r.pointee.maxLength { return false }
-        switch r.pointee.format {
-        case .email?: return Formats.isEmail(p, n)
-        case .phone?: return Formats.isPhone(p, n)
-        case .url?: return false
-        case nil: return true
+        switch r.pointee.check {
+        case nil, .none?: return true
+        case .phoneDigits?: return Formats.isPhone(p, n)
+        case let check?: return ValueChecks.verdict(check, u) == .valid
         }
     }
 

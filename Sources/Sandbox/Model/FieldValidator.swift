@@ -1,4 +1,5 @@
 import Foundation
+import MapDSL
 
 /// What is wrong with one field value; each emulator turns it into the platform's own wording.
 enum FieldProblem: Sendable, Equatable {
@@ -6,6 +7,7 @@ enum FieldProblem: Sendable, Equatable {
     case readOnly
     case required
     case notNullable
+    /// Longer than the field's limit, both counted as the platform counts (``FieldRules``).
     case tooLong(maxLength: Int, length: Int)
     case notAllowed(value: String, allowed: [String])
     case invalidEmail(String)
@@ -18,7 +20,11 @@ struct FieldIssue: Sendable, Equatable {
     let problem: FieldProblem
 }
 
-/// Checks record values against an ``ObjectSchema`` the way the platforms do on write.
+/// Checks record values against an ``ObjectSchema`` the way the platforms do on write, by the same
+/// rules as mapc's output validator (`platforms/<platform>/fields.json`, read into each field's
+/// ``FieldSpec/rules``): lengths in the platform's unit, and only the form failures a rule marks
+/// `reject` refused. Where the rules leave mapc unsure (a warning there), the emulator accepts, so
+/// mapc never rejects a value the emulator takes.
 enum FieldValidator {
     /// Problems with `fields` written to `schema`; `creating` adds checks for required fields.
     ///
@@ -93,13 +99,13 @@ enum FieldValidator {
             return nil
         case .picklist:
             guard let text = value.textValue else { return .wrongType(expected: "picklist") }
-            if let allowed = field.values, !text.isEmpty, !allowed.contains(text) {
+            if let allowed = field.values, !text.isEmpty, !allowed.contains(text), field.rules.picklist == .reject {
                 return .notAllowed(value: text, allowed: allowed)
             }
             return lengthProblem(text, field)
         case .multipicklist:
             guard let text = value.textValue else { return .wrongType(expected: "multipicklist") }
-            if let allowed = field.values {
+            if let allowed = field.values, field.rules.picklist == .reject {
                 for part in text.split(separator: ";") where !allowed.contains(String(part)) {
                     return .notAllowed(value: String(part), allowed: allowed)
                 }
@@ -108,58 +114,31 @@ enum FieldValidator {
         case .text:
             guard let text = value.textValue else { return .wrongType(expected: field.type) }
             if let problem = lengthProblem(text, field) { return problem }
-            if field.isEmail, !text.isEmpty, !isEmail(text) {
-                return .invalidEmail(text)
+            if let rule = field.rules.value, rule.severity == .reject, !text.isEmpty,
+                case .invalid = ValueChecks.verdict(rule.check, text)
+            {
+                switch rule.check {
+                case .email, .emailSalesforce: return .invalidEmail(text)
+                case .none, .phoneDigits, .url, .ga4Name: return .wrongType(expected: field.type)
+                }
             }
             return nil
         }
     }
 
+    /// The text is longer than the field allows, counted in the platform's unit (Salesforce: UTF-16
+    /// code units, so 39 × `A` and an emoji is 41 long).
     private static func lengthProblem(_ text: String, _ field: FieldSpec) -> FieldProblem? {
-        // A string has at most as many characters as UTF-8 bytes: count characters only when it might be long.
-        if let maxLength = field.maxLength, text.utf8.count > maxLength, text.count > maxLength {
-            return .tooLong(maxLength: maxLength, length: text.count)
-        }
-        return nil
+        // Every unit counts at most as many as UTF-8 bytes: count only when the text might be long.
+        guard let maxLength = field.maxLength, text.utf8.count > maxLength else { return nil }
+        let length = field.rules.length.unit.count(text)
+        return length > maxLength ? .tooLong(maxLength: maxLength, length: length) : nil
     }
 
-    /// A pragmatic address check: one `@`, a non-empty local part, a dotted domain, no spaces.
+    /// Whether `text` is an address a platform could accept: refused only in the forms no mail
+    /// system accepts (the ``ValueCheck/email`` rule: no `@` or two, an empty side, a space).
     static func isEmail(_ text: String) -> Bool {
-        if let verdict = asciiIsEmail(text) { return verdict }
-        return unicodeIsEmail(text)
-    }
-
-    /// ``isEmail(_:)`` over bytes for ASCII text (where characters are bytes, apart from CR LF, which is
-    /// whitespace and fails anyway); `nil` for other text.
-    static func asciiIsEmail(_ text: String) -> Bool? {
-        var text = text
-        return text.withUTF8 { bytes -> Bool? in
-            var at = -1
-            var ats = 0
-            var lastDot = -1
-            var whitespace = false
-            for (index, byte) in bytes.enumerated() {
-                switch byte {
-                case 0x80...: return nil
-                case 0x09...0x0D, 0x20: whitespace = true
-                case UInt8(ascii: "@"):
-                    ats += 1
-                    at = index
-                case UInt8(ascii: "."): lastDot = index
-                default: break
-                }
-            }
-            // One `@` not first; the domain's last dot neither its first character nor among its last two.
-            return ats == 1 && at > 0 && !whitespace && lastDot > at + 1 && bytes.count - lastDot > 2
-        }
-    }
-
-    /// ``isEmail(_:)`` by characters, for text beyond ASCII.
-    static func unicodeIsEmail(_ text: String) -> Bool {
-        let parts = text.split(separator: "@", omittingEmptySubsequences: false)
-        guard parts.count == 2, !parts[0].isEmpty, !text.contains(where: \.isWhitespace) else { return false }
-        let domain = parts[1]
-        guard let dot = domain.lastIndex(of: "."), dot != domain.startIndex else { return false }
-        return domain.distance(from: dot, to: domain.endIndex) > 2
+        if case .invalid = ValueChecks.verdict(.email, text) { return false }
+        return true
     }
 }

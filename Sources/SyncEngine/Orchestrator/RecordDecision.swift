@@ -39,7 +39,8 @@ enum RecordDecision {
         case .failed(let failure):
             return inRun ? .alreadyDone : .mappingFailed(failure)
         case .mapped(let values, let json, let violations, let hash, let key):
-            if !violations.isEmpty { return inRun ? .alreadyDone : .invalid(values: values, violations: violations, key: key) }
+            // Errors reject the record; warnings (values the platform may refuse) go with it.
+            if violations.rejects { return inRun ? .alreadyDone : .invalid(values: values, violations: violations.errors, key: key) }
             let isNew = before?.sentHash == nil
             if inRun, let before {
                 if before.sentHash == hash || before.contentHash == hash { return .alreadyDone }

@@ -221,6 +221,13 @@ extension SyncRunner {
                     ]))
                 batch.updates.append(RecordUpdate(state: s, acknowledged: false))
             case .send(let values, let json, let hash, let key, let isNew, _):
+                // Values the platform may refuse: sent, with a `warned` event naming them.
+                if case .mapped(_, _, let found, _, _) = prepared.outcome, !found.isEmpty {
+                    let list: [JSONValue] = found.warnings.map {
+                        .object([("code", .string($0.code.rawValue)), ("field", .string($0.field)), ("message", .string($0.message))])
+                    }
+                    batch.recordEvent(rec.id, "warned", .object([("stage", "validation"), ("warnings", .array(list))]))
+                }
                 pageCounts.mapped += 1
                 out.append(Pending(id: rec.id, key: key, hash: hash, values: values, json: json, page: page, isNew: isNew))
             }
