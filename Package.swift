@@ -44,8 +44,9 @@ let package = Package(
 
         // --- generation (section owned by the MapGen work) ---
         // Prose -> mapping through an LLM endpoint or the offline matcher; prompts, grammar, cache.
-        .target(name: "MapGen", dependencies: ["MapDSL"]),
-        .testTarget(name: "MapGenTests", dependencies: ["MapGen", "MapDSL", "HTTPServer"]),
+        // libcurl (CCurl, declared with the adapters) waits for the endpoint in poll(2), costing no CPU.
+        .target(name: "MapGen", dependencies: ["MapDSL", "CCurl"]),
+        .testTarget(name: "MapGenTests", dependencies: ["MapGen", "MapDSL", "MapReview", "HTTPServer"]),
         // --- end generation section ---
 
         // --- platform adapters (section owned by the adapters work) ---

@@ -73,13 +73,13 @@ enum GenCommand: Command {
             throw CLIError.operational(error.message, help: "pass --prompts DIR or run inside the mapc project")
         }
         let dslDoc = FileManager.default.contents(atPath: project.root + "/docs/dsl.md").map { String(decoding: $0, as: UTF8.self) }
-        let builder = PromptBuilder(templates: templates, manual: Manual.build(from: dslDoc))
+        var builder = PromptBuilder(templates: templates, manual: Manual.build(from: dslDoc))
         let client = LLMClient(config: endpoint)
-        let generator = Generator(
-            client: client, builder: builder, cache: GenerationCache(directory: project.root + "/.mapc/cache"), schemas: schemas)
+        
         var options = GenerationOptions(rounds: rounds, useCache: !args.flag("no-cache"))
         if args.flag("grammar") {
             if endpoint.provider == .openai {
+                builder.constrained = true
                 options.grammar =
                     MappingGrammar.build(
                         source: source, destination: destination, lookups: lookupSchemas(destination, schemas, source: source)
@@ -88,6 +88,8 @@ enum GenCommand: Command {
                 ctx.io.err("warning: --grammar is only sent to OpenAI-compatible servers (llama.cpp, vLLM); ignored\n")
             }
         }
+        let generator = Generator(
+            client: client, builder: builder, cache: GenerationCache(directory: project.root + "/.mapc/cache"), schemas: schemas)
         ctx.io.err("generating with \(endpoint.provider.rawValue)/\(endpoint.model) at \(endpoint.displayURL)\n")
         let outcome: GenerationOutcome
         do {
@@ -194,13 +196,9 @@ enum GenCommand: Command {
         return found
     }
 
-    /// Objects `lookup(...)` may name: those on the destination's and the source's platforms (the
-    /// sync engine serves lookups from either adapter).
-    static func lookupSchemas(_ destination: Schema, _ schemas: SchemaDirectory, source: Schema? = nil) -> [Schema] {
-        let platforms = Set([destination.platform, source?.platform].compactMap { $0 })
-        return schemas.knownObjects().filter { platforms.contains(String($0.split(separator: ".")[0])) }.compactMap { name in
-            let p = name.split(separator: ".", maxSplits: 1).map(String.init)
-            return try? schemas.schema(platform: p[0], object: p[1])
-        }
+    /// Objects `lookup(...)` may name: the readable ones on the destination's and the source's
+    /// platforms (the sync engine serves lookups from either adapter; write-only APIs serve none).
+    static func lookupSchemas(_ destination: Schema, _ schemas: SchemaDirectory, source: Schema) -> [Schema] {
+        Generator.lookupObjects(source: source, destination: destination, schemas: schemas)
     }
 }

@@ -46,7 +46,14 @@ public enum SchemaLoader {
             }
             fields.append(field)
         }
-        return Schema(platform: platform, object: object, label: root["label"]?.stringValue, fields: fields)
+        // `readable` describes the platform's API, not the records' shape: it is left out of ``Schema/json``
+        // (and so of schema hashes), which describe the shape approvals are pinned to.
+        var readable = true
+        if let r = root["readable"] {
+            guard case .bool(let b) = r else { throw SchemaError(path: path, message: "`readable` must be true or false") }
+            readable = b
+        }
+        return Schema(platform: platform, object: object, label: root["label"]?.stringValue, fields: fields, readable: readable)
     }
 
     /// Reads and parses the schema file at `path`.

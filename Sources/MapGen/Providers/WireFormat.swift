@@ -15,7 +15,10 @@ public enum WireFormat {
         }
         switch config.provider {
         case .openai:
-            if let key = config.apiKey { headers.append(("Authorization", key.bearer())) }
+            if let key = config.apiKey {
+                // Azure OpenAI deployments take the key as `api-key`; everyone else as a bearer token.
+                headers.append(config.isAzure ? ("api-key", key.headerValue()) : ("Authorization", key.bearer()))
+            }
             body.append(("messages", wire(messages)))
             body.append(("temperature", .double(request.temperature)))
             body.append(("max_tokens", .int(request.maxTokens)))
