@@ -1,0 +1,219 @@
+import MapDSL
+
+/// An if/else-if chain or a picklist translation read from prose: arms in order and a default.
+struct ValueChain {
+    /// `(condition, value)` in order; the first that holds wins.
+    var arms: [(condition: String, value: String)]
+    /// The value when no arm holds; nil when the prose states none.
+    var fallback: String?
+    /// When every arm compares one field with literals: the field, for a `match`.
+    var subject: Field?
+    /// The literals of each arm, when ``subject`` is set.
+    var patterns: [[String]] = []
+
+    /// The mapping-language text; `otherwise` stands for a missing default.
+    func render(otherwise: String) -> String {
+        let other = fallback ?? otherwise
+        if let subject, patterns.count == arms.count, !arms.isEmpty {
+            var body = ""
+            for (i, arm) in arms.enumerated() {
+                body += "    " + patterns[i].joined(separator: ", ") + " => " + arm.value + "\n"
+            }
+            return "match \(MappingGrammar.fieldName(subject.name)) {\n" + body + "    _ => \(other)\n}"
+        }
+        var text = other
+        for arm in arms.reversed() { text = "if \(arm.condition) then \(arm.value) else \(text)" }
+        return text
+    }
+}
+
+/// Reads translations and chains: "A becomes B", "A and C become B", "B for A", "A -> B",
+/// ""V" when X is A", "if X is A then V", with defaults "otherwise V", "else V", "anything else (becomes) V",
+/// "if not, V", "V for everything else", "leave it empty otherwise".
+struct ChainReader {
+    let source: Schema
+    let destination: Schema
+    let d: Field
+    let reader: ValueReader
+
+    static let defaultWords: Set<String> = ["otherwise", "else", "anything", "everything", "other", "unrecognised", "unrecognized", "rest"]
+    static let arrowWords: Set<String> = ["becomes", "become", "maps", "map", "gives", "give", "turns", "turn", "goes", "go", "means", "to"]
+
+    func read(_ w: [ProseToken]) -> ReadValue? {
+        let lower = w.map(\.lower)
+        let hasArrow = w.contains { $0.isPunct("->") } || lower.contains(where: { ["becomes", "become", "maps", "gives", "give", "turns", "means"].contains($0) })
+        let hasCondition = lower.contains("when") || lower.contains("if")
+        let hasFor = lower.contains("for")
+        guard hasArrow || hasCondition || hasFor && literals(w).count >= 1 else { return nil }
+        guard let chain = parse(w) else { return nil }
+        let text = chain.render(otherwise: "null")
+        return ReadValue(text: text, kind: chain.subject != nil ? .translation : .chain, sourceField: nil, chain: chain)
+    }
+
+    private func literals(_ w: [ProseToken]) -> [ProseToken] { w.filter { reader.literal($0) != nil } }
+
+    /// Splits at `;`, `,` and "and" that start a new arm, then reads each segment.
+    func parse(_ w: [ProseToken]) -> ValueChain? {
+        let named = uniqueSources(w)
+        var segments: [[ProseToken]] = [[]]
+        for (i, t) in w.enumerated() {
+            if t.isPunct(";", ",") || t.isWord("otherwise", "else") && !(segments.last?.isEmpty ?? true)
+                || t.isWord("and") && startsArm(Array(w[(i + 1)...]))
+            {
+                if !(segments.last?.isEmpty ?? true) { segments.append([]) }
+                if t.isWord("otherwise", "else") { segments[segments.count - 1].append(t) }
+                continue
+            }
+            segments[segments.count - 1].append(t)
+        }
+        segments = segments.filter { !$0.isEmpty }
+        var chain = ValueChain(arms: [], fallback: nil, subject: nil)
+        var subjects: [Field?] = []
+        for seg in segments {
+            let sl = seg.map(\.lower)
+            // Default arm.
+            if sl.contains(where: { Self.defaultWords.contains($0) }) || sl.contains("not") && sl.first == "if" {
+                guard chain.fallback == nil, let v = defaultValue(seg) else { return nil }
+                chain.fallback = v
+                continue
+            }
+            if let arm = conditionArm(seg) ?? translationArm(seg, named: named) {
+                chain.arms.append((arm.condition, arm.value))
+                subjects.append(arm.subject)
+                chain.patterns.append(arm.patterns)
+                continue
+            }
+            return nil
+        }
+        guard !chain.arms.isEmpty else { return nil }
+        if let first = subjects.first, let s = first, subjects.allSatisfy({ $0?.name == s.name }),
+            chain.patterns.allSatisfy({ !$0.isEmpty })
+        {
+            chain.subject = s
+        } else {
+            chain.patterns = []
+        }
+        return chain
+    }
+
+    private func startsArm(_ rest: [ProseToken]) -> Bool {
+        // "…, and OFFLINE becomes Other": an arm follows when an arrow word or "when" comes before the next comma.
+        for t in rest {
+            if t.isPunct(",", ";") { return false }
+            if t.isPunct("->") || t.isWord("becomes", "become", "when", "if", "for", "gives", "give") { return true }
+        }
+        return false
+    }
+
+    private func uniqueSources(_ w: [ProseToken]) -> [Field] {
+        var out: [Field] = []
+        for f in w.compactMap(\.source) where !out.contains(where: { $0.name == f.name }) { out.append(f) }
+        return out
+    }
+
+    /// The destination value of a default segment: a literal, "empty"/"null" (null), or nothing to read.
+    private func defaultValue(_ seg: [ProseToken]) -> String? {
+        let vals = seg.compactMap { reader.literal($0) }
+        if vals.count == 1 { return vals[0] }
+        if vals.isEmpty, seg.contains(where: { $0.isWord("empty", "null", "blank", "unset", "nothing") }), d.nullable, !d.required {
+            return "null"
+        }
+        if vals.isEmpty, d.type.baseType == .string, let f = seg.compactMap(\.source).first, seg.compactMap(\.source).count == 1 {
+            return OfflineExpr.convert(OfflineExpr.field(f), type: f.type.baseType, from: f, to: d, plain: true)
+        }
+        return nil
+    }
+
+    struct Arm {
+        var condition: String
+        var value: String
+        var subject: Field?
+        var patterns: [String]
+    }
+
+    /// ""V" when X is A", "V if X is A", "if X is A then V", "if X is A, V".
+    private func conditionArm(_ seg: [ProseToken]) -> Arm? {
+        guard let k = seg.firstIndex(where: { $0.isWord("when", "if", "whenever") }) else { return nil }
+        var condTokens: [ProseToken]
+        var valueTokens: [ProseToken]
+        if k == 0 || seg[..<k].allSatisfy({ $0.isWord("and", "but", "is", "it", "set", "to", "be") }) {
+            // if COND then V / if COND, V
+            let rest = Array(seg[(k + 1)...])
+            guard let then = rest.firstIndex(where: { $0.isWord("then", "use", "gives", "give", "->") || $0.isPunct("->") }) else {
+                // "if COND V": the value is the last literal.
+                guard let last = rest.lastIndex(where: { reader.literal($0) != nil && $0.source == nil }) else { return nil }
+                condTokens = Array(rest[..<last])
+                valueTokens = [rest[last]]
+                return make(condTokens, valueTokens)
+            }
+            condTokens = Array(rest[..<then])
+            valueTokens = Array(rest[(then + 1)...])
+        } else {
+            valueTokens = Array(seg[..<k])
+            condTokens = Array(seg[(k + 1)...])
+        }
+        return make(condTokens, valueTokens)
+    }
+
+    private func make(_ condTokens: [ProseToken], _ valueTokens: [ProseToken]) -> Arm? {
+        let vals = valueTokens.filter { !$0.isWord("is", "it", "be", "set", "to", "use", "and", "the", "value", "only", "then") }
+        guard vals.count == 1, let value = reader.literal(vals[0]) ?? (vals[0].isWord("empty", "null") && d.nullable ? "null" : nil) else {
+            return nil
+        }
+        guard let c = ConditionReader.read(condTokens, source: source) else { return nil }
+        // For a match: one field compared with literals by `==` joined with `or`.
+        var subject: Field?
+        var patterns: [String] = []
+        if c.fields.count == 1, let f = c.fields.first {
+            let parts = c.text.components(separatedBy: " or ")
+            let prefix = MappingGrammar.fieldName(f.name) + " == "
+            if parts.allSatisfy({ $0.hasPrefix(prefix) }) {
+                subject = f
+                patterns = parts.map { String($0.dropFirst(prefix.count)) }
+            }
+        }
+        return Arm(condition: c.text, value: value, subject: subject, patterns: patterns)
+    }
+
+    /// "A, B and C become "V"", "A -> V", "V for A", "A maps to V", with A values of the source field
+    /// the sentence names (or the only source picklist holding them).
+    private func translationArm(_ seg: [ProseToken], named: [Field]) -> Arm? {
+        let arrow = seg.firstIndex { $0.isPunct("->") || $0.isWord("becomes", "become", "maps", "map", "gives", "give", "turns", "turn", "means") }
+        let forAt = seg.firstIndex { $0.isWord("for") }
+        var fromTokens: [ProseToken]
+        var toTokens: [ProseToken]
+        if let a = arrow {
+            fromTokens = Array(seg[..<a])
+            toTokens = Array(seg[(a + 1)...]).filter { !$0.isWord("to", "into", "in") }
+        } else if let f = forAt {
+            toTokens = Array(seg[..<f])
+            fromTokens = Array(seg[(f + 1)...])
+        } else {
+            return nil
+        }
+        let toVals = toTokens.filter { !$0.isWord("is", "it", "the", "value", "a", "an") }
+        guard toVals.count == 1, let value = reader.literal(toVals[0]) ?? (toVals[0].isWord("empty", "null") && d.nullable ? "null" : nil)
+        else { return nil }
+        let fromVals = fromTokens.filter { !$0.isWord("and", "or", "is", "the", "value", "values", "a", "an", "both", "each", "of", "any") && !$0.isPunct(",") && $0.source == nil }
+        guard !fromVals.isEmpty else { return nil }
+        // Which source field holds these values.
+        let subject: Field?
+        let candidates = named.isEmpty ? source.fields.filter { $0.values != nil } : named
+        let holding = candidates.filter { f in fromVals.allSatisfy { ConditionReader.literal($0, for: f) != nil && (f.values == nil || f.values!.contains(ConditionReader.literal($0, for: f)!)) } }
+        if holding.count == 1 {
+            subject = holding[0]
+        } else if named.count == 1, named[0].type.baseType == .string {
+            subject = named[0]
+        } else {
+            return nil
+        }
+        guard let s = subject else { return nil }
+        var pats: [String] = []
+        for v in fromVals {
+            guard let l = ConditionReader.literal(v, for: s) else { return nil }
+            pats.append(ConditionReader.typed(l, s))
+        }
+        let name = MappingGrammar.fieldName(s.name)
+        return Arm(condition: pats.map { "\(name) == \($0)" }.joined(separator: " or "), value: value, subject: s, patterns: pats)
+    }
+}
