@@ -11,18 +11,24 @@ struct ValueChain {
     /// The literals of each arm, when ``subject`` is set.
     var patterns: [[String]] = []
 
-    /// The mapping-language text; `otherwise` stands for a missing default.
+    /// The mapping-language text; `otherwise` stands for a missing default. Arms comparing one field
+    /// with literals (all of them, or all after leading `if`s such as a blank test) become a `match`.
     func render(otherwise: String) -> String {
         let other = fallback ?? otherwise
-        if let subject, patterns.count == arms.count, !arms.isEmpty {
-            var body = ""
-            for (i, arm) in arms.enumerated() {
-                body += "    " + patterns[i].joined(separator: ", ") + " => " + arm.value + "\n"
-            }
-            return "match \(MappingGrammar.fieldName(subject.name)) {\n" + body + "    _ => \(other)\n}"
-        }
         var text = other
-        for arm in arms.reversed() { text = "if \(arm.condition) then \(arm.value) else \(text)" }
+        var firstIf = arms.count
+        if let subject, patterns.count == arms.count {
+            // How many trailing arms are equality tests on the subject.
+            var k = arms.count
+            while k > 0, !patterns[k - 1].isEmpty { k -= 1 }
+            if k < arms.count {
+                var body = ""
+                for i in k..<arms.count { body += "    " + patterns[i].joined(separator: ", ") + " => " + arms[i].value + "\n" }
+                text = "match \(MappingGrammar.fieldName(subject.name)) {\n" + body + "    _ => \(other)\n}"
+                firstIf = k
+            }
+        }
+        for arm in arms[..<firstIf].reversed() { text = "if \(arm.condition) then \(arm.value) else \(text)" }
         return text
     }
 }
@@ -47,21 +53,35 @@ struct ChainReader {
         guard hasArrow || hasCondition || hasFor && literals(w).count >= 1 else { return nil }
         guard let chain = parse(w) else { return nil }
         let text = chain.render(otherwise: "null")
-        return ReadValue(text: text, kind: chain.subject != nil ? .translation : .chain, sourceField: nil, chain: chain)
+        return ReadValue(
+            text: text, kind: chain.subject != nil ? .translation : .chain, sourceField: nil, chain: chain, chainFields: uniqueSources(w))
     }
 
     private func literals(_ w: [ProseToken]) -> [ProseToken] { w.filter { reader.literal($0) != nil } }
 
     /// Splits at `;`, `,` and "and" that start a new arm, then reads each segment.
-    func parse(_ w: [ProseToken]) -> ValueChain? {
-        let named = uniqueSources(w)
+    func parse(_ w: [ProseToken], context: [Field] = []) -> ValueChain? {
+        let found = uniqueSources(w)
+        let named = found.isEmpty ? context : found
         var segments: [[ProseToken]] = [[]]
+        // A segment ends at `;`, and at `,` / "and" / "otherwise" once it holds a whole arm (so value
+        // lists such as "A, B and C become X" stay together).
+        func complete(_ seg: [ProseToken]) -> Bool {
+            seg.contains { $0.isPunct("->") || $0.isWord("becomes", "become", "when", "if", "for", "gives", "give", "maps", "means", "turns") }
+                || seg.contains { $0.kind == .word && Self.defaultWords.contains($0.lower) }
+        }
         for (i, t) in w.enumerated() {
-            if t.isPunct(";", ",") || t.isWord("otherwise", "else") && !(segments.last?.isEmpty ?? true)
-                || t.isWord("and") && startsArm(Array(w[(i + 1)...]))
+            let current = segments.last ?? []
+            // "anything else", "everything else": the `else` belongs to the default it is part of.
+            let isElse =
+                t.isWord("otherwise", "else")
+                && !(current.last?.isWord("anything", "everything", "something", "all", "any", "what", "whatever") ?? false)
+            if t.isPunct(";") || (t.isPunct(",") || isElse) && complete(current) && !current.isEmpty
+                || t.isWord("and") && complete(current) && startsArm(Array(w[(i + 1)...]))
+                || isElse && !current.isEmpty
             {
                 if !(segments.last?.isEmpty ?? true) { segments.append([]) }
-                if t.isWord("otherwise", "else") { segments[segments.count - 1].append(t) }
+                if isElse { segments[segments.count - 1].append(t) }
                 continue
             }
             segments[segments.count - 1].append(t)
@@ -70,11 +90,27 @@ struct ChainReader {
         var chain = ValueChain(arms: [], fallback: nil, subject: nil)
         var subjects: [Field?] = []
         for seg in segments {
-            let sl = seg.map(\.lower)
-            // Default arm.
-            if sl.contains(where: { Self.defaultWords.contains($0) }) || sl.contains("not") && sl.first == "if" {
+            let sl = seg.filter { $0.kind == .word }.map(\.lower)
+            // Elaborations of the default ("including an empty or unknown stage").
+            if sl.first == "including" || sl.first == "even" || sl.starts(with: ["e", "g"]) {
+                if chain.fallback != nil || !chain.arms.isEmpty { continue }
+                return nil
+            }
+            // Default arm, possibly with explicit values too ("OFFLINE or any value we don't recognise becomes "Other"").
+            if sl.contains(where: { Self.defaultWords.contains($0) }) || sl.contains("not") && sl.first == "if"
+                || sl.contains("recognise") || sl.contains("recognize") || sl.contains("unknown") && sl.contains("any")
+            {
                 guard chain.fallback == nil, let v = defaultValue(seg) else { return nil }
                 chain.fallback = v
+                let explicit = seg.filter { tok in
+                    tok.kind == .word && tok.source == nil
+                        && named.contains { f in ConditionReader.literal(tok, for: f).map { f.values?.contains($0) == true } ?? false }
+                }
+                if !explicit.isEmpty, let arm = translationArm(explicit + [seg.first { $0.isPunct("->") || $0.isWord("becomes", "become", "gives") } ?? ProseToken(kind: .word, text: "becomes", lower: "becomes")] + seg.filter { reader.literal($0) != nil && $0.kind == .quoted }, named: named) {
+                    chain.arms.append((arm.condition, arm.value))
+                    subjects.append(arm.subject)
+                    chain.patterns.append(arm.patterns)
+                }
                 continue
             }
             if let arm = conditionArm(seg) ?? translationArm(seg, named: named) {
@@ -86,10 +122,12 @@ struct ChainReader {
             return nil
         }
         guard !chain.arms.isEmpty else { return nil }
-        if let first = subjects.first, let s = first, subjects.allSatisfy({ $0?.name == s.name }),
-            chain.patterns.allSatisfy({ !$0.isEmpty })
-        {
+        // A match over the trailing arms that compare one field with literals.
+        if let last = subjects.last, let s = last {
+            var k = subjects.count
+            while k > 0, subjects[k - 1]?.name == s.name, !chain.patterns[k - 1].isEmpty { k -= 1 }
             chain.subject = s
+            for i in 0..<k { chain.patterns[i] = [] }
         } else {
             chain.patterns = []
         }

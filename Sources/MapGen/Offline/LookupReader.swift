@@ -29,7 +29,11 @@ struct LookupReader {
         if src.type == .string && (around.contains("trimmed") || t[srcIndex...].prefix(2).contains { $0.isWord("trimmed") }) { value = "trim(\(value))" }
         guard ValueType.unify(condition.valueType, src.valueType) != nil else { return nil }
         // The destination: a field named anywhere that the target does not also have (or a custom field).
-        guard let dest = t.compactMap(\.destination).first(where: { target.field($0.name) == nil || $0.name.contains("__") || $0.name.contains(".") })
+        // The destination: a field written exactly as the schema spells it, that the target does not also have.
+        guard
+            let dest = t.filter({ $0.destination != nil && $0.text == $0.destination?.name }).compactMap(\.destination).first(where: {
+                target.field($0.name) == nil || $0.name.contains("__") || $0.name.contains(".")
+            })
         else { return nil }
         // The member: a target field named other than the condition, else Id.
         let member =

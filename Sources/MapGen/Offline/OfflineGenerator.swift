@@ -86,7 +86,7 @@ public struct OfflineGenerator: Sendable {
                 lines[f] = line
                 continue
             }
-            if !o.assignments.isEmpty { assignmentSentences += 1 }
+            if !o.assignments.isEmpty || o.namesDestination { assignmentSentences += 1 }
             for a in o.assignments {
                 if lines[a.field.name] != nil {
                     unread[index + 1, default: []].append("\(a.field.name) is given a second value; the first one is kept")

@@ -21,6 +21,8 @@ struct SentenceOutcome {
     var unread: [String] = []
     /// The sentence states context only (which objects, why): nothing to implement.
     var context = false
+    /// Whether the sentence names a destination field at all (then the prose enumerates fields).
+    var namesDestination = false
 }
 
 /// Reads one sentence: skip rules, the key, lookups, "Otherwise …" continuations, and assignments in
@@ -34,6 +36,7 @@ struct SentenceReader {
     func read(_ text: String) -> SentenceOutcome {
         let tokens = SentenceTokens(text, source: source, destination: destination).tokens
         var out = SentenceOutcome()
+        out.namesDestination = tokens.contains { $0.destination != nil && $0.text == $0.destination?.name }
         guard let first = tokens.first else {
             out.context = true
             return out
@@ -78,8 +81,10 @@ struct SentenceReader {
                 let value = OfflineExpr.convert(OfflineExpr.field(s), type: s.type.baseType, from: s, to: k, plain: true)
                 out.assignments.append(.init(field: k, value: ReadValue(text: value, kind: .copy, sourceField: s.name), confidence: 0.95, note: "named in prose"))
             }
-            // The rest of the sentence is about the key; clauses naming other destination fields are still read.
-            clauses = clauses.filter { c in c.contains { $0.destination != nil && $0.destination?.name != k.name } }
+            // The rest of the sentence is about the key; clauses that open with another destination field are still read.
+            clauses = clauses.filter { c in
+                subjectPositions(c).first.map { $0.start <= 1 && $0.field.name != k.name } ?? false
+            }
             if clauses.isEmpty { return out }
         }
         // Lookups.
@@ -91,12 +96,107 @@ struct SentenceReader {
             }
             return out
         }
-        for clause in clauses { readClause(clause, into: &out) }
+        for (n, clause) in clauses.enumerated() {
+            if n > 0, continueChain(clause, into: &out) { continue }
+            if n > 0, conditionalDefault(clause, into: &out) { continue }
+            if n > 0, isExplanation(clause, after: out) { continue }
+            readClause(clause, into: &out)
+        }
         if out.assignments.isEmpty && out.skips.isEmpty && out.key == nil && out.unread.isEmpty {
             let names = tokens.contains { $0.destination != nil || $0.source != nil || $0.kind == .quoted }
             if names { out.unread.append("names fields or values but says nothing the reader knows how to map") } else { out.context = true }
         }
         return out
+    }
+
+    /// "…; otherwise A becomes B, anything else C": more arms and the default of the chain the sentence
+    /// began.
+    private func continueChain(_ c: [ProseToken], into out: inout SentenceOutcome) -> Bool {
+        guard let first = c.first, first.isWord("otherwise", "else") || c.count > 1 && first.isWord("if") && c[1].isWord("not"),
+            subjectPositions(c).isEmpty,
+            let i = out.assignments.lastIndex(where: { $0.value.chain != nil }), let chain = out.assignments[i].value.chain
+        else { return false }
+        let d = out.assignments[i].field
+        let rest = Array(c.drop { $0.isWord("otherwise", "else", "if", "not") || $0.isPunct(",") })
+        let reader = ValueReader(source: source, destination: destination, d: d)
+        var merged = chain
+        let context = out.assignments[i].value.chainFields
+        if let more = ChainReader(source: source, destination: destination, d: d, reader: reader).parse(rest, context: context) {
+            merged.arms += more.arms
+            let oldCount = chain.arms.count
+            merged.patterns = (chain.patterns.count == oldCount ? chain.patterns : Array(repeating: [], count: oldCount))
+                + (more.patterns.count == more.arms.count ? more.patterns : Array(repeating: [], count: more.arms.count))
+            if chain.subject == nil || chain.subject?.name == more.subject?.name { merged.subject = more.subject ?? chain.subject }
+            if let f = more.fallback { merged.fallback = f }
+        } else {
+            let vals = rest.compactMap { reader.literal($0) }
+            guard vals.count == 1, merged.fallback == nil else { return false }
+            merged.fallback = vals[0]
+        }
+        var a = out.assignments[i]
+        a.value.chain = merged
+        a.value.text = merged.render(otherwise: "null")
+        a.value.kind = merged.subject != nil ? .translation : .chain
+        a.confidence = confidence(a.value, d)
+        out.assignments[i] = a
+        return true
+    }
+
+    /// "when the trimmed last name is empty use "Unknown"", "and when company is empty use "Unknown" for
+    /// Company": a default for the destination that copies that source field.
+    private func conditionalDefault(_ c: [ProseToken], into out: inout SentenceOutcome) -> Bool {
+        // Several in one clause: "when A is empty use "x", and when B is empty use "y" for D".
+        var parts: [[ProseToken]] = [[]]
+        for (i, x) in c.enumerated() {
+            if x.isWord("when", "if"), i > 0, !(parts.last?.isEmpty ?? true), parts.last!.contains(where: { $0.kind == .quoted }) {
+                parts.append([])
+            }
+            parts[parts.count - 1].append(x)
+        }
+        if parts.count > 1 {
+            var copy = out
+            for p in parts { guard conditionalDefault(p, into: &copy) else { return false } }
+            out = copy
+            return true
+        }
+        var t = c
+        while let l = t.last, l.isWord("and") || l.isPunct(",") { t.removeLast() }
+        while let f = t.first, f.isWord("and", "but", "then") { t.removeFirst() }
+        guard let first = t.first, first.isWord("when", "if"), let use = t.firstIndex(where: { $0.isWord("use", "put", "write", "send") }),
+            t[..<use].contains(where: { ConditionReader.emptyWords.contains($0.lower) })
+        else { return false }
+        let fields = t[..<use].compactMap(\.source)
+        guard fields.count == 1, let s = fields.first else { return false }
+        let after = Array(t[(use + 1)...])
+        let target =
+            after.first { $0.destination != nil }?.destination
+            ?? out.assignments.first { $0.value.sourceField == s.name }?.field
+        guard let d = target, let lit = after.first(where: { $0.kind == .quoted }),
+            let value = ValueReader(source: source, destination: destination, d: d).literal(lit)
+        else { return false }
+        let trimmed = t[..<use].contains { $0.isWord("trimmed", "trimming") }
+        if let i = out.assignments.firstIndex(where: { $0.field.name == d.name }) {
+            var a = out.assignments[i]
+            a.value.text = "null_if_blank(\(a.value.text)) ?? \(value)"
+            a.value.kind = .fallback
+            out.assignments[i] = a
+        } else {
+            var v = OfflineExpr.field(s)
+            if trimmed { v = "trim(\(v))" }
+            let text = "null_if_blank(\(OfflineExpr.convert(v, type: s.type.baseType, from: s, to: d))) ?? \(value)"
+            out.assignments.append(.init(field: d, value: ReadValue(text: text, kind: .fallback, sourceField: s.name), confidence: 0.9, note: "named in prose"))
+        }
+        return true
+    }
+
+    /// A clause that explains what the rules before it already do: "an empty or missing value counts
+    /// as false", "any text longer than the field allows is cut to fit", "both trimmed".
+    private func isExplanation(_ c: [ProseToken], after out: SentenceOutcome) -> Bool {
+        guard !out.assignments.isEmpty, !c.contains(where: { $0.destination != nil || $0.kind == .quoted }) else { return false }
+        let l = Set(c.map(\.lower))
+        if !l.isDisjoint(with: ["counts", "count", "treated", "means"]) && !l.isDisjoint(with: ["false", "null", "empty"]) { return true }
+        if l.contains("cut") && l.contains("fit") || l.contains("truncated") { return true }
+        return false
     }
 
     private func split(_ t: [ProseToken], at p: String) -> [[ProseToken]] {
@@ -227,6 +327,29 @@ struct SentenceReader {
             assign(dests, valueTokens, into: &out)
             return
         }
+        // Modifiers said once for several assignments ("…, both trimmed, and any text longer than the
+        // field allows is cut to fit"): applied to each, and the truncation is what conversion does anyway.
+        var c = c
+        var shared: [ProseToken] = []
+        var pieces: [[ProseToken]] = [[]]
+        for x in c {
+            if x.isPunct(",") { pieces.append([]) } else { pieces[pieces.count - 1].append(x) }
+        }
+        if pieces.count > 1 {
+            var kept: [ProseToken] = []
+            for (n, p) in pieces.enumerated() {
+                let words = p.map(\.lower).filter { $0 != "and" }
+                let modifierOnly = !words.isEmpty && words.allSatisfy { ["both", "all", "each", "trimmed", "lower-cased", "lowercased", "lower", "cased", "upper", "uppercased"].contains($0) }
+                let truncation = words.contains("cut") && words.contains("fit") || words.contains("truncated") && !p.contains { $0.source != nil }
+                if n > 0 && (modifierOnly || truncation) {
+                    if modifierOnly { shared += p.filter { !$0.isWord("both", "all", "each", "and") } }
+                    continue
+                }
+                if n > 0 { kept.append(ProseToken(kind: .punct, text: ",", lower: ",")) }
+                kept += p
+            }
+            c = kept
+        }
         // Subject form.
         let subjects = subjectPositions(c)
         guard !subjects.isEmpty else {
@@ -252,6 +375,7 @@ struct SentenceReader {
             }
             var value = Array(c[i..<end])
             while let l = value.last, l.isWord("and") || l.isPunct(",") { value.removeLast() }
+            value += shared
             // Verbs between subject and value.
             while let f = value.first, f.isWord("is", "are", "=", "comes", "come", "from", "gets", "get", "takes", "take", "should", "be", "set", "to", "becomes", "become", "holds", "reads", "equals", "will", "always", "copies", "copy", "filled", "with", "maps", "map", "receives", "uses", "use") || f.isPunct("=", ":") {
                 // "is always "x"": keep "always" for the constant reader's sake (it is filler there).

@@ -31,6 +31,24 @@ struct SentenceTokens {
     init(_ text: String, source: Schema, destination: Schema) {
         tokens = SentenceTokens.tokenize(text)
         let writable = destination.fields.filter { !$0.readOnly }
+        // "last name", "job title", "mobile phone": two words that together spell a field's name.
+        var merged: [ProseToken] = []
+        var k = 0
+        while k < tokens.count {
+            if k + 1 < tokens.count, tokens[k].kind == .word, tokens[k + 1].kind == .word {
+                let joined = tokens[k].lower + tokens[k + 1].lower
+                let hit = (writable + source.fields).contains { $0.name.lowercased() == joined }
+                let alone = (writable + source.fields).contains { $0.name.lowercased() == tokens[k].lower || $0.name.lowercased() == tokens[k + 1].lower }
+                if hit && !alone {
+                    merged.append(ProseToken(kind: .word, text: joined, lower: joined))
+                    k += 2
+                    continue
+                }
+            }
+            merged.append(tokens[k])
+            k += 1
+        }
+        tokens = merged
         for i in tokens.indices where tokens[i].kind == .word {
             let w = tokens[i].text
             let (d, dTypo) = SentenceTokens.resolve(w, in: writable)

@@ -14,6 +14,8 @@ struct ReadValue {
     var sourceField: String? = nil
     /// The chain behind a translation or if/else reading, so a later "Otherwise …" sentence can set its default.
     var chain: ValueChain? = nil
+    /// The source fields the chain's conditions read, for a continuation that names none.
+    var chainFields: [Field] = []
 }
 
 /// Reads the value phrase of an assignment ("is the trimmed email", "comes from phone, falling back to
@@ -123,7 +125,8 @@ struct ValueReader {
         "first", "characters", "chars", "at", "most", "shortened", "fit", "number", "integer", "whole", "decimal", "copied",
         "copy", "straight", "unchanged", "directly", "same", "from", "taken", "just", "plain", "raw", "original", "both", "all",
         "text", "string", "into", "goes", "go", "comes", "come", "simply", "over", "across", "verbatim", "it", "name", "address",
-        "hubspot", "salesforce", "mailchimp", "segment", "ga4", "email",
+        "hubspot", "salesforce", "mailchimp", "segment", "ga4", "email", "cased", "any", "leading", "trailing", "removing",
+        "kept", "keep", "but", "only", "there", "on", "both", "sides", "too", "also",
     ]
 
     // MARK: Fallbacks and defaults
@@ -303,8 +306,8 @@ struct ValueReader {
         guard let c = ConditionReader.read(condTokens, source: source) else { return nil }
         let negate = head.first?.lower == "false"
         var text = negate ? "not (\(c.text))" : c.text
-        // A comparison with a nullable field is null-safe already (`==` is false for null); blank() too.
-        if d.required || !d.nullable { text = "(\(text)) == true" }
+        // Comparisons, blank() and present() are never null; contains() and starts_with() are null for null text.
+        if text.contains("contains(") || text.contains("starts_with(") { text = "(\(text)) == true" }
         return ReadValue(text: text, kind: .condition)
     }
 
