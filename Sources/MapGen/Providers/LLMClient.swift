@@ -14,6 +14,8 @@ public final class LLMClient: @unchecked Sendable {
     public private(set) var requests = 0
     /// Delays waited between retries, in seconds, in order.
     public private(set) var waits: [Double] = []
+    /// Tokens the endpoint reports it used (prompt and completion), over every reply.
+    public private(set) var tokens = 0
 
     /// Creates a client; `sleep` and `jitter` are injected so tests run instantly and deterministically.
     public init(
@@ -55,6 +57,7 @@ public final class LLMClient: @unchecked Sendable {
                 do {
                     let text = try WireFormat.decodeReply(response.body, provider: config.provider)
                     completions += 1
+                    tokens += WireFormat.usage(response.body, provider: config.provider)
                     // A hostile or confused endpoint may echo the request's credentials into the reply:
                     // nothing downstream (cache, mapping, messages) ever sees them.
                     return ReplyRedactor.redact(text, key: config.apiKey)
