@@ -119,7 +119,8 @@ public enum EvalScorer {
             if refSkipped != genSkipped, skipWrong == nil {
                 skipWrong = "record \(n + 1): \(refSkipped ? "skipped" : "mapped") → \(genSkipped ? "skipped" : "mapped")"
             }
-            if refSkipped { continue }
+            // Fields are compared where both mapped the record; the skip rules are scored on their own.
+            if refSkipped || genSkipped { continue }
             for (i, f) in reference.outputFields.enumerated() where wrong[f.name] == nil {
                 let want = value(r, i)
                 let got = gOut.flatMap { o in genCompiled?.outputFields.firstIndex { $0.name == f.name }.map { value(o, $0) } } ?? "(absent)"

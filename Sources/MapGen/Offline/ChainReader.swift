@@ -59,6 +59,23 @@ struct ChainReader {
 
     private func literals(_ w: [ProseToken]) -> [ProseToken] { w.filter { reader.literal($0) != nil } }
 
+    /// The tokens of a segment that can be the destination value: quoted literals when there are any,
+    /// else words that are not keywords and fit the destination.
+    func valueCandidates(_ seg: [ProseToken]) -> [String] {
+        let quoted = seg.filter { $0.kind == .quoted }
+        if !quoted.isEmpty { return quoted.compactMap { reader.literal($0) } }
+        return seg.filter {
+            $0.kind == .word && $0.source == nil && !ConditionReader.keywords.contains($0.lower) && !Self.fillers.contains($0.lower)
+                && !Self.defaultWords.contains($0.lower)
+        }.compactMap { reader.literal($0) }
+    }
+
+    static let fillers: Set<String> = [
+        "for", "becomes", "become", "give", "gives", "stages", "stage", "values", "value", "other", "else", "anything", "everything",
+        "rest", "leads", "lead's", "contacts", "members", "records", "accounts", "companies", "events", "ones", "cases", "we", "don",
+        "t", "recognise", "recognize", "unknown", "including", "use", "it", "is", "be", "set", "to", "then", "we're", "any", "all",
+    ]
+
     /// Splits at `;`, `,` and "and" that start a new arm, then reads each segment.
     func parse(_ w: [ProseToken], context: [Field] = []) -> ValueChain? {
         let found = uniqueSources(w)
@@ -90,6 +107,11 @@ struct ChainReader {
         var chain = ValueChain(arms: [], fallback: nil, subject: nil)
         var subjects: [Field?] = []
         for seg in segments {
+            var seg = seg
+            // "else if …", "otherwise, if …": a condition arm, not the default.
+            if seg.count > 1, seg[0].isWord("else", "otherwise"), seg.dropFirst().first(where: { !$0.isPunct(",") })?.isWord("if", "when") == true {
+                seg = Array(seg.drop { $0.isWord("else", "otherwise") || $0.isPunct(",") })
+            }
             let sl = seg.filter { $0.kind == .word }.map(\.lower)
             // Elaborations of the default ("including an empty or unknown stage").
             if sl.first == "including" || sl.first == "even" || sl.starts(with: ["e", "g"]) {
@@ -151,7 +173,7 @@ struct ChainReader {
 
     /// The destination value of a default segment: a literal, "empty"/"null" (null), or nothing to read.
     private func defaultValue(_ seg: [ProseToken]) -> String? {
-        let vals = seg.compactMap { reader.literal($0) }
+        let vals = valueCandidates(seg)
         if vals.count == 1 { return vals[0] }
         if vals.isEmpty, seg.contains(where: { $0.isWord("empty", "null", "blank", "unset", "nothing") }), d.nullable, !d.required {
             return "null"
@@ -194,8 +216,13 @@ struct ChainReader {
     }
 
     private func make(_ condTokens: [ProseToken], _ valueTokens: [ProseToken]) -> Arm? {
-        let vals = valueTokens.filter { !$0.isWord("is", "it", "be", "set", "to", "use", "and", "the", "value", "only", "then") }
-        guard vals.count == 1, let value = reader.literal(vals[0]) ?? (vals[0].isWord("empty", "null") && d.nullable ? "null" : nil) else {
+        let cands = valueCandidates(valueTokens)
+        let value: String
+        if cands.count == 1 {
+            value = cands[0]
+        } else if cands.isEmpty, valueTokens.contains(where: { $0.isWord("empty", "null", "blank") }), d.nullable {
+            value = "null"
+        } else {
             return nil
         }
         guard let c = ConditionReader.read(condTokens, source: source) else { return nil }
@@ -229,15 +256,34 @@ struct ChainReader {
         } else {
             return nil
         }
-        let toVals = toTokens.filter { !$0.isWord("is", "it", "the", "value", "a", "an") }
-        guard toVals.count == 1, let value = reader.literal(toVals[0]) ?? (toVals[0].isWord("empty", "null") && d.nullable ? "null" : nil)
-        else { return nil }
-        let fromVals = fromTokens.filter { !$0.isWord("and", "or", "is", "the", "value", "values", "a", "an", "both", "each", "of", "any") && !$0.isPunct(",") && $0.source == nil }
+        let toCands = valueCandidates(toTokens)
+        let value: String
+        if toCands.count == 1 {
+            value = toCands[0]
+        } else if toCands.isEmpty, toTokens.contains(where: { $0.isWord("empty", "null") }), d.nullable {
+            value = "null"
+        } else {
+            return nil
+        }
+        let fromVals = fromTokens.filter {
+            !$0.isWord("and", "or", "is", "the", "value", "values", "a", "an", "both", "each", "of", "any", "when", "if", "it", "status")
+                && !Self.fillers.contains($0.lower) && !$0.isPunct(",") && $0.source == nil
+        }
         guard !fromVals.isEmpty else { return nil }
         // Which source field holds these values.
         let subject: Field?
         let candidates = named.isEmpty ? source.fields.filter { $0.values != nil } : named
-        let holding = candidates.filter { f in fromVals.allSatisfy { ConditionReader.literal($0, for: f) != nil && (f.values == nil || f.values!.contains(ConditionReader.literal($0, for: f)!)) } }
+        var holding = candidates.filter { f in
+            fromVals.allSatisfy { v in ConditionReader.literal(v, for: f).map { f.values == nil || f.values!.contains($0) } ?? false }
+        }
+        // Several picklists hold the values (hs_analytics_source and hs_latest_source): the writable one
+        // whose name is most like the destination's.
+        if holding.count > 1, named.isEmpty {
+            let writable = holding.filter { !$0.readOnly }
+            if !writable.isEmpty { holding = writable }
+            let scored = holding.map { ($0, Vocabulary.nameSimilarity($0.name, d.name)) }.sorted { $0.1 > $1.1 }
+            if scored.count > 1, scored[0].1 > scored[1].1 { holding = [scored[0].0] }
+        }
         if holding.count == 1 {
             subject = holding[0]
         } else if named.count == 1, named[0].type.baseType == .string {

@@ -156,7 +156,7 @@ public struct OfflineGenerator: Sendable {
                     sourceField: idSource.name)
             }
         }
-        if let k = key, let src = lines[k.field.name]?.sourceField, let s = source.field(src), s.nullable {
+        if let k = key, let line = lines[k.field.name], !line.isFlagged, let src = line.sourceField, let s = source.field(src), s.nullable {
             let cond = "blank(\(name(s)))"
             if !skips.contains(where: { $0.condition == cond }) { skips.append((cond, k.sentence)) }
         }

@@ -75,11 +75,19 @@ struct SentenceReader {
         {
             out.key = k
             // "…, which holds the contact's hs_object_id" / "filled from the HubSpot record id".
-            if let ids = tokens.firstIndex(where: { $0.isWord("holds", "hold", "holding", "from", "filled", "contains", "carries", "with") }),
-                let s = tokens[ids...].first(where: { $0.source != nil })?.source
+            // "keyed on D, which holds / is / = / taken from / filled from X …": the value after the key field.
+            if let at = tokens.firstIndex(where: { $0.destination?.name == k.name }),
+                let s = tokens[(at + 1)...].firstIndex(where: { $0.source != nil && $0.destination?.name != k.name || $0.kind == .quoted }),
+                tokens[(at + 1)..<s].allSatisfy({ $0.kind != .quoted })
             {
-                let value = OfflineExpr.convert(OfflineExpr.field(s), type: s.type.baseType, from: s, to: k, plain: true)
-                out.assignments.append(.init(field: k, value: ReadValue(text: value, kind: .copy, sourceField: s.name), confidence: 0.95, note: "named in prose"))
+                var end = s
+                while end < tokens.count, !tokens[end].isPunct(";", "(") { end += 1 }
+                var value = Array(tokens[s..<end])
+                while let l = value.last, l.isPunct(",", ")") { value.removeLast() }
+                let reader = ValueReader(source: source, destination: destination, d: k)
+                if let v = reader.read(value) ?? reader.read([tokens[s]]) {
+                    out.assignments.append(.init(field: k, value: v, confidence: confidence(v, k), note: "named in prose"))
+                }
             }
             // The rest of the sentence is about the key; clauses that open with another destination field are still read.
             clauses = clauses.filter { c in
@@ -310,8 +318,13 @@ struct SentenceReader {
         }
         // Copy form: verb first, destinations after "into"/"to"/"as"/"in" or an arrow.
         let verbs: Set<String> = ["copy", "map", "put", "send", "write", "move", "use", "take", "store", "carry", "pass"]
-        if let v = lower.first, verbs.contains(v) || c.first?.source != nil,
-            let into = c.firstIndex(where: { $0.isWord("into", "to", "in", "as", "onto") || $0.isPunct("->") || $0.isWord("goes", "go") }),
+        let sourceFirst = c.first.map { $0.source != nil && ($0.destination == nil || $0.text != $0.destination?.name) } ?? false
+        if let v = lower.first, verbs.contains(v) || sourceFirst,
+            let into = c.firstIndex(where: {
+                sourceFirst && !verbs.contains(v)
+                    ? $0.isWord("into", "goes", "go", "feeds", "fills") || $0.isPunct("->")
+                    : $0.isWord("into", "to", "in", "as", "onto") || $0.isPunct("->") || $0.isWord("goes", "go")
+            }),
             c[(into + 1)...].contains(where: { $0.destination != nil }),
             !c[..<into].contains(where: { $0.destination != nil && $0.source == nil })
         {
@@ -398,7 +411,9 @@ struct SentenceReader {
             // A word that names both sides in value position is a source ("Email is the email": `email`).
             let prevWords = c[..<i].suffix(1).map(\.lower)
             let atStart = c[..<i].allSatisfy { $0.isWord("set", "the", "and", "then", "also", "finally", "field", "make") }
-            let afterBreak = i > 0 && (c[i - 1].isPunct(",") || prevWords == ["and"] || prevWords == ["set"] || prevWords == ["while"])
+            let afterBreak =
+                i > 0
+                && (c[i - 1].isPunct(",", ":") || ["and", "set", "while", "so", "with", "then", "also"].contains(prevWords.first ?? ""))
             let bothSides = c[i].source != nil && c[i].text != d.name
             if (atStart || afterBreak) && !bothSides && nextIsVerbOrList(c, i + 1) {
                 out.append((i, d))

@@ -89,7 +89,7 @@ struct ValueReader {
     func copy(_ w: [ProseToken]) -> ReadValue? {
         let fields = w.compactMap(\.source)
         guard fields.count == 1, let s = fields.first else { return nil }
-        let lower = Set(w.map(\.lower))
+        let lower = Set(w.filter { $0.source == nil }.map(\.lower))
         let unknown = w.filter {
             $0.source == nil && !$0.isPunct(",", ":") && !copyWords.contains($0.lower) && Int($0.text) == nil
         }
@@ -136,7 +136,8 @@ struct ValueReader {
     func fallback(_ w: [ProseToken]) -> ReadValue? {
         let lower = w.map(\.lower)
         let signals = ["fall", "falling", "falls", "fallback", "default", "defaulting", "otherwise", "or", "else", "instead", "unless"]
-        guard lower.contains(where: { signals.contains($0) }) else { return nil }
+        let whenEmpty = (lower.contains("when") || lower.contains("if")) && lower.contains { ConditionReader.emptyWords.contains($0) || $0 == "no" }
+        guard lower.contains(where: { signals.contains($0) }) || whenEmpty else { return nil }
         let fields = uniqueFields(w)
         let quoted = w.filter { $0.kind == .quoted }
         // The first field named is the preferred one, unless the sentence says "fall back to Y if there's no X".
