@@ -259,7 +259,7 @@ public struct OfflineGenerator: Sendable {
     func defaultValue(_ f: Field) -> String {
         switch f.type {
         case .picklist, .multipicklist: f.values.flatMap(\.first).map(Formatter.stringLiteral) ?? "\"Unknown\""
-        case .string, .id: "\"Unknown\""
+        case .string, .id: f.format == .email ? "\"unknown@example.com\"" : "\"Unknown\""
         case .int: "0"
         case .decimal: "0.0"
         case .bool: "false"

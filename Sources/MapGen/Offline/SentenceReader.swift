@@ -70,14 +70,17 @@ struct SentenceReader {
         }
         var clauses = split(tokens, at: ";")
         // Key.
-        if lower.contains(where: { ["key", "keyed", "upsert", "upserting", "upserted", "dedupe", "deduplicate", "identified", "matching", "match"].contains($0) }),
+        if lower.contains(where: { [
+            "key", "keyed", "keys", "upsert", "upserts", "upserting", "upserted", "dedupe", "deduplicate", "deduplicated", "identified",
+            "matching", "match", "matched",
+        ].contains($0) }),
             let k = tokens.first(where: { $0.destination?.canBeKey == true })?.destination
         {
             out.key = k
             // "…, which holds the contact's hs_object_id" / "filled from the HubSpot record id".
             // "keyed on D, which holds / is / = / taken from / filled from X …": the value after the key field.
             if let at = tokens.firstIndex(where: { $0.destination?.name == k.name }),
-                let s = tokens[(at + 1)...].firstIndex(where: { $0.source != nil && $0.destination?.name != k.name || $0.kind == .quoted }),
+                let s = tokens[(at + 1)...].firstIndex(where: { $0.source != nil && $0.text != k.name || $0.kind == .quoted }),
                 tokens[(at + 1)..<s].allSatisfy({ $0.kind != .quoted })
             {
                 var end = s
@@ -437,7 +440,8 @@ struct SentenceReader {
         if t.destination != nil { return true }
         return t.isWord(
             "is", "are", "comes", "come", "from", "gets", "get", "takes", "take", "should", "becomes", "become", "holds", "reads",
-            "equals", "will", "always", "copies", "maps", "receives", "uses", "and", "to", "must", "joins", "combines", "stays")
+            "equals", "will", "always", "copies", "maps", "receives", "uses", "and", "to", "must", "joins", "combines", "stays", "set",
+            "named", "called", "gets")
     }
 
     /// Assigns `value` to each destination: one value for all, or pairs when the value lists as many
