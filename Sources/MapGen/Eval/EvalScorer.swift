@@ -148,8 +148,12 @@ public enum EvalScorer {
         if !refFile.skips.isEmpty || !(genFile?.skips.isEmpty ?? true) {
             let claimed = genFile?.skips.isEmpty == false
             let status: FieldScore.Status = skipWrong == nil ? .right : (claimed ? .wrong : .missing)
-            let skipSentences = c.prose.sentences.enumerated().filter { $0.element.lowercased().hasPrefix("skip") }.map { $0.offset + 1 }
-            let flagged = status == .missing && skipSentences.contains { unreadSentences.contains($0) }
+            // A skip difference is reported when a sentence that speaks of leaving records out is listed as
+            // not implemented ("Leads without an Email are skipped, and so are …", "Only send …; skip the rest").
+            let words = ["skip", "ignore", "drop", "exclude", "leave out", "only send", "filter out", "don't send", "do not send"]
+            let skipSentences = c.prose.sentences.enumerated().filter { s in words.contains { s.element.lowercased().contains($0) } }
+                .map { $0.offset + 1 }
+            let flagged = status != .right && skipSentences.contains { unreadSentences.contains($0) }
             fields.append(FieldScore(field: "(skip)", kind: .transform, status: status, flagged: flagged, confidence: nil, example: skipWrong))
         }
         return CaseScore(name: c.name, group: c.group, fields: fields, generation: g, records: c.records.count)
