@@ -93,6 +93,15 @@ struct ChainReader {
             let isElse =
                 t.isWord("otherwise", "else")
                 && !(current.last?.isWord("anything", "everything", "something", "all", "any", "what", "whatever") ?? false)
+            // A postfix default ("…, and lead otherwise"): the value before it starts the default segment.
+            if isElse, i == w.count - 1 || w[i + 1].isPunct(",", ";", ")"),
+                let cut = current.lastIndex(where: { $0.isWord("and", "or") || $0.isPunct(",") }), cut + 1 < current.count
+            {
+                let tail = Array(current[(cut + 1)...])
+                segments[segments.count - 1] = Array(current[..<cut])
+                segments.append(tail + [t])
+                continue
+            }
             if t.isPunct(";") || (t.isPunct(",") || isElse) && complete(current) && !current.isEmpty
                 || t.isWord("and") && complete(current) && startsArm(Array(w[(i + 1)...]))
                 || isElse && !current.isEmpty

@@ -133,8 +133,19 @@ public struct OfflineGenerator: Sendable {
         // Key.
         let keyFields = destination.fields.filter { $0.canBeKey && !$0.readOnly }
         if key == nil, !keyFields.isEmpty {
+            let matched = keyFields.compactMap { k -> (Field, Field, Double)? in
+                guard let (s, score) = source.fields.map({ ($0, Vocabulary.score($0, k)) }).max(by: { $0.1 < $1.1 }), score >= threshold
+                else { return nil }
+                return (k, s, score)
+            }.max { $0.2 < $1.2 }
             if let planned = keyFields.first(where: { lines[$0.name]?.sourceField != nil }) {
                 key = (planned, lines[planned.name]?.sentence)
+            } else if let (k, s, _) = matched, let value = valueExpression(from: s, to: k) {
+                key = (k, nil)
+                lines[k.name] = Line(
+                    field: k, value: value, confidence: 0.4, sentence: nil, note: "REVIEW: key not named in the prose; name match",
+                    sourceField: s.name)
+                suggestions.removeAll { $0.hasPrefix(MappingGrammar.fieldName(k.name) + " = ") }
             } else if let idSource = source.fields.first(where: { $0.type == .id && ($0.unique || !$0.nullable) }) ?? source.fields.first {
                 let platform = source.platform.lowercased()
                 let chosen = keyFields.first { $0.name.lowercased().contains(platform) } ?? keyFields[0]
