@@ -4,7 +4,7 @@ SWIFT ?= swift
 DEBIAN_PACKAGES := pkg-config libsqlite3-dev libmicrohttpd-dev libcurl4-openssl-dev libssl-dev jq chromium time
 MAPC := .build/debug/mapc
 
-.PHONY: all deps build release test lint demo clean bench bench-sync
+.PHONY: all deps build release test lint demo clean bench bench-sync eval eval-llm
 
 all: build
 
@@ -46,6 +46,16 @@ bench-sync: release
 
 demo: build
 	@bash scripts/demo.sh
+
+# Evaluation suite (issue 18): the offline generator on evals/ (tune and held-out cases), per case and
+# in total: field agreement for copies and transforms, silent-wrong rules, calibration.
+eval: build
+	$(MAPC) eval --offline
+
+# Optional: llama-cpp-python (compiled from PyPI once, into .build/llm-venv) serves gemma-3-270m on
+# 127.0.0.1 and `mapc gen --grammar` runs end to end against it. Slow on two cores.
+eval-llm: build
+	@bash scripts/eval-llm.sh
 
 clean:
 	rm -rf .build .mapc
