@@ -12,7 +12,8 @@ let package = Package(
         // The mapping language: schemas, lexer, parser, checker, compiler, evaluator, formatter.
         .target(name: "MapDSL"),
         // The command-line front: parses arguments, calls libraries, prints.
-        .target(name: "MapCLI", dependencies: ["MapDSL", "MapReview", "MapGen", "SyncEngine", "Adapters", "Sandbox", "Observe", "Webhooks"]),
+        .target(
+            name: "MapCLI", dependencies: ["MapDSL", "MapReview", "MapGen", "SyncEngine", "Adapters", "Sandbox", "Observe", "Webhooks"]),
         .executableTarget(name: "mapc", dependencies: ["MapCLI"]),
         .target(name: "TestSupport", dependencies: ["MapDSL"], path: "Tests/TestSupport"),
         .testTarget(name: "MapDSLTests", dependencies: ["MapDSL", "TestSupport"], exclude: ["Fixtures", "Golden"]),
@@ -62,7 +63,8 @@ let package = Package(
         // Metrics, "is this normal?", wedged detection, alerts and the web dashboard served by `mapc serve`.
         .target(name: "Observe", dependencies: ["SyncEngine", "MapDSL", "MapReview", "HTTPServer"]),
         // Unit tests plus browser tests that drive headless Chromium over the DevTools protocol.
-        .testTarget(name: "ObserveTests", dependencies: ["Observe", "SyncEngine", "MapDSL", "HTTPServer", "TestSupport"], exclude: ["Browser"]),
+        .testTarget(
+            name: "ObserveTests", dependencies: ["Observe", "SyncEngine", "MapDSL", "HTTPServer", "TestSupport"], exclude: ["Browser"]),
         // --- end observability section ---
 
         // --- webhooks (section owned by the webhook ingestion work) ---

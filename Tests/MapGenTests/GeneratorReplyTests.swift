@@ -20,7 +20,8 @@ import Testing
             client: client, builder: PromptBuilder(templates: Fixtures.templates(), manual: "manual"), cache: nil,
             schemas: Fixtures.schemas, clock: { Date(timeIntervalSince1970: 0) })
         let outcome = try generator.generate(
-            prose: Fixtures.leadsProse, source: source, destination: destination, options: GenerationOptions(rounds: rounds, useCache: false))
+            prose: Fixtures.leadsProse, source: source, destination: destination,
+            options: GenerationOptions(rounds: rounds, useCache: false))
         return (outcome, server)
     }
 

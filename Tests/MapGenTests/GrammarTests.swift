@@ -120,7 +120,8 @@ import Testing
             source: Fixtures.schema("hubspot.contact"), destination: Fixtures.schema("segment.identify"), schemas: Fixtures.schemas
         ).map(\.qualifiedName)
         #expect(crm == ["hubspot.company", "hubspot.contact"])
-        let text = "mapping hubspot.contact -> segment.identify\nkey messageId\nmessageId = hs_object_id\n"
+        let text =
+            "mapping hubspot.contact -> segment.identify\nkey messageId\nmessageId = hs_object_id\n"
             + "traits.plan = lookup(segment.identify, userId == hs_object_id)?.traits.plan\n"
         let r = Checker.check(SourceText(path: "m", text: text), schemas: Fixtures.schemas)
         #expect(r.diagnostics.contains { $0.code == .invalidLookup && $0.message.contains("write-only") })

@@ -62,7 +62,8 @@ import Testing
         let azure = EndpointConfig(
             provider: .openai, baseURL: "https://acme.openai.azure.com/openai/deployments/gpt4o/chat/completions?api-version=2024-02-01")
         #expect(azure.endpointURL == "https://acme.openai.azure.com/openai/deployments/gpt4o/chat/completions?api-version=2024-02-01")
-        let deployment = EndpointConfig(provider: .openai, baseURL: "https://acme.openai.azure.com/openai/deployments/gpt4o?api-version=2024-02-01")
+        let deployment = EndpointConfig(
+            provider: .openai, baseURL: "https://acme.openai.azure.com/openai/deployments/gpt4o?api-version=2024-02-01")
         #expect(deployment.endpointURL == "https://acme.openai.azure.com/openai/deployments/gpt4o/chat/completions?api-version=2024-02-01")
         #expect(EndpointConfig(provider: .openai, baseURL: "http://h:1/v1/?x=1").endpointURL == "http://h:1/v1/chat/completions?x=1")
         #expect(EndpointConfig(provider: .openai, baseURL: "http://h:1").endpointURL == "http://h:1/v1/chat/completions")

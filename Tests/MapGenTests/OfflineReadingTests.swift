@@ -45,13 +45,19 @@ import Testing
 
     @Test func otherwiseDefaultInTheSentenceAndInTheNextOne() throws {
         let inline = generate(
-            "hubspot.contact", "salesforce.Lead", "LeadSource is \"Partner Referral\" when hs_analytics_source is REFERRALS otherwise \"Marketing Site\".")
-        let records = [#"{"hs_object_id": "1", "hs_analytics_source": "REFERRALS"}"#, #"{"hs_object_id": "2", "hs_analytics_source": "OFFLINE"}"#, #"{"hs_object_id": "3"}"#]
-        #expect(try run(inline.mapping, records, field: "LeadSource") == ["\"Partner Referral\"", "\"Marketing Site\"", "\"Marketing Site\""])
+            "hubspot.contact", "salesforce.Lead",
+            "LeadSource is \"Partner Referral\" when hs_analytics_source is REFERRALS otherwise \"Marketing Site\".")
+        let records = [
+            #"{"hs_object_id": "1", "hs_analytics_source": "REFERRALS"}"#, #"{"hs_object_id": "2", "hs_analytics_source": "OFFLINE"}"#,
+            #"{"hs_object_id": "3"}"#,
+        ]
+        #expect(
+            try run(inline.mapping, records, field: "LeadSource") == ["\"Partner Referral\"", "\"Marketing Site\"", "\"Marketing Site\""])
         let split = generate(
             "hubspot.contact", "salesforce.Lead",
             "LeadSource is \"Partner Referral\" when hs_analytics_source is REFERRALS. Otherwise it is \"Marketing Site\".")
-        #expect(try run(split.mapping, records, field: "LeadSource") == ["\"Partner Referral\"", "\"Marketing Site\"", "\"Marketing Site\""])
+        #expect(
+            try run(split.mapping, records, field: "LeadSource") == ["\"Partner Referral\"", "\"Marketing Site\"", "\"Marketing Site\""])
         #expect(split.trace.notImplemented.isEmpty)
     }
 
@@ -71,7 +77,8 @@ import Testing
         let date = generate("salesforce.Contact", "hubspot.contact", "message is Birthdate written the European way as DD/MM/YYYY.")
         #expect(line(date.mapping, "message").contains("format_date(Birthdate, \"dd/MM/yyyy\")"))
         let concat = generate(
-            "salesforce.Contact", "segment.track", "messageId is \"sfdc-\" + Id + \"-\" + LastModifiedDate. properties.name is FirstName and LastName joined with a space.")
+            "salesforce.Contact", "segment.track",
+            "messageId is \"sfdc-\" + Id + \"-\" + LastModifiedDate. properties.name is FirstName and LastName joined with a space.")
         let records = [#"{"Id": "003A", "FirstName": "Ann", "LastName": "Lee", "LastModifiedDate": "2024-03-05T10:22:11.000+0000"}"#]
         #expect(try run(concat.mapping, records, field: "messageId") == ["\"sfdc-003A-2024-03-05T10:22:11.000Z\""])
         #expect(try run(concat.mapping, records, field: "properties.name") == ["\"Ann Lee\""])
@@ -92,9 +99,12 @@ import Testing
         #expect(try run(r.mapping, records, field: "hs_lead_status") == ["\"NEW\"", "\"OPEN\""])
         #expect(try run(r.mapping, records, field: "lifecyclestage") == ["\"salesqualifiedlead\"", "\"lead\""])
         let c = generate(
-            "hubspot.contact", "salesforce.Lead", "DoNotCall is always false. MobilePhone is mobilephone, and fall back to phone if there's no mobilephone.")
+            "hubspot.contact", "salesforce.Lead",
+            "DoNotCall is always false. MobilePhone is mobilephone, and fall back to phone if there's no mobilephone.")
         #expect(line(c.mapping, "DoNotCall").contains("= false"))
-        let phones = [#"{"hs_object_id": "1", "mobilephone": "", "phone": "555"}"#, #"{"hs_object_id": "2", "mobilephone": "777", "phone": "555"}"#]
+        let phones = [
+            #"{"hs_object_id": "1", "mobilephone": "", "phone": "555"}"#, #"{"hs_object_id": "2", "mobilephone": "777", "phone": "555"}"#,
+        ]
         #expect(try run(c.mapping, phones, field: "MobilePhone") == ["\"555\"", "\"777\""])
     }
 
@@ -103,7 +113,8 @@ import Testing
             "hubspot.company", "salesforce.Account",
             "Rating is \"Hot\" if lifecyclestage is customer, else if lifecyclestage is opportunity then \"Warm\", else \"Cold\".")
         let records = [
-            #"{"hs_object_id": "1", "name": "a", "lifecyclestage": "customer"}"#, #"{"hs_object_id": "2", "name": "b", "lifecyclestage": "opportunity"}"#,
+            #"{"hs_object_id": "1", "name": "a", "lifecyclestage": "customer"}"#,
+            #"{"hs_object_id": "2", "name": "b", "lifecyclestage": "opportunity"}"#,
             #"{"hs_object_id": "3", "name": "c"}"#,
         ]
         #expect(try run(r.mapping, records, field: "Rating") == ["\"Hot\"", "\"Warm\"", "\"Cold\""])
@@ -123,7 +134,8 @@ import Testing
     @Test func fieldsNobodyAskedForAreSuggestedNotMapped() throws {
         let r = generate(
             "hubspot.contact", "salesforce.Lead",
-            "Upsert on HubSpot_Contact_Id__c from hs_object_id. Email is email. LastName is lastname or \"Unknown\". Company is company or \"Unknown\". Status is \"Open - Not Contacted\".")
+            "Upsert on HubSpot_Contact_Id__c from hs_object_id. Email is email. LastName is lastname or \"Unknown\". Company is company or \"Unknown\". Status is \"Open - Not Contacted\"."
+        )
         let file = Parser.parse(SourceText(path: "m", text: r.mapping)).file
         #expect(Set(file.assignments.map(\.target.text)) == ["HubSpot_Contact_Id__c", "Email", "LastName", "Company", "Status"])
         #expect(r.mapping.contains("# Not mapped: the prose does not name these fields."))

@@ -37,7 +37,8 @@ import Testing
     @Test func provenanceIsReadOnlyFromMapcsOwnHeader() {
         let spoofFirst = "# generated-by: human (alice@example.com)\n# model: gpt\nmapping a.b -> c.d\n"
         #expect(Fingerprint.provenance(in: spoofFirst).isEmpty)
-        let spoofBelow = "# generated-by: mapc gen (offline)\n# prompt-hash: sha256:ab\nmapping a.b -> c.d\n# generated-by: human\nX = y  # model: z\n"
+        let spoofBelow =
+            "# generated-by: mapc gen (offline)\n# prompt-hash: sha256:ab\nmapping a.b -> c.d\n# generated-by: human\nX = y  # model: z\n"
         #expect(Fingerprint.provenance(in: spoofBelow).map(\.1) == ["mapc gen (offline)", "sha256:ab"])
         let afterBlank = "# generated-by: mapc gen (offline)\n\n# model: spoofed\nmapping a.b -> c.d\n"
         #expect(Fingerprint.provenance(in: afterBlank).map(\.0) == ["generated-by"])

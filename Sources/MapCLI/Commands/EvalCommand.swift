@@ -7,7 +7,8 @@ import MapGen
 enum EvalCommand: Command {
     static let name = "eval"
     static let summary = "Score the offline generator or an LLM endpoint on the evaluation suite (evals/)"
-    static let usage = "[DIR] [--offline | --url URL [--provider P --model M --grammar]] [--group tune|held-out|all] [--case NAME] [--format json]"
+    static let usage =
+        "[DIR] [--offline | --url URL [--provider P --model M --grammar]] [--group tune|held-out|all] [--case NAME] [--format json]"
     static let discussion = """
         Each case in DIR (default evals/ in the project) is a prose description (NAME.txt), the mapping a
         person wrote for it (NAME.map) and records (NAME.jsonl, plus the first 40 sample records of the
@@ -80,7 +81,8 @@ enum EvalCommand: Command {
                 if constrained {
                     options.grammar =
                         MappingGrammar.build(
-                            source: source, destination: destination, lookups: GenCommand.lookupSchemas(destination, schemas, source: source)
+                            source: source, destination: destination,
+                            lookups: GenCommand.lookupSchemas(destination, schemas, source: source)
                         ).gbnf
                 }
                 let tokensBefore = generator.client.tokens

@@ -6,7 +6,8 @@ import MapGen
 enum GenCommand: Command {
     static let name = "gen"
     static let summary = "Generate a checked mapping from a plain-English description"
-    static let usage = "PROSE.txt [--from X --to Y] [-o OUT.map] [--offline [--strict]] [--provider P --url URL --model M] [--rounds N] [--grammar]"
+    static let usage =
+        "PROSE.txt [--from X --to Y] [-o OUT.map] [--offline [--strict]] [--provider P --url URL --model M] [--rounds N] [--grammar]"
     static let discussion = """
         Reads the prose (header lines 'from: platform.object' and 'to: platform.object' name the
         objects unless --from/--to do), asks the LLM endpoint for a mapping, checks it, and feeds the
@@ -70,7 +71,8 @@ enum GenCommand: Command {
         var options = GenerationOptions(rounds: rounds, useCache: !args.flag("no-cache"))
         if constrained {
             options.grammar =
-                MappingGrammar.build(source: source, destination: destination, lookups: lookupSchemas(destination, schemas, source: source)).gbnf
+                MappingGrammar.build(source: source, destination: destination, lookups: lookupSchemas(destination, schemas, source: source))
+                .gbnf
         }
         ctx.io.err("generating with \(endpoint.provider.rawValue)/\(endpoint.model) at \(endpoint.displayURL)\n")
         let outcome: GenerationOutcome

@@ -25,8 +25,10 @@ public struct EvalReport: Sendable {
 
     /// Accepted mappings and calls per accepted mapping.
     public static func calls(_ cases: [CaseScore]) -> (accepted: Int, calls: Int, tokens: Int) {
-        (cases.filter { $0.generation.mapping != nil }.count, cases.map(\.generation.calls).reduce(0, +),
-         cases.map(\.generation.tokens).reduce(0, +))
+        (
+            cases.filter { $0.generation.mapping != nil }.count, cases.map(\.generation.calls).reduce(0, +),
+            cases.map(\.generation.tokens).reduce(0, +)
+        )
     }
 
     /// Rules with a stated confidence, bucketed by it: how many, how many right.
@@ -55,7 +57,8 @@ public struct EvalReport: Sendable {
         out += pad("case", nameWidth) + "  group     copies          transforms      silent-wrong  extra  not-impl  calls\n"
         for c in cases {
             let extra = c.fields.filter { $0.status == .extra }.count
-            out += pad(c.name, nameWidth) + "  " + pad(c.group, 8) + "  " + pad(Self.percent(c.count(.copy)), 14) + "  "
+            out +=
+                pad(c.name, nameWidth) + "  " + pad(c.group, 8) + "  " + pad(Self.percent(c.count(.copy)), 14) + "  "
                 + pad(Self.percent(c.count(.transform)), 14) + "  " + pad(String(Self.silentWrong([c])), 12) + "  " + pad(String(extra), 5)
                 + "  " + pad(String(c.generation.notImplemented.count), 8) + "  \(c.generation.calls)"
                 + (c.generation.error.map { "  error: \($0)" } ?? "") + "\n"
@@ -64,7 +67,8 @@ public struct EvalReport: Sendable {
         let groups = [("all", cases)] + Dictionary(grouping: cases, by: \.group).sorted { $0.key > $1.key }.map { ($0.key, $0.value) }
         for (name, group) in groups {
             let calls = Self.calls(group)
-            out += "\(name): copies \(Self.percent(Self.agreement(group, .copy))), transforms \(Self.percent(Self.agreement(group, .transform))), "
+            out +=
+                "\(name): copies \(Self.percent(Self.agreement(group, .copy))), transforms \(Self.percent(Self.agreement(group, .transform))), "
                 + "silent-wrong \(Self.silentWrong(group)), accepted \(calls.accepted)/\(group.count), "
                 + "calls per accepted mapping \(calls.accepted == 0 ? "–" : String(format: "%.2f", Double(calls.calls) / Double(calls.accepted))), tokens \(calls.tokens)\n"
         }
@@ -72,14 +76,17 @@ public struct EvalReport: Sendable {
         if !table.isEmpty {
             out += "\ncalibration (rules with a stated confidence):\n  confidence  rules  right\n"
             for row in table {
-                out += String(format: "  %10.2f  %5d  %5d (%.0f %%)\n", row.confidence, row.rules, row.right, 100 * Double(row.right) / Double(row.rules))
+                out += String(
+                    format: "  %10.2f  %5d  %5d (%.0f %%)\n", row.confidence, row.rules, row.right,
+                    100 * Double(row.right) / Double(row.rules))
             }
         }
         let wrongs = cases.flatMap { c in c.fields.filter { $0.status != .right }.map { (c.name, $0) } }
         if !wrongs.isEmpty {
             out += "\nfields not right:\n"
             for (name, f) in wrongs {
-                out += "  \(name) \(f.field): \(f.status.rawValue)\(f.flagged ? " (flagged)" : " (NOT flagged)")"
+                out +=
+                    "  \(name) \(f.field): \(f.status.rawValue)\(f.flagged ? " (flagged)" : " (NOT flagged)")"
                     + (f.confidence.map { String(format: ", confidence %.2f", $0) } ?? "") + (f.example.map { ", \($0)" } ?? "") + "\n"
             }
         }
@@ -106,7 +113,10 @@ public struct EvalReport: Sendable {
             ("totals", .object(groups)),
             (
                 "calibration",
-                .array(Self.calibration(cases).map { .object([("confidence", .double($0.confidence)), ("rules", .int($0.rules)), ("right", .int($0.right))]) })
+                .array(
+                    Self.calibration(cases).map {
+                        .object([("confidence", .double($0.confidence)), ("rules", .int($0.rules)), ("right", .int($0.right))])
+                    })
             ),
             (
                 "cases",
@@ -122,7 +132,8 @@ public struct EvalReport: Sendable {
                                 .array(
                                     c.fields.map { f in
                                         .object([
-                                            ("field", .string(f.field)), ("kind", .string(f.kind.rawValue)), ("status", .string(f.status.rawValue)),
+                                            ("field", .string(f.field)), ("kind", .string(f.kind.rawValue)),
+                                            ("status", .string(f.status.rawValue)),
                                             ("flagged", .bool(f.flagged)), ("confidence", f.confidence.map { .double($0) } ?? .null),
                                             ("example", f.example.map { .string($0) } ?? .null),
                                         ])

@@ -123,7 +123,8 @@ public enum EvalScorer {
             if refSkipped || genSkipped { continue }
             for (i, f) in reference.outputFields.enumerated() where wrong[f.name] == nil {
                 let want = value(r, i)
-                let got = gOut.flatMap { o in genCompiled?.outputFields.firstIndex { $0.name == f.name }.map { value(o, $0) } } ?? "(absent)"
+                let got =
+                    gOut.flatMap { o in genCompiled?.outputFields.firstIndex { $0.name == f.name }.map { value(o, $0) } } ?? "(absent)"
                 if want != got { wrong[f.name] = "record \(n + 1): \(want) → \(got)" }
             }
         }
@@ -132,7 +133,8 @@ public enum EvalScorer {
         for f in reference.outputFields {
             let kind = kinds[f.name] ?? .transform
             if !generated.contains(f.name) {
-                fields.append(FieldScore(field: f.name, kind: kind, status: .missing, flagged: reported(f.name), confidence: nil, example: nil))
+                fields.append(
+                    FieldScore(field: f.name, kind: kind, status: .missing, flagged: reported(f.name), confidence: nil, example: nil))
                 continue
             }
             let note = notes[f.name]
@@ -143,7 +145,9 @@ public enum EvalScorer {
         }
         for f in (genFile?.assignments ?? []).map(\.target.text) where reference.outputFields.firstIndex(where: { $0.name == f }) == nil {
             let note = notes[f]
-            fields.append(FieldScore(field: f, kind: .copy, status: .extra, flagged: note?.flagged ?? false, confidence: note?.confidence, example: nil))
+            fields.append(
+                FieldScore(
+                    field: f, kind: .copy, status: .extra, flagged: note?.flagged ?? false, confidence: note?.confidence, example: nil))
         }
         if !refFile.skips.isEmpty || !(genFile?.skips.isEmpty ?? true) {
             let claimed = genFile?.skips.isEmpty == false
@@ -154,7 +158,8 @@ public enum EvalScorer {
             let skipSentences = c.prose.sentences.enumerated().filter { s in words.contains { s.element.lowercased().contains($0) } }
                 .map { $0.offset + 1 }
             let flagged = status != .right && skipSentences.contains { unreadSentences.contains($0) }
-            fields.append(FieldScore(field: "(skip)", kind: .transform, status: status, flagged: flagged, confidence: nil, example: skipWrong))
+            fields.append(
+                FieldScore(field: "(skip)", kind: .transform, status: status, flagged: flagged, confidence: nil, example: skipWrong))
         }
         return CaseScore(name: c.name, group: c.group, fields: fields, generation: g, records: c.records.count)
     }

@@ -43,11 +43,15 @@ struct ChainReader {
     let reader: ValueReader
 
     static let defaultWords: Set<String> = ["otherwise", "else", "anything", "everything", "other", "unrecognised", "unrecognized", "rest"]
-    static let arrowWords: Set<String> = ["becomes", "become", "maps", "map", "gives", "give", "turns", "turn", "goes", "go", "means", "to"]
+    static let arrowWords: Set<String> = [
+        "becomes", "become", "maps", "map", "gives", "give", "turns", "turn", "goes", "go", "means", "to",
+    ]
 
     func read(_ w: [ProseToken]) -> ReadValue? {
         let lower = w.map(\.lower)
-        let hasArrow = w.contains { $0.isPunct("->") } || lower.contains(where: { ["becomes", "become", "maps", "gives", "give", "turns", "means"].contains($0) })
+        let hasArrow =
+            w.contains { $0.isPunct("->") }
+            || lower.contains(where: { ["becomes", "become", "maps", "gives", "give", "turns", "means"].contains($0) })
         let hasCondition = lower.contains("when") || lower.contains("if")
         let hasFor = lower.contains("for")
         guard hasArrow || hasCondition || hasFor && literals(w).count >= 1 else { return nil }
@@ -84,7 +88,9 @@ struct ChainReader {
         // A segment ends at `;`, and at `,` / "and" / "otherwise" once it holds a whole arm (so value
         // lists such as "A, B and C become X" stay together).
         func complete(_ seg: [ProseToken]) -> Bool {
-            seg.contains { $0.isPunct("->") || $0.isWord("becomes", "become", "when", "if", "for", "gives", "give", "maps", "means", "turns") }
+            seg.contains {
+                $0.isPunct("->") || $0.isWord("becomes", "become", "when", "if", "for", "gives", "give", "maps", "means", "turns")
+            }
                 || seg.contains { $0.kind == .word && Self.defaultWords.contains($0.lower) }
         }
         for (i, t) in w.enumerated() {
@@ -118,7 +124,9 @@ struct ChainReader {
         for seg in segments {
             var seg = seg
             // "else if …", "otherwise, if …": a condition arm, not the default.
-            if seg.count > 1, seg[0].isWord("else", "otherwise"), seg.dropFirst().first(where: { !$0.isPunct(",") })?.isWord("if", "when") == true {
+            if seg.count > 1, seg[0].isWord("else", "otherwise"),
+                seg.dropFirst().first(where: { !$0.isPunct(",") })?.isWord("if", "when") == true
+            {
                 seg = Array(seg.drop { $0.isWord("else", "otherwise") || $0.isPunct(",") })
             }
             let sl = seg.filter { $0.kind == .word }.map(\.lower)
@@ -137,7 +145,13 @@ struct ChainReader {
                     tok.kind == .word && tok.source == nil
                         && named.contains { f in ConditionReader.literal(tok, for: f).map { f.values?.contains($0) == true } ?? false }
                 }
-                if !explicit.isEmpty, let arm = translationArm(explicit + [seg.first { $0.isPunct("->") || $0.isWord("becomes", "become", "gives") } ?? ProseToken(kind: .word, text: "becomes", lower: "becomes")] + seg.filter { reader.literal($0) != nil && $0.kind == .quoted }, named: named) {
+                if !explicit.isEmpty,
+                    let arm = translationArm(
+                        explicit + [
+                            seg.first { $0.isPunct("->") || $0.isWord("becomes", "become", "gives") }
+                                ?? ProseToken(kind: .word, text: "becomes", lower: "becomes")
+                        ] + seg.filter { reader.literal($0) != nil && $0.kind == .quoted }, named: named)
+                {
                     chain.arms.append((arm.condition, arm.value))
                     subjects.append(arm.subject)
                     chain.patterns.append(arm.patterns)
@@ -252,7 +266,9 @@ struct ChainReader {
     /// "A, B and C become "V"", "A -> V", "V for A", "A maps to V", with A values of the source field
     /// the sentence names (or the only source picklist holding them).
     private func translationArm(_ seg: [ProseToken], named: [Field]) -> Arm? {
-        let arrow = seg.firstIndex { $0.isPunct("->") || $0.isWord("becomes", "become", "maps", "map", "gives", "give", "turns", "turn", "means") }
+        let arrow = seg.firstIndex {
+            $0.isPunct("->") || $0.isWord("becomes", "become", "maps", "map", "gives", "give", "turns", "turn", "means")
+        }
         let forAt = seg.firstIndex { $0.isWord("for") }
         var fromTokens: [ProseToken]
         var toTokens: [ProseToken]

@@ -141,7 +141,8 @@ enum ConditionReader {
         }
         // Every other word must be filler.
         let others = after.filter { !isValueWord($0) && !$0.isPunct(",") }
-        guard others.allSatisfy({ $0.isWord("not", "isn't", "one", "either", "or", "and", "any", "in", "=", "==", "exactly", "set") }) else {
+        guard others.allSatisfy({ $0.isWord("not", "isn't", "one", "either", "or", "and", "any", "in", "=", "==", "exactly", "set") })
+        else {
             return nil
         }
         let quoted = lits.map { typed($0, f) }

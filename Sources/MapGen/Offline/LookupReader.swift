@@ -21,12 +21,17 @@ struct LookupReader {
         }
         guard let target, let condition = target.field(t[whose + 1].text) else { return nil }
         // The value compared with: the first source field after the condition field.
-        guard let srcIndex = t[(whose + 2)...].firstIndex(where: { $0.source != nil && $0.source?.name != condition.name || $0.source != nil && $0.text != condition.name }),
+        guard
+            let srcIndex = t[(whose + 2)...].firstIndex(where: {
+                $0.source != nil && $0.source?.name != condition.name || $0.source != nil && $0.text != condition.name
+            }),
             let src = t[srcIndex].source
         else { return nil }
         var value = OfflineExpr.field(src)
         let around = t[max(whose + 1, srcIndex - 3)..<srcIndex].map(\.lower)
-        if src.type == .string && (around.contains("trimmed") || t[srcIndex...].prefix(2).contains { $0.isWord("trimmed") }) { value = "trim(\(value))" }
+        if src.type == .string && (around.contains("trimmed") || t[srcIndex...].prefix(2).contains { $0.isWord("trimmed") }) {
+            value = "trim(\(value))"
+        }
         guard ValueType.unify(condition.valueType, src.valueType) != nil else { return nil }
         // The destination: a field named anywhere that the target does not also have (or a custom field).
         // The destination: a field written exactly as the schema spells it, that the target does not also have.
@@ -37,10 +42,14 @@ struct LookupReader {
         else { return nil }
         // The member: a target field named other than the condition, else Id.
         let member =
-            t.enumerated().first { i, tok in i != whose + 1 && tok.destination?.name != dest.name && target.field(tok.text) != nil && tok.text != condition.name && tok.kind == .word && tok.text.first?.isUppercase == true }
+            t.enumerated().first { i, tok in
+                i != whose + 1 && tok.destination?.name != dest.name && target.field(tok.text) != nil && tok.text != condition.name
+                    && tok.kind == .word && tok.text.first?.isUppercase == true
+            }
             .flatMap { target.field($0.element.text) } ?? target.field("Id")
         guard let member, OfflineExpr.convertible(member.type.baseType, dest) else { return nil }
-        let text = "lookup(\(MappingGrammar.objectName(target)), \(MappingGrammar.fieldName(condition.name)) == \(value))?.\(MappingGrammar.fieldName(member.name))"
+        let text =
+            "lookup(\(MappingGrammar.objectName(target)), \(MappingGrammar.fieldName(condition.name)) == \(value))?.\(MappingGrammar.fieldName(member.name))"
         return .init(field: dest, value: ReadValue(text: text, kind: .lookup), confidence: 0.85, note: "lookup from prose")
     }
 }

@@ -71,7 +71,8 @@ public struct OfflineGenerator: Sendable {
             for s in o.skips where !skips.contains(where: { $0.condition == s.condition }) { skips.append((s.condition, index)) }
             if let def = o.defaultForPrevious {
                 guard let f = lastChainField, var entry = chains[f], entry.chain.fallback == nil, var line = lines[f],
-                    let value = def == "\u{0}null" ? (line.field.nullable && !line.field.required ? "null" : nil)
+                    let value = def == "\u{0}null"
+                        ? (line.field.nullable && !line.field.required ? "null" : nil)
                         : ValueReader(source: source, destination: destination, d: line.field).literal(
                             ProseToken(kind: .quoted, text: def, lower: def.lowercased()))
                 else {
@@ -95,7 +96,8 @@ public struct OfflineGenerator: Sendable {
                 var note = a.note
                 var confidence = a.confidence
                 if a.value.chain != nil && a.value.chain?.fallback == nil {
-                    note += ", no default stated (other values give \(a.field.required || !a.field.nullable ? "the first allowed value" : "null"))"
+                    note +=
+                        ", no default stated (other values give \(a.field.required || !a.field.nullable ? "the first allowed value" : "null"))"
                 }
                 var value = a.value.text
                 if let chain = a.value.chain, chain.fallback == nil, a.field.required || !a.field.nullable {
@@ -163,7 +165,8 @@ public struct OfflineGenerator: Sendable {
                 let value = valueExpression(from: idSource, to: k.field)
             {
                 lines[k.field.name] = Line(
-                    field: k.field, value: value, confidence: 0.4, sentence: k.sentence, note: "REVIEW: key named, its value not; the source record id",
+                    field: k.field, value: value, confidence: 0.4, sentence: k.sentence,
+                    note: "REVIEW: key named, its value not; the source record id",
                     sourceField: idSource.name)
             }
         }
@@ -188,7 +191,9 @@ public struct OfflineGenerator: Sendable {
                 guard let a = result.file.assignments.first(where: { $0.span.start <= d.span.start && d.span.start <= $0.span.end }),
                     var line = plan[a.target.text]
                 else { continue }
-                if d.code == .optionalIntoRequired, !line.value.contains(" ?? ") || line.value.hasPrefix("if ") || line.value.hasPrefix("match ") {
+                if d.code == .optionalIntoRequired,
+                    !line.value.contains(" ?? ") || line.value.hasPrefix("if ") || line.value.hasPrefix("match ")
+                {
                     // Text that is empty or only spaces is as missing as null for a required field.
                     let text = [.string, .picklist, .multipicklist, .id].contains(line.field.type)
                     let wrapped = line.value.contains("\n") || line.value.contains(" ?? ") ? "(\(line.value))" : line.value
@@ -205,7 +210,9 @@ public struct OfflineGenerator: Sendable {
                     if !defaulted.contains(line.field.name) { defaulted.append(line.field.name) }
                 } else {
                     plan[line.field.name] = nil
-                    if let s = line.sentence { unread[s + 1, default: []].append("\(line.field.name): the value read does not type-check (\(d.code.rawValue))") }
+                    if let s = line.sentence {
+                        unread[s + 1, default: []].append("\(line.field.name): the value read does not type-check (\(d.code.rawValue))")
+                    }
                 }
             }
             result = check(plan, key: key?.field, skips: skips, suggestions: suggestions, source: source, destination: destination)

@@ -44,7 +44,8 @@ struct SentenceReader {
         let lower = tokens.map(\.lower)
         // Skip rules.
         if first.isWord("skip", "ignore", "drop", "exclude", "discard") || lower.starts(with: ["leave", "out"])
-            || lower.starts(with: ["filter", "out"]) || lower.starts(with: ["do", "not", "send"]) || lower.starts(with: ["don", "t", "send"])
+            || lower.starts(with: ["filter", "out"]) || lower.starts(with: ["do", "not", "send"])
+            || lower.starts(with: ["don", "t", "send"])
             || first.isWord("only") && lower.count > 1 && ["send", "sync", "map", "keep", "process"].contains(lower[1])
         {
             readSkip(tokens, into: &out)
@@ -55,7 +56,13 @@ struct SentenceReader {
             || lower.starts(with: ["for", "anything"]) || lower.starts(with: ["for", "everything"])
         {
             if !tokens.contains(where: { $0.destination != nil }) {
-                let vals = tokens.filter { $0.kind == .quoted || $0.kind == .word && !ConditionReader.keywords.contains($0.lower) && !["anything", "everything", "otherwise", "becomes", "become", "it", "use", "value", "values", "other", "rest"].contains($0.lower) }
+                let vals = tokens.filter {
+                    $0.kind == .quoted
+                        || $0.kind == .word && !ConditionReader.keywords.contains($0.lower)
+                            && ![
+                                "anything", "everything", "otherwise", "becomes", "become", "it", "use", "value", "values", "other", "rest",
+                            ].contains($0.lower)
+                }
                 if vals.count == 1 {
                     out.defaultForPrevious = vals[0].text
                     return out
@@ -70,10 +77,12 @@ struct SentenceReader {
         }
         var clauses = split(tokens, at: ";")
         // Key.
-        if lower.contains(where: { [
-            "key", "keyed", "keys", "upsert", "upserts", "upserting", "upserted", "dedupe", "deduplicate", "deduplicated", "identified",
-            "matching", "match", "matched",
-        ].contains($0) }),
+        if lower.contains(where: {
+            [
+                "key", "keyed", "keys", "upsert", "upserts", "upserting", "upserted", "dedupe", "deduplicate", "deduplicated", "identified",
+                "matching", "match", "matched",
+            ].contains($0)
+        }),
             let k = tokens.first(where: { $0.destination?.canBeKey == true })?.destination
         {
             out.key = k
@@ -99,7 +108,9 @@ struct SentenceReader {
             if clauses.isEmpty { return out }
         }
         // Lookups.
-        if lower.contains("whose") && (lower.contains("look") || lower.contains("lookup") || lower.contains("found") || lower.contains("looking")) {
+        if lower.contains("whose")
+            && (lower.contains("look") || lower.contains("lookup") || lower.contains("found") || lower.contains("looking"))
+        {
             if let a = LookupReader(source: source, destination: destination, schemas: schemas).read(tokens) {
                 out.assignments.append(a)
             } else {
@@ -115,7 +126,11 @@ struct SentenceReader {
         }
         if out.assignments.isEmpty && out.skips.isEmpty && out.key == nil && out.unread.isEmpty {
             let names = tokens.contains { $0.destination != nil || $0.source != nil || $0.kind == .quoted }
-            if names { out.unread.append("names fields or values but says nothing the reader knows how to map") } else { out.context = true }
+            if names {
+                out.unread.append("names fields or values but says nothing the reader knows how to map")
+            } else {
+                out.context = true
+            }
         }
         return out
     }
@@ -135,7 +150,8 @@ struct SentenceReader {
         if let more = ChainReader(source: source, destination: destination, d: d, reader: reader).parse(rest, context: context) {
             merged.arms += more.arms
             let oldCount = chain.arms.count
-            merged.patterns = (chain.patterns.count == oldCount ? chain.patterns : Array(repeating: [], count: oldCount))
+            merged.patterns =
+                (chain.patterns.count == oldCount ? chain.patterns : Array(repeating: [], count: oldCount))
                 + (more.patterns.count == more.arms.count ? more.patterns : Array(repeating: [], count: more.arms.count))
             if chain.subject == nil || chain.subject?.name == more.subject?.name { merged.subject = more.subject ?? chain.subject }
             if let f = more.fallback { merged.fallback = f }
@@ -195,7 +211,9 @@ struct SentenceReader {
             var v = OfflineExpr.field(s)
             if trimmed { v = "trim(\(v))" }
             let text = "null_if_blank(\(OfflineExpr.convert(v, type: s.type.baseType, from: s, to: d))) ?? \(value)"
-            out.assignments.append(.init(field: d, value: ReadValue(text: text, kind: .fallback, sourceField: s.name), confidence: 0.9, note: "named in prose"))
+            out.assignments.append(
+                .init(field: d, value: ReadValue(text: text, kind: .fallback, sourceField: s.name), confidence: 0.9, note: "named in prose")
+            )
         }
         return true
     }
@@ -355,8 +373,14 @@ struct SentenceReader {
             var kept: [ProseToken] = []
             for (n, p) in pieces.enumerated() {
                 let words = p.map(\.lower).filter { $0 != "and" }
-                let modifierOnly = !words.isEmpty && words.allSatisfy { ["both", "all", "each", "trimmed", "lower-cased", "lowercased", "lower", "cased", "upper", "uppercased"].contains($0) }
-                let truncation = words.contains("cut") && words.contains("fit") || words.contains("truncated") && !p.contains { $0.source != nil }
+                let modifierOnly =
+                    !words.isEmpty
+                    && words.allSatisfy {
+                        ["both", "all", "each", "trimmed", "lower-cased", "lowercased", "lower", "cased", "upper", "uppercased"].contains(
+                            $0)
+                    }
+                let truncation =
+                    words.contains("cut") && words.contains("fit") || words.contains("truncated") && !p.contains { $0.source != nil }
                 if n > 0 && (modifierOnly || truncation) {
                     if modifierOnly { shared += p.filter { !$0.isWord("both", "all", "each", "and") } }
                     continue
@@ -383,7 +407,9 @@ struct SentenceReader {
                 if let d = c[i].destination, c[i].source == nil || dests.isEmpty || c[i].text == d.name {
                     dests.append(d)
                     i += 1
-                } else if c[i].isPunct(",") || c[i].isWord("and"), i + 1 < end, c[i + 1].destination != nil, c[i + 1].source == nil || c[i + 1].text == c[i + 1].destination?.name {
+                } else if c[i].isPunct(",") || c[i].isWord("and"), i + 1 < end, c[i + 1].destination != nil,
+                    c[i + 1].source == nil || c[i + 1].text == c[i + 1].destination?.name
+                {
                     i += 1
                 } else {
                     break
@@ -393,7 +419,12 @@ struct SentenceReader {
             while let l = value.last, l.isWord("and") || l.isPunct(",") { value.removeLast() }
             value += shared
             // Verbs between subject and value.
-            while let f = value.first, f.isWord("is", "are", "=", "comes", "come", "from", "gets", "get", "takes", "take", "should", "be", "set", "to", "becomes", "become", "holds", "reads", "equals", "will", "always", "copies", "copy", "filled", "with", "maps", "map", "receives", "uses", "use") || f.isPunct("=", ":") {
+            while let f = value.first,
+                f.isWord(
+                    "is", "are", "=", "comes", "come", "from", "gets", "get", "takes", "take", "should", "be", "set", "to", "becomes",
+                    "become", "holds", "reads", "equals", "will", "always", "copies", "copy", "filled", "with", "maps", "map", "receives",
+                    "uses", "use") || f.isPunct("=", ":")
+            {
                 // "is always "x"": keep "always" for the constant reader's sake (it is filler there).
                 value.removeFirst()
             }
@@ -422,7 +453,9 @@ struct SentenceReader {
                 out.append((i, d))
                 // Skip the rest of a destination list.
                 var j = i + 1
-                while j < c.count, c[j].destination != nil || c[j].isPunct(",") || c[j].isWord("and") && j + 1 < c.count && c[j + 1].destination != nil {
+                while j < c.count,
+                    c[j].destination != nil || c[j].isPunct(",") || c[j].isWord("and") && j + 1 < c.count && c[j + 1].destination != nil
+                {
                     j += 1
                 }
                 i = j
@@ -477,7 +510,8 @@ struct SentenceReader {
         }
         let d = dests[0]
         // "the same value" as another destination.
-        if value.contains(where: { $0.isWord("same") }), let other = value.first(where: { $0.destination != nil })?.destination ?? out.assignments.last?.field,
+        if value.contains(where: { $0.isWord("same") }),
+            let other = value.first(where: { $0.destination != nil })?.destination ?? out.assignments.last?.field,
             let prior = out.assignments.first(where: { $0.field.name == other.name })
         {
             out.assignments.append(.init(field: d, value: prior.value, confidence: prior.confidence, note: "named in prose"))

@@ -46,7 +46,9 @@ struct ValueReader {
     /// "LeadSource is Web"). Only when no source field is named.
     func constant(_ w: [ProseToken]) -> ReadValue? {
         guard !w.contains(where: { $0.source != nil }) else { return nil }
-        let candidates = w.filter { $0.kind == .quoted || !ConditionReader.keywords.contains($0.lower) && !constantFillers.contains($0.lower) }
+        let candidates = w.filter {
+            $0.kind == .quoted || !ConditionReader.keywords.contains($0.lower) && !constantFillers.contains($0.lower)
+        }
         let bools = w.filter { $0.isWord("true", "false") }
         if d.type == .bool, candidates.isEmpty, bools.count == 1 {
             return ReadValue(text: bools[0].lower, kind: .constant)
@@ -96,7 +98,9 @@ struct ValueReader {
         guard unknown.isEmpty, !w.contains(where: { $0.kind == .quoted }) else { return nil }
         var v = OfflineExpr.field(s)
         var type = s.type.baseType
-        if type == .string && !lower.isDisjoint(with: ["trimmed", "trim", "trimming", "whitespace", "spaces", "stripped"]) { v = "trim(\(v))" }
+        if type == .string && !lower.isDisjoint(with: ["trimmed", "trim", "trimming", "whitespace", "spaces", "stripped"]) {
+            v = "trim(\(v))"
+        }
         if type == .string, !lower.isDisjoint(with: ["lower", "lowercase", "lowercased", "lower-cased"]) { v = "lower(\(v))" }
         if type == .string, !lower.isDisjoint(with: ["upper", "uppercase", "uppercased", "upper-cased", "capitals"]) { v = "upper(\(v))" }
         if type == .string, lower.contains("title") || lower.contains("capitalised") || lower.contains("capitalized") { v = "title(\(v))" }
@@ -108,7 +112,9 @@ struct ValueReader {
             type = .decimal
         }
         var cut: Int?
-        if let i = w.firstIndex(where: { Int($0.text) != nil }), !lower.isDisjoint(with: ["cut", "truncated", "truncate", "first", "shortened", "characters", "chars"]) {
+        if let i = w.firstIndex(where: { Int($0.text) != nil }),
+            !lower.isDisjoint(with: ["cut", "truncated", "truncate", "first", "shortened", "characters", "chars"])
+        {
             cut = Int(w[i].text)
         }
         if !OfflineExpr.convertible(type, d) { return nil }
@@ -136,7 +142,8 @@ struct ValueReader {
     func fallback(_ w: [ProseToken]) -> ReadValue? {
         let lower = w.map(\.lower)
         let signals = ["fall", "falling", "falls", "fallback", "default", "defaulting", "otherwise", "or", "else", "instead", "unless"]
-        let whenEmpty = (lower.contains("when") || lower.contains("if")) && lower.contains { ConditionReader.emptyWords.contains($0) || $0 == "no" }
+        let whenEmpty =
+            (lower.contains("when") || lower.contains("if")) && lower.contains { ConditionReader.emptyWords.contains($0) || $0 == "no" }
         guard lower.contains(where: { signals.contains($0) }) || whenEmpty else { return nil }
         let fields = uniqueFields(w)
         let quoted = w.filter { $0.kind == .quoted }
@@ -204,7 +211,8 @@ struct ValueReader {
                 return f.type.baseType == .string ? (trimmed ? "trim(\(v))" : v) : "to_string(\(v))"
             }
             guard w.filter({ $0.kind == .quoted }).allSatisfy({ $0.text == sep }) else { return nil }
-            return ReadValue(text: fit("null_if_blank(join(\(Formatter.stringLiteral(sep)), \(parts.joined(separator: ", "))))"), kind: .concatenation)
+            return ReadValue(
+                text: fit("null_if_blank(join(\(Formatter.stringLiteral(sep)), \(parts.joined(separator: ", "))))"), kind: .concatenation)
         }
         // Sequence of parts in order: quoted literals, named separators, fields (with "date part of").
         var parts: [String] = []
@@ -231,7 +239,9 @@ struct ValueReader {
                 parts.append(Formatter.stringLiteral(sep))
             } else if t.isWord("date") && i + 1 < w.count && w[i + 1].isWord("part") {
                 datePart = true
-            } else if t.kind == .word, !concatFillers.contains(t.lower), DatePatterns.translate(t.text) == nil, separatorWord(t.lower) == nil {
+            } else if t.kind == .word, !concatFillers.contains(t.lower), DatePatterns.translate(t.text) == nil,
+                separatorWord(t.lower) == nil
+            {
                 return nil
             }
             i += 1
