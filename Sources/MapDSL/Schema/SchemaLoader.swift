@@ -46,8 +46,6 @@ public enum SchemaLoader {
             }
             fields.append(field)
         }
-        // `readable` describes the platform's API, not the records' shape: it is left out of ``Schema/json``
-        // (and so of schema hashes), which describe the shape approvals are pinned to.
         var readable = true
         if let r = root["readable"] {
             guard case .bool(let b) = r else { throw SchemaError(path: path, message: "`readable` must be true or false") }
@@ -135,6 +133,7 @@ extension Schema {
     /// The schema as JSON in the schema file format (the inverse of ``SchemaLoader``).
     public var json: JSONValue {
         var obj: [(String, JSONValue)] = [("platform", .string(platform)), ("object", .string(object))]
+        if !readable { obj.append(("readable", false)) }
         if let label { obj.append(("label", .string(label))) }
         obj.append(("fields", .array(fields.map(\.json))))
         return .object(obj)

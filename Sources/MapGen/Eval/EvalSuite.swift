@@ -17,6 +17,17 @@ public struct EvalCase: Sendable {
     public var records: [JSONValue]
     /// Records for lookups, by `platform.Object`.
     public var lookups: [String: [JSONValue]]
+
+    /// Creates a case.
+    public init(name: String, group: String, prose: ProseDocument, reference: String, records: [JSONValue], lookups: [String: [JSONValue]])
+    {
+        self.name = name
+        self.group = group
+        self.prose = prose
+        self.reference = reference
+        self.records = records
+        self.lookups = lookups
+    }
 }
 
 /// Loads the evaluation suite from `evals/` (folders `tune/` and `held-out/`).

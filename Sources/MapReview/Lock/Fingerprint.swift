@@ -34,7 +34,11 @@ public struct Fingerprint: Sendable, Hashable {
     /// SHA-256 of the schema re-serialised in canonical JSON (``Schema/json``, compact): edits to a
     /// schema file's layout do not count as drift; any change to a field, type, limit or picklist does.
     public static func schemaHash(_ schema: Schema) -> String {
-        SHA256.hex(JSONWriter.compact(schema.json))
+        // Whether the platform's API can be read (`readable`) is not the shape of its records, which is
+        // what an approval is pinned to: it does not count.
+        var shape = schema
+        shape.readable = true
+        return SHA256.hex(JSONWriter.compact(shape.json))
     }
 
     /// The keys of provenance comments kept in the lock.
