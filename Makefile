@@ -1,10 +1,12 @@
 # mapc — build, test and demo. `make demo` and `make test` are the whole set-up.
 SHELL := /bin/bash
 SWIFT ?= swift
-DEBIAN_PACKAGES := pkg-config libsqlite3-dev libmicrohttpd-dev libcurl4-openssl-dev libssl-dev jq chromium time
+DEBIAN_PACKAGES := pkg-config libsqlite3-dev libmicrohttpd-dev libcurl4-openssl-dev libssl-dev jq chromium time zlib1g-dev python3 python3-venv
 MAPC := .build/debug/mapc
+# The platforms' official Python clients for the contract tests (Tests/Contract/requirements.txt).
+CONTRACT_VENV := .build/contract-venv
 
-.PHONY: all deps build release test lint demo clean bench bench-sync eval eval-llm
+.PHONY: all deps build release test lint demo clean bench bench-sync contract contract-run eval eval-llm
 
 all: build
 
@@ -18,6 +20,7 @@ deps:
 	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
 	fi
+	@bash Tests/Contract/venv.sh $(CONTRACT_VENV)
 
 build: deps
 	$(SWIFT) build --product mapc
@@ -31,6 +34,20 @@ lint:
 test: deps lint
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --parallel
+	@$(MAKE) --no-print-directory contract-run
+
+# Contract tests (issue 15): mapc sandbox driven by the platforms' official Python clients.
+contract: build
+	@$(MAKE) --no-print-directory contract-run
+
+contract-run:
+	@if [ -f $(CONTRACT_VENV)/UNAVAILABLE ]; then \
+	  echo "contract tests skipped: $$(cat $(CONTRACT_VENV)/UNAVAILABLE)"; \
+	elif [ ! -f $(CONTRACT_VENV)/requirements.installed ]; then \
+	  echo "contract tests: $(CONTRACT_VENV) is not set up (run make deps)" >&2; exit 1; \
+	else \
+	  timeout 300 $(CONTRACT_VENV)/bin/python Tests/Contract/run.py --mapc $(MAPC); \
+	fi
 
 # Mapping benchmark (issue 7): mapc run vs Python+orjson vs jq on the same generated contacts,
 # outputs checked identical, plus mapc check on a wide schema. BENCH_N=100000 for a quicker run.

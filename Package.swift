@@ -30,9 +30,11 @@ let package = Package(
         // --- HTTP server and sandbox (section owned by the HTTP/sandbox work) ---
         .systemLibrary(name: "CMicroHTTPD", pkgConfig: "libmicrohttpd", providers: [.apt(["libmicrohttpd-dev"])]),
         .target(name: "HTTPServer", dependencies: ["CMicroHTTPD"]),
-        .target(name: "Sandbox", dependencies: ["HTTPServer", "MapDSL"]),
+        // zlib, for the gzip and deflate request bodies the emulated platforms accept.
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(name: "Sandbox", dependencies: ["HTTPServer", "MapDSL", "CZlib"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"]),
-        .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "HTTPServer", "MapDSL"], exclude: ["Fixtures"]),
+        .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "HTTPServer", "MapDSL", "CZlib"], exclude: ["Fixtures"]),
         // --- end HTTP server and sandbox section ---
 
         // --- review and approval (section owned by the dry-run/review/approval work) ---

@@ -32,6 +32,22 @@ import Testing
         #expect(log.count == 3)
     }
 
+    @Test func refusesTheNextNAsRateLimitedThenRecovers() async throws {
+        let server = try start()
+        defer { server.stop() }
+        let client = Client(server)
+        let set = try await client.faults(["rateLimitNext": 2])
+        #expect(set.object["rateLimitNext"] as? Int == 2)
+        var statuses: [Int] = []
+        for _ in 0..<3 {
+            statuses.append(try await client.send("GET", "/crm/v3/objects/contacts", headers: auth).status)
+        }
+        #expect(statuses == [429, 429, 200])
+        let log = try await client.send("GET", "/_sandbox/requests").object["requests"] as? [[String: Any]] ?? []
+        #expect(log.compactMap { $0["fault"] as? String } == ["rateLimitStorm", "rateLimitStorm"])
+        #expect(try await client.send("GET", "/_sandbox/faults").object["rateLimitNext"] as? Int == 0)
+    }
+
     @Test func stormsWith429AndDropsConnections() async throws {
         let server = try start()
         defer { server.stop() }

@@ -11,8 +11,8 @@ enum SandboxCommand: Command {
         seeded from samples/ and enforcing ratelimits/ (unless --rate-limits none), prints each URL and the environment variables
         that point mapc's adapters at it (eval-able 'export' lines), and runs until SIGINT or SIGTERM.
         --faults takes a JSON object of fault switches (latencyMilliseconds, errorRate, errorStatus,
-        hangRate, hangMilliseconds, dropRate, rateLimitStorm, failNext) or a file holding one; change
-        them later with POST <url>/_sandbox/faults.
+        hangRate, hangMilliseconds, dropRate, rateLimitStorm, rateLimitNext, failNext, failAfter) or a
+        file holding one; change them later with POST <url>/_sandbox/faults.
         """
     static let options = [
         OptionSpec("platform", short: "p", value: "P", repeats: true, help: "Emulate this platform (repeatable; default all)."),

@@ -55,6 +55,10 @@ final class FaultInjector: Sendable {
                 state.switches.failNext -= 1
                 return (.fail(status: state.switches.errorStatus), latency)
             }
+            if state.switches.rateLimitNext > 0 {
+                state.switches.rateLimitNext -= 1
+                return (.rateLimit, latency)
+            }
             if state.switches.dropRate > 0, state.random.nextUnit() < state.switches.dropRate {
                 return (.drop, latency)
             }

@@ -4,7 +4,8 @@ import Foundation
 /// `POST /_sandbox/faults` (a JSON object with any subset of these keys).
 ///
 /// Faults apply to platform endpoints only, never to `/_sandbox/*`, and in this order: fail the
-/// next N requests, drop, rate-limit storm, random 5xx, hang, then added latency.
+/// next N requests, refuse the next N as rate-limited, drop, rate-limit storm, random 5xx, hang, then
+/// added latency.
 public struct FaultSwitches: Sendable, Codable, Equatable {
     /// Milliseconds added to every request before it is handled.
     public var latencyMilliseconds: Int
@@ -24,6 +25,10 @@ public struct FaultSwitches: Sendable, Codable, Equatable {
     public var failNext: Int
     /// Requests to let through before ``failNext`` starts counting (a failure "mid-way"); counts down to 0.
     public var failAfter: Int
+    /// The next this-many requests are refused with the platform's rate-limit signal (HubSpot and
+    /// Segment 429, Salesforce 403 `REQUEST_LIMIT_EXCEEDED`, ...); counts down to 0. Lets a client's own
+    /// retry be tested without waiting for a real window to fill.
+    public var rateLimitNext: Int
 
     /// No faults.
     public init(
@@ -35,7 +40,8 @@ public struct FaultSwitches: Sendable, Codable, Equatable {
         dropRate: Double = 0,
         rateLimitStorm: Bool = false,
         failNext: Int = 0,
-        failAfter: Int = 0
+        failAfter: Int = 0,
+        rateLimitNext: Int = 0
     ) {
         self.latencyMilliseconds = latencyMilliseconds
         self.errorRate = errorRate
@@ -46,11 +52,12 @@ public struct FaultSwitches: Sendable, Codable, Equatable {
         self.rateLimitStorm = rateLimitStorm
         self.failNext = failNext
         self.failAfter = failAfter
+        self.rateLimitNext = rateLimitNext
     }
 
     private enum CodingKeys: String, CodingKey {
         case latencyMilliseconds, errorRate, errorStatus, hangRate, hangMilliseconds, dropRate, rateLimitStorm,
-            failNext, failAfter
+            failNext, failAfter, rateLimitNext
     }
 
     /// Decodes a partial object: missing keys keep their "no fault" defaults.
@@ -71,6 +78,7 @@ public struct FaultSwitches: Sendable, Codable, Equatable {
         rateLimitStorm = try container.decodeIfPresent(Bool.self, forKey: .rateLimitStorm) ?? base.rateLimitStorm
         failNext = try container.decodeIfPresent(Int.self, forKey: .failNext) ?? base.failNext
         failAfter = try container.decodeIfPresent(Int.self, forKey: .failAfter) ?? base.failAfter
+        rateLimitNext = try container.decodeIfPresent(Int.self, forKey: .rateLimitNext) ?? base.rateLimitNext
     }
 }
 

@@ -43,6 +43,15 @@ final class GA4Emulator: Emulator {
         googleError(413, "INVALID_ARGUMENT", "Request payload size exceeds the limit: \(limit) bytes.")
     }
 
+    /// Google documents no compressed Measurement Protocol bodies, so every `Content-Encoding` is refused.
+    func bodyRefused(_ refusal: ContentCoding.Refusal) -> Response {
+        googleError(refusal.status, "INVALID_ARGUMENT", refusal.message)
+    }
+
+    func methodNotAllowed(_ request: Request, allowed: String) -> Response {
+        googleError(405, "INVALID_ARGUMENT", "The Measurement Protocol accepts only \(allowed) on \(request.path).")
+    }
+
     private func googleError(_ status: Int, _ code: String, _ message: String) -> Response {
         .json(["error": ["code": .int(status), "message": .string(message), "status": .string(code)]], status: status)
     }

@@ -116,14 +116,37 @@ final class HubSpotEmulator: Emulator {
             })
     }
 
-    /// HubSpot's generic error body.
-    func error(_ status: Int, category: String, message: String, errors: [JSONValue] = []) -> Response {
+    /// HubSpot's generic error body (the spec's `Error`: `category`, `correlationId` and `message` required;
+    /// `status`, `context` and `errors` as HubSpot sends them).
+    func error(
+        _ status: Int, category: String, message: String, errors: [JSONValue] = [], context: [String: JSONValue] = [:]
+    ) -> Response {
         var body: [String: JSONValue] = [
             "status": "error", "message": .string(message), "correlationId": .string(nextCorrelationID()),
             "category": .string(category),
         ]
         if !errors.isEmpty { body["errors"] = .array(errors) }
+        if !context.isEmpty { body["context"] = .object(context) }
         return .json(.object(body), status: status)
+    }
+
+    /// `standard` (a ``standardError(category:message:context:errors:)`` entry) as a whole-request error.
+    func error(_ status: Int, from standard: JSONValue) -> Response {
+        error(
+            status, category: standard["category"]?.stringValue ?? "VALIDATION_ERROR",
+            message: standard["message"]?.stringValue ?? "", errors: standard["errors"]?.arrayValue ?? [],
+            context: standard["context"]?.objectValue ?? [:])
+    }
+
+    /// One entry of a 207 reply's `errors` (the spec's `StandardError`: `status`, `category`, `message`,
+    /// `context`, `links` and `errors` all required).
+    func standardError(
+        category: String, message: String, context: [String: JSONValue] = [:], errors: [JSONValue] = []
+    ) -> JSONValue {
+        [
+            "status": "error", "category": .string(category), "message": .string(message), "context": .object(context),
+            "links": [:], "errors": .array(errors),
+        ]
     }
 
     func refuseUnauthenticated(_ request: Request) -> Response? {
@@ -153,8 +176,9 @@ final class HubSpotEmulator: Emulator {
         case .window, .concurrency, nil:
             (policy, message) = ("TEN_SECONDLY_ROLLING", "You have reached your ten_secondly_rolling limit.")
         }
+        // The documented 429 body (errorType, policyName) plus the category the spec's Error requires.
         let body: JSONValue = [
-            "status": "error", "message": .string(message), "errorType": "RATE_LIMIT",
+            "status": "error", "message": .string(message), "errorType": "RATE_LIMIT", "category": "RATE_LIMITS",
             "correlationId": .string(nextCorrelationID()), "policyName": .string(policy),
             "requestId": .string(nextCorrelationID()),
         ]
@@ -171,6 +195,17 @@ final class HubSpotEmulator: Emulator {
 
     func payloadTooLarge(limit: Int, size: Int) -> Response {
         error(413, category: "VALIDATION_ERROR", message: "Request body of \(size) bytes exceeds \(limit) bytes")
+    }
+
+    /// HubSpot documents no compressed request bodies, so every `Content-Encoding` is refused.
+    func bodyRefused(_ refusal: ContentCoding.Refusal) -> Response {
+        error(refusal.status, category: "VALIDATION_ERROR", message: refusal.message)
+    }
+
+    func methodNotAllowed(_ request: Request, allowed: String) -> Response {
+        error(
+            405, category: "VALIDATION_ERROR",
+            message: "HTTP method \(request.method) is not supported by \(request.path); supported: \(allowed)")
     }
 
     func limitHeaders(_ usage: LimitUsage) -> [(name: String, value: String)] {

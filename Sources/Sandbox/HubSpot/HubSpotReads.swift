@@ -14,7 +14,7 @@ extension HubSpotEmulator {
             }
             start = offset
         }
-        let names = propertyList(request.query("properties"))
+        let names = request.queryList("properties")
         let archived = request.query("archived") == "true"
         // Only the page leaves the lock: holding a snapshot of every record would make a concurrent
         // write copy them all.
@@ -28,9 +28,7 @@ extension HubSpotEmulator {
         body.set("results", json: objectWriter(names, object: object, layout: layout).array(page))
         let next = start + page.count
         if next < total {
-            var link = "\(request.path)?limit=\(limit)&after=\(next)"
-            if let properties = request.query("properties") { link += "&properties=\(properties)" }
-            body.set("paging", ["next": ["after": .string(String(next)), "link": .string(link)]])
+            body.set("paging", ["next": ["after": .string(String(next)), "link": .string(nextLink(request, limit, next, names))]])
         }
         return .json(bytes: body.bytes)
     }
@@ -43,8 +41,26 @@ extension HubSpotEmulator {
         guard let record = find(object, id: id, idProperty: request.query("idProperty")) else {
             return error(404, category: "OBJECT_NOT_FOUND", message: "Object not found.  objectId are usually numeric.")
         }
-        return .json(bytes: wire(record, properties: propertyList(request.query("properties")), object: object))
+        return .json(bytes: wire(record, properties: request.queryList("properties"), object: object))
     }
+
+    /// The URL of the page after `after`: the same path, limit and properties (all of them, as one
+    /// comma list, each name percent-encoded) and `archived` when it was asked for.
+    private func nextLink(_ request: Request, _ limit: Int, _ after: Int, _ names: [String]?) -> String {
+        var link = "\(request.path)?limit=\(limit)&after=\(after)"
+        if let names {
+            let encoded = names.map { $0.addingPercentEncoding(withAllowedCharacters: Self.queryNameCharacters) ?? $0 }
+            link += "&properties=" + encoded.joined(separator: ",")
+        }
+        if let archived = request.query("archived") {
+            link += "&archived=" + (archived.addingPercentEncoding(withAllowedCharacters: Self.queryNameCharacters) ?? "")
+        }
+        return link
+    }
+
+    /// Characters left as they are in a query value we build: RFC 3986 unreserved.
+    private static let queryNameCharacters = CharacterSet(
+        charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
 
     /// `POST /crm/v3/objects/{objectType}/batch/read` with `{inputs:[{id}], properties, idProperty}`.
     func batchRead(_ request: Request) -> Response {
@@ -79,14 +95,11 @@ extension HubSpotEmulator {
         reply.set(
             "errors",
             [
-                [
-                    "status": "error", "category": "OBJECT_NOT_FOUND",
-                    "message":
-                        .string(
-                            "Could not get some \(object.uppercased()) objects, they may be deleted or not exist. Check that ids are valid."
-                        ),
-                    "context": ["ids": .array(missing.map(JSONValue.string))], "errors": [],
-                ]
+                standardError(
+                    category: "OBJECT_NOT_FOUND",
+                    message:
+                        "Could not get some \(object.uppercased()) objects, they may be deleted or not exist. Check that ids are valid.",
+                    context: ["ids": .array(missing.map(JSONValue.string))])
             ])
         return .json(bytes: reply.bytes, status: 207)
     }
@@ -125,22 +138,6 @@ extension HubSpotEmulator {
         case "multipicklist": ("enumeration", "checkbox")
         default: field.format == "phone" ? ("phone_number", "phonenumber") : ("string", "text")
         }
-    }
-
-    func propertyList(_ text: String?) -> [String]? {
-        guard let text, !text.isEmpty else { return nil }
-        return text.split(separator: ",").map(Self.trimmed)
-    }
-
-    /// `name` without surrounding `CharacterSet.whitespaces`; a name that starts and ends with ASCII other
-    /// than space and tab (all of them, in practice) has none and skips Foundation.
-    static func trimmed(_ name: Substring) -> String {
-        if let first = name.utf8.first, let last = name.utf8.last, first < 0x80, last < 0x80, first != 0x20, first != 0x09,
-            last != 0x20, last != 0x09
-        {
-            return String(name)
-        }
-        return name.trimmingCharacters(in: .whitespaces)
     }
 
     /// The record whose id (or `idProperty` value, case-insensitive) is `id`.

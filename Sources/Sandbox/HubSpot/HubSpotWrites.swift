@@ -117,12 +117,9 @@ extension HubSpotEmulator {
                             tables.find(object, field: name, value: value, caseInsensitive: true).first?.id
                             ?? pending.first { $0.fields[name]?.textValue?.lowercased() == value.lowercased() }.map(\.id)
                         if let clash {
-                            failure = [
-                                "status": "error", "category": "CONFLICT",
-                                "message": .string("\(object.capitalized) already exists. Existing ID: \(clash)"),
-                                "context": trace.map { ["objectWriteTraceId": [.string($0)]] } ?? [:],
-                                "errors": [],
-                            ]
+                            failure = standardError(
+                                category: "CONFLICT", message: "\(object.capitalized) already exists. Existing ID: \(clash)",
+                                context: trace.map { ["objectWriteTraceId": [.string($0)]] } ?? [:])
                             break
                         }
                     }
@@ -130,7 +127,7 @@ extension HubSpotEmulator {
                 if let failure {
                     failures.append(HubSpotFailure(error: failure))
                     if firstFailure == nil, !traced {
-                        firstFailure = .json(failure, status: failure["category"] == "CONFLICT" ? 409 : 400)
+                        firstFailure = error(failure["category"] == "CONFLICT" ? 409 : 400, from: failure)
                     }
                     continue
                 }
@@ -175,19 +172,18 @@ extension HubSpotEmulator {
     }
 
     private func notFound(_ object: String, id: String) -> HubSpotFailure {
-        HubSpotFailure(error: [
-            "status": "error", "category": "OBJECT_NOT_FOUND",
-            "message": .string("Could not find \(object.uppercased()) with id \(id)"),
-            "context": ["ids": [.string(id)]], "errors": [],
-        ])
+        HubSpotFailure(
+            error: standardError(
+                category: "OBJECT_NOT_FOUND", message: "Could not find \(object.uppercased()) with id \(id)",
+                context: ["ids": [.string(id)]]))
     }
 
     private func invalidIDProperty(_ idProperty: String, id: String) -> HubSpotFailure {
-        HubSpotFailure(error: [
-            "status": "error", "category": "VALIDATION_ERROR",
-            "message": .string("Property \(idProperty) is not a unique property and cannot be used as idProperty"),
-            "context": ["ids": [.string(id)]], "errors": [],
-        ])
+        HubSpotFailure(
+            error: standardError(
+                category: "VALIDATION_ERROR",
+                message: "Property \(idProperty) is not a unique property and cannot be used as idProperty",
+                context: ["ids": [.string(id)]]))
     }
 
     /// HubSpot's "Property values were not valid" error for one input.
@@ -199,16 +195,13 @@ extension HubSpotEmulator {
             ]
         }
         let detailText = String(decoding: JSONValue.array(details).serialized(), as: UTF8.self)
-        return [
-            "status": "error", "category": "VALIDATION_ERROR",
-            "message": .string("Property values were not valid: \(detailText)"),
-            "context": id.map { ["ids": [.string($0)]] } ?? [:],
-            "errors": .array(
-                issues.map { issue in
-                    let (code, message) = Self.describe(issue, value: fields[issue.field]?.textValue ?? "")
-                    return ["message": .string(message), "code": .string(code), "in": .string(issue.field)]
-                }),
-        ]
+        return standardError(
+            category: "VALIDATION_ERROR", message: "Property values were not valid: \(detailText)",
+            context: id.map { ["ids": [.string($0)]] } ?? [:],
+            errors: issues.map { issue in
+                let (code, message) = Self.describe(issue, value: fields[issue.field]?.textValue ?? "")
+                return ["message": .string(message), "code": .string(code), "in": .string(issue.field)]
+            })
     }
 
     /// HubSpot's error code and message for one field problem.

@@ -2,8 +2,9 @@ import Foundation
 import HTTPServer
 import MapDSL
 
-/// Mailchimp Marketing API v3 emulator under `/3.0`: list members with `count`/`offset` paging,
-/// `PUT /lists/{id}/members/{subscriber_hash}` add-or-update, `POST /lists/{id}` batch subscribe.
+/// Mailchimp Marketing API v3 emulator under `/3.0`: `GET /ping`, list members with `count`/`offset`
+/// paging, `PUT /lists/{id}/members/{subscriber_hash}` add-or-update, `POST /lists/{id}` batch subscribe;
+/// every reply honours `fields` / `exclude_fields`.
 ///
 /// One audience exists, ``SandboxOptions/mailchimpListID``. Auth: HTTP Basic with any user name and
 /// the API key as password, or `Bearer <key>`. Errors are `application/problem+json`. Members are
@@ -34,11 +35,24 @@ final class MailchimpEmulator: Emulator {
     }
 
     func register(on router: inout Router) {
-        router.add("GET", "/3.0/lists/:listId/members") { [self] request in listMembers(request) }
-        router.add("GET", "/3.0/lists/:listId/members/:hash") { [self] request in getMember(request) }
-        router.add("PUT", "/3.0/lists/:listId/members/:hash") { [self] request in putMember(request) }
-        router.add("POST", "/3.0/lists/:listId") { [self] request in batchSubscribe(request) }
+        router.add("GET", "/3.0/ping") { [self] request in
+            projected(.json(["health_status": "Everything's Chimpy!"]), request)
+        }
+        router.add("GET", "/3.0/lists/:listId/members") { [self] request in projected(listMembers(request), request) }
+        router.add("GET", "/3.0/lists/:listId/members/:hash") { [self] request in projected(getMember(request), request) }
+        router.add("PUT", "/3.0/lists/:listId/members/:hash") { [self] request in projected(putMember(request), request) }
+        router.add("POST", "/3.0/lists/:listId") { [self] request in projected(batchSubscribe(request), request) }
         router.fallback { [self] _ in notFound() }
+    }
+
+    /// A successful reply trimmed to the request's `fields` / `exclude_fields` (see ``MailchimpFields``).
+    func projected(_ response: Response, _ request: Request) -> Response {
+        guard (200..<300).contains(response.status), let fields = MailchimpFields(request),
+            let body = JSONValue.parse(response.body)
+        else { return response }
+        var trimmed = response
+        trimmed.body = fields.apply(body).serialized()
+        return trimmed
     }
 
     // MARK: - Problems, auth and limits
@@ -57,6 +71,7 @@ final class MailchimpEmulator: Emulator {
         if let errors { body["errors"] = .array(errors) }
         return Response.json(.object(body), status: status, contentType: "application/problem+json; charset=utf-8")
             .withHeader("X-Request-Id", instance)
+            .withHeader("Link", "<https://us1.api.mailchimp.com/schema/3.0/ProblemDetailDocument.json>; rel=\"describedBy\"")
     }
 
     func notFound() -> Response {
@@ -82,6 +97,22 @@ final class MailchimpEmulator: Emulator {
 
     func payloadTooLarge(limit: Int, size: Int) -> Response {
         problem(413, "Request Entity Too Large", "The request body of \(size) bytes exceeds \(limit) bytes.")
+    }
+
+    /// Mailchimp documents no compressed request bodies, so every `Content-Encoding` is refused.
+    func bodyRefused(_ refusal: ContentCoding.Refusal) -> Response {
+        switch refusal {
+        case .unsupported: problem(415, "Unsupported Media Type", refusal.message + ".")
+        case .corrupt: problem(400, "JSON Parse Error", refusal.message + ".")
+        case .tooLarge: problem(413, "Request Entity Too Large", refusal.message + ".")
+        }
+    }
+
+    func methodNotAllowed(_ request: Request, allowed: String) -> Response {
+        problem(
+            405, "Method Not Allowed",
+            "The requested method and resource are not compatible. See the Allow header for this resource's available methods."
+        )
     }
 
     // MARK: - Wire shapes

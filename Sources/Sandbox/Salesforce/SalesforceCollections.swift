@@ -31,7 +31,8 @@ extension SalesforceEmulator {
         let schema = context.schemas[object]
         if let schema, externalField != "Id", schema.field(externalField)?.externalId != true {
             return error(
-                404, "NOT_FOUND", "Provided external ID field does not exist or is not accessible: \(externalField)")
+                404, "NOT_FOUND", "Provided external ID field does not exist or is not accessible: \(externalField)",
+                fields: [externalField])
         }
         let allOrNone = body.allOrNone
         let keys = records.map { $0.key?.lowercased() }
@@ -153,7 +154,11 @@ extension SalesforceEmulator {
         -> [(code: String, message: String, fields: [String])]
     {
         var errors: [(code: String, message: String, fields: [String])] = []
-        let missing = issues.filter { $0.problem == .required || $0.problem == .notNullable }.map(\.field)
+        // A field can be both required and not nullable: name it once.
+        var missing: [String] = []
+        for issue in issues where issue.problem == .required || issue.problem == .notNullable {
+            if !missing.contains(issue.field) { missing.append(issue.field) }
+        }
         if !missing.isEmpty {
             errors.append(("REQUIRED_FIELD_MISSING", "Required fields are missing: [\(missing.joined(separator: ", "))]", missing))
         }

@@ -172,6 +172,21 @@ final class SalesforceEmulator: Emulator {
         error(413, "REQUEST_ENTITY_TOO_LARGE", "Request body of \(size) bytes exceeds the maximum of \(limit) bytes")
     }
 
+    /// REST API "Compression Headers": requests may be compressed with gzip or deflate.
+    var requestCodings: Set<ContentCoding> { [.gzip, .deflate] }
+
+    func bodyRefused(_ refusal: ContentCoding.Refusal) -> Response {
+        switch refusal {
+        case .unsupported: error(415, "UNSUPPORTED_MEDIA_TYPE", refusal.message)
+        case .corrupt: error(400, "JSON_PARSER_ERROR", refusal.message)
+        case .tooLarge: error(413, "REQUEST_ENTITY_TOO_LARGE", refusal.message)
+        }
+    }
+
+    func methodNotAllowed(_ request: Request, allowed: String) -> Response {
+        error(405, "METHOD_NOT_ALLOWED", "HTTP Method '\(request.method)' not allowed. Allowed are \(allowed)")
+    }
+
     func limitHeaders(_ usage: LimitUsage) -> [(name: String, value: String)] {
         guard let quota = usage.dailyQuota else { return [] }
         return [(name: "Sforce-Limit-Info", value: "api-usage=\(usage.dailyUsed)/\(quota)")]

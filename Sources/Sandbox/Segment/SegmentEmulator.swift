@@ -5,7 +5,8 @@ import HTTPServer
 ///
 /// Auth: HTTP Basic with the write key as user name (password empty) or `writeKey` in the body; a
 /// missing or wrong key gets 401 (the real API's answer is unconfirmed). Size limits: 32 KB per
-/// message and 500 KB per batch → 400. Messages without `userId`/`anonymousId` (or a `track` without
+/// message and 500 KB per batch → 400, counted on the inflated body when it came gzip-compressed.
+/// Errors are `{success: false, code, message}`. Messages without `userId`/`anonymousId` (or a `track` without
 /// `event`) are accepted with 200 and dropped, as Segment does; they are kept as object `rejected` for
 /// inspection. Messages are stored per type (`identify`, `track`, ...) and de-duplicated on
 /// `messageId`. 429 replies carry `Retry-After` and `X-RateLimit-Reset` (seconds until reset).
@@ -27,7 +28,28 @@ final class SegmentEmulator: Emulator {
         router.add("POST", "/v1/batch") { [self] request in batch(request) }
         router.add("POST", "/v1/import") { [self] request in batch(request) }
         router.add("POST", "/v1/:type") { [self] request in single(request) }
-        router.fallback { _ in .json(["success": false, "message": "not found"], status: 404) }
+        router.fallback { [self] _ in failure(404, "not_found", "not found") }
+    }
+
+    /// An error reply: `{success: false, code, message}` (the official library reads `code` and `message`).
+    func failure(_ status: Int, _ code: String, _ message: String) -> Response {
+        .json(["success": false, "code": .string(code), "message": .string(message)], status: status)
+    }
+
+    /// Segment's own libraries send gzip batches (analytics-python's `gzip=True`, run against the live API
+    /// in that library's tests).
+    var requestCodings: Set<ContentCoding> { [.gzip] }
+
+    func bodyRefused(_ refusal: ContentCoding.Refusal) -> Response {
+        switch refusal {
+        case .unsupported: failure(415, "unsupported_encoding", refusal.message)
+        case .corrupt: failure(400, "invalid_request", refusal.message)
+        case .tooLarge: failure(413, "payload_too_large", refusal.message)
+        }
+    }
+
+    func methodNotAllowed(_ request: Request, allowed: String) -> Response {
+        failure(405, "method_not_allowed", "\(request.method) is not allowed on \(request.path); use \(allowed)")
     }
 
     func refuseUnauthenticated(_ request: Request) -> Response? {
@@ -37,7 +59,7 @@ final class SegmentEmulator: Emulator {
         if request.basicCredentials == nil, request.jsonBody?["writeKey"]?.stringValue == context.credential {
             return nil
         }
-        return .json(["success": false, "message": "Invalid write key"], status: 401)
+        return failure(401, "unauthorized", "Invalid write key")
     }
 
     func rateLimited(_ refusal: LimitRefusal?) -> Response {
@@ -47,27 +69,27 @@ final class SegmentEmulator: Emulator {
         case .concurrency, nil: break
         }
         let whole = String(Int(seconds.rounded(.up)))
-        return Response.json(["success": false, "message": "Too Many Requests"], status: 429)
+        return failure(429, "too_many_requests", "Too Many Requests")
             .withHeader("Retry-After", whole)
             .withHeader("X-RateLimit-Reset", whole)
     }
 
     func serverError(status: Int) -> Response {
-        .json(["success": false, "message": "internal server error"], status: status)
+        failure(status, "internal_error", "internal server error")
     }
 
     func payloadTooLarge(limit: Int, size: Int) -> Response {
-        .json(["success": false, "message": .string("Request entity too large: \(size) bytes exceeds \(limit) bytes")], status: 400)
+        failure(400, "payload_too_large", "Request entity too large: \(size) bytes exceeds \(limit) bytes")
     }
 
     /// `POST /v1/{type}`: one message.
     private func single(_ request: Request) -> Response {
         let type = request.parameter("type") ?? ""
         guard Self.types.contains(type) else {
-            return .json(["success": false, "message": "not found"], status: 404)
+            return failure(404, "not_found", "not found")
         }
         guard var message = request.jsonBody?.objectValue else {
-            return .json(["success": false, "message": "Invalid JSON"], status: 400)
+            return failure(400, "invalid_request", "Invalid JSON")
         }
         let cap = limiter.endpoint(method: "POST", path: request.path)?.recordBytes ?? 32 * 1024
         if request.body.count > cap {
@@ -83,7 +105,7 @@ final class SegmentEmulator: Emulator {
     /// are merged into each message; events past the batch-size cap are dropped.
     private func batch(_ request: Request) -> Response {
         guard let body = request.jsonBody?.objectValue, let items = body["batch"]?.arrayValue else {
-            return .json(["success": false, "message": "Invalid JSON: expected {\"batch\": [...]}"], status: 400)
+            return failure(400, "invalid_request", "Invalid JSON: expected {\"batch\": [...]}")
         }
         let limit = limiter.endpoint(method: "POST", path: request.path)
         let perMessage = limit?.recordBytes ?? 32 * 1024

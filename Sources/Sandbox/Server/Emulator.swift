@@ -14,8 +14,9 @@ struct EmulatorContext: Sendable {
 
 /// One platform's emulation: its routes, auth rule and the shapes of its error replies.
 ///
-/// The shared pipeline (``SandboxPipeline``) calls these in order: faults, ``refuseUnauthenticated(_:)``,
-/// rate limits (``rateLimited(_:)``), payload size (``payloadTooLarge(limit:size:)``), then the routes;
+/// The shared pipeline (``SandboxPipeline``) calls these in order: faults, the body's content coding
+/// (``requestCodings``, ``bodyRefused(_:)``), ``refuseUnauthenticated(_:)``, rate limits
+/// (``rateLimited(_:)``), payload size (``payloadTooLarge(limit:size:)``), then the routes;
 /// ``limitHeaders(_:)`` decorates every reply that passed authentication.
 protocol Emulator: Sendable {
     /// The records this emulator serves (seeded from samples).
@@ -34,11 +35,19 @@ protocol Emulator: Sendable {
     func limitHeaders(_ usage: LimitUsage) -> [(name: String, value: String)]
     /// Called after a reset of the store, to clear emulator-private state (cursors, dedup sets).
     func didReset()
+    /// The `Content-Encoding`s the platform decodes on request bodies; every other one is refused.
+    var requestCodings: Set<ContentCoding> { get }
+    /// The platform's reply for a body that is not decoded (415, 400 or 413, see ``ContentCoding/Refusal``).
+    func bodyRefused(_ refusal: ContentCoding.Refusal) -> Response
+    /// The platform's reply for a known path asked with another method; `allowed` lists the methods it takes.
+    func methodNotAllowed(_ request: Request, allowed: String) -> Response
 }
 
 extension Emulator {
     func limitHeaders(_ usage: LimitUsage) -> [(name: String, value: String)] { [] }
     func didReset() {}
+    /// No compressed bodies unless the platform documents (or its own libraries send) them.
+    var requestCodings: Set<ContentCoding> { [] }
 }
 
 extension Response {

@@ -25,6 +25,9 @@ public struct SandboxOptions: Sendable {
     public var clock: @Sendable () -> Date
     /// Largest body the HTTP layer reads at all (plain 413 beyond); platform limits are enforced below it.
     public var maxBodyBytes: Int
+    /// Largest size a `gzip`/`deflate` request body may inflate to; inflating stops there and the
+    /// request gets 413 in the platform's error shape (a decompression bomb costs at most this much).
+    public var maxInflatedBodyBytes: Int
     /// The Mailchimp audience (list) id that exists in the sandbox.
     public var mailchimpListID: String
 
@@ -41,6 +44,7 @@ public struct SandboxOptions: Sendable {
         seed: UInt64 = 1,
         clock: @escaping @Sendable () -> Date = { Date() },
         maxBodyBytes: Int = 64 * 1024 * 1024,
+        maxInflatedBodyBytes: Int = 16 * 1024 * 1024,
         mailchimpListID: String = "sandboxlist"
     ) {
         self.host = host
@@ -54,6 +58,7 @@ public struct SandboxOptions: Sendable {
         self.seed = seed
         self.clock = clock
         self.maxBodyBytes = maxBodyBytes
+        self.maxInflatedBodyBytes = maxInflatedBodyBytes
         self.mailchimpListID = mailchimpListID
     }
 

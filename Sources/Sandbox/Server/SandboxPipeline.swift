@@ -1,7 +1,8 @@
 import Foundation
 import HTTPServer
 
-/// The request path shared by all emulators: faults → auth → limits → payload size → routes, with logging.
+/// The request path shared by all emulators: faults → content coding → auth → limits → payload size →
+/// routes, with logging.
 struct SandboxPipeline: Sendable {
     let emulator: any Emulator
     let routes: Router
@@ -9,6 +10,8 @@ struct SandboxPipeline: Sendable {
     let faults: FaultInjector
     let log: RequestLog
     let clock: @Sendable () -> Date
+    /// The most a compressed body may inflate to (``SandboxOptions/maxInflatedBodyBytes``).
+    let maxInflatedBodyBytes: Int
 
     func handle(_ request: Request) -> Response {
         let summary = HTTPServerRequestSummary(
@@ -46,16 +49,24 @@ struct SandboxPipeline: Sendable {
         return reply
     }
 
-    /// Auth, limits and routes. Added latency is spent while the request holds its concurrency slot,
-    /// so a slow sandbox provokes concurrency refusals the way a slow platform does.
-    private func serve(_ request: Request, latency: Int) -> Response {
+    /// Content coding, auth, limits and routes. Added latency is spent while the request holds its
+    /// concurrency slot, so a slow sandbox provokes concurrency refusals the way a slow platform does.
+    private func serve(_ received: Request, latency: Int) -> Response {
+        let request: Request
+        switch ContentCoding.decode(received, accepting: emulator.requestCodings, limit: maxInflatedBodyBytes) {
+        case .success(let decoded):
+            request = decoded
+        case .failure(let refusal):
+            faults.wait(milliseconds: latency)
+            return emulator.bodyRefused(refusal)
+        }
         if let refusal = emulator.refuseUnauthenticated(request) {
             faults.wait(milliseconds: latency)
             return refusal
         }
         guard let limit = limiter.endpoint(method: request.method, path: request.path) else {
             faults.wait(milliseconds: latency)
-            return routes.handle(request)
+            return route(request)
         }
         switch limiter.admit(limit) {
         case .failure(let refusal):
@@ -67,8 +78,17 @@ struct SandboxPipeline: Sendable {
             if let maximum = limit.payloadBytes, request.body.count > maximum {
                 return decorate(emulator.payloadTooLarge(limit: maximum, size: request.body.count), usage)
             }
-            return decorate(routes.handle(request), usage)
+            return decorate(route(request), usage)
         }
+    }
+
+    /// The routes' reply; the router's own plain-text 405 becomes the platform's error.
+    private func route(_ request: Request) -> Response {
+        let response = routes.handle(request)
+        if response.status == 405, let allowed = response.header("Allow") {
+            return emulator.methodNotAllowed(request, allowed: allowed).withHeader("Allow", allowed)
+        }
+        return response
     }
 
     private func decorate(_ response: Response, _ usage: LimitUsage) -> Response {

@@ -76,7 +76,8 @@ public final class SandboxServer: Sendable {
         let faults = FaultInjector(switches: options.faults, seed: options.seed)
         let log = RequestLog()
         let pipeline = SandboxPipeline(
-            emulator: emulator, routes: routes, limiter: limiter, faults: faults, log: log, clock: options.clock)
+            emulator: emulator, routes: routes, limiter: limiter, faults: faults, log: log, clock: options.clock,
+            maxInflatedBodyBytes: options.maxInflatedBodyBytes)
 
         var router = Router()
         ControlRoutes(
