@@ -6,7 +6,7 @@ MAPC := .build/debug/mapc
 # The platforms' official Python clients for the contract tests (Tests/Contract/requirements.txt).
 CONTRACT_VENV := .build/contract-venv
 
-.PHONY: all deps build release test lint demo clean bench bench-sync contract contract-run eval eval-llm
+.PHONY: all deps build release test lint demo clean bench bench-sync contract contract-run fuzz eval eval-llm
 
 all: build
 
@@ -60,6 +60,17 @@ bench: release
 SYNC_N ?= 100000
 bench-sync: release
 	python3 bench/sync.py --mapc .build/release/mapc --records $(SYNC_N)
+
+# Seeded mutation fuzzing of everything mapc reads from the world (issue 14): each target for
+# FUZZ_SECONDS, inputs following from FUZZ_SEED; FUZZ_TARGETS="dsl-source ..." to pick targets.
+# Exits non-zero on any crash, hang or runaway memory; failing inputs go to .build/fuzz-failures/.
+# (make test runs every target for a few seconds.) See docs/fuzzing.md.
+FUZZ_SECONDS ?= 60
+FUZZ_SEED ?= 1
+FUZZ_TARGETS ?=
+fuzz: deps
+	$(SWIFT) build --product mapc-fuzz
+	.build/debug/mapc-fuzz --seconds $(FUZZ_SECONDS) --seed $(FUZZ_SEED) $(foreach t,$(FUZZ_TARGETS),--target $(t))
 
 demo: build
 	@bash scripts/demo.sh

@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "mapc", targets: ["mapc"]),
+        .executable(name: "mapc-fuzz", targets: ["mapc-fuzz"]),
         .library(name: "MapDSL", targets: ["MapDSL"]),
     ],
     targets: [
@@ -15,9 +16,12 @@ let package = Package(
         .target(
             name: "MapCLI", dependencies: ["MapDSL", "MapReview", "MapGen", "SyncEngine", "Adapters", "Sandbox", "Observe", "Webhooks"]),
         .executableTarget(name: "mapc", dependencies: ["MapCLI"]),
+        // Seeded mutation fuzzing of everything that reads input from the world (`make fuzz`).
+        .executableTarget(name: "mapc-fuzz", dependencies: ["MapDSL"], path: "Sources/MapFuzz"),
         .target(name: "TestSupport", dependencies: ["MapDSL"], path: "Tests/TestSupport"),
         .testTarget(name: "MapDSLTests", dependencies: ["MapDSL", "TestSupport"], exclude: ["Fixtures", "Golden"]),
-        .testTarget(name: "MapCLITests", dependencies: ["MapCLI", "MapDSL", "MapReview", "TestSupport"]),
+        // Also runs the built `mapc` and `mapc-fuzz` as child processes (hostile input, crashes, fuzzing).
+        .testTarget(name: "MapCLITests", dependencies: ["MapCLI", "MapDSL", "MapReview", "MapGen", "TestSupport", "mapc", "mapc-fuzz"]),
 
         // --- sync engine (section owned by the SyncEngine work) ---
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),

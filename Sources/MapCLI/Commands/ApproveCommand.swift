@@ -51,10 +51,9 @@ enum ApproveCommand: Command {
             if let s = summary { line += "; dry-run: \(s.read) read, \(s.mapped) mapped, \(s.skipped) skipped, \(s.rejected) rejected" }
             ctx.io.out(line + "\n")
         }
-        do {
-            try lock.write()
-        } catch {
-            throw CLIError.operational("\(error)")
+        // Replaced whole and flushed to disk: a crash leaves the old lock or the new one.
+        if let error = AtomicFile.write(Array(lock.rendered().utf8), to: lock.path) {
+            throw CLIError.operational("cannot write '\(lock.path)': \(error)")
         }
         return .ok
     }

@@ -6,9 +6,10 @@ enum CheckCommand: Command {
     static let summary = "Type-check mappings against the platform schemas"
     static let usage = "[--format text|json] [--schemas DIR] MAPPING..."
     static let discussion = """
-        Reports every problem of every file: file:line:column, the line with a caret under the span,
-        a stable code (documented in docs/dsl.md) and a hint. Exit status 0 when clean (warnings
-        allowed), 1 when any file has errors, 2 for a usage error.
+        Reports the problems of every file: file:line:column, the line with a caret under the span,
+        a stable code (documented in docs/dsl.md) and a hint; at most 3 per line and 50 per file are
+        shown, then a '… N more' line (JSON lists up to 200 per file and counts the rest in "omitted").
+        Exit status 0 when clean (warnings allowed), 1 when any file has errors, 2 for a usage error.
         """
     static let options = [CommonOptions.format([.text, .json]), CommonOptions.schemas]
 
@@ -27,12 +28,12 @@ enum CheckCommand: Command {
             warnings += m.result.diagnostics.filter { $0.severity == .warning }.count
             switch format {
             case .json:
-                files.append(
-                    .object([
-                        ("file", .string(path)),
-                        ("ok", .bool(!m.result.diagnostics.hasErrors)),
-                        ("diagnostics", .array(m.result.diagnostics.map { DiagnosticRenderer.json($0, in: m.source) })),
-                    ]))
+                let (listed, omitted) = DiagnosticRenderer().json(m.result.diagnostics, in: m.source)
+                var file: [(String, JSONValue)] = [
+                    ("file", .string(path)), ("ok", .bool(!m.result.diagnostics.hasErrors)), ("diagnostics", .array(listed)),
+                ]
+                if omitted > 0 { file.append(("omitted", .int(omitted))) }
+                files.append(.object(file))
             default:
                 if !m.result.diagnostics.isEmpty { ctx.io.out(m.rendered(colour: ctx.colourOut) + "\n") }
             }

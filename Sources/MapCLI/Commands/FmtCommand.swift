@@ -20,8 +20,8 @@ enum FmtCommand: Command {
         var failed = false
         var changed: [String] = []
         for path in args.positional {
-            let text = try readText(path, ctx)
-            let source = SourceText(path: path, text: text)
+            let raw = try LoadedMapping.readBytes(path, ctx)
+            let source = SourceText(path: path, bytes: raw)
             let parsed = Parser.parse(source)
             if parsed.diagnostics.hasErrors {
                 ctx.io.err(
@@ -36,7 +36,8 @@ enum FmtCommand: Command {
                 ctx.io.out(formatted)
                 continue
             }
-            if formatted != text {
+            // Compared with the file as it is: other line endings than `\n` are not canonical.
+            if !formatted.utf8.elementsEqual(raw) {
                 changed.append(path)
                 if args.flag("check") {
                     ctx.io.out("\(path): not canonically formatted\n")

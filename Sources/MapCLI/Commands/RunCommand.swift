@@ -10,14 +10,18 @@ enum RunCommand: Command {
         Reads one JSON object per line (use '-' for standard input), writes one mapped object per line
         (standard output by default). Records that fail to map or that the destination schema would
         reject (required, picklist, length, format) are reported on standard error, or written to
-        --rejects as JSON lines. Exit status 0 when every record mapped or was skipped, 1 when any
-        was rejected or the mapping has errors.
+        --rejects as JSON lines. A line longer than --max-line-bytes (16 MiB unless set) stops the run.
+        --output and --rejects may not name the input file (nor one another). Exit status 0 when every
+        record mapped or was skipped, 1 when any was rejected or the mapping has errors, 3 when the
+        input cannot be read or an output cannot be written (the message names the file and the
+        error; records counted as mapped were written).
         """
     static let options = [
         OptionSpec("input", short: "i", value: "FILE", help: "JSONL input ('-' for standard input)."),
         OptionSpec("output", short: "o", value: "FILE", help: "JSONL output (default: standard output)."),
         OptionSpec("rejects", value: "FILE", help: "Write rejected records with reasons here as JSONL."),
         OptionSpec("lookups", value: "DIR", help: "Serve lookup(...) from DIR/<platform>/<Object>.jsonl."),
+        OptionSpec("max-line-bytes", value: "N", help: "Longest input line accepted, in bytes (default 16777216)."),
         OptionSpec("no-validate", help: "Do not validate mapped records against the destination schema."),
         OptionSpec("quiet", short: "q", help: "No summary line."),
         CommonOptions.schemas,
@@ -30,6 +34,12 @@ enum RunCommand: Command {
         guard let input = args.value("input") else {
             throw CLIError.usage("--input is required", help: "use '--input -' to read standard input")
         }
+        let maxLine = try args.int("max-line-bytes", default: LineReader.defaultMaxLineBytes, min: 1)
+        let outputPath = args.value("output")
+        let rejectsPath = args.value("rejects")
+        // Before anything is opened for writing: an output that is the input would be truncated
+        // before it is read.
+        try refuseOverwritingInput(input: input, output: outputPath, rejects: rejectsPath, ctx)
         let path = args.positional[0]
         let project = try Project.locate(args, ctx, near: path)
         let loaded = try LoadedMapping.load(path, project: project, ctx)
@@ -37,53 +47,76 @@ enum RunCommand: Command {
         let lookups = try loadLookups(args.value("lookups"), mapping: mapping, loaded: loaded, project: project, ctx)
         let mapper = RecordMapper(mapping: mapping, lookups: lookups, validate: !args.flag("no-validate"))
 
-        let reader = try LineReader(path: input == "-" ? "-" : ctx.resolve(input))
-        let sink = try args.value("output").map { try FileSink(path: ctx.resolve($0)) }
-        let rejects = try args.value("rejects").map { try FileSink(path: ctx.resolve($0)) }
-        var lineNumber = 0
+        let reader = try LineReader(path: input == "-" ? "-" : ctx.resolve(input), display: input, maxLineBytes: maxLine)
+        let stdout = ctx.io as? StandardIO
+        stdout?.flush()
+        let sink = try outputPath.map { try ByteSink(path: ctx.resolve($0), name: $0) }
+        let rejects = try rejectsPath.map { try ByteSink(path: ctx.resolve($0), name: $0) }
         var reportedOnStderr = 0
         // Mapped records are written as bytes into one buffer, flushed in large writes: to the
         // --output file, straight to descriptor 1 from a real terminal or pipe, or through ctx.io.
+        // `pending` records are in the buffer; `written` made it out.
         var out: [UInt8] = []
         out.reserveCapacity(Self.flushSize + 4096)
-        let stdout = sink == nil ? ctx.io as? StandardIO : nil
-        stdout?.flush()
-        func flush() {
+        var pending = 0
+        var written = 0
+        func flush() throws {
             guard !out.isEmpty else { return }
-            out.withUnsafeBufferPointer { bytes in
-                if let sink {
-                    sink.write(bytes)
-                } else if stdout != nil {
-                    Self.writeAll(bytes, to: 1)
-                } else {
-                    ctx.io.out(String(decoding: bytes, as: UTF8.self))
-                }
+            let ok = out.withUnsafeBufferPointer { bytes -> Bool in
+                if let sink { return sink.write(bytes) }
+                if let stdout { return stdout.write(bytes) }
+                ctx.io.out(String(decoding: bytes, as: UTF8.self))
+                return true
             }
             out.removeAll(keepingCapacity: true)
+            guard ok else {
+                if let sink { throw writeFailure("'\(sink.name)'", sink.failure, written: written) }
+                throw writeFailure("standard output", stdout?.outputFailure, written: written)
+            }
+            written += pending
+            pending = 0
         }
         while let line = reader.nextLine() {
-            lineNumber += 1
             switch mapper.map(line: line, appendingTo: &out) {
             case .mapped:
                 out.append(0x0A)
-                if out.count >= Self.flushSize { flush() }
+                pending += 1
+                if out.count >= Self.flushSize { try flush() }
             case .blank, .skipped:
                 break
             case .rejected(let failure, let violations, _):
                 if let rejects {
-                    rejects.write(
-                        JSONWriter.compact(rejectRecord(line: lineNumber, input: Array(line), failure: failure, violations: violations))
-                            + "\n")
+                    let text =
+                        JSONWriter.compact(rejectRecord(line: reader.lines, input: Array(line), failure: failure, violations: violations))
+                        + "\n"
+                    guard rejects.write(text) else {
+                        throw CLIError.operational("cannot write '\(rejects.name)': \(rejects.failure ?? "unknown error")")
+                    }
                 } else if reportedOnStderr < 1000 {
                     reportedOnStderr += 1
-                    flush()
-                    ctx.io.err(rejectText(input: input, line: lineNumber, failure: failure, violations: violations, mappingPath: path))
+                    try flush()
+                    ctx.io.err(rejectText(input: input, line: reader.lines, failure: failure, violations: violations, mappingPath: path))
                 }
             }
         }
-        flush()
-        sink?.close()
-        rejects?.close()
+        switch reader.failure {
+        case .lineTooLong(let line, let limit):
+            try flush()
+            throw CLIError.operational(
+                "line \(line) of \(input == "-" ? "standard input" : "'\(input)'") is longer than \(limit) bytes; stopped there",
+                help: "records are one JSON object per line; raise --max-line-bytes if yours really are this long")
+        case .read(let error):
+            try flush()
+            throw CLIError.operational(
+                "cannot read \(input == "-" ? "standard input" : "'\(input)'") after line \(reader.lines): \(error)")
+        case nil:
+            break
+        }
+        try flush()
+        if let sink, !sink.close() { throw writeFailure("'\(sink.name)'", sink.failure, written: 0) }
+        if let rejects, !rejects.close() {
+            throw CLIError.operational("cannot write '\(rejects.name)': \(rejects.failure ?? "unknown error")")
+        }
         let s = mapper.statistics
         if reportedOnStderr >= 1000 && rejects == nil {
             ctx.io.err("… further rejections not shown; use --rejects FILE to keep them all\n")
@@ -99,15 +132,47 @@ enum RunCommand: Command {
     /// Bytes of mapped records gathered before a write.
     static let flushSize = 1 << 16
 
-    /// Writes all of `bytes` to descriptor `fd`, stopping at an error (a closed pipe).
-    static func writeAll(_ bytes: UnsafeBufferPointer<UInt8>, to fd: Int32) {
-        guard let base = bytes.baseAddress else { return }
-        var off = 0
-        while off < bytes.count {
-            let n = write(fd, base + off, bytes.count - off)
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { break }
-            off += n
+    /// The error for an output that could not be written: which file, the OS's reason, and how many
+    /// records are certainly in it.
+    static func writeFailure(_ file: String, _ error: String?, written: Int) -> CLIError {
+        var reason = error ?? "unknown error"
+        if reason.hasPrefix("standard output: ") { reason = String(reason.dropFirst("standard output: ".count)) }
+        return CLIError.operational(
+            "cannot write \(file): \(reason)",
+            help: written > 0 ? "only the first \(written) mapped records were written" : "no mapped record was written completely")
+    }
+
+    /// Refuses an `--output` or `--rejects` that is the input file (or standard input, or each
+    /// other), also through symbolic or hard links, and standard output when it is the input.
+    static func refuseOverwritingInput(input: String, output: String?, rejects: String?, _ ctx: CommandContext) throws {
+        func identity(_ path: String) -> (dev: UInt64, ino: UInt64)? {
+            var info = stat()
+            guard stat(ctx.resolve(path), &info) == 0 else { return nil }
+            return (UInt64(info.st_dev), UInt64(info.st_ino))
+        }
+        func identity(descriptor fd: Int32) -> (dev: UInt64, ino: UInt64)? {
+            var info = stat()
+            guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
+            return (UInt64(info.st_dev), UInt64(info.st_ino))
+        }
+        let inputName = input == "-" ? "standard input" : "'\(input)'"
+        guard let source = input == "-" ? identity(descriptor: 0) : identity(input) else { return }
+        for (option, path) in [("--output", output), ("--rejects", rejects)] {
+            guard let path, let target = identity(path), target == source else { continue }
+            throw CLIError.usage(
+                "\(option) '\(path)' is the input file \(inputName); writing it would destroy the records before they are read",
+                help: "write to another file, then move it into place")
+        }
+        if output == nil, let target = identity(descriptor: 1), target == source {
+            throw CLIError.usage(
+                "standard output is the input file \(inputName); mapc would write into the file it reads (and `>` has emptied it already)",
+                help: "redirect the output to another file")
+        }
+        if let output, let rejects,
+            ctx.resolve(output) == ctx.resolve(rejects)
+                || (identity(output).map { a in identity(rejects).map { a == $0 } ?? false } ?? false)
+        {
+            throw CLIError.usage("--output and --rejects name the same file", help: "give each its own file")
         }
     }
 

@@ -134,12 +134,9 @@ func readText(_ path: String, _ ctx: CommandContext) throws -> String {
     return text
 }
 
-/// Writes a text file atomically or fails with a clear message.
+/// Writes a text file atomically (see ``AtomicFile``) or fails with a clear message.
 func writeText(_ text: String, to path: String, _ ctx: CommandContext) throws {
-    let abs = ctx.resolve(path)
-    do {
-        try Data(text.utf8).write(to: URL(fileURLWithPath: abs), options: .atomic)
-    } catch {
-        throw CLIError.operational("cannot write '\(path)': \((error as NSError).localizedDescription)")
+    if let error = AtomicFile.write(Array(text.utf8), to: ctx.resolve(path)) {
+        throw CLIError.operational("cannot write '\(path)': \(error)")
     }
 }

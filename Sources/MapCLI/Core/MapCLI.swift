@@ -28,6 +28,12 @@ public enum MapCLI {
             Array(CommandLine.arguments.dropFirst()), io: io, environment: ProcessInfo.processInfo.environment,
             workingDirectory: FileManager.default.currentDirectoryPath)
         io.flush()
+        // Output that could not be written (a full disk, a closed pipe) is a failure, whatever the
+        // command thought of its work (a command that failed for it has said so already).
+        if let failure = io.outputFailure, code != ExitCode.operational.rawValue {
+            io.err("error: cannot write \(failure)\n")
+            exit(ExitCode.operational.rawValue)
+        }
         exit(code)
     }
 

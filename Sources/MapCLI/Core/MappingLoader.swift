@@ -1,3 +1,4 @@
+import Foundation
 import MapDSL
 
 /// A mapping file read and checked against the project's schemas.
@@ -8,9 +9,45 @@ struct LoadedMapping {
 
     /// Reads and checks `path`.
     static func load(_ path: String, project: Project, _ ctx: CommandContext) throws -> LoadedMapping {
-        let text = try readText(path, ctx)
-        let source = SourceText(path: path, text: text)
+        let source = try readSource(path, ctx)
         return LoadedMapping(path: path, source: source, result: Checker.check(source, schemas: project.schemaProvider))
+    }
+
+    /// The largest mapping file read: far above any real mapping (a few kilobytes).
+    static let maxBytes = 8 << 20
+
+    /// Reads a mapping file as it is: bytes that are not UTF-8 become diagnostics with their line
+    /// and column (see ``DiagnosticCode/invalidUTF8``), lines may end in `\n`, `\r\n` or `\r`.
+    static func readSource(_ path: String, _ ctx: CommandContext) throws -> SourceText {
+        SourceText(path: path, bytes: try readBytes(path, ctx))
+    }
+
+    /// The bytes of mapping file `path`, at most ``maxBytes`` of them.
+    static func readBytes(_ path: String, _ ctx: CommandContext) throws -> [UInt8] {
+        let abs = ctx.resolve(path)
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: abs, isDirectory: &isDir) else {
+            throw CLIError.operational("cannot read '\(path)': no such file")
+        }
+        guard !isDir.boolValue else { throw CLIError.usage("'\(path)' is a directory, not a file") }
+        let fd = open(abs, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw CLIError.operational("cannot read '\(path)': \(Descriptor.lastError)") }
+        defer { _ = Descriptor.closing(fd) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            if n < 0 { throw CLIError.operational("cannot read '\(path)': \(Descriptor.lastError)") }
+            if n == 0 { break }
+            bytes.append(contentsOf: chunk[0..<n])
+            if bytes.count > maxBytes {
+                throw CLIError.failure(
+                    "'\(path)' is larger than \(maxBytes >> 20) MiB; it cannot be a mapping file",
+                    help: "a mapping assigns each destination field once; split the work into several mappings")
+            }
+        }
+        return bytes
     }
 
     /// Renders the diagnostics for a terminal or a log.

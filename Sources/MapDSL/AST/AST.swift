@@ -89,6 +89,14 @@ public enum Pattern: Sendable, Hashable {
         case .wildcard(let s): s
         }
     }
+
+    /// The depth of the pattern's expression (1 for `_`).
+    public var depth: Int {
+        switch self {
+        case .literal(let e): e.depth
+        case .wildcard: 1
+        }
+    }
 }
 
 /// One arm of a `match`: patterns, `=>`, a result.
@@ -133,14 +141,38 @@ public struct Expr: Sendable, Hashable {
     }
 
     /// What the node is.
-    public var kind: Kind
+    public var kind: Kind {
+        didSet { depth = Expr.depth(of: kind) }
+    }
     /// Where it is.
     public var span: SourceSpan
+    /// The number of nodes on the longest path from this node down to a leaf (1 for a leaf):
+    /// every pass over a tree recurses this deep, so the parser refuses trees deeper than
+    /// ``maxDepth``.
+    public private(set) var depth: Int
+
+    /// The deepest expression tree the parser builds (see ``DiagnosticCode/nestedTooDeeply``).
+    public static let maxDepth = 256
 
     /// Creates a node.
     public init(_ kind: Kind, _ span: SourceSpan) {
         self.kind = kind
         self.span = span
+        self.depth = Expr.depth(of: kind)
+    }
+
+    /// One more than the depth of the deepest child.
+    private static func depth(of kind: Kind) -> Int {
+        switch kind {
+        case .string, .integer, .decimal, .bool, .null, .field, .error: 1
+        case .call(_, let args): 1 + args.reduce(0) { max($0, $1.depth) }
+        case .unary(_, let x): 1 + x.depth
+        case .binary(_, let l, let r): 1 + max(l.depth, r.depth)
+        case .ifThenElse(let c, let a, let b): 1 + max(c.depth, a.depth, b.depth)
+        case .match(let s, let arms):
+            1 + arms.reduce(s.depth) { d, arm in max(d, arm.value.depth, arm.patterns.reduce(0) { max($0, $1.depth) }) }
+        case .member(let base, _, _): 1 + base.depth
+        }
     }
 }
 

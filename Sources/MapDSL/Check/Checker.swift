@@ -33,6 +33,13 @@ public struct Checker {
     private mutating func report(_ d: Diagnostic) { diagnostics.append(d) }
 
     private mutating func resolveObject(_ ref: ObjectRef, role: String) -> Schema? {
+        guard ObjectName.isValid(ref.platform), ObjectName.isValid(ref.object) else {
+            report(
+                Diagnostic(
+                    .unknownObject, "`\(ref.qualifiedName)` is not an object name", at: ref.span,
+                    help: "write `platform.Object`, both parts plain names such as `salesforce.Account`"))
+            return nil
+        }
         do {
             if let s = try schemas.schema(platform: ref.platform, object: ref.object) { return s }
         } catch {
@@ -64,6 +71,7 @@ public struct Checker {
         // Skip rules: conditions, and what they prove for every assignment.
         var facts = Facts()
         for rule in file.skips {
+            guard fitsDepth(rule.condition) else { continue }
             let t = typeOf(rule.condition, facts)
             expectCondition(t, rule.condition, what: "a `skip when` condition")
             facts.formUnion(Narrowing.facts(rule.condition, whenTrue: false))
@@ -72,7 +80,7 @@ public struct Checker {
         // Assignments.
         var assigned: [String: Assignment] = [:]
         for a in file.assignments {
-            let valueType = typeOf(a.value, facts)
+            let valueType = fitsDepth(a.value) ? typeOf(a.value, facts) : .error
             guard let destination else { continue }
             guard let field = destination.field(a.target.text) else {
                 let suggestion = Suggest.closest(to: a.target.text, in: destination.fields.filter { !$0.readOnly }.map(\.name))
@@ -148,6 +156,15 @@ public struct Checker {
                 }
             }
         }
+    }
+
+    /// Whether `e` is shallow enough to walk; the parser never builds a deeper tree, but a tree
+    /// made another way might be.
+    private mutating func fitsDepth(_ e: Expr) -> Bool {
+        if e.depth <= Expr.maxDepth { return true }
+        report(
+            Diagnostic(.nestedTooDeeply, "this expression nests more than \(Expr.maxDepth) levels deep", at: e.span))
+        return false
     }
 
     static func article(_ word: String) -> String {
@@ -531,15 +548,14 @@ public struct Checker {
             report(Diagnostic(.invalidLookup, "`lookup` takes an object and one condition", at: e.span, help: usage))
             return nil
         }
-        guard case .field(let objName) = args[0].kind, objName.text.contains(".") else {
+        guard case .field(let objName) = args[0].kind, let parts = ObjectName.split(objName.text) else {
             report(
                 Diagnostic(
                     .invalidLookup, "the first argument of `lookup` must be an object such as `salesforce.Account`",
                     at: args[0].span, help: usage))
             return nil
         }
-        let parts = objName.text.split(separator: ".", maxSplits: 1).map(String.init)
-        let ref = ObjectRef(platform: parts[0], object: parts[1], span: objName.span)
+        let ref = ObjectRef(platform: parts.platform, object: parts.object, span: objName.span)
         guard let schema = resolveObject(ref, role: "looked-up") else {
             _ = typeOfLookupValue(args[1], facts)
             return nil
@@ -606,10 +622,8 @@ public struct Checker {
     }
 
     private func lookupSchemaFor(_ args: [Expr]) -> Schema? {
-        guard let first = args.first, case .field(let n) = first.kind else { return nil }
-        let parts = n.text.split(separator: ".", maxSplits: 1).map(String.init)
-        guard parts.count == 2 else { return nil }
-        return lookupSchemas["\(parts[0]).\(parts[1])"]
+        guard let first = args.first, case .field(let n) = first.kind, let parts = ObjectName.split(n.text) else { return nil }
+        return lookupSchemas["\(parts.platform).\(parts.object)"]
             ?? lookupSchemas.values.first { $0.qualifiedName.lowercased() == n.text.lowercased() }
     }
 }

@@ -134,8 +134,12 @@ struct CellCompiler {
         return Operators.equal(x.nonTextValue, y.nonTextValue)
     }
 
+    /// The most arms of a `match`, or arguments of `coalesce`, compiled as a chain of closures
+    /// (each link is a call deeper on the stack); longer ones keep to the ``Value`` evaluator.
+    static let maxChain = 64
+
     private func match(_ subject: Expr, _ arms: [MatchArm]) -> CellCode? {
-        guard let s = compile(subject) else { return nil }
+        guard arms.count <= CellCompiler.maxChain, let s = compile(subject) else { return nil }
         // Arm `k` of `arm(k, frame)`: each arm's code held by a closure of its own.
         var arm: @Sendable (Int, CellFrame) -> Cell = { _, _ in .null }
         for i in arms.indices.reversed() {
@@ -246,6 +250,7 @@ struct CellCompiler {
 
     /// `coalesce(a, b, ...)`: the first argument that is not null, as a chain of `??`.
     private func coalesce(_ args: [Expr]) -> CellCode? {
+        guard args.count <= CellCompiler.maxChain else { return nil }
         var code: CellCode = { _ in .null }
         for e in args.reversed() {
             guard let c = compile(e) else { return nil }

@@ -20,6 +20,9 @@ final class CellProgram: Sendable {
         skips: [Expr], outputs: [Expr], types: [FieldType], slots: [String: Int],
         valueCode: ((Expr) -> (code: Code, reads: [Int]))?
     ) {
+        // Chains are nested calls: a mapping so long that they would nest deep keeps to the
+        // ``Value`` evaluator (whose chains are an array).
+        guard (skips.count + outputs.count) / Program.chainLength <= CellCompiler.maxChain else { return nil }
         let literals = CellLiterals()
         let compiler = CellCompiler(slots: slots, literals: literals, valueCode: valueCode)
         // Built from the last step back, each step capturing the next one directly: a closure
@@ -92,7 +95,7 @@ final class CellProgram: Sendable {
     @inline(__always) static func coerce(_ c: Cell, to type: FieldType) -> Cell {
         switch (c.kind, type) {
         case (.int, .decimal): Cell(nonText: .decimal(Double(c.payload)))
-        case (.date, .datetime): Cell(nonText: .datetime(Int64(c.payload) * 86_400_000))
+        case (.date, .datetime): Cell(nonText: .datetime(Dates.millis(ofDay: c.payload)))
         default: c
         }
     }

@@ -55,6 +55,15 @@ public struct RecordFailure: Error, Sendable, Hashable {
     public var line: Int?
     /// The source field whose value was at fault, if known.
     public var sourceField: String?
+
+    /// Creates a failure.
+    public init(code: RecordErrorCode, message: String, field: String? = nil, line: Int? = nil, sourceField: String? = nil) {
+        self.code = code
+        self.message = message
+        self.field = field
+        self.line = line
+        self.sourceField = sourceField
+    }
 }
 
 /// The result of mapping one record.
@@ -194,7 +203,7 @@ public final class CompiledMapping: Sendable {
     @inline(__always) static func coerce(_ v: Value, to type: FieldType) -> Value {
         switch (v, type) {
         case (.int(let i), .decimal): .decimal(Double(i))
-        case (.date(let d), .datetime): .datetime(Int64(d) * 86_400_000)
+        case (.date(let d), .datetime): .datetime(Dates.millis(ofDay: d))
         default: v
         }
     }

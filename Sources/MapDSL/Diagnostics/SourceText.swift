@@ -38,11 +38,33 @@ public struct SourceText: Sendable {
     public let bytes: [UInt8]
     private let lineStarts: [Int]
 
-    /// Wraps `text`, shown in diagnostics as `path`.
+    /// Wraps `text`, shown in diagnostics as `path`. Lines may end in `\n`, `\r\n` or `\r`;
+    /// they are read as `\n` (spans index the text so normalised).
     public init(path: String, text: String) {
+        self.init(path: path, bytes: Array(text.utf8))
+    }
+
+    /// Wraps the bytes of a file, which need not be UTF-8: the lexer reports the bytes that are
+    /// not (``DiagnosticCode/invalidUTF8``), and ``text`` has U+FFFD in their place.
+    public init(path: String, bytes raw: [UInt8]) {
         self.path = path
-        self.text = text
-        self.bytes = Array(text.utf8)
+        var bytes = raw
+        if raw.contains(UInt8(ascii: "\r")) {
+            bytes.removeAll(keepingCapacity: true)
+            var i = 0
+            while i < raw.count {
+                let b = raw[i]
+                if b == UInt8(ascii: "\r") {
+                    bytes.append(UInt8(ascii: "\n"))
+                    if i + 1 < raw.count, raw[i + 1] == UInt8(ascii: "\n") { i += 1 }
+                } else {
+                    bytes.append(b)
+                }
+                i += 1
+            }
+        }
+        self.bytes = bytes
+        self.text = String(decoding: bytes, as: UTF8.self)
         var starts = [0]
         for (i, b) in bytes.enumerated() where b == UInt8(ascii: "\n") {
             starts.append(i + 1)
@@ -78,11 +100,16 @@ public struct SourceText: Sendable {
 
     /// The text of 1-based `line`, without its newline.
     public func lineText(_ line: Int) -> String {
-        guard line >= 1, line <= lineStarts.count else { return "" }
+        let r = lineRange(line)
+        return String(decoding: bytes[r], as: UTF8.self)
+    }
+
+    /// The byte range of 1-based `line`, without its newline (empty for a line that does not exist).
+    public func lineRange(_ line: Int) -> Range<Int> {
+        guard line >= 1, line <= lineStarts.count else { return 0..<0 }
         let start = lineStarts[line - 1]
-        var end = line < lineStarts.count ? lineStarts[line] - 1 : bytes.count
-        if end > start, end <= bytes.count, end - 1 >= start, bytes[end - 1] == UInt8(ascii: "\r") { end -= 1 }
-        return String(decoding: bytes[start..<max(start, end)], as: UTF8.self)
+        let end = line < lineStarts.count ? lineStarts[line] - 1 : bytes.count
+        return start..<max(start, end)
     }
 
     /// The source text covered by `span`.

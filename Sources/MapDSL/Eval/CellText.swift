@@ -164,44 +164,7 @@ enum CellText {
     }
 
     /// Whether `p[0..<n]` is well-formed UTF-8 (what `String(decoding:as:)` keeps unchanged).
-    static func isValidUTF8(_ p: UnsafePointer<UInt8>, _ n: Int) -> Bool {
-        var i = 0
-        while i < n {
-            let b = p[i]
-            if b < 0x80 {
-                i += 1
-                continue
-            }
-            let need: Int
-            var lo: UInt8 = 0x80
-            var hi: UInt8 = 0xBF
-            switch b {
-            case 0xC2...0xDF: need = 1
-            case 0xE0:
-                need = 2
-                lo = 0xA0
-            case 0xE1...0xEC, 0xEE...0xEF: need = 2
-            case 0xED:
-                need = 2
-                hi = 0x9F
-            case 0xF0:
-                need = 3
-                lo = 0x90
-            case 0xF1...0xF3: need = 3
-            case 0xF4:
-                need = 3
-                hi = 0x8F
-            default: return false
-            }
-            // The sequence's last byte is p[i + need].
-            guard i + need < n, p[i + 1] >= lo, p[i + 1] <= hi else { return false }
-            var k = 2
-            while k <= need {
-                guard p[i + k] & 0xC0 == 0x80 else { return false }
-                k += 1
-            }
-            i += need + 1
-        }
-        return true
+    @inline(__always) static func isValidUTF8(_ p: UnsafePointer<UInt8>, _ n: Int) -> Bool {
+        ByteScan.firstInvalidUTF8(p, n) == nil
     }
 }

@@ -16,6 +16,11 @@ public enum RecordErrorCode: String, Sendable, Hashable, CaseIterable, Codable {
     case invalidPattern = "R0607"
     /// The input line is not a JSON object.
     case malformedRecord = "R0608"
+    /// A date or date-time falls outside 0001-01-01 … 9999-12-31.
+    case dateOutOfRange = "R0609"
+    /// The record made an earlier run of its job die inside the mapper (a trap, a fault, a stack
+    /// overflow): it is quarantined instead of being mapped again.
+    case mapperCrashed = "Q0001"
 
     /// A short title for reports.
     public var title: String {
@@ -28,6 +33,8 @@ public enum RecordErrorCode: String, Sendable, Hashable, CaseIterable, Codable {
         case .lookupFailed: "lookup failed"
         case .invalidPattern: "invalid pattern"
         case .malformedRecord: "malformed input record"
+        case .dateOutOfRange: "date out of range"
+        case .mapperCrashed: "crashed the mapper"
         }
     }
 }

@@ -33,7 +33,7 @@ enum Operators {
 
     private static func millis(_ v: Value) -> Int64 {
         switch v {
-        case .date(let d): Int64(d) * 86_400_000
+        case .date(let d): Dates.millis(ofDay: d)
         case .datetime(let t): t
         default: 0
         }
@@ -61,20 +61,28 @@ enum Operators {
                 return .decimal(Double(x) / Double(y))
             case .mod:
                 if y == 0 { throw EvalError(.divisionByZero, "remainder of \(x) by zero") }
-                return .int(x % y)
+                // Only Int.min % -1 overflows in the machine; its remainder is 0.
+                let (r, overflow) = x.remainderReportingOverflow(dividingBy: y)
+                return .int(overflow ? 0 : r)
             default: return .null
             }
         }
         let x = Stdlib.dbl(a)
         let y = Stdlib.dbl(b)
+        let r: Double
         switch op {
-        case .add: return .decimal(x + y)
-        case .sub: return .decimal(x - y)
-        case .mul: return .decimal(x * y)
+        case .add: r = x + y
+        case .sub: r = x - y
+        case .mul: r = x * y
         case .div:
             if y == 0 { throw EvalError(.divisionByZero, "division of \(Value.decimal(x).text) by zero") }
-            return .decimal(x / y)
+            r = x / y
         default: return .null
         }
+        guard r.isFinite else {
+            throw EvalError(
+                .numberOutOfRange, "\(Value.decimal(x).text) \(op.spelling) \(Value.decimal(y).text) is too large for a decimal number")
+        }
+        return .decimal(r)
     }
 }

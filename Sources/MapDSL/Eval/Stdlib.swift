@@ -283,7 +283,7 @@ public enum Stdlib {
                         guard let t = pat.parse(s) else {
                             throw EvalError(.invalidDate, "\"\(s)\" does not fit the date pattern \"\(pat.text)\"")
                         }
-                        return .date(Int(Dates.floorDivMod(t, 86_400_000).0))
+                        return .date(Dates.day(ofMillis: t))
                     }
                 }
             }),
@@ -312,9 +312,13 @@ public enum Stdlib {
                 DatePattern.compile(p).map { pat in
                     { (a: [Value]) throws -> Value in
                         switch a[0] {
-                        case .date(let d): .string(pat.format(Int64(d) * 86_400_000))
-                        case .datetime(let t): .string(pat.format(t))
-                        default: .null
+                        case .date(let d):
+                            guard Dates.inRange(day: d) else { throw Dates.outOfRange("the date \(Dates.formatDate(d))") }
+                            return .string(pat.format(Dates.millis(ofDay: d)))
+                        case .datetime(let t):
+                            guard Dates.inRange(millis: t) else { throw Dates.outOfRange("the date-time \(Dates.formatDateTime(t))") }
+                            return .string(pat.format(t))
+                        default: return .null
                         }
                     }
                 }
@@ -324,8 +328,8 @@ public enum Stdlib {
             #"add_days(to_date("2024-02-28"), 1) → 2024-02-29"#,
             .binary { d, n in
                 switch d {
-                case .date(let x): .date(x + int(n))
-                case .datetime(let t): .datetime(t + Int64(int(n)) * 86_400_000)
+                case .date(let x): .date(try Dates.addDays(x, int(n)))
+                case .datetime(let t): .datetime(try Dates.addDays(millis: t, int(n)))
                 default: .null
                 }
             }),
@@ -333,7 +337,11 @@ public enum Stdlib {
             "days_between", [ParamSpec("from", D), ParamSpec("to", D)], .fixed(.int, optional: false),
             "Whole days from `from` to `to` (negative when `to` is earlier).",
             #"days_between(to_date("2024-01-01"), to_date("2024-03-01")) → 60"#,
-            .binary { a, b in .int(Convert.dayNumber(b) - Convert.dayNumber(a)) }),
+            .binary { a, b in
+                let (r, overflow) = Convert.dayNumber(b).subtractingReportingOverflow(Convert.dayNumber(a))
+                if overflow { throw Dates.outOfRange("the number of days between \(a.text) and \(b.text)") }
+                return .int(r)
+            }),
         fn(
             "year", [ParamSpec("date", D)], .fixed(.int, optional: false), "The calendar year.", "year(createdate) → 2024",
             .unary { .int(Dates.civil(Convert.dayNumber($0)).year) }),
@@ -354,7 +362,11 @@ public enum Stdlib {
             .variadic { a in
                 let digits = a.count > 1 ? int(a[1]) : 0
                 let scale = pow(10.0, Double(min(max(digits, -15), 15)))
-                return .decimal((dbl(a[0]) * scale).rounded(.toNearestOrAwayFromZero) / scale)
+                let x = dbl(a[0])
+                let scaled = x * scale
+                // A number too large to scale has no digits after the point to round.
+                guard scaled.isFinite else { return .decimal(x) }
+                return .decimal(scaled.rounded(.toNearestOrAwayFromZero) / scale)
             }),
         fn(
             "abs", [ParamSpec("number", N)], .sameAs(0), "The absolute value.", "abs(-3) → 3",

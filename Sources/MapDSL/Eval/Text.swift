@@ -249,7 +249,7 @@ enum Convert {
     static func date(_ v: Value) -> Int? {
         switch v {
         case .date(let d): return d
-        case .datetime(let t): return Int(Dates.floorDivMod(t, 86_400_000).0)
+        case .datetime(let t): return Dates.day(ofMillis: t)
         case .string(let s): return Dates.parseISODate(Substring(Text.trim(s)))
         default: return nil
         }
@@ -258,7 +258,7 @@ enum Convert {
     /// Milliseconds since the epoch from a date, a date-time or ISO text.
     static func datetime(_ v: Value) -> Int64? {
         switch v {
-        case .date(let d): return Int64(d) * 86_400_000
+        case .date(let d): return Dates.millis(ofDay: d)
         case .datetime(let t): return t
         case .string(let s): return Dates.parseISODateTime(Substring(Text.trim(s)))
         default: return nil
@@ -269,7 +269,7 @@ enum Convert {
     static func dayNumber(_ v: Value) -> Int {
         switch v {
         case .date(let d): d
-        case .datetime(let t): Int(Dates.floorDivMod(t, 86_400_000).0)
+        case .datetime(let t): Dates.day(ofMillis: t)
         default: 0
         }
     }

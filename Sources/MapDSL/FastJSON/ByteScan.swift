@@ -118,6 +118,53 @@ public enum ByteScan {
         UnsafeRawPointer(p).loadUnaligned(as: UInt32.self)
     }
 
+    /// The offset of the first byte of `p[0..<n]` that is not part of well-formed UTF-8 (a stray
+    /// continuation byte, a truncated or overlong sequence, a surrogate, a scalar past U+10FFFF);
+    /// nil when all of it is well-formed (what `String(decoding:as:)` keeps unchanged).
+    public static func firstInvalidUTF8(_ p: UnsafePointer<UInt8>, _ n: Int) -> Int? {
+        var i = 0
+        while i < n {
+            // ASCII runs eight bytes at a time.
+            while i &+ 8 <= n, UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self) & highs == 0 { i &+= 8 }
+            guard i < n else { return nil }
+            let b = p[i]
+            if b < 0x80 {
+                i &+= 1
+                continue
+            }
+            let need: Int
+            var lo: UInt8 = 0x80
+            var hi: UInt8 = 0xBF
+            switch b {
+            case 0xC2...0xDF: need = 1
+            case 0xE0:
+                need = 2
+                lo = 0xA0
+            case 0xE1...0xEC, 0xEE...0xEF: need = 2
+            case 0xED:
+                need = 2
+                hi = 0x9F
+            case 0xF0:
+                need = 3
+                lo = 0x90
+            case 0xF1...0xF3: need = 3
+            case 0xF4:
+                need = 3
+                hi = 0x8F
+            default: return i
+            }
+            // The sequence's last byte is p[i + need].
+            guard i &+ need < n, p[i + 1] >= lo, p[i + 1] <= hi else { return i }
+            var k = 2
+            while k <= need {
+                guard p[i + k] & 0xC0 == 0x80 else { return i }
+                k &+= 1
+            }
+            i &+= need &+ 1
+        }
+        return nil
+    }
+
     /// JSON whitespace: space, tab, line feed, carriage return.
     @inline(__always) static func isJSONSpace(_ b: UInt8) -> Bool {
         b == 0x20 || b == 0x0A || b == 0x0D || b == 0x09

@@ -2,7 +2,7 @@
 struct Malformed: Error {}
 
 /// A position in a JSON text, with the validating scanners the record decoder needs. Accepts and
-/// rejects exactly what ``JSONParser`` does.
+/// rejects exactly what ``JSONParser`` does when it rejects invalid UTF-8 (as records are read).
 struct JSONCursor {
     let p: UnsafePointer<UInt8>
     let end: Int
@@ -48,7 +48,11 @@ struct JSONCursor {
             let b = p[i]
             if b == UInt8(ascii: "\"") {
                 i += 1
-                return StringSpan(start: start, end: i - 1, escaped: escaped, ascii: ByteScan.isASCII(high))
+                let ascii = ByteScan.isASCII(high)
+                // JSON text is UTF-8: a string with bytes that are not is malformed (escapes are
+                // ASCII, so the raw bytes decide).
+                if !ascii, ByteScan.firstInvalidUTF8(p + start, i - 1 - start) != nil { throw Malformed() }
+                return StringSpan(start: start, end: i - 1, escaped: escaped, ascii: ascii)
             }
             guard b == UInt8(ascii: "\\") else { throw Malformed() }
             escaped = true

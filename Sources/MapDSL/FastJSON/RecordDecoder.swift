@@ -201,13 +201,48 @@ final class RecordDecoder: Sendable {
     fileprivate func decodeOther(_ c: inout JSONCursor, slot: Int) throws(Malformed) -> Result<Value, RecordFailure> {
         let start = c.i
         try c.skipValue(depth: 1)
+        if takesStringAsIs[slot], RecordDecoder.isLossyNumber(c.p + start, c.i - start) {
+            // A number no double holds exactly, read as text: its digits as written.
+            return .success(.string(String(decoding: UnsafeBufferPointer(start: c.p + start, count: c.i - start), as: UTF8.self)))
+        }
         let json: JSONValue
         do {
-            json = try JSONParser.parse(UnsafeBufferPointer(start: c.p + start, count: c.i - start))
+            json = try JSONParser.parse(UnsafeBufferPointer(start: c.p + start, count: c.i - start), rejectingInvalidUTF8: true)
         } catch {
             throw Malformed()
         }
         return SourceDecoder.decode(json, as: fields[slot])
+    }
+}
+
+extension RecordDecoder {
+    /// Whether the bytes are a JSON number that a 64-bit integer or double cannot hold exactly: an
+    /// integer past the 64-bit range, more than 15 significant digits (what a double keeps through
+    /// a round trip), or past the double range (`1e400`).
+    static func isLossyNumber(_ p: UnsafePointer<UInt8>, _ n: Int) -> Bool {
+        guard n > 0, p[0] == UInt8(ascii: "-") || (p[0] >= 0x30 && p[0] <= 0x39) else { return false }
+        var integral = true
+        var significant = 0
+        var leading = true
+        var i = 0
+        while i < n {
+            let b = p[i]
+            if b == UInt8(ascii: "e") || b == UInt8(ascii: "E") {
+                integral = false
+                break
+            }
+            if b == UInt8(ascii: ".") {
+                integral = false
+            } else if b >= 0x30 && b <= 0x39 {
+                if b != 0x30 { leading = false }
+                if !leading { significant += 1 }
+            }
+            i += 1
+        }
+        let text = String(decoding: UnsafeBufferPointer(start: p, count: n), as: UTF8.self)
+        if integral { return Int(text) == nil }
+        if significant > 15 { return true }
+        return !(Double(text)?.isFinite ?? false)
     }
 }
 

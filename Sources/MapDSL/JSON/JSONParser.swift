@@ -9,14 +9,20 @@ public struct JSONParseError: Error, Sendable, CustomStringConvertible, Equatabl
 }
 
 /// A strict RFC 8259 JSON parser over UTF-8 bytes.
+///
+/// Bytes in strings that are not UTF-8 become U+FFFD unless the caller asks for them to be
+/// refused (`rejectingInvalidUTF8`): records are read that way, so that a value is never quietly
+/// repaired into something else.
 public struct JSONParser {
     private let bytes: UnsafeBufferPointer<UInt8>
+    private let rejectsInvalidUTF8: Bool
     private var pos = 0
     private var depth = 0
     private static let maxDepth = 512
 
-    private init(_ bytes: UnsafeBufferPointer<UInt8>) {
+    private init(_ bytes: UnsafeBufferPointer<UInt8>, rejectingInvalidUTF8: Bool) {
         self.bytes = bytes
+        self.rejectsInvalidUTF8 = rejectingInvalidUTF8
     }
 
     /// Parses one JSON document from `text`.
@@ -25,13 +31,16 @@ public struct JSONParser {
     }
 
     /// Parses one JSON document from bytes.
-    public static func parse(_ bytes: [UInt8]) throws(JSONParseError) -> JSONValue {
-        try bytes.withUnsafeBufferPointer { (buf) throws(JSONParseError) -> JSONValue in try parse(buf) }
+    public static func parse(_ bytes: [UInt8], rejectingInvalidUTF8: Bool = false) throws(JSONParseError) -> JSONValue {
+        try bytes.withUnsafeBufferPointer { (buf) throws(JSONParseError) -> JSONValue in
+            try parse(buf, rejectingInvalidUTF8: rejectingInvalidUTF8)
+        }
     }
 
-    /// Parses one JSON document from a buffer; trailing whitespace is allowed, anything else is an error.
-    public static func parse(_ buf: UnsafeBufferPointer<UInt8>) throws(JSONParseError) -> JSONValue {
-        var p = JSONParser(buf)
+    /// Parses one JSON document from a buffer; trailing whitespace is allowed, anything else is an
+    /// error, and so are bytes in a string that are not UTF-8 when `rejectingInvalidUTF8`.
+    public static func parse(_ buf: UnsafeBufferPointer<UInt8>, rejectingInvalidUTF8: Bool = false) throws(JSONParseError) -> JSONValue {
+        var p = JSONParser(buf, rejectingInvalidUTF8: rejectingInvalidUTF8)
         p.skipWhitespace()
         let v = try p.parseValue()
         p.skipWhitespace()
@@ -184,10 +193,14 @@ public struct JSONParser {
         let start = pos
         // Fast path: no escapes; plain bytes are skipped eight at a time.
         if let base = bytes.baseAddress {
-            pos = ByteScan.firstStringStop(base, from: pos, end: bytes.count)
+            var high: UInt64 = 0
+            pos = ByteScan.firstStringStop(base, from: pos, end: bytes.count, high: &high)
             if pos < bytes.count {
                 let b = bytes[pos]
                 if b == UInt8(ascii: "\"") {
+                    if rejectsInvalidUTF8, !ByteScan.isASCII(high), let bad = ByteScan.firstInvalidUTF8(base + start, pos - start) {
+                        throw JSONParseError(message: "invalid UTF-8 in a string", offset: start + bad)
+                    }
                     let s = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<pos]), as: UTF8.self)
                     pos += 1
                     return s
@@ -199,6 +212,10 @@ public struct JSONParser {
         while pos < bytes.count {
             let b = bytes[pos]
             if b == UInt8(ascii: "\"") {
+                // Escapes decode to well-formed UTF-8: a bad byte is one of the raw ones.
+                if rejectsInvalidUTF8, let bad = bytes.baseAddress.flatMap({ ByteScan.firstInvalidUTF8($0 + start, pos - start) }) {
+                    throw JSONParseError(message: "invalid UTF-8 in a string", offset: start + bad)
+                }
                 pos += 1
                 return String(decoding: out, as: UTF8.self)
             }

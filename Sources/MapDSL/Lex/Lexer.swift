@@ -9,6 +9,12 @@ public struct Lexer {
     public private(set) var comments: [Comment] = []
     /// Lexical diagnostics.
     public private(set) var diagnostics: [Diagnostic] = []
+    /// Diagnostics not kept past ``maxDiagnostics``, and where the first of them was.
+    private var dropped = 0
+    private var firstDropped: Diagnostic?
+
+    /// The most diagnostics kept for one file; the rest are summed up in one last diagnostic.
+    public static let maxDiagnostics = 1000
 
     /// Lexes all of `source`.
     public static func lex(_ source: SourceText) -> Lexer {
@@ -40,7 +46,51 @@ public struct Lexer {
 
     private static func isDigit(_ b: UInt8) -> Bool { b >= 0x30 && b <= 0x39 }
 
+    /// Keeps `d`, or counts it once ``maxDiagnostics`` are kept; a problem right after one just
+    /// like it (the same code and message) widens that one instead.
+    private mutating func report(_ d: Diagnostic) {
+        if let last = diagnostics.last, last.code == d.code, last.message == d.message, last.span.end == d.span.start,
+            last.help == d.help
+        {
+            diagnostics[diagnostics.count - 1].span = last.span.union(d.span)
+            return
+        }
+        if diagnostics.count < Lexer.maxDiagnostics {
+            diagnostics.append(d)
+        } else {
+            if firstDropped == nil { firstDropped = d }
+            dropped += 1
+        }
+    }
+
+    /// Reports every run of bytes that is not UTF-8.
+    private mutating func checkUTF8() {
+        let found: [SourceSpan] = bytes.withUnsafeBufferPointer { buf in
+            guard let base = buf.baseAddress else { return [] }
+            var runs: [SourceSpan] = []
+            var i = 0
+            while i < buf.count, let bad = ByteScan.firstInvalidUTF8(base + i, buf.count - i) {
+                let start = i + bad
+                var end = start + 1
+                // The run: bytes up to where well-formed text starts again.
+                while end < buf.count, ByteScan.firstInvalidUTF8(base + end, min(4, buf.count - end)) == 0 { end += 1 }
+                runs.append(SourceSpan(start, end))
+                i = end
+                if runs.count > Lexer.maxDiagnostics { break }
+            }
+            return runs
+        }
+        for run in found {
+            let n = run.end - run.start
+            report(
+                Diagnostic(
+                    .invalidUTF8, "\(n == 1 ? "this byte is" : "these \(n) bytes are") not UTF-8 text", at: run,
+                    help: "save the file as UTF-8"))
+        }
+    }
+
     private mutating func run() {
+        checkUTF8()
         // Skip a UTF-8 byte order mark.
         if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { pos = 3 }
         while pos < bytes.count {
@@ -74,6 +124,12 @@ public struct Lexer {
         }
         if lineHasCode { add(.newline, pos) }
         add(.eof, pos)
+        if let first = firstDropped {
+            diagnostics.append(
+                Diagnostic(
+                    first.code, "\(dropped) more problems like the ones above are not listed", at: first.span,
+                    help: "is this a mapping file? mapping files are short UTF-8 text"))
+        }
     }
 
     private mutating func lexOperator(_ start: Int) {
@@ -138,10 +194,16 @@ public struct Lexer {
         case UInt8(ascii: "{"): one(.lbrace)
         case UInt8(ascii: "}"): one(.rbrace)
         default:
-            // Consume one whole UTF-8 scalar.
+            // Consume one whole UTF-8 scalar (one byte when it is not UTF-8: already reported).
             var len = 1
             if b >= 0xF0 { len = 4 } else if b >= 0xE0 { len = 3 } else if b >= 0xC0 { len = 2 }
             let end = min(bytes.count, pos + len)
+            let valid = bytes.withUnsafeBufferPointer { ByteScan.firstInvalidUTF8($0.baseAddress! + pos, end - pos) == nil }
+            if !valid {
+                pos += 1
+                add(.invalid, start)
+                return
+            }
             let ch = String(decoding: bytes[pos..<end], as: UTF8.self)
             let help: String? =
                 switch ch {
@@ -151,14 +213,24 @@ public struct Lexer {
                 case "[", "]": "the language has no lists; use `split(text, separator, index)`"
                 default: nil
                 }
-            invalid(start, "unexpected character `\(ch)`", help: help, length: len)
+            invalid(start, "unexpected character \(Lexer.visible(ch))", help: help, length: len)
         }
     }
 
     private mutating func invalid(_ start: Int, _ message: String, help: String?, length: Int = 1) {
         pos = min(bytes.count, start + length)
-        diagnostics.append(Diagnostic(.unexpectedCharacter, message, at: SourceSpan(start, pos), help: help))
+        report(Diagnostic(.unexpectedCharacter, message, at: SourceSpan(start, pos), help: help))
         add(.invalid, start)
+    }
+
+    /// A character for a message: in backticks, or as `U+0000` when it is a control or invisible one.
+    static func visible(_ ch: String) -> String {
+        guard let u = ch.unicodeScalars.first, ch.unicodeScalars.count == 1 else { return "`\(ch)`" }
+        let invisible =
+            u.value < 0x20 || (u.value >= 0x7F && u.value < 0xA0) || u.properties.generalCategory == .format
+            || u.properties.isWhitespace
+        let hex = String(u.value, radix: 16, uppercase: true)
+        return invisible ? "U+" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex : "`\(ch)`"
     }
 
     private mutating func lexNumber() {
@@ -172,7 +244,7 @@ public struct Lexer {
         }
         if Lexer.isIdentStart(peek()) {
             while pos < bytes.count, Lexer.isIdentPart(bytes[pos]) { pos += 1 }
-            diagnostics.append(
+            report(
                 Diagnostic(
                     .invalidNumber, "invalid number `\(String(decoding: bytes[start..<pos], as: UTF8.self))`",
                     at: SourceSpan(start, pos), help: "names cannot start with a digit; quote such a field name in backticks"))
@@ -180,12 +252,21 @@ public struct Lexer {
             return
         }
         let text = String(decoding: bytes[start..<pos], as: UTF8.self).replacingOccurrences(of: "_", with: "")
+        let shown = text.count > 40 ? text.prefix(40) + "…" : text
         if kind == .integer, Int(text) == nil {
-            diagnostics.append(
+            report(
                 Diagnostic(
-                    .invalidNumber, "integer `\(text)` is too large", at: SourceSpan(start, pos),
+                    .invalidNumber, "integer `\(shown)` is too large", at: SourceSpan(start, pos),
                     help: "integers range from -9223372036854775808 to 9223372036854775807"))
             add(.integer, start, "0")
+            return
+        }
+        if kind == .decimal, !(Double(text)?.isFinite ?? false) {
+            report(
+                Diagnostic(
+                    .invalidNumber, "decimal `\(shown)` is too large", at: SourceSpan(start, pos),
+                    help: "decimals range up to about 1.8e308"))
+            add(.decimal, start, "0.0")
             return
         }
         add(kind, start, text)
@@ -196,7 +277,7 @@ public struct Lexer {
         pos += 1
         while pos < bytes.count, bytes[pos] != UInt8(ascii: "`"), bytes[pos] != 0x0A { pos += 1 }
         if peek() != UInt8(ascii: "`") {
-            diagnostics.append(
+            report(
                 Diagnostic(.unterminatedString, "unterminated quoted name", at: SourceSpan(start, pos), help: "close it with a backtick"))
         } else {
             pos += 1
@@ -249,14 +330,14 @@ public struct Lexer {
                         }
                     }
                     if !ok {
-                        diagnostics.append(
+                        report(
                             Diagnostic(
                                 .invalidEscape, "invalid unicode escape", at: SourceSpan(escStart, pos),
                                 help: "write unicode escapes as `\\u{1F600}`"))
                     }
                 default:
                     if e == 0x0A || e == 0 { pos -= 1 }
-                    diagnostics.append(
+                    report(
                         Diagnostic(
                             .invalidEscape, "invalid escape sequence in string", at: SourceSpan(escStart, pos),
                             help: "valid escapes are \\n \\t \\r \\\\ \\\" \\' and \\u{...}"))
@@ -267,7 +348,7 @@ public struct Lexer {
             pos += 1
         }
         if !closed {
-            diagnostics.append(
+            report(
                 Diagnostic(
                     .unterminatedString, "unterminated string literal", at: SourceSpan(start, pos),
                     help: "close the string with `\(Character(Unicode.Scalar(quote)))` on the same line"))

@@ -18,14 +18,24 @@ enum CommentAttacher {
             collectArms(a.value, assignment: i, path: [], into: &anchors)
         }
         anchors.sort { $0.span.start < $1.span.start }
+        // Anchors by where they end, to find the one ending last before a comment by walking
+        // forward as the comments do (they come in order): n log n for any number of comments.
+        let byEnd = anchors.indices.sorted { (anchors[$0].span.end, $0) < (anchors[$1].span.end, $1) }
+        var ended = 0
+        var best: Int?
         for c in comments {
-            if c.trailing {
-                // The anchor ending last before the comment, on the comment's line (no newline in between).
-                let candidates = anchors.filter { $0.span.end <= c.span.start }
-                if let best = candidates.max(by: { $0.span.end < $1.span.end }),
-                    !anchors.contains(where: { $0.span.start > best.span.end && $0.span.start < c.span.start })
-                {
-                    modify(best.anchor, in: &file) { t in
+            // The anchor ending last at or before the comment (the first in file order among
+            // those ending at the same place).
+            while ended < byEnd.count, anchors[byEnd[ended]].span.end <= c.span.start {
+                let k = byEnd[ended]
+                if let b = best, anchors[b].span.end == anchors[k].span.end { best = min(b, k) } else { best = k }
+                ended += 1
+            }
+            if c.trailing, let b = best {
+                // No anchor starts between that one's end and the comment (no newline in between).
+                let after = firstAnchor(startingAfter: anchors[b].span.end, in: anchors)
+                if after == anchors.count || anchors[after].span.start >= c.span.start {
+                    modify(anchors[b].anchor, in: &file) { t in
                         if let existing = t.trailing {
                             t.trailing = Comment(text: existing.text + " #" + c.text, span: existing.span, trailing: true)
                         } else {
@@ -35,12 +45,24 @@ enum CommentAttacher {
                     continue
                 }
             }
-            if let next = anchors.first(where: { $0.span.start > c.span.start }) {
-                modify(next.anchor, in: &file) { $0.leading.append(Comment(text: c.text, span: c.span, trailing: false)) }
+            let next = firstAnchor(startingAfter: c.span.start, in: anchors)
+            if next < anchors.count {
+                modify(anchors[next].anchor, in: &file) { $0.leading.append(Comment(text: c.text, span: c.span, trailing: false)) }
             } else {
                 file.trailingComments.append(Comment(text: c.text, span: c.span, trailing: false))
             }
         }
+    }
+
+    /// The index of the first anchor (sorted by start) that starts after `offset`.
+    private static func firstAnchor(startingAfter offset: Int, in anchors: [(span: SourceSpan, anchor: Anchor)]) -> Int {
+        var lo = 0
+        var hi = anchors.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if anchors[mid].span.start > offset { hi = mid } else { lo = mid + 1 }
+        }
+        return lo
     }
 
     private static func collectArms(

@@ -14,8 +14,18 @@ public struct Parser {
     private var parenDepth = 0
     private var diagnostics: [Diagnostic] = []
     private let comments: [Comment]
+    /// Parsing functions active for the expression being parsed (each nesting level of the text
+    /// takes one to three of them).
     private var nestingDepth = 0
-    private static let maxNesting = 200
+    /// The most ``nestingDepth`` may reach: beyond it the text nests deeper than any tree the
+    /// parser builds (``Expr/maxDepth``), with parentheses or signs that add no node.
+    private static let maxNesting = 4 * Expr.maxDepth
+    /// Set when the statement being parsed nests too deeply: every parsing function then returns
+    /// at once, and the statement is skipped.
+    private var tooDeep = false
+    /// Syntax errors found, and where the first one not kept (past ``Lexer/maxDiagnostics``) is.
+    private var syntaxErrors = 0
+    private var firstDropped: SourceSpan?
 
     /// Parses a mapping file.
     public static func parse(_ source: SourceText) -> ParseResult {
@@ -33,7 +43,9 @@ public struct Parser {
         var p = Parser(tokens: lexer.tokens, comments: lexer.comments)
         p.diagnostics = lexer.diagnostics
         p.skipNewlines()
+        let start = p.pos
         let e = p.parseExpr()
+        if p.tooDeep { p.skipDeepStatement(from: start) }
         p.skipNewlines()
         if p.current.kind != .eof {
             p.error(.expectedToken, "unexpected \(p.current.kind.display) after the expression", at: p.current.span)
@@ -91,6 +103,11 @@ public struct Parser {
     ) {
         // One syntax error per position is enough.
         if let last = diagnostics.last, last.span.start == span.start, last.code.rawValue.hasPrefix("E01") { return }
+        syntaxErrors += 1
+        if syntaxErrors > Lexer.maxDiagnostics {
+            if syntaxErrors == Lexer.maxDiagnostics + 1 { firstDropped = span }
+            return
+        }
         diagnostics.append(Diagnostic(code, message, at: span, help: help))
     }
 
@@ -99,6 +116,41 @@ public struct Parser {
         if let t = eat(kind) { return t }
         error(.expectedToken, "expected \(what), found \(current.kind.display)", at: current.span, help: help)
         return nil
+    }
+
+    /// Reports that the statement nests too deeply (once) and gives the node that stands for it.
+    private mutating func tooDeeplyNested(at span: SourceSpan) -> Expr {
+        if !tooDeep {
+            tooDeep = true
+            diagnostics.append(
+                Diagnostic(
+                    .nestedTooDeeply, "this expression nests more than \(Expr.maxDepth) levels deep", at: span,
+                    help: "split it: long chains of `+`, `and`, `or` or `??` read better as `concat(...)`, `match` or `coalesce(...)`"))
+        }
+        return Expr(.error, span)
+    }
+
+    /// `Expr(kind, span)`, or an error node when that nests too deeply.
+    private mutating func node(_ kind: Expr.Kind, _ span: SourceSpan) -> Expr {
+        let e = Expr(kind, span)
+        return e.depth > Expr.maxDepth ? tooDeeplyNested(at: span) : e
+    }
+
+    /// After a statement that nests too deeply: skips the rest of it, from token `first` to the end
+    /// of the line where its parentheses and braces are balanced.
+    private mutating func skipDeepStatement(from first: Int) {
+        var balance = 0
+        var i = first
+        while tokens[i].kind != .eof {
+            let kind = tokens[i].kind
+            if kind == .newline && balance == 0 && i >= pos { break }
+            if kind == .lparen || kind == .lbrace { balance += 1 }
+            if kind == .rparen || kind == .rbrace { balance = max(0, balance - 1) }
+            i += 1
+        }
+        pos = i
+        parenDepth = 0
+        tooDeep = false
     }
 
     /// Skips to the start of the next line at paren depth 0.
@@ -125,6 +177,12 @@ public struct Parser {
             error(
                 .missingHeader, "the mapping has no `mapping source -> destination` header", at: SourceSpan(span.start, span.start),
                 help: "start the file with a line like `mapping hubspot.contact -> salesforce.Lead`")
+        }
+        if let span = firstDropped {
+            diagnostics.append(
+                Diagnostic(
+                    .expectedToken, "\(syntaxErrors - Lexer.maxDiagnostics) more syntax errors are not listed", at: span,
+                    help: "fix the first ones; later errors often follow from them"))
         }
         return file
     }
@@ -162,13 +220,16 @@ public struct Parser {
             sawStatement = true
             endOfStatement()
         case .kwSkip where tokens[pos + 1].kind != .assign:
+            let first = pos
             _ = advance()
             expect(.kwWhen, "`when` after `skip`", help: "write `skip when blank(email)`")
             let cond = parseExpr()
+            if tooDeep { skipDeepStatement(from: first) }
             file.skips.append(SkipRule(condition: cond, span: SourceSpan(start, cond.span.end)))
             sawStatement = true
             endOfStatement()
         case .identifier, .quotedIdentifier, .kwKey, .kwSkip:
+            let first = pos
             guard let target = parseName("a destination field") else { return synchronize() }
             guard
                 expect(
@@ -176,6 +237,7 @@ public struct Parser {
                     help: "each line assigns one destination field: `\(target.text) = expression`") != nil
             else { return synchronize() }
             let value = parseExpr()
+            if tooDeep { skipDeepStatement(from: first) }
             file.assignments.append(Assignment(target: target, value: value, span: SourceSpan(start, value.span.end)))
             sawStatement = true
             endOfStatement()
@@ -238,16 +300,22 @@ public struct Parser {
 
     /// Parses an expression; on failure returns an `.error` node and reports once.
     mutating func parseExpr() -> Expr {
-        nestingDepth += 1
-        defer { nestingDepth -= 1 }
-        if nestingDepth > Parser.maxNesting {
-            error(.expectedExpression, "expression nested too deeply", at: current.span)
-            let span = current.span
-            synchronize()
-            return Expr(.error, span)
-        }
-        return parseBinary(minPrecedence: 1)
+        parseBinary(minPrecedence: 1)
     }
+
+    /// Enters one parsing function of an expression: false (after reporting) when the text nests
+    /// too deeply or already did; pair a true answer with ``leave()``.
+    private mutating func enter() -> Bool {
+        if tooDeep { return false }
+        if nestingDepth >= Parser.maxNesting {
+            _ = tooDeeplyNested(at: current.span)
+            return false
+        }
+        nestingDepth += 1
+        return true
+    }
+
+    private mutating func leave() { nestingDepth -= 1 }
 
     private func binaryOperator(_ kind: TokenKind) -> BinaryOperator? {
         switch kind {
@@ -281,13 +349,15 @@ public struct Parser {
     }
 
     private mutating func parseBinary(minPrecedence: Int) -> Expr {
+        guard enter() else { return Expr(.error, current.span) }
+        defer { leave() }
         var lhs = parseUnary()
-        while let op = peekOperator(), op.precedence >= minPrecedence {
+        while !tooDeep, let op = peekOperator(), op.precedence >= minPrecedence {
             _ = advance()
             skipNewlines()
             let nextMin = op.rightAssociative ? op.precedence : op.precedence + 1
             let rhs = parseBinary(minPrecedence: nextMin)
-            lhs = Expr(.binary(op, lhs, rhs), lhs.span.union(rhs.span))
+            lhs = node(.binary(op, lhs, rhs), lhs.span.union(rhs.span))
             if op.isComparison, let next = binaryOperator(current.kind), next.isComparison {
                 error(
                     .expectedToken, "comparisons cannot be chained", at: current.span,
@@ -298,18 +368,21 @@ public struct Parser {
     }
 
     private mutating func parseUnary() -> Expr {
+        guard enter() else { return Expr(.error, current.span) }
+        defer { leave() }
         let start = current.span.start
         if eat(.kwNot) != nil {
             let operand = parseBinary(minPrecedence: 3)
-            return Expr(.unary(.not, operand), SourceSpan(start, operand.span.end))
+            return node(.unary(.not, operand), SourceSpan(start, operand.span.end))
         }
         if eat(.minus) != nil {
             let operand = parseUnary()
             // Fold negative literals so patterns and constants read naturally.
             switch operand.kind {
             case .integer(let i): return Expr(.integer(-i), SourceSpan(start, operand.span.end))
-            case .decimal(let d): return Expr(.decimal("-" + d), SourceSpan(start, operand.span.end))
-            default: return Expr(.unary(.negate, operand), SourceSpan(start, operand.span.end))
+            case .decimal(let d):
+                return Expr(.decimal(d.hasPrefix("-") ? String(d.dropFirst()) : "-" + d), SourceSpan(start, operand.span.end))
+            default: return node(.unary(.negate, operand), SourceSpan(start, operand.span.end))
             }
         }
         return parsePostfix()
@@ -317,7 +390,7 @@ public struct Parser {
 
     private mutating func parsePostfix() -> Expr {
         var e = parsePrimary()
-        while at(.dot) || at(.optionalDot) {
+        while !tooDeep && (at(.dot) || at(.optionalDot)) {
             let optional = advance().kind == .optionalDot
             guard current.kind.isName else {
                 error(.expectedToken, "expected a field name after `\(optional ? "?." : ".")`", at: current.span)
@@ -325,7 +398,7 @@ public struct Parser {
             }
             let t = advance()
             let name = Name(t.text, span: t.span, quoted: t.kind == .quotedIdentifier)
-            e = Expr(.member(e, name, optional: optional), e.span.union(t.span))
+            e = node(.member(e, name, optional: optional), e.span.union(t.span))
         }
         return e
     }
@@ -352,6 +425,10 @@ public struct Parser {
             _ = advance()
             parenDepth += 1
             let inner = parseExpr()
+            if tooDeep {
+                parenDepth -= 1
+                return inner
+            }
             let close = current
             if eat(.rparen) == nil {
                 error(
@@ -387,9 +464,10 @@ public struct Parser {
         parenDepth += 1
         var args: [Expr] = []
         if !at(.rparen) {
-            while true {
+            while !tooDeep {
                 let before = pos
                 args.append(parseExpr())
+                if tooDeep { break }
                 if eat(.comma) != nil {
                     if at(.rparen) { break }  // trailing comma
                     continue
@@ -404,6 +482,7 @@ public struct Parser {
             }
         }
         parenDepth -= 1
+        if tooDeep { return Expr(.error, SourceSpan(nameTok.span.start, previousEnd)) }
         var end = previousEnd
         if let close = eat(.rparen) {
             end = close.span.end
@@ -417,18 +496,20 @@ public struct Parser {
                 end = tokens[i].span.end
             }
         }
-        return Expr(.call(name, args), SourceSpan(nameTok.span.start, end))
+        return node(.call(name, args), SourceSpan(nameTok.span.start, end))
     }
 
     private mutating func parseIf() -> Expr {
         let start = advance().span.start
         let cond = parseExpr()
+        if tooDeep { return cond }
         if at(.newline), peekPastNewlines() == .kwThen { skipNewlines() }
         guard expect(.kwThen, "`then` after the condition", help: "write `if condition then a else b`") != nil else {
             return Expr(.ifThenElse(cond, Expr(.error, cond.span), Expr(.error, cond.span)), SourceSpan(start, cond.span.end))
         }
         skipNewlines()
         let thenExpr = parseExpr()
+        if tooDeep { return thenExpr }
         if at(.newline), peekPastNewlines() == .kwElse { skipNewlines() }
         guard expect(.kwElse, "`else` after the `then` branch", help: "every `if` needs an `else`: `if c then a else b`") != nil
         else {
@@ -436,12 +517,13 @@ public struct Parser {
         }
         skipNewlines()
         let elseExpr = parseExpr()
-        return Expr(.ifThenElse(cond, thenExpr, elseExpr), SourceSpan(start, elseExpr.span.end))
+        return node(.ifThenElse(cond, thenExpr, elseExpr), SourceSpan(start, elseExpr.span.end))
     }
 
     private mutating func parseMatch() -> Expr {
         let start = advance().span.start
         let subject = parseExpr()
+        if tooDeep { return subject }
         if at(.newline), peekPastNewlines() == .lbrace { skipNewlines() }
         guard expect(.lbrace, "`{` to open the match arms", help: "write `match value { \"a\" => x, _ => y }`") != nil else {
             return Expr(.match(subject, []), SourceSpan(start, subject.span.end))
@@ -453,6 +535,10 @@ public struct Parser {
         while !at(.rbrace) && !at(.eof) {
             let before = pos
             if let arm = parseArm() { arms.append(arm) }
+            if tooDeep {
+                parenDepth = savedDepth
+                return Expr(.error, SourceSpan(start, previousEnd))
+            }
             if eat(.comma) != nil || at(.newline) {
                 skipNewlines()
             } else if !at(.rbrace) && !at(.eof) {
@@ -473,7 +559,7 @@ public struct Parser {
                 .unclosedDelimiter, "expected `}` to close the match", at: current.span,
                 help: "the `{` of this match is never closed")
         }
-        return Expr(.match(subject, arms), SourceSpan(start, end))
+        return node(.match(subject, arms), SourceSpan(start, end))
     }
 
     private mutating func parseArm() -> MatchArm? {
@@ -487,6 +573,7 @@ public struct Parser {
                 patterns.append(.wildcard(t.span))
             case .string, .integer, .decimal, .kwTrue, .kwFalse, .kwNull, .minus:
                 let e = parseUnary()
+                if tooDeep { return nil }
                 patterns.append(.literal(e))
             default:
                 error(
@@ -504,6 +591,7 @@ public struct Parser {
         }
         skipNewlines()
         let value = parseExpr()
+        if tooDeep { return nil }
         return MatchArm(patterns: patterns, value: value, span: SourceSpan(start, value.span.end))
     }
 }

@@ -204,7 +204,7 @@ public final class RecordMapper {
     private func general(_ line: UnsafeBufferPointer<UInt8>, calls: Int, hits: Int, appendingTo out: inout [UInt8]) -> LineStatus {
         let json: JSONValue
         do {
-            json = try JSONParser.parse(line)
+            json = try JSONParser.parse(line, rejectingInvalidUTF8: true)
         } catch {
             counts.pointee.rejected += 1
             return .rejected(

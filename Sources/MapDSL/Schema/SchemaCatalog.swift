@@ -8,6 +8,28 @@ public protocol SchemaProvider: Sendable {
     func knownObjects() -> [String]
 }
 
+/// Names of platforms and objects: plain identifiers (`salesforce`, `Lead`, `Custom_Object__c`).
+public enum ObjectName {
+    /// The longest name accepted.
+    public static let maxLength = 128
+
+    /// Whether `s` is a plain identifier: an ASCII letter or `_`, then letters, digits and `_`,
+    /// at most ``maxLength`` of them. Only such names are ever turned into file names.
+    public static func isValid(_ s: String) -> Bool {
+        let u = s.utf8
+        guard let first = u.first, u.count <= maxLength else { return false }
+        func letter(_ b: UInt8) -> Bool { (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x5F }
+        return letter(first) && u.allSatisfy { letter($0) || ($0 >= 0x30 && $0 <= 0x39) }
+    }
+
+    /// `platform.object` split into its two names when both are valid; nil otherwise.
+    public static func split(_ qualified: String) -> (platform: String, object: String)? {
+        let parts = qualified.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+        guard parts.count == 2, isValid(parts[0]), isValid(parts[1]) else { return nil }
+        return (parts[0], parts[1])
+    }
+}
+
 /// A schema provider reading `<root>/<platform>/<object>.json`, caching what it read.
 public final class SchemaDirectory: SchemaProvider, @unchecked Sendable {
     /// The directory holding one folder per platform.
@@ -26,6 +48,9 @@ public final class SchemaDirectory: SchemaProvider, @unchecked Sendable {
     }
 
     public func schema(platform: String, object: String) throws(SchemaError) -> Schema? {
+        // Names become a path: only plain identifiers, checked before any file is looked at, so
+        // that `..` or `/` can never reach outside the directory (and no answer tells what exists).
+        guard ObjectName.isValid(platform), ObjectName.isValid(object) else { return nil }
         let key = "\(platform).\(object)"
         lock.lock()
         if let s = cache[key] {
@@ -36,9 +61,10 @@ public final class SchemaDirectory: SchemaProvider, @unchecked Sendable {
         var p = path(platform: platform, object: object)
         if !FileManager.default.fileExists(atPath: p) {
             // Object names are matched case-insensitively as a convenience (salesforce.lead).
-            guard let match = knownObjects().first(where: { $0.lowercased() == key.lowercased() }) else { return nil }
-            let parts = match.split(separator: ".", maxSplits: 1).map(String.init)
-            p = path(platform: parts[0], object: parts[1])
+            guard let match = knownObjects().first(where: { $0.lowercased() == key.lowercased() }),
+                let parts = ObjectName.split(match)
+            else { return nil }
+            p = path(platform: parts.platform, object: parts.object)
         }
         let schema = try SchemaLoader.load(path: p)
         lock.lock()
@@ -53,7 +79,8 @@ public final class SchemaDirectory: SchemaProvider, @unchecked Sendable {
         var out: [String] = []
         for platform in platforms.sorted() {
             guard let files = try? fm.contentsOfDirectory(atPath: "\(root)/\(platform)") else { continue }
-            for f in files.sorted() where f.hasSuffix(".json") {
+            guard ObjectName.isValid(platform) else { continue }
+            for f in files.sorted() where f.hasSuffix(".json") && ObjectName.isValid(String(f.dropLast(5))) {
                 out.append("\(platform).\(f.dropLast(5))")
             }
         }

@@ -97,6 +97,7 @@ public final class SyncRunner {
     func beginRun(info: JSONValue) throws {
         run = try store.createRun(job: job.name, info: info, at: clock.timestamp())
         startedAt = clock.now()
+        armCrashGuard()
     }
 
     /// Maps, validates and uploads one page that is already in hand, then completes the run.
@@ -135,6 +136,9 @@ public final class SyncRunner {
         ])
         run = try store.createRun(job: job.name, info: info, at: clock.timestamp())
         startedAt = clock.now()
+        let quarantined = try quarantineCrashedRecords(run: run, at: clock.timestamp())
+        counts.fetched += quarantined
+        counts.rejected += quarantined
         total = (try? source.count(object: job.source.object)) ?? nil
         return try proceed(cursor: nil, page: 0, pending: [])
     }
@@ -187,6 +191,7 @@ public final class SyncRunner {
             }
             try move(JobState(.paused, page: state.page, batch: state.batch, reason: reason + "; resumed"))
         }
+        _ = try quarantineCrashedRecords(run: run, at: clock.timestamp())
         try record("resumed", .object([("by", .string(options.actor))]))
         counts = try countsFromStore()
         if let last = events.last(where: { $0.type == "checkpoint" }), last.payload["done"]?.boolValue == true {
