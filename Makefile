@@ -6,7 +6,7 @@ MAPC := .build/debug/mapc
 # The platforms' official Python clients for the contract tests (Tests/Contract/requirements.txt).
 CONTRACT_VENV := .build/contract-venv
 
-.PHONY: all deps build release test lint demo clean bench bench-sync contract contract-run fuzz eval eval-llm
+.PHONY: all deps build release test lint demo clean bench bench-sync bench-calls contract contract-run fuzz eval eval-llm
 
 all: build
 
@@ -60,6 +60,13 @@ bench: release
 SYNC_N ?= 100000
 bench-sync: release
 	python3 bench/sync.py --mapc .build/release/mapc --records $(SYNC_N)
+
+# API calls per 10,000 records (issue 15): each shipped job's first, unchanged and changed runs,
+# counted in the emulators' request logs. CALLS_MAPC=path/to/older/mapc measures another build.
+CALLS_N ?= 10000
+CALLS_MAPC ?= $(MAPC)
+bench-calls: build
+	python3 bench/calls.py --mapc $(CALLS_MAPC) --records $(CALLS_N)
 
 # Seeded mutation fuzzing of everything mapc reads from the world (issue 14): each target for
 # FUZZ_SECONDS, inputs following from FUZZ_SEED; FUZZ_TARGETS="dsl-source ..." to pick targets.

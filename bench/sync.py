@@ -39,7 +39,7 @@ def seed_contacts(n, sample, out):
 
 
 def make_project(work, n, mapc):
-    for d in ("schemas", "ratelimits"):
+    for d in ("schemas", "ratelimits", "platforms"):
         shutil.copytree(os.path.join(ROOT, d), os.path.join(work, d))
     os.makedirs(os.path.join(work, "samples", "mappings"))
     os.makedirs(os.path.join(work, "jobs"))

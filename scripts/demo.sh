@@ -23,7 +23,7 @@ step() { echo; bold "== $*"; }
 
 step "A demo project in $WORK"
 mkdir -p "$WORK/samples/mappings" "$WORK/samples/hubspot" "$WORK/samples/salesforce" "$WORK/seed/hubspot" "$WORK/seed/salesforce" "$WORK/jobs"
-cp -r schemas ratelimits "$WORK/"
+cp -r schemas ratelimits platforms "$WORK/"
 cp samples/hubspot/contact.jsonl "$WORK/samples/hubspot/"
 cp samples/salesforce/*.jsonl "$WORK/samples/salesforce/"
 cp samples/mappings/contacts-to-leads.txt "$WORK/samples/mappings/"

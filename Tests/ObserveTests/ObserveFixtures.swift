@@ -128,6 +128,9 @@ struct SyncFixture {
         options.full = full
         options.actor = actor
         options.backoff = Backoff(base: 0.05, cap: 0.1)
+        // One batch travelling at a time (batches fill across pages now): consecutive failing write
+        // calls are then attempts of one batch, which is what pauses a run.
+        options.batchesInFlight = 1
         return SyncRunner(
             job: job, mapping: mapping, version: "v1", source: source, destination: destination, store: store, clock: clock,
             options: options)

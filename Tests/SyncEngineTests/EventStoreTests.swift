@@ -17,11 +17,21 @@ import Testing
         try f.store.transition(run: run, to: JobState(.validating, page: 1), at: "t")
         try f.store.transition(run: run, to: JobState(.uploading, page: 1, batch: 1), at: "t")
         let values: [(String, JSONValue)] = [("Ref", "p1"), ("Email", "p1@example.com"), ("Name", "Person 1")]
+        // The hash of what mapping p1 gives: the page read again finds the same values delivered.
+        let preparer = RecordPreparer(mapping: f.mapping, job: "people", lookups: nil)
+        guard
+            case .mapped(_, _, _, let hash, _) = preparer.prepare(
+                f.source.sourceRecords[0], page: 1, frame: preparer.makeFrame(), retry: nil
+            ).outcome
+        else {
+            Issue.record("p1 does not map")
+            return
+        }
         try f.store.append(
             run: run, type: "batch_sending",
             payload: .object([
                 ("batch", 1), ("page", 1),
-                ("records", .array([.object([("id", "p1"), ("key", "p1"), ("hash", "h1"), ("values", .object(values))])])),
+                ("records", .array([.object([("id", "p1"), ("key", "p1"), ("hash", .string(hash)), ("values", .object(values))])])),
             ]), at: "t")
         let summary = try f.runner().resume()
         #expect(summary.state.phase == .completed)

@@ -18,6 +18,8 @@ final class FakePlatform: PlatformAdapter, @unchecked Sendable {
     var fetchFailures: [AdapterError] = []
     /// Keys the platform rejects (with field and message) while the predicate holds.
     var reject: (OutboundRecord) -> (code: String, message: String, field: String)? = { _ in nil }
+    /// Keys rejected with a transient error (`UNABLE_TO_LOCK_ROW`) this many more times.
+    var lockedRows: [String: Int] = [:]
     /// Simulates the process dying after the platform applied the write but before the answer arrived.
     var dieAfterWriteCall: Int?
     private(set) var writeCalls = 0
@@ -30,15 +32,42 @@ final class FakePlatform: PlatformAdapter, @unchecked Sendable {
 
     init(platform: String) { self.platform = platform }
 
+    /// Puts records in the platform, by key (for lookups into it).
+    func stored(_ records: [String: JSONValue]) {
+        lock.withLock {
+            for (key, value) in records { stored[key] = value }
+        }
+    }
+
     func limits(object: String, mode: WriteMode) -> AdapterLimits { AdapterLimits(maxBatchRecords: batchLimit) }
     func describe(object: String) throws -> Schema { throw AdapterError.fatal("not supported") }
 
+    /// Whether every read (not only incremental ones) comes in modification order.
+    var orderedByTime = false
+    /// Every fetch request, in order.
+    private(set) var fetchRequests: [FetchRequest] = []
+    /// Records handed out by fetch.
+    private(set) var fetchedRecords = 0
+
+    /// Pages over the records; with `modifiedSince`, over those modified at or after it, in order of
+    /// modification time then id (an incremental read: `ordered`).
     func fetch(_ request: FetchRequest) throws -> SourcePage {
         try lock.withLock {
+            fetchRequests.append(request)
             if !fetchFailures.isEmpty { throw fetchFailures.removeFirst() }
+            var records = sourceRecords
+            var ordered = false
+            let since = request.modifiedSince.flatMap { Dates.parseISODateTime(Substring($0)) }
+            if since != nil || orderedByTime {
+                func millis(_ r: SourceRecord) -> Int64 { r.modified.flatMap { Dates.parseISODateTime(Substring($0)) } ?? 0 }
+                records = records.filter { millis($0) >= since ?? .min }.sorted { (millis($0), $0.id) < (millis($1), $1.id) }
+                ordered = true
+            }
             let start = Int(request.cursor ?? "0") ?? 0
-            let end = min(sourceRecords.count, start + request.pageSize)
-            return SourcePage(records: Array(sourceRecords[start..<end]), nextCursor: end < sourceRecords.count ? String(end) : nil)
+            let end = min(records.count, start + request.pageSize)
+            fetchedRecords += max(0, end - start)
+            return SourcePage(
+                records: Array(records[min(start, end)..<end]), nextCursor: end < records.count ? String(end) : nil, ordered: ordered)
         }
     }
 
@@ -55,6 +84,14 @@ final class FakePlatform: PlatformAdapter, @unchecked Sendable {
             if !writeFailures.isEmpty { throw writeFailures.removeFirst() }
             var results: [WriteResult] = []
             for r in request.records {
+                if let n = lockedRows[r.key], n > 0 {
+                    lockedRows[r.key] = n - 1
+                    results.append(
+                        WriteResult(
+                            key: r.key, status: .rejected, errorCode: "UNABLE_TO_LOCK_ROW",
+                            message: "unable to obtain exclusive access to this record", transient: true))
+                    continue
+                }
                 if let rej = reject(r) {
                     results.append(WriteResult(key: r.key, status: .rejected, errorCode: rej.code, message: rej.message, field: rej.field))
                     continue
@@ -98,6 +135,8 @@ final class TestClock: SyncClock, @unchecked Sendable {
         slept.append(seconds)
         t += seconds
     }
+    /// Moves time on without a sleep (between runs).
+    func advance(_ seconds: Double) { t += seconds }
     func random() -> Double { 0.5 }
     func timestamp() -> String { "2026-11-25T00:00:00.000Z" }
 }

@@ -115,7 +115,7 @@ public final class GA4Adapter: PlatformAdapter {
                     guard !sendable.isEmpty else { continue }
                     body = (group.shared.objectValue ?? []) + [("events", .array(sendable.map(\.1)))]
                 }
-                let response = try api.sendJSON("POST", "/mp/collect" + query, .object(body), retryTransient: false)
+                let response = try api.sendJSON("POST", "/mp/collect" + query, .object(body), idempotent: false)
                 guard (200..<300).contains(response.status) else { throw api.failure(response, doing: "sending events") }
                 results += sendable.map { WriteResult(key: $0.0.key, status: .created) }
                 remember(sendable.map(\.0.key))

@@ -19,6 +19,8 @@ final class APIClient: Sendable {
     let base: String
     let limiter: RateLimiter
     let options: AdapterOptions
+    /// The platform's per-record errors that pass with time (`platforms/<platform>/errors.json`).
+    let transient: TransientErrors
     let redactor: Redactor
     private let http: HTTPClient
     private let headers: [String: String]
@@ -35,6 +37,7 @@ final class APIClient: Sendable {
         while text.hasSuffix("/") { text.removeLast() }
         self.base = text
         self.limiter = try options.makeLimiter(platform: platform)
+        self.transient = try options.transientErrors(platform: platform)
         self.options = options
         self.redactor = Redactor(secrets)
         self.http = HTTPClient(timeout: options.timeout)
@@ -46,15 +49,18 @@ final class APIClient: Sendable {
     /// Sends one request (path relative to the base URL, query included) and returns any reply that is
     /// neither a refusal nor a server error; those are retried, then thrown as classified errors.
     ///
-    /// `retryTransient: false` is for non-idempotent requests (GA4 events): a dropped connection
-    /// after sending is reported, not re-sent.
+    /// `idempotent: false` is for requests the platform would apply twice (GA4 events, HubSpot batch
+    /// create): they go on a connection of their own (libcurl re-sends a request silently when a
+    /// kept-alive connection turns out dropped), and a transport failure or server error after
+    /// sending is reported, not re-sent.
     func send(
         _ method: String, _ path: String, body: Data? = nil, extraHeaders: [String: String] = [:],
-        retryTransient: Bool = true
+        idempotent: Bool = true
     ) throws(AdapterError) -> HTTPResponse {
         guard let url = URL(string: base + path) else { throw .fatal("cannot build a URL for \(platform)") }
         let routePath = String(URL(string: base + path)?.path ?? path)
-        var request = HTTPRequest(method: method, url: url, body: body)
+        let retryTransient = idempotent
+        var request = HTTPRequest(method: method, url: url, body: body, reuseConnection: idempotent)
         for (name, value) in headers { request.headers.append((name, value)) }
         for (name, value) in extraHeaders { request.headers.append((name, value)) }
         if body != nil { request.headers.append(("Content-Type", "application/json")) }
@@ -111,10 +117,10 @@ final class APIClient: Sendable {
     }
 
     /// Sends JSON and returns the reply.
-    func sendJSON(_ method: String, _ path: String, _ body: JSONValue, retryTransient: Bool = true) throws(AdapterError)
+    func sendJSON(_ method: String, _ path: String, _ body: JSONValue, idempotent: Bool = true) throws(AdapterError)
         -> HTTPResponse
     {
-        try send(method, path, body: Data(JSONWriter.bytes(body)), retryTransient: retryTransient)
+        try send(method, path, body: Data(JSONWriter.bytes(body)), idempotent: idempotent)
     }
 
     /// The classified error for a 4xx reply the caller did not expect.

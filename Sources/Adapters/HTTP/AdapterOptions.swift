@@ -11,6 +11,11 @@ public struct AdapterOptions: Sendable {
     public var limiter: RateLimiter?
     /// Where daily-quota counters persist; in memory when nil.
     public var quotaStore: (any QuotaStore)?
+    /// Where request windows and holds persist between processes; in memory when nil.
+    public var windowStore: (any LimiterStateStore)?
+    /// Folder holding `<platform>/errors.json` (normally `platforms/`): which per-record errors
+    /// are transient. Without it no per-record rejection counts as transient.
+    public var platformsDirectory: String?
     /// Time source for the limiter and for retry backoff.
     public var clock: any LimiterClock
     /// Limiter tuning (margin, longest wait, wait after a bare 429).
@@ -29,7 +34,8 @@ public struct AdapterOptions: Sendable {
     /// Defaults: no registry (no pacing), system clock, 30 s timeout, 3 retries, 1,000 cached lookups.
     public init(
         rateLimitsDirectory: String? = nil, registry: RateLimitRegistry? = nil, limiter: RateLimiter? = nil,
-        quotaStore: (any QuotaStore)? = nil, clock: any LimiterClock = SystemLimiterClock(),
+        quotaStore: (any QuotaStore)? = nil, windowStore: (any LimiterStateStore)? = nil, platformsDirectory: String? = nil,
+        clock: any LimiterClock = SystemLimiterClock(),
         limiterConfiguration: LimiterConfiguration = LimiterConfiguration(), timeout: Double = 30, maxRetries: Int = 3,
         retryBaseDelay: Double = 0.25, lookupCacheSize: Int = 1000, log: (@Sendable (String) -> Void)? = nil
     ) {
@@ -37,6 +43,8 @@ public struct AdapterOptions: Sendable {
         self.registry = registry
         self.limiter = limiter
         self.quotaStore = quotaStore
+        self.windowStore = windowStore
+        self.platformsDirectory = platformsDirectory
         self.clock = clock
         self.limiterConfiguration = limiterConfiguration
         self.timeout = timeout
@@ -59,6 +67,17 @@ public struct AdapterOptions: Sendable {
         }
         return RateLimiter(
             registry: registry ?? .unlimited(platform: platform), clock: clock, quotaStore: quotaStore,
-            configuration: limiterConfiguration)
+            windowStore: windowStore, configuration: limiterConfiguration)
+    }
+
+    /// The per-record errors of `platform` that are transient, from `platforms/<platform>/errors.json`
+    /// (none without a folder or a file).
+    func transientErrors(platform: String) throws(AdapterError) -> TransientErrors {
+        guard let directory = platformsDirectory else { return TransientErrors(platform: platform, rules: []) }
+        do {
+            return try TransientErrors.load(platform: platform, directory: directory)
+        } catch {
+            throw .fatal(error.description)
+        }
     }
 }

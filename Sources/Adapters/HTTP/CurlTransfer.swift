@@ -46,6 +46,11 @@ final class CurlTransfer {
         mapc_curl_set_long(easy, CURLOPT_MAXREDIRS, 5)
         mapc_curl_set_string(easy, CURLOPT_ACCEPT_ENCODING, "")
         mapc_curl_set_string(easy, CURLOPT_USERAGENT, "mapc")
+        if !request.reuseConnection {
+            // A connection of its own, closed afterwards: libcurl re-sends silently only on a reused one.
+            mapc_curl_set_long(easy, CURLOPT_FRESH_CONNECT, 1)
+            mapc_curl_set_long(easy, CURLOPT_FORBID_REUSE, 1)
+        }
         mapc_curl_set_pointer(easy, CURLOPT_HTTPHEADER, list)
         mapc_curl_set_callback(easy, CURLOPT_WRITEFUNCTION, curlBody)
         mapc_curl_set_pointer(easy, CURLOPT_WRITEDATA, context)

@@ -12,6 +12,19 @@ struct HTTPRequest: Sendable {
     var url: URL
     var headers: [(String, String)] = []
     var body: Data?
+    /// Whether the request may go on a kept-alive connection. libcurl sends a request again, unseen,
+    /// when a reused connection turns out closed before any reply byte, although the server may have
+    /// received (and applied) it: a request that must never arrive twice goes on a fresh connection,
+    /// closed afterwards, so a failure is reported instead.
+    var reuseConnection = true
+
+    init(method: String, url: URL, headers: [(String, String)] = [], body: Data? = nil, reuseConnection: Bool = true) {
+        self.method = method
+        self.url = url
+        self.headers = headers
+        self.body = body
+        self.reuseConnection = reuseConnection
+    }
 }
 
 /// One HTTP response.

@@ -123,55 +123,27 @@ public final class HubSpotAdapter: PlatformAdapter {
 
     // MARK: - Fetch
 
-    /// Cursor formats: `a:<after>` for the list endpoint, `s:<since>|<after>` for search.
+    /// Cursor formats: `a:<after>` for the list endpoint; for search (incremental reads) those of
+    /// ``HubSpotSearchCursor``.
     public func fetch(_ request: FetchRequest) throws(AdapterError) -> SourcePage {
         let schema = knownSchema(request.object)
         let names = request.fields ?? schema?.fields.map(\.name)
-        let type = Self.objectType(request.object)
-        var since = request.modifiedSince
+        var search: HubSpotSearchCursor?
         var after: String?
         if let cursor = request.cursor {
-            if cursor.hasPrefix("s:") {
-                let parts = cursor.dropFirst(2).split(separator: "|", maxSplits: 1, omittingEmptySubsequences: false)
-                since = parts.first.map(String.init)
-                after = parts.count > 1 && !parts[1].isEmpty ? String(parts[1]) : nil
+            if let parsed = HubSpotSearchCursor(text: cursor) {
+                search = parsed
             } else {
                 after = String(cursor.hasPrefix("a:") ? cursor.dropFirst(2) : cursor[...])
             }
+        } else if let since = request.modifiedSince {
+            guard let first = HubSpotSearchCursor(since: since) else {
+                throw .fatal("modifiedSince '\(since)' is not an ISO 8601 date-time")
+            }
+            search = first
         }
-        let reply: JSONValue
-        if let since {
-            let modified = Self.modifiedProperty(request.object)
-            let pageSize = min(
-                max(request.pageSize, 1), api.limiter.rule(method: "POST", path: "/crm/v3/objects/\(type)/search").batchSize ?? 200)
-            var body: [(String, JSONValue)] = [
-                (
-                    "filterGroups",
-                    [["filters": [["propertyName": .string(modified), "operator": "GTE", "value": .string(since)]]]]
-                ),
-                ("sorts", [["propertyName": .string(modified), "direction": "ASCENDING"]]),
-                ("limit", .int(pageSize)),
-            ]
-            if let names { body.append(("properties", .array(names.map(JSONValue.string)))) }
-            if let after { body.append(("after", .string(after))) }
-            let response = try api.sendJSON("POST", "/crm/v3/objects/\(type)/search", .object(body))
-            guard response.status == 200, let json = response.json else {
-                throw api.failure(response, doing: "searching \(request.object)")
-            }
-            reply = json
-            let records = try Self.records(json, schema: schema)
-            guard let next = json["paging"]?["next"]?["after"]?.stringValue else {
-                return SourcePage(records: records, nextCursor: nil)
-            }
-            // Search stops at 10,000 results: restart from the last modification time seen (re-reading
-            // a few records is harmless, upserts are idempotent).
-            if (Int(next) ?? 0) + pageSize > 10_000,
-                let last = (reply["results"]?.arrayValue?.last?["properties"]?[modified]?.stringValue)
-            {
-                return SourcePage(records: records, nextCursor: "s:\(last)|")
-            }
-            return SourcePage(records: records, nextCursor: "s:\(since)|\(next)")
-        }
+        if let search { return try self.search(request, from: search, names: names, schema: schema) }
+        let type = Self.objectType(request.object)
         let pageSize = min(max(request.pageSize, 1), api.limiter.rule(method: "GET", path: "/crm/v3/objects/\(type)").batchSize ?? 100)
         var query: [(String, String)] = [("limit", String(pageSize))]
         if let after { query.append(("after", after)) }
@@ -180,16 +152,49 @@ public final class HubSpotAdapter: PlatformAdapter {
         guard response.status == 200, let json = response.json else {
             throw api.failure(response, doing: "listing \(request.object)")
         }
-        let records = try Self.records(json, schema: schema)
+        let records = try Self.records(json, schema: schema, modified: Self.modifiedProperty(request.object))
         let next = json["paging"]?["next"]?["after"]?.stringValue
         return SourcePage(records: records, nextCursor: next.map { "a:\($0)" })
     }
 
-    static func records(_ json: JSONValue, schema: Schema?) throws(AdapterError) -> [SourceRecord] {
+    /// One page of an incremental read: `POST /crm/v3/objects/{type}/search` on the last-modified
+    /// property, ascending, restarted from the last time seen for every page (see
+    /// ``HubSpotSearchCursor``); search has its own, lower rate limit in the registry.
+    func search(_ request: FetchRequest, from cursor: HubSpotSearchCursor, names: [String]?, schema: Schema?)
+        throws(AdapterError) -> SourcePage
+    {
+        let type = Self.objectType(request.object)
+        let modified = Self.modifiedProperty(request.object)
+        let path = "/crm/v3/objects/\(type)/search"
+        let pageSize = min(max(request.pageSize, 1), api.limiter.rule(method: "POST", path: path).batchSize ?? 200)
+        let (filterGroups, sorts) = cursor.query(modified: modified)
+        var body: [(String, JSONValue)] = [("filterGroups", filterGroups), ("sorts", sorts), ("limit", .int(pageSize))]
+        // The modification time is always asked for: the read goes on from it.
+        if let names { body.append(("properties", .array((names.contains(modified) ? names : names + [modified]).map(JSONValue.string)))) }
+        let response = try api.sendJSON("POST", path, .object(body))
+        guard response.status == 200, let json = response.json else {
+            throw api.failure(response, doing: "searching \(request.object)")
+        }
+        var records = try Self.records(json, schema: schema, modified: modified)
+        let positions = records.map { ($0.id, $0.modified.flatMap { Dates.parseISODateTime(Substring($0)) }) }
+        records = zip(records, positions).filter { !cursor.alreadyRead(id: $0.1.0, millis: $0.1.1) }.map(\.0)
+        if let names, !names.contains(modified) {
+            for i in records.indices { records[i].fields = .object((records[i].fields.objectValue ?? []).filter { $0.0 != modified }) }
+        }
+        let more = json["paging"]?["next"] != nil
+        let next = cursor.next(after: positions.map { (id: $0.0, millis: $0.1) }, more: more)
+        return SourcePage(records: records, nextCursor: next?.text, ordered: true)
+    }
+
+    /// The records of a list or search reply, each with its modification time (the `modified`
+    /// property, else the object's `updatedAt`).
+    static func records(_ json: JSONValue, schema: Schema?, modified: String) throws(AdapterError) -> [SourceRecord] {
         guard let results = json["results"]?.arrayValue else { throw .fatal("hubspot reply has no results array") }
         return results.compactMap { result in
             guard let id = result["id"]?.stringValue else { return nil }
-            return SourceRecord(id: id, fields: typed(result["properties"] ?? [:], schema: schema))
+            let properties = result["properties"] ?? [:]
+            let changed = properties[modified]?.stringValue ?? result["updatedAt"]?.stringValue
+            return SourceRecord(id: id, fields: typed(properties, schema: schema), modified: changed)
         }
     }
 
@@ -224,12 +229,14 @@ public final class HubSpotAdapter: PlatformAdapter {
         defer { cache.invalidate(request.object) }
         for chunk in plan.chunks {
             let body: JSONValue = ["inputs": .array(chunk.map(\.1))]
-            let response = try api.sendJSON("POST", "/crm/v3/objects/\(type)/batch/\(operation)", body)
+            // batch/create is not idempotent: a request on a dropped connection is reported, never re-sent unseen.
+            let response = try api.sendJSON(
+                "POST", "/crm/v3/objects/\(type)/batch/\(operation)", body, idempotent: operation != "create")
             guard [200, 201, 207].contains(response.status), let json = response.json else {
                 throw api.failure(response, doing: "batch \(operation) of \(request.object)")
             }
             results += try Self.results(
-                json, records: chunk.map(\.0), keyField: request.keyField, operation: operation)
+                json, records: chunk.map(\.0), keyField: request.keyField, operation: operation, transient: api.transient)
         }
         return results
     }
@@ -261,9 +268,10 @@ public final class HubSpotAdapter: PlatformAdapter {
     }
 
     /// Maps a batch reply (200/201/207) back to the records by key.
-    static func results(_ json: JSONValue, records: [OutboundRecord], keyField: String, operation: String)
-        throws(AdapterError) -> [WriteResult]
-    {
+    static func results(
+        _ json: JSONValue, records: [OutboundRecord], keyField: String, operation: String,
+        transient: TransientErrors = TransientErrors(platform: "hubspot", rules: [])
+    ) throws(AdapterError) -> [WriteResult] {
         var byKey: [String: OutboundRecord] = [:]
         for record in records { byKey[record.key.lowercased()] = record }
         var done: [String: WriteResult] = [:]
@@ -289,12 +297,17 @@ public final class HubSpotAdapter: PlatformAdapter {
                 if open.count == 1 { targets = open }
             }
             let detail = error["errors"]?.arrayValue?.first
+            let code = detail?["code"]?.stringValue ?? error["category"]?.stringValue
+            // A per-input status (429, 5xx) or category the platform documents as passing.
+            let status = error["status"].flatMap { $0.stringValue.flatMap { Int($0) } ?? $0.intValue }
+            let passing =
+                transient.isTransient(code: code, status: status)
+                || transient.isTransient(code: error["category"]?.stringValue, status: nil)
             for record in targets {
                 done[record.key.lowercased()] = WriteResult(
-                    key: record.key, status: .rejected,
-                    errorCode: detail?["code"]?.stringValue ?? error["category"]?.stringValue,
+                    key: record.key, status: .rejected, errorCode: code,
                     message: detail?["message"]?.stringValue ?? error["message"]?.stringValue,
-                    field: detail?["in"]?.stringValue)
+                    field: detail?["in"]?.stringValue, transient: passing)
             }
         }
         var missing = records.filter { done[$0.key.lowercased()] == nil }

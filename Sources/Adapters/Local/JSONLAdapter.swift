@@ -94,7 +94,9 @@ public final class JSONLAdapter: PlatformAdapter {
                 }
                 if let fields = request.fields { pairs = pairs.filter { fields.contains($0.0) } }
                 let id = json[idField].flatMap(JSONShapes.text) ?? String(offset)
-                records.append(SourceRecord(id: id, fields: .object(pairs)))
+                // File order is not modification order: a job's mark is taken when the read is over.
+                let modified = modifiedField.flatMap { json[$0] }.flatMap(JSONShapes.text)
+                records.append(SourceRecord(id: id, fields: .object(pairs), modified: modified))
             }
         }
         let more = !(try lines(request.object, from: offset, limit: 1)).isEmpty

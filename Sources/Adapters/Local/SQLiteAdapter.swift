@@ -120,7 +120,10 @@ public final class SQLiteAdapter: PlatformAdapter, @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         let table = try Self.quote(request.object)
-        let selected = try request.fields.map { names throws(AdapterError) in try names.map(Self.quote).joined(separator: ", ") } ?? "*"
+        // The modification time is read even when not asked for (a job's mark is made of it).
+        var wanted = request.fields
+        if let field = modifiedField, let names = wanted, !names.contains(field) { wanted = names + [field] }
+        let selected = try wanted.map { names throws(AdapterError) in try names.map(Self.quote).joined(separator: ", ") } ?? "*"
         var sql = "SELECT rowid AS \"mapc_rowid\", \(selected) FROM \(table) WHERE rowid > ?"
         var arguments: [JSONValue] = [.int(Int(request.cursor ?? "0") ?? 0)]
         if let since = request.modifiedSince, let field = modifiedField {
@@ -135,9 +138,12 @@ public final class SQLiteAdapter: PlatformAdapter, @unchecked Sendable {
         let keyColumn = try columns(request.object).first { $0.key }?.name
         let records = page.map { row in
             let rowid = row.first?.1.intValue ?? 0
-            let fields = Array(row.dropFirst())
+            var fields = Array(row.dropFirst())
             let id = keyColumn.flatMap { name in fields.first { $0.0 == name }?.1 }.flatMap(JSONShapes.text) ?? String(rowid)
-            return SourceRecord(id: id, fields: .object(fields))
+            // Row order is not modification order: a job's mark is taken when the read is over.
+            let modified = modifiedField.flatMap { name in fields.first { $0.0 == name }?.1 }.flatMap(JSONShapes.text)
+            if let field = modifiedField, let names = request.fields, !names.contains(field) { fields.removeAll { $0.0 == field } }
+            return SourceRecord(id: id, fields: .object(fields), modified: modified)
         }
         let last = page.last?.first?.1.intValue
         return SourcePage(records: records, nextCursor: rows.count > pageSize ? last.map(String.init) : nil)

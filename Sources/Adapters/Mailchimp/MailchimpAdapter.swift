@@ -65,13 +65,25 @@ public final class MailchimpAdapter: PlatformAdapter {
 
     // MARK: - Fetch
 
-    /// The cursor is the offset of the next page.
+    /// The cursor is the offset of the next page. Members come in order of their last change
+    /// (`sort_field=last_changed`), so a job's mark follows the pages; Mailchimp pages by offset, so
+    /// a member changed while the read is under way shifts the pages after it (docs/adapters.md).
     public func fetch(_ request: FetchRequest) throws(AdapterError) -> SourcePage {
         try checkObject(request.object)
         let offset = Int(request.cursor ?? "0") ?? 0
         let count = min(max(request.pageSize, 1), api.limiter.rule(method: "GET", path: "\(listPath)/members").batchSize ?? 1000)
-        var query: [(String, String)] = [("count", String(count)), ("offset", String(offset))]
-        if let since = request.modifiedSince { query.append(("since_last_changed", since)) }
+        var query: [(String, String)] = [
+            ("count", String(count)), ("offset", String(offset)), ("sort_field", "last_changed"), ("sort_dir", "ASC"),
+        ]
+        // Mailchimp's times are whole seconds and the filter is "changed after": the second before
+        // the instant asked for keeps the records changed at it.
+        if let since = request.modifiedSince {
+            guard let millis = Dates.parseISODateTime(Substring(since)) else {
+                throw .fatal("modifiedSince '\(since)' is not an ISO 8601 date-time")
+            }
+            let second = (millis >= 0 ? millis / 1000 : (millis - 999) / 1000) - 1
+            query.append(("since_last_changed", String(Dates.formatDateTime(second * 1000).prefix(19)) + "+00:00"))
+        }
         let response = try api.send("GET", "\(listPath)/members" + queryString(query))
         guard response.status == 200, let json = response.json, let members = json["members"]?.arrayValue else {
             throw api.failure(response, doing: "listing members")
@@ -79,11 +91,12 @@ public final class MailchimpAdapter: PlatformAdapter {
         let records = members.map { member in
             var pairs = JSONShapes.flatten(member, skip: ["_links"])
             if let names = request.fields { pairs = pairs.filter { names.contains($0.0) } }
-            return SourceRecord(id: member["id"]?.stringValue ?? "", fields: .object(pairs))
+            return SourceRecord(
+                id: member["id"]?.stringValue ?? "", fields: .object(pairs), modified: member["last_changed"]?.stringValue)
         }
         let total = json["total_items"]?.intValue ?? 0
         let next = offset + members.count
-        return SourcePage(records: records, nextCursor: next < total && !members.isEmpty ? String(next) : nil)
+        return SourcePage(records: records, nextCursor: next < total && !members.isEmpty ? String(next) : nil, ordered: true)
     }
 
     // MARK: - Write

@@ -117,19 +117,24 @@ public final class SalesforceAdapter: PlatformAdapter {
 
     // MARK: - Fetch
 
+    /// Reads in modification order (`ORDER BY SystemModstamp, Id`). Cursors are
+    /// `<nextRecordsUrl>|<SystemModstamp>|<Id>` of the page's last record: when the query locator
+    /// has expired the query starts again from that time, and the records up to that one (in the
+    /// same order) are dropped, so none is read twice or missed.
     public func fetch(_ request: FetchRequest) throws(AdapterError) -> SourcePage {
         var since = request.modifiedSince
+        var last: (modified: String, id: String)?
         if let cursor = request.cursor {
-            let parts = cursor.split(separator: "|", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
-            let resume = parts.count > 1 && !parts[1].isEmpty ? parts[1] : since
+            let parts = cursor.split(separator: "|", maxSplits: 2, omittingEmptySubsequences: false).map(String.init)
+            if parts.count > 1, !parts[1].isEmpty { last = (parts[1], parts.count > 2 ? parts[2] : "") }
             if !parts[0].isEmpty {
                 let response = try api.send("GET", parts[0], extraHeaders: pageHeader(request.pageSize))
                 if response.status == 200, let json = response.json { return try page(json) }
                 let expired = response.status == 400 && Self.message(response).hasPrefix("INVALID_QUERY_LOCATOR")
                 guard expired else { throw api.failure(response, doing: "reading the next page of \(request.object)") }
-                api.options.log?("salesforce: query locator expired, re-querying from \(resume ?? "the start")")
+                api.options.log?("salesforce: query locator expired, re-querying from \(last?.modified ?? since ?? "the start")")
             }
-            since = resume
+            if let last { since = last.modified }
         }
         var names: [String]
         if let fields = request.fields {
@@ -141,13 +146,19 @@ public final class SalesforceAdapter: PlatformAdapter {
         if !names.contains("Id") { names.insert("Id", at: 0) }
         var soql = "SELECT \(names.joined(separator: ", ")) FROM \(request.object)"
         if let since { soql += " WHERE SystemModstamp >= \(try Self.soqlDateTime(since))" }
-        soql += " ORDER BY SystemModstamp ASC"
+        // The id orders records changed in the same instant, so the order is total.
+        soql += " ORDER BY SystemModstamp ASC, Id ASC"
         let response = try api.send(
             "GET", "\(prefix)/query" + queryString([("q", soql)]), extraHeaders: pageHeader(request.pageSize))
         guard response.status == 200, let json = response.json else {
             throw api.failure(response, doing: "querying \(request.object)")
         }
-        return try page(json)
+        var result = try page(json)
+        if let last, let upTo = SourcePosition(modified: last.modified, id: last.id) {
+            // Started again after an expired locator: what the run read already is dropped.
+            result.records.removeAll { record in SourcePosition(record).map { $0 <= upTo } ?? false }
+        }
+        return result
     }
 
     private func pageHeader(_ size: Int) -> [String: String] {
@@ -159,14 +170,16 @@ public final class SalesforceAdapter: PlatformAdapter {
         let records = rows.map { row in
             SourceRecord(
                 id: row["Id"]?.stringValue ?? "",
-                fields: .object((row.objectValue ?? []).filter { $0.0 != "attributes" }))
+                fields: .object((row.objectValue ?? []).filter { $0.0 != "attributes" }),
+                modified: row["SystemModstamp"]?.stringValue)
         }
         guard json["done"]?.boolValue == false, let next = json["nextRecordsUrl"]?.stringValue else {
-            return SourcePage(records: records, nextCursor: nil)
+            return SourcePage(records: records, nextCursor: nil, ordered: true)
         }
-        let last = rows.last?["SystemModstamp"]?.stringValue ?? ""
+        let lastTime = rows.last?["SystemModstamp"]?.stringValue ?? ""
+        let lastID = rows.last?["Id"]?.stringValue ?? ""
         let relative = next.hasPrefix("http") ? (URL(string: next)?.path ?? next) : next
-        return SourcePage(records: records, nextCursor: "\(relative)|\(last)")
+        return SourcePage(records: records, nextCursor: "\(relative)|\(lastTime)|\(lastID)", ordered: true)
     }
 
     /// An instant as a SOQL date-time literal (`2024-05-01T12:00:00Z`), from any ISO 8601 spelling.
@@ -240,11 +253,11 @@ public final class SalesforceAdapter: PlatformAdapter {
                         WriteResult(key: record.key, status: created ? .created : .updated, destinationId: item["id"]?.stringValue))
                 } else {
                     let error = item["errors"]?.arrayValue?.first
+                    let code = error?["statusCode"]?.stringValue
                     results.append(
                         WriteResult(
-                            key: record.key, status: .rejected, errorCode: error?["statusCode"]?.stringValue,
-                            message: error?["message"]?.stringValue,
-                            field: error?["fields"]?.arrayValue?.first?.stringValue))
+                            key: record.key, status: .rejected, errorCode: code, message: error?["message"]?.stringValue,
+                            field: error?["fields"]?.arrayValue?.first?.stringValue, transient: api.transient.isTransient(code: code)))
                 }
             }
         }

@@ -116,7 +116,22 @@ enum Timeline {
         case "batch_acked":
             return
                 "batch \(p["batch"]?.intValue ?? 0) acknowledged: \(p["created"]?.intValue ?? 0) created, \(p["updated"]?.intValue ?? 0) updated, \(p["duplicate"]?.intValue ?? 0) duplicate, \(p["rejected"]?.intValue ?? 0) rejected"
-        case "checkpoint": return "checkpoint after page \(p["page"]?.intValue ?? 0)" + (p["done"]?.boolValue == true ? " (last page)" : "")
+        case "checkpoint":
+            var s = "checkpoint after page \(p["page"]?.intValue ?? 0)" + (p["done"]?.boolValue == true ? " (last page)" : "")
+            if let mark = p["mark"]?["modified"]?.stringValue { s += "; high-water mark \(mark) (\(p["mark"]?["id"]?.stringValue ?? ""))" }
+            return s
+        case "read_plan":
+            if p["read"]?.stringValue == "incremental" {
+                return
+                    "reading records modified since \(p["modifiedSince"]?.stringValue ?? "?") (the mark less \(p["overlapSeconds"]?.intValue ?? 0) s)"
+            }
+            return "reading every record: \(p["reason"]?.stringValue ?? "")"
+        case "record_retry":
+            return
+                "sending \(p["records"]?.intValue ?? 0) records of batch \(p["batch"]?.intValue ?? 0) again in \(p["wait"]?.doubleValue ?? 0)s (attempt \(p["attempt"]?.intValue ?? 0); \((p["codes"]?.arrayValue ?? []).compactMap(\.stringValue).joined(separator: ", ")))"
+        case "run_abandoned":
+            return
+                "closed: \(p["why"]?.stringValue ?? "its process was gone"); \(p["reconciled"]?.intValue ?? 0) unanswered batches sent again"
         case "retry":
             return
                 "attempt \(p["attempt"]?.intValue ?? 0) failed while \(p["while"]?.stringValue ?? "?"): \(p["message"]?.stringValue ?? "")"

@@ -9,13 +9,16 @@ enum SyncCommand: Command {
     static let usage = "JOB [--full] [--store PATH] [--format text|json]"
     static let discussion = """
         JOB is a job file or the name of jobs/<JOB>.json. The mapping must be approved and unchanged
-        (see 'mapc verify'). Records whose mapped values were already delivered are not sent again
-        unless --full is given. When the platform keeps failing, the job pauses with its reason: fix
-        what is wrong and run 'mapc resume JOB'. Exit status 0 when the run completed, 1 when it paused,
-        failed or was refused.
+        (see 'mapc verify'). After the first run only the records changed since the job's high-water
+        mark are read (less the job's overlapSeconds), and records whose mapped values were already
+        delivered, or refused by the platform, are not sent again; --full reads and sends everything.
+        A run left running by a process that is gone is closed first (its unanswered batches sent
+        again); use 'mapc resume JOB' to continue it instead. When the platform keeps failing, the job
+        pauses with its reason: fix what is wrong and run 'mapc resume JOB'. Exit status 0 when the run
+        completed, 1 when it paused, failed or was refused.
         """
     static let options = [
-        OptionSpec("full", help: "Send every record, even those unchanged since the last acknowledged send."),
+        OptionSpec("full", help: "Read every record (ignore the high-water mark) and send every one, even those unchanged."),
         SyncSetup.storeOption, SyncSetup.formatOption, CommonOptions.schemas,
     ]
 

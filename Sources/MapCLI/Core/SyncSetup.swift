@@ -84,7 +84,11 @@ struct SyncSetup {
     /// `adapter` (e.g. `jsonl`, `sqlite`) replaces the platform's own API when given.
     func adapter(_ endpoint: JobEndpoint, _ ctx: CommandContext) throws -> PlatformAdapter {
         let kind = endpoint.adapter ?? endpoint.platform
-        var options = AdapterOptions(rateLimitsDirectory: project.root + "/ratelimits", quotaStore: store)
+        // Request windows persist beside the daily quotas, so a resume right after a crash does not
+        // meet the platform's window with a fresh limiter; transient per-record errors are data.
+        var options = AdapterOptions(
+            rateLimitsDirectory: project.root + "/ratelimits", quotaStore: store, windowStore: store,
+            platformsDirectory: project.root + "/platforms")
         // MAPC_RATE_LIMITS names another registry folder, or `none` for no pacing (a sandbox started
         // with --rate-limits none; a real platform would answer with 429s).
         switch ctx.environment["MAPC_RATE_LIMITS"] {

@@ -41,10 +41,16 @@ extension HubSpotEmulator {
             let name = sort["propertyName"]?.stringValue ?? sort.stringValue ?? "hs_object_id"
             let descending = sort["direction"]?.stringValue == "DESCENDING" || name.hasPrefix("-")
             let field = name.hasPrefix("-") ? String(name.dropFirst()) : name
-            records.sort { left, right in
-                let ordering = compare(searchValue(field, left), searchValue(field, right), dates: isDate(field, object))
+            let dates = isDate(field, object)
+            // Each record's sort value is read (and a date parsed) once, not at every comparison.
+            let keyed = records.map { record in (record, SortKey(searchValue(field, record), dates: dates)) }
+            // Equal values keep one order from request to request (by record id), so paging through
+            // them neither repeats nor skips a record.
+            records = keyed.sorted { left, right in
+                let ordering = left.1.compare(right.1)
+                if ordering == .orderedSame { return compare(left.0.id, right.0.id, dates: false) == .orderedAscending }
                 return descending ? ordering == .orderedDescending : ordering == .orderedAscending
-            }
+            }.map(\.0)
         }
         let names = body["properties"]?.arrayValue?.compactMap(\.stringValue)
         let page = start < records.count ? Array(records[start..<min(records.count, start + limit)]) : []
@@ -98,14 +104,38 @@ extension HubSpotEmulator {
             || ["date", "datetime"].contains(context.schemas[object]?.field(name)?.type ?? "")
     }
 
+    /// A property value made ready for sorting: compared as ``compare(_:_:dates:)`` compares.
+    struct SortKey {
+        let text: String?
+        let date: Date?
+        let number: Double?
+
+        init(_ text: String?, dates: Bool) {
+            self.text = text
+            date = dates ? text.flatMap(HubSpotEmulator.searchDate) : nil
+            number = text.flatMap(Double.init)
+        }
+
+        func compare(_ other: SortKey) -> ComparisonResult {
+            guard let left = text, let right = other.text else {
+                return text == nil ? (other.text == nil ? .orderedSame : .orderedAscending) : .orderedDescending
+            }
+            if let a = date, let b = other.date { return a.compare(b) }
+            if let a = number, let b = other.number { return a < b ? .orderedAscending : a > b ? .orderedDescending : .orderedSame }
+            return left.compare(right, options: .caseInsensitive)
+        }
+    }
+
+    /// A search value as a date: epoch milliseconds (more than nine digits) or ISO 8601.
+    static func searchDate(_ text: String) -> Date? {
+        if let millis = Double(text), text.count > 9 { return Date(timeIntervalSince1970: millis / 1000) }
+        return Timestamps.parse(text)
+    }
+
     /// Compares as dates (epoch milliseconds or ISO), numbers, or case-insensitive text, in that order.
     private func compare(_ left: String?, _ right: String?, dates: Bool) -> ComparisonResult {
         guard let left, let right else { return left == nil ? (right == nil ? .orderedSame : .orderedAscending) : .orderedDescending }
-        func date(_ text: String) -> Date? {
-            if let millis = Double(text), text.count > 9 { return Date(timeIntervalSince1970: millis / 1000) }
-            return Timestamps.parse(text)
-        }
-        if dates, let a = date(left), let b = date(right) { return a.compare(b) }
+        if dates, let a = Self.searchDate(left), let b = Self.searchDate(right) { return a.compare(b) }
         if let a = Double(left), let b = Double(right) { return a < b ? .orderedAscending : a > b ? .orderedDescending : .orderedSame }
         return left.compare(right, options: .caseInsensitive)
     }

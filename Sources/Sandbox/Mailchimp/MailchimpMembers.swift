@@ -11,7 +11,11 @@ struct MemberFailure: Error {
 }
 
 extension MailchimpEmulator {
-    /// `GET /lists/{id}/members?count&offset&status&since_last_changed`.
+    /// `GET /lists/{id}/members?count&offset&status&since_last_changed&sort_field&sort_dir`.
+    ///
+    /// `since_last_changed` keeps members changed after the instant; `sort_field` is
+    /// `timestamp_opt`, `timestamp_signup` or `last_changed` (`sort_dir` `ASC` or `DESC`), members
+    /// equal on it staying in the order they were added.
     func listMembers(_ request: Request) -> Response {
         if let missing = checkList(request) { return missing }
         let ceiling = limiter.endpoint(method: "GET", path: request.path)?.batchSize ?? 1000
@@ -32,6 +36,23 @@ extension MailchimpEmulator {
                 return problem(400, "Invalid Resource", "since_last_changed must be an ISO 8601 date-time.")
             }
             members = members.filter { $0.updatedAt > date }
+        }
+        if let field = request.query("sort_field") {
+            guard ["timestamp_opt", "timestamp_signup", "last_changed"].contains(field) else {
+                return problem(
+                    400, "Invalid Resource", "sort_field must be one of timestamp_opt, timestamp_signup, last_changed.")
+            }
+            let direction = request.query("sort_dir") ?? "ASC"
+            guard direction == "ASC" || direction == "DESC" else {
+                return problem(400, "Invalid Resource", "sort_dir must be ASC or DESC.")
+            }
+            // Signup and opt-in are stored as the member's creation time.
+            let key: (StoredRecord) -> Date = field == "last_changed" ? { $0.updatedAt } : { $0.createdAt }
+            members = members.enumerated().sorted { left, right in
+                let (a, b) = (key(left.element), key(right.element))
+                if a == b { return left.offset < right.offset }
+                return direction == "ASC" ? a < b : a > b
+            }.map(\.element)
         }
         let page = offset < members.count ? Array(members[offset..<min(members.count, offset + count)]) : []
         return .json([

@@ -1,7 +1,7 @@
 import Foundation
 
 /// The subset of SOQL the sandbox understands:
-/// `SELECT f1, f2 FROM Object [WHERE f op literal [AND ...]] [ORDER BY f [ASC|DESC]] [LIMIT n] [OFFSET n]`.
+/// `SELECT f1, f2 FROM Object [WHERE f op literal [AND ...]] [ORDER BY f [ASC|DESC][, f [ASC|DESC] ...]] [LIMIT n] [OFFSET n]`.
 ///
 /// Operators: `=`, `!=`, `<`, `<=`, `>`, `>=`. Literals: `'text'` (with `\'` escapes), numbers,
 /// `true`/`false`, `null`, and unquoted date-times such as `2024-01-01T00:00:00Z`. Keywords are
@@ -16,13 +16,17 @@ struct SOQLQuery: Sendable, Equatable {
     let fields: [String]
     let object: String
     let conditions: [Condition]
-    let orderBy: (field: String, descending: Bool)?
+    /// The sort keys, most significant first (later ones order records the earlier ones leave equal).
+    let ordering: [(field: String, descending: Bool)]
     let limit: Int?
     let offset: Int?
 
+    /// The first sort key.
+    var orderBy: (field: String, descending: Bool)? { ordering.first }
+
     static func == (lhs: SOQLQuery, rhs: SOQLQuery) -> Bool {
         lhs.fields == rhs.fields && lhs.object == rhs.object && lhs.conditions == rhs.conditions
-            && lhs.orderBy?.field == rhs.orderBy?.field && lhs.orderBy?.descending == rhs.orderBy?.descending
+            && lhs.ordering.map(\.field) == rhs.ordering.map(\.field) && lhs.ordering.map(\.descending) == rhs.ordering.map(\.descending)
             && lhs.limit == rhs.limit && lhs.offset == rhs.offset
     }
 
@@ -67,14 +71,17 @@ struct SOQLQuery: Sendable, Equatable {
                 if peekKeyword("AND") { _ = next() } else { break }
             } while true
         }
-        var orderBy: (String, Bool)?
+        var ordering: [(field: String, descending: Bool)] = []
         if peekKeyword("ORDER") {
             _ = next()
             try expectKeyword("BY")
-            guard let field = next(), isIdentifier(field) else { throw Malformed(message: "expected a field after ORDER BY") }
-            var descending = false
-            if peekKeyword("ASC") { _ = next() } else if peekKeyword("DESC") { _ = next(); descending = true }
-            orderBy = (field, descending)
+            repeat {
+                guard let field = next(), isIdentifier(field) else { throw Malformed(message: "expected a field after ORDER BY") }
+                var descending = false
+                if peekKeyword("ASC") { _ = next() } else if peekKeyword("DESC") { _ = next(); descending = true }
+                ordering.append((field, descending))
+                if tokens.first == "," { _ = next() } else { break }
+            } while true
         }
         var limit: Int?
         if peekKeyword("LIMIT") {
@@ -92,7 +99,7 @@ struct SOQLQuery: Sendable, Equatable {
             throw Malformed(message: "unexpected token: '\(extra)'")
         }
         return SOQLQuery(
-            fields: fields, object: object, conditions: conditions, orderBy: orderBy, limit: limit, offset: offset)
+            fields: fields, object: object, conditions: conditions, ordering: ordering, limit: limit, offset: offset)
     }
 
     private static func isIdentifier(_ token: String) -> Bool {

@@ -22,7 +22,7 @@ extension SalesforceEmulator {
                 "sObject type '\(soql.object)' is not supported. If you are attempting to use a custom object, be sure to append the '__c' after the entity name."
             )
         }
-        let referenced = soql.fields + soql.conditions.map(\.field) + (soql.orderBy.map { [$0.field] } ?? [])
+        let referenced = soql.fields + soql.conditions.map(\.field) + soql.ordering.map(\.field)
         if let schema = context.schemas[soql.object] {
             for field in referenced where schema.field(field) == nil && !Self.systemFields.contains(field) {
                 return error(
@@ -34,17 +34,44 @@ extension SalesforceEmulator {
         var records = store.all(soql.object).filter { record in
             soql.conditions.allSatisfy { SOQLQuery.satisfies(value(of: $0.field, in: record), $0) }
         }
-        if let order = soql.orderBy {
-            records.sort { left, right in
-                let a = value(of: order.field, in: left).textValue ?? ""
-                let b = value(of: order.field, in: right).textValue ?? ""
-                return order.descending ? a > b : a < b
+        if !soql.ordering.isEmpty {
+            // Compared key by key (dates as instants, numbers as numbers); records equal on every key
+            // keep their stored order, so the pages of one query never repeat or skip a record.
+            let keyed = records.enumerated().map { position, record in
+                (position, record, soql.ordering.map { value(of: $0.field, in: record) })
             }
+            records = keyed.sorted { left, right in
+                for (index, key) in soql.ordering.enumerated() {
+                    let ordering = Self.compare(left.2[index], right.2[index], exact: key.field == "Id")
+                    if ordering != .orderedSame { return key.descending ? ordering == .orderedDescending : ordering == .orderedAscending }
+                }
+                return left.0 < right.0
+            }.map(\.1)
         }
         if let offset = soql.offset { records = Array(records.dropFirst(offset)) }
         if let limit = soql.limit { records = Array(records.prefix(limit)) }
         let wires = records.map { wire($0, object: soql.object, fields: soql.fields, version: version) }
         return page(wires, from: 0, pageSize: pageSize(request), locator: nil, version: version)
+    }
+
+    /// Orders two field values as SOQL's ORDER BY does: nulls first, numbers by value, date-times as
+    /// instants, text without regard to case (`exact`: byte by byte, as record ids, which are
+    /// case-sensitive).
+    static func compare(_ left: JSONValue, _ right: JSONValue, exact: Bool = false) -> ComparisonResult {
+        switch (left, right) {
+        case (.null, .null): return .orderedSame
+        case (.null, _): return .orderedAscending
+        case (_, .null): return .orderedDescending
+        default: break
+        }
+        if let a = left.numberValue, let b = right.numberValue {
+            return a < b ? .orderedAscending : a > b ? .orderedDescending : .orderedSame
+        }
+        let a = left.textValue ?? ""
+        let b = right.textValue ?? ""
+        if a.utf8.count > 9, b.utf8.count > 9, let x = Timestamps.parse(a), let y = Timestamps.parse(b) { return x.compare(y) }
+        if exact { return a == b ? .orderedSame : a < b ? .orderedAscending : .orderedDescending }
+        return a.compare(b, options: .caseInsensitive)
     }
 
     /// `GET /query/<locator>-<offset>`: a later page of an earlier query.

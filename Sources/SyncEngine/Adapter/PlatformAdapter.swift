@@ -39,11 +39,15 @@ public struct SourceRecord: Sendable, Hashable {
     public var id: String
     /// A JSON object keyed by schema field names (dotted names stay flat: `traits.email`).
     public var fields: JSONValue
+    /// When the platform last changed the record (ISO 8601, as the platform wrote it), when the
+    /// adapter knows: what a job's high-water mark is made of.
+    public var modified: String?
 
     /// Creates a record.
-    public init(id: String, fields: JSONValue) {
+    public init(id: String, fields: JSONValue, modified: String? = nil) {
         self.id = id
         self.fields = fields
+        self.modified = modified
     }
 }
 
@@ -53,11 +57,17 @@ public struct SourcePage: Sendable {
     public var records: [SourceRecord]
     /// The cursor for the next page; nil when this was the last page.
     public var nextCursor: String?
+    /// Whether the read comes in ascending order of modification time (ties by id) and a record
+    /// changed while it is under way is read again further on: then every record modified before
+    /// the last one of a page was read by the end of that page, and a job's high-water mark may
+    /// advance page by page. Otherwise (a plain listing) the mark is taken when the read is over.
+    public var ordered: Bool
 
     /// Creates a page.
-    public init(records: [SourceRecord], nextCursor: String?) {
+    public init(records: [SourceRecord], nextCursor: String?, ordered: Bool = false) {
         self.records = records
         self.nextCursor = nextCursor
+        self.ordered = ordered
     }
 }
 
@@ -138,11 +148,15 @@ public struct WriteResult: Sendable, Hashable {
     public var message: String?
     /// The field the platform blamed, if any.
     public var field: String?
+    /// For rejections: the platform documents this error as passing (a locked row, a per-record
+    /// rate limit or server error), so the same write is worth sending again after a pause. The
+    /// codes that count as transient are data: `platforms/<platform>/errors.json`.
+    public var transient: Bool
 
     /// Creates a result.
     public init(
         key: String, status: Status, destinationId: String? = nil, errorCode: String? = nil, message: String? = nil,
-        field: String? = nil
+        field: String? = nil, transient: Bool = false
     ) {
         self.key = key
         self.status = status
@@ -150,6 +164,7 @@ public struct WriteResult: Sendable, Hashable {
         self.errorCode = errorCode
         self.message = message
         self.field = field
+        self.transient = transient
     }
 }
 

@@ -32,10 +32,27 @@ public struct JobSpec: Sendable {
     public var batchSize: Int?
     /// Records per source page.
     public var pageSize: Int
-    /// Attempts of a failing request before the job pauses.
+    /// Attempts of a failing request before the job pauses (and of a record refused with a
+    /// transient error before it becomes a dead letter).
     public var retries: Int
+    /// Seconds before the high-water mark that an incremental run reads again: clock skew between
+    /// us and the platform, transactions committed after their timestamp, equal timestamps. Records
+    /// read again whose values did not change are dropped by their content hash.
+    public var overlapSeconds: Int
+    /// How long a looked-up record is trusted (across pages and runs), in seconds; 0: not cached
+    /// beyond the run.
+    public var lookupTTL: Int
+    /// How long a "no match" is trusted, in seconds (shorter: the record may be created any time).
+    public var lookupMissTTL: Int
     /// The job file as written, for extensions (triggers, alerts).
     public var raw: JSONValue
+
+    /// Defaults of the incremental settings.
+    public static let defaultOverlapSeconds = 60
+    public static let defaultLookupTTL = 3600
+    public static let defaultLookupMissTTL = 600
+    /// The longest overlap or freshness bound a job file may set (30 days).
+    public static let maxSeconds = 2_592_000
 
     /// Reads and validates a job file.
     public static func load(path: String) throws -> JobSpec {
@@ -81,10 +98,31 @@ public struct JobSpec: Sendable {
             guard let i = v.intValue, i > 0 else { throw JobError("\(path): `\(key)` must be a positive integer") }
             return i
         }
+        func seconds(_ value: JSONValue?, _ name: String) throws -> Int? {
+            guard let value else { return nil }
+            guard let i = value.intValue, i >= 0, i <= maxSeconds else {
+                throw JobError("\(path): `\(name)` must be a whole number of seconds from 0 to \(maxSeconds)")
+            }
+            return i
+        }
+        var lookupTTL = defaultLookupTTL
+        var lookupMissTTL = defaultLookupMissTTL
+        if let cache = json["lookupCache"] {
+            guard case .object(let pairs) = cache else {
+                throw JobError("\(path): `lookupCache` must be an object with `ttlSeconds` and `negativeTtlSeconds`")
+            }
+            for (key, _) in pairs where key != "ttlSeconds" && key != "negativeTtlSeconds" {
+                throw JobError("\(path): `lookupCache` has no setting `\(key)` (it has `ttlSeconds` and `negativeTtlSeconds`)")
+            }
+            lookupTTL = try seconds(cache["ttlSeconds"], "lookupCache.ttlSeconds") ?? lookupTTL
+            lookupMissTTL = try seconds(cache["negativeTtlSeconds"], "lookupCache.negativeTtlSeconds") ?? min(lookupMissTTL, lookupTTL)
+        }
         return JobSpec(
             name: json["name"]?.stringValue ?? fallback, source: try endpoint("source"), destination: try endpoint("destination"),
             mapping: mapping, mode: mode, batchSize: try positive("batchSize"), pageSize: try positive("pageSize") ?? 100,
-            retries: try positive("retries") ?? 3, raw: json)
+            retries: try positive("retries") ?? 3,
+            overlapSeconds: try seconds(json["overlapSeconds"], "overlapSeconds") ?? defaultOverlapSeconds, lookupTTL: lookupTTL,
+            lookupMissTTL: lookupMissTTL, raw: json)
     }
 }
 

@@ -70,18 +70,22 @@ public final class RateLimiter: @unchecked Sendable {
     public let configuration: LimiterConfiguration
     private let clock: any LimiterClock
     private let store: any QuotaStore
+    private let windows: (any LimiterStateStore)?
     private let condition = NSCondition()
     private var buckets: [String: Bucket] = [:]
     private var stats = LimiterStatistics()
 
-    /// Creates a limiter; without a `quotaStore` daily usage lives in memory only.
+    /// Creates a limiter; without a `quotaStore` daily usage lives in memory only, without a
+    /// `windowStore` so do the request windows and holds (a new process then knows nothing of
+    /// what an earlier one sent).
     public init(
         registry: RateLimitRegistry, clock: any LimiterClock = SystemLimiterClock(), quotaStore: (any QuotaStore)? = nil,
-        configuration: LimiterConfiguration = LimiterConfiguration()
+        windowStore: (any LimiterStateStore)? = nil, configuration: LimiterConfiguration = LimiterConfiguration()
     ) {
         self.registry = registry
         self.clock = clock
         self.store = quotaStore ?? InMemoryQuotaStore()
+        self.windows = windowStore
         self.configuration = configuration
     }
 
@@ -146,6 +150,7 @@ public final class RateLimiter: @unchecked Sendable {
                 continue
             }
             bucket.window?.record(now: t)
+            persist(&bucket, rule: rule, now: t)
             bucket.inFlight += 1
             if rule.dailyQuota != nil, var usage = bucket.daily {
                 usage.hourly[QuotaUsage.slot(now), default: 0] += 1
@@ -186,6 +191,7 @@ public final class RateLimiter: @unchecked Sendable {
             if serverUsed > ours { window.pad(serverUsed - ours, now: t) }
             bucket.window = window
         }
+        persist(&bucket, rule: permit.rule, now: t)
         if permit.rule.dailyQuota != nil, let remaining = feedback.dailyRemaining, let limit = feedback.dailyLimit,
             var usage = try? dailyUsage(&bucket, rule: permit.rule)
         {
@@ -219,7 +225,23 @@ public final class RateLimiter: @unchecked Sendable {
             let margin = max(configuration.minimumMargin, budget.windowSeconds * configuration.marginFraction)
             bucket.window = RequestWindow(budget: budget, strategy: configuration.strategy, margin: margin)
         }
+        // What an earlier process left counted: its requests still count with the platform.
+        if let windows, let saved = try? windows.loadWindow(quotaKey(rule)) {
+            let now = clock.now().timeIntervalSince1970
+            bucket.window?.restore(saved, now: now)
+            if saved.blockedUntil > now { bucket.blockedUntil = saved.blockedUntil }
+        }
         return bucket
+    }
+
+    /// Saves `bucket`'s window and hold, when there is a window store and something to save. A
+    /// failed save is not the request's failure: the next process then waits less than it should,
+    /// and the platform's refusals (waited out) still pace it.
+    private func persist(_ bucket: inout Bucket, rule: EndpointRule, now: Double) {
+        guard let windows, bucket.window != nil || bucket.blockedUntil > now else { return }
+        var state = bucket.window?.snapshot(now: now) ?? LimiterWindowState()
+        state.blockedUntil = bucket.blockedUntil
+        try? windows.saveWindow(state, for: quotaKey(rule))
     }
 
     private func quotaKey(_ rule: EndpointRule) -> String { "\(registry.platform)/\(rule.bucket)" }

@@ -104,6 +104,48 @@ struct RequestWindow: Sendable {
         for _ in 0..<max(0, count) { record(now: now) }
     }
 
+    /// What the window counts at `now`, to persist (see ``LimiterWindowState``).
+    mutating func snapshot(now: Double) -> LimiterWindowState {
+        var state = LimiterWindowState()
+        switch strategy {
+        case .sliding:
+            expire(now: now)
+            state.times = Array(times[head...])
+        case .fixed:
+            state.fixedStart = fixedStart
+            state.fixedCount = fixedCount
+        case .tokenBucket:
+            state.tokens = tokens
+            state.refilledAt = refilledAt
+        }
+        return state
+    }
+
+    /// Takes over what a window of an earlier process counted (requests it sent still count with
+    /// the platform until they age out), keeping what this one counted already.
+    mutating func restore(_ state: LimiterWindowState, now: Double) {
+        switch strategy {
+        case .sliding:
+            var merged = state.times.filter { now - $0 < span && $0 <= now + span } + times[head...]
+            merged.sort()
+            times = merged
+            head = 0
+            expire(now: now)
+        case .fixed:
+            if state.fixedStart > fixedStart && state.fixedStart <= now {
+                fixedStart = state.fixedStart
+                fixedCount = state.fixedCount
+            } else if state.fixedStart == fixedStart {
+                fixedCount = max(fixedCount, state.fixedCount)
+            }
+        case .tokenBucket:
+            if let saved = state.tokens, let at = state.refilledAt, at <= now {
+                tokens = min(tokens, max(-Double(budget.count), saved))
+                refilledAt = at
+            }
+        }
+    }
+
     private mutating func expire(now: Double) {
         while head < times.count, now - times[head] >= span - Self.epsilon { head += 1 }
         if head > 1024 && head * 2 > times.count {

@@ -83,9 +83,21 @@ final class RecordPreparer: @unchecked Sendable {
     /// The first platform failure of a lookup since the last call, if any.
     func takeLookupFailure() -> AdapterError? { lookups?.takeFailure() }
 
+    /// Records quarantined in this run for having killed the mapper: never mapped again in it (set
+    /// before the run reads its first page; a page mapped ahead would otherwise map one again).
+    var poisoned: Set<String> = []
+
     /// One record mapped; `retry` is the dead letter it is a retry of, with the operator's fixes.
     /// `index` is the record's place in its page (for the crash guard's marker).
     func prepare(_ rec: SourceRecord, page: Int, index: Int = -1, frame: Frame, retry: RecordState?) -> PreparedRecord {
+        if retry == nil, poisoned.contains(rec.id) {
+            return PreparedRecord(
+                fetched: [],
+                outcome: .failed(
+                    RecordFailure(
+                        code: .mapperCrashed, message: "quarantined in this run: it crashed the mapper", field: nil, line: nil,
+                        sourceField: nil)))
+        }
         if guardJob == nil, MapperCrashGuard.memory != nil { guardJob = MapperCrashGuard.entry(of: job) }
         if let slot = guardSlot, let entry = guardJob {
             MapperCrashGuard.begin(slot: slot, job: entry, id: rec.id, page: page, index: index)

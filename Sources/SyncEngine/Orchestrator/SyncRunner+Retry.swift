@@ -6,8 +6,13 @@ extension SyncRunner {
     /// fixes applied to its source or destination values), validated and uploaded.
     @discardableResult
     public func retryRejected() throws -> RunSummary {
+        try releasingLeaseOnError { try retryRun() }
+    }
+
+    private func retryRun() throws -> RunSummary {
         let rejected = try storeRef.records(job: jobRef.name, status: "rejected")
         guard !rejected.isEmpty else { throw JobError("job \(jobRef.name) has no rejected records to retry") }
+        try closeAbandonedRuns()
         let info: JSONValue = .object([
             ("kind", "retry"), ("job", .string(jobRef.name)), ("mapping", .string(jobRef.mapping)),
             ("mappingVersion", .string(versionRef)), ("source", .string(jobRef.source.qualifiedName)),
@@ -69,18 +74,26 @@ public enum Operations {
         return record
     }
 
-    /// Cancels the latest run: directly when it is not running, else by asking the running process
-    /// (it stops before its next page).
-    public static func cancel(store: EventStore, job: String, by: String, at: String) throws -> JobState {
+    /// Cancels the latest run: directly when it is not running or its process is gone (then the
+    /// reason says so), else by asking the running process (it stops before its next page).
+    public static func cancel(
+        store: EventStore, job: String, by: String, at: String, leaseTimeout: Double = SyncOptions().leaseTimeout
+    ) throws -> JobState {
         guard let run = try store.latestRun(job: job) else { throw JobError("job \(job) has never run") }
         let state = try store.replayState(run: run.id)
         if state.phase.isTerminal { throw JobError("the latest run of \(job) is already \(state.phase.rawValue)") }
         try store.append(run: run.id, type: "cancel_requested", payload: .object([("by", .string(by))]), at: at)
-        if !state.phase.isRunning {
-            let next = JobState(.cancelled, page: state.page, batch: state.batch, reason: "cancelled by \(by)")
-            try store.transition(run: run.id, to: next, at: at)
-            return next
+        var reason = "cancelled by \(by)"
+        if state.phase.isRunning {
+            let verdict = LeaseVerdict.judge(
+                try store.lease(run: run.id), current: .current, now: Date().timeIntervalSince1970, timeout: leaseTimeout,
+                isAlive: ProcessIdentity.isAlive)
+            guard case .orphaned(let why) = verdict else { return state }
+            reason += " (no process was running it: \(why))"
         }
-        return state
+        let next = JobState(.cancelled, page: state.page, batch: state.batch, reason: reason)
+        try store.transition(run: run.id, to: next, at: at)
+        try store.releaseLease(run: run.id)
+        return next
     }
 }

@@ -94,6 +94,11 @@ public struct SyncOptions: Sendable {
     /// what becomes of each record (skipped, unchanged, sent) is still decided and recorded by the
     /// runner, in order. Not done when the mapping looks records up in the object it writes.
     public var mapAhead = true
+    /// Seconds between heartbeats of the run's lease (see ``RunLease``).
+    public var heartbeatInterval = 15.0
+    /// A lease held by a process on another host counts as abandoned once its heartbeat is this
+    /// many seconds old (on this host the holder's process id and start time decide at once).
+    public var leaseTimeout = 120.0
 
     /// Default options.
     public init() {}
@@ -111,76 +116,6 @@ public struct SystemClock: SyncClock {
     /// Now as `YYYY-MM-DDTHH:MM:SS.sssZ` (a formatter object per call cost more than a page's mapping).
     public func timestamp() -> String {
         Dates.formatDateTime(Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)))
-    }
-}
-
-/// Serves lookups from the adapters, caching answers (hits and misses) for the run.
-final class AdapterLookup: LookupProvider, @unchecked Sendable {
-    private let adapters: [String: PlatformAdapter]
-    /// Answers by looked-up object and field (a mapping has a handful of those), then by value.
-    private var cache: [(object: String, field: String, answers: [String: [String: Value]?])] = []
-    private let lock = NSLock()
-    private let schemas: [String: Schema]
-    private var failure: AdapterError?
-
-    /// The first platform failure since the last call, if any (the failed lookups were not cached).
-    func takeFailure() -> AdapterError? {
-        lock.lock()
-        defer { lock.unlock() }
-        let f = failure
-        failure = nil
-        return f
-    }
-
-    init(adapters: [PlatformAdapter], schemas: [String: Schema]) {
-        var map: [String: PlatformAdapter] = [:]
-        for a in adapters where map[a.platform] == nil { map[a.platform] = a }
-        self.adapters = map
-        self.schemas = schemas
-    }
-
-    func lookup(object: String, field: String, equals value: Value) throws -> [String: Value]? {
-        let text = value.text
-        lock.lock()
-        if let i = cache.firstIndex(where: { $0.object == object && $0.field == field }), let hit = cache[i].answers[text] {
-            lock.unlock()
-            return hit
-        }
-        lock.unlock()
-        let parts = object.split(separator: ".", maxSplits: 1).map(String.init)
-        guard parts.count == 2, let adapter = adapters[parts[0]] else { return nil }
-        let found: JSONValue?
-        do {
-            found = try adapter.find(object: parts[1], field: field, value: value.text)
-        } catch let e as AdapterError {
-            lock.lock()
-            if failure == nil { failure = e }
-            lock.unlock()
-            throw e
-        }
-        var record: [String: Value]?
-        if let found, let pairs = found.objectValue {
-            var r: [String: Value] = [:]
-            let schema = schemas[object]
-            for (k, v) in pairs {
-                if let f = schema?.field(k), case .success(let typed) = SourceDecoder.decode(v, as: f) {
-                    r[k] = typed
-                } else if let s = v.stringValue {
-                    r[k] = .string(s)
-                }
-            }
-            record = r
-        }
-        lock.lock()
-        if let i = cache.firstIndex(where: { $0.object == object && $0.field == field }) {
-            cache[i].answers[text] = .some(record)
-        } else {
-            var answers: [String: [String: Value]?] = [:]
-            answers[text] = .some(record)
-            cache.append((object, field, answers))
-        }
-        lock.unlock()
-        return record
     }
 }
 

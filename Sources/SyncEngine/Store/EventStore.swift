@@ -57,6 +57,9 @@ public struct RecordState: Sendable, Hashable {
     public var payload: JSONValue?
     /// The destination key value, when the record was mapped.
     public var destinationKey: String?
+    /// For a rejected record: the platform's error passes with time (a locked row, a per-record
+    /// rate limit), so the next run sends the record again even when its values did not change.
+    public var transient = false
 }
 
 /// A run as listed by `mapc status`.
@@ -92,7 +95,7 @@ public struct RecordUpdate: Sendable {
 /// The append-only event store on SQLite (WAL): events per run, events per record, and projections
 /// (run state, latest record outcome) written in the same transaction as the events they derive from.
 public final class EventStore: @unchecked Sendable {
-    private let db: Database
+    let db: Database
     private let lock = NSLock()
     /// A second connection for the questions a sync asks while its writes are committed on another
     /// thread (WAL lets it read the last commit without waiting for the one under way); nil for an
@@ -146,6 +149,48 @@ public final class EventStore: @unchecked Sendable {
             CREATE INDEX IF NOT EXISTS records_other_dest_key ON records(job, dest_key) WHERE dest_key <> key;
             """
         ),
+        (
+            // A job's high-water mark: the source position (modification time, then record id) up to
+            // which every record was read and its outcome acknowledged, with the mapping version and
+            // source it holds for. Written with the checkpoint that reaches it.
+            "005_sync_watermarks",
+            """
+            CREATE TABLE IF NOT EXISTS watermarks(job TEXT PRIMARY KEY, modified TEXT NOT NULL, modified_ms INTEGER NOT NULL,
+              record_id TEXT NOT NULL, mapping_version TEXT NOT NULL, source TEXT NOT NULL, run INTEGER NOT NULL, at TEXT NOT NULL);
+            """
+        ),
+        (
+            // Lookup answers kept across pages and runs within a freshness bound (NULL answer: no
+            // match). Times are seconds since 1970.
+            "006_sync_lookup_cache",
+            """
+            CREATE TABLE IF NOT EXISTS lookup_cache(job TEXT NOT NULL, object TEXT NOT NULL, field TEXT NOT NULL,
+              value TEXT NOT NULL, answer TEXT, fetched_at REAL NOT NULL, expires_at REAL NOT NULL,
+              PRIMARY KEY(job, object, field, value));
+            """
+        ),
+        (
+            // Which process runs a run: process id, host, the process's start (so a reused pid is
+            // not taken for the same process) and a heartbeat, so the next sync or resume tells a
+            // run whose process died from one still going.
+            "007_sync_run_leases",
+            """
+            CREATE TABLE IF NOT EXISTS run_leases(run INTEGER PRIMARY KEY, job TEXT NOT NULL, pid INTEGER NOT NULL,
+              host TEXT NOT NULL, process_start TEXT NOT NULL, started_at TEXT NOT NULL, heartbeat_at REAL NOT NULL);
+            """
+        ),
+        (
+            // The rate limiter's request windows and holds per bucket, so a process started right
+            // after another one stopped knows what the platform still counts.
+            "008_sync_limiter_windows",
+            "CREATE TABLE IF NOT EXISTS limiter_windows(key TEXT PRIMARY KEY, state TEXT NOT NULL);"
+        ),
+        (
+            // A dead letter whose error passes with time (a locked row, a per-record rate limit) is
+            // sent again by the next run even when its values did not change; others are not.
+            "009_sync_records_transient",
+            "ALTER TABLE records ADD COLUMN transient INTEGER NOT NULL DEFAULT 0;"
+        ),
     ]
 
     /// Opens or creates the store at `path` (`:memory:` for tests) and applies pending migrations.
@@ -165,7 +210,7 @@ public final class EventStore: @unchecked Sendable {
     /// Checkpoints of the log made on another thread so far (see ``BackgroundCheckpointer``).
     var backgroundCheckpoints: Int { db.backgroundCheckpoints }
 
-    private func locked<T>(_ body: () throws -> T) rethrows -> T {
+    func locked<T>(_ body: () throws -> T) rethrows -> T {
         lock.lock()
         defer { lock.unlock() }
         return try body()
@@ -173,7 +218,7 @@ public final class EventStore: @unchecked Sendable {
 
     /// Runs `body` on the reading connection (the writing one for an in-memory store). It sees
     /// every write committed before it starts.
-    private func reading<T>(_ body: (Database) throws -> T) rethrows -> T {
+    func reading<T>(_ body: (Database) throws -> T) rethrows -> T {
         guard let readDB else { return try locked { try body(db) } }
         readLock.lock()
         defer { readLock.unlock() }
@@ -333,6 +378,10 @@ public final class EventStore: @unchecked Sendable {
                         guard let job else { throw StoreError("record events need a job") }
                         try writeRecords(run: run, job: job, seq: first, batch, at: at)
                     }
+                    if let mark = batch.watermark {
+                        guard let job else { throw StoreError("a high-water mark needs a job") }
+                        try Self.advanceWatermark(mark, job: job, in: db)
+                    }
                 }
                 if let last = lastState {
                     try db.prepare(
@@ -370,7 +419,7 @@ public final class EventStore: @unchecked Sendable {
     private static func upsertRecords(_ rows: Int) -> String {
         """
         INSERT INTO records(job, key, run, status, content_hash, sent_hash, destination_id, error_code, error, field,
-          mapping_version, payload, dest_key) VALUES \(Array(repeating: "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", count: rows).joined(separator: ", "))
+          mapping_version, payload, dest_key, transient) VALUES \(Array(repeating: "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", count: rows).joined(separator: ", "))
         ON CONFLICT(job, key) DO UPDATE SET run = excluded.run, status = excluded.status,
           content_hash = coalesce(excluded.content_hash, records.content_hash),
           sent_hash = coalesce(excluded.sent_hash, records.sent_hash),
@@ -378,7 +427,7 @@ public final class EventStore: @unchecked Sendable {
           error_code = excluded.error_code, error = excluded.error, field = excluded.field,
           mapping_version = coalesce(excluded.mapping_version, records.mapping_version),
           payload = coalesce(excluded.payload, CASE WHEN excluded.status = 'rejected' THEN records.payload END),
-          dest_key = coalesce(excluded.dest_key, records.dest_key)
+          dest_key = coalesce(excluded.dest_key, records.dest_key), transient = excluded.transient
         """
     }
 
@@ -415,6 +464,7 @@ public final class EventStore: @unchecked Sendable {
                 arguments.append(.of(s.mappingVersion))
                 arguments.append(.of(s.payload.map(JSONWriter.compact)))
                 arguments.append(.of(s.destinationKey))
+                arguments.append(.int(s.transient ? 1 : 0))
             }
             try db.prepare(Self.upsertRecordsSQL[rows.count]).run(arguments)
         }
@@ -511,11 +561,11 @@ public final class EventStore: @unchecked Sendable {
         RecordState(
             key: s.text(0) ?? "", run: Int(s.int(1)), status: s.text(2) ?? "", contentHash: s.text(3), sentHash: s.text(4),
             destinationId: s.text(5), errorCode: s.text(6), error: s.text(7), field: s.text(8), mappingVersion: s.text(9),
-            payload: s.text(10).flatMap { try? JSONParser.parse($0) }, destinationKey: s.text(11))
+            payload: s.text(10).flatMap { try? JSONParser.parse($0) }, destinationKey: s.text(11), transient: s.int(12) != 0)
     }
 
     private static let recordColumns =
-        "key, run, status, content_hash, sent_hash, destination_id, error_code, error, field, mapping_version, payload, dest_key"
+        "key, run, status, content_hash, sent_hash, destination_id, error_code, error, field, mapping_version, payload, dest_key, transient"
 
     /// The latest state of one record.
     public func record(job: String, key: String) throws -> RecordState? {
@@ -576,7 +626,13 @@ public final class EventStore: @unchecked Sendable {
                 arguments.append(.text(job))
                 for k in chunk { arguments.append(.text(k)) }
                 let rows = try db.prepare(Self.selectSyncStatesSQL[chunk.count]).query(arguments) { s in
-                    (s.text(0) ?? "", RecordSyncState(run: Int(s.int(1)), status: s.text(2) ?? "", sentHash: s.text(3)))
+                    (
+                        s.text(0) ?? "",
+                        RecordSyncState(
+                            run: Int(s.int(1)), status: s.text(2) ?? "", sentHash: s.text(3), contentHash: s.text(4),
+                            mappingVersion: s.text(5), errorCode: s.text(6), error: s.text(7), field: s.text(8),
+                            transient: s.int(9) != 0)
+                    )
                 }
                 for (key, state) in rows { out[key] = state }
             }
@@ -585,7 +641,7 @@ public final class EventStore: @unchecked Sendable {
     }
 
     static let selectSyncStatesSQL = (0...rowsPerStatement).map { n in
-        "SELECT key, run, status, sent_hash FROM records WHERE job = ? AND key IN ("
+        "SELECT key, run, status, sent_hash, content_hash, mapping_version, error_code, error, field, transient FROM records WHERE job = ? AND key IN ("
             + Array(repeating: "?", count: n).joined(separator: ", ") + ")"
     }
 

@@ -41,9 +41,14 @@ struct StoreBatch: Sendable {
     var recordEvents: [RecordEventRow] = []
     /// Changes to the record projection.
     var updates: [RecordUpdate] = []
+    /// The job's high-water mark reached by a checkpoint in this batch (it only ever advances, see
+    /// ``EventStore/advanceWatermark(_:job:in:)``).
+    var watermark: Watermark?
 
     /// Whether there is nothing to write.
-    var isEmpty: Bool { transitions.isEmpty && events.isEmpty && recordEvents.isEmpty && updates.isEmpty }
+    var isEmpty: Bool {
+        transitions.isEmpty && events.isEmpty && recordEvents.isEmpty && updates.isEmpty && watermark == nil
+    }
 
     /// Adds a run event whose payload is `payload`.
     mutating func event(_ type: String, _ payload: JSONValue, at: String) {
@@ -61,6 +66,7 @@ struct StoreBatch: Sendable {
         events += other.events
         recordEvents += other.recordEvents
         updates += other.updates
+        if let mark = other.watermark { watermark = mark }
     }
 }
 
@@ -72,4 +78,14 @@ struct RecordSyncState {
     var status: String
     /// Hash of the values the destination last acknowledged.
     var sentHash: String?
+    /// Hash of the values last mapped (for a rejected record: the values refused).
+    var contentHash: String? = nil
+    /// The mapping version that mapped them.
+    var mappingVersion: String? = nil
+    /// For a rejected record: the code, message and field of the rejection.
+    var errorCode: String? = nil
+    var error: String? = nil
+    var field: String? = nil
+    /// For a rejected record: whether the platform's error passes with time.
+    var transient = false
 }
