@@ -6,7 +6,7 @@ MAPC := .build/debug/mapc
 # The platforms' official Python clients for the contract tests (Tests/Contract/requirements.txt).
 CONTRACT_VENV := .build/contract-venv
 
-.PHONY: all deps build release test lint demo clean bench bench-sync bench-calls bench-console contract contract-run fuzz
+.PHONY: all deps build release test lint demo clean bench bench-sync bench-calls bench-console contract contract-run fuzz eval eval-llm
 
 all: build
 
@@ -88,6 +88,16 @@ fuzz: deps
 
 demo: build
 	@bash scripts/demo.sh
+
+# Evaluation suite (issue 18): the offline generator on evals/ (tune and held-out cases), per case and
+# in total: field agreement for copies and transforms, silent-wrong rules, calibration.
+eval: build
+	$(MAPC) eval --offline
+
+# Optional: llama-cpp-python (compiled from PyPI once, into .build/llm-venv) serves gemma-3-270m on
+# 127.0.0.1 and `mapc gen --grammar` runs end to end against it. Slow on two cores.
+eval-llm: build
+	@bash scripts/eval-llm.sh
 
 clean:
 	rm -rf .build .mapc

@@ -13,7 +13,8 @@ let package = Package(
         // The mapping language: schemas, lexer, parser, checker, compiler, evaluator, formatter.
         .target(name: "MapDSL"),
         // The command-line front: parses arguments, calls libraries, prints.
-        .target(name: "MapCLI", dependencies: ["MapDSL", "MapReview", "MapGen", "SyncEngine", "Adapters", "Sandbox", "Observe", "Webhooks"]),
+        .target(
+            name: "MapCLI", dependencies: ["MapDSL", "MapReview", "MapGen", "SyncEngine", "Adapters", "Sandbox", "Observe", "Webhooks"]),
         .executableTarget(name: "mapc", dependencies: ["MapCLI"]),
         // Seeded mutation fuzzing of everything that reads input from the world (`make fuzz`).
         .executableTarget(name: "mapc-fuzz", dependencies: ["MapDSL"], path: "Sources/MapFuzz"),
@@ -50,8 +51,9 @@ let package = Package(
 
         // --- generation (section owned by the MapGen work) ---
         // Prose -> mapping through an LLM endpoint or the offline matcher; prompts, grammar, cache.
-        .target(name: "MapGen", dependencies: ["MapDSL"]),
-        .testTarget(name: "MapGenTests", dependencies: ["MapGen", "MapDSL", "HTTPServer"]),
+        // libcurl (CCurl, declared with the adapters) waits for the endpoint in poll(2), costing no CPU.
+        .target(name: "MapGen", dependencies: ["MapDSL", "CCurl"]),
+        .testTarget(name: "MapGenTests", dependencies: ["MapGen", "MapDSL", "MapReview", "HTTPServer"]),
         // --- end generation section ---
 
         // --- platform adapters (section owned by the adapters work) ---

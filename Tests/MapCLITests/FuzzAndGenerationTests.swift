@@ -94,7 +94,7 @@ final class ScriptedTransport: HTTPTransport, @unchecked Sendable {
 
     var requests: [String] { lock.withLock { bodies } }
 
-    func send(_ request: HTTPRequest, timeout: Double) throws(TransportFailure) -> HTTPResponse {
+    func send(_ request: HTTPRequest, timeout: Double, maxBodyBytes: Int) throws(TransportFailure) -> HTTPResponse {
         lock.withLock { bodies.append(String(decoding: request.body, as: UTF8.self)) }
         let message: JSONValue = .object([("role", "assistant"), ("content", .string(reply))])
         let body = JSONWriter.compact(.object([("choices", .array([.object([("message", message)])]))]))

@@ -7,10 +7,16 @@ import MapGen
 final class FakeLLMServer: @unchecked Sendable {
     enum Step {
         case respond(Response)
+        /// Answers after `seconds`, or as soon as the server stops.
         case delay(Double, Response)
+        /// Never answers: holds the request until the server stops.
+        case stall
     }
 
     private let lock = NSLock()
+    /// Signalled once per held request when the server stops, so stalled handlers return.
+    private let release = DispatchSemaphore(value: 0)
+    private var held = 0
     private var script: [Step]
     private(set) var requests: [Request] = []
     private var server: HTTPServer!
@@ -30,18 +36,30 @@ final class FakeLLMServer: @unchecked Sendable {
         return requests
     }
 
-    func stop() { server.stop(timeout: 5) }
+    func stop() {
+        lock.lock()
+        let n = held
+        held = 0
+        lock.unlock()
+        for _ in 0..<n { release.signal() }
+        server.stop(timeout: 5)
+    }
 
     private func handle(_ request: Request) -> Response {
         lock.lock()
         requests.append(request)
         let step = script.isEmpty ? Step.respond(.text("script exhausted", status: 500)) : script.removeFirst()
+        if case .respond = step {} else { held += 1 }
         lock.unlock()
         switch step {
         case .respond(let r): return r
         case .delay(let seconds, let r):
-            Thread.sleep(forTimeInterval: seconds)
+            // A slow model: the answer comes after `seconds` unless the test ends first.
+            _ = release.wait(timeout: .now() + seconds)
             return r
+        case .stall:
+            release.wait()
+            return .text("released", status: 503)
         }
     }
 

@@ -32,6 +32,18 @@ import Testing
         #expect(Fingerprint.provenance(in: "# just a comment: with colon\nmapping a.b -> c.d\n").isEmpty)
     }
 
+    /// A model's reply once spoofed `# generated-by: human (alice@example.com)` into the lock: provenance
+    /// is read only from the header mapc writes at the top of the file.
+    @Test func provenanceIsReadOnlyFromMapcsOwnHeader() {
+        let spoofFirst = "# generated-by: human (alice@example.com)\n# model: gpt\nmapping a.b -> c.d\n"
+        #expect(Fingerprint.provenance(in: spoofFirst).isEmpty)
+        let spoofBelow =
+            "# generated-by: mapc gen (offline)\n# prompt-hash: sha256:ab\nmapping a.b -> c.d\n# generated-by: human\nX = y  # model: z\n"
+        #expect(Fingerprint.provenance(in: spoofBelow).map(\.1) == ["mapc gen (offline)", "sha256:ab"])
+        let afterBlank = "# generated-by: mapc gen (offline)\n\n# model: spoofed\nmapping a.b -> c.d\n"
+        #expect(Fingerprint.provenance(in: afterBlank).map(\.0) == ["generated-by"])
+    }
+
     @Test func lockRoundTripsWithStableOrder() throws {
         let check = Fixtures.check(Fixtures.leadsMapping)
         let date = try #require(Approval.date("2025-01-31T09:30:00Z"))

@@ -6,7 +6,8 @@ import MapGen
 enum GenCommand: Command {
     static let name = "gen"
     static let summary = "Generate a checked mapping from a plain-English description"
-    static let usage = "PROSE.txt [--from X --to Y] [-o OUT.map] [--offline] [--provider P --url URL --model M] [--rounds N]"
+    static let usage =
+        "PROSE.txt [--from X --to Y] [-o OUT.map] [--offline [--strict]] [--provider P --url URL --model M] [--rounds N] [--grammar]"
     static let discussion = """
         Reads the prose (header lines 'from: platform.object' and 'to: platform.object' name the
         objects unless --from/--to do), asks the LLM endpoint for a mapping, checks it, and feeds the
@@ -31,6 +32,7 @@ enum GenCommand: Command {
         OptionSpec("fold-system", help: "Send the system prompt inside the first user message."),
         OptionSpec("grammar", help: "Constrain replies with the GBNF grammar of the two schemas (llama.cpp, vLLM)."),
         OptionSpec("prompts", value: "DIR", help: "Prompt templates (default: prompts/ in the project)."),
+        OptionSpec("strict", help: "Exit 1 when a sentence was not implemented or a rule is flagged for review (offline)."),
         CommonOptions.format([.text, .json]),
         CommonOptions.schemas,
     ]
@@ -65,28 +67,12 @@ enum GenCommand: Command {
             return try offline(prose, source, destination, schemas, args, format, ctx)
         }
 
-        let promptsDir = ctx.resolve(args.value("prompts") ?? project.root + "/prompts")
-        let templates: PromptTemplates
-        do {
-            templates = try PromptTemplates.load(directory: promptsDir)
-        } catch {
-            throw CLIError.operational(error.message, help: "pass --prompts DIR or run inside the mapc project")
-        }
-        let dslDoc = FileManager.default.contents(atPath: project.root + "/docs/dsl.md").map { String(decoding: $0, as: UTF8.self) }
-        let builder = PromptBuilder(templates: templates, manual: Manual.build(from: dslDoc))
-        let client = LLMClient(config: endpoint)
-        let generator = Generator(
-            client: client, builder: builder, cache: GenerationCache(directory: project.root + "/.mapc/cache"), schemas: schemas)
+        let (generator, constrained) = try llm(endpoint, args, ctx, project)
         var options = GenerationOptions(rounds: rounds, useCache: !args.flag("no-cache"))
-        if args.flag("grammar") {
-            if endpoint.provider == .openai {
-                options.grammar =
-                    MappingGrammar.build(
-                        source: source, destination: destination, lookups: lookupSchemas(destination, schemas, source: source)
-                    ).gbnf
-            } else {
-                ctx.io.err("warning: --grammar is only sent to OpenAI-compatible servers (llama.cpp, vLLM); ignored\n")
-            }
+        if constrained {
+            options.grammar =
+                MappingGrammar.build(source: source, destination: destination, lookups: lookupSchemas(destination, schemas, source: source))
+                .gbnf
         }
         ctx.io.err("generating with \(endpoint.provider.rawValue)/\(endpoint.model) at \(endpoint.displayURL)\n")
         let outcome: GenerationOutcome
@@ -128,6 +114,33 @@ enum GenCommand: Command {
             help: "raise --rounds, clarify the prose, or start from 'mapc gen --offline' and edit")
     }
 
+    /// The LLM generator for `endpoint` (prompts, manual, cache), and whether replies are constrained
+    /// by the grammar (`--grammar` against an OpenAI-compatible server). Shared with `mapc eval`.
+    static func llm(_ endpoint: EndpointConfig, _ args: Arguments, _ ctx: CommandContext, _ project: Project) throws -> (Generator, Bool) {
+        let promptsDir = ctx.resolve(args.value("prompts") ?? project.root + "/prompts")
+        let templates: PromptTemplates
+        do {
+            templates = try PromptTemplates.load(directory: promptsDir)
+        } catch {
+            throw CLIError.operational(error.message, help: "pass --prompts DIR or run inside the mapc project")
+        }
+        let dslDoc = FileManager.default.contents(atPath: project.root + "/docs/dsl.md").map { String(decoding: $0, as: UTF8.self) }
+        var builder = PromptBuilder(templates: templates, manual: Manual.build(from: dslDoc))
+        var constrained = false
+        if args.flag("grammar") {
+            if endpoint.provider == .openai {
+                constrained = true
+                builder.constrained = true
+            } else {
+                ctx.io.err("warning: --grammar is only sent to OpenAI-compatible servers (llama.cpp, vLLM); ignored\n")
+            }
+        }
+        let generator = Generator(
+            client: LLMClient(config: endpoint), builder: builder, cache: GenerationCache(directory: project.root + "/.mapc/cache"),
+            schemas: project.schemaProvider)
+        return (generator, constrained)
+    }
+
     private static func offline(
         _ prose: ProseDocument, _ source: Schema, _ destination: Schema, _ schemas: SchemaProvider, _ args: Arguments,
         _ format: OutputFormat, _ ctx: CommandContext
@@ -147,7 +160,15 @@ enum GenCommand: Command {
         if !result.defaulted.isEmpty {
             ctx.io.err("warning: required fields only defaulted, review them: \(result.defaulted.joined(separator: ", "))\n")
         }
+        if !result.suggestions.isEmpty {
+            ctx.io.err("note: \(result.suggestions.count) field(s) the prose does not name are suggested in a comment block, not mapped\n")
+        }
         ctx.io.err(result.trace.summary + "\n")
+        if args.flag("strict"), !result.trace.notImplemented.isEmpty || !result.trace.flagged.isEmpty {
+            throw CLIError.failure(
+                "\(result.trace.notImplemented.count) sentence(s) not implemented, \(result.trace.flagged.count) rule(s) flagged for review",
+                help: "rephrase the sentences listed above, or edit the mapping and review the flagged rules")
+        }
         return .ok
     }
 
@@ -162,6 +183,15 @@ enum GenCommand: Command {
             var obj: [(String, JSONValue)] = [("ok", true)] + extra
             if args.value("output") == nil { obj.append(("mapping", .string(mapping))) }
             if let trace {
+                obj.append(
+                    (
+                        "notImplemented",
+                        .array(
+                            trace.notImplemented.map { u in
+                                .object([("sentence", .int(u.sentence)), ("reasons", .array(u.reasons.map { .string($0) }))])
+                            })
+                    ))
+                obj.append(("flagged", .array(trace.flagged.map { .string($0) })))
                 obj.append(("uncitedSentences", .array(trace.uncitedSentences.map { .int($0) })))
                 obj.append(("rulesWithoutCitation", .array(trace.rulesWithoutCitation.map { .string($0) })))
             }
@@ -194,13 +224,9 @@ enum GenCommand: Command {
         return found
     }
 
-    /// Objects `lookup(...)` may name: those on the destination's and the source's platforms (the
-    /// sync engine serves lookups from either adapter).
-    static func lookupSchemas(_ destination: Schema, _ schemas: SchemaDirectory, source: Schema? = nil) -> [Schema] {
-        let platforms = Set([destination.platform, source?.platform].compactMap { $0 })
-        return schemas.knownObjects().filter { platforms.contains(String($0.split(separator: ".")[0])) }.compactMap { name in
-            let p = name.split(separator: ".", maxSplits: 1).map(String.init)
-            return try? schemas.schema(platform: p[0], object: p[1])
-        }
+    /// Objects `lookup(...)` may name: the readable ones on the destination's and the source's
+    /// platforms (the sync engine serves lookups from either adapter; write-only APIs serve none).
+    static func lookupSchemas(_ destination: Schema, _ schemas: SchemaDirectory, source: Schema) -> [Schema] {
+        Generator.lookupObjects(source: source, destination: destination, schemas: schemas)
     }
 }

@@ -5,7 +5,7 @@ import MapDSL
 public enum MapCLI {
     /// Every subcommand, in the order `mapc --help` lists them.
     static let commands: [CommandEntry] = [
-        CommandEntry(GenCommand.self), CommandEntry(GrammarCommand.self),
+        CommandEntry(GenCommand.self), CommandEntry(GrammarCommand.self), CommandEntry(EvalCommand.self),
         CommandEntry(CheckCommand.self), CommandEntry(FmtCommand.self), CommandEntry(RunCommand.self),
         // Review and approval.
         CommandEntry(DryRunCommand.self), CommandEntry(TestCommand.self), CommandEntry(DiffCommand.self),

@@ -569,6 +569,12 @@ public struct Checker {
             return nil
         }
         lookupSchemas[schema.qualifiedName] = schema
+        if !schema.readable {
+            report(
+                Diagnostic(
+                    .invalidLookup, "`\(schema.qualifiedName)` is write-only: mapc cannot read its records, so it cannot look them up",
+                    at: objName.span, help: "look up an object of a platform mapc can read, such as the source's or a CRM's"))
+        }
         guard case .binary(.eq, let lhs, let rhs) = args[1].kind, case .field(let fieldName) = lhs.kind else {
             report(
                 Diagnostic(

@@ -101,12 +101,16 @@ public struct Schema: Sendable, Hashable {
     /// How the platform counts text lengths where no field decides (in skip rules).
     public private(set) var textUnit: LengthUnit = .characters
     private var index: [String: Int]
+    /// Whether mapc can read records of this object (fetch them, look them up). Write-only APIs
+    /// (Segment's Tracking API, GA4's Measurement Protocol) say `"readable": false` in the schema file.
+    public var readable: Bool
 
     /// Creates a schema; later duplicates of a field name are ignored by lookups.
-    public init(platform: String, object: String, label: String? = nil, fields: [Field]) {
+    public init(platform: String, object: String, label: String? = nil, fields: [Field], readable: Bool = true) {
         self.platform = platform
         self.object = object
         self.label = label
+        self.readable = readable
         self.fields = fields
         var index: [String: Int] = [:]
         for (i, f) in fields.enumerated() where index[f.name] == nil {

@@ -46,7 +46,12 @@ public enum SchemaLoader {
             }
             fields.append(field)
         }
-        return Schema(platform: platform, object: object, label: root["label"]?.stringValue, fields: fields)
+        var readable = true
+        if let r = root["readable"] {
+            guard case .bool(let b) = r else { throw SchemaError(path: path, message: "`readable` must be true or false") }
+            readable = b
+        }
+        return Schema(platform: platform, object: object, label: root["label"]?.stringValue, fields: fields, readable: readable)
     }
 
     /// Reads and parses the schema file at `path`.
@@ -128,6 +133,7 @@ extension Schema {
     /// The schema as JSON in the schema file format (the inverse of ``SchemaLoader``).
     public var json: JSONValue {
         var obj: [(String, JSONValue)] = [("platform", .string(platform)), ("object", .string(object))]
+        if !readable { obj.append(("readable", false)) }
         if let label { obj.append(("label", .string(label))) }
         obj.append(("fields", .array(fields.map(\.json))))
         return .object(obj)

@@ -1,3 +1,5 @@
+import MapDSL
+
 /// Pulls the mapping out of a model's reply: code fences, chatter before and after, a missing header.
 public enum ReplyExtractor {
     /// The mapping text in `reply`.
@@ -6,7 +8,7 @@ public enum ReplyExtractor {
     /// often show a draft first); then any fenced block; then the lines from the `mapping` header to
     /// the last line that looks like mapping code. When the header is missing, `header` is put first.
     public static func extract(_ reply: String, header: String) -> String {
-        let text = stripThinking(reply.replacingCRLF())
+        let text = unwrapJSON(stripThinking(reply.replacingCRLF()))
         let blocks = fencedBlocks(text)
         var body: String
         if let withHeader = blocks.last(where: { containsHeader($0) }) {
@@ -73,6 +75,24 @@ public enum ReplyExtractor {
             return isAssignment && !lhs.isEmpty && !lhs.contains(" ")
         }
         return false
+    }
+
+    /// The mapping inside a JSON-wrapped reply (`{"mapping": "..."}`, bare or in a ```json fence, as
+    /// models trained for JSON modes answer), else `text` unchanged. The value taken is `mapping`'s,
+    /// else the first string value that holds a `mapping` header line.
+    static func unwrapJSON(_ text: String) -> String {
+        let trimmed = text.trimmingWhitespace
+        var candidates: [String] = []
+        if trimmed.hasPrefix("{") { candidates.append(trimmed) }
+        candidates += fencedBlocks(text).map(\.trimmingWhitespace).filter { $0.hasPrefix("{") }
+        for candidate in candidates {
+            guard let json = try? JSONParser.parse(candidate), let members = json.objectValue else { continue }
+            if let m = json["mapping"]?.stringValue, containsHeader(m) || m.contains("=") { return m }
+            for (_, value) in members {
+                if let s = value.stringValue, containsHeader(s) { return s }
+            }
+        }
+        return text
     }
 
     /// Removes `<think>...</think>` blocks some reasoning models emit.

@@ -13,16 +13,20 @@ public enum MappingGrammar {
         let writable = destination.fields.filter { !$0.readOnly }
         let keys = writable.filter(\.canBeKey)
 
-        // Statements.
-        var rootParts: [GrammarExpr] = [.zeroOrMore(.ref("comment-line")), .ref("header-line")]
+        // Statements. Every repetition is bounded, so constrained decoding of a weak model cannot spend
+        // its token budget on comments, blank lines, spaces or one endless literal before the mapping:
+        // the reply starts with the header, comments are short and trail a statement (citations), and
+        // there are at most as many assignments as writable fields.
+        var rootParts: [GrammarExpr] = [.ref("header-line")]
         if !keys.isEmpty { rootParts.append(.ref("key-line")) }
-        rootParts += [.zeroOrMore(.ref("skip-line")), .oneOrMore(.ref("assignment-line"))]
+        rootParts += [
+            upTo(maxSkipRules, .ref("skip-line")), .ref("assignment-line"), upTo(max(0, writable.count - 1), .ref("assignment-line")),
+        ]
         g.define("root", .sequence(rootParts))
-        g.define("comment-line", .sequence([.literal("#"), .ref("comment-text"), .literal("\n")]))
-        g.define("comment-text", .zeroOrMore(.chars(CharClass.of("\n\r", negated: true))))
-        g.define("eol", .sequence([.ref("sp"), .optional(.ref("comment")), .literal("\n"), .zeroOrMore(.literal("\n"))]))
+        g.define("comment-text", upTo(maxCommentCharacters, .chars(CharClass.of("\n\r", negated: true))))
+        g.define("eol", .sequence([.ref("sp"), .optional(.ref("comment")), .literal("\n"), .optional(.literal("\n"))]))
         g.define("comment", .sequence([.literal("#"), .ref("comment-text")]))
-        g.define("sp", .zeroOrMore(.literal(" ")))
+        g.define("sp", upTo(maxSpaces, .literal(" ")))
         g.define(
             "header-line",
             .sequence([
@@ -54,6 +58,24 @@ public enum MappingGrammar {
 
         defineExpressions(&g, source: source, lookups: lookups)
         return g
+    }
+
+    /// Characters a comment may hold after `#` (room for `[S1, S2] confidence 0.95, named in prose`).
+    public static let maxCommentCharacters = 80
+    /// Spaces in a row (the formatter aligns `=` signs).
+    public static let maxSpaces = 40
+    /// Characters of one string literal.
+    public static let maxStringCharacters = 200
+    /// Skip rules.
+    public static let maxSkipRules = 6
+
+    /// At most `n` of `x`, as nested optionals (`(x (x (x)?)?)?`): every GBNF engine reads them, and
+    /// each text has one parse.
+    static func upTo(_ n: Int, _ x: GrammarExpr) -> GrammarExpr {
+        guard n > 0 else { return .sequence([]) }
+        var e: GrammarExpr = .optional(x)
+        for _ in 1..<n { e = .optional(.sequence([x, e])) }
+        return e
     }
 
     static func objectName(_ s: Schema) -> String {
@@ -115,7 +137,7 @@ public enum MappingGrammar {
         // `mapc fmt` breaks a long `if` before `then` and `else` onto indented lines.
         g.define("then-sep", .choice([.literal(" then "), .sequence([.literal("\n"), .ref("indent"), .literal("then ")])]))
         g.define("else-sep", .choice([.literal(" else "), .sequence([.literal("\n"), .ref("indent"), .literal("else ")])]))
-        g.define("indent", .oneOrMore(.literal(" ")))
+        g.define("indent", .sequence([.literal(" "), upTo(maxSpaces - 1, .literal(" "))]))
         g.define(
             "match-expr",
             .sequence([
@@ -134,7 +156,7 @@ public enum MappingGrammar {
             ]))
 
         // Literals.
-        g.define("string", .sequence([.literal("\""), .zeroOrMore(.ref("string-char")), .literal("\"")]))
+        g.define("string", .sequence([.literal("\""), upTo(maxStringCharacters, .ref("string-char")), .literal("\"")]))
         g.define(
             "string-char",
             .choice([.chars(CharClass.of("\"\\\n\r", negated: true)), .sequence([.literal("\\"), .chars(CharClass.of("\"\\ntr'"))])]))

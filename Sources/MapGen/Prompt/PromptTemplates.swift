@@ -20,13 +20,31 @@ public struct PromptTemplates: Sendable, Hashable {
     public var repair: String
     /// Few-shot examples, sorted by name.
     public var examples: [Example]
+    /// `platforms.md`: what each platform's records look like, in `## platform` sections.
+    public var platformNotes: String
 
     /// Creates templates from their texts.
-    public init(system: String, task: String, repair: String, examples: [Example]) {
+    public init(system: String, task: String, repair: String, examples: [Example], platformNotes: String = "") {
         self.system = system
         self.task = task
         self.repair = repair
         self.examples = examples
+        self.platformNotes = platformNotes
+    }
+
+    /// The text of the `## platform` section of ``platformNotes``, joined into one paragraph.
+    public func notes(for platform: String) -> String? {
+        var lines: [Substring] = []
+        var inSection = false
+        for line in platformNotes.split(separator: "\n", omittingEmptySubsequences: false) {
+            if line.hasPrefix("## ") {
+                inSection = line.dropFirst(3).trimmingCharacters(in: .whitespaces).lowercased() == platform.lowercased()
+                continue
+            }
+            if inSection && !line.hasPrefix("# ") { lines.append(line) }
+        }
+        let text = lines.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.joined(separator: " ")
+        return text.isEmpty ? nil : text
     }
 
     /// Reads the templates from `directory` (normally `prompts/`).
@@ -49,7 +67,8 @@ public struct PromptTemplates: Sendable, Hashable {
             guard files.contains(stem + ".map") else { continue }
             examples.append(Example(name: stem, prose: try read("examples/\(file)"), mapping: try read("examples/\(stem).map")))
         }
-        return PromptTemplates(system: system, task: task, repair: repair, examples: examples)
+        let notes = FileManager.default.contents(atPath: directory + "/platforms.md").map { String(decoding: $0, as: UTF8.self) } ?? ""
+        return PromptTemplates(system: system, task: task, repair: repair, examples: examples, platformNotes: notes)
     }
 
     /// `template` with each `{{name}}` replaced by `values[name]`; unknown placeholders are left as they are.

@@ -33,6 +33,11 @@ public struct EndpointConfig: Sendable, Hashable {
     public var maxRetries: Int
     /// Whether to fold the system message into the first user turn.
     public var foldSystem: Bool
+    /// Largest response body read, in bytes; a bigger reply is an error, not a mapping.
+    public var maxReplyBytes: Int = EndpointConfig.defaultMaxReplyBytes
+
+    /// 512 KB: a mapping is a few KB; the rest of a bigger reply is a model looping or a hostile endpoint.
+    public static let defaultMaxReplyBytes = 512 * 1024
 
     /// Creates a configuration.
     public init(
@@ -49,20 +54,36 @@ public struct EndpointConfig: Sendable, Hashable {
     }
 
     /// The URL requests go to: the base URL with the provider's path added unless already present.
+    ///
+    /// A query (Azure OpenAI's `?api-version=2024-02-01`) stays at the end, after the path.
     public var endpointURL: String {
         var base = baseURL
+        var query = ""
+        if let q = base.firstIndex(where: { $0 == "?" || $0 == "#" }) {
+            query = String(base[q...])
+            base = String(base[..<q])
+        }
         while base.hasSuffix("/") { base.removeLast() }
+        let path: String
         switch provider {
         case .openai:
-            if base.hasSuffix("/chat/completions") { return base }
-            return base.hasSuffix("/v1") ? base + "/chat/completions" : base + "/v1/chat/completions"
+            if base.hasSuffix("/chat/completions") {
+                path = ""
+            } else {
+                path = base.hasSuffix("/v1") || base.contains("/openai/deployments/") ? "/chat/completions" : "/v1/chat/completions"
+            }
         case .anthropic:
-            if base.hasSuffix("/messages") { return base }
-            return base.hasSuffix("/v1") ? base + "/messages" : base + "/v1/messages"
+            path = base.hasSuffix("/messages") ? "" : base.hasSuffix("/v1") ? "/messages" : "/v1/messages"
         case .ollama:
-            if base.hasSuffix("/api/chat") { return base }
-            return base + "/api/chat"
+            path = base.hasSuffix("/api/chat") ? "" : "/api/chat"
         }
+        return base + path + query
+    }
+
+    /// Whether the endpoint is an Azure OpenAI deployment, which takes the key in an `api-key` header.
+    public var isAzure: Bool {
+        let u = baseURL.lowercased()
+        return u.contains(".openai.azure.com") || u.contains("/openai/deployments/")
     }
 
     /// The endpoint without credentials or query, for cache keys and messages.

@@ -14,10 +14,12 @@ public final class LLMClient: @unchecked Sendable {
     public private(set) var requests = 0
     /// Delays waited between retries, in seconds, in order.
     public private(set) var waits: [Double] = []
+    /// Tokens the endpoint reports it used (prompt and completion), over every reply.
+    public private(set) var tokens = 0
 
     /// Creates a client; `sleep` and `jitter` are injected so tests run instantly and deterministically.
     public init(
-        config: EndpointConfig, transport: HTTPTransport = URLSessionTransport(), policy: RetryPolicy? = nil,
+        config: EndpointConfig, transport: HTTPTransport = CurlTransport(), policy: RetryPolicy? = nil,
         sleep: @escaping @Sendable (Double) -> Void = { defaultSleep($0) },
         jitter: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }
     ) {
@@ -36,9 +38,14 @@ public final class LLMClient: @unchecked Sendable {
             requests += 1
             let response: HTTPResponse
             do {
-                response = try transport.send(http, timeout: config.timeout)
+                response = try transport.send(http, timeout: config.timeout, maxBodyBytes: config.maxReplyBytes)
             } catch {
                 switch error {
+                case .tooLarge(let limit):
+                    throw MapGenError(
+                        .reply,
+                        "the reply of \(config.displayURL) is larger than \(Self.size(limit)); mapc stopped reading it there (a mapping is a few KB)"
+                    )
                 case .timeout:
                     throw MapGenError(
                         .endpoint, "the LLM endpoint \(config.displayURL) did not answer within \(Self.seconds(config.timeout)) (timeout)")
@@ -50,7 +57,10 @@ public final class LLMClient: @unchecked Sendable {
                 do {
                     let text = try WireFormat.decodeReply(response.body, provider: config.provider)
                     completions += 1
-                    return text
+                    tokens += WireFormat.usage(response.body, provider: config.provider)
+                    // A hostile or confused endpoint may echo the request's credentials into the reply:
+                    // nothing downstream (cache, mapping, messages) ever sees them.
+                    return ReplyRedactor.redact(text, key: config.apiKey)
                 } catch {
                     throw MapGenError(error.kind, redact(error.message))
                 }
@@ -74,6 +84,10 @@ public final class LLMClient: @unchecked Sendable {
 
     private func redact(_ s: String) -> String {
         config.apiKey?.redact(s) ?? s
+    }
+
+    static func size(_ bytes: Int) -> String {
+        bytes % 1024 == 0 ? "\(bytes / 1024) KB" : "\(bytes) bytes"
     }
 
     private static func seconds(_ t: Double) -> String {

@@ -15,7 +15,10 @@ public enum WireFormat {
         }
         switch config.provider {
         case .openai:
-            if let key = config.apiKey { headers.append(("Authorization", key.bearer())) }
+            if let key = config.apiKey {
+                // Azure OpenAI deployments take the key as `api-key`; everyone else as a bearer token.
+                headers.append(config.isAzure ? ("api-key", key.headerValue()) : ("Authorization", key.bearer()))
+            }
             body.append(("messages", wire(messages)))
             body.append(("temperature", .double(request.temperature)))
             body.append(("max_tokens", .int(request.maxTokens)))
@@ -70,6 +73,27 @@ public enum WireFormat {
         case .ollama:
             if let text = json["message"]?["content"]?.stringValue { return text }
             throw MapGenError(.reply, "the reply has no `message.content` text" + errorSuffix(json))
+        }
+    }
+
+    /// Tokens a successful reply says it used (prompt plus completion), 0 when it does not say:
+    /// OpenAI `usage.total_tokens`, Anthropic `usage.input_tokens + output_tokens`, Ollama
+    /// `prompt_eval_count + eval_count`.
+    public static func usage(_ body: [UInt8], provider: ProviderKind) -> Int {
+        guard let json = try? JSONParser.parse(body) else { return 0 }
+        func int(_ v: JSONValue?) -> Int {
+            guard let v else { return 0 }
+            if case .int(let i) = v { return max(0, i) }
+            if case .double(let d) = v, d.isFinite, d >= 0, d < 1e12 { return Int(d) }
+            return 0
+        }
+        switch provider {
+        case .openai:
+            let u = json["usage"]
+            let total = int(u?["total_tokens"])
+            return total > 0 ? total : int(u?["prompt_tokens"]) + int(u?["completion_tokens"])
+        case .anthropic: return int(json["usage"]?["input_tokens"]) + int(json["usage"]?["output_tokens"])
+        case .ollama: return int(json["prompt_eval_count"]) + int(json["eval_count"])
         }
     }
 

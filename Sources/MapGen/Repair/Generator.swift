@@ -42,6 +42,10 @@ public struct GenerationOutcome: Sendable {
     public var trace: TraceReport?
     /// SHA-256 of the opening prompt.
     public var promptHash: String
+    /// Reply comments removed because they imitated mapc's provenance lines.
+    public var removedComments = 0
+    /// Reply comments fenced as `# from the model: …` because they read as a review or approval.
+    public var fencedComments = 0
 
     /// Whether a clean mapping came out.
     public var accepted: Bool { mapping != nil }
@@ -77,14 +81,14 @@ public struct Generator: Sendable {
         prose: ProseDocument, source: Schema, destination: Schema, options: GenerationOptions = GenerationOptions()
     ) throws(MapGenError) -> GenerationOutcome {
         let header = "mapping \(source.qualifiedName) -> \(destination.qualifiedName)"
-        let lookupObjects = schemas.knownObjects().filter {
-            $0.hasPrefix(destination.platform + ".") || $0.hasPrefix(source.platform + ".")
-        }
+        let lookupObjects = Generator.lookupObjects(source: source, destination: destination, schemas: schemas).map(\.qualifiedName)
         var messages = builder.initialMessages(prose: prose, source: source, destination: destination, lookupObjects: lookupObjects)
         let promptHash = SHA256.hex(messages.map { "\($0.role.rawValue)\n\($0.content)" }.joined(separator: "\n\u{0}\n"))
         let callsBefore = client.completions
         var cached = 0
         var round = 0
+        var removed = 0
+        var fenced = 0
         while true {
             let request = ChatRequest(
                 messages: messages, temperature: options.temperature, maxTokens: options.maxTokens, grammar: options.grammar)
@@ -97,7 +101,10 @@ public struct Generator: Sendable {
                 reply = try client.complete(request)
                 if options.useCache, let cache { try cache.store(reply, for: key, config: client.config) }
             }
-            let candidate = ReplyExtractor.extract(reply, header: header)
+            let sanitized = ModelComments.sanitize(ReplyExtractor.extract(reply, header: header))
+            let candidate = sanitized.text
+            removed += sanitized.removed
+            fenced += sanitized.fenced
             var result = Checker.check(SourceText(path: "reply", text: candidate), schemas: schemas)
             result.diagnostics += Generator.headerDiagnostics(result.file, source: source, destination: destination)
             let calls = client.completions - callsBefore
@@ -108,21 +115,36 @@ public struct Generator: Sendable {
                 let final = MappingFinisher.finish(result.file, provenance: provenance)
                 return GenerationOutcome(
                     mapping: final, lastCandidate: candidate, diagnostics: result.diagnostics, calls: calls, cachedReplies: cached,
-                    rounds: round, trace: TraceReport.build(result.file, sentenceCount: prose.sentences.count), promptHash: promptHash)
+                    rounds: round, trace: TraceReport.build(result.file, sentenceCount: prose.sentences.count), promptHash: promptHash,
+                    removedComments: removed, fencedComments: fenced)
             }
             if round >= options.rounds {
                 return GenerationOutcome(
                     mapping: nil, lastCandidate: candidate, diagnostics: result.diagnostics, calls: calls, cachedReplies: cached,
-                    rounds: round, trace: TraceReport.build(result.file, sentenceCount: prose.sentences.count), promptHash: promptHash)
+                    rounds: round, trace: TraceReport.build(result.file, sentenceCount: prose.sentences.count), promptHash: promptHash,
+                    removedComments: removed, fencedComments: fenced)
             }
             round += 1
-            let rendered = DiagnosticRenderer(colour: false).render(
-                result.diagnostics, in: SourceText(path: "mapping.map", text: candidate))
-            messages.append(ChatMessage(.assistant, candidate))
+            // The repair turn carries the diagnostics and a bounded excerpt of the answer, never a
+            // runaway reply whole.
+            let rendered = RepairExcerpt.diagnostics(result.diagnostics, in: candidate)
+            messages.append(ChatMessage(.assistant, RepairExcerpt.excerpt(candidate, diagnostics: result.diagnostics)))
             messages.append(
                 builder.repairMessage(
                     diagnostics: rendered, errorCount: result.diagnostics.filter { $0.severity == .error }.count, source: source,
                     destination: destination, round: round))
+        }
+    }
+
+    /// Objects `lookup(...)` may name: the readable objects of the destination's and the source's
+    /// platforms (write-only ones, such as Segment's and GA4's, cannot be read during a sync).
+    public static func lookupObjects(source: Schema, destination: Schema, schemas: SchemaProvider) -> [Schema] {
+        let platforms = [destination.platform, source.platform]
+        return schemas.knownObjects().compactMap { name -> Schema? in
+            let p = name.split(separator: ".", maxSplits: 1).map(String.init)
+            guard p.count == 2, platforms.contains(p[0]), let s = try? schemas.schema(platform: p[0], object: p[1]), s.readable
+            else { return nil }
+            return s
         }
     }
 

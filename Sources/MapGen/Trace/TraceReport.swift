@@ -15,6 +15,25 @@ public struct TraceReport: Sendable, Hashable {
     /// Number of sentences in the prose.
     public var sentenceCount: Int
 
+    /// A sentence the generator could not (fully) read, with why.
+    public struct Unread: Sendable, Hashable {
+        /// 1-based sentence number.
+        public var sentence: Int
+        /// What was not read.
+        public var reasons: [String]
+
+        /// Creates an entry.
+        public init(sentence: Int, reasons: [String]) {
+            self.sentence = sentence
+            self.reasons = reasons
+        }
+    }
+
+    /// Sentences the generator says it did not implement (the offline generator fills this).
+    public var notImplemented: [Unread] = []
+    /// Destination fields whose rules are flagged for review (a `REVIEW` note or low confidence).
+    public var flagged: [String] = []
+
     /// 1-based numbers of sentences no rule cites.
     public var uncitedSentences: [Int] {
         let cited = Set(rules.flatMap(\.sentences))
@@ -97,6 +116,12 @@ public struct TraceReport: Sendable, Hashable {
             lines.append("trace: every sentence (\(sentenceCount)) is implemented by at least one rule")
         } else {
             lines.append("trace: sentences with no rule: " + uncited.map { "S\($0)" }.joined(separator: ", "))
+        }
+        for u in notImplemented {
+            lines.append("trace: not implemented: S\(u.sentence) (\(u.reasons.joined(separator: "; ")))")
+        }
+        if !flagged.isEmpty {
+            lines.append("trace: rules flagged for review: " + flagged.joined(separator: ", "))
         }
         let bare = rulesWithoutCitation
         if !bare.isEmpty {

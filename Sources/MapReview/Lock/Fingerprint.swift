@@ -34,27 +34,31 @@ public struct Fingerprint: Sendable, Hashable {
     /// SHA-256 of the schema re-serialised in canonical JSON (``Schema/json``, compact): edits to a
     /// schema file's layout do not count as drift; any change to a field, type, limit or picklist does.
     public static func schemaHash(_ schema: Schema) -> String {
-        SHA256.hex(JSONWriter.compact(schema.json))
+        // Whether the platform's API can be read (`readable`) is not the shape of its records, which is
+        // what an approval is pinned to: it does not count.
+        var shape = schema
+        shape.readable = true
+        return SHA256.hex(JSONWriter.compact(shape.json))
     }
 
     /// The keys of provenance comments kept in the lock.
     public static let provenanceKeys: Set<String> = ["generated-by", "model", "prompt-hash"]
 
-    /// Provenance comment lines of a mapping (`# generated-by: …`, `# model: …`, `# prompt-hash: …`),
-    /// in file order, as key and value.
+    /// Provenance comment lines of a mapping, as key and value: read only from the header `mapc gen`
+    /// writes, the comment lines at the very top of the file starting with
+    /// `# generated-by: mapc …`, up to the first line that is not a `# key: value` comment.
+    /// Comments anywhere else (a model's reply, a hand edit) are not provenance, whatever they say.
     public static func provenance(in text: String) -> [(String, String)] {
         var out: [(String, String)] = []
-        for raw in text.split(separator: "\n", omittingEmptySubsequences: true) {
-            var line = Substring(raw)
-            while line.first == " " || line.first == "\t" { line = line.dropFirst() }
-            guard line.first == "#" else { continue }
-            line = line.dropFirst()
+        for (i, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            guard raw.first == "#" else { break }
+            var line = raw.dropFirst()
             while line.first == " " { line = line.dropFirst() }
-            guard let colon = line.firstIndex(of: ":") else { continue }
+            guard let colon = line.firstIndex(of: ":") else { break }
             let key = String(line[..<colon]).lowercased()
-            guard provenanceKeys.contains(key) else { continue }
             let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
-            out.append((key, value))
+            if i == 0, key != "generated-by" || !value.lowercased().hasPrefix("mapc") { break }
+            if provenanceKeys.contains(key) { out.append((key, value)) }
         }
         return out
     }

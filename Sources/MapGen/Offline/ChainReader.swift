@@ -1,0 +1,328 @@
+import MapDSL
+
+/// An if/else-if chain or a picklist translation read from prose: arms in order and a default.
+struct ValueChain {
+    /// `(condition, value)` in order; the first that holds wins.
+    var arms: [(condition: String, value: String)]
+    /// The value when no arm holds; nil when the prose states none.
+    var fallback: String?
+    /// When every arm compares one field with literals: the field, for a `match`.
+    var subject: Field?
+    /// The literals of each arm, when ``subject`` is set.
+    var patterns: [[String]] = []
+
+    /// The mapping-language text; `otherwise` stands for a missing default. Arms comparing one field
+    /// with literals (all of them, or all after leading `if`s such as a blank test) become a `match`.
+    func render(otherwise: String) -> String {
+        let other = fallback ?? otherwise
+        var text = other
+        var firstIf = arms.count
+        if let subject, patterns.count == arms.count {
+            // How many trailing arms are equality tests on the subject.
+            var k = arms.count
+            while k > 0, !patterns[k - 1].isEmpty { k -= 1 }
+            if k < arms.count {
+                var body = ""
+                for i in k..<arms.count { body += "    " + patterns[i].joined(separator: ", ") + " => " + arms[i].value + "\n" }
+                text = "match \(MappingGrammar.fieldName(subject.name)) {\n" + body + "    _ => \(other)\n}"
+                firstIf = k
+            }
+        }
+        for arm in arms[..<firstIf].reversed() { text = "if \(arm.condition) then \(arm.value) else \(text)" }
+        return text
+    }
+}
+
+/// Reads translations and chains: "A becomes B", "A and C become B", "B for A", "A -> B",
+/// ""V" when X is A", "if X is A then V", with defaults "otherwise V", "else V", "anything else (becomes) V",
+/// "if not, V", "V for everything else", "leave it empty otherwise".
+struct ChainReader {
+    let source: Schema
+    let destination: Schema
+    let d: Field
+    let reader: ValueReader
+
+    static let defaultWords: Set<String> = ["otherwise", "else", "anything", "everything", "other", "unrecognised", "unrecognized", "rest"]
+    static let arrowWords: Set<String> = [
+        "becomes", "become", "maps", "map", "gives", "give", "turns", "turn", "goes", "go", "means", "to",
+    ]
+
+    func read(_ w: [ProseToken]) -> ReadValue? {
+        let lower = w.map(\.lower)
+        let hasArrow =
+            w.contains { $0.isPunct("->") }
+            || lower.contains(where: { ["becomes", "become", "maps", "gives", "give", "turns", "means"].contains($0) })
+        let hasCondition = lower.contains("when") || lower.contains("if")
+        let hasFor = lower.contains("for")
+        guard hasArrow || hasCondition || hasFor && literals(w).count >= 1 else { return nil }
+        guard let chain = parse(w) else { return nil }
+        let text = chain.render(otherwise: "null")
+        return ReadValue(
+            text: text, kind: chain.subject != nil ? .translation : .chain, sourceField: nil, chain: chain, chainFields: uniqueSources(w))
+    }
+
+    private func literals(_ w: [ProseToken]) -> [ProseToken] { w.filter { reader.literal($0) != nil } }
+
+    /// The tokens of a segment that can be the destination value: quoted literals when there are any,
+    /// else words that are not keywords and fit the destination.
+    func valueCandidates(_ seg: [ProseToken]) -> [String] {
+        let quoted = seg.filter { $0.kind == .quoted }
+        if !quoted.isEmpty { return quoted.compactMap { reader.literal($0) } }
+        return seg.filter {
+            $0.kind == .word && $0.source == nil && !ConditionReader.keywords.contains($0.lower) && !Self.fillers.contains($0.lower)
+                && !Self.defaultWords.contains($0.lower)
+        }.compactMap { reader.literal($0) }
+    }
+
+    static let fillers: Set<String> = [
+        "for", "becomes", "become", "give", "gives", "stages", "stage", "values", "value", "other", "else", "anything", "everything",
+        "rest", "leads", "lead's", "contacts", "members", "records", "accounts", "companies", "events", "ones", "cases", "we", "don",
+        "t", "recognise", "recognize", "unknown", "including", "use", "it", "is", "be", "set", "to", "then", "we're", "any", "all",
+    ]
+
+    /// Splits at `;`, `,` and "and" that start a new arm, then reads each segment.
+    func parse(_ w: [ProseToken], context: [Field] = []) -> ValueChain? {
+        let found = uniqueSources(w)
+        let named = found.isEmpty ? context : found
+        var segments: [[ProseToken]] = [[]]
+        // A segment ends at `;`, and at `,` / "and" / "otherwise" once it holds a whole arm (so value
+        // lists such as "A, B and C become X" stay together).
+        func complete(_ seg: [ProseToken]) -> Bool {
+            seg.contains {
+                $0.isPunct("->") || $0.isWord("becomes", "become", "when", "if", "for", "gives", "give", "maps", "means", "turns")
+            }
+                || seg.contains { $0.kind == .word && Self.defaultWords.contains($0.lower) }
+        }
+        for (i, t) in w.enumerated() {
+            let current = segments.last ?? []
+            // "anything else", "everything else": the `else` belongs to the default it is part of.
+            let isElse =
+                t.isWord("otherwise", "else")
+                && !(current.last?.isWord("anything", "everything", "something", "all", "any", "what", "whatever") ?? false)
+            // A postfix default ("…, and lead otherwise"): the value before it starts the default segment.
+            if isElse, i == w.count - 1 || w[i + 1].isPunct(",", ";", ")"),
+                let cut = current.lastIndex(where: { $0.isWord("and", "or") || $0.isPunct(",") }), cut + 1 < current.count
+            {
+                let tail = Array(current[(cut + 1)...])
+                segments[segments.count - 1] = Array(current[..<cut])
+                segments.append(tail + [t])
+                continue
+            }
+            if t.isPunct(";") || (t.isPunct(",") || isElse) && complete(current) && !current.isEmpty
+                || t.isWord("and") && complete(current) && startsArm(Array(w[(i + 1)...]))
+                || isElse && !current.isEmpty
+            {
+                if !(segments.last?.isEmpty ?? true) { segments.append([]) }
+                if isElse { segments[segments.count - 1].append(t) }
+                continue
+            }
+            segments[segments.count - 1].append(t)
+        }
+        segments = segments.filter { !$0.isEmpty }
+        var chain = ValueChain(arms: [], fallback: nil, subject: nil)
+        var subjects: [Field?] = []
+        for seg in segments {
+            var seg = seg
+            // "else if …", "otherwise, if …": a condition arm, not the default.
+            if seg.count > 1, seg[0].isWord("else", "otherwise"),
+                seg.dropFirst().first(where: { !$0.isPunct(",") })?.isWord("if", "when") == true
+            {
+                seg = Array(seg.drop { $0.isWord("else", "otherwise") || $0.isPunct(",") })
+            }
+            let sl = seg.filter { $0.kind == .word }.map(\.lower)
+            // Elaborations of the default ("including an empty or unknown stage").
+            if sl.first == "including" || sl.first == "even" || sl.starts(with: ["e", "g"]) {
+                if chain.fallback != nil || !chain.arms.isEmpty { continue }
+                return nil
+            }
+            // Default arm, possibly with explicit values too ("OFFLINE or any value we don't recognise becomes "Other"").
+            if sl.contains(where: { Self.defaultWords.contains($0) }) || sl.contains("not") && sl.first == "if"
+                || sl.contains("recognise") || sl.contains("recognize") || sl.contains("unknown") && sl.contains("any")
+            {
+                guard chain.fallback == nil, let v = defaultValue(seg) else { return nil }
+                chain.fallback = v
+                let explicit = seg.filter { tok in
+                    tok.kind == .word && tok.source == nil
+                        && named.contains { f in ConditionReader.literal(tok, for: f).map { f.values?.contains($0) == true } ?? false }
+                }
+                if !explicit.isEmpty,
+                    let arm = translationArm(
+                        explicit + [
+                            seg.first { $0.isPunct("->") || $0.isWord("becomes", "become", "gives") }
+                                ?? ProseToken(kind: .word, text: "becomes", lower: "becomes")
+                        ] + seg.filter { reader.literal($0) != nil && $0.kind == .quoted }, named: named)
+                {
+                    chain.arms.append((arm.condition, arm.value))
+                    subjects.append(arm.subject)
+                    chain.patterns.append(arm.patterns)
+                }
+                continue
+            }
+            if let arm = conditionArm(seg) ?? translationArm(seg, named: named) {
+                chain.arms.append((arm.condition, arm.value))
+                subjects.append(arm.subject)
+                chain.patterns.append(arm.patterns)
+                continue
+            }
+            return nil
+        }
+        guard !chain.arms.isEmpty else { return nil }
+        // A match over the trailing arms that compare one field with literals.
+        if let last = subjects.last, let s = last {
+            var k = subjects.count
+            while k > 0, subjects[k - 1]?.name == s.name, !chain.patterns[k - 1].isEmpty { k -= 1 }
+            chain.subject = s
+            for i in 0..<k { chain.patterns[i] = [] }
+        } else {
+            chain.patterns = []
+        }
+        return chain
+    }
+
+    private func startsArm(_ rest: [ProseToken]) -> Bool {
+        // "…, and OFFLINE becomes Other": an arm follows when an arrow word or "when" comes before the next comma.
+        for t in rest {
+            if t.isPunct(",", ";") { return false }
+            if t.isPunct("->") || t.isWord("becomes", "become", "when", "if", "for", "gives", "give") { return true }
+        }
+        return false
+    }
+
+    private func uniqueSources(_ w: [ProseToken]) -> [Field] {
+        var out: [Field] = []
+        for f in w.compactMap(\.source) where !out.contains(where: { $0.name == f.name }) { out.append(f) }
+        return out
+    }
+
+    /// The destination value of a default segment: a literal, "empty"/"null" (null), or nothing to read.
+    private func defaultValue(_ seg: [ProseToken]) -> String? {
+        let vals = valueCandidates(seg)
+        if vals.count == 1 { return vals[0] }
+        if vals.isEmpty, seg.contains(where: { $0.isWord("empty", "null", "blank", "unset", "nothing") }), d.nullable, !d.required {
+            return "null"
+        }
+        if vals.isEmpty, d.type.baseType == .string, let f = seg.compactMap(\.source).first, seg.compactMap(\.source).count == 1 {
+            return OfflineExpr.convert(OfflineExpr.field(f), type: f.type.baseType, from: f, to: d, plain: true)
+        }
+        return nil
+    }
+
+    struct Arm {
+        var condition: String
+        var value: String
+        var subject: Field?
+        var patterns: [String]
+    }
+
+    /// ""V" when X is A", "V if X is A", "if X is A then V", "if X is A, V".
+    private func conditionArm(_ seg: [ProseToken]) -> Arm? {
+        guard let k = seg.firstIndex(where: { $0.isWord("when", "if", "whenever") }) else { return nil }
+        var condTokens: [ProseToken]
+        var valueTokens: [ProseToken]
+        if k == 0 || seg[..<k].allSatisfy({ $0.isWord("and", "but", "is", "it", "set", "to", "be") }) {
+            // if COND then V / if COND, V
+            let rest = Array(seg[(k + 1)...])
+            guard let then = rest.firstIndex(where: { $0.isWord("then", "use", "gives", "give", "->") || $0.isPunct("->") }) else {
+                // "if COND V": the value is the last literal.
+                guard let last = rest.lastIndex(where: { reader.literal($0) != nil && $0.source == nil }) else { return nil }
+                condTokens = Array(rest[..<last])
+                valueTokens = [rest[last]]
+                return make(condTokens, valueTokens)
+            }
+            condTokens = Array(rest[..<then])
+            valueTokens = Array(rest[(then + 1)...])
+        } else {
+            valueTokens = Array(seg[..<k])
+            condTokens = Array(seg[(k + 1)...])
+        }
+        return make(condTokens, valueTokens)
+    }
+
+    private func make(_ condTokens: [ProseToken], _ valueTokens: [ProseToken]) -> Arm? {
+        let cands = valueCandidates(valueTokens)
+        let value: String
+        if cands.count == 1 {
+            value = cands[0]
+        } else if cands.isEmpty, valueTokens.contains(where: { $0.isWord("empty", "null", "blank") }), d.nullable {
+            value = "null"
+        } else {
+            return nil
+        }
+        guard let c = ConditionReader.read(condTokens, source: source) else { return nil }
+        // For a match: one field compared with literals by `==` joined with `or`.
+        var subject: Field?
+        var patterns: [String] = []
+        if c.fields.count == 1, let f = c.fields.first {
+            let parts = c.text.components(separatedBy: " or ")
+            let prefix = MappingGrammar.fieldName(f.name) + " == "
+            if parts.allSatisfy({ $0.hasPrefix(prefix) }) {
+                subject = f
+                patterns = parts.map { String($0.dropFirst(prefix.count)) }
+            }
+        }
+        return Arm(condition: c.text, value: value, subject: subject, patterns: patterns)
+    }
+
+    /// "A, B and C become "V"", "A -> V", "V for A", "A maps to V", with A values of the source field
+    /// the sentence names (or the only source picklist holding them).
+    private func translationArm(_ seg: [ProseToken], named: [Field]) -> Arm? {
+        let arrow = seg.firstIndex {
+            $0.isPunct("->") || $0.isWord("becomes", "become", "maps", "map", "gives", "give", "turns", "turn", "means")
+        }
+        let forAt = seg.firstIndex { $0.isWord("for") }
+        var fromTokens: [ProseToken]
+        var toTokens: [ProseToken]
+        if let a = arrow {
+            fromTokens = Array(seg[..<a])
+            toTokens = Array(seg[(a + 1)...]).filter { !$0.isWord("to", "into", "in") }
+        } else if let f = forAt {
+            toTokens = Array(seg[..<f])
+            fromTokens = Array(seg[(f + 1)...])
+        } else {
+            return nil
+        }
+        let toCands = valueCandidates(toTokens)
+        let value: String
+        if toCands.count == 1 {
+            value = toCands[0]
+        } else if toCands.isEmpty, toTokens.contains(where: { $0.isWord("empty", "null") }), d.nullable {
+            value = "null"
+        } else {
+            return nil
+        }
+        let fromVals = fromTokens.filter {
+            !$0.isWord("and", "or", "is", "the", "value", "values", "a", "an", "both", "each", "of", "any", "when", "if", "it", "status")
+                && !Self.fillers.contains($0.lower) && !$0.isPunct(",") && $0.source == nil
+        }
+        guard !fromVals.isEmpty else { return nil }
+        // Which source field holds these values.
+        let subject: Field?
+        let candidates = named.isEmpty ? source.fields.filter { $0.values != nil } : named
+        var holding = candidates.filter { f in
+            fromVals.allSatisfy { v in ConditionReader.literal(v, for: f).map { f.values == nil || f.values!.contains($0) } ?? false }
+        }
+        // Several picklists hold the values (hs_analytics_source and hs_latest_source): the writable one
+        // whose name is most like the destination's.
+        if holding.count > 1, named.isEmpty {
+            let writable = holding.filter { !$0.readOnly }
+            if !writable.isEmpty { holding = writable }
+            let scored = holding.map { ($0, Vocabulary.nameSimilarity($0.name, d.name)) }.sorted { $0.1 > $1.1 }
+            if scored.count > 1, scored[0].1 > scored[1].1 { holding = [scored[0].0] }
+        }
+        if holding.count == 1 {
+            subject = holding[0]
+        } else if named.count == 1, named[0].type.baseType == .string {
+            subject = named[0]
+        } else {
+            return nil
+        }
+        guard let s = subject else { return nil }
+        var pats: [String] = []
+        for v in fromVals {
+            guard let l = ConditionReader.literal(v, for: s) else { return nil }
+            pats.append(ConditionReader.typed(l, s))
+        }
+        let name = MappingGrammar.fieldName(s.name)
+        return Arm(condition: pats.map { "\(name) == \($0)" }.joined(separator: " or "), value: value, subject: s, patterns: pats)
+    }
+}

@@ -1,0 +1,198 @@
+import MapDSL
+
+/// A condition read from prose, as mapping-language text.
+struct ReadCondition {
+    /// `blank(email)`, `status == "cleaned"`, `blank(userId) and blank(anonymousId)`.
+    var text: String
+    /// The source fields it reads.
+    var fields: [Field]
+    /// Literals it consumed.
+    var literals: [String]
+}
+
+/// Reads conditions: "X is empty", "there's no X", "X is V (or W)", "X is not V", "X is true",
+/// "X contains V", "neither X nor Y", "either X or Y is missing", "X is over 100", joined by and/or.
+enum ConditionReader {
+    static let emptyWords: Set<String> = ["empty", "blank", "missing", "null", "unset", "absent"]
+    static let presentWords: Set<String> = ["present", "filled", "given", "known"]
+
+    /// Reads the condition in `t` (the whole slice must be the condition, filler words aside).
+    static func read(_ t: [ProseToken], source: Schema) -> ReadCondition? {
+        let words = t.filter { !($0.kind == .word && fillers.contains($0.lower)) || $0.source != nil }
+        guard !words.isEmpty else { return nil }
+        // neither X nor Y (have neither a userId nor an anonymousId)
+        if let n = words.firstIndex(where: { $0.isWord("neither") }), let nor = words.firstIndex(where: { $0.isWord("nor") }), n < nor {
+            let fields = words.compactMap(\.source)
+            guard fields.count >= 2 else { return nil }
+            return ReadCondition(text: fields.map { "blank(\(fname($0)))" }.joined(separator: " and "), fields: fields, literals: [])
+        }
+        // either X or Y is missing / without X or Y
+        if words.first?.isWord("either") == true || words.contains(where: { $0.isWord("either") }) {
+            let fields = words.compactMap(\.source)
+            guard fields.count >= 2, words.contains(where: { emptyWords.contains($0.lower) || $0.isWord("no", "without") }) else {
+                return nil
+            }
+            return ReadCondition(text: fields.map { "blank(\(fname($0)))" }.joined(separator: " or "), fields: fields, literals: [])
+        }
+        // Split at and/or between complete sub-conditions.
+        if let parts = splitJunction(words, source: source) { return parts }
+        return single(words, source: source)
+    }
+
+    static let fillers: Set<String> = [
+        "a", "an", "the", "their", "its", "whose", "where", "that", "which", "who", "have", "has", "with", "field", "value", "set", "to",
+        "record", "records", "contact", "contacts", "member", "members", "event", "events", "lead", "leads", "company", "companies",
+        "account", "accounts", "only", "exactly", "any", "after", "trimming", "trimmed", "is", "are", "was", "equals", "equal",
+        "says", "reads", "of",
+    ]
+
+    /// `A and B`, `A or B` where each side reads as a condition on its own.
+    private static func splitJunction(_ w: [ProseToken], source: Schema) -> ReadCondition? {
+        for (i, tok) in w.enumerated() where tok.isWord("and", "or") && i > 0 && i < w.count - 1 {
+            let left = Array(w[..<i])
+            let right = Array(w[(i + 1)...])
+            // "X is V or W" is one condition with two values, not two conditions.
+            guard right.contains(where: { $0.source != nil }) else { continue }
+            guard let l = single(left, source: source) ?? splitJunction(left, source: source),
+                let r = single(right, source: source) ?? splitJunction(right, source: source)
+            else { continue }
+            let op = tok.lower
+            return ReadCondition(
+                text: "\(wrap(l.text, op)) \(op) \(wrap(r.text, op))", fields: l.fields + r.fields, literals: l.literals + r.literals)
+        }
+        return nil
+    }
+
+    private static func wrap(_ s: String, _ op: String) -> String {
+        (op == "and" && s.contains(" or ")) ? "(\(s))" : s
+    }
+
+    /// One field and what is said of it.
+    static func single(_ w: [ProseToken], source: Schema) -> ReadCondition? {
+        let fieldTokens = w.enumerated().filter { $0.element.source != nil }
+        guard fieldTokens.count == 1, let f = fieldTokens[0].element.source else { return nil }
+        let at = fieldTokens[0].offset
+        let name = fname(f)
+        let before = w[..<at]
+        let after = Array(w[(at + 1)...])
+        let lowerAfter = after.map(\.lower)
+        let negated = lowerAfter.contains("not") || before.contains { $0.isWord("not", "isn't") } || lowerAfter.contains("isn't")
+        // "there's no X", "no X", "without X", "X is empty / missing / not set"
+        if before.contains(where: { $0.isWord("no", "without", "lacks", "lack", "missing") })
+            || (after.contains { emptyWords.contains($0.lower) } && !negated)
+            || (lowerAfter.contains("not") && lowerAfter.contains(where: { presentWords.contains($0) }))
+        {
+            guard after.allSatisfy({ $0.kind == .word && !isValueWord($0) || emptyWords.contains($0.lower) }) else { return nil }
+            return ReadCondition(text: "blank(\(name))", fields: [f], literals: [])
+        }
+        if after.contains(where: { presentWords.contains($0.lower) }) || (negated && after.contains { emptyWords.contains($0.lower) })
+            || before.contains(where: { $0.isWord("has", "have", "with") }) && after.isEmpty
+        {
+            return ReadCondition(text: "present(\(name))", fields: [f], literals: [])
+        }
+        // Booleans: "X is true", "X", "not X", "X is false"
+        if f.type == .bool {
+            let vals = after.filter { $0.isWord("true", "false", "yes", "no", "set", "checked", "ticked") || $0.kind == .quoted }
+            if vals.isEmpty && after.allSatisfy({ $0.kind == .word && !isValueWord($0) }) {
+                return ReadCondition(text: negated ? "not \(name)" : "\(name) == true", fields: [f], literals: [])
+            }
+            guard vals.count == 1 else { return nil }
+            let truth = ["true", "yes", "set", "checked", "ticked"].contains(vals[0].lower)
+            return ReadCondition(text: "\(name) == \(truth != negated)", fields: [f], literals: [vals[0].text])
+        }
+        // Comparisons of numbers: over / more than / at least / under / less than N
+        if f.type.baseType == .int || f.type.baseType == .decimal,
+            let n = after.firstIndex(where: { Double($0.text) != nil && $0.kind == .word })
+        {
+            let words = Set(lowerAfter)
+            let op: String
+            if words.contains("least") {
+                op = ">="
+            } else if words.contains("most") {
+                op = "<="
+            } else if !words.isDisjoint(with: ["over", "above", "more", "greater", "exceeds"]) {
+                op = ">"
+            } else if !words.isDisjoint(with: ["under", "below", "less", "fewer"]) {
+                op = "<"
+            } else {
+                op = negated ? "!=" : "=="
+            }
+            return ReadCondition(text: "\(name) \(op) \(after[n].text)", fields: [f], literals: [after[n].text])
+        }
+        // contains / starts with / ends with
+        if let c = after.firstIndex(where: { $0.isWord("contains", "contain", "mentions", "includes") }), c + 1 < after.count,
+            let lit = literal(after[c + 1], for: f)
+        {
+            let t = "contains(\(name), \(Formatter.stringLiteral(lit)))"
+            return ReadCondition(text: negated ? "not " + t : t, fields: [f], literals: [after[c + 1].text])
+        }
+        if let c = after.firstIndex(where: { $0.isWord("starts", "begins") }), c + 2 < after.count, after[c + 1].isWord("with"),
+            let lit = literal(after[c + 2], for: f)
+        {
+            return ReadCondition(text: "starts_with(\(name), \(Formatter.stringLiteral(lit)))", fields: [f], literals: [after[c + 2].text])
+        }
+        // Equality with one or more values: "X is V", "X is V or W", "X is one of V, W and Z", "X = V"
+        let values = after.filter { isValueWord($0) }
+        guard !values.isEmpty else { return nil }
+        var lits: [String] = []
+        for v in values {
+            guard let l = literal(v, for: f) else { return nil }
+            lits.append(l)
+        }
+        // Every other word must be filler.
+        let others = after.filter { !isValueWord($0) && !$0.isPunct(",") }
+        guard others.allSatisfy({ $0.isWord("not", "isn't", "one", "either", "or", "and", "any", "in", "=", "==", "exactly", "set") })
+        else {
+            return nil
+        }
+        let quoted = lits.map { typed($0, f) }
+        let text: String
+        if negated {
+            text = quoted.map { "\(name) != \($0)" }.joined(separator: " and ")
+        } else {
+            text = quoted.map { "\(name) == \($0)" }.joined(separator: " or ")
+        }
+        return ReadCondition(text: text, fields: [f], literals: values.map(\.text))
+    }
+
+    /// Whether a token can be a compared value: quoted, a number, or a word that is not a keyword.
+    static func isValueWord(_ t: ProseToken) -> Bool {
+        if t.kind == .quoted { return true }
+        guard t.kind == .word, t.source == nil else { return false }
+        return !keywords.contains(t.lower)
+    }
+
+    static let keywords: Set<String> = [
+        "is", "are", "not", "isn't", "one", "either", "or", "and", "any", "in", "exactly", "set", "the", "a", "an", "to", "of", "when",
+        "if", "then", "else", "otherwise", "has", "have", "with", "value", "field", "empty", "blank", "missing", "null", "true",
+        "false", "equals", "equal", "contains", "starts", "ends", "over", "under", "more", "less", "than", "at", "least", "most",
+        "present", "filled", "given", "known", "no", "without", "unset", "absent", "whose", "where", "that", "which", "only",
+        "was", "says", "reads", "their", "its", "yes",
+    ]
+
+    /// The literal value a token stands for when compared with field `f`: picklist values by any
+    /// spelling (`salesqualifiedlead`, "Sales Qualified Lead"), else the text as written.
+    static func literal(_ t: ProseToken, for f: Field) -> String? {
+        if let values = f.values {
+            let n = Suggest.normalise(t.text)
+            if let v = values.first(where: { $0 == t.text }) ?? values.first(where: { Suggest.normalise($0) == n }) { return v }
+            // An unknown value of a picklist is still a value the prose names (a typo is caught by review).
+            return t.kind == .quoted ? t.text : nil
+        }
+        switch f.type.baseType {
+        case .int, .decimal: return Double(t.text) != nil ? t.text : nil
+        case .bool: return ["true", "false"].contains(t.lower) ? t.lower : nil
+        default: return t.text
+        }
+    }
+
+    /// A literal in the field's type (numbers and booleans bare, text quoted).
+    static func typed(_ lit: String, _ f: Field) -> String {
+        switch f.type.baseType {
+        case .int, .decimal, .bool: lit
+        default: Formatter.stringLiteral(lit)
+        }
+    }
+
+    static func fname(_ f: Field) -> String { MappingGrammar.fieldName(f.name) }
+}

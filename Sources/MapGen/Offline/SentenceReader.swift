@@ -1,0 +1,545 @@
+import MapDSL
+
+/// What one sentence of prose says, as far as the offline reader understood it.
+struct SentenceOutcome {
+    /// One assignment read from the sentence.
+    struct Assignment {
+        var field: Field
+        var value: ReadValue
+        var confidence: Double
+        var note: String
+    }
+
+    var assignments: [Assignment] = []
+    /// `skip when` conditions.
+    var skips: [(condition: String, confidence: Double)] = []
+    /// The key field the sentence names.
+    var key: Field?
+    /// A default for the previous sentence's chain ("Otherwise it is "Marketing Site".").
+    var defaultForPrevious: String?
+    /// Why parts of the sentence were not read; non-empty means the sentence is listed as not implemented.
+    var unread: [String] = []
+    /// The sentence states context only (which objects, why): nothing to implement.
+    var context = false
+    /// Whether the sentence names a destination field at all (then the prose enumerates fields).
+    var namesDestination = false
+}
+
+/// Reads one sentence: skip rules, the key, lookups, "Otherwise …" continuations, and assignments in
+/// the forms "D is VALUE", "D comes from S", "Copy S into D", "S goes to D", "D1, D2 from S1, S2", and
+/// several of them joined by "and". Anything it cannot read is reported, never guessed.
+struct SentenceReader {
+    let source: Schema
+    let destination: Schema
+    let schemas: SchemaProvider
+
+    func read(_ text: String) -> SentenceOutcome {
+        let tokens = SentenceTokens(text, source: source, destination: destination).tokens
+        var out = SentenceOutcome()
+        out.namesDestination = tokens.contains { $0.destination != nil && $0.text == $0.destination?.name }
+        guard let first = tokens.first else {
+            out.context = true
+            return out
+        }
+        let lower = tokens.map(\.lower)
+        // Skip rules.
+        if first.isWord("skip", "ignore", "drop", "exclude", "discard") || lower.starts(with: ["leave", "out"])
+            || lower.starts(with: ["filter", "out"]) || lower.starts(with: ["do", "not", "send"])
+            || lower.starts(with: ["don", "t", "send"])
+            || first.isWord("only") && lower.count > 1 && ["send", "sync", "map", "keep", "process"].contains(lower[1])
+        {
+            readSkip(tokens, into: &out)
+            return out
+        }
+        // "Otherwise …" after a chain in the previous sentence.
+        if first.isWord("otherwise", "else", "anything", "everything") || lower.starts(with: ["if", "not"])
+            || lower.starts(with: ["for", "anything"]) || lower.starts(with: ["for", "everything"])
+        {
+            if !tokens.contains(where: { $0.destination != nil }) {
+                let vals = tokens.filter {
+                    $0.kind == .quoted
+                        || $0.kind == .word && !ConditionReader.keywords.contains($0.lower)
+                            && ![
+                                "anything", "everything", "otherwise", "becomes", "become", "it", "use", "value", "values", "other", "rest",
+                            ].contains($0.lower)
+                }
+                if vals.count == 1 {
+                    out.defaultForPrevious = vals[0].text
+                    return out
+                }
+                if tokens.contains(where: { $0.isWord("empty", "null", "blank") }) && vals.isEmpty {
+                    out.defaultForPrevious = "\u{0}null"
+                    return out
+                }
+                out.unread.append("a default with no single value to read")
+                return out
+            }
+        }
+        var clauses = split(tokens, at: ";")
+        // Key.
+        if lower.contains(where: {
+            [
+                "key", "keyed", "keys", "upsert", "upserts", "upserting", "upserted", "dedupe", "deduplicate", "deduplicated", "identified",
+                "matching", "match", "matched",
+            ].contains($0)
+        }),
+            let k = tokens.first(where: { $0.destination?.canBeKey == true })?.destination
+        {
+            out.key = k
+            // "…, which holds the contact's hs_object_id" / "filled from the HubSpot record id".
+            // "keyed on D, which holds / is / = / taken from / filled from X …": the value after the key field.
+            if let at = tokens.firstIndex(where: { $0.destination?.name == k.name }),
+                let s = tokens[(at + 1)...].firstIndex(where: { $0.source != nil && $0.text != k.name || $0.kind == .quoted }),
+                tokens[(at + 1)..<s].allSatisfy({ $0.kind != .quoted })
+            {
+                var end = s
+                while end < tokens.count, !tokens[end].isPunct(";", "(") { end += 1 }
+                var value = Array(tokens[s..<end])
+                while let l = value.last, l.isPunct(",", ")") { value.removeLast() }
+                let reader = ValueReader(source: source, destination: destination, d: k)
+                if let v = reader.read(value) ?? reader.read([tokens[s]]) {
+                    out.assignments.append(.init(field: k, value: v, confidence: confidence(v, k), note: "named in prose"))
+                }
+            }
+            // The rest of the sentence is about the key; clauses that open with another destination field are still read.
+            clauses = clauses.filter { c in
+                subjectPositions(c).first.map { $0.start <= 1 && $0.field.name != k.name } ?? false
+            }
+            if clauses.isEmpty { return out }
+        }
+        // Lookups.
+        if lower.contains("whose")
+            && (lower.contains("look") || lower.contains("lookup") || lower.contains("found") || lower.contains("looking"))
+        {
+            if let a = LookupReader(source: source, destination: destination, schemas: schemas).read(tokens) {
+                out.assignments.append(a)
+            } else {
+                out.unread.append("a lookup whose object, condition or target could not be read")
+            }
+            return out
+        }
+        for (n, clause) in clauses.enumerated() {
+            if n > 0, continueChain(clause, into: &out) { continue }
+            if n > 0, conditionalDefault(clause, into: &out) { continue }
+            if n > 0, isExplanation(clause, after: out) { continue }
+            readClause(clause, into: &out)
+        }
+        if out.assignments.isEmpty && out.skips.isEmpty && out.key == nil && out.unread.isEmpty {
+            let names = tokens.contains { $0.destination != nil || $0.source != nil || $0.kind == .quoted }
+            if names {
+                out.unread.append("names fields or values but says nothing the reader knows how to map")
+            } else {
+                out.context = true
+            }
+        }
+        return out
+    }
+
+    /// "…; otherwise A becomes B, anything else C": more arms and the default of the chain the sentence
+    /// began.
+    private func continueChain(_ c: [ProseToken], into out: inout SentenceOutcome) -> Bool {
+        guard let first = c.first, first.isWord("otherwise", "else") || c.count > 1 && first.isWord("if") && c[1].isWord("not"),
+            subjectPositions(c).isEmpty,
+            let i = out.assignments.lastIndex(where: { $0.value.chain != nil }), let chain = out.assignments[i].value.chain
+        else { return false }
+        let d = out.assignments[i].field
+        let rest = Array(c.drop { $0.isWord("otherwise", "else", "if", "not") || $0.isPunct(",") })
+        let reader = ValueReader(source: source, destination: destination, d: d)
+        var merged = chain
+        let context = out.assignments[i].value.chainFields
+        if let more = ChainReader(source: source, destination: destination, d: d, reader: reader).parse(rest, context: context) {
+            merged.arms += more.arms
+            let oldCount = chain.arms.count
+            merged.patterns =
+                (chain.patterns.count == oldCount ? chain.patterns : Array(repeating: [], count: oldCount))
+                + (more.patterns.count == more.arms.count ? more.patterns : Array(repeating: [], count: more.arms.count))
+            if chain.subject == nil || chain.subject?.name == more.subject?.name { merged.subject = more.subject ?? chain.subject }
+            if let f = more.fallback { merged.fallback = f }
+        } else {
+            let vals = rest.compactMap { reader.literal($0) }
+            guard vals.count == 1, merged.fallback == nil else { return false }
+            merged.fallback = vals[0]
+        }
+        var a = out.assignments[i]
+        a.value.chain = merged
+        a.value.text = merged.render(otherwise: "null")
+        a.value.kind = merged.subject != nil ? .translation : .chain
+        a.confidence = confidence(a.value, d)
+        out.assignments[i] = a
+        return true
+    }
+
+    /// "when the trimmed last name is empty use "Unknown"", "and when company is empty use "Unknown" for
+    /// Company": a default for the destination that copies that source field.
+    private func conditionalDefault(_ c: [ProseToken], into out: inout SentenceOutcome) -> Bool {
+        // Several in one clause: "when A is empty use "x", and when B is empty use "y" for D".
+        var parts: [[ProseToken]] = [[]]
+        for (i, x) in c.enumerated() {
+            if x.isWord("when", "if"), i > 0, !(parts.last?.isEmpty ?? true), parts.last!.contains(where: { $0.kind == .quoted }) {
+                parts.append([])
+            }
+            parts[parts.count - 1].append(x)
+        }
+        if parts.count > 1 {
+            var copy = out
+            for p in parts { guard conditionalDefault(p, into: &copy) else { return false } }
+            out = copy
+            return true
+        }
+        var t = c
+        while let l = t.last, l.isWord("and") || l.isPunct(",") { t.removeLast() }
+        while let f = t.first, f.isWord("and", "but", "then") { t.removeFirst() }
+        guard let first = t.first, first.isWord("when", "if"), let use = t.firstIndex(where: { $0.isWord("use", "put", "write", "send") }),
+            t[..<use].contains(where: { ConditionReader.emptyWords.contains($0.lower) })
+        else { return false }
+        let fields = t[..<use].compactMap(\.source)
+        guard fields.count == 1, let s = fields.first else { return false }
+        let after = Array(t[(use + 1)...])
+        let target =
+            after.first { $0.destination != nil }?.destination
+            ?? out.assignments.first { $0.value.sourceField == s.name }?.field
+        guard let d = target, let lit = after.first(where: { $0.kind == .quoted }),
+            let value = ValueReader(source: source, destination: destination, d: d).literal(lit)
+        else { return false }
+        let trimmed = t[..<use].contains { $0.isWord("trimmed", "trimming") }
+        if let i = out.assignments.firstIndex(where: { $0.field.name == d.name }) {
+            var a = out.assignments[i]
+            a.value.text = "null_if_blank(\(a.value.text)) ?? \(value)"
+            a.value.kind = .fallback
+            out.assignments[i] = a
+        } else {
+            var v = OfflineExpr.field(s)
+            if trimmed { v = "trim(\(v))" }
+            let text = "null_if_blank(\(OfflineExpr.convert(v, type: s.type.baseType, from: s, to: d))) ?? \(value)"
+            out.assignments.append(
+                .init(field: d, value: ReadValue(text: text, kind: .fallback, sourceField: s.name), confidence: 0.9, note: "named in prose")
+            )
+        }
+        return true
+    }
+
+    /// A clause that explains what the rules before it already do: "an empty or missing value counts
+    /// as false", "any text longer than the field allows is cut to fit", "both trimmed".
+    private func isExplanation(_ c: [ProseToken], after out: SentenceOutcome) -> Bool {
+        guard !out.assignments.isEmpty, !c.contains(where: { $0.destination != nil || $0.kind == .quoted }) else { return false }
+        let l = Set(c.map(\.lower))
+        if !l.isDisjoint(with: ["counts", "count", "treated", "means"]) && !l.isDisjoint(with: ["false", "null", "empty"]) { return true }
+        if l.contains("cut") && l.contains("fit") || l.contains("truncated") { return true }
+        return false
+    }
+
+    private func split(_ t: [ProseToken], at p: String) -> [[ProseToken]] {
+        var out: [[ProseToken]] = [[]]
+        for x in t {
+            if x.isPunct(p) { out.append([]) } else { out[out.count - 1].append(x) }
+        }
+        return out.filter { !$0.isEmpty }
+    }
+
+    // MARK: Skips
+
+    private func readSkip(_ t: [ProseToken], into out: inout SentenceOutcome) {
+        let lower = t.map(\.lower)
+        let only = lower.first == "only"
+        let unless = lower.firstIndex(of: "unless")
+        var body = Array(t.dropFirst(only ? 2 : 1))
+        if let u = unless { body = Array(t[(u + 1)...]) }
+        // Parenthesised restatements ("whose email has bounced (IsEmailBounced is true)") are preferred.
+        var groups: [[ProseToken]] = [[]]
+        var depth = 0
+        var parens: [[ProseToken]] = []
+        for x in body {
+            if x.isPunct("(") {
+                depth += 1
+                parens.append([])
+                continue
+            }
+            if x.isPunct(")") {
+                depth = max(0, depth - 1)
+                continue
+            }
+            if depth > 0 {
+                parens[parens.count - 1].append(x)
+                continue
+            }
+            // A new group: "and contacts whose …", "; skip …", ", and members that …"
+            if x.isWord("and", "or") || x.isPunct(";", ","), !(groups.last?.isEmpty ?? true) {
+                groups[groups.count - 1].append(x)
+                continue
+            }
+            groups[groups.count - 1].append(x)
+        }
+        var conditions: [String] = []
+        let parenConds = parens.compactMap { ConditionReader.read($0, source: source) }
+        if !parenConds.isEmpty && parenConds.count == parens.count {
+            // The whole sentence in parentheses form: read the text outside as paraphrase of the parentheses
+            // only for the group that holds them; other groups are read on their own.
+            let outside = groups[0]
+            let pieces = skipPieces(outside)
+            for (i, piece) in pieces.enumerated() {
+                if i == pieces.count - 1 {
+                    conditions += parenConds.map(\.text)
+                } else if let c = ConditionReader.read(piece, source: source) {
+                    conditions.append(c.text)
+                } else {
+                    out.unread.append("a skip condition it could not read")
+                }
+            }
+        } else {
+            for piece in skipPieces(groups[0]) {
+                if let c = ConditionReader.read(piece, source: source) {
+                    conditions.append(c.text)
+                } else {
+                    out.unread.append("a skip condition it could not read")
+                }
+            }
+        }
+        for c in conditions {
+            let cond = only || unless != nil ? "not (\(c))" : c
+            out.skips.append((cond, 0.9))
+        }
+    }
+
+    /// "contacts that have no Email and contacts whose email has bounced": one piece per "and <noun>" /
+    /// ", <noun>" restart; "X is V or W" and "neither X nor Y" stay whole.
+    private func skipPieces(_ t: [ProseToken]) -> [[ProseToken]] {
+        var pieces: [[ProseToken]] = [[]]
+        let nouns: Set<String> = [
+            "contacts", "contact", "leads", "lead", "members", "member", "events", "event", "records", "record", "companies", "company",
+            "accounts", "account", "those", "ones", "any", "calls", "subscribers", "people", "users", "rows", "also",
+        ]
+        var i = 0
+        while i < t.count {
+            let x = t[i]
+            if x.isWord("and", "or") || x.isPunct(","), i + 1 < t.count, nouns.contains(t[i + 1].lower) || t[i + 1].isWord("skip"),
+                !(pieces.last?.isEmpty ?? true)
+            {
+                pieces.append([])
+                i += 1
+                continue
+            }
+            pieces[pieces.count - 1].append(x)
+            i += 1
+        }
+        return pieces.filter { !$0.isEmpty }
+    }
+
+    // MARK: Assignments
+
+    /// One clause: subjects (destination fields in subject position) each with the value tokens
+    /// that follow, or the "Copy S into D" form.
+    private func readClause(_ c: [ProseToken], into out: inout SentenceOutcome) {
+        let lower = c.map(\.lower)
+        // "leave D empty/out when …": what null does anyway; read as an explanation.
+        if lower.first == "leave" || lower.first == "keep" || lower.first == "and" && lower.dropFirst().first == "leave" {
+            if c.contains(where: { $0.isWord("empty", "out", "blank", "null", "unset") }) {
+                let d = c.first { $0.destination != nil }?.destination
+                if d == nil || out.assignments.contains(where: { $0.field.name == d!.name }) { return }
+            }
+        }
+        // Copy form: verb first, destinations after "into"/"to"/"as"/"in" or an arrow.
+        let verbs: Set<String> = ["copy", "map", "put", "send", "write", "move", "use", "take", "store", "carry", "pass"]
+        let sourceFirst = c.first.map { $0.source != nil && ($0.destination == nil || $0.text != $0.destination?.name) } ?? false
+        if let v = lower.first, verbs.contains(v) || sourceFirst,
+            let into = c.firstIndex(where: {
+                sourceFirst && !verbs.contains(v)
+                    ? $0.isWord("into", "goes", "go", "feeds", "fills") || $0.isPunct("->")
+                    : $0.isWord("into", "to", "in", "as", "onto") || $0.isPunct("->") || $0.isWord("goes", "go")
+            }),
+            c[(into + 1)...].contains(where: { $0.destination != nil }),
+            !c[..<into].contains(where: { $0.destination != nil && $0.source == nil })
+        {
+            var valueTokens = Array(c[..<into])
+            if let first = valueTokens.first, verbs.contains(first.lower) { valueTokens.removeFirst() }
+            var destTokens = Array(c[(into + 1)...])
+            // Words after the destinations (", when …") belong to the value.
+            if let lastDest = destTokens.lastIndex(where: { $0.destination != nil }) {
+                valueTokens += destTokens[(lastDest + 1)...]
+                destTokens = Array(destTokens[...lastDest])
+            }
+            let dests = destTokens.compactMap(\.destination)
+            assign(dests, valueTokens, into: &out)
+            return
+        }
+        // Modifiers said once for several assignments ("…, both trimmed, and any text longer than the
+        // field allows is cut to fit"): applied to each, and the truncation is what conversion does anyway.
+        var c = c
+        var shared: [ProseToken] = []
+        var pieces: [[ProseToken]] = [[]]
+        for x in c {
+            if x.isPunct(",") { pieces.append([]) } else { pieces[pieces.count - 1].append(x) }
+        }
+        if pieces.count > 1 {
+            var kept: [ProseToken] = []
+            for (n, p) in pieces.enumerated() {
+                let words = p.map(\.lower).filter { $0 != "and" }
+                let modifierOnly =
+                    !words.isEmpty
+                    && words.allSatisfy {
+                        ["both", "all", "each", "trimmed", "lower-cased", "lowercased", "lower", "cased", "upper", "uppercased"].contains(
+                            $0)
+                    }
+                let truncation =
+                    words.contains("cut") && words.contains("fit") || words.contains("truncated") && !p.contains { $0.source != nil }
+                if n > 0 && (modifierOnly || truncation) {
+                    if modifierOnly { shared += p.filter { !$0.isWord("both", "all", "each", "and") } }
+                    continue
+                }
+                if n > 0 { kept.append(ProseToken(kind: .punct, text: ",", lower: ",")) }
+                kept += p
+            }
+            c = kept
+        }
+        // Subject form.
+        let subjects = subjectPositions(c)
+        guard !subjects.isEmpty else {
+            if c.contains(where: { $0.destination != nil || $0.source != nil || $0.kind == .quoted }) {
+                out.unread.append("a clause with no destination field in subject position")
+            }
+            return
+        }
+        for (n, start) in subjects.enumerated() {
+            let end = n + 1 < subjects.count ? subjects[n + 1].start : c.count
+            var dests: [Field] = []
+            var i = start.start
+            // A list of destinations: "D1, D2 and D3 from …".
+            while i < end {
+                if let d = c[i].destination, c[i].source == nil || dests.isEmpty || c[i].text == d.name {
+                    dests.append(d)
+                    i += 1
+                } else if c[i].isPunct(",") || c[i].isWord("and"), i + 1 < end, c[i + 1].destination != nil,
+                    c[i + 1].source == nil || c[i + 1].text == c[i + 1].destination?.name
+                {
+                    i += 1
+                } else {
+                    break
+                }
+            }
+            var value = Array(c[i..<end])
+            while let l = value.last, l.isWord("and") || l.isPunct(",") { value.removeLast() }
+            value += shared
+            // Verbs between subject and value.
+            while let f = value.first,
+                f.isWord(
+                    "is", "are", "=", "comes", "come", "from", "gets", "get", "takes", "take", "should", "be", "set", "to", "becomes",
+                    "become", "holds", "reads", "equals", "will", "always", "copies", "copy", "filled", "with", "maps", "map", "receives",
+                    "uses", "use") || f.isPunct("=", ":")
+            {
+                // "is always "x"": keep "always" for the constant reader's sake (it is filler there).
+                value.removeFirst()
+            }
+            assign(dests, value, into: &out)
+        }
+    }
+
+    /// Destination fields in subject position: at the clause start, or after `,` / `and` / `set` /
+    /// `the` / `while` when a verb follows.
+    private func subjectPositions(_ c: [ProseToken]) -> [(start: Int, field: Field)] {
+        var out: [(Int, Field)] = []
+        var i = 0
+        while i < c.count {
+            guard let d = c[i].destination else {
+                i += 1
+                continue
+            }
+            // A word that names both sides in value position is a source ("Email is the email": `email`).
+            let prevWords = c[..<i].suffix(1).map(\.lower)
+            let atStart = c[..<i].allSatisfy { $0.isWord("set", "the", "and", "then", "also", "finally", "field", "make") }
+            let afterBreak =
+                i > 0
+                && (c[i - 1].isPunct(",", ":") || ["and", "set", "while", "so", "with", "then", "also"].contains(prevWords.first ?? ""))
+            let bothSides = c[i].source != nil && c[i].text != d.name
+            if (atStart || afterBreak) && !bothSides && nextIsVerbOrList(c, i + 1) {
+                out.append((i, d))
+                // Skip the rest of a destination list.
+                var j = i + 1
+                while j < c.count,
+                    c[j].destination != nil || c[j].isPunct(",") || c[j].isWord("and") && j + 1 < c.count && c[j + 1].destination != nil
+                {
+                    j += 1
+                }
+                i = j
+                continue
+            }
+            i += 1
+        }
+        return out
+    }
+
+    private func nextIsVerbOrList(_ c: [ProseToken], _ i: Int) -> Bool {
+        guard i < c.count else { return false }
+        let t = c[i]
+        if t.isPunct("=", ":", ",") || t.isPunct("->") { return true }
+        if t.destination != nil { return true }
+        return t.isWord(
+            "is", "are", "comes", "come", "from", "gets", "get", "takes", "take", "should", "becomes", "become", "holds", "reads",
+            "equals", "will", "always", "copies", "maps", "receives", "uses", "and", "to", "must", "joins", "combines", "stays", "set",
+            "named", "called", "gets")
+    }
+
+    /// Assigns `value` to each destination: one value for all, or pairs when the value lists as many
+    /// source fields as there are destinations ("FirstName and LastName from firstname and lastname, trimmed").
+    private func assign(_ dests: [Field], _ value: [ProseToken], into out: inout SentenceOutcome) {
+        guard !dests.isEmpty else { return }
+        let sources = value.compactMap(\.source)
+        if dests.count > 1 {
+            let modifiers = value.filter { $0.source == nil && !$0.isWord("and") && !$0.isPunct(",") }
+            guard sources.count == dests.count, value.filter({ $0.kind == .quoted }).isEmpty else {
+                // "status and status_if_new …": the same value for both.
+                if let v = ValueReader(source: source, destination: destination, d: dests[0]).read(value) {
+                    for d in dests {
+                        if let dv = ValueReader(source: source, destination: destination, d: d).read(value) {
+                            out.assignments.append(.init(field: d, value: dv, confidence: confidence(dv, d), note: "named in prose"))
+                        }
+                    }
+                    _ = v
+                } else {
+                    out.unread.append("\(dests.map(\.name).joined(separator: ", ")): a value it could not read")
+                }
+                return
+            }
+            for (d, s) in zip(dests, sources) {
+                let piece = [value.first { $0.source?.name == s.name }!] + modifiers
+                if let v = ValueReader(source: source, destination: destination, d: d).read(piece) {
+                    out.assignments.append(.init(field: d, value: v, confidence: confidence(v, d), note: "named in prose"))
+                } else {
+                    out.unread.append("\(d.name): a value it could not read")
+                }
+            }
+            return
+        }
+        let d = dests[0]
+        // "the same value" as another destination.
+        if value.contains(where: { $0.isWord("same") }),
+            let other = value.first(where: { $0.destination != nil })?.destination ?? out.assignments.last?.field,
+            let prior = out.assignments.first(where: { $0.field.name == other.name })
+        {
+            out.assignments.append(.init(field: d, value: prior.value, confidence: prior.confidence, note: "named in prose"))
+            return
+        }
+        if let v = ValueReader(source: source, destination: destination, d: d).read(value) {
+            out.assignments.append(.init(field: d, value: v, confidence: confidence(v, d), note: "named in prose"))
+        } else {
+            out.unread.append("\(d.name): a value it could not read")
+        }
+    }
+
+    /// The confidence of a chain once a later sentence gives its default.
+    static let chainConfidence = 0.9
+
+    /// The confidence of a reading, by kind (calibrated on the evaluation suite; see BENCHMARKS.md).
+    func confidence(_ v: ReadValue, _ d: Field) -> Double {
+        switch v.kind {
+        case .copy:
+            guard let s = v.sourceField else { return 0.9 }
+            return Vocabulary.nameSimilarity(s, d.name) >= 0.5 ? 0.95 : 0.9
+        case .constant: return 0.95
+        case .translation, .chain: return v.chain?.fallback == nil ? 0.7 : 0.9
+        case .condition: return 0.9
+        case .concatenation: return 0.85
+        case .dateFormat: return 0.9
+        case .fallback: return 0.9
+        case .lookup: return 0.85
+        }
+    }
+}

@@ -1,0 +1,171 @@
+import MapDSL
+
+/// One token of a prose sentence: a word (letters, digits, `_`, inner dots, `/`-joined date
+/// patterns), a quoted literal, a number, or punctuation the readers care about. Words that name a
+/// field carry it (exact spelling first, then any case, then a one-letter typo of a long name).
+struct ProseToken {
+    enum Kind: Equatable {
+        case word, quoted, punct
+    }
+
+    var kind: Kind
+    /// The text as written (without quotes).
+    var text: String
+    /// Lower-cased text, for keywords.
+    var lower: String
+    /// The destination field this word names, if any (writable fields only).
+    var destination: Field?
+    /// The source field this word names, if any.
+    var source: Field?
+    /// Whether the field was found only through a typo of its name.
+    var typo = false
+
+    func isWord(_ words: String...) -> Bool { kind == .word && words.contains(lower) }
+    func isPunct(_ p: String...) -> Bool { kind == .punct && p.contains(text) }
+}
+
+/// Tokens of one sentence with the fields they name.
+struct SentenceTokens {
+    var tokens: [ProseToken]
+
+    init(_ text: String, source: Schema, destination: Schema) {
+        tokens = SentenceTokens.tokenize(text)
+        let writable = destination.fields.filter { !$0.readOnly }
+        // "last name", "job title", "mobile phone": two words that together spell a field's name.
+        var merged: [ProseToken] = []
+        var k = 0
+        while k < tokens.count {
+            if k + 1 < tokens.count, tokens[k].kind == .word, tokens[k + 1].kind == .word {
+                let joined = tokens[k].lower + tokens[k + 1].lower
+                let hit = (writable + source.fields).contains { $0.name.lowercased() == joined }
+                let alone = (writable + source.fields).contains {
+                    $0.name.lowercased() == tokens[k].lower || $0.name.lowercased() == tokens[k + 1].lower
+                }
+                if hit && !alone {
+                    merged.append(ProseToken(kind: .word, text: joined, lower: joined))
+                    k += 2
+                    continue
+                }
+            }
+            merged.append(tokens[k])
+            k += 1
+        }
+        tokens = merged
+        for i in tokens.indices where tokens[i].kind == .word {
+            let w = tokens[i].text
+            let (d, dTypo) = SentenceTokens.resolve(w, in: writable)
+            let (s, sTypo) = SentenceTokens.resolve(w, in: source.fields)
+            tokens[i].destination = d
+            tokens[i].source = s
+            tokens[i].typo = (d == nil || dTypo) && (s == nil || sTypo) && (d != nil || s != nil)
+        }
+    }
+
+    var count: Int { tokens.count }
+    subscript(_ i: Int) -> ProseToken { tokens[i] }
+
+    /// Common words that are never read as a field's name, whatever the schema calls its fields.
+    static let stopWords: Set<String> = [
+        "a", "an", "the", "is", "are", "be", "to", "from", "of", "and", "or", "as", "in", "on", "it", "its", "if", "when", "else",
+        "otherwise", "with", "for", "by", "into", "set", "use", "copy", "skip", "send", "when", "not", "no", "name", "type",
+        "status", "source", "value", "date", "key", "id", "true", "false", "null", "empty",
+    ]
+
+    /// The field `word` names: exact spelling, then any case, then (for names of 6+ letters) a single
+    /// typo that fits only one field.
+    static func resolve(_ word: String, in fields: [Field]) -> (Field?, Bool) {
+        if let f = fields.first(where: { $0.name == word }) { return (f, false) }
+        let lower = word.lowercased()
+        let anyCase = fields.filter { $0.name.lowercased() == lower }
+        if anyCase.count == 1 { return (anyCase[0], false) }
+        guard word.count >= 6, !stopWords.contains(lower), word.contains(where: { $0.isLetter }) else { return (nil, false) }
+        let near = fields.filter { $0.name.count >= 6 && Suggest.distance($0.name.lowercased(), lower, limit: 1) <= 1 }
+        return near.count == 1 ? (near[0], true) : (nil, false)
+    }
+
+    /// Words, quoted literals and punctuation, in order. Curly quotes count as quotes; `'s` is dropped;
+    /// `->`, `→` and `=>` become one `->` token; `+`, `=`, `,`, `;`, `:`, `(`, `)` are kept.
+    static func tokenize(_ text: String) -> [ProseToken] {
+        var out: [ProseToken] = []
+        let chars = Array(text)
+        var i = 0
+        func word(_ s: String) {
+            var w = s
+            while w.hasSuffix(".") { w.removeLast() }
+            if !w.isEmpty { out.append(ProseToken(kind: .word, text: w, lower: w.lowercased())) }
+        }
+        func punct(_ s: String) { out.append(ProseToken(kind: .punct, text: s, lower: s)) }
+        while i < chars.count {
+            let c = chars[i]
+            if c == "\"" || c == "“" || c == "”" || c == "«" {
+                var j = i + 1
+                var q = ""
+                while j < chars.count, chars[j] != "\"", chars[j] != "”", chars[j] != "“", chars[j] != "»" {
+                    q.append(chars[j])
+                    j += 1
+                }
+                out.append(ProseToken(kind: .quoted, text: q, lower: q.lowercased()))
+                i = j + 1
+                continue
+            }
+            if c == "-" && i + 1 < chars.count && chars[i + 1] == ">" || c == "=" && i + 1 < chars.count && chars[i + 1] == ">" {
+                punct("->")
+                i += 2
+                continue
+            }
+            if c == "→" || c == "⇒" {
+                punct("->")
+                i += 1
+                continue
+            }
+            if c == "'" || c == "’" {
+                // Possessive `'s` goes; a single-quoted literal is read like a double-quoted one.
+                if i + 1 < chars.count, chars[i + 1] == "s" || chars[i + 1] == "S", i + 2 >= chars.count || !chars[i + 2].isLetter {
+                    i += 2
+                    continue
+                }
+                if i == 0 || !chars[i - 1].isLetter, let close = chars[(i + 1)...].firstIndex(of: c) {
+                    let q = String(chars[(i + 1)..<close])
+                    out.append(ProseToken(kind: .quoted, text: q, lower: q.lowercased()))
+                    i = close + 1
+                    continue
+                }
+                i += 1
+                continue
+            }
+            if c.isLetter || c.isNumber || c == "_" {
+                var j = i
+                var w = ""
+                // Inner dots (`traits.email`), slashes and dashes between letters of date patterns
+                // (`DD/MM/YYYY`, `YYYY-MM-DD`) and between digits (`1.5`) stay in the word.
+                while j < chars.count {
+                    let d = chars[j]
+                    if d.isLetter || d.isNumber || d == "_" {
+                        w.append(d)
+                    } else if d == ".", j + 1 < chars.count, chars[j + 1].isLetter || chars[j + 1].isNumber || chars[j + 1] == "_" {
+                        w.append(d)
+                    } else if d == "/" || d == "-", j + 1 < chars.count, chars[j + 1].isLetter || chars[j + 1].isNumber,
+                        SentenceTokens.isPatternish(w + String(d) + String(chars[j + 1]))
+                    {
+                        w.append(d)
+                    } else {
+                        break
+                    }
+                    j += 1
+                }
+                word(w)
+                i = j
+                continue
+            }
+            if "+=,;:()".contains(c) { punct(String(c)) }
+            i += 1
+        }
+        return out
+    }
+
+    /// Whether a word being read looks like a date pattern (`DD/MM`, `YYYY-MM`, `MM/DD/YY`).
+    static func isPatternish(_ s: String) -> Bool {
+        let letters = Set(s.uppercased().filter { $0.isLetter })
+        return !letters.isEmpty && letters.isSubset(of: ["D", "M", "Y", "H", "S"]) && s.contains(where: { $0 == "/" || $0 == "-" })
+    }
+}

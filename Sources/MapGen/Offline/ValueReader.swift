@@ -1,0 +1,350 @@
+import MapDSL
+
+/// A value read from prose for one destination field.
+struct ReadValue {
+    /// What kind of reading it is, for confidence and the trace.
+    enum Kind: String {
+        case copy, constant, translation, chain, condition, concatenation, dateFormat, fallback, lookup
+    }
+
+    /// Mapping-language text of the value, already converted to the destination's type.
+    var text: String
+    var kind: Kind
+    /// The source field a plain copy reads.
+    var sourceField: String? = nil
+    /// The chain behind a translation or if/else reading, so a later "Otherwise …" sentence can set its default.
+    var chain: ValueChain? = nil
+    /// The source fields the chain's conditions read, for a continuation that names none.
+    var chainFields: [Field] = []
+}
+
+/// Reads the value phrase of an assignment ("is the trimmed email", "comes from phone, falling back to
+/// mobilephone", "is "sfdc-" followed by Id", "is true when status is unsubscribed", "A becomes B,
+/// anything else C") for destination field `d`. Nil when the phrase says something it cannot read:
+/// every field and literal the phrase names must end up in the value, or nothing is claimed.
+struct ValueReader {
+    let source: Schema
+    let destination: Schema
+    let d: Field
+
+    func read(_ t: [ProseToken]) -> ReadValue? {
+        let words = t.filter { !($0.isPunct("(", ")")) }
+        guard !words.isEmpty else { return nil }
+        if d.type == .bool, let v = booleanFromCondition(words) { return v }
+        if let v = chain(words) { return v }
+        if let v = concatenation(words) { return v }
+        if let v = dateFormat(words) { return v }
+        if let v = fallback(words) { return v }
+        if let v = constant(words) { return v }
+        if let v = copy(words) { return v }
+        return nil
+    }
+
+    // MARK: Constants
+
+    /// "always "V"", ""V"", "false", an unquoted picklist value ("DoNotCall is always false",
+    /// "LeadSource is Web"). Only when no source field is named.
+    func constant(_ w: [ProseToken]) -> ReadValue? {
+        guard !w.contains(where: { $0.source != nil }) else { return nil }
+        let candidates = w.filter {
+            $0.kind == .quoted || !ConditionReader.keywords.contains($0.lower) && !constantFillers.contains($0.lower)
+        }
+        let bools = w.filter { $0.isWord("true", "false") }
+        if d.type == .bool, candidates.isEmpty, bools.count == 1 {
+            return ReadValue(text: bools[0].lower, kind: .constant)
+        }
+        guard candidates.count == 1, let lit = literal(candidates[0]) else { return nil }
+        return ReadValue(text: lit, kind: .constant)
+    }
+
+    private let constantFillers: Set<String> = [
+        "always", "every", "each", "record", "records", "constant", "fixed", "hard", "coded", "hardcoded", "value", "literal", "string",
+        "text", "for", "all", "contact", "contacts", "lead", "leads", "member", "members", "event", "events", "accounts",
+        "account", "companies", "company", "just", "simply", "send", "sent", "fill", "filled", "use", "should", "be",
+    ]
+
+    /// A literal of the destination's type for a token: picklist values by any spelling, booleans,
+    /// numbers, text within the length limit.
+    func literal(_ t: ProseToken) -> String? {
+        switch d.type {
+        case .picklist, .multipicklist:
+            guard let values = d.values else { return nil }
+            let n = Suggest.normalise(t.text)
+            guard let v = values.first(where: { $0 == t.text }) ?? values.first(where: { Suggest.normalise($0) == n }) else { return nil }
+            return Formatter.stringLiteral(v)
+        case .bool: return ["true", "false"].contains(t.lower) ? t.lower : nil
+        case .int: return Int(t.text) != nil ? t.text : nil
+        case .decimal: return Double(t.text) != nil ? t.text : nil
+        case .string, .id:
+            // Unquoted text is a constant only when it is one word that is not a keyword.
+            if let max = d.maxLength, t.text.count > max { return nil }
+            if t.kind != .quoted && t.text.contains(where: { $0 == " " }) { return nil }
+            return Formatter.stringLiteral(t.text)
+        case .date, .datetime: return nil
+        }
+    }
+
+    // MARK: Copies
+
+    /// One source field with modifiers: trimmed, lower-/upper-/title-cased, cut to N, as a number or
+    /// date. Words that are neither modifiers nor filler make the reading fail.
+    func copy(_ w: [ProseToken]) -> ReadValue? {
+        let fields = w.compactMap(\.source)
+        guard fields.count == 1, let s = fields.first else { return nil }
+        let lower = Set(w.filter { $0.source == nil }.map(\.lower))
+        let unknown = w.filter {
+            $0.source == nil && !$0.isPunct(",", ":") && !copyWords.contains($0.lower) && Int($0.text) == nil
+        }
+        guard unknown.isEmpty, !w.contains(where: { $0.kind == .quoted }) else { return nil }
+        var v = OfflineExpr.field(s)
+        var type = s.type.baseType
+        if type == .string && !lower.isDisjoint(with: ["trimmed", "trim", "trimming", "whitespace", "spaces", "stripped"]) {
+            v = "trim(\(v))"
+        }
+        if type == .string, !lower.isDisjoint(with: ["lower", "lowercase", "lowercased", "lower-cased"]) { v = "lower(\(v))" }
+        if type == .string, !lower.isDisjoint(with: ["upper", "uppercase", "uppercased", "upper-cased", "capitals"]) { v = "upper(\(v))" }
+        if type == .string, lower.contains("title") || lower.contains("capitalised") || lower.contains("capitalized") { v = "title(\(v))" }
+        if lower.contains("number") || lower.contains("integer") || lower.contains("whole") {
+            if type == .string { v = "try_int(\(v))" } else if type == .decimal { v = "try_int(\(v))" }
+            type = .int
+        } else if lower.contains("decimal") {
+            if type == .string { v = "try_decimal(\(v))" }
+            type = .decimal
+        }
+        var cut: Int?
+        if let i = w.firstIndex(where: { Int($0.text) != nil }),
+            !lower.isDisjoint(with: ["cut", "truncated", "truncate", "first", "shortened", "characters", "chars"])
+        {
+            cut = Int(w[i].text)
+        }
+        if !OfflineExpr.convertible(type, d) { return nil }
+        var text = OfflineExpr.convert(v, type: type, from: s, to: d)
+        if let cut, d.type == .string, !text.hasPrefix("truncate(") { text = "truncate(\(text), \(cut))" }
+        return ReadValue(text: text, kind: .copy, sourceField: s.name)
+    }
+
+    private let copyWords: Set<String> = [
+        "the", "a", "an", "its", "their", "contact", "contacts", "lead", "leads", "member", "members", "company", "account", "event",
+        "value", "field", "property", "of", "as", "is", "trimmed", "trim", "trimming", "whitespace", "spaces", "surrounding",
+        "removed", "stripped", "lower", "lowercase", "lowercased", "lower-cased", "upper", "uppercase", "uppercased", "upper-cased",
+        "case", "in", "title", "capitalised", "capitalized", "capitals", "and", "with", "cut", "to", "truncated", "truncate",
+        "first", "characters", "chars", "at", "most", "shortened", "fit", "number", "integer", "whole", "decimal", "copied",
+        "copy", "straight", "unchanged", "directly", "same", "from", "taken", "just", "plain", "raw", "original", "both", "all",
+        "text", "string", "into", "goes", "go", "comes", "come", "simply", "over", "across", "verbatim", "it", "name", "address",
+        "hubspot", "salesforce", "mailchimp", "segment", "ga4", "email", "cased", "any", "leading", "trailing", "removing",
+        "kept", "keep", "but", "only", "there", "on", "both", "sides", "too", "also",
+    ]
+
+    // MARK: Fallbacks and defaults
+
+    /// "X, falling back to Y when X is empty", "X or Y if there's no X", "X, or "V" when it is empty",
+    /// "fall back to Y if there's no X", "X (default "V")".
+    func fallback(_ w: [ProseToken]) -> ReadValue? {
+        let lower = w.map(\.lower)
+        let signals = ["fall", "falling", "falls", "fallback", "default", "defaulting", "otherwise", "or", "else", "instead", "unless"]
+        let whenEmpty =
+            (lower.contains("when") || lower.contains("if")) && lower.contains { ConditionReader.emptyWords.contains($0) || $0 == "no" }
+        guard lower.contains(where: { signals.contains($0) }) || whenEmpty else { return nil }
+        let fields = uniqueFields(w)
+        let quoted = w.filter { $0.kind == .quoted }
+        // The first field named is the preferred one, unless the sentence says "fall back to Y if there's no X".
+        var order = fields
+        if let fb = lower.firstIndex(where: { $0 == "fall" || $0 == "falling" || $0 == "fallback" }),
+            let first = w.firstIndex(where: { $0.source != nil }), fb < first, fields.count == 2
+        {
+            order = [fields[1], fields[0]]
+            if lower.contains("no") || lower.contains("empty") || lower.contains("missing") {
+                // "fall back to Y if there's no X": X is named last.
+                let xIndex = w.lastIndex { $0.source != nil }!
+                if w[xIndex].source?.name != order[0].name { order.reverse() }
+            }
+        }
+        guard !order.isEmpty, order.count <= 3, quoted.count <= 1 else { return nil }
+        if quoted.count == 1, literal(quoted[0]) == nil { return nil }
+        // Modifiers apply to each text part.
+        let trimmed = lower.contains("trimmed") || lower.contains("trim")
+        var parts: [String] = []
+        var types: [BaseType] = []
+        for f in order {
+            var v = OfflineExpr.field(f)
+            if f.type.baseType == .string {
+                if trimmed { v = "trim(\(v))" }
+                if lower.contains("lower-cased") || lower.contains("lowercased") || lower.contains("lower") { v = "lower(\(v))" }
+                v = "null_if_blank(\(v))"
+            }
+            parts.append(v)
+            types.append(f.type.baseType)
+        }
+        guard Set(types).count == 1, let type = types.first, OfflineExpr.convertible(type, d) else { return nil }
+        var text = parts.map { OfflineExpr.convert($0, type: type, from: order[0], to: d, plain: true) }.joined(separator: " ?? ")
+        if let q = quoted.first, let lit = literal(q) { text += " ?? " + lit }
+        guard order.count + quoted.count >= 2 else { return nil }
+        if let max = d.maxLength, max < 65536, type == .string, order.contains(where: { ($0.maxLength ?? Int.max) > max }) {
+            text = "truncate(\(text), \(max))"
+        }
+        return ReadValue(text: text, kind: .fallback, sourceField: order.count == 1 ? order[0].name : nil)
+    }
+
+    private func uniqueFields(_ w: [ProseToken]) -> [Field] {
+        var out: [Field] = []
+        for f in w.compactMap(\.source) where !out.contains(where: { $0.name == f.name }) { out.append(f) }
+        return out
+    }
+
+    // MARK: Concatenations
+
+    /// ""sfdc-" followed by Id, a dash and the date", "firstname and lastname joined with a space",
+    /// "X + " " + Y", "prefixed with "hs-"".
+    func concatenation(_ w: [ProseToken]) -> ReadValue? {
+        let lower = w.map(\.lower)
+        let joinWords = ["followed", "plus", "joined", "joining", "join", "joins", "prefixed", "prefix", "suffixed", "appended", "then"]
+        guard lower.contains(where: { joinWords.contains($0) }) || w.contains(where: { $0.isPunct("+") }) else { return nil }
+        guard d.type.baseType == .string, d.type != .picklist else { return nil }
+        // "joined with a space" / "with a single space between": join(sep, parts) skipping blanks.
+        if let j = lower.firstIndex(where: { ["joined", "joining", "join", "joins"].contains($0) }) {
+            let fields = uniqueFields(w)
+            guard fields.count >= 2 else { return nil }
+            let sep = separator(in: Array(w[j...])) ?? " "
+            let trimmed = lower.contains("trimmed")
+            let parts = fields.map { f -> String in
+                let v = OfflineExpr.field(f)
+                return f.type.baseType == .string ? (trimmed ? "trim(\(v))" : v) : "to_string(\(v))"
+            }
+            guard w.filter({ $0.kind == .quoted }).allSatisfy({ $0.text == sep }) else { return nil }
+            return ReadValue(
+                text: fit("null_if_blank(join(\(Formatter.stringLiteral(sep)), \(parts.joined(separator: ", "))))"), kind: .concatenation)
+        }
+        // Sequence of parts in order: quoted literals, named separators, fields (with "date part of").
+        var parts: [String] = []
+        var i = 0
+        var datePart = false
+        while i < w.count {
+            let t = w[i]
+            if t.kind == .quoted {
+                parts.append(Formatter.stringLiteral(t.text))
+            } else if let f = t.source {
+                var v = OfflineExpr.field(f)
+                switch f.type.baseType {
+                case .string: if lower.contains("trimmed") { v = "trim(\(v))" }
+                case .date, .datetime:
+                    if let p = pattern(in: Array(w[(i + 1)...])) {
+                        v = "format_date(\(v), \(Formatter.stringLiteral(p)))"
+                    } else {
+                        v = datePart || f.type == .date ? "to_string(to_date(\(v)))" : "to_string(\(v))"
+                    }
+                default: v = "to_string(\(v))"
+                }
+                parts.append(v)
+            } else if let sep = separatorWord(t.lower), i > 0, w[i - 1].isWord("a", "an", "single") {
+                parts.append(Formatter.stringLiteral(sep))
+            } else if t.isWord("date") && i + 1 < w.count && w[i + 1].isWord("part") {
+                datePart = true
+            } else if t.kind == .word, !concatFillers.contains(t.lower), DatePatterns.translate(t.text) == nil,
+                separatorWord(t.lower) == nil
+            {
+                return nil
+            }
+            i += 1
+        }
+        guard parts.count >= 2, parts.contains(where: { !$0.hasPrefix("\"") }) else { return nil }
+        return ReadValue(text: fit(parts.joined(separator: " + ")), kind: .concatenation)
+    }
+
+    private let concatFillers: Set<String> = [
+        "followed", "by", "plus", "then", "and", "the", "a", "an", "its", "their", "of", "part", "date", "as", "in", "form", "format",
+        "prefixed", "prefix", "with", "suffixed", "appended", "after", "it", "is", "trimmed", "single", "between", "written", "value",
+        "contact", "contacts", "lead", "record", "member", "event", "account", "company", "text", "string", "so", "that", "to",
+    ]
+
+    private func separatorWord(_ w: String) -> String? {
+        switch w {
+        case "dash", "hyphen": "-"
+        case "space": " "
+        case "underscore": "_"
+        case "colon": ":"
+        case "slash": "/"
+        case "comma": ","
+        case "dot", "period": "."
+        case "pipe": "|"
+        default: nil
+        }
+    }
+
+    private func separator(in w: [ProseToken]) -> String? {
+        if let q = w.first(where: { $0.kind == .quoted }) { return q.text }
+        for t in w { if let s = separatorWord(t.lower) { return s == "," ? ", " : s } }
+        return nil
+    }
+
+    private func fit(_ text: String) -> String {
+        if let max = d.maxLength, max < 65536 { return "truncate(\(text), \(max))" }
+        return text
+    }
+
+    // MARK: Dates
+
+    /// "X as DD/MM/YYYY", "X written the European way as DD/MM/YYYY", "the month and day of X as MM/DD".
+    func dateFormat(_ w: [ProseToken]) -> ReadValue? {
+        guard let p = pattern(in: w) else { return nil }
+        let fields = uniqueFields(w)
+        guard fields.count == 1, let f = fields.first, d.type.baseType == .string else { return nil }
+        guard !w.contains(where: { $0.kind == .quoted && DatePatterns.translate($0.text) == nil }) else { return nil }
+        var v = OfflineExpr.field(f)
+        switch f.type.baseType {
+        case .date, .datetime: break
+        case .string: v = "try_date(\(v))"
+        default: return nil
+        }
+        return ReadValue(text: "format_date(\(v), \(Formatter.stringLiteral(p)))", kind: .dateFormat)
+    }
+
+    private func pattern(in w: [ProseToken]) -> String? {
+        for t in w { if let p = DatePatterns.translate(t.text) { return p } }
+        return nil
+    }
+
+    // MARK: Booleans from a comparison
+
+    /// "true when status is unsubscribed", "true only when hs_email_optout is "true"", "false when X is
+    /// empty", "whether X is V". An empty or missing value then counts as false.
+    func booleanFromCondition(_ w: [ProseToken]) -> ReadValue? {
+        guard let when = w.firstIndex(where: { $0.isWord("when", "if", "whether", "whenever") }) else { return nil }
+        let head = w[..<when].filter { $0.isWord("true", "false") }
+        var end = w.count
+        if let o = w.lastIndex(where: { $0.isWord("otherwise", "else") }), o > when { end = o }
+        var condTokens = Array(w[(when + 1)..<end])
+        while let last = condTokens.last, last.isPunct(",", ";") || last.isWord("and", "false", "true") { condTokens.removeLast() }
+        guard let c = ConditionReader.read(condTokens, source: source) else { return nil }
+        let negate = head.first?.lower == "false"
+        var text = negate ? "not (\(c.text))" : c.text
+        // Comparisons, blank() and present() are never null; contains() and starts_with() are null for null text.
+        if text.contains("contains(") || text.contains("starts_with(") { text = "(\(text)) == true" }
+        return ReadValue(text: text, kind: .condition)
+    }
+
+    // MARK: Picklist translations and if/else chains
+
+    /// Arms of "A becomes B", "B for A", "A -> B", ""V" when X is A", "if X is A then V", with a
+    /// default from "otherwise V", "else V", "anything else becomes V", "if not, V".
+    func chain(_ w: [ProseToken]) -> ReadValue? { ChainReader(source: source, destination: destination, d: d, reader: self).read(w) }
+}
+
+/// Date patterns as people write them (`DD/MM/YYYY`, `MM/DD`, `YYYY-MM-DD`) in the language's
+/// pattern letters (`dd/MM/yyyy`).
+enum DatePatterns {
+    static func translate(_ s: String) -> String? {
+        let u = s.uppercased()
+        guard u.contains("D") || u.contains("M"), u.contains("/") || u.contains("-") || u.contains("."),
+            u.allSatisfy({ "DMY/-.".contains($0) })
+        else { return nil }
+        var out = ""
+        for c in u {
+            switch c {
+            case "D": out.append("d")
+            case "Y": out.append("y")
+            default: out.append(c)
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,40 @@
+import Foundation
+import MapCLI
+import MapDSL
+import TestSupport
+import Testing
+
+@Suite struct GenCommandTests {
+    func prose(_ text: String) throws -> String {
+        let dir = NSTemporaryDirectory() + "mapc-gen-tests-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let path = dir + "/p.txt"
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    /// A sentence the offline generator cannot read is listed on stderr and in the JSON, and `--strict`
+    /// turns it into exit status 1.
+    @Test func unreadSentencesAreListedAndStrictFails() throws {
+        let path = try prose(
+            "from: hubspot.contact\nto: salesforce.Lead\n\nEmail is email. Title is jobtitle in reverse order of its words, unless the moon is full.\n"
+        )
+        let schemas = Repo.root + "/schemas"
+        let io = CapturedIO()
+        #expect(MapCLI.run(["gen", path, "--offline", "--schemas", schemas], io: io, environment: [:], workingDirectory: Repo.root) == 0)
+        #expect(io.stderr.contains("trace: not implemented: S2"))
+        let strict = CapturedIO()
+        #expect(
+            MapCLI.run(
+                ["gen", path, "--offline", "--strict", "--schemas", schemas], io: strict, environment: [:], workingDirectory: Repo.root)
+                == 1)
+        let json = CapturedIO()
+        #expect(
+            MapCLI.run(
+                ["gen", path, "--offline", "--format", "json", "--schemas", schemas], io: json, environment: [:],
+                workingDirectory: Repo.root)
+                == 0)
+        let parsed = try JSONParser.parse(json.stdout)
+        #expect(parsed["notImplemented"]?.arrayValue?.first?["sentence"] == .int(2))
+    }
+}
