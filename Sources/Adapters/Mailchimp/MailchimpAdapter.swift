@@ -107,6 +107,11 @@ public final class MailchimpAdapter: PlatformAdapter {
             throw .fatal("mailchimp has no update-only batch write; use upsert")
         }
         defer { cache.invalidate(request.object) }
+        if request.keyField == "id" {
+            var results: [WriteResult] = []
+            for record in request.records { results.append(try patch(record)) }
+            return results
+        }
         let members = request.records.map { record -> (OutboundRecord, JSONValue) in
             var pairs = record.pairs
             if request.keyField == "email_address", record[field: "email_address"] == nil {
@@ -191,6 +196,23 @@ public final class MailchimpAdapter: PlatformAdapter {
         }
         guard response.status == 400, let json = response.json else {
             throw api.failure(response, doing: "add-or-update of a member")
+        }
+        let first = json["errors"]?.arrayValue?.first
+        return WriteResult(
+            key: record.key, status: .rejected, errorCode: json["title"]?.stringValue,
+            message: first?["message"]?.stringValue ?? json["detail"]?.stringValue, field: first?["field"]?.stringValue)
+    }
+
+    /// `PATCH /lists/{id}/members/{id}`: updates an existing member by its id; a new
+    /// `email_address` moves the member to a new id, which the result carries.
+    func patch(_ record: OutboundRecord) throws(AdapterError) -> WriteResult {
+        let member = JSONShapes.nest(record.pairs.filter { $0.0 != "id" && $0.0 != "status_if_new" })
+        let response = try api.sendJSON("PATCH", "\(listPath)/members/\(queryEscape(record.key.lowercased()))", member)
+        if response.status == 200, let json = response.json {
+            return WriteResult(key: record.key, status: .updated, destinationId: json["id"]?.stringValue)
+        }
+        guard response.status == 400 || response.status == 404, let json = response.json else {
+            throw api.failure(response, doing: "updating a member")
         }
         let first = json["errors"]?.arrayValue?.first
         return WriteResult(

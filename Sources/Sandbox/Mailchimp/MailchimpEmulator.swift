@@ -41,6 +41,7 @@ final class MailchimpEmulator: Emulator {
         router.add("GET", "/3.0/lists/:listId/members") { [self] request in projected(listMembers(request), request) }
         router.add("GET", "/3.0/lists/:listId/members/:hash") { [self] request in projected(getMember(request), request) }
         router.add("PUT", "/3.0/lists/:listId/members/:hash") { [self] request in projected(putMember(request), request) }
+        router.add("PATCH", "/3.0/lists/:listId/members/:hash") { [self] request in projected(patchMember(request), request) }
         router.add("POST", "/3.0/lists/:listId") { [self] request in projected(batchSubscribe(request), request) }
         router.fallback { [self] _ in notFound() }
     }

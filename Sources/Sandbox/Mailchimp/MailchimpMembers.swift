@@ -94,6 +94,42 @@ extension MailchimpEmulator {
         }
     }
 
+    /// `PATCH /lists/{id}/members/{subscriber_hash}`: updates an existing member. A new
+    /// `email_address` changes the member's address, so its id (the hash of the address) changes
+    /// too; its `contact_id` stays. An address another member has is refused.
+    func patchMember(_ request: Request) -> Response {
+        if let missing = checkList(request) { return missing }
+        guard var member = request.jsonBody?.objectValue else {
+            return problem(400, "Invalid Resource", "The request body must be a JSON object.")
+        }
+        let hash = subscriberHash(request.parameter("hash") ?? "")
+        let result: Result<(record: StoredRecord, created: Bool), MemberFailure>? = store.transaction { tables in
+            guard let existing = tables.record("member", id: hash) else { return nil }
+            if member["email_address"] == nil { member["email_address"] = existing[field: "email_address"] }
+            let email = member["email_address"]?.stringValue ?? ""
+            let target = MD5.hex(email.lowercased())
+            if target != hash, FieldValidator.isEmail(email) {
+                guard tables.record("member", id: target) == nil else {
+                    return .failure(
+                        MemberFailure(
+                            title: "Member Exists", detail: "\(email) is already a list member.", field: "email_address",
+                            code: "ERROR_CONTACT_EXISTS"))
+                }
+                tables.rekey("member", from: hash, to: target)
+                return write(member, into: &tables, hashInPath: target, updateExisting: true)
+            }
+            return write(member, into: &tables, hashInPath: hash, updateExisting: true)
+        }
+        switch result {
+        case nil: return notFound()
+        case .success(let written)?: return .json(wire(written.record))
+        case .failure(let failure)?:
+            var errors: [JSONValue]?
+            if let field = failure.field { errors = [["field": .string(field), "message": .string(failure.detail)]] }
+            return problem(400, failure.title, failure.detail, errors: errors)
+        }
+    }
+
     /// `POST /lists/{id}` batch subscribe: `{members:[...], update_existing}`, at most 500 members.
     func batchSubscribe(_ request: Request) -> Response {
         if let missing = checkList(request) { return missing }
@@ -183,6 +219,8 @@ extension MailchimpEmulator {
             let record = tables.update("member", id: existing.id, fields: fields, at: now)!
             return .success((record, false))
         }
+        // Mailchimp's contact id names the person across address changes.
+        if fields["contact_id"] == nil { fields["contact_id"] = .string(MD5.hex("contact:" + hash)) }
         let record = tables.insert(id: hash, fields: fields, createdAt: now, updatedAt: now, into: "member")
         return .success((record, true))
     }

@@ -147,6 +147,15 @@ private struct ObjectTable: Sendable {
         }
     }
 
+    /// Gives the record `old` the id `new`; false when there is no record `old`.
+    mutating func rename(_ old: String, to new: String) -> Bool {
+        guard let i = position(of: old) else { return false }
+        positions[old] = nil
+        rows[i].id = new
+        positions[new] = i
+        return true
+    }
+
     /// Changes the id of the record at `index`.
     mutating func setID(_ id: String, at index: Int) {
         indexIDs()
@@ -318,6 +327,13 @@ struct RecordTables: Sendable {
             let id = make(&self)
             objects[object]!.setID(id, at: i)
         }
+    }
+
+    /// Changes the id of record `old` of `object` to `new` (a Mailchimp member whose address changed).
+    @discardableResult
+    mutating func rekey(_ object: String, from old: String, to new: String) -> Bool {
+        guard objects[object] != nil else { return false }
+        return objects[object]!.rename(old, to: new)
     }
 
     /// Merges `fields` into the record `id` (null values are stored as null); returns the result.

@@ -191,6 +191,8 @@ public final class EventStore: @unchecked Sendable {
             "009_sync_records_transient",
             "ALTER TABLE records ADD COLUMN transient INTEGER NOT NULL DEFAULT 0;"
         ),
+        // The identity map, write ledger and parked conflicts of two-way jobs (TwoWay/IdentityStore.swift).
+        identityMapMigration,
     ]
 
     /// Opens or creates the store at `path` (`:memory:` for tests) and applies pending migrations.
