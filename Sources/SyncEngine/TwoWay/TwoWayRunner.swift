@@ -195,7 +195,7 @@ public final class TwoWayRunner: @unchecked Sendable {
         } catch let crash as TwoWaySimulatedCrash {
             throw crash
         } catch {
-            try? store.transition(run: run, to: JobState(.failed, reason: "\(error)"), at: options.now())
+            _ = try? store.transition(run: run, to: JobState(.failed, reason: "\(error)"), at: options.now())
             throw error
         }
         return report

@@ -1,0 +1,324 @@
+import Adapters
+import Foundation
+import MapDSL
+import Sandbox
+import SyncEngine
+import Testing
+
+extension AdaptersTestSuite {
+    /// Two-way sync between the Salesforce and Mailchimp emulators: the issue's scenario at a
+    /// tenth of its size (500 contacts, 400 members, 300 the same people, 5 with different
+    /// e-mails on each side, 2 duplicate contacts), then edits on both sides, conflicts, e-mail
+    /// changes and a run cut off in the middle. Writes are counted per id.
+    @Suite("Two-way sync against the emulators", .serialized, .timeLimit(.minutes(5)))
+    struct TwoWaySyncTests {
+        static let base = Date(timeIntervalSince1970: 1_717_200_000)  // 2024-06-01
+
+        /// A clock both emulators read, moved by the test.
+        final class Clock: @unchecked Sendable {
+            private let lock = NSLock()
+            private var now = TwoWaySyncTests.base.addingTimeInterval(86_400)
+            func read() -> Date { lock.withLock { now } }
+            func advance(_ seconds: Double) { lock.withLock { now = now.addingTimeInterval(seconds) } }
+        }
+
+        static func sfId(_ i: Int) -> String { "003TW0000000" + String(format: "%06d", i) }
+        static func phone(_ i: Int) -> String { "+1 212 555 \(String(format: "%04d", 1000 + i))" }
+
+        struct Scale {
+            var contacts = 500
+            var members = 400
+            var shared = 300
+            var differentEmails = 5
+            var duplicates = 2
+        }
+
+        /// Seeds: contact i (< shared) is member i; the first `differentEmails` of them use a work
+        /// address in Salesforce and a home address in Mailchimp (same phone); `duplicates` extra
+        /// contacts repeat the e-mail of contacts 10, 11, …
+        static func seed(_ s: Scale) -> (contacts: String, members: String) {
+            let stamp = Dates.formatDateTime(Int64(base.timeIntervalSince1970 * 1000))
+            var contacts: [String] = []
+            for i in 0..<s.contacts {
+                let email = i < s.differentEmails ? "p\(i)@work.example.com" : "p\(i)@example.com"
+                contacts.append(
+                    JSONWriter.compact([
+                        "Id": .string(sfId(i)), "Email": .string(email), "FirstName": .string("First\(i)"),
+                        "LastName": .string("Last\(i)"), "Phone": .string(phone(i)), "HasOptedOutOfEmail": false,
+                        "SystemModstamp": .string(stamp), "CreatedDate": .string(stamp),
+                    ]))
+            }
+            for k in 0..<s.duplicates {
+                let i = 10 + k
+                contacts.append(
+                    JSONWriter.compact([
+                        "Id": .string(sfId(900_000 + k)), "Email": .string("P\(i)@example.com"), "FirstName": .string("Dup\(i)"),
+                        "LastName": .string("Last\(i)"), "Phone": .string(phone(800_000 + k)),
+                        "SystemModstamp": .string(stamp), "CreatedDate": .string(stamp),
+                    ]))
+            }
+            var members: [String] = []
+            for j in 0..<s.members {
+                let i = j < s.shared ? j : 100_000 + j
+                let email = j < s.differentEmails ? "p\(i)@home.example.com" : "p\(i)@example.com"
+                members.append(
+                    JSONWriter.compact([
+                        "email_address": .string(email), "contact_id": .string("c\(i)"), "status": "subscribed",
+                        "email_type": "html", "merge_fields.FNAME": .string("First\(i)"), "merge_fields.LNAME": .string("Last\(i)"),
+                        "merge_fields.PHONE": .string(phone(i)), "last_changed": .string(stamp),
+                    ]))
+            }
+            return (contacts.joined(separator: "\n") + "\n", members.joined(separator: "\n") + "\n")
+        }
+
+        final class World {
+            let directory: String
+            let clock = Clock()
+            let salesforce: SandboxServer
+            let mailchimp: SandboxServer
+            let store: EventStore
+            let sf: CountingAdapter
+            let mc: any PlatformAdapter
+            let leftToRight: CompiledMapping
+            let rightToLeft: CompiledMapping
+            let spec: TwoWaySpec
+
+            init(_ scale: Scale) throws {
+                directory = Repository.temporaryDirectory()
+                let fm = FileManager.default
+                try fm.createDirectory(atPath: directory + "/samples/salesforce", withIntermediateDirectories: true)
+                try fm.createDirectory(atPath: directory + "/samples/mailchimp", withIntermediateDirectories: true)
+                let (contacts, members) = TwoWaySyncTests.seed(scale)
+                try contacts.write(toFile: directory + "/samples/salesforce/Contact.jsonl", atomically: true, encoding: .utf8)
+                try members.write(toFile: directory + "/samples/mailchimp/member.jsonl", atomically: true, encoding: .utf8)
+                var options = SandboxOptions.project(root: Repository.root)
+                options.samplesDirectory = URL(fileURLWithPath: directory + "/samples")
+                let clock = self.clock
+                options.clock = { clock.read() }
+                salesforce = try SandboxServer.start(platform: .salesforce, options: options)
+                mailchimp = try SandboxServer.start(platform: .mailchimp, options: options)
+                store = try EventStore(path: directory + "/events.db")
+                var adapterOptions = AdapterOptions()
+                adapterOptions.maxRetries = 0
+                sf = CountingAdapter(
+                    try AdapterFactory.make(
+                        platform: "salesforce",
+                        connection: Connection(
+                            platform: "salesforce", baseURL: salesforce.baseURL, credential: Secret(salesforce.credential)),
+                        options: adapterOptions))
+                mc = try AdapterFactory.make(
+                    platform: "mailchimp",
+                    connection: Connection(
+                        platform: "mailchimp", baseURL: mailchimp.baseURL, credential: Secret(mailchimp.credential),
+                        parameters: ["list": options.mailchimpListID]), options: adapterOptions)
+                func compile(_ name: String) throws -> CompiledMapping {
+                    let text = try String(
+                        contentsOf: Repository.root.appendingPathComponent("samples/mappings/\(name).map"), encoding: .utf8)
+                    let source = SourceText(path: name, text: text)
+                    return try Compiler.compile(Checker.check(source, schemas: SchemaDirectory(root: Repository.schemas)), text: source)
+                }
+                leftToRight = try compile("contact-to-member-two-way")
+                rightToLeft = try compile("member-to-contact-two-way")
+                spec = try TwoWaySpec.load(path: Repository.root.appendingPathComponent("jobs/contacts-two-way.json").path)
+            }
+
+            func runner(dieAfterBatches: Int? = nil) throws -> TwoWayRunner {
+                var options = TwoWayOptions()
+                options.dieAfterBatches = dieAfterBatches
+                return try TwoWayRunner(
+                    spec: spec, leftToRight: leftToRight, rightToLeft: rightToLeft, versions: ("l", "r"), left: sf, right: mc,
+                    store: store, options: options)
+            }
+
+            func all(_ adapter: any PlatformAdapter, _ object: String) throws -> [[String: JSONValue]] {
+                var out: [[String: JSONValue]] = []
+                var cursor: String?
+                repeat {
+                    let page = try adapter.fetch(FetchRequest(object: object, cursor: cursor, pageSize: 1000))
+                    for r in page.records {
+                        var d: [String: JSONValue] = [:]
+                        for (k, v) in r.fields.objectValue ?? [] { d[k] = v }
+                        d["__id"] = .string(r.id)
+                        out.append(d)
+                    }
+                    cursor = page.nextCursor
+                } while cursor != nil
+                return out
+            }
+
+            /// Member writes per member id since request `from` (every update is one PATCH).
+            func memberWrites(since from: Int) -> [String: Int] {
+                var out: [String: Int] = [:]
+                for e in mailchimp.requestLog.dropFirst(from) where e.method == "PATCH" || e.method == "PUT" {
+                    out[String(e.path.split(separator: "/").last ?? ""), default: 0] += 1
+                }
+                return out
+            }
+
+            /// Batch-subscribe requests since `from` (creations).
+            func memberBatches(since from: Int) -> Int {
+                mailchimp.requestLog.dropFirst(from).filter { $0.method == "POST" }.count
+            }
+
+            func stop() {
+                salesforce.stop()
+                mailchimp.stop()
+                try? FileManager.default.removeItem(atPath: directory)
+            }
+        }
+
+        /// Contact writes per key since a tally.
+        static func delta(_ now: [String: Int], _ before: [String: Int]) -> [String: Int] {
+            var out: [String: Int] = [:]
+            for (k, n) in now where n != before[k] ?? 0 { out[k] = n - (before[k] ?? 0) }
+            return out
+        }
+
+        static func email(_ r: [String: JSONValue], _ field: String) -> String { r[field]?.stringValue?.lowercased() ?? "" }
+
+        @Test("first run links, creates and parks duplicates; edits on both sides land once each, with no echo")
+        func twoWayConvergesWithoutEchoes() throws {
+            let w = try World(Scale())
+            defer { w.stop() }
+
+            // Run 1: link 298 pairs (5 through the phone rule), create 200 members and 100 contacts,
+            // park the 2 duplicate groups.
+            let first = try w.runner().run()
+            #expect(first.linked == 298, "\(first.json)")
+            #expect(first.createdRight == 200)
+            #expect(first.createdLeft == 100)
+            #expect(first.identityConflicts == 2)
+            let links = try w.store.links(job: "contacts-two-way")
+            #expect(links.count == 598)
+            let identity = try w.store.twoWayConflicts(job: "contacts-two-way").filter { $0.kind == "identity" }
+            #expect(identity.count == 2 && identity.allSatisfy { $0.payload["records"]?.arrayValue?.count == 3 })
+            var contacts = try w.all(w.sf, "Contact")
+            var members = try w.all(w.mc, "member")
+            #expect(contacts.count == 602)
+            #expect(members.count == 600)
+            // Every person once on each side: no e-mail twice among members, and the 5 different
+            // addresses carried over to the members (salesforce wins on e-mail), not added.
+            let memberEmails = members.map { Self.email($0, "email_address") }
+            #expect(Set(memberEmails).count == memberEmails.count)
+            for i in 0..<5 {
+                #expect(memberEmails.contains("p\(i)@work.example.com"))
+                #expect(!memberEmails.contains("p\(i)@home.example.com"))
+            }
+            // The duplicates and the contact they collide with were neither linked nor merged.
+            for k in 0..<2 { #expect(try w.store.link(job: "contacts-two-way", anyId: Self.sfId(900_000 + k)) == nil) }
+            #expect(try w.store.link(job: "contacts-two-way", anyId: Self.sfId(10)) == nil)
+
+            // Run 2, nothing changed: no write at all (what run 1 wrote is read back as its own).
+            var log = w.mailchimp.requestLog.count
+            var sfBefore = w.sf.tally.writes
+            let quiet = try w.runner().run()
+            #expect(w.memberWrites(since: log).isEmpty && w.memberBatches(since: log) == 0, "\(quiet.json)")
+            #expect(Self.delta(w.sf.tally.writes, sfBefore).isEmpty, "\(quiet.json)")
+
+            // Edits: 10 first names in Salesforce, 10 last names in Mailchimp, 3 first names on
+            // both sides (Mailchimp later: last writer wins), 2 phones on both sides (review),
+            // one e-mail change on each side.
+            w.clock.advance(3600)
+            let sfEdits = (20..<30).map { OutboundRecord(key: Self.sfId($0), fields: [("FirstName", .string("Edited\($0)"))]) }
+            let both = (40..<43).map { OutboundRecord(key: Self.sfId($0), fields: [("FirstName", .string("SF\($0)"))]) }
+            let phones = (50..<52).map { OutboundRecord(key: Self.sfId($0), fields: [("Phone", .string("+1 646 555 00\($0)"))]) }
+            let sfEmail = OutboundRecord(key: Self.sfId(60), fields: [("Email", .string("p60@new.example.com"))])
+            _ = try w.sf.inner.write(
+                WriteRequest(object: "Contact", keyField: "Id", mode: .upsert, records: sfEdits + both + phones + [sfEmail]))
+            w.clock.advance(600)
+            func member(_ i: Int) -> String { MD5.hex("p\(i)@example.com") }
+            var mcEdits = (70..<80).map { OutboundRecord(key: member($0), fields: [("merge_fields.LNAME", .string("Changed\($0)"))]) }
+            mcEdits += (40..<43).map { OutboundRecord(key: member($0), fields: [("merge_fields.FNAME", .string("MC\($0)"))]) }
+            mcEdits += (50..<52).map { OutboundRecord(key: member($0), fields: [("merge_fields.PHONE", .string("+44 20 7946 00\($0)"))]) }
+            mcEdits.append(OutboundRecord(key: member(90), fields: [("email_address", .string("p90@moved.example.com"))]))
+            let applied = try w.mc.write(WriteRequest(object: "member", keyField: "id", mode: .upsert, records: mcEdits))
+            #expect(applied.allSatisfy { $0.status == .updated }, "\(applied.filter { $0.status != .updated })")
+            w.clock.advance(60)
+
+            log = w.mailchimp.requestLog.count
+            sfBefore = w.sf.tally.writes
+            let third = try w.runner().run()
+            let memberWrites = w.memberWrites(since: log)
+            let contactWrites = Self.delta(w.sf.tally.writes, sfBefore)
+            // Salesforce gets the 10 last names, the 3 first names Mailchimp won, the moved e-mail.
+            #expect(
+                Set(contactWrites.keys) == Set(((70..<80).map { $0 } + [40, 41, 42, 90]).map(Self.sfId)), "\(third.json)")
+            #expect(contactWrites.values.allSatisfy { $0 == 1 })
+            // Mailchimp gets the 10 first names and the new e-mail of contact 60, each once.
+            #expect(memberWrites.count == 11, "\(memberWrites) \(third.json)")
+            #expect(memberWrites.values.allSatisfy { $0 == 1 })
+            #expect(memberWrites[member(60)] == 1)
+            #expect(third.parked == 2)
+            #expect(third.settled == 3)
+            #expect(w.memberBatches(since: log) == 0 && third.createdLeft == 0 && third.createdRight == 0)
+            contacts = try w.all(w.sf, "Contact")
+            members = try w.all(w.mc, "member")
+            #expect(contacts.count == 602 && members.count == 600)
+            func contact(_ i: Int) -> [String: JSONValue]? { contacts.first { $0["__id"]?.stringValue == Self.sfId(i) } }
+            func memberRecord(email: String) -> [String: JSONValue]? { members.first { Self.email($0, "email_address") == email } }
+            #expect(memberRecord(email: "p25@example.com")?["merge_fields.FNAME"] == .string("Edited25"))
+            #expect(contact(75)?["LastName"] == .string("Changed75"))
+            #expect(contact(41)?["FirstName"] == .string("MC41"))
+            #expect(memberRecord(email: "p41@example.com")?["merge_fields.FNAME"] == .string("MC41"))
+            #expect(contact(90)?["Email"] == .string("p90@moved.example.com"))
+            #expect(memberRecord(email: "p60@new.example.com") != nil && memberRecord(email: "p60@example.com") == nil)
+            // The parked phones stay as each side has them.
+            #expect(contact(50)?["Phone"] == .string("+1 646 555 0050"))
+            #expect(memberRecord(email: "p50@example.com")?["merge_fields.PHONE"] == .string("+44 20 7946 0050"))
+
+            // Run 4, nothing changed: no ping-pong.
+            log = w.mailchimp.requestLog.count
+            sfBefore = w.sf.tally.writes
+            let fourth = try w.runner().run()
+            #expect(w.memberWrites(since: log).isEmpty, "\(fourth.json)")
+            #expect(Self.delta(w.sf.tally.writes, sfBefore).isEmpty, "\(fourth.json)")
+            #expect(fourth.parked == 0)
+
+            // An operator resolves one parked phone for Mailchimp: the next run writes it to Salesforce once.
+            let parked = try w.store.twoWayConflicts(job: "contacts-two-way", statuses: ["open"]).filter { $0.kind == "field" }
+            #expect(parked.count == 2)
+            let target = try #require(parked.first { $0.payload["left"]?.stringValue == Self.sfId(50) })
+            try TwoWayOperator(store: w.store, spec: w.spec).resolve(conflict: target.id, take: "mailchimp", by: "ops")
+            sfBefore = w.sf.tally.writes
+            log = w.mailchimp.requestLog.count
+            let fifth = try w.runner().run()
+            #expect(Self.delta(w.sf.tally.writes, sfBefore) == [Self.sfId(50): 1], "\(fifth.json)")
+            #expect(w.memberWrites(since: log).isEmpty)
+            contacts = try w.all(w.sf, "Contact")
+            #expect(contact(50)?["Phone"] == .string("+44 20 7946 0050"))
+            let events = try w.store.identityEvents(job: "contacts-two-way").map(\.type)
+            #expect(events.contains("conflict_resolved") && events.contains("conflict_parked") && events.contains("relinked"))
+            sfBefore = w.sf.tally.writes
+            log = w.mailchimp.requestLog.count
+            _ = try w.runner().run()
+            #expect(Self.delta(w.sf.tally.writes, sfBefore).isEmpty && w.memberWrites(since: log).isEmpty)
+        }
+
+        @Test("a run cut off after its first write batch and run again creates nobody twice and loses no edit")
+        func cutOffRunConverges() throws {
+            let w = try World(Scale(contacts: 300, members: 250, shared: 150, differentEmails: 3, duplicates: 1))
+            defer { w.stop() }
+            #expect(throws: TwoWaySimulatedCrash.self) { try w.runner(dieAfterBatches: 1).run() }
+            let again = try w.runner().run()
+            // The cut-off run parked the duplicate group already; the second run does not park it again.
+            #expect(again.identityConflicts == 0, "\(again.json)")
+            #expect(try w.store.twoWayConflicts(job: "contacts-two-way", statuses: ["open"]).count == 1)
+            // The e-mail updates sent before the cut were recognised by the stable id, not created again.
+            #expect(again.relinked == 3)
+            let contacts = try w.all(w.sf, "Contact")
+            let members = try w.all(w.mc, "member")
+            // 301 contacts + 100 members created there; 250 members + 150 contacts created there.
+            #expect(contacts.count == 401)
+            #expect(members.count == 400)
+            let emails = members.map { Self.email($0, "email_address") }
+            #expect(Set(emails).count == emails.count)
+            let contactKeys = contacts.compactMap { $0["External_Id__c"]?.stringValue }
+            #expect(Set(contactKeys).count == contactKeys.count)
+            #expect(try w.store.links(job: "contacts-two-way").count == 149 + 150 + 100)
+            let log = w.mailchimp.requestLog.count
+            let before = w.sf.tally.writes
+            _ = try w.runner().run()
+            #expect(w.memberWrites(since: log).isEmpty && Self.delta(w.sf.tally.writes, before).isEmpty)
+        }
+    }
+}
