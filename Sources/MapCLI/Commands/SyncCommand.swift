@@ -23,6 +23,7 @@ enum SyncCommand: Command {
     ]
 
     static func run(_ args: Arguments, _ ctx: CommandContext) throws -> ExitCode {
+        if let twoWay = try TwoWaySetup.load(args, ctx) { return try twoWay.sync(args, ctx) }
         let setup = try SyncCommands.setup(args, ctx, usage: "mapc sync jobs/contacts-to-leads.json")
         let crash = ctx.environment["MAPC_CRASH_AT"].flatMap(CrashPoint.init)
         let runner = try setup.runner(ctx, full: args.flag("full"), crashAt: crash, progress: ProgressDisplay(io: ctx.io))

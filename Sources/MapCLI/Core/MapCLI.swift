@@ -20,6 +20,8 @@ public enum MapCLI {
         CommandEntry(ServeCommand.self), CommandEntry(InboxCommand.self), CommandEntry(ReplayCommand.self),
         // The operator console's sign-in.
         CommandEntry(OperatorsCommand.self),
+        // Two-way jobs: the identity map and parked conflicts.
+        CommandEntry(IdentitiesCommand.self), CommandEntry(ConflictsCommand.self),
     ]
 
     /// Runs `mapc` with the process's arguments and exits.

@@ -83,6 +83,14 @@ struct SyncSetup {
     /// An adapter for one end of the job, from the environment's connection settings. The endpoint's
     /// `adapter` (e.g. `jsonl`, `sqlite`) replaces the platform's own API when given.
     func adapter(_ endpoint: JobEndpoint, _ ctx: CommandContext) throws -> PlatformAdapter {
+        try Self.adapter(endpoint, project: project, store: store, ctx)
+    }
+
+    /// An adapter for `endpoint` in `project`, its limiter state kept in `store` (for jobs that
+    /// are not one-way, like two-way jobs).
+    static func adapter(_ endpoint: JobEndpoint, project: Project, store: EventStore, _ ctx: CommandContext) throws
+        -> PlatformAdapter
+    {
         let kind = endpoint.adapter ?? endpoint.platform
         // Request windows persist beside the daily quotas, so a resume right after a crash does not
         // meet the platform's window with a fresh limiter; transient per-record errors are data.

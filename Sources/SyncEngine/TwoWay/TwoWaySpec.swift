@@ -33,7 +33,8 @@ public enum ConflictPolicy: Sendable, Hashable {
 public enum IdentityMatch: String, Sendable, Hashable, CaseIterable {
     /// Trimmed and lower-cased (e-mail addresses).
     case email
-    /// Digits only, at least 6 of them (phone numbers written differently).
+    /// Digits only, at least 6 of them, the last 10 compared (phone numbers written differently,
+    /// with or without the country code).
     case digits
     /// Trimmed, lower-cased, inner spaces collapsed.
     case text
@@ -56,7 +57,8 @@ public enum IdentityMatch: String, Sendable, Hashable, CaseIterable {
             return s.contains("@") ? s : nil
         case .digits:
             let s = String(raw.unicodeScalars.filter { CharacterSet.decimalDigits.contains($0) }.map(Character.init))
-            return s.count >= 6 ? s : nil
+            // The last ten digits: the same number with and without its country code matches.
+            return s.count >= 6 ? String(s.suffix(10)) : nil
         case .text:
             let s = raw.lowercased().split(whereSeparator: \.isWhitespace).joined(separator: " ")
             return s.isEmpty ? nil : s
@@ -164,7 +166,10 @@ public struct TwoWaySpec: Sendable {
         var parser = TwoWaySpecParser(json: json, lines: JSONLineMap(text), schemas: schemas)
         let spec = parser.spec(fallback: fallback)
         if let spec, parser.problems.isEmpty { return spec }
-        throw TwoWaySpecError(path: path, problems: parser.problems)
+        let ordered = parser.problems.enumerated().sorted {
+            ($0.element.line, $0.element.column, $0.offset) < ($1.element.line, $1.element.column, $1.offset)
+        }
+        throw TwoWaySpecError(path: path, problems: ordered.map(\.element))
     }
 }
 
