@@ -255,6 +255,8 @@ final class WebhookWiring: @unchecked Sendable {
     let inbox: Inbox
     let settings: WebhookSettings
     let jobs: [(spec: JobSpec, path: String)]
+    /// Two-way job files (`"kind": "two-way"`), run by ``TwoWaySetup``.
+    let twoWayJobs: [(spec: TwoWaySpec, path: String)]
     let rules: [TriggerRule]
     let projectRoot: String?
     let log: @Sendable (String) -> Void
@@ -282,6 +284,7 @@ final class WebhookWiring: @unchecked Sendable {
             throw CLIError.usage("\(error)", help: "see docs/webhooks.md for the webhook settings")
         }
         var loaded: [(JobSpec, String)] = []
+        var twoWay: [(TwoWaySpec, String)] = []
         let directory = args.value("jobs").map(ctx.resolve) ?? project.map { $0.root + "/jobs" } ?? ctx.resolve("jobs")
         if needJobs {
             let names = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { $0.hasSuffix(".json") }.sorted()
@@ -290,6 +293,10 @@ final class WebhookWiring: @unchecked Sendable {
             }
             for name in names {
                 let path = directory + "/" + name
+                if let spec = try TwoWaySetup.spec(path: path, args, ctx) {
+                    twoWay.append((spec, path))
+                    continue
+                }
                 do {
                     loaded.append((try JobSpec.load(path: path), path))
                 } catch {
@@ -298,8 +305,9 @@ final class WebhookWiring: @unchecked Sendable {
             }
         }
         jobs = loaded
+        twoWayJobs = twoWay
         do {
-            rules = try loaded.flatMap { try TriggerRule.rules(of: $0.0) }
+            rules = try loaded.flatMap { try TriggerRule.rules(of: $0.0) } + twoWay.flatMap { try $0.0.triggerRules() }
         } catch {
             throw CLIError.usage("\(error)", help: "see docs/webhooks.md for the trigger format")
         }
@@ -311,7 +319,9 @@ final class WebhookWiring: @unchecked Sendable {
 
     /// Decides triggers and echoes for stored events.
     var processor: TriggerProcessor {
-        TriggerProcessor(rules: rules, echo: EchoDetector(store: store, inbox: inbox, jobs: jobs.map(\.spec)))
+        TriggerProcessor(
+            rules: rules,
+            echo: EchoDetector(store: store, inbox: inbox, jobs: jobs.map(\.spec), twoWay: twoWayJobs.map(\.spec)))
     }
 
     /// A background worker over the inbox with this wiring's processor.
@@ -327,6 +337,11 @@ final class WebhookWiring: @unchecked Sendable {
 
     /// Runs `job` as an incremental sync, exactly as `mapc sync JOB` does (approved mapping, job lock).
     func runJob(_ job: String) throws {
+        if let twoWay = twoWayJobs.first(where: { $0.spec.name == job }) {
+            let report = try TwoWaySetup.at(twoWay.path, args, ctx).run(ctx)
+            log("trigger: \(job) run \(report.run): completed (two-way)")
+            return
+        }
         guard let path = jobs.first(where: { $0.spec.name == job })?.path else {
             throw CLIError.usage("no job file for triggered job \(job)")
         }

@@ -20,10 +20,29 @@ struct TwoWaySetup {
             guard let project = try? Project.locate(args, ctx) else { return nil }
             path = project.root + "/jobs/\(name).json"
         }
+        guard isTwoWay(path) else { return nil }
+        return try at(path, args, ctx)
+    }
+
+    /// Whether the file at `path` is a two-way job file.
+    static func isTwoWay(_ path: String) -> Bool {
         guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
             (attributes[.size] as? Int ?? 0) <= TwoWaySpec.maxBytes, let data = FileManager.default.contents(atPath: path),
-            let json = try? JSONParser.parse(Array(data)), TwoWaySpec.isTwoWay(json)
-        else { return nil }
+            let json = try? JSONParser.parse(Array(data))
+        else { return false }
+        return TwoWaySpec.isTwoWay(json)
+    }
+
+    /// The two-way job at `path`, checked against the project's schemas, or nil when the file is
+    /// not a two-way job.
+    static func spec(path: String, _ args: Arguments, _ ctx: CommandContext) throws -> TwoWaySpec? {
+        guard isTwoWay(path) else { return nil }
+        return try at(path, args, ctx).spec
+    }
+
+    /// The two-way job at `path` (known to be one).
+    static func at(_ path: String, _ args: Arguments, _ ctx: CommandContext) throws -> TwoWaySetup {
+        let name = (path as NSString).lastPathComponent
         let project = try Project.locate(args, ctx, near: path)
         let schemas = project.schemaProvider
         let spec: TwoWaySpec
@@ -76,6 +95,12 @@ struct TwoWaySetup {
     func sync(_ args: Arguments, _ ctx: CommandContext) throws -> ExitCode {
         let format = try OutputFormat.parse(args)
         if args.flag("full") { ctx.io.err("note: a two-way run always reads both sides in full; --full changes nothing\n") }
+        let report = try run(ctx)
+        return try print(report, format, ctx)
+    }
+
+    /// One run, under the job's lock (as `mapc sync` and webhook triggers run it).
+    func run(_ ctx: CommandContext) throws -> TwoWayReport {
         let (leftToRight, v1) = try approved(spec.leftToRight, ctx)
         let (rightToLeft, v2) = try approved(spec.rightToLeft, ctx)
         let left = try SyncSetup.adapter(spec.left, project: project, store: store, ctx)
@@ -97,6 +122,10 @@ struct TwoWaySetup {
         } catch let e as StoreError {
             throw CLIError.operational(e.description)
         }
+        return report
+    }
+
+    func print(_ report: TwoWayReport, _ format: OutputFormat, _ ctx: CommandContext) throws -> ExitCode {
         if format == .json {
             var json = report.json.objectValue ?? []
             json.insert(("job", .string(spec.name)), at: 0)

@@ -37,15 +37,20 @@ public final class EchoDetector: @unchecked Sendable {
 
     /// Creates a detector over the event store's record history of `jobs`; `inbox` (sharing the store's
     /// file) adds lookups by destination id.
-    public init(store: EventStore, inbox: Inbox?, jobs: [JobSpec], window: Double = 3600) {
+    public init(store: EventStore, inbox: Inbox?, jobs: [JobSpec], window: Double = 3600, twoWay: [TwoWaySpec] = []) {
         self.store = store
         self.inbox = inbox
         self.jobs = jobs
         self.window = window
+        self.twoWay = twoWay.map { TwoWayEcho(store: store, spec: $0) }
     }
+
+    /// Two-way jobs, whose echoes are known from their write ledger (see ``TwoWayEcho``).
+    private let twoWay: [TwoWayEcho]
 
     /// The verdict when `event` echoes a write by one of the jobs; nil when it is a genuine change.
     public func check(_ event: ChangeEvent) throws -> EchoVerdict? {
+        for job in twoWay { if let verdict = try job.check(event) { return verdict } }
         for job in jobs
         where job.destination.platform == event.platform && job.destination.object.lowercased() == event.object.lowercased() {
             guard let key = try recordKey(job: job.name, event: event) else { continue }

@@ -113,6 +113,8 @@ public struct TwoWaySpec: Sendable {
     public var pageSize: Int
     /// Attempts of a failing request.
     public var retries: Int
+    /// The job file as written (for `triggers`).
+    public var raw: JSONValue = .null
 
     /// Largest job file read.
     public static let maxBytes = 1 << 20
@@ -228,7 +230,7 @@ struct TwoWaySpecParser {
     }
 
     static let keys = [
-        "kind", "name", "left", "right", "mappings", "identity", "conflicts", "pageSize", "retries",
+        "kind", "name", "left", "right", "mappings", "identity", "conflicts", "pageSize", "retries", "triggers",
     ]
 
     mutating func spec(fallback: String) -> TwoWaySpec? {
@@ -276,10 +278,17 @@ struct TwoWaySpecParser {
             if let s = n.stringValue, !s.isEmpty, s.count <= 200 { name = s } else { problem("name", "`name` must be a short string") }
         }
         guard let left, let right, let leftToRight, let rightToLeft, !rules.isEmpty, let defaultPolicy else { return nil }
-        return TwoWaySpec(
+        let spec = TwoWaySpec(
             name: name, left: left, right: right, rightStableId: stable, leftToRight: leftToRight, rightToLeft: rightToLeft,
             identity: rules, defaultPolicy: defaultPolicy, fieldPolicies: fields, clockSkewSeconds: skew, pageSize: pageSize,
-            retries: retries)
+            retries: retries, raw: json)
+        do {
+            _ = try spec.triggerRules()
+        } catch {
+            problem("triggers", "\(error)")
+            return nil
+        }
+        return spec
     }
 
     mutating func endpoint(_ key: String) -> JobEndpoint? {
