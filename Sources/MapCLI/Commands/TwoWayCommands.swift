@@ -169,7 +169,10 @@ struct TwoWaySetup {
                     "\n    \(shared["records"]?.intValue ?? 0) records share \(shared["rule"]?.stringValue ?? "") = \(shared["value"]?.stringValue ?? "")"
             }
         }
-        if let r = c.resolution { s += "\n    resolution: \(r) by \(c.resolvedBy ?? "")" }
+        if let r = c.resolution {
+            let named = TwoWaySide(rawValue: r).map { "\(spec.endpoint($0).platform) wins" } ?? r
+            s += "\n    resolution: \(named) by \(c.resolvedBy ?? "")"
+        }
         return s + "\n"
     }
 

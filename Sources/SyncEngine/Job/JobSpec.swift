@@ -72,6 +72,10 @@ public struct JobSpec: Sendable {
     /// Builds a job from parsed JSON; `path` names it in errors.
     public static func parse(_ json: JSONValue, name fallback: String, path: String) throws -> JobSpec {
         guard case .object = json else { throw JobError("\(path): a job file is a JSON object") }
+        if json["kind"]?.stringValue == "two-way" {
+            throw JobError(
+                "\(path) is a two-way job: run it with 'mapc sync', inspect it with 'mapc identities' and 'mapc conflicts' (docs/two-way.md)")
+        }
         func endpoint(_ key: String) throws -> JobEndpoint {
             guard let e = json[key], case .object = e else {
                 throw JobError("\(path): missing object `\(key)` with `platform` and `object`")

@@ -178,6 +178,8 @@ public final class TwoWayRunner: @unchecked Sendable {
             job: spec.name,
             info: [
                 "kind": "two-way", "left": .string(spec.left.qualifiedName), "right": .string(spec.right.qualifiedName),
+                "source": .string(spec.left.qualifiedName), "destination": .string(spec.right.qualifiedName + " (and back)"),
+                "mapping": .string(spec.leftToRight + " + " + spec.rightToLeft),
                 "leftToRight": .string(spec.leftToRight), "rightToLeft": .string(spec.rightToLeft),
                 "mappingVersion": .string(versions[.left]! + "+" + versions[.right]!), "by": .string(options.actor),
             ], at: at)
@@ -329,7 +331,10 @@ public final class TwoWayRunner: @unchecked Sendable {
                     ))
             }
             report.settled += plan.settled.count
-            for id in used { change.conflictUpdates.append(IdentityChange.ConflictUpdate(id: id, status: "applied")) }
+            for id in used {
+                change.conflictUpdates.append(IdentityChange.ConflictUpdate(id: id, status: "applied"))
+                change.events.append(("conflict_applied", ["link": .int(link.id), "conflict": .int(id)]))
+            }
             for p in plan.parked {
                 change.newConflicts.append(
                     IdentityChange.NewConflict(
