@@ -74,7 +74,8 @@ public struct JobSpec: Sendable {
         guard case .object = json else { throw JobError("\(path): a job file is a JSON object") }
         if json["kind"]?.stringValue == "two-way" {
             throw JobError(
-                "\(path) is a two-way job: run it with 'mapc sync', inspect it with 'mapc identities' and 'mapc conflicts' (docs/two-way.md)")
+                "\(path) is a two-way job: run it with 'mapc sync', inspect it with 'mapc identities' and 'mapc conflicts'"
+                    + " (docs/two-way.md)")
         }
         func endpoint(_ key: String) throws -> JobEndpoint {
             guard let e = json[key], case .object = e else {
