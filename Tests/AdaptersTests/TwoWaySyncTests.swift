@@ -294,6 +294,73 @@ extension AdaptersTestSuite {
             #expect(Self.delta(w.sf.tally.writes, sfBefore).isEmpty && w.memberWrites(since: log).isEmpty)
         }
 
+        /// Calls `hook` once, right after the first page it reads (a person editing during a run).
+        final class EditingDuringRead: PlatformAdapter, @unchecked Sendable {
+            let inner: any PlatformAdapter
+            private let lock = NSLock()
+            private var hook: (() throws -> Void)?
+
+            init(_ inner: any PlatformAdapter) { self.inner = inner }
+
+            func arm(_ hook: @escaping () throws -> Void) { lock.withLock { self.hook = hook } }
+
+            var platform: String { inner.platform }
+            func limits(object: String, mode: WriteMode) -> AdapterLimits { inner.limits(object: object, mode: mode) }
+            func describe(object: String) throws -> Schema { try inner.describe(object: object) }
+            func find(object: String, field: String, value: String) throws -> JSONValue? {
+                try inner.find(object: object, field: field, value: value)
+            }
+            func count(object: String) throws -> Int? { try inner.count(object: object) }
+            func write(_ request: WriteRequest) throws -> [WriteResult] { try inner.write(request) }
+            func fetch(_ request: FetchRequest) throws -> SourcePage {
+                let page = try inner.fetch(request)
+                let hook = lock.withLock {
+                    let h = self.hook
+                    self.hook = nil
+                    return h
+                }
+                try hook?()
+                return page
+            }
+        }
+
+        @Test("the same record edited on both sides while a run is under way: deferred, then settled by policy, no edit lost")
+        func editsDuringARunAreNotLost() throws {
+            let w = try World(Scale(contacts: 60, members: 50, shared: 40, differentEmails: 0, duplicates: 0))
+            defer { w.stop() }
+            _ = try w.runner().run()
+            let left = EditingDuringRead(w.sf)
+            func runner() throws -> TwoWayRunner {
+                try TwoWayRunner(
+                    spec: w.spec, leftToRight: w.leftToRight, rightToLeft: w.rightToLeft, versions: ("l", "r"), left: left,
+                    right: w.mc, store: w.store)
+            }
+            let member = MD5.hex("p30@example.com")
+            w.clock.advance(60)
+            left.arm {
+                // After Salesforce was read and before Mailchimp is: Mailchimp first, Salesforce ten minutes later.
+                _ = try w.mc.write(
+                    WriteRequest(
+                        object: "member", keyField: "id", mode: .upsert,
+                        records: [OutboundRecord(key: member, fields: [("merge_fields.FNAME", "FromMailchimp")])]))
+                w.clock.advance(600)
+                _ = try w.sf.inner.write(
+                    WriteRequest(
+                        object: "Contact", keyField: "Id", mode: .upsert,
+                        records: [OutboundRecord(key: Self.sfId(30), fields: [("FirstName", "FromSalesforce")])]))
+            }
+            let during = try runner().run()
+            #expect(during.deferred == 1, "\(during.json)")
+            #expect(try w.all(w.sf, "Contact").first { $0["__id"]?.stringValue == Self.sfId(30) }?["FirstName"] == "FromSalesforce")
+            w.clock.advance(60)
+            let after = try runner().run()
+            #expect(after.settled == 1 && after.updatedRight == 1 && after.updatedLeft == 0, "\(after.json)")
+            let memberNow = try w.all(w.mc, "member").first { $0["__id"]?.stringValue == member }
+            #expect(memberNow?["merge_fields.FNAME"] == "FromSalesforce")
+            let quiet = try runner().run()
+            #expect(quiet.updatedLeft + quiet.updatedRight + quiet.deferred == 0, "\(quiet.json)")
+        }
+
         @Test("a run cut off after its first write batch and run again creates nobody twice and loses no edit")
         func cutOffRunConverges() throws {
             let w = try World(Scale(contacts: 300, members: 250, shared: 150, differentEmails: 3, duplicates: 1))

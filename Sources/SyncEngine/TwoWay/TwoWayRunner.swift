@@ -25,6 +25,9 @@ public struct TwoWayReport: Sendable {
     public var unmapped = 0
     /// Linked pairs one of whose records was not read (deleted, or filtered by the platform).
     public var missing = 0
+    /// Pairs not written because one of their records changed while the run was under way (the
+    /// next run sees both changes and applies the policy).
+    public var deferred = 0
 
     public init() {}
 
@@ -36,6 +39,7 @@ public struct TwoWayReport: Sendable {
             "updatedLeft": .int(updatedLeft), "updatedRight": .int(updatedRight), "rejected": .int(rejected),
             "echoSuppressed": .int(echoSuppressed), "settled": .int(settled), "parked": .int(parked),
             "identityConflicts": .int(identityConflicts), "unmapped": .int(unmapped), "missing": .int(missing),
+            "deferred": .int(deferred),
         ]
     }
 }
@@ -116,6 +120,30 @@ public final class TwoWayRunner: @unchecked Sendable {
     func idField(_ side: TwoWaySide) -> String {
         let schema = side == .left ? mappings[.right]!.destination : mappings[.left]!.destination
         return schema.field("Id") != nil ? "Id" : "id"
+    }
+
+    typealias Update = (link: IdentityLink, state: PairState, plan: PairPlan, record: OutboundRecord)
+
+    /// Records of `side` whose modification time moved since `read`: one incremental read from the
+    /// latest modification time seen (less the clock-skew tolerance), so the platform's clock decides.
+    func changedSinceRead(_ side: TwoWaySide, _ read: Read) throws -> Set<String> {
+        let latest = read.records.values.compactMap { r in Self.seconds(r.modified).map { ($0, r.modified!) } }.max { $0.0 < $1.0 }
+        guard let latest else { return [] }
+        let since = Dates.formatDateTime(Int64((latest.0 - Double(spec.clockSkewSeconds)) * 1000))
+        var out: Set<String> = []
+        var cursor: String?
+        var pages = 0
+        repeat {
+            let page = try adapters[side]!.fetch(
+                FetchRequest(object: spec.endpoint(side).object, cursor: cursor, modifiedSince: since, pageSize: spec.pageSize))
+            for r in page.records where read.records[r.id]?.modified != r.modified {
+                out.insert("\(side.rawValue):\(r.id)")
+            }
+            pages += 1
+            guard pages <= 1_000_000 else { break }
+            cursor = page.nextCursor
+        } while cursor != nil
+        return out
     }
 
     struct Read {
@@ -276,7 +304,7 @@ public final class TwoWayRunner: @unchecked Sendable {
         // Decide per linked pair.
         let decisions = conflicts.filter { $0.kind == "field" && $0.status == "resolved" }
         let open = conflicts.filter { $0.kind == "field" && $0.status == "open" }
-        var updates: [TwoWaySide: [(link: IdentityLink, state: PairState, plan: PairPlan, record: OutboundRecord)]] = [
+        var updates: [TwoWaySide: [Update]] = [
             .left: [], .right: [],
         ]
         var quiet: [(IdentityLink, PairState, PairPlan)] = []
@@ -381,6 +409,28 @@ public final class TwoWayRunner: @unchecked Sendable {
         change = IdentityChange()
 
         try store.transition(run: run, to: JobState(.uploading, batch: 1), at: options.now())
+        // A record changed since it was read (a person editing during the run) is not overwritten
+        // with a decision made on its old values: its pair waits for the next run.
+        let stale = try changedSinceRead(.left, left).union(try changedSinceRead(.right, right))
+        if !stale.isEmpty {
+            var deferred = IdentityChange()
+            for side in TwoWaySide.allCases {
+                let (keep, drop) = updates[side]!.reduce(into: ([Update](), [Update]())) { acc, u in
+                    if stale.contains("left:" + u.link.leftId) || stale.contains("right:" + u.link.rightId) {
+                        acc.1.append(u)
+                    } else {
+                        acc.0.append(u)
+                    }
+                }
+                updates[side] = keep
+                for u in drop where !deferred.events.contains(where: { $0.1["link"]?.intValue == u.link.id }) {
+                    deferred.events.append(
+                        ("deferred", ["link": .int(u.link.id), "reason": "a record of the pair changed while the run was under way"]))
+                }
+            }
+            report.deferred = deferred.events.count
+            if !deferred.isEmpty { try store.apply(deferred, job: spec.name, run: run, actor: actor(run), at: options.now()) }
+        }
         try writeUpdates(run: run, updates: updates, report: &report)
         try writeCreates(run: run, plan: plan, left: left, right: right, report: &report)
     }
