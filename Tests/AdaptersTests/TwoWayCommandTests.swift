@@ -90,6 +90,9 @@ extension AdaptersTestSuite {
                 #expect(history.out.contains("  \(word)  "), "\(word) missing from \(history.out)")
             }
             #expect(history.out.contains("\"merge_fields.PHONE\":\"\(leftValue)\""))
+            let why = e.run(["why", "contacts-two-way", String(link)])
+            #expect(why.code == 0 && why.out.contains("salesforce -> mailchimp: {\"merge_fields.PHONE\":\"\(leftValue)\"}"), "\(why.out)")
+            #expect(why.out.contains("mailchimp -> salesforce: nothing written since the pair was linked"))
             let one = e.run(["identities", "contacts-two-way", "nobody"])
             #expect(one.code == 1 && one.err.contains("has no pair holding 'nobody'"))
         }

@@ -162,6 +162,8 @@ enum WhyCommand: Command {
         guard args.positional.count == 2 else {
             throw CLIError.usage("give a job and a record key", help: "mapc why contacts-to-leads 5101")
         }
+        // A two-way job: the pair and its history, both directions (see 'mapc identities').
+        if try TwoWaySetup.load(args, ctx) != nil { return try IdentitiesCommand.run(args, ctx) }
         let (job, key) = (args.positional[0], args.positional[1])
         let format = try OutputFormat.parse(args)
         let store = try SyncSetup.openStore(args, ctx, project: try Project.locate(args, ctx))

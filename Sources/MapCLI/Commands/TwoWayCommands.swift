@@ -290,7 +290,19 @@ enum IdentitiesCommand: Command {
                 } else {
                     var s = "link \(link.id): \(setup.spec.left.platform) \(link.leftId) <-> \(setup.spec.right.platform) \(link.rightId)"
                     if let stable = link.rightStable { s += " (stable id \(stable))" }
-                    s += "\n  linked by \(link.rule) at \(link.linkedAt)\(link.run.map { " in run \($0)" } ?? "")\n  history:\n"
+                    s += "\n  linked by \(link.rule) at \(link.linkedAt)\(link.run.map { " in run \($0)" } ?? "")\n"
+                    // Both directions: what mapc last wrote to each side, and with which values.
+                    for side in TwoWaySide.allCases {
+                        let platform = setup.spec.endpoint(side).platform
+                        let from = setup.spec.endpoint(side.other).platform
+                        if let last = history.last(where: { $0.type == "written" && $0.payload["side"]?.stringValue == side.rawValue }) {
+                            s += "  \(from) -> \(platform): \(JSONWriter.compact(last.payload["fields"] ?? .null)) at \(last.at)"
+                            s += "\(last.run.map { " (run \($0))" } ?? "")\n"
+                        } else {
+                            s += "  \(from) -> \(platform): nothing written since the pair was linked\n"
+                        }
+                    }
+                    s += "  history:\n"
                     for e in history { s += "    \(e.at)  \(e.type)  \(JSONWriter.compact(e.payload))  (\(e.actor))\n" }
                     ctx.io.out(s)
                 }
