@@ -101,3 +101,10 @@ eval-llm: build
 
 clean:
 	rm -rf .build .mapc
+
+# Two-way sync at the issue's demo size (issue 19): 5,000 Salesforce contacts and 4,000 Mailchimp
+# members against the emulators, 100 edits on each side; a tenth of it runs inside `make test`.
+.PHONY: test-two-way-full
+test-two-way-full:
+	$(SWIFT) build --build-tests
+	MAPC_TWO_WAY_FULL=1 $(SWIFT) test --skip-build --filter "TwoWaySyncTests"

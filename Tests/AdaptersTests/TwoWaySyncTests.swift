@@ -35,7 +35,7 @@ extension AdaptersTestSuite {
 
         /// Seeds: contact i (< shared) is member i; the first `differentEmails` of them use a work
         /// address in Salesforce and a home address in Mailchimp (same phone); `duplicates` extra
-        /// contacts repeat the e-mail of contacts 10, 11, …
+        /// contacts repeat the e-mail of the last shared contacts (shared - 1, shared - 2, …)
         static func seed(_ s: Scale) -> (contacts: String, members: String) {
             let stamp = Dates.formatDateTime(Int64(base.timeIntervalSince1970 * 1000))
             var contacts: [String] = []
@@ -49,7 +49,7 @@ extension AdaptersTestSuite {
                     ]))
             }
             for k in 0..<s.duplicates {
-                let i = 10 + k
+                let i = s.shared - 1 - k
                 contacts.append(
                     JSONWriter.compact([
                         "Id": .string(sfId(900_000 + k)), "Email": .string("P\(i)@example.com"), "FirstName": .string("Dup\(i)"),
@@ -176,122 +176,182 @@ extension AdaptersTestSuite {
 
         static func email(_ r: [String: JSONValue], _ field: String) -> String { r[field]?.stringValue?.lowercased() ?? "" }
 
-        @Test("first run links, creates and parks duplicates; edits on both sides land once each, with no echo")
-        func twoWayConvergesWithoutEchoes() throws {
-            let w = try World(Scale())
-            defer { w.stop() }
+        /// Edits for the third run: `singleLeft` first names in Salesforce, `singleRight` last names in
+        /// Mailchimp, `bothPolicy` first names on both sides (Mailchimp later, so it wins),
+        /// `bothReview` phones on both sides (parked), and one e-mail changed on each side.
+        struct Edits {
+            var singleLeft = 10
+            var singleRight = 10
+            var bothPolicy = 3
+            var bothReview = 2
 
-            // Run 1: link 298 pairs (5 through the phone rule), create 200 members and 100 contacts,
-            // park the 2 duplicate groups.
-            let first = try w.runner().run()
-            #expect(first.linked == 298, "\(first.json)")
-            #expect(first.createdRight == 200)
-            #expect(first.createdLeft == 100)
-            #expect(first.identityConflicts == 2)
-            let links = try w.store.links(job: "contacts-two-way")
-            #expect(links.count == 598)
-            let identity = try w.store.twoWayConflicts(job: "contacts-two-way").filter { $0.kind == "identity" }
-            #expect(identity.count == 2 && identity.allSatisfy { $0.payload["records"]?.arrayValue?.count == 3 })
+            /// Consecutive people from 100 on, so no edit touches a different-address or duplicate person.
+            var leftOnly: Range<Int> { 100..<(100 + singleLeft) }
+            var rightOnly: Range<Int> { leftOnly.upperBound..<(leftOnly.upperBound + singleRight) }
+            var both: Range<Int> { rightOnly.upperBound..<(rightOnly.upperBound + bothPolicy) }
+            var review: Range<Int> { both.upperBound..<(both.upperBound + bothReview) }
+            var leftEmail: Int { review.upperBound }
+            var rightEmail: Int { review.upperBound + 1 }
+        }
+
+        /// The issue's scenario at `scale` with `edits`; numbers are derived, not written in.
+        func scenario(_ scale: Scale, _ edits: Edits) throws {
+            let w = try World(scale)
+            defer { w.stop() }
+            let job = "contacts-two-way"
+            var timings: [String] = []
+            func timed<T>(_ name: String, _ body: () throws -> T) rethrows -> T {
+                let start = Date()
+                defer { timings.append("\(name) \(String(format: "%.2f", Date().timeIntervalSince(start)))s") }
+                return try body()
+            }
+
+            // Run 1: link the shared people (the different addresses through the phone rule) but
+            // not the duplicate groups, create the rest on the other side, park the groups.
+            let first = try timed("first run") { try w.runner().run() }
+            let linked = scale.shared - scale.duplicates
+            #expect(first.linked == linked, "\(first.json)")
+            #expect(first.createdRight == scale.contacts - scale.shared)
+            #expect(first.createdLeft == scale.members - scale.shared)
+            #expect(first.identityConflicts == scale.duplicates)
+            let pairs = linked + (scale.contacts - scale.shared) + (scale.members - scale.shared)
+            #expect(try w.store.links(job: job).count == pairs)
+            let identity = try w.store.twoWayConflicts(job: job).filter { $0.kind == "identity" }
+            #expect(identity.count == scale.duplicates && identity.allSatisfy { $0.payload["records"]?.arrayValue?.count == 3 })
             var contacts = try w.all(w.sf, "Contact")
             var members = try w.all(w.mc, "member")
-            #expect(contacts.count == 602)
-            #expect(members.count == 600)
-            // Every person once on each side: no e-mail twice among members, and the 5 different
+            #expect(contacts.count == scale.contacts + scale.duplicates + scale.members - scale.shared)
+            #expect(members.count == scale.members + scale.contacts - scale.shared)
+            // Every person once on each side: no address twice among members, and the different
             // addresses carried over to the members (salesforce wins on e-mail), not added.
             let memberEmails = members.map { Self.email($0, "email_address") }
             #expect(Set(memberEmails).count == memberEmails.count)
-            for i in 0..<5 {
+            for i in 0..<scale.differentEmails {
                 #expect(memberEmails.contains("p\(i)@work.example.com"))
                 #expect(!memberEmails.contains("p\(i)@home.example.com"))
             }
-            // The duplicates and the contact they collide with were neither linked nor merged.
-            for k in 0..<2 { #expect(try w.store.link(job: "contacts-two-way", anyId: Self.sfId(900_000 + k)) == nil) }
-            #expect(try w.store.link(job: "contacts-two-way", anyId: Self.sfId(10)) == nil)
+            // The duplicates and the contacts they collide with were neither linked nor merged.
+            for k in 0..<scale.duplicates {
+                #expect(try w.store.link(job: job, anyId: Self.sfId(900_000 + k)) == nil)
+                #expect(try w.store.link(job: job, anyId: Self.sfId(scale.shared - 1 - k)) == nil)
+            }
 
             // Run 2, nothing changed: no write at all (what run 1 wrote is read back as its own).
             var log = w.mailchimp.requestLog.count
             var sfBefore = w.sf.tally.writes
-            let quiet = try w.runner().run()
+            let quiet = try timed("unchanged run") { try w.runner().run() }
             #expect(w.memberWrites(since: log).isEmpty && w.memberBatches(since: log) == 0, "\(quiet.json)")
             #expect(Self.delta(w.sf.tally.writes, sfBefore).isEmpty, "\(quiet.json)")
 
-            // Edits: 10 first names in Salesforce, 10 last names in Mailchimp, 3 first names on
-            // both sides (Mailchimp later: last writer wins), 2 phones on both sides (review),
-            // one e-mail change on each side.
+            // The edits, Salesforce first; Mailchimp ten minutes later.
             w.clock.advance(3600)
-            let sfEdits = (20..<30).map { OutboundRecord(key: Self.sfId($0), fields: [("FirstName", .string("Edited\($0)"))]) }
-            let both = (40..<43).map { OutboundRecord(key: Self.sfId($0), fields: [("FirstName", .string("SF\($0)"))]) }
-            let phones = (50..<52).map { OutboundRecord(key: Self.sfId($0), fields: [("Phone", .string("+1 646 555 00\($0)"))]) }
-            let sfEmail = OutboundRecord(key: Self.sfId(60), fields: [("Email", .string("p60@new.example.com"))])
-            _ = try w.sf.inner.write(
-                WriteRequest(object: "Contact", keyField: "Id", mode: .upsert, records: sfEdits + both + phones + [sfEmail]))
+            let phone = { (i: Int) in "+1 646 555 \(String(format: "%04d", i))" }
+            var sfEdits = edits.leftOnly.map { OutboundRecord(key: Self.sfId($0), fields: [("FirstName", .string("Edited\($0)"))]) }
+            sfEdits += edits.both.map { OutboundRecord(key: Self.sfId($0), fields: [("FirstName", .string("SF\($0)"))]) }
+            sfEdits += edits.review.map { OutboundRecord(key: Self.sfId($0), fields: [("Phone", .string(phone($0)))]) }
+            sfEdits.append(
+                OutboundRecord(key: Self.sfId(edits.leftEmail), fields: [("Email", .string("p\(edits.leftEmail)@new.example.com"))]))
+            _ = try w.sf.inner.write(WriteRequest(object: "Contact", keyField: "Id", mode: .upsert, records: sfEdits))
             w.clock.advance(600)
             func member(_ i: Int) -> String { MD5.hex("p\(i)@example.com") }
-            var mcEdits = (70..<80).map { OutboundRecord(key: member($0), fields: [("merge_fields.LNAME", .string("Changed\($0)"))]) }
-            mcEdits += (40..<43).map { OutboundRecord(key: member($0), fields: [("merge_fields.FNAME", .string("MC\($0)"))]) }
-            mcEdits += (50..<52).map { OutboundRecord(key: member($0), fields: [("merge_fields.PHONE", .string("+44 20 7946 00\($0)"))]) }
-            mcEdits.append(OutboundRecord(key: member(90), fields: [("email_address", .string("p90@moved.example.com"))]))
+            var mcEdits = edits.rightOnly.map {
+                OutboundRecord(key: member($0), fields: [("merge_fields.LNAME", .string("Changed\($0)"))])
+            }
+            mcEdits += edits.both.map { OutboundRecord(key: member($0), fields: [("merge_fields.FNAME", .string("MC\($0)"))]) }
+            mcEdits += edits.review.map {
+                OutboundRecord(key: member($0), fields: [("merge_fields.PHONE", .string("+44 20 7946 \(String(format: "%04d", $0))"))])
+            }
+            mcEdits.append(
+                OutboundRecord(
+                    key: member(edits.rightEmail), fields: [("email_address", .string("p\(edits.rightEmail)@moved.example.com"))]))
             let applied = try w.mc.write(WriteRequest(object: "member", keyField: "id", mode: .upsert, records: mcEdits))
             #expect(applied.allSatisfy { $0.status == .updated }, "\(applied.filter { $0.status != .updated })")
             w.clock.advance(60)
 
             log = w.mailchimp.requestLog.count
             sfBefore = w.sf.tally.writes
-            let third = try w.runner().run()
+            let third = try timed("run after the edits") { try w.runner().run() }
             let memberWrites = w.memberWrites(since: log)
             let contactWrites = Self.delta(w.sf.tally.writes, sfBefore)
-            // Salesforce gets the 10 last names, the 3 first names Mailchimp won, the moved e-mail.
-            #expect(
-                Set(contactWrites.keys) == Set(((70..<80).map { $0 } + [40, 41, 42, 90]).map(Self.sfId)), "\(third.json)")
+            // Salesforce gets the Mailchimp last names, the first names Mailchimp won, the moved e-mail.
+            let toContacts = Set((Array(edits.rightOnly) + Array(edits.both) + [edits.rightEmail]).map(Self.sfId))
+            #expect(Set(contactWrites.keys) == toContacts, "\(third.json)")
             #expect(contactWrites.values.allSatisfy { $0 == 1 })
-            // Mailchimp gets the 10 first names and the new e-mail of contact 60, each once.
-            #expect(memberWrites.count == 11, "\(memberWrites) \(third.json)")
+            // Mailchimp gets the Salesforce first names and the new e-mail, each once.
+            #expect(Set(memberWrites.keys) == Set((Array(edits.leftOnly) + [edits.leftEmail]).map(member)), "\(third.json)")
             #expect(memberWrites.values.allSatisfy { $0 == 1 })
-            #expect(memberWrites[member(60)] == 1)
-            #expect(third.parked == 2)
-            #expect(third.settled == 3)
+            #expect(third.parked == edits.bothReview)
+            #expect(third.settled == edits.bothPolicy)
             #expect(w.memberBatches(since: log) == 0 && third.createdLeft == 0 && third.createdRight == 0)
             contacts = try w.all(w.sf, "Contact")
             members = try w.all(w.mc, "member")
-            #expect(contacts.count == 602 && members.count == 600)
-            func contact(_ i: Int) -> [String: JSONValue]? { contacts.first { $0["__id"]?.stringValue == Self.sfId(i) } }
-            func memberRecord(email: String) -> [String: JSONValue]? { members.first { Self.email($0, "email_address") == email } }
-            #expect(memberRecord(email: "p25@example.com")?["merge_fields.FNAME"] == .string("Edited25"))
-            #expect(contact(75)?["LastName"] == .string("Changed75"))
-            #expect(contact(41)?["FirstName"] == .string("MC41"))
-            #expect(memberRecord(email: "p41@example.com")?["merge_fields.FNAME"] == .string("MC41"))
-            #expect(contact(90)?["Email"] == .string("p90@moved.example.com"))
-            #expect(memberRecord(email: "p60@new.example.com") != nil && memberRecord(email: "p60@example.com") == nil)
+            #expect(contacts.count == scale.contacts + scale.duplicates + scale.members - scale.shared)
+            #expect(members.count == scale.members + scale.contacts - scale.shared)
+            var contactById: [String: [String: JSONValue]] = [:]
+            for c in contacts { contactById[c["__id"]?.stringValue ?? ""] = c }
+            var memberByEmail: [String: [String: JSONValue]] = [:]
+            for m in members { memberByEmail[Self.email(m, "email_address")] = m }
+            for i in edits.leftOnly { #expect(memberByEmail["p\(i)@example.com"]?["merge_fields.FNAME"] == .string("Edited\(i)")) }
+            for i in edits.rightOnly { #expect(contactById[Self.sfId(i)]?["LastName"] == .string("Changed\(i)")) }
+            for i in edits.both {
+                #expect(contactById[Self.sfId(i)]?["FirstName"] == .string("MC\(i)"))
+                #expect(memberByEmail["p\(i)@example.com"]?["merge_fields.FNAME"] == .string("MC\(i)"))
+            }
+            #expect(contactById[Self.sfId(edits.rightEmail)]?["Email"] == .string("p\(edits.rightEmail)@moved.example.com"))
+            #expect(memberByEmail["p\(edits.leftEmail)@new.example.com"] != nil && memberByEmail["p\(edits.leftEmail)@example.com"] == nil)
             // The parked phones stay as each side has them.
-            #expect(contact(50)?["Phone"] == .string("+1 646 555 0050"))
-            #expect(memberRecord(email: "p50@example.com")?["merge_fields.PHONE"] == .string("+44 20 7946 0050"))
+            for i in edits.review {
+                #expect(contactById[Self.sfId(i)]?["Phone"] == .string(phone(i)))
+                #expect(memberByEmail["p\(i)@example.com"]?["merge_fields.PHONE"] == .string("+44 20 7946 \(String(format: "%04d", i))"))
+            }
 
             // Run 4, nothing changed: no ping-pong.
             log = w.mailchimp.requestLog.count
             sfBefore = w.sf.tally.writes
-            let fourth = try w.runner().run()
+            let fourth = try timed("unchanged run") { try w.runner().run() }
             #expect(w.memberWrites(since: log).isEmpty, "\(fourth.json)")
             #expect(Self.delta(w.sf.tally.writes, sfBefore).isEmpty, "\(fourth.json)")
             #expect(fourth.parked == 0)
 
             // An operator resolves one parked phone for Mailchimp: the next run writes it to Salesforce once.
-            let parked = try w.store.twoWayConflicts(job: "contacts-two-way", statuses: ["open"]).filter { $0.kind == "field" }
-            #expect(parked.count == 2)
-            let target = try #require(parked.first { $0.payload["left"]?.stringValue == Self.sfId(50) })
+            let parked = try w.store.twoWayConflicts(job: job, statuses: ["open"]).filter { $0.kind == "field" }
+            #expect(parked.count == edits.bothReview)
+            let chosen = edits.review.lowerBound
+            let target = try #require(parked.first { $0.payload["left"]?.stringValue == Self.sfId(chosen) })
             try TwoWayOperator(store: w.store, spec: w.spec).resolve(conflict: target.id, take: "mailchimp", by: "ops")
             sfBefore = w.sf.tally.writes
             log = w.mailchimp.requestLog.count
             let fifth = try w.runner().run()
-            #expect(Self.delta(w.sf.tally.writes, sfBefore) == [Self.sfId(50): 1], "\(fifth.json)")
+            #expect(Self.delta(w.sf.tally.writes, sfBefore) == [Self.sfId(chosen): 1], "\(fifth.json)")
             #expect(w.memberWrites(since: log).isEmpty)
             contacts = try w.all(w.sf, "Contact")
-            #expect(contact(50)?["Phone"] == .string("+44 20 7946 0050"))
-            let events = try w.store.identityEvents(job: "contacts-two-way").map(\.type)
+            #expect(contacts.first { $0["__id"]?.stringValue == Self.sfId(chosen) }?["Phone"]?.stringValue?.hasPrefix("+44") == true)
+            let events = try w.store.identityEvents(job: job).map(\.type)
             #expect(events.contains("conflict_resolved") && events.contains("conflict_parked") && events.contains("relinked"))
             sfBefore = w.sf.tally.writes
             log = w.mailchimp.requestLog.count
             _ = try w.runner().run()
             #expect(Self.delta(w.sf.tally.writes, sfBefore).isEmpty && w.memberWrites(since: log).isEmpty)
+            if ProcessInfo.processInfo.environment["MAPC_TWO_WAY_FULL"] != nil {
+                print("two-way \(scale.contacts) contacts / \(scale.members) members: " + timings.joined(separator: ", "))
+            }
+        }
+
+        @Test("first run links, creates and parks duplicates; edits on both sides land once each, with no echo")
+        func twoWayConvergesWithoutEchoes() throws {
+            try scenario(Scale(), Edits())
+        }
+
+        /// The issue's demo at full size: 5,000 contacts, 4,000 members (3,000 the same people, 50
+        /// with different e-mails, 20 duplicate contacts), 100 edits on each side (20 on the same
+        /// records and fields). Run with `make test-two-way-full` (MAPC_TWO_WAY_FULL=1).
+        @Test(
+            "the issue's demo at full size", .enabled(if: ProcessInfo.processInfo.environment["MAPC_TWO_WAY_FULL"] != nil),
+            .timeLimit(.minutes(10)))
+        func fullSizeDemo() throws {
+            try scenario(
+                Scale(contacts: 5000, members: 4000, shared: 3000, differentEmails: 50, duplicates: 20),
+                Edits(singleLeft: 79, singleRight: 79, bothPolicy: 15, bothReview: 5))
         }
 
         /// Calls `hook` once, right after the first page it reads (a person editing during a run).
