@@ -107,6 +107,13 @@ struct TwoWaySetup {
         let right = try SyncSetup.adapter(spec.right, project: project, store: store, ctx)
         var options = TwoWayOptions()
         options.actor = CLIPrincipal.resolve(by: nil, ctx).name
+        // For crash tests: `MAPC_CRASH_AT=twoway-after-batch:N` kills the process (SIGKILL) right
+        // after its Nth write batch is sent, before its results are recorded.
+        if let point = ctx.environment["MAPC_CRASH_AT"], point.hasPrefix("twoway-after-batch:"),
+            let n = Int(point.dropFirst("twoway-after-batch:".count)), n > 0
+        {
+            options.dieAfterBatches = n
+        }
         let lock = try JobLock(path: project.root + "/.mapc/locks/\(spec.name).lock")
         defer { lock.release() }
         let report: TwoWayReport
@@ -115,6 +122,9 @@ struct TwoWaySetup {
                 spec: spec, leftToRight: leftToRight, rightToLeft: rightToLeft, versions: (v1, v2), left: left, right: right,
                 store: store, options: options)
             report = try runner.run()
+        } catch is TwoWaySimulatedCrash {
+            kill(getpid(), SIGKILL)
+            throw CLIError.operational("killed")
         } catch let e as JobError {
             throw CLIError.failure(e.message)
         } catch let e as AdapterError {
