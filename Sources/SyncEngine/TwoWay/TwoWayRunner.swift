@@ -55,6 +55,10 @@ public struct TwoWayOptions: Sendable {
     public var dieAfterBatches: Int?
     /// Most records read per side (a guard against a runaway listing).
     public var maxRecords = 5_000_000
+    /// Waits and randomness between attempts of a failing write.
+    public var clock: any SyncClock = SystemClock()
+    /// The delays between attempts (a rate-limited request waits as long as the platform says, at most `backoff.cap`).
+    public var backoff = Backoff()
 
     public init() {}
 }
@@ -457,8 +461,12 @@ public final class TwoWayRunner: @unchecked Sendable {
                     attempt += 1
                     switch error {
                     case .fatal: throw error
-                    case .transient, .rateLimited:
+                    case .transient:
                         if attempt >= spec.retries { throw error }
+                        options.clock.sleep(options.backoff.delay(attempt: attempt, unit: options.clock.random()))
+                    case .rateLimited(let wait, _):
+                        if attempt >= spec.retries { throw error }
+                        options.clock.sleep(min(max(wait, 0), options.backoff.cap))
                     }
                 }
             }
