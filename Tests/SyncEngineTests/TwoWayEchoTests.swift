@@ -68,6 +68,19 @@ import Testing
         #expect(diff.jobs == ["people"])
     }
 
+    @Test func writesNeverReadAgainAreForgottenAfterTheRetention() throws {
+        let spec = try Self.spec()
+        let store = try Self.store(spec)
+        var keep = IdentityChange()
+        keep.ledgerPruneBefore = "2024-05-01T00:00:00.000Z"
+        try store.apply(keep, job: spec.name, run: nil, actor: "test", at: "2024-06-02T00:00:00Z")
+        #expect(try store.ledger(job: spec.name).count == 1)
+        var prune = IdentityChange()
+        prune.ledgerPruneBefore = "2024-07-01T00:00:00.000Z"
+        try store.apply(prune, job: spec.name, run: nil, actor: "test", at: "2024-07-02T00:00:00Z")
+        #expect(try store.ledger(job: spec.name).isEmpty)
+    }
+
     @Test func triggersAreCheckedInTheJobFile() {
         #expect {
             try TwoWaySpec.parse(

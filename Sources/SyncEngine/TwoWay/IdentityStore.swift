@@ -214,6 +214,9 @@ extension EventStore {
                         .int(Int64(entry.run)), .text(at),
                     ])
                 }
+                if let before = change.ledgerPruneBefore {
+                    try db.prepare("DELETE FROM write_ledger WHERE job = ? AND at < ?").run([.text(job), .text(before)])
+                }
                 for entry in change.ledgerRemovals {
                     try db.prepare("DELETE FROM write_ledger WHERE job = ? AND platform = ? AND record_id = ? AND hash = ?")
                         .run([.text(job), .text(entry.platform), .text(entry.recordId), .text(entry.hash)])
@@ -296,6 +299,9 @@ public struct IdentityChange: Sendable {
     public var ledgerAdds: [LedgerEntry] = []
     /// Remembered writes a read has matched.
     public var ledgerRemovals: [LedgerEntry] = []
+    /// Forget remembered writes made before this time (ISO 8601): writes to records never read
+    /// again (deleted, or outside the job) would otherwise be kept for ever.
+    public var ledgerPruneBefore: String?
     /// Conflicts to open.
     public var newConflicts: [NewConflict] = []
     /// Conflicts moving on.
@@ -308,7 +314,8 @@ public struct IdentityChange: Sendable {
 
     /// Whether there is nothing to write.
     public var isEmpty: Bool {
-        links.isEmpty && unlinks.isEmpty && ledgerAdds.isEmpty && ledgerRemovals.isEmpty && newConflicts.isEmpty
+        links.isEmpty && unlinks.isEmpty && ledgerAdds.isEmpty && ledgerRemovals.isEmpty && ledgerPruneBefore == nil
+            && newConflicts.isEmpty
             && conflictUpdates.isEmpty && events.isEmpty
     }
 

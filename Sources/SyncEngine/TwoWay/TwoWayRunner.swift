@@ -55,6 +55,8 @@ public struct TwoWayOptions: Sendable {
     public var dieAfterBatches: Int?
     /// Most records read per side (a guard against a runaway listing).
     public var maxRecords = 5_000_000
+    /// How long a write is remembered when its record is not read again (30 days).
+    public var ledgerRetentionSeconds = 2_592_000
     /// Waits and randomness between attempts of a failing write.
     public var clock: any SyncClock = SystemClock()
     /// The delays between attempts (a rate-limited request waits as long as the platform says, at most `backoff.cap`).
@@ -242,6 +244,9 @@ public final class TwoWayRunner: @unchecked Sendable {
         let ledger = try store.ledger(job: spec.name)
         let conflicts = try store.twoWayConflicts(job: spec.name)
         var change = IdentityChange()
+        if let now = Dates.parseISODateTime(Substring(options.now())) {
+            change.ledgerPruneBefore = Dates.formatDateTime(now - Int64(options.ledgerRetentionSeconds) * 1000)
+        }
 
         // Carry a right record whose id changed (a new e-mail is a new Mailchimp hash) across by its stable id.
         var linkByLeft: [String: Int] = [:]
