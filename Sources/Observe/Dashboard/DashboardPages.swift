@@ -271,6 +271,7 @@ public enum DashboardPages {
         out += normalTable(s)
         out += "</section><section><h2>Mapping</h2>\(mappingPanel(s.mapping))</section></div>"
         out += failedSection(v, context: context)
+        out += conflictsSection(v)
         out += historySection(v)
         out += timelineSection(v)
         return out
@@ -324,6 +325,32 @@ public enum DashboardPages {
             job: s.job, anchor: "failed")
         if !v.failed.isEmpty { out += failedTable(s.job, v.failed) }
         return out + "</div></section>"
+    }
+
+    /// A two-way job's open conflicts: records that would link twice, fields changed on both sides.
+    static func conflictsSection(_ v: JobPageView) -> String {
+        guard !v.conflicts.isEmpty else { return "" }
+        let job = HTML.escape(v.snapshot.job)
+        var rows = ""
+        for c in v.conflicts.prefix(200) {
+            let what: String
+            if c.kind == "identity" {
+                let records = (c.payload["records"]?.arrayValue ?? []).compactMap(\.stringValue).joined(separator: ", ")
+                what = "would link more than once: \(HTML.escape(records))"
+            } else {
+                what =
+                    "<code>\(HTML.escape(c.field ?? ""))</code> changed on both sides: "
+                    + "\(HTML.escape(JSONWriter.compact(c.payload["leftValue"] ?? .null))) / "
+                    + "\(HTML.escape(JSONWriter.compact(c.payload["rightValue"] ?? .null)))"
+            }
+            let command =
+                c.kind == "identity"
+                ? "mapc identities resolve \(job) \(c.id) --link LEFT RIGHT | --ignore"
+                : "mapc conflicts resolve \(job) \(c.id) --take SIDE"
+            rows += "<tr><td>#\(c.id)</td><td>\(HTML.escape(c.kind))</td><td>\(what)</td><td><code>\(command)</code></td></tr>"
+        }
+        return "<section id=\"conflicts\"><h2>Open conflicts (\(HTML.count(v.conflicts.count)))</h2>"
+            + "<table><tr><th>id</th><th>kind</th><th>what</th><th>resolve with</th></tr>\(rows)</table></section>\n"
     }
 
     static func historySection(_ v: JobPageView) -> String {

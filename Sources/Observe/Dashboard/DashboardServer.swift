@@ -282,7 +282,7 @@ public struct DashboardServer: Sendable {
         guard snapshot.run != nil || snapshot.spec != nil else { throw NotFound(message: "no job named '\(job)'") }
         let query = JobPageQuery(r)
         let plan = plan(snapshot, s)
-        let view = try observatory.store.read { reader -> JobPageView in
+        var view = try observatory.store.read { reader -> JobPageView in
             var run = snapshot.run
             if let wanted = query.run, wanted != run?.id {
                 guard let other = try reader.run(wanted), other.job == job else {
@@ -304,6 +304,8 @@ public struct DashboardServer: Sendable {
                     ?? [],
                 timelineTotal: timelineTotal, eventTypes: eventTypes, plan: plan)
         }
+        // A two-way job's parked conflicts (field and identity), for the operator to resolve.
+        view.conflicts = try observatory.store.twoWayConflicts(job: job, statuses: ["open"])
         return (job, DashboardPages.job(view, context: PageContext(session: s)))
     }
 
@@ -531,6 +533,8 @@ struct JobPageView {
     var timelineTotal: Int
     var eventTypes: [String: Int]
     var plan: ActionPlan
+    /// Open conflicts of a two-way job.
+    var conflicts: [TwoWayConflict] = []
 }
 
 /// What every page needs to know of its viewer: who, which role, the CSRF token for forms, and the
