@@ -2,6 +2,7 @@ import Foundation
 import MapCLI
 import MapDSL
 import Sandbox
+import SyncEngine
 import Testing
 
 extension AdaptersTestSuite {
@@ -95,6 +96,34 @@ extension AdaptersTestSuite {
             #expect(why.out.contains("mailchimp -> salesforce: nothing written since the pair was linked"))
             let one = e.run(["identities", "contacts-two-way", "nobody"])
             #expect(one.code == 1 && one.err.contains("has no pair holding 'nobody'"))
+        }
+
+        @Test("a webhook reporting only mapc's own write starts nothing; a person's edit runs the two-way job")
+        func webhooksTriggerTwoWayRuns() throws {
+            let e = try Self.env()
+            defer { e.stop() }
+            #expect(e.run(["sync", "contacts-two-way"]).code == 0)
+            let storePath = e.root + "/events.db"
+            // A member mapc created in run 1, as Mailchimp's profile webhook reports it.
+            let ledger = try EventStore(path: storePath).ledger(job: "contacts-two-way").values.flatMap { $0 }
+            let created = try #require(ledger.first { $0.platform == "mailchimp" && $0.fields["merge_fields.LNAME"] != nil })
+            func event(_ id: String, _ fields: [String: JSONValue]) -> ChangeEvent {
+                ChangeEvent(
+                    platform: "mailchimp", object: "member", recordId: created.recordId, kind: "profile",
+                    changes: fields.sorted { $0.key < $1.key }.map { FieldChange(field: $0.key, value: $0.value) }, snapshot: true,
+                    occurredAt: "2030-01-01T00:00:00Z", eventId: id)
+            }
+            var edited = created.fields
+            edited["merge_fields.LNAME"] = "Someone Else"
+            let inbox = try Inbox(path: storePath)
+            let ids = try inbox.insert([event("echo-1", created.fields), event("edit-1", edited)]).inserted
+            #expect(ids.count == 2)
+            let echo = e.run(["replay", String(ids[0])])
+            #expect(echo.code == 0 && echo.out.contains("echo") && !echo.out.contains("ran:"), "\(echo.out)\(echo.err)")
+            let edit = e.run(["replay", String(ids[1])])
+            #expect(edit.code == 0 && edit.out.contains("ran: contacts-two-way"), "\(edit.out)\(edit.err)")
+            let runs = try EventStore(path: storePath).runs(job: "contacts-two-way")
+            #expect(runs.count == 2 && runs.last?.state.phase == .completed && runs.last?.info["kind"] == "two-way")
         }
 
         @Test("a broken two-way job file is refused with every problem on its line")
