@@ -421,6 +421,33 @@ extension AdaptersTestSuite {
             #expect(quiet.updatedLeft + quiet.updatedRight + quiet.deferred == 0, "\(quiet.json)")
         }
 
+        @Test(
+            "the emulators' edit-after-read fault changes one person on both sides mid-run: nothing overwritten, then parked (too close to order)"
+        )
+        func editAfterReadFaultOnBothSides() throws {
+            let w = try World(Scale(contacts: 60, members: 50, shared: 40, differentEmails: 0, duplicates: 0))
+            defer { w.stop() }
+            _ = try w.runner().run()
+            w.clock.advance(60)
+            let member = MD5.hex("p31@example.com")
+            var sf = w.salesforce.currentFaults
+            sf.editAfterRead = .init(object: "Contact", id: Self.sfId(31), fields: ["FirstName": "Sally"])
+            w.salesforce.setFaults(sf)
+            var mc = w.mailchimp.currentFaults
+            mc.editAfterRead = .init(object: "member", id: member, fields: ["merge_fields.FNAME": "Sal"])
+            w.mailchimp.setFaults(mc)
+            let during = try w.runner().run()
+            // Both edits came after their side was read: this run saw neither and wrote nothing over them.
+            #expect(during.updatedLeft + during.updatedRight == 0, "\(during.json)")
+            #expect(w.salesforce.currentFaults.editAfterRead == nil && w.mailchimp.currentFaults.editAfterRead == nil)
+            // Both edits carry the same sandbox time: last-writer-wins cannot order them within the skew.
+            let after = try w.runner().run()
+            #expect(after.parked == 1 && after.updatedLeft + after.updatedRight == 0, "\(after.json)")
+            let parked = try #require(try w.store.twoWayConflicts(job: "contacts-two-way", statuses: ["open"]).first)
+            #expect(parked.field == "merge_fields.FNAME" && parked.payload["leftValue"] == "Sally" && parked.payload["rightValue"] == "Sal")
+            #expect(parked.payload["reason"]?.stringValue?.contains("clock-skew tolerance") == true)
+        }
+
         @Test("a run cut off after its first write batch and run again creates nobody twice and loses no edit")
         func cutOffRunConverges() throws {
             let w = try World(Scale(contacts: 300, members: 250, shared: 150, differentEmails: 3, duplicates: 1))

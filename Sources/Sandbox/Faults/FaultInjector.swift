@@ -37,6 +37,14 @@ final class FaultInjector: Sendable {
         state.withLock { $0.switches = switches }
     }
 
+    /// The pending ``FaultSwitches/editAfterRead``, cleared as it is taken (it applies once).
+    func takeEditAfterRead() -> FaultSwitches.RecordEdit? {
+        state.withLock { state in
+            defer { state.switches.editAfterRead = nil }
+            return state.switches.editAfterRead
+        }
+    }
+
     /// Back to the start options' switches and the original seed.
     func reset() {
         state.withLock {

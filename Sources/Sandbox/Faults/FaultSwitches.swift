@@ -29,6 +29,24 @@ public struct FaultSwitches: Sendable, Codable, Equatable {
     /// Segment 429, Salesforce 403 `REQUEST_LIMIT_EXCEEDED`, ...); counts down to 0. Lets a client's own
     /// retry be tested without waiting for a real window to fill.
     public var rateLimitNext: Int
+    /// A person editing a record while a client reads: right after the next platform read (a `GET`
+    /// answered 200), record `id` of `object` takes these field values, stamped with the sandbox
+    /// clock; then the switch clears. Set it on two emulators to edit the same person on both sides
+    /// during a two-way run.
+    public var editAfterRead: RecordEdit?
+
+    /// One record's new field values (text; dotted names as stored, e.g. `merge_fields.FNAME`).
+    public struct RecordEdit: Sendable, Codable, Equatable {
+        public var object: String
+        public var id: String
+        public var fields: [String: String]
+
+        public init(object: String, id: String, fields: [String: String]) {
+            self.object = object
+            self.id = id
+            self.fields = fields
+        }
+    }
 
     /// No faults.
     public init(
@@ -41,7 +59,8 @@ public struct FaultSwitches: Sendable, Codable, Equatable {
         rateLimitStorm: Bool = false,
         failNext: Int = 0,
         failAfter: Int = 0,
-        rateLimitNext: Int = 0
+        rateLimitNext: Int = 0,
+        editAfterRead: RecordEdit? = nil
     ) {
         self.latencyMilliseconds = latencyMilliseconds
         self.errorRate = errorRate
@@ -53,11 +72,12 @@ public struct FaultSwitches: Sendable, Codable, Equatable {
         self.failNext = failNext
         self.failAfter = failAfter
         self.rateLimitNext = rateLimitNext
+        self.editAfterRead = editAfterRead
     }
 
     private enum CodingKeys: String, CodingKey {
         case latencyMilliseconds, errorRate, errorStatus, hangRate, hangMilliseconds, dropRate, rateLimitStorm,
-            failNext, failAfter, rateLimitNext
+            failNext, failAfter, rateLimitNext, editAfterRead
     }
 
     /// Decodes a partial object: missing keys keep their "no fault" defaults.
@@ -79,6 +99,7 @@ public struct FaultSwitches: Sendable, Codable, Equatable {
         failNext = try container.decodeIfPresent(Int.self, forKey: .failNext) ?? base.failNext
         failAfter = try container.decodeIfPresent(Int.self, forKey: .failAfter) ?? base.failAfter
         rateLimitNext = try container.decodeIfPresent(Int.self, forKey: .rateLimitNext) ?? base.rateLimitNext
+        editAfterRead = try container.decodeIfPresent(RecordEdit.self, forKey: .editAfterRead) ?? base.editAfterRead
     }
 }
 

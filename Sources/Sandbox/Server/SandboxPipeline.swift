@@ -46,6 +46,10 @@ struct SandboxPipeline: Sendable {
             reply = serve(request, latency: latency)
         }
         log.append(summary, status: reply.dropsConnection ? 0 : reply.status, fault: fault, at: arrived)
+        if request.method == "GET", reply.status == 200, let edit = faults.takeEditAfterRead() {
+            let fields = edit.fields.mapValues { JSONValue.string($0) }
+            emulator.store.transaction { $0.update(edit.object, id: edit.id, fields: fields, at: clock()) }
+        }
         return reply
     }
 
