@@ -90,6 +90,26 @@ def put_member_adds_then_updates(emulator):
 
 
 @check(PLATFORM)
+def update_member_changes_the_address_and_keeps_the_contact_id(emulator):
+    """update_list_member (PATCH): a new email_address moves the member to its new hash, contact_id stays;
+    an address another member has is refused with a problem document."""
+    api = client(emulator).lists
+    old, new = "contract.moving@example.com", "contract.moved@example.com"
+    created = api.set_list_member(list_id(emulator), subscriber_hash(old), {
+        "email_address": old, "status_if_new": "subscribed", "merge_fields": {"FNAME": "Ada"}})
+    moved = api.update_list_member(list_id(emulator), subscriber_hash(old), {"email_address": new})
+    expect_equal(moved["id"], subscriber_hash(new), "id after the address change")
+    expect_equal(moved["contact_id"], created["contact_id"], "contact_id kept")
+    expect_equal(moved["merge_fields"]["FNAME"], "Ada", "other fields kept")
+    gone = raises(ApiClientError, api.get_list_member, list_id(emulator), old)
+    expect_equal(gone.status_code, 404, "the old address is no longer a member")
+    existing = api.get_list_members_info(list_id(emulator), count=1)["members"][0]["email_address"]
+    taken = raises(ApiClientError, api.update_list_member, list_id(emulator), subscriber_hash(new), {"email_address": existing})
+    expect_equal(taken.status_code, 400, "status for an address already in the audience")
+    problem(taken)
+
+
+@check(PLATFORM)
 def batch_subscribe_reports_new_updated_and_errors(emulator):
     """batch_list_members: new_members, updated_members and per-member errors with error_code, answered 200."""
     api = client(emulator).lists
