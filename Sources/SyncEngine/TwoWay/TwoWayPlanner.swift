@@ -194,7 +194,6 @@ public struct TwoWayPlanner: Sendable {
         }
         // Conflicts: the right field is going to be written from the left while a person changed it
         // on the right (or its counterpart on the left is going to be written while changed there).
-        var handled: Set<String> = []
         let candidates = Set(toRight.keys).union(
             toLeft.keys.flatMap { g in leftToRight.outputs.filter { (leftToRight.sources[$0] ?? []).contains(g) } })
         for f in candidates.sorted() where syncedRight.contains(f) {
@@ -204,7 +203,6 @@ public struct TwoWayPlanner: Sendable {
                 (toRight[f] != nil && rc.contains(f)) || partners.contains { lc.contains($0) }
                 || (toRight[f] != nil && !partners.isEmpty)
             guard bothChanged else { continue }
-            handled.insert(f)
             var winner: TwoWaySide?
             var reason = ""
             if let decided = s.decided[f] {
@@ -247,7 +245,6 @@ public struct TwoWayPlanner: Sendable {
         }
         plan.toRight = syncedRight.compactMap { f in toRight[f].map { (f, $0) } }
         plan.toLeft = syncedLeft.compactMap { g in toLeft[g].map { (g, $0) } }
-        _ = handled
         return plan
     }
 
