@@ -199,6 +199,20 @@ extension EventStore {
         return out
     }
 
+    /// The writes remembered for one record (by its primary key, not a scan: webhooks ask this per event).
+    public func ledger(job: String, platform: String, recordId: String) throws -> [LedgerEntry] {
+        try reading { db in
+            try db.prepare(
+                "SELECT platform, record_id, hash, fields, run FROM write_ledger WHERE job = ? AND platform = ? AND record_id = ?"
+            )
+            .query([.text(job), .text(platform), .text(recordId)]) { s in
+                LedgerEntry(
+                    platform: s.text(0) ?? "", recordId: s.text(1) ?? "", hash: s.text(2) ?? "",
+                    fields: try Self.decodeFields(s.text(3)), run: Int(s.int(4)))
+            }
+        }
+    }
+
     // MARK: Writing
 
     /// Applies a change to the identity map, the ledger and the conflicts in one transaction, with

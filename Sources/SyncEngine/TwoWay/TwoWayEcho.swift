@@ -35,7 +35,7 @@ public struct TwoWayEcho: Sendable {
             spec.endpoint($0).platform == event.platform && spec.endpoint($0).object.lowercased() == event.object.lowercased()
         }
         guard !sides.isEmpty, !event.changes.isEmpty else { return nil }
-        let entries = try store.ledger(job: spec.name)[event.platform + "\u{0}" + event.recordId] ?? []
+        let entries = try store.ledger(job: spec.name, platform: event.platform, recordId: event.recordId)
         for entry in entries {
             var written: [String: JSONValue] = [:]
             for (k, v) in entry.fields { written[k.lowercased()] = v }
