@@ -135,7 +135,8 @@ extension DeclarativeAdapter {
             let item: JSONValue?
             if let path = find.records {
                 let matches = SpecPath.get(json, path)?.arrayValue ?? []
-                item = matches.count == 1 ? matches[0] : nil
+                // Not `? matches[0] : nil`: JSONValue takes the nil literal as `.null`.
+                item = matches.count == 1 ? .some(matches[0]) : .none
             } else {
                 item = json
             }

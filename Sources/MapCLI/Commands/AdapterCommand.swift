@@ -27,6 +27,7 @@ enum AdapterCommand: Command {
     static func run(_ args: Arguments, _ ctx: CommandContext) throws -> ExitCode {
         switch args.positional.first {
         case "check": return try check(args, ctx)
+        case "test": return try AdapterTestCommand.run(args, ctx)
         case "schema":
             let text = SpecJSONSchema.text()
             if let output = args.value("output") { try writeText(text, to: output, ctx) } else { ctx.io.out(text) }

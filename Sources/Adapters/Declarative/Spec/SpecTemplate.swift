@@ -57,6 +57,34 @@ public enum SpecTemplate {
     }
 }
 
+extension SpecTemplate {
+    /// The placeholder values that make `template` read as `text` (each value up to the next
+    /// literal piece), or nil when `text` does not have the template's form. Filters are not undone:
+    /// `{value|md5lower}` captures the hash.
+    public static func match(_ template: String, _ text: String) -> [String: String]? {
+        var values: [String: String] = [:]
+        var rest = Substring(text)
+        let pieces = parts(template)
+        for (index, part) in pieces.enumerated() {
+            switch part {
+            case .text(let literal):
+                guard rest.hasPrefix(literal) else { return nil }
+                rest = rest.dropFirst(literal.count)
+            case .placeholder(let name, _, _):
+                if index + 1 < pieces.count, case .text(let next) = pieces[index + 1] {
+                    guard let range = rest.range(of: next) else { return nil }
+                    values[name] = String(rest[..<range.lowerBound])
+                    rest = rest[range.lowerBound...]
+                } else {
+                    values[name] = String(rest)
+                    rest = rest.suffix(0)
+                }
+            }
+        }
+        return rest.isEmpty ? values : nil
+    }
+}
+
 extension String {
     fileprivate var trimmingSpaces: String {
         var s = Substring(self)
