@@ -32,6 +32,7 @@ enum AdapterTestCommand {
                 var connection = try Connection.resolve(platform: spec.platform, environment: ctx.environment)
                 guard let parsed = URL(string: url), parsed.scheme != nil else { throw CLIError.usage("--url is not an absolute URL") }
                 connection.baseURL = parsed
+                options.maxRetries = 3
                 adapter = try DeclarativeAdapter(spec: spec, connection: connection, options: options)
             } else {
                 let started = try SpecSandboxServer.start(spec: spec, options: SandboxOptions.project(root: URL(fileURLWithPath: root)))
