@@ -24,7 +24,7 @@ extension AdaptersTestSuite {
             Golden.check(json.joined(separator: "\n") + "\n", path: "Tests/AdaptersTests/Golden/DeclarativeSpec/broken.jsonl")
         }
 
-        @Test("every shipped spec checks clean", arguments: ["mailchimp", "klaviyo"])
+        @Test("every shipped spec checks clean", arguments: ["mailchimp", "klaviyo", "intercom"])
         func shippedSpecs(_ platform: String) throws {
             let result = try SpecChecker.check(path: Repo.path("adapters/\(platform).json"), root: Self.root)
             #expect(result.diagnostics.isEmpty, "\(result.rendered())")

@@ -32,6 +32,9 @@ extension DeclarativeAdapter {
         let object = try object(request.object)
         guard let write = object.write else { throw .fatal("\(platform).\(object.name) cannot be written (the spec has no 'write')") }
         guard request.mode != .updateOnly else { throw .fatal("\(platform) specs describe create-or-update writes; use upsert") }
+        if request.mode == .upsert, case .status(_, let updated, _, _) = write.results, updated.isEmpty {
+            throw .fatal("\(platform).\(object.name) is create-only (its spec has no 'updated' statuses); use insert-only")
+        }
         defer { cache.invalidate(request.object) }
         let items = request.records.map { ($0, item($0, request.keyField, write)) }
         let limits = limits(object: request.object, mode: request.mode)
@@ -71,12 +74,13 @@ extension DeclarativeAdapter {
     /// One record, one request: the status says created or updated; a 4xx (other than auth,
     /// permission and rate limits) is the record's rejection.
     func single(_ record: OutboundRecord, _ item: JSONValue, _ write: AdapterSpec.WriteSpec) throws(AdapterError) -> WriteResult {
-        guard case .status(let created, let updated, let idPath) = write.results else {
+        guard case .status(let created, let updated, let duplicate, let idPath) = write.results else {
             throw .fatal("\(platform): a single write reports by status")
         }
         let path = expand(write.path, ["key": record.key])
         let response = try send(write.method, path, [], body: body(item, write))
         let json = Self.strictJSON(response)
+        if duplicate.contains(response.status) { return WriteResult(key: record.key, status: .duplicate) }
         if created.contains(response.status) || updated.contains(response.status) {
             let id = idPath.flatMap { path in json.flatMap { SpecPath.get($0, path) } }.flatMap(JSONShapes.text)
             return WriteResult(key: record.key, status: created.contains(response.status) ? .created : .updated, destinationId: id)

@@ -141,9 +141,20 @@ public final class DeclarativeAdapter: PlatformAdapter {
     func record(_ item: JSONValue, _ object: AdapterSpec.ObjectSpec, fields wanted: [String]?) -> SourceRecord {
         let id = SpecPath.get(item, object.id).flatMap(JSONShapes.text) ?? ""
         var pairs = JSONShapes.flatten(SpecPath.get(item, object.fieldsAt) ?? .object([]))
-        let modified = object.modifiedField.flatMap { name in pairs.first { $0.0 == name }?.1.stringValue }
+        let modified = object.modifiedField.flatMap { name in pairs.first { $0.0 == name }?.1 }.flatMap(Self.instant)
         if let wanted { pairs = pairs.filter { wanted.contains($0.0) } }
         return SourceRecord(id: id, fields: .object(pairs), modified: modified)
+    }
+
+    /// A modification time as ISO 8601 text: text as given, a number as Unix seconds (Intercom's `updated_at`).
+    static func instant(_ value: JSONValue) -> String? {
+        switch value {
+        case .string(let text): return text
+        case .int(let seconds):
+            let (millis, overflow) = seconds.multipliedReportingOverflow(by: 1000)
+            return overflow ? nil : Dates.formatDateTime(Int64(millis))
+        default: return nil
+        }
     }
 
     public func count(object: String) throws(AdapterError) -> Int? { nil }

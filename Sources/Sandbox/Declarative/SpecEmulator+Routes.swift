@@ -150,6 +150,8 @@ extension SpecEmulator {
     enum Outcome {
         case created(StoredRecord)
         case updated(StoredRecord)
+        /// A create-only endpoint met a record it already has.
+        case duplicate(StoredRecord)
         case rejected(code: String, message: String, field: String?)
     }
 
@@ -207,12 +209,19 @@ extension SpecEmulator {
             let issues = FieldValidator.validate(fields, against: schema, creating: existing == nil)
             if let issue = issues.first { return Self.rejection(issue) }
             let now = clock()
+            if let existing, Self.createOnly(object) { return .duplicate(existing) }
             if let existing, let stored = tables.update(object.name, id: existing.id, fields: fields, at: now) {
                 return .updated(stored)
             }
             let id = Self.id(object.name, tables.nextSequence())
             return .created(tables.insert(id: id, fields: fields, createdAt: now, updatedAt: now, into: object.name))
         }
+    }
+
+    /// Whether the object's writes only create (a status result without `updated` statuses).
+    static func createOnly(_ object: AdapterSpec.ObjectSpec) -> Bool {
+        if case .status(_, let updated, _, _)? = object.write?.results { return updated.isEmpty }
+        return false
     }
 
     static func rejection(_ issue: FieldIssue) -> Outcome {
@@ -238,8 +247,12 @@ extension SpecEmulator {
             return error(500, code: "server_error", message: "no object")
         }
         switch write.results {
-        case .status(let created, let updated, let idPath):
+        case .status(let created, let updated, let duplicate, let idPath):
             switch outcomes.first {
+            case .duplicate(let record)?:
+                return error(
+                    duplicate.first ?? 409, code: "conflict",
+                    message: "A contact matching those details already exists with id=\(record.id)")
             case .created(let record)?, .updated(let record)?:
                 var body = item(record, object)
                 if let idPath { body = SpecPath.set(body, idPath, .string(record.id)) }
@@ -257,7 +270,7 @@ extension SpecEmulator {
             for (outcome, sent) in zip(outcomes, items) {
                 let keyValue = SpecPath.get(sent, keyPath) ?? .null
                 switch outcome {
-                case .created(let record), .updated(let record):
+                case .created(let record), .updated(let record), .duplicate(let record):
                     var entry = item(record, object)
                     entry = SpecPath.set(entry, keyPath, keyValue)
                     if let idPath { entry = SpecPath.set(entry, idPath, .string(record.id)) }
@@ -278,7 +291,7 @@ extension SpecEmulator {
         case .inOrder(let at, let idPath, let errorPath, let codePath, let messagePath, let fieldPath, let createdPath):
             let entries: [SpecJSON] = outcomes.map { outcome in
                 switch outcome {
-                case .created(let record), .updated(let record):
+                case .created(let record), .updated(let record), .duplicate(let record):
                     var entry: SpecJSON = .object([])
                     if let idPath { entry = SpecPath.set(entry, idPath, .string(record.id)) }
                     if let createdPath {

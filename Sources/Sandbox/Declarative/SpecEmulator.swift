@@ -49,8 +49,12 @@ struct SpecEmulator: Emulator {
                 let id = fields.removeValue(forKey: "id")?.textValue ?? Self.id(object.name, index + 1)
                 // Seeded records changed at distinct past instants, oldest first, unless the sample says when.
                 var updated = now.addingTimeInterval(Double(index - rows.rows.count) * 60)
-                if let field = object.modifiedField, let text = fields[field]?.textValue, let date = Timestamps.parse(text) {
-                    updated = date
+                if let field = object.modifiedField, let value = fields[field] {
+                    if case .number(let seconds) = value {
+                        updated = Date(timeIntervalSince1970: seconds)
+                    } else if let text = value.textValue, let date = Timestamps.parse(text) {
+                        updated = date
+                    }
                 }
                 tables.insert(id: id, fields: fields, createdAt: updated, updatedAt: updated, into: object.name)
             }
@@ -206,7 +210,9 @@ struct SpecEmulator: Emulator {
         if let field = object.modifiedField {
             // The platform keeps the modification time: the record's, not a value written to it.
             pairs.removeAll { $0.0 == field }
-            pairs.append((field, .string(Timestamps.iso(record.updatedAt))))
+            // Unix seconds when the schema says the field is a number (Intercom's updated_at).
+            let unix = schemas[object.name]?.field(field)?.kind == .int
+            pairs.append((field, unix ? .int(Int(record.updatedAt.timeIntervalSince1970)) : .string(Timestamps.iso(record.updatedAt))))
         }
         let nested = Self.nest(pairs)
         var item: SpecJSON = object.fieldsAt.isEmpty ? nested : SpecPath.set(.object([]), object.fieldsAt, nested)

@@ -70,8 +70,9 @@ public struct AdapterSpec: Sendable {
 
     /// How a write reply reports on each record.
     public enum Results: Sendable, Hashable {
-        /// One record per request: these statuses mean created / updated; other 4xx replies are rejections.
-        case status(created: [Int], updated: [Int], id: String?)
+        /// One record per request: these statuses mean created / updated / a repeat the platform
+        /// dropped; other 4xx replies are rejections. No `updated` statuses: a create-only endpoint.
+        case status(created: [Int], updated: [Int], duplicate: [Int], id: String?)
         /// Lists of created, updated and failed items, matched to records by the key at `key`.
         case byKey(
             key: String, created: String, updated: String, errors: String, id: String?, errorCode: String?,

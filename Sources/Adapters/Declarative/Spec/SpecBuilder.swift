@@ -87,7 +87,7 @@ enum SpecBuilder {
         case "status":
             results = .status(
                 created: r["created"]?.elements.compactMap(\.int) ?? [], updated: r["updated"]?.elements.compactMap(\.int) ?? [],
-                id: r["id"]?.string)
+                duplicate: r["duplicate"]?.elements.compactMap(\.int) ?? [], id: r["id"]?.string)
         case "byKey":
             guard let key = r["key"]?.string, let created = r["created"]?.string, let updated = r["updated"]?.string,
                 let errors = r["errors"]?.string

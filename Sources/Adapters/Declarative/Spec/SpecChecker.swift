@@ -318,7 +318,7 @@ public struct SpecChecker {
                     help: single ? "use \"type\": \"status\"" : "use byKey, inOrder or accepted for batch writes"))
         }
         if type == "status" {
-            for key in ["created", "updated"] {
+            for key in ["created"] {
                 if let node = resultsNode[key], node.elements.isEmpty || node.elements.contains(where: { $0.int == nil }) {
                     report(SpecDiagnostic(.wrongType, "results.\(key) must be an array of statuses for type 'status'", at: node.span))
                 }

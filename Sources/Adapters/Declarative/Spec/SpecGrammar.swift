@@ -162,7 +162,8 @@ public enum SpecGrammar {
             SpecField("type", .oneOf(["status", "byKey", "inOrder", "accepted"]), required: true, "How results are reported."),
             SpecField(
                 "created", .any, "status: statuses meaning created; byKey: path of the created list; inOrder: path of a created flag."),
-            SpecField("updated", .any, "status: statuses meaning updated; byKey: path of the updated list."),
+            SpecField("updated", .any, "status: statuses meaning updated (none: a create-only endpoint); byKey: path of the updated list."),
+            SpecField("duplicate", statuses, "status: statuses meaning the platform already has the record and dropped the repeat (409)."),
             SpecField("errors", .string, "byKey: path of the error list."),
             SpecField("key", .string, "byKey: path of the record key inside listed items."),
             SpecField("at", .string, "inOrder: path of the result array (one per record, in input order)."),
@@ -173,7 +174,7 @@ public enum SpecGrammar {
             SpecField("errorField", .string, "Path of the blamed field inside an error item."),
         ],
         variants: [
-            ("status", ["created", "updated"], ["id"]),
+            ("status", ["created"], ["updated", "duplicate", "id"]),
             ("byKey", ["key", "created", "updated", "errors"], ["id", "errorCode", "errorMessage", "errorField"]),
             ("inOrder", ["at"], ["id", "error", "errorCode", "errorMessage", "errorField", "created"]),
             ("accepted", [], []),
