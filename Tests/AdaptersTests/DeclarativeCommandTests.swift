@@ -69,5 +69,16 @@ extension AdaptersTestSuite {
             #expect(run.out.contains("export MAPC_KLAVIYO_TOKEN=sandbox-klaviyo-key"))
             #expect(!run.out.contains("MAPC_HUBSPOT"))
         }
+
+        @Test("the generator writes a checked mapping into a spec-only platform, from its bundled schema")
+        func generate() throws {
+            let out = Repository.temporaryDirectory() + "/k.map"
+            let run = Self.mapc(["gen", "samples/mappings/contacts-to-klaviyo.txt", "--offline", "--no-cache", "-o", out])
+            #expect(run.code == 0, "\(run.err)")
+            let text = try String(contentsOfFile: out, encoding: .utf8)
+            #expect(text.contains("mapping hubspot.contact -> klaviyo.profile"))
+            #expect(text.contains("properties.source") && text.contains("= \"HubSpot\""))
+            #expect(Self.mapc(["check", out]).code == 0)
+        }
     }
 }
