@@ -105,6 +105,14 @@ extension AdaptersTestSuite {
             for check in checks {
                 #expect(check.failure == nil, "\(check.name): \(check.failure ?? "")")
             }
+            if case .oauth2 = spec.auth {
+                // An expired token is answered with 401: the adapter fetches a new one once and goes on.
+                server.expireTokens()
+                let before = server.requestLog.count
+                #expect(try adapter.fetch(FetchRequest(object: "person", pageSize: 5)).records.count == 5)
+                let after = server.requestLog.dropFirst(before).map { "\($0.method) \($0.path) \($0.status)" }
+                #expect(after == ["GET /v1/people 401", "POST /oauth/token 200", "GET /v1/people 200"], "\(after)")
+            }
             // The credential never travels where it should not, and never shows in a failure.
             #expect(
                 server.requestLog.allSatisfy { entry in !entry.query.contains { $0.contains(server.credential) } } == !spec.auth.isQuery)

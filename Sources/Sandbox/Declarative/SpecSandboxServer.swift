@@ -101,6 +101,9 @@ public final class SpecSandboxServer: Sendable {
         emulator.store.all(object).filter { $0[field: field]?.textValue?.lowercased() == value.lowercased() }.count
     }
 
+    /// Forgets every OAuth2 access token issued, as an expiry would: the next request with one gets a 401.
+    public func expireTokens() { emulator.tokens.withLock { $0.removeAll() } }
+
     /// Reseeds records and clears the log, limit counters and faults.
     public func reset() {
         ControlRoutes.reset(store: emulator.store, limiter: limiter, faults: faults, log: log)
