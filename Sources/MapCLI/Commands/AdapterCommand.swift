@@ -49,8 +49,11 @@ enum AdapterCommand: Command {
 
     static func check(_ args: Arguments, _ ctx: CommandContext) throws -> ExitCode {
         let format = try OutputFormat.parse(args)
-        let paths = Array(args.positional.dropFirst())
-        guard !paths.isEmpty else { throw CLIError.usage("give at least one spec file", help: "mapc adapter check adapters/klaviyo.json") }
+        // `adapters/*.json` also matches the format's own JSON Schema, which is not a spec.
+        let paths = args.positional.dropFirst().filter { !$0.hasSuffix(".schema.json") }
+        guard !paths.isEmpty else {
+            throw CLIError.usage("give at least one spec file (*.schema.json is skipped)", help: "mapc adapter check adapters/klaviyo.json")
+        }
         var errors = 0
         var warnings = 0
         var files: [JSONValue] = []
