@@ -14,7 +14,7 @@ let package = Package(
         .target(name: "MapDSL"),
         // The command-line front: parses arguments, calls libraries, prints.
         .target(
-            name: "MapCLI", dependencies: ["MapDSL", "MapReview", "MapGen", "SyncEngine", "Adapters", "Sandbox", "Observe", "Webhooks"]),
+            name: "MapCLI", dependencies: ["MapDSL", "MapReview", "MapGen", "SyncEngine", "Adapters", "Sandbox", "Observe", "Webhooks", "AdapterSpec"]),
         .executableTarget(name: "mapc", dependencies: ["MapCLI"]),
         // Seeded mutation fuzzing of everything that reads input from the world (`make fuzz`).
         .executableTarget(name: "mapc-fuzz", dependencies: ["MapDSL"], path: "Sources/MapFuzz"),
@@ -36,9 +36,9 @@ let package = Package(
         .target(name: "HTTPServer", dependencies: ["CMicroHTTPD"]),
         // zlib, for the gzip and deflate request bodies the emulated platforms accept.
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
-        .target(name: "Sandbox", dependencies: ["HTTPServer", "MapDSL", "CZlib"]),
+        .target(name: "Sandbox", dependencies: ["HTTPServer", "MapDSL", "CZlib", "AdapterSpec"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"]),
-        .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "HTTPServer", "MapDSL", "CZlib"], exclude: ["Fixtures"]),
+        .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "HTTPServer", "MapDSL", "CZlib", "AdapterSpec"], exclude: ["Fixtures"]),
         // --- end HTTP server and sandbox section ---
 
         // --- review and approval (section owned by the dry-run/review/approval work) ---
@@ -60,9 +60,14 @@ let package = Package(
         // HubSpot, Salesforce, Mailchimp, Segment, GA4 over their wire formats (URLSession), JSONL and SQLite.
         // libcurl's easy interface, through a shim for its variadic option setters.
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
-        .target(name: "Adapters", dependencies: ["SyncEngine", "MapDSL", "CSQLite", "CCurl"]),
+        .target(name: "Adapters", dependencies: ["SyncEngine", "MapDSL", "CSQLite", "CCurl", "AdapterSpec"], exclude: ["Declarative/Spec"]),
+        // Declarative adapter specs (adapters/*.json): model, typed checker, JSON Schema; shared by the
+        // generic adapter and the spec-driven sandbox emulator.
+        .target(name: "AdapterSpec", dependencies: ["MapDSL"], path: "Sources/Adapters/Declarative/Spec"),
         // Conformance of every adapter against its sandbox emulator over loopback HTTP; limiter tests.
-        .testTarget(name: "AdaptersTests", dependencies: ["Adapters", "SyncEngine", "MapDSL", "Sandbox", "MapCLI", "HTTPServer"]),
+        .testTarget(
+            name: "AdaptersTests", dependencies: ["Adapters", "SyncEngine", "MapDSL", "Sandbox", "MapCLI", "HTTPServer", "AdapterSpec", "TestSupport"],
+            exclude: ["Golden"]),
         // --- end platform adapters section ---
 
         // --- observability (section owned by the observability work) ---

@@ -13,7 +13,15 @@ public enum AdapterFactory {
     public static func make(platform: String, connection: Connection, options: AdapterOptions = AdapterOptions())
         throws(AdapterError) -> any PlatformAdapter
     {
-        switch platform.lowercased() {
+        // A platform described by adapters/<platform>.json (`spec:<platform>` when a built-in one exists).
+        let name = platform.lowercased()
+        if name.hasPrefix(DeclarativeAdapters.prefix) || !platforms.contains(name) {
+            let bare = String(name.dropFirst(name.hasPrefix(DeclarativeAdapters.prefix) ? DeclarativeAdapters.prefix.count : 0))
+            if let adapter = try DeclarativeAdapters.make(platform: bare, connection: connection, options: options) {
+                return adapter
+            }
+        }
+        switch name {
         case "hubspot": return try HubSpotAdapter(connection: connection, options: options)
         case "salesforce": return try SalesforceAdapter(connection: connection, options: options)
         case "mailchimp": return try MailchimpAdapter(connection: connection, options: options)
@@ -22,7 +30,9 @@ public enum AdapterFactory {
         case "jsonl": return try JSONLAdapter(connection: connection, options: options)
         case "sqlite": return try SQLiteAdapter(connection: connection, options: options)
         default:
-            throw .fatal("no adapter for platform '\(platform)' (known: \(platforms.joined(separator: ", ")))")
+            throw .fatal(
+                "no adapter for platform '\(platform)' (known: \(platforms.joined(separator: ", ")), or a spec in adapters/<platform>.json)"
+            )
         }
     }
 
@@ -32,7 +42,9 @@ public enum AdapterFactory {
     {
         let connection: Connection
         do {
-            connection = try Connection.resolve(platform: platform.lowercased(), environment: environment)
+            var name = platform.lowercased()
+            if name.hasPrefix(DeclarativeAdapters.prefix) { name.removeFirst(DeclarativeAdapters.prefix.count) }
+            connection = try Connection.resolve(platform: name, environment: environment)
         } catch {
             throw .fatal(error.message)
         }

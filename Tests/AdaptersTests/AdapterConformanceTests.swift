@@ -11,7 +11,7 @@ extension AdaptersTestSuite {
     struct AdapterConformanceTests {
         @Test("fetches every page, full and incremental", arguments: ConformanceCase.readableCases)
         func fetchEveryPage(_ c: ConformanceCase) throws {
-            let h = try Harness.start(c.platform)
+            let h = try Harness.start(c.platform, adapter: c.adapter)
             defer { h.stop() }
             let expected = h.server.recordCount(object: c.storedObject)
             #expect(expected > 20)
@@ -39,7 +39,7 @@ extension AdaptersTestSuite {
 
         @Test("upserting the same batch twice creates no duplicates", arguments: ConformanceCase.all)
         func upsertTwice(_ c: ConformanceCase) throws {
-            let h = try Harness.start(c.platform)
+            let h = try Harness.start(c.platform, adapter: c.adapter)
             defer { h.stop() }
             let records = (0..<7).map { c.good($0, "twice") }
             let request = WriteRequest(
@@ -68,7 +68,7 @@ extension AdaptersTestSuite {
 
         @Test("a per-record rejection carries the platform's code and message", arguments: ConformanceCase.all)
         func rejection(_ c: ConformanceCase) throws {
-            let h = try Harness.start(c.platform)
+            let h = try Harness.start(c.platform, adapter: c.adapter)
             defer { h.stop() }
             let good = c.good(1, "reject")
             let results = try h.adapter.write(
@@ -84,7 +84,7 @@ extension AdaptersTestSuite {
         func rateLimitWaitedOut(_ c: ConformanceCase) throws {
             var options = AdapterOptions(maxRetries: 8)
             options.limiterConfiguration.defaultThrottleWait = 0.3
-            let h = try Harness.start(c.platform, options: options)
+            let h = try Harness.start(c.platform, options: options, adapter: c.adapter)
             defer { h.stop() }
             h.server.setFaults(FaultSwitches(rateLimitStorm: true))
             let server = h.server
@@ -118,7 +118,7 @@ extension AdaptersTestSuite {
 
         @Test("a payload over the platform's limits is split, oversize records are never sent", arguments: ConformanceCase.all)
         func oversizeSplit(_ c: ConformanceCase) throws {
-            let h = try Harness.start(c.platform)
+            let h = try Harness.start(c.platform, adapter: c.adapter)
             defer { h.stop() }
             let (records, oversize) = c.big()
             let results = try h.adapter.write(
@@ -148,7 +148,7 @@ extension AdaptersTestSuite {
 
         @Test("find serves lookups and caches them", arguments: ConformanceCase.readableCases)
         func find(_ c: ConformanceCase) throws {
-            let h = try Harness.start(c.platform)
+            let h = try Harness.start(c.platform, adapter: c.adapter)
             defer { h.stop() }
             let record = c.good(3, "find")
             _ = try h.adapter.write(WriteRequest(object: c.object, keyField: c.keyField, mode: .upsert, records: [record]))

@@ -33,7 +33,7 @@ struct Harness {
     static func start(
         _ platform: SandboxPlatform, limits: RateLimitTable? = nil, registry: RateLimitRegistry? = nil,
         options: AdapterOptions = AdapterOptions(), parameters: [String: String] = [:],
-        sandbox: (inout SandboxOptions) -> Void = { _ in }
+        sandbox: (inout SandboxOptions) -> Void = { _ in }, adapter: String? = nil
     ) throws -> Harness {
         var sandboxOptions = SandboxOptions.project(root: Repository.root)
         sandboxOptions.rateLimits = limits
@@ -53,7 +53,8 @@ struct Harness {
             platform: platform.rawValue, baseURL: server.baseURL, credential: Secret(server.credential),
             parameters: parameters)
         do {
-            let adapter = try AdapterFactory.make(platform: platform.rawValue, connection: connection, options: options)
+            if adapter != nil { options.rateLimitsDirectory = Repository.rateLimits }  // where adapters/ is found
+            let adapter = try AdapterFactory.make(platform: adapter ?? platform.rawValue, connection: connection, options: options)
             return Harness(server: server, adapter: adapter, connection: connection)
         } catch {
             server.stop()

@@ -28,10 +28,13 @@ struct ConformanceCase: Sendable, CustomStringConvertible {
     let badMessage: String
     /// Records over the platform's limits, and the keys that must be refused unsent.
     let big: @Sendable () -> (records: [OutboundRecord], oversize: [String])
+    /// The adapter to build instead of the platform's built-in one (`spec:mailchimp`: the generic
+    /// adapter over `adapters/mailchimp.json`).
+    var adapter: String? = nil
 
-    var description: String { "\(platform.rawValue).\(object)" }
+    var description: String { "\(adapter ?? platform.rawValue).\(object)" }
 
-    static let all: [ConformanceCase] = [hubspot, salesforce, mailchimp, segment, ga4]
+    static let all: [ConformanceCase] = [hubspot, salesforce, mailchimp, segment, ga4] + DeclarativeCases.all
     static let readableCases = all.filter(\.readable)
 
     static let hubspot = ConformanceCase(

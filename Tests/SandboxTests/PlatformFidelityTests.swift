@@ -84,7 +84,8 @@ import struct MapDSL.SourceText
     /// The emulator's verdict on a mapped record (its JSON line): the issues it would answer with,
     /// or nil where the emulator does not judge fields (Segment's Tracking API accepts any traits).
     static func emulatorIssues(_ line: String, destination: Schema) throws -> [FieldIssue]? {
-        guard ["salesforce", "hubspot", "mailchimp"].contains(destination.platform) else { return nil }
+        // Klaviyo's emulator is generated from adapters/klaviyo.json and validates with the same FieldValidator.
+        guard ["salesforce", "hubspot", "mailchimp", "klaviyo"].contains(destination.platform) else { return nil }
         guard case .object(let fields)? = JSONValue.parse(Data(line.utf8)) else {
             Issue.record("not a JSON object: \(line)")
             return []
@@ -103,7 +104,7 @@ import struct MapDSL.SourceText
         let directory = SchemaDirectory(root: root + "/schemas")
         let mappings = try FileManager.default.contentsOfDirectory(atPath: root + "/samples/mappings").filter { $0.hasSuffix(".map") }
             .sorted()
-        #expect(mappings.count == 6)  // the four one-way sample mappings and the two of jobs/contacts-two-way.json
+        #expect(mappings.count == 7)  // the four one-way sample mappings, the two of jobs/contacts-two-way.json and contacts-to-klaviyo.map
         var judged = 0
         var rejectedByMapc = 0
         for name in mappings {

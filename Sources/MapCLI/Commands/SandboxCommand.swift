@@ -7,7 +7,8 @@ enum SandboxCommand: Command {
     static let summary = "Run local emulators of the platforms' HTTP APIs"
     static let usage = "[--platform P ...] [--port-base N] [--seed DIR] [--faults JSON|FILE] [--rate-limits DIR|none]"
     static let discussion = """
-        Starts one emulator per platform (hubspot, salesforce, mailchimp, segment, ga4) on 127.0.0.1,
+        Starts one emulator per platform (hubspot, salesforce, mailchimp, segment, ga4, and each platform
+        with a spec in adapters/, its emulator generated from the spec) on 127.0.0.1,
         seeded from samples/ and enforcing ratelimits/ (unless --rate-limits none), prints each URL and the environment variables
         that point mapc's adapters at it (eval-able 'export' lines), and runs until SIGINT or SIGTERM.
         --faults takes a JSON object of fault switches (latencyMilliseconds, errorRate, errorStatus,
@@ -28,8 +29,13 @@ enum SandboxCommand: Command {
 
     static func run(_ args: Arguments, _ ctx: CommandContext) throws -> ExitCode {
         var platforms: [SandboxPlatform] = []
+        var specs: [String] = []  // platforms described by adapters/<platform>.json
         for value in args.values("platform") {
             for name in value.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces).lowercased() }) {
+                if SandboxPlatform(rawValue: name) == nil, AdapterSandbox.hasSpec(name, ctx) {
+                    if !specs.contains(name) { specs.append(name) }
+                    continue
+                }
                 guard let platform = SandboxPlatform(rawValue: name) else {
                     let known = SandboxPlatform.allCases.map(\.rawValue).joined(separator: ", ")
                     throw CLIError.usage("unknown platform '\(name)'", help: "choose from \(known)")
@@ -37,7 +43,10 @@ enum SandboxCommand: Command {
                 if !platforms.contains(platform) { platforms.append(platform) }
             }
         }
-        if platforms.isEmpty { platforms = SandboxPlatform.allCases }
+        if platforms.isEmpty && specs.isEmpty {
+            platforms = SandboxPlatform.allCases
+            specs = AdapterSandbox.specPlatforms(ctx)
+        }
         let portBase = try args.int("port-base", default: 0)
         guard portBase == 0 || (1024...65_000).contains(portBase) else {
             throw CLIError.usage("--port-base must be between 1024 and 65000")
@@ -68,10 +77,17 @@ enum SandboxCommand: Command {
             throw CLIError.operational("cannot start the sandbox: \(error)")
         }
         defer { for server in servers.values { server.stop() } }
+        let specServers = try AdapterSandbox.start(
+            specs, options: options, portBase: portBase == 0 ? 0 : portBase + platforms.count, ctx)
+        defer { for server in specServers { server.stop() } }
         for platform in platforms {
             guard let server = servers[platform] else { continue }
             ctx.io.out("# \(platform.rawValue): \(server.baseURL.absoluteString)\(platform.apiPathPrefix)\n")
             for (name, value) in environment(platform, server, options) { ctx.io.out("export \(name)=\(value)\n") }
+        }
+        for server in specServers {
+            ctx.io.out("# \(server.platform) (from adapters/\(server.platform).json): \(server.baseURL.absoluteString)\n")
+            for (name, value) in AdapterSandbox.environment(server) { ctx.io.out("export \(name)=\(value)\n") }
         }
         ctx.io.out("# control: <url>/_sandbox/{health,records,requests,faults,limits,reset}; stop with Ctrl-C\n")
         ctx.io.flush()

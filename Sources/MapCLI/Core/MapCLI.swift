@@ -15,7 +15,7 @@ public enum MapCLI {
         CommandEntry(WhyCommand.self), CommandEntry(FailedCommand.self), CommandEntry(FixCommand.self),
         CommandEntry(RetryCommand.self), CommandEntry(ResumeCommand.self), CommandEntry(CancelCommand.self),
         // Platforms: emulators and schema pulls.
-        CommandEntry(SandboxCommand.self), CommandEntry(SchemaCommand.self),
+        CommandEntry(SandboxCommand.self), CommandEntry(SchemaCommand.self), CommandEntry(AdapterCommand.self),
         // Webhooks: serve, inspect and replay.
         CommandEntry(ServeCommand.self), CommandEntry(InboxCommand.self), CommandEntry(ReplayCommand.self),
         // The operator console's sign-in.

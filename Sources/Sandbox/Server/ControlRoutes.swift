@@ -3,7 +3,8 @@ import HTTPServer
 
 /// The `/_sandbox/*` inspection and control endpoints (see ``SandboxServer``).
 struct ControlRoutes: Sendable {
-    let platform: SandboxPlatform
+    /// The platform name the health check reports.
+    let platform: String
     let store: RecordStore
     let limiter: RateLimiter
     let faults: FaultInjector
@@ -12,7 +13,7 @@ struct ControlRoutes: Sendable {
 
     func register(on router: inout Router) {
         router.add("GET", "/_sandbox/health") { _ in
-            .json(["platform": .string(platform.rawValue), "status": "ok"])
+            .json(["platform": .string(platform), "status": "ok"])
         }
         router.add("GET", "/_sandbox/objects") { _ in
             .json(["objects": .array(store.objectNames.map(JSONValue.string))])

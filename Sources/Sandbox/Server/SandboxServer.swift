@@ -81,7 +81,7 @@ public final class SandboxServer: Sendable {
 
         var router = Router()
         ControlRoutes(
-            platform: platform, store: emulator.store, limiter: limiter, faults: faults, log: log,
+            platform: platform.rawValue, store: emulator.store, limiter: limiter, faults: faults, log: log,
             reset: { emulator.didReset() }
         ).register(on: &router)
         router.fallback { request in pipeline.handle(request) }
