@@ -57,8 +57,9 @@ public struct HubSpotReceiver: WebhookReceiver {
             guard let stamp = delivery.header("x-hubspot-request-timestamp"), let ms = Int64(stamp) else {
                 return "X-HubSpot-Request-Timestamp is missing or not epoch milliseconds"
             }
-            let nowMs = Int64((now.timeIntervalSince1970 * 1000).rounded())
-            guard abs(nowMs - ms) <= maxTimestampSkew else {
+            // Checked before any arithmetic: a hostile timestamp (Int64.min, say) is refused, never a trap.
+            let nowMs = Int64(exactly: (now.timeIntervalSince1970 * 1000).rounded()) ?? 0
+            guard let skew = ReceiverSupport.distance(nowMs, ms), skew <= UInt64(clamping: maxTimestampSkew) else {
                 return "X-HubSpot-Request-Timestamp is more than \(maxTimestampSkew / 1000) seconds from now (expired or replayed)"
             }
             let message = Array((delivery.method + delivery.url).utf8) + Array(delivery.body) + Array(stamp.utf8)
@@ -94,6 +95,9 @@ public struct HubSpotReceiver: WebhookReceiver {
             return .failure(Failure("missing objectId"))
         }
         guard let occurred = item["occurredAt"]?.intValue else { return .failure(Failure("missing occurredAt (epoch milliseconds)")) }
+        guard let occurredAt = ReceiverSupport.time(epochMilliseconds: Int64(occurred)) else {
+            return .failure(Failure("occurredAt \(occurred) is not a time between 1970 and 9999 (epoch milliseconds)"))
+        }
         guard let eventId = ReceiverSupport.text(item["eventId"]) else { return .failure(Failure("missing eventId")) }
         var object = String(type[..<dot])
         if object == "object" {
@@ -110,7 +114,7 @@ public struct HubSpotReceiver: WebhookReceiver {
         return .success(
             ChangeEvent(
                 platform: platform, source: source, object: object, recordId: objectId, kind: type, changes: changes,
-                snapshot: false, occurredAt: InboxTime.string(epochMilliseconds: Int64(occurred)),
+                snapshot: false, occurredAt: occurredAt,
                 eventId: "\(portal):\(subscription):\(eventId):\(occurred)", changeSource: item["changeSource"]?.stringValue,
                 raw: item))
     }
