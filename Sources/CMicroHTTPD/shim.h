@@ -23,6 +23,10 @@ static inline unsigned int mapc_mhd_thread_per_connection_flags(int ipv6) {
     return flags;
 }
 
+/// Called with the request target exactly as received (path and query, not decoded), before
+/// libmicrohttpd parses it; the return value is the request's first `*req_cls`.
+typedef void *(*mapc_mhd_uri_callback)(void *cls, const char *uri, struct MHD_Connection *connection);
+
 /// Starts a daemon bound to `address` (port inside the sockaddr; 0 picks a free port). With a
 /// `tls_key` and `tls_cert` (PEM text, NUL-terminated) it speaks HTTPS (GnuTLS); NULL for plain HTTP.
 static inline struct MHD_Daemon *mapc_mhd_start(
@@ -30,6 +34,7 @@ static inline struct MHD_Daemon *mapc_mhd_start(
     const struct sockaddr *address,
     MHD_AccessHandlerCallback handler, void *handler_cls,
     MHD_RequestCompletedCallback completed, void *completed_cls,
+    mapc_mhd_uri_callback uri_callback, void *uri_cls,
     unsigned int connection_timeout_seconds,
     size_t connection_memory_limit,
     unsigned int connection_limit,
@@ -47,6 +52,7 @@ static inline struct MHD_Daemon *mapc_mhd_start(
         MHD_OPTION_ARRAY, tls,
         MHD_OPTION_SOCK_ADDR, address,
         MHD_OPTION_NOTIFY_COMPLETED, completed, completed_cls,
+        MHD_OPTION_URI_LOG_CALLBACK, uri_callback, uri_cls,
         MHD_OPTION_CONNECTION_TIMEOUT, connection_timeout_seconds,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, connection_memory_limit,
         MHD_OPTION_CONNECTION_LIMIT, connection_limit,

@@ -188,6 +188,7 @@ public final class HTTPServer: Sendable {
             address,
             mhdAccessHandler, context,
             mhdRequestCompleted, context,
+            mhdRequestTargetReceived, context,
             configuration.connectionTimeoutSeconds,
             64 * 1024,
             configuration.connectionLimit,

@@ -2,10 +2,32 @@ import CMicroHTTPD
 import Foundation
 
 /// Per-request state kept in libmicrohttpd's `req_cls` slot between upload callbacks.
+///
+/// Made when the request line has arrived (``mhdRequestTargetReceived``), so it holds the target as
+/// received; released by ``mhdRequestCompleted``, which libmicrohttpd calls for every request it
+/// told us about, including ones that never reached the access handler.
 final class RequestContext {
+    /// The request target as received, undecoded.
+    let target: String?
     var body = Data()
     var bodyTooLarge = false
     var refused = false
+    /// Whether the access handler has seen this request (and counted it in flight).
+    var began = false
+
+    init(target: String?) {
+        self.target = target
+    }
+}
+
+/// The URI log callback: keeps the raw request target before libmicrohttpd decodes and splits it.
+func mhdRequestTargetReceived(
+    _ cls: UnsafeMutableRawPointer?,
+    _ uri: UnsafePointer<CChar>?,
+    _ connection: OpaquePointer?
+) -> UnsafeMutableRawPointer? {
+    let context = RequestContext(target: uri.map { String(cString: $0) })
+    return Unmanaged.passRetained(context).toOpaque()
 }
 
 /// Collects key/value pairs from `MHD_get_connection_values`.
@@ -48,13 +70,19 @@ func mhdAccessHandler(
     guard let cls, let connection, let requestSlot else { return .NO }
     let core = Unmanaged<ServerCore>.fromOpaque(cls).takeUnretainedValue()
 
-    guard let existing = requestSlot.pointee else {
-        let context = RequestContext()
-        context.refused = !core.requestBegan()
+    let context: RequestContext
+    if let existing = requestSlot.pointee {
+        context = Unmanaged<RequestContext>.fromOpaque(existing).takeUnretainedValue()
+    } else {
+        context = RequestContext(target: nil)
         requestSlot.pointee = Unmanaged.passRetained(context).toOpaque()
+    }
+    guard context.began else {
+        // First call: the head is complete. Count the request in; the body (if any) follows.
+        context.began = true
+        context.refused = !core.requestBegan()
         return .YES
     }
-    let context = Unmanaged<RequestContext>.fromOpaque(existing).takeUnretainedValue()
 
     if let uploadDataSize, uploadDataSize.pointee > 0 {
         let size = uploadDataSize.pointee
@@ -86,7 +114,8 @@ func mhdAccessHandler(
             queryItems: values(connection, .GET_ARGUMENT_KIND).map { (name: $0.0, value: $0.1) },
             headerFields: values(connection, .HEADER_KIND).map { (name: $0.0, value: $0.1 ?? "") },
             body: context.body,
-            remoteAddress: clientAddress(connection)
+            remoteAddress: clientAddress(connection),
+            target: context.target
         )
         context.body = Data()
         response = core.router.handle(request)
@@ -103,8 +132,10 @@ func mhdRequestCompleted(
 ) {
     guard let cls, let requestSlot, let existing = requestSlot.pointee else { return }
     requestSlot.pointee = nil
-    Unmanaged<RequestContext>.fromOpaque(existing).release()
-    Unmanaged<ServerCore>.fromOpaque(cls).takeUnretainedValue().requestEnded()
+    let context = Unmanaged<RequestContext>.fromOpaque(existing).takeRetainedValue()
+    if context.began {
+        Unmanaged<ServerCore>.fromOpaque(cls).takeUnretainedValue().requestEnded()
+    }
 }
 
 /// The numeric address of the connection's peer, or nil.
