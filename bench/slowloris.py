@@ -109,8 +109,8 @@ class Deliveries:
 class Attack:
     """ATTACKERS connections trickling a byte every TRICKLE seconds, reopened when closed."""
 
-    def __init__(self, port, attackers, trickle, source):
-        self.port, self.attackers, self.trickle, self.source = port, attackers, trickle, source
+    def __init__(self, port, attackers, trickle, sources):
+        self.port, self.attackers, self.trickle, self.sources = port, attackers, trickle, sources
         self.stop = threading.Event()
         self.ended = {"408": 0, "503": 0, "other reply": 0, "closed without reply": 0}
         self.lifetimes = []
@@ -121,7 +121,7 @@ class Attack:
         s = socket.socket()
         s.setblocking(False)
         try:
-            s.bind((self.source, 0))
+            s.bind((self.sources[index % len(self.sources)], 0))
         except OSError:
             pass
         try:
@@ -233,6 +233,8 @@ def main():
     ap.add_argument("--trickle", type=float, default=1.0, help="seconds between two hostile bytes (default 1)")
     ap.add_argument("--rate", type=float, default=5, help="legitimate deliveries per second (default 5)")
     ap.add_argument("--attack-source", default="127.0.0.2", help="address the hostile connections come from")
+    ap.add_argument("--attack-sources", type=int, default=1,
+                    help="spread the hostile connections over this many addresses (127.0.1.1, 127.0.1.2, …) instead")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     reference = args.reference if args.reference is not None else max(5.0, args.seconds / 4)
@@ -249,7 +251,8 @@ def main():
     try:
         wait_healthy(port, serve)
         quiet = Deliveries(port, args.rate, 0).run(reference)
-        attack = Attack(port, args.attackers, args.trickle, args.attack_source)
+        sources = [args.attack_source] if args.attack_sources <= 1 else [f"127.0.1.{i + 1}" for i in range(args.attack_sources)]
+        attack = Attack(port, args.attackers, args.trickle, sources)
         attacker = threading.Thread(target=attack.run, daemon=True)
         attacker.start()
         time.sleep(min(2.0, args.seconds / 10))  # let the hostile connections settle in first
@@ -267,7 +270,7 @@ def main():
     lifetimes = attack.lifetimes
     result = {
         "mapc": args.mapc,
-        "attackers": args.attackers, "trickle_s": args.trickle, "attack_s": args.seconds, "rate_per_s": args.rate,
+        "attackers": args.attackers, "attack_sources": args.attack_sources, "trickle_s": args.trickle, "attack_s": args.seconds, "rate_per_s": args.rate,
         "reference": Deliveries.summary(quiet),
         "under_attack": Deliveries.summary(loud),
         "hostile_connections": {
@@ -281,7 +284,7 @@ def main():
     if args.json:
         print(json.dumps(result, indent=2))
         return
-    print(f"mapc serve ({args.mapc}); {args.attackers} hostile connections trickling 1 byte / {args.trickle:g} s for {args.seconds:g} s; "
+    print(f"mapc serve ({args.mapc}); {args.attackers} hostile connections from {len(sources)} address(es) trickling 1 byte / {args.trickle:g} s for {args.seconds:g} s; "
           f"{args.rate:g} signed deliveries / s")
     for name in ("reference", "under_attack"):
         r = result[name]

@@ -32,6 +32,9 @@ public struct ConnectionStatistics: Sendable, Hashable {
     public var refusedClientFull: Int
     /// Connections closed because a request head, body or reply missed its deadline.
     public var deadlineCloses: Int
+    /// Connections closed to make room, when the server (or a client address) was at its limit,
+    /// because they had waited longest for a request head.
+    public var evicted: Int
 }
 
 /// One open connection as the guard sees it. Every field is guarded by the guard's lock.
@@ -49,8 +52,13 @@ final class GuardedConnection: @unchecked Sendable {
 
     let fd: Int32
     let client: String
-    let refusal: Refusal?
+    /// Why its request is answered 503, once its head is in and no slot was free.
+    var refusal: Refusal?
     var phase = Phase.head
+    /// When the current phase started, in ``ConnectionGuard/monotonicNanoseconds()``.
+    var phaseStarted: UInt64 = 0
+    /// Whether it still holds a served slot (admitted and not yet closed or evicted).
+    var holdsSlot = false
     /// When the current phase must be over, in ``ConnectionGuard/monotonicNanoseconds()``; nil for none.
     var deadline: UInt64?
     /// Requests completed on this connection.
@@ -58,10 +66,9 @@ final class GuardedConnection: @unchecked Sendable {
     var expired = false
     var closed = false
 
-    init(fd: Int32, client: String, refusal: Refusal?) {
+    init(fd: Int32, client: String) {
         self.fd = fd
         self.client = client
-        self.refusal = refusal
     }
 }
 
@@ -81,12 +88,12 @@ final class ConnectionGuard: @unchecked Sendable {
     struct Limits: Sendable {
         var connectionLimit: UInt32
         var connectionsPerClient: UInt32
+        var acceptLimit: UInt32
         var header: UInt64
         var body: UInt64
         var keepAlive: UInt64
         var isTLS: Bool
-        /// Refused connections only need to send a head to be told 503: they get less time.
-        var refusedHead: UInt64 { min(header, 2_000_000_000) }
+        /// A refused request's body is read and dropped before the 503: it gets less time.
         var refusedBody: UInt64 { min(body, 5_000_000_000) }
     }
 
@@ -98,6 +105,7 @@ final class ConnectionGuard: @unchecked Sendable {
     private var refusedServerFull = 0
     private var refusedClientFull = 0
     private var deadlineCloses = 0
+    private var evicted = 0
     private var stopping = false
     private var reaperDone = true
 
@@ -120,34 +128,87 @@ final class ConnectionGuard: @unchecked Sendable {
         defer { condition.unlock() }
         return ConnectionStatistics(
             open: open.count, admitted: admitted, refusedServerFull: refusedServerFull, refusedClientFull: refusedClientFull,
-            deadlineCloses: deadlineCloses)
+            deadlineCloses: deadlineCloses, evicted: evicted)
     }
 
-    /// A connection opened: admitted, or marked to be answered 503.
+    /// A connection opened. It takes no served slot until its request head is complete (see
+    /// ``headReceived(_:)``), so connections that trickle their heads never keep a client that
+    /// sends its request at once from being served; they only take one of the ``Limits/acceptLimit``
+    /// connections the server accepts. Near that limit, the connection that has waited longest for
+    /// a request head — at least a second, so never one whose head is merely on its way — is
+    /// closed to make room.
     func opened(fd: Int32, client: String) -> GuardedConnection {
         condition.lock()
         defer { condition.unlock() }
-        let refusal: Refusal?
-        if admitted >= Int(limits.connectionLimit) {
-            refusal = .serverFull(limit: limits.connectionLimit)
-            refusedServerFull += 1
-        } else if perClient[client, default: 0] >= Int(limits.connectionsPerClient) {
-            refusal = .clientFull(limit: limits.connectionsPerClient)
-            refusedClientFull += 1
-        } else {
-            refusal = nil
-            admitted += 1
-            perClient[client, default: 0] += 1
+        let now = Self.monotonicNanoseconds()
+        if open.count + 16 >= Int(limits.acceptLimit) {
+            _ = evictLongestWaiting(now: now, client: nil, slotHolders: false)
         }
-        let connection = GuardedConnection(fd: fd, client: client, refusal: refusal)
-        connection.deadline = Self.monotonicNanoseconds() + (refusal == nil ? limits.header : limits.refusedHead)
+        let connection = GuardedConnection(fd: fd, client: client)
+        connection.phaseStarted = now
+        connection.deadline = now + limits.header
         open[ObjectIdentifier(connection)] = connection
         return connection
     }
 
-    /// A request head is complete: the body's deadline starts.
-    func headReceived(_ connection: GuardedConnection) {
-        enter(connection, .body, after: connection.refusal == nil ? limits.body : limits.refusedBody)
+    /// A request head is complete: the connection takes a served slot (a kept-alive one already
+    /// has its own), or is refused and will be answered 503. At a limit (the client's, else the
+    /// server's) the kept-alive connection idle longest gives its slot up first. The body's
+    /// deadline starts.
+    func headReceived(_ connection: GuardedConnection) -> Refusal? {
+        condition.lock()
+        defer { condition.unlock() }
+        let now = Self.monotonicNanoseconds()
+        if !connection.holdsSlot {
+            let client = connection.client
+            if perClient[client, default: 0] >= Int(limits.connectionsPerClient),
+                !evictLongestWaiting(now: now, client: client, slotHolders: true)
+            {
+                connection.refusal = .clientFull(limit: limits.connectionsPerClient)
+                refusedClientFull += 1
+            } else if admitted >= Int(limits.connectionLimit), !evictLongestWaiting(now: now, client: nil, slotHolders: true) {
+                connection.refusal = .serverFull(limit: limits.connectionLimit)
+                refusedServerFull += 1
+            } else {
+                connection.refusal = nil
+                admitted += 1
+                perClient[client, default: 0] += 1
+                connection.holdsSlot = true
+            }
+        }
+        connection.phase = .body
+        connection.phaseStarted = now
+        connection.deadline = now + (connection.holdsSlot ? limits.body : limits.refusedBody)
+        condition.signal()
+        return connection.holdsSlot ? nil : connection.refusal
+    }
+
+    /// Closes the connection (of `client`, or any; holding a served slot, or any) that has waited
+    /// longest for a request head, if one has waited at least a second; its slot is free at once.
+    /// Called with the lock held.
+    private func evictLongestWaiting(now: UInt64, client: String?, slotHolders: Bool) -> Bool {
+        let grace = min(limits.header, 1_000_000_000)
+        var victim: GuardedConnection?
+        for connection in open.values where connection.phase == .head && !connection.expired {
+            guard !slotHolders || connection.holdsSlot, client == nil || connection.client == client,
+                now >= connection.phaseStarted + grace
+            else { continue }
+            if victim == nil || connection.phaseStarted < victim!.phaseStarted { victim = connection }
+        }
+        guard let victim else { return false }
+        evicted += 1
+        end(victim)
+        releaseSlot(victim)
+        return true
+    }
+
+    /// Gives back a served connection's slot. Called with the lock held.
+    private func releaseSlot(_ connection: GuardedConnection) {
+        guard connection.holdsSlot else { return }
+        connection.holdsSlot = false
+        admitted -= 1
+        let left = perClient[connection.client, default: 1] - 1
+        perClient[connection.client] = left > 0 ? left : nil
     }
 
     /// The body is complete: the handler runs without a deadline.
@@ -175,18 +236,16 @@ final class ConnectionGuard: @unchecked Sendable {
         guard !connection.closed else { return }
         connection.closed = true
         open[ObjectIdentifier(connection)] = nil
-        if connection.refusal == nil {
-            admitted -= 1
-            let left = perClient[connection.client, default: 1] - 1
-            perClient[connection.client] = left > 0 ? left : nil
-        }
+        releaseSlot(connection)
     }
 
     private func enter(_ connection: GuardedConnection, _ phase: GuardedConnection.Phase, after: UInt64?) {
         condition.lock()
         defer { condition.unlock() }
+        let now = Self.monotonicNanoseconds()
         connection.phase = phase
-        connection.deadline = after.map { Self.monotonicNanoseconds() + $0 }
+        connection.phaseStarted = now
+        connection.deadline = after.map { now + $0 }
         condition.signal()
     }
 
@@ -233,8 +292,15 @@ final class ConnectionGuard: @unchecked Sendable {
 
     /// Ends a connection past its deadline. Called with the lock held, on a connection not yet closed.
     private func expire(_ connection: GuardedConnection) {
-        connection.expired = true
         deadlineCloses += 1
+        end(connection)
+    }
+
+    /// Shuts a connection's socket down (after a 408 when it is still waiting for its first head on
+    /// plain HTTP); its own thread then closes it. Called with the lock held, on a connection not
+    /// yet closed.
+    private func end(_ connection: GuardedConnection) {
+        connection.expired = true
         guard connection.fd >= 0 else { return }
         if connection.phase == .head, connection.completed == 0, !limits.isTLS {
             let reply = "HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"

@@ -16,12 +16,14 @@ public struct HTTPServerConfiguration: Sendable {
     /// Seconds an idle connection may stay open, and the most a kept-alive connection may take to
     /// send its next request head.
     public var connectionTimeoutSeconds: UInt32
-    /// Most connections served at once (one thread each). Connections beyond it are answered
-    /// `503 Service Unavailable` with `Retry-After`, not dropped; up to ``acceptLimit`` are accepted.
+    /// Most connections served at once: a connection takes a slot when its first request head is
+    /// complete and keeps it until it closes. Requests beyond it are answered
+    /// `503 Service Unavailable` with `Retry-After` (after the kept-alive connection idle longest
+    /// gives its slot up, if any), never dropped. Connections still sending a head take no slot.
     public var connectionLimit: UInt32
-    /// Most connections served at once for one client address (more are answered 503 like
-    /// ``connectionLimit``); nil for a quarter of ``connectionLimit``. Behind a proxy every client has
-    /// the proxy's address: raise it there.
+    /// Most slots one client address may hold (more are answered 503 like ``connectionLimit``);
+    /// nil for a quarter of ``connectionLimit``. Behind a proxy every client has the proxy's
+    /// address: raise it there.
     public var connectionsPerClient: UInt32?
     /// Seconds a new connection has to deliver a complete request head (TLS handshake, request line
     /// and header fields), however steadily the bytes trickle in; then it is closed (`408` first on
@@ -55,9 +57,10 @@ public struct HTTPServerConfiguration: Sendable {
         self.tls = tls
     }
 
-    /// Connections accepted at once, served or answered 503: eight times ``connectionLimit``, at
-    /// least 2,048 (one thread each while open). Beyond it libmicrohttpd closes new connections
-    /// as it accepts them.
+    /// Connections open at once, whatever their state: eight times ``connectionLimit``, at least
+    /// 2,048 (one thread each). Near it the connection that has waited longest (over a second) for
+    /// a request head is closed to make room; at it libmicrohttpd closes new connections as it
+    /// accepts them.
     public var acceptLimit: UInt32 {
         let (eight, overflow) = max(connectionLimit, 1).multipliedReportingOverflow(by: 8)
         return overflow ? UInt32.max : max(eight, 2048)
@@ -174,6 +177,7 @@ public final class HTTPServer: Sendable {
         let limits = ConnectionGuard.Limits(
             connectionLimit: max(configuration.connectionLimit, 1),
             connectionsPerClient: max(configuration.effectiveConnectionsPerClient, 1),
+            acceptLimit: configuration.acceptLimit,
             header: ConnectionGuard.nanoseconds(configuration.headerTimeoutSeconds),
             body: ConnectionGuard.nanoseconds(configuration.bodyTimeoutSeconds),
             keepAlive: ConnectionGuard.nanoseconds(max(Double(configuration.connectionTimeoutSeconds), configuration.headerTimeoutSeconds)),

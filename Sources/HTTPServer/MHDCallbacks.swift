@@ -110,8 +110,7 @@ func mhdAccessHandler(
         context.began = true
         context.refused = !core.requestBegan()
         if let state {
-            context.refusal = state.refusal
-            core.connections.headReceived(state)
+            context.refusal = core.connections.headReceived(state)
         }
         return .YES
     }

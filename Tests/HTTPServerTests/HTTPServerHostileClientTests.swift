@@ -63,6 +63,23 @@ final class RawConnection: @unchecked Sendable {
         }
     }
 
+    /// Reads until `marker` has arrived (or the connection closed); what was read.
+    func read(until marker: String) -> String {
+        var out: [UInt8] = []
+        var byte: UInt8 = 0
+        while !String(decoding: out, as: UTF8.self).hasSuffix(marker), recv(fd, &byte, 1, 0) == 1 {
+            out.append(byte)
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Sends a head announcing a 2-byte body with `Expect: 100-continue` and waits for the
+    /// `100 Continue`: the server has taken the head in (and given it a slot, or not).
+    func sendHeadAndWaitForContinue() -> Bool {
+        send("POST /x HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Length: 2\r\nExpect: 100-continue\r\n\r\n")
+            && read(until: "\r\n\r\n").hasPrefix("HTTP/1.1 100")
+    }
+
     /// The status code of the first reply, reading until the connection closes.
     func status() -> Int? {
         let text = readUntilClosed().text
@@ -140,14 +157,17 @@ final class RawConnection: @unchecked Sendable {
     }
 
     /// Over the limit the answer is 503 with Retry-After, not a connection closed without a word.
-    @Test func connectionsOverTheLimitGet503WithRetryAfter() throws {
+    @Test func requestsOverTheLimitGet503WithRetryAfter() throws {
         let calls = Counter()
         let server = try HTTPServer.start(
-            configuration: .init(connectionLimit: 2, connectionsPerClient: 2, headerTimeoutSeconds: 60), router: Self.router(calls))
+            configuration: .init(connectionLimit: 2, connectionsPerClient: 3, headerTimeoutSeconds: 60, bodyTimeoutSeconds: 60),
+            router: Self.router(calls))
         defer { server.stop() }
+        // Two requests whose bodies are still on their way hold both slots.
         let holders = try (0..<2).map { _ in try RawConnection(port: server.port) }
-        // Both slots are taken by connections that have sent nothing yet.
-        #expect(holders.allSatisfy { $0.send("") })
+        for holder in holders {
+            #expect(holder.sendHeadAndWaitForContinue())
+        }
         let extra = try RawConnection(port: server.port)
         #expect(extra.send("GET /x HTTP/1.1\r\nHost: localhost\r\n\r\n"))
         let refused = extra.readUntilClosed().text
@@ -155,9 +175,8 @@ final class RawConnection: @unchecked Sendable {
         #expect(refused.contains("Retry-After: 5"))
         #expect(refused.contains("limit of 2 connections"))
         #expect(calls.value == 0)
-        // The holders are served normally once they send a request.
         for holder in holders {
-            #expect(holder.send("GET /x HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"))
+            #expect(holder.send("{}"))
             #expect(holder.status() == 200)
         }
         #expect(calls.value == 2)
@@ -168,13 +187,29 @@ final class RawConnection: @unchecked Sendable {
         #expect(later.status() == 200)
     }
 
-    /// One client address cannot take every slot: its extra connections get 503, others are served.
+    /// Connections still sending their heads take no slot: a request sent at once is served even
+    /// while as many slow connections as the limit are open.
+    @Test func connectionsWithoutACompleteHeadTakeNoSlot() throws {
+        let server = try HTTPServer.start(
+            configuration: .init(connectionLimit: 2, connectionsPerClient: 2, headerTimeoutSeconds: 60), router: Self.router())
+        defer { server.stop() }
+        let slow = try (0..<4).map { _ in try RawConnection(port: server.port) }
+        for connection in slow {
+            #expect(connection.send("POST /x HTTP/1.1\r\nHost: local"))
+        }
+        let prompt = try RawConnection(port: server.port)
+        #expect(prompt.send("GET /x HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"))
+        #expect(prompt.status() == 200)
+    }
+
+    /// One client address cannot take every slot: its extra requests get 503, others are served.
     @Test func oneClientOverItsLimitGets503AndAnotherIsServed() throws {
         let server = try HTTPServer.start(
-            configuration: .init(connectionLimit: 10, connectionsPerClient: 1, headerTimeoutSeconds: 60), router: Self.router())
+            configuration: .init(connectionLimit: 10, connectionsPerClient: 1, headerTimeoutSeconds: 60, bodyTimeoutSeconds: 60),
+            router: Self.router())
         defer { server.stop() }
         let hog = try RawConnection(port: server.port, from: "127.0.0.1")
-        #expect(hog.send(""))
+        #expect(hog.sendHeadAndWaitForContinue())
         let same = try RawConnection(port: server.port, from: "127.0.0.1")
         #expect(same.send("GET /x HTTP/1.1\r\nHost: localhost\r\n\r\n"))
         let refused = same.readUntilClosed().text
@@ -184,6 +219,8 @@ final class RawConnection: @unchecked Sendable {
         #expect(other.send("GET /x HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"))
         #expect(other.status() == 200)
         #expect(server.connectionStatistics.refusedClientFull == 1)
+        #expect(hog.send("{}"))
+        #expect(hog.status() == 200)
     }
 
     /// 2,000 connections opened at once: 1,744 were closed without a reply. Now every one is
