@@ -153,4 +153,48 @@ import Testing
         let delivery = WebhookDelivery(method: "POST", url: url, headers: [("X-Mandrill-Signature", "x")], body: Data(many.utf8))
         #expect(refusal(receiver.receive(delivery, now: now))?.status == 400)
     }
+
+    // MARK: Salesforce XML
+
+    /// Found by `mapc-fuzz --target webhook-salesforce`: an element name that is not UTF-8 made
+    /// Foundation's XML parser trap, and Salesforce deliveries carry no signature, so anyone could
+    /// stop `mapc serve` with one request.
+    @Test func salesforceElementNameThatIsNotUTF8IsA400NotATrap() async throws {
+        var bytes = Array(Fixtures.salesforceLead.utf8)
+        let name = Array("<ActionId>".utf8)
+        let at = try #require((0...(bytes.count - name.count)).first { Array(bytes[$0..<($0 + name.count)]) == name })
+        bytes[at + 4] = 0xDA  // <ActÚonId>, the byte alone: not UTF-8
+        let receiver = SalesforceReceiver(organizationIds: [Fixtures.salesforceOrg])
+        let refused = refusal(receiver.receive(WebhookDelivery(method: "POST", url: "", body: Data(bytes)), now: now))
+        #expect(refused?.status == 400)
+        #expect(refused?.reason == "body is not UTF-8 text")
+
+        let t = try TestServer()
+        defer { t.stop() }
+        let reply = try await Client.send("POST", t.url("/webhooks/salesforce"), headers: ["Content-Type": "text/xml"], data: Data(bytes))
+        #expect(reply.status == 400)
+        let good = try await Client.send(
+            "POST", t.url("/webhooks/salesforce"), headers: ["Content-Type": "text/xml"], body: Fixtures.salesforceLead)
+        #expect(good.status == 200)
+    }
+
+    @Test func salesforceDocumentTypeDeclarationsAndOtherEncodingsAreRefused() {
+        let receiver = SalesforceReceiver(organizationIds: [Fixtures.salesforceOrg])
+        let laughs =
+            #"<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;">]>"#
+            + Fixtures.salesforceLead.replacingOccurrences(of: #"<?xml version="1.0" encoding="UTF-8"?>"#, with: "")
+            .replacingOccurrences(of: "ada@example.com", with: "&lol2;")
+        #expect(
+            refusal(receiver.receive(WebhookDelivery(method: "POST", url: "", body: Data(laughs.utf8)), now: now))?.reason
+                == "a SOAP message may not contain a document type declaration")
+        let latin = Fixtures.salesforceLead.replacingOccurrences(of: "encoding=\"UTF-8\"", with: "encoding='ISO-8859-1'")
+        #expect(
+            refusal(receiver.receive(WebhookDelivery(method: "POST", url: "", body: Data(latin.utf8)), now: now))?.reason
+                == "the XML declaration names an encoding other than UTF-8")
+        let lower = Fixtures.salesforceLead.replacingOccurrences(of: "encoding=\"UTF-8\"", with: "encoding = 'utf-8'")
+        guard case .accepted = receiver.receive(WebhookDelivery(method: "POST", url: "", body: Data(lower.utf8)), now: now) else {
+            Issue.record("a utf-8 declaration was refused")
+            return
+        }
+    }
 }

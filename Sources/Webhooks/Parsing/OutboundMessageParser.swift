@@ -32,7 +32,26 @@ public enum OutboundMessageParser {
     static let instanceNamespace = "http://www.w3.org/2001/XMLSchema-instance"
 
     /// The message in `data`, or a one-line reason why it is not one.
+    ///
+    /// Checked before the XML parser sees it: the body is UTF-8 (Foundation's parser traps on an
+    /// element name that is not, which took the whole server down, unauthenticated), declares no
+    /// other encoding, and has no document type declaration (SOAP 1.1 forbids one; refusing it
+    /// rules out entity expansion).
     public static func parse(_ data: Data) -> Result<OutboundMessage, ParseFailure> {
+        let bytes = Array(data)
+        guard String(validating: bytes, as: UTF8.self) != nil else {
+            return .failure(ParseFailure("body is not UTF-8 text"))
+        }
+        let prolog = String(decoding: bytes.prefix(256), as: UTF8.self).lowercased()
+        if prolog.hasPrefix("<?xml"), let end = prolog.range(of: "?>"), let encoding = prolog[..<end.lowerBound].range(of: "encoding") {
+            let declared = prolog[encoding.upperBound..<end.lowerBound].drop { " =\"'\t\r\n".contains($0) }
+            guard declared.hasPrefix("utf-8") || declared.hasPrefix("utf8") else {
+                return .failure(ParseFailure("the XML declaration names an encoding other than UTF-8"))
+            }
+        }
+        if contains(bytes, Array("<!DOCTYPE".utf8)) {
+            return .failure(ParseFailure("a SOAP message may not contain a document type declaration"))
+        }
         let delegate = Collector()
         let parser = XMLParser(data: data)
         parser.shouldProcessNamespaces = true
@@ -58,6 +77,16 @@ public enum OutboundMessageParser {
         }
         return .success(
             OutboundMessage(organizationId: org, actionId: delegate.actionId ?? "", notifications: delegate.notifications))
+    }
+
+    private static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
+        guard haystack.count >= needle.count, let first = needle.first else { return false }
+        var i = 0
+        while i + needle.count <= haystack.count {
+            if haystack[i] == first, Array(haystack[i..<(i + needle.count)]) == needle { return true }
+            i += 1
+        }
+        return false
     }
 
     /// Why a body could not be parsed.

@@ -88,7 +88,7 @@ public struct HubSpotReceiver: WebhookReceiver {
 
     /// The percent-escapes HubSpot's v3 validation rules decode in the URI before hashing (hex
     /// digits in either case); every other byte of the URL stays exactly as received.
-    static let v3DecodedEscapes: [String: UInt8] = [
+    public static let v3DecodedEscapes: [String: UInt8] = [
         "3A": UInt8(ascii: ":"), "2F": UInt8(ascii: "/"), "3F": UInt8(ascii: "?"), "40": UInt8(ascii: "@"),
         "21": UInt8(ascii: "!"), "24": UInt8(ascii: "$"), "27": UInt8(ascii: "'"), "28": UInt8(ascii: "("),
         "29": UInt8(ascii: ")"), "2A": UInt8(ascii: "*"), "2C": UInt8(ascii: ","), "3B": UInt8(ascii: ";"),
@@ -96,7 +96,7 @@ public struct HubSpotReceiver: WebhookReceiver {
 
     /// The URI as HubSpot signs it for v3: the URL as received with the escapes of
     /// ``v3DecodedEscapes`` decoded, in one pass (a decoded byte never starts a new escape).
-    static func v3URI(_ url: String) -> String {
+    public static func v3URI(_ url: String) -> String {
         let bytes = Array(url.utf8)
         guard bytes.contains(UInt8(ascii: "%")) else { return url }
         var out: [UInt8] = []
