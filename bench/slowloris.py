@@ -237,6 +237,7 @@ def main():
                     help="spread the hostile connections over this many addresses (127.0.1.1, 127.0.1.2, …) instead")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
+    args.mapc = os.path.abspath(args.mapc)  # serve runs in a scratch directory
     reference = args.reference if args.reference is not None else max(5.0, args.seconds / 4)
 
     work = tempfile.mkdtemp(prefix="mapc-slowloris-")
