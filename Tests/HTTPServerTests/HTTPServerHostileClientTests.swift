@@ -100,6 +100,14 @@ final class RawConnection: @unchecked Sendable {
         return router
     }
 
+    /// Runs blocking socket work on a thread of its own: the tests' cooperative pool is small and
+    /// shared with every other suite, and a read that waits for a deadline must not hold it.
+    static func off<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread { continuation.resume(with: Result { try body() }) }
+        }
+    }
+
     final class Counter: @unchecked Sendable {
         private let lock = NSLock()
         private var n = 0
@@ -109,134 +117,137 @@ final class RawConnection: @unchecked Sendable {
 
     /// The idle timeout is reset by every byte: a head trickled a byte at a time held a connection
     /// (and a thread) forever. The header deadline counts from the connection's start.
-    @Test func aTrickledRequestHeadIsClosedAtTheHeaderDeadlineWith408() throws {
+    @Test func aTrickledRequestHeadIsClosedAtTheHeaderDeadlineWith408() async throws {
         let calls = Counter()
         let server = try HTTPServer.start(
             configuration: .init(connectionTimeoutSeconds: 120, headerTimeoutSeconds: 1), router: Self.router(calls))
         defer { server.stop() }
-        let client = try RawConnection(port: server.port)
+        let client = try await Self.off { try RawConnection(port: server.port) }
         #expect(client.send("GET /x HTTP/1.1\r\nHost: localhost\r\n"))
         // The attacker's pacing: a header byte every 100 ms, until the server hangs up.
         let trickler = Thread {
             while client.send("a") { usleep(100_000) }
         }
         trickler.start()
-        let reply = client.readUntilClosed()
+        let reply = try await Self.off { client.readUntilClosed() }
         #expect(reply.closed)
         #expect(reply.text.hasPrefix("HTTP/1.1 408 Request Timeout"))
         #expect(calls.value == 0)
         #expect(server.connectionStatistics.deadlineCloses == 1)
     }
 
-    @Test func aTrickledBodyIsClosedAtTheBodyDeadline() throws {
+    @Test func aTrickledBodyIsClosedAtTheBodyDeadline() async throws {
         let calls = Counter()
         let server = try HTTPServer.start(
             configuration: .init(connectionTimeoutSeconds: 120, headerTimeoutSeconds: 60, bodyTimeoutSeconds: 1), router: Self.router(calls)
         )
         defer { server.stop() }
-        let client = try RawConnection(port: server.port)
+        let client = try await Self.off { try RawConnection(port: server.port) }
         #expect(client.send("POST /x HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100000\r\n\r\n"))
         let trickler = Thread {
             while client.send("b") { usleep(100_000) }
         }
         trickler.start()
-        let reply = client.readUntilClosed()
+        let reply = try await Self.off { client.readUntilClosed() }
         #expect(reply.closed)
         #expect(calls.value == 0)
         #expect(server.connectionStatistics.deadlineCloses == 1)
     }
 
     /// A connection that never sends anything is closed too, TLS or not.
-    @Test func aSilentConnectionIsClosedAtTheHeaderDeadline() throws {
+    @Test func aSilentConnectionIsClosedAtTheHeaderDeadline() async throws {
         let server = try HTTPServer.start(
             configuration: .init(connectionTimeoutSeconds: 120, headerTimeoutSeconds: 1), router: Self.router())
         defer { server.stop() }
-        let client = try RawConnection(port: server.port)
-        #expect(client.readUntilClosed().closed)
+        let client = try await Self.off { try RawConnection(port: server.port) }
+        #expect(try await Self.off { client.readUntilClosed() }.closed)
         #expect(server.connectionStatistics.deadlineCloses == 1)
     }
 
     /// Over the limit the answer is 503 with Retry-After, not a connection closed without a word.
-    @Test func requestsOverTheLimitGet503WithRetryAfter() throws {
+    @Test func requestsOverTheLimitGet503WithRetryAfter() async throws {
         let calls = Counter()
         let server = try HTTPServer.start(
             configuration: .init(connectionLimit: 2, connectionsPerClient: 3, headerTimeoutSeconds: 60, bodyTimeoutSeconds: 60),
             router: Self.router(calls))
         defer { server.stop() }
         // Two requests whose bodies are still on their way hold both slots.
-        let holders = try (0..<2).map { _ in try RawConnection(port: server.port) }
+        let holders = try await Self.off { try (0..<2).map { _ in try RawConnection(port: server.port) } }
         for holder in holders {
-            #expect(holder.sendHeadAndWaitForContinue())
+            #expect(try await Self.off { holder.sendHeadAndWaitForContinue() })
         }
-        let extra = try RawConnection(port: server.port)
+        let extra = try await Self.off { try RawConnection(port: server.port) }
         #expect(extra.send("GET /x HTTP/1.1\r\nHost: localhost\r\n\r\n"))
-        let refused = extra.readUntilClosed().text
+        let refused = try await Self.off { extra.readUntilClosed().text }
         #expect(refused.hasPrefix("HTTP/1.1 503 Service Unavailable"))
         #expect(refused.contains("Retry-After: 5"))
         #expect(refused.contains("limit of 2 connections"))
         #expect(calls.value == 0)
         for holder in holders {
             #expect(holder.send("{}"))
-            #expect(holder.status() == 200)
+            #expect(try await Self.off { holder.status() } == 200)
         }
         #expect(calls.value == 2)
         #expect(server.connectionStatistics.refusedServerFull == 1)
         // Every connection has been answered and closed: the slots are free again.
-        let later = try RawConnection(port: server.port)
+        let later = try await Self.off { try RawConnection(port: server.port) }
         #expect(later.send("GET /x HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"))
-        #expect(later.status() == 200)
+        #expect(try await Self.off { later.status() } == 200)
     }
 
     /// Connections still sending their heads take no slot: a request sent at once is served even
     /// while as many slow connections as the limit are open.
-    @Test func connectionsWithoutACompleteHeadTakeNoSlot() throws {
+    @Test func connectionsWithoutACompleteHeadTakeNoSlot() async throws {
         let server = try HTTPServer.start(
             configuration: .init(connectionLimit: 2, connectionsPerClient: 2, headerTimeoutSeconds: 60), router: Self.router())
         defer { server.stop() }
-        let slow = try (0..<4).map { _ in try RawConnection(port: server.port) }
+        let slow = try await Self.off { try (0..<4).map { _ in try RawConnection(port: server.port) } }
         for connection in slow {
             #expect(connection.send("POST /x HTTP/1.1\r\nHost: local"))
         }
-        let prompt = try RawConnection(port: server.port)
+        let prompt = try await Self.off { try RawConnection(port: server.port) }
         #expect(prompt.send("GET /x HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"))
-        #expect(prompt.status() == 200)
+        #expect(try await Self.off { prompt.status() } == 200)
     }
 
     /// One client address cannot take every slot: its extra requests get 503, others are served.
-    @Test func oneClientOverItsLimitGets503AndAnotherIsServed() throws {
+    @Test func oneClientOverItsLimitGets503AndAnotherIsServed() async throws {
         let server = try HTTPServer.start(
             configuration: .init(connectionLimit: 10, connectionsPerClient: 1, headerTimeoutSeconds: 60, bodyTimeoutSeconds: 60),
             router: Self.router())
         defer { server.stop() }
-        let hog = try RawConnection(port: server.port, from: "127.0.0.1")
-        #expect(hog.sendHeadAndWaitForContinue())
-        let same = try RawConnection(port: server.port, from: "127.0.0.1")
+        let hog = try await Self.off { try RawConnection(port: server.port, from: "127.0.0.1") }
+        #expect(try await Self.off { hog.sendHeadAndWaitForContinue() })
+        let same = try await Self.off { try RawConnection(port: server.port, from: "127.0.0.1") }
         #expect(same.send("GET /x HTTP/1.1\r\nHost: localhost\r\n\r\n"))
-        let refused = same.readUntilClosed().text
+        let refused = try await Self.off { same.readUntilClosed().text }
         #expect(refused.hasPrefix("HTTP/1.1 503"))
         #expect(refused.contains("your address already has 1 open connections"))
-        let other = try RawConnection(port: server.port, from: "127.0.0.2")
+        let other = try await Self.off { try RawConnection(port: server.port, from: "127.0.0.2") }
         #expect(other.send("GET /x HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"))
-        #expect(other.status() == 200)
+        #expect(try await Self.off { other.status() } == 200)
         #expect(server.connectionStatistics.refusedClientFull == 1)
         #expect(hog.send("{}"))
-        #expect(hog.status() == 200)
+        #expect(try await Self.off { hog.status() } == 200)
     }
 
     /// 2,000 connections opened at once: 1,744 were closed without a reply. Now every one is
     /// answered, served or 503.
-    @Test func twoThousandConnectionsAtOnceAreEachAnswered() throws {
+    @Test func twoThousandConnectionsAtOnceAreEachAnswered() async throws {
         let server = try HTTPServer.start(configuration: .init(connectionsPerClient: 256), router: Self.router())
         defer { server.stop() }
-        var clients: [RawConnection] = []
-        for _ in 0..<2000 {
-            let client = try RawConnection(port: server.port)
-            #expect(client.send("GET /x HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"))
-            clients.append(client)
-        }
-        var statuses: [Int?: Int] = [:]
-        for client in clients {
-            statuses[client.status(), default: 0] += 1
+        let statuses = try await Self.off {
+            var clients: [RawConnection] = []
+            for _ in 0..<2000 {
+                let client = try RawConnection(port: server.port)
+                guard client.send("GET /x HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n") else { break }
+                clients.append(client)
+            }
+            var statuses: [Int?: Int] = [:]
+            for client in clients {
+                statuses[client.status(), default: 0] += 1
+            }
+            return statuses
         }
         #expect(statuses[nil] == nil, "\(statuses)")
         #expect((statuses[200] ?? 0) + (statuses[503] ?? 0) == 2000, "\(statuses)")
