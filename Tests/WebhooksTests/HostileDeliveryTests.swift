@@ -197,4 +197,29 @@ import Testing
             return
         }
     }
+
+    /// Found by `mapc-fuzz --target webhook-salesforce` (seed 101): `<s<s<s…` 32,000 times inside
+    /// an sObject took 7 s of CPU per parse (every element copied the whole element stack).
+    /// Depth, Notifications and fields are bounded before any work that grows with them.
+    @Test func salesforceDeepNestingAndTooManyNotificationsAreRefusedByLimit() throws {
+        let receiver = SalesforceReceiver(organizationIds: [Fixtures.salesforceOrg])
+        func reason(_ body: String) -> String? {
+            refusal(receiver.receive(WebhookDelivery(method: "POST", url: "", body: Data(body.utf8)), now: now))?.reason
+        }
+        let field = "<sf:Id>00Q000000000001EAA</sf:Id>"
+        let fuzzed = Fixtures.salesforceLead.replacingOccurrences(of: field, with: String(repeating: "<s", count: 32_000) + field)
+        #expect(reason(fuzzed) == "the XML is nested more than 32 levels deep")
+        let deep = Fixtures.salesforceLead.replacingOccurrences(
+            of: field, with: String(repeating: "<a>", count: 10_000) + String(repeating: "</a>", count: 10_000) + field)
+        #expect(reason(deep) == "the XML is nested more than 32 levels deep")
+        let one = try #require(Fixtures.salesforceLead.range(of: "<Notification>"))
+        let end = try #require(Fixtures.salesforceLead.range(of: "</Notification>"))
+        let notification = String(Fixtures.salesforceLead[one.lowerBound..<end.upperBound])
+        let many = Fixtures.salesforceLead.replacingOccurrences(of: notification, with: String(repeating: notification, count: 101))
+        #expect(reason(many) == "more than 100 Notifications in one message")
+        let fields = (0..<2001).map { "<sf:F\($0)>x</sf:F\($0)>" }.joined()
+        #expect(
+            reason(Fixtures.salesforceLead.replacingOccurrences(of: field, with: field + fields))
+                == "a Notification has more than 2000 fields")
+    }
 }
