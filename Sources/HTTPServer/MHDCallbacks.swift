@@ -14,7 +14,7 @@ final class RequestContext {
     var refused = false
     /// Whether the access handler has seen this request (and counted it in flight).
     var began = false
-    /// Why the connection is answered 503, when the guard refused it.
+    /// Why the request is answered 503, when the guard found no slot for it.
     var refusal: Refusal?
 
     init(target: String?) {
@@ -64,8 +64,8 @@ private func guarded(_ connection: OpaquePointer?) -> GuardedConnection? {
     return Unmanaged<GuardedConnection>.fromOpaque(pointer).takeUnretainedValue()
 }
 
-/// libmicrohttpd's connection callback: a connection opened (admit it or mark it to be refused) or
-/// is closing (forget it; its socket is closed after this returns).
+/// libmicrohttpd's connection callback: a connection opened (its head deadline starts) or is
+/// closing (forget it and free its slot; its socket is closed after this returns).
 func mhdConnectionNotified(
     _ cls: UnsafeMutableRawPointer?,
     _ connection: OpaquePointer?,
