@@ -6,7 +6,7 @@ MAPC := .build/debug/mapc
 # The platforms' official Python clients for the contract tests (Tests/Contract/requirements.txt).
 CONTRACT_VENV := .build/contract-venv
 
-.PHONY: all deps build release test lint demo clean bench bench-sync bench-calls bench-console contract contract-run fuzz eval eval-llm
+.PHONY: all deps build release test lint demo clean bench bench-sync bench-calls bench-console bench-slowloris contract contract-run fuzz eval eval-llm
 
 all: build
 
@@ -74,6 +74,16 @@ CONSOLE_RUNS ?= 18
 CONSOLE_RECORDS ?= 10000
 bench-console: release
 	python3 bench/console.py --mapc .build/release/mapc --runs $(CONSOLE_RUNS) --records $(CONSOLE_RECORDS)
+
+# Slowloris benchmark (issue 14): SLOWLORIS_ATTACKERS connections trickling request heads and bodies a
+# byte a second for SLOWLORIS_SECONDS while signed HubSpot deliveries go to `mapc serve`; acknowledged
+# deliveries and their p99 latency, against a reference phase without the attack in the same run.
+# SLOWLORIS_ARGS="--attack-sources 10" spreads the attack over ten addresses.
+SLOWLORIS_SECONDS ?= 60
+SLOWLORIS_ATTACKERS ?= 300
+SLOWLORIS_ARGS ?=
+bench-slowloris: build
+	python3 bench/slowloris.py --mapc $(MAPC) --seconds $(SLOWLORIS_SECONDS) --attackers $(SLOWLORIS_ATTACKERS) $(SLOWLORIS_ARGS)
 
 # Seeded mutation fuzzing of everything mapc reads from the world (issue 14): each target for
 # FUZZ_SECONDS, inputs following from FUZZ_SEED; FUZZ_TARGETS="dsl-source ..." to pick targets.

@@ -23,6 +23,10 @@ static inline unsigned int mapc_mhd_thread_per_connection_flags(int ipv6) {
     return flags;
 }
 
+/// Called with the request target exactly as received (path and query, not decoded), before
+/// libmicrohttpd parses it; the return value is the request's first `*req_cls`.
+typedef void *(*mapc_mhd_uri_callback)(void *cls, const char *uri, struct MHD_Connection *connection);
+
 /// Starts a daemon bound to `address` (port inside the sockaddr; 0 picks a free port). With a
 /// `tls_key` and `tls_cert` (PEM text, NUL-terminated) it speaks HTTPS (GnuTLS); NULL for plain HTTP.
 static inline struct MHD_Daemon *mapc_mhd_start(
@@ -30,9 +34,12 @@ static inline struct MHD_Daemon *mapc_mhd_start(
     const struct sockaddr *address,
     MHD_AccessHandlerCallback handler, void *handler_cls,
     MHD_RequestCompletedCallback completed, void *completed_cls,
+    mapc_mhd_uri_callback uri_callback, void *uri_cls,
+    MHD_NotifyConnectionCallback connection_callback, void *connection_cls,
     unsigned int connection_timeout_seconds,
     size_t connection_memory_limit,
     unsigned int connection_limit,
+    unsigned int listen_backlog,
     const char *tls_key, const char *tls_cert) {
     struct MHD_OptionItem tls[] = {
         {tls_key != NULL && tls_cert != NULL ? MHD_OPTION_HTTPS_MEM_KEY : MHD_OPTION_END, 0, (void *) tls_key},
@@ -47,9 +54,12 @@ static inline struct MHD_Daemon *mapc_mhd_start(
         MHD_OPTION_ARRAY, tls,
         MHD_OPTION_SOCK_ADDR, address,
         MHD_OPTION_NOTIFY_COMPLETED, completed, completed_cls,
+        MHD_OPTION_URI_LOG_CALLBACK, uri_callback, uri_cls,
+        MHD_OPTION_NOTIFY_CONNECTION, connection_callback, connection_cls,
         MHD_OPTION_CONNECTION_TIMEOUT, connection_timeout_seconds,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, connection_memory_limit,
         MHD_OPTION_CONNECTION_LIMIT, connection_limit,
+        MHD_OPTION_LISTEN_BACKLOG_SIZE, listen_backlog,
         MHD_OPTION_END);
 }
 
@@ -68,6 +78,18 @@ static inline uint16_t mapc_mhd_bound_port(struct MHD_Daemon *daemon) {
 static inline const struct sockaddr *mapc_mhd_client_address(struct MHD_Connection *connection) {
     const union MHD_ConnectionInfo *info = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
     return info == NULL ? NULL : info->client_addr;
+}
+
+/// The connection's socket, or -1 when unknown.
+static inline int mapc_mhd_connection_fd(struct MHD_Connection *connection) {
+    const union MHD_ConnectionInfo *info = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CONNECTION_FD);
+    return info == NULL ? -1 : info->connect_fd;
+}
+
+/// The pointer stored in the connection's socket context by the connection callback, or NULL.
+static inline void *mapc_mhd_socket_context(struct MHD_Connection *connection) {
+    const union MHD_ConnectionInfo *info = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return info == NULL ? NULL : info->socket_context;
 }
 
 #endif

@@ -13,10 +13,24 @@ public struct HTTPServerConfiguration: Sendable {
     public var port: UInt16
     /// Largest accepted request body in bytes; larger bodies are read, discarded and answered with 413.
     public var maxBodyBytes: Int
-    /// Seconds an idle connection may stay open.
+    /// Seconds an idle connection may stay open, and the most a kept-alive connection may take to
+    /// send its next request head.
     public var connectionTimeoutSeconds: UInt32
-    /// Most simultaneous connections (one thread each).
+    /// Most connections served at once: a connection takes a slot when its first request head is
+    /// complete and keeps it until it closes. Requests beyond it are answered
+    /// `503 Service Unavailable` with `Retry-After` (after the kept-alive connection idle longest
+    /// gives its slot up, if any), never dropped. Connections still sending a head take no slot.
     public var connectionLimit: UInt32
+    /// Most slots one client address may hold (more are answered 503 like ``connectionLimit``);
+    /// nil for a quarter of ``connectionLimit``. Behind a proxy every client has the proxy's
+    /// address: raise it there.
+    public var connectionsPerClient: UInt32?
+    /// Seconds a new connection has to deliver a complete request head (TLS handshake, request line
+    /// and header fields), however steadily the bytes trickle in; then it is closed (`408` first on
+    /// plain HTTP).
+    public var headerTimeoutSeconds: Double
+    /// Seconds a request body may take once the head is in, and a reply once it is queued.
+    public var bodyTimeoutSeconds: Double
     /// Serve HTTPS with this certificate and key (libmicrohttpd over GnuTLS); nil for plain HTTP.
     public var tls: TLSConfiguration?
 
@@ -27,6 +41,9 @@ public struct HTTPServerConfiguration: Sendable {
         maxBodyBytes: Int = 10 * 1024 * 1024,
         connectionTimeoutSeconds: UInt32 = 30,
         connectionLimit: UInt32 = 256,
+        connectionsPerClient: UInt32? = nil,
+        headerTimeoutSeconds: Double = 10,
+        bodyTimeoutSeconds: Double = 30,
         tls: TLSConfiguration? = nil
     ) {
         self.host = host
@@ -34,7 +51,24 @@ public struct HTTPServerConfiguration: Sendable {
         self.maxBodyBytes = maxBodyBytes
         self.connectionTimeoutSeconds = connectionTimeoutSeconds
         self.connectionLimit = connectionLimit
+        self.connectionsPerClient = connectionsPerClient
+        self.headerTimeoutSeconds = headerTimeoutSeconds
+        self.bodyTimeoutSeconds = bodyTimeoutSeconds
         self.tls = tls
+    }
+
+    /// Connections open at once, whatever their state: eight times ``connectionLimit``, at least
+    /// 2,048 (one thread each). Near it the connection that has waited longest (over a second) for
+    /// a request head is closed to make room; at it libmicrohttpd closes new connections as it
+    /// accepts them.
+    public var acceptLimit: UInt32 {
+        let (eight, overflow) = max(connectionLimit, 1).multipliedReportingOverflow(by: 8)
+        return overflow ? UInt32.max : max(eight, 2048)
+    }
+
+    /// ``connectionsPerClient`` with its default applied.
+    public var effectiveConnectionsPerClient: UInt32 {
+        connectionsPerClient ?? max(1, connectionLimit / 4)
     }
 }
 
@@ -123,6 +157,11 @@ public final class HTTPServer: Sendable {
         core.inFlight
     }
 
+    /// What the connection limits and deadlines did so far, and the connections open now.
+    public var connectionStatistics: ConnectionStatistics {
+        core.connections.statistics
+    }
+
     /// Binds and starts serving `router` in background threads.
     ///
     /// - Throws: ``HTTPServerError`` when the host is not a numeric address or the daemon cannot start
@@ -135,7 +174,15 @@ public final class HTTPServer: Sendable {
         if configuration.tls != nil, mapc_mhd_supports_tls() == 0 {
             throw HTTPServerError(description: "this libmicrohttpd was built without TLS support")
         }
-        let core = ServerCore(router: router, maxBodyBytes: configuration.maxBodyBytes, tls: configuration.tls)
+        let limits = ConnectionGuard.Limits(
+            connectionLimit: max(configuration.connectionLimit, 1),
+            connectionsPerClient: max(configuration.effectiveConnectionsPerClient, 1),
+            acceptLimit: configuration.acceptLimit,
+            header: ConnectionGuard.nanoseconds(configuration.headerTimeoutSeconds),
+            body: ConnectionGuard.nanoseconds(configuration.bodyTimeoutSeconds),
+            keepAlive: ConnectionGuard.nanoseconds(max(Double(configuration.connectionTimeoutSeconds), configuration.headerTimeoutSeconds)),
+            isTLS: configuration.tls != nil)
+        let core = ServerCore(router: router, maxBodyBytes: configuration.maxBodyBytes, tls: configuration.tls, limits: limits)
         let retained = Unmanaged.passRetained(core)
         let context = retained.toOpaque()
         let daemon: OpaquePointer?
@@ -188,9 +235,12 @@ public final class HTTPServer: Sendable {
             address,
             mhdAccessHandler, context,
             mhdRequestCompleted, context,
+            mhdRequestTargetReceived, context,
+            mhdConnectionNotified, context,
             configuration.connectionTimeoutSeconds,
             64 * 1024,
-            configuration.connectionLimit,
+            configuration.acceptLimit,
+            4096,
             Unmanaged<ServerCore>.fromOpaque(context).takeUnretainedValue().tlsKey,
             Unmanaged<ServerCore>.fromOpaque(context).takeUnretainedValue().tlsCertificate)
     }

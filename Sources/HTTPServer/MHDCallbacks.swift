@@ -2,10 +2,34 @@ import CMicroHTTPD
 import Foundation
 
 /// Per-request state kept in libmicrohttpd's `req_cls` slot between upload callbacks.
+///
+/// Made when the request line has arrived (``mhdRequestTargetReceived``), so it holds the target as
+/// received; released by ``mhdRequestCompleted``, which libmicrohttpd calls for every request it
+/// told us about, including ones that never reached the access handler.
 final class RequestContext {
+    /// The request target as received, undecoded.
+    let target: String?
     var body = Data()
     var bodyTooLarge = false
     var refused = false
+    /// Whether the access handler has seen this request (and counted it in flight).
+    var began = false
+    /// Why the request is answered 503, when the guard found no slot for it.
+    var refusal: Refusal?
+
+    init(target: String?) {
+        self.target = target
+    }
+}
+
+/// The URI log callback: keeps the raw request target before libmicrohttpd decodes and splits it.
+func mhdRequestTargetReceived(
+    _ cls: UnsafeMutableRawPointer?,
+    _ uri: UnsafePointer<CChar>?,
+    _ connection: OpaquePointer?
+) -> UnsafeMutableRawPointer? {
+    let context = RequestContext(target: uri.map { String(cString: $0) })
+    return Unmanaged.passRetained(context).toOpaque()
 }
 
 /// Collects key/value pairs from `MHD_get_connection_values`.
@@ -34,6 +58,31 @@ private func values(_ connection: OpaquePointer, _ kind: MHD_ValueKind) -> [(Str
     return collector.pairs
 }
 
+/// The guarded state of `connection`, kept in its socket context by ``mhdConnectionNotified``.
+private func guarded(_ connection: OpaquePointer?) -> GuardedConnection? {
+    guard let connection, let pointer = mapc_mhd_socket_context(connection) else { return nil }
+    return Unmanaged<GuardedConnection>.fromOpaque(pointer).takeUnretainedValue()
+}
+
+/// libmicrohttpd's connection callback: a connection opened (its head deadline starts) or is
+/// closing (forget it and free its slot; its socket is closed after this returns).
+func mhdConnectionNotified(
+    _ cls: UnsafeMutableRawPointer?,
+    _ connection: OpaquePointer?,
+    _ socketContext: UnsafeMutablePointer<UnsafeMutableRawPointer?>?,
+    _ code: MHD_ConnectionNotificationCode
+) {
+    guard let cls, let connection, let socketContext else { return }
+    let core = Unmanaged<ServerCore>.fromOpaque(cls).takeUnretainedValue()
+    if code.rawValue == 0 {  // MHD_CONNECTION_NOTIFY_STARTED
+        let state = core.connections.opened(fd: mapc_mhd_connection_fd(connection), client: clientAddress(connection) ?? "?")
+        socketContext.pointee = Unmanaged.passRetained(state).toOpaque()
+    } else if let pointer = socketContext.pointee {
+        socketContext.pointee = nil
+        core.connections.closed(Unmanaged<GuardedConnection>.fromOpaque(pointer).takeRetainedValue())
+    }
+}
+
 /// The libmicrohttpd access handler: accumulates the body, then routes the request and queues the reply.
 func mhdAccessHandler(
     _ cls: UnsafeMutableRawPointer?,
@@ -48,17 +97,27 @@ func mhdAccessHandler(
     guard let cls, let connection, let requestSlot else { return .NO }
     let core = Unmanaged<ServerCore>.fromOpaque(cls).takeUnretainedValue()
 
-    guard let existing = requestSlot.pointee else {
-        let context = RequestContext()
-        context.refused = !core.requestBegan()
+    let context: RequestContext
+    if let existing = requestSlot.pointee {
+        context = Unmanaged<RequestContext>.fromOpaque(existing).takeUnretainedValue()
+    } else {
+        context = RequestContext(target: nil)
         requestSlot.pointee = Unmanaged.passRetained(context).toOpaque()
+    }
+    let state = guarded(connection)
+    guard context.began else {
+        // First call: the head is complete. Count the request in; the body (if any) follows.
+        context.began = true
+        context.refused = !core.requestBegan()
+        if let state {
+            context.refusal = core.connections.headReceived(state)
+        }
         return .YES
     }
-    let context = Unmanaged<RequestContext>.fromOpaque(existing).takeUnretainedValue()
 
     if let uploadDataSize, uploadDataSize.pointee > 0 {
         let size = uploadDataSize.pointee
-        if !context.bodyTooLarge && !context.refused {
+        if !context.bodyTooLarge && !context.refused && context.refusal == nil {
             if context.body.count + size > core.maxBodyBytes {
                 context.bodyTooLarge = true
                 context.body = Data()
@@ -72,10 +131,15 @@ func mhdAccessHandler(
         return .YES
     }
 
+    if let state { core.connections.handling(state) }
+    defer { if let state { core.connections.replying(state) } }
     let response: Response
     if context.refused {
         response = Response.text("Service Unavailable: server is stopping", status: 503)
             .withHeader("Connection", "close")
+    } else if let refusal = context.refusal {
+        response = Response.text(refusal.message + "\n", status: 503)
+            .withHeader("Retry-After", "5").withHeader("Connection", "close")
     } else if context.bodyTooLarge {
         response = Response.text("Payload Too Large: body exceeds \(core.maxBodyBytes) bytes", status: 413)
             .withHeader("Connection", "close")
@@ -86,7 +150,8 @@ func mhdAccessHandler(
             queryItems: values(connection, .GET_ARGUMENT_KIND).map { (name: $0.0, value: $0.1) },
             headerFields: values(connection, .HEADER_KIND).map { (name: $0.0, value: $0.1 ?? "") },
             body: context.body,
-            remoteAddress: clientAddress(connection)
+            remoteAddress: clientAddress(connection),
+            target: context.target
         )
         context.body = Data()
         response = core.router.handle(request)
@@ -103,12 +168,18 @@ func mhdRequestCompleted(
 ) {
     guard let cls, let requestSlot, let existing = requestSlot.pointee else { return }
     requestSlot.pointee = nil
-    Unmanaged<RequestContext>.fromOpaque(existing).release()
-    Unmanaged<ServerCore>.fromOpaque(cls).takeUnretainedValue().requestEnded()
+    let context = Unmanaged<RequestContext>.fromOpaque(existing).takeRetainedValue()
+    let core = Unmanaged<ServerCore>.fromOpaque(cls).takeUnretainedValue()
+    if let state = guarded(connection) {
+        core.connections.completed(state)
+    }
+    if context.began {
+        core.requestEnded()
+    }
 }
 
 /// The numeric address of the connection's peer, or nil.
-private func clientAddress(_ connection: OpaquePointer) -> String? {
+func clientAddress(_ connection: OpaquePointer) -> String? {
     guard let address = mapc_mhd_client_address(connection) else { return nil }
     var text = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN) + 1)
     switch Int32(address.pointee.sa_family) {

@@ -8,6 +8,10 @@ public struct Request: Sendable {
     public let method: String
     /// The percent-decoded path without the query string, e.g. `/crm/v3/objects/contacts`.
     public let path: String
+    /// The request target exactly as the client sent it (`/webhooks/hubspot?tags=a%2Cb`): path and
+    /// query, nothing decoded or reordered; nil when the request did not come from the server.
+    /// URL-signing schemes verify over this.
+    public let target: String?
     /// Query parameters in the order they appeared; values are percent- and `+`-decoded, `nil` for a bare key.
     public let queryItems: [(name: String, value: String?)]
     /// Header fields with lower-cased names, in the order received.
@@ -27,10 +31,12 @@ public struct Request: Sendable {
         headerFields: [(name: String, value: String)] = [],
         body: Data = Data(),
         pathParameters: [String: String] = [:],
-        remoteAddress: String? = nil
+        remoteAddress: String? = nil,
+        target: String? = nil
     ) {
         self.method = method.uppercased()
         self.path = path
+        self.target = target
         self.queryItems = queryItems
         self.headerFields = headerFields.map { (name: $0.name.lowercased(), value: $0.value) }
         self.body = body

@@ -13,6 +13,8 @@ import Foundation
 final class ServerCore: @unchecked Sendable {
     let router: Router
     let maxBodyBytes: Int
+    /// Connection limits and deadlines.
+    let connections: ConnectionGuard
     /// The TLS key and certificate as C strings, kept for the daemon's lifetime (libmicrohttpd
     /// keeps the pointers it is given); nil for plain HTTP.
     let tlsKey: UnsafeMutablePointer<CChar>?
@@ -25,9 +27,10 @@ final class ServerCore: @unchecked Sendable {
     private var stopping = false
     private var stopped = false
 
-    init(router: Router, maxBodyBytes: Int, tls: TLSConfiguration?) {
+    init(router: Router, maxBodyBytes: Int, tls: TLSConfiguration?, limits: ConnectionGuard.Limits) {
         self.router = router
         self.maxBodyBytes = maxBodyBytes
+        self.connections = ConnectionGuard(limits: limits)
         tlsKey = tls.map { strdup($0.privateKeyPEM) }
         tlsCertificate = tls.map { strdup($0.certificatePEM) }
     }
@@ -46,6 +49,7 @@ final class ServerCore: @unchecked Sendable {
         self.daemon = daemon
         self.retained = retained
         condition.unlock()
+        connections.start()
     }
 
     var inFlight: Int {
@@ -94,6 +98,7 @@ final class ServerCore: @unchecked Sendable {
         if listenSocket >= 0 {
             close(listenSocket)
         }
+        connections.stop()
         condition.lock()
         self.daemon = nil
         let retained = self.retained

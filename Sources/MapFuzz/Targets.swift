@@ -1,9 +1,10 @@
 /// Every target `mapc-fuzz` runs, in order. Add new targets here.
-let fuzzTargets: [any FuzzTarget] = [
-    MappingSourceTarget(),
-    RecordLineTarget(),
-    FormatRoundTripTarget(),
-]
+let fuzzTargets: [any FuzzTarget] =
+    [
+        MappingSourceTarget(),
+        RecordLineTarget(),
+        FormatRoundTripTarget(),
+    ] + WebhookDeliveryTarget.Platform.allCases.map { WebhookDeliveryTarget(platform: $0) }
 
 /// Targets that fail on purpose, to check the fuzzer itself (`--self-test`): never part of a run.
 let selfTestTargets: [any FuzzTarget] = [

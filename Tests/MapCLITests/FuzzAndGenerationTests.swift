@@ -6,6 +6,9 @@ import Testing
 
 /// The fuzzer (`mapc-fuzz`) as `make test` and `make fuzz` run it, and the LLM path into the parser.
 @Suite(.timeLimit(.minutes(3))) struct FuzzAndGenerationTests {
+    /// One target per webhook receiver.
+    static let webhookTargets = ["webhook-hubspot", "webhook-salesforce", "webhook-mailchimp", "webhook-mandrill", "webhook-segment"]
+
     static func scratch() throws -> String {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("mapc-fuzz-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
@@ -40,7 +43,7 @@ import Testing
         let seconds = ProcessInfo.processInfo.environment["FUZZ_TEST_SECONDS"] ?? "3"
         let r = try ChildProcess.run("mapc-fuzz", ["--seconds", seconds, "--seed", "14", "--failures", dir + "/f"], cwd: dir)
         #expect(!r.signaled && r.status == 0, "\(r.out + r.summary)")
-        for target in ["dsl-source", "jsonl-records", "dsl-format"] {
+        for target in ["dsl-source", "jsonl-records", "dsl-format"] + Self.webhookTargets {
             #expect(r.out.contains("\(target): ") && r.out.contains("0 crashes, 0 hangs"), "\(r.out)")
         }
     }
@@ -51,7 +54,9 @@ import Testing
         #expect(try ChildProcess.run("mapc-fuzz", ["--target", "nope"], cwd: dir).status == 2)
         #expect(try ChildProcess.run("mapc-fuzz", ["--seconds", "soon"], cwd: dir).status == 2)
         let list = try ChildProcess.run("mapc-fuzz", ["--list"], cwd: dir)
-        #expect(list.status == 0 && list.out.split(separator: "\n") == ["dsl-source", "jsonl-records", "dsl-format"])
+        #expect(
+            list.status == 0
+                && list.out.split(separator: "\n").map(String.init) == ["dsl-source", "jsonl-records", "dsl-format"] + Self.webhookTargets)
     }
 
     /// An LLM reply reaches the same parser as a file: a deeply nested one is a diagnostic, fed

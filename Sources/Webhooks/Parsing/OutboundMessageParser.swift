@@ -29,16 +29,43 @@ public struct OutboundMessage: Sendable {
 /// entities are resolved).
 public enum OutboundMessageParser {
     static let outboundNamespace = "http://soap.sforce.com/2005/09/outbound"
+    /// Deepest element nesting accepted (a message is 6 levels deep to an sObject's fields).
+    static let maxDepth = 32
+    /// Most Notifications in one message (Salesforce sends up to 100).
+    static let maxNotifications = 100
+    /// Most fields of one sObject.
+    static let maxFields = 2000
     static let instanceNamespace = "http://www.w3.org/2001/XMLSchema-instance"
 
     /// The message in `data`, or a one-line reason why it is not one.
+    ///
+    /// Checked before the XML parser sees it: the body is UTF-8 (Foundation's parser traps on an
+    /// element name that is not, which took the whole server down, unauthenticated), declares no
+    /// other encoding, and has no document type declaration (SOAP 1.1 forbids one; refusing it
+    /// rules out entity expansion).
     public static func parse(_ data: Data) -> Result<OutboundMessage, ParseFailure> {
+        let bytes = Array(data)
+        guard String(validating: bytes, as: UTF8.self) != nil else {
+            return .failure(ParseFailure("body is not UTF-8 text"))
+        }
+        let prolog = String(decoding: bytes.prefix(256), as: UTF8.self).lowercased()
+        if prolog.hasPrefix("<?xml"), let end = prolog.range(of: "?>"), let encoding = prolog[..<end.lowerBound].range(of: "encoding") {
+            let declared = prolog[encoding.upperBound..<end.lowerBound].drop { " =\"'\t\r\n".contains($0) }
+            guard declared.hasPrefix("utf-8") || declared.hasPrefix("utf8") else {
+                return .failure(ParseFailure("the XML declaration names an encoding other than UTF-8"))
+            }
+        }
+        if contains(bytes, Array("<!DOCTYPE".utf8)) {
+            return .failure(ParseFailure("a SOAP message may not contain a document type declaration"))
+        }
         let delegate = Collector()
         let parser = XMLParser(data: data)
         parser.shouldProcessNamespaces = true
         parser.shouldResolveExternalEntities = false
         parser.delegate = delegate
-        guard parser.parse() else {
+        let parsed = parser.parse()
+        if let limit = delegate.limitReached { return .failure(ParseFailure(limit)) }
+        guard parsed else {
             let line = parser.lineNumber
             return .failure(ParseFailure("body is not well-formed XML (line \(line))"))
         }
@@ -58,6 +85,16 @@ public enum OutboundMessageParser {
         }
         return .success(
             OutboundMessage(organizationId: org, actionId: delegate.actionId ?? "", notifications: delegate.notifications))
+    }
+
+    private static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
+        guard haystack.count >= needle.count, let first = needle.first else { return false }
+        var i = 0
+        while i + needle.count <= haystack.count {
+            if haystack[i] == first, Array(haystack[i..<(i + needle.count)]) == needle { return true }
+            i += 1
+        }
+        return false
     }
 
     /// Why a body could not be parsed.
@@ -80,7 +117,10 @@ public enum OutboundMessageParser {
         private var inSObject = false
         private var sObjectDepth = 0
         private var fieldIsNil = false
-        private var fieldPath: [String] = []
+        /// Why parsing was stopped early (a limit), if it was.
+        var limitReached: String?
+        /// Paths of the current sObject that have a field below them.
+        private var fieldParents: Set<String> = []
 
         func parser(
             _ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?, qualifiedName qName: String?,
@@ -88,9 +128,21 @@ public enum OutboundMessageParser {
         ) {
             let name = localName(elementName)
             text = ""
+            // Bounded before any work that grows with depth or size: a hostile body must not cost
+            // more than a few passes over its bytes.
+            if stack.count >= OutboundMessageParser.maxDepth {
+                return stop(parser, "the XML is nested more than \(OutboundMessageParser.maxDepth) levels deep")
+            }
+            if current.map({ $0.fields.count >= OutboundMessageParser.maxFields }) == true {
+                return stop(parser, "a Notification has more than \(OutboundMessageParser.maxFields) fields")
+            }
             if name == "notifications" && namespaceURI == OutboundMessageParser.outboundNamespace {
                 sawNotifications = true
             } else if name == "Notification" && sawNotifications {
+                fieldParents = []
+                guard notifications.count < OutboundMessageParser.maxNotifications else {
+                    return stop(parser, "more than \(OutboundMessageParser.maxNotifications) Notifications in one message")
+                }
                 current = OutboundMessage.Notification(id: "", objectType: "", fields: [])
             } else if name == "sObject" && current != nil {
                 inSObject = true
@@ -98,7 +150,6 @@ public enum OutboundMessageParser {
                 let type = attributeDict.first { localName($0.key) == "type" }?.value ?? ""
                 current?.objectType = localName(type)
             } else if inSObject {
-                fieldPath = Array(stack.dropFirst(sObjectDepth)) + [name]
                 fieldIsNil = attributeDict.contains { localName($0.key) == "nil" && $0.value == "true" }
             }
             stack.append(name)
@@ -108,19 +159,32 @@ public enum OutboundMessageParser {
             text += string
         }
 
+        private func stop(_ parser: XMLParser, _ reason: String) {
+            if limitReached == nil { limitReached = reason }
+            parser.abortParsing()
+        }
+
         func parser(_ parser: XMLParser, didEndElement elementName: String, namespaceURI: String?, qualifiedName qName: String?) {
             let name = localName(elementName)
+            guard limitReached == nil, !stack.isEmpty else { return }
             stack.removeLast()
             let value = text.trimmingCharacters(in: .whitespacesAndNewlines)
             if inSObject {
                 if name == "sObject" && stack.count == sObjectDepth - 1 {
                     inSObject = false
                 } else if stack.count >= sObjectDepth {
-                    let path = (Array(stack.dropFirst(sObjectDepth)) + [name]).joined(separator: ".")
+                    let parents = stack.dropFirst(sObjectDepth)
+                    let path = (parents + [name]).joined(separator: ".")
                     if !value.isEmpty || fieldIsNil {
                         current?.fields.append((path, fieldIsNil ? nil : value))
-                    } else if !current!.fields.contains(where: { $0.name.hasPrefix(path + ".") }) {
+                    } else if !fieldParents.contains(path) {
                         current?.fields.append((path, ""))
+                    }
+                    // Every enclosing path now has a field below it (an empty compound is not a field).
+                    var prefix = ""
+                    for parent in parents {
+                        prefix += prefix.isEmpty ? parent : "." + parent
+                        fieldParents.insert(prefix)
                     }
                     fieldIsNil = false
                 }

@@ -5,7 +5,8 @@ import SyncEngine
 /// HubSpot webhooks: a JSON array of events, signed with the app's client secret.
 ///
 /// Signature v3 (`X-HubSpot-Signature-v3`): base64 HMAC-SHA256 over `method + URL + body + timestamp`,
-/// with `X-HubSpot-Request-Timestamp` (epoch ms) no more than 5 minutes away from now. Deliveries that
+/// with `X-HubSpot-Request-Timestamp` (epoch ms) no more than 5 minutes away from now; the URL is the
+/// one called, exactly as received, with the escapes HubSpot's rules list decoded (``v3URI(_:)``). Deliveries that
 /// carry only the older `X-HubSpot-Signature` (v1: hex SHA-256 of `secret + body`; v2: of
 /// `secret + method + URL + body`) are accepted unless ``requireV3`` is set; they have no timestamp,
 /// so replays are stopped by event-id deduplication alone.
@@ -57,11 +58,12 @@ public struct HubSpotReceiver: WebhookReceiver {
             guard let stamp = delivery.header("x-hubspot-request-timestamp"), let ms = Int64(stamp) else {
                 return "X-HubSpot-Request-Timestamp is missing or not epoch milliseconds"
             }
-            let nowMs = Int64((now.timeIntervalSince1970 * 1000).rounded())
-            guard abs(nowMs - ms) <= maxTimestampSkew else {
+            // Checked before any arithmetic: a hostile timestamp (Int64.min, say) is refused, never a trap.
+            let nowMs = Int64(exactly: (now.timeIntervalSince1970 * 1000).rounded()) ?? 0
+            guard let skew = ReceiverSupport.distance(nowMs, ms), skew <= UInt64(clamping: maxTimestampSkew) else {
                 return "X-HubSpot-Request-Timestamp is more than \(maxTimestampSkew / 1000) seconds from now (expired or replayed)"
             }
-            let message = Array((delivery.method + delivery.url).utf8) + Array(delivery.body) + Array(stamp.utf8)
+            let message = Array((delivery.method + Self.v3URI(delivery.url)).utf8) + Array(delivery.body) + Array(stamp.utf8)
             let expected = Data(Digest.hmacSHA256(key: secret.bytes, message: message)).base64EncodedString()
             guard Digest.constantTimeEquals(Array(expected.utf8), Array(v3.utf8)) else {
                 return "X-HubSpot-Signature-v3 does not match (HMAC-SHA256 over method, URL, body and timestamp)"
@@ -84,6 +86,36 @@ public struct HubSpotReceiver: WebhookReceiver {
         return nil
     }
 
+    /// The percent-escapes HubSpot's v3 validation rules decode in the URI before hashing (hex
+    /// digits in either case); every other byte of the URL stays exactly as received.
+    public static let v3DecodedEscapes: [String: UInt8] = [
+        "3A": UInt8(ascii: ":"), "2F": UInt8(ascii: "/"), "3F": UInt8(ascii: "?"), "40": UInt8(ascii: "@"),
+        "21": UInt8(ascii: "!"), "24": UInt8(ascii: "$"), "27": UInt8(ascii: "'"), "28": UInt8(ascii: "("),
+        "29": UInt8(ascii: ")"), "2A": UInt8(ascii: "*"), "2C": UInt8(ascii: ","), "3B": UInt8(ascii: ";"),
+    ]
+
+    /// The URI as HubSpot signs it for v3: the URL as received with the escapes of
+    /// ``v3DecodedEscapes`` decoded, in one pass (a decoded byte never starts a new escape).
+    public static func v3URI(_ url: String) -> String {
+        let bytes = Array(url.utf8)
+        guard bytes.contains(UInt8(ascii: "%")) else { return url }
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count)
+        var i = 0
+        while i < bytes.count {
+            if bytes[i] == UInt8(ascii: "%"), i + 2 < bytes.count,
+                let decoded = v3DecodedEscapes[String(decoding: bytes[(i + 1)...(i + 2)], as: UTF8.self).uppercased()]
+            {
+                out.append(decoded)
+                i += 3
+            } else {
+                out.append(bytes[i])
+                i += 1
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
     private func event(_ item: JSONValue) -> Result<ChangeEvent, OutboundMessageParser.ParseFailure> {
         typealias Failure = OutboundMessageParser.ParseFailure
         guard item.objectValue != nil else { return .failure(Failure("not a JSON object")) }
@@ -94,6 +126,9 @@ public struct HubSpotReceiver: WebhookReceiver {
             return .failure(Failure("missing objectId"))
         }
         guard let occurred = item["occurredAt"]?.intValue else { return .failure(Failure("missing occurredAt (epoch milliseconds)")) }
+        guard let occurredAt = ReceiverSupport.time(epochMilliseconds: Int64(occurred)) else {
+            return .failure(Failure("occurredAt \(occurred) is not a time between 1970 and 9999 (epoch milliseconds)"))
+        }
         guard let eventId = ReceiverSupport.text(item["eventId"]) else { return .failure(Failure("missing eventId")) }
         var object = String(type[..<dot])
         if object == "object" {
@@ -110,7 +145,7 @@ public struct HubSpotReceiver: WebhookReceiver {
         return .success(
             ChangeEvent(
                 platform: platform, source: source, object: object, recordId: objectId, kind: type, changes: changes,
-                snapshot: false, occurredAt: InboxTime.string(epochMilliseconds: Int64(occurred)),
+                snapshot: false, occurredAt: occurredAt,
                 eventId: "\(portal):\(subscription):\(eventId):\(occurred)", changeSource: item["changeSource"]?.stringValue,
                 raw: item))
     }

@@ -35,10 +35,13 @@ public struct MailchimpReceiver: WebhookReceiver {
         if let type = delivery.mediaType, type != "application/x-www-form-urlencoded" {
             return ReceiverSupport.malformed("expected application/x-www-form-urlencoded, got \(type.prefix(60))")
         }
-        guard let text = String(data: delivery.body, encoding: .utf8), let pairs = FormDecoder.pairs(text) else {
-            return ReceiverSupport.malformed("body is not a valid form encoding")
+        guard let text = String(data: delivery.body, encoding: .utf8) else { return ReceiverSupport.malformed("body is not UTF-8 text") }
+        let form: JSONValue
+        do throws(FormError) {
+            form = try FormDecoder.nested(FormDecoder.decode(text))
+        } catch {
+            return ReceiverSupport.malformed(error.description)
         }
-        let form = FormDecoder.nested(pairs)
         guard let type = form["type"]?.stringValue, !type.isEmpty else { return ReceiverSupport.malformed("missing `type`") }
         guard let fired = form["fired_at"]?.stringValue, let occurred = Self.firedAt(fired) else {
             return ReceiverSupport.malformed("missing or unreadable `fired_at` (expected YYYY-MM-DD HH:MM:SS)")

@@ -37,8 +37,12 @@ public struct MandrillReceiver: WebhookReceiver {
         guard let given = delivery.header("x-mandrill-signature") ?? delivery.header("x-mailchimp-signature") else {
             return ReceiverSupport.unauthorized("X-Mandrill-Signature is missing")
         }
-        guard let text = String(data: delivery.body, encoding: .utf8), let pairs = FormDecoder.pairs(text) else {
-            return .refused(status: 400, reason: "body is not a valid form encoding", authenticated: false)
+        let pairs: [(key: String, value: String)]
+        do throws(FormError) {
+            guard let text = String(data: delivery.body, encoding: .utf8) else { throw FormError.malformed }
+            pairs = try FormDecoder.decode(text)
+        } catch {
+            return .refused(status: 400, reason: error.description, authenticated: false)
         }
         let expected = Self.signature(url: registeredURL ?? delivery.url, fields: pairs, key: key)
         guard Digest.constantTimeEquals(Array(expected.utf8), Array(given.utf8)) else {
@@ -48,8 +52,12 @@ public struct MandrillReceiver: WebhookReceiver {
     }
 
     public func parse(_ delivery: WebhookDelivery, now: Date) -> WebhookVerdict {
-        guard let text = String(data: delivery.body, encoding: .utf8), let pairs = FormDecoder.pairs(text) else {
-            return ReceiverSupport.malformed("body is not a valid form encoding")
+        let pairs: [(key: String, value: String)]
+        do throws(FormError) {
+            guard let text = String(data: delivery.body, encoding: .utf8) else { throw FormError.malformed }
+            pairs = try FormDecoder.decode(text)
+        } catch {
+            return ReceiverSupport.malformed(error.description)
         }
         guard let field = pairs.first(where: { $0.key == "mandrill_events" })?.value else {
             return ReceiverSupport.malformed("missing form field mandrill_events")
@@ -62,17 +70,29 @@ public struct MandrillReceiver: WebhookReceiver {
         guard let items = parsed.arrayValue else { return ReceiverSupport.malformed("mandrill_events must be a JSON array") }
         var events: [ChangeEvent] = []
         for (i, item) in items.enumerated() {
-            guard let e = event(item, now: now) else {
-                return ReceiverSupport.malformed("mandrill_events[\(i)] has neither an `event` with a `msg` nor a sync `type`")
+            switch event(item, now: now) {
+            case .success(let e): events.append(e)
+            case .failure(let f): return ReceiverSupport.malformed("mandrill_events[\(i)] \(f.reason)")
             }
-            events.append(e)
         }
         return .accepted(events, reply: WebhookReply())
     }
 
-    private func event(_ item: JSONValue, now: Date) -> ChangeEvent? {
+    private func event(_ item: JSONValue, now: Date) -> Result<ChangeEvent, OutboundMessageParser.ParseFailure> {
+        typealias Failure = OutboundMessageParser.ParseFailure
         let ts = item["ts"]?.intValue
-        let occurred = ts.map { InboxTime.string(epochMilliseconds: Int64($0) * 1000) } ?? InboxTime.string(now)
+        let occurred: String
+        if let ts {
+            // Range first, then arithmetic: `ts` = Int64.max is refused, not multiplied.
+            guard let time = ReceiverSupport.time(epochSeconds: Int64(ts)) else {
+                return .failure(Failure("has `ts` \(ts), not a time between 1970 and 9999 (epoch seconds)"))
+            }
+            occurred = time
+        } else if let given = item["ts"], given != .null {
+            return .failure(Failure("has a `ts` that is not epoch seconds"))
+        } else {
+            occurred = InboxTime.string(now)
+        }
         let derived = ReceiverSupport.derivedId(Array(JSONWriter.compact(item).utf8))
         if let kind = item["event"]?.stringValue, let msg = item["msg"], msg.objectValue != nil {
             let id = item["_id"]?.stringValue ?? msg["_id"]?.stringValue ?? derived
@@ -83,18 +103,20 @@ public struct MandrillReceiver: WebhookReceiver {
             for name in ["url", "ip", "user_agent"] {
                 if let v = item[name] { changes.append(FieldChange(field: name, value: v)) }
             }
-            return ChangeEvent(
-                platform: platform, source: source, object: "message", recordId: id, kind: kind, changes: changes,
-                snapshot: true, occurredAt: occurred, eventId: "\(id):\(kind):\(ts.map(String.init) ?? derived)", raw: item)
+            return .success(
+                ChangeEvent(
+                    platform: platform, source: source, object: "message", recordId: id, kind: kind, changes: changes,
+                    snapshot: true, occurredAt: occurred, eventId: "\(id):\(kind):\(ts.map(String.init) ?? derived)", raw: item))
         }
         if let type = item["type"]?.stringValue {
             let entry = item["reject"] ?? item["entry"] ?? .object([])
             let email = entry["email"]?.stringValue ?? ""
             let action = item["action"]?.stringValue ?? "change"
-            return ChangeEvent(
-                platform: platform, source: source, object: type, recordId: email, kind: "\(type).\(action)",
-                changes: ReceiverSupport.flatten(entry, prefix: ""), snapshot: true, occurredAt: occurred, eventId: derived, raw: item)
+            return .success(
+                ChangeEvent(
+                    platform: platform, source: source, object: type, recordId: email, kind: "\(type).\(action)",
+                    changes: ReceiverSupport.flatten(entry, prefix: ""), snapshot: true, occurredAt: occurred, eventId: derived, raw: item))
         }
-        return nil
+        return .failure(Failure("has neither an `event` with a `msg` nor a sync `type`"))
     }
 }

@@ -100,6 +100,30 @@ enum ReceiverSupport {
         .refused(status: 400, reason: reason, authenticated: true)
     }
 
+    /// The latest instant an event may name, 9999-12-31T23:59:59.999Z, in epoch milliseconds: later
+    /// ones would not sort as text in the inbox's canonical form, and no platform sends them.
+    static let latestEpochMilliseconds: Int64 = 253_402_300_799_999
+
+    /// Epoch milliseconds in the inbox's canonical form, or nil outside 1970 … 9999 (checked
+    /// before any arithmetic, so no value traps).
+    static func time(epochMilliseconds ms: Int64) -> String? {
+        guard ms >= 0, ms <= latestEpochMilliseconds else { return nil }
+        return InboxTime.string(epochMilliseconds: ms)
+    }
+
+    /// Epoch seconds in the inbox's canonical form, or nil outside 1970 … 9999.
+    static func time(epochSeconds s: Int64) -> String? {
+        guard s >= 0, s <= latestEpochMilliseconds / 1000 else { return nil }
+        return time(epochMilliseconds: s * 1000)
+    }
+
+    /// How far apart two epoch-millisecond instants are, or nil when the distance does not fit in
+    /// 64 bits (one of them is absurd): the subtraction is checked, never trapped.
+    static func distance(_ a: Int64, _ b: Int64) -> UInt64? {
+        let (difference, overflow) = a.subtractingReportingOverflow(b)
+        return overflow ? nil : difference.magnitude
+    }
+
     /// A JSON scalar as text (platforms mostly send strings; ids may be numbers).
     static func text(_ value: JSONValue?) -> String? {
         switch value {

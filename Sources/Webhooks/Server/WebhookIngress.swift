@@ -107,9 +107,20 @@ public final class WebhookIngress: @unchecked Sendable {
         Response(status: reply.status, headerFields: [(name: "Content-Type", value: reply.contentType)], body: Data(reply.body.utf8))
     }
 
-    /// The URL the platform called: the configured public base (or `http://` + Host) + path + query.
+    /// The URL the platform called: the configured public base (or `http://` + Host) followed by the
+    /// request target exactly as received — nothing decoded, re-encoded or reordered, because URL
+    /// signatures (HubSpot v2/v3, Mandrill) are computed over the URL as the platform called it.
     func url(of request: Request) -> String {
         let base = publicURL ?? "http://" + (request.header("host") ?? "localhost")
+        if let target = request.target {
+            if target.hasPrefix("/") { return base + target }
+            // Absolute form (`POST http://host/path?q HTTP/1.1`): its path and query after the base.
+            if let scheme = target.range(of: "://") {
+                let afterAuthority = target[scheme.upperBound...].firstIndex { $0 == "/" || $0 == "?" }
+                return base + (afterAuthority.map { String(target[$0...]) } ?? "")
+            }
+        }
+        // A request that did not come through the server (tests, tools): rebuilt from its parts.
         var url = base + request.path
         if !request.queryItems.isEmpty {
             url +=
