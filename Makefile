@@ -6,7 +6,7 @@ MAPC := .build/debug/mapc
 # The platforms' official Python clients for the contract tests (Tests/Contract/requirements.txt).
 CONTRACT_VENV := .build/contract-venv
 
-.PHONY: all deps build release test lint demo clean bench bench-sync bench-calls bench-console bench-slowloris contract contract-run fuzz eval eval-llm
+.PHONY: all deps build release test lint demo clean bench bench-sync bench-calls bench-console bench-slowloris contract contract-run fuzz eval eval-llm crash-soak test-slow
 
 all: build
 
@@ -118,3 +118,17 @@ clean:
 test-two-way-full:
 	$(SWIFT) build --build-tests
 	MAPC_TWO_WAY_FULL=1 $(SWIFT) test --skip-build --filter "TwoWaySyncTests"
+
+# Crash soak (issue 23): the outside-kill crash harness with SOAK_KILLS kills instead of the 50 that
+# make test runs; SOAK_SEED replays a plan (the seed of every run is printed).
+SOAK_KILLS ?= 500
+SOAK_SEED ?=
+crash-soak: deps
+	$(SWIFT) build --build-tests
+	MAPC_CRASH_KILLS=$(SOAK_KILLS) $(if $(SOAK_SEED),MAPC_CRASH_SEED=$(SOAK_SEED)) $(SWIFT) test --skip-build --filter CrashHarnessTests
+
+# Slow tests (issue 23): the limiter at a sustained 10 requests/s for about 100 s, with the share of the
+# ceiling it reaches asserted (a timing, so never part of make test).
+test-slow: deps
+	$(SWIFT) build --build-tests
+	MAPC_SLOW_TESTS=1 $(SWIFT) test --skip-build --filter LimiterThroughputTests

@@ -10,8 +10,10 @@ unthrottled  the sandbox runs with --rate-limits none and mapc with MAPC_RATE_LI
 throttled    both sides use the shipped registry (ratelimits/): the achieved records/s as a share of
              the registry's ceiling for this job, and how many requests the emulators refused with 429.
 
-Every run also checks the result in the Salesforce emulator: one lead per sent contact, no
-duplicate keys, and fetched = sent + skipped + rejected in mapc's own counts.
+Every run also checks the result in the Salesforce emulator: the distinct keys the sync added
+(those present before it, the seeded leads, excluded) equal mapc's own count of created leads, its
+updates touch only keys that were there before, no key is duplicated, and fetched = sent + skipped +
+rejected in mapc's own counts.
 """
 import argparse
 import json
@@ -140,6 +142,8 @@ def run_once(mapc, work, n, unthrottled):
             env["MAPC_RATE_LIMITS"] = "none"
         else:
             env.pop("MAPC_RATE_LIMITS", None)
+        leads_url = sandbox.url("salesforce") + "/_sandbox/records?object=Lead&key=HubSpot_Contact_Id__c"
+        seeded = keyed(get_json(leads_url))
         sandbox_cpu0 = cpu_seconds(sandbox.proc.pid)
         t0 = time.monotonic()
         proc = subprocess.run(
@@ -154,7 +158,8 @@ def run_once(mapc, work, n, unthrottled):
         time_line = proc.stderr.strip().splitlines()[-1].split()
         _, user, system, rss_kb = time_line
         summary = json.loads(proc.stdout)
-        leads = get_json(sandbox.url("salesforce") + "/_sandbox/records?object=Lead&key=HubSpot_Contact_Id__c")
+        leads = get_json(leads_url)
+        after = keyed(leads)
         requests = get_json(sandbox.url("hubspot") + "/_sandbox/requests")["requests"] + get_json(
             sandbox.url("salesforce") + "/_sandbox/requests"
         )["requests"]
@@ -166,6 +171,9 @@ def run_once(mapc, work, n, unthrottled):
             "sandbox_cpu": sandbox_cpu,
             "summary": summary,
             "leads": leads["count"],
+            "seeded_keys": len(seeded),
+            "new_keys": len(after - seeded),
+            "keys_after": len(after),
             "duplicates": len(leads["duplicates"]),
             "requests": len(requests),
             "refused": refused,
@@ -173,6 +181,16 @@ def run_once(mapc, work, n, unthrottled):
         }
     finally:
         sandbox.stop()
+
+
+def keyed(leads):
+    """The distinct HubSpot keys of the emulator's leads (records without one are not the sync's)."""
+    keys = set()
+    for r in leads["records"]:
+        key = (r.get("fields") or {}).get("HubSpot_Contact_Id__c")
+        if key not in (None, ""):
+            keys.add(str(key))
+    return keys
 
 
 def counts(summary):
@@ -192,8 +210,16 @@ def check(result, n, seeded_leads):
         problems.append("fetched != sent + skipped + rejected + unchanged: %s" % c)
     if result["duplicates"]:
         problems.append("%d duplicate keys in the Salesforce emulator" % result["duplicates"])
-    if result["leads"] < sent:
-        problems.append("the emulator holds %d keyed leads, %d were acknowledged" % (result["leads"], sent))
+    # Distinct keys against mapc's own counts, the seeded leads excluded: every lead mapc says it
+    # created is a key that was not there before, and nothing else appeared.
+    if result["new_keys"] != c["created"]:
+        problems.append(
+            "the sync added %d distinct keys to the %d seeded; mapc says it created %d leads"
+            % (result["new_keys"], seeded_leads, c["created"]))
+    if result["keys_after"] != seeded_leads + c["created"]:
+        problems.append("%d distinct keys after the sync, expected %d seeded + %d created" % (result["keys_after"], seeded_leads, c["created"]))
+    if c["updated"] > seeded_leads:
+        problems.append("mapc updated %d leads but only %d keys existed before" % (c["updated"], seeded_leads))
     return c, problems
 
 
@@ -209,7 +235,9 @@ def report(title, n, result, c, problems):
         "  records: fetched %d, created %d, updated %d, skipped %d, rejected %d; %d requests, %d answered 429"
         % (c["fetched"], c["created"], c["updated"], c["skipped"], c["rejected"], result["requests"], result["refused"])
     )
-    print("  check: %s" % ("ok (no duplicates, every record accounted for)" if not problems else "; ".join(problems)))
+    print("  check: %s" % (
+        "ok (no duplicates, every record accounted for; %d new distinct keys = %d created, %d seeded leads excluded)"
+        % (result["new_keys"], c["created"], result["seeded_keys"]) if not problems else "; ".join(problems)))
     return rate
 
 
@@ -237,7 +265,7 @@ def main():
             with open(os.path.join(work, "jobs", JOB + ".json")) as f:
                 job = json.load(f)
             result = run_once(mapc, work, n, unthrottled=(mode == "unthrottled"))
-            c, problems = check(result, n, 0)
+            c, problems = check(result, n, result["seeded_keys"])
             print()
             rate = report(mode, n, result, c, problems)
             if mode == "throttled":

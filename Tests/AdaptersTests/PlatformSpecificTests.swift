@@ -34,13 +34,46 @@ extension AdaptersTestSuite {
             let h = try Harness.start(.hubspot)
             defer { h.stop() }
             let page = try h.adapter.fetch(FetchRequest(object: "contact", pageSize: 20))
-            let schema = try h.adapter.describe(object: "contact")
+            try #require(page.records.count == 20, "the page has \(page.records.count) records")
+            // The contacts the emulator serves, as written in the sample file (a second reading,
+            // independent of the adapter): HubSpot sends each of these values as a string.
+            var samples: [String: JSONValue] = [:]
+            for line in try String(contentsOfFile: Repository.root.path + "/samples/hubspot/contact.jsonl", encoding: .utf8)
+                .split(separator: "\n")
+            {
+                let record = try JSONParser.parse(String(line))
+                if let id = record["hs_object_id"]?.stringValue { samples[id] = record }
+            }
+            // Per type of the shipped schema, the fields the adapter must convert and those it must leave as text.
+            let bools = ["hs_email_optout", "hs_marketable_status"]
+            let ints = ["hs_analytics_num_visits", "num_associated_deals"]
+            let texts = ["email", "lastname", "createdate", "lastmodifieddate"]
+            var seen: [String: Int] = [:]
             for record in page.records {
-                for (name, value) in record.fields.objectValue ?? [] {
-                    guard case .string = value, let type = schema.field(name)?.type else { continue }
-                    #expect(![.int, .decimal, .bool].contains(type) || Double(value.stringValue!) == nil, "\(name)")
+                let sample = try #require(samples[record.id], "record \(record.id) is not in the samples")
+                for name in bools + ints + texts {
+                    let raw: String
+                    switch sample[name] {
+                    case .string(let text)?: raw = text
+                    case .int(let n)?: raw = String(n)
+                    case .bool(let b)?: raw = String(b)
+                    default: continue
+                    }
+                    let got = record.fields[name]
+                    if bools.contains(name) {
+                        #expect(got == .bool(raw == "true"), "\(record.id).\(name): \(String(describing: got)) for \"\(raw)\"")
+                        seen["bool", default: 0] += 1
+                    } else if ints.contains(name) {
+                        #expect(got == Int(raw).map(JSONValue.int), "\(record.id).\(name): \(String(describing: got)) for \"\(raw)\"")
+                        seen["int", default: 0] += 1
+                    } else {
+                        #expect(got == .string(raw), "\(record.id).\(name): \(String(describing: got)) for \"\(raw)\"")
+                        seen["text", default: 0] += 1
+                    }
                 }
             }
+            // Every kind was met on the page (an empty or untyped page fails above or here).
+            #expect(seen["bool", default: 0] >= 20 && seen["int", default: 0] >= 20 && seen["text", default: 0] >= 40, "\(seen)")
         }
 
         @Test("Mailchimp members with status_if_new are added or updated by subscriber hash")

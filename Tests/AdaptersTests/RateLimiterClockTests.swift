@@ -72,17 +72,23 @@ extension AdaptersTestSuite {
             let first = try limiter.acquire(method: "GET", path: "/a")
             _ = try limiter.acquire(method: "GET", path: "/a")
             let acquired = Locked(false)
+            let done = DispatchSemaphore(value: 0)
             let waiter = Thread {
                 if let permit = try? limiter.acquire(method: "GET", path: "/a") {
                     acquired.withLock { $0 = true }
                     limiter.complete(permit)
                 }
+                done.signal()
             }
             waiter.start()
-            Thread.sleep(forTimeInterval: 0.2)
+            // The limiter itself says the third request is being held (polled with a bound).
+            let deadline = Date(timeIntervalSinceNow: 60)
+            while limiter.statistics.heldForConcurrency == 0 && Date() < deadline { usleep(1000) }
+            #expect(limiter.statistics.heldForConcurrency > 0)
             #expect(acquired.withLock { $0 } == false)
+            #expect(limiter.statistics.acquired == 2)
             limiter.complete(first)
-            for _ in 0..<100 where !acquired.withLock({ $0 }) { Thread.sleep(forTimeInterval: 0.02) }
+            #expect(done.wait(timeout: .now() + 60) == .success)
             #expect(acquired.withLock { $0 } == true)
         }
 

@@ -25,6 +25,16 @@ private final class Gauge: @unchecked Sendable {
         lock.unlock()
     }
 
+    /// Waits (bounded) until at least `n` handlers have been inside at once; true when they were.
+    func waitForPeak(_ n: Int, seconds: Double) -> Bool {
+        let deadline = Date(timeIntervalSinceNow: seconds)
+        while Date() < deadline {
+            if peakValue >= n { return true }
+            usleep(1000)
+        }
+        return peakValue >= n
+    }
+
     var peakValue: Int {
         lock.lock()
         defer { lock.unlock() }
@@ -74,7 +84,9 @@ private func onThread(_ body: @escaping @Sendable () -> Void) async {
         var router = Router()
         router.add("GET", "/slow/:n") { request in
             gauge.enter()
-            Thread.sleep(forTimeInterval: 0.3)
+            // Held until another request is being handled at the same time (a server handling one
+            // request at a time never gets there, and the peak check below fails).
+            _ = gauge.waitForPeak(2, seconds: 20)
             gauge.leave()
             return .text(request.parameter("n") ?? "")
         }

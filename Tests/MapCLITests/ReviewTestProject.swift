@@ -51,8 +51,8 @@ final class ReviewTestProject {
 
     /// The sample mappings, relative to the root.
     var mappings: [String] {
-        let files = (try? FileManager.default.contentsOfDirectory(atPath: root + "/samples/mappings")) ?? []
-        return files.filter { $0.hasSuffix(".map") }.sorted().map { "samples/mappings/" + $0 }
+        // A missing or empty listing gives one entry naming the problem (commands on it fail), never none.
+        Listing.files(in: root + "/samples/mappings", suffix: ".map").map { Listing.isMissing($0) ? $0 : "samples/mappings/" + $0 }
     }
 }
 

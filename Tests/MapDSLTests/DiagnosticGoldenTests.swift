@@ -8,8 +8,7 @@ import Testing
     static let fixtureDir = "Tests/MapDSLTests/Fixtures/diagnostics"
 
     static var fixtures: [String] {
-        let files = (try? FileManager.default.contentsOfDirectory(atPath: Repo.path(fixtureDir))) ?? []
-        return files.filter { $0.hasSuffix(".map") }.map { String($0.dropLast(4)) }.sorted()
+        Listing.files(in: Repo.path(fixtureDir), suffix: ".map").map { Listing.isMissing($0) ? $0 : String($0.dropLast(4)) }
     }
 
     @Test(arguments: DiagnosticCode.allCases)
@@ -19,6 +18,7 @@ import Testing
 
     @Test(arguments: fixtures)
     func fixtureProducesItsCodeAndMatchesGolden(name: String) throws {
+        try #require(!Listing.isMissing(name), "\(name)")
         let path = "\(Self.fixtureDir)/\(name).map"
         // As `mapc` reads a mapping: bytes (E0105's fixture is not UTF-8).
         let bytes = try #require(FileManager.default.contents(atPath: Repo.path(path)))

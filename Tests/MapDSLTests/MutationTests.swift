@@ -5,7 +5,8 @@ import Testing
 
 /// Cheap robustness: corrupt valid mappings at many points; the front end must terminate without
 /// crashing and report at least one diagnostic for every corruption that breaks the syntax.
-@Suite struct MutationTests {
+/// Every test here is a termination test: a hang fails it at its time limit instead of stalling the suite.
+@Suite(.timeLimit(.minutes(3))) struct MutationTests {
     static let corpus = Repo.sampleMappings()
 
     private func tokens(_ text: String) -> [Token] {

@@ -6,10 +6,11 @@ import Testing
 @Suite struct SchemaLoaderTests {
     static let shipped: [String] = {
         let root = Repo.path("schemas")
-        let platforms = (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []
-        return platforms.sorted().flatMap { p in
-            ((try? FileManager.default.contentsOfDirectory(atPath: "\(root)/\(p)")) ?? []).filter { $0.hasSuffix(".json") }.sorted()
-                .map { "\(p)/\(String($0.dropLast(5)))" }
+        let platforms = Listing.files(in: root, suffix: "")
+        return platforms.flatMap { p in
+            Listing.isMissing(p)
+                ? [p]
+                : Listing.files(in: "\(root)/\(p)", suffix: ".json").map { Listing.isMissing($0) ? $0 : "\(p)/\(String($0.dropLast(5)))" }
         }
     }()
 

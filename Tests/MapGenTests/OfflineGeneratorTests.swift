@@ -5,8 +5,12 @@ import Testing
 
 @Suite struct OfflineGeneratorTests {
     static let proseFiles: [String] = {
+        // An unreadable or empty directory gives one case that names it and fails (reading it),
+        // never zero cases that pass.
         let dir = Fixtures.root + "/samples/mappings"
-        return ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { $0.hasSuffix(".txt") }.sorted()
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir) else { return ["MISSING-CASES(\(dir) is unreadable)"] }
+        let files = names.filter { $0.hasSuffix(".txt") }.sorted()
+        return files.isEmpty ? ["MISSING-CASES(no *.txt in \(dir))"] : files
     }()
 
     @Test(arguments: proseFiles) func everySampleProsePassesTheChecker(_ file: String) throws {

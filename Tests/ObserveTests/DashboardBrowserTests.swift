@@ -93,10 +93,6 @@ final class ResultHolder: @unchecked Sendable {
         access.policy.listening(host: server.host, port: server.port)
         let live = UncheckedBox(fixture.runner(actor: "scheduler", full: true))
         let finished = DispatchSemaphore(value: 0)
-        Thread {
-            _ = try? live.value.start()
-            finished.signal()
-        }.start()
 
         let artifacts = Artifacts.root + "/dashboard"
         let p = Process()
@@ -108,9 +104,24 @@ final class ResultHolder: @unchecked Sendable {
         let out = Pipe()
         p.standardOutput = out
         try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
+        // The live run starts once the browser is up and signed in (its driver says so on a line of
+        // its own), so Chromium's start-up never races the run; a driver that ends first starts nothing.
+        var data = Data()
+        while !String(decoding: data, as: UTF8.self).contains("signed-in\n") {
+            let chunk = out.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            data.append(chunk)
+        }
+        let started = String(decoding: data, as: UTF8.self).contains("signed-in\n")
+        if started {
+            Thread {
+                _ = try? live.value.start()
+                finished.signal()
+            }.start()
+        }
+        data.append(out.fileHandleForReading.readDataToEndOfFile())
         p.waitUntilExit()
-        finished.wait()
+        if started { finished.wait() }
         fixture.destination.writeDelay = 0
         actions.waitIdle()
         let text = String(decoding: data, as: UTF8.self)

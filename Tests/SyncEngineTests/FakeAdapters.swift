@@ -73,7 +73,17 @@ final class FakePlatform: PlatformAdapter, @unchecked Sendable {
 
     struct Died: Error {}
 
+    /// Called with each write call's number (1-based) before the platform looks at it; a test can
+    /// hold a call there until the runner has done something (see `SyncPipelineTests`).
+    var beforeWriteCall: (@Sendable (Int) -> Void)?
+    private var startedCalls = 0
+
     func write(_ request: WriteRequest) throws -> [WriteResult] {
+        let call = lock.withLock {
+            startedCalls += 1
+            return startedCalls
+        }
+        beforeWriteCall?(call)
         if writeDelay > 0 {
             lock.withLock { writing = true }
             Thread.sleep(forTimeInterval: writeDelay)

@@ -6,6 +6,38 @@ import Testing
 /// The last batch of a page travels while the next page is fetched and mapped: what the event log
 /// says, what a crash with a batch in flight leaves, and when the overlap is not allowed.
 @Suite struct SyncPipelineTests {
+    /// Holds write call `call` until the store records batch `batch` as being sent (polled, for at
+    /// most 20 seconds; past that the call goes on and the test's checks fail).
+    static func hold(call: Int, until batch: Int, in store: EventStore) -> @Sendable (Int) -> Void {
+        { n in
+            guard n == call else { return }
+            let deadline = Date(timeIntervalSinceNow: 20)
+            while Date() < deadline {
+                let sent = (try? store.events(types: ["batch_sending"])) ?? []
+                if sent.contains(where: { $0.payload["batch"]?.intValue == batch }) { return }
+                usleep(1000)
+            }
+        }
+    }
+
+    /// The records of `batches` (from their `batch_sending` events) were written exactly twice, every
+    /// other record of the `keys` at the destination exactly once.
+    static func expectSentAgain(
+        batches: [Int], events: [StoredEvent], writes: [String: Int], keys: Int, sourceLocation: Testing.SourceLocation = #_sourceLocation
+    ) {
+        var again = Set<String>()
+        for b in batches {
+            let ids = events.first { $0.type == "batch_sending" && $0.payload["batch"]?.intValue == b }?.payload["ids"]?.arrayValue ?? []
+            #expect(!ids.isEmpty, "batch \(b) has no batch_sending event", sourceLocation: sourceLocation)
+            again.formUnion(ids.compactMap(\.stringValue))
+        }
+        #expect(writes.count == keys, "\(writes.count) keys written", sourceLocation: sourceLocation)
+        #expect(
+            Set(writes.filter { $0.value == 2 }.keys) == again, "written twice: \(writes.filter { $0.value > 1 })",
+            sourceLocation: sourceLocation)
+        #expect(writes.filter { !again.contains($0.key) }.allSatisfy { $0.value == 1 }, "\(writes)", sourceLocation: sourceLocation)
+    }
+
     typealias Fixture = SyncRunnerTests.Fixture
 
     @Test func eachPageIsCheckpointedAfterItsBatchesAreAnsweredWithOneBatchInFlightAtMost() throws {
@@ -86,7 +118,10 @@ import Testing
         f.destination.writeDelay = 0.01
         // The answer to the first batch is lost after the platform applied it, while the second travels.
         f.destination.dieAfterWriteCall = 1
+        // The first write waits until the second batch is on its way, so both travel together for certain.
+        f.destination.beforeWriteCall = Self.hold(call: 1, until: 2, in: f.store)
         #expect(throws: (any Error).self) { try f.runner().start() }
+        f.destination.beforeWriteCall = nil
         f.destination.dieAfterWriteCall = nil
         let resumed = try f.runner().resume()
         #expect(resumed.state.phase == .completed)
@@ -95,7 +130,8 @@ import Testing
         #expect(reconciled == [1, 2])
         let interruption = events.first { $0.type == "state" && $0.payload["reason"]?.stringValue?.hasPrefix("interrupted") == true }
         #expect(interruption?.payload["reason"]?.stringValue?.contains("batches 1, 2 sent and not acknowledged") == true)
-        #expect(Set(f.destination.stored.keys).count == 36)
+        #expect(f.destination.stored.count == 36)
+        Self.expectSentAgain(batches: [1, 2], events: try f.store.events(run: resumed.id), writes: f.destination.writes, keys: 36)
         let counts = try f.store.statusCounts(job: "people", run: resumed.id)
         #expect((counts["created"] ?? 0) + (counts["updated"] ?? 0) == 36 && counts["skipped"] == 4)
     }
@@ -103,7 +139,10 @@ import Testing
     @Test func aCrashWithABatchInFlightIsReconciledAndSaysSo() throws {
         let f = try Fixture(records: 10)
         f.destination.dieAfterWriteCall = 2
+        // The second write waits until the third batch is on its way, so both travel together for certain.
+        f.destination.beforeWriteCall = Self.hold(call: 2, until: 3, in: f.store)
         #expect(throws: (any Error).self) { try f.runner().start() }
+        f.destination.beforeWriteCall = nil
         f.destination.dieAfterWriteCall = nil
         let resumed = try f.runner().resume()
         #expect(resumed.state.phase == .completed)
@@ -113,7 +152,8 @@ import Testing
         let reason = interruption?.payload["reason"]?.stringValue ?? ""
         // Batches fill across pages: the second and the third (the last) were travelling together.
         #expect(reason.contains("with batches 2, 3 sent and not acknowledged"), "\(reason)")
-        #expect(Set(f.destination.stored.keys).count == 9)
+        #expect(f.destination.stored.count == 9)
+        Self.expectSentAgain(batches: [2, 3], events: events, writes: f.destination.writes, keys: 9)
         let counts = try f.store.statusCounts(job: "people", run: resumed.id)
         #expect((counts["created"] ?? 0) + (counts["updated"] ?? 0) + (counts["skipped"] ?? 0) == 10)
         #expect(counts["pending"] == nil)

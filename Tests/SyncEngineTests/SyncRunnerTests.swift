@@ -161,8 +161,15 @@ import Testing
                 $0.type == "state" && $0.payload["reason"]?.stringValue?.hasPrefix("interrupted while uploading batch") == true
             })
         #expect(f.destination.stored.count == 9)
-        // The unacknowledged batch was sent twice, by key, so still one record per key.
-        #expect(Set(f.destination.stored.keys).count == 9)
+        // The unacknowledged batch (the second) was sent again: its records were written twice, by
+        // key, and every other record once.
+        let second = Set(
+            events.first { $0.type == "batch_sending" && $0.payload["batch"]?.intValue == 2 }?.payload["ids"]?.arrayValue?
+                .compactMap(\.stringValue) ?? [])
+        #expect(second.count == 3)
+        #expect(Set(f.destination.writes.filter { $0.value == 2 }.keys) == second, "\(f.destination.writes)")
+        #expect(f.destination.writes.filter { $0.value != 2 }.allSatisfy { $0.value == 1 }, "\(f.destination.writes)")
+        #expect(f.destination.writes.count == 9)
         let counts = try f.store.statusCounts(job: "people", run: run.id)
         #expect((counts["created"] ?? 0) + (counts["updated"] ?? 0) + (counts["skipped"] ?? 0) == 10)
     }

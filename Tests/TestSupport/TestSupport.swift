@@ -24,10 +24,30 @@ public enum Repo {
 
     /// The sample mappings (`samples/mappings/*.map`), as repository-relative paths.
     public static func sampleMappings() -> [String] {
-        let dir = path("samples/mappings")
-        let files = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
-        return files.filter { $0.hasSuffix(".map") }.sorted().map { "samples/mappings/" + $0 }
+        Listing.files(in: path("samples/mappings"), suffix: ".map").map { Listing.isMissing($0) ? $0 : "samples/mappings/" + $0 }
     }
+}
+
+/// Directory listings that parameterised tests draw their cases from.
+public enum Listing {
+    /// Names in `directory` ending in `suffix`, sorted. An unreadable directory, or one without such
+    /// files, gives a single case naming the problem instead of none, so that a parameterised test
+    /// over the listing fails (reading that case fails) rather than passing with zero cases.
+    public static func files(in directory: String, suffix: String) -> [String] {
+        let names: [String]
+        do {
+            names = try FileManager.default.contentsOfDirectory(atPath: directory)
+        } catch {
+            return ["\(marker)\(directory) is unreadable: \(error))"]
+        }
+        let matching = names.filter { $0.hasSuffix(suffix) }.sorted()
+        return matching.isEmpty ? ["\(marker)no *\(suffix) in \(directory))"] : matching
+    }
+
+    static let marker = "MISSING-CASES("
+
+    /// Whether `name` is the case ``files(in:suffix:)`` gives for a missing or empty listing.
+    public static func isMissing(_ name: String) -> Bool { name.hasPrefix(marker) }
 }
 
 /// Golden-file comparison: `MAPC_RECORD_GOLDEN=1` rewrites the files and fails the test, so a

@@ -142,7 +142,12 @@ public final class MailchimpAdapter: PlatformAdapter {
             guard response.status == 200, let json = response.json else {
                 throw api.failure(response, doing: "batch subscribe")
             }
-            results += try Self.results(json, chunk)
+            // Mailchimp's messages may echo what it was sent (the key included): scrubbed like every error.
+            results += try Self.results(json, chunk).map { result in
+                var scrubbed = result
+                scrubbed.message = result.message.map(api.redactor.scrub)
+                return scrubbed
+            }
         }
         return results
     }
@@ -200,7 +205,9 @@ public final class MailchimpAdapter: PlatformAdapter {
         let first = json["errors"]?.arrayValue?.first
         return WriteResult(
             key: record.key, status: .rejected, errorCode: json["title"]?.stringValue,
-            message: first?["message"]?.stringValue ?? json["detail"]?.stringValue, field: first?["field"]?.stringValue)
+            // Mailchimp's messages may echo what it was sent (the key included): scrubbed like every error.
+            message: (first?["message"]?.stringValue ?? json["detail"]?.stringValue).map(api.redactor.scrub),
+            field: first?["field"]?.stringValue)
     }
 
     /// `PATCH /lists/{id}/members/{id}`: updates an existing member by its id; a new

@@ -48,6 +48,8 @@ public struct LimiterStatistics: Sendable, Hashable {
     public var throttled = 0
     /// Seconds spent waiting for windows or `Retry-After`.
     public var waitedSeconds = 0.0
+    /// Times a request was held for a concurrency permit (each wait for one counts).
+    public var heldForConcurrency = 0
 }
 
 /// Paces requests to one platform by its ``RateLimitRegistry``: request windows, concurrency limits
@@ -146,6 +148,7 @@ public final class RateLimiter: @unchecked Sendable {
                 continue
             }
             if let limit = rule.maxConcurrency, bucket.inFlight >= limit {
+                stats.heldForConcurrency += 1
                 _ = condition.wait(until: Date(timeIntervalSinceNow: 0.05))
                 continue
             }

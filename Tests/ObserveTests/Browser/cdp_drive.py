@@ -141,6 +141,8 @@ def main():
         page.eval(f"document.getElementById('login-password').value = {json.dumps(a.password)}")
         page.click_and_wait("#login-submit")
         page.wait_for("location.pathname === '/dashboard'", what="the dashboard after signing in")
+        # The test starts the live sync only now, so the browser's start-up never races the run.
+        print("signed-in", flush=True)
         row = f"document.querySelector('tr[data-job={json.dumps(a.job)}]')"
         first = page.wait_for(f"{row} && /fetching|mapping|validating|uploading/.test({row}.innerText) && {row}.querySelector('.records').innerText",
                               what="a running job")
