@@ -18,7 +18,9 @@ enum ConditionReader {
 
     /// Reads the condition in `t` (the whole slice must be the condition, filler words aside).
     static func read(_ t: [ProseToken], source: Schema) -> ReadCondition? {
-        let words = t.filter { !($0.kind == .word && fillers.contains($0.lower)) || $0.source != nil }
+        var words = t.filter { !($0.kind == .word && fillers.contains($0.lower)) || $0.source != nil }
+        while let f = words.first, f.isPunct(",", ";", ":") { words.removeFirst() }
+        while let l = words.last, l.isPunct(",", ";", ":") { words.removeLast() }
         guard !words.isEmpty else { return nil }
         // neither X nor Y (have neither a userId nor an anonymousId)
         if let n = words.firstIndex(where: { $0.isWord("neither") }), let nor = words.firstIndex(where: { $0.isWord("nor") }), n < nor {
@@ -43,14 +45,18 @@ enum ConditionReader {
         "a", "an", "the", "their", "its", "whose", "where", "that", "which", "who", "have", "has", "with", "field", "value", "set", "to",
         "record", "records", "contact", "contacts", "member", "members", "event", "events", "lead", "leads", "company", "companies",
         "account", "accounts", "only", "exactly", "any", "after", "trimming", "trimmed", "is", "are", "was", "equals", "equal",
-        "says", "reads", "of",
+        "says", "reads", "of", "anyone", "anybody", "everyone", "people", "person", "someone", "ones", "those", "users", "user",
+        "subscribers", "subscriber", "rows", "row", "items", "entries",
     ]
 
     /// `A and B`, `A or B` where each side reads as a condition on its own.
     private static func splitJunction(_ w: [ProseToken], source: Schema) -> ReadCondition? {
         for (i, tok) in w.enumerated() where tok.isWord("and", "or") && i > 0 && i < w.count - 1 {
-            let left = Array(w[..<i])
-            let right = Array(w[(i + 1)...])
+            var left = Array(w[..<i])
+            var right = Array(w[(i + 1)...])
+            while let l = left.last, l.isPunct(",") { left.removeLast() }
+            while let f = right.first, f.isPunct(",") { right.removeFirst() }
+            guard !left.isEmpty, !right.isEmpty else { continue }
             // "X is V or W" is one condition with two values, not two conditions.
             guard right.contains(where: { $0.source != nil }) else { continue }
             guard let l = single(left, source: source) ?? splitJunction(left, source: source),

@@ -44,13 +44,22 @@ struct SentenceReader {
         let lower = tokens.map(\.lower)
         // Skip rules.
         if first.isWord("skip", "ignore", "drop", "exclude", "discard") || lower.starts(with: ["leave", "out"])
-            || lower.starts(with: ["filter", "out"]) || lower.starts(with: ["do", "not", "send"])
-            || lower.starts(with: ["don", "t", "send"])
-            || first.isWord("only") && lower.count > 1 && ["send", "sync", "map", "keep", "process"].contains(lower[1])
+            || lower.starts(with: ["filter", "out"])
+            || first.isWord("only") && lower.count > 1 && Self.sendVerbs.contains(lower[1])
         {
-            readSkip(tokens, into: &out)
+            readSkip(tokens, lead: lower.starts(with: ["leave", "out"]) || lower.starts(with: ["filter", "out"]) ? 2 : 1, into: &out)
             return out
         }
+        // "Don't sync anyone who …", "Do not send …", "Never push …".
+        for negation in [["do", "not"], ["don", "t"], ["never"], ["dont"]] where lower.starts(with: negation) {
+            if lower.count > negation.count, Self.sendVerbs.contains(lower[negation.count]) {
+                readSkip(tokens, lead: negation.count + 1, into: &out)
+                return out
+            }
+        }
+        // "Leads without an Email are skipped, and so are converted ones", "Contacts without an email
+        // don't go over, and neither do contacts whose …".
+        if readPassiveSkip(tokens, into: &out) { return out }
         // "Otherwise …" after a chain in the previous sentence.
         if first.isWord("otherwise", "else", "anything", "everything") || lower.starts(with: ["if", "not"])
             || lower.starts(with: ["for", "anything"]) || lower.starts(with: ["for", "everything"])
@@ -97,8 +106,13 @@ struct SentenceReader {
                 var value = Array(tokens[s..<end])
                 while let l = value.last, l.isPunct(",", ")") { value.removeLast() }
                 let reader = ValueReader(source: source, destination: destination, d: k)
-                if let v = reader.read(value) ?? reader.read([tokens[s]]) {
+                // Trailing words after one field ("…, which holds the contact's hs_object_id so re-runs
+                // update") are explanation; a value with more parts than the field is read whole or not at all.
+                let parts = value.filter { $0.source != nil || $0.kind == .quoted || $0.isPunct("+") }
+                if let v = reader.read(value) ?? (parts.count == 1 && tokens[s].source != nil ? reader.read([tokens[s]]) : nil) {
                     out.assignments.append(.init(field: k, value: v, confidence: confidence(v, k), note: "named in prose"))
+                } else {
+                    out.unread.append("\(k.name): the key's value could not be read")
                 }
             }
             // The rest of the sentence is about the key; clauses that open with another destination field are still read.
@@ -238,11 +252,93 @@ struct SentenceReader {
 
     // MARK: Skips
 
-    private func readSkip(_ t: [ProseToken], into out: inout SentenceOutcome) {
+    /// Verbs of sending records over, after "only", "don't" or "never".
+    static let sendVerbs: Set<String> = [
+        "send", "sync", "map", "keep", "process", "push", "import", "create", "copy", "forward", "pass", "include", "transfer", "upsert",
+        "export", "load", "bring", "move", "share",
+    ]
+
+    /// The passive skip form: "<records> are skipped / ignored / not sent / don't go over[, and so are
+    /// <records>]". Each record phrase is one skip condition (a parenthesised restatement wins).
+    private func readPassiveSkip(_ t: [ProseToken], into out: inout SentenceOutcome) -> Bool {
+        let lower = t.map(\.lower)
+        let passive: Set<String> = ["skipped", "ignored", "dropped", "excluded", "discarded", "filtered"]
+        var verbAt: Int?
+        var verbEnd = 0
+        for i in lower.indices {
+            if passive.contains(lower[i]), i > 0, ["are", "is", "get", "be", "been", "gets"].contains(lower[i - 1]) {
+                verbAt = i - 1
+                verbEnd = i + 1
+                break
+            }
+            if i > 0, lower[i - 1] == "not" || lower[i - 1] == "never",
+                ["sent", "synced", "mapped", "imported", "pushed", "created", "copied", "included", "transferred", "exported"].contains(
+                    lower[i]),
+                i > 1, ["are", "is", "be", "get"].contains(lower[i - 2]) || lower[i - 1] == "never"
+            {
+                verbAt = lower[i - 1] == "never" ? i - 1 : i - 2
+                verbEnd = i + 1
+                break
+            }
+            if i + 2 < lower.count, lower[i] == "don" && lower[i + 1] == "t" || lower[i] == "do" && lower[i + 1] == "not",
+                ["go", "get", "come", "make"].contains(lower[i + 2])
+            {
+                verbAt = i
+                verbEnd = i + 3
+                if verbEnd < lower.count, ["over", "through", "across", "in", "it"].contains(lower[verbEnd]) { verbEnd += 1 }
+                break
+            }
+        }
+        guard let v = verbAt, v > 0 else { return false }
+        var pieces: [[ProseToken]] = [Array(t[..<v])]
+        // "and so are X", "as are X", "and neither do X", "and so do X", "nor are X".
+        var rest = Array(t[verbEnd...])
+        while let f = rest.first, f.isPunct(",") || f.isWord("and") { rest.removeFirst() }
+        let restLower = rest.map(\.lower)
+        if restLower.starts(with: ["so", "are"]) || restLower.starts(with: ["so", "do"]) || restLower.starts(with: ["neither", "do"])
+            || restLower.starts(with: ["neither", "are"]) || restLower.starts(with: ["as", "are"]) || restLower.starts(with: ["nor", "are"])
+            || restLower.starts(with: ["nor", "do"]) || restLower.starts(with: ["same", "for"])
+        {
+            var second = Array(rest.dropFirst(2))
+            if let stop = second.firstIndex(where: { $0.isWord("since", "because", "as", "so") || $0.isPunct(";") }),
+                !second[..<stop].isEmpty
+            {
+                second = Array(second[..<stop])
+            }
+            pieces.append(second)
+        } else if rest.contains(where: { $0.source != nil || $0.kind == .quoted }),
+            !rest.first.map({ $0.isWord("since", "because", "so", "as") })!
+        {
+            out.unread.append("a skip rule followed by words it could not read")
+        }
+        guard pieces[0].contains(where: { $0.source != nil }) || pieces[0].contains(where: { $0.isWord("no", "without") }) else {
+            return false
+        }
+        for piece in pieces {
+            if let c = skipCondition(piece) {
+                out.skips.append((c, 0.9))
+            } else {
+                out.unread.append("a skip condition it could not read")
+            }
+        }
+        return true
+    }
+
+    /// One record phrase of a skip: a parenthesised restatement when it reads, else the phrase.
+    private func skipCondition(_ piece: [ProseToken]) -> String? {
+        if let open = piece.firstIndex(where: { $0.isPunct("(") }), let close = piece[open...].firstIndex(where: { $0.isPunct(")") }),
+            let c = ConditionReader.read(Array(piece[(open + 1)..<close]), source: source)
+        {
+            return c.text
+        }
+        return ConditionReader.read(piece.filter { !$0.isPunct("(", ")") }, source: source)?.text
+    }
+
+    private func readSkip(_ t: [ProseToken], lead: Int = 1, into out: inout SentenceOutcome) {
         let lower = t.map(\.lower)
         let only = lower.first == "only"
         let unless = lower.firstIndex(of: "unless")
-        var body = Array(t.dropFirst(only ? 2 : 1))
+        var body = Array(t.dropFirst(only ? 2 : lead))
         if let u = unless { body = Array(t[(u + 1)...]) }
         // Parenthesised restatements ("whose email has bounced (IsEmailBounced is true)") are preferred.
         var groups: [[ProseToken]] = [[]]

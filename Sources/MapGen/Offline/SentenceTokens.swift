@@ -59,6 +59,41 @@ struct SentenceTokens {
             tokens[i].source = s
             tokens[i].typo = (d == nil || dTypo) && (s == nil || sTypo) && (d != nil || s != nil)
         }
+        tokens = SentenceTokens.collapseRestatements(tokens)
+    }
+
+    /// Words that end a description a parenthesised field name restates.
+    static let restatementStops: Set<String> = [
+        "is", "are", "be", "by", "from", "to", "into", "on", "of", "as", "and", "or", "nor", "when", "if", "then", "else", "otherwise",
+        "whose", "where", "that", "which", "who", "with", "without", "no", "not", "for", "than", "unless", "becomes", "become",
+        "followed", "plus", "after", "before", "use", "using", "back", "called", "named", "in", "at",
+    ]
+
+    /// "the HubSpot record id (hs_object_id)", "whose email has bounced (IsEmailBounced)": a field name in
+    /// parentheses stands for the words before it, back to the nearest word such as "by", "is" or
+    /// "whose"; those words and the parentheses go, the field stays.
+    static func collapseRestatements(_ t: [ProseToken]) -> [ProseToken] {
+        var out: [ProseToken] = []
+        var i = 0
+        while i < t.count {
+            if t[i].isPunct("(") {
+                var j = i + 1
+                if j < t.count, t[j].isWord("the") { j += 1 }
+                if j + 1 < t.count, t[j].source != nil || t[j].destination != nil, t[j].kind == .word, t[j + 1].isPunct(")") {
+                    var k = out.count
+                    while k > 0, out[k - 1].kind == .word, !restatementStops.contains(out[k - 1].lower) { k -= 1 }
+                    if k < out.count {
+                        out.removeSubrange(k...)
+                        out.append(t[j])
+                        i = j + 2
+                        continue
+                    }
+                }
+            }
+            out.append(t[i])
+            i += 1
+        }
+        return out
     }
 
     var count: Int { tokens.count }

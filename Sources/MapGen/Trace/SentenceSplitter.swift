@@ -64,10 +64,36 @@ public enum SentenceSplitter {
                 current = [stripListMarker(line)]
                 continue
             }
+            // Terse lines ("email_address -> email", "status: subscribed", "tags = x") are statements of
+            // their own even without a list marker; so is any line after one. A line that ends in a
+            // comma, a conjunction or an operator goes on in the next.
+            if let previous = current.last, !continues(previous), isStatementLine(line) || isStatementLine(previous) {
+                flush()
+            }
             current.append(line)
         }
         flush()
         return out
+    }
+
+    /// Whether a line opens with a short name and then an arrow, `=` or `:` (within its first four
+    /// words), or a name, a dash and the rest ("status_if_new - same as status").
+    static func isStatementLine(_ line: String) -> Bool {
+        let words = line.split(separator: " ", omittingEmptySubsequences: true).prefix(5).map(String.init)
+        for (i, w) in words.enumerated() {
+            if i > 0, ["->", "→", "=>", "=", ":"].contains(w) || w.hasPrefix("->") || w.hasPrefix("→") { return true }
+            if i == 1, ["-", "–", "—"].contains(w) { return true }
+            if i < 4, w.count > 1, w.hasSuffix(":"), !w.hasPrefix("\"") { return true }
+            if w.hasPrefix("\"") || w.hasPrefix("“") { return false }
+        }
+        return false
+    }
+
+    /// Whether a line plainly continues on the next: it ends with a comma, an operator or a conjunction.
+    private static func continues(_ line: String) -> Bool {
+        if let last = line.last, ",;(+&-→=".contains(last) || last == ">" { return true }
+        let lastWord = line.split(separator: " ").last.map { $0.lowercased() } ?? ""
+        return ["and", "or", "the", "a", "an", "to", "of", "with", "is", "are", "when", "if", "then", "else", "by"].contains(lastWord)
     }
 
     private static func isListItem(_ line: String) -> Bool {
