@@ -121,6 +121,7 @@ struct ChainReader {
         segments = segments.filter { !$0.isEmpty }
         var chain = ValueChain(arms: [], fallback: nil, subject: nil)
         var subjects: [Field?] = []
+        var lastField: Field?
         for seg in segments {
             var seg = seg
             // "else if …", "otherwise, if …": a condition arm, not the default.
@@ -158,10 +159,11 @@ struct ChainReader {
                 }
                 continue
             }
-            if let arm = conditionArm(seg) ?? translationArm(seg, named: named) {
+            if let arm = conditionArm(seg, it: lastField) ?? translationArm(seg, named: named) {
                 chain.arms.append((arm.condition, arm.value))
                 subjects.append(arm.subject)
                 chain.patterns.append(arm.patterns)
+                if let f = arm.fields.last ?? arm.subject { lastField = f }
                 continue
             }
             return nil
@@ -212,10 +214,12 @@ struct ChainReader {
         var value: String
         var subject: Field?
         var patterns: [String]
+        /// The source fields the condition reads ("it" in a later arm stands for the last one).
+        var fields: [Field] = []
     }
 
     /// ""V" when X is A", "V if X is A", "if X is A then V", "if X is A, V".
-    private func conditionArm(_ seg: [ProseToken]) -> Arm? {
+    private func conditionArm(_ seg: [ProseToken], it: Field? = nil) -> Arm? {
         guard let k = seg.firstIndex(where: { $0.isWord("when", "if", "whenever") }) else { return nil }
         var condTokens: [ProseToken]
         var valueTokens: [ProseToken]
@@ -227,7 +231,7 @@ struct ChainReader {
                 guard let last = rest.lastIndex(where: { reader.literal($0) != nil && $0.source == nil }) else { return nil }
                 condTokens = Array(rest[..<last])
                 valueTokens = [rest[last]]
-                return make(condTokens, valueTokens)
+                return make(condTokens, valueTokens, it: it)
             }
             condTokens = Array(rest[..<then])
             valueTokens = Array(rest[(then + 1)...])
@@ -235,10 +239,21 @@ struct ChainReader {
             valueTokens = Array(seg[..<k])
             condTokens = Array(seg[(k + 1)...])
         }
-        return make(condTokens, valueTokens)
+        return make(condTokens, valueTokens, it: it)
     }
 
-    private func make(_ condTokens: [ProseToken], _ valueTokens: [ProseToken]) -> Arm? {
+    /// Words between a condition and its value ("if type is PARTNER it is "X"", "…, then it becomes X").
+    static let linkWords: Set<String> = ["it", "is", "it's", "its", "they", "are", "becomes", "become", "be", "use", "set", "to", "then", "we"]
+
+    private func make(_ condTokens: [ProseToken], _ valueTokens: [ProseToken], it: Field? = nil) -> Arm? {
+        var condTokens = condTokens
+        while let l = condTokens.last, l.kind == .word && Self.linkWords.contains(l.lower) || l.isPunct(",") { condTokens.removeLast() }
+        // "… when it is false": "it" is the field the arm before compared.
+        if !condTokens.contains(where: { $0.source != nil }), let f = it,
+            let i = condTokens.firstIndex(where: { $0.isWord("it", "they", "that") })
+        {
+            condTokens[i] = ProseToken(kind: .word, text: f.name, lower: f.name.lowercased(), destination: nil, source: f)
+        }
         let cands = valueCandidates(valueTokens)
         let value: String
         if cands.count == 1 {
@@ -260,7 +275,7 @@ struct ChainReader {
                 patterns = parts.map { String($0.dropFirst(prefix.count)) }
             }
         }
-        return Arm(condition: c.text, value: value, subject: subject, patterns: patterns)
+        return Arm(condition: c.text, value: value, subject: subject, patterns: patterns, fields: c.fields)
     }
 
     /// "A, B and C become "V"", "A -> V", "V for A", "A maps to V", with A values of the source field

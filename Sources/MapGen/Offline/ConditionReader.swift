@@ -138,8 +138,16 @@ enum ConditionReader {
             return ReadCondition(text: "starts_with(\(name), \(Formatter.stringLiteral(lit)))", fields: [f], literals: [after[c + 2].text])
         }
         // Equality with one or more values: "X is V", "X is V or W", "X is one of V, W and Z", "X = V"
-        let values = after.filter { isValueWord($0) }
+        var values = after.filter { isValueWord($0) }
         guard !values.isEmpty else { return nil }
+        // An unquoted value of several words ("LeadSource is Partner Referral"): one picklist value.
+        if values.count > 1, values.allSatisfy({ $0.kind == .word }), let allowed = f.values {
+            let text = values.map(\.text).joined(separator: " ")
+            let n = Suggest.normalise(text)
+            if allowed.contains(where: { Suggest.normalise($0) == n }) {
+                values = [ProseToken(kind: .quoted, text: text, lower: text.lowercased())]
+            }
+        }
         var lits: [String] = []
         for v in values {
             guard let l = literal(v, for: f) else { return nil }

@@ -132,6 +132,11 @@ struct SentenceReader {
             }
             return out
         }
+        // "Every contact is sent as a GA4 event called "crm_sync"": the event's name, said in passing.
+        if let e = eventNamedInPassing(tokens) {
+            out.assignments.append(e)
+            return out
+        }
         for (n, clause) in clauses.enumerated() {
             if n > 0, continueChain(clause, into: &out) { continue }
             if n > 0, conditionalDefault(clause, into: &out) { continue }
@@ -147,6 +152,18 @@ struct SentenceReader {
             }
         }
         return out
+    }
+
+    /// "… as an event called "X"" / "becomes a GA4 event named "X"": the destination's required event
+    /// name field (`name`, `event`) gets the constant, when the sentence says nothing else.
+    private func eventNamedInPassing(_ t: [ProseToken]) -> SentenceOutcome.Assignment? {
+        guard let at = t.firstIndex(where: { $0.isWord("called", "named", "titled") }), at > 0, at + 1 < t.count,
+            t[at + 1].kind == .quoted, t[max(0, at - 2)..<at].contains(where: { $0.isWord("event", "events") }),
+            t.filter({ $0.kind == .quoted }).count == 1, !t.contains(where: { $0.source != nil && $0.kind == .word && !$0.isWord("event") }),
+            let d = destination.fields.first(where: { ["name", "event"].contains($0.name) && $0.required && !$0.readOnly }),
+            let lit = ValueReader(source: source, destination: destination, d: d).literal(t[at + 1])
+        else { return nil }
+        return .init(field: d, value: ReadValue(text: lit, kind: .constant), confidence: 0.9, note: "named in prose, the event's name")
     }
 
     /// "…; otherwise A becomes B, anything else C": more arms and the default of the chain the sentence

@@ -30,6 +30,7 @@ struct ValueReader {
     func read(_ t: [ProseToken]) -> ReadValue? {
         let words = t.filter { !($0.isPunct("(", ")")) }
         guard !words.isEmpty else { return nil }
+        if let v = unlessInWhichCase(words) { return v }
         if d.type == .bool, let v = booleanFromCondition(words) { return v }
         if let v = chain(words) { return v }
         if let v = concatenation(words) { return v }
@@ -53,8 +54,50 @@ struct ValueReader {
         if d.type == .bool, candidates.isEmpty, bools.count == 1 {
             return ReadValue(text: bools[0].lower, kind: .constant)
         }
+        if candidates.count > 1, d.type == .picklist || d.type == .multipicklist, candidates.allSatisfy({ $0.kind == .word }),
+            let lit = literal(Self.joined(candidates))
+        {
+            // An unquoted value of several words ("LeadSource is Marketing Site"): only a whole picklist value.
+            return ReadValue(text: lit, kind: .constant)
+        }
         guard candidates.count == 1, let lit = literal(candidates[0]) else { return nil }
         return ReadValue(text: lit, kind: .constant)
+    }
+
+    /// Words read as one quoted literal ("Marketing Site").
+    static func joined(_ words: [ProseToken]) -> ProseToken {
+        let text = words.map(\.text).joined(separator: " ")
+        return ProseToken(kind: .quoted, text: text, lower: text.lowercased())
+    }
+
+    // MARK: "V unless C, in which case W"
+
+    /// ""subscribed" unless HasOptedOutOfEmail is true, in which case it is "unsubscribed"": the value
+    /// after "in which case" when the condition holds, the one before "unless" otherwise.
+    func unlessInWhichCase(_ w: [ProseToken]) -> ReadValue? {
+        let lower = w.map(\.lower)
+        guard let u = lower.firstIndex(of: "unless"), let which = lower.indices.first(where: {
+            $0 > u && $0 + 2 < lower.count && lower[$0] == "in" && lower[$0 + 1] == "which" && lower[$0 + 2] == "case"
+        }) else { return nil }
+        let ifNot = w[..<u].filter { !$0.isPunct(",") && !$0.isWord("should", "be", "is", "always", "set", "to", "normally", "usually") }
+        var cond = Array(w[(u + 1)..<which])
+        while let l = cond.last, l.isPunct(",") { cond.removeLast() }
+        let then = w[(which + 3)...].filter { !$0.isPunct(",") && !ChainReader.linkWords.contains($0.lower) && !$0.isWord("should") }
+        guard let c = ConditionReader.read(cond, source: source), let a = single(then), let b = single(ifNot) else { return nil }
+        var chain = ValueChain(arms: [(c.text, a)], fallback: b, subject: nil)
+        chain.patterns = []
+        return ReadValue(text: chain.render(otherwise: "null"), kind: .chain, chain: chain, chainFields: c.fields)
+    }
+
+    /// One value: a literal (quoted, or a whole picklist value in words), or a copy of one field.
+    private func single(_ t: [ProseToken]) -> String? {
+        let t = t.filter { !$0.isWord("the", "a", "an") }
+        if t.count == 1, t[0].source == nil, let l = literal(t[0]) { return l }
+        if t.count > 1, t.allSatisfy({ $0.kind == .word && $0.source == nil }), d.type == .picklist, let l = literal(Self.joined(t)) {
+            return l
+        }
+        if let c = copy(t) { return c.text }
+        return nil
     }
 
     private let constantFillers: Set<String> = [
