@@ -204,6 +204,15 @@ struct ChainReader {
             return "null"
         }
         if vals.isEmpty, d.type.baseType == .string, let f = seg.compactMap(\.source).first, seg.compactMap(\.source).count == 1 {
+            // "for any other value use the event name lower-cased": a copy with its modifiers.
+            let rest = seg.filter {
+                !($0.kind == .word && (Self.defaultWords.contains($0.lower) || Self.fillers.contains($0.lower)
+                    || ["any", "for", "use", "just", "keep", "the", "value", "values", "event", "name", "leave", "pass", "through", "as", "is"].contains($0.lower)))
+            }
+            if rest.contains(where: { $0.kind == .word && $0.source == nil }) {
+                guard d.type != .picklist, d.type != .multipicklist, let c = reader.copy(rest) else { return nil }
+                return c.text
+            }
             return OfflineExpr.convert(OfflineExpr.field(f), type: f.type.baseType, from: f, to: d, plain: true)
         }
         return nil

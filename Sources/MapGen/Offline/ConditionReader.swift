@@ -28,9 +28,15 @@ enum ConditionReader {
             guard fields.count >= 2 else { return nil }
             return ReadCondition(text: fields.map { "blank(\(fname($0)))" }.joined(separator: " and "), fields: fields, literals: [])
         }
-        // either X or Y is missing / without X or Y
+        // either X or Y is missing / without X or Y / that have either X or Y
         if words.first?.isWord("either") == true || words.contains(where: { $0.isWord("either") }) {
             let fields = words.compactMap(\.source)
+            let others = t.filter { $0.source == nil && !$0.isWord("either", "or", "a", "an", "the", "have", "has", "with", "that", "who", "which") }
+            if fields.count >= 2, t.contains(where: { $0.isWord("have", "has", "with") }), !t.contains(where: { $0.isWord("no", "not", "without") }),
+                others.allSatisfy({ $0.kind == .word && fillers.contains($0.lower) || $0.isPunct(",") })
+            {
+                return ReadCondition(text: fields.map { "present(\(fname($0)))" }.joined(separator: " or "), fields: fields, literals: [])
+            }
             guard fields.count >= 2, words.contains(where: { emptyWords.contains($0.lower) || $0.isWord("no", "without") }) else {
                 return nil
             }

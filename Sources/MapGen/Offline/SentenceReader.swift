@@ -50,6 +50,24 @@ struct SentenceReader {
             readSkip(tokens, lead: lower.starts(with: ["leave", "out"]) || lower.starts(with: ["filter", "out"]) ? 2 : 1, into: &out)
             return out
         }
+        // "Only events that have a userId go through; drop the others." / "Only subscribed members are sent."
+        if first.isWord("only"), let verb = lower.firstIndex(where: { ["go", "goes", "get", "gets", "pass", "passes", "are", "is", "make"].contains($0) }),
+            verb + 1 < lower.count || lower[verb] == "pass",
+            ["through", "over", "across", "sent", "synced", "synced", "mapped", "imported", "pushed", "it", "in", "forwarded"].contains(
+                verb + 1 < lower.count ? lower[verb + 1] : "through")
+        {
+            var body = Array(tokens[1..<verb])
+            // "…; drop the others" / ", skip the rest": the same rule said twice.
+            let tail = tokens[(verb + 1)...].filter { $0.source != nil || $0.kind == .quoted }
+            if !tail.isEmpty { out.unread.append("words after the rule it could not read") }
+            while let l = body.last, l.isPunct(",") { body.removeLast() }
+            if let c = ConditionReader.read(body, source: source) {
+                out.skips.append(("not (\(c.text))", 0.9))
+            } else {
+                out.unread.append("a skip condition it could not read")
+            }
+            return out
+        }
         // "Don't sync anyone who …", "Do not send …", "Never push …".
         for negation in [["do", "not"], ["don", "t"], ["never"], ["dont"]] where lower.starts(with: negation) {
             if lower.count > negation.count, Self.sendVerbs.contains(lower[negation.count]) {
@@ -97,7 +115,19 @@ struct SentenceReader {
             out.key = k
             // "…, which holds the contact's hs_object_id" / "filled from the HubSpot record id".
             // "keyed on D, which holds / is / = / taken from / filled from X …": the value after the key field.
-            if let at = tokens.firstIndex(where: { $0.destination?.name == k.name }),
+            if let at = tokens.firstIndex(where: { $0.destination?.name == k.name }), let keySource = tokens[at].source,
+                !tokens[(at + 1)...].contains(where: { $0.source != nil || $0.kind == .quoted })
+            {
+                // "keyed on email (trimmed and in lower case)": the source field of the same name, with the
+                // modifiers in parentheses after it.
+                var value = [ProseToken(kind: .word, text: keySource.name, lower: keySource.name.lowercased(), source: keySource)]
+                if at + 1 < tokens.count, tokens[at + 1].isPunct("("), let close = tokens[(at + 1)...].firstIndex(where: { $0.isPunct(")") }) {
+                    value += tokens[(at + 2)..<close]
+                }
+                if let v = ValueReader(source: source, destination: destination, d: k).read(value) {
+                    out.assignments.append(.init(field: k, value: v, confidence: confidence(v, k), note: "named in prose"))
+                }
+            } else if let at = tokens.firstIndex(where: { $0.destination?.name == k.name }),
                 let s = tokens[(at + 1)...].firstIndex(where: { $0.source != nil && $0.text != k.name || $0.kind == .quoted }),
                 tokens[(at + 1)..<s].allSatisfy({ $0.kind != .quoted })
             {
@@ -442,6 +472,20 @@ struct SentenceReader {
     /// One clause: subjects (destination fields in subject position) each with the value tokens
     /// that follow, or the "Copy S into D" form.
     private func readClause(_ c: [ProseToken], into out: inout SentenceOutcome) {
+        // "Mailing address: address -> MailingStreet, city -> MailingCity": a list of arrow pairs, each read alone.
+        var c = c
+        if let colon = c.firstIndex(where: { $0.isPunct(":") }), colon < 4, c[..<colon].allSatisfy({ $0.kind == .word }),
+            c.filter({ $0.isPunct("->") }).count >= 2
+        {
+            c = Array(c[(colon + 1)...])
+        }
+        if c.filter({ $0.isPunct("->") }).count >= 2 {
+            let pieces = split(c, at: ",")
+            if pieces.count >= 2, pieces.allSatisfy({ p in p.filter { $0.isPunct("->") }.count == 1 }) {
+                for p in pieces { readClause(p.first?.isWord("and") == true ? Array(p.dropFirst()) : p, into: &out) }
+                return
+            }
+        }
         let lower = c.map(\.lower)
         // "leave D empty/out when …": what null does anyway; read as an explanation.
         if lower.first == "leave" || lower.first == "keep" || lower.first == "and" && lower.dropFirst().first == "leave" {
@@ -476,7 +520,6 @@ struct SentenceReader {
         }
         // Modifiers said once for several assignments ("…, both trimmed, and any text longer than the
         // field allows is cut to fit"): applied to each, and the truncation is what conversion does anyway.
-        var c = c
         var shared: [ProseToken] = []
         var pieces: [[ProseToken]] = [[]]
         for x in c {
@@ -536,7 +579,7 @@ struct SentenceReader {
                 f.isWord(
                     "is", "are", "=", "comes", "come", "from", "gets", "get", "takes", "take", "should", "be", "set", "to", "becomes",
                     "become", "holds", "reads", "equals", "will", "always", "copies", "copy", "filled", "with", "maps", "map", "receives",
-                    "uses", "use") || f.isPunct("=", ":")
+                    "uses", "use") || f.isPunct("=", ":", "->")
             {
                 // "is always "x"": keep "always" for the constant reader's sake (it is filler there).
                 value.removeFirst()

@@ -60,6 +60,22 @@ struct SentenceTokens {
             tokens[i].typo = (d == nil || dTypo) && (s == nil || sTypo) && (d != nil || s != nil)
         }
         tokens = SentenceTokens.collapseRestatements(tokens)
+        // "the COMPANY merge field", "the email address", "the phone number": the words after a field
+        // name that only say what it is go.
+        var kept: [ProseToken] = []
+        for t in tokens {
+            if let last = kept.last, last.source != nil || last.destination != nil, t.kind == .word {
+                if t.source == nil && t.destination == nil {
+                    if t.isWord("field", "property", "tag", "attribute", "trait", "column", "merge") { continue }
+                }
+                let concept = (last.source ?? last.destination).map { Vocabulary.concepts($0.name) } ?? []
+                if concept.count == 1, Vocabulary.concepts(last.text + " " + t.text) == concept, Vocabulary.concepts(t.text) != concept {
+                    continue
+                }
+            }
+            kept.append(t)
+        }
+        tokens = kept
     }
 
     /// Words that end a description a parenthesised field name restates.
@@ -113,6 +129,11 @@ struct SentenceTokens {
         let lower = word.lowercased()
         let anyCase = fields.filter { $0.name.lowercased() == lower }
         if anyCase.count == 1 { return (anyCase[0], false) }
+        // A merge tag written bare ("FNAME", "COMPANY"): the last part of one dotted name, in capitals.
+        if word.count >= 3, word.allSatisfy({ $0.isUppercase || $0.isNumber || $0 == "_" }), word.contains(where: \.isLetter) {
+            let tags = fields.filter { $0.name.contains(".") && $0.name.split(separator: ".").last.map(String.init) == word }
+            if tags.count == 1 { return (tags[0], false) }
+        }
         guard word.count >= 6, !stopWords.contains(lower), word.contains(where: { $0.isLetter }) else { return (nil, false) }
         let near = fields.filter { $0.name.count >= 6 && Suggest.distance($0.name.lowercased(), lower, limit: 1) <= 1 }
         return near.count == 1 ? (near[0], true) : (nil, false)

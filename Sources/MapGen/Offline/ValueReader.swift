@@ -154,6 +154,7 @@ struct ValueReader {
             if type == .string { v = "try_decimal(\(v))" }
             type = .decimal
         }
+        if type == .string, let r = replacement(w) { v = "replace(\(v), \(Formatter.stringLiteral(r.find)), \(Formatter.stringLiteral(r.with)))" }
         var cut: Int?
         if let i = w.firstIndex(where: { Int($0.text) != nil }),
             !lower.isDisjoint(with: ["cut", "truncated", "truncate", "first", "shortened", "characters", "chars"])
@@ -166,6 +167,30 @@ struct ValueReader {
         return ReadValue(text: text, kind: .copy, sourceField: s.name)
     }
 
+    /// "with spaces replaced by underscores", "dashes replaced with spaces", "replacing "-" with " "".
+    func replacement(_ w: [ProseToken]) -> (find: String, with: String)? {
+        guard let r = w.firstIndex(where: { $0.isWord("replaced", "replacing", "swapped") }) else { return nil }
+        func sep(_ t: ProseToken) -> String? {
+            if t.kind == .quoted { return t.text }
+            switch t.lower {
+            case "spaces", "space", "blanks": return " "
+            case "underscores", "underscore": return "_"
+            case "dashes", "dash", "hyphens", "hyphen": return "-"
+            case "dots", "dot", "periods": return "."
+            case "commas", "comma": return ","
+            case "slashes", "slash": return "/"
+            default: return nil
+            }
+        }
+        let before = w[..<r].last { sep($0) != nil }
+        let after = w[(r + 1)...].first { sep($0) != nil }
+        if w[r].isWord("replacing"), let a = after, let b = w[(r + 1)...].last(where: { sep($0) != nil }), a.text != b.text || a.kind != b.kind {
+            return (sep(a)!, sep(b)!)
+        }
+        guard let b = before, let a = after else { return nil }
+        return (sep(b)!, sep(a)!)
+    }
+
     private let copyWords: Set<String> = [
         "the", "a", "an", "its", "their", "contact", "contacts", "lead", "leads", "member", "members", "company", "account", "event",
         "value", "field", "property", "of", "as", "is", "trimmed", "trim", "trimming", "whitespace", "spaces", "surrounding",
@@ -175,7 +200,8 @@ struct ValueReader {
         "copy", "straight", "unchanged", "directly", "same", "from", "taken", "just", "plain", "raw", "original", "both", "all",
         "text", "string", "into", "goes", "go", "comes", "come", "simply", "over", "across", "verbatim", "it", "name", "address",
         "hubspot", "salesforce", "mailchimp", "segment", "ga4", "email", "cased", "any", "leading", "trailing", "removing",
-        "kept", "keep", "but", "only", "there", "on", "both", "sides", "too", "also",
+        "kept", "keep", "but", "only", "there", "on", "both", "sides", "too", "also", "replaced", "replacing", "by", "with", "spaces",
+        "space", "underscores", "underscore", "dashes", "dash", "hyphens", "hyphen", "blanks", "merge", "tag",
     ]
 
     // MARK: Fallbacks and defaults
@@ -240,14 +266,28 @@ struct ValueReader {
     /// "X + " " + Y", "prefixed with "hs-"".
     func concatenation(_ w: [ProseToken]) -> ReadValue? {
         let lower = w.map(\.lower)
-        let joinWords = ["followed", "plus", "joined", "joining", "join", "joins", "prefixed", "prefix", "suffixed", "appended", "then"]
+        let joinWords = [
+            "followed", "plus", "joined", "joining", "join", "joins", "prefixed", "prefix", "suffixed", "appended", "then", "between",
+            "separated",
+        ]
         guard lower.contains(where: { joinWords.contains($0) }) || w.contains(where: { $0.isPunct("+") }) else { return nil }
         guard d.type.baseType == .string, d.type != .picklist else { return nil }
         // "joined with a space" / "with a single space between": join(sep, parts) skipping blanks.
-        if let j = lower.firstIndex(where: { ["joined", "joining", "join", "joins"].contains($0) }) {
+        if let j = lower.firstIndex(where: { ["joined", "joining", "join", "joins", "between", "separated"].contains($0) }) {
             let fields = uniqueFields(w)
             guard fields.count >= 2 else { return nil }
-            let sep = separator(in: Array(w[j...])) ?? " "
+            let sep = separator(in: Array(w[(lower[j] == "between" ? max(0, j - 4) : j)...])) ?? " "
+            // Words the join does not account for ("…, or the initials") make it unreadable; a remark on a
+            // missing part ("just the last name if there's no first name") is what `join` does anyway.
+            let known: Set<String> = [
+                "and", "with", "a", "an", "the", "in", "between", "joined", "joining", "join", "joins", "by", "separated", "single", "space",
+                "comma", "dash", "hyphen", "underscore", "slash", "pipe", "dot", "trimmed", "just", "only", "if", "there", "there's",
+                "is", "no", "empty", "missing", "blank", "leave", "out", "leaving", "skip", "skipping", "parts", "part", "ones", "one",
+                "of", "them", "either", "when", "it", "s", "isn't", "both", "together", "into", "string", "text", "name", "names", "full",
+            ]
+            guard w.allSatisfy({ $0.source != nil || $0.kind == .quoted || $0.kind == .punct || known.contains($0.lower) }) else {
+                return nil
+            }
             let trimmed = lower.contains("trimmed")
             let parts = fields.map { f -> String in
                 let v = OfflineExpr.field(f)
@@ -297,6 +337,7 @@ struct ValueReader {
         "followed", "by", "plus", "then", "and", "the", "a", "an", "its", "their", "of", "part", "date", "as", "in", "form", "format",
         "prefixed", "prefix", "with", "suffixed", "appended", "after", "it", "is", "trimmed", "single", "between", "written", "value",
         "contact", "contacts", "lead", "record", "member", "event", "account", "company", "text", "string", "so", "that", "to",
+        "should", "be", "which", "will", "always", "formatted", "written", "each", "change", "own", "message",
     ]
 
     private func separatorWord(_ w: String) -> String? {
@@ -376,6 +417,10 @@ struct ValueReader {
 /// pattern letters (`dd/MM/yyyy`).
 enum DatePatterns {
     static func translate(_ s: String) -> String? {
+        // Without separators ("yyyyMMdd", "yyyyMMddHHmmss"): the letters as written, a year and a month at least.
+        if s.count >= 6, s.allSatisfy({ "yYMdDHhms".contains($0) }), s.lowercased().contains("yy"), s.contains("MM") {
+            return String(s.map { $0 == "Y" ? "y" : $0 == "D" ? "d" : $0 == "h" ? "H" : $0 })
+        }
         let u = s.uppercased()
         guard u.contains("D") || u.contains("M"), u.contains("/") || u.contains("-") || u.contains("."),
             u.allSatisfy({ "DMY/-.".contains($0) })
