@@ -41,6 +41,8 @@ struct ChainReader {
     let destination: Schema
     let d: Field
     let reader: ValueReader
+    /// Source fields earlier sentences compared, most recent first.
+    var context: [Field] = []
 
     static let defaultWords: Set<String> = ["otherwise", "else", "anything", "everything", "other", "unrecognised", "unrecognized", "rest"]
     static let arrowWords: Set<String> = [
@@ -57,8 +59,11 @@ struct ChainReader {
         guard hasArrow || hasCondition || hasFor && literals(w).count >= 1 else { return nil }
         guard let chain = parse(w) else { return nil }
         let text = chain.render(otherwise: "null")
+        let borrowed = uniqueSources(w).isEmpty && chain.subject.map { s in self.context.contains { $0.name == s.name } } == true
+            && !source.fields.contains(where: { $0.values != nil && $0.name == chain.subject?.name })
         return ReadValue(
-            text: text, kind: chain.subject != nil ? .translation : .chain, sourceField: nil, chain: chain, chainFields: uniqueSources(w))
+            text: text, kind: chain.subject != nil ? .translation : .chain, sourceField: nil, chain: chain,
+            chainFields: chain.subject.map { [$0] } ?? uniqueSources(w), borrowed: borrowed)
     }
 
     private func literals(_ w: [ProseToken]) -> [ProseToken] { w.filter { reader.literal($0) != nil } }
@@ -337,6 +342,10 @@ struct ChainReader {
             subject = holding[0]
         } else if named.count == 1, named[0].type.baseType == .string {
             subject = named[0]
+        } else if named.isEmpty, holding.isEmpty, let recent = context.first(where: { $0.type.baseType == .string && $0.values == nil }) {
+            // The phrase names no field and no picklist holds the values: the text field an earlier
+            // sentence compared (flagged for review by the caller).
+            subject = recent
         } else {
             return nil
         }

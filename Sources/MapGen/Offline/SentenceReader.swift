@@ -32,6 +32,8 @@ struct SentenceReader {
     let source: Schema
     let destination: Schema
     let schemas: SchemaProvider
+    /// Source fields earlier sentences compared, most recent first.
+    var context: [Field] = []
 
     func read(_ text: String) -> SentenceOutcome {
         let tokens = SentenceTokens(text, source: source, destination: destination).tokens
@@ -673,8 +675,15 @@ struct SentenceReader {
             out.assignments.append(.init(field: d, value: prior.value, confidence: prior.confidence, note: "named in prose"))
             return
         }
-        if let v = ValueReader(source: source, destination: destination, d: d).read(value) {
-            out.assignments.append(.init(field: d, value: v, confidence: confidence(v, d), note: "named in prose"))
+        if let v = ValueReader(source: source, destination: destination, d: d, context: context).read(value) {
+            if v.borrowed {
+                out.assignments.append(
+                    .init(
+                        field: d, value: v, confidence: 0.4,
+                        note: "REVIEW: named in prose; the field it translates (\(v.chain?.subject?.name ?? "?")) is named in an earlier sentence"))
+            } else {
+                out.assignments.append(.init(field: d, value: v, confidence: confidence(v, d), note: "named in prose"))
+            }
         } else {
             out.unread.append("\(d.name): a value it could not read")
         }

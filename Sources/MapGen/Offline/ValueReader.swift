@@ -16,6 +16,8 @@ struct ReadValue {
     var chain: ValueChain? = nil
     /// The source fields the chain's conditions read, for a continuation that names none.
     var chainFields: [Field] = []
+    /// A translation whose source field the phrase does not name: taken from an earlier sentence (flagged).
+    var borrowed = false
 }
 
 /// Reads the value phrase of an assignment ("is the trimmed email", "comes from phone, falling back to
@@ -26,11 +28,15 @@ struct ValueReader {
     let source: Schema
     let destination: Schema
     let d: Field
+    /// Source fields earlier sentences compared, most recent first (for a translation that names none).
+    var context: [Field] = []
 
     func read(_ t: [ProseToken]) -> ReadValue? {
         let words = t.filter { !($0.isPunct("(", ")")) }
         guard !words.isEmpty else { return nil }
         if let v = unlessInWhichCase(words) { return v }
+        // "X, or "V" if there's no X": a fallback, though it reads like a condition arm too.
+        if isEmptinessFallback(words), let v = fallback(words) { return v }
         if d.type == .bool, let v = booleanFromCondition(words) { return v }
         if let v = chain(words) { return v }
         if let v = concatenation(words) { return v }
@@ -410,7 +416,25 @@ struct ValueReader {
 
     /// Arms of "A becomes B", "B for A", "A -> B", ""V" when X is A", "if X is A then V", with a
     /// default from "otherwise V", "else V", "anything else becomes V", "if not, V".
-    func chain(_ w: [ProseToken]) -> ReadValue? { ChainReader(source: source, destination: destination, d: d, reader: self).read(w) }
+    func chain(_ w: [ProseToken]) -> ReadValue? {
+        ChainReader(source: source, destination: destination, d: d, reader: self, context: context).read(w)
+    }
+
+    /// A value phrase that opens with a field and whose only condition says a field is empty or missing
+    /// ("company, or "Unknown" if there's no company", "lastname or "Unknown" when it is empty").
+    func isEmptinessFallback(_ w: [ProseToken]) -> Bool {
+        guard let first = w.first(where: { !$0.isWord("the", "a", "an") }), first.source != nil,
+            let cond = w.firstIndex(where: { $0.isWord("when", "if", "whenever") })
+        else { return false }
+        let after = w[(cond + 1)...]
+        let emptiness = after.contains { ConditionReader.emptyWords.contains($0.lower) || $0.isWord("no", "isn't", "not") }
+        let other = after.contains {
+            $0.isWord("then", "becomes", "is") && !after.contains(where: { ConditionReader.emptyWords.contains($0.lower) })
+                || $0.isPunct("->")
+        }
+        return emptiness && !other && w[..<cond].contains { $0.isWord("or", "otherwise", "else") || $0.isPunct(",") }
+            && !w.contains { $0.isPunct("->") || $0.isWord("becomes", "become") }
+    }
 }
 
 /// Date patterns as people write them (`DD/MM/YYYY`, `MM/DD`, `YYYY-MM-DD`) in the language's
