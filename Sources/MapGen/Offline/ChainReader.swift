@@ -43,6 +43,8 @@ struct ChainReader {
     let reader: ValueReader
     /// Source fields earlier sentences compared, most recent first.
     var context: [Field] = []
+    /// Source fields the whole sentence names.
+    var sentence: [Field] = []
 
     static let defaultWords: Set<String> = ["otherwise", "else", "anything", "everything", "other", "unrecognised", "unrecognized", "rest"]
     static let arrowWords: Set<String> = [
@@ -59,8 +61,10 @@ struct ChainReader {
         guard hasArrow || hasCondition || hasFor && literals(w).count >= 1 else { return nil }
         guard let chain = parse(w) else { return nil }
         let text = chain.render(otherwise: "null")
-        let borrowed = uniqueSources(w).isEmpty && chain.subject.map { s in self.context.contains { $0.name == s.name } } == true
+        let borrowed =
+            uniqueSources(w).isEmpty && chain.subject.map { s in self.context.contains { $0.name == s.name } } == true
             && !source.fields.contains(where: { $0.values != nil && $0.name == chain.subject?.name })
+            && !sentence.contains(where: { $0.name == chain.subject?.name })
         return ReadValue(
             text: text, kind: chain.subject != nil ? .translation : .chain, sourceField: nil, chain: chain,
             chainFields: chain.subject.map { [$0] } ?? uniqueSources(w), borrowed: borrowed)
@@ -202,7 +206,29 @@ struct ChainReader {
     }
 
     /// The destination value of a default segment: a literal, "empty"/"null" (null), or nothing to read.
-    private func defaultValue(_ seg: [ProseToken]) -> String? {
+    func defaultValue(_ seg: [ProseToken]) -> String? {
+        // A default that names a field and is no quoted literal is a copy of that field, with its modifiers.
+        if !seg.contains(where: { $0.kind == .quoted }), uniqueSources(seg).count == 1, let f = uniqueSources(seg).first,
+            d.type == .string || d.type == .id
+        {
+            let rest = seg.filter {
+                !($0.kind == .word
+                    && (Self.defaultWords.contains($0.lower) || Self.fillers.contains($0.lower)
+                        || [
+                            "any", "for", "use", "just", "keep", "the", "value", "values", "event", "name", "leave", "pass", "through",
+                            "as", "is",
+                        ].contains($0.lower)))
+                    || $0.source != nil
+            }
+            // "for any other event use event": the field named twice is one field.
+            var once: [ProseToken] = []
+            for t in rest where !(t.source != nil && once.contains { $0.source?.name == t.source?.name }) { once.append(t) }
+            if let c = reader.copy(once) { return c.text }
+            if rest.allSatisfy({ $0.source != nil }) {
+                return OfflineExpr.convert(OfflineExpr.field(f), type: f.type.baseType, from: f, to: d, plain: true)
+            }
+            return nil
+        }
         let vals = valueCandidates(seg)
         if vals.count == 1 { return vals[0] }
         if vals.isEmpty, seg.contains(where: { $0.isWord("empty", "null", "blank", "unset", "nothing") }), d.nullable, !d.required {
@@ -211,8 +237,12 @@ struct ChainReader {
         if vals.isEmpty, d.type.baseType == .string, let f = seg.compactMap(\.source).first, seg.compactMap(\.source).count == 1 {
             // "for any other value use the event name lower-cased": a copy with its modifiers.
             let rest = seg.filter {
-                !($0.kind == .word && (Self.defaultWords.contains($0.lower) || Self.fillers.contains($0.lower)
-                    || ["any", "for", "use", "just", "keep", "the", "value", "values", "event", "name", "leave", "pass", "through", "as", "is"].contains($0.lower)))
+                !($0.kind == .word
+                    && (Self.defaultWords.contains($0.lower) || Self.fillers.contains($0.lower)
+                        || [
+                            "any", "for", "use", "just", "keep", "the", "value", "values", "event", "name", "leave", "pass", "through",
+                            "as", "is",
+                        ].contains($0.lower)))
             }
             if rest.contains(where: { $0.kind == .word && $0.source == nil }) {
                 guard d.type != .picklist, d.type != .multipicklist, let c = reader.copy(rest) else { return nil }
@@ -257,7 +287,9 @@ struct ChainReader {
     }
 
     /// Words between a condition and its value ("if type is PARTNER it is "X"", "…, then it becomes X").
-    static let linkWords: Set<String> = ["it", "is", "it's", "its", "they", "are", "becomes", "become", "be", "use", "set", "to", "then", "we"]
+    static let linkWords: Set<String> = [
+        "it", "is", "it's", "its", "they", "are", "becomes", "become", "be", "use", "set", "to", "then", "we",
+    ]
 
     private func make(_ condTokens: [ProseToken], _ valueTokens: [ProseToken], it: Field? = nil) -> Arm? {
         var condTokens = condTokens
@@ -342,6 +374,9 @@ struct ChainReader {
             subject = holding[0]
         } else if named.count == 1, named[0].type.baseType == .string {
             subject = named[0]
+        } else if named.isEmpty, holding.isEmpty, sentence.count == 1, sentence[0].type.baseType == .string, sentence[0].values == nil {
+            // The field is named in another clause of the sentence ("…; for any other event use event").
+            subject = sentence[0]
         } else if named.isEmpty, holding.isEmpty, let recent = context.first(where: { $0.type.baseType == .string && $0.values == nil }) {
             // The phrase names no field and no picklist holds the values: the text field an earlier
             // sentence compared (flagged for review by the caller).

@@ -18,7 +18,35 @@ enum ConditionReader {
 
     /// Reads the condition in `t` (the whole slice must be the condition, filler words aside).
     static func read(_ t: [ProseToken], source: Schema) -> ReadCondition? {
-        var words = t.filter { !($0.kind == .word && fillers.contains($0.lower)) || $0.source != nil }
+        // "hs_lead_status is Attempted To Contact": a picklist value spelled in words, read before fillers go.
+        let named = t.enumerated().filter { $0.element.source != nil }
+        if named.count == 1, let f = named[0].element.source, let allowed = f.values {
+            let after = t[(named[0].offset + 1)...]
+            let negated = after.first?.isWord("isn't") == true || after.dropFirst().first?.isWord("not") == true
+            let spelled = after.drop { $0.isWord("is", "are", "equals", "=", "not", "isn't") }
+            if spelled.count > 1, spelled.allSatisfy({ $0.kind == .word }),
+                let v = allowed.first(where: { Suggest.normalise($0) == Suggest.normalise(spelled.map(\.text).joined(separator: " ")) })
+            {
+                let name = fname(f)
+                return ReadCondition(
+                    text: "\(name) \(negated ? "!=" : "==") \(Formatter.stringLiteral(v))", fields: [f], literals: [v])
+            }
+        }
+        // Filler words stay where they are a value of a picklist named before them ("lifecyclestage is lead").
+        let firstField = t.firstIndex { $0.source != nil } ?? t.count
+        var words = t.enumerated().filter { i, x in
+            guard x.kind == .word, fillers.contains(x.lower), x.source == nil else { return true }
+            guard i > firstField else { return false }
+            if t[..<i].contains(where: { f in f.source?.values?.contains { Suggest.normalise($0) == Suggest.normalise(x.text) } == true }) {
+                return true
+            }
+            // A record noun right after "is" compared with a text field ("traits.lifecycle_stage is lead").
+            let nouns: Set<String> = [
+                "lead", "contact", "member", "subscriber", "account", "company", "customer", "user", "event", "person",
+            ]
+            return nouns.contains(x.lower) && t[i - 1].isWord("is", "are", "equals", "or") && t[firstField].source?.type.baseType == .string
+                && t[firstField].source?.values == nil
+        }.map(\.element)
         while let f = words.first, f.isPunct(",", ";", ":") { words.removeFirst() }
         while let l = words.last, l.isPunct(",", ";", ":") { words.removeLast() }
         guard !words.isEmpty else { return nil }
@@ -31,8 +59,11 @@ enum ConditionReader {
         // either X or Y is missing / without X or Y / that have either X or Y
         if words.first?.isWord("either") == true || words.contains(where: { $0.isWord("either") }) {
             let fields = words.compactMap(\.source)
-            let others = t.filter { $0.source == nil && !$0.isWord("either", "or", "a", "an", "the", "have", "has", "with", "that", "who", "which") }
-            if fields.count >= 2, t.contains(where: { $0.isWord("have", "has", "with") }), !t.contains(where: { $0.isWord("no", "not", "without") }),
+            let others = t.filter {
+                $0.source == nil && !$0.isWord("either", "or", "a", "an", "the", "have", "has", "with", "that", "who", "which")
+            }
+            if fields.count >= 2, t.contains(where: { $0.isWord("have", "has", "with") }),
+                !t.contains(where: { $0.isWord("no", "not", "without") }),
                 others.allSatisfy({ $0.kind == .word && fillers.contains($0.lower) || $0.isPunct(",") })
             {
                 return ReadCondition(text: fields.map { "present(\(fname($0)))" }.joined(separator: " or "), fields: fields, literals: [])
@@ -52,7 +83,7 @@ enum ConditionReader {
         "record", "records", "contact", "contacts", "member", "members", "event", "events", "lead", "leads", "company", "companies",
         "account", "accounts", "only", "exactly", "any", "after", "trimming", "trimmed", "is", "are", "was", "equals", "equal",
         "says", "reads", "of", "anyone", "anybody", "everyone", "people", "person", "someone", "ones", "those", "users", "user",
-        "subscribers", "subscriber", "rows", "row", "items", "entries",
+        "subscribers", "subscriber", "rows", "row", "items", "entries", "calls", "call", "hits", "requests", "identifies", "tracks",
     ]
 
     /// `A and B`, `A or B` where each side reads as a condition on its own.
@@ -146,12 +177,16 @@ enum ConditionReader {
         // Equality with one or more values: "X is V", "X is V or W", "X is one of V, W and Z", "X = V"
         var values = after.filter { isValueWord($0) }
         guard !values.isEmpty else { return nil }
-        // An unquoted value of several words ("LeadSource is Partner Referral"): one picklist value.
-        if values.count > 1, values.allSatisfy({ $0.kind == .word }), let allowed = f.values {
-            let text = values.map(\.text).joined(separator: " ")
+        // An unquoted value of several words ("LeadSource is Partner Referral", "… is Attempted To
+        // Contact"): one picklist value, spelled by all the words after the verb.
+        let spelled = after.drop { $0.isWord("is", "are", "equals", "=", "not", "isn't") }
+        var spelledWhole = false
+        if values.count > 1 || spelled.count > 1, spelled.allSatisfy({ $0.kind == .word }), let allowed = f.values {
+            let text = spelled.map(\.text).joined(separator: " ")
             let n = Suggest.normalise(text)
             if allowed.contains(where: { Suggest.normalise($0) == n }) {
                 values = [ProseToken(kind: .quoted, text: text, lower: text.lowercased())]
+                spelledWhole = true
             }
         }
         var lits: [String] = []
@@ -161,7 +196,9 @@ enum ConditionReader {
         }
         // Every other word must be filler.
         let others = after.filter { !isValueWord($0) && !$0.isPunct(",") }
-        guard others.allSatisfy({ $0.isWord("not", "isn't", "one", "either", "or", "and", "any", "in", "=", "==", "exactly", "set") })
+        guard
+            spelledWhole
+                || others.allSatisfy({ $0.isWord("not", "isn't", "one", "either", "or", "and", "any", "in", "=", "==", "exactly", "set") })
         else {
             return nil
         }

@@ -65,6 +65,12 @@ public struct OfflineGenerator: Sendable {
         var assignmentSentences = 0
 
         for (index, sentence) in prose.sentences.enumerated() {
+            var named: [Field] = []
+            for f in SentenceTokens(sentence, source: source, destination: destination).tokens.compactMap(\.source)
+            where !named.contains(where: { $0.name == f.name }) {
+                named.append(f)
+            }
+            reader.sentenceFields = named
             let o = reader.read(sentence)
             for a in o.assignments {
                 for f in a.value.chainFields.reversed() where !a.value.borrowed {

@@ -34,6 +34,8 @@ struct SentenceReader {
     let schemas: SchemaProvider
     /// Source fields earlier sentences compared, most recent first.
     var context: [Field] = []
+    /// Source fields the sentence being read names (set by the caller).
+    var sentenceFields: [Field] = []
 
     func read(_ text: String) -> SentenceOutcome {
         let tokens = SentenceTokens(text, source: source, destination: destination).tokens
@@ -53,7 +55,8 @@ struct SentenceReader {
             return out
         }
         // "Only events that have a userId go through; drop the others." / "Only subscribed members are sent."
-        if first.isWord("only"), let verb = lower.firstIndex(where: { ["go", "goes", "get", "gets", "pass", "passes", "are", "is", "make"].contains($0) }),
+        if first.isWord("only"),
+            let verb = lower.firstIndex(where: { ["go", "goes", "get", "gets", "pass", "passes", "are", "is", "make"].contains($0) }),
             verb + 1 < lower.count || lower[verb] == "pass",
             ["through", "over", "across", "sent", "synced", "synced", "mapped", "imported", "pushed", "it", "in", "forwarded"].contains(
                 verb + 1 < lower.count ? lower[verb + 1] : "through")
@@ -123,7 +126,9 @@ struct SentenceReader {
                 // "keyed on email (trimmed and in lower case)": the source field of the same name, with the
                 // modifiers in parentheses after it.
                 var value = [ProseToken(kind: .word, text: keySource.name, lower: keySource.name.lowercased(), source: keySource)]
-                if at + 1 < tokens.count, tokens[at + 1].isPunct("("), let close = tokens[(at + 1)...].firstIndex(where: { $0.isPunct(")") }) {
+                if at + 1 < tokens.count, tokens[at + 1].isPunct("("),
+                    let close = tokens[(at + 1)...].firstIndex(where: { $0.isPunct(")") })
+                {
                     value += tokens[(at + 2)..<close]
                 }
                 if let v = ValueReader(source: source, destination: destination, d: k).read(value) {
@@ -191,7 +196,8 @@ struct SentenceReader {
     private func eventNamedInPassing(_ t: [ProseToken]) -> SentenceOutcome.Assignment? {
         guard let at = t.firstIndex(where: { $0.isWord("called", "named", "titled") }), at > 0, at + 1 < t.count,
             t[at + 1].kind == .quoted, t[max(0, at - 2)..<at].contains(where: { $0.isWord("event", "events") }),
-            t.filter({ $0.kind == .quoted }).count == 1, !t.contains(where: { $0.source != nil && $0.kind == .word && !$0.isWord("event") }),
+            t.filter({ $0.kind == .quoted }).count == 1,
+            !t.contains(where: { $0.source != nil && $0.kind == .word && !$0.isWord("event") }),
             let d = destination.fields.first(where: { ["name", "event"].contains($0.name) && $0.required && !$0.readOnly }),
             let lit = ValueReader(source: source, destination: destination, d: d).literal(t[at + 1])
         else { return nil }
@@ -201,7 +207,10 @@ struct SentenceReader {
     /// "…; otherwise A becomes B, anything else C": more arms and the default of the chain the sentence
     /// began.
     private func continueChain(_ c: [ProseToken], into out: inout SentenceOutcome) -> Bool {
-        guard let first = c.first, first.isWord("otherwise", "else") || c.count > 1 && first.isWord("if") && c[1].isWord("not"),
+        let opensDefault =
+            c.prefix(4).contains { $0.isWord("other", "else", "rest", "everything", "anything") } && c.first?.destination == nil
+        guard let first = c.first,
+            first.isWord("otherwise", "else") || c.count > 1 && first.isWord("if") && c[1].isWord("not") || opensDefault,
             subjectPositions(c).isEmpty,
             let i = out.assignments.lastIndex(where: { $0.value.chain != nil }), let chain = out.assignments[i].value.chain
         else { return false }
@@ -218,6 +227,10 @@ struct SentenceReader {
                 + (more.patterns.count == more.arms.count ? more.patterns : Array(repeating: [], count: more.arms.count))
             if chain.subject == nil || chain.subject?.name == more.subject?.name { merged.subject = more.subject ?? chain.subject }
             if let f = more.fallback { merged.fallback = f }
+        } else if opensDefault, merged.fallback == nil,
+            let v = ChainReader(source: source, destination: destination, d: d, reader: reader).defaultValue(rest)
+        {
+            merged.fallback = v
         } else {
             let vals = rest.compactMap { reader.literal($0) }
             guard vals.count == 1, merged.fallback == nil else { return false }
@@ -345,7 +358,8 @@ struct SentenceReader {
         while let f = rest.first, f.isPunct(",") || f.isWord("and") { rest.removeFirst() }
         let restLower = rest.map(\.lower)
         if restLower.starts(with: ["so", "are"]) || restLower.starts(with: ["so", "do"]) || restLower.starts(with: ["neither", "do"])
-            || restLower.starts(with: ["neither", "are"]) || restLower.starts(with: ["as", "are"]) || restLower.starts(with: ["nor", "are"])
+            || restLower.starts(with: ["neither", "are"]) || restLower.starts(with: ["as", "are"])
+            || restLower.starts(with: ["nor", "are"])
             || restLower.starts(with: ["nor", "do"]) || restLower.starts(with: ["same", "for"])
         {
             var second = Array(rest.dropFirst(2))
@@ -675,12 +689,14 @@ struct SentenceReader {
             out.assignments.append(.init(field: d, value: prior.value, confidence: prior.confidence, note: "named in prose"))
             return
         }
-        if let v = ValueReader(source: source, destination: destination, d: d, context: context).read(value) {
+        if let v = ValueReader(source: source, destination: destination, d: d, context: context, sentence: sentenceFields).read(value) {
             if v.borrowed {
                 out.assignments.append(
                     .init(
                         field: d, value: v, confidence: 0.4,
-                        note: "REVIEW: named in prose; the field it translates (\(v.chain?.subject?.name ?? "?")) is named in an earlier sentence"))
+                        note:
+                            "REVIEW: named in prose; the field it translates (\(v.chain?.subject?.name ?? "?")) is named in an earlier sentence"
+                    ))
             } else {
                 out.assignments.append(.init(field: d, value: v, confidence: confidence(v, d), note: "named in prose"))
             }

@@ -30,10 +30,21 @@ struct ValueReader {
     let d: Field
     /// Source fields earlier sentences compared, most recent first (for a translation that names none).
     var context: [Field] = []
+    /// Source fields the whole sentence names (a translation may name its field in another clause).
+    var sentence: [Field] = []
 
     func read(_ t: [ProseToken]) -> ReadValue? {
         let words = t.filter { !($0.isPunct("(", ")")) }
         guard !words.isEmpty else { return nil }
+        // A picklist value spelled in words, whatever else those words name ("Phone Inquiry").
+        if d.type == .picklist || d.type == .multipicklist {
+            let spelled = words.filter {
+                !($0.kind == .word && ["always", "just", "simply", "set", "to", "be", "should", "the"].contains($0.lower))
+            }
+            if spelled.count > 1, spelled.allSatisfy({ $0.kind == .word }), let lit = literal(Self.joined(spelled)) {
+                return ReadValue(text: lit, kind: .constant)
+            }
+        }
         if let v = unlessInWhichCase(words) { return v }
         // "X, or "V" if there's no X": a fallback, though it reads like a condition arm too.
         if isEmptinessFallback(words), let v = fallback(words) { return v }
@@ -82,9 +93,11 @@ struct ValueReader {
     /// after "in which case" when the condition holds, the one before "unless" otherwise.
     func unlessInWhichCase(_ w: [ProseToken]) -> ReadValue? {
         let lower = w.map(\.lower)
-        guard let u = lower.firstIndex(of: "unless"), let which = lower.indices.first(where: {
-            $0 > u && $0 + 2 < lower.count && lower[$0] == "in" && lower[$0 + 1] == "which" && lower[$0 + 2] == "case"
-        }) else { return nil }
+        guard let u = lower.firstIndex(of: "unless"),
+            let which = lower.indices.first(where: {
+                $0 > u && $0 + 2 < lower.count && lower[$0] == "in" && lower[$0 + 1] == "which" && lower[$0 + 2] == "case"
+            })
+        else { return nil }
         let ifNot = w[..<u].filter { !$0.isPunct(",") && !$0.isWord("should", "be", "is", "always", "set", "to", "normally", "usually") }
         var cond = Array(w[(u + 1)..<which])
         while let l = cond.last, l.isPunct(",") { cond.removeLast() }
@@ -147,7 +160,12 @@ struct ValueReader {
         guard unknown.isEmpty, !w.contains(where: { $0.kind == .quoted }) else { return nil }
         var v = OfflineExpr.field(s)
         var type = s.type.baseType
-        if type == .string && !lower.isDisjoint(with: ["trimmed", "trim", "trimming", "whitespace", "spaces", "stripped"]) {
+        let replacing = replacement(w) != nil
+        if type == .string
+            && !lower.isDisjoint(
+                with: replacing
+                    ? ["trimmed", "trim", "trimming", "stripped"] : ["trimmed", "trim", "trimming", "whitespace", "spaces", "stripped"])
+        {
             v = "trim(\(v))"
         }
         if type == .string, !lower.isDisjoint(with: ["lower", "lowercase", "lowercased", "lower-cased"]) { v = "lower(\(v))" }
@@ -160,7 +178,9 @@ struct ValueReader {
             if type == .string { v = "try_decimal(\(v))" }
             type = .decimal
         }
-        if type == .string, let r = replacement(w) { v = "replace(\(v), \(Formatter.stringLiteral(r.find)), \(Formatter.stringLiteral(r.with)))" }
+        if type == .string, let r = replacement(w) {
+            v = "replace(\(v), \(Formatter.stringLiteral(r.find)), \(Formatter.stringLiteral(r.with)))"
+        }
         var cut: Int?
         if let i = w.firstIndex(where: { Int($0.text) != nil }),
             !lower.isDisjoint(with: ["cut", "truncated", "truncate", "first", "shortened", "characters", "chars"])
@@ -190,7 +210,9 @@ struct ValueReader {
         }
         let before = w[..<r].last { sep($0) != nil }
         let after = w[(r + 1)...].first { sep($0) != nil }
-        if w[r].isWord("replacing"), let a = after, let b = w[(r + 1)...].last(where: { sep($0) != nil }), a.text != b.text || a.kind != b.kind {
+        if w[r].isWord("replacing"), let a = after, let b = w[(r + 1)...].last(where: { sep($0) != nil }),
+            a.text != b.text || a.kind != b.kind
+        {
             return (sep(a)!, sep(b)!)
         }
         guard let b = before, let a = after else { return nil }
@@ -286,7 +308,8 @@ struct ValueReader {
             // Words the join does not account for ("…, or the initials") make it unreadable; a remark on a
             // missing part ("just the last name if there's no first name") is what `join` does anyway.
             let known: Set<String> = [
-                "and", "with", "a", "an", "the", "in", "between", "joined", "joining", "join", "joins", "by", "separated", "single", "space",
+                "and", "with", "a", "an", "the", "in", "between", "joined", "joining", "join", "joins", "by", "separated", "single",
+                "space",
                 "comma", "dash", "hyphen", "underscore", "slash", "pipe", "dot", "trimmed", "just", "only", "if", "there", "there's",
                 "is", "no", "empty", "missing", "blank", "leave", "out", "leaving", "skip", "skipping", "parts", "part", "ones", "one",
                 "of", "them", "either", "when", "it", "s", "isn't", "both", "together", "into", "string", "text", "name", "names", "full",
@@ -417,7 +440,7 @@ struct ValueReader {
     /// Arms of "A becomes B", "B for A", "A -> B", ""V" when X is A", "if X is A then V", with a
     /// default from "otherwise V", "else V", "anything else becomes V", "if not, V".
     func chain(_ w: [ProseToken]) -> ReadValue? {
-        ChainReader(source: source, destination: destination, d: d, reader: self, context: context).read(w)
+        ChainReader(source: source, destination: destination, d: d, reader: self, context: context, sentence: sentence).read(w)
     }
 
     /// A value phrase that opens with a field and whose only condition says a field is empty or missing
