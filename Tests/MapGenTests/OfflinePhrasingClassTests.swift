@@ -222,4 +222,32 @@ import Testing
         let recs = [#"{"traits.lifecycle_stage": "customer"}"#, #"{"traits.lifecycle_stage": "other"}"#]
         #expect(try run(r.mapping, recs, field: "Rating") == ["\"Hot\"", "\"Cold\""])
     }
+
+    @Test func pluralValuesPostfixDefaultsAndUnquotedTargets() throws {
+        let r = generate(
+            "hubspot.company", "salesforce.Account",
+            """
+            Accounts are matched on HubSpot_Company_Id__c (hs_object_id).
+            Name is name.
+            Rating: Hot for customers, Warm for opportunities, Cold otherwise.
+            Type: VENDOR and RESELLER become Channel Partner / Reseller, PROSPECT becomes Prospect, and all other types become Other.
+            Description is description cut to 20 characters.
+            """)
+        let recs = [
+            #"{"hs_object_id": "1", "name": "a", "lifecyclestage": "customer", "type": "VENDOR", "description": "abcdefghijklmnopqrstuvwxyz"}"#,
+            #"{"hs_object_id": "2", "name": "b", "lifecyclestage": "opportunity", "type": "PROSPECT"}"#,
+            #"{"hs_object_id": "3", "name": "c", "lifecyclestage": "lead", "type": "OTHER"}"#,
+        ]
+        #expect(try run(r.mapping, recs, field: "HubSpot_Company_Id__c") == ["\"1\"", "\"2\"", "\"3\""])
+        #expect(try run(r.mapping, recs, field: "Rating") == ["\"Hot\"", "\"Warm\"", "\"Cold\""])
+        #expect(
+            try run(r.mapping, recs, field: "Type") == ["\"Channel Partner / Reseller\"", "\"Prospect\"", "\"Other\""])
+        #expect(try run(r.mapping, recs, field: "Description") == ["\"abcdefghijklmnopqrst\"", "null", "null"])
+    }
+
+    @Test func aDefaultInParenthesesAfterTheCopy() throws {
+        let r = generate("hubspot.contact", "salesforce.Contact", "LastName: lastname (use \"Unknown\" if the last name is missing).")
+        let recs = [#"{"lastname": "Lee"}"#, #"{"lastname": ""}"#]
+        #expect(try run(r.mapping, recs, field: "LastName") == ["\"Lee\"", "\"Unknown\""])
+    }
 }

@@ -77,10 +77,22 @@ struct ChainReader {
     func valueCandidates(_ seg: [ProseToken]) -> [String] {
         let quoted = seg.filter { $0.kind == .quoted }
         if !quoted.isEmpty { return quoted.compactMap { reader.literal($0) } }
-        return seg.filter {
+        let words = seg.filter {
             $0.kind == .word && $0.source == nil && !ConditionReader.keywords.contains($0.lower) && !Self.fillers.contains($0.lower)
                 && !Self.defaultWords.contains($0.lower)
-        }.compactMap { reader.literal($0) }
+        }
+        // An unquoted picklist value of several words ("Channel Partner / Reseller").
+        if words.count > 1, d.type == .picklist,
+            words.count
+                == seg.filter({
+                    $0.kind == .word && !Self.fillers.contains($0.lower) && !ConditionReader.keywords.contains($0.lower)
+                        && !Self.defaultWords.contains($0.lower)
+                }).count,
+            let lit = reader.literal(ValueReader.joined(words))
+        {
+            return [lit]
+        }
+        return words.compactMap { reader.literal($0) }
     }
 
     static let fillers: Set<String> = [
@@ -109,6 +121,11 @@ struct ChainReader {
                 t.isWord("otherwise", "else")
                 && !(current.last?.isWord("anything", "everything", "something", "all", "any", "what", "whatever") ?? false)
             // A postfix default ("…, and lead otherwise"): the value before it starts the default segment.
+            if isElse, i == w.count - 1 || w[i + 1].isPunct(",", ";", ")"), !current.isEmpty, !complete(current) {
+                // "…, Cold otherwise": the segment before is the default's value.
+                segments[segments.count - 1] = current + [t]
+                continue
+            }
             if isElse, i == w.count - 1 || w[i + 1].isPunct(",", ";", ")"),
                 let cut = current.lastIndex(where: { $0.isWord("and", "or") || $0.isPunct(",") }), cut + 1 < current.count
             {
@@ -231,6 +248,12 @@ struct ChainReader {
         }
         let vals = valueCandidates(seg)
         if vals.count == 1 { return vals[0] }
+        // "… all other types become Other": the value after the arrow word, even a word like "Other".
+        if vals.isEmpty, let a = seg.lastIndex(where: { $0.isPunct("->") || $0.isWord("become", "becomes", "is", "gets", "get", "to") }),
+            a + 1 < seg.count, seg[(a + 1)...].filter({ !$0.isPunct(",", ".") }).count == 1, let lit = reader.literal(seg[a + 1])
+        {
+            return lit
+        }
         if vals.isEmpty, seg.contains(where: { $0.isWord("empty", "null", "blank", "unset", "nothing") }), d.nullable, !d.required {
             return "null"
         }

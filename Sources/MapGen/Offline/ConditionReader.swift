@@ -233,6 +233,11 @@ enum ConditionReader {
         if let values = f.values {
             let n = Suggest.normalise(t.text)
             if let v = values.first(where: { $0 == t.text }) ?? values.first(where: { Suggest.normalise($0) == n }) { return v }
+            // A plural of a value ("customers", "opportunities") when the prose talks of records.
+            if t.kind == .word, n.count > 3, n.hasSuffix("s") {
+                let singular = n.hasSuffix("ies") ? String(n.dropLast(3)) + "y" : String(n.dropLast())
+                if let v = values.first(where: { Suggest.normalise($0) == singular }) { return v }
+            }
             // An unknown value of a picklist is still a value the prose names (a typo is caught by review).
             return t.kind == .quoted ? t.text : nil
         }

@@ -351,7 +351,7 @@ struct SentenceReader {
                 break
             }
         }
-        guard let v = verbAt, v > 0 else { return false }
+        guard let v = verbAt, v > 0, !subjectPositions(Array(t[..<v])).contains(where: { $0.start == 0 }) else { return false }
         var pieces: [[ProseToken]] = [Array(t[..<v])]
         // "and so are X", "as are X", "and neither do X", "and so do X", "nor are X".
         var rest = Array(t[verbEnd...])

@@ -95,7 +95,10 @@ struct SentenceTokens {
             if t[i].isPunct("(") {
                 var j = i + 1
                 if j < t.count, t[j].isWord("the") { j += 1 }
-                if j + 1 < t.count, t[j].source != nil || t[j].destination != nil, t[j].kind == .word, t[j + 1].isPunct(")") {
+                if j + 1 < t.count, t[j].source != nil || t[j].destination != nil, t[j].kind == .word, t[j + 1].isPunct(")"),
+                    // "D (S)": a field right before the parentheses is no description; both stay.
+                    !(out.last.map { $0.source != nil || $0.destination != nil } ?? true)
+                {
                     var k = out.count
                     while k > 0, out[k - 1].kind == .word, !restatementStops.contains(out[k - 1].lower) { k -= 1 }
                     if k < out.count {

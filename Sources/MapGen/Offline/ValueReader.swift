@@ -81,6 +81,9 @@ struct ValueReader {
         return ReadValue(text: lit, kind: .constant)
     }
 
+    /// Letters and digits only, lower-cased: "Channel Partner / Reseller" and "channel partner reseller" meet.
+    static func loose(_ s: String) -> String { String(s.lowercased().filter { $0.isLetter || $0.isNumber }) }
+
     /// Words read as one quoted literal ("Marketing Site").
     static func joined(_ words: [ProseToken]) -> ProseToken {
         let text = words.map(\.text).joined(separator: " ")
@@ -132,7 +135,11 @@ struct ValueReader {
         case .picklist, .multipicklist:
             guard let values = d.values else { return nil }
             let n = Suggest.normalise(t.text)
-            guard let v = values.first(where: { $0 == t.text }) ?? values.first(where: { Suggest.normalise($0) == n }) else { return nil }
+            let l = Self.loose(t.text)
+            guard
+                let v = values.first(where: { $0 == t.text }) ?? values.first(where: { Suggest.normalise($0) == n })
+                    ?? (l.count >= 4 ? values.first(where: { Self.loose($0) == l }) : nil)
+            else { return nil }
             return Formatter.stringLiteral(v)
         case .bool: return ["true", "false"].contains(t.lower) ? t.lower : nil
         case .int: return Int(t.text) != nil ? t.text : nil
@@ -189,7 +196,9 @@ struct ValueReader {
         }
         if !OfflineExpr.convertible(type, d) { return nil }
         var text = OfflineExpr.convert(v, type: type, from: s, to: d)
-        if let cut, d.type == .string, !text.hasPrefix("truncate(") { text = "truncate(\(text), \(cut))" }
+        if let cut, d.type == .string {
+            text = (d.maxLength ?? Int.max) <= cut ? text : "truncate(\(v), \(cut))"
+        }
         return ReadValue(text: text, kind: .copy, sourceField: s.name)
     }
 
@@ -455,7 +464,7 @@ struct ValueReader {
             $0.isWord("then", "becomes", "is") && !after.contains(where: { ConditionReader.emptyWords.contains($0.lower) })
                 || $0.isPunct("->")
         }
-        return emptiness && !other && w[..<cond].contains { $0.isWord("or", "otherwise", "else") || $0.isPunct(",") }
+        return emptiness && !other && w[..<cond].contains { $0.isWord("or", "otherwise", "else", "use", "default") || $0.isPunct(",") }
             && !w.contains { $0.isPunct("->") || $0.isWord("becomes", "become") }
     }
 }
