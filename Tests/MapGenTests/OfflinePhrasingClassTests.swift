@@ -250,4 +250,23 @@ import Testing
         let recs = [#"{"lastname": "Lee"}"#, #"{"lastname": ""}"#]
         #expect(try run(r.mapping, recs, field: "LastName") == ["\"Lee\"", "\"Unknown\""])
     }
+
+    @Test func separatedByCommasPresenceAndAFallbackInTheNextClause() throws {
+        let r = generate(
+            "salesforce.Contact", "mailchimp.member",
+            """
+            Members are keyed on email_address, which is Email in lower case.
+            merge_fields.ADDRESS is MailingCity and MailingCountry separated by commas.
+            vip is true if the contact has an AccountId.
+            merge_fields.PHONE: MobilePhone; fall back to Phone when there is no mobile.
+            """)
+        let recs = [
+            #"{"Email": "a@x.io", "MailingCity": "Oslo", "MailingCountry": "Norway", "AccountId": "001", "MobilePhone": null, "Phone": "555"}"#,
+            #"{"Email": "b@x.io", "MailingCity": null, "MailingCountry": "Peru", "AccountId": null, "MobilePhone": "777", "Phone": "555"}"#,
+        ]
+        #expect(try run(r.mapping, recs, field: "merge_fields.ADDRESS") == ["\"Oslo, Norway\"", "\"Peru\""])
+        #expect(try run(r.mapping, recs, field: "vip") == ["true", "false"])
+        #expect(try run(r.mapping, recs, field: "merge_fields.PHONE") == ["\"555\"", "\"777\""])
+        #expect(r.trace.notImplemented.isEmpty)
+    }
 }

@@ -18,8 +18,16 @@ enum ConditionReader {
 
     /// Reads the condition in `t` (the whole slice must be the condition, filler words aside).
     static func read(_ t: [ProseToken], source: Schema) -> ReadCondition? {
-        // "hs_lead_status is Attempted To Contact": a picklist value spelled in words, read before fillers go.
         let named = t.enumerated().filter { $0.element.source != nil }
+        // "the contact has an AccountId", "members with a PHONE": presence.
+        if named.count == 1, let f = named[0].element.source, t[..<named[0].offset].contains(where: { $0.isWord("has", "have", "with") }),
+            !t.contains(where: { $0.isWord("no", "not", "without", "neither", "nor", "either", "isn't", "doesn't", "don't") }),
+            t[(named[0].offset + 1)...].allSatisfy({ $0.isPunct(",", ";") || $0.isWord("set", "filled", "in", "value") }),
+            t[..<named[0].offset].allSatisfy({ $0.kind == .word && (fillers.contains($0.lower) || $0.isWord("has", "have", "with")) })
+        {
+            return ReadCondition(text: "present(\(fname(f)))", fields: [f], literals: [])
+        }
+        // "hs_lead_status is Attempted To Contact": a picklist value spelled in words, read before fillers go.
         if named.count == 1, let f = named[0].element.source, let allowed = f.values {
             let after = t[(named[0].offset + 1)...]
             let negated = after.first?.isWord("isn't") == true || after.dropFirst().first?.isWord("not") == true

@@ -175,6 +175,7 @@ struct SentenceReader {
             return out
         }
         for (n, clause) in clauses.enumerated() {
+            if n > 0, continueFallback(clause, into: &out) { continue }
             if n > 0, continueChain(clause, into: &out) { continue }
             if n > 0, conditionalDefault(clause, into: &out) { continue }
             if n > 0, isExplanation(clause, after: out) { continue }
@@ -202,6 +203,41 @@ struct SentenceReader {
             let lit = ValueReader(source: source, destination: destination, d: d).literal(t[at + 1])
         else { return nil }
         return .init(field: d, value: ReadValue(text: lit, kind: .constant), confidence: 0.9, note: "named in prose, the event's name")
+    }
+
+    /// "D: X; fall back to Y when there is no X" / "…; if X is empty use Y": the copy the clause before
+    /// read gets a fallback.
+    private func continueFallback(_ c: [ProseToken], into out: inout SentenceOutcome) -> Bool {
+        guard let first = c.first(where: { !$0.isWord("and", "but", "then") }),
+            first.isWord("fall", "falling", "fallback", "or", "otherwise", "else")
+                || first.isWord("if", "when") && c.contains(where: { $0.isWord("use") }),
+            subjectPositions(c).isEmpty, let i = out.assignments.indices.last, out.assignments[i].value.kind == .copy,
+            let prior = out.assignments[i].value.sourceField
+        else { return false }
+        let others = c.compactMap(\.source).filter { $0.name != prior }
+        let quoted = c.filter { $0.kind == .quoted }
+        guard others.count + quoted.count >= 1, Set(others.map(\.name)).count + quoted.count == 1 else { return false }
+        let d = out.assignments[i].field
+        let reader = ValueReader(source: source, destination: destination, d: d)
+        let fallbackText: String
+        if let f = others.first {
+            guard let v = reader.copy(c.filter { $0.source?.name == f.name || $0.isWord("trimmed", "lower", "lowercased", "lower-cased") })
+            else {
+                return false
+            }
+            fallbackText = f.type.baseType == .string ? "null_if_blank(\(v.text))" : v.text
+        } else {
+            guard let lit = reader.literal(quoted[0]) else { return false }
+            fallbackText = lit
+        }
+        var a = out.assignments[i]
+        let preferred = a.value.text
+        a.value.text = (source.field(prior)?.type.baseType == .string ? "null_if_blank(\(preferred))" : preferred) + " ?? " + fallbackText
+        a.value.kind = .fallback
+        a.value.sourceField = nil
+        a.confidence = confidence(a.value, d)
+        out.assignments[i] = a
+        return true
     }
 
     /// "…; otherwise A becomes B, anything else C": more arms and the default of the chain the sentence

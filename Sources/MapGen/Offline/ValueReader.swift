@@ -322,6 +322,7 @@ struct ValueReader {
                 "comma", "dash", "hyphen", "underscore", "slash", "pipe", "dot", "trimmed", "just", "only", "if", "there", "there's",
                 "is", "no", "empty", "missing", "blank", "leave", "out", "leaving", "skip", "skipping", "parts", "part", "ones", "one",
                 "of", "them", "either", "when", "it", "s", "isn't", "both", "together", "into", "string", "text", "name", "names", "full",
+                "commas", "spaces", "dashes", "hyphens", "slashes", "underscores", "pipes", "semicolon", "semicolons",
             ]
             guard w.allSatisfy({ $0.source != nil || $0.kind == .quoted || $0.kind == .punct || known.contains($0.lower) }) else {
                 return nil
@@ -380,12 +381,12 @@ struct ValueReader {
 
     private func separatorWord(_ w: String) -> String? {
         switch w {
-        case "dash", "hyphen": "-"
-        case "space": " "
-        case "underscore": "_"
-        case "colon": ":"
-        case "slash": "/"
-        case "comma": ","
+        case "dash", "hyphen", "dashes", "hyphens": "-"
+        case "space", "spaces": " "
+        case "underscore", "underscores": "_"
+        case "colon", "colons": ":"
+        case "slash", "slashes": "/"
+        case "comma", "commas": ","
         case "dot", "period": "."
         case "pipe": "|"
         default: nil
