@@ -51,7 +51,13 @@ struct ChainReader {
         "becomes", "become", "maps", "map", "gives", "give", "turns", "turn", "goes", "go", "means", "to",
     ]
 
+    /// "customer stays customer", "X remains X": an arrow.
+    static func arrows(_ w: [ProseToken]) -> [ProseToken] {
+        w.map { $0.isWord("stays", "stay", "remains", "remain") ? ProseToken(kind: .punct, text: "->", lower: "->") : $0 }
+    }
+
     func read(_ w: [ProseToken]) -> ReadValue? {
+        let w = Self.arrows(w)
         let lower = w.map(\.lower)
         let hasArrow =
             w.contains { $0.isPunct("->") }
@@ -103,6 +109,7 @@ struct ChainReader {
 
     /// Splits at `;`, `,` and "and" that start a new arm, then reads each segment.
     func parse(_ w: [ProseToken], context: [Field] = []) -> ValueChain? {
+        let w = Self.arrows(w)
         let found = uniqueSources(w)
         let named = found.isEmpty ? context : found
         var segments: [[ProseToken]] = [[]]

@@ -140,6 +140,12 @@ struct SentenceReader {
             {
                 var end = s
                 while end < tokens.count, !tokens[end].isPunct(";", "(") { end += 1 }
+                // "(lowercase, trimmed)" right after the value: its modifiers.
+                if end < tokens.count, tokens[end].isPunct("("), let close = tokens[end...].firstIndex(where: { $0.isPunct(")") }),
+                    !tokens[end..<close].contains(where: { $0.source != nil || $0.kind == .quoted })
+                {
+                    end = close + 1
+                }
                 var value = Array(tokens[s..<end])
                 while let l = value.last, l.isPunct(",", ")") { value.removeLast() }
                 let reader = ValueReader(source: source, destination: destination, d: k)

@@ -189,10 +189,11 @@ struct ValueReader {
             v = "replace(\(v), \(Formatter.stringLiteral(r.find)), \(Formatter.stringLiteral(r.with)))"
         }
         var cut: Int?
-        if let i = w.firstIndex(where: { Int($0.text) != nil }),
-            !lower.isDisjoint(with: ["cut", "truncated", "truncate", "first", "shortened", "characters", "chars"])
+        let numberWords = ["one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10]
+        if let i = w.firstIndex(where: { Int($0.text) != nil || numberWords[$0.lower] != nil }),
+            !lower.isDisjoint(with: ["cut", "truncated", "truncate", "first", "shortened", "characters", "chars", "letters"])
         {
-            cut = Int(w[i].text)
+            cut = Int(w[i].text) ?? numberWords[w[i].lower]
         }
         if !OfflineExpr.convertible(type, d) { return nil }
         var text = OfflineExpr.convert(v, type: type, from: s, to: d)
@@ -238,7 +239,8 @@ struct ValueReader {
         "text", "string", "into", "goes", "go", "comes", "come", "simply", "over", "across", "verbatim", "it", "name", "address",
         "hubspot", "salesforce", "mailchimp", "segment", "ga4", "email", "cased", "any", "leading", "trailing", "removing",
         "kept", "keep", "but", "only", "there", "on", "both", "sides", "too", "also", "replaced", "replacing", "by", "with", "spaces",
-        "space", "underscores", "underscore", "dashes", "dash", "hyphens", "hyphen", "blanks", "merge", "tag",
+        "space", "underscores", "underscore", "dashes", "dash", "hyphens", "hyphen", "blanks", "merge", "tag", "letters", "one", "two",
+        "three", "four", "five", "six", "seven", "eight", "nine", "ten", "chars", "lowercase,", "trimmed,",
     ]
 
     // MARK: Fallbacks and defaults
