@@ -269,4 +269,36 @@ import Testing
         #expect(try run(r.mapping, recs, field: "merge_fields.PHONE") == ["\"555\"", "\"777\""])
         #expect(r.trace.notImplemented.isEmpty)
     }
+
+    @Test func aKeySentenceThatGoesOnWithAnotherFieldAndMultiWordValuesBeforeFor() throws {
+        let r = generate(
+            "salesforce.Lead", "segment.identify",
+            """
+            Each lead is keyed on messageId, which is "l-" followed by Id, and userId is Id as well; traits.email is Email trimmed.
+            traits.lifecycle_stage should be "mql" for Working - Contacted leads, "new" for Open - Not Contacted ones and "other" for the rest.
+            """)
+        let recs = [
+            #"{"Id": "00Q1", "Email": " a@x.io ", "Status": "Working - Contacted"}"#, #"{"Id": "00Q2", "Status": "Open - Not Contacted"}"#,
+            #"{"Id": "00Q3", "Status": "Closed - Converted"}"#,
+        ]
+        #expect(try run(r.mapping, recs, field: "messageId") == ["\"l-00Q1\"", "\"l-00Q2\"", "\"l-00Q3\""])
+        #expect(try run(r.mapping, recs, field: "userId") == ["\"00Q1\"", "\"00Q2\"", "\"00Q3\""])
+        #expect(try run(r.mapping, recs, field: "traits.lifecycle_stage") == ["\"mql\"", "\"new\"", "\"other\""])
+    }
+
+    @Test func notSetFirstLettersAndModifiersOfTheKey() throws {
+        let r = generate(
+            "segment.identify", "hubspot.contact",
+            """
+            Contacts are keyed on email, from traits.email (lowercase, trimmed).
+            Skip identifies whose traits.email is not set or whose traits.unsubscribed is true.
+            hs_language is the first two letters of context.locale.
+            """)
+        let recs = [
+            #"{"traits.email": " A@X.io ", "context.locale": "de-DE"}"#, #"{"traits.email": null}"#,
+            #"{"traits.email": "b@x.io", "traits.unsubscribed": true}"#,
+        ]
+        #expect(try run(r.mapping, recs, field: "email") == ["\"a@x.io\"", "skipped", "skipped"])
+        #expect(try run(r.mapping, recs, field: "hs_language") == ["\"de\"", "skipped", "skipped"])
+    }
 }

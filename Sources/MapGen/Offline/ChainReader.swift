@@ -389,6 +389,17 @@ struct ChainReader {
         // Which source field holds these values.
         let subject: Field?
         let candidates = named.isEmpty ? source.fields.filter { $0.values != nil } : named
+        // "for Working - Contacted leads": the words spell one value of one picklist.
+        if fromVals.count > 1, fromVals.allSatisfy({ $0.kind == .word }) {
+            let joined = ValueReader.loose(fromVals.map(\.text).joined())
+            let spelled = candidates.compactMap { f in f.values?.first { ValueReader.loose($0) == joined }.map { (f, $0) } }
+            let writable = spelled.filter { !$0.0.readOnly }
+            if let (f, v) = (spelled.count == 1 ? spelled.first : writable.count == 1 ? writable.first : nil) {
+                let name = MappingGrammar.fieldName(f.name)
+                let lit = ConditionReader.typed(v, f)
+                return Arm(condition: "\(name) == \(lit)", value: value, subject: f, patterns: [lit])
+            }
+        }
         var holding = candidates.filter { f in
             fromVals.allSatisfy { v in ConditionReader.literal(v, for: f).map { f.values == nil || f.values!.contains($0) } ?? false }
         }
@@ -417,8 +428,17 @@ struct ChainReader {
         guard let s = subject else { return nil }
         var pats: [String] = []
         for v in fromVals {
-            guard let l = ConditionReader.literal(v, for: s) else { return nil }
+            guard let l = ConditionReader.literal(v, for: s) else { pats = []; break }
             pats.append(ConditionReader.typed(l, s))
+        }
+        // "for Working - Contacted leads": one value spelled in several words.
+        if pats.isEmpty
+            || s.values != nil && !fromVals.allSatisfy({ v in ConditionReader.literal(v, for: s).map { s.values!.contains($0) } ?? false })
+        {
+            guard fromVals.count > 1, fromVals.allSatisfy({ $0.kind == .word }), let values = s.values,
+                let v = values.first(where: { ValueReader.loose($0) == ValueReader.loose(fromVals.map(\.text).joined()) })
+            else { return nil }
+            pats = [ConditionReader.typed(v, s)]
         }
         let name = MappingGrammar.fieldName(s.name)
         return Arm(condition: pats.map { "\(name) == \($0)" }.joined(separator: " or "), value: value, subject: s, patterns: pats)

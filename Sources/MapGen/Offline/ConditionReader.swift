@@ -18,6 +18,15 @@ enum ConditionReader {
 
     /// Reads the condition in `t` (the whole slice must be the condition, filler words aside).
     static func read(_ t: [ProseToken], source: Schema) -> ReadCondition? {
+        // "not set", "isn't filled in": the field is empty.
+        var t = t
+        var k = 0
+        while k + 1 < t.count {
+            if t[k].isWord("not", "isn't", "never") && t[k + 1].isWord("set", "filled", "given", "provided", "present") {
+                t.replaceSubrange(k...(k + 1), with: [ProseToken(kind: .word, text: "unset", lower: "unset")])
+            }
+            k += 1
+        }
         let named = t.enumerated().filter { $0.element.source != nil }
         // "the contact has an AccountId", "members with a PHONE": presence.
         if named.count == 1, let f = named[0].element.source, t[..<named[0].offset].contains(where: { $0.isWord("has", "have", "with") }),

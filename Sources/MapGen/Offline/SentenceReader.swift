@@ -109,6 +109,7 @@ struct SentenceReader {
         }
         var clauses = split(tokens, at: ";")
         // Key.
+        var restOfKeyClause: [ProseToken]?
         if lower.contains(where: {
             [
                 "key", "keyed", "keys", "upsert", "upserts", "upserting", "upserted", "dedupe", "deduplicate", "deduplicated", "identified",
@@ -139,7 +140,17 @@ struct SentenceReader {
                 tokens[(at + 1)..<s].allSatisfy({ $0.kind != .quoted })
             {
                 var end = s
-                while end < tokens.count, !tokens[end].isPunct(";", "(") { end += 1 }
+                while end < tokens.count, !tokens[end].isPunct(";", "(") {
+                    // ", and userId is Id": another destination in subject position ends the key's value.
+                    if tokens[end].isPunct(",") || tokens[end].isWord("and"),
+                        let next = tokens[(end + 1)...].first(where: { !$0.isWord("and", "the") && !$0.isPunct(",") }),
+                        let nd = next.destination, nd.name != k.name, next.source == nil || next.text == nd.name
+                    {
+                        restOfKeyClause = Array(tokens[(end + 1)...].prefix { !$0.isPunct(";") })
+                        break
+                    }
+                    end += 1
+                }
                 // "(lowercase, trimmed)" right after the value: its modifiers.
                 if end < tokens.count, tokens[end].isPunct("("), let close = tokens[end...].firstIndex(where: { $0.isPunct(")") }),
                     !tokens[end..<close].contains(where: { $0.source != nil || $0.kind == .quoted })
@@ -162,6 +173,7 @@ struct SentenceReader {
             clauses = clauses.filter { c in
                 subjectPositions(c).first.map { $0.start <= 1 && $0.field.name != k.name } ?? false
             }
+            if let rest = restOfKeyClause, !rest.isEmpty { clauses.insert(rest, at: 0) }
             if clauses.isEmpty { return out }
         }
         // Lookups.

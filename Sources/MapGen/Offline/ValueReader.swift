@@ -240,7 +240,7 @@ struct ValueReader {
         "hubspot", "salesforce", "mailchimp", "segment", "ga4", "email", "cased", "any", "leading", "trailing", "removing",
         "kept", "keep", "but", "only", "there", "on", "both", "sides", "too", "also", "replaced", "replacing", "by", "with", "spaces",
         "space", "underscores", "underscore", "dashes", "dash", "hyphens", "hyphen", "blanks", "merge", "tag", "letters", "one", "two",
-        "three", "four", "five", "six", "seven", "eight", "nine", "ten", "chars", "lowercase,", "trimmed,",
+        "three", "four", "five", "six", "seven", "eight", "nine", "ten", "chars", "well", "lowercase,", "trimmed,",
     ]
 
     // MARK: Fallbacks and defaults
