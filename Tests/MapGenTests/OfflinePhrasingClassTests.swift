@@ -301,4 +301,43 @@ import Testing
         #expect(try run(r.mapping, recs, field: "email") == ["\"a@x.io\"", "skipped", "skipped"])
         #expect(try run(r.mapping, recs, field: "hs_language") == ["\"de\"", "skipped", "skipped"])
     }
+
+    @Test func aBlockOfTerseLinesAndCopiesWrittenSourceFirst() throws {
+        let prose = """
+            Upsert on External_Id__c = id
+            email_address → Email
+            LNAME goes into LastName (default "Unknown")
+            map merge_fields.PHONE to Phone
+            the COMPANY merge field is stored in Description
+            Skip transactional members.
+            """
+        #expect(ProseDocument.parse(prose).sentences.count == 6)
+        let r = generate("mailchimp.member", "salesforce.Contact", prose)
+        let recs = [
+            #"{"id": "m1", "status": "subscribed", "email_address": "a@x.io", "merge_fields.LNAME": "", "merge_fields.PHONE": "5", "merge_fields.COMPANY": "Acme"}"#,
+            #"{"id": "m2", "status": "transactional"}"#,
+        ]
+        #expect(try run(r.mapping, recs, field: "LastName") == ["\"Unknown\"", "skipped"])
+        #expect(try run(r.mapping, recs, field: "Phone") == ["\"5\"", "skipped"])
+        #expect(try run(r.mapping, recs, field: "Description") == ["\"Acme\"", "skipped"])
+    }
+
+    /// The old copy form gave every destination of a run-on clause the first source (0.90, unflagged).
+    @Test func aClauseWithSeveralStatementsIsNotReadAsOneCopy() {
+        let r = generate(
+            "mailchimp.member", "salesforce.Contact",
+            "LastName is merge_fields.LNAME or \"x\". FNAME goes into FirstName then map merge_fields.PHONE to Phone and COMPANY to Description."
+        )
+        #expect(!r.mapping.contains("Phone              = truncate(merge_fields.FNAME"))
+        #expect(!r.mapping.contains("Description        = merge_fields.FNAME"))
+        #expect(r.trace.notImplemented.map(\.sentence).contains(2))
+    }
+
+    @Test func skipsThatNameOnlyValues() throws {
+        let r = generate("mailchimp.member", "hubspot.contact", "email is email_address.\nSkip members that are cleaned or pending.")
+        #expect(r.mapping.contains("skip when status == \"cleaned\" or status == \"pending\""))
+        let unknown = generate("mailchimp.member", "hubspot.contact", "email is email_address.\nSkip members that are sleepy.")
+        #expect(!unknown.mapping.contains("skip when"))
+        #expect(!unknown.trace.notImplemented.isEmpty)
+    }
 }

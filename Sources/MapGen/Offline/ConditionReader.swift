@@ -92,7 +92,28 @@ enum ConditionReader {
         }
         // Split at and/or between complete sub-conditions.
         if let parts = splitJunction(words, source: source) { return parts }
-        return single(words, source: source)
+        if let c = single(words, source: source) { return c }
+        return valuesOnly(words, source: source)
+    }
+
+    /// "cleaned or transactional members", "members that are pending": values without their field, read
+    /// when exactly one source picklist holds them all (a field whose name extends another's, such as
+    /// `status_if_new` beside `status`, gives way to it).
+    static func valuesOnly(_ w: [ProseToken], source: Schema) -> ReadCondition? {
+        guard !w.contains(where: { $0.source != nil }) else { return nil }
+        let negated = w.contains { $0.isWord("not", "isn't", "aren't") }
+        let values = w.filter { $0.kind == .quoted || $0.kind == .word && !keywords.contains($0.lower) && !$0.isWord("but", "nor") }
+        guard !values.isEmpty, w.allSatisfy({ $0.kind != .punct || $0.isPunct(",") }) else { return nil }
+        var holding = source.fields.filter { f in
+            f.values != nil && values.allSatisfy { v in literal(v, for: f).map { f.values!.contains($0) } ?? false }
+        }
+        holding = holding.filter { f in !holding.contains { $0.name != f.name && f.name.hasPrefix($0.name) } }
+        guard holding.count == 1, let f = holding.first else { return nil }
+        let lits = values.compactMap { literal($0, for: f) }.map { typed($0, f) }
+        let name = fname(f)
+        let text =
+            negated ? lits.map { "\(name) != \($0)" }.joined(separator: " and ") : lits.map { "\(name) == \($0)" }.joined(separator: " or ")
+        return ReadCondition(text: text, fields: [f], literals: lits)
     }
 
     static let fillers: Set<String> = [

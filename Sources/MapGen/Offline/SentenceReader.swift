@@ -566,11 +566,13 @@ struct SentenceReader {
         }
         // Copy form: verb first, destinations after "into"/"to"/"as"/"in" or an arrow.
         let verbs: Set<String> = ["copy", "map", "put", "send", "write", "move", "use", "take", "store", "carry", "pass"]
-        let sourceFirst = c.first.map { $0.source != nil && ($0.destination == nil || $0.text != $0.destination?.name) } ?? false
+        let lead = c.first?.isWord("the") == true && c.count > 1 ? c[1] : c.first
+        let sourceFirst = lead.map { $0.source != nil && ($0.destination == nil || $0.text != $0.destination?.name) } ?? false
         if let v = lower.first, verbs.contains(v) || sourceFirst,
             let into = c.firstIndex(where: {
                 sourceFirst && !verbs.contains(v)
-                    ? $0.isWord("into", "goes", "go", "feeds", "fills") || $0.isPunct("->")
+                    ? $0.isWord("into", "goes", "go", "feeds", "fills", "stored", "saved", "written", "copied", "lands", "land", "kept")
+                        || $0.isPunct("->")
                     : $0.isWord("into", "to", "in", "as", "onto") || $0.isPunct("->") || $0.isWord("goes", "go")
             }),
             c[(into + 1)...].contains(where: { $0.destination != nil }),
@@ -579,8 +581,21 @@ struct SentenceReader {
             var valueTokens = Array(c[..<into])
             if let first = valueTokens.first, verbs.contains(first.lower) { valueTokens.removeFirst() }
             var destTokens = Array(c[(into + 1)...])
-            // Words after the destinations (", when …") belong to the value.
-            if let lastDest = destTokens.lastIndex(where: { $0.destination != nil }) {
+            // The destinations are one list ("into FirstName and LastName"); words after it (", when …")
+            // belong to the value. A destination further on means the clause says more than one thing.
+            if let firstDest = destTokens.firstIndex(where: { $0.destination != nil }) {
+                var lastDest = firstDest
+                var k = firstDest + 1
+                while k < destTokens.count,
+                    destTokens[k].destination != nil || destTokens[k].isWord("and", "both") || destTokens[k].isPunct(",")
+                {
+                    if destTokens[k].destination != nil { lastDest = k }
+                    k += 1
+                }
+                if destTokens[(lastDest + 1)...].contains(where: { $0.destination != nil && $0.source == nil }) {
+                    out.unread.append("several statements in one clause")
+                    return
+                }
                 valueTokens += destTokens[(lastDest + 1)...]
                 destTokens = Array(destTokens[...lastDest])
             }
@@ -711,7 +726,11 @@ struct SentenceReader {
         if dests.count > 1 {
             let modifiers = value.filter { $0.source == nil && !$0.isWord("and") && !$0.isPunct(",") }
             guard sources.count == dests.count, value.filter({ $0.kind == .quoted }).isEmpty else {
-                // "status and status_if_new …": the same value for both.
+                // "status and status_if_new …": the same value for both (a value naming one field at most).
+                guard Set(sources.map(\.name)).count <= 1 else {
+                    out.unread.append("\(dests.map(\.name).joined(separator: ", ")): as many values as fields were not found")
+                    return
+                }
                 if let v = ValueReader(source: source, destination: destination, d: dests[0]).read(value) {
                     for d in dests {
                         if let dv = ValueReader(source: source, destination: destination, d: d).read(value) {
