@@ -340,4 +340,19 @@ import Testing
         #expect(!unknown.mapping.contains("skip when"))
         #expect(!unknown.trace.notImplemented.isEmpty)
     }
+
+    /// The old fallback reader took "status unless it is transactional, in which case "other"" for
+    /// `status ?? "other"` at 0.90.
+    @Test func unlessItIsAValueIsNoFallback() throws {
+        let r = generate(
+            "mailchimp.member", "ga4.event",
+            "client_id is id. name is \"x\".\ntimestamp_micros is left empty.\nuser_properties.lifecycle_stage is status unless it is pending, in which case \"other\"."
+        )
+        let recs = [#"{"id": "1", "status": "pending"}"#, #"{"id": "2", "status": "subscribed"}"#]
+        #expect(try run(r.mapping, recs, field: "user_properties.lifecycle_stage") == ["\"other\"", "\"subscribed\""])
+        #expect(r.trace.notImplemented.isEmpty)
+        let bare = generate(
+            "mailchimp.member", "ga4.event", "client_id is id. name is \"x\".\nuser_properties.plan is status unless it is pending.")
+        #expect(!bare.mapping.contains("user_properties.plan "))
+    }
 }

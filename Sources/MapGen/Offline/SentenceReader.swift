@@ -199,7 +199,7 @@ struct SentenceReader {
             if n > 0, isExplanation(clause, after: out) { continue }
             readClause(clause, into: &out)
         }
-        if out.assignments.isEmpty && out.skips.isEmpty && out.key == nil && out.unread.isEmpty {
+        if out.assignments.isEmpty && out.skips.isEmpty && out.key == nil && out.unread.isEmpty && !out.context {
             let names = tokens.contains { $0.destination != nil || $0.source != nil || $0.kind == .quoted }
             if names {
                 out.unread.append("names fields or values but says nothing the reader knows how to map")
@@ -557,6 +557,14 @@ struct SentenceReader {
             }
         }
         let lower = c.map(\.lower)
+        // "D is left empty", "D stays empty": no rule, which leaves it empty.
+        if let d = c.first?.destination, c.count <= 6, c.dropFirst().allSatisfy({ $0.source == nil && $0.kind == .word }),
+            c.contains(where: { $0.isWord("left", "stays", "remains", "leave") }),
+            c.contains(where: { $0.isWord("empty", "blank", "unset", "null", "alone") }), !d.required, d.nullable
+        {
+            out.context = true
+            return
+        }
         // "leave D empty/out when …": what null does anyway; read as an explanation.
         if lower.first == "leave" || lower.first == "keep" || lower.first == "and" && lower.dropFirst().first == "leave" {
             if c.contains(where: { $0.isWord("empty", "out", "blank", "null", "unset") }) {

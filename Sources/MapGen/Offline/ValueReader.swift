@@ -105,6 +105,12 @@ struct ValueReader {
         var cond = Array(w[(u + 1)..<which])
         while let l = cond.last, l.isPunct(",") { cond.removeLast() }
         let then = w[(which + 3)...].filter { !$0.isPunct(",") && !ChainReader.linkWords.contains($0.lower) && !$0.isWord("should") }
+        // "status unless it is transactional": "it" is the field before "unless".
+        if !cond.contains(where: { $0.source != nil }), let f = ifNot.compactMap(\.source).first, ifNot.compactMap(\.source).count == 1,
+            let i = cond.firstIndex(where: { $0.isWord("it", "that", "this") })
+        {
+            cond[i] = ProseToken(kind: .word, text: f.name, lower: f.name.lowercased(), source: f)
+        }
         guard let c = ConditionReader.read(cond, source: source), let a = single(then), let b = single(ifNot) else { return nil }
         var chain = ValueChain(arms: [(c.text, a)], fallback: b, subject: nil)
         chain.patterns = []
@@ -249,7 +255,9 @@ struct ValueReader {
     /// "fall back to Y if there's no X", "X (default "V")".
     func fallback(_ w: [ProseToken]) -> ReadValue? {
         let lower = w.map(\.lower)
-        let signals = ["fall", "falling", "falls", "fallback", "default", "defaulting", "otherwise", "or", "else", "instead", "unless"]
+        // "unless" says something else ("X unless it is V"): not a fallback.
+        guard !w.contains(where: { $0.isWord("unless", "except") }) else { return nil }
+        let signals = ["fall", "falling", "falls", "fallback", "default", "defaulting", "otherwise", "or", "else", "instead"]
         let whenEmpty =
             (lower.contains("when") || lower.contains("if")) && lower.contains { ConditionReader.emptyWords.contains($0) || $0 == "no" }
         guard lower.contains(where: { signals.contains($0) }) || whenEmpty else { return nil }
