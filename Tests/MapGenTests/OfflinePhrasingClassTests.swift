@@ -355,4 +355,25 @@ import Testing
             "mailchimp.member", "ga4.event", "client_id is id. name is \"x\".\nuser_properties.plan is status unless it is pending.")
         #expect(!bare.mapping.contains("user_properties.plan "))
     }
+
+    @Test func aSkipInALaterClauseOtherThanAndAWordDefault() throws {
+        let prose = """
+            Form submissions from Segment become Salesforce leads; skip every event other than "Form Submitted".
+            Upsert on External_Id__c which holds the messageId.
+            Email = properties.email
+            LastName is always "Web Lead"
+            Company: "Unknown"
+            LeadSource is Web when context.campaign.source is missing, otherwise Other
+            Status should be Open - Not Contacted
+            DoNotCall = false
+            """
+        #expect(ProseDocument.parse(prose).sentences.count == 8)
+        let r = generate("segment.track", "salesforce.Lead", prose)
+        let recs = [
+            #"{"messageId": "m1", "event": "Form Submitted", "context.campaign.source": "google"}"#,
+            #"{"messageId": "m2", "event": "Form Submitted"}"#, #"{"messageId": "m3", "event": "Signed Up"}"#,
+        ]
+        #expect(try run(r.mapping, recs, field: "LeadSource") == ["\"Other\"", "\"Web\"", "skipped"])
+        #expect(try run(r.mapping, recs, field: "Status") == ["\"Open - Not Contacted\"", "\"Open - Not Contacted\"", "skipped"])
+    }
 }

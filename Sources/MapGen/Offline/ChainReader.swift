@@ -255,6 +255,11 @@ struct ChainReader {
         }
         let vals = valueCandidates(seg)
         if vals.count == 1 { return vals[0] }
+        // "otherwise Other": the one word left is the value, even a word like "Other".
+        if vals.isEmpty {
+            let left = seg.filter { !$0.isPunct(",", ".") && !$0.isWord("otherwise", "else", "and", "or", "it", "is", "then", "use") }
+            if left.count == 1, let lit = reader.literal(left[0]) { return lit }
+        }
         // "… all other types become Other": the value after the arrow word, even a word like "Other".
         if vals.isEmpty, let a = seg.lastIndex(where: { $0.isPunct("->") || $0.isWord("become", "becomes", "is", "gets", "get", "to") }),
             a + 1 < seg.count, seg[(a + 1)...].filter({ !$0.isPunct(",", ".") }).count == 1, let lit = reader.literal(seg[a + 1])

@@ -212,6 +212,16 @@ enum ConditionReader {
         {
             return ReadCondition(text: "starts_with(\(name), \(Formatter.stringLiteral(lit)))", fields: [f], literals: [after[c + 2].text])
         }
+        // "X other than V", "X except V": not V.
+        if let o = after.firstIndex(where: { $0.isWord("other", "except", "besides") }),
+            after[o].isWord("except", "besides") || o + 1 < after.count && after[o + 1].isWord("than")
+        {
+            let vals = after[(o + 1)...].filter { isValueWord($0) && !$0.isWord("than") }
+            let lits = vals.compactMap { literal($0, for: f) }
+            guard !lits.isEmpty, lits.count == vals.count else { return nil }
+            return ReadCondition(
+                text: lits.map { "\(name) != \(typed($0, f))" }.joined(separator: " and "), fields: [f], literals: vals.map(\.text))
+        }
         // Equality with one or more values: "X is V", "X is V or W", "X is one of V, W and Z", "X = V"
         var values = after.filter { isValueWord($0) }
         guard !values.isEmpty else { return nil }

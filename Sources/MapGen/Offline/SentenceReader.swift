@@ -193,6 +193,11 @@ struct SentenceReader {
             return out
         }
         for (n, clause) in clauses.enumerated() {
+            // "…; skip every event other than "X"": a skip rule in a later clause.
+            if n > 0, let f = clause.first, f.isWord("skip", "ignore", "drop", "exclude") {
+                readSkip(clause, into: &out)
+                continue
+            }
             if n > 0, continueFallback(clause, into: &out) { continue }
             if n > 0, continueChain(clause, into: &out) { continue }
             if n > 0, conditionalDefault(clause, into: &out) { continue }

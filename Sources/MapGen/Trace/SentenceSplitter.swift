@@ -64,7 +64,11 @@ public enum SentenceSplitter {
                 let statements = block.filter { isStatementLine(isListItem($0) ? stripListMarker($0) : $0) }.count
                 // Also: some statements among short lines (not wrapped text, whose lines run to a width).
                 let short = block.dropLast().allSatisfy { $0.count < 60 }
-                if block.count >= 2, statements * 2 >= block.count || statements >= 1 && short, !block.dropLast().contains(where: continues)
+                // …or a third of the lines, three at least, are statements.
+                let aThird = statements >= 3 && statements * 3 >= block.count
+                if block.count >= 2,
+                    statements * 2 >= block.count || statements >= 1 && short || aThird,
+                    !block.dropLast().contains(where: continues)
                 {
                     for k in blockStart..<i { terseBlocks.insert(k) }
                 }
