@@ -376,4 +376,24 @@ import Testing
         #expect(try run(r.mapping, recs, field: "LeadSource") == ["\"Other\"", "\"Web\"", "skipped"])
         #expect(try run(r.mapping, recs, field: "Status") == ["\"Open - Not Contacted\"", "\"Open - Not Contacted\"", "skipped"])
     }
+
+    @Test func aRunOnParagraphWithExceptionsPronounsAndLeftOut() throws {
+        let r = generate(
+            "hubspot.contact", "segment.identify",
+            """
+            We send every HubSpot contact to Segment as an identify call. The messageId is "hs-" plus the hs_object_id, and the \
+            userId is just hs_object_id. traits.phone is the mobile phone if there is one, otherwise phone. We put the lifecycle \
+            stage in traits.lifecycle_stage, except that "other" becomes "unknown". Contacts with neither an email nor a phone \
+            number are left out.
+            """)
+        let recs = [
+            #"{"hs_object_id": "1", "email": "a@x.io", "mobilephone": "", "phone": "5", "lifecyclestage": "other"}"#,
+            #"{"hs_object_id": "2", "email": "b@x.io", "mobilephone": "7", "phone": "5", "lifecyclestage": "lead"}"#,
+            #"{"hs_object_id": "3", "email": "", "phone": null}"#,
+        ]
+        #expect(try run(r.mapping, recs, field: "messageId") == ["\"hs-1\"", "\"hs-2\"", "skipped"])
+        #expect(try run(r.mapping, recs, field: "userId") == ["\"1\"", "\"2\"", "skipped"])
+        #expect(try run(r.mapping, recs, field: "traits.phone") == ["\"5\"", "\"7\"", "skipped"])
+        #expect(try run(r.mapping, recs, field: "traits.lifecycle_stage") == ["\"unknown\"", "\"lead\"", "skipped"])
+    }
 }

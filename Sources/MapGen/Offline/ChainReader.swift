@@ -388,7 +388,7 @@ struct ChainReader {
         }
         let fromVals = fromTokens.filter {
             !$0.isWord("and", "or", "is", "the", "value", "values", "a", "an", "both", "each", "of", "any", "when", "if", "it", "status")
-                && !Self.fillers.contains($0.lower) && !$0.isPunct(",") && $0.source == nil
+                && !($0.kind == .word && Self.fillers.contains($0.lower)) && !$0.isPunct(",") && $0.source == nil
         }
         guard !fromVals.isEmpty else { return nil }
         // Which source field holds these values.

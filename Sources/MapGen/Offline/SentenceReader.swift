@@ -387,6 +387,13 @@ struct SentenceReader {
         var verbAt: Int?
         var verbEnd = 0
         for i in lower.indices {
+            if lower[i] == "left" || lower[i] == "kept", i > 0, i + 1 < lower.count, lower[i + 1] == "out",
+                ["are", "is", "get", "be", "been", "gets"].contains(lower[i - 1])
+            {
+                verbAt = i - 1
+                verbEnd = i + 2
+                break
+            }
             if passive.contains(lower[i]), i > 0, ["are", "is", "get", "be", "been", "gets"].contains(lower[i - 1]) {
                 verbAt = i - 1
                 verbEnd = i + 1
@@ -561,6 +568,18 @@ struct SentenceReader {
                 return
             }
         }
+        // "We put X in D", "I'd like X copied to D": the speaker goes.
+        if c.count > 2, c[0].isWord("we", "i", "please", "then"), c[1].kind == .word, c.contains(where: { $0.destination != nil }) {
+            var rest = Array(c.dropFirst())
+            while let f = rest.first, f.isWord("also", "just", "always", "then", "want", "to", "should", "will", "can", "d", "like") {
+                rest.removeFirst()
+            }
+            if let f = rest.first,
+                ["copy", "map", "put", "send", "write", "move", "use", "take", "store", "carry", "pass"].contains(f.lower)
+            {
+                c = rest
+            }
+        }
         let lower = c.map(\.lower)
         // "D is left empty", "D stays empty": no rule, which leaves it empty.
         if let d = c.first?.destination, c.count <= 6, c.dropFirst().allSatisfy({ $0.source == nil && $0.kind == .word }),
@@ -697,11 +716,14 @@ struct SentenceReader {
                 continue
             }
             // A word that names both sides in value position is a source ("Email is the email": `email`).
-            let prevWords = c[..<i].suffix(1).map(\.lower)
+            // "…, and the userId is …": determiners between the break and the field do not count.
+            var p = i - 1
+            while p >= 0, c[p].isWord("the", "a", "an", "our", "its") { p -= 1 }
+            let prevWords = p >= 0 ? [c[p].lower] : []
             let atStart = c[..<i].allSatisfy { $0.isWord("set", "the", "and", "then", "also", "finally", "field", "make") }
             let afterBreak =
-                i > 0
-                && (c[i - 1].isPunct(",", ":") || ["and", "set", "while", "so", "with", "then", "also"].contains(prevWords.first ?? ""))
+                p >= 0
+                && (c[p].isPunct(",", ":") || ["and", "set", "while", "so", "with", "then", "also"].contains(prevWords.first ?? ""))
             let bothSides = c[i].source != nil && c[i].text != d.name
             if (atStart || afterBreak) && !bothSides && nextIsVerbOrList(c, i + 1) {
                 out.append((i, d))

@@ -38,9 +38,9 @@ struct SentenceTokens {
             if k + 1 < tokens.count, tokens[k].kind == .word, tokens[k + 1].kind == .word {
                 let joined = tokens[k].lower + tokens[k + 1].lower
                 let hit = (writable + source.fields).contains { $0.name.lowercased() == joined }
-                let alone = (writable + source.fields).contains {
-                    $0.name.lowercased() == tokens[k].lower || $0.name.lowercased() == tokens[k + 1].lower
-                }
+                // "mobile phone" → mobilephone even though `phone` is a field too; "email address" is not merged
+                // here (the first word names a field by itself).
+                let alone = (writable + source.fields).contains { $0.name.lowercased() == tokens[k].lower }
                 if hit && !alone {
                     merged.append(ProseToken(kind: .word, text: joined, lower: joined))
                     k += 2

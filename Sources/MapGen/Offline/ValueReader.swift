@@ -46,6 +46,7 @@ struct ValueReader {
             }
         }
         if let v = unlessInWhichCase(words) { return v }
+        if let v = copyExcept(words) { return v }
         // "X, or "V" if there's no X": a fallback, though it reads like a condition arm too.
         if isEmptinessFallback(words), let v = fallback(words) { return v }
         if d.type == .bool, let v = booleanFromCondition(words) { return v }
@@ -88,6 +89,23 @@ struct ValueReader {
     static func joined(_ words: [ProseToken]) -> ProseToken {
         let text = words.map(\.text).joined(separator: " ")
         return ProseToken(kind: .quoted, text: text, lower: text.lowercased())
+    }
+
+    // MARK: "X, except that A becomes B"
+
+    /// "lifecyclestage, except that "other" becomes "unknown"": a translation whose default is the copy.
+    func copyExcept(_ w: [ProseToken]) -> ReadValue? {
+        guard let e = w.firstIndex(where: { $0.isWord("except", "but") }), e > 0 else { return nil }
+        var head = Array(w[..<e])
+        while let l = head.last, l.isPunct(",") { head.removeLast() }
+        let tail = Array(w[(e + 1)...].drop { $0.isWord("that", "for", "where", "when") || $0.isPunct(",") })
+        guard let base = copy(head), let s = base.sourceField, let field = source.field(s),
+            var chain = ChainReader(source: source, destination: destination, d: d, reader: self, sentence: [field]).parse(
+                tail, context: [field]),
+            chain.fallback == nil, chain.subject?.name == s
+        else { return nil }
+        chain.fallback = base.text
+        return ReadValue(text: chain.render(otherwise: "null"), kind: .translation, chain: chain, chainFields: [field])
     }
 
     // MARK: "V unless C, in which case W"
