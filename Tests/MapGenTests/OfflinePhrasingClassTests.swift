@@ -396,4 +396,18 @@ import Testing
         #expect(try run(r.mapping, recs, field: "traits.phone") == ["\"5\"", "\"7\"", "skipped"])
         #expect(try run(r.mapping, recs, field: "traits.lifecycle_stage") == ["\"unknown\"", "\"lead\"", "skipped"])
     }
+
+    @Test func aStatementInParenthesesConditionsInParenthesesAndFalseIfAnythingElse() throws {
+        let r = generate(
+            "mailchimp.member", "segment.identify",
+            """
+            Mailchimp members become Segment identifies (messageId: "mc-" + id).
+            * traits.unsubscribed: true if status is unsubscribed, false if anything else
+            * traits.plan is "gold" for the best members (vip is true), "basic" for the others
+            """)
+        let recs = [#"{"id": "1", "status": "unsubscribed", "vip": true}"#, #"{"id": "2", "status": "subscribed", "vip": false}"#]
+        #expect(try run(r.mapping, recs, field: "messageId") == ["\"mc-1\"", "\"mc-2\""])
+        #expect(try run(r.mapping, recs, field: "traits.unsubscribed") == ["true", "false"])
+        #expect(try run(r.mapping, recs, field: "traits.plan") == ["\"gold\"", "\"basic\""])
+    }
 }

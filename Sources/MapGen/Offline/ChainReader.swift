@@ -46,7 +46,9 @@ struct ChainReader {
     /// Source fields the whole sentence names.
     var sentence: [Field] = []
 
-    static let defaultWords: Set<String> = ["otherwise", "else", "anything", "everything", "other", "unrecognised", "unrecognized", "rest"]
+    static let defaultWords: Set<String> = [
+        "otherwise", "else", "anything", "everything", "other", "others", "unrecognised", "unrecognized", "rest",
+    ]
     static let arrowWords: Set<String> = [
         "becomes", "become", "maps", "map", "gives", "give", "turns", "turn", "goes", "go", "means", "to",
     ]
@@ -190,6 +192,20 @@ struct ChainReader {
                     subjects.append(arm.subject)
                     chain.patterns.append(arm.patterns)
                 }
+                continue
+            }
+            // ""vip" for VIP members (vip is true)": the condition in parentheses is what the words describe.
+            if let open = seg.firstIndex(where: { $0.isPunct("(") }), let close = seg[open...].firstIndex(where: { $0.isPunct(")") }),
+                let k = seg[..<open].firstIndex(where: { $0.isWord("for", "when", "if") }), k > 0,
+                ConditionReader.read(Array(seg[(open + 1)..<close]), source: source) != nil,
+                let arm = conditionArm(
+                    Array(seg[..<k]) + [ProseToken(kind: .word, text: "when", lower: "when")] + Array(seg[(open + 1)..<close]),
+                    it: lastField)
+            {
+                chain.arms.append((arm.condition, arm.value))
+                subjects.append(arm.subject)
+                chain.patterns.append(arm.patterns)
+                if let f = arm.fields.last ?? arm.subject { lastField = f }
                 continue
             }
             if let arm = conditionArm(seg, it: lastField) ?? translationArm(seg, named: named) {

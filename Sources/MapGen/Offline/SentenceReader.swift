@@ -187,6 +187,19 @@ struct SentenceReader {
             }
             return out
         }
+        // "Members become identifies (messageId: "mc-" + id).": a statement in parentheses is read on its own.
+        if subjectPositions(tokens).isEmpty, let open = tokens.firstIndex(where: { $0.isPunct("(") }),
+            let close = tokens[open...].firstIndex(where: { $0.isPunct(")") }), open + 2 < close,
+            let d = tokens[open + 1].destination, tokens[open + 1].source == nil || tokens[open + 1].text == d.name,
+            tokens[open + 2].isPunct(":", "=") || tokens[open + 2].isWord("is")
+        {
+            let inner = Array(tokens[(open + 1)..<close])
+            let outside = Array(tokens[..<open]) + Array(tokens[(close + 1)...])
+            if !outside.contains(where: { $0.destination != nil && $0.source == nil || $0.kind == .quoted }) {
+                readClause(inner, into: &out)
+                return out
+            }
+        }
         // "Every contact is sent as a GA4 event called "crm_sync"": the event's name, said in passing.
         if let e = eventNamedInPassing(tokens) {
             out.assignments.append(e)

@@ -50,6 +50,8 @@ struct ValueReader {
         // "X, or "V" if there's no X": a fallback, though it reads like a condition arm too.
         if isEmptinessFallback(words), let v = fallback(words) { return v }
         if d.type == .bool, let v = booleanFromCondition(words) { return v }
+        // Parentheses stay for a chain whose arm is described in words and stated in parentheses.
+        if t.contains(where: { $0.isPunct("(") }), let v = chain(t) { return v }
         if let v = chain(words) { return v }
         if let v = concatenation(words) { return v }
         if let v = dateFormat(words) { return v }
@@ -463,6 +465,18 @@ struct ValueReader {
         let head = w[..<when].filter { $0.isWord("true", "false") }
         var end = w.count
         if let o = w.lastIndex(where: { $0.isWord("otherwise", "else") }), o > when { end = o }
+        // "…, false if anything else" / "…, false otherwise": the condition ends at the comma before the other value.
+        if let comma = w.indices.first(where: {
+            $0 > when && $0 + 1 < w.count && w[$0].isPunct(",", ";") && w[$0 + 1].isWord("false", "true", "otherwise", "else")
+        }) {
+            end = min(end, comma)
+            let other = w[(comma + 1)...].filter { !$0.isPunct(",", ".") }
+            let allowed: Set<String> = [
+                "false", "true", "otherwise", "else", "if", "when", "for", "anything", "everything", "any", "other", "rest", "the", "cases",
+                "values", "value", "all",
+            ]
+            guard other.allSatisfy({ $0.kind == .word && allowed.contains($0.lower) }) else { return nil }
+        }
         var condTokens = Array(w[(when + 1)..<end])
         while let last = condTokens.last, last.isPunct(",", ";") || last.isWord("and", "false", "true") { condTokens.removeLast() }
         guard let c = ConditionReader.read(condTokens, source: source) else { return nil }
