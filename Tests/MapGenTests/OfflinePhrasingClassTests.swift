@@ -410,4 +410,26 @@ import Testing
         #expect(try run(r.mapping, recs, field: "traits.unsubscribed") == ["true", "false"])
         #expect(try run(r.mapping, recs, field: "traits.plan") == ["\"gold\"", "\"basic\""])
     }
+
+    @Test func leftArrowsArmsInLaterClausesWhenNotAndBooleanOr() throws {
+        let r = generate(
+            "salesforce.Contact", "hubspot.contact",
+            """
+            Sync SF contacts into HubSpot, upserting by email (Email, lower-cased).
+            firstname ← FirstName, jobtitle <- Title
+            hs_lead_status: if LeadSource is Web → NEW; if LeadSource is Partner Referral → CONNECTED; else OPEN
+            lifecyclestage is customer when AccountId is set, lead when not
+            hs_email_optout = HasOptedOutOfEmail or IsEmailBounced
+            """)
+        let recs = [
+            #"{"Email": "A@x.io", "FirstName": "Ann", "Title": "CMO", "LeadSource": "Partner Referral", "AccountId": "001", "HasOptedOutOfEmail": false, "IsEmailBounced": true}"#,
+            #"{"Email": "b@x.io", "LeadSource": "Other", "AccountId": null, "HasOptedOutOfEmail": false, "IsEmailBounced": false}"#,
+        ]
+        #expect(try run(r.mapping, recs, field: "firstname") == ["\"Ann\"", "null"])
+        #expect(try run(r.mapping, recs, field: "jobtitle") == ["\"CMO\"", "null"])
+        #expect(try run(r.mapping, recs, field: "hs_lead_status") == ["\"CONNECTED\"", "\"OPEN\""])
+        #expect(try run(r.mapping, recs, field: "lifecyclestage") == ["\"customer\"", "\"lead\""])
+        #expect(try run(r.mapping, recs, field: "hs_email_optout") == ["true", "false"])
+        #expect(r.trace.notImplemented.isEmpty)
+    }
 }

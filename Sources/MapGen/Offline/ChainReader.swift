@@ -172,6 +172,12 @@ struct ChainReader {
                 return nil
             }
             // Default arm, possibly with explicit values too ("OFFLINE or any value we don't recognise becomes "Other"").
+            // "lead when not", "V if not": the default.
+            let whenNot = sl.count >= 2 && sl[sl.count - 1] == "not" && ["when", "if"].contains(sl[sl.count - 2])
+            if whenNot, chain.fallback == nil, let v = defaultValue(seg.filter { !$0.isWord("when", "if", "not") }) {
+                chain.fallback = v
+                continue
+            }
             if sl.contains(where: { Self.defaultWords.contains($0) }) || sl.contains("not") && sl.first == "if"
                 || sl.contains("recognise") || sl.contains("recognize") || sl.contains("unknown") && sl.contains("any")
             {
@@ -344,7 +350,11 @@ struct ChainReader {
 
     private func make(_ condTokens: [ProseToken], _ valueTokens: [ProseToken], it: Field? = nil) -> Arm? {
         var condTokens = condTokens
-        while let l = condTokens.last, l.kind == .word && Self.linkWords.contains(l.lower) || l.isPunct(",") { condTokens.removeLast() }
+        while let l = condTokens.last, l.isPunct(",") { condTokens.removeLast() }
+        // Link words before the value ("… it is"), unless the condition reads with them ("AccountId is set").
+        if ConditionReader.read(condTokens, source: source) == nil {
+            while let l = condTokens.last, l.kind == .word && Self.linkWords.contains(l.lower) || l.isPunct(",") { condTokens.removeLast() }
+        }
         // "… when it is false": "it" is the field the arm before compared.
         if !condTokens.contains(where: { $0.source != nil }), let f = it,
             let i = condTokens.firstIndex(where: { $0.isWord("it", "they", "that") })

@@ -18,12 +18,14 @@ enum ConditionReader {
 
     /// Reads the condition in `t` (the whole slice must be the condition, filler words aside).
     static func read(_ t: [ProseToken], source: Schema) -> ReadCondition? {
-        // "not set", "isn't filled in": the field is empty.
+        // "not set", "isn't filled in": the field is empty; "is set" at the end: it is present.
         var t = t
         var k = 0
         while k + 1 < t.count {
             if t[k].isWord("not", "isn't", "never") && t[k + 1].isWord("set", "filled", "given", "provided", "present") {
                 t.replaceSubrange(k...(k + 1), with: [ProseToken(kind: .word, text: "unset", lower: "unset")])
+            } else if t[k].isWord("is", "are") && t[k + 1].isWord("set") && (k + 2 == t.count || t[k + 2].isPunct(",", ";")) {
+                t[k + 1] = ProseToken(kind: .word, text: "present", lower: "present")
             }
             k += 1
         }

@@ -281,8 +281,11 @@ struct SentenceReader {
     private func continueChain(_ c: [ProseToken], into out: inout SentenceOutcome) -> Bool {
         let opensDefault =
             c.prefix(4).contains { $0.isWord("other", "else", "rest", "everything", "anything") } && c.first?.destination == nil
+        // "…; if LeadSource is Partner Referral → CONNECTED": one more arm.
+        let moreArms =
+            c.first?.isWord("if", "when") == true && c.contains { $0.isPunct("->") || $0.isWord("then", "becomes", "gives") }
         guard let first = c.first,
-            first.isWord("otherwise", "else") || c.count > 1 && first.isWord("if") && c[1].isWord("not") || opensDefault,
+            first.isWord("otherwise", "else") || c.count > 1 && first.isWord("if") && c[1].isWord("not") || opensDefault || moreArms,
             subjectPositions(c).isEmpty,
             let i = out.assignments.lastIndex(where: { $0.value.chain != nil }), let chain = out.assignments[i].value.chain
         else { return false }

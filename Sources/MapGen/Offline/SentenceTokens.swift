@@ -177,6 +177,12 @@ struct SentenceTokens {
                 i += 1
                 continue
             }
+            // "D ← S", "D <- S": the destination is given its value.
+            if c == "←" || c == "⇐" || c == "<" && i + 1 < chars.count && chars[i + 1] == "-" {
+                punct("=")
+                i += c == "<" ? 2 : 1
+                continue
+            }
             if c == "'" || c == "’" {
                 // Possessive `'s` goes; a single-quoted literal is read like a double-quoted one.
                 if i + 1 < chars.count, chars[i + 1] == "s" || chars[i + 1] == "S", i + 2 >= chars.count || !chars[i + 2].isLetter {

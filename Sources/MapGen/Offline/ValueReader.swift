@@ -47,6 +47,7 @@ struct ValueReader {
         }
         if let v = unlessInWhichCase(words) { return v }
         if let v = copyExcept(words) { return v }
+        if d.type == .bool, let v = booleanJunction(words) { return v }
         // "X, or "V" if there's no X": a fallback, though it reads like a condition arm too.
         if isEmptinessFallback(words), let v = fallback(words) { return v }
         if d.type == .bool, let v = booleanFromCondition(words) { return v }
@@ -91,6 +92,21 @@ struct ValueReader {
     static func joined(_ words: [ProseToken]) -> ProseToken {
         let text = words.map(\.text).joined(separator: " ")
         return ProseToken(kind: .quoted, text: text, lower: text.lowercased())
+    }
+
+    // MARK: "HasOptedOutOfEmail or IsEmailBounced"
+
+    /// Boolean fields joined by "or"/"and" into a boolean: either (both) true.
+    func booleanJunction(_ w: [ProseToken]) -> ReadValue? {
+        let fields = w.compactMap(\.source)
+        guard fields.count >= 2, fields.allSatisfy({ $0.type == .bool }),
+            w.allSatisfy({ $0.source != nil || $0.isWord("or", "and", "either", "both", "is", "are", "true", "the") || $0.isPunct(",") })
+        else { return nil }
+        let ors = w.contains { $0.isWord("or") }
+        let ands = w.contains { $0.isWord("and") }
+        guard ors != ands else { return nil }
+        let parts = fields.map { "\(OfflineExpr.field($0)) == true" }
+        return ReadValue(text: parts.joined(separator: ors ? " or " : " and "), kind: .condition)
     }
 
     // MARK: "X, except that A becomes B"
