@@ -432,4 +432,20 @@ import Testing
         #expect(try run(r.mapping, recs, field: "hs_email_optout") == ["true", "false"])
         #expect(r.trace.notImplemented.isEmpty)
     }
+
+    @Test func hotLeadsAreAValueAndTitleCase() throws {
+        let r = generate(
+            "salesforce.Lead", "hubspot.contact",
+            """
+            email is Email.
+            lifecyclestage: Hot leads are salesqualifiedlead, Warm leads are marketingqualifiedlead and everything else is lead.
+            jobtitle is Title in title case.
+            """)
+        let recs = [
+            #"{"Email": "a@x.io", "Rating": "Hot", "Title": "head of ops"}"#, #"{"Email": "b@x.io", "Rating": "Warm"}"#,
+            #"{"Email": "c@x.io", "Rating": null}"#,
+        ]
+        #expect(try run(r.mapping, recs, field: "lifecyclestage") == ["\"salesqualifiedlead\"", "\"marketingqualifiedlead\"", "\"lead\""])
+        #expect(try run(r.mapping, recs, field: "jobtitle") == ["\"Head Of Ops\"", "null", "null"])
+    }
 }

@@ -55,7 +55,20 @@ struct ChainReader {
 
     /// "customer stays customer", "X remains X": an arrow.
     static func arrows(_ w: [ProseToken]) -> [ProseToken] {
-        w.map { $0.isWord("stays", "stay", "remains", "remain") ? ProseToken(kind: .punct, text: "->", lower: "->") : $0 }
+        let nouns: Set<String> = [
+            "leads", "contacts", "members", "accounts", "companies", "events", "ones", "records", "users", "subscribers", "people",
+        ]
+        var out = w
+        for i in out.indices {
+            let arrow = ProseToken(kind: .punct, text: "->", lower: "->")
+            if out[i].isWord("stays", "stay", "remains", "remain") {
+                out[i] = arrow
+            } else if out[i].isWord("are"), i > 0, nouns.contains(out[i - 1].lower) {
+                // "Hot leads are salesqualifiedlead": the values before the noun become the value after "are".
+                out[i] = arrow
+            }
+        }
+        return out
     }
 
     func read(_ w: [ProseToken]) -> ReadValue? {
@@ -144,7 +157,9 @@ struct ChainReader {
                 continue
             }
             if t.isPunct(";") || (t.isPunct(",") || isElse) && complete(current) && !current.isEmpty
-                || t.isWord("and") && complete(current) && startsArm(Array(w[(i + 1)...]))
+                || t.isWord("and") && complete(current)
+                    && (startsArm(Array(w[(i + 1)...]))
+                        || w[(i + 1)...].prefix(3).contains { $0.isWord("everything", "anything", "rest", "others") })
                 || isElse && !current.isEmpty
             {
                 if !(segments.last?.isEmpty ?? true) { segments.append([]) }

@@ -200,6 +200,12 @@ struct ValueReader {
     /// One source field with modifiers: trimmed, lower-/upper-/title-cased, cut to N, as a number or
     /// date. Words that are neither modifiers nor filler make the reading fail.
     func copy(_ w: [ProseToken]) -> ReadValue? {
+        // "in title case": the word is a modifier here, even where a field is called Title.
+        var w = w
+        for i in w.indices where w[i].lower == "title" && w[i].source != nil && i + 1 < w.count && w[i + 1].isWord("case", "cased") {
+            w[i].source = nil
+            w[i].destination = nil
+        }
         let fields = w.compactMap(\.source)
         guard fields.count == 1, let s = fields.first else { return nil }
         let lower = Set(w.filter { $0.source == nil }.map(\.lower))
