@@ -448,4 +448,23 @@ import Testing
         #expect(try run(r.mapping, recs, field: "lifecyclestage") == ["\"salesqualifiedlead\"", "\"marketingqualifiedlead\"", "\"lead\""])
         #expect(try run(r.mapping, recs, field: "jobtitle") == ["\"Head Of Ops\"", "null", "null"])
     }
+
+    /// The old fallback reader dropped "uppercase" from "X, uppercase, "USD" if empty" at 0.90.
+    @Test func aFallbackKeepsItsModifiersOrIsNotRead() throws {
+        let r = generate(
+            "segment.track", "ga4.event",
+            """
+            client_id = anonymousId, falling back to userId
+            name is always purchase
+            params.transaction_id - properties.order_id
+            params.currency: properties.currency, uppercase, "USD" if empty
+            params.coupon: properties.coupon reversed, or "none" if empty
+            timestamp_micros is left out
+            """)
+        let recs = [#"{"anonymousId": "a", "properties.currency": "eur", "properties.order_id": "o1"}"#, #"{"userId": "u"}"#]
+        #expect(try run(r.mapping, recs, field: "params.currency") == ["\"EUR\"", "\"USD\""])
+        #expect(try run(r.mapping, recs, field: "params.transaction_id") == ["\"o1\"", "null"])
+        #expect(line(r.mapping, "params.coupon").isEmpty)
+        #expect(r.trace.notImplemented.map(\.sentence) == [5])
+    }
 }

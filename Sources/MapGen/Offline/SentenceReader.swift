@@ -600,7 +600,7 @@ struct SentenceReader {
         // "D is left empty", "D stays empty": no rule, which leaves it empty.
         if let d = c.first?.destination, c.count <= 6, c.dropFirst().allSatisfy({ $0.source == nil && $0.kind == .word }),
             c.contains(where: { $0.isWord("left", "stays", "remains", "leave") }),
-            c.contains(where: { $0.isWord("empty", "blank", "unset", "null", "alone") }), !d.required, d.nullable
+            c.contains(where: { $0.isWord("empty", "blank", "unset", "null", "alone", "out") }), !d.required, d.nullable
         {
             out.context = true
             return

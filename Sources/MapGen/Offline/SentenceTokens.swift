@@ -223,6 +223,10 @@ struct SentenceTokens {
                 continue
             }
             if "+=,;:()".contains(c) { punct(String(c)) }
+            // "params.transaction_id - properties.order_id": a dash between spaces after the first name.
+            if c == "-" || c == "–" || c == "—", out.count == 1, i > 0, chars[i - 1] == " ", i + 1 < chars.count, chars[i + 1] == " " {
+                punct(":")
+            }
             i += 1
         }
         return out

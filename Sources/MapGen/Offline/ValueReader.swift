@@ -321,13 +321,31 @@ struct ValueReader {
         if quoted.count == 1, literal(quoted[0]) == nil { return nil }
         // Modifiers apply to each text part.
         let trimmed = lower.contains("trimmed") || lower.contains("trim")
+        // Every word must be one the fallback accounts for (a modifier it does not apply would be lost).
+        let known: Set<String> = [
+            "fall", "falling", "falls", "fallback", "back", "default", "defaulting", "defaults", "otherwise", "or", "else", "instead", "to",
+            "when", "if", "is", "are", "it", "its", "it's", "there", "there's", "no", "not", "isn't", "empty", "blank", "missing", "null",
+            "unset", "absent", "the", "a", "an", "one", "none", "value", "use", "using", "then", "trimmed", "trim", "lower", "lowercase",
+            "lowercased", "lower-cased", "cased", "case", "in", "upper", "uppercase", "uppercased", "upper-cased", "and", "with", "of",
+            "field", "set", "given", "there", "s", "has", "have", "that", "this", "which", "any", "also", "just", "but", "comes",
+            "from", "take", "copy", "copied", "contact", "lead", "member", "account", "company", "event", "record", "either", "first",
+            "second", "available", "present", "filled", "exists", "mobile", "number", "address", "name",
+        ]
+        guard w.allSatisfy({ $0.source != nil || $0.destination != nil || $0.kind != .word || known.contains($0.lower) }) else {
+            return nil
+        }
+        let upperCased = !Set(lower).isDisjoint(with: ["upper", "uppercase", "uppercased", "upper-cased", "capitals"])
         var parts: [String] = []
         var types: [BaseType] = []
         for f in order {
             var v = OfflineExpr.field(f)
             if f.type.baseType == .string {
                 if trimmed { v = "trim(\(v))" }
-                if lower.contains("lower-cased") || lower.contains("lowercased") || lower.contains("lower") { v = "lower(\(v))" }
+                if lower.contains("lower-cased") || lower.contains("lowercased") || lower.contains("lower") || lower.contains("lowercase") {
+                    v = "lower(\(v))"
+                } else if upperCased {
+                    v = "upper(\(v))"
+                }
                 v = "null_if_blank(\(v))"
             }
             parts.append(v)
