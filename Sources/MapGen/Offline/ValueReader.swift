@@ -482,6 +482,15 @@ struct ValueReader {
         let fields = uniqueFields(w)
         guard fields.count == 1, let f = fields.first, d.type.baseType == .string else { return nil }
         guard !w.contains(where: { $0.kind == .quoted && DatePatterns.translate($0.text) == nil }) else { return nil }
+        // Words it does not account for ("… plus one day") make the reading fail.
+        let known: Set<String> = [
+            "as", "in", "the", "format", "formatted", "form", "written", "write", "way", "european", "american", "us", "uk", "iso",
+            "of", "date", "part", "month", "day", "year", "and", "only", "with", "a", "an", "is", "into", "to", "like", "style", "just",
+            "its", "their", "shown", "rendered", "printed", "using", "pattern", "e", "g", "i", "so", "that", "it", "reads", "looks",
+            "from", "comes", "taken", "birthday", "birth", "signup", "sign", "up", "when", "created", "modified", "last", "then",
+        ]
+        guard w.allSatisfy({ $0.source != nil || $0.kind != .word || known.contains($0.lower) || DatePatterns.translate($0.text) != nil })
+        else { return nil }
         var v = OfflineExpr.field(f)
         switch f.type.baseType {
         case .date, .datetime: break
