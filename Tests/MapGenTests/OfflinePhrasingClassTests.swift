@@ -477,4 +477,21 @@ import Testing
         #expect(line(r.mapping, "merge_fields.COMPANY").contains("format_date(Birthdate, \"MM/dd/yyyy\")"))
         #expect(r.trace.notImplemented.map(\.sentence) == [2])
     }
+
+    @Test func trueForValuesAndValuesOfAFieldThatExtendsAnother() throws {
+        let r = generate(
+            "mailchimp.member", "hubspot.contact",
+            """
+            Audience members are pushed to HubSpot (upsert on email = email_address, lower case).
+            Members that were cleaned are dropped.
+            - hs_email_optout should be true for unsubscribed members and false for everyone else
+            - lifecyclestage: subscriber for subscribed and pending, other for the rest
+            """)
+        let recs = [
+            #"{"email_address": "A@x.io", "status": "unsubscribed"}"#, #"{"email_address": "b@x.io", "status": "pending"}"#,
+            #"{"email_address": "c@x.io", "status": "cleaned"}"#,
+        ]
+        #expect(try run(r.mapping, recs, field: "hs_email_optout") == ["true", "false", "skipped"])
+        #expect(try run(r.mapping, recs, field: "lifecyclestage") == ["\"other\"", "\"subscriber\"", "skipped"])
+    }
 }

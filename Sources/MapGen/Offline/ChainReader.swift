@@ -292,6 +292,14 @@ struct ChainReader {
         }
         let vals = valueCandidates(seg)
         if vals.count == 1 { return vals[0] }
+        // "other for the rest": the value is the word before "for".
+        if vals.isEmpty, let f = seg.firstIndex(where: { $0.isWord("for") }), f == 1,
+            seg[(f + 1)...].allSatisfy({ $0.isWord("the", "rest", "others", "everything", "anything", "everyone", "else", "all", "other") }
+            ),
+            let lit = reader.literal(seg[0])
+        {
+            return lit
+        }
         // "otherwise Other": the one word left is the value, even a word like "Other".
         if vals.isEmpty {
             let left = seg.filter { !$0.isPunct(",", ".") && !$0.isWord("otherwise", "else", "and", "or", "it", "is", "then", "use") }
@@ -449,6 +457,8 @@ struct ChainReader {
         var holding = candidates.filter { f in
             fromVals.allSatisfy { v in ConditionReader.literal(v, for: f).map { f.values == nil || f.values!.contains($0) } ?? false }
         }
+        // A field whose name extends another's (`status_if_new` beside `status`) gives way to it.
+        holding = holding.filter { f in !holding.contains { $0.name != f.name && f.name.hasPrefix($0.name) } }
         // Several picklists hold the values (hs_analytics_source and hs_latest_source): the writable one
         // whose name is most like the destination's.
         if holding.count > 1, named.isEmpty {

@@ -456,7 +456,10 @@ struct SentenceReader {
         {
             out.unread.append("a skip rule followed by words it could not read")
         }
-        guard pieces[0].contains(where: { $0.source != nil }) || pieces[0].contains(where: { $0.isWord("no", "without") }) else {
+        guard
+            pieces[0].contains(where: { $0.source != nil }) || pieces[0].contains(where: { $0.isWord("no", "without") })
+                || skipCondition(pieces[0]) != nil
+        else {
             return false
         }
         for piece in pieces {

@@ -510,6 +510,23 @@ struct ValueReader {
     /// "true when status is unsubscribed", "true only when hs_email_optout is "true"", "false when X is
     /// empty", "whether X is V". An empty or missing value then counts as false.
     func booleanFromCondition(_ w: [ProseToken]) -> ReadValue? {
+        // "true for unsubscribed members and false for everyone else": values of the records it holds for.
+        if let t = w.first, t.isWord("true", "false"), w.count > 2, w[1].isWord("for") {
+            var end = w.count
+            if let other = w.indices.first(where: {
+                $0 > 1 && w[$0].isWord("and", "but", "otherwise") || w[$0].isPunct(",", ";")
+            }) {
+                let rest = w[other...].filter { !$0.isPunct(",", ";") }
+                let allowed: Set<String> = [
+                    "and", "but", "otherwise", "false", "true", "for", "everyone", "everything", "anyone", "else", "the", "rest", "others",
+                    "all", "other",
+                ]
+                guard rest.allSatisfy({ $0.kind == .word && allowed.contains($0.lower) }) else { return nil }
+                end = other
+            }
+            guard let c = ConditionReader.read(Array(w[2..<end]), source: source) else { return nil }
+            return ReadValue(text: t.lower == "false" ? "not (\(c.text))" : c.text, kind: .condition)
+        }
         guard let when = w.firstIndex(where: { $0.isWord("when", "if", "whether", "whenever") }) else { return nil }
         let head = w[..<when].filter { $0.isWord("true", "false") }
         var end = w.count
