@@ -494,4 +494,16 @@ import Testing
         #expect(try run(r.mapping, recs, field: "hs_email_optout") == ["true", "false", "skipped"])
         #expect(try run(r.mapping, recs, field: "lifecyclestage") == ["\"other\"", "\"subscriber\"", "skipped"])
     }
+
+    /// The old reading put the literal of "X prefixed with "P"" after X (0.85, unflagged).
+    @Test func prefixesGoInFrontAndSuffixesBehind() throws {
+        let r = generate(
+            "hubspot.contact", "salesforce.Lead",
+            "LastName is \"x\". Company is \"y\". Website is website prefixed with \"https://\". Description is hs_object_id with the suffix \"-hs\". Title is jobtitle, with \"Dr \" in front."
+        )
+        let recs = [#"{"hs_object_id": "7", "website": "a.io", "jobtitle": "Who"}"#]
+        #expect(try run(r.mapping, recs, field: "Website") == ["\"https://a.io\""])
+        #expect(try run(r.mapping, recs, field: "Description") == ["\"7-hs\""])
+        #expect(try run(r.mapping, recs, field: "Title") == ["\"Dr Who\""])
+    }
 }

@@ -375,7 +375,7 @@ struct ValueReader {
         let lower = w.map(\.lower)
         let joinWords = [
             "followed", "plus", "joined", "joining", "join", "joins", "prefixed", "prefix", "suffixed", "appended", "then", "between",
-            "separated",
+            "separated", "suffix", "front", "preceded",
         ]
         guard lower.contains(where: { joinWords.contains($0) }) || w.contains(where: { $0.isPunct("+") }) else { return nil }
         guard d.type.baseType == .string, d.type != .picklist else { return nil }
@@ -439,6 +439,16 @@ struct ValueReader {
             i += 1
         }
         guard parts.count >= 2, parts.contains(where: { !$0.hasPrefix("\"") }) else { return nil }
+        // "X prefixed with "P"", "X with "P" in front", "X preceded by "P"": the literal goes first.
+        if parts.count == 2, !parts[0].hasPrefix("\""), parts[1].hasPrefix("\""),
+            !Set(lower).isDisjoint(with: ["prefixed", "prefix", "front", "preceded", "before", "start", "starting"])
+        {
+            parts.swapAt(0, 1)
+        } else if !Set(lower).isDisjoint(with: ["prefixed", "prefix", "front", "preceded", "before", "start", "starting"]),
+            !(parts[0].hasPrefix("\"") && parts.count == 2)
+        {
+            return nil
+        }
         return ReadValue(text: fit(parts.joined(separator: " + ")), kind: .concatenation)
     }
 
@@ -446,7 +456,8 @@ struct ValueReader {
         "followed", "by", "plus", "then", "and", "the", "a", "an", "its", "their", "of", "part", "date", "as", "in", "form", "format",
         "prefixed", "prefix", "with", "suffixed", "appended", "after", "it", "is", "trimmed", "single", "between", "written", "value",
         "contact", "contacts", "lead", "record", "member", "event", "account", "company", "text", "string", "so", "that", "to",
-        "should", "be", "which", "will", "always", "formatted", "written", "each", "change", "own", "message",
+        "should", "be", "which", "will", "always", "formatted", "written", "each", "change", "own", "message", "suffix", "front",
+        "preceded", "at", "end", "start", "before", "starting",
     ]
 
     private func separatorWord(_ w: String) -> String? {
