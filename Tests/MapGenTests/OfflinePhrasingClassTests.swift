@@ -506,4 +506,31 @@ import Testing
         #expect(try run(r.mapping, recs, field: "Description") == ["\"7-hs\""])
         #expect(try run(r.mapping, recs, field: "Title") == ["\"Dr Who\""])
     }
+
+    // Regression tests for the three wrong rules the first score on evals/fresh found claimed as implemented.
+
+    @Test func nOrMoreIncludesNAndAListOfNumbersIsOneOfThem() throws {
+        let r = generate(
+            "mailchimp.member", "salesforce.Lead",
+            "LastName is \"x\". Company is \"y\".\nRating is Hot when member_rating is 3 or more, Warm when it is 1 or 2, and Cold otherwise."
+        )
+        let recs = [#"{"member_rating": 3}"#, #"{"member_rating": 2}"#, #"{"member_rating": 0}"#]
+        #expect(try run(r.mapping, recs, field: "Rating") == ["\"Hot\"", "\"Warm\"", "\"Cold\""])
+    }
+
+    @Test func recordsDescribedByAFieldAreNotValuesOfIt() {
+        let r = generate(
+            "salesforce.Contact", "segment.identify",
+            "messageId is Id.\ntraits.plan is \"paid\" for people with a Department and \"free\" for everyone else.")
+        #expect(!r.mapping.contains("\"with\""))
+        #expect(line(r.mapping, "traits.plan").isEmpty)
+        #expect(r.trace.notImplemented.map(\.sentence) == [2])
+    }
+
+    @Test func aFallbackToAConcatenationIsNotReadAsTwoFallbacks() {
+        let r = generate(
+            "hubspot.company", "salesforce.Account", "Name is name.\nWebsite is website, or \"http://\" + domain when website is blank.")
+        #expect(!r.mapping.contains("?? \"http://\""))
+        #expect(r.trace.notImplemented.map(\.sentence) == [2])
+    }
 }

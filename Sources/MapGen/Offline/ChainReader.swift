@@ -372,6 +372,9 @@ struct ChainReader {
     ]
 
     private func make(_ condTokens: [ProseToken], _ valueTokens: [ProseToken], it: Field? = nil) -> Arm? {
+        // A value phrase that names a field or joins parts ("website, or "http://" + domain") is more than
+        // a literal: not an arm this reader can build.
+        if valueTokens.contains(where: { $0.source != nil && $0.kind == .word || $0.isPunct("+") }) { return nil }
         var condTokens = condTokens
         while let l = condTokens.last, l.isPunct(",") { condTokens.removeLast() }
         // Link words before the value ("… it is"), unless the condition reads with them ("AccountId is set").
@@ -438,6 +441,13 @@ struct ChainReader {
         let fromVals = fromTokens.filter {
             !$0.isWord("and", "or", "is", "the", "value", "values", "a", "an", "both", "each", "of", "any", "when", "if", "it", "status")
                 && !($0.kind == .word && Self.fillers.contains($0.lower)) && !$0.isPunct(",") && $0.source == nil
+        }
+        // "… for contacts with an AccountId": prose about a field, not values of it (the old reading compared
+        // AccountId with "with").
+        if fromTokens.contains(where: { $0.source != nil }),
+            fromVals.contains(where: { $0.kind == .word && ConditionReader.keywords.contains($0.lower) })
+        {
+            return nil
         }
         guard !fromVals.isEmpty else { return nil }
         // Which source field holds these values.

@@ -189,6 +189,32 @@ enum ConditionReader {
             let n = after.firstIndex(where: { Double($0.text) != nil && $0.kind == .word })
         {
             let words = Set(lowerAfter)
+            let nums = after.filter { Double($0.text) != nil && $0.kind == .word }
+            // Every word must be a comparison word, a number or filler.
+            let comparison: Set<String> = [
+                "least", "most", "over", "above", "more", "greater", "exceeds", "under", "below", "less", "fewer", "than", "or", "and",
+                "not", "isn't", "higher", "lower", "up", "at", "is", "equal", "to", "one", "of", "either", ",", "=",
+            ]
+            guard after.allSatisfy({ Double($0.text) != nil || comparison.contains($0.lower) }) else { return nil }
+            // "4 or more", "2 or less": the number is included.
+            if nums.count == 1, let i = lowerAfter.firstIndex(of: "or"), i + 1 < lowerAfter.count {
+                let next = lowerAfter[i + 1]
+                if ["more", "above", "higher", "over", "greater", "up"].contains(next) {
+                    return ReadCondition(text: "\(name) >= \(nums[0].text)", fields: [f], literals: [nums[0].text])
+                }
+                if ["less", "fewer", "below", "lower", "under"].contains(next) {
+                    return ReadCondition(text: "\(name) <= \(nums[0].text)", fields: [f], literals: [nums[0].text])
+                }
+            }
+            // "2 or 3", "1, 2 or 5": one of the numbers.
+            if nums.count > 1 {
+                guard words.isDisjoint(with: ["least", "most", "over", "above", "more", "greater", "under", "below", "less", "fewer"])
+                else {
+                    return nil
+                }
+                let text = nums.map { "\(name) \(negated ? "!=" : "==") \($0.text)" }.joined(separator: negated ? " and " : " or ")
+                return ReadCondition(text: text, fields: [f], literals: nums.map(\.text))
+            }
             let op: String
             if words.contains("least") {
                 op = ">="

@@ -297,8 +297,11 @@ struct ValueReader {
     /// "fall back to Y if there's no X", "X (default "V")".
     func fallback(_ w: [ProseToken]) -> ReadValue? {
         let lower = w.map(\.lower)
-        // "unless" says something else ("X unless it is V"): not a fallback.
-        guard !w.contains(where: { $0.isWord("unless", "except") }) else { return nil }
+        // "unless" says something else ("X unless it is V"): not a fallback; nor is an alternative that is
+        // itself a concatenation ("or "https://" + domain").
+        guard !w.contains(where: { $0.isWord("unless", "except", "followed", "plus", "prefixed", "joined") || $0.isPunct("+") }) else {
+            return nil
+        }
         let signals = ["fall", "falling", "falls", "fallback", "default", "defaulting", "otherwise", "or", "else", "instead"]
         let whenEmpty =
             (lower.contains("when") || lower.contains("if")) && lower.contains { ConditionReader.emptyWords.contains($0) || $0 == "no" }
