@@ -99,7 +99,7 @@ fuzz: deps
 demo: build
 	@bash scripts/demo.sh
 
-# Evaluation suite (issue 18): the offline generator on evals/ (tune and held-out cases), per case and
+# Evaluation suite (issue 18): the offline generator on evals/ (tune, held-out and fresh cases), per case and
 # in total: field agreement for copies and transforms, silent-wrong rules, calibration.
 eval: build
 	$(MAPC) eval --offline

@@ -8,7 +8,7 @@ enum EvalCommand: Command {
     static let name = "eval"
     static let summary = "Score the offline generator or an LLM endpoint on the evaluation suite (evals/)"
     static let usage =
-        "[DIR] [--offline | --url URL [--provider P --model M --grammar]] [--group tune|held-out|all] [--case NAME] [--format json]"
+        "[DIR] [--offline | --url URL [--provider P --model M --grammar]] [--group tune|held-out|fresh|all] [--case NAME] [--format json]"
     static let discussion = """
         Each case in DIR (default evals/ in the project) is a prose description (NAME.txt), the mapping a
         person wrote for it (NAME.map) and records (NAME.jsonl, plus the first 40 sample records of the
@@ -22,7 +22,7 @@ enum EvalCommand: Command {
         """
     static let options = [
         OptionSpec("offline", help: "Score the offline generator even when an endpoint is configured."),
-        OptionSpec("group", value: "GROUP", help: "tune, held-out or all (default all)."),
+        OptionSpec("group", value: "GROUP", help: "tune, held-out, fresh or all (default all: every one of them DIR has)."),
         OptionSpec("case", value: "NAME", help: "Only the case called NAME."),
         OptionSpec("provider", value: "NAME", help: "openai, anthropic or ollama (default: from the URL)."),
         OptionSpec("url", value: "URL", help: "Endpoint base URL (default: $MAPC_LLM_URL)."),
@@ -43,10 +43,14 @@ enum EvalCommand: Command {
         let directory = ctx.resolve(args.positional.first ?? project.root + "/evals")
         let groups: [String]
         switch args.value("group") ?? "all" {
-        case "all": groups = ["tune", "held-out"]
+        case "all":
+            let all = ["tune", "held-out", "fresh"]
+            let present = all.filter { FileManager.default.fileExists(atPath: directory + "/" + $0) }
+            groups = present.isEmpty ? all : present
         case "tune": groups = ["tune"]
         case "held-out": groups = ["held-out"]
-        case let other: throw CLIError.usage("unknown group '\(other)'; use tune, held-out or all")
+        case "fresh": groups = ["fresh"]
+        case let other: throw CLIError.usage("unknown group '\(other)'; use tune, held-out, fresh or all")
         }
         var cases: [EvalCase]
         do {

@@ -7,7 +7,7 @@ import MapDSL
 public struct EvalCase: Sendable {
     /// The file stem.
     public var name: String
-    /// `tune` or `held-out`: the folder it came from.
+    /// `tune`, `held-out` or `fresh`: the folder it came from.
     public var group: String
     /// The prose.
     public var prose: ProseDocument
@@ -30,7 +30,7 @@ public struct EvalCase: Sendable {
     }
 }
 
-/// Loads the evaluation suite from `evals/` (folders `tune/` and `held-out/`).
+/// Loads the evaluation suite from `evals/` (folders `tune/`, `held-out/` and `fresh/`).
 public enum EvalSuite {
     /// Most records read from one case file or sample file.
     public static let maxRecords = 500

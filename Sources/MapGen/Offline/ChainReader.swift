@@ -41,13 +41,38 @@ struct ChainReader {
     let destination: Schema
     let d: Field
     let reader: ValueReader
+    /// Source fields earlier sentences compared, most recent first.
+    var context: [Field] = []
+    /// Source fields the whole sentence names.
+    var sentence: [Field] = []
 
-    static let defaultWords: Set<String> = ["otherwise", "else", "anything", "everything", "other", "unrecognised", "unrecognized", "rest"]
+    static let defaultWords: Set<String> = [
+        "otherwise", "else", "anything", "everything", "other", "others", "unrecognised", "unrecognized", "rest",
+    ]
     static let arrowWords: Set<String> = [
         "becomes", "become", "maps", "map", "gives", "give", "turns", "turn", "goes", "go", "means", "to",
     ]
 
+    /// "customer stays customer", "X remains X": an arrow.
+    static func arrows(_ w: [ProseToken]) -> [ProseToken] {
+        let nouns: Set<String> = [
+            "leads", "contacts", "members", "accounts", "companies", "events", "ones", "records", "users", "subscribers", "people",
+        ]
+        var out = w
+        for i in out.indices {
+            let arrow = ProseToken(kind: .punct, text: "->", lower: "->")
+            if out[i].isWord("stays", "stay", "remains", "remain") {
+                out[i] = arrow
+            } else if out[i].isWord("are"), i > 0, nouns.contains(out[i - 1].lower) {
+                // "Hot leads are salesqualifiedlead": the values before the noun become the value after "are".
+                out[i] = arrow
+            }
+        }
+        return out
+    }
+
     func read(_ w: [ProseToken]) -> ReadValue? {
+        let w = Self.arrows(w)
         let lower = w.map(\.lower)
         let hasArrow =
             w.contains { $0.isPunct("->") }
@@ -57,8 +82,13 @@ struct ChainReader {
         guard hasArrow || hasCondition || hasFor && literals(w).count >= 1 else { return nil }
         guard let chain = parse(w) else { return nil }
         let text = chain.render(otherwise: "null")
+        let borrowed =
+            uniqueSources(w).isEmpty && chain.subject.map { s in self.context.contains { $0.name == s.name } } == true
+            && !source.fields.contains(where: { $0.values != nil && $0.name == chain.subject?.name })
+            && !sentence.contains(where: { $0.name == chain.subject?.name })
         return ReadValue(
-            text: text, kind: chain.subject != nil ? .translation : .chain, sourceField: nil, chain: chain, chainFields: uniqueSources(w))
+            text: text, kind: chain.subject != nil ? .translation : .chain, sourceField: nil, chain: chain,
+            chainFields: chain.subject.map { [$0] } ?? uniqueSources(w), borrowed: borrowed)
     }
 
     private func literals(_ w: [ProseToken]) -> [ProseToken] { w.filter { reader.literal($0) != nil } }
@@ -68,10 +98,22 @@ struct ChainReader {
     func valueCandidates(_ seg: [ProseToken]) -> [String] {
         let quoted = seg.filter { $0.kind == .quoted }
         if !quoted.isEmpty { return quoted.compactMap { reader.literal($0) } }
-        return seg.filter {
+        let words = seg.filter {
             $0.kind == .word && $0.source == nil && !ConditionReader.keywords.contains($0.lower) && !Self.fillers.contains($0.lower)
                 && !Self.defaultWords.contains($0.lower)
-        }.compactMap { reader.literal($0) }
+        }
+        // An unquoted picklist value of several words ("Channel Partner / Reseller").
+        if words.count > 1, d.type == .picklist,
+            words.count
+                == seg.filter({
+                    $0.kind == .word && !Self.fillers.contains($0.lower) && !ConditionReader.keywords.contains($0.lower)
+                        && !Self.defaultWords.contains($0.lower)
+                }).count,
+            let lit = reader.literal(ValueReader.joined(words))
+        {
+            return [lit]
+        }
+        return words.compactMap { reader.literal($0) }
     }
 
     static let fillers: Set<String> = [
@@ -82,6 +124,7 @@ struct ChainReader {
 
     /// Splits at `;`, `,` and "and" that start a new arm, then reads each segment.
     func parse(_ w: [ProseToken], context: [Field] = []) -> ValueChain? {
+        let w = Self.arrows(w)
         let found = uniqueSources(w)
         let named = found.isEmpty ? context : found
         var segments: [[ProseToken]] = [[]]
@@ -100,6 +143,11 @@ struct ChainReader {
                 t.isWord("otherwise", "else")
                 && !(current.last?.isWord("anything", "everything", "something", "all", "any", "what", "whatever") ?? false)
             // A postfix default ("…, and lead otherwise"): the value before it starts the default segment.
+            if isElse, i == w.count - 1 || w[i + 1].isPunct(",", ";", ")"), !current.isEmpty, !complete(current) {
+                // "…, Cold otherwise": the segment before is the default's value.
+                segments[segments.count - 1] = current + [t]
+                continue
+            }
             if isElse, i == w.count - 1 || w[i + 1].isPunct(",", ";", ")"),
                 let cut = current.lastIndex(where: { $0.isWord("and", "or") || $0.isPunct(",") }), cut + 1 < current.count
             {
@@ -109,7 +157,9 @@ struct ChainReader {
                 continue
             }
             if t.isPunct(";") || (t.isPunct(",") || isElse) && complete(current) && !current.isEmpty
-                || t.isWord("and") && complete(current) && startsArm(Array(w[(i + 1)...]))
+                || t.isWord("and") && complete(current)
+                    && (startsArm(Array(w[(i + 1)...]))
+                        || w[(i + 1)...].prefix(3).contains { $0.isWord("everything", "anything", "rest", "others") })
                 || isElse && !current.isEmpty
             {
                 if !(segments.last?.isEmpty ?? true) { segments.append([]) }
@@ -121,6 +171,7 @@ struct ChainReader {
         segments = segments.filter { !$0.isEmpty }
         var chain = ValueChain(arms: [], fallback: nil, subject: nil)
         var subjects: [Field?] = []
+        var lastField: Field?
         for seg in segments {
             var seg = seg
             // "else if …", "otherwise, if …": a condition arm, not the default.
@@ -136,6 +187,12 @@ struct ChainReader {
                 return nil
             }
             // Default arm, possibly with explicit values too ("OFFLINE or any value we don't recognise becomes "Other"").
+            // "lead when not", "V if not": the default.
+            let whenNot = sl.count >= 2 && sl[sl.count - 1] == "not" && ["when", "if"].contains(sl[sl.count - 2])
+            if whenNot, chain.fallback == nil, let v = defaultValue(seg.filter { !$0.isWord("when", "if", "not") }) {
+                chain.fallback = v
+                continue
+            }
             if sl.contains(where: { Self.defaultWords.contains($0) }) || sl.contains("not") && sl.first == "if"
                 || sl.contains("recognise") || sl.contains("recognize") || sl.contains("unknown") && sl.contains("any")
             {
@@ -158,10 +215,25 @@ struct ChainReader {
                 }
                 continue
             }
-            if let arm = conditionArm(seg) ?? translationArm(seg, named: named) {
+            // ""vip" for VIP members (vip is true)": the condition in parentheses is what the words describe.
+            if let open = seg.firstIndex(where: { $0.isPunct("(") }), let close = seg[open...].firstIndex(where: { $0.isPunct(")") }),
+                let k = seg[..<open].firstIndex(where: { $0.isWord("for", "when", "if") }), k > 0,
+                ConditionReader.read(Array(seg[(open + 1)..<close]), source: source) != nil,
+                let arm = conditionArm(
+                    Array(seg[..<k]) + [ProseToken(kind: .word, text: "when", lower: "when")] + Array(seg[(open + 1)..<close]),
+                    it: lastField)
+            {
                 chain.arms.append((arm.condition, arm.value))
                 subjects.append(arm.subject)
                 chain.patterns.append(arm.patterns)
+                if let f = arm.fields.last ?? arm.subject { lastField = f }
+                continue
+            }
+            if let arm = conditionArm(seg, it: lastField) ?? translationArm(seg, named: named) {
+                chain.arms.append((arm.condition, arm.value))
+                subjects.append(arm.subject)
+                chain.patterns.append(arm.patterns)
+                if let f = arm.fields.last ?? arm.subject { lastField = f }
                 continue
             }
             return nil
@@ -195,13 +267,67 @@ struct ChainReader {
     }
 
     /// The destination value of a default segment: a literal, "empty"/"null" (null), or nothing to read.
-    private func defaultValue(_ seg: [ProseToken]) -> String? {
+    func defaultValue(_ seg: [ProseToken]) -> String? {
+        // A default that names a field and is no quoted literal is a copy of that field, with its modifiers.
+        if !seg.contains(where: { $0.kind == .quoted }), uniqueSources(seg).count == 1, let f = uniqueSources(seg).first,
+            d.type == .string || d.type == .id
+        {
+            let rest = seg.filter {
+                !($0.kind == .word
+                    && (Self.defaultWords.contains($0.lower) || Self.fillers.contains($0.lower)
+                        || [
+                            "any", "for", "use", "just", "keep", "the", "value", "values", "event", "name", "leave", "pass", "through",
+                            "as", "is",
+                        ].contains($0.lower)))
+                    || $0.source != nil
+            }
+            // "for any other event use event": the field named twice is one field.
+            var once: [ProseToken] = []
+            for t in rest where !(t.source != nil && once.contains { $0.source?.name == t.source?.name }) { once.append(t) }
+            if let c = reader.copy(once) { return c.text }
+            if rest.allSatisfy({ $0.source != nil }) {
+                return OfflineExpr.convert(OfflineExpr.field(f), type: f.type.baseType, from: f, to: d, plain: true)
+            }
+            return nil
+        }
         let vals = valueCandidates(seg)
         if vals.count == 1 { return vals[0] }
+        // "other for the rest": the value is the word before "for".
+        if vals.isEmpty, let f = seg.firstIndex(where: { $0.isWord("for") }), f == 1,
+            seg[(f + 1)...].allSatisfy({ $0.isWord("the", "rest", "others", "everything", "anything", "everyone", "else", "all", "other") }
+            ),
+            let lit = reader.literal(seg[0])
+        {
+            return lit
+        }
+        // "otherwise Other": the one word left is the value, even a word like "Other".
+        if vals.isEmpty {
+            let left = seg.filter { !$0.isPunct(",", ".") && !$0.isWord("otherwise", "else", "and", "or", "it", "is", "then", "use") }
+            if left.count == 1, let lit = reader.literal(left[0]) { return lit }
+        }
+        // "… all other types become Other": the value after the arrow word, even a word like "Other".
+        if vals.isEmpty, let a = seg.lastIndex(where: { $0.isPunct("->") || $0.isWord("become", "becomes", "is", "gets", "get", "to") }),
+            a + 1 < seg.count, seg[(a + 1)...].filter({ !$0.isPunct(",", ".") }).count == 1, let lit = reader.literal(seg[a + 1])
+        {
+            return lit
+        }
         if vals.isEmpty, seg.contains(where: { $0.isWord("empty", "null", "blank", "unset", "nothing") }), d.nullable, !d.required {
             return "null"
         }
         if vals.isEmpty, d.type.baseType == .string, let f = seg.compactMap(\.source).first, seg.compactMap(\.source).count == 1 {
+            // "for any other value use the event name lower-cased": a copy with its modifiers.
+            let rest = seg.filter {
+                !($0.kind == .word
+                    && (Self.defaultWords.contains($0.lower) || Self.fillers.contains($0.lower)
+                        || [
+                            "any", "for", "use", "just", "keep", "the", "value", "values", "event", "name", "leave", "pass", "through",
+                            "as", "is",
+                        ].contains($0.lower)))
+            }
+            if rest.contains(where: { $0.kind == .word && $0.source == nil }) {
+                guard d.type != .picklist, d.type != .multipicklist, let c = reader.copy(rest) else { return nil }
+                return c.text
+            }
             return OfflineExpr.convert(OfflineExpr.field(f), type: f.type.baseType, from: f, to: d, plain: true)
         }
         return nil
@@ -212,10 +338,12 @@ struct ChainReader {
         var value: String
         var subject: Field?
         var patterns: [String]
+        /// The source fields the condition reads ("it" in a later arm stands for the last one).
+        var fields: [Field] = []
     }
 
     /// ""V" when X is A", "V if X is A", "if X is A then V", "if X is A, V".
-    private func conditionArm(_ seg: [ProseToken]) -> Arm? {
+    private func conditionArm(_ seg: [ProseToken], it: Field? = nil) -> Arm? {
         guard let k = seg.firstIndex(where: { $0.isWord("when", "if", "whenever") }) else { return nil }
         var condTokens: [ProseToken]
         var valueTokens: [ProseToken]
@@ -227,7 +355,7 @@ struct ChainReader {
                 guard let last = rest.lastIndex(where: { reader.literal($0) != nil && $0.source == nil }) else { return nil }
                 condTokens = Array(rest[..<last])
                 valueTokens = [rest[last]]
-                return make(condTokens, valueTokens)
+                return make(condTokens, valueTokens, it: it)
             }
             condTokens = Array(rest[..<then])
             valueTokens = Array(rest[(then + 1)...])
@@ -235,10 +363,30 @@ struct ChainReader {
             valueTokens = Array(seg[..<k])
             condTokens = Array(seg[(k + 1)...])
         }
-        return make(condTokens, valueTokens)
+        return make(condTokens, valueTokens, it: it)
     }
 
-    private func make(_ condTokens: [ProseToken], _ valueTokens: [ProseToken]) -> Arm? {
+    /// Words between a condition and its value ("if type is PARTNER it is "X"", "…, then it becomes X").
+    static let linkWords: Set<String> = [
+        "it", "is", "it's", "its", "they", "are", "becomes", "become", "be", "use", "set", "to", "then", "we",
+    ]
+
+    private func make(_ condTokens: [ProseToken], _ valueTokens: [ProseToken], it: Field? = nil) -> Arm? {
+        // A value phrase that names a field or joins parts ("website, or "http://" + domain") is more than
+        // a literal: not an arm this reader can build.
+        if valueTokens.contains(where: { $0.source != nil && $0.kind == .word || $0.isPunct("+") }) { return nil }
+        var condTokens = condTokens
+        while let l = condTokens.last, l.isPunct(",") { condTokens.removeLast() }
+        // Link words before the value ("… it is"), unless the condition reads with them ("AccountId is set").
+        if ConditionReader.read(condTokens, source: source) == nil {
+            while let l = condTokens.last, l.kind == .word && Self.linkWords.contains(l.lower) || l.isPunct(",") { condTokens.removeLast() }
+        }
+        // "… when it is false": "it" is the field the arm before compared.
+        if !condTokens.contains(where: { $0.source != nil }), let f = it,
+            let i = condTokens.firstIndex(where: { $0.isWord("it", "they", "that") })
+        {
+            condTokens[i] = ProseToken(kind: .word, text: f.name, lower: f.name.lowercased(), destination: nil, source: f)
+        }
         let cands = valueCandidates(valueTokens)
         let value: String
         if cands.count == 1 {
@@ -260,7 +408,7 @@ struct ChainReader {
                 patterns = parts.map { String($0.dropFirst(prefix.count)) }
             }
         }
-        return Arm(condition: c.text, value: value, subject: subject, patterns: patterns)
+        return Arm(condition: c.text, value: value, subject: subject, patterns: patterns, fields: c.fields)
     }
 
     /// "A, B and C become "V"", "A -> V", "V for A", "A maps to V", with A values of the source field
@@ -292,15 +440,35 @@ struct ChainReader {
         }
         let fromVals = fromTokens.filter {
             !$0.isWord("and", "or", "is", "the", "value", "values", "a", "an", "both", "each", "of", "any", "when", "if", "it", "status")
-                && !Self.fillers.contains($0.lower) && !$0.isPunct(",") && $0.source == nil
+                && !($0.kind == .word && Self.fillers.contains($0.lower)) && !$0.isPunct(",") && $0.source == nil
+        }
+        // "… for contacts with an AccountId": prose about a field, not values of it (the old reading compared
+        // AccountId with "with").
+        if fromTokens.contains(where: { $0.source != nil }),
+            fromVals.contains(where: { $0.kind == .word && ConditionReader.keywords.contains($0.lower) })
+        {
+            return nil
         }
         guard !fromVals.isEmpty else { return nil }
         // Which source field holds these values.
         let subject: Field?
         let candidates = named.isEmpty ? source.fields.filter { $0.values != nil } : named
+        // "for Working - Contacted leads": the words spell one value of one picklist.
+        if fromVals.count > 1, fromVals.allSatisfy({ $0.kind == .word }) {
+            let joined = ValueReader.loose(fromVals.map(\.text).joined())
+            let spelled = candidates.compactMap { f in f.values?.first { ValueReader.loose($0) == joined }.map { (f, $0) } }
+            let writable = spelled.filter { !$0.0.readOnly }
+            if let (f, v) = (spelled.count == 1 ? spelled.first : writable.count == 1 ? writable.first : nil) {
+                let name = MappingGrammar.fieldName(f.name)
+                let lit = ConditionReader.typed(v, f)
+                return Arm(condition: "\(name) == \(lit)", value: value, subject: f, patterns: [lit])
+            }
+        }
         var holding = candidates.filter { f in
             fromVals.allSatisfy { v in ConditionReader.literal(v, for: f).map { f.values == nil || f.values!.contains($0) } ?? false }
         }
+        // A field whose name extends another's (`status_if_new` beside `status`) gives way to it.
+        holding = holding.filter { f in !holding.contains { $0.name != f.name && f.name.hasPrefix($0.name) } }
         // Several picklists hold the values (hs_analytics_source and hs_latest_source): the writable one
         // whose name is most like the destination's.
         if holding.count > 1, named.isEmpty {
@@ -313,14 +481,30 @@ struct ChainReader {
             subject = holding[0]
         } else if named.count == 1, named[0].type.baseType == .string {
             subject = named[0]
+        } else if named.isEmpty, holding.isEmpty, sentence.count == 1, sentence[0].type.baseType == .string, sentence[0].values == nil {
+            // The field is named in another clause of the sentence ("…; for any other event use event").
+            subject = sentence[0]
+        } else if named.isEmpty, holding.isEmpty, let recent = context.first(where: { $0.type.baseType == .string && $0.values == nil }) {
+            // The phrase names no field and no picklist holds the values: the text field an earlier
+            // sentence compared (flagged for review by the caller).
+            subject = recent
         } else {
             return nil
         }
         guard let s = subject else { return nil }
         var pats: [String] = []
         for v in fromVals {
-            guard let l = ConditionReader.literal(v, for: s) else { return nil }
+            guard let l = ConditionReader.literal(v, for: s) else { pats = []; break }
             pats.append(ConditionReader.typed(l, s))
+        }
+        // "for Working - Contacted leads": one value spelled in several words.
+        if pats.isEmpty
+            || s.values != nil && !fromVals.allSatisfy({ v in ConditionReader.literal(v, for: s).map { s.values!.contains($0) } ?? false })
+        {
+            guard fromVals.count > 1, fromVals.allSatisfy({ $0.kind == .word }), let values = s.values,
+                let v = values.first(where: { ValueReader.loose($0) == ValueReader.loose(fromVals.map(\.text).joined()) })
+            else { return nil }
+            pats = [ConditionReader.typed(v, s)]
         }
         let name = MappingGrammar.fieldName(s.name)
         return Arm(condition: pats.map { "\(name) == \($0)" }.joined(separator: " or "), value: value, subject: s, patterns: pats)

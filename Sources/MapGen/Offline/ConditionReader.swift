@@ -18,7 +18,56 @@ enum ConditionReader {
 
     /// Reads the condition in `t` (the whole slice must be the condition, filler words aside).
     static func read(_ t: [ProseToken], source: Schema) -> ReadCondition? {
-        let words = t.filter { !($0.kind == .word && fillers.contains($0.lower)) || $0.source != nil }
+        // "not set", "isn't filled in": the field is empty; "is set" at the end: it is present.
+        var t = t
+        var k = 0
+        while k + 1 < t.count {
+            if t[k].isWord("not", "isn't", "never") && t[k + 1].isWord("set", "filled", "given", "provided", "present") {
+                t.replaceSubrange(k...(k + 1), with: [ProseToken(kind: .word, text: "unset", lower: "unset")])
+            } else if t[k].isWord("is", "are") && t[k + 1].isWord("set") && (k + 2 == t.count || t[k + 2].isPunct(",", ";")) {
+                t[k + 1] = ProseToken(kind: .word, text: "present", lower: "present")
+            }
+            k += 1
+        }
+        let named = t.enumerated().filter { $0.element.source != nil }
+        // "the contact has an AccountId", "members with a PHONE": presence.
+        if named.count == 1, let f = named[0].element.source, t[..<named[0].offset].contains(where: { $0.isWord("has", "have", "with") }),
+            !t.contains(where: { $0.isWord("no", "not", "without", "neither", "nor", "either", "isn't", "doesn't", "don't") }),
+            t[(named[0].offset + 1)...].allSatisfy({ $0.isPunct(",", ";") || $0.isWord("set", "filled", "in", "value") }),
+            t[..<named[0].offset].allSatisfy({ $0.kind == .word && (fillers.contains($0.lower) || $0.isWord("has", "have", "with")) })
+        {
+            return ReadCondition(text: "present(\(fname(f)))", fields: [f], literals: [])
+        }
+        // "hs_lead_status is Attempted To Contact": a picklist value spelled in words, read before fillers go.
+        if named.count == 1, let f = named[0].element.source, let allowed = f.values {
+            let after = t[(named[0].offset + 1)...]
+            let negated = after.first?.isWord("isn't") == true || after.dropFirst().first?.isWord("not") == true
+            let spelled = after.drop { $0.isWord("is", "are", "equals", "=", "not", "isn't") }
+            if spelled.count > 1, spelled.allSatisfy({ $0.kind == .word }),
+                let v = allowed.first(where: { Suggest.normalise($0) == Suggest.normalise(spelled.map(\.text).joined(separator: " ")) })
+            {
+                let name = fname(f)
+                return ReadCondition(
+                    text: "\(name) \(negated ? "!=" : "==") \(Formatter.stringLiteral(v))", fields: [f], literals: [v])
+            }
+        }
+        // Filler words stay where they are a value of a picklist named before them ("lifecyclestage is lead").
+        let firstField = t.firstIndex { $0.source != nil } ?? t.count
+        var words = t.enumerated().filter { i, x in
+            guard x.kind == .word, fillers.contains(x.lower), x.source == nil else { return true }
+            guard i > firstField else { return false }
+            if t[..<i].contains(where: { f in f.source?.values?.contains { Suggest.normalise($0) == Suggest.normalise(x.text) } == true }) {
+                return true
+            }
+            // A record noun right after "is" compared with a text field ("traits.lifecycle_stage is lead").
+            let nouns: Set<String> = [
+                "lead", "contact", "member", "subscriber", "account", "company", "customer", "user", "event", "person",
+            ]
+            return nouns.contains(x.lower) && t[i - 1].isWord("is", "are", "equals", "or") && t[firstField].source?.type.baseType == .string
+                && t[firstField].source?.values == nil
+        }.map(\.element)
+        while let f = words.first, f.isPunct(",", ";", ":") { words.removeFirst() }
+        while let l = words.last, l.isPunct(",", ";", ":") { words.removeLast() }
         guard !words.isEmpty else { return nil }
         // neither X nor Y (have neither a userId nor an anonymousId)
         if let n = words.firstIndex(where: { $0.isWord("neither") }), let nor = words.firstIndex(where: { $0.isWord("nor") }), n < nor {
@@ -26,9 +75,18 @@ enum ConditionReader {
             guard fields.count >= 2 else { return nil }
             return ReadCondition(text: fields.map { "blank(\(fname($0)))" }.joined(separator: " and "), fields: fields, literals: [])
         }
-        // either X or Y is missing / without X or Y
+        // either X or Y is missing / without X or Y / that have either X or Y
         if words.first?.isWord("either") == true || words.contains(where: { $0.isWord("either") }) {
             let fields = words.compactMap(\.source)
+            let others = t.filter {
+                $0.source == nil && !$0.isWord("either", "or", "a", "an", "the", "have", "has", "with", "that", "who", "which")
+            }
+            if fields.count >= 2, t.contains(where: { $0.isWord("have", "has", "with") }),
+                !t.contains(where: { $0.isWord("no", "not", "without") }),
+                others.allSatisfy({ $0.kind == .word && fillers.contains($0.lower) || $0.isPunct(",") })
+            {
+                return ReadCondition(text: fields.map { "present(\(fname($0)))" }.joined(separator: " or "), fields: fields, literals: [])
+            }
             guard fields.count >= 2, words.contains(where: { emptyWords.contains($0.lower) || $0.isWord("no", "without") }) else {
                 return nil
             }
@@ -36,21 +94,47 @@ enum ConditionReader {
         }
         // Split at and/or between complete sub-conditions.
         if let parts = splitJunction(words, source: source) { return parts }
-        return single(words, source: source)
+        if let c = single(words, source: source) { return c }
+        return valuesOnly(words, source: source)
+    }
+
+    /// "cleaned or transactional members", "members that are pending": values without their field, read
+    /// when exactly one source picklist holds them all (a field whose name extends another's, such as
+    /// `status_if_new` beside `status`, gives way to it).
+    static func valuesOnly(_ w: [ProseToken], source: Schema) -> ReadCondition? {
+        guard !w.contains(where: { $0.source != nil }) else { return nil }
+        let negated = w.contains { $0.isWord("not", "isn't", "aren't") }
+        let values = w.filter { $0.kind == .quoted || $0.kind == .word && !keywords.contains($0.lower) && !$0.isWord("but", "nor") }
+        guard !values.isEmpty, w.allSatisfy({ $0.kind != .punct || $0.isPunct(",") }) else { return nil }
+        var holding = source.fields.filter { f in
+            f.values != nil && values.allSatisfy { v in literal(v, for: f).map { f.values!.contains($0) } ?? false }
+        }
+        holding = holding.filter { f in !holding.contains { $0.name != f.name && f.name.hasPrefix($0.name) } }
+        guard holding.count == 1, let f = holding.first else { return nil }
+        let lits = values.compactMap { literal($0, for: f) }.map { typed($0, f) }
+        let name = fname(f)
+        let text =
+            negated ? lits.map { "\(name) != \($0)" }.joined(separator: " and ") : lits.map { "\(name) == \($0)" }.joined(separator: " or ")
+        return ReadCondition(text: text, fields: [f], literals: lits)
     }
 
     static let fillers: Set<String> = [
         "a", "an", "the", "their", "its", "whose", "where", "that", "which", "who", "have", "has", "with", "field", "value", "set", "to",
         "record", "records", "contact", "contacts", "member", "members", "event", "events", "lead", "leads", "company", "companies",
         "account", "accounts", "only", "exactly", "any", "after", "trimming", "trimmed", "is", "are", "was", "equals", "equal",
-        "says", "reads", "of",
+        "says", "reads", "of", "anyone", "anybody", "everyone", "people", "person", "someone", "ones", "those", "users", "user",
+        "subscribers", "subscriber", "rows", "row", "items", "entries", "calls", "call", "hits", "requests", "identifies", "tracks",
+        "were", "been", "got", "get",
     ]
 
     /// `A and B`, `A or B` where each side reads as a condition on its own.
     private static func splitJunction(_ w: [ProseToken], source: Schema) -> ReadCondition? {
         for (i, tok) in w.enumerated() where tok.isWord("and", "or") && i > 0 && i < w.count - 1 {
-            let left = Array(w[..<i])
-            let right = Array(w[(i + 1)...])
+            var left = Array(w[..<i])
+            var right = Array(w[(i + 1)...])
+            while let l = left.last, l.isPunct(",") { left.removeLast() }
+            while let f = right.first, f.isPunct(",") { right.removeFirst() }
+            guard !left.isEmpty, !right.isEmpty else { continue }
             // "X is V or W" is one condition with two values, not two conditions.
             guard right.contains(where: { $0.source != nil }) else { continue }
             guard let l = single(left, source: source) ?? splitJunction(left, source: source),
@@ -105,6 +189,32 @@ enum ConditionReader {
             let n = after.firstIndex(where: { Double($0.text) != nil && $0.kind == .word })
         {
             let words = Set(lowerAfter)
+            let nums = after.filter { Double($0.text) != nil && $0.kind == .word }
+            // Every word must be a comparison word, a number or filler.
+            let comparison: Set<String> = [
+                "least", "most", "over", "above", "more", "greater", "exceeds", "under", "below", "less", "fewer", "than", "or", "and",
+                "not", "isn't", "higher", "lower", "up", "at", "is", "equal", "to", "one", "of", "either", ",", "=",
+            ]
+            guard after.allSatisfy({ Double($0.text) != nil || comparison.contains($0.lower) }) else { return nil }
+            // "4 or more", "2 or less": the number is included.
+            if nums.count == 1, let i = lowerAfter.firstIndex(of: "or"), i + 1 < lowerAfter.count {
+                let next = lowerAfter[i + 1]
+                if ["more", "above", "higher", "over", "greater", "up"].contains(next) {
+                    return ReadCondition(text: "\(name) >= \(nums[0].text)", fields: [f], literals: [nums[0].text])
+                }
+                if ["less", "fewer", "below", "lower", "under"].contains(next) {
+                    return ReadCondition(text: "\(name) <= \(nums[0].text)", fields: [f], literals: [nums[0].text])
+                }
+            }
+            // "2 or 3", "1, 2 or 5": one of the numbers.
+            if nums.count > 1 {
+                guard words.isDisjoint(with: ["least", "most", "over", "above", "more", "greater", "under", "below", "less", "fewer"])
+                else {
+                    return nil
+                }
+                let text = nums.map { "\(name) \(negated ? "!=" : "==") \($0.text)" }.joined(separator: negated ? " and " : " or ")
+                return ReadCondition(text: text, fields: [f], literals: nums.map(\.text))
+            }
             let op: String
             if words.contains("least") {
                 op = ">="
@@ -131,9 +241,31 @@ enum ConditionReader {
         {
             return ReadCondition(text: "starts_with(\(name), \(Formatter.stringLiteral(lit)))", fields: [f], literals: [after[c + 2].text])
         }
+        // "X other than V", "X except V": not V.
+        if let o = after.firstIndex(where: { $0.isWord("other", "except", "besides") }),
+            after[o].isWord("except", "besides") || o + 1 < after.count && after[o + 1].isWord("than")
+        {
+            let vals = after[(o + 1)...].filter { isValueWord($0) && !$0.isWord("than") }
+            let lits = vals.compactMap { literal($0, for: f) }
+            guard !lits.isEmpty, lits.count == vals.count else { return nil }
+            return ReadCondition(
+                text: lits.map { "\(name) != \(typed($0, f))" }.joined(separator: " and "), fields: [f], literals: vals.map(\.text))
+        }
         // Equality with one or more values: "X is V", "X is V or W", "X is one of V, W and Z", "X = V"
-        let values = after.filter { isValueWord($0) }
+        var values = after.filter { isValueWord($0) }
         guard !values.isEmpty else { return nil }
+        // An unquoted value of several words ("LeadSource is Partner Referral", "… is Attempted To
+        // Contact"): one picklist value, spelled by all the words after the verb.
+        let spelled = after.drop { $0.isWord("is", "are", "equals", "=", "not", "isn't") }
+        var spelledWhole = false
+        if values.count > 1 || spelled.count > 1, spelled.allSatisfy({ $0.kind == .word }), let allowed = f.values {
+            let text = spelled.map(\.text).joined(separator: " ")
+            let n = Suggest.normalise(text)
+            if allowed.contains(where: { Suggest.normalise($0) == n }) {
+                values = [ProseToken(kind: .quoted, text: text, lower: text.lowercased())]
+                spelledWhole = true
+            }
+        }
         var lits: [String] = []
         for v in values {
             guard let l = literal(v, for: f) else { return nil }
@@ -141,7 +273,9 @@ enum ConditionReader {
         }
         // Every other word must be filler.
         let others = after.filter { !isValueWord($0) && !$0.isPunct(",") }
-        guard others.allSatisfy({ $0.isWord("not", "isn't", "one", "either", "or", "and", "any", "in", "=", "==", "exactly", "set") })
+        guard
+            spelledWhole
+                || others.allSatisfy({ $0.isWord("not", "isn't", "one", "either", "or", "and", "any", "in", "=", "==", "exactly", "set") })
         else {
             return nil
         }
@@ -176,6 +310,11 @@ enum ConditionReader {
         if let values = f.values {
             let n = Suggest.normalise(t.text)
             if let v = values.first(where: { $0 == t.text }) ?? values.first(where: { Suggest.normalise($0) == n }) { return v }
+            // A plural of a value ("customers", "opportunities") when the prose talks of records.
+            if t.kind == .word, n.count > 3, n.hasSuffix("s") {
+                let singular = n.hasSuffix("ies") ? String(n.dropLast(3)) + "y" : String(n.dropLast())
+                if let v = values.first(where: { Suggest.normalise($0) == singular }) { return v }
+            }
             // An unknown value of a picklist is still a value the prose names (a typo is caught by review).
             return t.kind == .quoted ? t.text : nil
         }

@@ -55,7 +55,7 @@ public struct OfflineGenerator: Sendable {
 
     /// Generates a mapping for `prose` from `source` to `destination`.
     public func generate(prose: ProseDocument, source: Schema, destination: Schema) -> Result {
-        let reader = SentenceReader(source: source, destination: destination, schemas: schemas)
+        var reader = SentenceReader(source: source, destination: destination, schemas: schemas)
         var lines: [String: Line] = [:]
         var chains: [String: (chain: ValueChain, sentence: Int)] = [:]
         var key: (field: Field, sentence: Int?)?
@@ -65,7 +65,19 @@ public struct OfflineGenerator: Sendable {
         var assignmentSentences = 0
 
         for (index, sentence) in prose.sentences.enumerated() {
+            var named: [Field] = []
+            for f in SentenceTokens(sentence, source: source, destination: destination).tokens.compactMap(\.source)
+            where !named.contains(where: { $0.name == f.name }) {
+                named.append(f)
+            }
+            reader.sentenceFields = named
             let o = reader.read(sentence)
+            for a in o.assignments {
+                for f in a.value.chainFields.reversed() where !a.value.borrowed {
+                    reader.context.removeAll { $0.name == f.name }
+                    reader.context.insert(f, at: 0)
+                }
+            }
             if !o.unread.isEmpty { unread[index + 1] = o.unread }
             if let k = o.key, key == nil { key = (k, index) }
             for s in o.skips where !skips.contains(where: { $0.condition == s.condition }) { skips.append((s.condition, index)) }
@@ -200,6 +212,12 @@ public struct OfflineGenerator: Sendable {
                     line.value =
                         text
                         ? "null_if_blank(\(wrapped)) ?? \(defaultValue(line.field))" : "\(wrapped) ?? \(defaultValue(line.field))"
+                    line.note += line.note.isEmpty ? "REVIEW: defaulted when null" : "; REVIEW: defaulted when null"
+                    line.confidence = min(line.confidence, 0.4)
+                    plan[line.field.name] = line
+                } else if d.code == .optionalIntoRequired, line.value.contains(" ?? ") {
+                    // A fallback whose last operand may still be null: one more default, flagged.
+                    line.value = "\(line.value) ?? \(defaultValue(line.field))"
                     line.note += line.note.isEmpty ? "REVIEW: defaulted when null" : "; REVIEW: defaulted when null"
                     line.confidence = min(line.confidence, 0.4)
                     plan[line.field.name] = line

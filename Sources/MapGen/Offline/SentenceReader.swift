@@ -32,6 +32,10 @@ struct SentenceReader {
     let source: Schema
     let destination: Schema
     let schemas: SchemaProvider
+    /// Source fields earlier sentences compared, most recent first.
+    var context: [Field] = []
+    /// Source fields the sentence being read names (set by the caller).
+    var sentenceFields: [Field] = []
 
     func read(_ text: String) -> SentenceOutcome {
         let tokens = SentenceTokens(text, source: source, destination: destination).tokens
@@ -44,13 +48,41 @@ struct SentenceReader {
         let lower = tokens.map(\.lower)
         // Skip rules.
         if first.isWord("skip", "ignore", "drop", "exclude", "discard") || lower.starts(with: ["leave", "out"])
-            || lower.starts(with: ["filter", "out"]) || lower.starts(with: ["do", "not", "send"])
-            || lower.starts(with: ["don", "t", "send"])
-            || first.isWord("only") && lower.count > 1 && ["send", "sync", "map", "keep", "process"].contains(lower[1])
+            || lower.starts(with: ["filter", "out"])
+            || first.isWord("only") && lower.count > 1 && Self.sendVerbs.contains(lower[1])
         {
-            readSkip(tokens, into: &out)
+            readSkip(tokens, lead: lower.starts(with: ["leave", "out"]) || lower.starts(with: ["filter", "out"]) ? 2 : 1, into: &out)
             return out
         }
+        // "Only events that have a userId go through; drop the others." / "Only subscribed members are sent."
+        if first.isWord("only"),
+            let verb = lower.firstIndex(where: { ["go", "goes", "get", "gets", "pass", "passes", "are", "is", "make"].contains($0) }),
+            verb + 1 < lower.count || lower[verb] == "pass",
+            ["through", "over", "across", "sent", "synced", "synced", "mapped", "imported", "pushed", "it", "in", "forwarded"].contains(
+                verb + 1 < lower.count ? lower[verb + 1] : "through")
+        {
+            var body = Array(tokens[1..<verb])
+            // "…; drop the others" / ", skip the rest": the same rule said twice.
+            let tail = tokens[(verb + 1)...].filter { $0.source != nil || $0.kind == .quoted }
+            if !tail.isEmpty { out.unread.append("words after the rule it could not read") }
+            while let l = body.last, l.isPunct(",") { body.removeLast() }
+            if let c = ConditionReader.read(body, source: source) {
+                out.skips.append(("not (\(c.text))", 0.9))
+            } else {
+                out.unread.append("a skip condition it could not read")
+            }
+            return out
+        }
+        // "Don't sync anyone who …", "Do not send …", "Never push …".
+        for negation in [["do", "not"], ["don", "t"], ["never"], ["dont"]] where lower.starts(with: negation) {
+            if lower.count > negation.count, Self.sendVerbs.contains(lower[negation.count]) {
+                readSkip(tokens, lead: negation.count + 1, into: &out)
+                return out
+            }
+        }
+        // "Leads without an Email are skipped, and so are converted ones", "Contacts without an email
+        // don't go over, and neither do contacts whose …".
+        if readPassiveSkip(tokens, into: &out) { return out }
         // "Otherwise …" after a chain in the previous sentence.
         if first.isWord("otherwise", "else", "anything", "everything") || lower.starts(with: ["if", "not"])
             || lower.starts(with: ["for", "anything"]) || lower.starts(with: ["for", "everything"])
@@ -77,6 +109,7 @@ struct SentenceReader {
         }
         var clauses = split(tokens, at: ";")
         // Key.
+        var restOfKeyClause: [ProseToken]?
         if lower.contains(where: {
             [
                 "key", "keyed", "keys", "upsert", "upserts", "upserting", "upserted", "dedupe", "deduplicate", "deduplicated", "identified",
@@ -88,23 +121,59 @@ struct SentenceReader {
             out.key = k
             // "…, which holds the contact's hs_object_id" / "filled from the HubSpot record id".
             // "keyed on D, which holds / is / = / taken from / filled from X …": the value after the key field.
-            if let at = tokens.firstIndex(where: { $0.destination?.name == k.name }),
+            if let at = tokens.firstIndex(where: { $0.destination?.name == k.name }), let keySource = tokens[at].source,
+                !tokens[(at + 1)...].contains(where: { $0.source != nil || $0.kind == .quoted })
+            {
+                // "keyed on email (trimmed and in lower case)": the source field of the same name, with the
+                // modifiers in parentheses after it.
+                var value = [ProseToken(kind: .word, text: keySource.name, lower: keySource.name.lowercased(), source: keySource)]
+                if at + 1 < tokens.count, tokens[at + 1].isPunct("("),
+                    let close = tokens[(at + 1)...].firstIndex(where: { $0.isPunct(")") })
+                {
+                    value += tokens[(at + 2)..<close]
+                }
+                if let v = ValueReader(source: source, destination: destination, d: k).read(value) {
+                    out.assignments.append(.init(field: k, value: v, confidence: confidence(v, k), note: "named in prose"))
+                }
+            } else if let at = tokens.firstIndex(where: { $0.destination?.name == k.name }),
                 let s = tokens[(at + 1)...].firstIndex(where: { $0.source != nil && $0.text != k.name || $0.kind == .quoted }),
                 tokens[(at + 1)..<s].allSatisfy({ $0.kind != .quoted })
             {
                 var end = s
-                while end < tokens.count, !tokens[end].isPunct(";", "(") { end += 1 }
+                while end < tokens.count, !tokens[end].isPunct(";", "(") {
+                    // ", and userId is Id": another destination in subject position ends the key's value.
+                    if tokens[end].isPunct(",") || tokens[end].isWord("and"),
+                        let next = tokens[(end + 1)...].first(where: { !$0.isWord("and", "the") && !$0.isPunct(",") }),
+                        let nd = next.destination, nd.name != k.name, next.source == nil || next.text == nd.name
+                    {
+                        restOfKeyClause = Array(tokens[(end + 1)...].prefix { !$0.isPunct(";") })
+                        break
+                    }
+                    end += 1
+                }
+                // "(lowercase, trimmed)" right after the value: its modifiers.
+                if end < tokens.count, tokens[end].isPunct("("), let close = tokens[end...].firstIndex(where: { $0.isPunct(")") }),
+                    !tokens[end..<close].contains(where: { $0.source != nil || $0.kind == .quoted })
+                {
+                    end = close + 1
+                }
                 var value = Array(tokens[s..<end])
                 while let l = value.last, l.isPunct(",", ")") { value.removeLast() }
                 let reader = ValueReader(source: source, destination: destination, d: k)
-                if let v = reader.read(value) ?? reader.read([tokens[s]]) {
+                // Trailing words after one field ("…, which holds the contact's hs_object_id so re-runs
+                // update") are explanation; a value with more parts than the field is read whole or not at all.
+                let parts = value.filter { $0.source != nil || $0.kind == .quoted || $0.isPunct("+") }
+                if let v = reader.read(value) ?? (parts.count == 1 && tokens[s].source != nil ? reader.read([tokens[s]]) : nil) {
                     out.assignments.append(.init(field: k, value: v, confidence: confidence(v, k), note: "named in prose"))
+                } else {
+                    out.unread.append("\(k.name): the key's value could not be read")
                 }
             }
             // The rest of the sentence is about the key; clauses that open with another destination field are still read.
             clauses = clauses.filter { c in
                 subjectPositions(c).first.map { $0.start <= 1 && $0.field.name != k.name } ?? false
             }
+            if let rest = restOfKeyClause, !rest.isEmpty { clauses.insert(rest, at: 0) }
             if clauses.isEmpty { return out }
         }
         // Lookups.
@@ -118,13 +187,37 @@ struct SentenceReader {
             }
             return out
         }
+        // "Members become identifies (messageId: "mc-" + id).": a statement in parentheses is read on its own.
+        if subjectPositions(tokens).isEmpty, let open = tokens.firstIndex(where: { $0.isPunct("(") }),
+            let close = tokens[open...].firstIndex(where: { $0.isPunct(")") }), open + 2 < close,
+            let d = tokens[open + 1].destination, tokens[open + 1].source == nil || tokens[open + 1].text == d.name,
+            tokens[open + 2].isPunct(":", "=") || tokens[open + 2].isWord("is")
+        {
+            let inner = Array(tokens[(open + 1)..<close])
+            let outside = Array(tokens[..<open]) + Array(tokens[(close + 1)...])
+            if !outside.contains(where: { $0.destination != nil && $0.source == nil || $0.kind == .quoted }) {
+                readClause(inner, into: &out)
+                return out
+            }
+        }
+        // "Every contact is sent as a GA4 event called "crm_sync"": the event's name, said in passing.
+        if let e = eventNamedInPassing(tokens) {
+            out.assignments.append(e)
+            return out
+        }
         for (n, clause) in clauses.enumerated() {
+            // "…; skip every event other than "X"": a skip rule in a later clause.
+            if n > 0, let f = clause.first, f.isWord("skip", "ignore", "drop", "exclude") {
+                readSkip(clause, into: &out)
+                continue
+            }
+            if n > 0, continueFallback(clause, into: &out) { continue }
             if n > 0, continueChain(clause, into: &out) { continue }
             if n > 0, conditionalDefault(clause, into: &out) { continue }
             if n > 0, isExplanation(clause, after: out) { continue }
             readClause(clause, into: &out)
         }
-        if out.assignments.isEmpty && out.skips.isEmpty && out.key == nil && out.unread.isEmpty {
+        if out.assignments.isEmpty && out.skips.isEmpty && out.key == nil && out.unread.isEmpty && !out.context {
             let names = tokens.contains { $0.destination != nil || $0.source != nil || $0.kind == .quoted }
             if names {
                 out.unread.append("names fields or values but says nothing the reader knows how to map")
@@ -135,10 +228,64 @@ struct SentenceReader {
         return out
     }
 
+    /// "… as an event called "X"" / "becomes a GA4 event named "X"": the destination's required event
+    /// name field (`name`, `event`) gets the constant, when the sentence says nothing else.
+    private func eventNamedInPassing(_ t: [ProseToken]) -> SentenceOutcome.Assignment? {
+        guard let at = t.firstIndex(where: { $0.isWord("called", "named", "titled") }), at > 0, at + 1 < t.count,
+            t[at + 1].kind == .quoted, t[max(0, at - 2)..<at].contains(where: { $0.isWord("event", "events") }),
+            t.filter({ $0.kind == .quoted }).count == 1,
+            !t.contains(where: { $0.source != nil && $0.kind == .word && !$0.isWord("event") }),
+            let d = destination.fields.first(where: { ["name", "event"].contains($0.name) && $0.required && !$0.readOnly }),
+            let lit = ValueReader(source: source, destination: destination, d: d).literal(t[at + 1])
+        else { return nil }
+        return .init(field: d, value: ReadValue(text: lit, kind: .constant), confidence: 0.9, note: "named in prose, the event's name")
+    }
+
+    /// "D: X; fall back to Y when there is no X" / "…; if X is empty use Y": the copy the clause before
+    /// read gets a fallback.
+    private func continueFallback(_ c: [ProseToken], into out: inout SentenceOutcome) -> Bool {
+        guard let first = c.first(where: { !$0.isWord("and", "but", "then") }),
+            first.isWord("fall", "falling", "fallback", "or", "otherwise", "else")
+                || first.isWord("if", "when") && c.contains(where: { $0.isWord("use") }),
+            subjectPositions(c).isEmpty, let i = out.assignments.indices.last, out.assignments[i].value.kind == .copy,
+            let prior = out.assignments[i].value.sourceField
+        else { return false }
+        let others = c.compactMap(\.source).filter { $0.name != prior }
+        let quoted = c.filter { $0.kind == .quoted }
+        guard others.count + quoted.count >= 1, Set(others.map(\.name)).count + quoted.count == 1 else { return false }
+        let d = out.assignments[i].field
+        let reader = ValueReader(source: source, destination: destination, d: d)
+        let fallbackText: String
+        if let f = others.first {
+            guard let v = reader.copy(c.filter { $0.source?.name == f.name || $0.isWord("trimmed", "lower", "lowercased", "lower-cased") })
+            else {
+                return false
+            }
+            fallbackText = f.type.baseType == .string ? "null_if_blank(\(v.text))" : v.text
+        } else {
+            guard let lit = reader.literal(quoted[0]) else { return false }
+            fallbackText = lit
+        }
+        var a = out.assignments[i]
+        let preferred = a.value.text
+        a.value.text = (source.field(prior)?.type.baseType == .string ? "null_if_blank(\(preferred))" : preferred) + " ?? " + fallbackText
+        a.value.kind = .fallback
+        a.value.sourceField = nil
+        a.confidence = confidence(a.value, d)
+        out.assignments[i] = a
+        return true
+    }
+
     /// "…; otherwise A becomes B, anything else C": more arms and the default of the chain the sentence
     /// began.
     private func continueChain(_ c: [ProseToken], into out: inout SentenceOutcome) -> Bool {
-        guard let first = c.first, first.isWord("otherwise", "else") || c.count > 1 && first.isWord("if") && c[1].isWord("not"),
+        let opensDefault =
+            c.prefix(4).contains { $0.isWord("other", "else", "rest", "everything", "anything") } && c.first?.destination == nil
+        // "…; if LeadSource is Partner Referral → CONNECTED": one more arm.
+        let moreArms =
+            c.first?.isWord("if", "when") == true && c.contains { $0.isPunct("->") || $0.isWord("then", "becomes", "gives") }
+        guard let first = c.first,
+            first.isWord("otherwise", "else") || c.count > 1 && first.isWord("if") && c[1].isWord("not") || opensDefault || moreArms,
             subjectPositions(c).isEmpty,
             let i = out.assignments.lastIndex(where: { $0.value.chain != nil }), let chain = out.assignments[i].value.chain
         else { return false }
@@ -155,6 +302,10 @@ struct SentenceReader {
                 + (more.patterns.count == more.arms.count ? more.patterns : Array(repeating: [], count: more.arms.count))
             if chain.subject == nil || chain.subject?.name == more.subject?.name { merged.subject = more.subject ?? chain.subject }
             if let f = more.fallback { merged.fallback = f }
+        } else if opensDefault, merged.fallback == nil,
+            let v = ChainReader(source: source, destination: destination, d: d, reader: reader).defaultValue(rest)
+        {
+            merged.fallback = v
         } else {
             let vals = rest.compactMap { reader.literal($0) }
             guard vals.count == 1, merged.fallback == nil else { return false }
@@ -238,11 +389,104 @@ struct SentenceReader {
 
     // MARK: Skips
 
-    private func readSkip(_ t: [ProseToken], into out: inout SentenceOutcome) {
+    /// Verbs of sending records over, after "only", "don't" or "never".
+    static let sendVerbs: Set<String> = [
+        "send", "sync", "map", "keep", "process", "push", "import", "create", "copy", "forward", "pass", "include", "transfer", "upsert",
+        "export", "load", "bring", "move", "share",
+    ]
+
+    /// The passive skip form: "<records> are skipped / ignored / not sent / don't go over[, and so are
+    /// <records>]". Each record phrase is one skip condition (a parenthesised restatement wins).
+    private func readPassiveSkip(_ t: [ProseToken], into out: inout SentenceOutcome) -> Bool {
+        let lower = t.map(\.lower)
+        let passive: Set<String> = ["skipped", "ignored", "dropped", "excluded", "discarded", "filtered"]
+        var verbAt: Int?
+        var verbEnd = 0
+        for i in lower.indices {
+            if lower[i] == "left" || lower[i] == "kept", i > 0, i + 1 < lower.count, lower[i + 1] == "out",
+                ["are", "is", "get", "be", "been", "gets"].contains(lower[i - 1])
+            {
+                verbAt = i - 1
+                verbEnd = i + 2
+                break
+            }
+            if passive.contains(lower[i]), i > 0, ["are", "is", "get", "be", "been", "gets"].contains(lower[i - 1]) {
+                verbAt = i - 1
+                verbEnd = i + 1
+                break
+            }
+            if i > 0, lower[i - 1] == "not" || lower[i - 1] == "never",
+                ["sent", "synced", "mapped", "imported", "pushed", "created", "copied", "included", "transferred", "exported"].contains(
+                    lower[i]),
+                i > 1, ["are", "is", "be", "get"].contains(lower[i - 2]) || lower[i - 1] == "never"
+            {
+                verbAt = lower[i - 1] == "never" ? i - 1 : i - 2
+                verbEnd = i + 1
+                break
+            }
+            if i + 2 < lower.count, lower[i] == "don" && lower[i + 1] == "t" || lower[i] == "do" && lower[i + 1] == "not",
+                ["go", "get", "come", "make"].contains(lower[i + 2])
+            {
+                verbAt = i
+                verbEnd = i + 3
+                if verbEnd < lower.count, ["over", "through", "across", "in", "it"].contains(lower[verbEnd]) { verbEnd += 1 }
+                break
+            }
+        }
+        guard let v = verbAt, v > 0, !subjectPositions(Array(t[..<v])).contains(where: { $0.start == 0 }) else { return false }
+        var pieces: [[ProseToken]] = [Array(t[..<v])]
+        // "and so are X", "as are X", "and neither do X", "and so do X", "nor are X".
+        var rest = Array(t[verbEnd...])
+        while let f = rest.first, f.isPunct(",") || f.isWord("and") { rest.removeFirst() }
+        let restLower = rest.map(\.lower)
+        if restLower.starts(with: ["so", "are"]) || restLower.starts(with: ["so", "do"]) || restLower.starts(with: ["neither", "do"])
+            || restLower.starts(with: ["neither", "are"]) || restLower.starts(with: ["as", "are"])
+            || restLower.starts(with: ["nor", "are"])
+            || restLower.starts(with: ["nor", "do"]) || restLower.starts(with: ["same", "for"])
+        {
+            var second = Array(rest.dropFirst(2))
+            if let stop = second.firstIndex(where: { $0.isWord("since", "because", "as", "so") || $0.isPunct(";") }),
+                !second[..<stop].isEmpty
+            {
+                second = Array(second[..<stop])
+            }
+            pieces.append(second)
+        } else if rest.contains(where: { $0.source != nil || $0.kind == .quoted }),
+            !rest.first.map({ $0.isWord("since", "because", "so", "as") })!
+        {
+            out.unread.append("a skip rule followed by words it could not read")
+        }
+        guard
+            pieces[0].contains(where: { $0.source != nil }) || pieces[0].contains(where: { $0.isWord("no", "without") })
+                || skipCondition(pieces[0]) != nil
+        else {
+            return false
+        }
+        for piece in pieces {
+            if let c = skipCondition(piece) {
+                out.skips.append((c, 0.9))
+            } else {
+                out.unread.append("a skip condition it could not read")
+            }
+        }
+        return true
+    }
+
+    /// One record phrase of a skip: a parenthesised restatement when it reads, else the phrase.
+    private func skipCondition(_ piece: [ProseToken]) -> String? {
+        if let open = piece.firstIndex(where: { $0.isPunct("(") }), let close = piece[open...].firstIndex(where: { $0.isPunct(")") }),
+            let c = ConditionReader.read(Array(piece[(open + 1)..<close]), source: source)
+        {
+            return c.text
+        }
+        return ConditionReader.read(piece.filter { !$0.isPunct("(", ")") }, source: source)?.text
+    }
+
+    private func readSkip(_ t: [ProseToken], lead: Int = 1, into out: inout SentenceOutcome) {
         let lower = t.map(\.lower)
         let only = lower.first == "only"
         let unless = lower.firstIndex(of: "unless")
-        var body = Array(t.dropFirst(only ? 2 : 1))
+        var body = Array(t.dropFirst(only ? 2 : lead))
         if let u = unless { body = Array(t[(u + 1)...]) }
         // Parenthesised restatements ("whose email has bounced (IsEmailBounced is true)") are preferred.
         var groups: [[ProseToken]] = [[]]
@@ -329,7 +573,41 @@ struct SentenceReader {
     /// One clause: subjects (destination fields in subject position) each with the value tokens
     /// that follow, or the "Copy S into D" form.
     private func readClause(_ c: [ProseToken], into out: inout SentenceOutcome) {
+        // "Mailing address: address -> MailingStreet, city -> MailingCity": a list of arrow pairs, each read alone.
+        var c = c
+        if let colon = c.firstIndex(where: { $0.isPunct(":") }), colon < 4, c[..<colon].allSatisfy({ $0.kind == .word }),
+            c.filter({ $0.isPunct("->") }).count >= 2
+        {
+            c = Array(c[(colon + 1)...])
+        }
+        if c.filter({ $0.isPunct("->") }).count >= 2 {
+            let pieces = split(c, at: ",")
+            if pieces.count >= 2, pieces.allSatisfy({ p in p.filter { $0.isPunct("->") }.count == 1 }) {
+                for p in pieces { readClause(p.first?.isWord("and") == true ? Array(p.dropFirst()) : p, into: &out) }
+                return
+            }
+        }
+        // "We put X in D", "I'd like X copied to D": the speaker goes.
+        if c.count > 2, c[0].isWord("we", "i", "please", "then"), c[1].kind == .word, c.contains(where: { $0.destination != nil }) {
+            var rest = Array(c.dropFirst())
+            while let f = rest.first, f.isWord("also", "just", "always", "then", "want", "to", "should", "will", "can", "d", "like") {
+                rest.removeFirst()
+            }
+            if let f = rest.first,
+                ["copy", "map", "put", "send", "write", "move", "use", "take", "store", "carry", "pass"].contains(f.lower)
+            {
+                c = rest
+            }
+        }
         let lower = c.map(\.lower)
+        // "D is left empty", "D stays empty": no rule, which leaves it empty.
+        if let d = c.first?.destination, c.count <= 6, c.dropFirst().allSatisfy({ $0.source == nil && $0.kind == .word }),
+            c.contains(where: { $0.isWord("left", "stays", "remains", "leave") }),
+            c.contains(where: { $0.isWord("empty", "blank", "unset", "null", "alone", "out") }), !d.required, d.nullable
+        {
+            out.context = true
+            return
+        }
         // "leave D empty/out when …": what null does anyway; read as an explanation.
         if lower.first == "leave" || lower.first == "keep" || lower.first == "and" && lower.dropFirst().first == "leave" {
             if c.contains(where: { $0.isWord("empty", "out", "blank", "null", "unset") }) {
@@ -339,11 +617,13 @@ struct SentenceReader {
         }
         // Copy form: verb first, destinations after "into"/"to"/"as"/"in" or an arrow.
         let verbs: Set<String> = ["copy", "map", "put", "send", "write", "move", "use", "take", "store", "carry", "pass"]
-        let sourceFirst = c.first.map { $0.source != nil && ($0.destination == nil || $0.text != $0.destination?.name) } ?? false
+        let lead = c.first?.isWord("the") == true && c.count > 1 ? c[1] : c.first
+        let sourceFirst = lead.map { $0.source != nil && ($0.destination == nil || $0.text != $0.destination?.name) } ?? false
         if let v = lower.first, verbs.contains(v) || sourceFirst,
             let into = c.firstIndex(where: {
                 sourceFirst && !verbs.contains(v)
-                    ? $0.isWord("into", "goes", "go", "feeds", "fills") || $0.isPunct("->")
+                    ? $0.isWord("into", "goes", "go", "feeds", "fills", "stored", "saved", "written", "copied", "lands", "land", "kept")
+                        || $0.isPunct("->")
                     : $0.isWord("into", "to", "in", "as", "onto") || $0.isPunct("->") || $0.isWord("goes", "go")
             }),
             c[(into + 1)...].contains(where: { $0.destination != nil }),
@@ -352,8 +632,21 @@ struct SentenceReader {
             var valueTokens = Array(c[..<into])
             if let first = valueTokens.first, verbs.contains(first.lower) { valueTokens.removeFirst() }
             var destTokens = Array(c[(into + 1)...])
-            // Words after the destinations (", when …") belong to the value.
-            if let lastDest = destTokens.lastIndex(where: { $0.destination != nil }) {
+            // The destinations are one list ("into FirstName and LastName"); words after it (", when …")
+            // belong to the value. A destination further on means the clause says more than one thing.
+            if let firstDest = destTokens.firstIndex(where: { $0.destination != nil }) {
+                var lastDest = firstDest
+                var k = firstDest + 1
+                while k < destTokens.count,
+                    destTokens[k].destination != nil || destTokens[k].isWord("and", "both") || destTokens[k].isPunct(",")
+                {
+                    if destTokens[k].destination != nil { lastDest = k }
+                    k += 1
+                }
+                if destTokens[(lastDest + 1)...].contains(where: { $0.destination != nil && $0.source == nil }) {
+                    out.unread.append("several statements in one clause")
+                    return
+                }
                 valueTokens += destTokens[(lastDest + 1)...]
                 destTokens = Array(destTokens[...lastDest])
             }
@@ -363,7 +656,6 @@ struct SentenceReader {
         }
         // Modifiers said once for several assignments ("…, both trimmed, and any text longer than the
         // field allows is cut to fit"): applied to each, and the truncation is what conversion does anyway.
-        var c = c
         var shared: [ProseToken] = []
         var pieces: [[ProseToken]] = [[]]
         for x in c {
@@ -423,7 +715,7 @@ struct SentenceReader {
                 f.isWord(
                     "is", "are", "=", "comes", "come", "from", "gets", "get", "takes", "take", "should", "be", "set", "to", "becomes",
                     "become", "holds", "reads", "equals", "will", "always", "copies", "copy", "filled", "with", "maps", "map", "receives",
-                    "uses", "use") || f.isPunct("=", ":")
+                    "uses", "use") || f.isPunct("=", ":", "->")
             {
                 // "is always "x"": keep "always" for the constant reader's sake (it is filler there).
                 value.removeFirst()
@@ -443,11 +735,14 @@ struct SentenceReader {
                 continue
             }
             // A word that names both sides in value position is a source ("Email is the email": `email`).
-            let prevWords = c[..<i].suffix(1).map(\.lower)
+            // "…, and the userId is …": determiners between the break and the field do not count.
+            var p = i - 1
+            while p >= 0, c[p].isWord("the", "a", "an", "our", "its") { p -= 1 }
+            let prevWords = p >= 0 ? [c[p].lower] : []
             let atStart = c[..<i].allSatisfy { $0.isWord("set", "the", "and", "then", "also", "finally", "field", "make") }
             let afterBreak =
-                i > 0
-                && (c[i - 1].isPunct(",", ":") || ["and", "set", "while", "so", "with", "then", "also"].contains(prevWords.first ?? ""))
+                p >= 0
+                && (c[p].isPunct(",", ":") || ["and", "set", "while", "so", "with", "then", "also"].contains(prevWords.first ?? ""))
             let bothSides = c[i].source != nil && c[i].text != d.name
             if (atStart || afterBreak) && !bothSides && nextIsVerbOrList(c, i + 1) {
                 out.append((i, d))
@@ -485,7 +780,11 @@ struct SentenceReader {
         if dests.count > 1 {
             let modifiers = value.filter { $0.source == nil && !$0.isWord("and") && !$0.isPunct(",") }
             guard sources.count == dests.count, value.filter({ $0.kind == .quoted }).isEmpty else {
-                // "status and status_if_new …": the same value for both.
+                // "status and status_if_new …": the same value for both (a value naming one field at most).
+                guard Set(sources.map(\.name)).count <= 1 else {
+                    out.unread.append("\(dests.map(\.name).joined(separator: ", ")): as many values as fields were not found")
+                    return
+                }
                 if let v = ValueReader(source: source, destination: destination, d: dests[0]).read(value) {
                     for d in dests {
                         if let dv = ValueReader(source: source, destination: destination, d: d).read(value) {
@@ -517,8 +816,17 @@ struct SentenceReader {
             out.assignments.append(.init(field: d, value: prior.value, confidence: prior.confidence, note: "named in prose"))
             return
         }
-        if let v = ValueReader(source: source, destination: destination, d: d).read(value) {
-            out.assignments.append(.init(field: d, value: v, confidence: confidence(v, d), note: "named in prose"))
+        if let v = ValueReader(source: source, destination: destination, d: d, context: context, sentence: sentenceFields).read(value) {
+            if v.borrowed {
+                out.assignments.append(
+                    .init(
+                        field: d, value: v, confidence: 0.4,
+                        note:
+                            "REVIEW: named in prose; the field it translates (\(v.chain?.subject?.name ?? "?")) is named in an earlier sentence"
+                    ))
+            } else {
+                out.assignments.append(.init(field: d, value: v, confidence: confidence(v, d), note: "named in prose"))
+            }
         } else {
             out.unread.append("\(d.name): a value it could not read")
         }

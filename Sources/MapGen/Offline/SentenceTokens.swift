@@ -38,9 +38,9 @@ struct SentenceTokens {
             if k + 1 < tokens.count, tokens[k].kind == .word, tokens[k + 1].kind == .word {
                 let joined = tokens[k].lower + tokens[k + 1].lower
                 let hit = (writable + source.fields).contains { $0.name.lowercased() == joined }
-                let alone = (writable + source.fields).contains {
-                    $0.name.lowercased() == tokens[k].lower || $0.name.lowercased() == tokens[k + 1].lower
-                }
+                // "mobile phone" → mobilephone even though `phone` is a field too; "email address" is not merged
+                // here (the first word names a field by itself).
+                let alone = (writable + source.fields).contains { $0.name.lowercased() == tokens[k].lower }
                 if hit && !alone {
                     merged.append(ProseToken(kind: .word, text: joined, lower: joined))
                     k += 2
@@ -59,6 +59,60 @@ struct SentenceTokens {
             tokens[i].source = s
             tokens[i].typo = (d == nil || dTypo) && (s == nil || sTypo) && (d != nil || s != nil)
         }
+        tokens = SentenceTokens.collapseRestatements(tokens)
+        // "the COMPANY merge field", "the email address", "the phone number": the words after a field
+        // name that only say what it is go.
+        var kept: [ProseToken] = []
+        for t in tokens {
+            if let last = kept.last, last.source != nil || last.destination != nil, t.kind == .word {
+                if t.source == nil && t.destination == nil {
+                    if t.isWord("field", "property", "tag", "attribute", "trait", "column", "merge") { continue }
+                }
+                let concept = (last.source ?? last.destination).map { Vocabulary.concepts($0.name) } ?? []
+                if concept.count == 1, Vocabulary.concepts(last.text + " " + t.text) == concept, Vocabulary.concepts(t.text) != concept {
+                    continue
+                }
+            }
+            kept.append(t)
+        }
+        tokens = kept
+    }
+
+    /// Words that end a description a parenthesised field name restates.
+    static let restatementStops: Set<String> = [
+        "is", "are", "be", "by", "from", "to", "into", "on", "of", "as", "and", "or", "nor", "when", "if", "then", "else", "otherwise",
+        "whose", "where", "that", "which", "who", "with", "without", "no", "not", "for", "than", "unless", "becomes", "become",
+        "followed", "plus", "after", "before", "use", "using", "back", "called", "named", "in", "at",
+    ]
+
+    /// "the HubSpot record id (hs_object_id)", "whose email has bounced (IsEmailBounced)": a field name in
+    /// parentheses stands for the words before it, back to the nearest word such as "by", "is" or
+    /// "whose"; those words and the parentheses go, the field stays.
+    static func collapseRestatements(_ t: [ProseToken]) -> [ProseToken] {
+        var out: [ProseToken] = []
+        var i = 0
+        while i < t.count {
+            if t[i].isPunct("(") {
+                var j = i + 1
+                if j < t.count, t[j].isWord("the") { j += 1 }
+                if j + 1 < t.count, t[j].source != nil || t[j].destination != nil, t[j].kind == .word, t[j + 1].isPunct(")"),
+                    // "D (S)": a field right before the parentheses is no description; both stay.
+                    !(out.last.map { $0.source != nil || $0.destination != nil } ?? true)
+                {
+                    var k = out.count
+                    while k > 0, out[k - 1].kind == .word, !restatementStops.contains(out[k - 1].lower) { k -= 1 }
+                    if k < out.count {
+                        out.removeSubrange(k...)
+                        out.append(t[j])
+                        i = j + 2
+                        continue
+                    }
+                }
+            }
+            out.append(t[i])
+            i += 1
+        }
+        return out
     }
 
     var count: Int { tokens.count }
@@ -78,6 +132,11 @@ struct SentenceTokens {
         let lower = word.lowercased()
         let anyCase = fields.filter { $0.name.lowercased() == lower }
         if anyCase.count == 1 { return (anyCase[0], false) }
+        // A merge tag written bare ("FNAME", "COMPANY"): the last part of one dotted name, in capitals.
+        if word.count >= 3, word.allSatisfy({ $0.isUppercase || $0.isNumber || $0 == "_" }), word.contains(where: \.isLetter) {
+            let tags = fields.filter { $0.name.contains(".") && $0.name.split(separator: ".").last.map(String.init) == word }
+            if tags.count == 1 { return (tags[0], false) }
+        }
         guard word.count >= 6, !stopWords.contains(lower), word.contains(where: { $0.isLetter }) else { return (nil, false) }
         let near = fields.filter { $0.name.count >= 6 && Suggest.distance($0.name.lowercased(), lower, limit: 1) <= 1 }
         return near.count == 1 ? (near[0], true) : (nil, false)
@@ -116,6 +175,12 @@ struct SentenceTokens {
             if c == "→" || c == "⇒" {
                 punct("->")
                 i += 1
+                continue
+            }
+            // "D ← S", "D <- S": the destination is given its value.
+            if c == "←" || c == "⇐" || c == "<" && i + 1 < chars.count && chars[i + 1] == "-" {
+                punct("=")
+                i += c == "<" ? 2 : 1
                 continue
             }
             if c == "'" || c == "’" {
@@ -158,6 +223,10 @@ struct SentenceTokens {
                 continue
             }
             if "+=,;:()".contains(c) { punct(String(c)) }
+            // "params.transaction_id - properties.order_id": a dash between spaces after the first name.
+            if c == "-" || c == "–" || c == "—", out.count == 1, i > 0, chars[i - 1] == " ", i + 1 < chars.count, chars[i + 1] == " " {
+                punct(":")
+            }
             i += 1
         }
         return out

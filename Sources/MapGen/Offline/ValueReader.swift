@@ -16,6 +16,8 @@ struct ReadValue {
     var chain: ValueChain? = nil
     /// The source fields the chain's conditions read, for a continuation that names none.
     var chainFields: [Field] = []
+    /// A translation whose source field the phrase does not name: taken from an earlier sentence (flagged).
+    var borrowed = false
 }
 
 /// Reads the value phrase of an assignment ("is the trimmed email", "comes from phone, falling back to
@@ -26,11 +28,31 @@ struct ValueReader {
     let source: Schema
     let destination: Schema
     let d: Field
+    /// Source fields earlier sentences compared, most recent first (for a translation that names none).
+    var context: [Field] = []
+    /// Source fields the whole sentence names (a translation may name its field in another clause).
+    var sentence: [Field] = []
 
     func read(_ t: [ProseToken]) -> ReadValue? {
         let words = t.filter { !($0.isPunct("(", ")")) }
         guard !words.isEmpty else { return nil }
+        // A picklist value spelled in words, whatever else those words name ("Phone Inquiry").
+        if d.type == .picklist || d.type == .multipicklist {
+            let spelled = words.filter {
+                !($0.kind == .word && ["always", "just", "simply", "set", "to", "be", "should", "the"].contains($0.lower))
+            }
+            if spelled.count > 1, spelled.allSatisfy({ $0.kind == .word }), let lit = literal(Self.joined(spelled)) {
+                return ReadValue(text: lit, kind: .constant)
+            }
+        }
+        if let v = unlessInWhichCase(words) { return v }
+        if let v = copyExcept(words) { return v }
+        if d.type == .bool, let v = booleanJunction(words) { return v }
+        // "X, or "V" if there's no X": a fallback, though it reads like a condition arm too.
+        if isEmptinessFallback(words), let v = fallback(words) { return v }
         if d.type == .bool, let v = booleanFromCondition(words) { return v }
+        // Parentheses stay for a chain whose arm is described in words and stated in parentheses.
+        if t.contains(where: { $0.isPunct("(") }), let v = chain(t) { return v }
         if let v = chain(words) { return v }
         if let v = concatenation(words) { return v }
         if let v = dateFormat(words) { return v }
@@ -53,8 +75,93 @@ struct ValueReader {
         if d.type == .bool, candidates.isEmpty, bools.count == 1 {
             return ReadValue(text: bools[0].lower, kind: .constant)
         }
+        if candidates.count > 1, d.type == .picklist || d.type == .multipicklist, candidates.allSatisfy({ $0.kind == .word }),
+            let lit = literal(Self.joined(candidates))
+        {
+            // An unquoted value of several words ("LeadSource is Marketing Site"): only a whole picklist value.
+            return ReadValue(text: lit, kind: .constant)
+        }
         guard candidates.count == 1, let lit = literal(candidates[0]) else { return nil }
         return ReadValue(text: lit, kind: .constant)
+    }
+
+    /// Letters and digits only, lower-cased: "Channel Partner / Reseller" and "channel partner reseller" meet.
+    static func loose(_ s: String) -> String { String(s.lowercased().filter { $0.isLetter || $0.isNumber }) }
+
+    /// Words read as one quoted literal ("Marketing Site").
+    static func joined(_ words: [ProseToken]) -> ProseToken {
+        let text = words.map(\.text).joined(separator: " ")
+        return ProseToken(kind: .quoted, text: text, lower: text.lowercased())
+    }
+
+    // MARK: "HasOptedOutOfEmail or IsEmailBounced"
+
+    /// Boolean fields joined by "or"/"and" into a boolean: either (both) true.
+    func booleanJunction(_ w: [ProseToken]) -> ReadValue? {
+        let fields = w.compactMap(\.source)
+        guard fields.count >= 2, fields.allSatisfy({ $0.type == .bool }),
+            w.allSatisfy({ $0.source != nil || $0.isWord("or", "and", "either", "both", "is", "are", "true", "the") || $0.isPunct(",") })
+        else { return nil }
+        let ors = w.contains { $0.isWord("or") }
+        let ands = w.contains { $0.isWord("and") }
+        guard ors != ands else { return nil }
+        let parts = fields.map { "\(OfflineExpr.field($0)) == true" }
+        return ReadValue(text: parts.joined(separator: ors ? " or " : " and "), kind: .condition)
+    }
+
+    // MARK: "X, except that A becomes B"
+
+    /// "lifecyclestage, except that "other" becomes "unknown"": a translation whose default is the copy.
+    func copyExcept(_ w: [ProseToken]) -> ReadValue? {
+        guard let e = w.firstIndex(where: { $0.isWord("except", "but") }), e > 0 else { return nil }
+        var head = Array(w[..<e])
+        while let l = head.last, l.isPunct(",") { head.removeLast() }
+        let tail = Array(w[(e + 1)...].drop { $0.isWord("that", "for", "where", "when") || $0.isPunct(",") })
+        guard let base = copy(head), let s = base.sourceField, let field = source.field(s),
+            var chain = ChainReader(source: source, destination: destination, d: d, reader: self, sentence: [field]).parse(
+                tail, context: [field]),
+            chain.fallback == nil, chain.subject?.name == s
+        else { return nil }
+        chain.fallback = base.text
+        return ReadValue(text: chain.render(otherwise: "null"), kind: .translation, chain: chain, chainFields: [field])
+    }
+
+    // MARK: "V unless C, in which case W"
+
+    /// ""subscribed" unless HasOptedOutOfEmail is true, in which case it is "unsubscribed"": the value
+    /// after "in which case" when the condition holds, the one before "unless" otherwise.
+    func unlessInWhichCase(_ w: [ProseToken]) -> ReadValue? {
+        let lower = w.map(\.lower)
+        guard let u = lower.firstIndex(of: "unless"),
+            let which = lower.indices.first(where: {
+                $0 > u && $0 + 2 < lower.count && lower[$0] == "in" && lower[$0 + 1] == "which" && lower[$0 + 2] == "case"
+            })
+        else { return nil }
+        let ifNot = w[..<u].filter { !$0.isPunct(",") && !$0.isWord("should", "be", "is", "always", "set", "to", "normally", "usually") }
+        var cond = Array(w[(u + 1)..<which])
+        while let l = cond.last, l.isPunct(",") { cond.removeLast() }
+        let then = w[(which + 3)...].filter { !$0.isPunct(",") && !ChainReader.linkWords.contains($0.lower) && !$0.isWord("should") }
+        // "status unless it is transactional": "it" is the field before "unless".
+        if !cond.contains(where: { $0.source != nil }), let f = ifNot.compactMap(\.source).first, ifNot.compactMap(\.source).count == 1,
+            let i = cond.firstIndex(where: { $0.isWord("it", "that", "this") })
+        {
+            cond[i] = ProseToken(kind: .word, text: f.name, lower: f.name.lowercased(), source: f)
+        }
+        guard let c = ConditionReader.read(cond, source: source), let a = single(then), let b = single(ifNot) else { return nil }
+        var chain = ValueChain(arms: [(c.text, a)], fallback: b, subject: nil)
+        chain.patterns = []
+        return ReadValue(text: chain.render(otherwise: "null"), kind: .chain, chain: chain, chainFields: c.fields)
+    }
+
+    /// One value: a literal (quoted, or a whole picklist value in words), or a copy of one field.
+    private func single(_ t: [ProseToken]) -> String? {
+        let t = t.filter { !$0.isWord("the", "a", "an") }
+        if t.count == 1, t[0].source == nil, let l = literal(t[0]) { return l }
+        if t.count > 1, t.allSatisfy({ $0.kind == .word && $0.source == nil }), d.type == .picklist, let l = literal(Self.joined(t)) {
+            return l
+        }
+        if let c = copy(t) { return c.text }
+        return nil
     }
 
     private let constantFillers: Set<String> = [
@@ -70,7 +177,11 @@ struct ValueReader {
         case .picklist, .multipicklist:
             guard let values = d.values else { return nil }
             let n = Suggest.normalise(t.text)
-            guard let v = values.first(where: { $0 == t.text }) ?? values.first(where: { Suggest.normalise($0) == n }) else { return nil }
+            let l = Self.loose(t.text)
+            guard
+                let v = values.first(where: { $0 == t.text }) ?? values.first(where: { Suggest.normalise($0) == n })
+                    ?? (l.count >= 4 ? values.first(where: { Self.loose($0) == l }) : nil)
+            else { return nil }
             return Formatter.stringLiteral(v)
         case .bool: return ["true", "false"].contains(t.lower) ? t.lower : nil
         case .int: return Int(t.text) != nil ? t.text : nil
@@ -89,6 +200,12 @@ struct ValueReader {
     /// One source field with modifiers: trimmed, lower-/upper-/title-cased, cut to N, as a number or
     /// date. Words that are neither modifiers nor filler make the reading fail.
     func copy(_ w: [ProseToken]) -> ReadValue? {
+        // "in title case": the word is a modifier here, even where a field is called Title.
+        var w = w
+        for i in w.indices where w[i].lower == "title" && w[i].source != nil && i + 1 < w.count && w[i + 1].isWord("case", "cased") {
+            w[i].source = nil
+            w[i].destination = nil
+        }
         let fields = w.compactMap(\.source)
         guard fields.count == 1, let s = fields.first else { return nil }
         let lower = Set(w.filter { $0.source == nil }.map(\.lower))
@@ -98,7 +215,12 @@ struct ValueReader {
         guard unknown.isEmpty, !w.contains(where: { $0.kind == .quoted }) else { return nil }
         var v = OfflineExpr.field(s)
         var type = s.type.baseType
-        if type == .string && !lower.isDisjoint(with: ["trimmed", "trim", "trimming", "whitespace", "spaces", "stripped"]) {
+        let replacing = replacement(w) != nil
+        if type == .string
+            && !lower.isDisjoint(
+                with: replacing
+                    ? ["trimmed", "trim", "trimming", "stripped"] : ["trimmed", "trim", "trimming", "whitespace", "spaces", "stripped"])
+        {
             v = "trim(\(v))"
         }
         if type == .string, !lower.isDisjoint(with: ["lower", "lowercase", "lowercased", "lower-cased"]) { v = "lower(\(v))" }
@@ -111,16 +233,48 @@ struct ValueReader {
             if type == .string { v = "try_decimal(\(v))" }
             type = .decimal
         }
+        if type == .string, let r = replacement(w) {
+            v = "replace(\(v), \(Formatter.stringLiteral(r.find)), \(Formatter.stringLiteral(r.with)))"
+        }
         var cut: Int?
-        if let i = w.firstIndex(where: { Int($0.text) != nil }),
-            !lower.isDisjoint(with: ["cut", "truncated", "truncate", "first", "shortened", "characters", "chars"])
+        let numberWords = ["one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10]
+        if let i = w.firstIndex(where: { Int($0.text) != nil || numberWords[$0.lower] != nil }),
+            !lower.isDisjoint(with: ["cut", "truncated", "truncate", "first", "shortened", "characters", "chars", "letters"])
         {
-            cut = Int(w[i].text)
+            cut = Int(w[i].text) ?? numberWords[w[i].lower]
         }
         if !OfflineExpr.convertible(type, d) { return nil }
         var text = OfflineExpr.convert(v, type: type, from: s, to: d)
-        if let cut, d.type == .string, !text.hasPrefix("truncate(") { text = "truncate(\(text), \(cut))" }
+        if let cut, d.type == .string {
+            text = (d.maxLength ?? Int.max) <= cut ? text : "truncate(\(v), \(cut))"
+        }
         return ReadValue(text: text, kind: .copy, sourceField: s.name)
+    }
+
+    /// "with spaces replaced by underscores", "dashes replaced with spaces", "replacing "-" with " "".
+    func replacement(_ w: [ProseToken]) -> (find: String, with: String)? {
+        guard let r = w.firstIndex(where: { $0.isWord("replaced", "replacing", "swapped") }) else { return nil }
+        func sep(_ t: ProseToken) -> String? {
+            if t.kind == .quoted { return t.text }
+            switch t.lower {
+            case "spaces", "space", "blanks": return " "
+            case "underscores", "underscore": return "_"
+            case "dashes", "dash", "hyphens", "hyphen": return "-"
+            case "dots", "dot", "periods": return "."
+            case "commas", "comma": return ","
+            case "slashes", "slash": return "/"
+            default: return nil
+            }
+        }
+        let before = w[..<r].last { sep($0) != nil }
+        let after = w[(r + 1)...].first { sep($0) != nil }
+        if w[r].isWord("replacing"), let a = after, let b = w[(r + 1)...].last(where: { sep($0) != nil }),
+            a.text != b.text || a.kind != b.kind
+        {
+            return (sep(a)!, sep(b)!)
+        }
+        guard let b = before, let a = after else { return nil }
+        return (sep(b)!, sep(a)!)
     }
 
     private let copyWords: Set<String> = [
@@ -132,7 +286,9 @@ struct ValueReader {
         "copy", "straight", "unchanged", "directly", "same", "from", "taken", "just", "plain", "raw", "original", "both", "all",
         "text", "string", "into", "goes", "go", "comes", "come", "simply", "over", "across", "verbatim", "it", "name", "address",
         "hubspot", "salesforce", "mailchimp", "segment", "ga4", "email", "cased", "any", "leading", "trailing", "removing",
-        "kept", "keep", "but", "only", "there", "on", "both", "sides", "too", "also",
+        "kept", "keep", "but", "only", "there", "on", "both", "sides", "too", "also", "replaced", "replacing", "by", "with", "spaces",
+        "space", "underscores", "underscore", "dashes", "dash", "hyphens", "hyphen", "blanks", "merge", "tag", "letters", "one", "two",
+        "three", "four", "five", "six", "seven", "eight", "nine", "ten", "chars", "well", "lowercase,", "trimmed,",
     ]
 
     // MARK: Fallbacks and defaults
@@ -141,7 +297,12 @@ struct ValueReader {
     /// "fall back to Y if there's no X", "X (default "V")".
     func fallback(_ w: [ProseToken]) -> ReadValue? {
         let lower = w.map(\.lower)
-        let signals = ["fall", "falling", "falls", "fallback", "default", "defaulting", "otherwise", "or", "else", "instead", "unless"]
+        // "unless" says something else ("X unless it is V"): not a fallback; nor is an alternative that is
+        // itself a concatenation ("or "https://" + domain").
+        guard !w.contains(where: { $0.isWord("unless", "except", "followed", "plus", "prefixed", "joined") || $0.isPunct("+") }) else {
+            return nil
+        }
+        let signals = ["fall", "falling", "falls", "fallback", "default", "defaulting", "otherwise", "or", "else", "instead"]
         let whenEmpty =
             (lower.contains("when") || lower.contains("if")) && lower.contains { ConditionReader.emptyWords.contains($0) || $0 == "no" }
         guard lower.contains(where: { signals.contains($0) }) || whenEmpty else { return nil }
@@ -163,13 +324,31 @@ struct ValueReader {
         if quoted.count == 1, literal(quoted[0]) == nil { return nil }
         // Modifiers apply to each text part.
         let trimmed = lower.contains("trimmed") || lower.contains("trim")
+        // Every word must be one the fallback accounts for (a modifier it does not apply would be lost).
+        let known: Set<String> = [
+            "fall", "falling", "falls", "fallback", "back", "default", "defaulting", "defaults", "otherwise", "or", "else", "instead", "to",
+            "when", "if", "is", "are", "it", "its", "it's", "there", "there's", "no", "not", "isn't", "empty", "blank", "missing", "null",
+            "unset", "absent", "the", "a", "an", "one", "none", "value", "use", "using", "then", "trimmed", "trim", "lower", "lowercase",
+            "lowercased", "lower-cased", "cased", "case", "in", "upper", "uppercase", "uppercased", "upper-cased", "and", "with", "of",
+            "field", "set", "given", "there", "s", "has", "have", "that", "this", "which", "any", "also", "just", "but", "comes",
+            "from", "take", "copy", "copied", "contact", "lead", "member", "account", "company", "event", "record", "either", "first",
+            "second", "available", "present", "filled", "exists", "mobile", "number", "address", "name",
+        ]
+        guard w.allSatisfy({ $0.source != nil || $0.destination != nil || $0.kind != .word || known.contains($0.lower) }) else {
+            return nil
+        }
+        let upperCased = !Set(lower).isDisjoint(with: ["upper", "uppercase", "uppercased", "upper-cased", "capitals"])
         var parts: [String] = []
         var types: [BaseType] = []
         for f in order {
             var v = OfflineExpr.field(f)
             if f.type.baseType == .string {
                 if trimmed { v = "trim(\(v))" }
-                if lower.contains("lower-cased") || lower.contains("lowercased") || lower.contains("lower") { v = "lower(\(v))" }
+                if lower.contains("lower-cased") || lower.contains("lowercased") || lower.contains("lower") || lower.contains("lowercase") {
+                    v = "lower(\(v))"
+                } else if upperCased {
+                    v = "upper(\(v))"
+                }
                 v = "null_if_blank(\(v))"
             }
             parts.append(v)
@@ -197,14 +376,30 @@ struct ValueReader {
     /// "X + " " + Y", "prefixed with "hs-"".
     func concatenation(_ w: [ProseToken]) -> ReadValue? {
         let lower = w.map(\.lower)
-        let joinWords = ["followed", "plus", "joined", "joining", "join", "joins", "prefixed", "prefix", "suffixed", "appended", "then"]
+        let joinWords = [
+            "followed", "plus", "joined", "joining", "join", "joins", "prefixed", "prefix", "suffixed", "appended", "then", "between",
+            "separated", "suffix", "front", "preceded",
+        ]
         guard lower.contains(where: { joinWords.contains($0) }) || w.contains(where: { $0.isPunct("+") }) else { return nil }
         guard d.type.baseType == .string, d.type != .picklist else { return nil }
         // "joined with a space" / "with a single space between": join(sep, parts) skipping blanks.
-        if let j = lower.firstIndex(where: { ["joined", "joining", "join", "joins"].contains($0) }) {
+        if let j = lower.firstIndex(where: { ["joined", "joining", "join", "joins", "between", "separated"].contains($0) }) {
             let fields = uniqueFields(w)
             guard fields.count >= 2 else { return nil }
-            let sep = separator(in: Array(w[j...])) ?? " "
+            let sep = separator(in: Array(w[(lower[j] == "between" ? max(0, j - 4) : j)...])) ?? " "
+            // Words the join does not account for ("…, or the initials") make it unreadable; a remark on a
+            // missing part ("just the last name if there's no first name") is what `join` does anyway.
+            let known: Set<String> = [
+                "and", "with", "a", "an", "the", "in", "between", "joined", "joining", "join", "joins", "by", "separated", "single",
+                "space",
+                "comma", "dash", "hyphen", "underscore", "slash", "pipe", "dot", "trimmed", "just", "only", "if", "there", "there's",
+                "is", "no", "empty", "missing", "blank", "leave", "out", "leaving", "skip", "skipping", "parts", "part", "ones", "one",
+                "of", "them", "either", "when", "it", "s", "isn't", "both", "together", "into", "string", "text", "name", "names", "full",
+                "commas", "spaces", "dashes", "hyphens", "slashes", "underscores", "pipes", "semicolon", "semicolons",
+            ]
+            guard w.allSatisfy({ $0.source != nil || $0.kind == .quoted || $0.kind == .punct || known.contains($0.lower) }) else {
+                return nil
+            }
             let trimmed = lower.contains("trimmed")
             let parts = fields.map { f -> String in
                 let v = OfflineExpr.field(f)
@@ -247,6 +442,16 @@ struct ValueReader {
             i += 1
         }
         guard parts.count >= 2, parts.contains(where: { !$0.hasPrefix("\"") }) else { return nil }
+        // "X prefixed with "P"", "X with "P" in front", "X preceded by "P"": the literal goes first.
+        if parts.count == 2, !parts[0].hasPrefix("\""), parts[1].hasPrefix("\""),
+            !Set(lower).isDisjoint(with: ["prefixed", "prefix", "front", "preceded", "before", "start", "starting"])
+        {
+            parts.swapAt(0, 1)
+        } else if !Set(lower).isDisjoint(with: ["prefixed", "prefix", "front", "preceded", "before", "start", "starting"]),
+            !(parts[0].hasPrefix("\"") && parts.count == 2)
+        {
+            return nil
+        }
         return ReadValue(text: fit(parts.joined(separator: " + ")), kind: .concatenation)
     }
 
@@ -254,16 +459,18 @@ struct ValueReader {
         "followed", "by", "plus", "then", "and", "the", "a", "an", "its", "their", "of", "part", "date", "as", "in", "form", "format",
         "prefixed", "prefix", "with", "suffixed", "appended", "after", "it", "is", "trimmed", "single", "between", "written", "value",
         "contact", "contacts", "lead", "record", "member", "event", "account", "company", "text", "string", "so", "that", "to",
+        "should", "be", "which", "will", "always", "formatted", "written", "each", "change", "own", "message", "suffix", "front",
+        "preceded", "at", "end", "start", "before", "starting",
     ]
 
     private func separatorWord(_ w: String) -> String? {
         switch w {
-        case "dash", "hyphen": "-"
-        case "space": " "
-        case "underscore": "_"
-        case "colon": ":"
-        case "slash": "/"
-        case "comma": ","
+        case "dash", "hyphen", "dashes", "hyphens": "-"
+        case "space", "spaces": " "
+        case "underscore", "underscores": "_"
+        case "colon", "colons": ":"
+        case "slash", "slashes": "/"
+        case "comma", "commas": ","
         case "dot", "period": "."
         case "pipe": "|"
         default: nil
@@ -289,6 +496,15 @@ struct ValueReader {
         let fields = uniqueFields(w)
         guard fields.count == 1, let f = fields.first, d.type.baseType == .string else { return nil }
         guard !w.contains(where: { $0.kind == .quoted && DatePatterns.translate($0.text) == nil }) else { return nil }
+        // Words it does not account for ("… plus one day") make the reading fail.
+        let known: Set<String> = [
+            "as", "in", "the", "format", "formatted", "form", "written", "write", "way", "european", "american", "us", "uk", "iso",
+            "of", "date", "part", "month", "day", "year", "and", "only", "with", "a", "an", "is", "into", "to", "like", "style", "just",
+            "its", "their", "shown", "rendered", "printed", "using", "pattern", "e", "g", "i", "so", "that", "it", "reads", "looks",
+            "from", "comes", "taken", "birthday", "birth", "signup", "sign", "up", "when", "created", "modified", "last", "then",
+        ]
+        guard w.allSatisfy({ $0.source != nil || $0.kind != .word || known.contains($0.lower) || DatePatterns.translate($0.text) != nil })
+        else { return nil }
         var v = OfflineExpr.field(f)
         switch f.type.baseType {
         case .date, .datetime: break
@@ -308,10 +524,39 @@ struct ValueReader {
     /// "true when status is unsubscribed", "true only when hs_email_optout is "true"", "false when X is
     /// empty", "whether X is V". An empty or missing value then counts as false.
     func booleanFromCondition(_ w: [ProseToken]) -> ReadValue? {
+        // "true for unsubscribed members and false for everyone else": values of the records it holds for.
+        if let t = w.first, t.isWord("true", "false"), w.count > 2, w[1].isWord("for") {
+            var end = w.count
+            if let other = w.indices.first(where: {
+                $0 > 1 && w[$0].isWord("and", "but", "otherwise") || w[$0].isPunct(",", ";")
+            }) {
+                let rest = w[other...].filter { !$0.isPunct(",", ";") }
+                let allowed: Set<String> = [
+                    "and", "but", "otherwise", "false", "true", "for", "everyone", "everything", "anyone", "else", "the", "rest", "others",
+                    "all", "other",
+                ]
+                guard rest.allSatisfy({ $0.kind == .word && allowed.contains($0.lower) }) else { return nil }
+                end = other
+            }
+            guard let c = ConditionReader.read(Array(w[2..<end]), source: source) else { return nil }
+            return ReadValue(text: t.lower == "false" ? "not (\(c.text))" : c.text, kind: .condition)
+        }
         guard let when = w.firstIndex(where: { $0.isWord("when", "if", "whether", "whenever") }) else { return nil }
         let head = w[..<when].filter { $0.isWord("true", "false") }
         var end = w.count
         if let o = w.lastIndex(where: { $0.isWord("otherwise", "else") }), o > when { end = o }
+        // "…, false if anything else" / "…, false otherwise": the condition ends at the comma before the other value.
+        if let comma = w.indices.first(where: {
+            $0 > when && $0 + 1 < w.count && w[$0].isPunct(",", ";") && w[$0 + 1].isWord("false", "true", "otherwise", "else")
+        }) {
+            end = min(end, comma)
+            let other = w[(comma + 1)...].filter { !$0.isPunct(",", ".") }
+            let allowed: Set<String> = [
+                "false", "true", "otherwise", "else", "if", "when", "for", "anything", "everything", "any", "other", "rest", "the", "cases",
+                "values", "value", "all",
+            ]
+            guard other.allSatisfy({ $0.kind == .word && allowed.contains($0.lower) }) else { return nil }
+        }
         var condTokens = Array(w[(when + 1)..<end])
         while let last = condTokens.last, last.isPunct(",", ";") || last.isWord("and", "false", "true") { condTokens.removeLast() }
         guard let c = ConditionReader.read(condTokens, source: source) else { return nil }
@@ -326,13 +571,35 @@ struct ValueReader {
 
     /// Arms of "A becomes B", "B for A", "A -> B", ""V" when X is A", "if X is A then V", with a
     /// default from "otherwise V", "else V", "anything else becomes V", "if not, V".
-    func chain(_ w: [ProseToken]) -> ReadValue? { ChainReader(source: source, destination: destination, d: d, reader: self).read(w) }
+    func chain(_ w: [ProseToken]) -> ReadValue? {
+        ChainReader(source: source, destination: destination, d: d, reader: self, context: context, sentence: sentence).read(w)
+    }
+
+    /// A value phrase that opens with a field and whose only condition says a field is empty or missing
+    /// ("company, or "Unknown" if there's no company", "lastname or "Unknown" when it is empty").
+    func isEmptinessFallback(_ w: [ProseToken]) -> Bool {
+        guard let first = w.first(where: { !$0.isWord("the", "a", "an") }), first.source != nil,
+            let cond = w.firstIndex(where: { $0.isWord("when", "if", "whenever") })
+        else { return false }
+        let after = w[(cond + 1)...]
+        let emptiness = after.contains { ConditionReader.emptyWords.contains($0.lower) || $0.isWord("no", "isn't", "not") }
+        let other = after.contains {
+            $0.isWord("then", "becomes", "is") && !after.contains(where: { ConditionReader.emptyWords.contains($0.lower) })
+                || $0.isPunct("->")
+        }
+        return emptiness && !other && w[..<cond].contains { $0.isWord("or", "otherwise", "else", "use", "default") || $0.isPunct(",") }
+            && !w.contains { $0.isPunct("->") || $0.isWord("becomes", "become") }
+    }
 }
 
 /// Date patterns as people write them (`DD/MM/YYYY`, `MM/DD`, `YYYY-MM-DD`) in the language's
 /// pattern letters (`dd/MM/yyyy`).
 enum DatePatterns {
     static func translate(_ s: String) -> String? {
+        // Without separators ("yyyyMMdd", "yyyyMMddHHmmss"): the letters as written, a year and a month at least.
+        if s.count >= 6, s.allSatisfy({ "yYMdDHhms".contains($0) }), s.lowercased().contains("yy"), s.contains("MM") {
+            return String(s.map { $0 == "Y" ? "y" : $0 == "D" ? "d" : $0 == "h" ? "H" : $0 })
+        }
         let u = s.uppercased()
         guard u.contains("D") || u.contains("M"), u.contains("/") || u.contains("-") || u.contains("."),
             u.allSatisfy({ "DMY/-.".contains($0) })

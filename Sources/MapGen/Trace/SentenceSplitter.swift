@@ -53,10 +53,39 @@ public enum SentenceSplitter {
             if !current.isEmpty { out.append(current.joined(separator: " ")) }
             current = []
         }
-        for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            let line = raw.trimmingCharacters(in: .whitespaces)
+        // A block of lines (between blank lines) at least half of which are terse statements is a list
+        // without markers: every line is a sentence of its own.
+        var block: [String] = []
+        var terseBlocks: Set<Int> = []
+        var blockStart = 0
+        let rawLines = text.split(separator: "\n", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        for (i, line) in (rawLines + [""]).enumerated() {
+            if line.isEmpty {
+                let statements = block.filter { isStatementLine(isListItem($0) ? stripListMarker($0) : $0) }.count
+                // Also: some statements among short lines (not wrapped text, whose lines run to a width).
+                let short = block.dropLast().allSatisfy { $0.count < 60 }
+                // …or a third of the lines, three at least, are statements.
+                let aThird = statements >= 3 && statements * 3 >= block.count
+                if block.count >= 2,
+                    statements * 2 >= block.count || statements >= 1 && short || aThird,
+                    !block.dropLast().contains(where: continues)
+                {
+                    for k in blockStart..<i { terseBlocks.insert(k) }
+                }
+                block = []
+                blockStart = i + 1
+            } else {
+                block.append(line)
+            }
+        }
+        for (i, line) in rawLines.enumerated() {
             if line.isEmpty {
                 flush()
+                continue
+            }
+            if terseBlocks.contains(i) {
+                flush()
+                current = [isListItem(line) ? stripListMarker(line) : line]
                 continue
             }
             if isListItem(line) {
@@ -64,10 +93,42 @@ public enum SentenceSplitter {
                 current = [stripListMarker(line)]
                 continue
             }
+            // Terse lines ("email_address -> email", "status: subscribed", "tags = x") are statements of
+            // their own even without a list marker; so is any line after one. A line that ends in a
+            // comma, a conjunction or an operator goes on in the next.
+            if let previous = current.last, !continues(previous), isStatementLine(line) || isStatementLine(previous) || opensRule(line) {
+                flush()
+            }
             current.append(line)
         }
         flush()
         return out
+    }
+
+    /// Whether a line opens with a short name and then an arrow, `=` or `:` (within its first four
+    /// words), or a name, a dash and the rest ("status_if_new - same as status").
+    static func isStatementLine(_ line: String) -> Bool {
+        let words = line.split(separator: " ", omittingEmptySubsequences: true).prefix(5).map(String.init)
+        for (i, w) in words.enumerated() {
+            if i > 0, ["->", "→", "=>", "=", ":"].contains(w) || w.hasPrefix("->") || w.hasPrefix("→") { return true }
+            if i == 1, ["-", "–", "—"].contains(w) { return true }
+            if i < 4, w.count > 1, w.hasSuffix(":"), !w.hasPrefix("\"") { return true }
+            if w.hasPrefix("\"") || w.hasPrefix("“") { return false }
+        }
+        return false
+    }
+
+    /// Whether a line opens with a capitalised rule verb ("Skip …", "Only …", "Don't …").
+    static func opensRule(_ line: String) -> Bool {
+        guard let first = line.split(separator: " ").first, first.first?.isUppercase == true else { return false }
+        return ["Skip", "Ignore", "Drop", "Exclude", "Only", "Don't", "Don’t", "Do", "Never", "Filter"].contains(String(first))
+    }
+
+    /// Whether a line plainly continues on the next: it ends with a comma, an operator or a conjunction.
+    private static func continues(_ line: String) -> Bool {
+        if let last = line.last, ",;(+&-→=".contains(last) || last == ">" { return true }
+        let lastWord = line.split(separator: " ").last.map { $0.lowercased() } ?? ""
+        return ["and", "or", "the", "a", "an", "to", "of", "with", "is", "are", "when", "if", "then", "else", "by"].contains(lastWord)
     }
 
     private static func isListItem(_ line: String) -> Bool {
