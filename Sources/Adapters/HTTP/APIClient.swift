@@ -63,7 +63,10 @@ final class APIClient: Sendable {
         var request = HTTPRequest(method: method, url: url, body: body, reuseConnection: idempotent)
         for (name, value) in headers { request.headers.append((name, value)) }
         for (name, value) in extraHeaders { request.headers.append((name, value)) }
-        if body != nil { request.headers.append(("Content-Type", "application/json")) }
+        // JSON unless the caller names another type (Bulk API 2.0 uploads are `text/csv`).
+        if body != nil, !extraHeaders.keys.contains(where: { $0.lowercased() == "content-type" }) {
+            request.headers.append(("Content-Type", "application/json"))
+        }
         var attempt = 0
         while true {
             let permit = try limiter.acquire(method: method, path: routePath)
