@@ -75,6 +75,9 @@ public final class SyncRunner {
     var unsettled = Set<String>()
     /// `,"mappingVersion":"<version>"` for `sent` record events.
     let versionField: [UInt8]
+    /// The run's write path: the destination's bulk API when the run writes through it, or the
+    /// choice still to make (see `SyncRunner+Bulk`).
+    var writePath = WritePathState()
 
     /// Creates a runner for `job` with its compiled, approved `mapping` whose canonical hash is `version`.
     public init(
@@ -185,6 +188,7 @@ public final class SyncRunner {
                 ]), at: clock.timestamp())
         }
         total = modifiedSince == nil ? ((try? source.count(object: job.source.object)) ?? nil) : nil
+        try chooseWritePath()
         return try proceed(cursor: nil, page: 0, pending: [])
     }
 
@@ -242,6 +246,7 @@ public final class SyncRunner {
         try keepPoisonedUnmapped()
         try record("resumed", .object(options.actor.fields))
         counts = try countsFromStore()
+        try restoreWritePath()
         if done {
             try move(JobState(.fetching, page: page, batch: batchNumber))
             try finish()

@@ -52,7 +52,12 @@ public struct CrashPoint: Sendable, Hashable {
     public var occurrence: Int
 
     /// Every point the runner offers.
-    public static let names = ["after-fetch", "after-map", "after-validate", "before-send", "after-send", "after-ack", "after-checkpoint"]
+    public static let names = [
+        "after-fetch", "after-map", "after-validate", "before-send", "after-send", "after-ack", "after-checkpoint",
+        // The bulk path: a job recorded and not yet given its records, given them and not closed,
+        // being processed by the platform, submitted with its records before its id came back.
+        "bulk-created", "bulk-uploaded", "bulk-polling", "bulk-submitting",
+    ]
 
     /// Parses `name:n`.
     public init?(_ text: String) {
@@ -99,6 +104,8 @@ public struct SyncOptions: Sendable {
     /// A lease held by a process on another host counts as abandoned once its heartbeat is this
     /// many seconds old (on this host the holder's process id and start time decide at once).
     public var leaseTimeout = 120.0
+    /// The write path, over the job file's `bulk.use` (nil: the job file decides).
+    public var writePath: WritePathChoice?
 
     /// Default options.
     public init() {}
