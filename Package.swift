@@ -60,7 +60,7 @@ let package = Package(
         // HubSpot, Salesforce, Mailchimp, Segment, GA4 over their wire formats (URLSession), JSONL and SQLite.
         // libcurl's easy interface, through a shim for its variadic option setters.
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
-        .target(name: "Adapters", dependencies: ["SyncEngine", "MapDSL", "CSQLite", "CCurl"]),
+        .target(name: "Adapters", dependencies: ["SyncEngine", "MapDSL", "CSQLite", "CCurl", "CZlib"]),
         // Conformance of every adapter against its sandbox emulator over loopback HTTP; limiter tests.
         .testTarget(name: "AdaptersTests", dependencies: ["Adapters", "SyncEngine", "MapDSL", "Sandbox", "MapCLI", "HTTPServer"]),
         // --- end platform adapters section ---
@@ -70,7 +70,8 @@ let package = Package(
         .target(name: "Observe", dependencies: ["SyncEngine", "MapDSL", "MapReview", "HTTPServer", "CCrypto"]),
         // Unit tests plus browser tests that drive headless Chromium over the DevTools protocol.
         .testTarget(
-            name: "ObserveTests", dependencies: ["Observe", "SyncEngine", "MapDSL", "HTTPServer", "TestSupport", "mapc"], exclude: ["Browser"]),
+            name: "ObserveTests", dependencies: ["Observe", "SyncEngine", "MapDSL", "HTTPServer", "TestSupport", "mapc"],
+            exclude: ["Browser"]),
         // --- end observability section ---
 
         // --- webhooks (section owned by the webhook ingestion work) ---

@@ -99,7 +99,7 @@ import Testing
             toFile: root + "/samples/hubspot/contact.jsonl", atomically: true, encoding: .utf8)
         try Self.mapping.write(toFile: root + "/crash.map", atomically: true, encoding: .utf8)
         try
-            #"{"source": {"platform": "hubspot", "object": "contact"}, "destination": {"platform": "salesforce", "object": "Lead"}, "mapping": "crash.map", "pageSize": 50, "batchSize": 25, "retries": 5}"#
+            #"{"source": {"platform": "hubspot", "object": "contact"}, "destination": {"platform": "salesforce", "object": "Lead"}, "mapping": "crash.map", "pageSize": 50, "batchSize": 25, "retries": 5, "bulk": {"use": "rest"}}"#
             .write(toFile: root + "/jobs/crash.json", atomically: true, encoding: .utf8)
 
         let options = SandboxOptions.project(root: URL(fileURLWithPath: root))
@@ -118,7 +118,7 @@ import Testing
         let approve = try Self.mapc(["approve", "crash.map", "--by", "harness"], env: env, cwd: root)
         try #require(approve.0 == 0, "approve failed: \(approve.2)")
 
-        // Kill points: every named point inside the runner (fetching, mapping, validating and three
+        // REST batches (the bulk path's kill points are BulkKillTests'). Kill points: every named point inside the runner (fetching, mapping, validating and three
         // moments of uploading), at different occurrences, plus kills from outside at odd moments.
         var plan: [(point: String?, after: Double?)] = []
         let occurrences = [2, 3, 1]

@@ -119,6 +119,31 @@ final class APIClient: Sendable {
         }
     }
 
+    /// Fetches an absolute URL the platform handed out (a results file on its storage), without the
+    /// platform's credentials (that host is not the API and must not see them) and outside the
+    /// rate limiter; transport failures and 5xx are retried as in ``send(_:_:body:extraHeaders:idempotent:)``.
+    func download(_ url: URL) throws(AdapterError) -> HTTPResponse {
+        guard url.scheme == "https" || url.scheme == "http" else { throw .fatal("\(platform) handed out a URL mapc does not fetch") }
+        var attempt = 0
+        while true {
+            let response: HTTPResponse
+            do {
+                response = try http.send(HTTPRequest(method: "GET", url: url, body: nil, reuseConnection: true))
+            } catch {
+                guard attempt < options.maxRetries else { throw scrub(error) }
+                backoff(attempt, reason: error.description)
+                attempt += 1
+                continue
+            }
+            if response.status >= 500, attempt < options.maxRetries {
+                backoff(attempt, reason: "status \(response.status)")
+                attempt += 1
+                continue
+            }
+            return response
+        }
+    }
+
     /// Sends JSON and returns the reply.
     func sendJSON(_ method: String, _ path: String, _ body: JSONValue, idempotent: Bool = true) throws(AdapterError)
         -> HTTPResponse

@@ -244,6 +244,7 @@ extension SyncRunner {
             let id = try self.attempt("submitting a \(name) job for batch \(batch)", firstRecord: records.first?.id) {
                 try writer.submitBulkJob(request)
             }
+            crash("bulk-submitted")
             started.id = id
             started.uploaded = true
             started.closed = true

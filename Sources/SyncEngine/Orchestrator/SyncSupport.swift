@@ -52,17 +52,18 @@ public struct CrashPoint: Sendable, Hashable {
     public var occurrence: Int
 
     /// Every point the runner offers.
-    public static let names = [
-        "after-fetch", "after-map", "after-validate", "before-send", "after-send", "after-ack", "after-checkpoint",
-        // The bulk path: a job recorded and not yet given its records, given them and not closed,
-        // being processed by the platform, submitted with its records before its id came back.
-        "bulk-created", "bulk-uploaded", "bulk-polling", "bulk-submitting",
-    ]
+    public static let names = ["after-fetch", "after-map", "after-validate", "before-send", "after-send", "after-ack", "after-checkpoint"]
+    /// The points of the bulk path: a job recorded and not yet given its records, given them and not
+    /// closed, being processed by the platform, about to be submitted with its records, submitted
+    /// and its id not yet recorded.
+    public static let bulkNames = ["bulk-created", "bulk-uploaded", "bulk-polling", "bulk-submitting", "bulk-submitted"]
 
     /// Parses `name:n`.
     public init?(_ text: String) {
         let parts = text.split(separator: ":").map(String.init)
-        guard parts.count == 2, Self.names.contains(parts[0]), let n = Int(parts[1]), n > 0 else { return nil }
+        guard parts.count == 2, Self.names.contains(parts[0]) || Self.bulkNames.contains(parts[0]), let n = Int(parts[1]), n > 0 else {
+            return nil
+        }
         name = parts[0]
         occurrence = n
     }
