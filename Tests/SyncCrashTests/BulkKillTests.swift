@@ -81,4 +81,92 @@ import Testing
         #expect(try store.statusCounts(job: "killed", run: run.id)["created"] == 300)
         #expect(project.salesforce.recordCount(object: "Lead") == 300)
     }
+
+    // MARK: Mailchimp batch operations
+
+    /// HubSpot contacts to Mailchimp members through batch operations, the sandboxes in this process.
+    struct MailchimpProject {
+        let root: String
+        let env: [String: String]
+        let hubspot: SandboxServer
+        let mailchimp: SandboxServer
+
+        func stop() {
+            hubspot.stop()
+            mailchimp.stop()
+            try? FileManager.default.removeItem(atPath: root)
+        }
+
+        var asKilled: Killed.Project {
+            // Only `root` and `env` are read by Killed.mapc.
+            Killed.Project(root: root, env: env, hubspot: hubspot, salesforce: mailchimp)
+        }
+    }
+
+    static func mailchimpProject(contacts: Int, faults: BulkFaults) throws -> MailchimpProject {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("mapc-bulk-\(UUID().uuidString)").path
+        let fm = FileManager.default
+        try fm.createDirectory(atPath: root + "/samples/hubspot", withIntermediateDirectories: true)
+        try fm.createDirectory(atPath: root + "/jobs", withIntermediateDirectories: true)
+        try fm.copyItem(atPath: Repo.path("schemas"), toPath: root + "/schemas")
+        try fm.copyItem(atPath: Repo.path("ratelimits"), toPath: root + "/ratelimits")
+        let lines = (0..<contacts).map { i in
+            JSONWriter.compact(
+                .object([
+                    ("hs_object_id", .string(String(500_000 + i))), ("email", .string("m\(i)@example.com")),
+                    ("firstname", .string("First \(i)")),
+                    ("lastmodifieddate", .string(Dates.formatDateTime(1_709_251_200_000 + Int64(i) * 60_000))),
+                ]))
+        }
+        try (lines.joined(separator: "\n") + "\n").write(toFile: root + "/samples/hubspot/contact.jsonl", atomically: true, encoding: .utf8)
+        try """
+        mapping hubspot.contact -> mailchimp.member
+        key email_address
+        skip when blank(email)
+
+        email_address      = lower(trim(email))
+        merge_fields.FNAME = trim(firstname ?? "")
+        status             = "subscribed"
+        status_if_new      = "subscribed"
+        """.write(toFile: root + "/members.map", atomically: true, encoding: .utf8)
+        try
+            #"{"source": {"platform": "hubspot", "object": "contact"}, "destination": {"platform": "mailchimp", "object": "member"}, "mapping": "members.map", "pageSize": 100, "retries": 3, "bulk": {"use": "bulk", "pollSeconds": 0.01}}"#
+            .write(toFile: root + "/jobs/killed.json", atomically: true, encoding: .utf8)
+        var options = SandboxOptions.project(root: URL(fileURLWithPath: root))
+        options.bulkFaults = faults
+        let hubspot = try SandboxServer.start(platform: .hubspot, options: options)
+        let mailchimp = try SandboxServer.start(platform: .mailchimp, options: options)
+        var env = ProcessInfo.processInfo.environment
+        env["MAPC_HUBSPOT_URL"] = hubspot.baseURL.absoluteString
+        env["MAPC_HUBSPOT_TOKEN"] = hubspot.credential
+        env["MAPC_MAILCHIMP_URL"] = mailchimp.baseURL.absoluteString + "/3.0"
+        env["MAPC_MAILCHIMP_TOKEN"] = mailchimp.credential
+        env["MAPC_MAILCHIMP_LIST"] = options.mailchimpListID
+        env["NO_COLOR"] = "1"
+        env.removeValue(forKey: "MAPC_RATE_LIMITS")
+        env.removeValue(forKey: "MAPC_STORE")
+        let project = MailchimpProject(root: root, env: env, hubspot: hubspot, mailchimp: mailchimp)
+        let approve = try Killed.mapc(["approve", "members.map", "--by", "test"], project.asKilled)
+        guard approve.status == 0 else {
+            project.stop()
+            throw Killed.Failure("approve failed: \(approve.stderr)")
+        }
+        return project
+    }
+
+    @Test(arguments: ["bulk-submitting:1", "bulk-submitted:1", "bulk-polling:1"])
+    func mailchimpKilledAndResumedMakesOneBatchAndWritesEachMemberOnce(point: String) throws {
+        let project = try Self.mailchimpProject(contacts: 300, faults: BulkFaults(recordsPerPoll: 100))
+        defer { project.stop() }
+        let killed = try Killed.mapc(["sync", "killed"], project.asKilled, crashAt: point)
+        #expect(killed.killed, "mapc was not killed at \(point): \(killed.stderr)")
+        let resumed = try Killed.mapc(["resume", "killed"], project.asKilled)
+        #expect(resumed.status == 0 && !resumed.killed, "\(resumed.stderr)")
+        #expect(project.mailchimp.bulkJobs.count == 1, "batches: \(project.mailchimp.bulkJobs)")
+        #expect(project.mailchimp.recordCount(object: "member") == 300)
+        let store = try EventStore(path: project.root + "/.mapc/events.db")
+        let run = try #require(try store.latestRun(job: "killed"))
+        #expect(run.state.phase == .completed)
+        #expect(try store.statusCounts(job: "killed", run: run.id)["created"] == 300)
+    }
 }
