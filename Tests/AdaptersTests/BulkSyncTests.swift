@@ -26,6 +26,21 @@ final class PollClock: SyncClock, @unchecked Sendable {
     func timestamp() -> String { SystemClock().timestamp() }
 }
 
+/// A source that cannot tell how many records it has (as a JSONL file or a platform without a
+/// cheap count), so a run's write path waits for the records themselves.
+final class UncountedSource: PlatformAdapter, @unchecked Sendable {
+    let inner: any PlatformAdapter
+    init(_ inner: any PlatformAdapter) { self.inner = inner }
+    var platform: String { inner.platform }
+    func limits(object: String, mode: WriteMode) -> AdapterLimits { inner.limits(object: object, mode: mode) }
+    func describe(object: String) throws -> Schema { try inner.describe(object: object) }
+    func fetch(_ request: FetchRequest) throws -> SourcePage { try inner.fetch(request) }
+    func write(_ request: WriteRequest) throws -> [WriteResult] { try inner.write(request) }
+    func find(object: String, field: String, value: String) throws -> JSONValue? {
+        try inner.find(object: object, field: field, value: value)
+    }
+}
+
 extension AdaptersTestSuite {
     /// `mapc sync`'s engine from the HubSpot emulator to the Salesforce emulator through Bulk API 2.0.
     @Suite("Bulk syncs against the emulators", .serialized, .timeLimit(.minutes(5)))
@@ -130,6 +145,37 @@ extension AdaptersTestSuite {
             #expect(rows.count == 1)
             #expect(rows.first?.state == "finished")
             #expect(rows.first?.records == 5000)
+        }
+
+        @Test("a run of unknown size waits for the threshold's worth of records: bulk at 3,000, REST batches at 600")
+        func deferredChoice() throws {
+            for (n, bulk) in [(3000, true), (600, false)] {
+                let w = try Self.world(n)
+                defer { w.stop() }
+                let before = w.salesforce.requestLog.count
+                let (mapping, _) = try Incremental.compile(Self.mapping)
+                let summary = try SyncRunner(
+                    job: try Self.job(), mapping: mapping, version: "v1", source: UncountedSource(w.hubspotAdapter),
+                    destination: w.salesforceAdapter, store: w.store, clock: PollClock()
+                ).start()
+                #expect(summary.state.phase == .completed)
+                let path = try #require(try Self.events(w, summary.id, "write_path").first)
+                let reason = path.payload["reason"]?.stringValue ?? ""
+                #expect(path.payload["expected"] == nil)
+                #expect(try w.store.statusCounts(job: "contacts-to-leads", run: summary.id)["created"] == n)
+                let upserts = w.salesforce.requestLog.dropFirst(before).filter { $0.path.contains("/composite/sobjects/") }
+                if bulk {
+                    #expect(path.payload["path"]?.stringValue == "bulk")
+                    #expect(reason.contains("2000 records waited to be sent before the first write"), "\(reason)")
+                    #expect(w.salesforce.bulkJobs.map(\.records) == [3000])
+                    #expect(upserts.isEmpty)
+                } else {
+                    #expect(path.payload["path"]?.stringValue == "rest")
+                    #expect(reason.contains("600 records to send in this run, below the bulk threshold of 2000"), "\(reason)")
+                    #expect(w.salesforce.bulkJobs.isEmpty)
+                    #expect(upserts.count == 3)
+                }
+            }
         }
 
         @Test("below the threshold, REST batches; the command line and the job file override")

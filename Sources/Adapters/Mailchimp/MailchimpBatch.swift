@@ -55,7 +55,9 @@ extension MailchimpAdapter: BulkWriter {
         return id
     }
 
-    public func findBulkJob(submittedAfter: String, operations: Int) throws(AdapterError) -> String? {
+    public func findBulkJob(submittedAfter: String, operations: Int, excluding known: Set<String>) throws(AdapterError)
+        -> String?
+    {
         // Clocks differ: a batch submitted up to five minutes before our record of it counts.
         guard let since = ISODates.parse(submittedAfter)?.addingTimeInterval(-300) else { return nil }
         let response = try api.send("GET", "\(prefix)/batches" + queryString([("count", "1000")]))
@@ -63,7 +65,9 @@ extension MailchimpAdapter: BulkWriter {
             throw api.failure(response, doing: "listing batches")
         }
         let matches = batches.filter { batch in
-            guard let at = batch["submitted_at"]?.stringValue.flatMap(ISODates.parse) else { return false }
+            guard let id = batch["id"]?.stringValue, !known.contains(id),
+                let at = batch["submitted_at"]?.stringValue.flatMap(ISODates.parse)
+            else { return false }
             return at >= since && batch["total_operations"]?.intValue == operations
         }
         return matches.count == 1 ? matches[0]["id"]?.stringValue : nil

@@ -108,9 +108,10 @@ public protocol BulkWriter: Sendable {
     func closeBulkJob(_ id: String) throws(AdapterError)
     /// Creates a job carrying the records of `request` (``BulkStyle/submitWithData``); returns its id.
     func submitBulkJob(_ request: WriteRequest) throws(AdapterError) -> String
-    /// The job submitted at or after `submittedAfter` (ISO 8601) with `operations` records, when the
-    /// platform lists exactly one such job (``BulkStyle/submitWithData`` after a kill).
-    func findBulkJob(submittedAfter: String, operations: Int) throws(AdapterError) -> String?
+    /// The job submitted at or after `submittedAfter` (ISO 8601) with `operations` records, other
+    /// than the jobs in `known`, when the platform lists exactly one such job
+    /// (``BulkStyle/submitWithData`` after a kill).
+    func findBulkJob(submittedAfter: String, operations: Int, excluding known: Set<String>) throws(AdapterError) -> String?
     /// Where job `id` stands.
     func bulkJobState(_ id: String) throws(AdapterError) -> BulkJobState
     /// The results of job `id`, which carried (a subset of) the records of `request`.
@@ -128,5 +129,7 @@ extension BulkWriter {
     public func submitBulkJob(_ request: WriteRequest) throws(AdapterError) -> String {
         throw .fatal("this platform's bulk jobs are created empty, then given their data")
     }
-    public func findBulkJob(submittedAfter: String, operations: Int) throws(AdapterError) -> String? { nil }
+    public func findBulkJob(submittedAfter: String, operations: Int, excluding known: Set<String>) throws(AdapterError) -> String? {
+        nil
+    }
 }

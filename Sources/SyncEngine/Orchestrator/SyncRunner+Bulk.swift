@@ -285,8 +285,10 @@ extension SyncRunner {
         let everything = BulkOutcome(results: [], unprocessed: records.map(\.key), lost: true)
         if j.id == nil, let submittedAt = j.submittedAt {
             // Submitted with its data, the answer never recorded: the platform's list of jobs says.
+            // Jobs the run recorded (for other batches) are not this one.
+            let known = Set(try store.events(types: ["bulk_job"], run: run).compactMap { $0.payload["job"]?.stringValue })
             let found = try attempt("looking for the \(name) job of batch \(batch)", firstRecord: nil) {
-                try writer.findBulkJob(submittedAfter: submittedAt, operations: records.count)
+                try writer.findBulkJob(submittedAfter: submittedAt, operations: records.count, excluding: known)
             }
             guard let found else {
                 try record(
