@@ -197,6 +197,10 @@ extension AdaptersTestSuite {
             let smallRun = try small.start()
             #expect(smallRun.state.phase == .completed)
             #expect(throws: JobError.self) { try Self.job(bulk: ["use": "sometimes"]).bulkSettings() }
+            // A job file whose bulk settings are wrong is refused before a run exists.
+            let runs = try w.store.runs(job: "contacts-to-leads").count
+            #expect(throws: JobError.self) { try Self.runner(w, job: Self.job(bulk: ["use": "sometimes"])).start() }
+            #expect(try w.store.runs(job: "contacts-to-leads").count == runs)
             #expect(throws: JobError.self) { try Self.job(bulk: ["threshold": 0]).bulkSettings() }
         }
 

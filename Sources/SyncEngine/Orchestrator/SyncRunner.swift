@@ -158,6 +158,8 @@ public final class SyncRunner {
     }
 
     private func startRun() throws -> RunSummary {
+        // A job file's mistakes stop the run before it exists.
+        _ = try job.bulkSettings()
         try closeAbandonedRuns()
         let plan = ReadPlan.decide(
             mark: try store.watermark(job: job.name), full: options.full, mappingVersion: version,
@@ -208,6 +210,7 @@ public final class SyncRunner {
     }
 
     private func resumeRun() throws -> RunSummary {
+        _ = try job.bulkSettings()
         guard let latest = try store.latestRun(job: job.name) else {
             throw JobError("job \(job.name) has never run; start it with mapc sync")
         }
