@@ -144,6 +144,51 @@ extension AdaptersTestSuite {
             #expect(results.unprocessed.count == 3)
         }
 
+        @Test("a large first read goes through a Bulk API 2.0 query job and reads what REST reads, typed alike")
+        func bulkQueryFirstRead() throws {
+            let harness = try Harness.start(.salesforce) { $0.bulkFaults = BulkFaults(recordsPerPoll: 20_000) }
+            defer { harness.stop() }
+            let bulk = try #require(harness.adapter as? any BulkWriter)
+            let written = try Self.run(bulk, Self.request((0..<12_000).map { Self.lead($0) }))
+            #expect(written.1.results.count == 12_000)
+            let fields = ["Id", "HubSpot_Contact_Id__c", "LastName", "NumberOfEmployees", "HasOptedOutOfEmail", "Description"]
+            func read(_ adapter: any PlatformAdapter) throws -> [SourceRecord] {
+                var records: [SourceRecord] = []
+                var cursor: String?
+                repeat {
+                    let page = try adapter.fetch(FetchRequest(object: "Lead", cursor: cursor, pageSize: 2000, fields: fields))
+                    records += page.records
+                    cursor = page.nextCursor
+                } while cursor != nil
+                return records
+            }
+            let before = harness.server.requestLog.count
+            let viaBulk = try read(harness.adapter)
+            let requests = harness.server.requestLog.dropFirst(before)
+            #expect(requests.contains { $0.method == "POST" && $0.path.hasSuffix("/jobs/query") })
+            // The first REST page (which told the size), the job, one status request, one results page,
+            // the describe that types the CSV values.
+            #expect(requests.count == 5, "\(requests.map { "\($0.method) \($0.path)" })")
+            let rest = try AdapterFactory.make(
+                platform: "salesforce",
+                connection: Connection(
+                    platform: "salesforce", baseURL: harness.server.baseURL, credential: Secret(harness.server.credential),
+                    parameters: ["bulk_query": "off"]),
+                options: AdapterOptions(
+                    registry: try RateLimitRegistry.load(platform: "salesforce", directory: Repository.rateLimits)))
+            let viaREST = try read(rest)
+            #expect(viaBulk.count == viaREST.count)
+            #expect(viaBulk.count >= 12_000)
+            let restByID = Dictionary(uniqueKeysWithValues: viaREST.map { ($0.id, $0) })
+            for record in viaBulk.prefix(200) + viaBulk.suffix(200) {
+                let other = try #require(restByID[record.id])
+                for name in ["HubSpot_Contact_Id__c", "LastName", "NumberOfEmployees", "HasOptedOutOfEmail", "Description"] {
+                    #expect(record.fields[name] == other.fields[name], "\(record.id) \(name)")
+                }
+                #expect(record.modified != nil)
+            }
+        }
+
         @Test("CSV cells: quoted when they hold a comma, quote, CR or LF; read back the same")
         func csvRoundTrip() throws {
             let cells = ["plain", "a,b", "say \"hi\"", "two\nlines", "cr\r\nlf", "", " spaced ", "#N/A", "ünïcödé"]

@@ -14,6 +14,8 @@ final class SalesforceEmulator: Emulator, BulkEmulating {
     let ingestJobs = Locked<[IngestJob]>([])
     /// Jobs deleted so far (job ids stay unique after a delete or an expiry).
     let ingestRetired = Locked(0)
+    /// Bulk API 2.0 query jobs (see `SalesforceBulkQuery.swift`).
+    let queryJobs = Locked<[QueryJob]>([])
     let bulkFaults: Locked<BulkFaults>
     let context: EmulatorContext
     let limiter: RateLimiter
@@ -53,6 +55,7 @@ final class SalesforceEmulator: Emulator, BulkEmulating {
     func didReset() {
         cursors.withLock { $0 = [:] }
         expireBulkJobs()
+        queryJobs.withLock { $0 = [] }
         bulkFaults.withLock { $0 = context.options.bulkFaults }
     }
 
@@ -116,6 +119,7 @@ final class SalesforceEmulator: Emulator, BulkEmulating {
         }
         router.add("GET", "/services/data/:version/limits") { [self] _ in limits() }
         registerBulk(on: &router)
+        registerBulkQuery(on: &router)
         router.fallback { [self] _ in error(404, "NOT_FOUND", "The requested resource does not exist") }
     }
 
