@@ -6,7 +6,7 @@ MAPC := .build/debug/mapc
 # The platforms' official Python clients for the contract tests (Tests/Contract/requirements.txt).
 CONTRACT_VENV := .build/contract-venv
 
-.PHONY: all deps build release test lint demo clean bench bench-sync bench-calls bench-console bench-slowloris contract contract-run fuzz eval eval-llm crash-soak test-slow
+.PHONY: all deps build release test lint demo clean bench bench-sync bench-calls bench-bulk bench-console bench-slowloris contract contract-run fuzz eval eval-llm crash-soak test-slow
 
 all: build
 
@@ -67,6 +67,12 @@ CALLS_N ?= 10000
 CALLS_MAPC ?= $(MAPC)
 bench-calls: build
 	python3 bench/calls.py --mapc $(CALLS_MAPC) --records $(CALLS_N)
+
+# API calls per 100,000 records (issue 20): the first sync through REST batches, then through Salesforce
+# Bulk API 2.0 and Mailchimp batch operations, counted in the emulators' request logs.
+BULK_N ?= 100000
+bench-bulk: build
+	python3 bench/bulk_calls.py --mapc $(CALLS_MAPC) --records $(BULK_N)
 
 # Console benchmark (issue 17): a generated store of CONSOLE_RUNS runs x CONSOLE_RECORDS records (3 record
 # events each), then the CPU that `mapc serve` spends per dashboard page and per /metrics scrape.

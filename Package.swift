@@ -60,7 +60,7 @@ let package = Package(
         // HubSpot, Salesforce, Mailchimp, Segment, GA4 over their wire formats (URLSession), JSONL and SQLite.
         // libcurl's easy interface, through a shim for its variadic option setters.
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
-        .target(name: "Adapters", dependencies: ["SyncEngine", "MapDSL", "CSQLite", "CCurl", "AdapterSpec"], exclude: ["Declarative/Spec"]),
+        .target(name: "Adapters", dependencies: ["SyncEngine", "MapDSL", "CSQLite", "CCurl", "CZlib", "AdapterSpec"], exclude: ["Declarative/Spec"]),
         // Declarative adapter specs (adapters/*.json): model, typed checker, JSON Schema; shared by the
         // generic adapter and the spec-driven sandbox emulator.
         .target(name: "AdapterSpec", dependencies: ["MapDSL"], path: "Sources/Adapters/Declarative/Spec"),
@@ -75,7 +75,8 @@ let package = Package(
         .target(name: "Observe", dependencies: ["SyncEngine", "MapDSL", "MapReview", "HTTPServer", "CCrypto"]),
         // Unit tests plus browser tests that drive headless Chromium over the DevTools protocol.
         .testTarget(
-            name: "ObserveTests", dependencies: ["Observe", "SyncEngine", "MapDSL", "HTTPServer", "TestSupport", "mapc"], exclude: ["Browser"]),
+            name: "ObserveTests", dependencies: ["Observe", "SyncEngine", "MapDSL", "HTTPServer", "TestSupport", "mapc"],
+            exclude: ["Browser"]),
         // --- end observability section ---
 
         // --- webhooks (section owned by the webhook ingestion work) ---

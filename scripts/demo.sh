@@ -73,19 +73,21 @@ for _ in $(seq 1 600); do grep -q 'console on' serve.log 2>/dev/null && break; s
 echo "console: http://127.0.0.1:$PORT/dashboard (sign in as demo / $DEMO_PASSWORD)   metrics: http://127.0.0.1:$PORT/metrics"
 echo "webhooks: http://127.0.0.1:$HOOKS_PORT/webhooks/<platform>"
 
-step "8. mapc sync: $N contacts -> leads; Salesforce will go down mid-way"
-# Down for good (until step 9): whichever batches are travelling when it goes, the run's retries of
-# one of them run out and it pauses.
-curl -fsS -X POST -H 'Content-Type: application/json' -d '{"failAfter": 60, "failNext": 1000000, "errorStatus": 503}' \
-  "$MAPC_SALESFORCE_URL/_sandbox/faults" > /dev/null
+step "8. mapc sync: $N contacts -> leads through Bulk API 2.0; Salesforce will go down mid-way"
+# $N records are over the bulk threshold: one Bulk API 2.0 job. Its status requests fail for good
+# (until step 9) once it is uploaded, so the run's retries run out and it pauses, the job's id on record.
+curl -fsS -X POST -H 'Content-Type: application/json' -d '{"pollFailures": 1000000}' \
+  "$MAPC_SALESFORCE_URL/_sandbox/bulk" > /dev/null
 "$MAPC" sync contacts-to-leads || true
 echo
 "$MAPC" status
 
-step "9. The operator sees why, and resumes once Salesforce is back"
-"$MAPC" events contacts-to-leads | grep -E 'attempt|paused' | tail -4
-curl -fsS -X DELETE "$MAPC_SALESFORCE_URL/_sandbox/faults" > /dev/null
+step "9. The operator sees why, and resumes once Salesforce is back: the same bulk job, not a second"
+"$MAPC" events contacts-to-leads | grep -E 'write_path|bulk_job|attempt|paused' | tail -5
+curl -fsS -X POST -H 'Content-Type: application/json' -d '{"pollFailures": 0}' "$MAPC_SALESFORCE_URL/_sandbox/bulk" > /dev/null
 "$MAPC" resume contacts-to-leads || true
+curl -fsS "$MAPC_SALESFORCE_URL/_sandbox/bulk" \
+  | python3 -c 'import json,sys; print("Bulk API 2.0 jobs in the emulator: %d" % len(json.load(sys.stdin)["jobs"]))'
 
 step "10. Final status and the rejected records"
 "$MAPC" status

@@ -225,9 +225,12 @@ extension AdaptersTestSuite {
                 LastName              = null_if_blank(trim(lastname)) ?? "Unknown"
                 Status                = "Open - Not Contacted"
                 """)
+            // REST batches (15,000 records would take the bulk path by default; see BulkSyncTests).
+            var options = SyncOptions()
+            options.writePath = .rest
             let run = try SyncRunner(
                 job: try Self.job(), mapping: mapping, version: "v1", source: w.hubspotAdapter, destination: w.salesforceAdapter,
-                store: w.store
+                store: w.store, options: options
             ).start()
             #expect(run.state.phase == .completed)
             let upserts = w.salesforce.requestLog.filter { $0.method == "PATCH" && $0.path.contains("/composite/sobjects/") }

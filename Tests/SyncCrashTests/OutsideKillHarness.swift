@@ -195,7 +195,7 @@ final class OutsideKillHarness {
             toFile: root + "/samples/hubspot/contact.jsonl", atomically: true, encoding: .utf8)
         try ReferenceMapping.text.write(toFile: root + "/crash.map", atomically: true, encoding: .utf8)
         try
-            #"{"source": {"platform": "hubspot", "object": "contact"}, "destination": {"platform": "salesforce", "object": "Lead"}, "mapping": "crash.map", "pageSize": 50, "batchSize": 10, "retries": 2}"#
+            #"{"source": {"platform": "hubspot", "object": "contact"}, "destination": {"platform": "salesforce", "object": "Lead"}, "mapping": "crash.map", "pageSize": 50, "batchSize": 10, "retries": 2, "bulk": {"use": "rest"}}"#
             .write(toFile: root + "/jobs/crash.json", atomically: true, encoding: .utf8)
         let options = SandboxOptions.project(root: URL(fileURLWithPath: root))
         hubspot = try SandboxServer.start(platform: .hubspot, options: options)

@@ -63,7 +63,10 @@ final class APIClient: Sendable {
         var request = HTTPRequest(method: method, url: url, body: body, reuseConnection: idempotent)
         for (name, value) in headers { request.headers.append((name, value)) }
         for (name, value) in extraHeaders { request.headers.append((name, value)) }
-        if body != nil { request.headers.append(("Content-Type", "application/json")) }
+        // JSON unless the caller names another type (Bulk API 2.0 uploads are `text/csv`).
+        if body != nil, !extraHeaders.keys.contains(where: { $0.lowercased() == "content-type" }) {
+            request.headers.append(("Content-Type", "application/json"))
+        }
         var attempt = 0
         while true {
             let permit = try limiter.acquire(method: method, path: routePath)
@@ -108,6 +111,31 @@ final class APIClient: Sendable {
             if response.status >= 500 || response.status == 408 {
                 let text = "\(platform) answered \(response.status) to \(method) \(routePath): \(message(response))"
                 guard retryTransient, attempt < options.maxRetries else { throw .transient(redactor.scrub(text)) }
+                backoff(attempt, reason: "status \(response.status)")
+                attempt += 1
+                continue
+            }
+            return response
+        }
+    }
+
+    /// Fetches an absolute URL the platform handed out (a results file on its storage), without the
+    /// platform's credentials (that host is not the API and must not see them) and outside the
+    /// rate limiter; transport failures and 5xx are retried as in ``send(_:_:body:extraHeaders:idempotent:)``.
+    func download(_ url: URL) throws(AdapterError) -> HTTPResponse {
+        guard url.scheme == "https" || url.scheme == "http" else { throw .fatal("\(platform) handed out a URL mapc does not fetch") }
+        var attempt = 0
+        while true {
+            let response: HTTPResponse
+            do {
+                response = try http.send(HTTPRequest(method: "GET", url: url, body: nil, reuseConnection: true))
+            } catch {
+                guard attempt < options.maxRetries else { throw scrub(error) }
+                backoff(attempt, reason: error.description)
+                attempt += 1
+                continue
+            }
+            if response.status >= 500, attempt < options.maxRetries {
                 backoff(attempt, reason: "status \(response.status)")
                 attempt += 1
                 continue

@@ -14,6 +14,9 @@ public final class SalesforceAdapter: PlatformAdapter {
     let version: String
     let cache: LookupCache
     let schemas = Locked<[String: Schema]>([:])
+    /// Records from which a full first read goes through a Bulk API 2.0 query job (connection
+    /// parameter `bulk_query`, `MAPC_SALESFORCE_BULK_QUERY`: a number, or `off`; default 10,000); nil: never.
+    let bulkQueryThreshold: Int?
 
     /// Creates an adapter for `connection` (instance URL and OAuth access token).
     public init(connection: Connection, options: AdapterOptions = AdapterOptions()) throws(AdapterError) {
@@ -23,6 +26,11 @@ public final class SalesforceAdapter: PlatformAdapter {
         var version = connection.parameters["version"] ?? "v59.0"
         if !version.hasPrefix("v") { version = "v" + version }
         self.version = version
+        switch connection.parameters["bulk_query"] {
+        case "off"?: bulkQueryThreshold = nil
+        case let text?: bulkQueryThreshold = Int(text).map { max(1, $0) } ?? 10_000
+        case nil: bulkQueryThreshold = 10_000
+        }
         api = try APIClient(
             platform: platform, baseURL: url, headers: ["Authorization": "Bearer \(token.value)"], secrets: [token],
             options: options, throttle: SalesforceAdapter.throttle, message: SalesforceAdapter.message)
@@ -124,6 +132,7 @@ public final class SalesforceAdapter: PlatformAdapter {
     public func fetch(_ request: FetchRequest) throws(AdapterError) -> SourcePage {
         var since = request.modifiedSince
         var last: (modified: String, id: String)?
+        if let cursor = request.cursor, cursor.hasPrefix("bulkq:") { return try continueBulkQuery(request, cursor: cursor) }
         if let cursor = request.cursor {
             let parts = cursor.split(separator: "|", maxSplits: 2, omittingEmptySubsequences: false).map(String.init)
             if parts.count > 1, !parts[1].isEmpty { last = (parts[1], parts.count > 2 ? parts[2] : "") }
@@ -152,6 +161,12 @@ public final class SalesforceAdapter: PlatformAdapter {
             "GET", "\(prefix)/query" + queryString([("q", soql)]), extraHeaders: pageHeader(request.pageSize))
         guard response.status == 200, let json = response.json else {
             throw api.failure(response, doing: "querying \(request.object)")
+        }
+        // A large first read: one query job instead of a page per request.
+        if request.cursor == nil, since == nil, json["done"]?.boolValue == false, let threshold = bulkQueryThreshold,
+            let total = json["totalSize"]?.intValue, total >= threshold
+        {
+            return try startBulkQuery(request, soql: soql)
         }
         var result = try page(json)
         if let last, let upTo = SourcePosition(modified: last.modified, id: last.id) {

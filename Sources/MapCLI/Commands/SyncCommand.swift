@@ -6,7 +6,7 @@ import SyncEngine
 enum SyncCommand: Command {
     static let name = "sync"
     static let summary = "Run a sync job (approved mappings only), with a progress bar and an audit trail"
-    static let usage = "JOB [--full] [--store PATH] [--format text|json]"
+    static let usage = "JOB [--full] [--write-path auto|bulk|rest] [--store PATH] [--format text|json]"
     static let discussion = """
         JOB is a job file or the name of jobs/<JOB>.json. The mapping must be approved and unchanged
         (see 'mapc verify'). After the first run only the records changed since the job's high-water
@@ -15,10 +15,14 @@ enum SyncCommand: Command {
         A run left running by a process that is gone is closed first (its unanswered batches sent
         again); use 'mapc resume JOB' to continue it instead. When the platform keeps failing, the job
         pauses with its reason: fix what is wrong and run 'mapc resume JOB'. Exit status 0 when the run
-        completed, 1 when it paused, failed or was refused.
+        completed, 1 when it paused, failed or was refused. Records go through the destination's bulk
+        API (Salesforce Bulk API 2.0, Mailchimp batch operations) when the run reads at least the job's
+        bulk.threshold records, through REST batches otherwise; --write-path (or bulk.use in the job
+        file) forces one; the run's write_path event says which and why.
         """
     static let options = [
         OptionSpec("full", help: "Read every record (ignore the high-water mark) and send every one, even those unchanged."),
+        OptionSpec("write-path", value: "auto|bulk|rest", help: "Bulk jobs or REST batches (default: the job file's bulk.use, auto)."),
         SyncSetup.storeOption, SyncSetup.formatOption, CommonOptions.schemas,
     ]
 
@@ -26,7 +30,15 @@ enum SyncCommand: Command {
         if let twoWay = try TwoWaySetup.load(args, ctx) { return try twoWay.sync(args, ctx) }
         let setup = try SyncCommands.setup(args, ctx, usage: "mapc sync jobs/contacts-to-leads.json")
         let crash = ctx.environment["MAPC_CRASH_AT"].flatMap(CrashPoint.init)
-        let runner = try setup.runner(ctx, full: args.flag("full"), crashAt: crash, progress: ProgressDisplay(io: ctx.io))
+        var writePath: WritePathChoice?
+        if let text = args.value("write-path") {
+            guard let choice = WritePathChoice(rawValue: text) else {
+                throw CLIError.usage("--write-path must be auto, bulk or rest, not '\(text)'", help: usage)
+            }
+            writePath = choice
+        }
+        let runner = try setup.runner(
+            ctx, full: args.flag("full"), crashAt: crash, progress: ProgressDisplay(io: ctx.io), writePath: writePath)
         return try SyncCommands.finish(args, ctx, setup) { try runner.start() }
     }
 }

@@ -10,15 +10,21 @@ import MapDSL
 /// the API key as password, or `Bearer <key>`. Errors are `application/problem+json`. Members are
 /// stored flat with dotted names (`merge_fields.FNAME`) as in `schemas/mailchimp/member.json`, and
 /// nested on the wire. Over the concurrency limit (10 per key) requests get 429.
-final class MailchimpEmulator: Emulator {
+final class MailchimpEmulator: Emulator, BulkEmulating {
     let store: RecordStore
     let context: EmulatorContext
     let limiter: RateLimiter
     private let counter = Locked(0)
+    /// Batch operations, oldest first (see `MailchimpBatches.swift`).
+    let batches = Locked<[MailchimpBatch]>([])
+    /// Batches deleted so far (ids stay unique).
+    let batchesRetired = Locked(0)
+    let bulkFaults: Locked<BulkFaults>
 
     init(_ context: EmulatorContext, limiter: RateLimiter) {
         self.context = context
         self.limiter = limiter
+        self.bulkFaults = Locked(context.options.bulkFaults)
         var tables = RecordTables()
         let now = context.clock()
         let sample = context.samples["member"] ?? SampleRows(columns: [], rows: [])
@@ -43,10 +49,21 @@ final class MailchimpEmulator: Emulator {
         router.add("PUT", "/3.0/lists/:listId/members/:hash") { [self] request in projected(putMember(request), request) }
         router.add("PATCH", "/3.0/lists/:listId/members/:hash") { [self] request in projected(patchMember(request), request) }
         router.add("POST", "/3.0/lists/:listId") { [self] request in projected(batchSubscribe(request), request) }
+        registerBatches(on: &router)
         router.fallback { [self] _ in notFound() }
     }
 
     /// A successful reply trimmed to the request's `fields` / `exclude_fields` (see ``MailchimpFields``).
+    func didReset() {
+        expireBulkJobs()
+        bulkFaults.withLock { $0 = context.options.bulkFaults }
+    }
+
+    func registerControl(on router: inout Router) {
+        registerBulkControl(on: &router)
+        registerBatchArchive(on: &router)
+    }
+
     func projected(_ response: Response, _ request: Request) -> Response {
         guard (200..<300).contains(response.status), let fields = MailchimpFields(request),
             let body = JSONValue.parse(response.body)

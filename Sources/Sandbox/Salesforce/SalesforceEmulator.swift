@@ -8,8 +8,15 @@ import HTTPServer
 /// Objects are those with a schema in `schemas/salesforce/` (`Lead`, `Contact`, `Account`, ...). Any
 /// API version `vNN.N` is accepted. Record ids are 18 characters with the object's key prefix.
 /// `Sforce-Query-Options: batchSize=n` sets the page size (1–2000 here; the platform's minimum is 200).
-final class SalesforceEmulator: Emulator {
+final class SalesforceEmulator: Emulator, BulkEmulating {
     let store: RecordStore
+    /// Bulk API 2.0 ingest jobs, oldest first (see `SalesforceBulkIngest.swift`).
+    let ingestJobs = Locked<[IngestJob]>([])
+    /// Jobs deleted so far (job ids stay unique after a delete or an expiry).
+    let ingestRetired = Locked(0)
+    /// Bulk API 2.0 query jobs (see `SalesforceBulkQuery.swift`).
+    let queryJobs = Locked<[QueryJob]>([])
+    let bulkFaults: Locked<BulkFaults>
     let context: EmulatorContext
     let limiter: RateLimiter
     /// Open query cursors: locator → the full result and its page size.
@@ -21,6 +28,7 @@ final class SalesforceEmulator: Emulator {
     init(_ context: EmulatorContext, limiter: RateLimiter) {
         self.context = context
         self.limiter = limiter
+        self.bulkFaults = Locked(context.options.bulkFaults)
         var tables = RecordTables()
         for (object, sample) in context.samples.sorted(by: { $0.key < $1.key }) {
             // The system fields live outside the stored fields; resolve the other columns to slots once.
@@ -46,6 +54,13 @@ final class SalesforceEmulator: Emulator {
 
     func didReset() {
         cursors.withLock { $0 = [:] }
+        expireBulkJobs()
+        queryJobs.withLock { $0 = [] }
+        bulkFaults.withLock { $0 = context.options.bulkFaults }
+    }
+
+    func registerControl(on router: inout Router) {
+        registerBulkControl(on: &router)
     }
 
     /// An 18-character id with the object's key prefix.
@@ -103,6 +118,8 @@ final class SalesforceEmulator: Emulator {
             upsert(request)
         }
         router.add("GET", "/services/data/:version/limits") { [self] _ in limits() }
+        registerBulk(on: &router)
+        registerBulkQuery(on: &router)
         router.fallback { [self] _ in error(404, "NOT_FOUND", "The requested resource does not exist") }
     }
 

@@ -41,11 +41,14 @@ protocol Emulator: Sendable {
     func bodyRefused(_ refusal: ContentCoding.Refusal) -> Response
     /// The platform's reply for a known path asked with another method; `allowed` lists the methods it takes.
     func methodNotAllowed(_ request: Request, allowed: String) -> Response
+    /// Adds the emulator's own `/_sandbox/*` control routes (no auth, no faults), before the shared ones.
+    func registerControl(on router: inout Router)
 }
 
 extension Emulator {
     func limitHeaders(_ usage: LimitUsage) -> [(name: String, value: String)] { [] }
     func didReset() {}
+    func registerControl(on router: inout Router) {}
     /// No compressed bodies unless the platform documents (or its own libraries send) them.
     var requestCodings: Set<ContentCoding> { [] }
 }

@@ -30,6 +30,8 @@ public struct SandboxOptions: Sendable {
     public var maxInflatedBodyBytes: Int
     /// The Mailchimp audience (list) id that exists in the sandbox.
     public var mailchimpListID: String
+    /// Faults and pacing of the bulk APIs from the start (see ``BulkFaults``).
+    public var bulkFaults = BulkFaults()
 
     /// Loopback on a free port, no files, no faults, seed 1, the system clock.
     public init(

@@ -30,7 +30,7 @@ public final class SandboxServer: Sendable {
     public let credential: String
 
     private let server: HTTPServer
-    private let emulator: any Emulator
+    let emulator: any Emulator
     private let limiter: RateLimiter
     private let faults: FaultInjector
     private let log: RequestLog
@@ -80,6 +80,7 @@ public final class SandboxServer: Sendable {
             maxInflatedBodyBytes: options.maxInflatedBodyBytes)
 
         var router = Router()
+        emulator.registerControl(on: &router)
         ControlRoutes(
             platform: platform.rawValue, store: emulator.store, limiter: limiter, faults: faults, log: log,
             reset: { emulator.didReset() }

@@ -18,6 +18,7 @@ extension SyncRunner {
     /// ``SyncOptions/batchesInFlight`` at once, and never beside a batch holding one of its keys,
     /// whose answer must come first so the platform applies the two in order), else answered here.
     func dispatch(_ batch: [Pending], page: Int) throws {
+        if try decideDeferredPath(batch, page: page) { return }
         if pipelines {
             let keys = Set(batch.map { $0.key.lowercased() })
             if inFlight.contains(where: { !$0.keys.isDisjoint(with: keys) }) {
@@ -121,6 +122,9 @@ extension SyncRunner {
     /// Sends `records` as batch `batch`: here, or on another thread (`later`). `inDoubt`: the batch
     /// may have reached the platform before (it is sent again to reconcile it).
     func send(_ records: [Outbound], batch: Int, later: Bool = false, inDoubt: Bool = false) throws {
+        if let route = try bulkRoute(forBatch: batch, inDoubt: inDoubt) {
+            return try sendInBulk(records, batch: batch, route: route, inDoubt: inDoubt)
+        }
         let request = request(records)
         if later {
             // The batch goes out once the writer has recorded it as being sent.

@@ -54,7 +54,8 @@ extension SyncRunner {
                 for batch in buffer.add(record) { try dispatch(batch, page: page) }
             }
             // The last page sends what waits; so does every page when the next one's lookups must see it.
-            if done || flushEachPage, let rest = buffer.drain() { try dispatch(rest, page: page) }
+            // (Again while the buffer refills: the first drain of a run may decide its write path.)
+            while done || flushEachPage, let rest = buffer.drain() { try dispatch(rest, page: page) }
             if flushEachPage { try finishInFlight() }
             try writeReadyCheckpoints()
             if done {

@@ -75,6 +75,9 @@ public final class SyncRunner {
     var unsettled = Set<String>()
     /// `,"mappingVersion":"<version>"` for `sent` record events.
     let versionField: [UInt8]
+    /// The run's write path: the destination's bulk API when the run writes through it, or the
+    /// choice still to make (see `SyncRunner+Bulk`).
+    var writePath = WritePathState()
 
     /// Creates a runner for `job` with its compiled, approved `mapping` whose canonical hash is `version`.
     public init(
@@ -155,6 +158,8 @@ public final class SyncRunner {
     }
 
     private func startRun() throws -> RunSummary {
+        // A job file's mistakes stop the run before it exists.
+        _ = try job.bulkSettings()
         try closeAbandonedRuns()
         let plan = ReadPlan.decide(
             mark: try store.watermark(job: job.name), full: options.full, mappingVersion: version,
@@ -185,6 +190,7 @@ public final class SyncRunner {
                 ]), at: clock.timestamp())
         }
         total = modifiedSince == nil ? ((try? source.count(object: job.source.object)) ?? nil) : nil
+        try chooseWritePath()
         return try proceed(cursor: nil, page: 0, pending: [])
     }
 
@@ -204,6 +210,7 @@ public final class SyncRunner {
     }
 
     private func resumeRun() throws -> RunSummary {
+        _ = try job.bulkSettings()
         guard let latest = try store.latestRun(job: job.name) else {
             throw JobError("job \(job.name) has never run; start it with mapc sync")
         }
@@ -242,6 +249,7 @@ public final class SyncRunner {
         try keepPoisonedUnmapped()
         try record("resumed", .object(options.actor.fields))
         counts = try countsFromStore()
+        try restoreWritePath()
         if done {
             try move(JobState(.fetching, page: page, batch: batchNumber))
             try finish()

@@ -53,11 +53,17 @@ public struct CrashPoint: Sendable, Hashable {
 
     /// Every point the runner offers.
     public static let names = ["after-fetch", "after-map", "after-validate", "before-send", "after-send", "after-ack", "after-checkpoint"]
+    /// The points of the bulk path: a job recorded and not yet given its records, given them and not
+    /// closed, being processed by the platform, about to be submitted with its records, submitted
+    /// and its id not yet recorded.
+    public static let bulkNames = ["bulk-created", "bulk-uploaded", "bulk-polling", "bulk-submitting", "bulk-submitted"]
 
     /// Parses `name:n`.
     public init?(_ text: String) {
         let parts = text.split(separator: ":").map(String.init)
-        guard parts.count == 2, Self.names.contains(parts[0]), let n = Int(parts[1]), n > 0 else { return nil }
+        guard parts.count == 2, Self.names.contains(parts[0]) || Self.bulkNames.contains(parts[0]), let n = Int(parts[1]), n > 0 else {
+            return nil
+        }
         name = parts[0]
         occurrence = n
     }
@@ -99,6 +105,8 @@ public struct SyncOptions: Sendable {
     /// A lease held by a process on another host counts as abandoned once its heartbeat is this
     /// many seconds old (on this host the holder's process id and start time decide at once).
     public var leaseTimeout = 120.0
+    /// The write path, over the job file's `bulk.use` (nil: the job file decides).
+    public var writePath: WritePathChoice?
 
     /// Default options.
     public init() {}

@@ -193,6 +193,20 @@ public final class EventStore: @unchecked Sendable {
         ),
         // The identity map, write ledger and parked conflicts of two-way jobs (TwoWay/IdentityStore.swift).
         identityMapMigration,
+        (
+            // The platform bulk jobs (Salesforce Bulk API 2.0, Mailchimp batches) mapc's runs created:
+            // which run and batch, how many records, where each stands. The run's events stay the
+            // record of what happened; this table answers "how much of the platform's daily bulk
+            // allocation did we use" and lists a job's bulk jobs for operators.
+            "011_bulk_jobs",
+            """
+            CREATE TABLE IF NOT EXISTS bulk_jobs(platform TEXT NOT NULL, job_id TEXT NOT NULL, job TEXT NOT NULL,
+              run INTEGER NOT NULL, batch INTEGER NOT NULL, attempt INTEGER NOT NULL, records INTEGER NOT NULL,
+              state TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL, PRIMARY KEY(platform, job_id));
+            CREATE INDEX IF NOT EXISTS bulk_jobs_created ON bulk_jobs(platform, created_at);
+            CREATE INDEX IF NOT EXISTS bulk_jobs_job ON bulk_jobs(job, run);
+            """
+        ),
     ]
 
     /// Opens or creates the store at `path` (`:memory:` for tests) and applies pending migrations.
