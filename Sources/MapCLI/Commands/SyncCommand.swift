@@ -23,7 +23,7 @@ enum SyncCommand: Command {
     ]
 
     static func run(_ args: Arguments, _ ctx: CommandContext) throws -> ExitCode {
-        let setup = try SyncCommands.setup(args, ctx, usage: "mapc sync jobs/contacts-to-leads.json")
+        let setup = try SyncCommands.setup(args, ctx, usage: "mapc sync jobs/contacts-to-leads.json", createStore: true)
         let crash = ctx.environment["MAPC_CRASH_AT"].flatMap(CrashPoint.init)
         let runner = try setup.runner(ctx, full: args.flag("full"), crashAt: crash, progress: ProgressDisplay(io: ctx.io))
         return try SyncCommands.finish(args, ctx, setup) { try runner.start() }
@@ -76,9 +76,10 @@ enum RetryCommand: Command {
 }
 
 enum SyncCommands {
-    static func setup(_ args: Arguments, _ ctx: CommandContext, usage: String) throws -> SyncSetup {
+    /// The job and its store; only `sync` (`createStore`) starts a store, `resume` and `retry` need one.
+    static func setup(_ args: Arguments, _ ctx: CommandContext, usage: String, createStore: Bool = false) throws -> SyncSetup {
         guard args.positional.count == 1 else { throw CLIError.usage("give exactly one job", help: usage) }
-        return try SyncSetup.load(args.positional[0], args, ctx)
+        return try SyncSetup.load(args.positional[0], args, ctx, createStore: createStore)
     }
 
     /// Runs `body` under the job's lock and prints the outcome.
