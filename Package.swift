@@ -12,6 +12,9 @@ let package = Package(
     targets: [
         // The mapping language: schemas, lexer, parser, checker, compiler, evaluator, formatter.
         .target(name: "MapDSL"),
+        // Small helpers every target may use: the secret redactor.
+        .target(name: "MapcSupport"),
+        .testTarget(name: "MapcSupportTests", dependencies: ["MapcSupport"]),
         // The command-line front: parses arguments, calls libraries, prints.
         .target(
             name: "MapCLI", dependencies: ["MapDSL", "MapReview", "MapGen", "SyncEngine", "Adapters", "Sandbox", "Observe", "Webhooks"]),
@@ -52,7 +55,7 @@ let package = Package(
         // --- generation (section owned by the MapGen work) ---
         // Prose -> mapping through an LLM endpoint or the offline matcher; prompts, grammar, cache.
         // libcurl (CCurl, declared with the adapters) waits for the endpoint in poll(2), costing no CPU.
-        .target(name: "MapGen", dependencies: ["MapDSL", "CCurl"]),
+        .target(name: "MapGen", dependencies: ["MapDSL", "MapcSupport", "CCurl"]),
         .testTarget(name: "MapGenTests", dependencies: ["MapGen", "MapDSL", "MapReview", "HTTPServer"]),
         // --- end generation section ---
 
@@ -60,14 +63,14 @@ let package = Package(
         // HubSpot, Salesforce, Mailchimp, Segment, GA4 over their wire formats (URLSession), JSONL and SQLite.
         // libcurl's easy interface, through a shim for its variadic option setters.
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
-        .target(name: "Adapters", dependencies: ["SyncEngine", "MapDSL", "CSQLite", "CCurl"]),
+        .target(name: "Adapters", dependencies: ["SyncEngine", "MapDSL", "MapcSupport", "CSQLite", "CCurl"]),
         // Conformance of every adapter against its sandbox emulator over loopback HTTP; limiter tests.
         .testTarget(name: "AdaptersTests", dependencies: ["Adapters", "SyncEngine", "MapDSL", "Sandbox", "MapCLI", "HTTPServer"]),
         // --- end platform adapters section ---
 
         // --- observability (section owned by the observability work) ---
         // Metrics, "is this normal?", wedged detection, alerts and the web dashboard served by `mapc serve`.
-        .target(name: "Observe", dependencies: ["SyncEngine", "MapDSL", "MapReview", "HTTPServer", "CCrypto"]),
+        .target(name: "Observe", dependencies: ["SyncEngine", "MapDSL", "MapReview", "MapcSupport", "HTTPServer", "CCrypto"]),
         // Unit tests plus browser tests that drive headless Chromium over the DevTools protocol.
         .testTarget(
             name: "ObserveTests", dependencies: ["Observe", "SyncEngine", "MapDSL", "HTTPServer", "TestSupport", "mapc"], exclude: ["Browser"]),
