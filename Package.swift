@@ -11,21 +11,24 @@ let package = Package(
     ],
     targets: [
         // The mapping language: schemas, lexer, parser, checker, compiler, evaluator, formatter.
-        .target(name: "MapDSL"),
+        .target(name: "MapDSL", dependencies: ["Crypto"]),
+        // Small helpers every target may use: the secret redactor.
+        .target(name: "MapcSupport"),
+        .testTarget(name: "MapcSupportTests", dependencies: ["MapcSupport"]),
         // The command-line front: parses arguments, calls libraries, prints.
         .target(
-            name: "MapCLI", dependencies: ["MapDSL", "MapReview", "MapGen", "SyncEngine", "Adapters", "Sandbox", "Observe", "Webhooks", "AdapterSpec"]),
+            name: "MapCLI", dependencies: ["MapDSL", "MapReview", "MapGen", "SyncEngine", "Adapters", "Sandbox", "Observe", "Webhooks", "AdapterSpec", "Crypto"]),
         .executableTarget(name: "mapc", dependencies: ["MapCLI"]),
         // Seeded mutation fuzzing of everything that reads input from the world (`make fuzz`).
         .executableTarget(name: "mapc-fuzz", dependencies: ["MapDSL", "Webhooks", "SyncEngine"], path: "Sources/MapFuzz"),
         .target(name: "TestSupport", dependencies: ["MapDSL"], path: "Tests/TestSupport"),
         .testTarget(name: "MapDSLTests", dependencies: ["MapDSL", "TestSupport"], exclude: ["Fixtures", "Golden"]),
         // Also runs the built `mapc` and `mapc-fuzz` as child processes (hostile input, crashes, fuzzing).
-        .testTarget(name: "MapCLITests", dependencies: ["MapCLI", "MapDSL", "MapReview", "MapGen", "TestSupport", "mapc", "mapc-fuzz"]),
+        .testTarget(name: "MapCLITests", dependencies: ["MapCLI", "MapDSL", "MapReview", "MapGen", "Crypto", "TestSupport", "mapc", "mapc-fuzz"]),
 
         // --- sync engine (section owned by the SyncEngine work) ---
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
-        .target(name: "SyncEngine", dependencies: ["MapDSL", "MapReview", "CSQLite"]),
+        .target(name: "SyncEngine", dependencies: ["MapDSL", "MapReview", "Crypto", "CSQLite"]),
         .testTarget(name: "SyncEngineTests", dependencies: ["SyncEngine", "MapDSL", "TestSupport"]),
         // Kills `mapc sync` with SIGKILL at many points of a 10,000-record sync between emulators.
         .testTarget(name: "SyncCrashTests", dependencies: ["SyncEngine", "MapDSL", "Sandbox", "TestSupport", "mapc"]),
@@ -36,53 +39,59 @@ let package = Package(
         .target(name: "HTTPServer", dependencies: ["CMicroHTTPD"]),
         // zlib, for the gzip and deflate request bodies the emulated platforms accept.
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
-        .target(name: "Sandbox", dependencies: ["HTTPServer", "MapDSL", "CZlib", "AdapterSpec"]),
+        .target(name: "Sandbox", dependencies: ["HTTPServer", "MapDSL", "Crypto", "CZlib", "AdapterSpec"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"]),
-        .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "HTTPServer", "MapDSL", "CZlib", "AdapterSpec"], exclude: ["Fixtures"]),
+        .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "HTTPServer", "MapDSL", "Crypto", "CZlib", "AdapterSpec"], exclude: ["Fixtures"]),
         // --- end HTTP server and sandbox section ---
 
         // --- review and approval (section owned by the dry-run/review/approval work) ---
-        // OpenSSL libcrypto for SHA-256 of canonical mappings and schemas.
+        // OpenSSL libcrypto, used through the Crypto target only.
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        // SHA-256, MD5, HMAC, PBKDF2, constant-time comparison, random tokens and base64url over libcrypto.
+        .target(name: "Crypto", dependencies: ["CCrypto"]),
+        .testTarget(name: "CryptoTests", dependencies: ["Crypto"]),
         // Approvals: mappings.lock, hashing, and the gate the sync engine asks before running a mapping.
-        .target(name: "MapReview", dependencies: ["MapDSL", "CCrypto"]),
-        .testTarget(name: "MapReviewTests", dependencies: ["MapReview", "MapDSL"], exclude: ["Golden"]),
+        .target(name: "MapReview", dependencies: ["MapDSL", "Crypto"]),
+        .testTarget(name: "MapReviewTests", dependencies: ["MapReview", "MapDSL", "Crypto"], exclude: ["Golden"]),
         // --- end review and approval section ---
 
         // --- generation (section owned by the MapGen work) ---
         // Prose -> mapping through an LLM endpoint or the offline matcher; prompts, grammar, cache.
         // libcurl (CCurl, declared with the adapters) waits for the endpoint in poll(2), costing no CPU.
-        .target(name: "MapGen", dependencies: ["MapDSL", "CCurl"]),
-        .testTarget(name: "MapGenTests", dependencies: ["MapGen", "MapDSL", "MapReview", "HTTPServer"]),
+        .target(name: "MapGen", dependencies: ["MapDSL", "MapcSupport", "Crypto", "CCurl"]),
+        .testTarget(name: "MapGenTests", dependencies: ["MapGen", "MapDSL", "MapReview", "Crypto", "HTTPServer"]),
         // --- end generation section ---
 
         // --- platform adapters (section owned by the adapters work) ---
-        // HubSpot, Salesforce, Mailchimp, Segment, GA4 over their wire formats (URLSession), JSONL and SQLite.
+        // HubSpot, Salesforce, Mailchimp, Segment, GA4 over their wire formats (libcurl), JSONL and SQLite.
         // libcurl's easy interface, through a shim for its variadic option setters.
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
-        .target(name: "Adapters", dependencies: ["SyncEngine", "MapDSL", "CSQLite", "CCurl", "CZlib", "AdapterSpec"], exclude: ["Declarative/Spec"]),
+        .target(
+            name: "Adapters", dependencies: ["SyncEngine", "MapDSL", "MapcSupport", "Crypto", "CSQLite", "CCurl", "CZlib", "AdapterSpec"],
+            exclude: ["Declarative/Spec"]),
         // Declarative adapter specs (adapters/*.json): model, typed checker, JSON Schema; shared by the
         // generic adapter and the spec-driven sandbox emulator.
         .target(name: "AdapterSpec", dependencies: ["MapDSL"], path: "Sources/Adapters/Declarative/Spec"),
         // Conformance of every adapter against its sandbox emulator over loopback HTTP; limiter tests.
         .testTarget(
-            name: "AdaptersTests", dependencies: ["Adapters", "SyncEngine", "MapDSL", "Sandbox", "MapCLI", "HTTPServer", "AdapterSpec", "TestSupport"],
+            name: "AdaptersTests",
+            dependencies: ["Adapters", "SyncEngine", "MapDSL", "MapcSupport", "Crypto", "Sandbox", "MapCLI", "HTTPServer", "AdapterSpec", "TestSupport"],
             exclude: ["Golden"]),
         // --- end platform adapters section ---
 
         // --- observability (section owned by the observability work) ---
         // Metrics, "is this normal?", wedged detection, alerts and the web dashboard served by `mapc serve`.
-        .target(name: "Observe", dependencies: ["SyncEngine", "MapDSL", "MapReview", "HTTPServer", "CCrypto"]),
+        .target(name: "Observe", dependencies: ["SyncEngine", "MapDSL", "MapReview", "MapcSupport", "HTTPServer", "Crypto"]),
         // Unit tests plus browser tests that drive headless Chromium over the DevTools protocol.
         .testTarget(
-            name: "ObserveTests", dependencies: ["Observe", "SyncEngine", "MapDSL", "HTTPServer", "TestSupport", "mapc"],
+            name: "ObserveTests", dependencies: ["Observe", "SyncEngine", "MapDSL", "Crypto", "HTTPServer", "TestSupport", "mapc"],
             exclude: ["Browser"]),
         // --- end observability section ---
 
         // --- webhooks (section owned by the webhook ingestion work) ---
         // Per-platform receivers (signatures, parsing, normalisation), the HTTP door and `mapc serve`'s host;
         // the durable inbox, triggers and echo suppression live in SyncEngine/Inbox.
-        .target(name: "Webhooks", dependencies: ["SyncEngine", "MapDSL", "HTTPServer", "CCrypto"]),
+        .target(name: "Webhooks", dependencies: ["SyncEngine", "MapDSL", "HTTPServer", "Crypto"]),
         .testTarget(name: "WebhooksTests", dependencies: ["Webhooks", "SyncEngine", "MapDSL", "HTTPServer", "MapCLI"]),
         // --- end webhooks section ---
     ],

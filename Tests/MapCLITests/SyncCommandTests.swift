@@ -148,9 +148,14 @@ import Testing
         let p = try SyncProject()
         let unknown = p.run(["sync", "nope"])
         #expect(unknown.code == 2 && unknown.err.contains("no job 'nope'") && unknown.err.contains("known jobs: leads"))
-        #expect(p.run(["events", "leads"]).err.contains("has no runs"))
-        #expect(p.run(["resume", "leads"]).err.contains("has never run"))
+        // Before the first sync there is no store: commands that read it say so (exit 3) and
+        // create nothing; status says no sync has run.
+        for command in [["events", "leads"], ["resume", "leads"], ["failed", "leads"]] {
+            let r = p.run(command)
+            #expect(r.code == 3 && r.err.contains("no event store"), "\(command): \(r.err)")
+        }
         #expect(p.run(["status"]).out.contains("no sync has run yet"))
+        #expect(!FileManager.default.fileExists(atPath: p.project.root + "/.mapc/events.db"))
         let noDir = p.project.run(["sync", "leads"])
         #expect(noDir.code == 2 && noDir.err.contains("MAPC_JSONL_DIR"))
     }

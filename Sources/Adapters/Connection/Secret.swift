@@ -18,20 +18,3 @@ public struct Secret: Sendable, Hashable, CustomStringConvertible, CustomDebugSt
     public var description: String { "‹redacted›" }
     public var debugDescription: String { "Secret(‹redacted›)" }
 }
-
-/// Removes known secrets from text that may end up in errors or logs.
-struct Redactor: Sendable {
-    let secrets: [String]
-
-    init(_ secrets: [Secret?]) {
-        self.secrets = secrets.compactMap { $0?.value }.filter { $0.count >= 4 }
-    }
-
-    func scrub(_ text: String) -> String {
-        var out = text
-        for secret in secrets where out.contains(secret) {
-            out = out.replacingOccurrences(of: secret, with: "‹redacted›")
-        }
-        return out
-    }
-}

@@ -1,5 +1,6 @@
 import Foundation
 import MapDSL
+import MapcSupport
 import SyncEngine
 
 /// What a reply means for pacing, as a platform reads it.
@@ -13,7 +14,9 @@ enum Throttle: Sendable {
 }
 
 /// The request loop every HTTP adapter shares: rate limiter before each request, limit feedback after
-/// it, retries of transient failures with exponential backoff, waits on refusals, and secret-free errors.
+/// it, retries of transient failures with exponential backoff, waits on refusals, and secret-free
+/// replies and errors: every reply is scrubbed of the credentials (in every encoding, see
+/// ``Redactor``) as it arrives, so nothing the platform echoes reaches a message, an event or the store.
 final class APIClient: Sendable {
     let platform: String
     let base: String
@@ -39,7 +42,7 @@ final class APIClient: Sendable {
         self.limiter = try options.makeLimiter(platform: platform)
         self.transient = try options.transientErrors(platform: platform)
         self.options = options
-        self.redactor = Redactor(secrets)
+        self.redactor = Redactor(secrets: secrets.compactMap { $0?.value })
         self.http = HTTPClient(timeout: options.timeout)
         self.headers = headers
         self.throttle = throttle
@@ -70,7 +73,7 @@ final class APIClient: Sendable {
         var attempt = 0
         while true {
             let permit = try limiter.acquire(method: method, path: routePath)
-            let response: HTTPResponse
+            var response: HTTPResponse
             do {
                 response = try http.send(request)
             } catch {
@@ -80,6 +83,8 @@ final class APIClient: Sendable {
                 attempt += 1
                 continue
             }
+            response.body = redactor.redact(response.body)
+            for (name, value) in response.headers { response.headers[name] = redactor.redact(value) }
             var feedback = LimitFeedback.parse(status: response.status, headers: response.headers, now: options.clock.now())
             let verdict = throttle(response)
             switch verdict {
@@ -97,12 +102,12 @@ final class APIClient: Sendable {
             case .none:
                 break
             case .exhausted(let seconds, let text):
-                throw .rateLimited(retryAfter: seconds, message: redactor.scrub(text))
+                throw .rateLimited(retryAfter: seconds, message: redactor.redact(text))
             case .wait:
                 let wait = feedback.retryAfter ?? limiter.configuration.defaultThrottleWait
                 let text = "\(platform) refused \(method) \(routePath) as rate-limited: \(message(response))"
                 guard attempt < options.maxRetries, wait <= limiter.configuration.maxWait else {
-                    throw .rateLimited(retryAfter: wait, message: redactor.scrub(text))
+                    throw .rateLimited(retryAfter: wait, message: redactor.redact(text))
                 }
                 options.log?("\(platform): rate-limited, waiting \(wait) s (attempt \(attempt + 1))")
                 attempt += 1
@@ -110,7 +115,7 @@ final class APIClient: Sendable {
             }
             if response.status >= 500 || response.status == 408 {
                 let text = "\(platform) answered \(response.status) to \(method) \(routePath): \(message(response))"
-                guard retryTransient, attempt < options.maxRetries else { throw .transient(redactor.scrub(text)) }
+                guard retryTransient, attempt < options.maxRetries else { throw .transient(redactor.redact(text)) }
                 backoff(attempt, reason: "status \(response.status)")
                 attempt += 1
                 continue
@@ -155,24 +160,24 @@ final class APIClient: Sendable {
     func failure(_ response: HTTPResponse, doing what: String) -> AdapterError {
         let text = "\(platform) refused \(what) (\(response.status)): \(message(response))"
         switch response.status {
-        case 401: return .fatal(redactor.scrub("authentication failed: " + text))
-        case 403: return .fatal(redactor.scrub("permission denied: " + text))
-        case 409, 423, 425: return .transient(redactor.scrub(text))
-        default: return .fatal(redactor.scrub(text))
+        case 401: return .fatal(redactor.redact("authentication failed: " + text))
+        case 403: return .fatal(redactor.redact("permission denied: " + text))
+        case 409, 423, 425: return .transient(redactor.redact(text))
+        default: return .fatal(redactor.redact(text))
         }
     }
 
     private func scrub(_ error: AdapterError) -> AdapterError {
         switch error {
-        case .transient(let m): .transient(redactor.scrub(m))
-        case .fatal(let m): .fatal(redactor.scrub(m))
-        case .rateLimited(let s, let m): .rateLimited(retryAfter: s, message: redactor.scrub(m))
+        case .transient(let m): .transient(redactor.redact(m))
+        case .fatal(let m): .fatal(redactor.redact(m))
+        case .rateLimited(let s, let m): .rateLimited(retryAfter: s, message: redactor.redact(m))
         }
     }
 
     private func backoff(_ attempt: Int, reason: String) {
         let delay = min(10, options.retryBaseDelay * pow(2, Double(attempt)))
-        options.log?("\(platform): transient failure (\(redactor.scrub(reason))), retrying in \(delay) s")
+        options.log?("\(platform): transient failure (\(redactor.redact(reason))), retrying in \(delay) s")
         options.clock.sleep(seconds: delay)
     }
 }

@@ -14,6 +14,12 @@ enum StatusCommand: Command {
     static func run(_ args: Arguments, _ ctx: CommandContext) throws -> ExitCode {
         let format = try OutputFormat.parse(args)
         let project = try Project.locate(args, ctx)
+        let path = SyncSetup.storePath(args, ctx, project: project).path
+        if !FileManager.default.fileExists(atPath: path) {
+            // Nothing to show, and nothing to create: the first `mapc sync` makes the store.
+            ctx.io.out(format == .json ? JSONWriter.pretty(.array([])) : "no sync has run yet (no event store at \(path))\n")
+            return .ok
+        }
         let store = try SyncSetup.openStore(args, ctx, project: project)
         var runs = try store.latestRuns()
         if let job = args.positional.first {

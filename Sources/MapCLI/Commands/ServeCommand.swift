@@ -266,17 +266,17 @@ final class WebhookWiring: @unchecked Sendable {
     init(_ args: Arguments, _ ctx: CommandContext, needJobs: Bool = true) throws {
         let project = try? Project.locate(args, ctx)
         projectRoot = project?.root
-        let storePath =
-            args.value("store").map(ctx.resolve) ?? ctx.environment["MAPC_STORE"].map(ctx.resolve)
-            ?? project.map { $0.root + "/.mapc/events.db" }
+        let namedPath = args.value("store").map(ctx.resolve) ?? ctx.environment["MAPC_STORE"].map(ctx.resolve)
+        let storePath = namedPath ?? project.map { $0.root + "/.mapc/events.db" }
         guard let storePath else {
             throw CLIError.usage("no event store: pass --store PATH, set MAPC_STORE, or run inside a project with a schemas/ folder")
         }
         do {
-            store = try EventStore(path: storePath)
-            inbox = try Inbox(path: storePath)
+            let creation = SyncSetup.creation(named: namedPath != nil, create: true)
+            store = try EventStore(path: storePath, create: creation)
+            inbox = try Inbox(path: storePath, create: creation)
         } catch {
-            throw CLIError.operational("cannot open the event store at \(storePath): \(error)")
+            throw SyncSetup.storeFailure(error, path: storePath, create: true)
         }
         do {
             settings = try WebhookSettings.load(environment: ctx.environment)

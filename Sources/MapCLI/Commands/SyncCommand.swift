@@ -28,7 +28,7 @@ enum SyncCommand: Command {
 
     static func run(_ args: Arguments, _ ctx: CommandContext) throws -> ExitCode {
         if let twoWay = try TwoWaySetup.load(args, ctx) { return try twoWay.sync(args, ctx) }
-        let setup = try SyncCommands.setup(args, ctx, usage: "mapc sync jobs/contacts-to-leads.json")
+        let setup = try SyncCommands.setup(args, ctx, usage: "mapc sync jobs/contacts-to-leads.json", createStore: true)
         let crash = ctx.environment["MAPC_CRASH_AT"].flatMap(CrashPoint.init)
         var writePath: WritePathChoice?
         if let text = args.value("write-path") {
@@ -89,9 +89,10 @@ enum RetryCommand: Command {
 }
 
 enum SyncCommands {
-    static func setup(_ args: Arguments, _ ctx: CommandContext, usage: String) throws -> SyncSetup {
+    /// The job and its store; only `sync` (`createStore`) starts a store, `resume` and `retry` need one.
+    static func setup(_ args: Arguments, _ ctx: CommandContext, usage: String, createStore: Bool = false) throws -> SyncSetup {
         guard args.positional.count == 1 else { throw CLIError.usage("give exactly one job", help: usage) }
-        return try SyncSetup.load(args.positional[0], args, ctx)
+        return try SyncSetup.load(args.positional[0], args, ctx, createStore: createStore)
     }
 
     /// Runs `body` under the job's lock and prints the outcome.

@@ -15,20 +15,42 @@ struct SyncSetup {
         "store", value: "PATH", help: "Event store (default: .mapc/events.db in the project, or $MAPC_STORE).")
     static let formatOption = CommonOptions.format([.text, .json])
 
-    /// The event store for `args`.
-    static func openStore(_ args: Arguments, _ ctx: CommandContext, project: Project) throws -> EventStore {
-        let path =
-            args.value("store").map(ctx.resolve) ?? ctx.environment["MAPC_STORE"].map(ctx.resolve)
-            ?? project.root + "/.mapc/events.db"
+    /// The event store path for `args`, and whether the user named it (`--store`, `$MAPC_STORE`)
+    /// rather than taking the project's `.mapc/events.db`.
+    static func storePath(_ args: Arguments, _ ctx: CommandContext, project: Project) -> (path: String, named: Bool) {
+        if let named = args.value("store").map(ctx.resolve) ?? ctx.environment["MAPC_STORE"].map(ctx.resolve) { return (named, true) }
+        return (project.root + "/.mapc/events.db", false)
+    }
+
+    /// How a command may create its store: only commands that start runs (`create`) make a missing
+    /// one, and a store the user named only in a directory that exists (the project's `.mapc/` is
+    /// made as needed). An empty, foreign, damaged or newer store is refused with exit 3.
+    static func creation(named: Bool, create: Bool) -> StoreCreation {
+        guard create else { return .never }
+        return named ? .inExistingDirectory : .withDirectory
+    }
+
+    /// The event store for `args`; `create` for commands that start runs.
+    static func openStore(_ args: Arguments, _ ctx: CommandContext, project: Project, create: Bool = false) throws -> EventStore {
+        let (path, named) = storePath(args, ctx, project: project)
         do {
-            return try EventStore(path: path)
+            return try EventStore(path: path, create: creation(named: named, create: create))
         } catch {
-            throw CLIError.operational("cannot open the event store at \(path): \(error)")
+            throw storeFailure(error, path: path, create: create)
         }
     }
 
+    /// The exit-3 error for a store that cannot be opened, naming it once.
+    static func storeFailure(_ error: Error, path: String, create: Bool) -> CLIError {
+        let message = (error as? StoreError)?.message ?? "\(error)"
+        let missing = !create && !FileManager.default.fileExists(atPath: path)
+        return CLIError.operational(
+            message.contains(path) ? "event store: \(message)" : "cannot open the event store at \(path): \(message)",
+            help: missing ? "'mapc sync JOB' creates it" : nil)
+    }
+
     /// Resolves JOB: a job file path, or a name looked up as `jobs/<name>.json` in the project.
-    static func load(_ name: String, _ args: Arguments, _ ctx: CommandContext) throws -> SyncSetup {
+    static func load(_ name: String, _ args: Arguments, _ ctx: CommandContext, createStore: Bool = true) throws -> SyncSetup {
         var path = ctx.resolve(name)
         if !FileManager.default.fileExists(atPath: path) || name.hasSuffix("/") {
             let project = try Project.locate(args, ctx)
@@ -48,7 +70,7 @@ struct SyncSetup {
         } catch {
             throw CLIError.usage("\(error)")
         }
-        return SyncSetup(project: project, job: job, jobPath: path, store: try openStore(args, ctx, project: project))
+        return SyncSetup(project: project, job: job, jobPath: path, store: try openStore(args, ctx, project: project, create: createStore))
     }
 
     /// Only an approved, unchanged mapping that still type-checks may run: compiles it and returns

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 
 /// The standard library of the mapping language: every function a mapping may call.

@@ -1,3 +1,5 @@
+import MapcSupport
+
 /// An API key: its value is reachable only to build request headers and to redact text; printing,
 /// interpolating or dumping the key shows `<redacted>`.
 public struct APIKey: Sendable, Hashable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
@@ -20,29 +22,14 @@ public struct APIKey: Sendable, Hashable, CustomStringConvertible, CustomDebugSt
     /// The raw value, for headers such as `x-api-key`.
     func headerValue() -> String { secret }
 
-    /// `text` with every occurrence of the key (and of its longer fragments) replaced by `<redacted>`.
+    /// `text` with every occurrence of the key (and of its longer fragments) replaced by `<redacted>`,
+    /// in every encoding a reply may carry it in (JSON escapes, percent-encoding, base64; see
+    /// ``Redactor``).
     public func redact(_ text: String) -> String {
         guard secret.count >= 4 else { return text }
-        var out = text.replacingOccurrences(of: secret, with: "<redacted>")
         // Servers sometimes echo a shortened key ("sk-abc...wxyz"); hide long prefixes and suffixes too.
-        if secret.count >= 12 {
-            out = out.replacingOccurrences(of: String(secret.prefix(secret.count - 4)), with: "<redacted>")
-            out = out.replacingOccurrences(of: String(secret.suffix(secret.count - 4)), with: "<redacted>")
-        }
-        return out
-    }
-}
-
-extension String {
-    fileprivate func replacingOccurrences(of target: String, with replacement: String) -> String {
-        guard !target.isEmpty else { return self }
-        var result = ""
-        var rest = self[...]
-        while let r = rest.range(of: target) {
-            result += rest[..<r.lowerBound]
-            result += replacement
-            rest = rest[r.upperBound...]
-        }
-        return result + rest
+        var secrets = [secret]
+        if secret.count >= 12 { secrets += [String(secret.prefix(secret.count - 4)), String(secret.suffix(secret.count - 4))] }
+        return Redactor(secrets: secrets, replacement: "<redacted>").redact(text)
     }
 }

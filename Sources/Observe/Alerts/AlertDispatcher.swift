@@ -1,5 +1,6 @@
 import Foundation
 import MapDSL
+import MapcSupport
 import SyncEngine
 
 #if canImport(FoundationNetworking)
@@ -7,9 +8,10 @@ import SyncEngine
 #endif
 
 /// Replaces secret values with `‹redacted›`: the values of environment variables whose names say
-/// they hold a credential (`…TOKEN`, `…KEY`, `…SECRET`, `…PASSWORD`), and bearer tokens.
+/// they hold a credential (`…TOKEN`, `…KEY`, `…SECRET`, `…PASSWORD`) in every encoding they travel
+/// in (see ``Redactor``), and bearer tokens.
 public struct SecretRedactor: Sendable {
-    private let secrets: [String]
+    private let redactor: Redactor
 
     /// Whether an environment variable name looks like it holds a credential.
     public static func isSecretName(_ name: String) -> Bool {
@@ -19,13 +21,12 @@ public struct SecretRedactor: Sendable {
 
     /// Collects the secret values of `environment` (values shorter than 6 characters are ignored).
     public init(environment: [String: String]) {
-        secrets = environment.filter { Self.isSecretName($0.key) && $0.value.count >= 6 }.map(\.value).sorted { $0.count > $1.count }
+        redactor = Redactor(secrets: environment.filter { Self.isSecretName($0.key) && $0.value.count >= 6 }.map(\.value))
     }
 
     /// `text` with every known secret and bearer token replaced.
     public func redact(_ text: String) -> String {
-        var out = text
-        for s in secrets { out = out.replacingOccurrences(of: s, with: "‹redacted›") }
+        var out = redactor.redact(text)
         if let regex = try? NSRegularExpression(pattern: "(?i)bearer\\s+[A-Za-z0-9._~+/=-]+") {
             out = regex.stringByReplacingMatches(
                 in: out, range: NSRange(out.startIndex..., in: out), withTemplate: "Bearer ‹redacted›")

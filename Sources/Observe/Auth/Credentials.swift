@@ -1,53 +1,5 @@
-import CCrypto
+import Crypto
 import Foundation
-import MapReview
-
-/// Random bytes from libcrypto's CSPRNG (seeded by the operating system): session ids, CSRF tokens,
-/// salts and API tokens.
-public enum SecureRandom {
-    /// `count` random bytes.
-    public static func bytes(_ count: Int) -> [UInt8] {
-        var out = [UInt8](repeating: 0, count: count)
-        let ok = out.withUnsafeMutableBufferPointer { RAND_bytes($0.baseAddress, Int32($0.count)) }
-        precondition(ok == 1, "libcrypto has no randomness")
-        return out
-    }
-
-    /// `count` random bytes as URL-safe base64 without padding (cookie, form and header safe).
-    public static func token(_ count: Int = 32) -> String {
-        Base64URL.encode(bytes(count))
-    }
-}
-
-/// URL-safe base64 without padding (RFC 4648 §5).
-enum Base64URL {
-    static func encode(_ bytes: [UInt8]) -> String {
-        Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
-    }
-
-    static func decode(_ text: String) -> [UInt8]? {
-        guard text.count <= 4096 else { return nil }
-        var standard = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        while standard.count % 4 != 0 { standard += "=" }
-        return Data(base64Encoded: standard).map { [UInt8]($0) }
-    }
-}
-
-/// Comparison whose time depends only on the lengths of its inputs (libcrypto's `CRYPTO_memcmp`).
-public enum ConstantTimeCompare {
-    /// Whether `a` and `b` are the same bytes.
-    public static func equals(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-        guard a.count == b.count else { return false }
-        if a.isEmpty { return true }
-        return a.withUnsafeBytes { pa in b.withUnsafeBytes { pb in CRYPTO_memcmp(pa.baseAddress, pb.baseAddress, a.count) == 0 } }
-    }
-
-    /// Whether `a` and `b` are the same text (compared as UTF-8 bytes).
-    public static func equals(_ a: String, _ b: String) -> Bool {
-        equals(Array(a.utf8), Array(b.utf8))
-    }
-}
 
 /// A password stored as PBKDF2-HMAC-SHA256 (RFC 8018) with a per-operator random salt:
 /// `pbkdf2-sha256$ITERATIONS$SALT$HASH` (salt and hash in URL-safe base64).
@@ -105,18 +57,7 @@ public struct PasswordHash: Sendable, Hashable, CustomStringConvertible {
     }
 
     static func derive(_ password: String, salt: [UInt8], iterations: Int) -> [UInt8] {
-        var out = [UInt8](repeating: 0, count: 32)
-        let length = Int32(clamping: password.utf8.count)
-        let ok = password.withCString { pass in
-            salt.withUnsafeBufferPointer { s in
-                out.withUnsafeMutableBufferPointer { o in
-                    PKCS5_PBKDF2_HMAC(
-                        pass, length, s.baseAddress, Int32(s.count), Int32(iterations), EVP_sha256(), Int32(o.count), o.baseAddress)
-                }
-            }
-        }
-        precondition(ok == 1, "libcrypto PBKDF2 failed")
-        return out
+        PBKDF2.sha256(password: Array(password.utf8), salt: salt, iterations: iterations)
     }
 }
 

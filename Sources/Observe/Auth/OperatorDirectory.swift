@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 
 /// The operators the console knows, read from the operators file and read again whenever the file

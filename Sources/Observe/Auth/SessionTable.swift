@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 
 /// A signed-in operator's session: who, with which role, and the token every form must send back.

@@ -42,11 +42,13 @@ public final class Inbox: @unchecked Sendable {
         )
     ]
 
-    /// Opens (creating if needed) the inbox in the SQLite file at `path` and applies pending migrations.
-    public init(path: String, clock: SyncClock = SystemClock()) throws {
+    /// Opens (creating it as `create` allows) the inbox in the SQLite file at `path` and applies pending migrations.
+    public init(path: String, clock: SyncClock = SystemClock(), create: StoreCreation = .withDirectory) throws {
         self.path = path
         self.clock = clock
+        try StoreCheck.checkFile(path, create: create)
         db = try Database(path: path)
+        try StoreCheck.checkMigrations(db, path: path)
         try db.migrate(Self.migrations)
     }
 

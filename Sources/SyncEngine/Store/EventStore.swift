@@ -209,16 +209,20 @@ public final class EventStore: @unchecked Sendable {
         ),
     ]
 
-    /// Opens or creates the store at `path` (`:memory:` for tests) and applies pending migrations.
-    public convenience init(path: String) throws {
-        try self.init(path: path, checkpointAt: BackgroundCheckpointer.defaultStart)
+    /// Opens the store at `path` (`:memory:` for tests), creating it as `create` allows, checks it
+    /// (see ``StoreCheck``: not empty, a SQLite database, sound pages, no migration from a newer
+    /// mapc) and applies pending migrations.
+    public convenience init(path: String, create: StoreCreation = .withDirectory) throws {
+        try self.init(path: path, checkpointAt: BackgroundCheckpointer.defaultStart, create: create)
     }
 
     /// Opens the store, its write-ahead log copied into the database on another thread once it
     /// holds `checkpointAt` pages.
-    init(path: String, checkpointAt: Int32) throws {
+    init(path: String, checkpointAt: Int32, create: StoreCreation = .withDirectory) throws {
         self.path = path
+        try StoreCheck.checkFile(path, create: create)
         db = try Database(path: path, checkpointAt: checkpointAt)
+        try StoreCheck.checkOpened(db, path: path)
         try db.migrate(Self.migrations)
         try ConsoleProjections.migrate(db)
         readDB = path == ":memory:" ? nil : try Database(path: path)

@@ -17,15 +17,11 @@ final class Database {
     /// Copies the log into the database for this connection's commits (see ``init(path:checkpointAt:)``).
     private var checkpointer: BackgroundCheckpointer?
 
-    /// Opens (creating it and its folder if needed) the database at `path`; `:memory:` for an
-    /// in-memory database. With `checkpointAt` (log pages), the write-ahead log this connection's
+    /// Opens (creating it if needed, in a folder that must exist) the database at `path`; `:memory:`
+    /// for an in-memory database. ``StoreCheck`` decides beforehand whether it may be created. With `checkpointAt` (log pages), the write-ahead log this connection's
     /// commits grow is copied into the database on another thread (see ``BackgroundCheckpointer``)
     /// instead of inside the commit that crosses SQLite's threshold.
     init(path: String, checkpointAt: Int32? = nil) throws {
-        if path != ":memory:" {
-            try? FileManager.default.createDirectory(
-                atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        }
         var db: OpaquePointer?
         let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
         guard sqlite3_open_v2(path, &db, flags, nil) == SQLITE_OK, let db else {
@@ -113,6 +109,10 @@ final class Database {
     /// inside it, so two processes opening the same file never apply one twice). Migration lists are
     /// append-only: a shipped migration is never edited.
     func migrate(_ migrations: [(name: String, sql: String)]) throws {
+        let known = StoreCheck.knownMigrations
+        if let stray = migrations.first(where: { !known.contains($0.name) }) {
+            throw StoreError("migration '\(stray.name)' is not listed in StoreCheck.knownMigrations")
+        }
         try exec("CREATE TABLE IF NOT EXISTS migrations(name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
         for (name, sql) in migrations {
             try transaction {
