@@ -31,7 +31,7 @@ let package = Package(
         .target(name: "SyncEngine", dependencies: ["MapDSL", "MapReview", "Crypto", "CSQLite"]),
         .testTarget(name: "SyncEngineTests", dependencies: ["SyncEngine", "MapDSL", "TestSupport"]),
         // Kills `mapc sync` with SIGKILL at many points of a 10,000-record sync between emulators.
-        .testTarget(name: "SyncCrashTests", dependencies: ["SyncEngine", "MapDSL", "Sandbox", "TestSupport", "mapc"]),
+        .testTarget(name: "SyncCrashTests", dependencies: ["SyncEngine", "MapDSL", "Crypto", "Sandbox", "TestSupport", "mapc"]),
         // --- end sync engine section ---
 
         // --- HTTP server and sandbox (section owned by the HTTP/sandbox work) ---
@@ -71,7 +71,7 @@ let package = Package(
             exclude: ["Declarative/Spec"]),
         // Declarative adapter specs (adapters/*.json): model, typed checker, JSON Schema; shared by the
         // generic adapter and the spec-driven sandbox emulator.
-        .target(name: "AdapterSpec", dependencies: ["MapDSL"], path: "Sources/Adapters/Declarative/Spec"),
+        .target(name: "AdapterSpec", dependencies: ["MapDSL", "Crypto"], path: "Sources/Adapters/Declarative/Spec"),
         // Conformance of every adapter against its sandbox emulator over loopback HTTP; limiter tests.
         .testTarget(
             name: "AdaptersTests",

@@ -1,4 +1,5 @@
 import Adapters
+import Crypto
 import Foundation
 import MapDSL
 import Sandbox

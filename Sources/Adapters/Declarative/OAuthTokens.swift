@@ -1,5 +1,6 @@
 import Foundation
 import MapDSL
+import MapcSupport
 import SyncEngine
 
 /// OAuth2 client-credentials tokens (RFC 6749 §4.4) for a spec with `"auth": {"type": "oauth2"}`:
@@ -34,9 +35,9 @@ final class OAuthTokens: Sendable {
             method: "POST", url: target, headers: [("Content-Type", "application/x-www-form-urlencoded"), ("Accept", "application/json")],
             body: body)
         let response = try http.send(request)
-        let redactor = Redactor([Secret(secret)])
+        let redactor = Redactor(secrets: [secret])
         guard response.status == 200 else {
-            let text = redactor.scrub("the token endpoint refused the client credentials (\(response.status))")
+            let text = redactor.redact("the token endpoint refused the client credentials (\(response.status))")
             if response.status >= 500 { throw .transient(text) }
             throw .fatal("authentication failed: " + text)
         }

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import MapDSL
+import MapcSupport
 import SyncEngine
 
 /// Mailchimp Marketing API v3, audience members: `count`/`offset` paging with `since_last_changed`,
@@ -146,7 +147,7 @@ public final class MailchimpAdapter: PlatformAdapter {
             // Mailchimp's messages may echo what it was sent (the key included): scrubbed like every error.
             results += try Self.results(json, chunk).map { result in
                 var scrubbed = result
-                scrubbed.message = result.message.map(api.redactor.scrub)
+                scrubbed.message = result.message.map { api.redactor.redact($0) }
                 return scrubbed
             }
         }
@@ -207,7 +208,7 @@ public final class MailchimpAdapter: PlatformAdapter {
         return WriteResult(
             key: record.key, status: .rejected, errorCode: json["title"]?.stringValue,
             // Mailchimp's messages may echo what it was sent (the key included): scrubbed like every error.
-            message: (first?["message"]?.stringValue ?? json["detail"]?.stringValue).map(api.redactor.scrub),
+            message: (first?["message"]?.stringValue ?? json["detail"]?.stringValue).map { api.redactor.redact($0) },
             field: first?["field"]?.stringValue)
     }
 

@@ -1,4 +1,5 @@
 import AdapterSpec
+import Crypto
 import Foundation
 import HTTPServer
 import MapDSL

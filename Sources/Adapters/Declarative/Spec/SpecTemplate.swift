@@ -1,3 +1,4 @@
+import Crypto
 import MapDSL
 
 /// `{name}` and `{name|filter}` placeholders in spec strings (paths, query values, auth parts).
