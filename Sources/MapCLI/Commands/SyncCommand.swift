@@ -27,7 +27,7 @@ enum SyncCommand: Command {
     ]
 
     static func run(_ args: Arguments, _ ctx: CommandContext) throws -> ExitCode {
-        if let twoWay = try TwoWaySetup.load(args, ctx) { return try twoWay.sync(args, ctx) }
+        if let twoWay = try TwoWaySetup.load(args, ctx, createStore: true) { return try twoWay.sync(args, ctx) }
         let setup = try SyncCommands.setup(args, ctx, usage: "mapc sync jobs/contacts-to-leads.json", createStore: true)
         let crash = ctx.environment["MAPC_CRASH_AT"].flatMap(CrashPoint.init)
         var writePath: WritePathChoice?

@@ -12,7 +12,7 @@ struct TwoWaySetup {
 
     /// The two-way job named by the first positional argument, or nil when it is a one-way job
     /// (or no job at all: the one-way path reports that).
-    static func load(_ args: Arguments, _ ctx: CommandContext, position: Int = 0) throws -> TwoWaySetup? {
+    static func load(_ args: Arguments, _ ctx: CommandContext, position: Int = 0, createStore: Bool = false) throws -> TwoWaySetup? {
         guard args.positional.count > position else { return nil }
         let name = args.positional[position]
         var path = ctx.resolve(name)
@@ -21,7 +21,7 @@ struct TwoWaySetup {
             path = project.root + "/jobs/\(name).json"
         }
         guard isTwoWay(path) else { return nil }
-        return try at(path, args, ctx)
+        return try at(path, args, ctx, createStore: createStore)
     }
 
     /// Whether the file at `path` is a two-way job file.
@@ -41,7 +41,8 @@ struct TwoWaySetup {
     }
 
     /// The two-way job at `path` (known to be one).
-    static func at(_ path: String, _ args: Arguments, _ ctx: CommandContext) throws -> TwoWaySetup {
+    /// Only `sync` (`createStore`) starts a store; the identity and conflict commands need one.
+    static func at(_ path: String, _ args: Arguments, _ ctx: CommandContext, createStore: Bool = false) throws -> TwoWaySetup {
         let name = (path as NSString).lastPathComponent
         let project = try Project.locate(args, ctx, near: path)
         let schemas = project.schemaProvider
@@ -56,7 +57,7 @@ struct TwoWaySetup {
             throw CLIError.failure("\(name) has \(n) problem\(n == 1 ? "" : "s"); fix \(n == 1 ? "it" : "them") first")
         }
         return TwoWaySetup(
-            project: project, spec: spec, path: path, store: try SyncSetup.openStore(args, ctx, project: project))
+            project: project, spec: spec, path: path, store: try SyncSetup.openStore(args, ctx, project: project, create: createStore))
     }
 
     /// Loads a job that must be two-way (for the identity and conflict commands).
