@@ -6,7 +6,7 @@ import SyncEngine
 enum SyncCommand: Command {
     static let name = "sync"
     static let summary = "Run a sync job (approved mappings only), with a progress bar and an audit trail"
-    static let usage = "JOB [--full] [--store PATH] [--format text|json]"
+    static let usage = "JOB [--full] [--supersede] [--store PATH] [--format text|json]"
     static let discussion = """
         JOB is a job file or the name of jobs/<JOB>.json. The mapping must be approved and unchanged
         (see 'mapc verify'). After the first run only the records changed since the job's high-water
@@ -15,29 +15,38 @@ enum SyncCommand: Command {
         A run left running by a process that is gone is closed first (its unanswered batches sent
         again); use 'mapc resume JOB' to continue it instead. When the platform keeps failing, the job
         pauses with its reason: fix what is wrong and run 'mapc resume JOB'. Exit status 0 when the run
-        completed, 1 when it paused, failed or was refused.
+        completed, 1 when it paused, failed or was refused. One run per job at a time: while a run is
+        paused, a new one is refused (resume or cancel it), unless --supersede cancels it first.
         """
     static let options = [
         OptionSpec("full", help: "Read every record (ignore the high-water mark) and send every one, even those unchanged."),
-        SyncSetup.storeOption, SyncSetup.formatOption, CommonOptions.schemas,
+        supersedeOption, SyncSetup.storeOption, SyncSetup.formatOption, CommonOptions.schemas,
     ]
 
     static func run(_ args: Arguments, _ ctx: CommandContext) throws -> ExitCode {
         let setup = try SyncCommands.setup(args, ctx, usage: "mapc sync jobs/contacts-to-leads.json")
         let crash = ctx.environment["MAPC_CRASH_AT"].flatMap(CrashPoint.init)
-        let runner = try setup.runner(ctx, full: args.flag("full"), crashAt: crash, progress: ProgressDisplay(io: ctx.io))
+        let runner = try setup.runner(
+            ctx, full: args.flag("full"), crashAt: crash, progress: ProgressDisplay(io: ctx.io), supersede: args.flag("supersede"))
         return try SyncCommands.finish(args, ctx, setup) { try runner.start() }
     }
+}
+
+extension SyncCommand {
+    static let supersedeOption = OptionSpec(
+        "supersede", help: "Cancel the job's paused run (recorded as an event) and start this one instead of refusing.")
 }
 
 /// `mapc resume JOB`.
 enum ResumeCommand: Command {
     static let name = "resume"
-    static let summary = "Resume the latest run of a job where it stopped (after a pause, failure or crash)"
+    static let summary = "Resume the job's paused or interrupted run where it stopped, with the options it started with"
     static let usage = "JOB [--store PATH] [--format text|json]"
     static let discussion = """
         Picks up after the last checkpoint; a batch that was sent but never acknowledged is sent again
         first (upserts by key and message ids make that safe), so nothing is lost or written twice.
+        The run keeps the options it started with: a --full run still sends every record, a retry run
+        retries the rest of its records (with the fixes in effect), never the whole source.
         """
     static let options = [SyncSetup.storeOption, SyncSetup.formatOption, CommonOptions.schemas]
 
@@ -53,21 +62,23 @@ enum ResumeCommand: Command {
 enum RetryCommand: Command {
     static let name = "retry"
     static let summary = "Map and send a job's rejected records again, with the fixes made by 'mapc fix'"
-    static let usage = "JOB [--code CODE] [--field FIELD] [--store PATH] [--format text|json]"
+    static let usage = "JOB [--code CODE] [--field FIELD] [--supersede] [--store PATH] [--format text|json]"
     static let discussion = """
         Starts a retry run over every rejected record of the job (or, with --code and --field, only
         those rejected with that error code and field, as 'mapc failed' groups them; an empty value
-        selects records without one); records rejected again stay in 'mapc failed'.
+        selects records without one); records rejected again stay in 'mapc failed', with their fixes.
+        Refused while a run of the job is paused, unless --supersede cancels that run first.
         """
     static let options = [
         OptionSpec("code", value: "CODE", help: "Only records rejected with this error code ('' for none)."),
         OptionSpec("field", value: "FIELD", help: "Only records whose rejection blames this field ('' for none)."),
-        SyncSetup.storeOption, SyncSetup.formatOption, CommonOptions.schemas,
+        SyncCommand.supersedeOption, SyncSetup.storeOption, SyncSetup.formatOption, CommonOptions.schemas,
     ]
 
     static func run(_ args: Arguments, _ ctx: CommandContext) throws -> ExitCode {
         let setup = try SyncCommands.setup(args, ctx, usage: "mapc retry contacts-to-leads")
-        let runner = try setup.runner(ctx, full: false, crashAt: nil, progress: ProgressDisplay(io: ctx.io))
+        let runner = try setup.runner(
+            ctx, full: false, crashAt: nil, progress: ProgressDisplay(io: ctx.io), supersede: args.flag("supersede"))
         let only: RejectedFilter? =
             args.value("code") == nil && args.value("field") == nil
             ? nil : RejectedFilter(code: args.value("code"), field: args.value("field"))
@@ -94,6 +105,8 @@ enum SyncCommands {
             return try report(run, setup, format, ctx, ok: false)
         } catch let e as JobError {
             throw CLIError.failure(e.message)
+        } catch let e as ActiveRunError {
+            throw CLIError.failure("refusing to start a new run: \(e)")
         } catch let e as StoreError {
             throw CLIError.operational(e.description)
         }

@@ -108,11 +108,13 @@ struct SyncSetup {
     /// A runner for the job with progress on standard error, recording `actor` (default: the
     /// account running the command, or a self-declared `$MAPC_ACTOR`) as who started it.
     func runner(
-        _ ctx: CommandContext, full: Bool, crashAt: CrashPoint?, progress: ProgressDisplay?, actor: Principal? = nil
+        _ ctx: CommandContext, full: Bool, crashAt: CrashPoint?, progress: ProgressDisplay?, actor: Principal? = nil,
+        supersede: Bool = false
     ) throws -> SyncRunner {
         let (mapping, version, lookupSchemas) = try approvedMapping(ctx)
         var options = SyncOptions()
         options.full = full
+        options.supersede = supersede
         options.crashAt = crashAt
         options.actor = actor ?? CLIPrincipal.resolve(by: nil, ctx)
         if let progress { options.progress = { p in progress.update(p) } }

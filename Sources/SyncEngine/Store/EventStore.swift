@@ -191,6 +191,15 @@ public final class EventStore: @unchecked Sendable {
             "009_sync_records_transient",
             "ALTER TABLE records ADD COLUMN transient INTEGER NOT NULL DEFAULT 0;"
         ),
+        (
+            // Operator fixes are record events that stay attached to the record until applied or
+            // withdrawn; every run reads a job's fix events, which this partial index keeps cheap.
+            "010_operator_fixes",
+            """
+            CREATE INDEX IF NOT EXISTS record_events_fixes ON record_events(job, id)
+              WHERE kind IN ('fixed', 'fix_applied', 'fix_withdrawn', 'fix_superseded');
+            """
+        ),
     ]
 
     /// Opens or creates the store at `path` (`:memory:` for tests) and applies pending migrations.
