@@ -140,7 +140,7 @@ import Testing
         #expect(f.destination.stored["p5"]?["Email"] == "fixed@example.com")
         #expect(try f.store.records(job: "people", status: "rejected").isEmpty)
         let history = try f.store.recordEvents(job: "people", key: "p5").map(\.kind)
-        #expect(history == ["fetched", "sent", "result", "fixed", "fetched", "sent", "result"])
+        #expect(history == ["fetched", "sent", "result", "fixed", "fetched", "sent", "result", "fix_applied"])
     }
 
     @Test func aBatchSentButNotAcknowledgedIsReconciledOnResume() throws {

@@ -69,6 +69,10 @@ final class CLIJobActions: JobActions, @unchecked Sendable {
         guard s.spec != nil else { return "there is no job file for \(s.job) in the jobs folder" }
         guard let m = s.mapping else { return "the job's mapping could not be checked" }
         guard m.approved else { return "the mapping is not approved: \(m.problems.first ?? "see Mapping")" }
+        // One run per job: a paused run is resumed or cancelled before another starts.
+        if action != .resume, let run = s.run, run.state.phase == .paused || run.state.phase.isRunning {
+            return "run \(run.id) of \(s.job) is \(run.state.phase == .paused ? "paused" : "running"); resume or cancel it first"
+        }
         if action == .resume, let run = s.run, m.runVersion != nil, !m.runMatchesApproval {
             return "the mapping changed since run \(run.id) started; cancel the run and start a new sync"
         }

@@ -226,6 +226,8 @@ enum FailedCommand: Command {
         let format = try OutputFormat.parse(args)
         let store = try SyncSetup.openStore(args, ctx, project: try Project.locate(args, ctx))
         let failed = try store.records(job: job, status: "rejected")
+        let fixes = try store.fixes(job: job)
+        func fixList(_ key: String) -> [(String, JSONValue)] { (fixes[key] ?? []).map { ($0.field, $0.value) } }
         if format == .json {
             ctx.io.out(
                 JSONWriter.pretty(
@@ -235,7 +237,7 @@ enum FailedCommand: Command {
                                 ("key", .string(r.key)), ("destinationKey", r.destinationKey.map(JSONValue.string) ?? .null),
                                 ("code", r.errorCode.map(JSONValue.string) ?? .null), ("field", r.field.map(JSONValue.string) ?? .null),
                                 ("message", r.error.map(JSONValue.string) ?? .null), ("run", .int(r.run)),
-                                ("patches", r.payload?["patches"] ?? .null),
+                                ("fixes", .object(fixList(r.key))),
                             ])
                         })))
             return .ok
@@ -246,8 +248,8 @@ enum FailedCommand: Command {
         }
         var table = [["KEY", "CODE", "FIELD", "REASON", "FIXES"]]
         for r in failed {
-            let fixes = (r.payload?["patches"]?.objectValue ?? []).map { "\($0.0)=\(JSONWriter.compact($0.1))" }.joined(separator: " ")
-            table.append([r.key, r.errorCode ?? "", r.field ?? "", r.error ?? "", fixes])
+            let text = fixList(r.key).map { "\($0.0)=\(JSONWriter.compact($0.1))" }.joined(separator: " ")
+            table.append([r.key, r.errorCode ?? "", r.field ?? "", r.error ?? "", text])
         }
         ctx.io.out(TextTable.render(table))
         ctx.io.out("\(failed.count) rejected; fix with 'mapc fix \(job) KEY FIELD=VALUE', then 'mapc retry \(job)'\n")
@@ -258,32 +260,67 @@ enum FailedCommand: Command {
 /// `mapc fix JOB KEY FIELD=VALUE`.
 enum FixCommand: Command {
     static let name = "fix"
-    static let summary = "Correct a field of a rejected record (recorded as an event); 'mapc retry' sends it"
-    static let usage = "JOB KEY FIELD=VALUE... [--by NAME] [--store PATH]"
+    static let summary = "Correct a field of a rejected record (an event that every later run applies until it is written)"
+    static let usage = "JOB KEY FIELD=VALUE... [--by NAME] [--store PATH] | JOB KEY --withdraw [FIELD...]"
     static let discussion = """
         FIELD is a source field (the record is mapped again) or a destination field (the value sent is
-        overridden). VALUE is taken as text; write FIELD:=JSON for a number, boolean or null.
+        overridden); it is checked against the job's schemas (did-you-mean, picklist values, type,
+        length). VALUE is taken as text; write FIELD:=JSON for a number, boolean or null.
+        A fix stays attached to the record: every later run that maps it (sync, retry, resume) applies
+        it, a record rejected again keeps it, and the run that writes the record records that it
+        applied it. It then stays in effect until the source record changes (the new source values
+        win) or it is withdrawn with --withdraw. Fixes are not written back to the source.
         """
     static let options = [
-        CLIPrincipal.byOption("the fix"), SyncSetup.storeOption,
-        CommonOptions.schemas,
+        CLIPrincipal.byOption("the fix"), OptionSpec("withdraw", help: "Withdraw the record's fixes (of the FIELDs given, or all)."),
+        SyncSetup.storeOption, CommonOptions.schemas,
     ]
 
     static func run(_ args: Arguments, _ ctx: CommandContext) throws -> ExitCode {
-        guard args.positional.count >= 3 else {
+        let withdraw = args.flag("withdraw")
+        guard args.positional.count >= (withdraw ? 2 : 3) else {
             throw CLIError.usage("give a job, a record key and FIELD=VALUE", help: "mapc fix contacts-to-leads 5149 email=maria@gmail.com")
         }
         let (job, key) = (args.positional[0], args.positional[1])
-        let store = try SyncSetup.openStore(args, ctx, project: try Project.locate(args, ctx))
+        let setup = try SyncSetup.load(job, args, ctx)
+        let store = setup.store
+        let jobName = setup.job.name
         let by = CLIPrincipal.resolve(by: args.value("by"), ctx)
-        for assignment in args.positional.dropFirst(2) {
-            let (field, value) = try parse(assignment)
+        let at = SystemClock().timestamp()
+        if withdraw {
             do {
-                _ = try Operations.fix(store: store, job: job, key: key, field: field, value: value, by: by, at: SystemClock().timestamp())
+                let fields = try Operations.withdrawFixes(
+                    store: store, job: jobName, key: key, fields: Array(args.positional.dropFirst(2)), by: by, at: at)
+                ctx.io.out("withdrew the fixes of \(fields.joined(separator: ", ")) of \(key) in \(jobName) (by \(by))\n")
             } catch let e as JobError {
                 throw CLIError.failure(e.message)
             }
-            ctx.io.out("fixed \(field) of \(key) in \(job) (by \(by)); run 'mapc retry \(job)' to send it\n")
+            return .ok
+        }
+        let schemas = setup.project.schemaProvider
+        let source = try? schemas.schema(platform: setup.job.source.platform, object: setup.job.source.object)
+        let destination = try? schemas.schema(platform: setup.job.destination.platform, object: setup.job.destination.object)
+        // Every assignment is checked before any is recorded.
+        var accepted: [(String, FixValidation.Accepted)] = []
+        for assignment in args.positional.dropFirst(2) {
+            let (field, value) = try parse(assignment)
+            if source == nil, destination == nil {
+                accepted.append((field, FixValidation.Accepted(side: nil, value: value)))
+                continue
+            }
+            switch FixValidation.check(field: field, value: value, source: source ?? nil, destination: destination ?? nil) {
+            case .success(let a): accepted.append((field, a))
+            case .failure(let p): throw CLIError.failure("cannot fix \(key): " + p.message, help: p.help)
+            }
+        }
+        for (field, a) in accepted {
+            do {
+                _ = try Operations.fix(store: store, job: jobName, key: key, field: field, value: a.value, side: a.side, by: by, at: at)
+            } catch let e as JobError {
+                throw CLIError.failure(e.message)
+            }
+            let side = a.side.map { " (\($0.rawValue) field)" } ?? ""
+            ctx.io.out("fixed \(field)\(side) of \(key) in \(jobName) (by \(by)); 'mapc retry \(jobName)' sends it\n")
         }
         return .ok
     }
@@ -304,7 +341,7 @@ enum FixCommand: Command {
 /// `mapc cancel JOB`.
 enum CancelCommand: Command {
     static let name = "cancel"
-    static let summary = "Cancel a job's latest run (a running one stops before its next page)"
+    static let summary = "Cancel a job's running or paused run (a running one stops within a second, waits included)"
     static let usage = "JOB [--by NAME] [--store PATH]"
     static let discussion = ""
     static let options = [
@@ -318,7 +355,11 @@ enum CancelCommand: Command {
         let by = CLIPrincipal.resolve(by: args.value("by"), ctx)
         do {
             let state = try Operations.cancel(store: store, job: job, by: by, at: SystemClock().timestamp())
-            ctx.io.out(state.phase == .cancelled ? "cancelled \(job)\n" : "asked the running sync of \(job) to stop (it is \(state))\n")
+            if state.phase == .cancelled {
+                ctx.io.out("cancelled \(job): \(state.reason ?? "")\n")
+            } else {
+                ctx.io.out("asked the running sync of \(job) to stop (it is \(state)); see 'mapc status \(job)'\n")
+            }
         } catch let e as JobError {
             throw CLIError.failure(e.message)
         }

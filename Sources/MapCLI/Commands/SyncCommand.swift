@@ -6,7 +6,7 @@ import SyncEngine
 enum SyncCommand: Command {
     static let name = "sync"
     static let summary = "Run a sync job (approved mappings only), with a progress bar and an audit trail"
-    static let usage = "JOB [--full] [--write-path auto|bulk|rest] [--store PATH] [--format text|json]"
+    static let usage = "JOB [--full] [--supersede] [--write-path auto|bulk|rest] [--store PATH] [--format text|json]"
     static let discussion = """
         JOB is a job file or the name of jobs/<JOB>.json. The mapping must be approved and unchanged
         (see 'mapc verify'). After the first run only the records changed since the job's high-water
@@ -19,11 +19,13 @@ enum SyncCommand: Command {
         API (Salesforce Bulk API 2.0, Mailchimp batch operations) when the run reads at least the job's
         bulk.threshold records, through REST batches otherwise; --write-path (or bulk.use in the job
         file) forces one; the run's write_path event says which and why.
+        One run per job at a time: while a run is paused, a new one is refused (resume or cancel it),
+        unless --supersede cancels it first.
         """
     static let options = [
         OptionSpec("full", help: "Read every record (ignore the high-water mark) and send every one, even those unchanged."),
         OptionSpec("write-path", value: "auto|bulk|rest", help: "Bulk jobs or REST batches (default: the job file's bulk.use, auto)."),
-        SyncSetup.storeOption, SyncSetup.formatOption, CommonOptions.schemas,
+        supersedeOption, SyncSetup.storeOption, SyncSetup.formatOption, CommonOptions.schemas,
     ]
 
     static func run(_ args: Arguments, _ ctx: CommandContext) throws -> ExitCode {
@@ -38,19 +40,27 @@ enum SyncCommand: Command {
             writePath = choice
         }
         let runner = try setup.runner(
-            ctx, full: args.flag("full"), crashAt: crash, progress: ProgressDisplay(io: ctx.io), writePath: writePath)
+            ctx, full: args.flag("full"), crashAt: crash, progress: ProgressDisplay(io: ctx.io), writePath: writePath,
+            supersede: args.flag("supersede"))
         return try SyncCommands.finish(args, ctx, setup) { try runner.start() }
     }
+}
+
+extension SyncCommand {
+    static let supersedeOption = OptionSpec(
+        "supersede", help: "Cancel the job's paused run (recorded as an event) and start this one instead of refusing.")
 }
 
 /// `mapc resume JOB`.
 enum ResumeCommand: Command {
     static let name = "resume"
-    static let summary = "Resume the latest run of a job where it stopped (after a pause, failure or crash)"
+    static let summary = "Resume the job's paused or interrupted run where it stopped, with the options it started with"
     static let usage = "JOB [--store PATH] [--format text|json]"
     static let discussion = """
         Picks up after the last checkpoint; a batch that was sent but never acknowledged is sent again
         first (upserts by key and message ids make that safe), so nothing is lost or written twice.
+        The run keeps the options it started with: a --full run still sends every record, a retry run
+        retries the rest of its records (with the fixes in effect), never the whole source.
         """
     static let options = [SyncSetup.storeOption, SyncSetup.formatOption, CommonOptions.schemas]
 
@@ -66,21 +76,23 @@ enum ResumeCommand: Command {
 enum RetryCommand: Command {
     static let name = "retry"
     static let summary = "Map and send a job's rejected records again, with the fixes made by 'mapc fix'"
-    static let usage = "JOB [--code CODE] [--field FIELD] [--store PATH] [--format text|json]"
+    static let usage = "JOB [--code CODE] [--field FIELD] [--supersede] [--store PATH] [--format text|json]"
     static let discussion = """
         Starts a retry run over every rejected record of the job (or, with --code and --field, only
         those rejected with that error code and field, as 'mapc failed' groups them; an empty value
-        selects records without one); records rejected again stay in 'mapc failed'.
+        selects records without one); records rejected again stay in 'mapc failed', with their fixes.
+        Refused while a run of the job is paused, unless --supersede cancels that run first.
         """
     static let options = [
         OptionSpec("code", value: "CODE", help: "Only records rejected with this error code ('' for none)."),
         OptionSpec("field", value: "FIELD", help: "Only records whose rejection blames this field ('' for none)."),
-        SyncSetup.storeOption, SyncSetup.formatOption, CommonOptions.schemas,
+        SyncCommand.supersedeOption, SyncSetup.storeOption, SyncSetup.formatOption, CommonOptions.schemas,
     ]
 
     static func run(_ args: Arguments, _ ctx: CommandContext) throws -> ExitCode {
         let setup = try SyncCommands.setup(args, ctx, usage: "mapc retry contacts-to-leads")
-        let runner = try setup.runner(ctx, full: false, crashAt: nil, progress: ProgressDisplay(io: ctx.io))
+        let runner = try setup.runner(
+            ctx, full: false, crashAt: nil, progress: ProgressDisplay(io: ctx.io), supersede: args.flag("supersede"))
         let only: RejectedFilter? =
             args.value("code") == nil && args.value("field") == nil
             ? nil : RejectedFilter(code: args.value("code"), field: args.value("field"))
@@ -108,6 +120,8 @@ enum SyncCommands {
             return try report(run, setup, format, ctx, ok: false)
         } catch let e as JobError {
             throw CLIError.failure(e.message)
+        } catch let e as ActiveRunError {
+            throw CLIError.failure("refusing to start a new run: \(e)")
         } catch let e as StoreError {
             throw CLIError.operational(e.description)
         }

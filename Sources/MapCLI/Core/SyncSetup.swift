@@ -139,12 +139,14 @@ struct SyncSetup {
     /// account running the command, or a self-declared `$MAPC_ACTOR`) as who started it.
     func runner(
         _ ctx: CommandContext, full: Bool, crashAt: CrashPoint?, progress: ProgressDisplay?, actor: Principal? = nil,
-        writePath: WritePathChoice? = nil
+        writePath: WritePathChoice? = nil,
+        supersede: Bool = false
     ) throws -> SyncRunner {
         let (mapping, version, lookupSchemas) = try approvedMapping(ctx)
         var options = SyncOptions()
         options.full = full
         options.writePath = writePath
+        options.supersede = supersede
         options.crashAt = crashAt
         options.actor = actor ?? CLIPrincipal.resolve(by: nil, ctx)
         if let progress { options.progress = { p in progress.update(p) } }

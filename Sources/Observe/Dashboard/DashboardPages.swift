@@ -323,7 +323,7 @@ public enum DashboardPages {
         out += pager(
             total: v.failedTotal, page: q.failedPage, size: DashboardServer.pageSize, noun: "rejected records", param: "fpage", query: q,
             job: s.job, anchor: "failed")
-        if !v.failed.isEmpty { out += failedTable(s.job, v.failed) }
+        if !v.failed.isEmpty { out += failedTable(s.job, v.failed, fixes: v.fixes) }
         return out + "</div></section>"
     }
 
@@ -443,20 +443,22 @@ public enum DashboardPages {
         return out
     }
 
-    static func failedTable(_ job: String, _ failed: [RecordState]) -> String {
+    static func failedTable(_ job: String, _ failed: [RecordState], fixes all: [String: [RecordFix]] = [:]) -> String {
         var rows = ""
         for r in failed {
-            let fixes = (r.payload?["patches"]?.objectValue ?? []).map { "\($0.0)=\(JSONWriter.compact($0.1))" }.joined(separator: " ")
+            let fixes = (all[r.key] ?? []).map { "\($0.field)=\(JSONWriter.compact($0.value))" }.joined(separator: " ")
             rows += """
                 <tr data-key="\(HTML.escape(r.key))"><td><a class="record-link" href="\(recordURL(job, r.key))">\(HTML.escape(r.key))</a></td><td>\(HTML.escape(r.destinationKey ?? ""))</td><td><code>\(HTML.escape(r.errorCode ?? ""))</code></td><td>\(HTML.escape(r.field ?? ""))</td><td>\(HTML.escape(r.error ?? ""))</td><td>\(HTML.escape(fixes))</td></tr>
                 """
         }
         return
-            "<table class=\"failed\"><thead><tr><th>Key</th><th>Destination key</th><th>Code</th><th>Field</th><th>Platform's reason</th><th>Fixes</th></tr></thead><tbody>\(rows)</tbody></table>"
+            "<table class=\"failed\"><thead><tr><th>Key</th><th>Destination key</th><th>Code</th><th>Field</th><th>Reason</th><th>Fixes</th></tr></thead><tbody>\(rows)</tbody></table>"
     }
 
     /// One record: the platform's reason, its values, a fix form (operators only) and its history.
-    static func record(job: String, _ r: RecordState, events: [RecordEvent], context: PageContext, canRetry: Bool) -> String {
+    static func record(
+        job: String, _ r: RecordState, events: [RecordEvent], fixes: [RecordFix] = [], context: PageContext, canRetry: Bool
+    ) -> String {
         var out = "<p class=\"crumbs\"><a href=\"\(jobURL(job))\">\(HTML.escape(job))</a> › record</p>"
         out +=
             "<h1>Record <code>\(HTML.escape(r.key))</code> <span class=\"badge status-\(HTML.escape(r.status))\" id=\"record-status\">\(HTML.escape(r.status))</span></h1>"
@@ -466,11 +468,11 @@ public enum DashboardPages {
         }
         if r.status == "rejected" {
             out +=
-                "<p class=\"reason\" id=\"platform-reason\"><strong>\(HTML.escape(r.errorCode ?? "rejected"))</strong>\(r.field.map { " on <code>\(HTML.escape($0))</code>" } ?? ""): \(HTML.escape(r.error ?? ""))</p>"
+                "<p class=\"reason\" id=\"platform-reason\">\(r.payload?["stage"]?.stringValue == "destination" ? "The platform refused it: " : "mapc's checks refused it (never sent): ")<strong>\(HTML.escape(r.errorCode ?? "rejected"))</strong>\(r.field.map { " on <code>\(HTML.escape($0))</code>" } ?? ""): \(HTML.escape(r.error ?? ""))</p>"
         }
         let source = r.payload?["source"]?.objectValue ?? []
         let values = r.payload?["values"]?.objectValue ?? []
-        let patches = r.payload?["patches"]?.objectValue ?? []
+        let patches = fixes.map { ($0.field, $0.value) }
         func table(_ title: String, _ pairs: [(String, JSONValue)]) -> String {
             guard !pairs.isEmpty else { return "" }
             let rows = pairs.map {
@@ -478,8 +480,17 @@ public enum DashboardPages {
             }.joined()
             return "<section><h2>\(title)</h2><table class=\"values\">\(rows)</table></section>"
         }
-        out += "<div class=\"grid\">" + table("Source values", source) + table("Values sent", values) + "</div>"
-        out += table("Fixes so far", patches)
+        // Values the platform refused were sent; values mapc's own checks refused never left.
+        let sent = r.payload?["stage"]?.stringValue == "destination"
+        out +=
+            "<div class=\"grid\">" + table("Source values", source) + table(sent ? "Values sent" : "Values mapped (not sent)", values)
+            + "</div>"
+        if !fixes.isEmpty {
+            let rows = fixes.map { f in
+                "<tr><th scope=\"row\">\(HTML.escape(f.field))</th><td><code>\(HTML.escape(JSONWriter.compact(f.value)))</code></td><td>by \(HTML.escape(f.by))</td><td>\(f.appliedRun.map { "applied by run \($0)" } ?? "outstanding")</td></tr>"
+            }.joined()
+            out += "<section><h2>Fixes in effect</h2><table class=\"values\" id=\"fixes\">\(rows)</table></section>"
+        }
         if r.status == "rejected", context.session.role.canAct {
             var fields = Set<String>()
             var options = ""

@@ -303,7 +303,7 @@ public struct DashboardServer: Sendable {
                 historyTotal: try reader.runCount(job: job),
                 timeline: try run.map { try reader.events(run: $0.id, types: types, limit: Self.pageSize, offset: query.timelineOffset) }
                     ?? [],
-                timelineTotal: timelineTotal, eventTypes: eventTypes, plan: plan)
+                timelineTotal: timelineTotal, eventTypes: eventTypes, plan: plan, fixes: try observatory.store.fixes(job: job))
         }
         // A two-way job's parked conflicts (field and identity), for the operator to resolve.
         view.conflicts = try observatory.store.twoWayConflicts(job: job, statuses: ["open"])
@@ -317,12 +317,15 @@ public struct DashboardServer: Sendable {
             throw NotFound(message: "job \(job) has no record '\(key)'")
         }
         let events = try observatory.store.recordEvents(job: job, key: record.key)
+        let fixes = try observatory.store.fixes(job: job, key: record.key)[record.key] ?? []
         var canRetry = false
         if s.role.canAct, record.status == "rejected" {
             canRetry = plan(try observatory.snapshot(job: job), s).retry == .available
         }
         return (
-            "\(job) \(key)", DashboardPages.record(job: job, record, events: events, context: PageContext(session: s), canRetry: canRetry)
+            "\(job) \(key)",
+            DashboardPages.record(
+                job: job, record, events: events, fixes: fixes, context: PageContext(session: s), canRetry: canRetry)
         )
     }
 
@@ -411,23 +414,31 @@ public struct DashboardServer: Sendable {
             message =
                 state.phase == .cancelled ? "Cancelled \(job) (by \(s.name))." : "Asked the running sync of \(job) to stop (by \(s.name))."
         case "retry", "resume", "retry-group":
+            let verb = action == "resume" ? "resume" : "retry"
             let snapshot = try observatory.snapshot(job: job)
-            let plan = plan(snapshot, s)
-            let availability = action == "resume" ? plan.resume : plan.retry
-            if case .unavailable(let why) = availability {
-                throw JobError("cannot \(action == "resume" ? "resume" : "retry") \(job): \(why)")
-            }
             guard let actions, let latest = snapshot.run else { throw JobError("job \(job) has never run") }
             var only: RejectedFilter?
             if action == "retry-group" {
                 let f = form(r)
                 only = RejectedFilter(code: f["code"] ?? "", field: f["field"] ?? "")
             }
-            var payload: [(String, JSONValue)] = [("action", .string(action == "retry-group" ? "retry" : action))] + by.fields
+            var payload: [(String, JSONValue)] = [("action", .string(verb))] + by.fields
             payload.append(("via", "dashboard"))
             if let only { payload.append(("only", only.json)) }
+            // Only an action that took effect is recorded as one; a refusal is recorded as a refusal.
+            do {
+                let plan = plan(snapshot, s)
+                if case .unavailable(let why) = action == "resume" ? plan.resume : plan.retry {
+                    throw JobError("cannot \(verb) \(job): \(why)")
+                }
+                if action == "resume" { try actions.resume(job: job, by: by) } else { try actions.retry(job: job, only: only, by: by) }
+            } catch {
+                let why = (error as? JobError)?.message ?? "\(error)"
+                _ = try? observatory.store.append(
+                    run: latest.id, type: "operator_refused", payload: .object(payload + [("why", .string(why))]), at: at)
+                throw error is JobError ? error : JobError(why)
+            }
             try observatory.store.append(run: latest.id, type: "operator_action", payload: .object(payload), at: at)
-            if action == "resume" { try actions.resume(job: job, by: by) } else { try actions.retry(job: job, only: only, by: by) }
             message =
                 action == "resume"
                 ? "Resumed \(job) (by \(s.name))."
@@ -536,6 +547,8 @@ struct JobPageView {
     var plan: ActionPlan
     /// Open conflicts of a two-way job.
     var conflicts: [TwoWayConflict] = []
+    /// The operator's fixes in effect, by record key.
+    var fixes: [String: [RecordFix]] = [:]
 }
 
 /// What every page needs to know of its viewer: who, which role, the CSRF token for forms, and the

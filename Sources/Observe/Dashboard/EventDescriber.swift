@@ -5,7 +5,9 @@ import SyncEngine
 /// One line of human text per event, for the dashboard's timeline.
 public enum EventDescriber {
     /// Events that are operator actions (shown highlighted).
-    public static let operatorEvents: Set<String> = ["record_fixed", "cancel_requested", "resumed", "operator_action"]
+    public static let operatorEvents: Set<String> = [
+        "record_fixed", "fix_withdrawn", "cancel_requested", "resumed", "operator_action", "operator_refused",
+    ]
 
     /// Describes `e`.
     public static func describe(_ e: StoredEvent) -> String {
@@ -41,7 +43,14 @@ public enum EventDescriber {
         case "reconcile": return "re-sending batch \(i("batch")) that was sent but not acknowledged"
         case "resumed": return "resumed by \(by ?? "?")"
         case "record_fixed": return "\(by ?? "?") fixed \(s("field")) of record \(s("key")) to \(JSONWriter.compact(p["value"] ?? .null))"
-        case "cancel_requested": return "cancel requested by \(by ?? "?")"
+        case "cancel_requested":
+            return (p["supersede"]?.boolValue == true ? "superseded by a new run started by " : "cancel requested by ") + (by ?? "?")
+        case "fix_withdrawn":
+            let fields = (p["fields"]?.arrayValue ?? []).compactMap(\.stringValue).joined(separator: ", ")
+            return "\(by ?? "?") withdrew the fix of \(fields) of record \(s("key"))"
+        case "operator_refused": return "\(by ?? "?") asked to \(s("action")) from the \(s("via")); refused: \(s("why"))"
+        case "retry_set": return "retrying \(p["keys"]?.arrayValue?.count ?? 0) rejected records"
+        case "quota_exhausted": return "quota \(s("quota")) used up; resets at \(s("resetsAt"))"
         case "operator_action":
             let only = p["only"].map { o in
                 " (only \(o["code"]?.stringValue.map { $0.isEmpty ? "no code" : $0 } ?? "any code"), \(o["field"]?.stringValue.map { $0.isEmpty ? "no field" : $0 } ?? "any field"))"

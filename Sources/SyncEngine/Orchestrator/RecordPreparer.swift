@@ -15,6 +15,8 @@ struct PreparedRecord: Sendable {
     /// `{"page":…,"values":…}`: the `fetched` event's payload.
     var fetched: [UInt8]
     var outcome: Outcome
+    /// What the operator's fixes of the record did, when it has any.
+    var fixes: FixUse? = nil
 }
 
 /// A page with every record prepared, and the first platform failure of a lookup made while
@@ -87,6 +89,9 @@ final class RecordPreparer: @unchecked Sendable {
     /// before the run reads its first page; a page mapped ahead would otherwise map one again).
     var poisoned: Set<String> = []
 
+    /// The operator's fixes in effect, by record key (set before the run reads its first page).
+    var fixes: [String: [RecordFix]] = [:]
+
     /// One record mapped; `retry` is the dead letter it is a retry of, with the operator's fixes.
     /// `index` is the record's place in its page (for the crash guard's marker).
     func prepare(_ rec: SourceRecord, page: Int, index: Int = -1, frame: Frame, retry: RecordState?) -> PreparedRecord {
@@ -113,8 +118,12 @@ final class RecordPreparer: @unchecked Sendable {
         JSONWriter.appendRaw(",\"values\":", to: &fetched)
         JSONWriter.append(rec.fields, to: &fetched)
         fetched.append(UInt8(ascii: "}"))
+        let recordFixes = fixes[rec.id] ?? []
+        let sourceRead = retry == nil || retry?.payload?["source"] != nil
+        let (fields, effective, use) = RecordFix.applySource(recordFixes, to: rec.fields, sourceRead: sourceRead)
+        let destinationFixes = effective.filter { $0.side != .source }
         let outcome: RecordOutcome
-        if let retry, retry.payload?["source"] == nil, retry.payload?["quarantined"] != nil {
+        if let retry, retry.payload?["source"] == nil, retry.payload?["quarantined"] != nil, effective.isEmpty {
             // It killed the mapper once and its values were not kept: mapping it again would
             // map nothing (or die again).
             outcome = .failed(
@@ -124,22 +133,22 @@ final class RecordPreparer: @unchecked Sendable {
                         "this record crashed the mapper in an earlier run and its source values were not kept; fix its source fields (mapc fix) to retry it",
                     field: nil, line: nil, sourceField: nil))
         } else if let retry, retry.payload?["source"] == nil, let stored = retry.payload?["values"]?.objectValue {
-            // A destination rejection with no source kept: resend the stored values, patched.
-            let patches = retry.payload?["patches"]?.objectValue ?? []
+            // A destination rejection with no source kept: resend the stored values, fixed.
             outcome = .mapped(
                 mapping.outputFields.map { f in
-                    let raw = patches.first { $0.0 == f.name }?.1 ?? stored.first { $0.0 == f.name }?.1 ?? .null
+                    let raw = destinationFixes.last { $0.field == f.name }?.value ?? stored.first { $0.0 == f.name }?.1 ?? .null
                     return (try? SourceDecoder.decode(raw, as: f).get()) ?? .null
                 })
         } else {
             #if DEBUG
                 if let crashOn, crashOn.id == rec.id { Self.die(crashOn.kind) }
             #endif
-            outcome = mapping.evaluate(json: rec.fields, frame: frame)
+            outcome = mapping.evaluate(json: fields, frame: frame)
         }
-        switch SyncRunner.applyDestinationPatches(outcome, retry: retry, fields: mapping.outputFields) {
-        case .skipped(let rule): return PreparedRecord(fetched: fetched, outcome: .skipped(rule: rule))
-        case .failed(let failure): return PreparedRecord(fetched: fetched, outcome: .failed(failure))
+        let fixUse = recordFixes.isEmpty ? nil : use
+        switch SyncRunner.applyDestinationFixes(outcome, destinationFixes, fields: mapping.outputFields) {
+        case .skipped(let rule): return PreparedRecord(fetched: fetched, outcome: .skipped(rule: rule), fixes: fixUse)
+        case .failed(let failure): return PreparedRecord(fetched: fetched, outcome: .failed(failure), fixes: fixUse)
         case .mapped(let values):
             var json: [UInt8] = []
             let violations = writer.write(values, to: &json)
@@ -148,7 +157,8 @@ final class RecordPreparer: @unchecked Sendable {
                 mapping.keyIndex.map { values[$0].text } ?? "msg-"
                 + String(ContentHash.of(Array((job + "\u{0}" + rec.id + "\u{0}" + hash).utf8)).prefix(24))
             return PreparedRecord(
-                fetched: fetched, outcome: .mapped(values: values, json: json, violations: violations, hash: hash, key: key))
+                fetched: fetched, outcome: .mapped(values: values, json: json, violations: violations, hash: hash, key: key),
+                fixes: fixUse)
         }
     }
 }

@@ -248,6 +248,16 @@ extension SyncRunner {
             bytes.removeAll(keepingCapacity: true)
             JSONWriter.append(.object(answer), to: &bytes)
             writes.recordEvents.append(RecordEventRow(key: r.id, kind: "result", payload: bytes))
+            // The record's outstanding fixes were written: they are applied (and stay in effect
+            // until the source changes); a refusal leaves them outstanding.
+            if status != .rejected, let use = fixesSent.removeValue(forKey: r.id) {
+                writes.recordEvent(
+                    r.id, "fix_applied",
+                    .object([
+                        ("fields", .array(use.outstanding.map(JSONValue.string))),
+                        ("sourceHash", use.fingerprint.map(JSONValue.string) ?? .null),
+                    ]))
+            }
             writes.updates.append(RecordUpdate(state: s, acknowledged: status != .rejected))
         }
         counts.created += batchCounts.created

@@ -142,10 +142,21 @@ extension SyncRunner {
                 prepared = preparer.prepare(rec, page: page, frame: frame!, retry: retry)
             }
             let action = RecordDecision.decide(
-                prepared.outcome, before: before, run: run, version: version, full: options.full, retrying: retry != nil)
+                prepared.outcome, before: before, run: run, version: version, full: full, retrying: retry != nil)
             if case .alreadyDone = action { continue }
             if case .send(_, _, _, _, _, true) = action {} else { delta.fetched += 1 }
             batch.recordEvents.append(RecordEventRow(key: rec.id, kind: "fetched", payload: prepared.fetched))
+            if let use = prepared.fixes {
+                if !use.superseded.isEmpty {
+                    batch.recordEvent(
+                        rec.id, "fix_superseded",
+                        .object([
+                            ("fields", .array(use.superseded.map(JSONValue.string))),
+                            ("reason", "the source record changed since the fix; its new values are used"),
+                        ]))
+                }
+                if case .send = action, !use.outstanding.isEmpty { fixesSent[rec.id] = use } else { fixesSent[rec.id] = nil }
+            }
             func base(_ status: String) -> RecordState {
                 RecordState(key: rec.id, run: run, status: status, mappingVersion: version)
             }

@@ -34,6 +34,8 @@ public final class SyncRunner {
     var batchNumber = 0
     var startedAt = 0.0
     var total: Int?
+    /// Whether every record is sent even when unchanged: the run's own option, restored on resume.
+    var full: Bool
     /// Maps records on the runner's thread.
     let preparer: RecordPreparer
     /// Maps pages read ahead, on the reading thread (nil: pages are mapped by the runner).
@@ -73,6 +75,9 @@ public final class SyncRunner {
     let writer = StoreWriter()
     /// Source ids of records whose outcome may not be committed yet (since the last ``sync()``).
     var unsettled = Set<String>()
+    /// Records sent with outstanding operator fixes, by source id: a successful write records
+    /// `fix_applied` for them.
+    var fixesSent: [String: FixUse] = [:]
     /// `,"mappingVersion":"<version>"` for `sent` record events.
     let versionField: [UInt8]
     /// The run's write path: the destination's bulk API when the run writes through it, or the
@@ -92,6 +97,7 @@ public final class SyncRunner {
         self.store = store
         self.clock = clock
         self.options = options
+        self.full = options.full
         // Lookups into the object being written must see every batch before: no overlap then (and
         // none when the lookups' objects are not known), neither of uploads nor of mapping ahead.
         let looksAtDestination =
@@ -161,14 +167,15 @@ public final class SyncRunner {
         // A job file's mistakes stop the run before it exists.
         _ = try job.bulkSettings()
         try closeAbandonedRuns()
+        try resolveActiveRuns()
         let plan = ReadPlan.decide(
-            mark: try store.watermark(job: job.name), full: options.full, mappingVersion: version,
+            mark: try store.watermark(job: job.name), full: full, mappingVersion: version,
             source: job.source.qualifiedName, overlapSeconds: job.overlapSeconds)
         modifiedSince = plan.modifiedSince
         var info: [(String, JSONValue)] = [
             ("kind", "sync"), ("job", .string(job.name)), ("mapping", .string(job.mapping)), ("mappingVersion", .string(version)),
             ("source", .string(job.source.qualifiedName)), ("destination", .string(job.destination.qualifiedName)),
-            ("mode", .string(job.mode.rawValue)), ("full", .bool(options.full)), options.actor.byMember, options.actor.identityMember,
+            ("mode", .string(job.mode.rawValue)), ("full", .bool(full)), options.actor.byMember, options.actor.identityMember,
             ("batchSize", .int(batchSize)),
         ]
         if let since = modifiedSince { info.append(("modifiedSince", .string(since))) }
@@ -201,6 +208,24 @@ public final class SyncRunner {
         startedAtMillis = Dates.parseISODateTime(Substring(clock.timestamp())) ?? 0
         armCrashGuard()
         try takeLease()
+        try loadFixes()
+    }
+
+    /// One active run per job: a paused run is cancelled (as an event) when the options say
+    /// `supersede`, else the new run is refused with the run and the commands that resolve it.
+    /// (Runs left running by a process that is gone were closed before; a live one refused.)
+    func resolveActiveRuns() throws {
+        var seen = Set<Int>()
+        while let active = try Operations.activeRun(store: store, job: job.name), seen.insert(active.id).inserted {
+            guard options.supersede else { throw ActiveRunError(job: job.name, run: active.id, state: active.state) }
+            let after = try Operations.cancel(
+                store: store, job: job.name, by: options.actor, at: clock.timestamp(), leaseTimeout: options.leaseTimeout, superseded: true)
+            guard after.phase == .cancelled else {
+                throw JobError(
+                    "run \(active.id) of \(job.name) is still running; it was asked to stop: start the new run once it has (see 'mapc status \(job.name)')"
+                )
+            }
+        }
     }
 
     /// Resumes the latest run of the job where its events say it stopped.
@@ -211,7 +236,8 @@ public final class SyncRunner {
 
     private func resumeRun() throws -> RunSummary {
         _ = try job.bulkSettings()
-        guard let latest = try store.latestRun(job: job.name) else {
+        // The run still going or paused (one per job), else the latest (which then says why not).
+        guard let latest = try Operations.openRun(store: store, job: job.name) ?? store.latestRun(job: job.name) else {
             throw JobError("job \(job.name) has never run; start it with mapc sync")
         }
         run = latest.id
@@ -233,8 +259,9 @@ public final class SyncRunner {
             case .orphaned(let why): holder = why
             }
         }
-        // The resumed run reads what it set out to read.
+        // The resumed run reads, and sends, what it set out to: its options are in its first event.
         modifiedSince = latest.info["modifiedSince"]?.stringValue
+        full = latest.info["full"]?.boolValue ?? false
         startedAt = clock.now()
         startedAtMillis = Dates.parseISODateTime(Substring(latest.startedAt)) ?? Dates.parseISODateTime(Substring(clock.timestamp())) ?? 0
         total = modifiedSince == nil ? ((try? source.count(object: job.source.object)) ?? nil) : nil
@@ -250,6 +277,10 @@ public final class SyncRunner {
         try record("resumed", .object(options.actor.fields))
         counts = try countsFromStore()
         try restoreWritePath()
+        try loadFixes()
+        if latest.info["kind"]?.stringValue == "retry" {
+            return try resumeRetry(pending: pending)
+        }
         if done {
             try move(JobState(.fetching, page: page, batch: batchNumber))
             try finish()
@@ -416,16 +447,23 @@ public final class SyncRunner {
 
 extension SyncRunner {
     /// Operator fixes of destination fields override the mapped values.
-    static func applyDestinationPatches(_ outcome: RecordOutcome, retry: RecordState?, fields: [Field]) -> RecordOutcome {
-        guard case .mapped(var values) = outcome, let patches = retry?.payload?["patches"]?.objectValue, !patches.isEmpty else {
-            return outcome
-        }
-        for (name, raw) in patches {
-            if let i = fields.firstIndex(where: { $0.name == name }), case .success(let v) = SourceDecoder.decode(raw, as: fields[i]) {
+    static func applyDestinationFixes(_ outcome: RecordOutcome, _ fixes: [RecordFix], fields: [Field]) -> RecordOutcome {
+        guard case .mapped(var values) = outcome, !fixes.isEmpty else { return outcome }
+        for fix in fixes {
+            if let i = fields.firstIndex(where: { $0.name == fix.field }),
+                case .success(let v) = SourceDecoder.decode(fix.value, as: fields[i])
+            {
                 values[i] = v
             }
         }
         return .mapped(values)
+    }
+
+    /// Reads the operator's fixes in effect for the job, for the records this run maps.
+    func loadFixes() throws {
+        let fixes = try store.fixes(job: job.name)
+        preparer.fixes = fixes
+        aheadPreparer?.fixes = fixes
     }
 }
 

@@ -74,6 +74,8 @@ public struct CrashPoint: Sendable, Hashable {
 public struct SyncOptions: Sendable {
     /// Send every record even when unchanged since the last acknowledged send.
     public var full = false
+    /// Cancel the job's paused run (as an event) instead of refusing to start a new one.
+    public var supersede = false
     /// Retry policy for transient failures.
     public var backoff = Backoff()
     /// Longest wait honoured for one rate-limit answer, in seconds.

@@ -207,6 +207,15 @@ public final class EventStore: @unchecked Sendable {
             CREATE INDEX IF NOT EXISTS bulk_jobs_job ON bulk_jobs(job, run);
             """
         ),
+        (
+            // Operator fixes are record events that stay attached to the record until applied or
+            // withdrawn; every run reads a job's fix events, which this partial index keeps cheap.
+            "012_operator_fixes",
+            """
+            CREATE INDEX IF NOT EXISTS record_events_fixes ON record_events(job, id)
+              WHERE kind IN ('fixed', 'fix_applied', 'fix_withdrawn', 'fix_superseded');
+            """
+        ),
     ]
 
     /// Opens the store at `path` (`:memory:` for tests), creating it as `create` allows, checks it
