@@ -39,6 +39,10 @@ def kind(platform, method, path):
         if re.search(r"/jobs/ingest/[^/]+/?$", path):
             return "bulk job status"
         return "bulk results"
+    if platform == "salesforce" and "/jobs/query" in path:
+        if method == "POST":
+            return "bulk query job"
+        return "bulk query results" if path.endswith("/results") else "bulk query status"
     if platform == "mailchimp" and "/batches" in path:
         if method == "POST":
             return "batch submit"
