@@ -26,7 +26,7 @@ let package = Package(
         // Also runs the built `mapc` and `mapc-fuzz` as child processes (hostile input, crashes, fuzzing).
         .testTarget(name: "MapCLITests", dependencies: ["MapCLI", "MapDSL", "MapReview", "MapGen", "Crypto", "TestSupport", "mapc", "mapc-fuzz"]),
 
-        // --- sync engine (section owned by the SyncEngine work) ---
+        // --- sync engine ---
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .target(name: "SyncEngine", dependencies: ["MapDSL", "MapReview", "Crypto", "CSQLite"]),
         .testTarget(name: "SyncEngineTests", dependencies: ["SyncEngine", "MapDSL", "TestSupport"]),
@@ -34,7 +34,7 @@ let package = Package(
         .testTarget(name: "SyncCrashTests", dependencies: ["SyncEngine", "MapDSL", "Crypto", "Sandbox", "TestSupport", "mapc"]),
         // --- end sync engine section ---
 
-        // --- HTTP server and sandbox (section owned by the HTTP/sandbox work) ---
+        // --- HTTP server and sandbox ---
         .systemLibrary(name: "CMicroHTTPD", pkgConfig: "libmicrohttpd", providers: [.apt(["libmicrohttpd-dev"])]),
         .target(name: "HTTPServer", dependencies: ["CMicroHTTPD"]),
         // zlib, for the gzip and deflate request bodies the emulated platforms accept.
@@ -44,7 +44,7 @@ let package = Package(
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "HTTPServer", "MapDSL", "Crypto", "CZlib", "AdapterSpec"], exclude: ["Fixtures"]),
         // --- end HTTP server and sandbox section ---
 
-        // --- review and approval (section owned by the dry-run/review/approval work) ---
+        // --- review and approval ---
         // OpenSSL libcrypto, used through the Crypto target only.
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         // SHA-256, MD5, HMAC, PBKDF2, constant-time comparison, random tokens and base64url over libcrypto.
@@ -55,14 +55,14 @@ let package = Package(
         .testTarget(name: "MapReviewTests", dependencies: ["MapReview", "MapDSL", "Crypto"], exclude: ["Golden"]),
         // --- end review and approval section ---
 
-        // --- generation (section owned by the MapGen work) ---
+        // --- generation ---
         // Prose -> mapping through an LLM endpoint or the offline matcher; prompts, grammar, cache.
         // libcurl (CCurl, declared with the adapters) waits for the endpoint in poll(2), costing no CPU.
         .target(name: "MapGen", dependencies: ["MapDSL", "MapcSupport", "Crypto", "CCurl"]),
         .testTarget(name: "MapGenTests", dependencies: ["MapGen", "MapDSL", "MapReview", "Crypto", "HTTPServer"]),
         // --- end generation section ---
 
-        // --- platform adapters (section owned by the adapters work) ---
+        // --- platform adapters ---
         // HubSpot, Salesforce, Mailchimp, Segment, GA4 over their wire formats (libcurl), JSONL and SQLite.
         // libcurl's easy interface, through a shim for its variadic option setters.
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
@@ -79,7 +79,7 @@ let package = Package(
             exclude: ["Golden"]),
         // --- end platform adapters section ---
 
-        // --- observability (section owned by the observability work) ---
+        // --- observability ---
         // Metrics, "is this normal?", wedged detection, alerts and the web dashboard served by `mapc serve`.
         .target(name: "Observe", dependencies: ["SyncEngine", "MapDSL", "MapReview", "MapcSupport", "HTTPServer", "Crypto"]),
         // Unit tests plus browser tests that drive headless Chromium over the DevTools protocol.
@@ -88,7 +88,7 @@ let package = Package(
             exclude: ["Browser"]),
         // --- end observability section ---
 
-        // --- webhooks (section owned by the webhook ingestion work) ---
+        // --- webhooks ---
         // Per-platform receivers (signatures, parsing, normalisation), the HTTP door and `mapc serve`'s host;
         // the durable inbox, triggers and echo suppression live in SyncEngine/Inbox.
         .target(name: "Webhooks", dependencies: ["SyncEngine", "MapDSL", "HTTPServer", "Crypto"]),

@@ -283,6 +283,8 @@ public struct DashboardServer: Sendable {
         guard snapshot.run != nil || snapshot.spec != nil else { throw NotFound(message: "no job named '\(job)'") }
         let query = JobPageQuery(r)
         let plan = plan(snapshot, s)
+        // Read before the page's read below: the store's read lock is not re-entrant.
+        let fixes = try observatory.store.fixes(job: job)
         var view = try observatory.store.read { reader -> JobPageView in
             var run = snapshot.run
             if let wanted = query.run, wanted != run?.id {
@@ -303,7 +305,7 @@ public struct DashboardServer: Sendable {
                 historyTotal: try reader.runCount(job: job),
                 timeline: try run.map { try reader.events(run: $0.id, types: types, limit: Self.pageSize, offset: query.timelineOffset) }
                     ?? [],
-                timelineTotal: timelineTotal, eventTypes: eventTypes, plan: plan, fixes: try observatory.store.fixes(job: job))
+                timelineTotal: timelineTotal, eventTypes: eventTypes, plan: plan, fixes: fixes)
         }
         // A two-way job's parked conflicts (field and identity), for the operator to resolve.
         view.conflicts = try observatory.store.twoWayConflicts(job: job, statuses: ["open"])
