@@ -11,8 +11,8 @@ let package = Package(
     ],
     targets: [
         // The mapping language: schemas, lexer, parser, checker, compiler, evaluator, formatter.
-        .target(name: "MapDSL", dependencies: ["Crypto"]),
-        // Small helpers every target may use: the secret redactor.
+        .target(name: "MapDSL", dependencies: ["Crypto", "MapcSupport"]),
+        // Small helpers every target may use: the secret redactor and the `Locked` value wrapper.
         .target(name: "MapcSupport"),
         .testTarget(name: "MapcSupportTests", dependencies: ["MapcSupport"]),
         // The command-line front: parses arguments, calls libraries, prints.
@@ -39,7 +39,7 @@ let package = Package(
         .target(name: "HTTPServer", dependencies: ["CMicroHTTPD"]),
         // zlib, for the gzip and deflate request bodies the emulated platforms accept.
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
-        .target(name: "Sandbox", dependencies: ["HTTPServer", "MapDSL", "Crypto", "CZlib", "AdapterSpec"]),
+        .target(name: "Sandbox", dependencies: ["HTTPServer", "MapDSL", "MapcSupport", "Crypto", "CZlib", "AdapterSpec"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"]),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "HTTPServer", "MapDSL", "Crypto", "CZlib", "AdapterSpec"], exclude: ["Fixtures"]),
         // --- end HTTP server and sandbox section ---

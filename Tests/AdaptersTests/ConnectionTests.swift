@@ -1,6 +1,7 @@
 import Adapters
 import Foundation
 import MapDSL
+import MapcSupport
 import Sandbox
 import SyncEngine
 import Testing
@@ -108,17 +109,5 @@ extension AdaptersTestSuite {
             #expect(captured.count >= 3)
             for text in captured { #expect(!text.contains(Self.planted), "\(text)") }
         }
-    }
-}
-
-/// A value behind a lock (tests).
-final class Locked<Value>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value: Value
-    init(_ value: Value) { self.value = value }
-    func withLock<R>(_ body: (inout Value) -> R) -> R {
-        lock.lock()
-        defer { lock.unlock() }
-        return body(&value)
     }
 }

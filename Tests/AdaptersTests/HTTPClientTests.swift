@@ -1,5 +1,6 @@
 import Foundation
 import HTTPServer
+import MapcSupport
 import SyncEngine
 import Testing
 

@@ -1,5 +1,6 @@
 import Adapters
 import Foundation
+import MapcSupport
 import Sandbox
 import SyncEngine
 import Testing

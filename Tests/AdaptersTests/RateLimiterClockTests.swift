@@ -1,5 +1,6 @@
 import Adapters
 import Foundation
+import MapcSupport
 import SyncEngine
 import Testing
 

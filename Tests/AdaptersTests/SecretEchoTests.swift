@@ -2,6 +2,7 @@ import Adapters
 import Foundation
 import HTTPServer
 import MapDSL
+import MapcSupport
 import SyncEngine
 import Testing
 

@@ -1,5 +1,6 @@
 import Foundation
 import MapDSL
+import MapcSupport
 import SyncEngine
 
 /// GA4 Measurement Protocol: one record per event, grouped into requests of ≤25 events and <130 kB

@@ -1,5 +1,6 @@
 import Foundation
 import MapDSL
+import MapcSupport
 import SyncEngine
 
 #if canImport(FoundationNetworking)

@@ -1,5 +1,6 @@
 import Foundation
 import MapDSL
+import MapcSupport
 import SyncEngine
 
 /// HubSpot CRM v3: objects list with `after` paging, search for incremental reads, properties for

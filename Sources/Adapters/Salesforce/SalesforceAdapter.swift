@@ -1,5 +1,6 @@
 import Foundation
 import MapDSL
+import MapcSupport
 import SyncEngine
 
 /// Salesforce REST: SOQL query with `nextRecordsUrl` paging (incremental on `SystemModstamp`), sObject

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Why a mapping could not be compiled: it has errors, or its schemas are missing.
 public struct CompileError: Error, Sendable, CustomStringConvertible {
     /// The diagnostics that block compilation.
@@ -373,7 +375,7 @@ enum Operand: Sendable {
 final class PatternCache: @unchecked Sendable {
     private let prepare: @Sendable (String) -> Result<@Sendable ([Value]) throws -> Value, PatternError>
     private var cache: [String: @Sendable ([Value]) throws -> Value] = [:]
-    private let lock = NSLockLike()
+    private let lock = NSLock()
 
     init(_ prepare: @escaping @Sendable (String) -> Result<@Sendable ([Value]) throws -> Value, PatternError>) {
         self.prepare = prepare

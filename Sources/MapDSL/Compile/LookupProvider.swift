@@ -1,3 +1,5 @@
+import Foundation
+
 /// Serves `lookup(platform.Object, Field == value)` during evaluation: the destination adapter in a
 /// sync, sample files in a dry-run, a stub in tests. Implementations cache as they see fit.
 public protocol LookupProvider: Sendable {
@@ -10,7 +12,7 @@ public protocol LookupProvider: Sendable {
 public final class InMemoryLookup: LookupProvider, @unchecked Sendable {
     private var records: [String: [[String: Value]]]
     private var indexes: [String: [Value: [String: Value]?]] = [:]
-    private let lock = NSLockLike()
+    private let lock = NSLock()
 
     /// Creates a provider; `records` maps `platform.Object` to its records.
     public init(records: [String: [[String: Value]]]) {

@@ -97,26 +97,20 @@ public struct HookSink: AlertSink {
         request.httpMethod = "POST"
         request.setValue("application/json", forHTTPHeaderField: "Content-Type")
         request.httpBody = Data(payload.utf8)
-        let box = ResultBox()
+        let box = Locked<String?>(nil)
         let done = DispatchSemaphore(value: 0)
         URLSession.shared.dataTask(with: request) { _, response, error in
             if let error {
-                box.set("alert webhook failed: \(error.localizedDescription)")
+                box.withLock { $0 = "alert webhook failed: \(error.localizedDescription)" }
             } else if let http = response as? HTTPURLResponse, !(200..<300).contains(http.statusCode) {
-                box.set("alert webhook answered HTTP \(http.statusCode)")
+                box.withLock { $0 = "alert webhook answered HTTP \(http.statusCode)" }
             }
             done.signal()
         }.resume()
         if done.wait(timeout: .now() + timeout + 1) == .timedOut { return "alert webhook timed out" }
-        return box.get()
+        return box.snapshot
     }
 
-    private final class ResultBox: @unchecked Sendable {
-        private let lock = NSLock()
-        private var value: String?
-        func set(_ v: String) { lock.withLock { value = v } }
-        func get() -> String? { lock.withLock { value } }
-    }
 }
 
 /// Evaluates every job, sends the alerts the policy calls for and records each as an `alert_sent`

@@ -2,6 +2,7 @@ import AdapterSpec
 import Foundation
 import HTTPServer
 import MapDSL
+import MapcSupport
 
 /// mapc's JSON model, which specs and ``SpecPath`` speak (the sandbox's own `JSONValue` is its storage model).
 typealias SpecJSON = MapDSL.JSONValue

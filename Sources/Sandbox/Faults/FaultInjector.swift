@@ -1,4 +1,5 @@
 import Foundation
+import MapcSupport
 
 /// What the fault injector decided for one request.
 enum FaultAction: Sendable, Equatable {

@@ -1,5 +1,6 @@
 import Foundation
 import HTTPServer
+import MapcSupport
 
 /// HubSpot CRM v3 emulator: objects list/read/batch endpoints and properties, bearer-token auth,
 /// `X-HubSpot-RateLimit-*` headers and 429 bodies with `policyName`.

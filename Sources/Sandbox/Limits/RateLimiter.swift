@@ -1,4 +1,5 @@
 import Foundation
+import MapcSupport
 
 /// The state of a bucket after admitting a request, for rate-limit response headers.
 struct LimitUsage: Sendable {

@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import HTTPServer
 import MapDSL
+import MapcSupport
 
 /// Mailchimp Marketing API v3 emulator under `/3.0`: `GET /ping`, list members with `count`/`offset`
 /// paging, `PUT /lists/{id}/members/{subscriber_hash}` add-or-update, `POST /lists/{id}` batch subscribe;

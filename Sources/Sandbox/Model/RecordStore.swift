@@ -1,4 +1,5 @@
 import Foundation
+import MapcSupport
 
 /// One record held by an emulator: flat field values by slot of its object's ``FieldLayout``, plus
 /// bookkeeping.

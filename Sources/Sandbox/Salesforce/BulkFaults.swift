@@ -1,5 +1,6 @@
 import Foundation
 import HTTPServer
+import MapcSupport
 
 /// Faults and pacing of the emulated bulk APIs (Salesforce Bulk API 2.0 ingest, Mailchimp batch
 /// operations), set with ``SandboxServer/setBulkFaults(_:)`` or `POST /_sandbox/bulk` (a JSON object

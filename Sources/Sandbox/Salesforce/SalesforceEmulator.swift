@@ -1,5 +1,6 @@
 import Foundation
 import HTTPServer
+import MapcSupport
 
 /// Salesforce REST emulator: SOQL query with `nextRecordsUrl` paging, sObject describe, sObject
 /// Collections upsert by external id, `Sforce-Limit-Info` on every reply and 403

@@ -1,4 +1,5 @@
 import Foundation
+import MapcSupport
 
 /// One request seen by an emulator, for `/_sandbox/requests` and ``SandboxServer/requestLog``.
 public struct RequestLogEntry: Sendable, Codable, Equatable {
