@@ -120,7 +120,9 @@ private func onThread(_ body: @escaping @Sendable () -> Void) async {
         }
         let server = try HTTPServer.start(router: router)
         let base = server.baseURL
-        let pending = Task { try await TestClient.send("GET", base.appending(path: "slow")) }
+        // The held request may wait on a loaded machine far longer than the client's usual 20 s idle
+        // timeout (the release below runs when the scheduler gets to it): give it the stop's bound.
+        let pending = Task { try await TestClient.send("GET", base.appending(path: "slow"), timeout: 300) }
         // Blocking waits run on threads of their own: on the tests' small cooperative pool, shared
         // with every other suite, they could hold up the release below past the stop's deadline.
         await onThread { started.wait() }

@@ -26,13 +26,23 @@ enum TestClient {
         return URLSession(configuration: configuration)
     }()
 
+    /// For requests a test holds on purpose: five minutes of idle time before giving up.
+    static let patientSession: URLSession = {
+        let configuration = URLSessionConfiguration.ephemeral
+        configuration.timeoutIntervalForRequest = 300
+        return URLSession(configuration: configuration)
+    }()
+
     static func send(
         _ method: String,
         _ url: URL,
         headers: [String: String] = [:],
-        body: Data? = nil
+        body: Data? = nil,
+        timeout: TimeInterval? = nil
     ) async throws -> Reply {
         var request = URLRequest(url: url)
+        if let timeout { request.timeoutInterval = timeout }
+        let session = timeout == nil ? session : patientSession
         request.httpMethod = method
         for (name, value) in headers {
             request.setValue(value, forHTTPHeaderField: name)

@@ -132,6 +132,7 @@ final class ResultHolder: @unchecked Sendable {
         #expect(progress.count == 2 && progress[0] != progress[1], "live progress: \(progress)")
         #expect(seen["reason"]?.stringValue?.contains("HTTP 503") == true)
         #expect(seen["platformReason"]?.stringValue?.contains("INVALID_EMAIL_ADDRESS") == true)
+        #expect(seen["retryWhilePaused"]?.boolValue == false, "the record page offers no retry while the run is paused")
         #expect(seen["statusAfterRetry"]?.stringValue == "created")
         #expect(seen["timelineHasActor"]?.boolValue == true)
 

@@ -146,10 +146,14 @@ final class FixtureActions: JobActions, @unchecked Sendable {
 
     func retry(job: String, only: RejectedFilter?, by: Principal) throws { try launch(by) { try $0.retryRejected(only: only) } }
     func resume(job: String, by: Principal) throws { try launch(by) { try $0.resume() } }
-    /// The fixture runs one action at a time; nothing else stops it (it needs no approval).
+    /// The fixture runs one action at a time and, like `mapc serve`, one run per job: a paused or
+    /// running run is resumed or cancelled before a retry starts another (it needs no approval).
     func refusal(_ action: JobAction, _ snapshot: JobSnapshot) -> String? {
         guard busy.wait(timeout: .now()) == .success else { return "another run of this job is in progress" }
         busy.signal()
+        if action != .resume, let run = snapshot.run, run.state.phase == .paused || run.state.phase.isRunning {
+            return "run \(run.id) of \(snapshot.job) is \(run.state.phase == .paused ? "paused" : "running"); resume or cancel it first"
+        }
         return nil
     }
 

@@ -173,10 +173,22 @@ def main():
         seen["flashAfterFix"] = page.wait_for("document.querySelector('.flash.ok') && document.querySelector('.flash.ok').innerText", what="fix confirmation")
         shot("04-record-fixed.png")
 
-        # 5. Retry from the page, then watch the record get delivered.
-        page.click_and_wait(".fix form.inline button")
-        seen["flashAfterRetry"] = page.wait_for("document.querySelector('.flash.ok') && document.querySelector('.flash.ok').innerText", what="retry confirmation")
+        # 5. One run per job: the paused run is resumed from the job page and finishes first (the
+        # record page offers no retry while it is paused), then the record is retried from its page.
+        seen["retryWhilePaused"] = page.eval("!!document.querySelector('.fix form.action-retry')")
+        page.goto(a.base + "/dashboard/jobs/" + a.job)
+        page.wait_for("!!document.querySelector('form.action-resume button')", what="the resume button")
+        page.click_and_wait("form.action-resume button")
+        page.wait_for("document.querySelector('.flash.ok') && document.querySelector('.flash.ok').innerText", what="resume confirmation")
         record_url = a.base + "/dashboard/jobs/" + a.job + "/record?key=" + seen["record"]
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            page.goto(record_url)
+            if page.eval("!!document.querySelector('.fix form.action-retry')"):
+                break
+            time.sleep(0.5)
+        page.click_and_wait(".fix form.action-retry button")
+        seen["flashAfterRetry"] = page.wait_for("document.querySelector('.flash.ok') && document.querySelector('.flash.ok').innerText", what="retry confirmation")
         deadline = time.time() + 30
         status = None
         while time.time() < deadline:
