@@ -243,4 +243,8 @@ public protocol PlatformAdapter: Sendable {
     /// How many records `object` has, when the platform can tell cheaply (for progress and ETA); nil
     /// otherwise. A default implementation returns nil.
     func count(object: String) throws -> Int?
+    /// How many records a read of `object` with `modifiedSince` (nil: every record) would return, at
+    /// the cost of one request at most, when the platform can tell; nil otherwise. The default asks
+    /// ``count(object:)`` for a read of every record and knows nothing of incremental reads.
+    func count(object: String, modifiedSince: String?) throws -> Int?
 }
