@@ -161,6 +161,7 @@ enum Timeline {
                 "rate limited while \(p["while"]?.stringValue ?? "?"): waiting \(p["wait"]?.doubleValue ?? 0)s (\(p["message"]?.stringValue ?? ""))"
         case "reconcile": return "re-sending batch \(p["batch"]?.intValue ?? 0) that was sent but not acknowledged"
         case "resumed": return "resumed by \(EventDescriber.who(p) ?? "?")"
+        case "auto_resume", "waiting", "quota_exhausted": return EventDescriber.describe(e)
         case "record_fixed":
             return
                 "\(EventDescriber.who(p) ?? "?") fixed \(p["field"]?.stringValue ?? "?") of record \(p["key"]?.stringValue ?? "?") to \(JSONWriter.compact(p["value"] ?? .null))"

@@ -179,6 +179,9 @@ enum ServeCommand: Command {
             access.policy.listening(host: console!.host, port: console!.port)
         }
         let monitor = DashboardWiring.startAlerts(observatory, global: alerts, interval: alertInterval, log: log)
+        // Quota pauses of jobs with `autoResume` resume by themselves once the quota has reset.
+        let autoResumer = wiring.autoResumer()
+        autoResumer.start(interval: min(alertInterval, 30)) { line in log("mapc serve: \(line)") }
 
         if let server = hosted?.server {
             log("mapc serve: webhooks on \(server.baseURL.absoluteString) (store \(wiring.store.path))")
@@ -192,6 +195,8 @@ enum ServeCommand: Command {
             log("mapc serve: webhook listener off (store \(wiring.store.path))")
         }
         log("  \(wiring.rules.count) trigger rule(s) from \(wiring.jobs.count) job file(s)")
+        let autoJobs = wiring.jobs.filter { $0.spec.autoResume != nil }.map(\.spec.name)
+        if !autoJobs.isEmpty { log("mapc serve: autoResume (quota pauses resume after the reset): \(autoJobs.joined(separator: ", "))") }
         for line in DashboardWiring.alertSummary(global: alerts, jobs: wiring.jobs) { log("mapc serve: \(line)") }
         if let console, let access {
             let base =
@@ -209,6 +214,7 @@ enum ServeCommand: Command {
         stop.wait()
         log("mapc serve: stopping (finishing requests in flight and running syncs)")
         monitor.stop()
+        autoResumer.stop()
         console?.stop()
         if let hosted {
             hosted.stop()
@@ -346,6 +352,22 @@ final class WebhookWiring: @unchecked Sendable {
     /// A scheduler that runs triggered jobs through ``runJob(_:)``.
     func scheduler(concurrency: Int) -> JobScheduler {
         JobScheduler(inbox: inbox, concurrency: concurrency, log: log) { [self] job in try runJob(job) }
+    }
+
+    /// Resumes the quota pauses of jobs with `autoResume` once their quota has reset, as `mapc
+    /// resume JOB` does (approved mapping, job lock), recorded as resumed by `autoResume`.
+    func autoResumer() -> AutoResumer {
+        let specs = jobs.map(\.spec)
+        return AutoResumer(store: store, jobs: { specs }) { [self] pending in
+            guard let path = jobs.first(where: { $0.spec.name == pending.job })?.path else {
+                throw CLIError.usage("no job file for \(pending.job)")
+            }
+            let setup = try SyncSetup.load(path, args, ctx)
+            let runner = try setup.runner(ctx, full: false, crashAt: nil, progress: nil, actor: AutoResume.actor)
+            let lock = try JobLock(path: setup.project.root + "/.mapc/locks/\(setup.job.name).lock")
+            defer { lock.release() }
+            return try runner.resume()
+        }
     }
 
     /// Runs `job` as an incremental sync, exactly as `mapc sync JOB` does (approved mapping, job lock).

@@ -56,22 +56,45 @@ extension SyncCommand {
 enum ResumeCommand: Command {
     static let name = "resume"
     static let summary = "Resume the job's paused or interrupted run where it stopped, with the options it started with"
-    static let usage = "JOB [--store PATH] [--format text|json]"
+    static let usage = "JOB [--store PATH] [--format text|json] | --due [--jobs DIR] [--store PATH]"
     static let discussion = """
         Picks up after the last checkpoint; a batch that was sent but never acknowledged is sent again
         first (upserts by key and message ids make that safe), so nothing is lost or written twice.
         The run keeps the options it started with: a --full run still sends every record, a retry run
         retries the rest of its records (with the fixes in effect), never the whole source.
+        --due resumes, instead, every run paused for a used-up quota whose job file says
+        "autoResume" and whose quota has reset (what 'mapc serve' does by itself; run it from cron
+        when no server runs); it prints what it resumed, or nothing.
         """
-    static let options = [SyncSetup.storeOption, SyncSetup.formatOption, CommonOptions.schemas]
+    static let options = [
+        OptionSpec("due", help: "Resume the quota pauses of jobs with autoResume whose quota has reset (for cron)."),
+        OptionSpec("jobs", value: "DIR", help: "With --due: the job files (default: jobs/ in the project)."),
+        SyncSetup.storeOption, SyncSetup.formatOption, CommonOptions.schemas,
+    ]
 
     static func run(_ args: Arguments, _ ctx: CommandContext) throws -> ExitCode {
+        if args.flag("due") { return try resumeDue(args, ctx) }
         let setup = try SyncCommands.setup(args, ctx, usage: "mapc resume contacts-to-leads")
         let crash = ctx.environment["MAPC_CRASH_AT"].flatMap(CrashPoint.init)
         let progress = ProgressDisplay(io: ctx.io, environment: ctx.environment)
         defer { progress.finish() }
         let runner = try setup.runner(ctx, full: false, crashAt: crash, progress: progress)
         return try SyncCommands.finish(args, ctx, setup, progress) { try runner.resume() }
+    }
+}
+
+extension ResumeCommand {
+    /// `mapc resume --due`: the quota pauses due to resume by the job files' `autoResume`.
+    static func resumeDue(_ args: Arguments, _ ctx: CommandContext) throws -> ExitCode {
+        guard args.positional.isEmpty else { throw CLIError.usage("--due resumes every due job: give no job", help: "mapc resume --due") }
+        let wiring = try WebhookWiring(args, ctx)
+        var failed = false
+        for o in try wiring.autoResumer().tick(now: Date()) {
+            let result = o.summary.map { "run \($0.id) \($0.state)" } ?? (o.error ?? "?")
+            if o.summary?.state.phase != .completed { failed = true }
+            ctx.io.out("resumed \(o.pending.job) run \(o.pending.run) \(o.pending.reason): \(result)\n")
+        }
+        return failed ? .failure : .ok
     }
 }
 

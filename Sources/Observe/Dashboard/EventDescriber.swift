@@ -51,6 +51,8 @@ public enum EventDescriber {
         case "operator_refused": return "\(by ?? "?") asked to \(s("action")) from the \(s("via")); refused: \(s("why"))"
         case "retry_set": return "retrying \(p["keys"]?.arrayValue?.count ?? 0) rejected records"
         case "quota_exhausted": return "quota \(s("quota")) used up; resets at \(s("resetsAt"))"
+        case "auto_resume": return "resuming by itself (the job's autoResume) \(s("reason"))"
+        case "waiting": return "waiting for \(s("for")) until \(s("until")) (\(String(format: "%.1f", p["seconds"]?.doubleValue ?? 0))s)"
         case "operator_action":
             let only = p["only"].map { o in
                 " (only \(o["code"]?.stringValue.map { $0.isEmpty ? "no code" : $0 } ?? "any code"), \(o["field"]?.stringValue.map { $0.isEmpty ? "no field" : $0 } ?? "any field"))"

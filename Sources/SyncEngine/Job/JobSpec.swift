@@ -122,6 +122,8 @@ public struct JobSpec: Sendable {
             lookupTTL = try seconds(cache["ttlSeconds"], "lookupCache.ttlSeconds") ?? lookupTTL
             lookupMissTTL = try seconds(cache["negativeTtlSeconds"], "lookupCache.negativeTtlSeconds") ?? min(lookupMissTTL, lookupTTL)
         }
+        // Checked here so a bad value stops the job at load, not when a quota pause comes.
+        _ = try AutoResumePolicy.parse(json["autoResume"], path: path)
         return JobSpec(
             name: json["name"]?.stringValue ?? fallback, source: try endpoint("source"), destination: try endpoint("destination"),
             mapping: mapping, mode: mode, batchSize: try positive("batchSize"), pageSize: try positive("pageSize") ?? 100,
