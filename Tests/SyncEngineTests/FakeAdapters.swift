@@ -77,6 +77,9 @@ final class FakePlatform: PlatformAdapter, @unchecked Sendable {
     /// hold a call there until the runner has done something (see `SyncPipelineTests`).
     var beforeWriteCall: (@Sendable (Int) -> Void)?
     private var startedCalls = 0
+    /// A wait the adapter makes itself before its next write (as an HTTP adapter waits out a
+    /// Retry-After): through the run's wait watch, on `clock`.
+    var waitBeforeWrite: (watch: WaitWatch, seconds: Double, clock: any LimiterClock)?
 
     func write(_ request: WriteRequest) throws -> [WriteResult] {
         let call = lock.withLock {
@@ -84,6 +87,11 @@ final class FakePlatform: PlatformAdapter, @unchecked Sendable {
             return startedCalls
         }
         beforeWriteCall?(call)
+        if let w = lock.withLock({ waitBeforeWrite.take() }) {
+            guard w.watch.wait(w.seconds, for: "\(platform) Retry-After", clock: w.clock) else {
+                throw AdapterError.transient("stopped waiting: the run was asked to stop")
+            }
+        }
         if writeDelay > 0 {
             lock.withLock { writing = true }
             Thread.sleep(forTimeInterval: writeDelay)

@@ -186,6 +186,44 @@ import Testing
         #expect(f.clock.slept.reduce(0, +) <= 0.5, "\(f.clock.slept)")
     }
 
+    /// A limiter clock that runs `onSleep` at each wait (the operator acts "during" it).
+    final class ActingLimiterClock: LimiterClock, @unchecked Sendable {
+        let base = ManualLimiterClock()
+        var onSleep: () -> Void = {}
+        func now() -> Date { base.now() }
+        func sleep(seconds: Double) {
+            onSleep()
+            base.sleep(seconds: seconds)
+        }
+    }
+
+    @Test func cancelDuringAWaitInsideTheAdapterEndsTheRunWithinASecond() throws {
+        let f = try Fixture(records: 5)
+        let watch = WaitWatch()
+        let clock = ActingLimiterClock()
+        f.destination.waitBeforeWrite = (watch, 120, clock)
+        let store = f.store
+        var cancels = 0
+        clock.onSleep = {
+            cancels += 1
+            if cancels == 1 { _ = try? Operations.cancel(store: store, job: "people", by: "ops", at: "t") }
+        }
+        var options = SyncOptions()
+        options.pipelineUploads = false
+        options.waits = watch
+        #expect(throws: SyncStopped.self) { try f.runner(options).start() }
+        let run = try #require(try f.store.latestRun(job: "people"))
+        #expect(run.state.phase == .cancelled)
+        // The adapter's 120 s wait was announced as the run's, and cut after one slice.
+        let waiting = try #require(try f.store.events(run: run.id).first { $0.type == "waiting" })
+        #expect(waiting.payload["for"]?.stringValue == "fakedst Retry-After" && waiting.payload["seconds"]?.doubleValue == 120)
+        #expect(waiting.payload["in"]?.stringValue == "adapter")
+        #expect(clock.base.totalSlept <= WaitWatch.slice, "\(clock.base.sleeps)")
+        // Nothing was written, and no retry attempt was made after the cancel.
+        #expect(f.destination.stored.isEmpty)
+        #expect(try f.store.events(run: run.id).filter { $0.type == "retry" }.isEmpty)
+    }
+
     @Test func fatalErrorsFailTheRun() throws {
         let f = try Fixture(records: 5)
         f.source.fetchFailures = [.fatal("HTTP 401 invalid token")]

@@ -74,6 +74,9 @@ final class APIClient: Sendable {
         }
         var attempt = 0
         while true {
+            // A run whose wait was cut short by a cancel sends nothing more (an adapter may try
+            // another route after an error).
+            if options.waits?.wasInterrupted == true { throw .transient("not sent to \(platform): the run was asked to stop") }
             let permit = try limiter.acquire(method: method, path: routePath)
             var response: HTTPResponse
             do {
@@ -81,7 +84,7 @@ final class APIClient: Sendable {
             } catch {
                 limiter.complete(permit)
                 guard retryTransient, attempt < options.maxRetries else { throw scrub(error) }
-                backoff(attempt, reason: error.description)
+                try backoff(attempt, reason: error.description)
                 attempt += 1
                 continue
             }
@@ -124,7 +127,7 @@ final class APIClient: Sendable {
             if response.status >= 500 || response.status == 408 {
                 let text = "\(platform) answered \(response.status) to \(method) \(routePath): \(message(response))"
                 guard retryTransient, attempt < options.maxRetries else { throw .transient(redactor.redact(text)) }
-                backoff(attempt, reason: "status \(response.status)")
+                try backoff(attempt, reason: "status \(response.status)")
                 attempt += 1
                 continue
             }
@@ -144,12 +147,12 @@ final class APIClient: Sendable {
                 response = try http.send(HTTPRequest(method: "GET", url: url, body: nil, reuseConnection: true))
             } catch {
                 guard attempt < options.maxRetries else { throw scrub(error) }
-                backoff(attempt, reason: error.description)
+                try backoff(attempt, reason: error.description)
                 attempt += 1
                 continue
             }
             if response.status >= 500, attempt < options.maxRetries {
-                backoff(attempt, reason: "status \(response.status)")
+                try backoff(attempt, reason: "status \(response.status)")
                 attempt += 1
                 continue
             }
@@ -185,10 +188,13 @@ final class APIClient: Sendable {
         }
     }
 
-    private func backoff(_ attempt: Int, reason: String) {
+    /// Waits before a retry; throws when the run was asked to stop during the wait.
+    private func backoff(_ attempt: Int, reason: String) throws(AdapterError) {
         let delay = min(10, options.retryBaseDelay * pow(2, Double(attempt)))
         options.log?("\(platform): transient failure (\(redactor.redact(reason))), retrying in \(delay) s")
-        options.clock.sleep(seconds: delay)
+        guard WaitWatch.wait(options.waits, delay, for: "\(platform) retry backoff", clock: options.clock) else {
+            throw .transient("stopped waiting to retry \(platform): the run was asked to stop")
+        }
     }
 }
 

@@ -30,6 +30,9 @@ public struct AdapterOptions: Sendable {
     public var lookupCacheSize: Int
     /// Receives one line per notable event (retries, waits); never sees secrets.
     public var log: (@Sendable (String) -> Void)?
+    /// The run's waits (backoff, Retry-After, pacing, polling): announced and cut short by a
+    /// cancel when a runner is attached; plain sleeps when nil.
+    public var waits: WaitWatch?
 
     /// Defaults: no registry (no pacing), system clock, 30 s timeout, 3 retries, 1,000 cached lookups.
     public init(
@@ -67,7 +70,7 @@ public struct AdapterOptions: Sendable {
         }
         return RateLimiter(
             registry: registry ?? .unlimited(platform: platform), clock: clock, quotaStore: quotaStore,
-            windowStore: windowStore, configuration: limiterConfiguration)
+            windowStore: windowStore, configuration: limiterConfiguration, waits: waits)
     }
 
     /// The per-record errors of `platform` that are transient, from `platforms/<platform>/errors.json`

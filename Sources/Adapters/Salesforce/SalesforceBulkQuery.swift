@@ -32,7 +32,10 @@ extension SalesforceAdapter {
                 guard polls < Self.bulkQueryMaxPolls else {
                     throw .transient("Bulk API 2.0 query job \(id) still running after \(polls) status requests")
                 }
-                api.options.clock.sleep(seconds: BulkPoll.delay(poll: polls, cap: 15, unit: 0.5))
+                let delay = BulkPoll.delay(poll: polls, cap: 15, unit: 0.5)
+                guard WaitWatch.wait(api.options.waits, delay, for: "salesforce query job \(id)", clock: api.options.clock) else {
+                    throw .transient("stopped polling Bulk API 2.0 query job \(id): the run was asked to stop")
+                }
             }
         }
     }

@@ -35,13 +35,30 @@ enum StatusCommand: Command {
         let estimates = try rows.map { r, c in
             RunEstimate.of(r, done: c.values.reduce(0, +), total: try store.sourceTotal(run: r.id), now: now)
         }
+        // What a run waits for (a rate limit, a backoff, a quota its job resumes after), from its events.
+        let clock = Date()
+        let waits = try runs.map { r in
+            try RunWait.current(store: store, run: r, job: try? JobSpec.load(path: project.root + "/jobs/\(r.job).json"), now: clock)
+        }
         if format == .json {
-            let items: [JSONValue] = zip(rows, estimates).map { row, estimate in
+            let items: [JSONValue] = zip(zip(rows, estimates), waits).map { pair, wait in
+                let (row, estimate) = pair
                 var o = SyncRender.json(row.0, counts: row.1).objectValue ?? []
                 o.append(("health", .string(health[row.0.job] ?? "ok")))
                 o.append(("done", .int(estimate.done)))
                 o.append(("total", estimate.total.map(JSONValue.int) ?? .null))
                 o.append(("etaSeconds", estimate.etaSeconds.map { .int(Int($0.rounded(.up))) } ?? .null))
+                o.append(
+                    (
+                        "waiting",
+                        wait.map { w in
+                            .object([
+                                ("for", .string(w.what)),
+                                ("until", .string(Dates.formatDateTime(Int64(w.until.timeIntervalSince1970 * 1000)))),
+                                ("autoResume", .bool(w.autoResume)), ("text", .string(w.text(now: clock))),
+                            ])
+                        } ?? .null
+                    ))
                 return .object(o)
             }
             ctx.io.out(JSONWriter.pretty(.array(items)))
@@ -56,10 +73,14 @@ enum StatusCommand: Command {
         ]
         // A paused or failed run's reason is printed in full below the table, never cut in a cell.
         var reasons: [String] = []
-        for ((r, c), estimate) in zip(rows, estimates) {
+        for (((r, c), estimate), wait) in zip(zip(rows, estimates), waits) {
             let sent = (c["created"] ?? 0) + (c["updated"] ?? 0) + (c["duplicate"] ?? 0)
-            let state = r.state.reason == nil ? r.state.description : r.state.phase.rawValue
+            var state = r.state.reason == nil ? r.state.description : r.state.phase.rawValue
             if r.state.reason != nil { reasons.append("\(r.job) run \(r.id) \(r.state.description)") }
+            if let wait {
+                if !wait.autoResume { state = "waiting" }
+                reasons.append("\(r.job) run \(r.id) \(wait.text(now: clock))")
+            }
             table.append([
                 r.job, String(r.id), state, health[r.job] ?? "ok", estimate.position, estimate.eta, String(sent),
                 String(c["rejected"] ?? 0), String(c["skipped"] ?? 0), String(c["unchanged"] ?? 0), r.lastEventAt,

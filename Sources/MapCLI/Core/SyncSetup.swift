@@ -104,14 +104,14 @@ struct SyncSetup {
 
     /// An adapter for one end of the job, from the environment's connection settings. The endpoint's
     /// `adapter` (e.g. `jsonl`, `sqlite`) replaces the platform's own API when given.
-    func adapter(_ endpoint: JobEndpoint, _ ctx: CommandContext) throws -> PlatformAdapter {
-        try Self.adapter(endpoint, project: project, store: store, ctx)
+    func adapter(_ endpoint: JobEndpoint, _ ctx: CommandContext, waits: WaitWatch? = nil) throws -> PlatformAdapter {
+        try Self.adapter(endpoint, project: project, store: store, ctx, waits: waits)
     }
 
     /// An adapter for `endpoint` in `project`, its limiter state kept in `store` (for jobs that
     /// are not one-way, like two-way jobs).
-    static func adapter(_ endpoint: JobEndpoint, project: Project, store: EventStore, _ ctx: CommandContext) throws
-        -> PlatformAdapter
+    static func adapter(_ endpoint: JobEndpoint, project: Project, store: EventStore, _ ctx: CommandContext, waits: WaitWatch? = nil)
+        throws -> PlatformAdapter
     {
         let kind = endpoint.adapter ?? endpoint.platform
         // Request windows persist beside the daily quotas, so a resume right after a crash does not
@@ -128,6 +128,8 @@ struct SyncSetup {
         }
         // The sync engine owns retries (and records each one as an event).
         options.maxRetries = 0
+        // The run's waits inside the adapter are announced and end on a cancel.
+        options.waits = waits
         do {
             return try AdapterFactory.make(platform: kind, environment: ctx.environment, options: options)
         } catch {
@@ -150,9 +152,11 @@ struct SyncSetup {
         options.crashAt = crashAt
         options.actor = actor ?? CLIPrincipal.resolve(by: nil, ctx)
         if let progress { options.progress = { p in progress.update(p) } }
+        let waits = WaitWatch()
+        options.waits = waits
         return SyncRunner(
-            job: job, mapping: mapping, version: version, source: try adapter(job.source, ctx),
-            destination: try adapter(job.destination, ctx),
+            job: job, mapping: mapping, version: version, source: try adapter(job.source, ctx, waits: waits),
+            destination: try adapter(job.destination, ctx, waits: waits),
             store: store, lookupSchemas: lookupSchemas, options: options)
     }
 }

@@ -71,6 +71,8 @@ public final class RateLimiter: @unchecked Sendable {
     /// The configuration.
     public let configuration: LimiterConfiguration
     private let clock: any LimiterClock
+    /// The run's wait watch (announced, cancellable waits), when a run is attached.
+    private let waits: WaitWatch?
     private let store: any QuotaStore
     private let windows: (any LimiterStateStore)?
     private let condition = NSCondition()
@@ -82,8 +84,10 @@ public final class RateLimiter: @unchecked Sendable {
     /// what an earlier one sent).
     public init(
         registry: RateLimitRegistry, clock: any LimiterClock = SystemLimiterClock(), quotaStore: (any QuotaStore)? = nil,
-        windowStore: (any LimiterStateStore)? = nil, configuration: LimiterConfiguration = LimiterConfiguration()
+        windowStore: (any LimiterStateStore)? = nil, configuration: LimiterConfiguration = LimiterConfiguration(),
+        waits: WaitWatch? = nil
     ) {
+        self.waits = waits
         self.registry = registry
         self.clock = clock
         self.store = quotaStore ?? InMemoryQuotaStore()
@@ -145,8 +149,10 @@ public final class RateLimiter: @unchecked Sendable {
                 }
                 stats.waitedSeconds += wait
                 condition.unlock()
-                clock.sleep(seconds: wait)
+                // A cancel cuts the pacing short: nothing is sent, the run stops.
+                let waited = WaitWatch.wait(waits, wait, for: "\(registry.platform) rate limit (\(rule.bucket))", clock: clock)
                 condition.lock()
+                if !waited { throw .transient("stopped waiting for the \(registry.platform) rate limit: the run was asked to stop") }
                 continue
             }
             if let limit = rule.maxConcurrency, bucket.inFlight >= limit {

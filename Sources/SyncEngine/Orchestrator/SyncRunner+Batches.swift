@@ -187,7 +187,7 @@ extension SyncRunner {
                     ("batch", .int(batch)), ("attempt", .int(attempt)), ("records", .int(subset.count)),
                     ("codes", .array(codes.map(JSONValue.string))), ("wait", .double(retry.delay)),
                 ]))
-            clock.sleep(retry.delay)
+            try waitOut(retry.delay, for: "a retry of \(subset.count) records of batch \(batch)")
             let answers: [WriteResult] = try self.attempt(
                 "sending \(subset.count) records of batch \(batch) again", firstRecord: subset.first?.id
             ) {

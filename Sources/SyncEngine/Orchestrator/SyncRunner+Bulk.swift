@@ -329,7 +329,7 @@ extension SyncRunner {
                 polls += 1
                 report()
                 crash("bulk-polling")
-                clock.sleep(BulkPoll.delay(poll: polls, cap: route.pollCap, unit: clock.random()))
+                try waitOut(BulkPoll.delay(poll: polls, cap: route.pollCap, unit: clock.random()), for: "bulk job \(id)", announce: false)
             case .gone:
                 try record(
                     "bulk_job_gone",
@@ -363,7 +363,7 @@ extension SyncRunner {
                     ("batch", .int(batch)), ("job", .string(id)), ("results", .int(results.results.count + results.unprocessed.count)),
                     ("records", .int(records.count)), ("try", .int(tries)),
                 ]))
-            clock.sleep(BulkPoll.delay(poll: tries, cap: route.pollCap, unit: clock.random()))
+            try waitOut(BulkPoll.delay(poll: tries, cap: route.pollCap, unit: clock.random()), for: "bulk job \(id)", announce: false)
         }
         // A record no result file lists is sent again (by key: harmless if it was written).
         var answered = Set(results.unprocessed)

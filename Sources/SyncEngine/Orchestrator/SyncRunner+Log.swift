@@ -13,6 +13,8 @@ extension SyncRunner {
             do {
                 return try body()
             } catch let e as AdapterError {
+                // A wait inside the adapter cut short by a cancel: the run ends as cancelled.
+                if options.waits?.wasInterrupted == true { try stopIfCancelled() }
                 switch e {
                 case .rateLimited(let seconds, let message):
                     let wait = min(max(seconds, 0.05), options.maxRateLimitWait)
@@ -59,12 +61,17 @@ extension SyncRunner {
     /// Waits `seconds` for `what`: a `waiting` event says until when (so `mapc status` shows the
     /// wait instead of the last page), and the store's cancel request is checked every quarter of a
     /// second, so `mapc cancel` ends the run within a second of asking.
-    func waitOut(_ seconds: Double, for what: String) throws {
+    func waitOut(_ seconds: Double, for what: String, announce: Bool = true) throws {
         guard seconds > 0 else { return }
         let until = Date(timeIntervalSinceReferenceDate: clock.now() + seconds)
-        try record(
-            "waiting",
-            .object([("for", .string(what)), ("seconds", .double(seconds)), ("until", .string(Self.iso(until)))]))
+        if announce {
+            try record(
+                "waiting",
+                .object([("for", .string(what)), ("seconds", .double(seconds)), ("until", .string(Self.iso(until)))]))
+            // Committed before the wait begins: `mapc status` (and a cancel deciding the run's
+            // fate meanwhile) sees it.
+            try writer.sync()
+        }
         var left = seconds
         while left > 0 {
             try stopIfCancelled()

@@ -433,10 +433,26 @@ public final class SyncRunner {
             RunLease(run: run, job: job.name, process: process, startedAt: clock.timestamp(), heartbeat: Date().timeIntervalSince1970))
         lease?.stop()
         lease = LeaseKeeper(store: store, run: run, process: process, interval: options.heartbeatInterval)
+        attachWaits()
+    }
+
+    /// Attaches the adapters' wait watch to this run: their waits look for this run's cancel
+    /// request and are recorded as `waiting` events (for `mapc status`).
+    func attachWaits() {
+        guard let waits = options.waits else { return }
+        let (store, run, clock) = (self.store, self.run, self.clock)
+        waits.attach(stopRequested: { (try? store.hasEvent(run: run, type: "cancel_requested")) ?? false }) { what, seconds in
+            let until = Date(timeIntervalSinceReferenceDate: clock.now() + seconds)
+            let payload: JSONValue = .object([
+                ("for", .string(what)), ("seconds", .double(seconds)), ("until", .string(Self.iso(until))), ("in", "adapter"),
+            ])
+            _ = try? store.append(run: run, type: "waiting", payload: payload, at: clock.timestamp())
+        }
     }
 
     /// Gives the lease this process took up: the run stopped here and no process runs it any more.
     func releaseLease() {
+        options.waits?.detach()
         guard let lease else { return }
         lease.stop()
         self.lease = nil

@@ -119,6 +119,9 @@ public struct SyncOptions: Sendable {
     public var leaseTimeout = 120.0
     /// The write path, over the job file's `bulk.use` (nil: the job file decides).
     public var writePath: WritePathChoice?
+    /// The wait watch shared with the run's adapters (``AdapterOptions/waits``): their waits are
+    /// recorded and end when the run is cancelled.
+    public var waits: WaitWatch?
 
     /// Default options.
     public init() {}
