@@ -75,8 +75,8 @@ import Testing
         #expect(bad["code"] == "V0704" && bad["field"] == "Email")
 
         let why = p.run(["why", "leads", key])
-        #expect(why.out.contains("rejected: V0704 on Email"))
-        #expect(why.out.contains("fetched:"))
+        #expect(why.out.contains("refused by mapc's check V0704 on Email"))
+        #expect(why.out.contains("fetched (page 1):"))
 
         #expect(p.run(["fix", "leads", key, "email=maria@gmail.com", "--by", "tester"]).code == 0)
         let retry = p.run(["retry", "leads"])

@@ -196,9 +196,15 @@ enum Timeline {
 /// `mapc why JOB KEY`.
 enum WhyCommand: Command {
     static let name = "why"
-    static let summary = "Explain one record: fetched values, mapping version, values sent, platform answer"
+    static let summary = "Explain one record: a timeline of values fetched, mapped and sent (diffed), refusals, fixes and retries"
     static let usage = "JOB KEY [--store PATH] [--format text|json]"
-    static let discussion = "KEY is the source record id or the destination key value."
+    static let discussion = """
+        KEY is the source record id or the destination key value. Prints the record's history run by
+        run: the values fetched (all of them the first time, then what changed in the source), the
+        values mapped and sent (diffed against the last values mapped), refusals with their code,
+        field and reason (mapc's own checks and the platform's, told apart), fixes with their author
+        and the run that applied them, and retries. --format json prints the raw events.
+        """
     static let options = [SyncSetup.storeOption, SyncSetup.formatOption, CommonOptions.schemas]
 
     static func run(_ args: Arguments, _ ctx: CommandContext) throws -> ExitCode {
@@ -233,18 +239,13 @@ enum WhyCommand: Command {
                     ])))
             return .ok
         }
-        var out = "record \(record.key)"
-        if let k = record.destinationKey { out += " (destination key \(k))" }
-        out += ": \(record.status)"
-        if let id = record.destinationId { out += ", destination id \(id)" }
-        if let v = record.mappingVersion { out += ", mapping version \(v.prefix(12))" }
-        out += "\n"
-        if record.status == "rejected" {
-            out += "  rejected: \(record.errorCode ?? "?")" + (record.field.map { " on \($0)" } ?? "") + ": \(record.error ?? "")\n"
+        // A readable timeline; the raw events are --format json.
+        var platforms: [Int: String] = [:]
+        for run in Set(events.map(\.run)) {
+            let destination = try store.run(run)?.info["destination"]?.stringValue
+            platforms[run] = destination.map { String($0.split(separator: ".").first ?? Substring($0)) }
         }
-        for e in events {
-            out += "  \(e.at)  run \(e.run)  \(e.kind): " + JSONWriter.compact(e.payload) + "\n"
-        }
+        let out = RecordTimeline.render(record: record, events: events) { platforms[$0] ?? nil }
         ctx.io.out(out)
         return .ok
     }
