@@ -298,6 +298,8 @@ import Testing
         #expect(f.destination.findCalls >= 3, "find was called \(f.destination.findCalls) times")
         let run = try #require(try f.store.latestRun(job: "people"))
         #expect(run.state.reason?.hasPrefix("paused in mapping page 1: failed 3 times") == true)
+        // The reason speaks of the lookup the mapping wrote, not only of the state.
+        #expect(run.state.reason?.contains("the lead lookup (fakedst.lead by Ref) failed: HTTP 502") == true, "\(run.state.reason ?? "")")
         #expect(try f.store.records(job: "people", status: "rejected").isEmpty)
         f.destination.findFailures = []
         let resumed = try SyncRunner(

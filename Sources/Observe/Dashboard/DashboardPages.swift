@@ -457,7 +457,8 @@ public enum DashboardPages {
 
     /// One record: the platform's reason, its values, a fix form (operators only) and its history.
     static func record(
-        job: String, _ r: RecordState, events: [RecordEvent], fixes: [RecordFix] = [], context: PageContext, canRetry: Bool
+        job: String, _ r: RecordState, events: [RecordEvent], fixes: [RecordFix] = [], context: PageContext, canRetry: Bool,
+        platform: String? = nil
     ) -> String {
         var out = "<p class=\"crumbs\"><a href=\"\(jobURL(job))\">\(HTML.escape(job))</a> › record</p>"
         out +=
@@ -466,12 +467,26 @@ public enum DashboardPages {
             out +=
                 "<p>Destination key <code>\(HTML.escape(k))</code>\(r.destinationId.map { ", destination id <code>\(HTML.escape($0))</code>" } ?? "")</p>"
         }
+        // The platform's reason only for the platform's own refusals; mapc's checks (V07xx and
+        // the mapping's own failures) are mapc's, and such records were never sent.
+        let refusedByPlatform = isPlatformRefusal(r)
         if r.status == "rejected" {
+            let who =
+                refusedByPlatform
+                ? "\(platform.map { HTML.escape($0) + " refused it" } ?? "The platform refused it") (the platform's reason): "
+                : "mapc's check refused it (never sent): "
             out +=
-                "<p class=\"reason\" id=\"platform-reason\">\(r.payload?["stage"]?.stringValue == "destination" ? "The platform refused it: " : "mapc's checks refused it (never sent): ")<strong>\(HTML.escape(r.errorCode ?? "rejected"))</strong>\(r.field.map { " on <code>\(HTML.escape($0))</code>" } ?? ""): \(HTML.escape(r.error ?? ""))</p>"
+                "<p class=\"reason\" id=\"platform-reason\">\(who)<strong>\(HTML.escape(r.errorCode ?? "rejected"))</strong>\(r.field.map { " on <code>\(HTML.escape($0))</code>" } ?? ""): \(HTML.escape(r.error ?? ""))</p>"
         }
         let source = r.payload?["source"]?.objectValue ?? []
-        let values = r.payload?["values"]?.objectValue ?? []
+        var values = r.payload?["values"]?.objectValue ?? []
+        // Values sent only for a record that was sent: the platform's refusal of them, or the
+        // last `sent` event (a delivered record, or one not sent again since).
+        var sentTitle = refusedByPlatform ? "Values sent" : "Values mapped (not sent)"
+        if values.isEmpty, let last = events.last(where: { $0.kind == "sent" }), let sentValues = last.payload["values"]?.objectValue {
+            values = sentValues
+            sentTitle = "Values sent (run \(last.run))"
+        }
         let patches = fixes.map { ($0.field, $0.value) }
         func table(_ title: String, _ pairs: [(String, JSONValue)]) -> String {
             guard !pairs.isEmpty else { return "" }
@@ -480,11 +495,7 @@ public enum DashboardPages {
             }.joined()
             return "<section><h2>\(title)</h2><table class=\"values\">\(rows)</table></section>"
         }
-        // Values the platform refused were sent; values mapc's own checks refused never left.
-        let sent = r.payload?["stage"]?.stringValue == "destination"
-        out +=
-            "<div class=\"grid\">" + table("Source values", source) + table(sent ? "Values sent" : "Values mapped (not sent)", values)
-            + "</div>"
+        out += "<div class=\"grid\">" + table("Source values", source) + table(sentTitle, values) + "</div>"
         if !fixes.isEmpty {
             let rows = fixes.map { f in
                 "<tr><th scope=\"row\">\(HTML.escape(f.field))</th><td><code>\(HTML.escape(JSONWriter.compact(f.value)))</code></td><td>by \(HTML.escape(f.by))</td><td>\(f.appliedRun.map { "applied by run \($0)" } ?? "outstanding")</td></tr>"
@@ -512,13 +523,29 @@ public enum DashboardPages {
                 </section>
                 """
         }
-        out += "<section><h2>History</h2><ol class=\"timeline\" reversed>"
+        // The history as `mapc why` tells it; the raw events below it.
+        let story = RecordTimeline.render(record: r, events: events) { _ in platform }
+        out += "<section><h2>History</h2><pre class=\"record-timeline\" id=\"record-timeline\">\(HTML.escape(story))</pre>"
+        out += "<details><summary>Raw events</summary><ol class=\"timeline\" reversed>"
         for e in events.reversed() {
             let cls = e.kind == "fixed" ? " class=\"operator\"" : ""
             out +=
                 "<li\(cls)><time>\(HTML.escape(shortTime(e.at)))</time> <span class=\"seq\">run \(e.run)</span> <span class=\"type\">\(HTML.escape(e.kind))</span> <code>\(HTML.escape(JSONWriter.compact(e.payload)))</code></li>"
         }
-        out += "</ol></section>"
+        out += "</ol></details></section>"
         return out
+    }
+
+    /// Whether the platform itself refused the record (its own error, at the destination), as
+    /// opposed to mapc's checks (`V07xx`, the mapping's failures), which never send the record.
+    static func isPlatformRefusal(_ r: RecordState) -> Bool {
+        guard r.status == "rejected" else { return false }
+        // mapc's own codes: R06xx (the mapping at run time), V07xx (the destination's rules).
+        if let code = r.errorCode, code.count == 5, code.hasPrefix("R0") || code.hasPrefix("V0"), code.dropFirst().allSatisfy(\.isNumber) {
+            return false
+        }
+        // A record refused before and not sent again carries no payload: the platform refused it.
+        let stage = r.payload?["stage"]?.stringValue
+        return stage == "destination" || stage == nil
     }
 }

@@ -324,10 +324,13 @@ public struct DashboardServer: Sendable {
         if s.role.canAct, record.status == "rejected" {
             canRetry = plan(try observatory.snapshot(job: job), s).retry == .available
         }
+        // The destination platform, to say who refused a record ("salesforce refused it").
+        let destination = try observatory.store.run(record.run)?.info["destination"]?.stringValue
         return (
             "\(job) \(key)",
             DashboardPages.record(
-                job: job, record, events: events, fixes: fixes, context: PageContext(session: s), canRetry: canRetry)
+                job: job, record, events: events, fixes: fixes, context: PageContext(session: s), canRetry: canRetry,
+                platform: destination.map { String($0.split(separator: ".").first ?? Substring($0)) })
         )
     }
 

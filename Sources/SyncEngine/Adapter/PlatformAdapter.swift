@@ -211,6 +211,19 @@ public enum AdapterError: Error, Sendable, Hashable, CustomStringConvertible {
     }
 }
 
+extension AdapterError {
+    /// The same error with `text` before its message (what failed, as the user knows it).
+    public func prefixed(_ text: String) -> AdapterError {
+        switch self {
+        case .transient(let m): .transient(text + m)
+        case .rateLimited(let s, let m): .rateLimited(retryAfter: s, message: text + m)
+        case .fatal(let m): .fatal(text + m)
+        case .quotaExhausted(let q):
+            .quotaExhausted(QuotaExhaustion(quota: q.quota, resetsAt: q.resetsAt, rolling: q.rolling, message: text + q.message))
+        }
+    }
+}
+
 /// A platform's daily allocation (or a registry's daily quota) used up, and when it comes back.
 public struct QuotaExhaustion: Sendable, Hashable, CustomStringConvertible {
     /// What is used up, as the user knows it: `salesforce daily API allocation`.

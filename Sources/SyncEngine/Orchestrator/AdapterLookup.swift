@@ -135,10 +135,12 @@ final class AdapterLookup: LookupProvider, @unchecked Sendable {
         do {
             return answers.keep(key, found: try adapter.find(object: parts[1], field: field, value: key.value), at: at)
         } catch let e as AdapterError {
+            // Named as the mapping writes it, so a pause speaks of the lookup, not of a state.
+            let named = e.prefixed("the \(parts[1]) lookup (\(object) by \(field)) failed: ")
             lock.withLock {
-                if failure == nil { failure = e }
+                if failure == nil { failure = named }
             }
-            throw e
+            throw named
         }
     }
 }
