@@ -39,4 +39,34 @@ import Testing
         #expect(json.arrayValue?.first?["reason"]?.stringValue == reason)
         #expect(json.arrayValue?.first?["description"]?.stringValue == reason)
     }
+
+    /// Issue 16: a run waiting (here on a rate limit the adapter announced) says so in the table
+    /// and in --format json, with the end of the wait and how to stop it; once over, it does not.
+    @Test func statusShowsWhatARunningRunWaitsFor() throws {
+        let p = try SyncCommandTests.SyncProject()
+        #expect(p.run(["sync", "leads"]).code == 0)
+        let store = try EventStore(path: p.project.root + "/.mapc/events.db")
+        let run = try store.createRun(job: "leads", info: .object([("kind", "sync"), ("job", "leads")]), at: "2025-01-31T09:30:00Z")
+        _ = try store.transition(run: run, to: JobState(.fetching, page: 1), at: "2025-01-31T09:30:01Z")
+        func iso(_ d: Date) -> String { Dates.formatDateTime(Int64(d.timeIntervalSince1970 * 1000)) }
+        // Two minutes from now: the status below is read well before.
+        let until = Date().addingTimeInterval(120)
+        _ = try store.append(
+            run: run, type: "waiting",
+            payload: .object([("for", "salesforce rate limit"), ("seconds", 120), ("until", .string(iso(until))), ("in", "adapter")]),
+            at: iso(Date()))
+        let out = p.run(["status"]).out
+        #expect(out.contains("\nleads run \(run) waiting for salesforce rate limit until "), "\(out)")
+        #expect(out.contains(" UTC (cancel to stop)\n"))
+        let item = try #require(try JSONParser.parse(p.run(["status", "--format", "json"]).out).arrayValue?.first)
+        #expect(item["waiting"]?["for"]?.stringValue == "salesforce rate limit")
+        #expect(item["waiting"]?["autoResume"]?.boolValue == false)
+        #expect(item["waiting"]?["text"]?.stringValue?.hasSuffix("(cancel to stop)") == true)
+        // A wait that is over is not shown.
+        _ = try store.append(
+            run: run, type: "waiting",
+            payload: .object([("for", "salesforce rate limit"), ("seconds", 1), ("until", "2025-01-31T09:30:02.000Z")]), at: iso(Date()))
+        #expect(!p.run(["status"]).out.contains("waiting for"))
+        #expect(try JSONParser.parse(p.run(["status", "--format", "json"]).out).arrayValue?.first?["waiting"] == .null)
+    }
 }

@@ -65,7 +65,7 @@ import Testing
             try? FileManager.default.removeItem(atPath: root)
         }
 
-        /// Starts the built mapc in the project, standard error to `errPath`.
+        /// Starts the built mapc in the project, standard error and output to `errPath`.
         func start(_ args: [String], errPath: String) throws -> Process {
             let p = Process()
             p.executableURL = URL(fileURLWithPath: try #require(ServeListenersTests.mapcBinary()))
@@ -73,13 +73,16 @@ import Testing
             p.currentDirectoryURL = URL(fileURLWithPath: root)
             p.environment = env
             _ = FileManager.default.createFile(atPath: errPath, contents: nil)
-            p.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
-            p.standardOutput = FileHandle.nullDevice
+            // Both streams: a run's summary (with a pause's reason) is on standard output, the
+            // progress line on standard error.
+            let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
+            p.standardError = handle
+            p.standardOutput = handle
             try p.run()
             return p
         }
 
-        /// Runs the built mapc to its end; its status and standard error.
+        /// Runs the built mapc to its end; its status and what it printed.
         func run(_ args: [String]) throws -> (status: Int32, err: String) {
             let errPath = root + "/err-\(UUID().uuidString).txt"
             let p = try start(args, errPath: errPath)
