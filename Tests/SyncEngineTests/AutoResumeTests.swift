@@ -99,6 +99,15 @@ import Testing
         #expect(try f.store.latestRun(job: "people")?.state.phase == .paused)
     }
 
+    @Test func aResetAlreadyPastResumesNoSoonerThanAMinuteAfterThePause() throws {
+        // The platform named a reset before the pause (a wrong estimate): no resume-pause loop.
+        let pausedAt = Date(timeIntervalSince1970: 1_795_564_800)  // the test clock's time
+        let f = try Self.pausedForQuota(autoResume: ["marginSeconds": 0], resetsAt: pausedAt.addingTimeInterval(-3600))
+        let pending = try #require(try AutoResume.pending(store: f.store, job: f.job))
+        #expect(pending.dueAt == pausedAt.addingTimeInterval(60))
+        #expect(try Self.resumer(f).tick(now: pausedAt.addingTimeInterval(59)).isEmpty)
+    }
+
     @Test func badAutoResumeSettingsAreRefusedWhenTheJobLoads() throws {
         let base: [(String, JSONValue)] = [
             ("source", ["platform": "fake", "object": "person"]), ("destination", ["platform": "fakedst", "object": "lead"]),

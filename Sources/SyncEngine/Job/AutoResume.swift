@@ -79,6 +79,9 @@ public enum AutoResume {
         }
     }
 
+    /// The shortest time between a quota pause and its automatic resume, in seconds.
+    public static let minimumPauseSeconds = 60.0
+
     /// The event that records an automatic resume, before the run's `resumed`.
     public static let eventType = "auto_resume"
 
@@ -93,7 +96,7 @@ public enum AutoResume {
         let reset = last.payload["resetsAt"]?.stringValue.flatMap { Dates.parseISODateTime(Substring($0)) }
             .map { Date(timeIntervalSince1970: Double($0) / 1000) }
         let pausedAt = Dates.parseISODateTime(Substring(last.at)).map { Date(timeIntervalSince1970: Double($0) / 1000) }
-        let due: Date
+        var due: Date
         if let reset {
             due = reset.addingTimeInterval(Double(policy.marginSeconds))
         } else if let pausedAt {
@@ -101,6 +104,9 @@ public enum AutoResume {
         } else {
             return nil
         }
+        // Never sooner than a minute after the pause: a reset estimated wrongly (already past)
+        // must not turn into a loop of resumes and pauses.
+        if let pausedAt { due = max(due, pausedAt.addingTimeInterval(minimumPauseSeconds)) }
         return Pending(
             job: job.name, run: open.id, quota: last.payload["quota"]?.stringValue ?? "quota", resetsAt: reset, dueAt: due)
     }
