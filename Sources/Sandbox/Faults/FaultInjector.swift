@@ -17,6 +17,10 @@ final class FaultInjector: Sendable {
         var switches: FaultSwitches
         var random: SeededRandom
         var interrupted = false
+        /// Counts the times hangs were switched off: a held request ends when this changes.
+        var hangReleases: UInt64 = 0
+        /// Requests being held now.
+        var holding = 0
     }
 
     private let state: Locked<State>
@@ -34,8 +38,20 @@ final class FaultInjector: Sendable {
         state.withLock { $0.switches }
     }
 
+    /// Replaces the switches. Switching hangs off (`hangRate` 0) also ends the requests held now,
+    /// so a caller can hold a request for as long as it needs and then let it go.
     func set(_ switches: FaultSwitches) {
-        state.withLock { $0.switches = switches }
+        let released = state.withLock { state in
+            let release = state.switches.hangRate > 0 && switches.hangRate == 0
+            state.switches = switches
+            if release { state.hangReleases &+= 1 }
+            return release
+        }
+        if released {
+            condition.lock()
+            condition.broadcast()
+            condition.unlock()
+        }
     }
 
     /// The pending ``FaultSwitches/editAfterRead``, cleared as it is taken (it applies once).
@@ -92,6 +108,24 @@ final class FaultInjector: Sendable {
         while !state.withLock({ $0.interrupted }) && condition.wait(until: deadline) {}
         condition.unlock()
     }
+
+    /// Holds a request that hangs: `milliseconds`, or until hangs are switched off (see ``set(_:)``)
+    /// or ``interruptAll()`` is called, whichever comes first.
+    func hold(milliseconds: Int) {
+        guard milliseconds > 0 else { return }
+        let deadline = Date(timeIntervalSinceNow: Double(milliseconds) / 1000)
+        let generation = state.withLock {
+            $0.holding += 1
+            return $0.hangReleases
+        }
+        condition.lock()
+        while !state.withLock({ $0.interrupted || $0.hangReleases != generation }) && condition.wait(until: deadline) {}
+        condition.unlock()
+        state.withLock { $0.holding -= 1 }
+    }
+
+    /// The number of requests ``hold(milliseconds:)`` is holding now.
+    var holding: Int { state.withLock { $0.holding } }
 
     /// Wakes every waiting request and makes later waits return at once (used when stopping).
     func interruptAll() {
