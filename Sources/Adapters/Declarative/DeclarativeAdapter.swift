@@ -70,7 +70,7 @@ public final class DeclarativeAdapter: PlatformAdapter {
             platform: spec.platform, baseURL: url, headers: headers, secrets: secrets, options: options,
             throttle: { response in
                 guard errors.rateLimitStatuses.contains(response.status) else { return .none }
-                return .wait(response.header(errors.retryAfterHeader).flatMap(Double.init))
+                return .wait(response.header(errors.retryAfterHeader).flatMap { LimitFeedback.retryAfterSeconds($0, now: Date()) })
             },
             message: { response in DeclarativeAdapter.message(response, errors) })
         cache = LookupCache(capacity: options.lookupCacheSize)
