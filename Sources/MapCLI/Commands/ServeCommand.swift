@@ -53,6 +53,9 @@ enum ServeCommand: Command {
             help:
                 "Of those, how many one client address may hold (default a quarter of --connections; behind a reverse proxy every platform has the proxy's address)."
         ),
+        OptionSpec(
+            "quarantine-limit", value: "N",
+            help: "Unauthenticated refused deliveries kept in the quarantine; beyond it the oldest are dropped (default 10000)."),
     ]
 
     /// What the command line asks the two listeners to be.
@@ -127,7 +130,9 @@ enum ServeCommand: Command {
 
     static func run(_ args: Arguments, _ ctx: CommandContext) throws -> ExitCode {
         let plan = try listeners(args, ctx)
+        let quarantineLimit = try args.int("quarantine-limit", default: Inbox.defaultUnauthenticatedQuarantineLimit, min: 1)
         let wiring = try WebhookWiring(args, ctx)
+        wiring.inbox.unauthenticatedQuarantineLimit = quarantineLimit
         let log = wiring.log
         let worker = wiring.worker()
         let scheduler = wiring.scheduler(concurrency: 2)
