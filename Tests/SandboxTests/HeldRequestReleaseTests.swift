@@ -15,8 +15,7 @@ import Testing
             ended.signal()
         }
         // Wait (bounded) until the request is held, so switching off cannot come before the hold.
-        let seen = Date(timeIntervalSinceNow: 120)
-        while faults.holding == 0 && Date() < seen { usleep(200) }
+        #expect(faults.waitUntilHolding(1, before: Date(timeIntervalSinceNow: 120)))
         #expect(faults.holding == 1)
         // Another change that keeps hangs on does not end the hold.
         faults.set(FaultSwitches(latencyMilliseconds: 5, hangRate: 1, hangMilliseconds: 600_000))

@@ -114,18 +114,30 @@ final class FaultInjector: Sendable {
     func hold(milliseconds: Int) {
         guard milliseconds > 0 else { return }
         let deadline = Date(timeIntervalSinceNow: Double(milliseconds) / 1000)
+        condition.lock()
         let generation = state.withLock {
             $0.holding += 1
             return $0.hangReleases
         }
-        condition.lock()
+        condition.broadcast()  // for waitUntilHolding
         while !state.withLock({ $0.interrupted || $0.hangReleases != generation }) && condition.wait(until: deadline) {}
-        condition.unlock()
         state.withLock { $0.holding -= 1 }
+        condition.broadcast()
+        condition.unlock()
     }
 
     /// The number of requests ``hold(milliseconds:)`` is holding now.
     var holding: Int { state.withLock { $0.holding } }
+
+    /// Waits until `count` requests are held (true), or `deadline` passes (false).
+    func waitUntilHolding(_ count: Int, before deadline: Date) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        while holding < count {
+            guard condition.wait(until: deadline) else { return holding >= count }
+        }
+        return true
+    }
 
     /// Wakes every waiting request and makes later waits return at once (used when stopping).
     func interruptAll() {
