@@ -20,7 +20,9 @@ let package = Package(
             name: "MapCLI", dependencies: ["MapDSL", "MapReview", "MapGen", "SyncEngine", "Adapters", "Sandbox", "Observe", "Webhooks", "AdapterSpec", "Crypto"]),
         .executableTarget(name: "mapc", dependencies: ["MapCLI"]),
         // Seeded mutation fuzzing of everything that reads input from the world (`make fuzz`).
-        .executableTarget(name: "mapc-fuzz", dependencies: ["MapDSL", "Webhooks", "SyncEngine"], path: "Sources/MapFuzz"),
+        .executableTarget(
+            name: "mapc-fuzz", dependencies: ["MapDSL", "Webhooks", "SyncEngine", "Adapters", "Sandbox", "HTTPServer", "MapcSupport"],
+            path: "Sources/MapFuzz"),
         .target(name: "TestSupport", dependencies: ["MapDSL"], path: "Tests/TestSupport"),
         .testTarget(name: "MapDSLTests", dependencies: ["MapDSL", "TestSupport"], exclude: ["Fixtures", "Golden"]),
         // Also runs the built `mapc` and `mapc-fuzz` as child processes (hostile input, crashes, fuzzing).

@@ -5,6 +5,7 @@ let fuzzTargets: [any FuzzTarget] =
         RecordLineTarget(),
         FormatRoundTripTarget(),
     ] + WebhookDeliveryTarget.Platform.allCases.map { WebhookDeliveryTarget(platform: $0) }
+    + PlatformReplyTarget.Platform.allCases.map { PlatformReplyTarget(platform: $0) }
 
 /// Targets that fail on purpose, to check the fuzzer itself (`--self-test`): never part of a run.
 let selfTestTargets: [any FuzzTarget] = [

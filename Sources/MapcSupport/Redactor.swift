@@ -20,6 +20,9 @@ public struct Redactor: Sendable {
     private let patterns: [(scalars: [Unit], base64: Bool)]
     /// Bytes that can start a match of some pattern.
     private let starts: [Bool]
+    /// Per pattern: the first byte of its first character raw, where its second character starts
+    /// then, and that character's first raw byte (nil when the pattern has one character).
+    private let leads: [(first: UInt8, next: Int, second: UInt8?)]
 
     /// Secrets shorter than this are not looked for (too short to tell from ordinary text).
     public static let minimumLength = 4
@@ -56,6 +59,9 @@ public struct Redactor: Sendable {
         starts[Int(UInt8(ascii: "%"))] = !patterns.isEmpty
         starts[Int(UInt8(ascii: "\\"))] = !patterns.isEmpty
         self.starts = starts
+        leads = patterns.map { pattern in
+            (pattern.scalars.first?.utf8[0] ?? 0, pattern.scalars.first?.utf8.count ?? 0, pattern.scalars.dropFirst().first?.utf8[0])
+        }
     }
 
     /// Whether there is nothing to look for.
@@ -130,8 +136,24 @@ public struct Redactor: Sendable {
     private func firstMatch(in bytes: UnsafeBufferPointer<UInt8>, from: Int) -> (Int, Int, Bool)? {
         var i = from
         while i < bytes.count {
-            if starts[Int(bytes[i])] {
-                for pattern in patterns {
+            let b = bytes[i]
+            if starts[Int(b)] {
+                // Only `%`, `\` and `+` begin an encoded form; any other byte must be the first
+                // character raw, and the byte after it must begin the second character in some
+                // form. Most bytes of a long reply fail these checks at once.
+                let encoded = b == UInt8(ascii: "%") || b == UInt8(ascii: "\\") || b == UInt8(ascii: "+")
+                for (k, pattern) in patterns.enumerated() {
+                    if !encoded {
+                        let lead = leads[k]
+                        guard lead.first == b else { continue }
+                        if let second = lead.second {
+                            guard i + lead.next < bytes.count else { continue }
+                            let c = bytes[i + lead.next]
+                            guard c == second || c == UInt8(ascii: "%") || c == UInt8(ascii: "\\") || c == UInt8(ascii: "+") else {
+                                continue
+                            }
+                        }
+                    }
                     if let end = Self.match(pattern.scalars, in: bytes, at: i) { return (i, end, pattern.base64) }
                 }
             }

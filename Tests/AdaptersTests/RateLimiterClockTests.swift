@@ -124,6 +124,34 @@ extension AdaptersTestSuite {
             }
         }
 
+        /// A platform reply asked for `Retry-After: 99999999999999999999` (or `1e308`): the limiter
+        /// trapped converting the wait to whole seconds for its message (found by `reply-hubspot`).
+        @Test("a Retry-After beyond any sane wait is capped and refused as rate-limited, not a trap")
+        func hugeRetryAfterIsCapped() throws {
+            for text in ["99999999999999999999", "1e308", "Fri, 31 Dec 9999 23:59:59 GMT"] {
+                let clock = ManualLimiterClock()
+                let limiter = RateLimiter(registry: Self.registry(), clock: clock)
+                let feedback = LimitFeedback.parse(status: 429, headers: ["Retry-After": text], now: clock.now())
+                #expect(feedback.retryAfter == LimitFeedback.maxRetryAfterSeconds, "\(text)")
+                let permit = try limiter.acquire(method: "GET", path: "/objects")
+                limiter.complete(permit, feedback: feedback)
+                #expect {
+                    _ = try limiter.acquire(method: "GET", path: "/objects")
+                } throws: { error in
+                    guard case .rateLimited(let seconds, let message) = error as? AdapterError else { return false }
+                    return seconds <= LimitFeedback.maxRetryAfterSeconds && message.contains("needs a pause of")
+                }
+                #expect(clock.sleeps.isEmpty)
+            }
+            // Not numbers a wait can be: ignored (the default wait applies).
+            for text in ["nan", "inf", "-inf", "1e400"] {
+                #expect(LimitFeedback.parse(status: 429, headers: ["Retry-After": text]).retryAfter == nil, "\(text)")
+            }
+            #expect(LimitFeedback.parse(status: 429, headers: ["X-RateLimit-Reset": "1e400"]).retryAfter == nil)
+            #expect(
+                LimitFeedback.parse(status: 429, headers: ["X-RateLimit-Reset": "1e300"]).retryAfter == LimitFeedback.maxRetryAfterSeconds)
+        }
+
         @Test("remaining-quota headers from other clients tighten our window")
         func headerSync() throws {
             let clock = ManualLimiterClock()

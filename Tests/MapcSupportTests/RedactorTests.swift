@@ -90,4 +90,19 @@ import Testing
                 "%25%25%25%25%25%25%25%25%25%25%25%25%25%25%25%25%25%25%25%25%25%25%25%25%25%25%25%25%25%25%25%25%25%25%25%25%25%25%25%25%25%25%25%25%25%25%25%25%25%25%25%25%25%25%25%25%25%25%25%25%25%25%25%25"
             ))
     }
+
+    /// The scrubber skips a start whose next byte cannot begin the secret's second character (how
+    /// a long reply of secret-like bytes stays cheap, found by `reply-segment`): that check must
+    /// never skip a real match, in any encoding, however many false starts come before it.
+    @Test(arguments: encodings(of: secret).map(\.0))
+    func aSecretAfterALongRunOfFalseStartsIsStillFound(_ name: String) throws {
+        let form = try #require(Self.encodings(of: Self.secret).first { $0.0 == name }?.1)
+        let redactor = Redactor(secrets: [Self.secret])
+        for filler in ["A", "Ab", "%", "\\", "+", "Ab3%", "QWIz"] {
+            let text = String(repeating: filler, count: 5_000) + form + String(repeating: filler, count: 5_000)
+            let out = redactor.redact(text)
+            #expect(!Self.leaks(out, Self.secret), "\(name) after \(filler)")
+            #expect(out.contains(redactor.replacement), "\(name) after \(filler)")
+        }
+    }
 }

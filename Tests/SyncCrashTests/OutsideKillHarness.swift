@@ -335,10 +335,11 @@ final class OutsideKillHarness {
         switch trigger {
         case .whileCreated:
             // The source holds the new run's first request (its count), so the run stays `created`
-            // until the kill; the held request is answered later, to nobody.
+            // until the kill. The hold ends when the step switches the faults off again (the defer
+            // below), so it does not expire under load; the ten minutes are only a safety net.
             var hold = FaultSwitches()
             hold.hangRate = 1
-            hold.hangMilliseconds = 30_000
+            hold.hangMilliseconds = 600_000
             hubspot.setFaults(hold)
         case .whilePaused:
             // The platforms answer slowly: the resume takes the run's lease after its first request

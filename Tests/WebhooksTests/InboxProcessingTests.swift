@@ -104,6 +104,33 @@ final class CallLog: @unchecked Sendable {
         #expect(try inbox.counts()["quarantined"] == 1)
     }
 
+    /// A flood of forged (unauthenticated) requests filled the quarantine without end: at most
+    /// `unauthenticatedQuarantineLimit` are kept, the oldest unreleased dropped first and counted;
+    /// authenticated and released deliveries are never dropped.
+    @Test func theQuarantineKeepsABoundedNumberOfUnauthenticatedDeliveries() throws {
+        let inbox = try Inbox(path: ":memory:")
+        #expect(inbox.unauthenticatedQuarantineLimit == Inbox.defaultUnauthenticatedQuarantineLimit)
+        inbox.unauthenticatedQuarantineLimit = 3
+        func forged(_ i: Int) throws -> (id: Int, dropped: Int) {
+            try inbox.quarantineCounting(
+                platform: "hubspot", source: "default", httpStatus: 401, reason: "forged \(i)", authenticated: false,
+                contentType: nil, body: Data("x\(i)".utf8))
+        }
+        let signed = try inbox.quarantine(
+            platform: "segment", source: "default", httpStatus: 400, reason: "signed but malformed", authenticated: true,
+            contentType: nil, body: Data("{".utf8))
+        let first = try forged(0)
+        _ = try inbox.release(quarantined: first.id, events: [])
+        var dropped: [Int] = []
+        for i in 1...5 { dropped.append(try forged(i).dropped) }
+        #expect(dropped == [0, 0, 0, 1, 1])
+        #expect(inbox.droppedUnauthenticated == 2)
+        let kept = try inbox.quarantined().map(\.reason)
+        #expect(kept == ["forged 5", "forged 4", "forged 3", "signed but malformed"])
+        #expect(try inbox.quarantinedDelivery(signed) != nil && inbox.quarantinedDelivery(first.id) != nil)
+        #expect(try inbox.counts()["quarantined"] == 4)
+    }
+
     @Test func jobRequestsCoalesceWhileTheJobRuns() throws {
         let inbox = try Inbox(path: ":memory:")
         _ = try inbox.insert([event("A", "a1", at: "2026-01-01T00:00:01.000Z"), event("B", "b1", at: "2026-01-01T00:00:02.000Z")])

@@ -70,7 +70,7 @@ public final class DeclarativeAdapter: PlatformAdapter {
             platform: spec.platform, baseURL: url, headers: headers, secrets: secrets, options: options,
             throttle: { response in
                 guard errors.rateLimitStatuses.contains(response.status) else { return .none }
-                return .wait(response.header(errors.retryAfterHeader).flatMap(Double.init))
+                return .wait(response.header(errors.retryAfterHeader).flatMap { LimitFeedback.retryAfterSeconds($0, now: Date()) })
             },
             message: { response in DeclarativeAdapter.message(response, errors) })
         cache = LookupCache(capacity: options.lookupCacheSize)
@@ -114,6 +114,8 @@ public final class DeclarativeAdapter: PlatformAdapter {
         guard let oauth else { return try api.send(method, full, body: data, idempotent: idempotent) }
         for attempt in 0..<2 {
             let token = try oauth.token(refresh: attempt > 0)
+            // The access token is a secret too: a platform that echoes it is scrubbed like the credential.
+            api.remember(secret: token)
             let response = try api.send(
                 method, full, body: data, extraHeaders: ["Authorization": "Bearer \(token)"], idempotent: idempotent)
             if response.status != 401 || attempt > 0 { return response }

@@ -26,7 +26,9 @@ final class APIClient: Sendable {
     let options: AdapterOptions
     /// The platform's per-record errors that pass with time (`platforms/<platform>/errors.json`).
     let transient: TransientErrors
-    let redactor: Redactor
+    /// Scrubs the credentials, and the secrets learned at run time (``remember(secret:)``).
+    var redactor: Redactor { scrubber.withLock { $0.redactor } }
+    private let scrubber: Locked<(secrets: [String], redactor: Redactor)>
     private let http: HTTPClient
     private let headers: [String: String]
     private let throttle: @Sendable (HTTPResponse) -> Throttle
@@ -44,11 +46,22 @@ final class APIClient: Sendable {
         self.limiter = try options.makeLimiter(platform: platform)
         self.transient = try options.transientErrors(platform: platform)
         self.options = options
-        self.redactor = Redactor(secrets: secrets.compactMap { $0?.value })
+        let known = secrets.compactMap { $0?.value }
+        self.scrubber = Locked((known, Redactor(secrets: known)))
         self.http = HTTPClient(timeout: options.timeout)
         self.headers = headers
         self.throttle = throttle
         self.message = message
+    }
+
+    /// Adds a secret obtained at run time (an OAuth access token) to those scrubbed from every reply,
+    /// message and log line from now on.
+    func remember(secret: String) {
+        scrubber.withLock { state in
+            guard !state.secrets.contains(secret) else { return }
+            state.secrets.append(secret)
+            state.redactor = Redactor(secrets: state.secrets)
+        }
     }
 
     /// Sends one request (path relative to the base URL, query included) and returns any reply that is

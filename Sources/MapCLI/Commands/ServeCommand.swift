@@ -46,6 +46,16 @@ enum ServeCommand: Command {
         OptionSpec("max-body", value: "BYTES", help: "Largest accepted webhook body; larger ones get 413 (default 4194304)."),
         CommonOptions.schemas,
         OptionSpec("alert-interval", value: "SECONDS", help: "How often alerts are checked (default 15)."),
+        OptionSpec(
+            "connections", value: "N", help: "Webhook requests served at once; more get 503 + Retry-After (default 256, at most 65536)."),
+        OptionSpec(
+            "connections-per-client", value: "N",
+            help:
+                "Of those, how many one client address may hold (default a quarter of --connections; behind a reverse proxy every platform has the proxy's address)."
+        ),
+        OptionSpec(
+            "quarantine-limit", value: "N",
+            help: "Unauthenticated refused deliveries kept in the quarantine; beyond it the oldest are dropped (default 10000)."),
     ]
 
     /// What the command line asks the two listeners to be.
@@ -58,12 +68,16 @@ enum ServeCommand: Command {
 
     static func listeners(_ args: Arguments, _ ctx: CommandContext) throws -> Listeners {
         let maxBody = try args.int("max-body", default: 4 * 1024 * 1024, min: 1024)
+        let (connections, perClient) = try connectionLimits(args)
         var out = Listeners()
         if let (host, port) = try listenAddress(args.value("listen") ?? "127.0.0.1:8080", option: "listen") {
             out.webhooks = HTTPServerConfiguration(
-                host: host, port: port, maxBodyBytes: maxBody, tls: try tls(args, ctx, cert: "tls-cert", key: "tls-key"))
+                host: host, port: port, maxBodyBytes: maxBody, connectionLimit: connections, connectionsPerClient: perClient,
+                tls: try tls(args, ctx, cert: "tls-cert", key: "tls-key"))
         } else if args.value("tls-cert") != nil || args.value("tls-key") != nil {
             throw CLIError.usage("--tls-cert and --tls-key are for the webhook listener, which --listen none turns off")
+        } else if args.value("connections") != nil || args.value("connections-per-client") != nil {
+            throw CLIError.usage("--connections and --connections-per-client are for the webhook listener, which --listen none turns off")
         }
         if let url = args.value("admin-url") {
             guard let u = URL(string: url), let scheme = u.scheme?.lowercased(), ["http", "https"].contains(scheme), u.host != nil,
@@ -116,7 +130,9 @@ enum ServeCommand: Command {
 
     static func run(_ args: Arguments, _ ctx: CommandContext) throws -> ExitCode {
         let plan = try listeners(args, ctx)
+        let quarantineLimit = try args.int("quarantine-limit", default: Inbox.defaultUnauthenticatedQuarantineLimit, min: 1)
         let wiring = try WebhookWiring(args, ctx)
+        wiring.inbox.unauthenticatedQuarantineLimit = quarantineLimit
         let log = wiring.log
         let worker = wiring.worker()
         let scheduler = wiring.scheduler(concurrency: 2)
@@ -184,7 +200,10 @@ enum ServeCommand: Command {
         autoResumer.start(interval: min(alertInterval, 30)) { line in log("mapc serve: \(line)") }
 
         if let server = hosted?.server {
-            log("mapc serve: webhooks on \(server.baseURL.absoluteString) (store \(wiring.store.path))")
+            let limits = plan.webhooks.map {
+                "; \($0.connectionLimit) requests at once, \($0.effectiveConnectionsPerClient) per client address"
+            }
+            log("mapc serve: webhooks on \(server.baseURL.absoluteString) (store \(wiring.store.path)\(limits ?? ""))")
             if ingress.endpoints.isEmpty {
                 log("mapc serve: no webhook endpoints configured; see docs/webhooks.md (MAPC_WEBHOOK_<PLATFORM>_SECRET, ...)")
             }
@@ -225,6 +244,24 @@ enum ServeCommand: Command {
         let c = ingress.snapshot
         log("mapc serve: stopped; \(c.accepted) deliveries accepted, \(c.stored) events stored, \(c.duplicates) duplicates")
         return .ok
+    }
+
+    /// The most webhook requests served at once (`--connections`; a thread each, and eight times as
+    /// many connections may be open in any state).
+    static let maxConnections = 65_536
+
+    /// `--connections N` and `--connections-per-client N` (nil: a quarter of the first).
+    static func connectionLimits(_ args: Arguments) throws -> (UInt32, UInt32?) {
+        let connections = try args.int("connections", default: 256, min: 1)
+        guard connections <= maxConnections else {
+            throw CLIError.usage("--connections takes a whole number from 1 to \(maxConnections), not '\(connections)'")
+        }
+        guard args.value("connections-per-client") != nil else { return (UInt32(connections), nil) }
+        let perClient = try args.int("connections-per-client", default: 1, min: 1)
+        guard perClient <= connections else {
+            throw CLIError.usage("--connections-per-client (\(perClient)) cannot be more than --connections (\(connections))")
+        }
+        return (UInt32(connections), UInt32(perClient))
     }
 
     /// `--alert-interval SECONDS`: how often the alert monitor checks the jobs (default 15).

@@ -17,7 +17,8 @@ struct FuzzOptions {
     var quiet = false
 
     static let usage = """
-        mapc-fuzz — seeded mutation fuzzing of mapc's readers (mappings, records, the formatter, webhook deliveries)
+        mapc-fuzz — seeded mutation fuzzing of mapc's readers (mappings, records, the formatter, webhook deliveries,
+        platform replies)
 
         Usage: mapc-fuzz [--target NAME]... [--seconds S] [--runs N] [--seed N]
                mapc-fuzz --target NAME --replay FILE

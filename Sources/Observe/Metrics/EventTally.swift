@@ -8,11 +8,14 @@ public struct InboxStats: Sendable, Hashable {
     public var depth: [String: Int]
     /// Age in seconds of the oldest waiting delivery, by source platform.
     public var oldestAge: [String: Double]
+    /// Unauthenticated refused deliveries dropped from the quarantine since the server started.
+    public var quarantineDropped: Int
 
     /// Creates figures.
-    public init(depth: [String: Int], oldestAge: [String: Double]) {
+    public init(depth: [String: Int], oldestAge: [String: Double], quarantineDropped: Int = 0) {
         self.depth = depth
         self.oldestAge = oldestAge
+        self.quarantineDropped = quarantineDropped
     }
 }
 
@@ -98,6 +101,6 @@ extension InboxStats {
             depth[p.platform] = p.count
             if let at = Timestamps.parse(p.oldestReceivedAt) { age[p.platform] = max(0, now.timeIntervalSince(at)) }
         }
-        return InboxStats(depth: depth, oldestAge: age)
+        return InboxStats(depth: depth, oldestAge: age, quarantineDropped: inbox.droppedUnauthenticated)
     }
 }

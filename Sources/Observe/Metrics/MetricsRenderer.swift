@@ -153,6 +153,10 @@ public enum MetricsRenderer {
             family(
                 "mapc_webhook_inbox_oldest_age_seconds", .gauge, "Age of the oldest waiting webhook delivery.",
                 inbox.oldestAge.keys.sorted().map { MetricSample(labels: [L("source", $0)], value: inbox.oldestAge[$0]!) })
+            family(
+                "mapc_webhook_quarantine_dropped_total", .counter,
+                "Unauthenticated refused webhook deliveries dropped from the quarantine (oldest first) to stay within its bound.",
+                [MetricSample(labels: [], value: Double(inbox.quarantineDropped))])
         }
         return out
     }

@@ -17,6 +17,10 @@ final class FaultInjector: Sendable {
         var switches: FaultSwitches
         var random: SeededRandom
         var interrupted = false
+        /// Counts the times hangs were switched off: a held request ends when this changes.
+        var hangReleases: UInt64 = 0
+        /// Requests being held now.
+        var holding = 0
     }
 
     private let state: Locked<State>
@@ -34,8 +38,20 @@ final class FaultInjector: Sendable {
         state.withLock { $0.switches }
     }
 
+    /// Replaces the switches. Switching hangs off (`hangRate` 0) also ends the requests held now,
+    /// so a caller can hold a request for as long as it needs and then let it go.
     func set(_ switches: FaultSwitches) {
-        state.withLock { $0.switches = switches }
+        let released = state.withLock { state in
+            let release = state.switches.hangRate > 0 && switches.hangRate == 0
+            state.switches = switches
+            if release { state.hangReleases &+= 1 }
+            return release
+        }
+        if released {
+            condition.lock()
+            condition.broadcast()
+            condition.unlock()
+        }
     }
 
     /// The pending ``FaultSwitches/editAfterRead``, cleared as it is taken (it applies once).
@@ -91,6 +107,36 @@ final class FaultInjector: Sendable {
         condition.lock()
         while !state.withLock({ $0.interrupted }) && condition.wait(until: deadline) {}
         condition.unlock()
+    }
+
+    /// Holds a request that hangs: `milliseconds`, or until hangs are switched off (see ``set(_:)``)
+    /// or ``interruptAll()`` is called, whichever comes first.
+    func hold(milliseconds: Int) {
+        guard milliseconds > 0 else { return }
+        let deadline = Date(timeIntervalSinceNow: Double(milliseconds) / 1000)
+        condition.lock()
+        let generation = state.withLock {
+            $0.holding += 1
+            return $0.hangReleases
+        }
+        condition.broadcast()  // for waitUntilHolding
+        while !state.withLock({ $0.interrupted || $0.hangReleases != generation }) && condition.wait(until: deadline) {}
+        state.withLock { $0.holding -= 1 }
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// The number of requests ``hold(milliseconds:)`` is holding now.
+    var holding: Int { state.withLock { $0.holding } }
+
+    /// Waits until `count` requests are held (true), or `deadline` passes (false).
+    func waitUntilHolding(_ count: Int, before deadline: Date) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        while holding < count {
+            guard condition.wait(until: deadline) else { return holding >= count }
+        }
+        return true
     }
 
     /// Wakes every waiting request and makes later waits return at once (used when stopping).

@@ -15,7 +15,8 @@ public struct FaultSwitches: Sendable, Codable, Equatable {
     public var errorStatus: Int
     /// Probability (0...1) that a request hangs for ``hangMilliseconds`` before being handled.
     public var hangRate: Double
-    /// How long a hanging request waits (interrupted when the sandbox stops).
+    /// How long a hanging request waits at most: it ends sooner when hangs are switched off
+    /// (`hangRate` back to 0) or the sandbox stops.
     public var hangMilliseconds: Int
     /// Probability (0...1) that the connection is closed without any reply.
     public var dropRate: Double

@@ -2,9 +2,9 @@ import CZlib
 import Foundation
 
 /// Writes the results archive of a Mailchimp batch: a ustar tar of the given files, gzip-compressed.
-enum BatchArchiveWriter {
+public enum BatchArchiveWriter {
     /// A tar archive (ustar headers, files padded to 512 bytes, two zero blocks at the end).
-    static func tar(_ files: [(name: String, data: [UInt8])], mtime: Int = 0) -> [UInt8] {
+    public static func tar(_ files: [(name: String, data: [UInt8])], mtime: Int = 0) -> [UInt8] {
         var out: [UInt8] = []
         for (name, data) in files {
             var header = [UInt8](repeating: 0, count: 512)
@@ -37,7 +37,7 @@ enum BatchArchiveWriter {
     }
 
     /// `bytes` as one gzip member.
-    static func gzip(_ bytes: [UInt8]) -> Data {
+    public static func gzip(_ bytes: [UInt8]) -> Data {
         var stream = z_stream()
         guard
             deflateInit2_(&stream, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY, zlibVersion(), Int32(MemoryLayout<z_stream>.size))

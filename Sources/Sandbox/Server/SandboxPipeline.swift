@@ -36,7 +36,7 @@ struct SandboxPipeline: Sendable {
             response = emulator.rateLimited(nil)
         case .hang(let milliseconds):
             fault = "hang"
-            faults.wait(milliseconds: milliseconds)
+            faults.hold(milliseconds: milliseconds)
         }
         let reply: Response
         if let response {

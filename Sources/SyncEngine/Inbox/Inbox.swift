@@ -14,8 +14,24 @@ public final class Inbox: @unchecked Sendable {
     private let lock = NSLock()
     private let clock: SyncClock
     private var listeners: [@Sendable () -> Void] = []
+    /// Unauthenticated deliveries dropped from the quarantine by this process (guarded by `lock`).
+    private var dropped = 0
+    /// See ``unauthenticatedQuarantineLimit`` (guarded by `lock`).
+    private var quarantineCap = Inbox.defaultUnauthenticatedQuarantineLimit
     /// The database path.
     public let path: String
+    /// The most unauthenticated refused deliveries kept in the quarantine (default
+    /// ``defaultUnauthenticatedQuarantineLimit``): beyond it the oldest is dropped, so a flood of
+    /// forged requests cannot fill the disk. Authenticated deliveries are never dropped.
+    public var unauthenticatedQuarantineLimit: Int {
+        get { locked { quarantineCap } }
+        set { locked { quarantineCap = max(1, newValue) } }
+    }
+    /// 10,000 deliveries of at most 8 KiB each: at most about 80 MiB.
+    public static let defaultUnauthenticatedQuarantineLimit = 10_000
+    /// Unauthenticated deliveries this process dropped from the quarantine to stay within
+    /// ``unauthenticatedQuarantineLimit`` (the metric `mapc_webhook_quarantine_dropped_total`).
+    public var droppedUnauthenticated: Int { locked { dropped } }
 
     /// The inbox migrations, in order; never edit one that has shipped, only append.
     static let migrations: [(String, String)] = [
@@ -105,11 +121,24 @@ public final class Inbox: @unchecked Sendable {
 
     /// Keeps a refused delivery for inspection; returns its quarantine id.
     ///
-    /// Unauthenticated bodies are cut to 8 KiB so a flood of forged requests cannot fill the disk.
+    /// Unauthenticated bodies are cut to 8 KiB, and at most ``unauthenticatedQuarantineLimit`` of
+    /// them are kept (the oldest unreleased ones go first, counted in ``droppedUnauthenticated``),
+    /// so a flood of forged requests cannot fill the disk.
     @discardableResult
     public func quarantine(
         platform: String, source: String, httpStatus: Int, reason: String, authenticated: Bool, contentType: String?, body: Data
     ) throws -> Int {
+        try quarantineCounting(
+            platform: platform, source: source, httpStatus: httpStatus, reason: reason, authenticated: authenticated,
+            contentType: contentType, body: body
+        ).id
+    }
+
+    /// ``quarantine(platform:source:httpStatus:reason:authenticated:contentType:body:)``, also
+    /// telling how many older unauthenticated deliveries were dropped to make room.
+    public func quarantineCounting(
+        platform: String, source: String, httpStatus: Int, reason: String, authenticated: Bool, contentType: String?, body: Data
+    ) throws -> (id: Int, dropped: Int) {
         let limit = authenticated ? body.count : min(body.count, 8 * 1024)
         let kept = body.prefix(limit)
         let text = String(data: kept, encoding: .utf8)
@@ -124,7 +153,17 @@ public final class Inbox: @unchecked Sendable {
                 .int(authenticated ? 1 : 0), .of(contentType), .text(text ?? kept.base64EncodedString()),
                 .text(text == nil ? "base64" : "utf8"), .int(limit < body.count ? 1 : 0),
             ])
-            return Int(db.lastInsertRowID)
+            let id = Int(db.lastInsertRowID)
+            guard !authenticated else { return (id, 0) }
+            try db.prepare(
+                """
+                DELETE FROM inbox_quarantine WHERE id IN (SELECT id FROM inbox_quarantine
+                  WHERE authenticated = 0 AND state = 'quarantined' ORDER BY id DESC LIMIT -1 OFFSET ?)
+                """
+            ).run([.int(Int64(quarantineCap))])
+            let removed = Int(sqlite3_changes(db.handle))
+            dropped += removed
+            return (id, removed)
         }
     }
 

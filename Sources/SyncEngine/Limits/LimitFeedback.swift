@@ -39,8 +39,8 @@ public struct LimitFeedback: Sendable, Hashable {
         var feedback = LimitFeedback(throttled: status == 429)
         if let text = lower["retry-after"] {
             feedback.retryAfter = retryAfterSeconds(text, now: now)
-        } else if status == 429, let reset = lower["x-ratelimit-reset"].flatMap(Double.init) {
-            feedback.retryAfter = reset
+        } else if status == 429, let reset = lower["x-ratelimit-reset"].flatMap(Double.init), reset.isFinite {
+            feedback.retryAfter = min(max(0, reset), maxRetryAfterSeconds)
         }
         feedback.windowRemaining = (lower["x-hubspot-ratelimit-remaining"] ?? lower["x-ratelimit-remaining"]).flatMap {
             Int($0)
@@ -55,15 +55,23 @@ public struct LimitFeedback: Sendable, Hashable {
         return feedback
     }
 
-    /// `Retry-After` as seconds: a number, or an HTTP date relative to `now`.
+    /// The longest wait a reply can ask for (a week): a larger one (`1e308`, a date centuries
+    /// ahead) is taken as this, so later arithmetic on it stays finite and in range.
+    public static let maxRetryAfterSeconds: Double = 7 * 86_400
+
+    /// `Retry-After` as seconds, at most ``maxRetryAfterSeconds``: a number, or an HTTP date
+    /// relative to `now`; nil for anything else (`nan`, `inf`, text).
     public static func retryAfterSeconds(_ text: String, now: Date) -> Double? {
-        if let seconds = Double(text) { return max(0, seconds) }
+        if let seconds = Double(text) {
+            guard seconds.isFinite else { return nil }
+            return min(max(0, seconds), maxRetryAfterSeconds)
+        }
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "GMT")
         formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
-        guard let date = formatter.date(from: text) else { return nil }
-        return max(0, date.timeIntervalSince(now))
+        guard let date = formatter.date(from: text), date.timeIntervalSince(now).isFinite else { return nil }
+        return min(max(0, date.timeIntervalSince(now)), maxRetryAfterSeconds)
     }
 
     /// `(used, limit)` from `api-usage=used/limit[; ...]`.

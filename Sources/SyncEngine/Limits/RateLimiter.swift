@@ -145,7 +145,7 @@ public final class RateLimiter: @unchecked Sendable {
                 if wait > configuration.maxWait {
                     throw .rateLimited(
                         retryAfter: wait,
-                        message: "\(registry.platform) (\(rule.bucket)) needs a pause of \(Int(wait.rounded(.up))) s")
+                        message: "\(registry.platform) (\(rule.bucket)) needs a pause of \(Int(min(wait, 1e12).rounded(.up))) s")
                 }
                 stats.waitedSeconds += wait
                 condition.unlock()

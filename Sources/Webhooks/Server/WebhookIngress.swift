@@ -14,6 +14,8 @@ public struct IngressCounters: Sendable, Hashable {
     public var refused: [Int: Int] = [:]
     /// Deliveries answered 503 because the inbox could not be written.
     public var unavailable = 0
+    /// Older unauthenticated refused deliveries dropped from the quarantine to stay within its bound.
+    public var quarantineDropped = 0
 }
 
 /// The webhook door: one route per platform source, each verifying, parsing, storing in the inbox
@@ -78,10 +80,22 @@ public final class WebhookIngress: @unchecked Sendable {
         case .refused(let status, let reason, let authenticated):
             lock.withLock { counters.refused[status, default: 0] += 1 }
             do {
-                let id = try inbox.quarantine(
+                let (id, dropped) = try inbox.quarantineCounting(
                     platform: receiver.platform, source: receiver.source, httpStatus: status, reason: reason,
                     authenticated: authenticated, contentType: request.header("content-type"), body: request.body)
                 log("webhook \(receiver.platform)/\(receiver.source): refused \(status) (quarantine q\(id)): \(reason)")
+                if dropped > 0 {
+                    // Said once, then every 1,000 drops: a flood must not flood the log too.
+                    let total = lock.withLock {
+                        counters.quarantineDropped += dropped
+                        return counters.quarantineDropped
+                    }
+                    if total == dropped || total / 1000 != (total - dropped) / 1000 {
+                        log(
+                            "webhook: the quarantine keeps \(inbox.unauthenticatedQuarantineLimit) unauthenticated deliveries; "
+                                + "\(total) older ones dropped so far")
+                    }
+                }
             } catch {
                 log("webhook \(receiver.platform)/\(receiver.source): refused \(status): \(reason); quarantine failed: \(error)")
             }
