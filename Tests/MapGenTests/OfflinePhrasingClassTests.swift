@@ -533,4 +533,64 @@ import Testing
         #expect(!r.mapping.contains("?? \"http://\""))
         #expect(r.trace.notImplemented.map(\.sentence) == [2])
     }
+
+    @Test func aFieldLabelBeforeAColonOrARestatedNameIsTheDestination() throws {
+        let r = generate(
+            "hubspot.contact", "salesforce.Lead", "Company is \"Acme\".\nSurname: lastname\nGiven Name (firstname) -> FirstName")
+        let rec = [#"{"firstname": "Ann", "lastname": "Lee"}"#]
+        #expect(try run(r.mapping, rec, field: "FirstName") == ["\"Ann\""])
+        let label = generate("hubspot.contact", "salesforce.Lead", "Company is \"Acme\".\nLast name: lastname")
+        #expect(try run(label.mapping, rec, field: "LastName") == ["\"Lee\""])
+    }
+
+    /// "the COMPNY merge field" used to become the constant "COMPNY", claimed at 0.95.
+    @Test func aTypoedMergeTagIsAFieldAndAnUnknownOneIsNoConstant() throws {
+        let r = generate(
+            "mailchimp.member", "hubspot.contact",
+            "email is email_address.\ncompany - the COMPNY merge field\nMobile (PHONE merge tag) -> phone\njobtitle: the ROLEX merge field")
+        let rec = [#"{"email_address": "a@x.io", "merge_fields.COMPANY": "Acme", "merge_fields.PHONE": "555"}"#]
+        #expect(try run(r.mapping, rec, field: "company") == ["\"Acme\""])
+        #expect(try run(r.mapping, rec, field: "phone") == ["\"555\""])
+        #expect(!r.mapping.contains("\"ROLEX\""))
+        #expect(r.trace.notImplemented.map(\.sentence).contains(4))
+    }
+
+    @Test func aStatedValueReplacesTheKeysSameNameCopy() throws {
+        let r = generate("salesforce.Lead", "hubspot.contact", "Upsert contacts by email.\nemail: Email in lower case")
+        #expect(try run(r.mapping, [#"{"Email": "A@X.io"}"#], field: "email") == ["\"a@x.io\""])
+        #expect(r.trace.notImplemented.isEmpty)
+    }
+
+    @Test func aSkipAfterALinkWord() throws {
+        let r = generate(
+            "segment.identify", "salesforce.Contact",
+            "LastName is traits.lastName or \"x\".\nAlso skip users whose traits.plan is \"free\".\nPlease ignore users without traits.email."
+        )
+        let recs = [
+            #"{"traits.email": "a@x.io", "traits.plan": "pro"}"#, #"{"traits.email": "b@x.io", "traits.plan": "free"}"#,
+            #"{"traits.plan": "pro"}"#,
+        ]
+        #expect(try run(r.mapping, recs, field: "LastName").map { $0 == "skipped" } == [false, true, true])
+    }
+
+    @Test func aTranslationTableUnderALabel() throws {
+        let r = generate(
+            "hubspot.company", "salesforce.Account",
+            "Name is name.\nRating values:\n  customer -> Hot\n  opportunity -> Warm\n  anything else -> Cold\nDescription is description.")
+        let recs = [#"{"name": "a", "lifecyclestage": "customer"}"#, #"{"name": "b", "lifecyclestage": "opportunity"}"#, #"{"name": "c"}"#]
+        #expect(try run(r.mapping, recs, field: "Rating") == ["\"Hot\"", "\"Warm\"", "\"Cold\""])
+        #expect(line(r.mapping, "Description").contains("description"))
+    }
+
+    /// "PARTNER for Other" used to make "PARTNER" the default for every value, claimed at 0.90.
+    @Test func otherSpelledAsAPicklistValueIsNoDefault() throws {
+        let r = generate(
+            "salesforce.Account", "hubspot.company", "name is Name.\ntype: \"Prospect\" becomes PROSPECT, \"Other\" becomes OTHER")
+        let recs = [
+            #"{"Name": "a", "Type": "Prospect"}"#, #"{"Name": "b", "Type": "Other"}"#, #"{"Name": "c", "Type": "Customer - Direct"}"#,
+        ]
+        #expect(try run(r.mapping, recs, field: "type") == ["\"PROSPECT\"", "\"OTHER\"", "null"])
+        let f = generate("salesforce.Account", "hubspot.company", "name is Name.\ntype: PARTNER for Other, PROSPECT for Prospect")
+        #expect(!f.mapping.contains("_ => \"PARTNER\""))
+    }
 }

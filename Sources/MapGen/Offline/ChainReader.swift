@@ -91,6 +91,24 @@ struct ChainReader {
             chainFields: chain.subject.map { [$0] } ?? uniqueSources(w), borrowed: borrowed)
     }
 
+    /// Whether the word at `i` ("Other", "OTHER") is a value of a picklist here, spelled as the schema
+    /// spells it, and not the "other" of a default ("all other types", "other stages", "anything other").
+    func isOtherValue(_ seg: [ProseToken], _ i: Int, named: [Field]) -> Bool {
+        let t = seg[i]
+        guard t.kind == .word, t.isWord("other", "others") else { return false }
+        let spelled =
+            (d.values ?? []).contains(t.text)
+            || (named.isEmpty ? source.fields : named).contains { ($0.values ?? []).contains(t.text) }
+        guard spelled else { return false }
+        if i > 0, seg[i - 1].isWord("any", "all", "every", "each", "the", "no", "anything", "everything", "some", "of") { return false }
+        if i + 1 < seg.count, seg[i + 1].kind == .word,
+            !seg[i + 1].isWord("becomes", "become", "for", "when", "if", "gives", "maps", "turns", "goes", "is", "are", "and", "or", "to")
+        {
+            return false
+        }
+        return true
+    }
+
     private func literals(_ w: [ProseToken]) -> [ProseToken] { w.filter { reader.literal($0) != nil } }
 
     /// The tokens of a segment that can be the destination value: quoted literals when there are any,
@@ -98,10 +116,11 @@ struct ChainReader {
     func valueCandidates(_ seg: [ProseToken]) -> [String] {
         let quoted = seg.filter { $0.kind == .quoted }
         if !quoted.isEmpty { return quoted.compactMap { reader.literal($0) } }
-        let words = seg.filter {
-            $0.kind == .word && $0.source == nil && !ConditionReader.keywords.contains($0.lower) && !Self.fillers.contains($0.lower)
-                && !Self.defaultWords.contains($0.lower)
-        }
+        let words = seg.indices.filter {
+            seg[$0].kind == .word && seg[$0].source == nil && !ConditionReader.keywords.contains(seg[$0].lower)
+                && (!Self.fillers.contains(seg[$0].lower) && !Self.defaultWords.contains(seg[$0].lower)
+                    || isOtherValue(seg, $0, named: []))
+        }.map { seg[$0] }
         // An unquoted picklist value of several words ("Channel Partner / Reseller").
         if words.count > 1, d.type == .picklist,
             words.count
@@ -180,7 +199,8 @@ struct ChainReader {
             {
                 seg = Array(seg.drop { $0.isWord("else", "otherwise") || $0.isPunct(",") })
             }
-            let sl = seg.filter { $0.kind == .word }.map(\.lower)
+            // "X becomes OTHER", "PARTNER for Other": a picklist value spelled "Other" is no default.
+            let sl = seg.indices.filter { seg[$0].kind == .word && !isOtherValue(seg, $0, named: named) }.map { seg[$0].lower }
             // Elaborations of the default ("including an empty or unknown stage").
             if sl.first == "including" || sl.first == "even" || sl.starts(with: ["e", "g"]) {
                 if chain.fallback != nil || !chain.arms.isEmpty { continue }

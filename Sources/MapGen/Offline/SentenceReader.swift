@@ -37,8 +37,18 @@ struct SentenceReader {
     /// Source fields the sentence being read names (set by the caller).
     var sentenceFields: [Field] = []
 
+    /// The note of a key's value read only from the key's name ("keyed on email"); a later sentence that
+    /// states the field's value replaces it.
+    static let keySameNameNote = "named in prose as the key"
+
     func read(_ text: String) -> SentenceOutcome {
-        let tokens = SentenceTokens(text, source: source, destination: destination).tokens
+        var tokens = SentenceTokens(text, source: source, destination: destination).tokens
+        // "Also skip …", "Please don't send …", "And ignore …": a word that only links to the sentence before.
+        while tokens.count > 2, tokens[0].isWord("also", "and", "then", "please", "finally", "but", "plus", "additionally"),
+            tokens[1].isWord("skip", "ignore", "drop", "exclude", "discard", "don", "dont", "do", "never", "only", "leave", "filter")
+        {
+            tokens.removeFirst()
+        }
         var out = SentenceOutcome()
         out.namesDestination = tokens.contains { $0.destination != nil && $0.text == $0.destination?.name }
         guard let first = tokens.first else {
@@ -133,7 +143,7 @@ struct SentenceReader {
                     value += tokens[(at + 2)..<close]
                 }
                 if let v = ValueReader(source: source, destination: destination, d: k).read(value) {
-                    out.assignments.append(.init(field: k, value: v, confidence: confidence(v, k), note: "named in prose"))
+                    out.assignments.append(.init(field: k, value: v, confidence: confidence(v, k), note: Self.keySameNameNote))
                 }
             } else if let at = tokens.firstIndex(where: { $0.destination?.name == k.name }),
                 let s = tokens[(at + 1)...].firstIndex(where: { $0.source != nil && $0.text != k.name || $0.kind == .quoted }),
@@ -576,14 +586,24 @@ struct SentenceReader {
         // "Mailing address: address -> MailingStreet, city -> MailingCity": a list of arrow pairs, each read alone.
         var c = c
         if let colon = c.firstIndex(where: { $0.isPunct(":") }), colon < 4, c[..<colon].allSatisfy({ $0.kind == .word }),
-            c.filter({ $0.isPunct("->") }).count >= 2
+            c.filter({ $0.isPunct("->") }).count >= 2,
+            // "Rating: customer -> Hot, …": arrows between values translate the field in the label.
+            c[(colon + 1)...].contains(where: { $0.destination != nil })
         {
             c = Array(c[(colon + 1)...])
         }
         if c.filter({ $0.isPunct("->") }).count >= 2 {
             let pieces = split(c, at: ",")
-            if pieces.count >= 2, pieces.allSatisfy({ p in p.filter { $0.isPunct("->") }.count == 1 }) {
-                for p in pieces { readClause(p.first?.isWord("and") == true ? Array(p.dropFirst()) : p, into: &out) }
+            if pieces.count >= 2, pieces.allSatisfy({ p in p.filter { $0.isPunct("->") }.count == 1 }),
+                pieces.dropFirst().allSatisfy({ p in p.contains { $0.destination != nil } })
+            {
+                for p in pieces {
+                    let before = (out.assignments.count, out.unread.count)
+                    readClause(p.first?.isWord("and") == true ? Array(p.dropFirst()) : p, into: &out)
+                    if (out.assignments.count, out.unread.count) == before {
+                        out.unread.append("an arrow pair it could not read")
+                    }
+                }
                 return
             }
         }
@@ -743,7 +763,12 @@ struct SentenceReader {
             let afterBreak =
                 p >= 0
                 && (c[p].isPunct(",", ":") || ["and", "set", "while", "so", "with", "then", "also"].contains(prevWords.first ?? ""))
-            let bothSides = c[i].source != nil && c[i].text != d.name
+            // "Last name: lastname", "email = Email": a field word that opens a clause before `:` or `=`
+            // is the destination when the rest of the clause names a value.
+            let labelled =
+                atStart && i + 1 < c.count && c[i + 1].isPunct(":", "=")
+                && c[(i + 2)...].contains { $0.source != nil || $0.kind == .quoted }
+            let bothSides = c[i].source != nil && c[i].text != d.name && !labelled
             if (atStart || afterBreak) && !bothSides && nextIsVerbOrList(c, i + 1) {
                 out.append((i, d))
                 // Skip the rest of a destination list.

@@ -95,7 +95,20 @@ struct SentenceTokens {
             if t[i].isPunct("(") {
                 var j = i + 1
                 if j < t.count, t[j].isWord("the") { j += 1 }
-                if j + 1 < t.count, t[j].source != nil || t[j].destination != nil, t[j].kind == .word, t[j + 1].isPunct(")"),
+                // "(PHONE merge tag)", "(the hs_object_id property)": words that only say what the field is.
+                var close = j + 1
+                while close < t.count, t[close].isWord("field", "property", "tag", "merge", "attribute", "trait", "column") { close += 1 }
+                // "First Name (firstname)": the same field twice; the spelled name stays.
+                if close < t.count, t[close].isPunct(")"), let last = out.last, t[j].kind == .word,
+                    let named = t[j].source ?? t[j].destination,
+                    [last.source?.name, last.destination?.name].contains(named.name)
+                {
+                    out[out.count - 1] = t[j]
+                    i = close + 1
+                    continue
+                }
+                if j + 1 < t.count, t[j].source != nil || t[j].destination != nil, t[j].kind == .word, close < t.count,
+                    t[close].isPunct(")"),
                     // "D (S)": a field right before the parentheses is no description; both stay.
                     !(out.last.map { $0.source != nil || $0.destination != nil } ?? true)
                 {
@@ -104,7 +117,7 @@ struct SentenceTokens {
                     if k < out.count {
                         out.removeSubrange(k...)
                         out.append(t[j])
-                        i = j + 2
+                        i = close + 1
                         continue
                     }
                 }
@@ -136,6 +149,16 @@ struct SentenceTokens {
         if word.count >= 3, word.allSatisfy({ $0.isUppercase || $0.isNumber || $0 == "_" }), word.contains(where: \.isLetter) {
             let tags = fields.filter { $0.name.contains(".") && $0.name.split(separator: ".").last.map(String.init) == word }
             if tags.count == 1 { return (tags[0], false) }
+            // "COMPNY": a bare merge tag with one typo, when only one tag is that close.
+            if word.count >= 5 {
+                let near = fields.filter {
+                    guard $0.name.contains("."), let last = $0.name.split(separator: ".").last.map(String.init), last.count >= 5 else {
+                        return false
+                    }
+                    return Suggest.distance(last, word, limit: 1) <= 1
+                }
+                if near.count == 1 { return (near[0], true) }
+            }
         }
         guard word.count >= 6, !stopWords.contains(lower), word.contains(where: { $0.isLetter }) else { return (nil, false) }
         let near = fields.filter { $0.name.count >= 6 && Suggest.distance($0.name.lowercased(), lower, limit: 1) <= 1 }

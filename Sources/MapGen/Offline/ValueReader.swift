@@ -68,6 +68,10 @@ struct ValueReader {
     /// "LeadSource is Web"). Only when no source field is named.
     func constant(_ w: [ProseToken]) -> ReadValue? {
         guard !w.contains(where: { $0.source != nil }) else { return nil }
+        // "the COMPNY merge field": words that describe a field, so the value names one that was not found.
+        guard !w.contains(where: { $0.isWord("field", "fields", "property", "merge", "tag", "attribute", "trait", "column") }) else {
+            return nil
+        }
         let candidates = w.filter {
             $0.kind == .quoted || !ConditionReader.keywords.contains($0.lower) && !constantFillers.contains($0.lower)
         }
