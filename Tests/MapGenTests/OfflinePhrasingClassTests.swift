@@ -593,4 +593,36 @@ import Testing
         let f = generate("salesforce.Account", "hubspot.company", "name is Name.\ntype: PARTNER for Other, PROSPECT for Prospect")
         #expect(!f.mapping.contains("_ => \"PARTNER\""))
     }
+
+    @Test func aSentenceThatCorrectsAnEarlierOneReplacesItsValue() throws {
+        let r = generate(
+            "hubspot.contact", "ga4.event",
+            "name is \"lead\".\nclient_id comes from email.\nCorrection: client_id should be \"c-\" followed by hs_object_id.")
+        #expect(try run(r.mapping, [#"{"hs_object_id": "9", "email": "a@x.io"}"#], field: "client_id") == ["\"c-9\""])
+        #expect(line(r.mapping, "client_id").contains("replaces the value of [S2]"))
+        // Without the correction word the first value stays and the second sentence is listed.
+        let plain = generate("hubspot.contact", "ga4.event", "name is \"lead\".\nclient_id comes from email.\nclient_id is hs_object_id.")
+        #expect(plain.trace.notImplemented.map(\.sentence).contains(3))
+    }
+
+    @Test func aDefaultStatedInTheClauseAfterTheCopy() throws {
+        let r = generate(
+            "mailchimp.member", "salesforce.Lead", "LastName is LNAME.\nCompany: the COMPANY tag; use \"Self\" when it's blank")
+        let recs = [
+            #"{"merge_fields.LNAME": "a", "merge_fields.COMPANY": "Acme"}"#, #"{"merge_fields.LNAME": "b", "merge_fields.COMPANY": ""}"#,
+        ]
+        #expect(try run(r.mapping, recs, field: "Company") == ["\"Acme\"", "\"Self\""])
+        #expect(r.trace.notImplemented.isEmpty)
+    }
+
+    @Test func fieldsNamedByTheirLabels() throws {
+        let r = generate(
+            "hubspot.contact", "salesforce.Lead",
+            "LastName is lastname.\nCompany is the company name.\nDescription gets the preferred language.\nThe mobile phone number goes into MobilePhone."
+        )
+        let rec = [#"{"lastname": "L", "company": "Acme", "hs_language": "de", "mobilephone": "555"}"#]
+        #expect(try run(r.mapping, rec, field: "Description") == ["\"de\""])
+        #expect(try run(r.mapping, rec, field: "MobilePhone") == ["\"555\""])
+        #expect(try run(r.mapping, rec, field: "Company") == ["\"Acme\""])
+    }
 }

@@ -103,8 +103,13 @@ public struct OfflineGenerator: Sendable {
                 continue
             }
             if !o.assignments.isEmpty || o.namesDestination { assignmentSentences += 1 }
-            for a in o.assignments {
-                if let earlier = lines[a.field.name], earlier.note == SentenceReader.keySameNameNote,
+            for var a in o.assignments {
+                if let earlier = lines[a.field.name], o.corrects {
+                    // "Actually, client_id should be …": the correction replaces the earlier value, and says so.
+                    lines[a.field.name] = nil
+                    a.note += earlier.sentence.map { ", replaces the value of [S\($0 + 1)]" } ?? ""
+                    chains[a.field.name] = nil
+                } else if let earlier = lines[a.field.name], earlier.note == SentenceReader.keySameNameNote,
                     a.note != SentenceReader.keySameNameNote
                 {
                     // "keyed on email" then "email: Email in lower case": the stated value wins.

@@ -21,6 +21,8 @@ struct SentenceOutcome {
     var unread: [String] = []
     /// The sentence states context only (which objects, why): nothing to implement.
     var context = false
+    /// The sentence corrects an earlier one ("Actually, …", "… instead"): its values replace earlier ones.
+    var corrects = false
     /// Whether the sentence names a destination field at all (then the prose enumerates fields).
     var namesDestination = false
 }
@@ -49,7 +51,18 @@ struct SentenceReader {
         {
             tokens.removeFirst()
         }
+        // "Actually, client_id should be …", "Correction: …": a sentence that corrects an earlier one.
+        var correction = false
+        while tokens.count > 2, tokens[0].isWord("actually", "correction", "sorry", "oops", "wait", "update", "scratch", "instead"),
+            tokens[1].isPunct(",", ":") || tokens[1].isWord("that")
+        {
+            tokens.removeFirst(2)
+            while let f = tokens.first, f.isPunct(",", ":") { tokens.removeFirst() }
+            correction = true
+        }
+        if tokens.contains(where: { $0.isWord("actually") }) { correction = true }
         var out = SentenceOutcome()
+        out.corrects = correction
         out.namesDestination = tokens.contains { $0.destination != nil && $0.text == $0.destination?.name }
         guard let first = tokens.first else {
             out.context = true
@@ -256,7 +269,11 @@ struct SentenceReader {
     private func continueFallback(_ c: [ProseToken], into out: inout SentenceOutcome) -> Bool {
         guard let first = c.first(where: { !$0.isWord("and", "but", "then") }),
             first.isWord("fall", "falling", "fallback", "or", "otherwise", "else")
-                || first.isWord("if", "when") && c.contains(where: { $0.isWord("use") }),
+                || first.isWord("if", "when") && c.contains(where: { $0.isWord("use") })
+                // "…; use "Individual" when it's empty": a fallback stated after the copy.
+                || first.isWord("use", "default", "defaults")
+                    && c.contains(where: { $0.isWord("empty", "blank", "missing", "null", "unset") })
+                    && !c.contains(where: { $0.isWord("not", "isn", "except", "unless") }),
             subjectPositions(c).isEmpty, let i = out.assignments.indices.last, out.assignments[i].value.kind == .copy,
             let prior = out.assignments[i].value.sourceField
         else { return false }

@@ -19,6 +19,8 @@ struct ProseToken {
     var source: Field?
     /// Whether the field was found only through a typo of its name.
     var typo = false
+    /// Whether the words spelled a field's label (the fields are set already).
+    var fromLabel = false
 
     func isWord(_ words: String...) -> Bool { kind == .word && words.contains(lower) }
     func isPunct(_ p: String...) -> Bool { kind == .punct && p.contains(text) }
@@ -34,7 +36,36 @@ struct SentenceTokens {
         // "last name", "job title", "mobile phone": two words that together spell a field's name.
         var merged: [ProseToken] = []
         var k = 0
+        // "the lead status", "Original Traffic Source", "Email Opt Out": words that spell a field's label
+        // (two to four words, not a field's name) name that field on each side where exactly one label fits.
+        func byLabel(_ words: [ProseToken], in fields: [Field]) -> Field? {
+            let l = ValueReader.loose(words.map(\.text).joined())
+            let hits = fields.filter { f in f.label.map { ValueReader.loose($0) == l } ?? false }
+            return hits.count == 1 ? hits[0] : nil
+        }
+        let allNames = Set((writable + source.fields).map { ValueReader.loose($0.name) })
         while k < tokens.count {
+            var labelled: ProseToken?
+            for n in stride(from: 4, through: 2, by: -1) where k + n <= tokens.count && labelled == nil {
+                let span = Array(tokens[k..<(k + n)])
+                guard span.allSatisfy({ $0.kind == .word }), !allNames.contains(ValueReader.loose(span.map(\.text).joined())) else {
+                    continue
+                }
+                let d = byLabel(span, in: writable)
+                let s = byLabel(span, in: source.fields)
+                if d != nil || s != nil {
+                    let text = span.map(\.text).joined(separator: " ")
+                    var t = ProseToken(kind: .word, text: (d ?? s)!.name, lower: (d ?? s)!.name.lowercased(), destination: d, source: s)
+                    if d != nil && s != nil && d?.name != s?.name { t.text = text }
+                    t.fromLabel = true
+                    labelled = t
+                    k += n
+                }
+            }
+            if let t = labelled {
+                merged.append(t)
+                continue
+            }
             if k + 1 < tokens.count, tokens[k].kind == .word, tokens[k + 1].kind == .word {
                 let joined = tokens[k].lower + tokens[k + 1].lower
                 let hit = (writable + source.fields).contains { $0.name.lowercased() == joined }
@@ -51,7 +82,7 @@ struct SentenceTokens {
             k += 1
         }
         tokens = merged
-        for i in tokens.indices where tokens[i].kind == .word {
+        for i in tokens.indices where tokens[i].kind == .word && !tokens[i].fromLabel {
             let w = tokens[i].text
             let (d, dTypo) = SentenceTokens.resolve(w, in: writable)
             let (s, sTypo) = SentenceTokens.resolve(w, in: source.fields)
@@ -103,7 +134,12 @@ struct SentenceTokens {
                     let named = t[j].source ?? t[j].destination,
                     [last.source?.name, last.destination?.name].contains(named.name)
                 {
-                    out[out.count - 1] = t[j]
+                    // "the HubSpot record id (hs_object_id)": the words before the label go too.
+                    out.removeLast()
+                    while let w = out.last, w.kind == .word, w.source == nil, w.destination == nil, !restatementStops.contains(w.lower) {
+                        out.removeLast()
+                    }
+                    out.append(t[j])
                     i = close + 1
                     continue
                 }
