@@ -625,4 +625,27 @@ import Testing
         #expect(try run(r.mapping, rec, field: "MobilePhone") == ["\"555\""])
         #expect(try run(r.mapping, rec, field: "Company") == ["\"Acme\""])
     }
+
+    @Test func namesWithUnderscoresSpelledAsWordsButNotAcrossLinkingWords() throws {
+        let r = generate(
+            "mailchimp.member", "salesforce.Contact",
+            "LastName is LNAME.\nThe email address goes to Email.\nDescription: the unsubscribe reason")
+        let rec = [#"{"merge_fields.LNAME": "L", "email_address": "a@x.io", "unsubscribe_reason": "spam"}"#]
+        #expect(try run(r.mapping, rec, field: "Email") == ["\"a@x.io\""])
+        #expect(try run(r.mapping, rec, field: "Description") == ["\"spam\""])
+        // "is Public" is not `is_public` (nor its label "Is Public").
+        let c = generate(
+            "hubspot.company", "salesforce.Account",
+            "Name is name.\nOwnership is Public when is_public is true and Private when it is false.")
+        #expect(try run(c.mapping, [#"{"name": "a", "is_public": true}"#], field: "Ownership") == ["\"Public\""])
+    }
+
+    /// "when that's blank use the domain of the email address" used to fall back to the whole address.
+    @Test func aFallbackWithWordsItDoesNotKnowIsListed() {
+        let r = generate(
+            "mailchimp.member", "salesforce.Lead",
+            "LastName is LNAME.\nCompany comes from the COMPANY merge field; when that's blank use the last part of email_address.")
+        #expect(!line(r.mapping, "Company").contains("email_address"))
+        #expect(r.trace.notImplemented.map(\.sentence).contains(2))
+    }
 }

@@ -279,6 +279,20 @@ struct SentenceReader {
         else { return false }
         let others = c.compactMap(\.source).filter { $0.name != prior }
         let quoted = c.filter { $0.kind == .quoted }
+        // "when that's blank use the domain of the email address": words it does not know change the value.
+        let known: Set<String> = [
+            "fall", "falling", "fallback", "back", "to", "on", "or", "otherwise", "else", "if", "when", "use", "it", "its", "it's", "that",
+            "is", "are", "blank", "empty", "missing", "null", "unset", "there", "no", "none", "not", "the", "a", "an", "instead", "then",
+            "and", "but", "value", "field", "s", "has", "have", "set", "given", "filled", "isn", "t", "there's", "default", "defaults",
+            "trimmed", "lower", "lowercased", "lower-cased", "one", "nothing", "in", "case", "any", "of", "tag", "merge", "property",
+        ]
+        // "… when there is no mobile": a word of the preferred field's name or label names it.
+        let priorWords = (prior + " " + (source.field(prior)?.label ?? "")).lowercased()
+        guard
+            c.allSatisfy({
+                $0.source != nil || $0.kind != .word || known.contains($0.lower) || $0.lower.count >= 3 && priorWords.contains($0.lower)
+            })
+        else { return false }
         guard others.count + quoted.count >= 1, Set(others.map(\.name)).count + quoted.count == 1 else { return false }
         let d = out.assignments[i].field
         let reader = ValueReader(source: source, destination: destination, d: d)

@@ -38,17 +38,30 @@ struct SentenceTokens {
         var k = 0
         // "the lead status", "Original Traffic Source", "Email Opt Out": words that spell a field's label
         // (two to four words, not a field's name) name that field on each side where exactly one label fits.
+        // "email address" for `email_address`: words that spell a name with its `_` are that name, unless
+        // the first word alone names a field ("the email address" of a source with `email`).
         func byLabel(_ words: [ProseToken], in fields: [Field]) -> Field? {
             let l = ValueReader.loose(words.map(\.text).joined())
             let hits = fields.filter { f in f.label.map { ValueReader.loose($0) == l } ?? false }
-            return hits.count == 1 ? hits[0] : nil
+            if hits.count == 1 { return hits[0] }
+            let alone = (writable + source.fields).contains { $0.name.lowercased() == words[0].lower }
+            let named = fields.filter { ValueReader.loose($0.name) == l && $0.name.contains("_") }
+            return !alone && named.count == 1 ? named[0] : nil
         }
-        let allNames = Set((writable + source.fields).map { ValueReader.loose($0.name) })
+        let exactNames = Set((writable + source.fields).map { $0.name.lowercased() })
         while k < tokens.count {
             var labelled: ProseToken?
             for n in stride(from: 4, through: 2, by: -1) where k + n <= tokens.count && labelled == nil {
                 let span = Array(tokens[k..<(k + n)])
-                guard span.allSatisfy({ $0.kind == .word }), !allNames.contains(ValueReader.loose(span.map(\.text).joined())) else {
+                // "Ownership is Public" is no `is_public`: a span never opens or ends on a linking word.
+                let links: Set<String> = [
+                    "is", "are", "be", "to", "from", "of", "and", "or", "as", "in", "on", "it", "if", "when", "with", "for", "by", "into",
+                    "a",
+                    "an", "the", "not", "no", "then", "else", "than",
+                ]
+                guard span.allSatisfy({ $0.kind == .word }), !exactNames.contains(span.map(\.lower).joined()),
+                    !links.contains(span[0].lower), !links.contains(span[n - 1].lower)
+                else {
                     continue
                 }
                 let d = byLabel(span, in: writable)
