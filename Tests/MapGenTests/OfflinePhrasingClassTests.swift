@@ -648,4 +648,20 @@ import Testing
         #expect(!line(r.mapping, "Company").contains("email_address"))
         #expect(r.trace.notImplemented.map(\.sentence).contains(2))
     }
+
+    /// "firstname <- firstName trait" used to write the text "firstName" into every record, claimed at 0.95.
+    @Test func theEndOfADottedNameIsThatFieldAndAFieldLikeWordIsNoConstant() throws {
+        let r = generate(
+            "segment.identify", "hubspot.contact",
+            "Contacts are keyed by email.\nemail: the email trait\nfirstname <- firstName trait\ncompany: company.name\ncountry: the country from the address\nlastname = surname_text"
+        )
+        let rec = [#"{"traits.email": "a@x.io", "traits.firstName": "Ann", "traits.company.name": "Acme"}"#]
+        #expect(try run(r.mapping, rec, field: "firstname") == ["\"Ann\""])
+        #expect(try run(r.mapping, rec, field: "company") == ["\"Acme\""])
+        #expect(!r.mapping.contains("\"address\"") && !r.mapping.contains("\"surname_text\""))
+        #expect(Set(r.trace.notImplemented.map(\.sentence)).isSuperset(of: [5, 6]))
+        // Said to be a constant, a word is one.
+        let c = generate("segment.identify", "hubspot.contact", "email is traits.email.\njobtitle is always tester")
+        #expect(line(c.mapping, "jobtitle").contains("\"tester\""))
+    }
 }

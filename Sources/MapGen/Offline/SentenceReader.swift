@@ -761,6 +761,7 @@ struct SentenceReader {
             var value = Array(c[i..<end])
             while let l = value.last, l.isWord("and") || l.isPunct(",") { value.removeLast() }
             value += shared
+            var always: ProseToken?
             // Verbs between subject and value.
             while let f = value.first,
                 f.isWord(
@@ -768,9 +769,11 @@ struct SentenceReader {
                     "become", "holds", "reads", "equals", "will", "always", "copies", "copy", "filled", "with", "maps", "map", "receives",
                     "uses", "use") || f.isPunct("=", ":", "->")
             {
-                // "is always "x"": keep "always" for the constant reader's sake (it is filler there).
+                // "is always "x"": "always" goes back for the constant reader's sake (it says the value is one).
+                if f.isWord("always") { always = f }
                 value.removeFirst()
             }
+            if let a = always, !value.contains(where: { $0.source != nil }) { value.insert(a, at: 0) }
             assign(dests, value, into: &out)
         }
     }

@@ -209,6 +209,12 @@ struct SentenceTokens {
                 if near.count == 1 { return (near[0], true) }
             }
         }
+        // "firstName" for `traits.firstName`, "company.name" for `traits.company.name`: the end of exactly one
+        // dotted name, whole parts only.
+        if word.count >= 4, !stopWords.contains(lower) {
+            let tails = fields.filter { $0.name.contains(".") && $0.name.lowercased().hasSuffix("." + lower) }
+            if tails.count == 1 { return (tails[0], false) }
+        }
         guard word.count >= 6, !stopWords.contains(lower), word.contains(where: { $0.isLetter }) else { return (nil, false) }
         let near = fields.filter { $0.name.count >= 6 && Suggest.distance($0.name.lowercased(), lower, limit: 1) <= 1 }
         return near.count == 1 ? (near[0], true) : (nil, false)

@@ -86,6 +86,16 @@ struct ValueReader {
             return ReadValue(text: lit, kind: .constant)
         }
         guard candidates.count == 1, let lit = literal(candidates[0]) else { return nil }
+        // An unquoted word into a text field is a constant only when the prose says so ("always html"), and
+        // never when it looks like a field name ("firstName", "company.name", "first_name"): a field it
+        // did not find is listed, not written as text.
+        if candidates[0].kind == .word, d.type == .string || d.type == .id {
+            let t = candidates[0].text
+            let fieldLike =
+                t.contains(".") || t.contains("_") || zip(t, t.dropFirst()).contains { $0.isLowercase && $1.isUppercase }
+            let said = w.contains { $0.isWord("always", "constant", "fixed", "hardcoded", "hard", "literal", "literally", "every", "all") }
+            if fieldLike || !said { return nil }
+        }
         return ReadValue(text: lit, kind: .constant)
     }
 
