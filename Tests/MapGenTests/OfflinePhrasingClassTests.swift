@@ -664,4 +664,27 @@ import Testing
         let c = generate("segment.identify", "hubspot.contact", "email is traits.email.\njobtitle is always tester")
         #expect(line(c.mapping, "jobtitle").contains("\"tester\""))
     }
+
+    /// "Signup Started -> sign_up" used to compare the event with "Signup" or "Started", claimed at 0.90.
+    @Test func unquotedWordsBeforeAnArrowAreOneValue() throws {
+        let r = generate(
+            "segment.track", "ga4.event",
+            "client_id is anonymousId or \"x\".\nname: event Signup Started -> sign_up, Cart Viewed -> view_cart, otherwise \"other\"")
+        let recs = [#"{"event": "Signup Started"}"#, #"{"event": "Started"}"#, #"{"event": "Cart Viewed"}"#]
+        #expect(try run(r.mapping, recs, field: "name") == ["\"sign_up\"", "\"other\"", "\"view_cart\""])
+        // Which free-text field holds the words is not said: listed, not guessed.
+        let unsaid = generate(
+            "segment.track", "ga4.event", "client_id is anonymousId or \"x\".\nname: Signup Started -> sign_up, otherwise \"other\"")
+        #expect(!unsaid.mapping.contains("\"Signup\""))
+        #expect(unsaid.trace.notImplemented.map(\.sentence).contains(2))
+    }
+
+    /// A label that is also a field named later ("name: … the event name …") used to be cut off with the
+    /// arrow pairs read alone, so the clause lost its destination.
+    @Test func aLabelIsKeptWhenTheArrowsPairValues() throws {
+        let r = generate(
+            "segment.track", "ga4.event",
+            "client_id is anonymousId or \"x\".\nname: Cart Viewed -> view_cart, anything else -> the event name")
+        #expect(try run(r.mapping, [#"{"event": "Cart Viewed"}"#, #"{"event": "Zed"}"#], field: "name") == ["\"view_cart\"", "\"Zed\""])
+    }
 }

@@ -300,7 +300,7 @@ struct ChainReader {
                             "as", "is",
                         ].contains($0.lower)))
                     || $0.source != nil
-            }
+            }.filter { !$0.isPunct("->") }
             // "for any other event use event": the field named twice is one field.
             var once: [ProseToken] = []
             for t in rest where !(t.source != nil && once.contains { $0.source?.name == t.source?.name }) { once.append(t) }
@@ -483,6 +483,14 @@ struct ChainReader {
                 let lit = ConditionReader.typed(v, f)
                 return Arm(condition: "\(name) == \(lit)", value: value, subject: f, patterns: [lit])
             }
+        }
+        // "Order Completed -> purchase": words with nothing between them are one value, never a list of
+        // values; of a free-text field named in the sentence, or not read.
+        let separated = fromTokens.contains { $0.isWord("and", "or") || $0.isPunct(",") }
+        if fromVals.count > 1, fromVals.allSatisfy({ $0.kind == .word }), !separated {
+            guard named.count == 1, let f = named.first, f.values == nil, f.type.baseType == .string else { return nil }
+            let lit = Formatter.stringLiteral(fromVals.map(\.text).joined(separator: " "))
+            return Arm(condition: "\(MappingGrammar.fieldName(f.name)) == \(lit)", value: value, subject: f, patterns: [lit])
         }
         var holding = candidates.filter { f in
             fromVals.allSatisfy { v in ConditionReader.literal(v, for: f).map { f.values == nil || f.values!.contains($0) } ?? false }

@@ -616,17 +616,22 @@ struct SentenceReader {
     private func readClause(_ c: [ProseToken], into out: inout SentenceOutcome) {
         // "Mailing address: address -> MailingStreet, city -> MailingCity": a list of arrow pairs, each read alone.
         var c = c
+        var pairs = c
         if let colon = c.firstIndex(where: { $0.isPunct(":") }), colon < 4, c[..<colon].allSatisfy({ $0.kind == .word }),
             c.filter({ $0.isPunct("->") }).count >= 2,
             // "Rating: customer -> Hot, …": arrows between values translate the field in the label.
             c[(colon + 1)...].contains(where: { $0.destination != nil })
         {
-            c = Array(c[(colon + 1)...])
+            pairs = Array(c[(colon + 1)...])
         }
-        if c.filter({ $0.isPunct("->") }).count >= 2 {
-            let pieces = split(c, at: ",")
+        if pairs.filter({ $0.isPunct("->") }).count >= 2 {
+            let pieces = split(pairs, at: ",")
             if pieces.count >= 2, pieces.allSatisfy({ p in p.filter { $0.isPunct("->") }.count == 1 }),
-                pieces.dropFirst().allSatisfy({ p in p.contains { $0.destination != nil } })
+                // Each pair names a source before its arrow and a destination after it.
+                pieces.allSatisfy({ p in
+                    guard let a = p.firstIndex(where: { $0.isPunct("->") }) else { return false }
+                    return p[..<a].contains { $0.source != nil } && p[(a + 1)...].contains { $0.destination != nil }
+                })
             {
                 for p in pieces {
                     let before = (out.assignments.count, out.unread.count)
