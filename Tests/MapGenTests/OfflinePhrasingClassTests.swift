@@ -687,4 +687,22 @@ import Testing
             "client_id is anonymousId or \"x\".\nname: Cart Viewed -> view_cart, anything else -> the event name")
         #expect(try run(r.mapping, [#"{"event": "Cart Viewed"}"#, #"{"event": "Zed"}"#], field: "name") == ["\"view_cart\"", "\"Zed\""])
     }
+
+    @Test func ifThenArmsInClausesOfTheirOwnWithIt() throws {
+        let r = generate(
+            "hubspot.company", "salesforce.Account",
+            "Name = name.\nType: if type is VENDOR then \"Other\"; if it's PROSPECT then \"Prospect\"; otherwise \"Customer - Direct\"")
+        let recs = [#"{"name": "a", "type": "VENDOR"}"#, #"{"name": "b", "type": "PROSPECT"}"#, #"{"name": "c", "type": "PARTNER"}"#]
+        #expect(try run(r.mapping, recs, field: "Type") == ["\"Other\"", "\"Prospect\"", "\"Customer - Direct\""])
+        #expect(r.trace.notImplemented.isEmpty)
+    }
+
+    /// A rule from a sentence that was only partly read is flagged, not claimed at 0.90.
+    @Test func aRuleFromAPartlyReadSentenceIsFlagged() {
+        let r = generate(
+            "hubspot.company", "salesforce.Account",
+            "Name = name.\nType: if type is VENDOR then \"Other\"; if the company smells like a prospect then \"Prospect\"")
+        #expect(r.trace.notImplemented.map(\.sentence).contains(2))
+        #expect(r.trace.flagged.contains("Type") || !r.mapping.contains("\nType "))
+    }
 }

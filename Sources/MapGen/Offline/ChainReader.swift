@@ -190,7 +190,8 @@ struct ChainReader {
         segments = segments.filter { !$0.isEmpty }
         var chain = ValueChain(arms: [], fallback: nil, subject: nil)
         var subjects: [Field?] = []
-        var lastField: Field?
+        // "…; if it is PROSPECT then …": "it" in a continuation is the one field the chain before compared.
+        var lastField: Field? = context.count == 1 ? context[0] : nil
         for seg in segments {
             var seg = seg
             // "else if …", "otherwise, if …": a condition arm, not the default.

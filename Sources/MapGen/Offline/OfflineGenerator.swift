@@ -121,6 +121,11 @@ public struct OfflineGenerator: Sendable {
                 }
                 var note = a.note
                 var confidence = a.confidence
+                if !o.unread.isEmpty {
+                    // Part of the sentence was not read: the rule it gave may be missing what that part said.
+                    note = "REVIEW: part of [S\(index + 1)] was not read; " + note
+                    confidence = min(confidence, 0.4)
+                }
                 if a.value.chain != nil && a.value.chain?.fallback == nil {
                     note +=
                         ", no default stated (other values give \(a.field.required || !a.field.nullable ? "the first allowed value" : "null"))"

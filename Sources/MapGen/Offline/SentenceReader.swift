@@ -331,7 +331,8 @@ struct SentenceReader {
             let i = out.assignments.lastIndex(where: { $0.value.chain != nil }), let chain = out.assignments[i].value.chain
         else { return false }
         let d = out.assignments[i].field
-        let rest = Array(c.drop { $0.isWord("otherwise", "else", "if", "not") || $0.isPunct(",") })
+        // "…; if it is PROSPECT then "Prospect"": the arm keeps its "if".
+        let rest = moreArms ? c : Array(c.drop { $0.isWord("otherwise", "else", "if", "not") || $0.isPunct(",") })
         let reader = ValueReader(source: source, destination: destination, d: d)
         var merged = chain
         let context = out.assignments[i].value.chainFields

@@ -264,6 +264,8 @@ struct SentenceTokens {
             if c == "'" || c == "’" {
                 // Possessive `'s` goes; a single-quoted literal is read like a double-quoted one.
                 if i + 1 < chars.count, chars[i + 1] == "s" || chars[i + 1] == "S", i + 2 >= chars.count || !chars[i + 2].isLetter {
+                    // "if it's PROSPECT": "it's" is "it is".
+                    if out.last?.isWord("it") == true { out.append(ProseToken(kind: .word, text: "is", lower: "is")) }
                     i += 2
                     continue
                 }
