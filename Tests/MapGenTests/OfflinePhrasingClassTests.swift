@@ -705,4 +705,23 @@ import Testing
         #expect(r.trace.notImplemented.map(\.sentence).contains(2))
         #expect(r.trace.flagged.contains("Type") || !r.mapping.contains("\nType "))
     }
+
+    /// "either no email_address or a status of cleaned" used to skip members with a blank status.
+    @Test func eitherOrWithAValueIsNotReadAsTwoBlanks() throws {
+        let r = generate(
+            "mailchimp.member", "segment.identify",
+            "userId = id\nSkip members who have either no email_address or a status of pending.\nAlso skip members with neither FNAME nor LNAME."
+        )
+        #expect(!r.mapping.contains("blank(status)"))
+        #expect(r.trace.notImplemented.map(\.sentence).contains(2))
+        let recs = [#"{"id": "1", "merge_fields.FNAME": "A"}"#, #"{"id": "2"}"#]
+        #expect(try run(r.mapping, recs, field: "userId").map { $0 == "skipped" } == [false, true])
+    }
+
+    @Test func aLineEndingInElseEndsItsStatement() {
+        let doc = ProseDocument.parse(
+            "from: mailchimp.member\nto: segment.identify\n\nuserId = id\ntraits.plan: \"pro\" for VIP members, \"free\" for everyone else\ncontext.locale = language"
+        )
+        #expect(doc.sentences.count == 3)
+    }
 }
