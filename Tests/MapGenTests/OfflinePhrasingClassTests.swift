@@ -724,4 +724,15 @@ import Testing
         )
         #expect(doc.sentences.count == 3)
     }
+
+    @Test func firstSlashLastNameAndAFieldKeptAsIs() throws {
+        let r = generate(
+            "salesforce.Lead", "hubspot.contact",
+            "email = Email.\nFirst/last name: FirstName / LastName\ncity stays as is.\ncountry: unchanged.")
+        let rec = [#"{"Email": "a@x.io", "FirstName": "Ann", "LastName": "Lee", "City": "Oslo", "Country": "NO"}"#]
+        #expect(try run(r.mapping, rec, field: "firstname") == ["\"Ann\""])
+        #expect(try run(r.mapping, rec, field: "lastname") == ["\"Lee\""])
+        #expect(try run(r.mapping, rec, field: "city") == ["\"Oslo\""])
+        #expect(try run(r.mapping, rec, field: "country") == ["\"NO\""])
+    }
 }

@@ -31,7 +31,7 @@ struct SentenceTokens {
     var tokens: [ProseToken]
 
     init(_ text: String, source: Schema, destination: Schema) {
-        tokens = SentenceTokens.tokenize(text)
+        tokens = SentenceTokens.tokenize(SentenceTokens.spellOutSharedNouns(text))
         let writable = destination.fields.filter { !$0.readOnly }
         // "last name", "job title", "mobile phone": two words that together spell a field's name.
         var merged: [ProseToken] = []
@@ -173,6 +173,20 @@ struct SentenceTokens {
             }
             out.append(t[i])
             i += 1
+        }
+        return out
+    }
+
+    /// "First/last name", "first and last names", "first & last name": each word with its noun, so the
+    /// two fields are named one by one ("first name / last name").
+    static func spellOutSharedNouns(_ text: String) -> String {
+        var out = text
+        for (pattern, joiner) in [("/", " / "), (" and ", " and "), (" & ", " and "), (" / ", " / ")] {
+            for (a, b) in [("first", "last"), ("First", "last"), ("First", "Last"), ("first", "Last")] {
+                for noun in ["names", "name", "Names", "Name"] {
+                    out = out.replacingOccurrences(of: a + pattern + b + " " + noun, with: a + " name" + joiner + b + " name")
+                }
+            }
         }
         return out
     }

@@ -45,6 +45,21 @@ struct ValueReader {
                 return ReadValue(text: lit, kind: .constant)
             }
         }
+        // "industry stays as is", "email_type: unchanged": the source field of the same name, copied.
+        if words.allSatisfy({
+            $0.kind == .word
+                && [
+                    "as", "is", "stays", "stay", "remains", "unchanged", "same", "the", "copied", "carried", "over", "passed", "through",
+                    "straight", "kept", "keep", "it", "just",
+                ].contains($0.lower)
+        }),
+            words.contains(where: { $0.isWord("unchanged", "same") })
+                || words.contains(where: { $0.isWord("as") }) && words.last?.isWord("is") == true,
+            let same = source.fields.first(where: { $0.name.lowercased() == d.name.lowercased() }),
+            let c = copy([ProseToken(kind: .word, text: same.name, lower: same.name.lowercased(), source: same)])
+        {
+            return c
+        }
         if let v = unlessInWhichCase(words) { return v }
         if let v = copyExcept(words) { return v }
         if d.type == .bool, let v = booleanJunction(words) { return v }
