@@ -735,4 +735,18 @@ import Testing
         #expect(try run(r.mapping, rec, field: "city") == ["\"Oslo\""])
         #expect(try run(r.mapping, rec, field: "country") == ["\"NO\""])
     }
+
+    @Test func aCopyOnlyWhenAConditionHolds() throws {
+        let r = generate(
+            "hubspot.contact", "salesforce.Lead",
+            "LastName is lastname.\nCompany is \"x\".\nMobilePhone: mobilephone when lifecyclestage is customer.\nCity: city, but only when it's filled in (leave it blank otherwise)."
+        )
+        let recs = [
+            #"{"lastname": "a", "mobilephone": "555", "lifecyclestage": "customer", "city": "Oslo"}"#,
+            #"{"lastname": "b", "mobilephone": "777", "lifecyclestage": "lead", "city": ""}"#,
+        ]
+        #expect(try run(r.mapping, recs, field: "MobilePhone") == ["\"555\"", "null"])
+        #expect(try run(r.mapping, recs, field: "City") == ["\"Oslo\"", "null"])
+        #expect(r.trace.notImplemented.isEmpty)
+    }
 }

@@ -69,6 +69,7 @@ struct ValueReader {
         // Parentheses stay for a chain whose arm is described in words and stated in parentheses.
         if t.contains(where: { $0.isPunct("(") }), let v = chain(t) { return v }
         if let v = chain(words) { return v }
+        if let v = conditionalCopy(words) { return v }
         if let v = concatenation(words) { return v }
         if let v = dateFormat(words) { return v }
         if let v = fallback(words) { return v }
@@ -602,6 +603,50 @@ struct ValueReader {
     /// default from "otherwise V", "else V", "anything else becomes V", "if not, V".
     func chain(_ w: [ProseToken]) -> ReadValue? {
         ChainReader(source: source, destination: destination, d: d, reader: self, context: context, sentence: sentence).read(w)
+    }
+
+    /// "language, but only when it's filled in", "mobilephone when lifecyclestage is customer": a copy
+    /// with a condition; null when the condition does not hold (for a field that may be null).
+    func conditionalCopy(_ phrase: [ProseToken]) -> ReadValue? {
+        // "… (leave it empty otherwise)", "…, else nothing": the null a conditional copy gives anyway.
+        var w = phrase
+        var dropped: [ProseToken] = []
+        let emptyTail: Set<String> = [
+            "leave", "it", "empty", "blank", "null", "otherwise", "else", "unset", "nothing", "keep", "stays", "stay", "is", "be", "left",
+            "and",
+        ]
+        while let l = w.last, l.isPunct(",", ".", ";") || l.kind == .word && emptyTail.contains(l.lower) { dropped.append(w.removeLast()) }
+        if !(dropped.contains { $0.isWord("otherwise", "else") }
+            && dropped.contains { $0.isWord("empty", "blank", "null", "nothing", "unset") })
+        {
+            w = phrase
+        }
+        guard d.nullable, !d.required, let k = w.firstIndex(where: { $0.isWord("when", "if", "whenever") }), k > 0,
+            !w.contains(where: { $0.isWord("otherwise", "else", "unless") || $0.isPunct("->") })
+        else { return nil }
+        var head = Array(w[..<k])
+        while let l = head.last, l.isPunct(",") || l.isWord("but", "only", "and") { head.removeLast() }
+        guard let base = copy(head), base.kind == .copy, let s = base.sourceField, let f = source.field(s) else { return nil }
+        var tail = Array(w[(k + 1)...])
+        while let l = tail.last, l.isPunct(",", ".") { tail.removeLast() }
+        for i in tail.indices where tail[i].isWord("it", "that", "this") {
+            tail[i] = ProseToken(kind: .word, text: f.name, lower: f.name.lowercased(), source: f)
+        }
+        let fname = OfflineExpr.field(f)
+        // "when it's filled in", "if it is set": blank text is no value either.
+        if tail.compactMap(\.source).allSatisfy({ $0.name == f.name }),
+            tail.contains(where: { $0.isWord("filled", "set", "present", "given", "provided", "known") }),
+            !tail.contains(where: { $0.isWord("not", "no", "isn", "empty", "blank", "missing") || $0.kind == .quoted }),
+            tail.allSatisfy({
+                $0.source != nil
+                    || $0.isWord("is", "it", "filled", "in", "set", "present", "given", "provided", "known", "has", "a", "value")
+            })
+        {
+            let text = f.type.baseType == .string ? base.text.replacingOccurrences(of: fname, with: "null_if_blank(\(fname))") : base.text
+            return ReadValue(text: text, kind: .fallback, chainFields: [f])
+        }
+        guard let c = ConditionReader.read(tail, source: source) else { return nil }
+        return ReadValue(text: "if \(c.text) then \(base.text) else null", kind: .condition, chainFields: c.fields)
     }
 
     /// A value phrase that opens with a field and whose only condition says a field is empty or missing
