@@ -749,4 +749,22 @@ import Testing
         #expect(try run(r.mapping, recs, field: "City") == ["\"Oslo\"", "null"])
         #expect(r.trace.notImplemented.isEmpty)
     }
+
+    @Test func elseIfArmsWithArrowsOrThenInClausesOfTheirOwn() throws {
+        let r = generate(
+            "salesforce.Contact", "mailchimp.member",
+            """
+            email_address is Email.
+            status: if IsEmailBounced is true → "cleaned"; else if LeadSource is Web → "pending"; otherwise "subscribed".
+            merge_fields.FNAME: if DoNotCall is true then "x"; else if LeadSource is Web then "w"; otherwise "z".
+            """)
+        let recs = [
+            #"{"Email": "a@x.io", "IsEmailBounced": true, "LeadSource": "Web", "DoNotCall": false}"#,
+            #"{"Email": "b@x.io", "IsEmailBounced": false, "LeadSource": "Web", "DoNotCall": true}"#,
+            #"{"Email": "c@x.io", "IsEmailBounced": false, "LeadSource": "Other", "DoNotCall": false}"#,
+        ]
+        #expect(try run(r.mapping, recs, field: "status") == ["\"cleaned\"", "\"pending\"", "\"subscribed\""])
+        #expect(try run(r.mapping, recs, field: "merge_fields.FNAME") == ["\"w\"", "\"x\"", "\"z\""])
+        #expect(r.trace.notImplemented.isEmpty)
+    }
 }

@@ -59,6 +59,16 @@ struct ChainReader {
             "leads", "contacts", "members", "accounts", "companies", "events", "ones", "records", "users", "subscribers", "people",
         ]
         var out = w
+        // "if X is true → "unsubscribed"; else if …": an arrow after a condition is its "then".
+        var conditionOpen = false
+        for i in out.indices {
+            if out[i].isWord("if", "when") { conditionOpen = true }
+            if out[i].isPunct(";", ",") { conditionOpen = false }
+            if conditionOpen, out[i].isPunct("->") {
+                out[i] = ProseToken(kind: .word, text: "then", lower: "then")
+                conditionOpen = false
+            }
+        }
         for i in out.indices {
             let arrow = ProseToken(kind: .punct, text: "->", lower: "->")
             if out[i].isWord("stays", "stay", "remains", "remain") {

@@ -323,16 +323,20 @@ struct SentenceReader {
         let opensDefault =
             c.prefix(4).contains { $0.isWord("other", "else", "rest", "everything", "anything") } && c.first?.destination == nil
         // "…; if LeadSource is Partner Referral → CONNECTED": one more arm.
+        // "…; else if X is V then W": the same, after "else"/"otherwise".
+        let opening = Array(c.drop { $0.isWord("else", "otherwise") || $0.isPunct(",") })
+        let elseIf = opening.count < c.count && opening.first?.isWord("if", "when") == true
         let moreArms =
-            c.first?.isWord("if", "when") == true && c.contains { $0.isPunct("->") || $0.isWord("then", "becomes", "gives") }
+            opening.first?.isWord("if", "when") == true && c.contains { $0.isPunct("->") || $0.isWord("then", "becomes", "gives") }
         guard let first = c.first,
-            first.isWord("otherwise", "else") || c.count > 1 && first.isWord("if") && c[1].isWord("not") || opensDefault || moreArms,
+            first.isWord("otherwise", "else") || c.count > 1 && first.isWord("if") && c[1].isWord("not") || opensDefault || moreArms
+                || elseIf,
             subjectPositions(c).isEmpty,
             let i = out.assignments.lastIndex(where: { $0.value.chain != nil }), let chain = out.assignments[i].value.chain
         else { return false }
         let d = out.assignments[i].field
         // "…; if it is PROSPECT then "Prospect"": the arm keeps its "if".
-        let rest = moreArms ? c : Array(c.drop { $0.isWord("otherwise", "else", "if", "not") || $0.isPunct(",") })
+        let rest = moreArms ? opening : Array(c.drop { $0.isWord("otherwise", "else", "if", "not") || $0.isPunct(",") })
         let reader = ValueReader(source: source, destination: destination, d: d)
         var merged = chain
         let context = out.assignments[i].value.chainFields
@@ -342,7 +346,16 @@ struct SentenceReader {
             merged.patterns =
                 (chain.patterns.count == oldCount ? chain.patterns : Array(repeating: [], count: oldCount))
                 + (more.patterns.count == more.arms.count ? more.patterns : Array(repeating: [], count: more.arms.count))
-            if chain.subject == nil || chain.subject?.name == more.subject?.name { merged.subject = more.subject ?? chain.subject }
+            if chain.subject == nil || chain.subject?.name == more.subject?.name {
+                merged.subject = more.subject ?? chain.subject
+            } else {
+                // The arms before compared another field: they become conditions, the match is over the new arms.
+                merged.patterns =
+                    Array(repeating: [], count: oldCount)
+                    + (more.subject != nil && more.patterns.count == more.arms.count
+                        ? more.patterns : Array(repeating: [], count: more.arms.count))
+                merged.subject = more.subject
+            }
             if let f = more.fallback { merged.fallback = f }
         } else if opensDefault, merged.fallback == nil,
             let v = ChainReader(source: source, destination: destination, d: d, reader: reader).defaultValue(rest)
