@@ -767,4 +767,17 @@ import Testing
         #expect(try run(r.mapping, recs, field: "merge_fields.FNAME") == ["\"w\"", "\"x\"", "\"z\""])
         #expect(r.trace.notImplemented.isEmpty)
     }
+
+    /// "first name + last name" used to become `firstname + lastname` ("AnnLee"), claimed at 0.85.
+    @Test func twoFieldsAddedWithNothingBetweenAreListed() throws {
+        let r = generate(
+            "hubspot.contact", "segment.identify",
+            "userId = hs_object_id\ntraits.name: first name + last name\ntraits.description: firstname + \" \" + lastname")
+        #expect(!r.mapping.contains("firstname + lastname"))
+        #expect(r.trace.notImplemented.map(\.sentence).contains(2))
+        #expect(
+            try run(r.mapping, [#"{"hs_object_id": "1", "firstname": "Ann", "lastname": "Lee"}"#], field: "traits.description") == [
+                "\"Ann Lee\""
+            ])
+    }
 }

@@ -472,6 +472,9 @@ struct ValueReader {
             i += 1
         }
         guard parts.count >= 2, parts.contains(where: { !$0.hasPrefix("\"") }) else { return nil }
+        // "first name + last name": two fields with nothing said between them; whether a space goes there
+        // is a guess, so the phrase is listed instead.
+        if zip(parts, parts.dropFirst()).contains(where: { !$0.hasPrefix("\"") && !$1.hasPrefix("\"") }) { return nil }
         // "X prefixed with "P"", "X with "P" in front", "X preceded by "P"": the literal goes first.
         if parts.count == 2, !parts[0].hasPrefix("\""), parts[1].hasPrefix("\""),
             !Set(lower).isDisjoint(with: ["prefixed", "prefix", "front", "preceded", "before", "start", "starting"])
