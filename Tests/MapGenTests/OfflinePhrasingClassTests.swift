@@ -780,4 +780,13 @@ import Testing
                 "\"Ann Lee\""
             ])
     }
+
+    @Test func datePatternsSpelledInWords() throws {
+        let r = generate(
+            "salesforce.Contact", "mailchimp.member",
+            "email_address = Email.\nmerge_fields.BIRTHDAY: Birthdate as month/day\nmerge_fields.ADDRESS: Birthdate written day/month/year")
+        let rec = [#"{"Email": "a@x.io", "Birthdate": "1990-04-07"}"#]
+        #expect(try run(r.mapping, rec, field: "merge_fields.BIRTHDAY") == ["\"04/07\""])
+        #expect(try run(r.mapping, rec, field: "merge_fields.ADDRESS") == ["\"07/04/1990\""])
+    }
 }

@@ -188,6 +188,14 @@ struct SentenceTokens {
                 }
             }
         }
+        // "day/month/year", "month/day": date patterns spelled in words, as pattern letters.
+        for (words, pattern) in [
+            ("day/month/year", "DD/MM/YYYY"), ("month/day/year", "MM/DD/YYYY"), ("year-month-day", "YYYY-MM-DD"),
+            ("day.month.year", "DD.MM.YYYY"), ("day-month-year", "DD-MM-YYYY"), ("year/month/day", "YYYY/MM/DD"),
+            ("month/day", "MM/DD"), ("day/month", "DD/MM"), ("month/year", "MM/YYYY"),
+        ] {
+            out = out.replacingOccurrences(of: words, with: pattern, options: .caseInsensitive)
+        }
         return out
     }
 
