@@ -789,4 +789,16 @@ import Testing
         #expect(try run(r.mapping, rec, field: "merge_fields.BIRTHDAY") == ["\"04/07\""])
         #expect(try run(r.mapping, rec, field: "merge_fields.ADDRESS") == ["\"07/04/1990\""])
     }
+
+    @Test func aPicklistValueThatIsACommonWordAndTheSameValueForAnotherField() throws {
+        let m = generate("hubspot.contact", "mailchimp.member", "email_address = email.\nemail_type: text")
+        #expect(line(m.mapping, "email_type").contains("\"text\""))
+        let r = generate(
+            "mailchimp.member", "salesforce.Lead",
+            "LastName is LNAME.\nCompany is \"x\".\nDoNotCall is always true, and so is HasOptedOutOfEmail.")
+        let rec = [#"{"merge_fields.LNAME": "L"}"#]
+        #expect(try run(r.mapping, rec, field: "DoNotCall") == ["true"])
+        #expect(try run(r.mapping, rec, field: "HasOptedOutOfEmail") == ["true"])
+        #expect(r.trace.notImplemented.isEmpty)
+    }
 }

@@ -44,7 +44,33 @@ struct SentenceReader {
     static let keySameNameNote = "named in prose as the key"
 
     func read(_ text: String) -> SentenceOutcome {
-        var tokens = SentenceTokens(text, source: source, destination: destination).tokens
+        let tokens = SentenceTokens(text, source: source, destination: destination).tokens
+        // "HasOptedOutOfEmail is always false, and so is DoNotCall": the same value for the fields after "so is".
+        if let so = tokens.firstIndex(where: { $0.isWord("so") }), so > 2, so + 2 < tokens.count,
+            tokens[so + 1].isWord("is", "are", "does", "do"),
+            tokens[(so + 2)...].allSatisfy({ $0.destination != nil || $0.isWord("and", "the") || $0.isPunct(",") }),
+            tokens[(so + 2)...].contains(where: { $0.destination != nil })
+        {
+            var head = Array(tokens[..<so])
+            while let l = head.last, l.isPunct(",", ";") || l.isWord("and") { head.removeLast() }
+            var out = read(tokens: head)
+            let also = tokens[(so + 2)...].compactMap(\.destination)
+            guard out.assignments.count == 1, let a = out.assignments.first, a.value.kind == .constant,
+                also.allSatisfy({ $0.type == a.field.type && $0.values == a.field.values })
+            else {
+                out.unread.append("fields said to take the same value could not be given it")
+                return out
+            }
+            for f in also where f.name != a.field.name {
+                out.assignments.append(.init(field: f, value: a.value, confidence: a.confidence, note: a.note))
+            }
+            return out
+        }
+        return read(tokens: tokens)
+    }
+
+    private func read(tokens: [ProseToken]) -> SentenceOutcome {
+        var tokens = tokens
         // "Also skip …", "Please don't send …", "And ignore …": a word that only links to the sentence before.
         while tokens.count > 2, tokens[0].isWord("also", "and", "then", "please", "finally", "but", "plus", "additionally"),
             tokens[1].isWord("skip", "ignore", "drop", "exclude", "discard", "don", "dont", "do", "never", "only", "leave", "filter")

@@ -88,8 +88,10 @@ struct ValueReader {
         guard !w.contains(where: { $0.isWord("field", "fields", "property", "merge", "tag", "attribute", "trait", "column") }) else {
             return nil
         }
+        // "email_type: text": a word spelled exactly as a value of the destination's picklist is that value.
         let candidates = w.filter {
             $0.kind == .quoted || !ConditionReader.keywords.contains($0.lower) && !constantFillers.contains($0.lower)
+                || $0.kind == .word && (d.values ?? []).contains($0.text)
         }
         let bools = w.filter { $0.isWord("true", "false") }
         if d.type == .bool, candidates.isEmpty, bools.count == 1 {
