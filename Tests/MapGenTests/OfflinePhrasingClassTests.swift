@@ -801,4 +801,16 @@ import Testing
         #expect(try run(r.mapping, rec, field: "HasOptedOutOfEmail") == ["true"])
         #expect(r.trace.notImplemented.isEmpty)
     }
+
+    @Test func theSameRuleAsAnotherField() throws {
+        let r = generate(
+            "salesforce.Contact", "mailchimp.member",
+            "email_address = Email.\nstatus is \"unsubscribed\" when HasOptedOutOfEmail is true, otherwise \"subscribed\".\nstatus_if_new - same rule as status"
+        )
+        let recs = [#"{"Email": "a@x.io", "HasOptedOutOfEmail": true}"#, #"{"Email": "b@x.io", "HasOptedOutOfEmail": false}"#]
+        #expect(try run(r.mapping, recs, field: "status_if_new") == ["\"unsubscribed\"", "\"subscribed\""])
+        // Without a rule to take, the sentence is listed.
+        let none = generate("salesforce.Contact", "mailchimp.member", "email_address = Email.\nstatus_if_new - same rule as status")
+        #expect(none.trace.notImplemented.map(\.sentence).contains(2))
+    }
 }

@@ -82,6 +82,18 @@ public struct OfflineGenerator: Sendable {
                 }
             }
             if !o.unread.isEmpty { unread[index + 1] = o.unread }
+            if let (f, other) = o.sameAs {
+                if let line = lines[other.name], lines[f.name] == nil, f.type == other.type, f.values == other.values {
+                    lines[f.name] = Line(
+                        field: f, value: line.value, confidence: line.confidence, sentence: index,
+                        note: line.note + ", the rule of \(other.name)" + (line.sentence.map { " [S\($0 + 1)]" } ?? ""),
+                        sourceField: line.sourceField)
+                } else {
+                    unread[index + 1, default: []].append("\(f.name): the rule of \(other.name) could not be taken")
+                }
+                assignmentSentences += 1
+                continue
+            }
             if let k = o.key, key == nil { key = (k, index) }
             for s in o.skips where !skips.contains(where: { $0.condition == s.condition }) { skips.append((s.condition, index)) }
             if let def = o.defaultForPrevious {

@@ -21,6 +21,8 @@ struct SentenceOutcome {
     var unread: [String] = []
     /// The sentence states context only (which objects, why): nothing to implement.
     var context = false
+    /// "D1 - same rule as D2": D1 gets the rule D2 has.
+    var sameAs: (field: Field, as: Field)?
     /// The sentence corrects an earlier one ("Actually, …", "… instead"): its values replace earlier ones.
     var corrects = false
     /// Whether the sentence names a destination field at all (then the prose enumerates fields).
@@ -64,6 +66,21 @@ struct SentenceReader {
             for f in also where f.name != a.field.name {
                 out.assignments.append(.init(field: f, value: a.value, confidence: a.confidence, note: a.note))
             }
+            return out
+        }
+        // "status_if_new - same rule as status", "D2 is the same as D1": the rule of another destination field.
+        if let d1 = tokens.first?.destination, let same = tokens.firstIndex(where: { $0.isWord("same") }),
+            let asAt = tokens[same...].firstIndex(where: { $0.isWord("as") }), asAt + 1 < tokens.count,
+            let d2 = tokens[(asAt + 1)...].first(where: { !$0.isWord("the", "for", "in") })?.destination, d2.name != d1.name,
+            tokens.dropFirst().allSatisfy({
+                $0.destination != nil || $0.kind == .punct
+                    || $0.isWord(
+                        "same", "as", "the", "rule", "value", "logic", "mapping", "is", "uses", "use", "gets", "takes", "for", "in")
+            })
+        {
+            var out = SentenceOutcome()
+            out.namesDestination = true
+            out.sameAs = (d1, d2)
             return out
         }
         return read(tokens: tokens)
