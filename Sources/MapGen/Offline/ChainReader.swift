@@ -59,6 +59,16 @@ struct ChainReader {
             "leads", "contacts", "members", "accounts", "companies", "events", "ones", "records", "users", "subscribers", "people",
         ]
         var out = w
+        // "if X is true → "unsubscribed"; else if …": an arrow after a condition is its "then".
+        var conditionOpen = false
+        for i in out.indices {
+            if out[i].isWord("if", "when") { conditionOpen = true }
+            if out[i].isPunct(";", ",") { conditionOpen = false }
+            if conditionOpen, out[i].isPunct("->") {
+                out[i] = ProseToken(kind: .word, text: "then", lower: "then")
+                conditionOpen = false
+            }
+        }
         for i in out.indices {
             let arrow = ProseToken(kind: .punct, text: "->", lower: "->")
             if out[i].isWord("stays", "stay", "remains", "remain") {
@@ -91,6 +101,24 @@ struct ChainReader {
             chainFields: chain.subject.map { [$0] } ?? uniqueSources(w), borrowed: borrowed)
     }
 
+    /// Whether the word at `i` ("Other", "OTHER") is a value of a picklist here, spelled as the schema
+    /// spells it, and not the "other" of a default ("all other types", "other stages", "anything other").
+    func isOtherValue(_ seg: [ProseToken], _ i: Int, named: [Field]) -> Bool {
+        let t = seg[i]
+        guard t.kind == .word, t.isWord("other", "others") else { return false }
+        let spelled =
+            (d.values ?? []).contains(t.text)
+            || (named.isEmpty ? source.fields : named).contains { ($0.values ?? []).contains(t.text) }
+        guard spelled else { return false }
+        if i > 0, seg[i - 1].isWord("any", "all", "every", "each", "the", "no", "anything", "everything", "some", "of") { return false }
+        if i + 1 < seg.count, seg[i + 1].kind == .word,
+            !seg[i + 1].isWord("becomes", "become", "for", "when", "if", "gives", "maps", "turns", "goes", "is", "are", "and", "or", "to")
+        {
+            return false
+        }
+        return true
+    }
+
     private func literals(_ w: [ProseToken]) -> [ProseToken] { w.filter { reader.literal($0) != nil } }
 
     /// The tokens of a segment that can be the destination value: quoted literals when there are any,
@@ -98,10 +126,11 @@ struct ChainReader {
     func valueCandidates(_ seg: [ProseToken]) -> [String] {
         let quoted = seg.filter { $0.kind == .quoted }
         if !quoted.isEmpty { return quoted.compactMap { reader.literal($0) } }
-        let words = seg.filter {
-            $0.kind == .word && $0.source == nil && !ConditionReader.keywords.contains($0.lower) && !Self.fillers.contains($0.lower)
-                && !Self.defaultWords.contains($0.lower)
-        }
+        let words = seg.indices.filter {
+            seg[$0].kind == .word && seg[$0].source == nil && !ConditionReader.keywords.contains(seg[$0].lower)
+                && (!Self.fillers.contains(seg[$0].lower) && !Self.defaultWords.contains(seg[$0].lower)
+                    || isOtherValue(seg, $0, named: []))
+        }.map { seg[$0] }
         // An unquoted picklist value of several words ("Channel Partner / Reseller").
         if words.count > 1, d.type == .picklist,
             words.count
@@ -171,7 +200,8 @@ struct ChainReader {
         segments = segments.filter { !$0.isEmpty }
         var chain = ValueChain(arms: [], fallback: nil, subject: nil)
         var subjects: [Field?] = []
-        var lastField: Field?
+        // "…; if it is PROSPECT then …": "it" in a continuation is the one field the chain before compared.
+        var lastField: Field? = context.count == 1 ? context[0] : nil
         for seg in segments {
             var seg = seg
             // "else if …", "otherwise, if …": a condition arm, not the default.
@@ -180,7 +210,8 @@ struct ChainReader {
             {
                 seg = Array(seg.drop { $0.isWord("else", "otherwise") || $0.isPunct(",") })
             }
-            let sl = seg.filter { $0.kind == .word }.map(\.lower)
+            // "X becomes OTHER", "PARTNER for Other": a picklist value spelled "Other" is no default.
+            let sl = seg.indices.filter { seg[$0].kind == .word && !isOtherValue(seg, $0, named: named) }.map { seg[$0].lower }
             // Elaborations of the default ("including an empty or unknown stage").
             if sl.first == "including" || sl.first == "even" || sl.starts(with: ["e", "g"]) {
                 if chain.fallback != nil || !chain.arms.isEmpty { continue }
@@ -280,7 +311,7 @@ struct ChainReader {
                             "as", "is",
                         ].contains($0.lower)))
                     || $0.source != nil
-            }
+            }.filter { !$0.isPunct("->") }
             // "for any other event use event": the field named twice is one field.
             var once: [ProseToken] = []
             for t in rest where !(t.source != nil && once.contains { $0.source?.name == t.source?.name }) { once.append(t) }
@@ -463,6 +494,14 @@ struct ChainReader {
                 let lit = ConditionReader.typed(v, f)
                 return Arm(condition: "\(name) == \(lit)", value: value, subject: f, patterns: [lit])
             }
+        }
+        // "Order Completed -> purchase": words with nothing between them are one value, never a list of
+        // values; of a free-text field named in the sentence, or not read.
+        let separated = fromTokens.contains { $0.isWord("and", "or") || $0.isPunct(",") }
+        if fromVals.count > 1, fromVals.allSatisfy({ $0.kind == .word }), !separated {
+            guard named.count == 1, let f = named.first, f.values == nil, f.type.baseType == .string else { return nil }
+            let lit = Formatter.stringLiteral(fromVals.map(\.text).joined(separator: " "))
+            return Arm(condition: "\(MappingGrammar.fieldName(f.name)) == \(lit)", value: value, subject: f, patterns: [lit])
         }
         var holding = candidates.filter { f in
             fromVals.allSatisfy { v in ConditionReader.literal(v, for: f).map { f.values == nil || f.values!.contains($0) } ?? false }

@@ -69,10 +69,22 @@ enum ConditionReader {
         while let f = words.first, f.isPunct(",", ";", ":") { words.removeFirst() }
         while let l = words.last, l.isPunct(",", ";", ":") { words.removeLast() }
         guard !words.isEmpty else { return nil }
+        // "neither/either X nor/or Y" reads fields alone: another word ("a status of cleaned", "a value
+        // over 10") would change the condition, so then nothing is read.
+        let onlyFields = words.allSatisfy {
+            $0.source != nil || $0.isPunct(",")
+                || $0.kind == .word
+                    && (emptyWords.contains($0.lower) || presentWords.contains($0.lower)
+                        || [
+                            "either", "or", "neither", "nor", "no", "without", "a", "an", "the", "have", "has", "with", "that", "who",
+                            "which", "any", "is", "are", "set", "value", "field", "trait", "property", "their", "its", "is", "they", "it",
+                            "do", "does", "don", "t", "not", "lack", "lacks", "missing", "one",
+                        ].contains($0.lower))
+        }
         // neither X nor Y (have neither a userId nor an anonymousId)
         if let n = words.firstIndex(where: { $0.isWord("neither") }), let nor = words.firstIndex(where: { $0.isWord("nor") }), n < nor {
             let fields = words.compactMap(\.source)
-            guard fields.count >= 2 else { return nil }
+            guard fields.count >= 2, onlyFields else { return nil }
             return ReadCondition(text: fields.map { "blank(\(fname($0)))" }.joined(separator: " and "), fields: fields, literals: [])
         }
         // either X or Y is missing / without X or Y / that have either X or Y
@@ -87,7 +99,8 @@ enum ConditionReader {
             {
                 return ReadCondition(text: fields.map { "present(\(fname($0)))" }.joined(separator: " or "), fields: fields, literals: [])
             }
-            guard fields.count >= 2, words.contains(where: { emptyWords.contains($0.lower) || $0.isWord("no", "without") }) else {
+            guard fields.count >= 2, onlyFields, words.contains(where: { emptyWords.contains($0.lower) || $0.isWord("no", "without") })
+            else {
                 return nil
             }
             return ReadCondition(text: fields.map { "blank(\(fname($0)))" }.joined(separator: " or "), fields: fields, literals: [])

@@ -65,7 +65,9 @@ public struct OfflineGenerator: Sendable {
         var lastChainField: String?
         var assignmentSentences = 0
 
-        for (index, sentence) in prose.sentences.enumerated() {
+        let (texts, tableRows) = Self.joinTables(prose.sentences, source: source, destination: destination)
+        for (index, sentence) in texts.enumerated() {
+            if tableRows.contains(index) { continue }
             var named: [Field] = []
             for f in SentenceTokens(sentence, source: source, destination: destination).tokens.compactMap(\.source)
             where !named.contains(where: { $0.name == f.name }) {
@@ -80,6 +82,18 @@ public struct OfflineGenerator: Sendable {
                 }
             }
             if !o.unread.isEmpty { unread[index + 1] = o.unread }
+            if let (f, other) = o.sameAs {
+                if let line = lines[other.name], lines[f.name] == nil, f.type == other.type, f.values == other.values {
+                    lines[f.name] = Line(
+                        field: f, value: line.value, confidence: line.confidence, sentence: index,
+                        note: line.note + ", the rule of \(other.name)" + (line.sentence.map { " [S\($0 + 1)]" } ?? ""),
+                        sourceField: line.sourceField)
+                } else {
+                    unread[index + 1, default: []].append("\(f.name): the rule of \(other.name) could not be taken")
+                }
+                assignmentSentences += 1
+                continue
+            }
             if let k = o.key, key == nil { key = (k, index) }
             for s in o.skips where !skips.contains(where: { $0.condition == s.condition }) { skips.append((s.condition, index)) }
             if let def = o.defaultForPrevious {
@@ -101,13 +115,29 @@ public struct OfflineGenerator: Sendable {
                 continue
             }
             if !o.assignments.isEmpty || o.namesDestination { assignmentSentences += 1 }
-            for a in o.assignments {
+            for var a in o.assignments {
+                if let earlier = lines[a.field.name], o.corrects {
+                    // "Actually, client_id should be …": the correction replaces the earlier value, and says so.
+                    lines[a.field.name] = nil
+                    a.note += earlier.sentence.map { ", replaces the value of [S\($0 + 1)]" } ?? ""
+                    chains[a.field.name] = nil
+                } else if let earlier = lines[a.field.name], earlier.note == SentenceReader.keySameNameNote,
+                    a.note != SentenceReader.keySameNameNote
+                {
+                    // "keyed on email" then "email: Email in lower case": the stated value wins.
+                    lines[a.field.name] = nil
+                }
                 if lines[a.field.name] != nil {
                     unread[index + 1, default: []].append("\(a.field.name) is given a second value; the first one is kept")
                     continue
                 }
                 var note = a.note
                 var confidence = a.confidence
+                if !o.unread.isEmpty {
+                    // Part of the sentence was not read: the rule it gave may be missing what that part said.
+                    note = "REVIEW: part of [S\(index + 1)] was not read; " + note
+                    confidence = min(confidence, 0.4)
+                }
                 if a.value.chain != nil && a.value.chain?.fallback == nil {
                     note +=
                         ", no default stated (other values give \(a.field.required || !a.field.nullable ? "the first allowed value" : "null"))"
@@ -247,6 +277,56 @@ public struct OfflineGenerator: Sendable {
         return Result(
             mapping: MappingFinisher.finish(result.file, provenance: provenance), diagnostics: result.diagnostics,
             defaulted: defaulted.sorted(), trace: trace, suggestions: suggestions)
+    }
+
+    /// "type translation:" (or "Status values:") followed by lines "Customer - Direct -> CUSTOMER": the
+    /// rows are read as one sentence with the line that names the field, "type: A -> B, C -> D". Returns
+    /// the sentences with each table's text in its label's place, and the indices of the rows it took.
+    static func joinTables(_ sentences: [String], source: Schema, destination: Schema) -> ([String], Set<Int>) {
+        var out = sentences
+        var rows: Set<Int> = []
+        var i = 0
+        while i < sentences.count {
+            let label = sentences[i].trimmingCharacters(in: .whitespaces)
+            guard label.hasSuffix(":") else {
+                i += 1
+                continue
+            }
+            let tokens = SentenceTokens(String(label.dropLast()), source: source, destination: destination).tokens
+            let dests = tokens.filter { $0.destination != nil }
+            let fillers: Set<String> = [
+                "translation", "translations", "mapping", "mappings", "values", "value", "map", "as", "follows", "like", "this", "the",
+                "table", "picklist", "is", "goes", "translated", "mapped", "from", "to",
+            ]
+            guard dests.count >= 1, dests.count <= 2,
+                tokens.allSatisfy({ $0.destination != nil || $0.source != nil || fillers.contains($0.lower) || $0.isPunct("->") })
+            else {
+                i += 1
+                continue
+            }
+            var j = i + 1
+            var parts: [String] = []
+            while j < sentences.count {
+                let row = SentenceTokens(sentences[j], source: source, destination: destination).tokens
+                guard let arrow = row.firstIndex(where: { $0.isPunct("->") }), arrow > 0, arrow + 1 < row.count,
+                    !row.contains(where: { $0.destination != nil && $0.text == $0.destination?.name && $0.kind == .word })
+                else { break }
+                var text = sentences[j].trimmingCharacters(in: .whitespaces)
+                while text.hasSuffix(",") || text.hasSuffix(";") || text.hasSuffix(".") { text.removeLast() }
+                parts.append(text)
+                j += 1
+            }
+            guard !parts.isEmpty else {
+                i += 1
+                continue
+            }
+            // The label without its filler words ("Rating mapping:" → "Rating:").
+            let head = tokens.filter { !fillers.contains($0.lower) || $0.destination != nil || $0.source != nil }.map(\.text)
+            out[i] = head.joined(separator: " ") + ": " + parts.joined(separator: ", ") + "."
+            for r in (i + 1)..<j { rows.insert(r) }
+            i = j
+        }
+        return (out, rows)
     }
 
     private func check(

@@ -21,6 +21,10 @@ struct SentenceOutcome {
     var unread: [String] = []
     /// The sentence states context only (which objects, why): nothing to implement.
     var context = false
+    /// "D1 - same rule as D2": D1 gets the rule D2 has.
+    var sameAs: (field: Field, as: Field)?
+    /// The sentence corrects an earlier one ("Actually, …", "… instead"): its values replace earlier ones.
+    var corrects = false
     /// Whether the sentence names a destination field at all (then the prose enumerates fields).
     var namesDestination = false
 }
@@ -37,9 +41,71 @@ struct SentenceReader {
     /// Source fields the sentence being read names (set by the caller).
     var sentenceFields: [Field] = []
 
+    /// The note of a key's value read only from the key's name ("keyed on email"); a later sentence that
+    /// states the field's value replaces it.
+    static let keySameNameNote = "named in prose as the key"
+
     func read(_ text: String) -> SentenceOutcome {
         let tokens = SentenceTokens(text, source: source, destination: destination).tokens
+        // "HasOptedOutOfEmail is always false, and so is DoNotCall": the same value for the fields after "so is".
+        if let so = tokens.firstIndex(where: { $0.isWord("so") }), so > 2, so + 2 < tokens.count,
+            tokens[so + 1].isWord("is", "are", "does", "do"),
+            tokens[(so + 2)...].allSatisfy({ $0.destination != nil || $0.isWord("and", "the") || $0.isPunct(",") }),
+            tokens[(so + 2)...].contains(where: { $0.destination != nil })
+        {
+            var head = Array(tokens[..<so])
+            while let l = head.last, l.isPunct(",", ";") || l.isWord("and") { head.removeLast() }
+            var out = read(tokens: head)
+            let also = tokens[(so + 2)...].compactMap(\.destination)
+            guard out.assignments.count == 1, let a = out.assignments.first, a.value.kind == .constant,
+                also.allSatisfy({ $0.type == a.field.type && $0.values == a.field.values })
+            else {
+                out.unread.append("fields said to take the same value could not be given it")
+                return out
+            }
+            for f in also where f.name != a.field.name {
+                out.assignments.append(.init(field: f, value: a.value, confidence: a.confidence, note: a.note))
+            }
+            return out
+        }
+        // "status_if_new - same rule as status", "D2 is the same as D1": the rule of another destination field.
+        if let d1 = tokens.first?.destination, let same = tokens.firstIndex(where: { $0.isWord("same") }),
+            let asAt = tokens[same...].firstIndex(where: { $0.isWord("as") }), asAt + 1 < tokens.count,
+            let d2 = tokens[(asAt + 1)...].first(where: { !$0.isWord("the", "for", "in") })?.destination, d2.name != d1.name,
+            tokens.dropFirst().allSatisfy({
+                $0.destination != nil || $0.kind == .punct
+                    || $0.isWord(
+                        "same", "as", "the", "rule", "value", "logic", "mapping", "is", "uses", "use", "gets", "takes", "for", "in")
+            })
+        {
+            var out = SentenceOutcome()
+            out.namesDestination = true
+            out.sameAs = (d1, d2)
+            return out
+        }
+        return read(tokens: tokens)
+    }
+
+    private func read(tokens: [ProseToken]) -> SentenceOutcome {
+        var tokens = tokens
+        // "Also skip …", "Please don't send …", "And ignore …": a word that only links to the sentence before.
+        while tokens.count > 2, tokens[0].isWord("also", "and", "then", "please", "finally", "but", "plus", "additionally"),
+            tokens[1].isWord("skip", "ignore", "drop", "exclude", "discard", "don", "dont", "do", "never", "only", "leave", "filter")
+        {
+            tokens.removeFirst()
+        }
+        // "Actually, client_id should be …", "Correction: …": a sentence that corrects an earlier one.
+        var correction = false
+        while tokens.count > 2, tokens[0].isWord("actually", "correction", "sorry", "oops", "wait", "update", "scratch", "instead"),
+            tokens[1].isPunct(",", ":") || tokens[1].isWord("that")
+        {
+            tokens.removeFirst(2)
+            while let f = tokens.first, f.isPunct(",", ":") { tokens.removeFirst() }
+            correction = true
+        }
+        if tokens.contains(where: { $0.isWord("actually") }) { correction = true }
         var out = SentenceOutcome()
+        out.corrects = correction
         out.namesDestination = tokens.contains { $0.destination != nil && $0.text == $0.destination?.name }
         guard let first = tokens.first else {
             out.context = true
@@ -133,7 +199,7 @@ struct SentenceReader {
                     value += tokens[(at + 2)..<close]
                 }
                 if let v = ValueReader(source: source, destination: destination, d: k).read(value) {
-                    out.assignments.append(.init(field: k, value: v, confidence: confidence(v, k), note: "named in prose"))
+                    out.assignments.append(.init(field: k, value: v, confidence: confidence(v, k), note: Self.keySameNameNote))
                 }
             } else if let at = tokens.firstIndex(where: { $0.destination?.name == k.name }),
                 let s = tokens[(at + 1)...].firstIndex(where: { $0.source != nil && $0.text != k.name || $0.kind == .quoted }),
@@ -246,12 +312,30 @@ struct SentenceReader {
     private func continueFallback(_ c: [ProseToken], into out: inout SentenceOutcome) -> Bool {
         guard let first = c.first(where: { !$0.isWord("and", "but", "then") }),
             first.isWord("fall", "falling", "fallback", "or", "otherwise", "else")
-                || first.isWord("if", "when") && c.contains(where: { $0.isWord("use") }),
+                || first.isWord("if", "when") && c.contains(where: { $0.isWord("use") })
+                // "…; use "Individual" when it's empty": a fallback stated after the copy.
+                || first.isWord("use", "default", "defaults")
+                    && c.contains(where: { $0.isWord("empty", "blank", "missing", "null", "unset") })
+                    && !c.contains(where: { $0.isWord("not", "isn", "except", "unless") }),
             subjectPositions(c).isEmpty, let i = out.assignments.indices.last, out.assignments[i].value.kind == .copy,
             let prior = out.assignments[i].value.sourceField
         else { return false }
         let others = c.compactMap(\.source).filter { $0.name != prior }
         let quoted = c.filter { $0.kind == .quoted }
+        // "when that's blank use the domain of the email address": words it does not know change the value.
+        let known: Set<String> = [
+            "fall", "falling", "fallback", "back", "to", "on", "or", "otherwise", "else", "if", "when", "use", "it", "its", "it's", "that",
+            "is", "are", "blank", "empty", "missing", "null", "unset", "there", "no", "none", "not", "the", "a", "an", "instead", "then",
+            "and", "but", "value", "field", "s", "has", "have", "set", "given", "filled", "isn", "t", "there's", "default", "defaults",
+            "trimmed", "lower", "lowercased", "lower-cased", "one", "nothing", "in", "case", "any", "of", "tag", "merge", "property",
+        ]
+        // "… when there is no mobile": a word of the preferred field's name or label names it.
+        let priorWords = (prior + " " + (source.field(prior)?.label ?? "")).lowercased()
+        guard
+            c.allSatisfy({
+                $0.source != nil || $0.kind != .word || known.contains($0.lower) || $0.lower.count >= 3 && priorWords.contains($0.lower)
+            })
+        else { return false }
         guard others.count + quoted.count >= 1, Set(others.map(\.name)).count + quoted.count == 1 else { return false }
         let d = out.assignments[i].field
         let reader = ValueReader(source: source, destination: destination, d: d)
@@ -282,15 +366,20 @@ struct SentenceReader {
         let opensDefault =
             c.prefix(4).contains { $0.isWord("other", "else", "rest", "everything", "anything") } && c.first?.destination == nil
         // "…; if LeadSource is Partner Referral → CONNECTED": one more arm.
+        // "…; else if X is V then W": the same, after "else"/"otherwise".
+        let opening = Array(c.drop { $0.isWord("else", "otherwise") || $0.isPunct(",") })
+        let elseIf = opening.count < c.count && opening.first?.isWord("if", "when") == true
         let moreArms =
-            c.first?.isWord("if", "when") == true && c.contains { $0.isPunct("->") || $0.isWord("then", "becomes", "gives") }
+            opening.first?.isWord("if", "when") == true && c.contains { $0.isPunct("->") || $0.isWord("then", "becomes", "gives") }
         guard let first = c.first,
-            first.isWord("otherwise", "else") || c.count > 1 && first.isWord("if") && c[1].isWord("not") || opensDefault || moreArms,
+            first.isWord("otherwise", "else") || c.count > 1 && first.isWord("if") && c[1].isWord("not") || opensDefault || moreArms
+                || elseIf,
             subjectPositions(c).isEmpty,
             let i = out.assignments.lastIndex(where: { $0.value.chain != nil }), let chain = out.assignments[i].value.chain
         else { return false }
         let d = out.assignments[i].field
-        let rest = Array(c.drop { $0.isWord("otherwise", "else", "if", "not") || $0.isPunct(",") })
+        // "…; if it is PROSPECT then "Prospect"": the arm keeps its "if".
+        let rest = moreArms ? opening : Array(c.drop { $0.isWord("otherwise", "else", "if", "not") || $0.isPunct(",") })
         let reader = ValueReader(source: source, destination: destination, d: d)
         var merged = chain
         let context = out.assignments[i].value.chainFields
@@ -300,7 +389,16 @@ struct SentenceReader {
             merged.patterns =
                 (chain.patterns.count == oldCount ? chain.patterns : Array(repeating: [], count: oldCount))
                 + (more.patterns.count == more.arms.count ? more.patterns : Array(repeating: [], count: more.arms.count))
-            if chain.subject == nil || chain.subject?.name == more.subject?.name { merged.subject = more.subject ?? chain.subject }
+            if chain.subject == nil || chain.subject?.name == more.subject?.name {
+                merged.subject = more.subject ?? chain.subject
+            } else {
+                // The arms before compared another field: they become conditions, the match is over the new arms.
+                merged.patterns =
+                    Array(repeating: [], count: oldCount)
+                    + (more.subject != nil && more.patterns.count == more.arms.count
+                        ? more.patterns : Array(repeating: [], count: more.arms.count))
+                merged.subject = more.subject
+            }
             if let f = more.fallback { merged.fallback = f }
         } else if opensDefault, merged.fallback == nil,
             let v = ChainReader(source: source, destination: destination, d: d, reader: reader).defaultValue(rest)
@@ -575,15 +673,30 @@ struct SentenceReader {
     private func readClause(_ c: [ProseToken], into out: inout SentenceOutcome) {
         // "Mailing address: address -> MailingStreet, city -> MailingCity": a list of arrow pairs, each read alone.
         var c = c
+        var pairs = c
         if let colon = c.firstIndex(where: { $0.isPunct(":") }), colon < 4, c[..<colon].allSatisfy({ $0.kind == .word }),
-            c.filter({ $0.isPunct("->") }).count >= 2
+            c.filter({ $0.isPunct("->") }).count >= 2,
+            // "Rating: customer -> Hot, …": arrows between values translate the field in the label.
+            c[(colon + 1)...].contains(where: { $0.destination != nil })
         {
-            c = Array(c[(colon + 1)...])
+            pairs = Array(c[(colon + 1)...])
         }
-        if c.filter({ $0.isPunct("->") }).count >= 2 {
-            let pieces = split(c, at: ",")
-            if pieces.count >= 2, pieces.allSatisfy({ p in p.filter { $0.isPunct("->") }.count == 1 }) {
-                for p in pieces { readClause(p.first?.isWord("and") == true ? Array(p.dropFirst()) : p, into: &out) }
+        if pairs.filter({ $0.isPunct("->") }).count >= 2 {
+            let pieces = split(pairs, at: ",")
+            if pieces.count >= 2, pieces.allSatisfy({ p in p.filter { $0.isPunct("->") }.count == 1 }),
+                // Each pair names a source before its arrow and a destination after it.
+                pieces.allSatisfy({ p in
+                    guard let a = p.firstIndex(where: { $0.isPunct("->") }) else { return false }
+                    return p[..<a].contains { $0.source != nil } && p[(a + 1)...].contains { $0.destination != nil }
+                })
+            {
+                for p in pieces {
+                    let before = (out.assignments.count, out.unread.count)
+                    readClause(p.first?.isWord("and") == true ? Array(p.dropFirst()) : p, into: &out)
+                    if (out.assignments.count, out.unread.count) == before {
+                        out.unread.append("an arrow pair it could not read")
+                    }
+                }
                 return
             }
         }
@@ -710,6 +823,7 @@ struct SentenceReader {
             var value = Array(c[i..<end])
             while let l = value.last, l.isWord("and") || l.isPunct(",") { value.removeLast() }
             value += shared
+            var always: ProseToken?
             // Verbs between subject and value.
             while let f = value.first,
                 f.isWord(
@@ -717,9 +831,11 @@ struct SentenceReader {
                     "become", "holds", "reads", "equals", "will", "always", "copies", "copy", "filled", "with", "maps", "map", "receives",
                     "uses", "use") || f.isPunct("=", ":", "->")
             {
-                // "is always "x"": keep "always" for the constant reader's sake (it is filler there).
+                // "is always "x"": "always" goes back for the constant reader's sake (it says the value is one).
+                if f.isWord("always") { always = f }
                 value.removeFirst()
             }
+            if let a = always, !value.contains(where: { $0.source != nil }) { value.insert(a, at: 0) }
             assign(dests, value, into: &out)
         }
     }
@@ -743,7 +859,12 @@ struct SentenceReader {
             let afterBreak =
                 p >= 0
                 && (c[p].isPunct(",", ":") || ["and", "set", "while", "so", "with", "then", "also"].contains(prevWords.first ?? ""))
-            let bothSides = c[i].source != nil && c[i].text != d.name
+            // "Last name: lastname", "email = Email": a field word that opens a clause before `:` or `=`
+            // is the destination when the rest of the clause names a value.
+            let labelled =
+                atStart && i + 1 < c.count && c[i + 1].isPunct(":", "=")
+                && c[(i + 2)...].contains { $0.source != nil || $0.kind == .quoted }
+            let bothSides = c[i].source != nil && c[i].text != d.name && !labelled
             if (atStart || afterBreak) && !bothSides && nextIsVerbOrList(c, i + 1) {
                 out.append((i, d))
                 // Skip the rest of a destination list.

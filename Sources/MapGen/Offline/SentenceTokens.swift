@@ -19,6 +19,8 @@ struct ProseToken {
     var source: Field?
     /// Whether the field was found only through a typo of its name.
     var typo = false
+    /// Whether the words spelled a field's label (the fields are set already).
+    var fromLabel = false
 
     func isWord(_ words: String...) -> Bool { kind == .word && words.contains(lower) }
     func isPunct(_ p: String...) -> Bool { kind == .punct && p.contains(text) }
@@ -29,12 +31,54 @@ struct SentenceTokens {
     var tokens: [ProseToken]
 
     init(_ text: String, source: Schema, destination: Schema) {
-        tokens = SentenceTokens.tokenize(text)
+        tokens = SentenceTokens.tokenize(SentenceTokens.spellOutSharedNouns(text))
         let writable = destination.fields.filter { !$0.readOnly }
         // "last name", "job title", "mobile phone": two words that together spell a field's name.
         var merged: [ProseToken] = []
         var k = 0
+        // "the lead status", "Original Traffic Source", "Email Opt Out": words that spell a field's label
+        // (two to four words, not a field's name) name that field on each side where exactly one label fits.
+        // "email address" for `email_address`: words that spell a name with its `_` are that name, unless
+        // the first word alone names a field ("the email address" of a source with `email`).
+        func byLabel(_ words: [ProseToken], in fields: [Field]) -> Field? {
+            let l = ValueReader.loose(words.map(\.text).joined())
+            let hits = fields.filter { f in f.label.map { ValueReader.loose($0) == l } ?? false }
+            if hits.count == 1 { return hits[0] }
+            let alone = (writable + source.fields).contains { $0.name.lowercased() == words[0].lower }
+            let named = fields.filter { ValueReader.loose($0.name) == l && $0.name.contains("_") }
+            return !alone && named.count == 1 ? named[0] : nil
+        }
+        let exactNames = Set((writable + source.fields).map { $0.name.lowercased() })
         while k < tokens.count {
+            var labelled: ProseToken?
+            for n in stride(from: 4, through: 2, by: -1) where k + n <= tokens.count && labelled == nil {
+                let span = Array(tokens[k..<(k + n)])
+                // "Ownership is Public" is no `is_public`: a span never opens or ends on a linking word.
+                let links: Set<String> = [
+                    "is", "are", "be", "to", "from", "of", "and", "or", "as", "in", "on", "it", "if", "when", "with", "for", "by", "into",
+                    "a",
+                    "an", "the", "not", "no", "then", "else", "than",
+                ]
+                guard span.allSatisfy({ $0.kind == .word }), !exactNames.contains(span.map(\.lower).joined()),
+                    !links.contains(span[0].lower), !links.contains(span[n - 1].lower)
+                else {
+                    continue
+                }
+                let d = byLabel(span, in: writable)
+                let s = byLabel(span, in: source.fields)
+                if d != nil || s != nil {
+                    let text = span.map(\.text).joined(separator: " ")
+                    var t = ProseToken(kind: .word, text: (d ?? s)!.name, lower: (d ?? s)!.name.lowercased(), destination: d, source: s)
+                    if d != nil && s != nil && d?.name != s?.name { t.text = text }
+                    t.fromLabel = true
+                    labelled = t
+                    k += n
+                }
+            }
+            if let t = labelled {
+                merged.append(t)
+                continue
+            }
             if k + 1 < tokens.count, tokens[k].kind == .word, tokens[k + 1].kind == .word {
                 let joined = tokens[k].lower + tokens[k + 1].lower
                 let hit = (writable + source.fields).contains { $0.name.lowercased() == joined }
@@ -51,7 +95,7 @@ struct SentenceTokens {
             k += 1
         }
         tokens = merged
-        for i in tokens.indices where tokens[i].kind == .word {
+        for i in tokens.indices where tokens[i].kind == .word && !tokens[i].fromLabel {
             let w = tokens[i].text
             let (d, dTypo) = SentenceTokens.resolve(w, in: writable)
             let (s, sTypo) = SentenceTokens.resolve(w, in: source.fields)
@@ -95,7 +139,25 @@ struct SentenceTokens {
             if t[i].isPunct("(") {
                 var j = i + 1
                 if j < t.count, t[j].isWord("the") { j += 1 }
-                if j + 1 < t.count, t[j].source != nil || t[j].destination != nil, t[j].kind == .word, t[j + 1].isPunct(")"),
+                // "(PHONE merge tag)", "(the hs_object_id property)": words that only say what the field is.
+                var close = j + 1
+                while close < t.count, t[close].isWord("field", "property", "tag", "merge", "attribute", "trait", "column") { close += 1 }
+                // "First Name (firstname)": the same field twice; the spelled name stays.
+                if close < t.count, t[close].isPunct(")"), let last = out.last, t[j].kind == .word,
+                    let named = t[j].source ?? t[j].destination,
+                    [last.source?.name, last.destination?.name].contains(named.name)
+                {
+                    // "the HubSpot record id (hs_object_id)": the words before the label go too.
+                    out.removeLast()
+                    while let w = out.last, w.kind == .word, w.source == nil, w.destination == nil, !restatementStops.contains(w.lower) {
+                        out.removeLast()
+                    }
+                    out.append(t[j])
+                    i = close + 1
+                    continue
+                }
+                if j + 1 < t.count, t[j].source != nil || t[j].destination != nil, t[j].kind == .word, close < t.count,
+                    t[close].isPunct(")"),
                     // "D (S)": a field right before the parentheses is no description; both stay.
                     !(out.last.map { $0.source != nil || $0.destination != nil } ?? true)
                 {
@@ -104,13 +166,35 @@ struct SentenceTokens {
                     if k < out.count {
                         out.removeSubrange(k...)
                         out.append(t[j])
-                        i = j + 2
+                        i = close + 1
                         continue
                     }
                 }
             }
             out.append(t[i])
             i += 1
+        }
+        return out
+    }
+
+    /// "First/last name", "first and last names", "first & last name": each word with its noun, so the
+    /// two fields are named one by one ("first name / last name").
+    static func spellOutSharedNouns(_ text: String) -> String {
+        var out = text
+        for (pattern, joiner) in [("/", " / "), (" and ", " and "), (" & ", " and "), (" / ", " / ")] {
+            for (a, b) in [("first", "last"), ("First", "last"), ("First", "Last"), ("first", "Last")] {
+                for noun in ["names", "name", "Names", "Name"] {
+                    out = out.replacingOccurrences(of: a + pattern + b + " " + noun, with: a + " name" + joiner + b + " name")
+                }
+            }
+        }
+        // "day/month/year", "month/day": date patterns spelled in words, as pattern letters.
+        for (words, pattern) in [
+            ("day/month/year", "DD/MM/YYYY"), ("month/day/year", "MM/DD/YYYY"), ("year-month-day", "YYYY-MM-DD"),
+            ("day.month.year", "DD.MM.YYYY"), ("day-month-year", "DD-MM-YYYY"), ("year/month/day", "YYYY/MM/DD"),
+            ("month/day", "MM/DD"), ("day/month", "DD/MM"), ("month/year", "MM/YYYY"),
+        ] {
+            out = out.replacingOccurrences(of: words, with: pattern, options: .caseInsensitive)
         }
         return out
     }
@@ -136,6 +220,22 @@ struct SentenceTokens {
         if word.count >= 3, word.allSatisfy({ $0.isUppercase || $0.isNumber || $0 == "_" }), word.contains(where: \.isLetter) {
             let tags = fields.filter { $0.name.contains(".") && $0.name.split(separator: ".").last.map(String.init) == word }
             if tags.count == 1 { return (tags[0], false) }
+            // "COMPNY": a bare merge tag with one typo, when only one tag is that close.
+            if word.count >= 5 {
+                let near = fields.filter {
+                    guard $0.name.contains("."), let last = $0.name.split(separator: ".").last.map(String.init), last.count >= 5 else {
+                        return false
+                    }
+                    return Suggest.distance(last, word, limit: 1) <= 1
+                }
+                if near.count == 1 { return (near[0], true) }
+            }
+        }
+        // "firstName" for `traits.firstName`, "company.name" for `traits.company.name`: the end of exactly one
+        // dotted name, whole parts only.
+        if word.count >= 4, !stopWords.contains(lower) {
+            let tails = fields.filter { $0.name.contains(".") && $0.name.lowercased().hasSuffix("." + lower) }
+            if tails.count == 1 { return (tails[0], false) }
         }
         guard word.count >= 6, !stopWords.contains(lower), word.contains(where: { $0.isLetter }) else { return (nil, false) }
         let near = fields.filter { $0.name.count >= 6 && Suggest.distance($0.name.lowercased(), lower, limit: 1) <= 1 }
@@ -186,6 +286,8 @@ struct SentenceTokens {
             if c == "'" || c == "’" {
                 // Possessive `'s` goes; a single-quoted literal is read like a double-quoted one.
                 if i + 1 < chars.count, chars[i + 1] == "s" || chars[i + 1] == "S", i + 2 >= chars.count || !chars[i + 2].isLetter {
+                    // "if it's PROSPECT": "it's" is "it is".
+                    if out.last?.isWord("it") == true { out.append(ProseToken(kind: .word, text: "is", lower: "is")) }
                     i += 2
                     continue
                 }

@@ -45,6 +45,21 @@ struct ValueReader {
                 return ReadValue(text: lit, kind: .constant)
             }
         }
+        // "industry stays as is", "email_type: unchanged": the source field of the same name, copied.
+        if words.allSatisfy({
+            $0.kind == .word
+                && [
+                    "as", "is", "stays", "stay", "remains", "unchanged", "same", "the", "copied", "carried", "over", "passed", "through",
+                    "straight", "kept", "keep", "it", "just",
+                ].contains($0.lower)
+        }),
+            words.contains(where: { $0.isWord("unchanged", "same") })
+                || words.contains(where: { $0.isWord("as") }) && words.last?.isWord("is") == true,
+            let same = source.fields.first(where: { $0.name.lowercased() == d.name.lowercased() }),
+            let c = copy([ProseToken(kind: .word, text: same.name, lower: same.name.lowercased(), source: same)])
+        {
+            return c
+        }
         if let v = unlessInWhichCase(words) { return v }
         if let v = copyExcept(words) { return v }
         if d.type == .bool, let v = booleanJunction(words) { return v }
@@ -54,6 +69,7 @@ struct ValueReader {
         // Parentheses stay for a chain whose arm is described in words and stated in parentheses.
         if t.contains(where: { $0.isPunct("(") }), let v = chain(t) { return v }
         if let v = chain(words) { return v }
+        if let v = conditionalCopy(words) { return v }
         if let v = concatenation(words) { return v }
         if let v = dateFormat(words) { return v }
         if let v = fallback(words) { return v }
@@ -68,8 +84,14 @@ struct ValueReader {
     /// "LeadSource is Web"). Only when no source field is named.
     func constant(_ w: [ProseToken]) -> ReadValue? {
         guard !w.contains(where: { $0.source != nil }) else { return nil }
+        // "the COMPNY merge field": words that describe a field, so the value names one that was not found.
+        guard !w.contains(where: { $0.isWord("field", "fields", "property", "merge", "tag", "attribute", "trait", "column") }) else {
+            return nil
+        }
+        // "email_type: text": a word spelled exactly as a value of the destination's picklist is that value.
         let candidates = w.filter {
             $0.kind == .quoted || !ConditionReader.keywords.contains($0.lower) && !constantFillers.contains($0.lower)
+                || $0.kind == .word && (d.values ?? []).contains($0.text)
         }
         let bools = w.filter { $0.isWord("true", "false") }
         if d.type == .bool, candidates.isEmpty, bools.count == 1 {
@@ -82,6 +104,16 @@ struct ValueReader {
             return ReadValue(text: lit, kind: .constant)
         }
         guard candidates.count == 1, let lit = literal(candidates[0]) else { return nil }
+        // An unquoted word into a text field is a constant only when the prose says so ("always html"), and
+        // never when it looks like a field name ("firstName", "company.name", "first_name"): a field it
+        // did not find is listed, not written as text.
+        if candidates[0].kind == .word, d.type == .string || d.type == .id {
+            let t = candidates[0].text
+            let fieldLike =
+                t.contains(".") || t.contains("_") || zip(t, t.dropFirst()).contains { $0.isLowercase && $1.isUppercase }
+            let said = w.contains { $0.isWord("always", "constant", "fixed", "hardcoded", "hard", "literal", "literally", "every", "all") }
+            if fieldLike || !said { return nil }
+        }
         return ReadValue(text: lit, kind: .constant)
     }
 
@@ -442,6 +474,9 @@ struct ValueReader {
             i += 1
         }
         guard parts.count >= 2, parts.contains(where: { !$0.hasPrefix("\"") }) else { return nil }
+        // "first name + last name": two fields with nothing said between them; whether a space goes there
+        // is a guess, so the phrase is listed instead.
+        if zip(parts, parts.dropFirst()).contains(where: { !$0.hasPrefix("\"") && !$1.hasPrefix("\"") }) { return nil }
         // "X prefixed with "P"", "X with "P" in front", "X preceded by "P"": the literal goes first.
         if parts.count == 2, !parts[0].hasPrefix("\""), parts[1].hasPrefix("\""),
             !Set(lower).isDisjoint(with: ["prefixed", "prefix", "front", "preceded", "before", "start", "starting"])
@@ -573,6 +608,50 @@ struct ValueReader {
     /// default from "otherwise V", "else V", "anything else becomes V", "if not, V".
     func chain(_ w: [ProseToken]) -> ReadValue? {
         ChainReader(source: source, destination: destination, d: d, reader: self, context: context, sentence: sentence).read(w)
+    }
+
+    /// "language, but only when it's filled in", "mobilephone when lifecyclestage is customer": a copy
+    /// with a condition; null when the condition does not hold (for a field that may be null).
+    func conditionalCopy(_ phrase: [ProseToken]) -> ReadValue? {
+        // "… (leave it empty otherwise)", "…, else nothing": the null a conditional copy gives anyway.
+        var w = phrase
+        var dropped: [ProseToken] = []
+        let emptyTail: Set<String> = [
+            "leave", "it", "empty", "blank", "null", "otherwise", "else", "unset", "nothing", "keep", "stays", "stay", "is", "be", "left",
+            "and",
+        ]
+        while let l = w.last, l.isPunct(",", ".", ";") || l.kind == .word && emptyTail.contains(l.lower) { dropped.append(w.removeLast()) }
+        if !(dropped.contains { $0.isWord("otherwise", "else") }
+            && dropped.contains { $0.isWord("empty", "blank", "null", "nothing", "unset") })
+        {
+            w = phrase
+        }
+        guard d.nullable, !d.required, let k = w.firstIndex(where: { $0.isWord("when", "if", "whenever") }), k > 0,
+            !w.contains(where: { $0.isWord("otherwise", "else", "unless") || $0.isPunct("->") })
+        else { return nil }
+        var head = Array(w[..<k])
+        while let l = head.last, l.isPunct(",") || l.isWord("but", "only", "and") { head.removeLast() }
+        guard let base = copy(head), base.kind == .copy, let s = base.sourceField, let f = source.field(s) else { return nil }
+        var tail = Array(w[(k + 1)...])
+        while let l = tail.last, l.isPunct(",", ".") { tail.removeLast() }
+        for i in tail.indices where tail[i].isWord("it", "that", "this") {
+            tail[i] = ProseToken(kind: .word, text: f.name, lower: f.name.lowercased(), source: f)
+        }
+        let fname = OfflineExpr.field(f)
+        // "when it's filled in", "if it is set": blank text is no value either.
+        if tail.compactMap(\.source).allSatisfy({ $0.name == f.name }),
+            tail.contains(where: { $0.isWord("filled", "set", "present", "given", "provided", "known") }),
+            !tail.contains(where: { $0.isWord("not", "no", "isn", "empty", "blank", "missing") || $0.kind == .quoted }),
+            tail.allSatisfy({
+                $0.source != nil
+                    || $0.isWord("is", "it", "filled", "in", "set", "present", "given", "provided", "known", "has", "a", "value")
+            })
+        {
+            let text = f.type.baseType == .string ? base.text.replacingOccurrences(of: fname, with: "null_if_blank(\(fname))") : base.text
+            return ReadValue(text: text, kind: .fallback, chainFields: [f])
+        }
+        guard let c = ConditionReader.read(tail, source: source) else { return nil }
+        return ReadValue(text: "if \(c.text) then \(base.text) else null", kind: .condition, chainFields: c.fields)
     }
 
     /// A value phrase that opens with a field and whose only condition says a field is empty or missing

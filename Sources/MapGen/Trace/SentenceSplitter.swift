@@ -128,7 +128,7 @@ public enum SentenceSplitter {
     private static func continues(_ line: String) -> Bool {
         if let last = line.last, ",;(+&-→=".contains(last) || last == ">" { return true }
         let lastWord = line.split(separator: " ").last.map { $0.lowercased() } ?? ""
-        return ["and", "or", "the", "a", "an", "to", "of", "with", "is", "are", "when", "if", "then", "else", "by"].contains(lastWord)
+        return ["and", "or", "the", "a", "an", "to", "of", "with", "is", "are", "when", "if", "then", "by"].contains(lastWord)
     }
 
     private static func isListItem(_ line: String) -> Bool {
