@@ -28,7 +28,7 @@ let package = Package(
 
         // --- sync engine ---
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
-        .target(name: "SyncEngine", dependencies: ["MapDSL", "MapReview", "Crypto", "CSQLite"]),
+        .target(name: "SyncEngine", dependencies: ["MapDSL", "MapReview", "Crypto", "CSQLite", "CPostgres"]),
         .testTarget(name: "SyncEngineTests", dependencies: ["SyncEngine", "MapDSL", "TestSupport"]),
         // Kills `mapc sync` with SIGKILL at many points of a 10,000-record sync between emulators.
         .testTarget(name: "SyncCrashTests", dependencies: ["SyncEngine", "MapDSL", "Crypto", "Sandbox", "TestSupport", "mapc"]),
@@ -94,6 +94,11 @@ let package = Package(
         .target(name: "Webhooks", dependencies: ["SyncEngine", "MapDSL", "HTTPServer", "Crypto"]),
         .testTarget(name: "WebhooksTests", dependencies: ["Webhooks", "SyncEngine", "MapDSL", "HTTPServer", "MapCLI"]),
         // --- end webhooks section ---
+
+        // --- PostgreSQL store ---
+        // libpq, for the event store on PostgreSQL (`--store postgres://…`) that several workers share.
+        .systemLibrary(name: "CPostgres", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        // --- end PostgreSQL store section ---
     ],
     swiftLanguageModes: [.v6]
 )
