@@ -84,7 +84,8 @@ let package = Package(
         .target(name: "Observe", dependencies: ["SyncEngine", "MapDSL", "MapReview", "MapcSupport", "HTTPServer", "Crypto"]),
         // Unit tests plus browser tests that drive headless Chromium over the DevTools protocol.
         .testTarget(
-            name: "ObserveTests", dependencies: ["Observe", "SyncEngine", "MapDSL", "Crypto", "HTTPServer", "TestSupport", "mapc"],
+            name: "ObserveTests",
+            dependencies: ["Observe", "SyncEngine", "MapDSL", "Crypto", "HTTPServer", "TestSupport", "mapc", "Sandbox", "MapcSupport"],
             exclude: ["Browser"]),
         // --- end observability section ---
 

@@ -98,8 +98,9 @@ extension AdaptersTestSuite {
                 #expect {
                     try h.adapter.write(request)
                 } throws: { error in
-                    guard case .rateLimited(let seconds, let message) = error as? AdapterError else { return false }
-                    return seconds >= 60 && message.contains("TotalRequests")
+                    guard case .quotaExhausted(let quota) = error as? AdapterError else { return false }
+                    return quota.quota == "salesforce daily API allocation" && quota.message.contains("TotalRequests")
+                        && "\(quota)".hasPrefix("salesforce daily API allocation used up; ")
                 }
                 #expect(h.server.requestLog.filter { $0.path.hasPrefix(c.writePath) }.count == 1)
                 return

@@ -154,8 +154,8 @@ extension AdaptersTestSuite {
             #expect {
                 try send(restarted, 1)
             } throws: { error in
-                guard case .rateLimited(let seconds, let message) = error as? AdapterError else { return false }
-                return seconds > 3600 && message.contains("daily quota of 3")
+                guard case .quotaExhausted(let quota) = error as? AdapterError, let resets = quota.resetsAt else { return false }
+                return resets.timeIntervalSince(clock.now()) > 3600 && quota.message.contains("daily quota of 3") && quota.rolling
             }
             clock.advance(25 * 3600 + 1)
             try send(restarted, 3)
@@ -172,8 +172,10 @@ extension AdaptersTestSuite {
             #expect {
                 try send(limiter, 1)
             } throws: { error in
-                guard case .rateLimited(let seconds, _) = error as? AdapterError else { return false }
-                return abs(seconds - (24 * 3600 - (22 * 3600 + 13 * 60 + 20))) < 1
+                // 2023-11-15T00:00:00Z, named so in the reason.
+                guard case .quotaExhausted(let quota) = error as? AdapterError else { return false }
+                return quota.resetsAt == Date(timeIntervalSince1970: 1_700_006_400) && !quota.rolling
+                    && "\(quota)".hasSuffix("used up; resets 2023-11-15 00:00 UTC")
             }
             clock.advance(2 * 3600)
             try send(limiter, 2)

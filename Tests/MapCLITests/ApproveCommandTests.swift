@@ -40,4 +40,44 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: p.root + "/mappings.lock"))
         #expect(p.run(["approve", leads, "--by", "ana"], env: ["MAPC_NOW": "yesterday"]).code == 2)
     }
+
+    /// A mapping whose own cases fail is refused: the message names the case, the field, the
+    /// expected and the actual value, the exit status is 1, and mappings.lock is not written.
+    @Test func approvalRefusesAMappingWhoseOwnCasesFail() throws {
+        let p = try ReviewTestProject()
+        let cases = "samples/mappings/contacts-to-leads.tests.jsonl"
+        try p.write(
+            cases,
+            try p.read(cases)
+                + """
+                {"name": "deliberately wrong", "input": {"hs_object_id": "1", "email": "a@b.com", "createdate": "2024-01-01T00:00:00Z"}, "expect": {"Status": "Closed - Converted"}}
+
+                """)
+        let r = p.run(["approve", leads, "--by", "ana"])
+        #expect(r.code == 1, "\(r.out)\(r.err)")
+        #expect(r.err.contains("samples/mappings/contacts-to-leads.map: 1 of "))
+        #expect(
+            r.err.contains(
+                "case \"deliberately wrong\" (samples/mappings/contacts-to-leads.tests.jsonl:"
+            ))
+        #expect(r.err.contains("field `Status` expected \"Closed - Converted\", got \"Open - Not Contacted\""))
+        #expect(r.err.contains("refusing to approve samples/mappings/contacts-to-leads.map"))
+        #expect(!r.out.contains("approved "))
+        #expect(!FileManager.default.fileExists(atPath: p.root + "/mappings.lock"))
+        // Approving it together with a passing mapping approves neither.
+        let both = p.run(["approve", "samples/mappings/companies-to-accounts.map", leads, "--by", "ana"])
+        #expect(both.code == 1)
+        #expect(!FileManager.default.fileExists(atPath: p.root + "/mappings.lock"))
+    }
+
+    /// A cases file with a line that cannot be read is a failure too, not a pass.
+    @Test func approvalRefusesAMappingWithAnUnreadableCase() throws {
+        let p = try ReviewTestProject()
+        let cases = "samples/mappings/contacts-to-leads.tests.jsonl"
+        try p.write(cases, try p.read(cases) + "{\"name\": \"half\", \"input\": \n")
+        let r = p.run(["approve", leads, "--by", "ana"])
+        #expect(r.code == 1)
+        #expect(r.err.contains("unreadable case"))
+        #expect(!FileManager.default.fileExists(atPath: p.root + "/mappings.lock"))
+    }
 }

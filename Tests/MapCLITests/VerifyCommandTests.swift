@@ -61,4 +61,31 @@ import Testing
         let code = MapCLI.run(["verify"], io: io, environment: [:], workingDirectory: Repo.root)
         #expect(code == 0, "mappings.lock is out of date; review and re-approve:\n\(io.stdout)")
     }
+
+    /// A mapping approved while its cases passed fails verification once a case fails, naming the
+    /// case, field, expected and actual value (text and JSON).
+    @Test func verifyFailsAMappingWhoseOwnCasesFail() throws {
+        let p = try ReviewTestProject()
+        #expect(p.run(["approve", leads, "--by", "ana"]).code == 0)
+        #expect(p.run(["verify", leads]).code == 0)
+        let cases = "samples/mappings/contacts-to-leads.tests.jsonl"
+        try p.write(
+            cases,
+            try p.read(cases)
+                + """
+                {"name": "deliberately wrong", "input": {"hs_object_id": "1", "email": "a@b.com", "createdate": "2024-01-01T00:00:00Z"}, "expect": {"Status": "Closed - Converted"}}
+
+                """)
+        let r = p.run(["verify", leads])
+        #expect(r.code == 1, "\(r.out)")
+        #expect(r.out.contains("FAIL  samples/mappings/contacts-to-leads.map\n      1 of "))
+        #expect(r.out.contains("fails; see 'mapc test'"))
+        #expect(r.out.contains("case \"deliberately wrong\""))
+        #expect(r.out.contains("field `Status` expected \"Closed - Converted\", got \"Open - Not Contacted\""))
+        let json = try JSONParser.parse(p.run(["verify", leads, "--format", "json"]).out)
+        #expect(json["ok"] == false)
+        let problem = json["mappings"]?.arrayValue?.first?["problems"]?.arrayValue?.first
+        #expect(problem?["kind"]?.stringValue == "cases-fail")
+        #expect(problem?["failures"]?.arrayValue?.count == 1)
+    }
 }

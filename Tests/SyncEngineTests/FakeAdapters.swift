@@ -141,8 +141,11 @@ final class TestClock: SyncClock, @unchecked Sendable {
     private(set) var slept: [Double] = []
     private var t = 0.0
     func now() -> Double { t }
+    /// Called with each wait before time moves on (a test acts "during" a wait here).
+    var onSleep: ((Double) -> Void)?
     func sleep(_ seconds: Double) {
         slept.append(seconds)
+        onSleep?(seconds)
         t += seconds
     }
     /// Moves time on without a sleep (between runs).

@@ -99,7 +99,9 @@ import Testing
         #expect(run.state.phase == .paused)
         #expect(run.state.reason?.contains("paused in uploading batch 1: failed 3 times") == true)
         #expect(run.state.reason?.contains("HTTP 503") == true)
-        #expect(f.clock.slept.count == 2)  // backoff between the attempts
+        // Backoff between the attempts: two waits, each recorded (and sliced for cancel checks).
+        #expect(try Self.waits(f.store, run.id).count == 2)
+        #expect(abs(f.clock.slept.reduce(0, +) - (try Self.waits(f.store, run.id).reduce(0, +))) < 1e-9)
         let resumed = try f.runner().resume()
         #expect(resumed.state.phase == .completed)
         #expect(f.destination.stored.count == 9)
@@ -111,7 +113,77 @@ import Testing
         f.destination.writeFailures = [.rateLimited(retryAfter: 2, message: "429"), .rateLimited(retryAfter: 3, message: "429")]
         let s = try f.runner().start()
         #expect(s.state.phase == .completed)
-        #expect(f.clock.slept == [2, 3])
+        #expect(try Self.waits(f.store, s.id) == [2, 3])
+        #expect(f.clock.slept.reduce(0, +) == 5)
+        #expect(f.clock.slept.allSatisfy { $0 <= 0.25 })
+        let waiting = try f.store.events(run: s.id).filter { $0.type == "waiting" }
+        #expect(waiting.first?.payload["for"]?.stringValue == "fakedst rate limit")
+    }
+
+    /// The seconds of the run's `waiting` events, in order.
+    static func waits(_ store: EventStore, _ run: Int) throws -> [Double] {
+        try store.events(run: run).filter { $0.type == "waiting" }.compactMap { $0.payload["seconds"]?.doubleValue }
+    }
+
+    @Test func quotaExhaustionPausesAtOnceNamingTheQuotaAndItsResetInUTC() throws {
+        let f = try Fixture(records: 5)
+        // 2026-12-06T00:00:00Z
+        let reset = Date(timeIntervalSince1970: 1_796_515_200)
+        f.destination.writeFailures = [
+            .quotaExhausted(
+                QuotaExhaustion(
+                    quota: "salesforce daily API allocation", resetsAt: reset,
+                    message: "REQUEST_LIMIT_EXCEEDED: TotalRequests Limit exceeded."))
+        ]
+        #expect(throws: SyncStopped.self) { try f.runner().start() }
+        let run = try #require(try f.store.latestRun(job: "people"))
+        #expect(run.state.phase == .paused)
+        #expect(
+            run.state.reason == "salesforce daily API allocation used up; resets 2026-12-06 00:00 UTC (in uploading batch 1)")
+        // No waiting at all: the pause is immediate.
+        #expect(f.clock.slept.isEmpty)
+        let event = try #require(try f.store.events(run: run.id).first { $0.type == "quota_exhausted" })
+        #expect(event.payload["quota"]?.stringValue == "salesforce daily API allocation")
+        #expect(event.payload["resetsAt"]?.stringValue == "2026-12-06T00:00:00.000Z")
+        // Resumed after the reset, the run completes.
+        let resumed = try f.runner().resume()
+        #expect(resumed.state.phase == .completed)
+    }
+
+    @Test func cancelDuringARateLimitWaitEndsTheRunWithinASecond() throws {
+        let f = try Fixture(records: 5)
+        f.destination.writeFailures = [.rateLimited(retryAfter: 300, message: "429 Too Many Requests")]
+        let store = f.store
+        var asked = false
+        f.clock.onSleep = { _ in
+            guard !asked else { return }
+            asked = true
+            // The operator runs `mapc cancel` while the run waits: the running process is asked.
+            _ = try? Operations.cancel(store: store, job: "people", by: "ops", at: "t")
+        }
+        var sequential = SyncOptions()
+        sequential.pipelineUploads = false
+        #expect(throws: SyncStopped.self) { try f.runner(sequential).start() }
+        let run = try #require(try f.store.latestRun(job: "people"))
+        #expect(run.state.phase == .cancelled)
+        #expect(asked)
+        // Waited at most one slice after the request, not the 300 s.
+        #expect(f.clock.slept.reduce(0, +) <= 0.5, "\(f.clock.slept)")
+        let waiting = try #require(try f.store.events(run: run.id).first { $0.type == "waiting" })
+        #expect(waiting.payload["until"]?.stringValue != nil && waiting.payload["seconds"]?.doubleValue == 300)
+    }
+
+    @Test func cancelDuringABackoffEndsTheRunWithinASecond() throws {
+        let f = try Fixture(records: 5)
+        f.destination.writeFailures = [.transient("HTTP 503")]
+        var options = SyncOptions()
+        options.pipelineUploads = false
+        options.backoff = Backoff(base: 60, cap: 60)
+        let store = f.store
+        f.clock.onSleep = { _ in _ = try? Operations.cancel(store: store, job: "people", by: "ops", at: "t") }
+        #expect(throws: SyncStopped.self) { try f.runner(options).start() }
+        #expect(try f.store.latestRun(job: "people")?.state.phase == .cancelled)
+        #expect(f.clock.slept.reduce(0, +) <= 0.5, "\(f.clock.slept)")
     }
 
     @Test func fatalErrorsFailTheRun() throws {

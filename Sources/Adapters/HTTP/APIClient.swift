@@ -10,7 +10,9 @@ enum Throttle: Sendable {
     /// A short-term refusal: wait (this long, or the limiter's default) and try again.
     case wait(Double?)
     /// A quota that will not come back soon (daily allocation used up): stop and tell the engine.
-    case exhausted(retryAfter: Double, message: String)
+    /// `quota` names it (`salesforce daily API allocation`); `resetsAt` is when the platform's
+    /// answer says it resets (nil: the rate-limit registry estimates it).
+    case exhausted(quota: String, resetsAt: Date?, message: String)
 }
 
 /// The request loop every HTTP adapter shares: rate limiter before each request, limit feedback after
@@ -87,22 +89,28 @@ final class APIClient: Sendable {
             for (name, value) in response.headers { response.headers[name] = redactor.redact(value) }
             var feedback = LimitFeedback.parse(status: response.status, headers: response.headers, now: options.clock.now())
             let verdict = throttle(response)
+            var exhaustion: QuotaExhaustion?
             switch verdict {
             case .none:
                 feedback.throttled = false
             case .wait(let seconds):
                 feedback.throttled = true
                 feedback.retryAfter = seconds ?? feedback.retryAfter
-            case .exhausted(let seconds, _):
+            case .exhausted(let quota, let resetsAt, let text):
+                let estimate = limiter.quotaResetEstimate(method: method, path: routePath)
+                let reset = resetsAt ?? estimate?.resetsAt
+                exhaustion = QuotaExhaustion(
+                    quota: quota, resetsAt: reset, rolling: resetsAt == nil && estimate?.rolling == true, message: redactor.redact(text))
                 feedback.throttled = true
-                feedback.retryAfter = seconds
+                // Nothing more is sent to this bucket before the reset (an hour when unknown).
+                feedback.retryAfter = max(1, reset.map { $0.timeIntervalSince(options.clock.now()) } ?? 3600)
             }
             limiter.complete(permit, feedback: feedback)
             switch verdict {
             case .none:
                 break
-            case .exhausted(let seconds, let text):
-                throw .rateLimited(retryAfter: seconds, message: redactor.redact(text))
+            case .exhausted:
+                if let exhaustion { throw .quotaExhausted(exhaustion) }
             case .wait:
                 let wait = feedback.retryAfter ?? limiter.configuration.defaultThrottleWait
                 let text = "\(platform) refused \(method) \(routePath) as rate-limited: \(message(response))"
@@ -172,6 +180,8 @@ final class APIClient: Sendable {
         case .transient(let m): .transient(redactor.redact(m))
         case .fatal(let m): .fatal(redactor.redact(m))
         case .rateLimited(let s, let m): .rateLimited(retryAfter: s, message: redactor.redact(m))
+        case .quotaExhausted(let q):
+            .quotaExhausted(QuotaExhaustion(quota: q.quota, resetsAt: q.resetsAt, rolling: q.rolling, message: redactor.redact(q.message)))
         }
     }
 

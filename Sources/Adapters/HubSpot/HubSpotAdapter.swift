@@ -26,11 +26,11 @@ public final class HubSpotAdapter: PlatformAdapter {
     }
 
     /// 429 with `policyName` `DAILY` means the day's quota is gone (it resets at midnight in the
-    /// account's time zone, unknown here: an hour is suggested); other policies are short waits.
+    /// account's time zone: the registry's reset rule and time zone estimate when); other policies are short waits.
     static func throttle(_ response: HTTPResponse) -> Throttle {
         guard response.status == 429 else { return .none }
         if response.json?["policyName"]?.stringValue == "DAILY" {
-            return .exhausted(retryAfter: 3600, message: "hubspot daily API limit reached: \(message(response))")
+            return .exhausted(quota: "hubspot daily API limit", resetsAt: nil, message: message(response))
         }
         return .wait(nil)
     }

@@ -60,7 +60,7 @@ public final class SQLiteAdapter: PlatformAdapter, @unchecked Sendable {
     }
 
     @discardableResult
-    private func execute(_ sql: String, _ arguments: [JSONValue] = []) throws(AdapterError) -> [[(String, JSONValue)]] {
+    func execute(_ sql: String, _ arguments: [JSONValue] = []) throws(AdapterError) -> [[(String, JSONValue)]] {
         var statement: OpaquePointer?
         guard sqlite3_prepare_v2(db, sql, -1, &statement, nil) == SQLITE_OK, let statement else {
             throw failure("cannot prepare a statement")

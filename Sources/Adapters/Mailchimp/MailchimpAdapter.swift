@@ -77,15 +77,7 @@ public final class MailchimpAdapter: PlatformAdapter {
         var query: [(String, String)] = [
             ("count", String(count)), ("offset", String(offset)), ("sort_field", "last_changed"), ("sort_dir", "ASC"),
         ]
-        // Mailchimp's times are whole seconds and the filter is "changed after": the second before
-        // the instant asked for keeps the records changed at it.
-        if let since = request.modifiedSince {
-            guard let millis = Dates.parseISODateTime(Substring(since)) else {
-                throw .fatal("modifiedSince '\(since)' is not an ISO 8601 date-time")
-            }
-            let second = (millis >= 0 ? millis / 1000 : (millis - 999) / 1000) - 1
-            query.append(("since_last_changed", String(Dates.formatDateTime(second * 1000).prefix(19)) + "+00:00"))
-        }
+        if let since = request.modifiedSince { query.append(("since_last_changed", try Self.sinceLastChanged(since))) }
         let response = try api.send("GET", "\(listPath)/members" + queryString(query))
         guard response.status == 200, let json = response.json, let members = json["members"]?.arrayValue else {
             throw api.failure(response, doing: "listing members")

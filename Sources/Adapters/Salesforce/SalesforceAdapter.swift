@@ -54,7 +54,8 @@ public final class SalesforceAdapter: PlatformAdapter {
         else { return response.status == 429 ? .wait(nil) : .none }
         let text = first["message"]?.stringValue ?? ""
         if text.contains("Concurrent") { return .wait(nil) }
-        return .exhausted(retryAfter: 3600, message: "salesforce API allocation used up: \(text)")
+        // Salesforce names no reset time: its allocation is a rolling 24 hours (the registry estimates).
+        return .exhausted(quota: "salesforce daily API allocation", resetsAt: nil, message: "REQUEST_LIMIT_EXCEEDED: \(text)")
     }
 
     public func limits(object: String, mode: WriteMode) -> AdapterLimits {

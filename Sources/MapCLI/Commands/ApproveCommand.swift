@@ -12,7 +12,9 @@ enum ApproveCommand: Command {
         mapping text (whitespace-only edits do not invalidate it), the SHA-256 of each schema it uses,
         who approved and when (UTC), the dry-run numbers over the sample records, the generator
         provenance comments (# generated-by:, # model:, # prompt-hash:) and the canonical text itself.
-        A mapping with errors cannot be approved. Review first with 'mapc review'.
+        A mapping with errors cannot be approved, nor one whose own example cases (NAME.tests.jsonl
+        beside NAME.map, as 'mapc test' runs them) fail: the refusal names each failing case, field,
+        expected and actual value, and nothing is written. Review first with 'mapc review'.
         """
     static let options = [
         OptionSpec("by", value: "NAME", help: "Who approves (required)."),
@@ -31,9 +33,29 @@ enum ApproveCommand: Command {
         let project = try Project.locate(args, ctx, near: args.positional.first)
         let now = try ReviewSupport.now(ctx)
         var lock = try ReviewSupport.lock(project)
+        var loadedMappings: [(path: String, loaded: LoadedMapping, mapping: CompiledMapping)] = []
+        var refusals: [String] = []
         for path in args.positional {
             let loaded = try LoadedMapping.load(path, project: project, ctx)
             let mapping = try loaded.compile(ctx)
+            // The mapping's own cases must pass: the same check as 'mapc test'.
+            let shown = ReviewSupport.display(ctx.resolve(path), ctx)
+            if let cases = MappingCases.run(
+                mappingPath: ctx.resolve(path), check: loaded.result, source: loaded.source, mappingDisplay: shown),
+                !cases.ok
+            {
+                refusals.append(shown)
+                ctx.io.err("\(shown): \(ApprovalProblem.casesFail(cases).summary)\n")
+                for line in MappingCases.failureLines(cases) { ctx.io.err("  \(line)\n") }
+            }
+            loadedMappings.append((path, loaded, mapping))
+        }
+        guard refusals.isEmpty else {
+            throw CLIError.failure(
+                "refusing to approve \(refusals.joined(separator: ", ")): \(refusals.count == 1 ? "its" : "their") own cases fail; nothing was approved",
+                help: "fix the mapping (or a case that is wrong), run 'mapc test', then approve again")
+        }
+        for (path, loaded, mapping) in loadedMappings {
             var summary: DryRunSummary?
             if args.value("samples") != nil || ReviewSupport.defaultSamplesPath(for: mapping.source, project: project) != nil {
                 let samples = try ReviewSupport.samples(args.value("samples"), for: mapping, project: project, ctx)

@@ -33,14 +33,51 @@ enum DashboardWiring {
         return router
     }
 
-    /// Starts the alert monitor (every 15 s) with `alerts.json` of the project.
-    static func startAlerts(_ observatory: Observatory) -> AlertMonitor {
+    /// The alerts configuration `serve` starts with: `alerts.json` of the project, and the
+    /// `alerts` object of every job file, each checked (unknown keys, wrong types, not JSON →
+    /// an error naming the file, line and key; `serve` then does not start).
+    static func alertConfig(root: String, jobs: [(spec: JobSpec, path: String)]) throws -> AlertConfig {
+        let global: AlertConfig
+        do {
+            global = try AlertConfig.load(path: root + "/alerts.json")
+        } catch let e as JobError {
+            throw CLIError.operational(e.message, help: "see 'Alerts' in docs/observability.md")
+        }
+        for (spec, path) in jobs {
+            do {
+                let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+                _ = try AlertConfig.parse(spec.raw["alerts"], over: global, text: text)
+            } catch let e as JobError {
+                throw CLIError.operational("\(path): \(e.message)", help: "see 'Alerts' in docs/observability.md")
+            }
+        }
+        return global
+    }
+
+    /// What `serve` says about the alerts it loaded: the global hooks and the jobs with their own
+    /// (hook kinds and webhook hosts only: never a command line or a URL's path, which may hold a token).
+    static func alertSummary(global: AlertConfig, jobs: [(spec: JobSpec, path: String)]) -> [String] {
+        var lines = ["alerts: \(global.hasHook ? global.channels : "none") from alerts.json"]
+        for (spec, _) in jobs where spec.raw["alerts"] != nil {
+            let config = AlertConfig.of(spec, global: global)
+            lines.append("  job \(spec.name): \(config.channels)")
+        }
+        if !global.hasHook, lines.count == 1 {
+            lines[0] += " (no alert will be sent; see 'Alerts' in docs/observability.md)"
+        }
+        return lines
+    }
+
+    /// Starts the alert monitor (every `interval` seconds) with `global` under the jobs' own
+    /// `alerts`; it runs until stopped (its thread holds it), and says when a check fails.
+    static func startAlerts(
+        _ observatory: Observatory, global: AlertConfig, interval: Double = 15, log: (@Sendable (String) -> Void)? = nil
+    ) -> AlertMonitor {
         let environment = ProcessInfo.processInfo.environment
-        let global = (try? AlertConfig.load(path: observatory.root + "/alerts.json")) ?? AlertConfig()
         let monitor = AlertMonitor(
             observatory: observatory, global: global, sink: HookSink(environment: environment),
             redactor: SecretRedactor(environment: environment))
-        monitor.start(interval: 15)
+        monitor.start(interval: interval) { message in log?("mapc serve: alert check failed: \(message)") }
         return monitor
     }
 }

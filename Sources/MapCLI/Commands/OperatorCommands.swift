@@ -30,10 +30,18 @@ enum StatusCommand: Command {
         // Health (wedged, unusual against the job's history, paused, failed) from the Observe library.
         let observatory = Observatory(store: store, root: project.root)
         let health = try Dictionary(runs.map { ($0.job, try observatory.snapshot(job: $0.job, checkMapping: false).health) }) { a, _ in a }
+        // Progress against the total the source counted, with an ETA for a run that is going.
+        let now = Dates.formatDateTime(Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)))
+        let estimates = try rows.map { r, c in
+            RunEstimate.of(r, done: c.values.reduce(0, +), total: try store.sourceTotal(run: r.id), now: now)
+        }
         if format == .json {
-            let items: [JSONValue] = rows.map { row in
+            let items: [JSONValue] = zip(rows, estimates).map { row, estimate in
                 var o = SyncRender.json(row.0, counts: row.1).objectValue ?? []
                 o.append(("health", .string(health[row.0.job] ?? "ok")))
+                o.append(("done", .int(estimate.done)))
+                o.append(("total", estimate.total.map(JSONValue.int) ?? .null))
+                o.append(("etaSeconds", estimate.etaSeconds.map { .int(Int($0.rounded(.up))) } ?? .null))
                 return .object(o)
             }
             ctx.io.out(JSONWriter.pretty(.array(items)))
@@ -43,15 +51,22 @@ enum StatusCommand: Command {
             ctx.io.out("no sync has run yet (store: \(store.path))\n")
             return .ok
         }
-        var table = [["JOB", "RUN", "STATE", "HEALTH", "SENT", "REJECTED", "SKIPPED", "UNCHANGED", "LAST EVENT"]]
-        for (r, c) in rows {
+        var table = [
+            ["JOB", "RUN", "STATE", "HEALTH", "PROGRESS", "ETA", "SENT", "REJECTED", "SKIPPED", "UNCHANGED", "LAST EVENT"]
+        ]
+        // A paused or failed run's reason is printed in full below the table, never cut in a cell.
+        var reasons: [String] = []
+        for ((r, c), estimate) in zip(rows, estimates) {
             let sent = (c["created"] ?? 0) + (c["updated"] ?? 0) + (c["duplicate"] ?? 0)
+            let state = r.state.reason == nil ? r.state.description : r.state.phase.rawValue
+            if r.state.reason != nil { reasons.append("\(r.job) run \(r.id) \(r.state.description)") }
             table.append([
-                r.job, String(r.id), r.state.description, health[r.job] ?? "ok", String(sent), String(c["rejected"] ?? 0),
-                String(c["skipped"] ?? 0), String(c["unchanged"] ?? 0), r.lastEventAt,
+                r.job, String(r.id), state, health[r.job] ?? "ok", estimate.position, estimate.eta, String(sent),
+                String(c["rejected"] ?? 0), String(c["skipped"] ?? 0), String(c["unchanged"] ?? 0), r.lastEventAt,
             ])
         }
         ctx.io.out(TextTable.render(table))
+        if !reasons.isEmpty { ctx.io.out("\n" + reasons.map { $0 + "\n" }.joined()) }
         return .ok
     }
 }

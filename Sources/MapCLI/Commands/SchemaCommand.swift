@@ -41,7 +41,7 @@ enum SchemaCommand: Command {
         } catch let error as AdapterError {
             switch error {
             case .fatal(let message): throw CLIError.operational("cannot pull \(platform).\(object): \(message)")
-            case .transient, .rateLimited:
+            case .transient, .rateLimited, .quotaExhausted:
                 throw CLIError.operational("cannot pull \(platform).\(object): \(error)", help: "try again in a moment")
             }
         }

@@ -45,6 +45,7 @@ enum ServeCommand: Command {
         OptionSpec("jobs", value: "DIR", help: "Job files with trigger rules (default: jobs/ in the project)."),
         OptionSpec("max-body", value: "BYTES", help: "Largest accepted webhook body; larger ones get 413 (default 4194304)."),
         CommonOptions.schemas,
+        OptionSpec("alert-interval", value: "SECONDS", help: "How often alerts are checked (default 15)."),
     ]
 
     /// What the command line asks the two listeners to be.
@@ -125,6 +126,8 @@ enum ServeCommand: Command {
         let ingress = WebhookIngress(inbox: wiring.inbox, settings: wiring.settings, log: log)
         let context = ServeContext(store: wiring.store, inbox: wiring.inbox, ingress: ingress, projectRoot: wiring.projectRoot)
         let observatory = DashboardWiring.observatory(context)
+        let alerts = try DashboardWiring.alertConfig(root: observatory.root, jobs: wiring.jobs)
+        let alertInterval = try alertInterval(args)
 
         var access: ConsoleAccess?
         if plan.admin != nil, let path = plan.operatorsPath {
@@ -175,7 +178,7 @@ enum ServeCommand: Command {
             }
             access.policy.listening(host: console!.host, port: console!.port)
         }
-        let monitor = DashboardWiring.startAlerts(observatory)
+        let monitor = DashboardWiring.startAlerts(observatory, global: alerts, interval: alertInterval, log: log)
 
         if let server = hosted?.server {
             log("mapc serve: webhooks on \(server.baseURL.absoluteString) (store \(wiring.store.path))")
@@ -189,6 +192,7 @@ enum ServeCommand: Command {
             log("mapc serve: webhook listener off (store \(wiring.store.path))")
         }
         log("  \(wiring.rules.count) trigger rule(s) from \(wiring.jobs.count) job file(s)")
+        for line in DashboardWiring.alertSummary(global: alerts, jobs: wiring.jobs) { log("mapc serve: \(line)") }
         if let console, let access {
             let base =
                 plan.adminURL?.absoluteString.trimmingCharacters(in: CharacterSet(charactersIn: "/")) ?? console.baseURL.absoluteString
@@ -215,6 +219,15 @@ enum ServeCommand: Command {
         let c = ingress.snapshot
         log("mapc serve: stopped; \(c.accepted) deliveries accepted, \(c.stored) events stored, \(c.duplicates) duplicates")
         return .ok
+    }
+
+    /// `--alert-interval SECONDS`: how often the alert monitor checks the jobs (default 15).
+    static func alertInterval(_ args: Arguments) throws -> Double {
+        guard let text = args.value("alert-interval") else { return 15 }
+        guard let seconds = Double(text), seconds.isFinite, seconds >= 0.05, seconds <= 86_400 else {
+            throw CLIError.usage("--alert-interval takes seconds from 0.05 to 86400, not '\(text)'")
+        }
+        return seconds
     }
 
     /// Parses `HOST:PORT` or `[V6]:PORT`; nil for `none`.

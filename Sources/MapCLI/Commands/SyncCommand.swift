@@ -39,10 +39,11 @@ enum SyncCommand: Command {
             }
             writePath = choice
         }
+        let progress = ProgressDisplay(io: ctx.io, environment: ctx.environment)
+        defer { progress.finish() }
         let runner = try setup.runner(
-            ctx, full: args.flag("full"), crashAt: crash, progress: ProgressDisplay(io: ctx.io), writePath: writePath,
-            supersede: args.flag("supersede"))
-        return try SyncCommands.finish(args, ctx, setup) { try runner.start() }
+            ctx, full: args.flag("full"), crashAt: crash, progress: progress, writePath: writePath, supersede: args.flag("supersede"))
+        return try SyncCommands.finish(args, ctx, setup, progress) { try runner.start() }
     }
 }
 
@@ -67,8 +68,10 @@ enum ResumeCommand: Command {
     static func run(_ args: Arguments, _ ctx: CommandContext) throws -> ExitCode {
         let setup = try SyncCommands.setup(args, ctx, usage: "mapc resume contacts-to-leads")
         let crash = ctx.environment["MAPC_CRASH_AT"].flatMap(CrashPoint.init)
-        let runner = try setup.runner(ctx, full: false, crashAt: crash, progress: ProgressDisplay(io: ctx.io))
-        return try SyncCommands.finish(args, ctx, setup) { try runner.resume() }
+        let progress = ProgressDisplay(io: ctx.io, environment: ctx.environment)
+        defer { progress.finish() }
+        let runner = try setup.runner(ctx, full: false, crashAt: crash, progress: progress)
+        return try SyncCommands.finish(args, ctx, setup, progress) { try runner.resume() }
     }
 }
 
@@ -91,12 +94,13 @@ enum RetryCommand: Command {
 
     static func run(_ args: Arguments, _ ctx: CommandContext) throws -> ExitCode {
         let setup = try SyncCommands.setup(args, ctx, usage: "mapc retry contacts-to-leads")
-        let runner = try setup.runner(
-            ctx, full: false, crashAt: nil, progress: ProgressDisplay(io: ctx.io), supersede: args.flag("supersede"))
+        let progress = ProgressDisplay(io: ctx.io, environment: ctx.environment)
+        defer { progress.finish() }
+        let runner = try setup.runner(ctx, full: false, crashAt: nil, progress: progress, supersede: args.flag("supersede"))
         let only: RejectedFilter? =
             args.value("code") == nil && args.value("field") == nil
             ? nil : RejectedFilter(code: args.value("code"), field: args.value("field"))
-        return try SyncCommands.finish(args, ctx, setup) { try runner.retryRejected(only: only) }
+        return try SyncCommands.finish(args, ctx, setup, progress) { try runner.retryRejected(only: only) }
     }
 }
 
@@ -107,13 +111,17 @@ enum SyncCommands {
         return try SyncSetup.load(args.positional[0], args, ctx, createStore: createStore)
     }
 
-    /// Runs `body` under the job's lock and prints the outcome.
-    static func finish(_ args: Arguments, _ ctx: CommandContext, _ setup: SyncSetup, _ body: () throws -> RunSummary) throws -> ExitCode {
+    /// Runs `body` under the job's lock and prints the outcome (after ending the progress display).
+    static func finish(
+        _ args: Arguments, _ ctx: CommandContext, _ setup: SyncSetup, _ progress: ProgressDisplay? = nil,
+        _ body: () throws -> RunSummary
+    ) throws -> ExitCode {
         let format = try OutputFormat.parse(args)
         let lock = try JobLock(path: setup.project.root + "/.mapc/locks/\(setup.job.name).lock")
         defer { lock.release() }
         let summary: RunSummary
         do {
+            defer { progress?.finish() }
             summary = try body()
         } catch let stopped as SyncStopped {
             guard let run = try setup.store.run(stopped.run) else { throw CLIError.operational("run \(stopped.run) vanished") }

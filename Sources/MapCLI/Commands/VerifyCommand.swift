@@ -10,7 +10,8 @@ enum VerifyCommand: Command {
         Checks each mapping (default: every mappings/*.map and samples/mappings/*.map of the project)
         against mappings.lock: it must be approved, its canonical text must match the approved hash, the
         schemas it was approved against must be unchanged (schema drift), and it must still type-check
-        against today's schemas. Exit status 0 when all pass, 1 naming each failing mapping and why.
+        against today's schemas, and its own example cases (NAME.tests.jsonl beside NAME.map, as 'mapc
+        test' runs them) must pass. Exit status 0 when all pass, 1 naming each failing mapping and why.
         Meant for the CI of the repositories that hold your mappings.
         """
     static let options = [CommonOptions.format([.text, .json]), CommonOptions.schemas]
@@ -25,7 +26,8 @@ enum VerifyCommand: Command {
         }
         let verdicts = paths.map {
             ApprovalGate.verdict(
-                mappingPath: $0, lock: lock, schemas: project.schemaProvider, displayPath: ReviewSupport.display($0, ctx))
+                mappingPath: $0, lock: lock, schemas: project.schemaProvider, displayPath: ReviewSupport.display($0, ctx),
+                runCases: true)
         }
         let failed = verdicts.filter { !$0.isApproved }
         let stale = args.positional.isEmpty ? lock.entries.keys.filter { !paths.map(lock.key(for:)).contains($0) }.sorted() : []
@@ -51,6 +53,9 @@ enum VerifyCommand: Command {
                         for line in rendered.split(separator: "\n", omittingEmptySubsequences: false) {
                             ctx.io.out(line.isEmpty ? "\n" : "        \(line)\n")
                         }
+                    }
+                    if case .casesFail(let entry) = p {
+                        for line in MappingCases.failureLines(entry) { ctx.io.out("        \(line)\n") }
                     }
                 }
             }
@@ -87,6 +92,9 @@ enum VerifyCommand: Command {
                             if let source = v.source {
                                 po.append(("diagnostics", .array(diagnostics.map { DiagnosticRenderer.json($0, in: source) })))
                             }
+                        case .casesFail(let entry):
+                            po.append(("cases", .string(entry.casesFile)))
+                            po.append(("failures", .array(MappingCases.failureLines(entry).map { .string($0) })))
                         case .unapproved, .unreadable: break
                         }
                         return .object(po)

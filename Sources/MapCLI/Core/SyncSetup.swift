@@ -157,47 +157,6 @@ struct SyncSetup {
     }
 }
 
-/// A progress bar on a terminal, plain lines otherwise.
-final class ProgressDisplay: @unchecked Sendable {
-    private let io: CommandIO
-    private let terminal: Bool
-    private var lastLine = 0.0
-    private let lock = NSLock()
-
-    init(io: CommandIO) {
-        self.io = io
-        self.terminal = io.stderrIsTerminal
-    }
-
-    func update(_ p: SyncProgress) {
-        lock.lock()
-        defer { lock.unlock() }
-        let done = p.counts.fetched
-        let rate = p.elapsed > 0 ? Double(done) / p.elapsed : 0
-        var eta = ""
-        if let total = p.total, total > 0, rate > 0, done < total {
-            let secs = Int(Double(total - done) / rate)
-            eta = String(format: "  ETA %d:%02d", secs / 60, secs % 60)
-        }
-        let counts = "sent \(p.counts.sent), skipped \(p.counts.skipped), rejected \(p.counts.rejected), unchanged \(p.counts.unchanged)"
-        if terminal {
-            var bar = ""
-            if let total = p.total, total > 0 {
-                let width = 24
-                let filled = min(width, done * width / total)
-                bar = "[" + String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled) + "] \(done)/\(total) "
-            } else {
-                bar = "\(done) records "
-            }
-            io.err("\r\u{1B}[2K" + bar + String(format: "%.0f rec/s", rate) + eta + "  \(p.state)  (\(counts))")
-            if !p.state.phase.isRunning { io.err("\n") }
-        } else if p.elapsed - lastLine >= 2 || !p.state.phase.isRunning {
-            lastLine = p.elapsed
-            io.err("run \(p.run): \(p.state); fetched \(done), \(counts); " + String(format: "%.0f rec/s", rate) + eta + "\n")
-        }
-    }
-}
-
 /// Shared rendering of run summaries.
 enum SyncRender {
     static func json(_ r: RunSummary, counts: [String: Int]) -> JSONValue {

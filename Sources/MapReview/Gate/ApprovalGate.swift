@@ -13,6 +13,8 @@ public enum ApprovalProblem: Sendable, Hashable {
     case schemaDrifted(object: String, role: SchemaRole, approved: String, current: String?)
     /// The mapping no longer type-checks against today's schemas.
     case doesNotTypeCheck([Diagnostic])
+    /// The mapping's own example cases (`NAME.tests.jsonl`) fail, or cannot be read or run.
+    case casesFail(MappingTestReport.Entry)
 
     /// A one-line explanation.
     public var summary: String {
@@ -35,6 +37,19 @@ public enum ApprovalProblem: Sendable, Hashable {
             let errors = diagnostics.filter { $0.severity == .error }
             let first = errors.first.map { ": \($0.code.rawValue) \($0.message)" } ?? ""
             return "no longer type-checks against today's schemas (\(errors.count) error\(errors.count == 1 ? "" : "s"))\(first)"
+        case .casesFail(let entry):
+            if let error = entry.error { return "its cases in \(entry.casesFile) did not run: \(error); see 'mapc test'" }
+            var parts: [String] = []
+            let n = entry.results.count
+            if entry.failed > 0 {
+                parts.append("\(entry.failed) of \(n) case\(n == 1 ? "" : "s") in \(entry.casesFile) fail\(entry.failed == 1 ? "s" : "")")
+            }
+            if !entry.problems.isEmpty {
+                let k = entry.problems.count
+                parts.append("\(k) line\(k == 1 ? "" : "s") of \(entry.casesFile) cannot be read")
+            }
+            let what = parts.joined(separator: " and ")
+            return what + "; see 'mapc test'"
         }
     }
 
@@ -46,6 +61,7 @@ public enum ApprovalProblem: Sendable, Hashable {
         case .modified: "modified"
         case .schemaDrifted: "schema-drifted"
         case .doesNotTypeCheck: "type-error"
+        case .casesFail: "cases-fail"
         }
     }
 }
@@ -91,9 +107,11 @@ public enum ApprovalGate {
     }
 
     /// Reads the mapping at `mappingPath` (absolute or relative to the lock's root) and judges it;
-    /// `displayPath` names the file in diagnostics (default: `mappingPath`).
+    /// `displayPath` names the file in diagnostics (default: `mappingPath`). With `runCases` the
+    /// mapping's own example cases (`NAME.tests.jsonl`, when there is one) must pass too, as
+    /// `mapc verify` requires.
     public static func verdict(
-        mappingPath: String, lock: MappingsLock, schemas: SchemaProvider, displayPath: String? = nil
+        mappingPath: String, lock: MappingsLock, schemas: SchemaProvider, displayPath: String? = nil, runCases: Bool = false
     ) -> ApprovalVerdict {
         let abs = mappingPath.hasPrefix("/") ? mappingPath : lock.root + "/" + mappingPath
         guard let data = FileManager.default.contents(atPath: abs) else {
@@ -102,8 +120,19 @@ public enum ApprovalGate {
                 problems: [.unreadable("no such file or not readable")])
         }
         let text = String(decoding: data, as: UTF8.self)
-        return verdict(
+        var v = verdict(
             text: text, path: displayPath ?? mappingPath, key: lock.key(for: abs), entry: lock.entry(for: abs), schemas: schemas)
+        if runCases, let source = v.source {
+            let check = Checker.check(source, schemas: schemas)
+            // A mapping that does not type-check says so already; its cases cannot run.
+            if check.isValid,
+                let cases = MappingCases.run(mappingPath: abs, check: check, source: source, mappingDisplay: displayPath ?? mappingPath),
+                !cases.ok
+            {
+                v.problems.append(.casesFail(cases))
+            }
+        }
+        return v
     }
 
     /// Judges mapping `text` against its approval `entry` (nil when there is none). Pure apart from

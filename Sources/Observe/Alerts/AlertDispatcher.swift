@@ -122,6 +122,8 @@ public final class AlertMonitor: @unchecked Sendable {
     private let redactor: SecretRedactor
     private let lock = NSLock()
     private var thread: Thread?
+    /// Guards `stopped` and wakes the thread's wait between checks when it is stopped.
+    private let wake = NSCondition()
     private var stopped = false
 
     /// Creates a monitor; `global` is the configuration jobs without their own `alerts` use.
@@ -171,26 +173,41 @@ public final class AlertMonitor: @unchecked Sendable {
         return delivered
     }
 
-    /// Runs ``tick()`` every `interval` seconds on a background thread until ``stop()``.
-    public func start(interval: Double) {
-        let t = Thread { [weak self] in
-            while let self, !self.isStopped {
-                _ = try? self.tick()
-                var waited = 0.0
-                while waited < interval && !self.isStopped {
-                    Thread.sleep(forTimeInterval: 0.2)
-                    waited += 0.2
+    /// Runs ``tick()`` every `interval` seconds on a background thread until ``stop()``;
+    /// `onError` hears a check that failed (each distinct message once in a row).
+    public func start(interval: Double, onError: (@Sendable (String) -> Void)? = nil) {
+        let t = Thread { [self] in
+            var last: String?
+            while !isStopped {
+                do {
+                    _ = try tick()
+                    last = nil
+                } catch {
+                    let text = redactor.redact("\(error)")
+                    if text != last { onError?(text) }
+                    last = text
                 }
+                wake.lock()
+                let deadline = Date(timeIntervalSinceNow: interval)
+                while !stopped && Date() < deadline { _ = wake.wait(until: deadline) }
+                wake.unlock()
             }
         }
         lock.withLock { thread = t }
         t.start()
     }
 
-    private var isStopped: Bool { lock.withLock { stopped } }
+    private var isStopped: Bool {
+        wake.lock()
+        defer { wake.unlock() }
+        return stopped
+    }
 
-    /// Stops the background thread (it finishes its current tick).
+    /// Stops the background thread at once between checks (a check under way finishes first).
     public func stop() {
-        lock.withLock { stopped = true }
+        wake.lock()
+        stopped = true
+        wake.broadcast()
+        wake.unlock()
     }
 }

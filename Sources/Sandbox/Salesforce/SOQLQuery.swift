@@ -1,7 +1,9 @@
 import Foundation
 
 /// The subset of SOQL the sandbox understands:
-/// `SELECT f1, f2 FROM Object [WHERE f op literal [AND ...]] [ORDER BY f [ASC|DESC][, f [ASC|DESC] ...]] [LIMIT n] [OFFSET n]`.
+/// `SELECT f1, f2 FROM Object [WHERE f op literal [AND ...]] [ORDER BY f [ASC|DESC][, f [ASC|DESC] ...]] [LIMIT n] [OFFSET n]`,
+/// and `SELECT COUNT() FROM Object [WHERE ...] [LIMIT n]` (COUNT() alone in the SELECT list, no
+/// ORDER BY, as Salesforce's SOQL reference says; the answer is `totalSize` with no records).
 ///
 /// Operators: `=`, `!=`, `<`, `<=`, `>`, `>=`. Literals: `'text'` (with `\'` escapes), numbers,
 /// `true`/`false`, `null`, and unquoted date-times such as `2024-01-01T00:00:00Z`. Keywords are
@@ -14,6 +16,8 @@ struct SOQLQuery: Sendable, Equatable {
     }
 
     let fields: [String]
+    /// `SELECT COUNT()`: only the number of matching records is asked for.
+    var countOnly = false
     let object: String
     let conditions: [Condition]
     /// The sort keys, most significant first (later ones order records the earlier ones leave equal).
@@ -25,7 +29,7 @@ struct SOQLQuery: Sendable, Equatable {
     var orderBy: (field: String, descending: Bool)? { ordering.first }
 
     static func == (lhs: SOQLQuery, rhs: SOQLQuery) -> Bool {
-        lhs.fields == rhs.fields && lhs.object == rhs.object && lhs.conditions == rhs.conditions
+        lhs.fields == rhs.fields && lhs.countOnly == rhs.countOnly && lhs.object == rhs.object && lhs.conditions == rhs.conditions
             && lhs.ordering.map(\.field) == rhs.ordering.map(\.field) && lhs.ordering.map(\.descending) == rhs.ordering.map(\.descending)
             && lhs.limit == rhs.limit && lhs.offset == rhs.offset
     }
@@ -48,13 +52,24 @@ struct SOQLQuery: Sendable, Equatable {
 
         try expectKeyword("SELECT")
         var fields: [String] = []
-        repeat {
-            guard let field = next(), isIdentifier(field), field.uppercased() != "FROM" else {
-                throw Malformed(message: "unexpected token: expected a field name after SELECT")
+        var countOnly = false
+        if let first = tokens.first, first.uppercased() == "COUNT()" || first.uppercased().hasPrefix("COUNT(") {
+            guard first.uppercased() == "COUNT()" else {
+                throw Malformed(message: "the sandbox understands COUNT() only, not \(first)")
             }
-            fields.append(field)
-            if tokens.first == "," { _ = next() } else { break }
-        } while true
+            _ = next()
+            guard peekKeyword("FROM") else { throw Malformed(message: "COUNT() must be the only element in the SELECT list") }
+            countOnly = true
+        }
+        if !countOnly {
+            repeat {
+                guard let field = next(), isIdentifier(field), field.uppercased() != "FROM" else {
+                    throw Malformed(message: "unexpected token: expected a field name after SELECT")
+                }
+                fields.append(field)
+                if tokens.first == "," { _ = next() } else { break }
+            } while true
+        }
         try expectKeyword("FROM")
         guard let object = next(), isIdentifier(object) else {
             throw Malformed(message: "unexpected token: expected an object name after FROM")
@@ -98,8 +113,12 @@ struct SOQLQuery: Sendable, Equatable {
         if let extra = tokens.first {
             throw Malformed(message: "unexpected token: '\(extra)'")
         }
+        if countOnly, !ordering.isEmpty {
+            throw Malformed(message: "ORDER BY cannot be used with COUNT(); use COUNT(fieldName)")
+        }
         return SOQLQuery(
-            fields: fields, object: object, conditions: conditions, ordering: ordering, limit: limit, offset: offset)
+            fields: fields, countOnly: countOnly, object: object, conditions: conditions, ordering: ordering, limit: limit,
+            offset: offset)
     }
 
     private static func isIdentifier(_ token: String) -> Bool {

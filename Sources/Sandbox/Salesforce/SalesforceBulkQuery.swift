@@ -51,6 +51,11 @@ extension SalesforceEmulator {
         } catch {
             return self.error(400, "MALFORMED_QUERY", "\(error)")
         }
+        // Bulk API 2.0 query jobs take no aggregate functions (COUNT() is a REST query).
+        guard !soql.countOnly else {
+            return error(
+                400, "INVALIDJOB", "InvalidJob : aggregate functions such as COUNT() are not supported in a query job; use the REST query")
+        }
         // The rows, as the REST query answers them, page after page.
         var records: [JSONValue] = []
         var reply = query(

@@ -50,6 +50,10 @@ extension SalesforceEmulator {
         }
         if let offset = soql.offset { records = Array(records.dropFirst(offset)) }
         if let limit = soql.limit { records = Array(records.prefix(limit)) }
+        if soql.countOnly {
+            // COUNT(): the number is `totalSize`; there are no rows.
+            return .json(.object(["totalSize": .int(records.count), "done": .bool(true), "records": .array([])]))
+        }
         let wires = records.map { wire($0, object: soql.object, fields: soql.fields, version: version) }
         return page(wires, from: 0, pageSize: pageSize(request), locator: nil, version: version)
     }

@@ -1,3 +1,4 @@
+import Foundation
 import MapDSL
 
 /// How records are written to the destination.
@@ -196,13 +197,60 @@ public enum AdapterError: Error, Sendable, Hashable, CustomStringConvertible {
     case rateLimited(retryAfter: Double, message: String)
     /// Retrying will not help: authentication, permissions, schema drift, unknown object.
     case fatal(String)
+    /// A daily allocation or quota is used up: waiting a few seconds will not help, the run pauses
+    /// until it resets.
+    case quotaExhausted(QuotaExhaustion)
 
     public var description: String {
         switch self {
         case .transient(let m): "transient failure: \(m)"
         case .rateLimited(let s, let m): "rate limited for \(s)s: \(m)"
         case .fatal(let m): "fatal: \(m)"
+        case .quotaExhausted(let q): "\(q): \(q.message)"
         }
+    }
+}
+
+/// A platform's daily allocation (or a registry's daily quota) used up, and when it comes back.
+public struct QuotaExhaustion: Sendable, Hashable, CustomStringConvertible {
+    /// What is used up, as the user knows it: `salesforce daily API allocation`.
+    public var quota: String
+    /// When it resets (or, for a rolling window, when the oldest counted requests leave it); nil
+    /// when neither the platform's answer nor the registry says.
+    public var resetsAt: Date?
+    /// Whether the quota is a rolling 24-hour window (it frees up gradually; `resetsAt` is mapc's
+    /// estimate from the requests it counted).
+    public var rolling: Bool
+    /// The platform's own words (secret-free).
+    public var message: String
+
+    /// Creates the description of an exhausted quota.
+    public init(quota: String, resetsAt: Date?, rolling: Bool = false, message: String) {
+        self.quota = quota
+        self.resetsAt = resetsAt
+        self.rolling = rolling
+        self.message = message
+    }
+
+    /// `resets 2026-12-06 00:00 UTC`, `rolling 24 hours, estimated to free up by 2026-12-06 03:00 UTC`, or
+    /// `reset time unknown`.
+    public var resetText: String {
+        guard let resetsAt else { return "reset time unknown (see the platform's usage page)" }
+        let when = Self.utc(resetsAt)
+        return rolling ? "rolling 24 hours, estimated to free up by \(when)" : "resets \(when)"
+    }
+
+    /// `salesforce daily API allocation used up; resets 2026-12-06 00:00 UTC`.
+    public var description: String { "\(quota) used up; \(resetText)" }
+
+    /// `2026-12-06 00:00 UTC` (minutes rounded up, so the time named is never before the reset).
+    public static func utc(_ date: Date) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let rounded = Date(timeIntervalSince1970: (date.timeIntervalSince1970 / 60).rounded(.up) * 60)
+        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute], from: rounded)
+        func two(_ n: Int?) -> String { n.map { $0 < 10 ? "0\($0)" : "\($0)" } ?? "??" }
+        return "\(c.year ?? 0)-\(two(c.month))-\(two(c.day)) \(two(c.hour)):\(two(c.minute)) UTC"
     }
 }
 
@@ -243,4 +291,8 @@ public protocol PlatformAdapter: Sendable {
     /// How many records `object` has, when the platform can tell cheaply (for progress and ETA); nil
     /// otherwise. A default implementation returns nil.
     func count(object: String) throws -> Int?
+    /// How many records a read of `object` with `modifiedSince` (nil: every record) would return, at
+    /// the cost of one request at most, when the platform can tell; nil otherwise. The default asks
+    /// ``count(object:)`` for a read of every record and knows nothing of incremental reads.
+    func count(object: String, modifiedSince: String?) throws -> Int?
 }

@@ -122,9 +122,11 @@ public final class RateLimiter: @unchecked Sendable {
                 if used >= quota {
                     buckets[rule.bucket] = bucket
                     let wait = secondsUntilQuotaFrees(usage, now: now)
-                    throw .rateLimited(
-                        retryAfter: wait,
-                        message: "daily quota of \(quota) requests for \(registry.platform) (\(rule.bucket)) is used up")
+                    throw .quotaExhausted(
+                        QuotaExhaustion(
+                            quota: "\(registry.platform) daily quota of \(quota) requests (\(rule.bucket), from ratelimits/)",
+                            resetsAt: now.addingTimeInterval(wait), rolling: registry.dailyReset != .midnight,
+                            message: "daily quota of \(quota) requests for \(registry.platform) (\(rule.bucket)) is used up"))
                 }
             }
             var wait = max(0, bucket.blockedUntil - t)
@@ -278,6 +280,23 @@ public final class RateLimiter: @unchecked Sendable {
         case .rolling, .none:
             return QuotaUsage.slot(now) - 24
         }
+    }
+
+    /// When the daily quota of the endpoint `method path` frees up again, as the registry's reset
+    /// rule and the counted requests say (a rolling window: when its oldest counted hour leaves
+    /// it); nil when the endpoint has no daily quota in the registry.
+    public func quotaResetEstimate(method: String, path: String) -> (resetsAt: Date, rolling: Bool)? {
+        let rule = rule(method: method, path: path)
+        guard rule.dailyQuota != nil else { return nil }
+        condition.lock()
+        defer { condition.unlock() }
+        let now = clock.now()
+        var bucket = buckets[rule.bucket] ?? makeBucket(rule)
+        guard let usage = try? dailyUsage(&bucket, rule: rule) else { return nil }
+        buckets[rule.bucket] = bucket
+        // A rolling window with nothing counted in it says nothing about when it frees up.
+        if registry.dailyReset != .midnight, usage.used(since: firstSlot(now)) == 0 { return nil }
+        return (now.addingTimeInterval(secondsUntilQuotaFrees(usage, now: now)), registry.dailyReset != .midnight)
     }
 
     private func secondsUntilQuotaFrees(_ usage: QuotaUsage, now: Date) -> Double {

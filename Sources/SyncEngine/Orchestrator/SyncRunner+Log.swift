@@ -23,7 +23,15 @@ extension SyncRunner {
                     if waited > options.maxRateLimitWait * 4 {
                         try stop(.paused, "paused in \(doing): still rate limited after waiting \(Int(waited))s (\(message))")
                     }
-                    clock.sleep(wait)
+                    try waitOut(wait, for: "\(platformName(doing)) rate limit")
+                case .quotaExhausted(let quota):
+                    var payload: [(String, JSONValue)] = [
+                        ("quota", .string(quota.quota)), ("message", .string(quota.message)), ("while", .string(doing)),
+                    ]
+                    if let at = quota.resetsAt { payload.append(("resetsAt", .string(Self.iso(at)))) }
+                    payload.append(("rolling", .bool(quota.rolling)))
+                    try record("quota_exhausted", .object(payload))
+                    try stop(.paused, "\(quota) (in \(doing))")
                 case .transient(let message):
                     failures += 1
                     try record(
@@ -33,12 +41,63 @@ extension SyncRunner {
                         let on = firstRecord.map { " on the batch starting with record \($0)" } ?? ""
                         try stop(.paused, "paused in \(doing): failed \(failures) times\(on) (\(message))")
                     }
-                    clock.sleep(options.backoff.delay(attempt: failures, unit: clock.random()))
+                    try waitOut(options.backoff.delay(attempt: failures, unit: clock.random()), for: "a retry after \(message.prefix(80))")
                 case .fatal(let message):
                     try stop(.failed, "failed in \(doing): \(message)")
                 }
             }
         }
+    }
+
+    /// The platform a step talks to, as waits name it (`salesforce rate limit`): the source while
+    /// fetching or mapping (lookups read the destination too, but pages come from the source),
+    /// else the destination.
+    func platformName(_ doing: String) -> String {
+        doing.hasPrefix("fetching") ? job.source.platform : job.destination.platform
+    }
+
+    /// Waits `seconds` for `what`: a `waiting` event says until when (so `mapc status` shows the
+    /// wait instead of the last page), and the store's cancel request is checked every quarter of a
+    /// second, so `mapc cancel` ends the run within a second of asking.
+    func waitOut(_ seconds: Double, for what: String) throws {
+        guard seconds > 0 else { return }
+        let until = Date(timeIntervalSinceReferenceDate: clock.now() + seconds)
+        try record(
+            "waiting",
+            .object([("for", .string(what)), ("seconds", .double(seconds)), ("until", .string(Self.iso(until)))]))
+        var left = seconds
+        while left > 0 {
+            try stopIfCancelled()
+            let step = min(left, Self.cancelPollInterval)
+            clock.sleep(step)
+            left -= step
+        }
+        try stopIfCancelled()
+    }
+
+    /// `2026-12-06T00:00:00.000Z`.
+    static func iso(_ date: Date) -> String { Dates.formatDateTime(Int64((date.timeIntervalSince1970 * 1000).rounded(.down))) }
+
+    /// How often a wait looks for a cancel request, in seconds.
+    static var cancelPollInterval: Double { 0.25 }
+
+    /// Ends the run as cancelled when an operator asked for it (`mapc cancel`, the dashboard).
+    func stopIfCancelled() throws {
+        guard try store.hasEvent(run: run, type: "cancel_requested") else { return }
+        try finishInFlight()
+        // `mapc cancel` may have closed the run itself (it judged this process gone): no second transition.
+        try flush()
+        let recorded = try store.replayState(run: run)
+        if recorded.phase == .cancelled {
+            state = recorded
+            releaseLease()
+            throw SyncStopped(run: run, state: state)
+        }
+        try move(JobState(.cancelled, page: state.page, batch: state.batch, reason: "cancelled by operator"))
+        try flush()
+        try sync()
+        releaseLease()
+        throw SyncStopped(run: run, state: state)
     }
 
     func stop(_ phase: JobPhase, _ reason: String) throws -> Never {

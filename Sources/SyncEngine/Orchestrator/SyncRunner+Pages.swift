@@ -13,14 +13,7 @@ extension SyncRunner {
         // Batches sent and never answered go again first, oldest first.
         for batch in pending { try reconcile(batch) }
         while true {
-            if try store.hasEvent(run: run, type: "cancel_requested") {
-                try finishInFlight()
-                try move(JobState(.cancelled, page: page, batch: batchNumber, reason: "cancelled by operator"))
-                try flush()
-                try sync()
-                releaseLease()
-                throw SyncStopped(run: run, state: state)
-            }
+            try stopIfCancelled()
             page += 1
             try move(JobState(.fetching, page: page, batch: batchNumber))
             // Fetching can take long: the store says so while it does (and holds everything before).

@@ -196,7 +196,7 @@ public final class SyncRunner {
                     ("overlapSeconds", .int(job.overlapSeconds)),
                 ]), at: clock.timestamp())
         }
-        total = modifiedSince == nil ? ((try? source.count(object: job.source.object)) ?? nil) : nil
+        countSource()
         try chooseWritePath()
         return try proceed(cursor: nil, page: 0, pending: [])
     }
@@ -264,7 +264,7 @@ public final class SyncRunner {
         full = latest.info["full"]?.boolValue ?? false
         startedAt = clock.now()
         startedAtMillis = Dates.parseISODateTime(Substring(latest.startedAt)) ?? Dates.parseISODateTime(Substring(clock.timestamp())) ?? 0
-        total = modifiedSince == nil ? ((try? source.count(object: job.source.object)) ?? nil) : nil
+        try recountSource()
         let (cursor, page, pending, done) = try whereToGoOn()
         if state.phase.isRunning {
             // The process ended while running (crash, kill): say so in the log before going on.
@@ -470,4 +470,10 @@ extension SyncRunner {
 extension PlatformAdapter {
     /// How many records `object` has, when the platform can tell cheaply; nil otherwise.
     public func count(object: String) throws -> Int? { nil }
+
+    /// The records a read with `modifiedSince` would return: ``count(object:)`` for a read of every
+    /// record, unknown (nil) for an incremental one.
+    public func count(object: String, modifiedSince: String?) throws -> Int? {
+        modifiedSince == nil ? try count(object: object) : nil
+    }
 }

@@ -42,6 +42,15 @@ public struct SyncProgress: Sendable {
     public var elapsed: Double
     /// Records in the source, when the adapter can tell.
     public var total: Int?
+
+    /// Creates a snapshot.
+    public init(run: Int, state: JobState, counts: SyncCounts, elapsed: Double, total: Int? = nil) {
+        self.run = run
+        self.state = state
+        self.counts = counts
+        self.elapsed = elapsed
+        self.total = total
+    }
 }
 
 /// A deliberate crash for the crash harness: `MAPC_CRASH_AT=after-send:3` kills the process with

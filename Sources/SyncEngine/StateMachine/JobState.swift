@@ -41,14 +41,16 @@ public struct JobState: Sendable, Hashable, CustomStringConvertible {
     /// The state of a new run.
     public static let initial = JobState(.created)
 
-    /// `uploading batch 451`, `paused in uploading batch 451: …`.
+    /// `uploading batch 451`, `paused in uploading batch 451: …`: a reason that starts with the
+    /// phase's name (as the runner writes them) is not prefixed with it again (no `paused: paused in`).
     public var description: String {
         switch phase {
         case .fetching: "fetching page \(page)"
         case .mapping: "mapping page \(page)"
         case .validating: "validating page \(page)"
         case .uploading: "uploading batch \(batch)"
-        case .paused, .failed: "\(phase.rawValue)" + (reason.map { ": \($0)" } ?? "")
+        case .paused, .failed:
+            if let reason { reason.hasPrefix(phase.rawValue + " ") ? reason : "\(phase.rawValue): \(reason)" } else { phase.rawValue }
         case .created, .completed, .cancelled: phase.rawValue
         }
     }

@@ -465,7 +465,7 @@ public final class TwoWayRunner: @unchecked Sendable {
                 } catch let error as AdapterError {
                     attempt += 1
                     switch error {
-                    case .fatal: throw error
+                    case .fatal, .quotaExhausted: throw error
                     case .transient:
                         if attempt >= spec.retries { throw error }
                         options.clock.sleep(options.backoff.delay(attempt: attempt, unit: options.clock.random()))
