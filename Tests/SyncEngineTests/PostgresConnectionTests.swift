@@ -5,7 +5,7 @@ import Testing
 @testable import SyncEngine
 
 /// The libpq connection the PostgreSQL store runs on, against the throw-away test cluster.
-@Suite(.enabled(if: PostgresCluster.isInstalled, "PostgreSQL is not installed (make deps installs it)"))
+@Suite
 struct PostgresConnectionTests {
     func connect() throws -> PGConnection {
         try PGConnection(url: PostgresURL(PostgresCluster.freshStoreURL("conn")))

@@ -17,15 +17,15 @@ public enum PostgresCluster {
         }
     }()
 
-    /// Why no cluster is available. `installed` is false only when PostgreSQL is not installed,
-    /// the one reason tests may skip for (`make deps` installs it).
+    /// Why no cluster is available. `installed` is false when PostgreSQL is not installed
+    /// (`make deps` installs it); tests that need the cluster fail with the reason either way.
     public struct Unavailable: Error, CustomStringConvertible {
         public var reason: String
         public var installed: Bool
         public var description: String { reason }
     }
 
-    /// Whether PostgreSQL's server programs are installed here (tests skip without them).
+    /// Whether PostgreSQL's server programs are installed here.
     public static var isInstalled: Bool { binDirectory() != nil || ProcessInfo.processInfo.environment["MAPC_TEST_PG_URL"] != nil }
 
     /// A URL on the cluster whose store lives in a schema of its own (`search_path`), which mapc
@@ -149,4 +149,26 @@ public enum PostgresCluster {
         guard bound else { throw Unavailable(reason: "cannot find a free port", installed: true) }
         return Int(UInt16(bigEndian: addr.sin_port))
     }
+}
+
+/// Where a parameterised store test keeps its event store: SQLite in memory (the default) or a
+/// fresh schema on the test cluster. Both kinds always run: without PostgreSQL's server programs
+/// the PostgreSQL cases fail with the reason (`make deps` installs them), they are never skipped.
+public enum StoreKind: String, Sendable, CustomStringConvertible {
+    case sqlite
+    case postgres
+
+    /// Every kind a store test runs against.
+    public static let all: [StoreKind] = [.sqlite, .postgres]
+
+    /// A new, empty store location of this kind; for PostgreSQL throws why the test cluster is
+    /// unavailable (not installed, did not start).
+    public func location(_ label: String = "store") throws -> String {
+        switch self {
+        case .sqlite: ":memory:"
+        case .postgres: try PostgresCluster.freshStoreURL(label)
+        }
+    }
+
+    public var description: String { rawValue }
 }

@@ -279,10 +279,11 @@ final class WebhookWiring: @unchecked Sendable {
     init(_ args: Arguments, _ ctx: CommandContext, needJobs: Bool = true) throws {
         let project = try? Project.locate(args, ctx)
         projectRoot = project?.root
-        let namedPath = args.value("store").map(ctx.resolve) ?? ctx.environment["MAPC_STORE"].map(ctx.resolve)
+        let namedPath = SyncSetup.namedStore(args, ctx)
         let storePath = namedPath ?? project.map { $0.root + "/.mapc/events.db" }
         guard let storePath else {
-            throw CLIError.usage("no event store: pass --store PATH, set MAPC_STORE, or run inside a project with a schemas/ folder")
+            throw CLIError.usage(
+                "no event store: pass --store PATH|URL, set MAPC_STORE_URL or MAPC_STORE, or run inside a project with a schemas/ folder")
         }
         do {
             let creation = SyncSetup.creation(named: namedPath != nil, create: true)

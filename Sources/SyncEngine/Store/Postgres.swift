@@ -209,3 +209,181 @@ private func withParameters<R>(
         lengths.withUnsafeBufferPointer { lens in body(values.baseAddress, lens.baseAddress) }
     }
 }
+
+/// Rewrites the store's SQLite statements for PostgreSQL, so both run the same migrations and
+/// queries: `?` → `$n`, SQLite column types → PostgreSQL ones (`INTEGER PRIMARY KEY` → `BIGSERIAL`),
+/// `BEGIN IMMEDIATE` → `BEGIN`, `WITHOUT ROWID` dropped, `INSERT OR IGNORE` / `INSERT OR REPLACE`
+/// → `ON CONFLICT`, and an alias for a subquery in `FROM` (PostgreSQL 15 requires one). Quoted
+/// text is never touched. `datetime('now')` and `json_extract` are functions the store defines.
+enum PGDialect {
+    /// The conflict target of the tables written with `INSERT OR REPLACE`.
+    static let replaceKeys: [String: [String]] = [
+        "console_runs": ["run"],
+        "write_ledger": ["job", "platform", "record_id", "hash"],
+    ]
+
+    /// Functions SQLite has that the store's statements use, defined in the store's schema.
+    static let compatibilityFunctions = """
+        CREATE OR REPLACE FUNCTION datetime(t text) RETURNS text LANGUAGE sql STABLE AS
+          $f$ SELECT to_char((CASE WHEN t = 'now' THEN now() ELSE t::timestamptz END) AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') $f$;
+        CREATE OR REPLACE FUNCTION json_extract(doc text, path text) RETURNS text LANGUAGE sql IMMUTABLE AS
+          $f$ SELECT (doc::jsonb) #>> string_to_array(substr(path, 3), '.') $f$;
+        """
+
+    /// A token of a statement: a word, a quoted string, or one other character.
+    private enum Token {
+        case word(String)
+        case quoted(String)
+        case other(Character)
+
+        var text: String {
+            switch self {
+            case .word(let w): w
+            case .quoted(let q): q
+            case .other(let c): String(c)
+            }
+        }
+        var upper: String? {
+            if case .word(let w) = self { return w.uppercased() }
+            return nil
+        }
+    }
+
+    private static func tokens(_ sql: String) -> [Token] {
+        var out: [Token] = []
+        var i = sql.startIndex
+        while i < sql.endIndex {
+            let c = sql[i]
+            if c == "'" || c == "\"" {
+                var j = sql.index(after: i)
+                while j < sql.endIndex {
+                    if sql[j] == c {
+                        let next = sql.index(after: j)
+                        if next < sql.endIndex && sql[next] == c {
+                            j = sql.index(after: next)
+                            continue
+                        }
+                        j = next
+                        break
+                    }
+                    j = sql.index(after: j)
+                }
+                out.append(.quoted(String(sql[i..<min(j, sql.endIndex)])))
+                i = min(j, sql.endIndex)
+            } else if c.isLetter || c == "_" || c.isNumber {
+                var j = i
+                while j < sql.endIndex && (sql[j].isLetter || sql[j].isNumber || sql[j] == "_") { j = sql.index(after: j) }
+                out.append(.word(String(sql[i..<j])))
+                i = j
+            } else {
+                out.append(.other(c))
+                i = sql.index(after: i)
+            }
+        }
+        return out
+    }
+
+    /// `sql` for PostgreSQL.
+    static func translate(_ sql: String) -> String {
+        let toks = tokens(sql)
+        var out = ""
+        out.reserveCapacity(sql.utf8.count + 16)
+        var parameter = 0
+        var parens: [Bool] = []  // per open parenthesis: whether it opens a subquery in FROM
+        var pendingInsert: (replace: Bool, table: String?)? = nil
+        var columns: [String]? = nil
+        var collectingColumns = false
+        var i = 0
+        func nextWord(after k: Int) -> (Int, String)? {
+            var k = k + 1
+            while k < toks.count {
+                if case .other(let c) = toks[k], c.isWhitespace {
+                    k += 1
+                    continue
+                }
+                if let u = toks[k].upper { return (k, u) }
+                return nil
+            }
+            return nil
+        }
+        func previousWord(before k: Int) -> String? {
+            var k = k - 1
+            while k >= 0 {
+                if case .other(let c) = toks[k], c.isWhitespace {
+                    k -= 1
+                    continue
+                }
+                return toks[k].upper
+            }
+            return nil
+        }
+        while i < toks.count {
+            let t = toks[i]
+            switch t {
+            case .quoted(let q):
+                out += q
+            case .other("?"):
+                parameter += 1
+                out += "$\(parameter)"
+            case .other("("):
+                let subquery = previousWord(before: i) == "FROM" && nextWord(after: i)?.1 == "SELECT"
+                parens.append(subquery)
+                if pendingInsert != nil && columns == nil && !collectingColumns {
+                    collectingColumns = true
+                    columns = []
+                }
+                out += "("
+            case .other(")"):
+                out += ")"
+                if collectingColumns { collectingColumns = false }
+                if parens.popLast() == true {
+                    let next = nextWord(after: i)?.1
+                    if next == nil || ["WHERE", "GROUP", "ORDER", "LIMIT", "JOIN", "UNION", "ON"].contains(next!) {
+                        out += " AS sub\(parens.count)"
+                    }
+                }
+            case .word(let w):
+                let u = w.uppercased()
+                if collectingColumns {
+                    columns?.append(w)
+                    out += w
+                } else if u == "INSERT", let (k, next) = nextWord(after: i), next == "OR", let (k2, how) = nextWord(after: k) {
+                    pendingInsert = (how == "REPLACE", nil)
+                    out += "INSERT"
+                    i = k2 + 1
+                    continue
+                } else if u == "INTO", pendingInsert != nil, pendingInsert?.table == nil, let (k, table) = nextWord(after: i) {
+                    pendingInsert?.table = table.lowercased()
+                    out += "INTO " + (toks[k].text)
+                    i = k + 1
+                    continue
+                } else if u == "IMMEDIATE", previousWord(before: i) == "BEGIN" {
+                    // dropped: PostgreSQL's BEGIN
+                } else if u == "WITHOUT", nextWord(after: i)?.1 == "ROWID" {
+                    i = nextWord(after: i)!.0 + 1
+                    continue
+                } else if u == "INTEGER" && previousWord(before: i) != "AS" {
+                    if nextWord(after: i)?.1 == "PRIMARY" { out += "BIGSERIAL" } else { out += "BIGINT" }
+                } else if u == "REAL" {
+                    out += "DOUBLE PRECISION"
+                } else {
+                    out += w
+                }
+            case .other(let c):
+                out.append(c)
+            }
+            i += 1
+        }
+        if let insert = pendingInsert {
+            var trimmed = out
+            while trimmed.last?.isWhitespace == true || trimmed.last == ";" { trimmed.removeLast() }
+            if insert.replace, let table = insert.table, let keys = replaceKeys[table], let columns {
+                let updates = columns.filter { !keys.contains($0) }.map { "\($0) = excluded.\($0)" }.joined(separator: ", ")
+                out = trimmed + " ON CONFLICT(\(keys.joined(separator: ", "))) DO UPDATE SET \(updates)"
+            } else if !insert.replace {
+                out = trimmed + " ON CONFLICT DO NOTHING"
+            }
+        }
+        return out
+    }
+}
