@@ -48,7 +48,7 @@ public enum PostgresCluster {
     }
 
     /// The throw-away cluster's superuser password (it listens on loopback only, for this process).
-    static let password = "pw-\(UUID().uuidString.prefix(12))"
+    public static let password = "pw-\(UUID().uuidString.prefix(12))"
 
     nonisolated(unsafe) private static var directory: String?
     nonisolated(unsafe) private static var bin: String?

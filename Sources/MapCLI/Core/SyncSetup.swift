@@ -157,10 +157,11 @@ struct SyncSetup {
     func runner(
         _ ctx: CommandContext, full: Bool, crashAt: CrashPoint?, progress: ProgressDisplay?, actor: Principal? = nil,
         writePath: WritePathChoice? = nil,
-        supersede: Bool = false
+        supersede: Bool = false, workerLease: String? = nil
     ) throws -> SyncRunner {
         let (mapping, version, lookupSchemas) = try approvedMapping(ctx)
         var options = SyncOptions()
+        options.workerLease = workerLease
         options.full = full
         options.writePath = writePath
         options.supersede = supersede

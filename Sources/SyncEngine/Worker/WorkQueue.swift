@@ -191,6 +191,16 @@ public final class WorkQueue: @unchecked Sendable {
 
     static func iso(_ seconds: Double) -> String { Dates.formatDateTime(Int64((seconds * 1000).rounded(.down))) }
 
+    /// `seconds` since 1970 as UTC ISO 8601, as the queue's times are shown.
+    public static func timestamp(_ seconds: Double) -> String { iso(seconds) }
+
+    /// Whether any job is due or leased (a worker run with `--until-empty` stops once none is).
+    public func hasUnfinishedWork() throws -> Bool {
+        try locked {
+            try db.prepare("SELECT count(*) FROM worker_queue WHERE state IN ('due', 'leased')").query([]) { $0.int(0) }.first ?? 0 > 0
+        }
+    }
+
     /// The work-queue tables (a migration of the event store).
     static let migration = (
         "013_worker_queue",

@@ -71,6 +71,12 @@ public final class Worker: @unchecked Sendable {
             log("worker \(settings.name): \(fenced)")
             return .fenced(lease, fenced)
         } catch {
+            // A store failure mid-run may be the fence seen through another error: ask the queue.
+            if try !queue.heartbeat(lease, ttl: settings.leaseSeconds) {
+                log("worker \(settings.name): lost the lease of \(lease.job) during the run (\(error))")
+                return .fenced(lease, FencingError(job: lease.job, lease: lease.lease, current: nil))
+            }
+            log("worker \(settings.name): \(lease.job) could not run: \(error)")
             outcome = .retry(after: min(300, settings.leaseSeconds), reason: "\(error)")
         }
         heartbeat.stop()
@@ -81,11 +87,12 @@ public final class Worker: @unchecked Sendable {
     }
 
     /// Runs turns until `shouldStop` says so, waiting ``Settings/pollSeconds`` when idle; with
-    /// `exitWhenIdle`, returns at the first look that finds nothing due.
-    public func run(exitWhenIdle: Bool = false, shouldStop: @escaping @Sendable () -> Bool) throws {
+    /// `untilEmpty`, returns once no job is due or leased (a lease another worker lost is waited
+    /// out and taken over first).
+    public func run(untilEmpty: Bool = false, shouldStop: @escaping @Sendable () -> Bool) throws {
         while !shouldStop() {
             if case .idle = try runOne() {
-                if exitWhenIdle { return }
+                if untilEmpty, try !queue.hasUnfinishedWork() { return }
                 Thread.sleep(forTimeInterval: settings.pollSeconds)
             }
         }
