@@ -102,6 +102,9 @@ public final class EventStore: @unchecked Sendable {
     /// in-memory store, whose questions go to ``db``.
     private let readDB: Database?
     private let readLock = NSLock()
+    /// On PostgreSQL: the connection the shared rate limits are decided on (opened when first used).
+    private var limitsDB: Database?
+    private let limitsLock = NSLock()
     /// The database path (a PostgreSQL store's URL without its password): for messages.
     public let path: String
     /// What opens this store again (a PostgreSQL store's URL with its password): never print it.
@@ -270,6 +273,15 @@ public final class EventStore: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         return try body()
+    }
+
+    /// Runs `body` on the connection of the shared rate limits (the writing one on SQLite).
+    func withLimitsConnection<T>(_ body: (Database) throws -> T) throws -> T {
+        guard isPostgres else { return try locked { try body(db) } }
+        limitsLock.lock()
+        defer { limitsLock.unlock() }
+        if limitsDB == nil { limitsDB = try Database(postgres: PostgresURL(location)) }
+        return try body(limitsDB!)
     }
 
     /// Runs `body` on the reading connection (the writing one for an in-memory store). It sees
