@@ -212,7 +212,8 @@ private func withParameters<R>(
 
 /// Rewrites the store's SQLite statements for PostgreSQL, so both run the same migrations and
 /// queries: `?` → `$n`, SQLite column types → PostgreSQL ones (`INTEGER PRIMARY KEY` → `BIGSERIAL`),
-/// `BEGIN IMMEDIATE` → `BEGIN`, `WITHOUT ROWID` dropped, `INSERT OR IGNORE` / `INSERT OR REPLACE`
+/// `BEGIN IMMEDIATE` → `BEGIN`, `BEGIN DEFERRED` → a repeatable-read (one snapshot) transaction,
+/// `WITHOUT ROWID` dropped, `INSERT OR IGNORE` / `INSERT OR REPLACE`
 /// → `ON CONFLICT`, and an alias for a subquery in `FROM` (PostgreSQL 15 requires one). Quoted
 /// text is never touched. `datetime('now')` and `json_extract` are functions the store defines.
 enum PGDialect {
@@ -359,6 +360,9 @@ enum PGDialect {
                     continue
                 } else if u == "IMMEDIATE", previousWord(before: i) == "BEGIN" {
                     // dropped: PostgreSQL's BEGIN
+                } else if u == "DEFERRED", previousWord(before: i) == "BEGIN" {
+                    // A read over several statements: one snapshot for all of them, as SQLite's.
+                    out += "ISOLATION LEVEL REPEATABLE READ"
                 } else if u == "WITHOUT", nextWord(after: i)?.1 == "ROWID" {
                     i = nextWord(after: i)!.0 + 1
                     continue
