@@ -85,3 +85,26 @@ struct PostgresConnectionTests {
         return String(path.split(separator: ",").first ?? "public").trimmingCharacters(in: .whitespaces)
     }
 }
+
+/// The store's SQLite statements as PostgreSQL receives them.
+@Suite struct PGDialectTests {
+    @Test(arguments: [
+        ("SELECT a FROM t WHERE b = ? AND c = '?' AND d = ?", "SELECT a FROM t WHERE b = $1 AND c = '?' AND d = $2"),
+        ("BEGIN IMMEDIATE", "BEGIN "),
+        ("BEGIN DEFERRED", "BEGIN ISOLATION LEVEL REPEATABLE READ"),
+        (
+            "CREATE TABLE t(id INTEGER PRIMARY KEY, n INTEGER NOT NULL, x REAL)",
+            "CREATE TABLE t(id BIGSERIAL PRIMARY KEY, n BIGINT NOT NULL, x DOUBLE PRECISION)"
+        ),
+        ("INSERT OR IGNORE INTO t(a, b) VALUES(?, ?)", "INSERT INTO t(a, b) VALUES($1, $2) ON CONFLICT DO NOTHING"),
+        (
+            "INSERT OR REPLACE INTO write_ledger(job, platform, record_id, hash, fields) VALUES(?, ?, ?, ?, ?)",
+            "INSERT INTO write_ledger(job, platform, record_id, hash, fields) VALUES($1, $2, $3, $4, $5) ON CONFLICT(job, platform, record_id, hash) DO UPDATE SET fields = excluded.fields"
+        ),
+        ("SELECT count(*) FROM (SELECT 1 FROM t) WHERE 1 = 1", "SELECT count(*) FROM (SELECT 1 FROM t) AS sub0 WHERE 1 = 1"),
+        ("SELECT 'it''s ? INTEGER' FROM t", "SELECT 'it''s ? INTEGER' FROM t"),
+    ])
+    func statementsAreRewrittenAndQuotedTextIsNot(sqlite: String, postgres: String) {
+        #expect(PGDialect.translate(sqlite) == postgres)
+    }
+}
