@@ -93,7 +93,7 @@ let package = Package(
         // Per-platform receivers (signatures, parsing, normalisation), the HTTP door and `mapc serve`'s host;
         // the durable inbox, triggers and echo suppression live in SyncEngine/Inbox.
         .target(name: "Webhooks", dependencies: ["SyncEngine", "MapDSL", "HTTPServer", "Crypto"]),
-        .testTarget(name: "WebhooksTests", dependencies: ["Webhooks", "SyncEngine", "MapDSL", "HTTPServer", "MapCLI"]),
+        .testTarget(name: "WebhooksTests", dependencies: ["Webhooks", "SyncEngine", "MapDSL", "HTTPServer", "MapCLI", "TestSupport"]),
         // --- end webhooks section ---
 
         // --- PostgreSQL store ---
