@@ -125,9 +125,9 @@ enum WorkerCommand: Command {
             let runner = try setup.runner(
                 ctx, full: false, crashAt: crash, progress: nil, workerLease: "worker \(name) (lease \(lease.lease))")
             do {
-                let resume = try Operations.openRun(store: setup.store, job: lease.job) != nil
+                let resume = try Operations.openRun(store: setup.store, job: setup.job.name) != nil
                 let summary = try resume ? runner.resume() : runner.start()
-                let counts = try setup.store.statusCounts(job: lease.job, run: summary.id)
+                let counts = try setup.store.statusCounts(job: setup.job.name, run: summary.id)
                 log(
                     "worker \(name): \(lease.job) run \(summary.id) \(summary.state.phase.rawValue)"
                         + (resume ? " (resumed)" : "") + ": "

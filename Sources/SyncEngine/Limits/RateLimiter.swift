@@ -119,7 +119,8 @@ public final class RateLimiter: @unchecked Sendable {
         let rule = rule(method: method, path: path)
         condition.lock()
         defer { condition.unlock() }
-        if let shared { return try acquireShared(rule, shared) }
+        // A rule with neither a request budget nor a daily quota has nothing to share.
+        if let shared, rule.requests != nil || rule.dailyQuota != nil { return try acquireShared(rule, shared) }
         while true {
             let now = clock.now()
             let t = now.timeIntervalSince1970
@@ -186,7 +187,7 @@ public final class RateLimiter: @unchecked Sendable {
         }
         let now = clock.now()
         let t = now.timeIntervalSince1970
-        if let shared {
+        if let shared, permit.rule.requests != nil || permit.rule.dailyQuota != nil {
             completeShared(permit, feedback: feedback, shared, now: now)
             return
         }
