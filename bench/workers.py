@@ -3,7 +3,7 @@
 against the sandbox emulators, run by 1, 2 and 3 `mapc worker` processes sharing a PostgreSQL store,
 with one `mapc sync` process after another on SQLite as the reference measured in the same run.
 
-usage: bench/workers.py [--mapc PATH] [--jobs J] [--records N] [--workers 1,2,3] [--kill-every S] [--seed S]
+usage: bench/workers.py [--mapc PATH] [--jobs J] [--records N] [--workers 1,2,3] [--kill-every S] [--pause-every S] [--seed S]
                         [--throttled] [--keep]
 
 Every job reads the same N contacts (the emulator has one contact set) and upserts them by their
@@ -11,7 +11,9 @@ HubSpot id, so after each phase the Salesforce emulator must hold the seeded lea
 new distinct keys, none duplicated, and every job's latest run must be completed with N records
 fetched. With --kill-every S, a random worker is killed with SIGKILL every S seconds and restarted
 (the soak of the issue: every job completes, nothing lost or created twice); the lease history
-(`worker_leases`) then shows the takeovers.
+(`worker_leases`) then shows the takeovers. With --pause-every S, a random worker is stopped with
+SIGSTOP every S seconds for longer than its lease and then continued: its job is taken over
+meanwhile, and the writes it then tries are refused by the fence (counted from the workers' logs).
 
 --throttled runs with the shipped rate-limit registry on both sides (no MAPC_RATE_LIMITS=none):
 the workers share one HubSpot window, and the report gives the 429s the emulators answered.
@@ -34,7 +36,7 @@ import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from run import count, machine  # noqa: E402
-from sync import JOB, Sandbox, get_json, keyed, make_project  # noqa: E402
+from sync import JOB, Sandbox, ceiling, get_json, keyed, make_project  # noqa: E402
 
 
 class Cluster:
@@ -106,10 +108,15 @@ def check(mapc, work, env, names, n, seeded, leads_url):
     if len(leads["duplicates"]):
         problems.append("%d duplicate keys in the Salesforce emulator" % len(leads["duplicates"]))
     status = {r["job"]: r for r in mapc_json(mapc, ["status"], work, env)}
-    # Every job read the same contacts: the leads the jobs together say they created are the new keys.
-    created = sum(status[name]["records"].get("created", 0) for name in names if name in status)
-    if len(after - seeded) != created:
-        problems.append("%d new distinct keys, but the jobs say they created %d leads" % (len(after - seeded), created))
+    # Every job read the same contacts and upserts them by key: each job delivered every lead it
+    # could map (created or updated: which of the two a job says depends on which job got there
+    # first, and a takeover that reconciles a batch in doubt counts what it finds as its own), and
+    # together they added exactly those keys.
+    for name in names:
+        if name in status:
+            delivered = sum(status[name]["records"].get(k, 0) for k in ("created", "updated", "duplicate"))
+            if delivered != len(after - seeded):
+                problems.append("%s delivered %d leads, the emulator gained %d keys" % (name, delivered, len(after - seeded)))
     for name in names:
         r = status.get(name)
         if r is None or r["state"] != "completed":
@@ -122,9 +129,9 @@ def check(mapc, work, env, names, n, seeded, leads_url):
 
 
 def refused(sandbox):
-    requests = get_json(sandbox.url("hubspot") + "/_sandbox/requests")["requests"] + get_json(
-        sandbox.url("salesforce") + "/_sandbox/requests")["requests"]
-    return sum(1 for r in requests if r["status"] == 429), len(requests)
+    hubspot = get_json(sandbox.url("hubspot") + "/_sandbox/requests")["requests"]
+    requests = hubspot + get_json(sandbox.url("salesforce") + "/_sandbox/requests")["requests"]
+    return sum(1 for r in requests if r["status"] == 429), len(requests), len(hubspot)
 
 
 def phase_sqlite(mapc, work, base_env, names, n, sandbox):
@@ -140,12 +147,12 @@ def phase_sqlite(mapc, work, base_env, names, n, sandbox):
     return time.monotonic() - t0, env, {}
 
 
-def phase_workers(mapc, work, base_env, names, k, url, kill_every, rng, logs):
+def phase_workers(mapc, work, base_env, names, k, url, kill_every, rng, logs, pause_every=0):
     env = dict(base_env)
     env["MAPC_STORE_URL"] = url
     env.pop("MAPC_STORE", None)
     subprocess.run([mapc, "worker", "enqueue"] + names, cwd=work, env=env, check=True, stdout=subprocess.DEVNULL)
-    lease = "10" if kill_every else "30"
+    lease = "10" if kill_every or pause_every else "30"
 
     def start(i, generation):
         log = open(os.path.join(logs, "worker-%d-%d.log" % (i, generation)), "w")
@@ -156,11 +163,28 @@ def phase_workers(mapc, work, base_env, names, k, url, kill_every, rng, logs):
     procs = {i: start(i, 0) for i in range(k)}
     generation = {i: 0 for i in range(k)}
     kills = 0
+    pauses = 0
+    paused = {}  # worker index -> when to wake it (SIGCONT)
     next_kill = time.monotonic() + kill_every if kill_every else None
+    next_pause = time.monotonic() + pause_every if pause_every else None
     while any(p.poll() is None for p in procs.values()):
         time.sleep(0.2)
+        now = time.monotonic()
+        for i, wake in list(paused.items()):
+            if now >= wake:
+                procs[i].send_signal(signal.SIGCONT)
+                del paused[i]
+        if next_pause and now >= next_pause:
+            running = [i for i, p in procs.items() if p.poll() is None and i not in paused]
+            if running:
+                i = rng.choice(running)
+                procs[i].send_signal(signal.SIGSTOP)
+                # Past its lease (10 s): another worker takes the job over meanwhile.
+                paused[i] = now + 13
+                pauses += 1
+            next_pause = now + pause_every
         if next_kill and time.monotonic() >= next_kill:
-            alive = [i for i, p in procs.items() if p.poll() is None]
+            alive = [i for i, p in procs.items() if p.poll() is None and i not in paused]
             if alive:
                 i = rng.choice(alive)
                 procs[i].send_signal(signal.SIGKILL)
@@ -173,7 +197,7 @@ def phase_workers(mapc, work, base_env, names, k, url, kill_every, rng, logs):
     failed = [i for i, p in procs.items() if p.returncode != 0]
     if failed:
         raise SystemExit("workers %s exited non-zero; logs in %s" % (failed, logs))
-    return wall, env, {"kills": kills}
+    return wall, env, {"kills": kills, "pauses": pauses}
 
 
 def main():
@@ -183,6 +207,8 @@ def main():
     ap.add_argument("--records", type=count, default=2000, help="contacts each job reads (default 2,000)")
     ap.add_argument("--workers", default="1,2,3", help="worker counts to measure (default 1,2,3)")
     ap.add_argument("--kill-every", type=float, default=0, help="SIGKILL a random worker every S seconds (soak)")
+    ap.add_argument("--pause-every", type=float, default=0,
+                    help="SIGSTOP a random worker every S seconds for 13 s, past its 10 s lease, then SIGCONT it")
     ap.add_argument("--seed", type=int, default=1, help="seed of the kill plan")
     ap.add_argument("--throttled", action="store_true", help="the shipped rate-limit registry on both sides")
     ap.add_argument("--skip-sqlite", action="store_true", help="no SQLite reference phase")
@@ -226,10 +252,11 @@ def main():
                     wall, env, extra = phase_sqlite(mapc, work, env, names, args.records, sandbox)
                     title = "SQLite, one mapc sync after another"
                 else:
-                    wall, env, extra = phase_workers(mapc, work, env, names, k, store_url(base_url), args.kill_every, rng, logs)
+                    wall, env, extra = phase_workers(
+                        mapc, work, env, names, k, store_url(base_url), args.kill_every, rng, logs, args.pause_every)
                     title = "PostgreSQL, %d worker%s" % (k, "" if k == 1 else "s")
                 problems = check(mapc, work, env, names, args.records, seeded, leads_url)
-                answered_429, requests = refused(sandbox)
+                answered_429, requests, hubspot_requests = refused(sandbox)
                 jobs_s = args.jobs / wall
                 records_s = args.jobs * args.records / wall
                 if reference is None:
@@ -247,9 +274,22 @@ def main():
                           % (leases, len(queue), leases - len(queue), refusals))
                 if extra.get("kills") is not None and args.kill_every:
                     print("  %d workers killed with SIGKILL and restarted" % extra["kills"])
+                if extra.get("pauses") is not None and args.pause_every:
+                    print("  %d workers paused with SIGSTOP for 13 s (lease 10 s), then continued" % extra["pauses"])
                 print("  %d requests to the emulators, %d answered 429" % (requests, answered_429))
-                print("  check: %s" % ("ok (every job completed with %s fetched; the new distinct leads are the ones the jobs"
-                                       " created, none duplicated)" % format(args.records, ",") if not problems else "; ".join(problems)))
+                if args.throttled:
+                    with open(os.path.join(work, "jobs", names[0] + ".json")) as f:
+                        limit, parts = ceiling(work, json.load(f))
+                    print("  ceiling from the registry for the account: %s records/s (%s); achieved %.1f%% of it"
+                          % (format(int(limit), ","), "; ".join(p for p, _ in parts), 100 * records_s / limit))
+                    with open(os.path.join(work, "ratelimits", "hubspot.json")) as f:
+                        budget = next(e for e in json.load(f)["endpoints"] if e["name"] == "crm.objects.list")["requests"]
+                    per_second = budget["count"] / budget["windowSeconds"]
+                    print("  HubSpot requests (one account window, every worker): %d in %.1f s = %.2f/s of %.2f/s allowed (%.1f%%)"
+                          % (hubspot_requests, wall, hubspot_requests / wall, per_second, 100 * hubspot_requests / wall / per_second))
+                print("  check: %s" % ("ok (every job completed with %s fetched and delivered every lead it mapped; the emulator"
+                                       " gained exactly those keys, none created twice)" % format(args.records, ",")
+                                       if not problems else "; ".join(problems)))
                 failed = failed or bool(problems)
             finally:
                 sandbox.stop()
