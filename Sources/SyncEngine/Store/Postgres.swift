@@ -122,6 +122,11 @@ final class PGConnection {
         guard let res else { throw PostgresError("out of memory") }
         defer { PQclear(res) }
         try check(res)
+        return rows(of: res)
+    }
+
+    /// The rows of a successful result, as text.
+    private func rows(of res: OpaquePointer) -> PGRows {
         let rowCount = Int(PQntuples(res))
         let columnCount = Int(PQnfields(res))
         var rows: [[String?]] = []
@@ -139,6 +144,31 @@ final class PGConnection {
             rows.append(row)
         }
         return PGRows(rows: rows)
+    }
+
+    /// Names of the statements prepared on this connection, by their text.
+    private var prepared: [String: String] = [:]
+
+    /// Runs `sql` (a statement the store runs again and again) prepared once per connection: the
+    /// server parses and plans it once, then only binds `params`; returns the rows as text.
+    func queryPrepared(_ sql: String, _ params: [String?]) throws -> PGRows {
+        let name: String
+        if let known = prepared[sql] {
+            name = known
+        } else {
+            name = "mapc_\(prepared.count + 1)"
+            guard let res = PQprepare(conn, name, sql, Int32(params.count), nil) else { throw PostgresError("out of memory") }
+            defer { PQclear(res) }
+            try check(res)
+            prepared[sql] = name
+        }
+        let res = withParameters(params) { values, lengths in
+            PQexecPrepared(conn, name, Int32(params.count), values, lengths, nil, 0)
+        }
+        guard let res else { throw PostgresError("out of memory") }
+        defer { PQclear(res) }
+        try check(res)
+        return rows(of: res)
     }
 
     /// Runs `body` in a transaction, committing on success and rolling back on error.

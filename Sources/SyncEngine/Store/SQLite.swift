@@ -270,6 +270,8 @@ final class Statement {
 
     /// Whether the statement changes rows (INSERT, UPDATE, DELETE, REPLACE), as a fence must check.
     let isWrite: Bool
+    /// Whether it is a query (SELECT, WITH).
+    private var isRead: Bool { pgSQL.map { ["SELECT", "WITH"].contains(Self.firstWord($0)) } ?? false }
 
     init(_ stmt: OpaquePointer, db: Database) {
         self.stmt = stmt
@@ -288,10 +290,10 @@ final class Statement {
     }
 
     /// Whether `sql`'s first word makes it a write.
-    static func writes(_ sql: String) -> Bool {
-        let first = sql.drop { $0.isWhitespace }.prefix { $0.isLetter }.uppercased()
-        return ["INSERT", "UPDATE", "DELETE", "REPLACE"].contains(first)
-    }
+    static func writes(_ sql: String) -> Bool { ["INSERT", "UPDATE", "DELETE", "REPLACE"].contains(firstWord(sql)) }
+
+    /// The statement's first word, upper-cased.
+    static func firstWord(_ sql: String) -> String { sql.drop { $0.isWhitespace }.prefix { $0.isLetter }.uppercased() }
 
     deinit {
         if let stmt { sqlite3_finalize(stmt) }
@@ -390,7 +392,8 @@ final class Statement {
             if pgRows == nil {
                 if let pgParameterError { throw pgParameterError }
                 guard let pg = db.pg else { throw StoreError("the PostgreSQL connection is closed") }
-                pgRows = try pg.query(pgSQL, pgParameters).rows
+                // Reads and writes are prepared once per connection; transaction control is not.
+                pgRows = try (isWrite || isRead ? pg.queryPrepared(pgSQL, pgParameters) : pg.query(pgSQL, pgParameters)).rows
                 pgRow = -1
             }
             pgRow += 1
