@@ -6,7 +6,7 @@ MAPC := .build/debug/mapc
 # The platforms' official Python clients for the contract tests (Tests/Contract/requirements.txt).
 CONTRACT_VENV := .build/contract-venv
 
-.PHONY: all deps build release test lint demo clean bench bench-sync bench-calls bench-bulk bench-console bench-slowloris contract contract-run fuzz eval eval-llm crash-soak test-slow bench-workers soak-workers
+.PHONY: all deps build release test lint demo clean bench bench-sync bench-calls bench-bulk bench-console bench-slowloris contract contract-run fuzz eval eval-llm crash-soak test-slow
 
 all: build
 
@@ -142,6 +142,7 @@ test-slow: deps
 # Workers on PostgreSQL (issue 22): WORKERS_JOBS jobs of WORKERS_N contacts each, HubSpot -> Salesforce against
 # the emulators, by one mapc sync after another on SQLite (the reference) and by 1, 2 and 3 mapc workers sharing
 # a PostgreSQL store (a throw-away cluster, or MAPC_BENCH_PG_URL): jobs/s, records/s, every job checked.
+.PHONY: bench-workers soak-workers
 WORKERS_JOBS ?= 6
 WORKERS_N ?= 5000
 bench-workers: release
