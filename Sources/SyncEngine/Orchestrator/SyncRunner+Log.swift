@@ -65,6 +65,9 @@ extension SyncRunner {
         try record(
             "waiting",
             .object([("for", .string(what)), ("seconds", .double(seconds)), ("until", .string(Self.iso(until)))]))
+        // On disk before the wait: `mapc status` shows it, and a cancel that closes the run while
+        // it waits (its process judged gone) cannot land before it and make the write refused.
+        try writer.sync()
         var left = seconds
         while left > 0 {
             try stopIfCancelled()
