@@ -46,6 +46,7 @@ enum ServeCommand: Command {
         OptionSpec("max-body", value: "BYTES", help: "Largest accepted webhook body; larger ones get 413 (default 4194304)."),
         CommonOptions.schemas,
         OptionSpec("alert-interval", value: "SECONDS", help: "How often alerts are checked (default 15)."),
+        OptionSpec("to-workers", help: "Queue triggered one-way jobs for 'mapc worker' processes instead of running them here."),
     ]
 
     /// What the command line asks the two listeners to be.
@@ -266,6 +267,8 @@ struct ServeContext: @unchecked Sendable {
 final class WebhookWiring: @unchecked Sendable {
     let store: EventStore
     let inbox: Inbox
+    /// With `--to-workers`: the work queue triggered one-way jobs go to (see `mapc worker`).
+    let workQueue: WorkQueue?
     let settings: WebhookSettings
     let jobs: [(spec: JobSpec, path: String)]
     /// Two-way job files (`"kind": "two-way"`), run by ``TwoWaySetup``.
@@ -289,6 +292,7 @@ final class WebhookWiring: @unchecked Sendable {
             let creation = SyncSetup.creation(named: namedPath != nil, create: true)
             store = try EventStore(path: storePath, create: creation)
             inbox = try Inbox(path: storePath, create: creation)
+            workQueue = args.flag("to-workers") ? try WorkQueue(location: storePath) : nil
         } catch {
             throw SyncSetup.storeFailure(error, path: storePath, create: true)
         }
@@ -358,6 +362,11 @@ final class WebhookWiring: @unchecked Sendable {
         }
         guard let path = jobs.first(where: { $0.spec.name == job })?.path else {
             throw CLIError.usage("no job file for triggered job \(job)")
+        }
+        if let workQueue {
+            try workQueue.enqueue(job: job, by: "webhook trigger")
+            log("trigger: \(job) queued for mapc worker")
+            return
         }
         let setup = try SyncSetup.load(path, args, ctx)
         let runner = try setup.runner(ctx, full: false, crashAt: nil, progress: nil)
