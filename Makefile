@@ -1,7 +1,7 @@
 # mapc — build, test and demo. `make demo` and `make test` are the whole set-up.
 SHELL := /bin/bash
 SWIFT ?= swift
-DEBIAN_PACKAGES := pkg-config libsqlite3-dev libmicrohttpd-dev libcurl4-openssl-dev libssl-dev jq chromium time zlib1g-dev python3 python3-venv openssl prometheus
+DEBIAN_PACKAGES := pkg-config libsqlite3-dev libmicrohttpd-dev libcurl4-openssl-dev libssl-dev jq chromium time zlib1g-dev python3 python3-venv openssl prometheus postgresql libpq-dev
 MAPC := .build/debug/mapc
 # The platforms' official Python clients for the contract tests (Tests/Contract/requirements.txt).
 CONTRACT_VENV := .build/contract-venv
@@ -138,3 +138,21 @@ crash-soak: deps
 test-slow: deps
 	$(SWIFT) build --build-tests
 	MAPC_SLOW_TESTS=1 $(SWIFT) test --skip-build --filter LimiterThroughputTests
+
+# Workers on PostgreSQL (issue 22): WORKERS_JOBS jobs of WORKERS_N contacts each, HubSpot -> Salesforce against
+# the emulators, by one mapc sync after another on SQLite (the reference) and by 1, 2 and 3 mapc workers sharing
+# a PostgreSQL store (a throw-away cluster, or MAPC_BENCH_PG_URL): jobs/s, records/s, every job checked.
+.PHONY: bench-workers soak-workers
+WORKERS_JOBS ?= 6
+WORKERS_N ?= 5000
+bench-workers: release
+	python3 bench/workers.py --mapc .build/release/mapc --jobs $(WORKERS_JOBS) --records $(WORKERS_N)
+
+# Worker soak (issue 22): 3 workers, SOAK_JOBS jobs of SOAK_N contacts, a random worker killed with SIGKILL
+# every SOAK_KILL_EVERY seconds and restarted (SOAK_SEED): every job completes, nothing lost or created twice.
+SOAK_JOBS ?= 20
+SOAK_N ?= 10000
+SOAK_KILL_EVERY ?= 5
+soak-workers: release
+	python3 bench/workers.py --mapc .build/release/mapc --jobs $(SOAK_JOBS) --records $(SOAK_N) --workers 3 --skip-sqlite \
+	  --kill-every $(SOAK_KILL_EVERY) --seed $(or $(SOAK_SEED),1)

@@ -30,7 +30,7 @@ let package = Package(
 
         // --- sync engine ---
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
-        .target(name: "SyncEngine", dependencies: ["MapDSL", "MapReview", "Crypto", "CSQLite"]),
+        .target(name: "SyncEngine", dependencies: ["MapDSL", "MapReview", "Crypto", "CSQLite", "CPostgres"]),
         .testTarget(name: "SyncEngineTests", dependencies: ["SyncEngine", "MapDSL", "TestSupport"]),
         // Kills `mapc sync` with SIGKILL at many points of a 10,000-record sync between emulators.
         .testTarget(name: "SyncCrashTests", dependencies: ["SyncEngine", "MapDSL", "Crypto", "Sandbox", "TestSupport", "mapc"]),
@@ -95,8 +95,13 @@ let package = Package(
         // Per-platform receivers (signatures, parsing, normalisation), the HTTP door and `mapc serve`'s host;
         // the durable inbox, triggers and echo suppression live in SyncEngine/Inbox.
         .target(name: "Webhooks", dependencies: ["SyncEngine", "MapDSL", "HTTPServer", "Crypto"]),
-        .testTarget(name: "WebhooksTests", dependencies: ["Webhooks", "SyncEngine", "MapDSL", "HTTPServer", "MapCLI"]),
+        .testTarget(name: "WebhooksTests", dependencies: ["Webhooks", "SyncEngine", "MapDSL", "HTTPServer", "MapCLI", "TestSupport"]),
         // --- end webhooks section ---
+
+        // --- PostgreSQL store ---
+        // libpq, for the event store on PostgreSQL (`--store postgres://…`) that several workers share.
+        .systemLibrary(name: "CPostgres", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        // --- end PostgreSQL store section ---
     ],
     swiftLanguageModes: [.v6]
 )

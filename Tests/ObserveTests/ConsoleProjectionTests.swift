@@ -1,6 +1,7 @@
 import Foundation
 import MapDSL
 import Observe
+import TestSupport
 import Testing
 
 @testable import SyncEngine
@@ -63,8 +64,8 @@ struct ProjectionDump: Equatable {
 
     /// The projections the store maintained while writing equal the ones rebuilt from the whole
     /// history (the migration's backfill): incremental maintenance and backfill agree.
-    @Test func maintainedProjectionsEqualARebuildFromHistory() throws {
-        let store = try EventStore(path: ":memory:")
+    @Test(arguments: StoreKind.all) func maintainedProjectionsEqualARebuildFromHistory(store kind: StoreKind) throws {
+        let store = try EventStore(path: kind.location())
         _ = try Self.busyStore(store)
         let maintained = try ProjectionDump(store)
         #expect(maintained.runs.count == 6)
@@ -74,8 +75,8 @@ struct ProjectionDump: Equatable {
     }
 
     /// Each projection says what a scan of the history says.
-    @Test func projectionsAgreeWithTheRecordsAndEvents() throws {
-        let store = try EventStore(path: ":memory:")
+    @Test(arguments: StoreKind.all) func projectionsAgreeWithTheRecordsAndEvents(store kind: StoreKind) throws {
+        let store = try EventStore(path: kind.location())
         _ = try Self.busyStore(store)
         let runs = try store.runs(job: "people")
         // Read outside the reader: an in-memory store's reader holds the store's only connection.
@@ -162,10 +163,10 @@ struct ProjectionDump: Equatable {
     }
 
     /// A snapshot of the job reads the projections: it agrees with the history it summarises.
-    @Test func snapshotsReadTheProjections() throws {
+    @Test(arguments: StoreKind.all) func snapshotsReadTheProjections(store kind: StoreKind) throws {
         let project = try TempProject()
         defer { project.remove() }
-        let store = try EventStore(path: ":memory:")
+        let store = try EventStore(path: kind.location())
         _ = try Self.busyStore(store)
         let s = try Observatory(store: store, root: project.root, clock: SteppingClock()).snapshot(job: "people", checkMapping: false)
         #expect(s.run?.state.phase == .cancelled)

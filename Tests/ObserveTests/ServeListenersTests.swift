@@ -42,11 +42,11 @@ import Testing
         private var pending = ""
         private let reader: FileHandle
 
-        init(_ args: [String], environment: [String: String]) throws {
+        init(_ args: [String], environment: [String: String], store: String? = nil) throws {
             dir = NSTemporaryDirectory() + "serve-\(UUID().uuidString)"
             try FileManager.default.createDirectory(atPath: dir + "/schemas", withIntermediateDirectories: true)
             process.executableURL = URL(fileURLWithPath: try #require(ServeListenersTests.mapcBinary()))
-            process.arguments = ["serve", "--store", dir + "/events.db"] + args
+            process.arguments = ["serve", "--store", store ?? dir + "/events.db"] + args
             process.currentDirectoryURL = URL(fileURLWithPath: dir)
             var env = ["PATH": "/usr/bin:/bin", "HOME": dir, "MAPC_OPERATORS": dir + "/operators.json"]
             for (k, v) in environment { env[k] = v }

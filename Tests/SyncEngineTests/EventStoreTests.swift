@@ -1,5 +1,6 @@
 import Foundation
 import MapDSL
+import TestSupport
 import Testing
 
 @testable import SyncEngine
@@ -8,9 +9,9 @@ import Testing
 @Suite struct EventStoreTests {
     typealias Fixture = SyncRunnerTests.Fixture
 
-    @Test func aBatchRecordedWithItsValuesInlineIsReconciledFromThem() throws {
+    @Test(arguments: StoreKind.all) func aBatchRecordedWithItsValuesInlineIsReconciledFromThem(store kind: StoreKind) throws {
         // Stores written before batch events only named their records carry the values inline.
-        let f = try Fixture(records: 6)
+        let f = try Fixture(records: 6, storePath: kind.location())
         let run = try f.store.createRun(job: "people", info: .object([("mappingVersion", "v1")]), at: "t")
         try f.store.transition(run: run, to: JobState(.fetching, page: 1), at: "t")
         try f.store.transition(run: run, to: JobState(.mapping, page: 1), at: "t")
@@ -43,9 +44,9 @@ import Testing
         #expect(try f.store.record(job: "people", key: "p1")?.status == "created")
     }
 
-    @Test(arguments: [1, 19, 20, 21, 45])
-    func manyRowsInOneCommitAreAllWrittenAndTheLastUpdateOfAKeyWins(count: Int) throws {
-        let store = try EventStore(path: ":memory:")
+    @Test(arguments: StoreKind.all, [1, 19, 20, 21, 45])
+    func manyRowsInOneCommitAreAllWrittenAndTheLastUpdateOfAKeyWins(store kind: StoreKind, count: Int) throws {
+        let store = try EventStore(path: kind.location())
         let run = try store.createRun(job: "j", info: [:], at: "t")
         var updates: [RecordUpdate] = []
         var events: [(key: String, kind: String, payload: JSONValue)] = []
@@ -68,8 +69,8 @@ import Testing
         #expect(try store.recordEvents(job: "j", key: "k\(count - 1)").map(\.payload) == [.object([("n", .int(count - 1))])])
     }
 
-    @Test func aRecordIsFoundByItsDestinationKeyWhenThatDiffers() throws {
-        let store = try EventStore(path: ":memory:")
+    @Test(arguments: StoreKind.all) func aRecordIsFoundByItsDestinationKeyWhenThatDiffers(store kind: StoreKind) throws {
+        let store = try EventStore(path: kind.location())
         let run = try store.createRun(job: "j", info: [:], at: "t")
         var same = RecordState(key: "k1", run: run, status: "created")
         same.destinationKey = "k1"
@@ -142,8 +143,8 @@ import Testing
         }
     }
 
-    @Test func writesCommittedTogetherAreWrittenAsIfCommittedOneByOne() throws {
-        let store = try EventStore(path: ":memory:")
+    @Test(arguments: StoreKind.all) func writesCommittedTogetherAreWrittenAsIfCommittedOneByOne(store kind: StoreKind) throws {
+        let store = try EventStore(path: kind.location())
         let run = try store.createRun(job: "j", info: [:], at: "t0")
         var page = StoreBatch()
         page.transitions = [StoreBatch.Transition(to: JobState(.fetching, page: 1), at: "t1")]

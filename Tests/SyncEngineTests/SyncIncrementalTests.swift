@@ -1,5 +1,6 @@
 import Foundation
 import MapDSL
+import TestSupport
 import Testing
 
 @testable import SyncEngine
@@ -11,8 +12,8 @@ import Testing
     typealias Fixture = SyncRunnerTests.Fixture
 
     /// A fixture whose records carry modification times a second apart (record i at second i).
-    static func timed(_ records: Int, pageSize: Int = 4, batchSize: Int? = nil) throws -> Fixture {
-        var f = try Fixture(records: records)
+    static func timed(_ records: Int, pageSize: Int = 4, batchSize: Int? = nil, store: StoreKind = .sqlite) throws -> Fixture {
+        var f = try Fixture(records: records, storePath: store.location())
         var spec: [(String, JSONValue)] = [
             ("source", ["platform": "fake", "object": "person"]), ("destination", ["platform": "fakedst", "object": "lead"]),
             ("mapping", "m.map"), ("pageSize", .int(pageSize)), ("retries", 3),
@@ -35,8 +36,8 @@ import Testing
         f.source.sourceRecords[i - 1].modified = Self.time(second)
     }
 
-    @Test func aSecondSyncReadsOnlyWhatChangedSinceTheMarkAndSendsOnlyThat() throws {
-        let f = try Self.timed(200, pageSize: 10)
+    @Test(arguments: StoreKind.all) func aSecondSyncReadsOnlyWhatChangedSinceTheMarkAndSendsOnlyThat(store kind: StoreKind) throws {
+        let f = try Self.timed(200, pageSize: 10, store: kind)
         try f.runner().start()
         #expect(try f.store.watermark(job: "people")?.position.id == "p200")
         #expect(f.source.fetchRequests.allSatisfy { $0.modifiedSince == nil })
@@ -196,8 +197,8 @@ import Testing
         #expect(acked.reduce(0) { $0 + ($1.payload["updated"]?.intValue ?? 0) } == 0)
     }
 
-    @Test func syncsAfterKilledRunsCloseThemInsteadOfLeavingThemRunning() throws {
-        let f = try Fixture(records: 10)
+    @Test(arguments: StoreKind.all) func syncsAfterKilledRunsCloseThemInsteadOfLeavingThemRunning(store kind: StoreKind) throws {
+        let f = try Fixture(records: 10, storePath: kind.location())
         var sequential = SyncOptions()
         sequential.pipelineUploads = false
         // Three runs die with a batch unanswered (as after kill -9), each followed by a new sync
@@ -281,13 +282,13 @@ import Testing
         #expect(state.reason?.contains("no process was running it") == true)
     }
 
-    @Test func lookupsAreCachedAcrossRunsWithinTheirFreshnessAndOutagesAreNot() throws {
+    @Test(arguments: StoreKind.all) func lookupsAreCachedAcrossRunsWithinTheirFreshnessAndOutagesAreNot(store kind: StoreKind) throws {
         let src = Schema(platform: "fake", object: "person", fields: SyncRunnerTests.src.fields + [Field(name: "partner", type: .string)])
         let dst = Schema(
             platform: "fakedst", object: "lead", fields: SyncRunnerTests.dst.fields + [Field(name: "PartnerName", type: .string)])
         let text = SyncRunnerTests.mappingText + "\nPartnerName = lookup(fake.person, id == partner)?.name\n"
         let mapping = try Compiler.compile(SourceText(path: "m.map", text: text), schemas: InMemorySchemas([src, dst]))
-        let f = try Fixture(records: 12)
+        let f = try Fixture(records: 12, storePath: kind.location())
         // Partners: p1…p4 exist, "ghost" does not.
         for i in f.source.sourceRecords.indices {
             var fields = f.source.sourceRecords[i].fields.objectValue ?? []

@@ -58,8 +58,8 @@ import Testing
         }
     }
 
-    @Test func fullRunDeliversEveryRecordOnceAndAccountsForAll() throws {
-        let f = try Fixture(records: 25)
+    @Test(arguments: StoreKind.all) func fullRunDeliversEveryRecordOnceAndAccountsForAll(store kind: StoreKind) throws {
+        let f = try Fixture(records: 25, storePath: try kind.location())
         let summary = try f.runner().start()
         #expect(summary.state.phase == .completed)
         #expect(f.destination.stored.count == 23)  // 2 of 25 have blank emails
@@ -73,8 +73,8 @@ import Testing
         #expect(f.destination.stored["p3"]?["Email"] == "p3@example.com")
     }
 
-    @Test func rerunSendsOnlyChangedRecordsAndFullSendsAll() throws {
-        let f = try Fixture(records: 12)
+    @Test(arguments: StoreKind.all) func rerunSendsOnlyChangedRecordsAndFullSendsAll(store kind: StoreKind) throws {
+        let f = try Fixture(records: 12, storePath: try kind.location())
         try f.runner().start()
         let second = try f.runner().start()
         #expect(try f.store.statusCounts(job: "people", run: second.id)["unchanged"] == 11)
@@ -88,8 +88,8 @@ import Testing
         #expect(try f.store.statusCounts(job: "people", run: fourth.id)["updated"] == 11)
     }
 
-    @Test func transientFailuresRetryThenPauseWithAReasonAndResumeCompletes() throws {
-        let f = try Fixture(records: 10)
+    @Test(arguments: StoreKind.all) func transientFailuresRetryThenPauseWithAReasonAndResumeCompletes(store kind: StoreKind) throws {
+        let f = try Fixture(records: 10, storePath: try kind.location())
         f.destination.writeFailures = Array(repeating: .transient("HTTP 503 Service Unavailable"), count: 3)
         // One batch at a time, so the three failures are three attempts of the same batch.
         var sequential = SyncOptions()
@@ -108,8 +108,8 @@ import Testing
         #expect(f.destination.writes.values.allSatisfy { $0 == 1 })
     }
 
-    @Test func rateLimitsAreWaitedOutWithoutCountingAsFailures() throws {
-        let f = try Fixture(records: 5)
+    @Test(arguments: StoreKind.all) func rateLimitsAreWaitedOutWithoutCountingAsFailures(store kind: StoreKind) throws {
+        let f = try Fixture(records: 5, storePath: try kind.location())
         f.destination.writeFailures = [.rateLimited(retryAfter: 2, message: "429"), .rateLimited(retryAfter: 3, message: "429")]
         let s = try f.runner().start()
         #expect(s.state.phase == .completed)
@@ -224,8 +224,8 @@ import Testing
         #expect(try f.store.events(run: run.id).filter { $0.type == "retry" }.isEmpty)
     }
 
-    @Test func fatalErrorsFailTheRun() throws {
-        let f = try Fixture(records: 5)
+    @Test(arguments: StoreKind.all) func fatalErrorsFailTheRun(store kind: StoreKind) throws {
+        let f = try Fixture(records: 5, storePath: try kind.location())
         f.source.fetchFailures = [.fatal("HTTP 401 invalid token")]
         #expect(throws: SyncStopped.self) { try f.runner().start() }
         let run = try #require(try f.store.latestRun(job: "people"))
@@ -233,8 +233,8 @@ import Testing
         #expect(run.state.reason == "failed in fetching page 1: HTTP 401 invalid token")
     }
 
-    @Test func rejectionsBecomeDeadLettersAndFixPlusRetryDeliversThem() throws {
-        let f = try Fixture(records: 8)
+    @Test(arguments: StoreKind.all) func rejectionsBecomeDeadLettersAndFixPlusRetryDeliversThem(store kind: StoreKind) throws {
+        let f = try Fixture(records: 8, storePath: try kind.location())
         f.destination.reject = { r in
             r.fields["Email"] == "p5@example.com" ? ("INVALID_EMAIL_ADDRESS", "Email: invalid email address: p5@example.com", "Email") : nil
         }
@@ -253,8 +253,8 @@ import Testing
         #expect(history == ["fetched", "sent", "result", "fixed", "fetched", "sent", "result", "fix_applied"])
     }
 
-    @Test func aBatchSentButNotAcknowledgedIsReconciledOnResume() throws {
-        let f = try Fixture(records: 10)
+    @Test(arguments: StoreKind.all) func aBatchSentButNotAcknowledgedIsReconciledOnResume(store kind: StoreKind) throws {
+        let f = try Fixture(records: 10, storePath: try kind.location())
         f.destination.dieAfterWriteCall = 2
         var sequential = SyncOptions()
         sequential.pipelineUploads = false
@@ -284,10 +284,10 @@ import Testing
         #expect((counts["created"] ?? 0) + (counts["updated"] ?? 0) + (counts["skipped"] ?? 0) == 10)
     }
 
-    @Test func aLookupOutagePausesTheRunInsteadOfRejectingRecords() throws {
+    @Test(arguments: StoreKind.all) func aLookupOutagePausesTheRunInsteadOfRejectingRecords(store kind: StoreKind) throws {
         let text = Self.mappingText + "\nEmail2 = lookup(fakedst.lead, Ref == id)?.Email\n"
         let dst = Schema(platform: "fakedst", object: "lead", fields: Self.dst.fields + [Field(name: "Email2", type: .string)])
-        let f = try Fixture(records: 6)
+        let f = try Fixture(records: 6, storePath: try kind.location())
         let mapping = try Compiler.compile(SourceText(path: "m.map", text: text), schemas: InMemorySchemas([Self.src, dst]))
         f.destination.findFailures = Array(repeating: .transient("HTTP 502"), count: 100)
         let runner = SyncRunner(
@@ -310,8 +310,8 @@ import Testing
         #expect(f.destination.stored.count == 6)
     }
 
-    @Test func cancelStopsAPausedRun() throws {
-        let f = try Fixture(records: 6)
+    @Test(arguments: StoreKind.all) func cancelStopsAPausedRun(store kind: StoreKind) throws {
+        let f = try Fixture(records: 6, storePath: try kind.location())
         // Down until cancelled (batches travelling together each take some of the failures).
         f.destination.writeFailures = Array(repeating: .transient("down"), count: 100)
         #expect(throws: SyncStopped.self) { try f.runner().start() }

@@ -32,11 +32,12 @@ import Testing
         return (left, FakePlatform(platform: "mailchimp"))
     }
 
-    @Test func aTransientFailureIsRetriedAfterABackoffAndARateLimitAfterTheWaitAsked() throws {
+    @Test(arguments: StoreKind.all) func aTransientFailureIsRetriedAfterABackoffAndARateLimitAfterTheWaitAsked(store kind: StoreKind) throws
+    {
         let (left, right) = Self.platforms()
         right.writeFailures = [.transient("HTTP 502"), .rateLimited(retryAfter: 7, message: "slow down")]
         let clock = TestClock()
-        let store = try EventStore(path: ":memory:")
+        let store = try EventStore(path: kind.location())
         let report = try Self.runner(left, right, store, clock).run()
         #expect(report.createdRight == 1)
         #expect(clock.slept == [Backoff().delay(attempt: 1, unit: 0.5), 7])
@@ -45,10 +46,10 @@ import Testing
         #expect(link.rightId == "D-ann@x.com" && link.rule == "created")
     }
 
-    @Test func aFatalFailureFailsTheRunWithItsReason() throws {
+    @Test(arguments: StoreKind.all) func aFatalFailureFailsTheRunWithItsReason(store kind: StoreKind) throws {
         let (left, right) = Self.platforms()
         right.writeFailures = [.fatal("HTTP 401: API key invalid")]
-        let store = try EventStore(path: ":memory:")
+        let store = try EventStore(path: kind.location())
         #expect(throws: AdapterError.self) { try Self.runner(left, right, store, TestClock()).run() }
         let run = try #require(try store.latestRun(job: "contacts-two-way"))
         #expect(run.state.phase == .failed && run.state.reason?.contains("API key invalid") == true)

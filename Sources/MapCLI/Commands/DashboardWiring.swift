@@ -23,7 +23,7 @@ enum DashboardWiring {
     static func router(_ context: ServeContext, observatory: Observatory, access: ConsoleAccess) -> Router {
         let root = context.projectRoot ?? FileManager.default.currentDirectoryPath
         let ctx = CommandContext(io: LockedIO(StandardIO()), environment: ProcessInfo.processInfo.environment, workingDirectory: root)
-        let actions = CLIJobActions(storePath: context.store.path, projectRoot: root, ctx: ctx)
+        let actions = CLIJobActions(storePath: context.store.location, projectRoot: root, ctx: ctx)
         let inbox = context.inbox
         let dashboard = DashboardServer(observatory: observatory, actions: actions, access: access) {
             try? InboxStats.of(inbox, now: Date())

@@ -15,7 +15,7 @@ enum StatusCommand: Command {
         let format = try OutputFormat.parse(args)
         let project = try Project.locate(args, ctx)
         let path = SyncSetup.storePath(args, ctx, project: project).path
-        if !FileManager.default.fileExists(atPath: path) {
+        if !PostgresURL.isPostgres(path) && !FileManager.default.fileExists(atPath: path) {
             // Nothing to show, and nothing to create: the first `mapc sync` makes the store.
             ctx.io.out(format == .json ? JSONWriter.pretty(.array([])) : "no sync has run yet (no event store at \(path))\n")
             return .ok

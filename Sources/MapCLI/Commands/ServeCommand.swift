@@ -56,6 +56,7 @@ enum ServeCommand: Command {
         OptionSpec(
             "quarantine-limit", value: "N",
             help: "Unauthenticated refused deliveries kept in the quarantine; beyond it the oldest are dropped (default 10000)."),
+        OptionSpec("to-workers", help: "Queue triggered one-way jobs for 'mapc worker' processes instead of running them here."),
     ]
 
     /// What the command line asks the two listeners to be.
@@ -309,6 +310,8 @@ struct ServeContext: @unchecked Sendable {
 final class WebhookWiring: @unchecked Sendable {
     let store: EventStore
     let inbox: Inbox
+    /// With `--to-workers`: the work queue triggered one-way jobs go to (see `mapc worker`).
+    let workQueue: WorkQueue?
     let settings: WebhookSettings
     let jobs: [(spec: JobSpec, path: String)]
     /// Two-way job files (`"kind": "two-way"`), run by ``TwoWaySetup``.
@@ -322,15 +325,17 @@ final class WebhookWiring: @unchecked Sendable {
     init(_ args: Arguments, _ ctx: CommandContext, needJobs: Bool = true) throws {
         let project = try? Project.locate(args, ctx)
         projectRoot = project?.root
-        let namedPath = args.value("store").map(ctx.resolve) ?? ctx.environment["MAPC_STORE"].map(ctx.resolve)
+        let namedPath = SyncSetup.namedStore(args, ctx)
         let storePath = namedPath ?? project.map { $0.root + "/.mapc/events.db" }
         guard let storePath else {
-            throw CLIError.usage("no event store: pass --store PATH, set MAPC_STORE, or run inside a project with a schemas/ folder")
+            throw CLIError.usage(
+                "no event store: pass --store PATH|URL, set MAPC_STORE_URL or MAPC_STORE, or run inside a project with a schemas/ folder")
         }
         do {
             let creation = SyncSetup.creation(named: namedPath != nil, create: true)
             store = try EventStore(path: storePath, create: creation)
             inbox = try Inbox(path: storePath, create: creation)
+            workQueue = args.flag("to-workers") ? try WorkQueue(location: storePath) : nil
         } catch {
             throw SyncSetup.storeFailure(error, path: storePath, create: true)
         }
@@ -416,6 +421,11 @@ final class WebhookWiring: @unchecked Sendable {
         }
         guard let path = jobs.first(where: { $0.spec.name == job })?.path else {
             throw CLIError.usage("no job file for triggered job \(job)")
+        }
+        if let workQueue {
+            try workQueue.enqueue(job: job, by: "webhook trigger")
+            log("trigger: \(job) queued for mapc worker")
+            return
         }
         let setup = try SyncSetup.load(path, args, ctx)
         let runner = try setup.runner(ctx, full: false, crashAt: nil, progress: nil)

@@ -22,6 +22,8 @@ public enum MapCLI {
         CommandEntry(OperatorsCommand.self),
         // Two-way jobs: the identity map and parked conflicts.
         CommandEntry(IdentitiesCommand.self), CommandEntry(ConflictsCommand.self),
+        // Several workers sharing one PostgreSQL store.
+        CommandEntry(WorkerCommand.self),
     ]
 
     /// Runs `mapc` with the process's arguments and exits.

@@ -12,14 +12,30 @@ struct SyncSetup {
     let store: EventStore
 
     static let storeOption = OptionSpec(
-        "store", value: "PATH", help: "Event store (default: .mapc/events.db in the project, or $MAPC_STORE).")
+        "store", value: "PATH|URL",
+        help: "Event store: a SQLite file or postgres://… (default: $MAPC_STORE_URL, $MAPC_STORE, or .mapc/events.db in the project).")
     static let formatOption = CommonOptions.format([.text, .json])
 
     /// The event store path for `args`, and whether the user named it (`--store`, `$MAPC_STORE`)
     /// rather than taking the project's `.mapc/events.db`.
     static func storePath(_ args: Arguments, _ ctx: CommandContext, project: Project) -> (path: String, named: Bool) {
-        if let named = args.value("store").map(ctx.resolve) ?? ctx.environment["MAPC_STORE"].map(ctx.resolve) { return (named, true) }
+        if let named = namedStore(args, ctx) { return (named, true) }
         return (project.root + "/.mapc/events.db", false)
+    }
+
+    /// The store the user named: `--store`, else `$MAPC_STORE_URL`, else `$MAPC_STORE`; a file path
+    /// is resolved against the working directory, a `postgres://` URL is kept as given.
+    static func namedStore(_ args: Arguments, _ ctx: CommandContext) -> String? {
+        let given = args.value("store") ?? nonEmpty(ctx.environment["MAPC_STORE_URL"]) ?? nonEmpty(ctx.environment["MAPC_STORE"])
+        guard let given else { return nil }
+        return PostgresURL.isPostgres(given) ? given : ctx.resolve(given)
+    }
+
+    private static func nonEmpty(_ s: String?) -> String? { s?.isEmpty == false ? s : nil }
+
+    /// How a store location is shown: a PostgreSQL URL without its password.
+    static func display(_ location: String) -> String {
+        PostgresURL.isPostgres(location) ? ((try? PostgresURL(location))?.description ?? "postgres://…") : location
     }
 
     /// How a command may create its store: only commands that start runs (`create`) make a missing
@@ -41,9 +57,10 @@ struct SyncSetup {
     }
 
     /// The exit-3 error for a store that cannot be opened, naming it once.
-    static func storeFailure(_ error: Error, path: String, create: Bool) -> CLIError {
+    static func storeFailure(_ error: Error, path location: String, create: Bool) -> CLIError {
+        let path = display(location)
         let message = (error as? StoreError)?.message ?? "\(error)"
-        let missing = !create && !FileManager.default.fileExists(atPath: path)
+        let missing = !create && !PostgresURL.isPostgres(location) && !FileManager.default.fileExists(atPath: path)
         return CLIError.operational(
             message.contains(path) ? "event store: \(message)" : "cannot open the event store at \(path): \(message)",
             help: missing ? "'mapc sync JOB' creates it" : nil)
@@ -142,10 +159,11 @@ struct SyncSetup {
     func runner(
         _ ctx: CommandContext, full: Bool, crashAt: CrashPoint?, progress: ProgressDisplay?, actor: Principal? = nil,
         writePath: WritePathChoice? = nil,
-        supersede: Bool = false
+        supersede: Bool = false, workerLease: String? = nil
     ) throws -> SyncRunner {
         let (mapping, version, lookupSchemas) = try approvedMapping(ctx)
         var options = SyncOptions()
+        options.workerLease = workerLease
         options.full = full
         options.writePath = writePath
         options.supersede = supersede

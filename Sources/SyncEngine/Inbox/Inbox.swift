@@ -1,4 +1,3 @@
-import CSQLite
 import Foundation
 import MapDSL
 
@@ -60,8 +59,18 @@ public final class Inbox: @unchecked Sendable {
 
     /// Opens (creating it as `create` allows) the inbox in the SQLite file at `path` and applies pending migrations.
     public init(path: String, clock: SyncClock = SystemClock(), create: StoreCreation = .withDirectory) throws {
-        self.path = path
         self.clock = clock
+        if PostgresURL.isPostgres(path) {
+            // Shared by every `mapc serve` writing to the server: the unique (platform, source,
+            // event_id) constraint stores each delivery once whichever process receives it.
+            let url = try PostgresURL(path)
+            self.path = url.description
+            db = try Database(postgres: url)
+            try StoreCheck.checkMigrations(db, path: self.path)
+            try db.migrate(Self.migrations)
+            return
+        }
+        self.path = path
         try StoreCheck.checkFile(path, create: create)
         db = try Database(path: path)
         try StoreCheck.checkMigrations(db, path: path)
@@ -95,12 +104,16 @@ public final class Inbox: @unchecked Sendable {
                     """)
                 let dup = try db.prepare(
                     "UPDATE inbox_events SET deliveries = deliveries + 1 WHERE platform = ? AND source = ? AND event_id = ?")
-                for e in events {
+                // On a shared server, every process inserts in one order, so two receiving overlapping
+                // deliveries wait for each other instead of deadlocking.
+                let ordered =
+                    db.isPostgres ? events.sorted { ($0.platform, $0.source, $0.eventId) < ($1.platform, $1.source, $1.eventId) } : events
+                for e in ordered {
                     try ins.run([
                         .text(e.platform), .text(e.source), .text(e.eventId), .text(e.object), .text(e.recordId), .text(e.kind),
                         .text(e.occurredAt), .text(now), .text(JSONWriter.compact(e.json)),
                     ])
-                    if sqlite3_changes(db.handle) > 0 {
+                    if db.changes > 0 {
                         inserted.append(Int(db.lastInsertRowID))
                     } else {
                         duplicates += 1
@@ -157,11 +170,12 @@ public final class Inbox: @unchecked Sendable {
             guard !authenticated else { return (id, 0) }
             try db.prepare(
                 """
-                DELETE FROM inbox_quarantine WHERE id IN (SELECT id FROM inbox_quarantine
-                  WHERE authenticated = 0 AND state = 'quarantined' ORDER BY id DESC LIMIT -1 OFFSET ?)
+                DELETE FROM inbox_quarantine WHERE authenticated = 0 AND state = 'quarantined' AND id <= (
+                  SELECT id FROM inbox_quarantine WHERE authenticated = 0 AND state = 'quarantined'
+                  ORDER BY id DESC LIMIT 1 OFFSET ?)
                 """
             ).run([.int(Int64(quarantineCap))])
-            let removed = Int(sqlite3_changes(db.handle))
+            let removed = db.changes
             dropped += removed
             return (id, removed)
         }
@@ -237,7 +251,7 @@ public final class Inbox: @unchecked Sendable {
                 let request = try db.prepare(
                     """
                     INSERT INTO inbox_job_requests(job, generation, events, last_event, first_requested_at) VALUES(?, 1, 1, ?, ?)
-                    ON CONFLICT(job) DO UPDATE SET generation = generation + 1, events = events + 1, last_event = excluded.last_event
+                    ON CONFLICT(job) DO UPDATE SET generation = inbox_job_requests.generation + 1, events = inbox_job_requests.events + 1, last_event = excluded.last_event
                     """)
                 for job in Set(decision.jobs).sorted() {
                     try request.run([.text(job), .int(Int64(id)), .text(at)])
@@ -265,7 +279,7 @@ public final class Inbox: @unchecked Sendable {
                   replays = replays + 1 WHERE id = ?
                 """
             ).run([.int(Int64(id))])
-            return sqlite3_changes(db.handle) > 0
+            return db.changes > 0
         }
         if changed { notify() }
         return changed

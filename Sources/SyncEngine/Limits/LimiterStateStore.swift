@@ -53,3 +53,18 @@ public protocol LimiterStateStore: Sendable {
     /// Stores the state for `key`.
     func saveWindow(_ state: LimiterWindowState, for key: String) throws
 }
+
+/// A limiter state store that several processes use at the same time (the event store on
+/// PostgreSQL): the limiter then decides every request, and records every answer, with the
+/// bucket's stored window and daily usage locked against the other processes, so that N
+/// processes together stay under one platform ceiling. Concurrency limits stay per process.
+public protocol SharedLimiterStore: LimiterStateStore {
+    /// Whether other processes may share the limits (false: the limiter keeps its windows in
+    /// memory and only persists them, as for a SQLite store).
+    var sharesLimits: Bool { get }
+    /// Runs `body` on the stored window and daily usage of `key`, both locked against every other
+    /// process until it returns; stores the window and usage it returns (nil: unchanged).
+    func exclusively<R>(
+        _ key: String, _ body: (LimiterWindowState?, QuotaUsage) throws -> (result: R, window: LimiterWindowState?, usage: QuotaUsage?)
+    ) throws -> R
+}

@@ -75,6 +75,8 @@ public final class RateLimiter: @unchecked Sendable {
     private let waits: WaitWatch?
     private let store: any QuotaStore
     private let windows: (any LimiterStateStore)?
+    /// Set when other processes share the limits (see ``SharedLimiterStore``).
+    private let shared: (any SharedLimiterStore)?
     private let condition = NSCondition()
     private var buckets: [String: Bucket] = [:]
     private var stats = LimiterStatistics()
@@ -92,6 +94,11 @@ public final class RateLimiter: @unchecked Sendable {
         self.clock = clock
         self.store = quotaStore ?? InMemoryQuotaStore()
         self.windows = windowStore
+        if let candidate = windowStore as? any SharedLimiterStore, candidate.sharesLimits {
+            shared = candidate
+        } else {
+            shared = nil
+        }
         self.configuration = configuration
     }
 
@@ -116,6 +123,8 @@ public final class RateLimiter: @unchecked Sendable {
         let rule = rule(method: method, path: path)
         condition.lock()
         defer { condition.unlock() }
+        // A rule with neither a request budget nor a daily quota has nothing to share.
+        if let shared, rule.requests != nil || rule.dailyQuota != nil { return try acquireShared(rule, shared) }
         while true {
             let now = clock.now()
             let t = now.timeIntervalSince1970
@@ -184,6 +193,10 @@ public final class RateLimiter: @unchecked Sendable {
         }
         let now = clock.now()
         let t = now.timeIntervalSince1970
+        if let shared, permit.rule.requests != nil || permit.rule.dailyQuota != nil {
+            completeShared(permit, feedback: feedback, shared, now: now)
+            return
+        }
         var bucket = buckets[permit.bucket] ?? makeBucket(permit.rule)
         bucket.inFlight = max(0, bucket.inFlight - 1)
         bucket.window?.restamp(permit.sentAt, to: t)
@@ -228,6 +241,133 @@ public final class RateLimiter: @unchecked Sendable {
         return usage.used(since: firstSlot(clock.now()))
     }
 
+    // MARK: - Limits shared with other processes
+
+    /// What one look at a shared bucket decided.
+    private enum SharedStep {
+        case send
+        case wait(Double)
+        case quotaExhausted(QuotaUsage)
+    }
+
+    /// A fresh window for `rule` holding what the shared `state` counts.
+    private func sharedWindow(_ rule: EndpointRule, _ state: LimiterWindowState?, now: Double) -> RequestWindow? {
+        guard let budget = rule.requests else { return nil }
+        let margin = max(configuration.minimumMargin, budget.windowSeconds * configuration.marginFraction)
+        var window = RequestWindow(budget: budget, strategy: configuration.strategy, margin: margin)
+        if let state { window.restore(state, now: now) }
+        return window
+    }
+
+    /// ``acquire(method:path:)`` when other processes share the limits: each look decides with the
+    /// bucket's stored window and daily usage locked, and counts the request there. Called with
+    /// `condition` locked.
+    private func acquireShared(_ rule: EndpointRule, _ shared: any SharedLimiterStore) throws(AdapterError) -> RatePermit {
+        while true {
+            let now = clock.now()
+            let t = now.timeIntervalSince1970
+            var bucket = buckets[rule.bucket] ?? Bucket()
+            if let limit = rule.maxConcurrency, bucket.inFlight >= limit {
+                stats.heldForConcurrency += 1
+                _ = condition.wait(until: Date(timeIntervalSinceNow: 0.05))
+                continue
+            }
+            let first = firstSlot(now)
+            let step: SharedStep
+            do {
+                step = try shared.exclusively(quotaKey(rule)) { state, usage in
+                    if let quota = rule.dailyQuota, usage.used(since: first) >= quota { return (.quotaExhausted(usage), nil, nil) }
+                    var window = sharedWindow(rule, state, now: t)
+                    let blocked = max(bucket.blockedUntil, state?.blockedUntil ?? 0)
+                    var wait = max(0, blocked - t)
+                    if var w = window {
+                        wait = max(wait, w.delay(now: t))
+                        window = w
+                    }
+                    if wait > RequestWindow.epsilon { return (.wait(wait), nil, nil) }
+                    window?.record(now: t)
+                    var saved = window?.snapshot(now: t) ?? LimiterWindowState()
+                    saved.blockedUntil = blocked
+                    guard rule.dailyQuota != nil else { return (.send, saved, nil) }
+                    var counted = usage
+                    counted.hourly[QuotaUsage.slot(now), default: 0] += 1
+                    counted.prune(before: QuotaUsage.slot(now) - 48)
+                    return (.send, saved, counted)
+                }
+            } catch {
+                throw .fatal("cannot decide with the shared rate limits in the store: \(error)")
+            }
+            switch step {
+            case .quotaExhausted(let usage):
+                let quota = rule.dailyQuota ?? 0
+                let wait = secondsUntilQuotaFrees(usage, now: now)
+                throw .quotaExhausted(
+                    QuotaExhaustion(
+                        quota: "\(registry.platform) daily quota of \(quota) requests (\(rule.bucket), from ratelimits/)",
+                        resetsAt: now.addingTimeInterval(wait), rolling: registry.dailyReset != .midnight,
+                        message: "daily quota of \(quota) requests for \(registry.platform) (\(rule.bucket)) is used up"))
+            case .wait(let wait):
+                if wait > configuration.maxWait {
+                    throw .rateLimited(
+                        retryAfter: wait,
+                        message: "\(registry.platform) (\(rule.bucket)) needs a pause of \(Int(wait.rounded(.up))) s")
+                }
+                stats.waitedSeconds += wait
+                condition.unlock()
+                clock.sleep(seconds: wait)
+                condition.lock()
+            case .send:
+                bucket.inFlight += 1
+                buckets[rule.bucket] = bucket
+                stats.acquired += 1
+                return RatePermit(rule: rule, sentAt: t)
+            }
+        }
+    }
+
+    /// ``complete(_:feedback:)`` when other processes share the limits: the request moves to the
+    /// time its answer came, and what the answer says about limits goes to the shared state.
+    /// Called with `condition` locked. A failure to record is not the request's failure: the next
+    /// decision reads the store again, and the platform's refusals still pace us.
+    private func completeShared(_ permit: RatePermit, feedback: LimitFeedback, _ shared: any SharedLimiterStore, now: Date) {
+        let t = now.timeIntervalSince1970
+        var bucket = buckets[permit.bucket] ?? Bucket()
+        bucket.inFlight = max(0, bucket.inFlight - 1)
+        var hold = 0.0
+        if feedback.throttled {
+            stats.throttled += 1
+            hold = t + (feedback.retryAfter ?? configuration.defaultThrottleWait)
+        } else if let wait = feedback.retryAfter {
+            hold = t + wait
+        }
+        bucket.blockedUntil = max(bucket.blockedUntil, hold)
+        buckets[permit.bucket] = bucket
+        let first = firstSlot(now)
+        _ = try? shared.exclusively(quotaKey(permit.rule)) { state, usage in
+            var window = sharedWindow(permit.rule, state, now: t)
+            window?.restamp(permit.sentAt, to: t)
+            if var w = window, let remaining = feedback.windowRemaining, (feedback.windowLimit ?? w.budget.count) == w.budget.count {
+                let serverUsed = w.budget.count - remaining
+                let ours = w.used(now: t)
+                if serverUsed > ours { w.pad(serverUsed - ours, now: t) }
+                window = w
+            }
+            var saved = window?.snapshot(now: t) ?? LimiterWindowState()
+            saved.blockedUntil = max(state?.blockedUntil ?? 0, hold)
+            var counted: QuotaUsage?
+            if permit.rule.dailyQuota != nil, let remaining = feedback.dailyRemaining, let limit = feedback.dailyLimit {
+                let serverUsed = limit - remaining
+                let ours = usage.used(since: first)
+                if serverUsed > ours {
+                    var u = usage
+                    u.hourly[QuotaUsage.slot(now), default: 0] += serverUsed - ours
+                    counted = u
+                }
+            }
+            return ((), saved, counted)
+        }
+    }
+
     // MARK: - Helpers
 
     private func makeBucket(_ rule: EndpointRule) -> Bucket {
@@ -258,7 +398,8 @@ public final class RateLimiter: @unchecked Sendable {
     private func quotaKey(_ rule: EndpointRule) -> String { "\(registry.platform)/\(rule.bucket)" }
 
     private func dailyUsage(_ bucket: inout Bucket, rule: EndpointRule) throws(AdapterError) -> QuotaUsage {
-        if let usage = bucket.daily { return usage }
+        // Shared limits change under us: always the stored usage.
+        if shared == nil, let usage = bucket.daily { return usage }
         do {
             let usage = try store.load(quotaKey(rule))
             bucket.daily = usage

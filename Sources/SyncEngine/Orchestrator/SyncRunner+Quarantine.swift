@@ -9,9 +9,10 @@ import MapDSL
 /// mapper"), records it as an event, removes the marker, and the run goes on without it.
 extension SyncRunner {
     /// Where crash markers of the store at `storePath` live: `<store's directory>/crash`; nil for a
-    /// store that is not a file.
+    /// store that is not a file (in memory, or on a PostgreSQL server).
     static func crashDirectory(storePath: String) -> String? {
         guard !storePath.isEmpty, storePath != ":memory:", !storePath.hasPrefix("file::memory:") else { return nil }
+        guard !PostgresURL.isPostgres(storePath) else { return nil }
         let dir = (storePath as NSString).deletingLastPathComponent
         return (dir.isEmpty ? "." : dir) + "/crash"
     }

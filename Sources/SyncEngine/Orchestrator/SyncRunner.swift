@@ -422,7 +422,8 @@ public final class SyncRunner {
     // MARK: Lease
 
     func judgeLease(run: Int) throws -> LeaseVerdict {
-        LeaseVerdict.judge(
+        if let worker = options.workerLease { return .orphaned("\(worker) took the job over") }
+        return LeaseVerdict.judge(
             try store.lease(run: run), current: .current, now: Date().timeIntervalSince1970, timeout: options.leaseTimeout,
             isAlive: ProcessIdentity.isAlive)
     }

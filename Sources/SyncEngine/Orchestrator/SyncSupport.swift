@@ -117,6 +117,10 @@ public struct SyncOptions: Sendable {
     /// A lease held by a process on another host counts as abandoned once its heartbeat is this
     /// many seconds old (on this host the holder's process id and start time decide at once).
     public var leaseTimeout = 120.0
+    /// Set when a `mapc worker` holds the job's lease in the work queue (the text says which): that
+    /// lease, fenced, is the authority, so a run left running by another process is taken over
+    /// (reconciled and resumed) whatever its run lease says.
+    public var workerLease: String?
     /// The write path, over the job file's `bulk.use` (nil: the job file decides).
     public var writePath: WritePathChoice?
     /// The wait watch shared with the run's adapters (``AdapterOptions/waits``): their waits are

@@ -258,7 +258,7 @@ struct ProjectionEffects {
 
     func save(_ db: Database) throws {
         let counter = try db.prepare(
-            "INSERT INTO console_counters(family, job, label, value) VALUES(?, ?, ?, ?) ON CONFLICT(family, job, label) DO UPDATE SET value = value + excluded.value"
+            "INSERT INTO console_counters(family, job, label, value) VALUES(?, ?, ?, ?) ON CONFLICT(family, job, label) DO UPDATE SET value = console_counters.value + excluded.value"
         )
         for (key, amount) in counters.sorted(by: { ($0.key.family, $0.key.job, $0.key.label) < ($1.key.family, $1.key.job, $1.key.label) })
         {
@@ -422,20 +422,22 @@ struct ConsoleProjectionWrite {
             }
         }
         let count = try db.prepare(
-            "INSERT INTO console_record_counts(job, run, status, n) VALUES(?, ?, ?, ?) ON CONFLICT(job, run, status) DO UPDATE SET n = n + excluded.n"
+            "INSERT INTO console_record_counts(job, run, status, n) VALUES(?, ?, ?, ?) ON CONFLICT(job, run, status) DO UPDATE SET n = console_record_counts.n + excluded.n"
         )
         for (key, n) in counts where n != 0 {
             try count.run([.text(job), .int(Int64(key.run)), .text(key.status), .int(Int64(n))])
         }
         let total = try db.prepare(
-            "INSERT INTO console_record_totals(job, status, n) VALUES(?, ?, ?) ON CONFLICT(job, status) DO UPDATE SET n = n + excluded.n")
+            "INSERT INTO console_record_totals(job, status, n) VALUES(?, ?, ?) ON CONFLICT(job, status) DO UPDATE SET n = console_record_totals.n + excluded.n"
+        )
         for (status, n) in totals where n != 0 {
             try total.run([.text(job), .text(status), .int(Int64(n))])
         }
         let group = try db.prepare(
             """
             INSERT INTO console_failure_groups(job, code, field, n, message) VALUES(?, ?, ?, ?, ?) ON CONFLICT(job, code, field)
-              DO UPDATE SET n = n + excluded.n, message = CASE WHEN excluded.message <> '' THEN excluded.message ELSE message END
+              DO UPDATE SET n = console_failure_groups.n + excluded.n,
+                message = CASE WHEN excluded.message <> '' THEN excluded.message ELSE console_failure_groups.message END
             """)
         for (key, n) in groups where n != 0 || messages[key] != nil {
             try group.run([.text(job), .text(key.code), .text(key.field), .int(Int64(n)), .text(messages[key] ?? "")])

@@ -156,3 +156,43 @@ extension EventStore: LimiterStateStore {
         }
     }
 }
+
+/// On PostgreSQL every process sharing the store shares the limits: each decision runs with the
+/// bucket's rows locked (`FOR UPDATE`), on a connection of its own so that it never waits for the
+/// run's writes.
+extension EventStore: SharedLimiterStore {
+    public var sharesLimits: Bool { isPostgres }
+
+    public func exclusively<R>(
+        _ key: String, _ body: (LimiterWindowState?, QuotaUsage) throws -> (result: R, window: LimiterWindowState?, usage: QuotaUsage?)
+    ) throws -> R {
+        try withLimitsConnection { db in
+            try db.transaction {
+                // The rows exist before they are locked: a lock on a missing row locks nothing.
+                try db.prepare("INSERT INTO limiter_windows(key, state) VALUES(?, '{}') ON CONFLICT(key) DO NOTHING").run([.text(key)])
+                try db.prepare("INSERT INTO quota_usage(key, hourly) VALUES(?, '{}') ON CONFLICT(key) DO NOTHING").run([.text(key)])
+                let lock = db.isPostgres ? " FOR UPDATE" : ""
+                let window =
+                    try db.prepare("SELECT state FROM limiter_windows WHERE key = ?" + lock).query([.text(key)]) { s in
+                        LimiterWindowState(json: (try? JSONParser.parse(s.text(0) ?? "")) ?? .null)
+                    }.first ?? nil
+                let usage =
+                    try db.prepare("SELECT hourly FROM quota_usage WHERE key = ?" + lock).query([.text(key)]) {
+                        Self.decodeUsage($0.text(0) ?? "{}")
+                    }.first ?? QuotaUsage()
+                let (result, newWindow, newUsage) = try body(window, usage)
+                if let newWindow {
+                    try db.prepare("UPDATE limiter_windows SET state = ? WHERE key = ?").run([
+                        .text(JSONWriter.compact(newWindow.json)), .text(key),
+                    ])
+                }
+                if let newUsage {
+                    let json = JSONWriter.compact(
+                        .object(newUsage.hourly.sorted { $0.key < $1.key }.map { (String($0.key), .int($0.value)) }))
+                    try db.prepare("UPDATE quota_usage SET hourly = ? WHERE key = ?").run([.text(json), .text(key)])
+                }
+                return result
+            }
+        }
+    }
+}

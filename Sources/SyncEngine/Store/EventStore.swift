@@ -102,8 +102,15 @@ public final class EventStore: @unchecked Sendable {
     /// in-memory store, whose questions go to ``db``.
     private let readDB: Database?
     private let readLock = NSLock()
-    /// The database path.
+    /// On PostgreSQL: the connection the shared rate limits are decided on (opened when first used).
+    private var limitsDB: Database?
+    private let limitsLock = NSLock()
+    /// The database path (a PostgreSQL store's URL without its password): for messages.
     public let path: String
+    /// What opens this store again (a PostgreSQL store's URL with its password): never print it.
+    public let location: String
+    /// Whether the store is on a PostgreSQL server rather than in a SQLite file.
+    public var isPostgres: Bool { db.isPostgres }
 
     /// The migrations, in order; never edit one that has shipped, only append.
     static let migrations: [(String, String)] = [
@@ -216,6 +223,8 @@ public final class EventStore: @unchecked Sendable {
               WHERE kind IN ('fixed', 'fix_applied', 'fix_withdrawn', 'fix_superseded');
             """
         ),
+        // The jobs `mapc worker` processes take with fenced leases (Worker/WorkQueue.swift).
+        WorkQueue.migration,
     ]
 
     /// Opens the store at `path` (`:memory:` for tests), creating it as `create` allows, checks it
@@ -228,13 +237,33 @@ public final class EventStore: @unchecked Sendable {
     /// Opens the store, its write-ahead log copied into the database on another thread once it
     /// holds `checkpointAt` pages.
     init(path: String, checkpointAt: Int32, create: StoreCreation = .withDirectory) throws {
+        if PostgresURL.isPostgres(path) {
+            // A PostgreSQL server (see ``Database/init(postgres:)``): same migrations, same projections.
+            let url = try PostgresURL(path)
+            self.path = url.description
+            location = path
+            db = try Database(postgres: url)
+            try StoreCheck.checkMigrations(db, path: self.path)
+            try db.migrate(Self.migrations)
+            try ConsoleProjections.migrate(db)
+            readDB = try Database(postgres: url)
+            return
+        }
         self.path = path
+        location = path
         try StoreCheck.checkFile(path, create: create)
         db = try Database(path: path, checkpointAt: checkpointAt)
         try StoreCheck.checkOpened(db, path: path)
         try db.migrate(Self.migrations)
         try ConsoleProjections.migrate(db)
         readDB = path == ":memory:" ? nil : try Database(path: path)
+    }
+
+    /// From now on every write of this store checks, in its own transaction, that the work queue
+    /// still grants lease `lease` of `job` (see ``WriteFence``); a write after a takeover throws
+    /// ``FencingError`` and changes nothing.
+    public func fence(job: String, lease: Int) {
+        locked { db.fence = WriteFence(job: job, lease: lease) }
     }
 
     /// Checkpoints of the log made on another thread so far (see ``BackgroundCheckpointer``).
@@ -244,6 +273,15 @@ public final class EventStore: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         return try body()
+    }
+
+    /// Runs `body` on the connection of the shared rate limits (the writing one on SQLite).
+    func withLimitsConnection<T>(_ body: (Database) throws -> T) throws -> T {
+        guard isPostgres else { return try locked { try body(db) } }
+        limitsLock.lock()
+        defer { limitsLock.unlock() }
+        if limitsDB == nil { limitsDB = try Database(postgres: PostgresURL(location)) }
+        return try body(limitsDB!)
     }
 
     /// Runs `body` on the reading connection (the writing one for an in-memory store). It sees
@@ -479,7 +517,9 @@ public final class EventStore: @unchecked Sendable {
             }
             try db.prepare(Self.insertRecordEventsSQL[rows.count]).run(arguments)
         }
-        try Self.inChunks(batch.updates) { rows in
+        // A key updated twice in one write goes to two statements: PostgreSQL refuses to upsert a
+        // row twice in one statement, and statements in order give what one row after another does.
+        try Self.inChunksOfDistinctKeys(batch.updates) { rows in
             arguments.removeAll(keepingCapacity: true)
             for u in rows {
                 let s = u.state
@@ -500,6 +540,22 @@ public final class EventStore: @unchecked Sendable {
             }
             try db.prepare(Self.upsertRecordsSQL[rows.count]).run(arguments)
         }
+    }
+
+    /// Calls `body` with consecutive slices of `updates` of at most ``rowsPerStatement``, none of
+    /// which holds a key twice.
+    private static func inChunksOfDistinctKeys(_ updates: [RecordUpdate], _ body: (ArraySlice<RecordUpdate>) throws -> Void) rethrows {
+        var start = 0
+        var keys = Set<String>()
+        for (i, u) in updates.enumerated() {
+            if i - start == rowsPerStatement || keys.contains(u.state.key) {
+                try body(updates[start..<i])
+                start = i
+                keys.removeAll(keepingCapacity: true)
+            }
+            keys.insert(u.state.key)
+        }
+        if start < updates.count { try body(updates[start...]) }
     }
 
     /// Calls `body` with consecutive slices of `items` of at most ``rowsPerStatement``.

@@ -10,12 +10,20 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
     init(_ message: String) { self.message = message }
 }
 
-/// One SQLite connection. Not thread-safe: one owner at a time (the store serialises access).
+/// One SQLite connection, or one PostgreSQL connection (``init(postgres:)``) running the same
+/// statements rewritten by ``PGDialect``. Not thread-safe: one owner at a time (the store
+/// serialises access).
 final class Database {
     private(set) var handle: OpaquePointer?
+    /// The PostgreSQL connection, when this is one.
+    private(set) var pg: PGConnection?
     private var statements: [String: Statement] = [:]
     /// Copies the log into the database for this connection's commits (see ``init(path:checkpointAt:)``).
     private var checkpointer: BackgroundCheckpointer?
+    /// The worker lease this connection writes under (see ``WriteFence``): every write checks it first.
+    var fence: WriteFence?
+    /// Whether a transaction of this connection is open.
+    private(set) var inTransaction = false
 
     /// Opens (creating it if needed, in a folder that must exist) the database at `path`; `:memory:`
     /// for an in-memory database. ``StoreCheck`` decides beforehand whether it may be created. With `checkpointAt` (log pages), the write-ahead log this connection's
@@ -55,6 +63,25 @@ final class Database {
         try exec("PRAGMA foreign_keys=ON")
     }
 
+    /// Connects to PostgreSQL at `url`. The store lives in the first schema of the connection's
+    /// `search_path` (`?options=-csearch_path%3Dname`; `public` by default), created when missing,
+    /// with the SQLite functions the store's statements use.
+    init(postgres url: PostgresURL) throws {
+        let connection = try PGConnection(url: url)
+        pg = connection
+        if (try connection.query("SELECT current_schema()", []).rows.first?.first ?? nil) == nil {
+            let path = (try connection.query("SHOW search_path", []).rows.first?.first ?? nil) ?? ""
+            let first = path.split(separator: ",").first.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
+            guard !first.isEmpty, first.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }) else {
+                throw StoreError("the store URL's search_path names no usable schema (letters, digits and _ only)")
+            }
+            try connection.exec("CREATE SCHEMA IF NOT EXISTS \(first)")
+        }
+    }
+
+    /// Whether this connection is to PostgreSQL.
+    var isPostgres: Bool { pg != nil }
+
     deinit {
         if let checkpointer {
             sqlite3_wal_hook(handle, nil, nil)
@@ -69,6 +96,10 @@ final class Database {
 
     /// Runs SQL without results.
     func exec(_ sql: String) throws {
+        if let pg {
+            try pg.exec(PGDialect.translate(sql))
+            return
+        }
         var err: UnsafeMutablePointer<CChar>?
         if sqlite3_exec(handle, sql, nil, nil, &err) != SQLITE_OK {
             let msg = err.map { String(cString: $0) } ?? "unknown error"
@@ -83,6 +114,11 @@ final class Database {
             s.reset()
             return s
         }
+        if pg != nil {
+            let s = Statement(postgres: PGDialect.translate(sql), db: self)
+            statements[sql] = s
+            return s
+        }
         var stmt: OpaquePointer?
         guard sqlite3_prepare_v2(handle, sql, -1, &stmt, nil) == SQLITE_OK, let stmt else {
             throw StoreError("cannot prepare statement: \(String(cString: sqlite3_errmsg(handle)))")
@@ -95,7 +131,10 @@ final class Database {
     /// Runs `body` in a transaction, committing on success and rolling back on error.
     func transaction<T>(_ body: () throws -> T) throws -> T {
         try prepare("BEGIN IMMEDIATE").run()
+        inTransaction = true
+        defer { inTransaction = false }
         do {
+            if let fence { try fence.check(self) }
             let r = try body()
             try prepare("COMMIT").run()
             return r
@@ -113,6 +152,18 @@ final class Database {
         if let stray = migrations.first(where: { !known.contains($0.name) }) {
             throw StoreError("migration '\(stray.name)' is not listed in StoreCheck.knownMigrations")
         }
+        if let pg {
+            // One process at a time migrates a schema: a session lock held across the migrations.
+            _ = try pg.query("SELECT pg_advisory_lock(hashtext(current_schema()))", [])
+            defer { _ = try? pg.query("SELECT pg_advisory_unlock(hashtext(current_schema()))", []) }
+            try pg.exec(PGDialect.compatibilityFunctions)
+            try migrateEach(migrations)
+            return
+        }
+        try migrateEach(migrations)
+    }
+
+    private func migrateEach(_ migrations: [(name: String, sql: String)]) throws {
         try exec("CREATE TABLE IF NOT EXISTS migrations(name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
         for (name, sql) in migrations {
             try transaction {
@@ -125,8 +176,13 @@ final class Database {
         }
     }
 
-    var lastError: String { String(cString: sqlite3_errmsg(handle)) }
-    var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
+    var lastError: String { pg == nil ? String(cString: sqlite3_errmsg(handle)) : "PostgreSQL error" }
+    var lastInsertRowID: Int64 {
+        guard let pg else { return sqlite3_last_insert_rowid(handle) }
+        return (try? pg.query("SELECT lastval()", []).rows.first?.first ?? nil).flatMap { Int64($0) } ?? 0
+    }
+    /// Rows the last statement changed.
+    var changes: Int { pg?.changes ?? Int(sqlite3_changes(handle)) }
 }
 
 /// Checkpoints a database's write-ahead log on a thread (and connection) of its own.
@@ -200,29 +256,93 @@ final class BackgroundCheckpointer: @unchecked Sendable {
 /// Bound text is copied once into a buffer the statement owns and bound without SQLite copying it
 /// again (`SQLITE_STATIC`); the buffer is only ever replaced while binding, before the next step.
 final class Statement {
-    let stmt: OpaquePointer
+    /// The SQLite statement (nil on PostgreSQL).
+    let stmt: OpaquePointer!
     unowned let db: Database
     private var text: UnsafeMutablePointer<UInt8>
     private var textCapacity = 1024
+    /// On PostgreSQL: the statement, its bound parameters, its rows once run, the current row.
+    private let pgSQL: String?
+    private var pgParameters: [String?] = []
+    private var pgParameterError: StoreError?
+    private var pgRows: [[String?]]?
+    private var pgRow = -1
+
+    /// Whether the statement changes rows (INSERT, UPDATE, DELETE, REPLACE), as a fence must check.
+    let isWrite: Bool
+    /// Whether it is a query (SELECT, WITH).
+    private var isRead: Bool { pgSQL.map { ["SELECT", "WITH"].contains(Self.firstWord($0)) } ?? false }
 
     init(_ stmt: OpaquePointer, db: Database) {
         self.stmt = stmt
         self.db = db
+        pgSQL = nil
+        isWrite = Self.writes(sqlite3_sql(stmt).map { String(cString: $0) } ?? "")
         text = .allocate(capacity: textCapacity)
     }
 
+    init(postgres sql: String, db: Database) {
+        stmt = nil
+        self.db = db
+        pgSQL = sql
+        isWrite = Self.writes(sql)
+        text = .allocate(capacity: 1)
+    }
+
+    /// Whether `sql`'s first word makes it a write.
+    static func writes(_ sql: String) -> Bool { ["INSERT", "UPDATE", "DELETE", "REPLACE"].contains(firstWord(sql)) }
+
+    /// The statement's first word, upper-cased.
+    static func firstWord(_ sql: String) -> String { sql.drop { $0.isWhitespace }.prefix { $0.isLetter }.uppercased() }
+
     deinit {
-        sqlite3_finalize(stmt)
+        if let stmt { sqlite3_finalize(stmt) }
         text.deallocate()
     }
 
     func reset() {
+        if pgSQL != nil {
+            pgRows = nil
+            pgRow = -1
+            return
+        }
         sqlite3_reset(stmt)
         sqlite3_clear_bindings(stmt)
     }
 
+    /// After the rows were read: ready to run again with new values.
+    private func rewind() {
+        if pgSQL != nil {
+            pgRows = nil
+            pgRow = -1
+        } else {
+            sqlite3_reset(stmt)
+        }
+    }
+
     @discardableResult
     func bind(_ values: [SQLValue]) -> Statement {
+        if pgSQL != nil {
+            pgRows = nil
+            pgRow = -1
+            pgParameterError = nil
+            pgParameters = values.map { v in
+                let text: String?
+                switch v {
+                case .null: text = nil
+                case .int(let n): text = String(n)
+                case .double(let d):
+                    text = d.isNaN ? "NaN" : d.isInfinite ? (d < 0 ? "-Infinity" : "Infinity") : String(d)
+                case .text(let s): text = s
+                case .utf8(let bytes): text = String(decoding: bytes, as: UTF8.self)
+                }
+                if let text, text.utf8.contains(0) {
+                    pgParameterError = StoreError("PostgreSQL text cannot hold a NUL character")
+                }
+                return text
+            }
+            return self
+        }
         var needed = 0
         for v in values {
             switch v {
@@ -268,6 +388,17 @@ final class Statement {
 
     /// Steps once; true when a row is available.
     func step() throws -> Bool {
+        if let pgSQL {
+            if pgRows == nil {
+                if let pgParameterError { throw pgParameterError }
+                guard let pg = db.pg else { throw StoreError("the PostgreSQL connection is closed") }
+                // Reads and writes are prepared once per connection; transaction control is not.
+                pgRows = try (isWrite || isRead ? pg.queryPrepared(pgSQL, pgParameters) : pg.query(pgSQL, pgParameters)).rows
+                pgRow = -1
+            }
+            pgRow += 1
+            return pgRow < pgRows!.count
+        }
         let rc = sqlite3_step(stmt)
         if rc == SQLITE_ROW { return true }
         if rc == SQLITE_DONE { return false }
@@ -276,9 +407,14 @@ final class Statement {
 
     /// Runs to completion, ignoring rows.
     func run(_ values: [SQLValue] = []) throws {
+        if db.fence != nil && !db.inTransaction && isWrite {
+            // A write outside a transaction checks the fence in one of its own.
+            try db.transaction { try run(values) }
+            return
+        }
         bind(values)
         while try step() {}
-        sqlite3_reset(stmt)
+        rewind()
     }
 
     /// All rows, each mapped by `row`.
@@ -286,14 +422,34 @@ final class Statement {
         bind(values)
         var out: [T] = []
         while try step() { out.append(try row(self)) }
-        sqlite3_reset(stmt)
+        rewind()
         return out
     }
 
-    func int(_ col: Int32) -> Int64 { sqlite3_column_int64(stmt, col) }
-    func double(_ col: Int32) -> Double { sqlite3_column_double(stmt, col) }
-    func isNull(_ col: Int32) -> Bool { sqlite3_column_type(stmt, col) == SQLITE_NULL }
+    /// Column `col` of the current PostgreSQL row (nil: NULL).
+    private func pgValue(_ col: Int32) -> String? {
+        guard let pgRows, pgRow >= 0, pgRow < pgRows.count, Int(col) < pgRows[pgRow].count else { return nil }
+        return pgRows[pgRow][Int(col)]
+    }
+
+    func int(_ col: Int32) -> Int64 {
+        guard pgSQL != nil else { return sqlite3_column_int64(stmt, col) }
+        guard let v = pgValue(col) else { return 0 }
+        if let n = Int64(v) { return n }
+        if v == "t" { return 1 }
+        if let d = Double(v), d.isFinite, d.magnitude < 9.2e18 { return Int64(d) }
+        return 0
+    }
+    func double(_ col: Int32) -> Double {
+        guard pgSQL != nil else { return sqlite3_column_double(stmt, col) }
+        return pgValue(col).flatMap(Double.init) ?? 0
+    }
+    func isNull(_ col: Int32) -> Bool {
+        guard pgSQL != nil else { return sqlite3_column_type(stmt, col) == SQLITE_NULL }
+        return pgValue(col) == nil
+    }
     func text(_ col: Int32) -> String? {
+        if pgSQL != nil { return pgValue(col) }
         guard let p = sqlite3_column_text(stmt, col) else { return nil }
         return String(cString: p)
     }

@@ -100,7 +100,10 @@ enum StoreCheck {
 
     /// Refuses a store holding a migration this build does not know: a newer mapc wrote it.
     static func checkMigrations(_ db: Database, path: String) throws {
-        let hasTable = try db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'migrations'").query([]) { _ in true }
+        let hasTable =
+            db.isPostgres
+            ? try db.prepare("SELECT 1 WHERE to_regclass('migrations') IS NOT NULL").query([]) { _ in true }
+            : try db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'migrations'").query([]) { _ in true }
         guard !hasTable.isEmpty else { return }
         let applied = try db.prepare("SELECT name FROM migrations ORDER BY name").query([]) { $0.text(0) ?? "" }
         let unknown = applied.filter { !knownMigrations.contains($0) }
