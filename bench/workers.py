@@ -153,6 +153,27 @@ def reading(hubspot):
     return last - first, len(reads), inside
 
 
+def occupancy(hubspot, window, start, end, step=0.01):
+    """How full the account's sliding window was: at every `step` from `start` to `end`, the HubSpot
+    requests (search has its own bucket) that arrived in the `window` seconds before; their mean and maximum."""
+    times = sorted(arrival(r) for r in hubspot if not r["path"].endswith("/search"))
+    if end <= start:
+        return None, None
+    total, samples, peak = 0, 0, 0
+    lo = hi = 0
+    t = start
+    while t <= end:
+        while hi < len(times) and times[hi] <= t:
+            hi += 1
+        while lo < hi and times[lo] <= t - window:
+            lo += 1
+        total += hi - lo
+        peak = max(peak, hi - lo)
+        samples += 1
+        t += step
+    return total / samples, peak
+
+
 def phase_sqlite(mapc, work, base_env, names, n, sandbox):
     env = dict(base_env)
     os.makedirs(os.path.join(work, ".mapc"), exist_ok=True)
@@ -321,6 +342,15 @@ def main():
                                  100 * args.jobs * args.records / span / limit, inside, inside / span,
                                  100 * inside / span / per_second, per_second, burst,
                                  max(0, inside - burst) / span, 100 * max(0, inside - burst) / span / per_second))
+                        # The direct measure of how much of the ceiling was used: the server's trailing
+                        # window, sampled every 10 ms from one window after the first read to the last.
+                        reads = [arrival(r) for r in hubspot_log if r["method"] == "GET" and r["path"].count("/") == 4
+                                 and r["path"].startswith("/crm/v3/objects/") and r["status"] != 429]
+                        mean, peak = occupancy(hubspot_log, budget["windowSeconds"], min(reads) + budget["windowSeconds"], max(reads))
+                        if mean is not None:
+                            print("  the account's %g s window while reading (after its first %g s): held %.1f requests on average"
+                                  " = %.1f%% of its %d, at most %d"
+                                  % (budget["windowSeconds"], budget["windowSeconds"], mean, 100 * mean / burst, burst, peak))
                 print("  check: %s" % ("ok (every job completed with %s fetched and delivered every lead it mapped; the emulator"
                                        " gained exactly those keys, none created twice)" % format(args.records, ",")
                                        if not problems else "; ".join(problems)))
