@@ -152,6 +152,23 @@ extension AdaptersTestSuite {
                 LimitFeedback.parse(status: 429, headers: ["X-RateLimit-Reset": "1e300"]).retryAfter == LimitFeedback.maxRetryAfterSeconds)
         }
 
+        /// `reply-mailchimp` found it: a `Retry-After` date with non-ASCII letters in it made
+        /// Foundation's DateFormatter trap ("Incorrect range CFRange"), killing the sync.
+        @Test("a Retry-After date with non-ASCII text is ignored, not a trap")
+        func nonASCIIRetryAfterDateIsIgnoredNotATrap() {
+            let now = Date(timeIntervalSince1970: 1_445_412_400)
+            for text in [
+                "Wed, \u{5A1}\u{FFFD}\u{4F0}\u{FFFD}c\u{FFFD}\u{FFFD}\u{FFFD}d\u{FFFD}\u{FFFD}\u{447}\u{FFFD}123456789012345678901234567890 Oct 2015 0Textiles",
+                "Wed, 21 Oct 2015 07:28:00 GMT\u{447}", "\u{1F642}, 21 Oct 2015 07:28:00 GMT",
+                String(repeating: "Wed, 21 Oct 2015 07:28:00 GMT ", count: 10),
+            ] {
+                #expect(LimitFeedback.retryAfterSeconds(text, now: now) == nil)
+                #expect(InboxTime.date(text) == nil)
+            }
+            // A well-formed HTTP date still counts.
+            #expect(LimitFeedback.retryAfterSeconds("Wed, 21 Oct 2015 07:28:00 GMT", now: now) == 80)
+        }
+
         @Test("remaining-quota headers from other clients tighten our window")
         func headerSync() throws {
             let clock = ManualLimiterClock()

@@ -113,6 +113,9 @@ public enum InboxTime {
 
     /// Parses ISO 8601 with or without fractional seconds; nil otherwise.
     public static func date(_ text: String) -> Date? {
+        // ISO 8601 is short printable ASCII; nothing else is handed to Foundation's formatters
+        // (DateFormatter traps on some non-ASCII text).
+        guard text.utf8.count <= 64, text.utf8.allSatisfy({ (0x20...0x7E).contains($0) }) else { return nil }
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         if let d = formatter.date(from: text) { return d }

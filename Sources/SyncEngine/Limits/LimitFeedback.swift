@@ -66,6 +66,9 @@ public struct LimitFeedback: Sendable, Hashable {
             guard seconds.isFinite else { return nil }
             return min(max(0, seconds), maxRetryAfterSeconds)
         }
+        // An HTTP date is 29 printable ASCII characters. Foundation's DateFormatter traps on some
+        // non-ASCII text (a UTF-16 range it miscounts), so nothing else reaches it.
+        guard text.utf8.count <= 64, text.utf8.allSatisfy({ (0x20...0x7E).contains($0) }) else { return nil }
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "GMT")
