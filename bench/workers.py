@@ -22,6 +22,7 @@ PostgreSQL: MAPC_BENCH_PG_URL names a server; otherwise a throw-away cluster is 
 temporary directory, as the postgres user when run as root, loopback only) and removed afterwards.
 """
 import argparse
+import datetime
 import glob
 import json
 import os
@@ -131,7 +132,46 @@ def check(mapc, work, env, names, n, seeded, leads_url):
 def refused(sandbox):
     hubspot = get_json(sandbox.url("hubspot") + "/_sandbox/requests")["requests"]
     requests = hubspot + get_json(sandbox.url("salesforce") + "/_sandbox/requests")["requests"]
-    return sum(1 for r in requests if r["status"] == 429), len(requests), len(hubspot)
+    return sum(1 for r in requests if r["status"] == 429), len(requests), hubspot
+
+
+def arrival(r):
+    """When the emulator received a logged request, in seconds (its log gives ISO 8601 with milliseconds)."""
+    return datetime.datetime.fromisoformat(r["receivedAt"].replace("Z", "+00:00")).timestamp()
+
+
+def reading(hubspot):
+    """The interval in which the contacts were read: first to last HubSpot list request (GET
+    /crm/v3/objects/<type>, answered), by the emulator's clock; and the HubSpot requests that arrived in it."""
+    reads = [arrival(r) for r in hubspot
+             if r["method"] == "GET" and r["path"].startswith("/crm/v3/objects/") and r["path"].count("/") == 4
+             and r["status"] != 429]
+    if len(reads) < 2:
+        return None, 0, 0
+    first, last = min(reads), max(reads)
+    inside = sum(1 for r in hubspot if first <= arrival(r) <= last)
+    return last - first, len(reads), inside
+
+
+def occupancy(hubspot, window, start, end, step=0.01):
+    """How full the account's sliding window was: at every `step` from `start` to `end`, the HubSpot
+    requests (search has its own bucket) that arrived in the `window` seconds before; their mean and maximum."""
+    times = sorted(arrival(r) for r in hubspot if not r["path"].endswith("/search"))
+    if end <= start:
+        return None, None
+    total, samples, peak = 0, 0, 0
+    lo = hi = 0
+    t = start
+    while t <= end:
+        while hi < len(times) and times[hi] <= t:
+            hi += 1
+        while lo < hi and times[lo] <= t - window:
+            lo += 1
+        total += hi - lo
+        peak = max(peak, hi - lo)
+        samples += 1
+        t += step
+    return total / samples, peak
 
 
 def phase_sqlite(mapc, work, base_env, names, n, sandbox):
@@ -256,7 +296,8 @@ def main():
                         mapc, work, env, names, k, store_url(base_url), args.kill_every, rng, logs, args.pause_every)
                     title = "PostgreSQL, %d worker%s" % (k, "" if k == 1 else "s")
                 problems = check(mapc, work, env, names, args.records, seeded, leads_url)
-                answered_429, requests, hubspot_requests = refused(sandbox)
+                answered_429, requests, hubspot_log = refused(sandbox)
+                hubspot_requests = len(hubspot_log)
                 jobs_s = args.jobs / wall
                 records_s = args.jobs * args.records / wall
                 if reference is None:
@@ -287,6 +328,29 @@ def main():
                     per_second = budget["count"] / budget["windowSeconds"]
                     print("  HubSpot requests (one account window, every worker): %d in %.1f s = %.2f/s of %.2f/s allowed (%.1f%%)"
                           % (hubspot_requests, wall, hubspot_requests / wall, per_second, 100 * hubspot_requests / wall / per_second))
+                    span, pages, inside = reading(hubspot_log)
+                    if span:
+                        # The whole wall time includes start-up and the last jobs' tails (bulk upload,
+                        # polling), when nothing is read: the ceiling binds only while reads are made.
+                        # A fresh window also allows one burst of `count` at the start, so the sustained
+                        # rate leaves it out.
+                        burst = budget["count"]
+                        print("  while reading (first to last HubSpot list page, emulator clock): %.1f s, %d pages ="
+                              " %s records/s = %.1f%% of the ceiling; %d HubSpot requests = %.2f/s (%.1f%% of %.2f/s);"
+                              " without the first window's burst of %d: %.2f/s (%.1f%%)"
+                              % (span, pages, format(int(args.jobs * args.records / span), ","),
+                                 100 * args.jobs * args.records / span / limit, inside, inside / span,
+                                 100 * inside / span / per_second, per_second, burst,
+                                 max(0, inside - burst) / span, 100 * max(0, inside - burst) / span / per_second))
+                        # The direct measure of how much of the ceiling was used: the server's trailing
+                        # window, sampled every 10 ms from one window after the first read to the last.
+                        reads = [arrival(r) for r in hubspot_log if r["method"] == "GET" and r["path"].count("/") == 4
+                                 and r["path"].startswith("/crm/v3/objects/") and r["status"] != 429]
+                        mean, peak = occupancy(hubspot_log, budget["windowSeconds"], min(reads) + budget["windowSeconds"], max(reads))
+                        if mean is not None:
+                            print("  the account's %g s window while reading (after its first %g s): held %.1f requests on average"
+                                  " = %.1f%% of its %d, at most %d"
+                                  % (budget["windowSeconds"], budget["windowSeconds"], mean, 100 * mean / burst, burst, peak))
                 print("  check: %s" % ("ok (every job completed with %s fetched and delivered every lead it mapped; the emulator"
                                        " gained exactly those keys, none created twice)" % format(args.records, ",")
                                        if not problems else "; ".join(problems)))

@@ -21,7 +21,13 @@ struct ControlRoutes: Sendable {
         router.add("GET", "/_sandbox/records") { request in records(request) }
         router.add("GET", "/_sandbox/requests") { _ in
             let encoder = JSONEncoder()
-            encoder.dateEncodingStrategy = .iso8601
+            // Milliseconds: benchmarks measure request rates from these times.
+            encoder.dateEncodingStrategy = .custom { date, encoder in
+                let formatter = ISO8601DateFormatter()
+                formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+                var container = encoder.singleValueContainer()
+                try container.encode(formatter.string(from: date))
+            }
             encoder.outputFormatting = [.sortedKeys]
             return .json((try? encoder.encode(["requests": log.all])) ?? Data("{}".utf8))
         }
