@@ -35,6 +35,36 @@ import Testing
         return "accepted"
     }
 
+    /// `make demo`'s last /metrics scrape answered "database disk image is malformed": `mapc serve`
+    /// opened the event store, then the inbox on the same file, whose check read the file's header
+    /// through a descriptor of its own. Closing it dropped the process's POSIX locks on the file, so
+    /// the next other process to close the store thought itself the last user and deleted the log
+    /// under the server. A second store in the same process now keeps the first one's locks.
+    @Test func aSecondStoreOpenedInTheSameProcessKeepsTheFirstOnesLocks() throws {
+        let folder = try Folder()
+        let path = folder.path + "/events.db"
+        let first = try EventStore(path: path)
+        _ = try first.createRun(job: "j", info: ["mapping": "m.map"], at: "t")
+        let second = try EventStore(path: path)
+        _ = try second.latestRun(job: "j")
+        // Another process opens the store, reads and closes it: with our locks held it must leave
+        // the write-ahead log alone.
+        let other = Process()
+        other.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        other.arguments = [
+            "python3", "-c",
+            "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute('select count(*) from sqlite_master').fetchall(); c.close()",
+            path,
+        ]
+        try other.run()
+        other.waitUntilExit()
+        #expect(other.terminationStatus == 0)
+        #expect(FileManager.default.fileExists(atPath: path + "-wal"), "another process deleted the log under this one")
+        #expect(try first.latestRun(job: "j") != nil)
+        _ = try first.createRun(job: "k", info: ["mapping": "m.map"], at: "t")
+        #expect(try second.latestRun(job: "k") != nil)
+    }
+
     @Test(arguments: [StoreCreation.never, .inExistingDirectory, .withDirectory])
     func anEmptyStoreFileIsRefusedNotTakenForANewStore(create: StoreCreation) throws {
         let folder = try Folder()

@@ -61,6 +61,8 @@ final class Database {
             }
         }
         try exec("PRAGMA foreign_keys=ON")
+        // After the pragmas: the file exists now, even for a new store.
+        openFile = path == ":memory:" ? nil : OpenStoreFiles.opened(path)
     }
 
     /// Connects to PostgreSQL at `url`. The store lives in the first schema of the connection's
@@ -81,6 +83,8 @@ final class Database {
 
     /// Whether this connection is to PostgreSQL.
     var isPostgres: Bool { pg != nil }
+    /// This connection's file in ``OpenStoreFiles`` (nil in memory and on PostgreSQL).
+    private var openFile: OpenStoreFiles.Key?
 
     deinit {
         if let checkpointer {
@@ -89,6 +93,7 @@ final class Database {
         }
         statements.removeAll()
         sqlite3_close_v2(handle)
+        if let openFile { OpenStoreFiles.closed(openFile) }
     }
 
     /// Checkpoints made on another thread for this connection's commits so far.
@@ -466,4 +471,48 @@ enum SQLValue {
 
     static func of(_ s: String?) -> SQLValue { s.map(SQLValue.text) ?? .null }
     static func of(_ i: Int?) -> SQLValue { i.map { .int(Int64($0)) } ?? .null }
+}
+
+/// The store files this process has SQLite connections to, by device and inode.
+///
+/// POSIX record locks belong to the process, and closing *any* descriptor of a file drops all of
+/// them. A second store opened in a process that already has the file open (`mapc serve` opens
+/// the event store, then the inbox, then more per action) must therefore not read the file's header
+/// through a descriptor of its own: that dropped the first connections' locks, so the next `mapc
+/// sync` or `resume` to exit believed itself the file's last user, checkpointed and deleted the
+/// write-ahead log under the server, whose reads then failed with "database disk image is
+/// malformed" (`make demo`'s last /metrics scrape).
+enum OpenStoreFiles {
+    struct Key: Hashable {
+        let device: UInt64
+        let inode: UInt64
+    }
+    nonisolated(unsafe) private static var counts: [Key: Int] = [:]
+    private static let lock = NSLock()
+
+    static func key(_ path: String) -> Key? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        return Key(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
+    }
+
+    /// Counts a connection to `path`; its key, for ``closed(_:)``.
+    static func opened(_ path: String) -> Key? {
+        guard let key = key(path) else { return nil }
+        lock.withLock { counts[key, default: 0] += 1 }
+        return key
+    }
+
+    static func closed(_ key: Key) {
+        lock.withLock {
+            let left = (counts[key] ?? 1) - 1
+            counts[key] = left > 0 ? left : nil
+        }
+    }
+
+    /// Whether this process holds a connection to `path`.
+    static func isOpen(_ path: String) -> Bool {
+        guard let key = key(path) else { return false }
+        return lock.withLock { counts[key] != nil }
+    }
 }

@@ -58,6 +58,9 @@ enum StoreCheck {
             return false
         }
         guard !isDirectory.boolValue else { throw StoreError("\(path) is a directory, not an event store") }
+        // Already open here, so already checked: reading the header through a descriptor of our
+        // own would drop this process's SQLite locks on the file (see ``OpenStoreFiles``).
+        if OpenStoreFiles.isOpen(path) { return true }
         guard let handle = FileHandle(forReadingAtPath: path) else { throw StoreError("cannot read \(path)") }
         defer { try? handle.close() }
         let start: Data
