@@ -134,12 +134,7 @@ public final class RateLimiter: @unchecked Sendable {
                 let used = usage.used(since: firstSlot(now))
                 if used >= quota {
                     buckets[rule.bucket] = bucket
-                    let wait = secondsUntilQuotaFrees(usage, now: now)
-                    throw .quotaExhausted(
-                        QuotaExhaustion(
-                            quota: "\(registry.platform) daily quota of \(quota) requests (\(rule.bucket), from ratelimits/)",
-                            resetsAt: now.addingTimeInterval(wait), rolling: registry.dailyReset != .midnight,
-                            message: "daily quota of \(quota) requests for \(registry.platform) (\(rule.bucket)) is used up"))
+                    throw exhausted(rule, quota: quota, usage: usage, now: now)
                 }
             }
             var wait = max(0, bucket.blockedUntil - t)
@@ -151,17 +146,7 @@ public final class RateLimiter: @unchecked Sendable {
             // Microsecond differences are clock noise; the windows use the same tolerance, so a
             // skipped wait never admits a request the window would refuse.
             if wait > RequestWindow.epsilon {
-                if wait > configuration.maxWait {
-                    throw .rateLimited(
-                        retryAfter: wait,
-                        message: "\(registry.platform) (\(rule.bucket)) needs a pause of \(Int(min(wait, 1e12).rounded(.up))) s")
-                }
-                stats.waitedSeconds += wait
-                condition.unlock()
-                // A cancel cuts the pacing short: nothing is sent, the run stops.
-                let waited = WaitWatch.wait(waits, wait, for: "\(registry.platform) rate limit (\(rule.bucket))", clock: clock)
-                condition.lock()
-                if !waited { throw .transient("stopped waiting for the \(registry.platform) rate limit: the run was asked to stop") }
+                try pause(wait, rule)
                 continue
             }
             if let limit = rule.maxConcurrency, bucket.inFlight >= limit {
@@ -262,6 +247,31 @@ public final class RateLimiter: @unchecked Sendable {
     /// ``acquire(method:path:)`` when other processes share the limits: each look decides with the
     /// bucket's stored window and daily usage locked, and counts the request there. Called with
     /// `condition` locked.
+    /// The error for `rule`'s daily quota used up: its name and when it frees.
+    private func exhausted(_ rule: EndpointRule, quota: Int, usage: QuotaUsage, now: Date) -> AdapterError {
+        .quotaExhausted(
+            QuotaExhaustion(
+                quota: "\(registry.platform) daily quota of \(quota) requests (\(rule.bucket), from ratelimits/)",
+                resetsAt: now.addingTimeInterval(secondsUntilQuotaFrees(usage, now: now)), rolling: registry.dailyReset != .midnight,
+                message: "daily quota of \(quota) requests for \(registry.platform) (\(rule.bucket)) is used up"))
+    }
+
+    /// Waits `wait` seconds for `rule`'s window, with `condition` unlocked meanwhile (called with
+    /// it locked). Longer than `maxWait` is refused as rate-limited; a cancel cuts the wait short:
+    /// nothing is sent, the run stops.
+    private func pause(_ wait: Double, _ rule: EndpointRule) throws(AdapterError) {
+        if wait > configuration.maxWait {
+            throw .rateLimited(
+                retryAfter: wait,
+                message: "\(registry.platform) (\(rule.bucket)) needs a pause of \(Int(min(wait, 1e12).rounded(.up))) s")
+        }
+        stats.waitedSeconds += wait
+        condition.unlock()
+        let waited = WaitWatch.wait(waits, wait, for: "\(registry.platform) rate limit (\(rule.bucket))", clock: clock)
+        condition.lock()
+        if !waited { throw .transient("stopped waiting for the \(registry.platform) rate limit: the run was asked to stop") }
+    }
+
     private func acquireShared(_ rule: EndpointRule, _ shared: any SharedLimiterStore) throws(AdapterError) -> RatePermit {
         while true {
             let now = clock.now()
@@ -299,23 +309,9 @@ public final class RateLimiter: @unchecked Sendable {
             }
             switch step {
             case .quotaExhausted(let usage):
-                let quota = rule.dailyQuota ?? 0
-                let wait = secondsUntilQuotaFrees(usage, now: now)
-                throw .quotaExhausted(
-                    QuotaExhaustion(
-                        quota: "\(registry.platform) daily quota of \(quota) requests (\(rule.bucket), from ratelimits/)",
-                        resetsAt: now.addingTimeInterval(wait), rolling: registry.dailyReset != .midnight,
-                        message: "daily quota of \(quota) requests for \(registry.platform) (\(rule.bucket)) is used up"))
+                throw exhausted(rule, quota: rule.dailyQuota ?? 0, usage: usage, now: now)
             case .wait(let wait):
-                if wait > configuration.maxWait {
-                    throw .rateLimited(
-                        retryAfter: wait,
-                        message: "\(registry.platform) (\(rule.bucket)) needs a pause of \(Int(wait.rounded(.up))) s")
-                }
-                stats.waitedSeconds += wait
-                condition.unlock()
-                clock.sleep(seconds: wait)
-                condition.lock()
+                try pause(wait, rule)
             case .send:
                 bucket.inFlight += 1
                 buckets[rule.bucket] = bucket
