@@ -471,7 +471,7 @@ struct ChainReader {
         }
         let fromVals = fromTokens.filter {
             !$0.isWord("and", "or", "is", "the", "value", "values", "a", "an", "both", "each", "of", "any", "when", "if", "it", "status")
-                && !($0.kind == .word && Self.fillers.contains($0.lower)) && !$0.isPunct(",") && $0.source == nil
+                && !($0.kind == .word && Self.fillers.contains($0.lower)) && !$0.isPunct(",", ":", "(", ")") && $0.source == nil
         }
         // "… for contacts with an AccountId": prose about a field, not values of it (the old reading compared
         // AccountId with "with").
@@ -532,9 +532,22 @@ struct ChainReader {
         }
         guard let s = subject else { return nil }
         var pats: [String] = []
-        for v in fromVals {
-            guard let l = ConditionReader.literal(v, for: s) else { pats = []; break }
-            pats.append(ConditionReader.typed(l, s))
+        if s.values == nil, s.type.baseType == .string, separated, fromVals.allSatisfy({ $0.kind == .word }) {
+            // "United States or USA -> US": values of a free-text field are the words between the separators.
+            var groups: [[String]] = [[]]
+            for t in fromTokens {
+                if t.isWord("and", "or") || t.isPunct(",") {
+                    if !(groups.last?.isEmpty ?? true) { groups.append([]) }
+                } else if fromVals.contains(where: { $0.text == t.text && $0.kind == t.kind }) {
+                    groups[groups.count - 1].append(t.text)
+                }
+            }
+            pats = groups.filter { !$0.isEmpty }.map { Formatter.stringLiteral($0.joined(separator: " ")) }
+        } else {
+            for v in fromVals {
+                guard let l = ConditionReader.literal(v, for: s) else { pats = []; break }
+                pats.append(ConditionReader.typed(l, s))
+            }
         }
         // "for Working - Contacted leads": one value spelled in several words.
         if pats.isEmpty

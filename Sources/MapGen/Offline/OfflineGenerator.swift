@@ -74,7 +74,13 @@ public struct OfflineGenerator: Sendable {
                 named.append(f)
             }
             reader.sentenceFields = named
-            let o = reader.read(sentence)
+            var o = reader.read(sentence)
+            if o.unread.isEmpty, !o.assignments.isEmpty || !o.skips.isEmpty {
+                // A rule is reported as implemented only when the sentence has nothing left over.
+                let left = SentenceAccounting.unaccounted(
+                    SentenceTokens(sentence, source: source, destination: destination).tokens, o)
+                if !left.isEmpty { o.unread.append("words the rules do not account for: " + left.joined(separator: ", ")) }
+            }
             for a in o.assignments {
                 for f in a.value.chainFields.reversed() where !a.value.borrowed {
                     reader.context.removeAll { $0.name == f.name }

@@ -312,7 +312,7 @@ struct SentenceReader {
     private func continueFallback(_ c: [ProseToken], into out: inout SentenceOutcome) -> Bool {
         guard let first = c.first(where: { !$0.isWord("and", "but", "then") }),
             first.isWord("fall", "falling", "fallback", "or", "otherwise", "else")
-                || first.isWord("if", "when") && c.contains(where: { $0.isWord("use") })
+                || first.isWord("if", "when") && c.contains(where: { $0.isWord("use", "then") })
                 // "…; use "Individual" when it's empty": a fallback stated after the copy.
                 || first.isWord("use", "default", "defaults")
                     && c.contains(where: { $0.isWord("empty", "blank", "missing", "null", "unset") })
@@ -345,7 +345,7 @@ struct SentenceReader {
             else {
                 return false
             }
-            fallbackText = f.type.baseType == .string ? "null_if_blank(\(v.text))" : v.text
+            fallbackText = v.text
         } else {
             guard let lit = reader.literal(quoted[0]) else { return false }
             fallbackText = lit

@@ -381,7 +381,9 @@ struct ValueReader {
                 } else if upperCased {
                     v = "upper(\(v))"
                 }
-                v = "null_if_blank(\(v))"
+                // The last field of the chain stays as it is ("phone, else mobilephone" gives mobilephone's
+                // own value, empty text included), unless a literal comes after it.
+                if f.name != order.last?.name || !quoted.isEmpty { v = "null_if_blank(\(v))" }
             }
             parts.append(v)
             types.append(f.type.baseType)
@@ -634,6 +636,8 @@ struct ValueReader {
         guard let base = copy(head), base.kind == .copy, let s = base.sourceField, let f = source.field(s) else { return nil }
         var tail = Array(w[(k + 1)...])
         while let l = tail.last, l.isPunct(",", ".") { tail.removeLast() }
+        // "if there's no mobile then Phone", "if it's empty use X": a fallback's wording, not a condition.
+        if tail.contains(where: { $0.isWord("then", "use", "instead", "take", "fall") }) { return nil }
         for i in tail.indices where tail[i].isWord("it", "that", "this") {
             tail[i] = ProseToken(kind: .word, text: f.name, lower: f.name.lowercased(), source: f)
         }
