@@ -96,9 +96,20 @@ public enum EvalScorer {
             }
         }
         let unreadSentences = Set(g.notImplemented)
+        // A sentence names a field by its name as written, or as the reader resolves its words (a label
+        // such as "lead status", a bare merge tag such as *|BIRTHDAY|*).
+        func schema(_ qualified: String?) -> Schema? {
+            let p = (qualified ?? "").split(separator: ".", maxSplits: 1).map(String.init)
+            return p.count == 2 ? (try? schemas.schema(platform: p[0], object: p[1])) ?? nil : nil
+        }
+        let fromSchema = schema(c.prose.from)
+        let toSchema = schema(c.prose.to)
         func reported(_ field: String) -> Bool {
             c.prose.sentences.enumerated().contains { i, s in
-                unreadSentences.contains(i + 1) && s.contains(field)
+                guard unreadSentences.contains(i + 1) else { return false }
+                if s.contains(field) { return true }
+                guard let from = fromSchema, let to = toSchema else { return false }
+                return SentenceTokens(s, source: from, destination: to).tokens.contains { $0.destination?.name == field }
             }
         }
         var notes: [String: (confidence: Double?, flagged: Bool)] = [:]

@@ -47,7 +47,8 @@ enum SentenceAccounting {
         }
         var i = 0
         while i + n.count <= chars.count {
-            if Array(chars[i..<(i + n.count)]) == n, i == 0 || !ident(chars[i - 1]), i + n.count == chars.count || !ident(chars[i + n.count])
+            if Array(chars[i..<(i + n.count)]) == n, i == 0 || !ident(chars[i - 1]),
+                i + n.count == chars.count || !ident(chars[i + n.count])
             {
                 return true
             }

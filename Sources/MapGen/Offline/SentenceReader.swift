@@ -660,6 +660,18 @@ struct SentenceReader {
                 i += 1
                 continue
             }
+            // "…, and ignore them when X is V", "…, and drop those where …": a second skip verb starts a rule of its own.
+            var j = i + 1
+            while j < t.count, t[j].isWord("and", "also") || t[j].isPunct(",") { j += 1 }
+            if x.isWord("and") || x.isPunct(",", ";"), j < t.count, t[j].isWord("skip", "ignore", "drop", "exclude", "discard"),
+                !(pieces.last?.isEmpty ?? true)
+            {
+                j += 1
+                while j < t.count, t[j].isWord("them", "those", "it", "ones", "also", "too", "any", "all") { j += 1 }
+                pieces.append([])
+                i = j
+                continue
+            }
             pieces[pieces.count - 1].append(x)
             i += 1
         }
