@@ -223,7 +223,10 @@ struct SentenceReader {
                 {
                     end = close + 1
                 }
-                var value = Array(tokens[s..<end])
+                // "keyed on email (trim + lowercase the Email)", "key: email, lowercased from traits.email":
+                // case and trim words between the key and its value apply to the value.
+                let modifierWords = SentenceAccounting.modifiers.reduce(into: Set<String>()) { $0.formUnion($1.words) }
+                var value = tokens[(at + 1)..<s].filter { modifierWords.contains($0.lower) } + Array(tokens[s..<end])
                 while let l = value.last, l.isPunct(",", ")") { value.removeLast() }
                 let reader = ValueReader(source: source, destination: destination, d: k)
                 // Trailing words after one field ("…, which holds the contact's hs_object_id so re-runs
@@ -680,13 +683,87 @@ struct SentenceReader {
 
     // MARK: Assignments
 
+    /// "Map traits.firstName to firstname, traits.lastName to lastname and company from traits.company.name":
+    /// a run-on list of pairs, each one source field and one destination field joined by a linking word
+    /// ("to", "into", "->" after the source; "from", "is", "=", ":" after the destination). Read only when
+    /// every piece of the clause is such a pair; anything else is left to the other forms.
+    private func readPairList(_ c: [ProseToken], into out: inout SentenceOutcome) -> Bool {
+        var t = c
+        // "Address fields: …": a label without fields before a colon.
+        if let colon = t.firstIndex(where: { $0.isPunct(":") }), colon <= 5,
+            t[..<colon].allSatisfy({ $0.kind == .word && $0.source == nil && $0.destination == nil })
+        {
+            t = Array(t[(colon + 1)...])
+        }
+        let leadIn: Set<String> = ["map", "please", "also", "copy", "then", "and", "so", "just", "the", "we", "i", "mapping", "fields"]
+        while let f = t.first, f.kind == .word, f.source == nil, f.destination == nil, leadIn.contains(f.lower) { t.removeFirst() }
+        var pieces: [[ProseToken]] = [[]]
+        for x in t {
+            if x.isPunct(",", ";") || x.isWord("and") {
+                if !(pieces.last?.isEmpty ?? true) { pieces.append([]) }
+            } else {
+                pieces[pieces.count - 1].append(x)
+            }
+        }
+        pieces = pieces.filter { !$0.isEmpty }
+        guard pieces.count >= 2 else { return false }
+        let fillers: Set<String> = [
+            "the", "field", "fields", "its", "value", "over", "across", "straight", "copied", "goes", "comes", "also",
+        ]
+        var pairs: [(d: Field, s: ProseToken)] = []
+        var unreadPieces = 0
+        for (n, p) in pieces.enumerated() {
+            var w = p.filter { !($0.kind == .word && $0.source == nil && $0.destination == nil && fillers.contains($0.lower)) }
+            // "the address goes state <- State": words that introduce the list, before its first pair.
+            if n == 0, w.count > 3, let at = p.firstIndex(where: { $0.text == w[w.count - 3].text && $0.kind == w[w.count - 3].kind }),
+                at > 0, p[at - 1].isWord("goes", "go", "is", "are", "follows", "like", "this"),
+                !p[..<at].contains(where: { $0.source != nil || $0.kind == .quoted })
+            {
+                w = Array(w.suffix(3))
+            }
+            if w.count == 3, w[1].isWord("to", "into") || w[1].isPunct("->"), w[0].source != nil, let d = w[2].destination {
+                pairs.append((d, w[0]))
+            } else if w.count == 3, w[1].isWord("from", "is") || w[1].isPunct("=", ":"), let d = w[0].destination, w[2].source != nil {
+                pairs.append((d, w[2]))
+            } else {
+                unreadPieces += 1
+            }
+        }
+        // A list it mostly reads: the pieces it cannot read are listed (and flag the rest), never guessed.
+        guard pairs.count >= 2, pairs.count > unreadPieces, Set(pairs.map(\.d.name)).count == pairs.count else { return false }
+        if unreadPieces > 0 { out.unread.append("\(unreadPieces) part(s) of a list of pairs it could not read") }
+        for (d, s) in pairs {
+            let reader = ValueReader(source: source, destination: destination, d: d)
+            if let v = reader.copy([s]) {
+                out.assignments.append(.init(field: d, value: v, confidence: confidence(v, d), note: "named in prose"))
+            } else {
+                out.unread.append("\(d.name): a value it could not read")
+            }
+        }
+        return true
+    }
+
     /// One clause: subjects (destination fields in subject position) each with the value tokens
     /// that follow, or the "Copy S into D" form.
     private func readClause(_ c: [ProseToken], into out: inout SentenceOutcome) {
+        var tried = out
+        readClauseForms(c, into: &tried)
+        // A clause the other forms cannot read whole may be a run-on list of pairs ("Map A to B, C to D").
+        if tried.unread.count > out.unread.count {
+            var paired = out
+            if readPairList(c, into: &paired), paired.assignments.count > tried.assignments.count {
+                out = paired
+                return
+            }
+        }
+        out = tried
+    }
+
+    private func readClauseForms(_ c: [ProseToken], into out: inout SentenceOutcome) {
         // "Mailing address: address -> MailingStreet, city -> MailingCity": a list of arrow pairs, each read alone.
         var c = c
         var pairs = c
-        if let colon = c.firstIndex(where: { $0.isPunct(":") }), colon < 4, c[..<colon].allSatisfy({ $0.kind == .word }),
+        if let colon = c.firstIndex(where: { $0.isPunct(":") }), colon < 5, c[..<colon].allSatisfy({ $0.kind == .word || $0.isPunct(",") }),
             c.filter({ $0.isPunct("->") }).count >= 2,
             // "Rating: customer -> Hot, …": arrows between values translate the field in the label.
             c[(colon + 1)...].contains(where: { $0.destination != nil })

@@ -103,6 +103,13 @@ struct SentenceTokens {
             tokens[i].source = s
             tokens[i].typo = (d == nil || dTypo) && (s == nil || sTypo) && (d != nil || s != nil)
         }
+        // A slash between two fields separates them like a comma; any other slash ("and/or") goes.
+        tokens = tokens.indices.compactMap { i in
+            guard tokens[i].isPunct("/") else { return tokens[i] }
+            let named = { (t: ProseToken) in t.source != nil || t.destination != nil }
+            guard i > 0, i + 1 < tokens.count, named(tokens[i - 1]), named(tokens[i + 1]) else { return nil }
+            return ProseToken(kind: .punct, text: ",", lower: ",")
+        }
         tokens = SentenceTokens.collapseRestatements(tokens)
         // "the COMPANY merge field", "the email address", "the phone number": the words after a field
         // name that only say what it is go.
@@ -325,6 +332,9 @@ struct SentenceTokens {
                 continue
             }
             if "+=,;:()".contains(c) { punct(String(c)) }
+            // "firstname/lastname/jobtitle", "city / state / zip": kept for now, a list separator between two
+            // fields once fields are known.
+            if c == "/" { punct("/") }
             // "params.transaction_id - properties.order_id": a dash between spaces after the first name.
             if c == "-" || c == "–" || c == "—", out.count == 1, i > 0, chars[i - 1] == " ", i + 1 < chars.count, chars[i + 1] == " " {
                 punct(":")
