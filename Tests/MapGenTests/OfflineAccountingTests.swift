@@ -126,4 +126,39 @@ import Testing
             "Upsert on HubSpot_Contact_Id__c from hs_object_id.\nPhone: phone, if there's no phone use mobilephone instead.")
         #expect(line(r.mapping, "Phone").contains("?? truncate(mobilephone, 40)") || line(r.mapping, "Phone").contains("?? mobilephone"))
     }
+
+    @Test func aConstantWhenTheFieldIsNotSetIsItsDefault() throws {
+        let r = generate(
+            "hubspot.contact", "salesforce.Lead",
+            "Upsert on HubSpot_Contact_Id__c from hs_object_id.\nDoNotCall = hs_email_optout (true when not set).\nTitle is jobtitle, Consultant if it isn't set."
+        )
+        let recs = [
+            #"{"hs_object_id": "1", "hs_email_optout": false, "jobtitle": "CTO"}"#,
+            #"{"hs_object_id": "2", "jobtitle": ""}"#,
+        ]
+        #expect(try run(r.mapping, recs, field: "DoNotCall") == ["false", "true"])
+        #expect(try run(r.mapping, recs, field: "Title") == ["\"CTO\"", "\"Consultant\""])
+    }
+
+    @Test func onlyCaseWordsAfterAFieldModifyTheSourceFieldOfTheSameName() throws {
+        let r = generate(
+            "hubspot.contact", "salesforce.Lead", "Upsert on HubSpot_Contact_Id__c from hs_object_id.\nEmail -> upper-case it.")
+        #expect(try run(r.mapping, [#"{"hs_object_id": "1", "email": "a@x.io"}"#], field: "Email") == ["\"A@X.IO\""])
+    }
+
+    /// "then Open - Not Contacted" was taken for an "if not" default, and the whole chain was dropped.
+    @Test func aPicklistValueWithNotInItIsAValueNotADefault() throws {
+        let r = generate(
+            "hubspot.contact", "salesforce.Lead",
+            "Upsert on HubSpot_Contact_Id__c from hs_object_id.\nStatus: if hs_lead_status is UNQUALIFIED then Closed - Not Converted, else if it is NEW or OPEN then Open - Not Contacted, else Working - Contacted."
+        )
+        let recs = [
+            #"{"hs_object_id": "1", "hs_lead_status": "UNQUALIFIED"}"#, #"{"hs_object_id": "2", "hs_lead_status": "OPEN"}"#,
+            #"{"hs_object_id": "3", "hs_lead_status": "CONNECTED"}"#,
+        ]
+        #expect(
+            try run(r.mapping, recs, field: "Status") == [
+                "\"Closed - Not Converted\"", "\"Open - Not Contacted\"", "\"Working - Contacted\"",
+            ])
+    }
 }

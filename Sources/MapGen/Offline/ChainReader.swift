@@ -131,6 +131,15 @@ struct ChainReader {
                 && (!Self.fillers.contains(seg[$0].lower) && !Self.defaultWords.contains(seg[$0].lower)
                     || isOtherValue(seg, $0, named: []))
         }.map { seg[$0] }
+        // An unquoted picklist value of several words that holds a keyword ("Closed - Not Converted").
+        let spelled = seg.filter {
+            $0.kind == .word && $0.source == nil && !Self.fillers.contains($0.lower) && !$0.isWord("else", "otherwise")
+        }
+        if spelled.count > 1, d.type == .picklist, spelled.contains(where: { ConditionReader.keywords.contains($0.lower) }),
+            let lit = reader.literal(ValueReader.joined(spelled))
+        {
+            return [lit]
+        }
         // An unquoted picklist value of several words ("Channel Partner / Reseller").
         if words.count > 1, d.type == .picklist,
             words.count
@@ -224,7 +233,8 @@ struct ChainReader {
                 chain.fallback = v
                 continue
             }
-            if sl.contains(where: { Self.defaultWords.contains($0) }) || sl.contains("not") && sl.first == "if"
+            // "if not, …" opens a default; a "not" further on belongs to a condition or a value ("then Open - Not Contacted").
+            if sl.contains(where: { Self.defaultWords.contains($0) }) || sl.count > 1 && sl[0] == "if" && sl[1] == "not"
                 || sl.contains("recognise") || sl.contains("recognize") || sl.contains("unknown") && sl.contains("any")
             {
                 guard chain.fallback == nil, let v = defaultValue(seg) else { return nil }

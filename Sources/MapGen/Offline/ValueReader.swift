@@ -60,6 +60,8 @@ struct ValueReader {
         {
             return c
         }
+        if let v = defaultWhenUnset(words) { return v }
+        if let v = modifiersOfTheSameField(words) { return v }
         if let v = unlessInWhichCase(words) { return v }
         if let v = copyExcept(words) { return v }
         if d.type == .bool, let v = booleanJunction(words) { return v }
@@ -324,6 +326,47 @@ struct ValueReader {
     ]
 
     // MARK: Fallbacks and defaults
+
+    /// "hs_email_optout (false when not set)", "traits.unsubscribed, false if it isn't set", "company, or
+    /// Unknown when it's empty": one field, then one constant and a condition that only says the field has
+    /// no value. The field's value, else the constant (text that is empty counts as no value).
+    func defaultWhenUnset(_ w: [ProseToken]) -> ReadValue? {
+        let t = w.filter { !$0.isPunct(",") && !$0.isWord("the", "or", "otherwise", "else", "and") }
+        guard t.count >= 4, t[0].source != nil, let s = t[0].source, t[1].source == nil, t[1].destination == nil || t[1].kind == .quoted,
+            let lit = literal(t[1]), lit != "null", t[2].isWord("when", "if", "whenever")
+        else { return nil }
+        let rest = t[3...]
+        let known: Set<String> = [
+            "it", "is", "isn", "isn't", "t", "not", "set", "missing", "empty", "blank", "null", "unset", "absent", "there", "no", "value",
+            "known", "given", "present", "s", "has", "have", "there's", "provided", "filled", "in",
+        ]
+        guard rest.allSatisfy({ known.contains($0.lower) || $0.source?.name == s.name }),
+            rest.contains(where: { $0.isWord("not", "isn", "isn't", "no", "missing", "empty", "blank", "null", "unset", "absent") }),
+            // "when not set" / "when it is empty" (not "when it is set": that is another reading).
+            !(rest.contains(where: { $0.isWord("set", "known", "given", "present", "provided", "filled") })
+                && !rest.contains(where: { $0.isWord("not", "isn", "isn't", "no") })),
+            let base = copy([t[0]])
+        else { return nil }
+        let text = s.type.baseType == .string ? "null_if_blank(\(base.text)) ?? \(lit)" : "\(base.text) ?? \(lit)"
+        return ReadValue(text: text, kind: .fallback, chainFields: [s])
+    }
+
+    /// "Email -> lowercase it", "email: trimmed and lower-cased": only case or trim words, for a
+    /// destination with a source field of the same name: that field with the modifiers.
+    func modifiersOfTheSameField(_ w: [ProseToken]) -> ReadValue? {
+        // "upper-case it", "in lower case": the two-word spellings too.
+        let modifierWords = SentenceAccounting.modifiers.reduce(into: Set<String>()) { $0.formUnion($1.words) }.union([
+            "upper", "lower", "case", "cased", "in",
+        ])
+        guard w.contains(where: { modifierWords.contains($0.lower) && !$0.isWord("case", "cased", "in") }),
+            w.allSatisfy({
+                modifierWords.contains($0.lower) || $0.isWord("it", "and", "just", "the", "value", "please") || $0.isPunct(",", ":")
+            }),
+            let same = source.fields.first(where: { $0.name.lowercased() == d.name.lowercased() })
+        else { return nil }
+        let field = ProseToken(kind: .word, text: same.name, lower: same.name.lowercased(), source: same)
+        return copy([field] + w.filter { modifierWords.contains($0.lower) })
+    }
 
     /// "X, falling back to Y when X is empty", "X or Y if there's no X", "X, or "V" when it is empty",
     /// "fall back to Y if there's no X", "X (default "V")".
