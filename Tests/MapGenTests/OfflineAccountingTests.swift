@@ -161,4 +161,46 @@ import Testing
                 "\"Closed - Not Converted\"", "\"Open - Not Contacted\"", "\"Working - Contacted\"",
             ])
     }
+
+    func skipped(_ r: OfflineGenerator.Result, _ recs: [String]) throws -> [String] {
+        try run(r.mapping, recs, field: "HubSpot_Contact_Id__c").map { $0 == "skipped" ? "skip" : "keep" }
+    }
+
+    @Test func skipConditionsWithEqualsSignsAndAWhyAfterThem() throws {
+        let r = generate(
+            "hubspot.contact", "salesforce.Lead",
+            "Upsert on HubSpot_Contact_Id__c from hs_object_id.\nAlso skip lifecycle stage = subscriber, those are not ready yet.")
+        let recs = [#"{"hs_object_id": "1", "lifecyclestage": "subscriber"}"#, #"{"hs_object_id": "2", "lifecyclestage": "lead"}"#]
+        #expect(try skipped(r, recs) == ["skip", "keep"])
+        #expect(r.trace.notImplemented.isEmpty)
+    }
+
+    @Test func neitherValueNorValueSkipsEverythingElse() throws {
+        for sentence in [
+            "Skip contacts whose lifecycle stage is neither lead nor opportunity.",
+            "Skip contacts that are neither lead nor opportunity (the others stay out).",
+        ] {
+            let r = generate("hubspot.contact", "salesforce.Lead", "Upsert on HubSpot_Contact_Id__c from hs_object_id.\n" + sentence)
+            let recs = [
+                #"{"hs_object_id": "1", "lifecyclestage": "lead"}"#, #"{"hs_object_id": "2", "lifecyclestage": "opportunity"}"#,
+                #"{"hs_object_id": "3", "lifecyclestage": "customer"}"#,
+            ]
+            #expect(try skipped(r, recs) == ["keep", "keep", "skip"], "\(sentence)")
+        }
+    }
+
+    @Test func eitherWithTwoDifferentConditionsSkipsWhenOneHolds() throws {
+        let r = generate(
+            "hubspot.contact", "salesforce.Lead",
+            "Upsert on HubSpot_Contact_Id__c from hs_object_id.\nSkip a contact if either it has no phone or the email is empty.\nSkip contacts that are opted out (hs_email_optout) or that have no company at all."
+        )
+        let recs = [
+            #"{"hs_object_id": "1", "phone": "1", "email": "a@x.io", "company": "A"}"#,
+            #"{"hs_object_id": "2", "email": "a@x.io", "company": "A"}"#,
+            #"{"hs_object_id": "3", "phone": "1", "email": "", "company": "A"}"#,
+            #"{"hs_object_id": "4", "phone": "1", "email": "a@x.io", "company": "A", "hs_email_optout": true}"#,
+            #"{"hs_object_id": "5", "phone": "1", "email": "a@x.io"}"#,
+        ]
+        #expect(try skipped(r, recs) == ["keep", "skip", "skip", "skip", "skip"])
+    }
 }

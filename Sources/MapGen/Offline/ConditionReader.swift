@@ -19,7 +19,12 @@ enum ConditionReader {
     /// Reads the condition in `t` (the whole slice must be the condition, filler words aside).
     static func read(_ t: [ProseToken], source: Schema) -> ReadCondition? {
         // "not set", "isn't filled in": the field is empty; "is set" at the end: it is present.
-        var t = t
+        // "lifecycle stage = customer": `=` says "is".
+        var t = t.map { $0.isPunct("=") ? ProseToken(kind: .word, text: "is", lower: "is") : $0 }
+        // "no email at all": emphasis.
+        if let a = t.indices.first(where: { $0 + 1 < t.count && t[$0].isWord("at") && t[$0 + 1].isWord("all") }) {
+            t.removeSubrange(a...(a + 1))
+        }
         var k = 0
         while k + 1 < t.count {
             if t[k].isWord("not", "isn't", "never") && t[k + 1].isWord("set", "filled", "given", "provided", "present") {
@@ -55,6 +60,12 @@ enum ConditionReader {
         let firstField = t.firstIndex { $0.source != nil } ?? t.count
         var words = t.enumerated().filter { i, x in
             guard x.kind == .word, fillers.contains(x.lower), x.source == nil else { return true }
+            // "neither lead nor opportunity": a word between junction words is a value.
+            if i > 0, t[i - 1].isWord("neither", "nor", "either", "or"),
+                i + 1 == t.count || t[i + 1].isWord("nor", "or") || t[i + 1].isPunct(",")
+            {
+                return true
+            }
             guard i > firstField else { return false }
             if t[..<i].contains(where: { f in f.source?.values?.contains { Suggest.normalise($0) == Suggest.normalise(x.text) } == true }) {
                 return true
@@ -84,8 +95,11 @@ enum ConditionReader {
         // neither X nor Y (have neither a userId nor an anonymousId)
         if let n = words.firstIndex(where: { $0.isWord("neither") }), let nor = words.firstIndex(where: { $0.isWord("nor") }), n < nor {
             let fields = words.compactMap(\.source)
-            guard fields.count >= 2, onlyFields else { return nil }
-            return ReadCondition(text: fields.map { "blank(\(fname($0)))" }.joined(separator: " and "), fields: fields, literals: [])
+            // One field, "X is neither V nor W", is read below as a comparison.
+            if fields.count >= 2 {
+                guard onlyFields else { return nil }
+                return ReadCondition(text: fields.map { "blank(\(fname($0)))" }.joined(separator: " and "), fields: fields, literals: [])
+            }
         }
         // either X or Y is missing / without X or Y / that have either X or Y
         if words.first?.isWord("either") == true || words.contains(where: { $0.isWord("either") }) {
@@ -101,6 +115,12 @@ enum ConditionReader {
             }
             guard fields.count >= 2, onlyFields, words.contains(where: { emptyWords.contains($0.lower) || $0.isWord("no", "without") })
             else {
+                // "either it has no Email or the email has bounced": two conditions, each read on its own.
+                if fields.count >= 2, let parts = splitJunction(words.filter { !$0.isWord("either") }, source: source),
+                    !parts.text.contains(" and ")
+                {
+                    return parts
+                }
                 return nil
             }
             return ReadCondition(text: fields.map { "blank(\(fname($0)))" }.joined(separator: " or "), fields: fields, literals: [])
@@ -116,8 +136,10 @@ enum ConditionReader {
     /// `status_if_new` beside `status`, gives way to it).
     static func valuesOnly(_ w: [ProseToken], source: Schema) -> ReadCondition? {
         guard !w.contains(where: { $0.source != nil }) else { return nil }
-        let negated = w.contains { $0.isWord("not", "isn't", "aren't") }
-        let values = w.filter { $0.kind == .quoted || $0.kind == .word && !keywords.contains($0.lower) && !$0.isWord("but", "nor") }
+        let negated = w.contains { $0.isWord("not", "isn't", "aren't", "neither") }
+        let values = w.filter {
+            $0.kind == .quoted || $0.kind == .word && !keywords.contains($0.lower) && !$0.isWord("but", "nor", "neither")
+        }
         guard !values.isEmpty, w.allSatisfy({ $0.kind != .punct || $0.isPunct(",") }) else { return nil }
         var holding = source.fields.filter { f in
             f.values != nil && values.allSatisfy { v in literal(v, for: f).map { f.values!.contains($0) } ?? false }
@@ -173,7 +195,9 @@ enum ConditionReader {
         let before = w[..<at]
         let after = Array(w[(at + 1)...])
         let lowerAfter = after.map(\.lower)
-        let negated = lowerAfter.contains("not") || before.contains { $0.isWord("not", "isn't") } || lowerAfter.contains("isn't")
+        let negated =
+            lowerAfter.contains("not") || before.contains { $0.isWord("not", "isn't") } || lowerAfter.contains("isn't")
+            || lowerAfter.contains("neither")
         // "there's no X", "no X", "without X", "X is empty / missing / not set"
         if before.contains(where: { $0.isWord("no", "without", "lacks", "lack", "missing") })
             || (after.contains { emptyWords.contains($0.lower) } && !negated)
@@ -265,7 +289,7 @@ enum ConditionReader {
                 text: lits.map { "\(name) != \(typed($0, f))" }.joined(separator: " and "), fields: [f], literals: vals.map(\.text))
         }
         // Equality with one or more values: "X is V", "X is V or W", "X is one of V, W and Z", "X = V"
-        var values = after.filter { isValueWord($0) }
+        var values = after.filter { isValueWord($0) && !$0.isWord("neither", "nor") }
         guard !values.isEmpty else { return nil }
         // An unquoted value of several words ("LeadSource is Partner Referral", "… is Attempted To
         // Contact"): one picklist value, spelled by all the words after the verb.
@@ -285,10 +309,12 @@ enum ConditionReader {
             lits.append(l)
         }
         // Every other word must be filler.
-        let others = after.filter { !isValueWord($0) && !$0.isPunct(",") }
+        let others = after.filter { !isValueWord($0) && !$0.isPunct(",") || $0.isWord("neither", "nor") }
         guard
             spelledWhole
-                || others.allSatisfy({ $0.isWord("not", "isn't", "one", "either", "or", "and", "any", "in", "=", "==", "exactly", "set") })
+                || others.allSatisfy({
+                    $0.isWord("not", "isn't", "one", "either", "or", "and", "any", "in", "=", "==", "exactly", "set", "neither", "nor")
+                })
         else {
             return nil
         }

@@ -78,7 +78,7 @@ public struct OfflineGenerator: Sendable {
             if o.unread.isEmpty, !o.assignments.isEmpty || !o.skips.isEmpty {
                 // A rule is reported as implemented only when the sentence has nothing left over.
                 let left = SentenceAccounting.unaccounted(
-                    SentenceTokens(sentence, source: source, destination: destination).tokens, o)
+                    SentenceTokens(sentence, source: source, destination: destination).tokens, o, source: source)
                 if !left.isEmpty { o.unread.append("words the rules do not account for: " + left.joined(separator: ", ")) }
             }
             for a in o.assignments {

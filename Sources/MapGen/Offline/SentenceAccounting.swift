@@ -14,7 +14,10 @@ enum SentenceAccounting {
     ]
 
     /// What in `tokens` the outcome's rules do not account for (empty when everything is).
-    static func unaccounted(_ tokens: [ProseToken], _ o: SentenceOutcome) -> [String] {
+    static func unaccounted(_ tokens: [ProseToken], _ o: SentenceOutcome, source: Schema) -> [String] {
+        // Unquoted words that spell a value of a source picklist ("neither lead nor opportunity").
+        var values: Set<String> = []
+        for f in source.fields { for v in f.values ?? [] where !v.contains(" ") { values.insert(v.lowercased()) } }
         var ruleText = o.assignments.map(\.value.text).joined(separator: "\n")
         ruleText += "\n" + o.skips.map(\.condition).joined(separator: "\n")
         let assigned = Set(o.assignments.map(\.field.name) + (o.key.map { [$0.name] } ?? []))
@@ -26,6 +29,11 @@ enum SentenceAccounting {
             } else if t.kind == .quoted {
                 let lower = ruleText.lowercased()
                 if !t.lower.isEmpty, !lower.contains(t.lower), !missing.contains("\"\(t.text)\"") { missing.append("\"\(t.text)\"") }
+            } else if t.kind == .word, t.destination == nil, values.contains(t.lower), o.assignments.isEmpty,
+                !ruleText.lowercased().contains("\"\(t.lower)\""), !missing.contains(t.text)
+            {
+                // Only for skip rules: an assignment's values are the destination's, checked by the value reader.
+                missing.append(t.text)
             } else if t.kind == .word {
                 // "lower" alone is often "lower than"; it counts only after "in" ("in lower case").
                 let word = t.lower == "lower" && i > 0 && tokens[i - 1].isWord("in") ? "lowercase" : t.lower

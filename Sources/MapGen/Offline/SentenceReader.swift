@@ -634,6 +634,8 @@ struct SentenceReader {
             for piece in skipPieces(groups[0]) {
                 if let c = ConditionReader.read(piece, source: source) {
                     conditions.append(c.text)
+                } else if !conditions.isEmpty, isSkipExplanation(piece) {
+                    continue
                 } else {
                     out.unread.append("a skip condition it could not read")
                 }
@@ -643,6 +645,16 @@ struct SentenceReader {
             let cond = only || unless != nil ? "not (\(c))" : c
             out.skips.append((cond, 0.9))
         }
+    }
+
+    /// "…, those already live in the CRM", "…, as they are test data": why records are skipped, after a
+    /// rule. It names no field, no quoted value and no value of a source picklist.
+    private func isSkipExplanation(_ p: [ProseToken]) -> Bool {
+        guard let first = p.first, first.isWord("those", "they", "these", "which", "because", "since", "as", "we", "that's", "it's"),
+            !(p.dropFirst().first?.isWord("that", "who", "whose", "with", "without", "where", "whose") ?? false)
+        else { return false }
+        let values = Set(source.fields.flatMap { $0.values ?? [] }.map { $0.lowercased() })
+        return !p.contains { $0.source != nil || $0.kind == .quoted || values.contains($0.lower) }
     }
 
     /// "contacts that have no Email and contacts whose email has bounced": one piece per "and <noun>" /
