@@ -203,4 +203,10 @@ import Testing
         ]
         #expect(try skipped(r, recs) == ["keep", "skip", "skip", "skip", "skip"])
     }
+
+    @Test func leftArrowLinesAndLinesEndingInAsIsAreSentencesOfTheirOwn() {
+        let doc = ProseDocument.parse(
+            "from: hubspot.contact\nto: salesforce.Lead\n\nEmail ← email\nTitle ← jobtitle\nCity → city, keep it as is\nDoNotCall → false")
+        #expect(doc.sentences == ["Email ← email", "Title ← jobtitle", "City → city, keep it as is", "DoNotCall → false"])
+    }
 }

@@ -110,7 +110,9 @@ public enum SentenceSplitter {
     static func isStatementLine(_ line: String) -> Bool {
         let words = line.split(separator: " ", omittingEmptySubsequences: true).prefix(5).map(String.init)
         for (i, w) in words.enumerated() {
-            if i > 0, ["->", "→", "=>", "=", ":"].contains(w) || w.hasPrefix("->") || w.hasPrefix("→") { return true }
+            if i > 0, ["->", "→", "=>", "=", ":", "<-", "←", "⇐"].contains(w) || w.hasPrefix("->") || w.hasPrefix("→") || w.hasPrefix("←") {
+                return true
+            }
             if i == 1, ["-", "–", "—"].contains(w) { return true }
             if i < 4, w.count > 1, w.hasSuffix(":"), !w.hasPrefix("\"") { return true }
             if w.hasPrefix("\"") || w.hasPrefix("“") { return false }
@@ -128,6 +130,8 @@ public enum SentenceSplitter {
     private static func continues(_ line: String) -> Bool {
         if let last = line.last, ",;(+&-→=".contains(last) || last == ">" { return true }
         let lastWord = line.split(separator: " ").last.map { $0.lowercased() } ?? ""
+        // "… keep the code as is": a whole phrase, not a sentence going on.
+        if line.lowercased().hasSuffix(" as is") { return false }
         return ["and", "or", "the", "a", "an", "to", "of", "with", "is", "are", "when", "if", "then", "by"].contains(lastWord)
     }
 
