@@ -209,4 +209,44 @@ import Testing
             "from: hubspot.contact\nto: salesforce.Lead\n\nEmail ← email\nTitle ← jobtitle\nCity → city, keep it as is\nDoNotCall → false")
         #expect(doc.sentences == ["Email ← email", "Title ← jobtitle", "City → city, keep it as is", "DoNotCall → false"])
     }
+
+    @Test func aTranslationWhoseDefaultKeepsTheValueAsItIs() throws {
+        let r = generate(
+            "mailchimp.member", "hubspot.contact",
+            "email = email_address\nhs_language comes from language where \"nl\" becomes \"Dutch\", \"it\" becomes \"Italian\", anything else keep the value as is."
+        )
+        let recs = [
+            #"{"id": "1", "email_address": "a@x.io", "language": "nl"}"#, #"{"id": "2", "email_address": "b@x.io", "language": "pt"}"#,
+        ]
+        #expect(try run(r.mapping, recs, field: "hs_language") == ["\"Dutch\"", "\"pt\""])
+        #expect(!line(r.mapping, "hs_language").contains("REVIEW"))
+    }
+
+    @Test func aTranslationIntoTextTakesValuesOfSeveralWordsAfterTheArrow() throws {
+        let r = generate(
+            "mailchimp.member", "salesforce.Contact",
+            "key = External_Id__c\nExternal_Id__c ← id\nLastName ← LNAME\nMailingCountry ← location.country_code translated -- NZ → New Zealand, ZA → South Africa, anything else leave empty"
+        )
+        let recs = [
+            #"{"id": "1", "merge_fields.LNAME": "A", "location.country_code": "ZA"}"#,
+            #"{"id": "2", "merge_fields.LNAME": "B", "location.country_code": "FR"}"#,
+        ]
+        #expect(try run(r.mapping, recs, field: "MailingCountry") == ["\"South Africa\"", "null"])
+    }
+
+    @Test func aSkipOfValuesNamesTheRecordsAsItLikes() throws {
+        let r = generate("mailchimp.member", "segment.identify", "userId = id\nSkip pending addresses.")
+        let recs = [#"{"id": "1", "status": "pending"}"#, #"{"id": "2", "status": "subscribed"}"#]
+        #expect(try run(r.mapping, recs, field: "userId") == ["skipped", "\"2\""])
+    }
+
+    /// "anything else leave empty" gave the default "leave" for a text field.
+    @Test func leaveEmptyAsADefaultIsNullNotTheWordLeave() throws {
+        let r = generate(
+            "mailchimp.member", "salesforce.Contact",
+            "key = External_Id__c\nExternal_Id__c ← id\nLastName ← LNAME\nMailingState ← location.country_code: NZ → Auckland, anything else leave empty"
+        )
+        let recs = [#"{"id": "1", "merge_fields.LNAME": "A", "location.country_code": "FR"}"#]
+        #expect(try run(r.mapping, recs, field: "MailingState") == ["null"])
+    }
 }

@@ -46,6 +46,9 @@ struct ChainReader {
     /// Source fields the whole sentence names.
     var sentence: [Field] = []
 
+    /// A default that is the compared field's own value, until the chain knows which field that is.
+    static let subjectMarker = "\u{1}subject"
+
     static let defaultWords: Set<String> = [
         "otherwise", "else", "anything", "everything", "other", "others", "unrecognised", "unrecognized", "rest",
     ]
@@ -158,6 +161,7 @@ struct ChainReader {
         "for", "becomes", "become", "give", "gives", "stages", "stage", "values", "value", "other", "else", "anything", "everything",
         "rest", "leads", "lead's", "contacts", "members", "records", "accounts", "companies", "events", "ones", "cases", "we", "don",
         "t", "recognise", "recognize", "unknown", "including", "use", "it", "is", "be", "set", "to", "then", "we're", "any", "all",
+        "translated",
     ]
 
     /// Splits at `;`, `,` and "and" that start a new arm, then reads each segment.
@@ -280,6 +284,13 @@ struct ChainReader {
             return nil
         }
         guard !chain.arms.isEmpty else { return nil }
+        if chain.fallback == Self.subjectMarker {
+            let subject = subjects.compactMap { $0 }.first ?? (named.count == 1 ? named[0] : nil)
+            guard let f = subjects.compactMap({ $0 }).allSatisfy({ $0.name == subject?.name }) ? subject : nil,
+                f.type.baseType == .string, d.type == .string || d.type == .id
+            else { return nil }
+            chain.fallback = OfflineExpr.convert(OfflineExpr.field(f), type: f.type.baseType, from: f, to: d, plain: true)
+        }
         // A match over the trailing arms that compare one field with literals.
         if let last = subjects.last, let s = last {
             var k = subjects.count
@@ -309,6 +320,26 @@ struct ChainReader {
 
     /// The destination value of a default segment: a literal, "empty"/"null" (null), or nothing to read.
     func defaultValue(_ seg: [ProseToken]) -> String? {
+        // "anything else leave empty", "otherwise leave it blank": null, never the word "leave".
+        if seg.contains(where: { $0.isWord("leave", "keep", "left") }),
+            seg.contains(where: { $0.isWord("empty", "blank", "null", "unset", "nothing") }),
+            !seg.contains(where: { $0.kind == .quoted || $0.source != nil })
+        {
+            return d.nullable && !d.required ? "null" : nil
+        }
+        // "anything else keep the code as is", "else leave the value like it is": the compared field itself
+        // (a marker the chain resolves once it knows its subject).
+        let keep: Set<String> = [
+            "keep", "leave", "pass", "the", "code", "value", "values", "as", "is", "like", "it", "unchanged", "same", "through", "original",
+            "untouched", "itself", "its", "anything", "everything", "else", "otherwise", "other", "rest", "just", "for", "any",
+        ]
+        let words = seg.filter { !$0.isPunct(",", ".", "->") }
+        if !words.isEmpty, words.allSatisfy({ $0.kind == .word && keep.contains($0.lower) && $0.source == nil }),
+            words.contains(where: { $0.isWord("keep", "leave", "pass", "unchanged", "untouched") }),
+            words.contains(where: { $0.isWord("is", "unchanged", "through", "same", "untouched", "itself") })
+        {
+            return Self.subjectMarker
+        }
         // A default that names a field and is no quoted literal is a copy of that field, with its modifiers.
         if !seg.contains(where: { $0.kind == .quoted }), uniqueSources(seg).count == 1, let f = uniqueSources(seg).first,
             d.type == .string || d.type == .id
@@ -470,7 +501,18 @@ struct ChainReader {
         } else {
             return nil
         }
-        let toCands = valueCandidates(toTokens)
+        var toCands = valueCandidates(toTokens)
+        // "US → United States": a value of several words for a text field, when the words are all that follows
+        // (a word that names a field only through a typo, "States" for `status`, is a word here).
+        let toWords = toTokens.filter { !$0.isPunct(",", ".") }
+        if d.type == .string, (2...4).contains(toWords.count),
+            toWords.allSatisfy({
+                $0.kind == .word && ($0.source == nil || $0.typo) && $0.destination == nil && !ConditionReader.keywords.contains($0.lower)
+            }),
+            let lit = reader.literal(ProseToken(kind: .quoted, text: toWords.map(\.text).joined(separator: " "), lower: ""))
+        {
+            toCands = [lit]
+        }
         let value: String
         if toCands.count == 1 {
             value = toCands[0]
@@ -480,7 +522,8 @@ struct ChainReader {
             return nil
         }
         let fromVals = fromTokens.filter {
-            !$0.isWord("and", "or", "is", "the", "value", "values", "a", "an", "both", "each", "of", "any", "when", "if", "it", "status")
+            !$0.isWord(
+                "and", "or", "is", "the", "value", "values", "a", "an", "both", "each", "of", "any", "when", "if", "it", "status", "where")
                 && !($0.kind == .word && Self.fillers.contains($0.lower)) && !$0.isPunct(",", ":", "(", ")") && $0.source == nil
         }
         // "… for contacts with an AccountId": prose about a field, not values of it (the old reading compared

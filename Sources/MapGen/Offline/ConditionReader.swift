@@ -159,7 +159,7 @@ enum ConditionReader {
         "account", "accounts", "only", "exactly", "any", "after", "trimming", "trimmed", "is", "are", "was", "equals", "equal",
         "says", "reads", "of", "anyone", "anybody", "everyone", "people", "person", "someone", "ones", "those", "users", "user",
         "subscribers", "subscriber", "rows", "row", "items", "entries", "calls", "call", "hits", "requests", "identifies", "tracks",
-        "were", "been", "got", "get",
+        "were", "been", "got", "get", "addresses", "emails", "signups", "customers", "visitors", "profiles",
     ]
 
     /// `A and B`, `A or B` where each side reads as a condition on its own.

@@ -25,7 +25,9 @@ enum SentenceAccounting {
         for (i, t) in tokens.enumerated() {
             if let d = t.destination, assigned.contains(d.name) { continue }
             if let s = t.source {
-                if !mentions(ruleText, OfflineExpr.field(s)) && !missing.contains(s.name) { missing.append(s.name) }
+                // A word that names the field only through a typo ("States" for `status`) may be a value the rules use.
+                let asValue = t.typo && ruleText.contains(t.text)
+                if !mentions(ruleText, OfflineExpr.field(s)) && !asValue && !missing.contains(s.name) { missing.append(s.name) }
             } else if t.kind == .quoted {
                 let lower = ruleText.lowercased()
                 if !t.lower.isEmpty, !lower.contains(t.lower), !missing.contains("\"\(t.text)\"") { missing.append("\"\(t.text)\"") }

@@ -336,6 +336,12 @@ struct SentenceTokens {
             // fields once fields are known.
             if c == "/" { punct("/") }
             // "params.transaction_id - properties.order_id": a dash between spaces after the first name.
+            // "hs_analytics_source translated -- A -> B": a double dash between spaces introduces what follows.
+            if c == "-", i + 2 < chars.count, chars[i + 1] == "-", chars[i + 2] == " ", i > 0, chars[i - 1] == " " {
+                punct(":")
+                i += 2
+                continue
+            }
             if c == "-" || c == "–" || c == "—", out.count == 1, i > 0, chars[i - 1] == " ", i + 1 < chars.count, chars[i + 1] == " " {
                 punct(":")
             }
