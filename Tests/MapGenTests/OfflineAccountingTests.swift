@@ -249,4 +249,19 @@ import Testing
         let recs = [#"{"id": "1", "merge_fields.LNAME": "A", "location.country_code": "FR"}"#]
         #expect(try run(r.mapping, recs, field: "MailingState") == ["null"])
     }
+
+    @Test func aFallbackWhoseAlternativeIsAConcatenation() throws {
+        let r = generate(
+            "hubspot.company", "salesforce.Account",
+            "Upsert on HubSpot_Company_Id__c from hs_object_id.\nName: name\nWebsite: website, or if there is no website, \"http://\" + domain\nDescription = description; if there is no description then \"HubSpot company \" + hs_object_id\nBillingStreet: address, or \"PO Box \" + zip when address is empty"
+        )
+        let recs = [
+            #"{"hs_object_id": "1", "name": "A", "website": "https://a.io", "description": "D", "domain": "a.io", "address": "1 Main St"}"#,
+            #"{"hs_object_id": "2", "name": "B", "website": "", "domain": "b.io", "zip": "9"}"#,
+        ]
+        #expect(try run(r.mapping, recs, field: "Website") == ["\"https://a.io\"", "\"http://b.io\""])
+        #expect(try run(r.mapping, recs, field: "Description") == ["\"D\"", "\"HubSpot company 2\""])
+        #expect(try run(r.mapping, recs, field: "BillingStreet") == ["\"1 Main St\"", "\"PO Box 9\""])
+        #expect(r.trace.notImplemented.isEmpty)
+    }
 }

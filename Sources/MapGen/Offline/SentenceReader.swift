@@ -313,6 +313,21 @@ struct SentenceReader {
     /// "D: X; fall back to Y when there is no X" / "…; if X is empty use Y": the copy the clause before
     /// read gets a fallback.
     private func continueFallback(_ c: [ProseToken], into out: inout SentenceOutcome) -> Bool {
+        // "…; if there's no description then "Account " + Id": the alternative is a concatenation.
+        if c.contains(where: { $0.isPunct("+") }), subjectPositions(c).isEmpty, let i = out.assignments.indices.last,
+            out.assignments[i].value.kind == .copy, let prior = out.assignments[i].value.sourceField, let f = source.field(prior),
+            c.first(where: { !$0.isWord("and", "but") })?.isWord("if", "when", "or", "otherwise", "else", "fall") == true
+        {
+            let d = out.assignments[i].field
+            let head = ProseToken(kind: .word, text: f.name, lower: f.name.lowercased(), source: f)
+            if let v = ValueReader(source: source, destination: destination, d: d).fallbackToConcatenation(
+                [head, ProseToken(kind: .punct, text: ",", lower: ",")] + c)
+            {
+                out.assignments[i].value = v
+                out.assignments[i].confidence = confidence(v, d)
+                return true
+            }
+        }
         guard let first = c.first(where: { !$0.isWord("and", "but", "then") }),
             first.isWord("fall", "falling", "fallback", "or", "otherwise", "else")
                 || first.isWord("if", "when") && c.contains(where: { $0.isWord("use", "then") })

@@ -61,6 +61,7 @@ struct ValueReader {
             return c
         }
         if let v = defaultWhenUnset(words) { return v }
+        if let v = fallbackToConcatenation(words) { return v }
         if let v = modifiersOfTheSameField(words) { return v }
         if let v = unlessInWhichCase(words) { return v }
         if let v = copyExcept(words) { return v }
@@ -348,6 +349,54 @@ struct ValueReader {
             let base = copy([t[0]])
         else { return nil }
         let text = s.type.baseType == .string ? "null_if_blank(\(base.text)) ?? \(lit)" : "\(base.text) ?? \(lit)"
+        return ReadValue(text: text, kind: .fallback, chainFields: [s])
+    }
+
+    /// "website, or if there's no website, "https://" + domain", "Description; if it is empty then
+    /// "Account " + Id": a field, and when it has no value a concatenation.
+    func fallbackToConcatenation(_ w: [ProseToken]) -> ReadValue? {
+        guard w.contains(where: { $0.isPunct("+") }), let first = w.first(where: { !$0.isWord("the") }), let s = first.source,
+            let emptyAt = w.firstIndex(where: { $0.isWord("no", "empty", "blank", "missing", "isn't", "unset", "null", "absent") })
+        else { return nil }
+        let connectors: Set<String> = [
+            "or", "otherwise", "else", "if", "when", "there", "is", "it", "its", "the", "fall", "back", "to", "use", "then", "instead",
+            "set", "value", "field", "we", "take", "s", "and",
+        ]
+        let firstAt = w.firstIndex { $0.source?.name == s.name }!
+        // "website, or "https://" + domain when website is blank": the condition after the concatenation.
+        if let plus = w.firstIndex(where: { $0.isPunct("+") }), plus < emptyAt,
+            let k = w[plus...].firstIndex(where: { $0.isWord("when", "if", "whenever") })
+        {
+            let emptiness: Set<String> = ["no", "empty", "blank", "missing", "isn't", "unset", "null", "absent", "not"]
+            var start = firstAt + 1
+            while start < k, w[start].isPunct(",") || w[start].isWord("or", "otherwise", "else", "use") { start += 1 }
+            guard
+                w[(k + 1)...].allSatisfy({
+                    $0.source?.name == s.name || $0.isWord("it", "is", "there", "s") || emptiness.contains($0.lower)
+                }),
+                start < k, let c = concatenation(Array(w[start..<k])), c.kind == .concatenation, let base = copy([first])
+            else { return nil }
+            let text = s.type.baseType == .string ? "null_if_blank(\(base.text)) ?? \(c.text)" : "\(base.text) ?? \(c.text)"
+            return ReadValue(text: text, kind: .fallback, chainFields: [s])
+        }
+        guard
+            w[..<emptyAt].enumerated().allSatisfy({ i, t in
+                i == firstAt || t.source?.name == s.name || t.isPunct(",", ";")
+                    || t.kind == .word && connectors.contains(t.lower) && t.source == nil
+            })
+        else { return nil }
+        var start = emptyAt + 1
+        while start < w.count,
+            w[start].source?.name == s.name || w[start].isPunct(",", ";")
+                || w[start].kind == .word && w[start].source == nil && connectors.contains(w[start].lower)
+        {
+            start += 1
+        }
+        guard start < w.count else { return nil }
+        let tail = Array(w[start...])
+        guard tail.contains(where: { $0.isPunct("+") }), let c = concatenation(tail), c.kind == .concatenation, let base = copy([first])
+        else { return nil }
+        let text = s.type.baseType == .string ? "null_if_blank(\(base.text)) ?? \(c.text)" : "\(base.text) ?? \(c.text)"
         return ReadValue(text: text, kind: .fallback, chainFields: [s])
     }
 
