@@ -264,4 +264,29 @@ import Testing
         #expect(try run(r.mapping, recs, field: "BillingStreet") == ["\"1 Main St\"", "\"PO Box 9\""])
         #expect(r.trace.notImplemented.isEmpty)
     }
+
+    @Test func numbersSpelledWithMillionOrKAreNumbers() throws {
+        let r = generate(
+            "hubspot.company", "salesforce.Account",
+            "Upsert on HubSpot_Company_Id__c from hs_object_id.\nName: name\nRating: Hot when annual revenue is over 5 million, else if it is over 250k Warm, otherwise Cold"
+        )
+        let recs = [
+            #"{"hs_object_id": "1", "name": "A", "annualrevenue": 6000000}"#,
+            #"{"hs_object_id": "2", "name": "B", "annualrevenue": 300000}"#,
+            #"{"hs_object_id": "3", "name": "C", "annualrevenue": 1000}"#,
+        ]
+        #expect(try run(r.mapping, recs, field: "Rating") == ["\"Hot\"", "\"Warm\"", "\"Cold\""])
+    }
+
+    @Test func anAsideInParenthesesAfterAValueIsNotPartOfIt() throws {
+        let r = generate(
+            "mailchimp.member", "salesforce.Contact",
+            "key = External_Id__c\nExternal_Id__c → \"mc:\" + id (the member id from the audience)\nLastName ← LNAME")
+        #expect(try run(r.mapping, [#"{"id": "ab", "merge_fields.LNAME": "L"}"#], field: "External_Id__c") == ["\"mc:ab\""])
+        // An aside that states a condition is not dropped: the value is listed, not read without it.
+        let c = generate(
+            "mailchimp.member", "salesforce.Contact",
+            "key = External_Id__c\nExternal_Id__c ← id\nLastName ← LNAME\nDescription → \"member \" + id (only when status is pending)")
+        #expect(line(c.mapping, "Description").isEmpty || line(c.mapping, "Description").contains("REVIEW"))
+    }
 }

@@ -31,7 +31,7 @@ struct SentenceTokens {
     var tokens: [ProseToken]
 
     init(_ text: String, source: Schema, destination: Schema) {
-        tokens = SentenceTokens.tokenize(SentenceTokens.spellOutSharedNouns(text))
+        tokens = SentenceTokens.scaleNumbers(SentenceTokens.tokenize(SentenceTokens.spellOutSharedNouns(text)))
         let writable = destination.fields.filter { !$0.readOnly }
         // "last name", "job title", "mobile phone": two words that together spell a field's name.
         var merged: [ProseToken] = []
@@ -247,6 +247,38 @@ struct SentenceTokens {
         guard word.count >= 6, !stopWords.contains(lower), word.contains(where: { $0.isLetter }) else { return (nil, false) }
         let near = fields.filter { $0.name.count >= 6 && Suggest.distance($0.name.lowercased(), lower, limit: 1) <= 1 }
         return near.count == 1 ? (near[0], true) : (nil, false)
+    }
+
+    /// "10 million", "2.5 thousand", "10k", "1.5M": the number they spell ("10000000"), so comparisons
+    /// read them. Only whole results are written; anything else stays as it was.
+    static func scaleNumbers(_ t: [ProseToken]) -> [ProseToken] {
+        let scales: [String: Double] = ["thousand": 1e3, "k": 1e3, "million": 1e6, "m": 1e6, "mm": 1e6, "billion": 1e9, "bn": 1e9]
+        func whole(_ x: Double) -> String? {
+            guard x.isFinite, x < 1e15, x == x.rounded() else { return nil }
+            return String(Int64(x))
+        }
+        var out: [ProseToken] = []
+        var i = 0
+        while i < t.count {
+            let x = t[i]
+            if x.kind == .word, let n = Double(x.text), i + 1 < t.count, t[i + 1].kind == .word,
+                ["thousand", "million", "billion"].contains(t[i + 1].lower), let v = whole(n * scales[t[i + 1].lower]!)
+            {
+                out.append(ProseToken(kind: .word, text: v, lower: v))
+                i += 2
+                continue
+            }
+            if x.kind == .word, let suffix = ["bn", "mm", "k", "m"].first(where: { x.lower.hasSuffix($0) }),
+                let n = Double(x.lower.dropLast(suffix.count)), x.lower.first?.isNumber == true, let v = whole(n * scales[suffix]!)
+            {
+                out.append(ProseToken(kind: .word, text: v, lower: v))
+                i += 1
+                continue
+            }
+            out.append(x)
+            i += 1
+        }
+        return out
     }
 
     /// Words, quoted literals and punctuation, in order. Curly quotes count as quotes; `'s` is dropped;

@@ -34,6 +34,31 @@ struct ValueReader {
     var sentence: [Field] = []
 
     func read(_ t: [ProseToken]) -> ReadValue? {
+        if let v = readWhole(t) { return v }
+        // "… + id (the mailchimp member id)": an aside in parentheses at the end, which names no other field,
+        // no value and no condition, says nothing about the value.
+        var end = t.count
+        while end > 0, t[end - 1].isPunct(".", ",") { end -= 1 }
+        guard end > 0, t[end - 1].isPunct(")"), let open = t[..<(end - 1)].lastIndex(where: { $0.isPunct("(") }), open > 0 else {
+            return nil
+        }
+        let head = Array(t[..<open])
+        let named = Set(head.compactMap(\.source?.name))
+        let stops: Set<String> = [
+            "when", "if", "unless", "otherwise", "else", "not", "no", "never", "empty", "blank", "null", "true", "false", "leave", "skip",
+            "default", "except", "but", "for", "only", "instead", "use", "or", "and", "lower", "lowercase", "lowercased", "upper",
+            "uppercase", "uppercased", "trim", "trimmed", "plus", "followed", "then", "without", "unknown", "nothing",
+        ]
+        guard
+            t[(open + 1)..<(end - 1)].allSatisfy({
+                $0.kind == .word && !stops.contains($0.lower) && Double($0.text) == nil
+                    && ($0.source == nil || named.contains($0.source!.name)) && ($0.destination == nil || $0.destination?.name == d.name)
+            })
+        else { return nil }
+        return readWhole(head)
+    }
+
+    private func readWhole(_ t: [ProseToken]) -> ReadValue? {
         let words = t.filter { !($0.isPunct("(", ")")) }
         guard !words.isEmpty else { return nil }
         // A picklist value spelled in words, whatever else those words name ("Phone Inquiry").
