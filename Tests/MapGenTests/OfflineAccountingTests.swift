@@ -289,4 +289,16 @@ import Testing
             "key = External_Id__c\nExternal_Id__c ← id\nLastName ← LNAME\nDescription → \"member \" + id (only when status is pending)")
         #expect(line(c.mapping, "Description").isEmpty || line(c.mapping, "Description").contains("REVIEW"))
     }
+
+    @Test func sameNamedFieldsAreCopiedOneByOne() throws {
+        let r = generate(
+            "segment.track", "ga4.event",
+            "client_id = anonymousId\nname = event\nparams.tax / params.shipping = the properties of the same name\nparams.currency = properties.currency in upper case, default to EUR when missing"
+        )
+        let rec = [#"{"event": "x", "anonymousId": "a", "properties.tax": 2, "properties.shipping": 3, "properties.currency": "usd"}"#]
+        #expect(try run(r.mapping, rec, field: "params.tax") == ["2"])
+        #expect(try run(r.mapping, rec, field: "params.shipping") == ["3"])
+        #expect(try run(r.mapping, rec, field: "params.currency") == ["\"USD\""])
+        #expect(try run(r.mapping, [#"{"event": "x", "anonymousId": "a"}"#], field: "params.currency") == ["\"EUR\""])
+    }
 }

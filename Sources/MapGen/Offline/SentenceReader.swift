@@ -710,6 +710,43 @@ struct SentenceReader {
 
     // MARK: Assignments
 
+    /// "params.coupon / params.tax = same-named properties", "city, state: the traits of the same name":
+    /// each destination copies the one source field whose last name part is its own (within the source
+    /// group the words name, such as `properties` or `traits`). Nothing is read unless every one is found.
+    private func sameNamed(_ dests: [Field], _ value: [ProseToken], into out: inout SentenceOutcome) -> Bool {
+        let lower = value.filter { $0.kind == .word }.map(\.lower)
+        let says =
+            lower.contains("same-named") || lower.contains("same") && (lower.contains("name") || lower.contains("named"))
+            || lower.contains("namesake") || lower.contains("namesakes")
+        let fillers: Set<String> = [
+            "same-named", "same", "name", "named", "names", "the", "with", "of", "a", "from", "their", "its", "matching", "namesake",
+            "namesakes", "ones", "fields", "field", "properties", "property", "traits", "trait", "in", "=", "is", "are", "come", "comes",
+            "copied", "take", "use",
+        ]
+        guard says, value.allSatisfy({ $0.kind == .word && fillers.contains($0.lower) || $0.isPunct(",", ":", "=") }) else { return false }
+        let group = lower.contains("properties") || lower.contains("property") ? "properties." : lower.contains("traits") ? "traits." : ""
+        func last(_ n: String) -> String { String(n.split(separator: ".").last ?? Substring(n)).lowercased() }
+        var found: [(Field, Field)] = []
+        for d in dests {
+            let hits = source.fields.filter { $0.name.hasPrefix(group) && last($0.name) == last(d.name) }
+            guard hits.count == 1 else {
+                out.unread.append("\(d.name): no single source field of the same name")
+                return true
+            }
+            found.append((d, hits[0]))
+        }
+        for (d, s) in found {
+            let token = ProseToken(kind: .word, text: s.name, lower: s.name.lowercased(), source: s)
+            if let v = ValueReader(source: source, destination: destination, d: d).copy([token]) {
+                out.assignments.append(
+                    .init(field: d, value: v, confidence: confidence(v, d), note: "named in prose, the field of the same name"))
+            } else {
+                out.unread.append("\(d.name): a value it could not read")
+            }
+        }
+        return true
+    }
+
     /// "Map traits.firstName to firstname, traits.lastName to lastname and company from traits.company.name":
     /// a run-on list of pairs, each one source field and one destination field joined by a linking word
     /// ("to", "into", "->" after the source; "from", "is", "=", ":" after the destination). Read only when
@@ -1013,6 +1050,7 @@ struct SentenceReader {
     /// source fields as there are destinations ("FirstName and LastName from firstname and lastname, trimmed").
     private func assign(_ dests: [Field], _ value: [ProseToken], into out: inout SentenceOutcome) {
         guard !dests.isEmpty else { return }
+        if sameNamed(dests, value, into: &out) { return }
         let sources = value.compactMap(\.source)
         if dests.count > 1 {
             let modifiers = value.filter { $0.source == nil && !$0.isWord("and") && !$0.isPunct(",") }

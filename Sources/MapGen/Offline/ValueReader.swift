@@ -445,6 +445,14 @@ struct ValueReader {
     /// "X, falling back to Y when X is empty", "X or Y if there's no X", "X, or "V" when it is empty",
     /// "fall back to Y if there's no X", "X (default "V")".
     func fallback(_ w: [ProseToken]) -> ReadValue? {
+        // "default to USD when missing": one unquoted word after "default to" is the default value.
+        var w = w
+        if let at = w.firstIndex(where: { $0.isWord("default", "defaults", "defaulting") }), at + 2 < w.count, w[at + 1].isWord("to"),
+            w[at + 2].kind == .word, w[at + 2].source == nil, w[at + 2].destination == nil,
+            !ConditionReader.keywords.contains(w[at + 2].lower), Double(w[at + 2].text) == nil || d.type.baseType != .string
+        {
+            w[at + 2] = ProseToken(kind: .quoted, text: w[at + 2].text, lower: w[at + 2].lower)
+        }
         let lower = w.map(\.lower)
         // "unless" says something else ("X unless it is V"): not a fallback; nor is an alternative that is
         // itself a concatenation ("or "https://" + domain").
