@@ -301,4 +301,16 @@ import Testing
         #expect(try run(r.mapping, rec, field: "params.currency") == ["\"USD\""])
         #expect(try run(r.mapping, [#"{"event": "x", "anonymousId": "a"}"#], field: "params.currency") == ["\"EUR\""])
     }
+
+    @Test func twoStatementsJoinedByCommaAndAreReadOneByOne() throws {
+        let r = generate(
+            "salesforce.Lead", "hubspot.contact",
+            "Keyed on email.\nfirstname/lastname come over from FirstName and LastName, and the address goes city <- City, zip <- PostalCode."
+        )
+        let rec = [#"{"Id": "1", "Email": "a@x.io", "FirstName": "A", "LastName": "B", "City": "Oslo", "PostalCode": "0150"}"#]
+        #expect(try run(r.mapping, rec, field: "lastname") == ["\"B\""])
+        #expect(try run(r.mapping, rec, field: "city") == ["\"Oslo\""])
+        #expect(try run(r.mapping, rec, field: "zip") == ["\"0150\""])
+        #expect(r.trace.notImplemented.isEmpty)
+    }
 }

@@ -781,7 +781,7 @@ struct SentenceReader {
             // "the address goes state <- State": words that introduce the list, before its first pair.
             if n == 0, w.count > 3, let at = p.firstIndex(where: { $0.text == w[w.count - 3].text && $0.kind == w[w.count - 3].kind }),
                 at > 0, p[at - 1].isWord("goes", "go", "is", "are", "follows", "like", "this"),
-                !p[..<at].contains(where: { $0.source != nil || $0.kind == .quoted })
+                !p[..<at].contains(where: { $0.source != nil && $0.destination == nil || $0.kind == .quoted })
             {
                 w = Array(w.suffix(3))
             }
@@ -810,6 +810,12 @@ struct SentenceReader {
     /// One clause: subjects (destination fields in subject position) each with the value tokens
     /// that follow, or the "Copy S into D" form.
     private func readClause(_ c: [ProseToken], into out: inout SentenceOutcome) {
+        // A clause that is nothing but pairs ("Map A to B, C to D", "the address goes city <- City, state <- State").
+        var strict = out
+        if readPairList(c, into: &strict), strict.unread.count == out.unread.count {
+            out = strict
+            return
+        }
         var tried = out
         readClauseForms(c, into: &tried)
         // A clause the other forms cannot read whole may be a run-on list of pairs ("Map A to B, C to D").
@@ -818,6 +824,28 @@ struct SentenceReader {
             if readPairList(c, into: &paired), paired.assignments.count > tried.assignments.count {
                 out = paired
                 return
+            }
+            // "… come over from A, B and C, and the address goes city <- City, …": statements joined by ", and",
+            // each read on its own, when that reads more and leaves no more unread.
+            var parts: [[ProseToken]] = [[]]
+            var k = 0
+            while k < c.count {
+                if c[k].isPunct(","), k + 1 < c.count, c[k + 1].isWord("and"), !(parts.last?.isEmpty ?? true) {
+                    parts.append([])
+                    k += 2
+                    continue
+                }
+                parts[parts.count - 1].append(c[k])
+                k += 1
+            }
+            parts = parts.filter { !$0.isEmpty }
+            if parts.count > 1 {
+                var split = out
+                for p in parts { readClause(p, into: &split) }
+                if split.assignments.count > tried.assignments.count, split.unread.count <= tried.unread.count {
+                    out = split
+                    return
+                }
             }
         }
         out = tried
