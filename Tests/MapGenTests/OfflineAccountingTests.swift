@@ -313,4 +313,24 @@ import Testing
         #expect(try run(r.mapping, rec, field: "zip") == ["\"0150\""])
         #expect(r.trace.notImplemented.isEmpty)
     }
+
+    @Test func destinationsCopiedStraightAcrossWithAnOverrideInParentheses() throws {
+        let r = generate(
+            "hubspot.contact", "salesforce.Lead",
+            "- Upsert on HubSpot_Contact_Id__c from hs_object_id.\n- FirstName, LastName straight across\n- Company, City straight across (City <- state)"
+        )
+        let rec = [#"{"hs_object_id": "1", "firstname": "A", "lastname": "B", "company": "C", "city": "Oslo", "state": "Viken"}"#]
+        #expect(try run(r.mapping, rec, field: "FirstName") == ["\"A\""])
+        #expect(try run(r.mapping, rec, field: "Company") == ["\"C\""])
+        #expect(try run(r.mapping, rec, field: "City") == ["\"Viken\""])
+    }
+
+    @Test func aFieldNamedByTheEndOfItsNameIsTheShallowestOne() throws {
+        let r = generate("segment.identify", "hubspot.contact", "email = traits.email\nSkip identifies when the plan is trial.")
+        let recs = [
+            #"{"messageId": "1", "traits.email": "a@x.io", "traits.plan": "trial"}"#,
+            #"{"messageId": "2", "traits.email": "b@x.io", "traits.plan": "pro", "traits.company.plan": "trial"}"#,
+        ]
+        #expect(try run(r.mapping, recs, field: "email") == ["skipped", "\"b@x.io\""])
+    }
 }

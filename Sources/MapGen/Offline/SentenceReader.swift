@@ -710,6 +710,66 @@ struct SentenceReader {
 
     // MARK: Assignments
 
+    /// "FirstName, Title straight across (Title <- jobtitle)", "city, state unchanged": each destination
+    /// copies the source field of its own name, or the one a pair in parentheses gives it. Nothing is read
+    /// unless every destination has exactly one.
+    private func straightAcross(_ dests: [Field], _ value: [ProseToken], into out: inout SentenceOutcome) -> Bool {
+        let words: Set<String> = [
+            "straight", "across", "over", "as", "is", "unchanged", "same", "copied", "directly", "through", "carried", "passed", "both",
+            "all", "just", "copy", "1:1", "verbatim", "untouched",
+        ]
+        var outside: [ProseToken] = []
+        var inside: [[ProseToken]] = []
+        var depth = 0
+        for t in value {
+            if t.isPunct("(") {
+                depth += 1
+                inside.append([])
+            } else if t.isPunct(")") {
+                depth = max(0, depth - 1)
+            } else if depth > 0 {
+                inside[inside.count - 1].append(t)
+            } else {
+                outside.append(t)
+            }
+        }
+        guard dests.count > 1 || !inside.isEmpty, !outside.isEmpty,
+            outside.allSatisfy({ $0.kind == .word && words.contains($0.lower) && $0.source == nil || $0.isPunct(",") }),
+            outside.contains(where: { $0.isWord("straight", "across", "unchanged", "verbatim", "untouched", "directly") })
+        else { return false }
+        // "(Title <- jobtitle)", "(Title from jobtitle)", "(jobtitle -> Title)": the pairs that say otherwise.
+        var given: [String: ProseToken] = [:]
+        for p in inside.flatMap({ split($0, at: ",") }) {
+            let w = p.filter { !$0.isWord("the", "and") }
+            if w.count == 3, let d = w[0].destination, w[1].isPunct("=", ":") || w[1].isWord("from", "is"), w[2].source != nil {
+                given[d.name] = w[2]
+            } else if w.count == 3, w[0].source != nil, w[1].isPunct("->") || w[1].isWord("to", "into"), let d = w[2].destination {
+                given[d.name] = w[0]
+            } else {
+                return false
+            }
+        }
+        var found: [(Field, ProseToken)] = []
+        for d in dests {
+            if let t = given[d.name] {
+                found.append((d, t))
+            } else if let same = source.fields.first(where: { $0.name.lowercased() == d.name.lowercased() }) {
+                found.append((d, ProseToken(kind: .word, text: same.name, lower: same.name.lowercased(), source: same)))
+            } else {
+                out.unread.append("\(d.name): no source field of the same name")
+                return true
+            }
+        }
+        for (d, t) in found {
+            if let v = ValueReader(source: source, destination: destination, d: d).copy([t]) {
+                out.assignments.append(.init(field: d, value: v, confidence: confidence(v, d), note: "named in prose"))
+            } else {
+                out.unread.append("\(d.name): a value it could not read")
+            }
+        }
+        return true
+    }
+
     /// "params.coupon / params.tax = same-named properties", "city, state: the traits of the same name":
     /// each destination copies the one source field whose last name part is its own (within the source
     /// group the words name, such as `properties` or `traits`). Nothing is read unless every one is found.
@@ -810,6 +870,17 @@ struct SentenceReader {
     /// One clause: subjects (destination fields in subject position) each with the value tokens
     /// that follow, or the "Copy S into D" form.
     private func readClause(_ c: [ProseToken], into out: inout SentenceOutcome) {
+        // "FirstName, Title straight across (Title <- jobtitle)": a list of destinations, then words that copy.
+        var lead = 0
+        while lead < c.count, c[lead].destination != nil || c[lead].isPunct(",") || c[lead].isWord("and") { lead += 1 }
+        let listed = c[..<lead].compactMap(\.destination)
+        if !listed.isEmpty, lead < c.count {
+            var across = out
+            if straightAcross(listed, Array(c[lead...]), into: &across) {
+                out = across
+                return
+            }
+        }
         // A clause that is nothing but pairs ("Map A to B, C to D", "the address goes city <- City, state <- State").
         var strict = out
         if readPairList(c, into: &strict), strict.unread.count == out.unread.count {
@@ -1079,6 +1150,7 @@ struct SentenceReader {
     private func assign(_ dests: [Field], _ value: [ProseToken], into out: inout SentenceOutcome) {
         guard !dests.isEmpty else { return }
         if sameNamed(dests, value, into: &out) { return }
+        if straightAcross(dests, value, into: &out) { return }
         let sources = value.compactMap(\.source)
         if dests.count > 1 {
             let modifiers = value.filter { $0.source == nil && !$0.isWord("and") && !$0.isPunct(",") }

@@ -243,6 +243,12 @@ struct SentenceTokens {
         if word.count >= 4, !stopWords.contains(lower) {
             let tails = fields.filter { $0.name.contains(".") && $0.name.lowercased().hasSuffix("." + lower) }
             if tails.count == 1 { return (tails[0], false) }
+            // "the plan" for `traits.plan` beside `traits.company.plan`: the one shallowest name, when the others
+            // are nested deeper (they are named with their group: "the company plan").
+            let depth = { (f: Field) in f.name.split(separator: ".").count }
+            if let least = tails.map(depth).min(), tails.filter({ depth($0) == least }).count == 1, least == 2 {
+                return (tails.first { depth($0) == least }, false)
+            }
         }
         guard word.count >= 6, !stopWords.contains(lower), word.contains(where: { $0.isLetter }) else { return (nil, false) }
         let near = fields.filter { $0.name.count >= 6 && Suggest.distance($0.name.lowercased(), lower, limit: 1) <= 1 }
