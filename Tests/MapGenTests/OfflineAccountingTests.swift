@@ -333,4 +333,15 @@ import Testing
         ]
         #expect(try run(r.mapping, recs, field: "email") == ["skipped", "\"b@x.io\""])
     }
+
+    @Test func fallbacksOneAfterAnotherAcrossClauses() throws {
+        let r = generate(
+            "segment.track", "ga4.event",
+            "name = event\nclient_id: anonymousId; if there is no anonymousId use the userId, and if there is neither use \"nobody\"")
+        let recs = [
+            #"{"event": "e", "anonymousId": "a", "userId": "u"}"#, #"{"event": "e", "anonymousId": "", "userId": "u"}"#,
+            #"{"event": "e"}"#,
+        ]
+        #expect(try run(r.mapping, recs, field: "client_id") == ["\"a\"", "\"u\"", "\"nobody\""])
+    }
 }

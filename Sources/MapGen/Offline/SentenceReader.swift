@@ -313,6 +313,43 @@ struct SentenceReader {
     /// "D: X; fall back to Y when there is no X" / "…; if X is empty use Y": the copy the clause before
     /// read gets a fallback.
     private func continueFallback(_ c: [ProseToken], into out: inout SentenceOutcome) -> Bool {
+        // "…; if there's no X use Y, and if there's neither use "V"": fallbacks one after another.
+        var parts: [[ProseToken]] = [[]]
+        for (k, t) in c.enumerated() {
+            if t.isWord("and"), k > 0, c[k - 1].isPunct(","), k + 1 < c.count, c[k + 1].isWord("if", "when"), !(parts.last?.isEmpty ?? true)
+            {
+                parts[parts.count - 1].removeLast()
+                parts.append([])
+                continue
+            }
+            parts[parts.count - 1].append(t)
+        }
+        if parts.count > 1 {
+            var copy = out
+            guard continueFallback(parts[0], into: &copy) else { return false }
+            for p in parts.dropFirst() {
+                // "if there's neither / none of them / nothing use "V"": one more default after the chain.
+                guard let i = copy.assignments.indices.last, copy.assignments[i].value.kind == .fallback,
+                    p.first?.isWord("if", "when") == true, p.contains(where: { $0.isWord("neither", "none", "nothing", "no") }),
+                    let use = p.firstIndex(where: { $0.isWord("use", "then", "send", "put") }),
+                    p[..<use].allSatisfy({ $0.kind == .word && $0.source == nil }),
+                    p[(use + 1)...].count == 1, let lit = p.last,
+                    let value = ValueReader(source: source, destination: destination, d: copy.assignments[i].field).literal(lit),
+                    lit.kind == .quoted || copy.assignments[i].field.type.baseType != .string
+                else { return false }
+                var text = copy.assignments[i].value.text
+                // The last field before the literal: empty text is no value either.
+                if let r = text.range(of: " ?? ", options: .backwards) {
+                    let lastOperand = String(text[r.upperBound...])
+                    if let f = source.fields.first(where: { OfflineExpr.field($0) == lastOperand }), f.type.baseType == .string {
+                        text = String(text[..<r.upperBound]) + "null_if_blank(\(lastOperand))"
+                    }
+                }
+                copy.assignments[i].value.text = text + " ?? " + value
+            }
+            out = copy
+            return true
+        }
         // "…; if there's no description then "Account " + Id": the alternative is a concatenation.
         if c.contains(where: { $0.isPunct("+") }), subjectPositions(c).isEmpty, let i = out.assignments.indices.last,
             out.assignments[i].value.kind == .copy, let prior = out.assignments[i].value.sourceField, let f = source.field(prior),
