@@ -344,4 +344,11 @@ import Testing
         ]
         #expect(try run(r.mapping, recs, field: "client_id") == ["\"a\"", "\"u\"", "\"nobody\""])
     }
+
+    @Test func aYesNoFieldNamedAsAKindOfRecordIsTrueForThem() throws {
+        let r = generate(
+            "mailchimp.member", "segment.identify", "userId = id\ntraits.plan: \"gold\" for VIP members, \"basic\" for everyone else")
+        let recs = [#"{"id": "1", "vip": true}"#, #"{"id": "2", "vip": false}"#]
+        #expect(try run(r.mapping, recs, field: "traits.plan") == ["\"gold\"", "\"basic\""])
+    }
 }

@@ -50,7 +50,8 @@ struct ChainReader {
     static let subjectMarker = "\u{1}subject"
 
     static let defaultWords: Set<String> = [
-        "otherwise", "else", "anything", "everything", "other", "others", "unrecognised", "unrecognized", "rest",
+        "otherwise", "else", "anything", "everything", "other", "others", "unrecognised", "unrecognized", "rest", "everyone", "everybody",
+        "anyone", "anybody",
     ]
     static let arrowWords: Set<String> = [
         "becomes", "become", "maps", "map", "gives", "give", "turns", "turn", "goes", "go", "means", "to",
@@ -183,7 +184,9 @@ struct ChainReader {
             // "anything else", "everything else": the `else` belongs to the default it is part of.
             let isElse =
                 t.isWord("otherwise", "else")
-                && !(current.last?.isWord("anything", "everything", "something", "all", "any", "what", "whatever") ?? false)
+                && !(current.last?.isWord(
+                    "anything", "everything", "something", "all", "any", "what", "whatever", "everyone", "everybody", "anyone", "anybody")
+                    ?? false)
             // A postfix default ("…, and lead otherwise"): the value before it starts the default segment.
             if isElse, i == w.count - 1 || w[i + 1].isPunct(",", ";", ")"), !current.isEmpty, !complete(current) {
                 // "…, Cold otherwise": the segment before is the default's value.
@@ -532,6 +535,16 @@ struct ChainReader {
             fromVals.contains(where: { $0.kind == .word && ConditionReader.keywords.contains($0.lower) })
         {
             return nil
+        }
+        // ""vip" for VIP members", "Hot for opted-out contacts (hs_email_optout)": a yes/no field named as a
+        // kind of record is true for them.
+        let described = fromTokens.filter {
+            !($0.kind == .word && $0.source == nil && (Self.fillers.contains($0.lower) || ConditionReader.fillers.contains($0.lower)))
+        }
+        if fromVals.isEmpty || fromVals.allSatisfy({ ConditionReader.fillers.contains($0.lower) }), described.count == 1,
+            let f = described[0].source, f.type == .bool
+        {
+            return Arm(condition: "\(MappingGrammar.fieldName(f.name)) == true", value: value, subject: nil, patterns: [])
         }
         guard !fromVals.isEmpty else { return nil }
         // Which source field holds these values.
