@@ -351,4 +351,18 @@ import Testing
         let recs = [#"{"id": "1", "vip": true}"#, #"{"id": "2", "vip": false}"#]
         #expect(try run(r.mapping, recs, field: "traits.plan") == ["\"gold\"", "\"basic\""])
     }
+
+    @Test func bandsOfANumberFieldInOrder() throws {
+        let r = generate(
+            "hubspot.company", "salesforce.Account",
+            "- Upsert on HubSpot_Company_Id__c from hs_object_id.\n- Name: name\n- Description from numberofemployees: empty when it is unknown, under 10 is \"tiny\", else under 100 \"small\", 100 or more \"large\"\n- TickerSymbol from numberofemployees: under 10 \"tiny\", otherwise \"big\""
+        )
+        let recs = [
+            #"{"hs_object_id": "1", "name": "A", "numberofemployees": 3}"#, #"{"hs_object_id": "2", "name": "B", "numberofemployees": 50}"#,
+            #"{"hs_object_id": "3", "name": "C", "numberofemployees": 500}"#, #"{"hs_object_id": "4", "name": "D"}"#,
+        ]
+        #expect(try run(r.mapping, recs, field: "Description") == ["\"tiny\"", "\"small\"", "\"large\"", "null"])
+        // One band and a stated default.
+        #expect(try run(r.mapping, recs.prefix(2).map { $0 }, field: "TickerSymbol") == ["\"tiny\"", "\"big\""])
+    }
 }

@@ -96,6 +96,7 @@ struct ValueReader {
         if d.type == .bool, let v = booleanFromCondition(words) { return v }
         // Parentheses stay for a chain whose arm is described in words and stated in parentheses.
         if t.contains(where: { $0.isPunct("(") }), let v = chain(t) { return v }
+        if let v = numericRanges(words) { return v }
         if let v = chain(words) { return v }
         if let v = conditionalCopy(words) { return v }
         if let v = concatenation(words) { return v }
@@ -423,6 +424,88 @@ struct ValueReader {
         else { return nil }
         let text = s.type.baseType == .string ? "null_if_blank(\(base.text)) ?? \(c.text)" : "\(base.text) ?? \(c.text)"
         return ReadValue(text: text, kind: .fallback, chainFields: [s])
+    }
+
+    /// "employee_count: blank when we don't know it, under 5 is "1-5", else under 25 "5-25", otherwise
+    /// "25+"": bands of one number field, in order, each a comparison with one number and a value; an
+    /// optional arm for no value and a default. Anything else in a band and nothing is read.
+    func numericRanges(_ w: [ProseToken]) -> ReadValue? {
+        guard let first = w.first(where: { !$0.isWord("the") }), let s = first.source,
+            s.type.baseType == .int || s.type.baseType == .decimal,
+            w.filter({ $0.source != nil }).allSatisfy({ $0.source?.name == s.name })
+        else { return nil }
+        let start = w.firstIndex { $0.source?.name == s.name }! + 1
+        var segments: [[ProseToken]] = [[]]
+        for t in w[start...] {
+            if t.isPunct(",", ";", ":") || t.isWord("else", "otherwise") && !(segments.last?.isEmpty ?? true) {
+                if !(segments.last?.isEmpty ?? true) { segments.append([]) }
+                if t.isWord("otherwise") { segments[segments.count - 1].append(t) }
+                continue
+            }
+            segments[segments.count - 1].append(t)
+        }
+        segments = segments.filter { !$0.isEmpty }
+        let name = OfflineExpr.field(s)
+        let below: Set<String> = ["under", "below", "less", "fewer"]
+        let above: Set<String> = ["over", "above", "more", "greater", "exceeds"]
+        var arms: [String] = []
+        var fallback: String?
+        var bands = 0
+        for seg in segments {
+            let words = seg.filter {
+                !$0.isWord("is", "are", "it", "its", "then", "gives", "becomes", "get", "gets", "than", "if", "when", "else")
+            }
+            .filter { !$0.isPunct("->", "=") }
+            let nums = words.filter { $0.kind == .word && Double($0.text) != nil }
+            let lits = words.filter { $0.kind == .quoted || nums.count > 1 && $0.text == nums.last?.text }
+            if words.contains(where: { $0.isWord("blank", "empty", "null", "nothing") }),
+                words.contains(where: { $0.isWord("know", "known", "missing", "unknown", "set", "empty", "blank", "null") }),
+                nums.isEmpty, !words.contains(where: { $0.kind == .quoted }), arms.isEmpty, d.nullable
+            {
+                // "blank when we don't know it", "empty when it's missing": no value gives none.
+                guard words.allSatisfy({ $0.kind == .word && $0.source == nil || $0.source?.name == s.name }) else { return nil }
+                arms.append("\(name) == null then null")
+                continue
+            }
+            if words.first?.isWord("otherwise", "anything", "everything", "rest") == true
+                || words.first?.isWord("and") == true && fallback == nil
+                    && words.contains(where: { $0.isWord("otherwise") })
+            {
+                let vals = words.filter { $0.kind == .quoted || $0.kind == .word && Double($0.text) != nil }
+                guard vals.count == 1, fallback == nil, let lit = literal(vals[0]),
+                    words.allSatisfy({
+                        $0.kind == .quoted || Double($0.text) != nil
+                            || $0.isWord("otherwise", "anything", "everything", "else", "rest", "the", "and")
+                    })
+                else { return nil }
+                fallback = lit
+                continue
+            }
+            guard fallback == nil, nums.count == 1 || nums.count == 2 && lits.count == 1, let bound = nums.first, lits.count == 1,
+                let value = literal(lits[0])
+            else { return nil }
+            let cmpWords = Set(words.filter { $0.kind == .word && Double($0.text) == nil }.map(\.lower))
+            guard cmpWords.isSubset(of: below.union(above).union(["at", "least", "most", "or", "up", "to", "and"])) else { return nil }
+            let op: String
+            if cmpWords.contains("least") || cmpWords.contains("or") && !cmpWords.isDisjoint(with: above) {
+                op = ">="
+            } else if cmpWords.contains("most") || cmpWords.contains("up") || cmpWords.contains("or") && !cmpWords.isDisjoint(with: below) {
+                op = "<="
+            } else if !cmpWords.isDisjoint(with: below) {
+                op = "<"
+            } else if !cmpWords.isDisjoint(with: above) {
+                op = ">"
+            } else {
+                return nil
+            }
+            arms.append("\(name) \(op) \(bound.text) then \(value)")
+            bands += 1
+        }
+        guard bands >= 2 || bands == 1 && fallback != nil, let other = fallback ?? (d.nullable && !d.required ? "null" : nil) else {
+            return nil
+        }
+        let text = "if " + arms.joined(separator: " else if ") + " else " + other
+        return ReadValue(text: text, kind: .chain, chainFields: [s])
     }
 
     /// "Email -> lowercase it", "email: trimmed and lower-cased": only case or trim words, for a
