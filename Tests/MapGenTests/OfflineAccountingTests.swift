@@ -365,4 +365,15 @@ import Testing
         // One band and a stated default.
         #expect(try run(r.mapping, recs.prefix(2).map { $0 }, field: "TickerSymbol") == ["\"tiny\"", "\"big\""])
     }
+
+    @Test func aFieldThenWordsThatAnnounceATranslationThenAColon() throws {
+        let r = generate(
+            "salesforce.Lead", "hubspot.contact",
+            "Keyed on email.\nThe lead status carries over like this: \"Working - Contacted\" becomes IN_PROGRESS and anything else becomes NEW."
+        )
+        let recs = [
+            #"{"Id": "1", "Email": "a@x.io", "Status": "Working - Contacted"}"#, #"{"Id": "2", "Email": "b@x.io", "Status": "Qualified"}"#,
+        ]
+        #expect(try run(r.mapping, recs, field: "hs_lead_status") == ["\"IN_PROGRESS\"", "\"NEW\""])
+    }
 }

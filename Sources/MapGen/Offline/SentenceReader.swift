@@ -104,6 +104,26 @@ struct SentenceReader {
             correction = true
         }
         if tokens.contains(where: { $0.isWord("actually") }) { correction = true }
+        // "The lead status needs translating: …", "Rating carries over like this: …": a field, words that only
+        // announce what follows, and a colon read as "D: …".
+        let announce: Set<String> = [
+            "needs", "need", "translating", "translated", "translation", "translates", "is", "are", "gets", "get", "mapped", "mapping",
+            "converting", "converted", "as", "follows", "like", "this", "goes", "go", "works", "work", "carries", "carry", "over",
+            "should", "be", "must", "comes", "come", "across", "to",
+        ]
+        if let d = tokens.firstIndex(where: { !$0.isWord("the") }), tokens[d].destination != nil,
+            let colon = tokens[(d + 1)...].firstIndex(where: { $0.isPunct(":") }), colon > d + 1, colon - d <= 5,
+            tokens[(d + 1)..<colon].allSatisfy({
+                $0.kind == .word && $0.source == nil && $0.destination == nil && announce.contains($0.lower)
+            }),
+            tokens[(d + 1)..<colon].contains(where: {
+                $0.isWord(
+                    "translating", "translated", "translation", "translates", "follows", "this", "mapped", "mapping", "converted",
+                    "converting")
+            })
+        {
+            tokens.removeSubrange((d + 1)..<colon)
+        }
         var out = SentenceOutcome()
         out.corrects = correction
         out.namesDestination = tokens.contains { $0.destination != nil && $0.text == $0.destination?.name }
