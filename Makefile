@@ -138,6 +138,7 @@ crash-soak: deps
 test-slow: deps
 	$(SWIFT) build --build-tests
 	MAPC_SLOW_TESTS=1 $(SWIFT) test --skip-build --filter LimiterThroughputTests
+	MAPC_SLOW_TESTS=1 $(SWIFT) test --skip-build --filter ServeAutoResumeTests
 
 # Workers on PostgreSQL (issue 22): WORKERS_JOBS jobs of WORKERS_N contacts each, HubSpot -> Salesforce against
 # the emulators, by one mapc sync after another on SQLite (the reference) and by 1, 2 and 3 mapc workers sharing
