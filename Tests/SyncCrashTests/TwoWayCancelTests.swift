@@ -30,7 +30,7 @@ import Testing
         env["MAPC_ACTOR"] = "ops"
         p.environment = env
         p.standardError = FileHandle(forWritingAtPath: errPath)
-        p.standardOutput = FileHandle.nullDevice
+        p.standardOutput = FileHandle(forWritingAtPath: errPath)
         try p.run()
         return p
     }
@@ -81,6 +81,12 @@ import Testing
         let second = try Self.start(["sync", "contacts-two-way"], project, errPath: dir + "/second")
         let waiting = try #require(try Self.waitingEvent(store, after: 1, process: second), "run 2 never waited")
         #expect(waiting.payload["for"]?.stringValue == "mailchimp rate limit" && waiting.payload["seconds"]?.doubleValue == 30)
+        // `mapc status` says what the run waits for.
+        let status = try Self.start(["status", "contacts-two-way", "--format", "json"], project, errPath: dir + "/status")
+        status.waitUntilExit()
+        let shown = try JSONParser.parse(try String(contentsOfFile: dir + "/status", encoding: .utf8))
+        let wait = shown.arrayValue?.first?["waiting"]
+        #expect(wait?["for"]?.stringValue == "mailchimp rate limit" && wait?["autoResume"] == false, "\(shown)")
         let cancel = try TwoWayKilledRunTests.mapc(["cancel", "contacts-two-way"], project)
         #expect(cancel.status == 0, "\(cancel.err)")
         second.waitUntilExit()
