@@ -174,6 +174,24 @@ def occupancy(hubspot, window, start, end, step=0.01):
     return total / samples, peak
 
 
+def cycles(hubspot, count, window):
+    """How long each slot of the account window took to come round: for the requests (search has its
+    own bucket) sorted by arrival, a[i + count] - a[i], from one window after the first request on
+    (the fresh window's burst left out). A limiter that keeps the window full gives about the window
+    plus its margin; longer cycles are time the window sat with a free slot (the limiter waiting on
+    an answer, a store round trip, or no worker ready to read)."""
+    times = sorted(arrival(r) for r in hubspot if not r["path"].endswith("/search"))
+    if not times:
+        return None
+    start = times[0] + window
+    gaps = sorted(times[i + count] - times[i] for i in range(len(times) - count) if times[i] >= start)
+    if not gaps:
+        return None
+    pick = lambda q: gaps[min(len(gaps) - 1, int(q * len(gaps)))]
+    return {"n": len(gaps), "mean": sum(gaps) / len(gaps), "p10": pick(0.1), "p50": pick(0.5), "p90": pick(0.9),
+            "p99": pick(0.99), "max": gaps[-1]}
+
+
 def phase_sqlite(mapc, work, base_env, names, n, sandbox):
     env = dict(base_env)
     os.makedirs(os.path.join(work, ".mapc"), exist_ok=True)
@@ -253,6 +271,7 @@ def main():
     ap.add_argument("--throttled", action="store_true", help="the shipped rate-limit registry on both sides")
     ap.add_argument("--skip-sqlite", action="store_true", help="no SQLite reference phase")
     ap.add_argument("--keep", action="store_true")
+    ap.add_argument("--dump-log", help="write the HubSpot emulator's request log of the last throttled phase to this file")
     args = ap.parse_args()
     mapc = os.path.abspath(args.mapc)
     if not os.access(mapc, os.X_OK):
@@ -351,6 +370,14 @@ def main():
                             print("  the account's %g s window while reading (after its first %g s): held %.1f requests on average"
                                   " = %.1f%% of its %d, at most %d"
                                   % (budget["windowSeconds"], budget["windowSeconds"], mean, 100 * mean / burst, burst, peak))
+                        c = cycles(hubspot_log, burst, budget["windowSeconds"])
+                        if c:
+                            print("  a window slot came round (request i to request i+%d, emulator clock) in %.3f s on average,"
+                                  " p10 %.3f, median %.3f, p90 %.3f, p99 %.3f, max %.3f (%d slots)"
+                                  % (burst, c["mean"], c["p10"], c["p50"], c["p90"], c["p99"], c["max"], c["n"]))
+                        if args.dump_log:
+                            with open(args.dump_log, "w") as f:
+                                json.dump(hubspot_log, f)
                 print("  check: %s" % ("ok (every job completed with %s fetched and delivered every lead it mapped; the emulator"
                                        " gained exactly those keys, none created twice)" % format(args.records, ",")
                                        if not problems else "; ".join(problems)))
