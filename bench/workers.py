@@ -174,6 +174,41 @@ def occupancy(hubspot, window, start, end, step=0.01):
     return total / samples, peak
 
 
+def reading_spans(hubspot):
+    """When some job was reading: each job's list pages run from its first page (no `after`
+    cursor) to its last (the largest `after`); the intervals, merged, by the emulator's clock."""
+    pages = [r for r in hubspot if r["method"] == "GET" and r["path"].startswith("/crm/v3/objects/")
+             and r["path"].count("/") == 4 and r["status"] != 429]
+    def after(r):
+        return next((int(q[6:]) for q in r["query"] if q.startswith("after=") and q[6:].isdigit()), None)
+    firsts = sorted(arrival(r) for r in pages if after(r) is None)
+    last_cursor = max((after(r) for r in pages if after(r) is not None), default=None)
+    lasts = sorted(arrival(r) for r in pages if after(r) == last_cursor)
+    if not firsts or len(firsts) != len(lasts):
+        return []
+    spans, open_jobs, start = [], 0, None
+    for t, step in sorted([(t, 1) for t in firsts] + [(t, -1) for t in lasts], key=lambda e: (e[0], -e[1])):
+        if step == 1 and open_jobs == 0:
+            start = t
+        open_jobs += step
+        if open_jobs == 0:
+            spans.append((start, t))
+    return spans
+
+
+def occupancy_in(hubspot, window, spans, skip, step=0.01):
+    """`occupancy`, sampled only inside `spans` and from `skip` on: the mean and the seconds sampled."""
+    total = samples = 0
+    for start, end in spans:
+        start = max(start, skip)
+        if end > start:
+            mean, _ = occupancy(hubspot, window, start, end, step)
+            n = int((end - start) / step) + 1
+            total += mean * n
+            samples += n
+    return (total / samples, samples * step) if samples else (None, 0)
+
+
 def cycles(hubspot, count, window):
     """How long each slot of the account window took to come round: for the requests (search has its
     own bucket) sorted by arrival, a[i + count] - a[i], from one window after the first request on
@@ -370,6 +405,14 @@ def main():
                             print("  the account's %g s window while reading (after its first %g s): held %.1f requests on average"
                                   " = %.1f%% of its %d, at most %d"
                                   % (budget["windowSeconds"], budget["windowSeconds"], mean, 100 * mean / burst, burst, peak))
+                        spans = reading_spans(hubspot_log)
+                        busy, seconds = occupancy_in(hubspot_log, budget["windowSeconds"], spans, min(reads) + budget["windowSeconds"])
+                        if busy is not None:
+                            # Between one job's last page and the next job's first a worker writes
+                            # (bulk upload, polling) and reads nothing; when every worker is there
+                            # at once, nobody asks for the window's free slots.
+                            print("  ... only while some job was reading (%d stretch%s, %.1f s sampled): held %.1f = %.1f%% of %d"
+                                  % (len(spans), "" if len(spans) == 1 else "es", seconds, busy, 100 * busy / burst, burst))
                         c = cycles(hubspot_log, burst, budget["windowSeconds"])
                         if c:
                             print("  a window slot came round (request i to request i+%d, emulator clock) in %.3f s on average,"
