@@ -376,4 +376,10 @@ import Testing
         ]
         #expect(try run(r.mapping, recs, field: "hs_lead_status") == ["\"IN_PROGRESS\"", "\"NEW\""])
     }
+
+    /// The comma in "subscriber, always" counted as a second candidate value, so nothing was read.
+    @Test func anUnquotedConstantFollowedByAlways() throws {
+        let r = generate("mailchimp.member", "segment.identify", "userId = id\ntraits.industry: media, always")
+        #expect(try run(r.mapping, [#"{"id": "1"}"#], field: "traits.industry") == ["\"media\""])
+    }
 }

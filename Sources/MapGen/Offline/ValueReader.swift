@@ -119,7 +119,8 @@ struct ValueReader {
         }
         // "email_type: text": a word spelled exactly as a value of the destination's picklist is that value.
         let candidates = w.filter {
-            $0.kind == .quoted || !ConditionReader.keywords.contains($0.lower) && !constantFillers.contains($0.lower)
+            $0.kind == .quoted
+                || $0.kind == .word && !ConditionReader.keywords.contains($0.lower) && !constantFillers.contains($0.lower)
                 || $0.kind == .word && (d.values ?? []).contains($0.text)
         }
         let bools = w.filter { $0.isWord("true", "false") }
