@@ -48,6 +48,31 @@ extension AdaptersTestSuite {
             #expect(clock.sleeps.isEmpty)
         }
 
+        @Test func anotherProcessSharingTheLimitsMeetsTheQuotaHoldAsTheQuota() throws {
+            let store = MemorySharedLimits()
+            let clock = ManualLimiterClock()
+            let registry = SharedLimiterSlotTests.registry
+            let first = RateLimiter(registry: registry, clock: clock, windowStore: store)
+            let permit = try first.acquire(method: "GET", path: "/objects")
+            var feedback = LimitFeedback(throttled: true, retryAfter: 600)
+            feedback.exhaustedQuota = Self.quota
+            first.complete(permit, feedback: feedback)
+            let end = clock.now().addingTimeInterval(600)
+            clock.advance(60)
+            let other = RateLimiter(registry: registry, clock: clock, windowStore: store)
+            #expect {
+                _ = try other.acquire(method: "GET", path: "/objects")
+            } throws: { error in
+                guard case .quotaExhausted(let q) = error as? AdapterError else { return false }
+                return q.quota == Self.quota && q.resetsAt == end
+            }
+            // The hold survives the other process's look at the store, and ends when it says.
+            #expect(try store.loadWindow("test/account")?.quotaHold?.until == end.timeIntervalSince1970)
+            clock.advance(541)
+            _ = try other.acquire(method: "GET", path: "/objects")
+            #expect(clock.sleeps.isEmpty)
+        }
+
         @Test func aQuotaHoldEndingWithinTheLongestWaitIsWaitedOut() throws {
             let clock = ManualLimiterClock()
             let limiter = RateLimiter(registry: Self.registry(), clock: clock)
