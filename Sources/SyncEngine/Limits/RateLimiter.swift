@@ -294,7 +294,8 @@ public final class RateLimiter: @unchecked Sendable {
         .quotaExhausted(
             QuotaExhaustion(
                 quota: hold.quota, resetsAt: Date(timeIntervalSince1970: hold.until),
-                message: "\(registry.platform) said the \(hold.quota) was used up; the rate limiter holds \(rule.bucket) until then"))
+                message:
+                    "\(registry.platform) said the \(hold.quota) was used up; mapc sends nothing more to it (\(rule.bucket)) until then"))
     }
 
     /// Waits `wait` seconds for `rule`'s window, with `condition` unlocked meanwhile (called with
