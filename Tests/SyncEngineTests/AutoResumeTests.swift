@@ -4,8 +4,10 @@ import SyncEngine
 import Testing
 
 @Suite struct AutoResumeTests {
-    /// 2026-12-06T00:00:00Z.
-    static let reset = Date(timeIntervalSince1970: 1_796_515_200)
+    /// 2036-12-06T00:00:00Z: far ahead, because the pause itself is stamped with the real clock and
+    /// autoResume never resumes sooner than a minute after the pause (a reset in the past would make
+    /// the due time follow the clock, not the reset).
+    static let reset = Date(timeIntervalSince1970: 2_112_134_400)
 
     /// A job with `autoResume` (as given) whose destination's daily allocation is used up at the
     /// first batch: the run is paused for the quota.
@@ -39,7 +41,7 @@ import Testing
         #expect(try f.store.latestRun(job: "people")?.state.phase == .paused)
         let pending = try #require(try AutoResume.pending(store: f.store, job: f.job))
         #expect(pending.dueAt == Self.reset.addingTimeInterval(60))
-        #expect(pending.reason == "after the salesforce daily API allocation reset (2026-12-06 00:00 UTC)")
+        #expect(pending.reason == "after the salesforce daily API allocation reset (2036-12-06 00:00 UTC)")
         // After it: the run resumes and completes, and its events say it was resumed automatically.
         let outcomes = try resumer.tick(now: Self.reset.addingTimeInterval(61))
         #expect(outcomes.count == 1)
@@ -49,7 +51,7 @@ import Testing
         let events = try f.store.events(run: run.id)
         let auto = try #require(events.first { $0.type == "auto_resume" })
         #expect(auto.payload["quota"]?.stringValue == "salesforce daily API allocation")
-        #expect(auto.payload["resetsAt"]?.stringValue == "2026-12-06T00:00:00.000Z")
+        #expect(auto.payload["resetsAt"]?.stringValue == "2036-12-06T00:00:00.000Z")
         let resumed = try #require(events.first { $0.type == "resumed" })
         #expect(resumed.seq > auto.seq)
         #expect(resumed.payload["by"]?.stringValue == "autoResume" && resumed.payload["identity"]?.stringValue == "system")

@@ -41,13 +41,15 @@ import Testing
     @Test func aQuotaPauseWithAutoResumeWaitsForTheReset() throws {
         let f = try AutoResumeTests.pausedForQuota(autoResume: true)
         let run = try #require(try f.store.latestRun(job: "people"))
-        let wait = try #require(try RunWait.current(store: f.store, run: run, job: f.job, now: Self.now))
+        // Six hours before the (far-future) reset of AutoResumeTests.
+        let now = AutoResumeTests.reset.addingTimeInterval(-6 * 3600)
+        let wait = try #require(try RunWait.current(store: f.store, run: run, job: f.job, now: now))
         #expect(
-            wait.text(now: Self.now)
+            wait.text(now: now)
                 == "waiting for salesforce daily API allocation until 00:01 UTC, then resumes by itself (autoResume; cancel to stop)")
         // Without autoResume the pause is only a pause (its reason names the reset).
         let plain = try AutoResumeTests.pausedForQuota(autoResume: nil)
         let paused = try #require(try plain.store.latestRun(job: "people"))
-        #expect(try RunWait.current(store: plain.store, run: paused, job: plain.job, now: Self.now) == nil)
+        #expect(try RunWait.current(store: plain.store, run: paused, job: plain.job, now: now) == nil)
     }
 }

@@ -118,8 +118,12 @@ final class APIClient: Sendable {
                 exhaustion = QuotaExhaustion(
                     quota: quota, resetsAt: reset, rolling: resetsAt == nil && estimate?.rolling == true, message: redactor.redact(text))
                 feedback.throttled = true
-                // Nothing more is sent to this bucket before the reset (an hour when unknown).
-                feedback.retryAfter = max(1, reset.map { $0.timeIntervalSince(options.clock.now()) } ?? 3600)
+                // Nothing more is sent to this bucket before the reset; when it is unknown, for
+                // the limiter's `unknownQuotaResetSeconds` (the job's autoResume setting, else an
+                // hour). A request meeting the hold is told the quota is used up.
+                feedback.retryAfter = max(
+                    1, reset.map { $0.timeIntervalSince(options.clock.now()) } ?? limiter.configuration.unknownQuotaResetSeconds)
+                feedback.exhaustedQuota = quota
             }
             limiter.complete(permit, feedback: feedback)
             switch verdict {

@@ -122,14 +122,18 @@ struct SyncSetup {
     /// An adapter for one end of the job, from the environment's connection settings. The endpoint's
     /// `adapter` (e.g. `jsonl`, `sqlite`) replaces the platform's own API when given.
     func adapter(_ endpoint: JobEndpoint, _ ctx: CommandContext, waits: WaitWatch? = nil) throws -> PlatformAdapter {
-        try Self.adapter(endpoint, project: project, store: store, ctx, waits: waits)
+        try Self.adapter(
+            endpoint, project: project, store: store, ctx, waits: waits, unknownQuotaResetSeconds: job.autoResume?.unknownResetSeconds)
     }
 
     /// An adapter for `endpoint` in `project`, its limiter state kept in `store` (for jobs that
     /// are not one-way, like two-way jobs).
-    static func adapter(_ endpoint: JobEndpoint, project: Project, store: EventStore, _ ctx: CommandContext, waits: WaitWatch? = nil)
-        throws -> PlatformAdapter
-    {
+    /// `unknownQuotaResetSeconds` (a job's `autoResume.unknownResetSeconds`) is how long the limiter
+    /// holds a quota the platform said is used up without naming its reset (default an hour).
+    static func adapter(
+        _ endpoint: JobEndpoint, project: Project, store: EventStore, _ ctx: CommandContext, waits: WaitWatch? = nil,
+        unknownQuotaResetSeconds: Int? = nil
+    ) throws -> PlatformAdapter {
         let kind = endpoint.adapter ?? endpoint.platform
         // Request windows persist beside the daily quotas, so a resume right after a crash does not
         // meet the platform's window with a fresh limiter; transient per-record errors are data.
@@ -143,6 +147,7 @@ struct SyncSetup {
         case let folder? where !folder.isEmpty: options.rateLimitsDirectory = ctx.resolve(folder)
         default: break
         }
+        if let unknownQuotaResetSeconds { options.limiterConfiguration.unknownQuotaResetSeconds = Double(unknownQuotaResetSeconds) }
         // The sync engine owns retries (and records each one as an event).
         options.maxRetries = 0
         // The run's waits inside the adapter are announced and end on a cancel.

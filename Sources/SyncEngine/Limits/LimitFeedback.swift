@@ -18,6 +18,10 @@ public struct LimitFeedback: Sendable, Hashable {
     public var dailyRemaining: Int?
     /// The daily quota as the platform reports it.
     public var dailyLimit: Int?
+    /// The quota the platform said is used up (as ``QuotaExhaustion/quota`` names it), when the
+    /// refusal was that: the hold that follows (`retryAfter`) is then the quota's, and a request
+    /// meeting it is told the quota is used up (``AdapterError/quotaExhausted(_:)``), not asked to wait.
+    public var exhaustedQuota: String?
 
     /// Creates feedback.
     public init(

@@ -18,6 +18,9 @@ public struct LimiterWindowState: Sendable, Hashable {
     public var refilledAt: Double?
     /// Requests are held until this time (seconds since 1970): a `Retry-After` or a refusal.
     public var blockedUntil = 0.0
+    /// The part of the hold that is a used-up quota's (nil: none): a request meeting it is told
+    /// the quota is used up until then, not asked to wait.
+    public var quotaHold: QuotaHold?
 
     /// Creates an empty state.
     public init() {}
@@ -31,6 +34,9 @@ public struct LimiterWindowState: Sendable, Hashable {
         if !pending.isEmpty { pairs.append(("pending", .array(pending.map(JSONValue.double)))) }
         if let tokens { pairs.append(("tokens", .double(tokens))) }
         if let refilledAt { pairs.append(("refilledAt", .double(refilledAt))) }
+        if let quotaHold {
+            pairs.append(("quotaHold", .object([("until", .double(quotaHold.until)), ("quota", .string(quotaHold.quota))])))
+        }
         return .object(pairs)
     }
 
@@ -49,7 +55,37 @@ public struct LimiterWindowState: Sendable, Hashable {
         tokens = json["tokens"]?.doubleValue
         refilledAt = json["refilledAt"]?.doubleValue
         blockedUntil = json["blockedUntil"]?.doubleValue ?? 0
+        if let until = json["quotaHold"]?["until"]?.doubleValue, until.isFinite, let quota = json["quotaHold"]?["quota"]?.stringValue,
+            !quota.isEmpty, quota.count <= QuotaHold.maxNameLength
+        {
+            quotaHold = QuotaHold(until: until, quota: quota)
+        }
         guard fixedStart.isFinite, blockedUntil.isFinite, tokens?.isFinite ?? true, refilledAt?.isFinite ?? true else { return nil }
+    }
+}
+
+/// A bucket held because the platform said a quota is used up: until when, and which quota (as
+/// ``QuotaExhaustion/quota`` names it).
+public struct QuotaHold: Sendable, Hashable {
+    /// Seconds since 1970.
+    public var until: Double
+    /// `salesforce daily API allocation`.
+    public var quota: String
+
+    /// The longest quota name kept (a longer stored one is not ours).
+    public static let maxNameLength = 200
+
+    /// Creates a hold.
+    public init(until: Double, quota: String) {
+        self.until = until
+        self.quota = quota
+    }
+
+    /// The later of two holds (either may be nil).
+    static func later(_ a: QuotaHold?, _ b: QuotaHold?) -> QuotaHold? {
+        guard let a else { return b }
+        guard let b else { return a }
+        return b.until > a.until ? b : a
     }
 }
 

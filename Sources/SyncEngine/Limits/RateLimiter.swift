@@ -20,13 +20,16 @@ public struct LimiterConfiguration: Sendable {
     public var defaultThrottleWait: Double
     /// The account's time zone, for daily quotas that reset at midnight.
     public var timeZone: TimeZone
+    /// How long a bucket is held after the platform said a quota is used up without saying when it
+    /// resets (a job's `autoResume.unknownResetSeconds`, so the run resumes when the hold ends).
+    public var unknownQuotaResetSeconds: Double
 
     /// Defaults: sliding windows with a 0.1 % (at least 20 ms) margin, unanswered requests held 30 s
     /// longer, waits up to 2 minutes, 1 s after a bare 429, UTC.
     public init(
         strategy: WindowStrategy = .sliding, marginFraction: Double = 0.001, minimumMargin: Double = 0.02,
         inFlightLimit: Double = 30, maxWait: Double = 120, defaultThrottleWait: Double = 1,
-        timeZone: TimeZone = TimeZone(identifier: "UTC")!
+        timeZone: TimeZone = TimeZone(identifier: "UTC")!, unknownQuotaResetSeconds: Double = 3600
     ) {
         self.strategy = strategy
         self.marginFraction = marginFraction
@@ -35,6 +38,7 @@ public struct LimiterConfiguration: Sendable {
         self.maxWait = maxWait
         self.defaultThrottleWait = defaultThrottleWait
         self.timeZone = timeZone
+        self.unknownQuotaResetSeconds = unknownQuotaResetSeconds
     }
 }
 
@@ -71,6 +75,8 @@ public final class RateLimiter: @unchecked Sendable {
         var window: RequestWindow?
         var inFlight = 0
         var blockedUntil = 0.0
+        /// The part of the hold that is a used-up quota's.
+        var quotaHold: QuotaHold?
         var daily: QuotaUsage?
     }
 
@@ -156,6 +162,7 @@ public final class RateLimiter: @unchecked Sendable {
             // Microsecond differences are clock noise; the windows use the same tolerance, so a
             // skipped wait never admits a request the window would refuse.
             if wait > RequestWindow.epsilon {
+                if let hold = bucket.quotaHold, isQuotaPause(hold, wait: wait, now: t) { throw held(hold, rule) }
                 try pause(wait, rule)
                 continue
             }
@@ -199,6 +206,7 @@ public final class RateLimiter: @unchecked Sendable {
             stats.throttled += 1
             let wait = feedback.retryAfter ?? configuration.defaultThrottleWait
             bucket.blockedUntil = max(bucket.blockedUntil, t + wait)
+            if let quota = feedback.exhaustedQuota { bucket.quotaHold = .later(bucket.quotaHold, QuotaHold(until: t + wait, quota: quota)) }
         } else if let wait = feedback.retryAfter {
             bucket.blockedUntil = max(bucket.blockedUntil, t + wait)
         }
@@ -245,6 +253,8 @@ public final class RateLimiter: @unchecked Sendable {
         case reserved(Double)
         case wait(Double)
         case quotaExhausted(QuotaUsage)
+        /// The bucket is held for a used-up quota longer than a wait.
+        case quotaHeld(QuotaHold)
     }
 
     /// A fresh window for `rule` holding what the shared `state` counts.
@@ -270,6 +280,22 @@ public final class RateLimiter: @unchecked Sendable {
                 quota: "\(registry.platform) daily quota of \(quota) requests (\(rule.bucket), from ratelimits/)",
                 resetsAt: now.addingTimeInterval(secondsUntilQuotaFrees(usage, now: now)), rolling: registry.dailyReset != .midnight,
                 message: "daily quota of \(quota) requests for \(registry.platform) (\(rule.bucket)) is used up"))
+    }
+
+    /// Whether a wait of `wait` seconds at `now` is a used-up quota's rather than a wait: the quota's
+    /// hold lasts longer than ``LimiterConfiguration/maxWait`` (a shorter one is waited out).
+    private func isQuotaPause(_ hold: QuotaHold, wait: Double, now: Double) -> Bool {
+        wait > configuration.maxWait && hold.until - now > configuration.maxWait
+    }
+
+    /// The error for a request meeting `hold`: the quota is used up until the hold ends (a run
+    /// pauses for the quota, and `autoResume` resumes it after that).
+    private func held(_ hold: QuotaHold, _ rule: EndpointRule) -> AdapterError {
+        .quotaExhausted(
+            QuotaExhaustion(
+                quota: hold.quota, resetsAt: Date(timeIntervalSince1970: hold.until),
+                message:
+                    "\(registry.platform) said the \(hold.quota) was used up; mapc sends nothing more to it (\(rule.bucket)) until then"))
     }
 
     /// Waits `wait` seconds for `rule`'s window, with `condition` unlocked meanwhile (called with
@@ -305,6 +331,7 @@ public final class RateLimiter: @unchecked Sendable {
                     if let quota = rule.dailyQuota, usage.used(since: first) >= quota { return (.quotaExhausted(usage), nil, nil) }
                     var window = sharedWindow(rule, state, now: t)
                     let blocked = max(bucket.blockedUntil, state?.blockedUntil ?? 0)
+                    let hold = QuotaHold.later(bucket.quotaHold, state?.quotaHold).flatMap { $0.until > t ? $0 : nil }
                     var wait = max(0, blocked - t)
                     var firm = true
                     if var w = window {
@@ -317,12 +344,14 @@ public final class RateLimiter: @unchecked Sendable {
                     // other processes count it meanwhile (each gets a slot of its own).
                     var at = t
                     if wait > RequestWindow.epsilon {
+                        if let hold, isQuotaPause(hold, wait: wait, now: t) { return (.quotaHeld(hold), nil, nil) }
                         guard firm, wait <= configuration.maxWait, window != nil else { return (.wait(wait), nil, nil) }
                         at = t + wait
                     }
                     window?.record(now: at)
                     var saved = window?.snapshot(now: t) ?? LimiterWindowState()
                     saved.blockedUntil = blocked
+                    saved.quotaHold = hold
                     guard rule.dailyQuota != nil else { return (at > t ? .reserved(at) : .send, saved, nil) }
                     var counted = usage
                     counted.hourly[QuotaUsage.slot(now), default: 0] += 1
@@ -335,6 +364,8 @@ public final class RateLimiter: @unchecked Sendable {
             switch step {
             case .quotaExhausted(let usage):
                 throw exhausted(rule, quota: rule.dailyQuota ?? 0, usage: usage, now: now)
+            case .quotaHeld(let hold):
+                throw held(hold, rule)
             case .wait(let wait):
                 try pause(wait, rule)
             case .send:
@@ -372,6 +403,7 @@ public final class RateLimiter: @unchecked Sendable {
             window?.release(at)
             var saved = window?.snapshot(now: t) ?? LimiterWindowState()
             saved.blockedUntil = state?.blockedUntil ?? 0
+            saved.quotaHold = state?.quotaHold
             return ((), saved, nil)
         }
     }
@@ -385,13 +417,16 @@ public final class RateLimiter: @unchecked Sendable {
         var bucket = buckets[permit.bucket] ?? Bucket()
         bucket.inFlight = max(0, bucket.inFlight - 1)
         var hold = 0.0
+        var quotaHold: QuotaHold?
         if feedback.throttled {
             stats.throttled += 1
             hold = t + (feedback.retryAfter ?? configuration.defaultThrottleWait)
+            quotaHold = feedback.exhaustedQuota.map { QuotaHold(until: hold, quota: $0) }
         } else if let wait = feedback.retryAfter {
             hold = t + wait
         }
         bucket.blockedUntil = max(bucket.blockedUntil, hold)
+        bucket.quotaHold = .later(bucket.quotaHold, quotaHold)
         buckets[permit.bucket] = bucket
         let first = firstSlot(now)
         _ = try? shared.exclusively(quotaKey(permit.rule)) { state, usage in
@@ -405,6 +440,7 @@ public final class RateLimiter: @unchecked Sendable {
             }
             var saved = window?.snapshot(now: t) ?? LimiterWindowState()
             saved.blockedUntil = max(state?.blockedUntil ?? 0, hold)
+            saved.quotaHold = QuotaHold.later(state?.quotaHold, quotaHold).flatMap { $0.until > t ? $0 : nil }
             var counted: QuotaUsage?
             if permit.rule.dailyQuota != nil, let remaining = feedback.dailyRemaining, let limit = feedback.dailyLimit {
                 let serverUsed = limit - remaining
@@ -429,6 +465,7 @@ public final class RateLimiter: @unchecked Sendable {
             let now = clock.now().timeIntervalSince1970
             bucket.window?.restore(saved, now: now)
             if saved.blockedUntil > now { bucket.blockedUntil = saved.blockedUntil }
+            if let hold = saved.quotaHold, hold.until > now { bucket.quotaHold = hold }
         }
         return bucket
     }
@@ -440,6 +477,7 @@ public final class RateLimiter: @unchecked Sendable {
         guard let windows, bucket.window != nil || bucket.blockedUntil > now else { return }
         var state = bucket.window?.snapshot(now: now) ?? LimiterWindowState()
         state.blockedUntil = bucket.blockedUntil
+        state.quotaHold = bucket.quotaHold.flatMap { $0.until > now ? $0 : nil }
         try? windows.saveWindow(state, for: quotaKey(rule))
     }
 
