@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import MapDSL
 
@@ -8,11 +9,17 @@ import MapDSL
 /// `sync`, `resume` or `retry` of the job dead-letters that record (code Q0001, "crashed the
 /// mapper"), records it as an event, removes the marker, and the run goes on without it.
 extension SyncRunner {
-    /// Where crash markers of the store at `storePath` live: `<store's directory>/crash`; nil for a
-    /// store that is not a file (in memory, or on a PostgreSQL server).
+    /// Where crash markers of the store at `storePath` live: `<store's directory>/crash`; for a
+    /// store on a PostgreSQL server, on this machine under the working directory (the project
+    /// folder): `.mapc/crash/pg-<hash of the URL without its password>` (the signal handler can
+    /// only write a file), so the next `sync`, `resume`, `retry` or `mapc worker` turn run from
+    /// there dead-letters the record in the shared store; nil for a store in memory.
     static func crashDirectory(storePath: String) -> String? {
         guard !storePath.isEmpty, storePath != ":memory:", !storePath.hasPrefix("file::memory:") else { return nil }
-        guard !PostgresURL.isPostgres(storePath) else { return nil }
+        if PostgresURL.isPostgres(storePath) {
+            let label = SHA256.hex(PostgresURL.redacting(storePath)).prefix(16)
+            return FileManager.default.currentDirectoryPath + "/.mapc/crash/pg-" + label
+        }
         let dir = (storePath as NSString).deletingLastPathComponent
         return (dir.isEmpty ? "." : dir) + "/crash"
     }
