@@ -139,6 +139,7 @@ crash-soak: deps
 test-slow: deps
 	$(SWIFT) build --build-tests
 	MAPC_SLOW_TESTS=1 $(SWIFT) test --skip-build --filter LimiterThroughputTests
+	MAPC_SLOW_TESTS=1 $(SWIFT) test --skip-build --filter ServeAutoResumeTests
 
 # Workers on PostgreSQL (issue 22): WORKERS_JOBS jobs of WORKERS_N contacts each, HubSpot -> Salesforce against
 # the emulators, by one mapc sync after another on SQLite (the reference) and by 1, 2 and 3 mapc workers sharing
@@ -157,6 +158,13 @@ SOAK_KILL_EVERY ?= 5
 soak-workers: release
 	python3 bench/workers.py --mapc .build/release/mapc --jobs $(SOAK_JOBS) --records $(SOAK_N) --workers 3 --skip-sqlite \
 	  --kill-every $(SOAK_KILL_EVERY) --seed $(or $(SOAK_SEED),1)
+
+# Three workers sharing one platform's ceiling (issue 22): 3 jobs of CEILING_N contacts, one per worker, read
+# together under the shipped registry; the report gives the account window's occupancy and the 429s.
+.PHONY: bench-workers-ceiling
+CEILING_N ?= 60000
+bench-workers-ceiling: release
+	python3 bench/workers.py --mapc .build/release/mapc --jobs 3 --records $(CEILING_N) --workers 3 --skip-sqlite --throttled
 
 # Shared webhook inbox (issue 22): two `mapc serve` processes on loopback ports sharing one PostgreSQL store
 # (a throw-away cluster, or MAPC_BENCH_PG_URL) receive WEBHOOKS_N signed deliveries of the five platforms, duplicates

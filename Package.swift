@@ -26,12 +26,12 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["MapDSL"], path: "Tests/TestSupport"),
         .testTarget(name: "MapDSLTests", dependencies: ["MapDSL", "TestSupport"], exclude: ["Fixtures", "Golden"]),
         // Also runs the built `mapc` and `mapc-fuzz` as child processes (hostile input, crashes, fuzzing).
-        .testTarget(name: "MapCLITests", dependencies: ["MapCLI", "MapDSL", "MapReview", "MapGen", "Crypto", "TestSupport", "mapc", "mapc-fuzz"]),
+        .testTarget(name: "MapCLITests", dependencies: ["MapCLI", "MapDSL", "MapReview", "MapGen", "Crypto", "TestSupport", "mapc", "mapc-fuzz"], exclude: ["Golden"]),
 
         // --- sync engine ---
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .target(name: "SyncEngine", dependencies: ["MapDSL", "MapReview", "Crypto", "CSQLite", "CPostgres"]),
-        .testTarget(name: "SyncEngineTests", dependencies: ["SyncEngine", "MapDSL", "TestSupport"]),
+        .testTarget(name: "SyncEngineTests", dependencies: ["SyncEngine", "MapDSL", "TestSupport"], exclude: ["Golden"]),
         // Kills `mapc sync` with SIGKILL at many points of a 10,000-record sync between emulators.
         .testTarget(name: "SyncCrashTests", dependencies: ["SyncEngine", "MapDSL", "Crypto", "Sandbox", "TestSupport", "mapc"]),
         // --- end sync engine section ---

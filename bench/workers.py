@@ -174,6 +174,59 @@ def occupancy(hubspot, window, start, end, step=0.01):
     return total / samples, peak
 
 
+def reading_spans(hubspot):
+    """When some job was reading: each job's list pages run from its first page (no `after`
+    cursor) to its last (the largest `after`); the intervals, merged, by the emulator's clock."""
+    pages = [r for r in hubspot if r["method"] == "GET" and r["path"].startswith("/crm/v3/objects/")
+             and r["path"].count("/") == 4 and r["status"] != 429]
+    def after(r):
+        return next((int(q[6:]) for q in r["query"] if q.startswith("after=") and q[6:].isdigit()), None)
+    firsts = sorted(arrival(r) for r in pages if after(r) is None)
+    last_cursor = max((after(r) for r in pages if after(r) is not None), default=None)
+    lasts = sorted(arrival(r) for r in pages if after(r) == last_cursor)
+    if not firsts or len(firsts) != len(lasts):
+        return []
+    spans, open_jobs, start = [], 0, None
+    for t, step in sorted([(t, 1) for t in firsts] + [(t, -1) for t in lasts], key=lambda e: (e[0], -e[1])):
+        if step == 1 and open_jobs == 0:
+            start = t
+        open_jobs += step
+        if open_jobs == 0:
+            spans.append((start, t))
+    return spans
+
+
+def occupancy_in(hubspot, window, spans, skip, step=0.01):
+    """`occupancy`, sampled only inside `spans` and from `skip` on: the mean and the seconds sampled."""
+    total = samples = 0
+    for start, end in spans:
+        start = max(start, skip)
+        if end > start:
+            mean, _ = occupancy(hubspot, window, start, end, step)
+            n = int((end - start) / step) + 1
+            total += mean * n
+            samples += n
+    return (total / samples, samples * step) if samples else (None, 0)
+
+
+def cycles(hubspot, count, window):
+    """How long each slot of the account window took to come round: for the requests (search has its
+    own bucket) sorted by arrival, a[i + count] - a[i], from one window after the first request on
+    (the fresh window's burst left out). A limiter that keeps the window full gives about the window
+    plus its margin; longer cycles are time the window sat with a free slot (the limiter waiting on
+    an answer, a store round trip, or no worker ready to read)."""
+    times = sorted(arrival(r) for r in hubspot if not r["path"].endswith("/search"))
+    if not times:
+        return None
+    start = times[0] + window
+    gaps = sorted(times[i + count] - times[i] for i in range(len(times) - count) if times[i] >= start)
+    if not gaps:
+        return None
+    pick = lambda q: gaps[min(len(gaps) - 1, int(q * len(gaps)))]
+    return {"n": len(gaps), "mean": sum(gaps) / len(gaps), "p10": pick(0.1), "p50": pick(0.5), "p90": pick(0.9),
+            "p99": pick(0.99), "max": gaps[-1]}
+
+
 def phase_sqlite(mapc, work, base_env, names, n, sandbox):
     env = dict(base_env)
     os.makedirs(os.path.join(work, ".mapc"), exist_ok=True)
@@ -253,6 +306,7 @@ def main():
     ap.add_argument("--throttled", action="store_true", help="the shipped rate-limit registry on both sides")
     ap.add_argument("--skip-sqlite", action="store_true", help="no SQLite reference phase")
     ap.add_argument("--keep", action="store_true")
+    ap.add_argument("--dump-log", help="write the HubSpot emulator's request log of the last throttled phase to this file")
     args = ap.parse_args()
     mapc = os.path.abspath(args.mapc)
     if not os.access(mapc, os.X_OK):
@@ -351,6 +405,22 @@ def main():
                             print("  the account's %g s window while reading (after its first %g s): held %.1f requests on average"
                                   " = %.1f%% of its %d, at most %d"
                                   % (budget["windowSeconds"], budget["windowSeconds"], mean, 100 * mean / burst, burst, peak))
+                        spans = reading_spans(hubspot_log)
+                        busy, seconds = occupancy_in(hubspot_log, budget["windowSeconds"], spans, min(reads) + budget["windowSeconds"])
+                        if busy is not None:
+                            # Between one job's last page and the next job's first a worker writes
+                            # (bulk upload, polling) and reads nothing; when every worker is there
+                            # at once, nobody asks for the window's free slots.
+                            print("  ... only while some job was reading (%d stretch%s, %.1f s sampled): held %.1f = %.1f%% of %d"
+                                  % (len(spans), "" if len(spans) == 1 else "es", seconds, busy, 100 * busy / burst, burst))
+                        c = cycles(hubspot_log, burst, budget["windowSeconds"])
+                        if c:
+                            print("  a window slot came round (request i to request i+%d, emulator clock) in %.3f s on average,"
+                                  " p10 %.3f, median %.3f, p90 %.3f, p99 %.3f, max %.3f (%d slots)"
+                                  % (burst, c["mean"], c["p10"], c["p50"], c["p90"], c["p99"], c["max"], c["n"]))
+                        if args.dump_log:
+                            with open(args.dump_log, "w") as f:
+                                json.dump(hubspot_log, f)
                 print("  check: %s" % ("ok (every job completed with %s fetched and delivered every lead it mapped; the emulator"
                                        " gained exactly those keys, none created twice)" % format(args.records, ",")
                                        if not problems else "; ".join(problems)))

@@ -58,6 +58,23 @@ if let file = options.replay {
 
 let chosen: [any FuzzTarget] =
     options.targets.isEmpty ? (options.selfTest ? selfTestTargets : fuzzTargets) : options.targets.map(target(named:))
+
+if let directory = options.seedsDirectory {
+    do {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        for t in chosen {
+            let seeds = t.seeds
+            for (i, seed) in seeds.enumerated() {
+                try Data(seed).write(to: URL(fileURLWithPath: directory + "/\(t.name)-\(i)"))
+            }
+            say("\(t.name): \(seeds.count) seeds in \(directory)")
+        }
+    } catch {
+        FileHandle.standardError.write(Data("error: cannot write the seeds to '\(directory)': \(error)\n".utf8))
+        exit(3)
+    }
+    exit(0)
+}
 let executable = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.path
 let resolved = FileManager.default.isExecutableFile(atPath: executable) ? executable : (Bundle.main.executablePath ?? executable)
 var failed = false

@@ -98,6 +98,27 @@ extension AdaptersTestSuite {
             #expect(one.code == 1 && one.err.contains("has no pair holding 'nobody'"))
         }
 
+        @Test("mapc status shows what a two-way run wrote to each side, as its report counts it")
+        func statusShowsWritesPerSide() throws {
+            let e = try Self.env()
+            defer { e.stop() }
+            let sync = e.run(["sync", "contacts-two-way", "--format", "json"])
+            #expect(sync.code == 0, "\(sync.err)")
+            let report = try JSONParser.parse(sync.out)
+            let left = (report["createdLeft"]?.intValue ?? 0) + (report["updatedLeft"]?.intValue ?? 0)
+            let right = (report["createdRight"]?.intValue ?? 0) + (report["updatedRight"]?.intValue ?? 0)
+            #expect(left > 0 && right > 0 && left != right, "\(sync.out)")
+            let text = e.run(["status", "contacts-two-way"])
+            #expect(text.code == 0 && text.out.contains("salesforce \(left), mailchimp \(right)"), "\(text.out)")
+            let json = try JSONParser.parse(e.run(["status", "contacts-two-way", "--format", "json"]).out)
+            let written = try #require(json.arrayValue?.first?["written"], "\(json)")
+            #expect(written["salesforce.Contact"]?.intValue == left && written["mailchimp.member"]?.intValue == right)
+            #expect(written["rejected"] == report["rejected"])
+            // A run that writes nothing shows nothing written.
+            #expect(e.run(["sync", "contacts-two-way"]).code == 0)
+            #expect(e.run(["status", "contacts-two-way"]).out.contains("salesforce 0, mailchimp 0"))
+        }
+
         @Test("a webhook reporting only mapc's own write starts nothing; a person's edit runs the two-way job")
         func webhooksTriggerTwoWayRuns() throws {
             let e = try Self.env()

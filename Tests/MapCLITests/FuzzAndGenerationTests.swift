@@ -59,6 +59,26 @@ import Testing
         }
     }
 
+    /// The Mailchimp batch results archive recorded from the emulator is kept as its tar (the reply
+    /// server gzips it when it plays the seed), so mutations reach the tar reader, not the gzip stream.
+    @Test func theRecordedMailchimpBatchArchiveSeedIsATarTheServerCompresses() throws {
+        let dir = try Self.scratch()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let r = try ChildProcess.run("mapc-fuzz", ["--target", "reply-mailchimp", "--seeds", dir + "/s"], cwd: dir)
+        #expect(r.status == 0 && r.out.contains("reply-mailchimp: "), "\(r.summary + r.out)")
+        let names = try FileManager.default.contentsOfDirectory(atPath: dir + "/s").filter { $0.hasPrefix("reply-mailchimp-") }
+        #expect(names.count > 7)
+        // The recorded seeds come first, one per operation: the batch is the last of the seven.
+        let batch = try #require(FileManager.default.contents(atPath: dir + "/s/reply-mailchimp-6"))
+        #expect(batch.starts(with: Data("op 6\n".utf8)))
+        #expect(batch.range(of: Data("X-Fuzz-Body: tar.gz".utf8)) != nil, "\(String(decoding: batch.prefix(2000), as: UTF8.self))")
+        // The tar's ustar header and its JSON member in the clear; no gzip stream left in the seed.
+        #expect(batch.range(of: Data("ustar".utf8)) != nil && batch.range(of: Data("\"status_code\"".utf8)) != nil)
+        #expect(batch.range(of: Data([0x1F, 0x8B, 0x08])) == nil)
+        let replay = try ChildProcess.run("mapc-fuzz", ["--target", "reply-mailchimp", "--replay", dir + "/s/reply-mailchimp-6"], cwd: dir)
+        #expect(replay.status == 0 && replay.out.contains("ran without failing"), "\(replay.summary)")
+    }
+
     @Test func unknownTargetsAndBadOptionsAreUsageErrors() throws {
         let dir = try Self.scratch()
         defer { try? FileManager.default.removeItem(atPath: dir) }

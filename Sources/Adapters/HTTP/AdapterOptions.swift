@@ -68,9 +68,13 @@ public struct AdapterOptions: Sendable {
                 throw .fatal(error.description)
             }
         }
+        // A request not answered within the timeout is given up and counted answered; only a
+        // process killed meanwhile leaves one unanswered, and the window holds it this long.
+        var configuration = limiterConfiguration
+        configuration.inFlightLimit = max(configuration.inFlightLimit, timeout)
         return RateLimiter(
             registry: registry ?? .unlimited(platform: platform), clock: clock, quotaStore: quotaStore,
-            windowStore: windowStore, configuration: limiterConfiguration, waits: waits)
+            windowStore: windowStore, configuration: configuration, waits: waits)
     }
 
     /// The per-record errors of `platform` that are transient, from `platforms/<platform>/errors.json`

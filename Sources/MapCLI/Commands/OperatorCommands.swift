@@ -27,6 +27,8 @@ enum StatusCommand: Command {
             if runs.isEmpty { throw CLIError.usage("job '\(job)' has no runs in \(store.path)") }
         }
         let rows = try runs.map { r in (r, try store.statusCounts(job: r.job, run: r.id)) }
+        // A two-way run writes both ways: what it wrote per side, from its identity events.
+        let twoWay = try runs.map { r in r.info["kind"]?.stringValue == "two-way" ? try store.twoWayWrites(job: r.job, run: r.id) : nil }
         // Health (wedged, unusual against the job's history, paused, failed) from the Observe library.
         let observatory = Observatory(store: store, root: project.root)
         let health = try Dictionary(runs.map { ($0.job, try observatory.snapshot(job: $0.job, checkMapping: false).health) }) { a, _ in a }
@@ -41,9 +43,19 @@ enum StatusCommand: Command {
             try RunWait.current(store: store, run: r, job: try? JobSpec.load(path: project.root + "/jobs/\(r.job).json"), now: clock)
         }
         if format == .json {
-            let items: [JSONValue] = zip(zip(rows, estimates), waits).map { pair, wait in
-                let (row, estimate) = pair
+            let items: [JSONValue] = zip(zip(zip(rows, estimates), waits), twoWay).map { triple, writes in
+                let ((row, estimate), wait) = triple
                 var o = SyncRender.json(row.0, counts: row.1).objectValue ?? []
+                if let writes {
+                    o.append(
+                        (
+                            "written",
+                            .object([
+                                (row.0.info["left"]?.stringValue ?? "left", .int(writes.left)),
+                                (row.0.info["right"]?.stringValue ?? "right", .int(writes.right)), ("rejected", .int(writes.rejected)),
+                            ])
+                        ))
+                }
                 o.append(("health", .string(health[row.0.job] ?? "ok")))
                 o.append(("done", .int(estimate.done)))
                 o.append(("total", estimate.total.map(JSONValue.int) ?? .null))
@@ -73,8 +85,15 @@ enum StatusCommand: Command {
         ]
         // A paused or failed run's reason is printed in full below the table, never cut in a cell.
         var reasons: [String] = []
-        for (((r, c), estimate), wait) in zip(zip(rows, estimates), waits) {
-            let sent = (c["created"] ?? 0) + (c["updated"] ?? 0) + (c["duplicate"] ?? 0)
+        for ((((r, c), estimate), wait), writes) in zip(zip(zip(rows, estimates), waits), twoWay) {
+            var sent = String((c["created"] ?? 0) + (c["updated"] ?? 0) + (c["duplicate"] ?? 0))
+            var rejected = String(c["rejected"] ?? 0)
+            if let writes {
+                // `salesforce 10, mailchimp 12`: records written to each side.
+                let platform = { (side: String) in r.info[side]?.stringValue?.split(separator: ".").first.map(String.init) ?? side }
+                sent = "\(platform("left")) \(writes.left), \(platform("right")) \(writes.right)"
+                rejected = String(writes.rejected)
+            }
             var state = r.state.reason == nil ? r.state.description : r.state.phase.rawValue
             if r.state.reason != nil { reasons.append("\(r.job) run \(r.id) \(r.state.description)") }
             if let wait {
@@ -82,8 +101,8 @@ enum StatusCommand: Command {
                 reasons.append("\(r.job) run \(r.id) \(wait.text(now: clock))")
             }
             table.append([
-                r.job, String(r.id), state, health[r.job] ?? "ok", estimate.position, estimate.eta, String(sent),
-                String(c["rejected"] ?? 0), String(c["skipped"] ?? 0), String(c["unchanged"] ?? 0), r.lastEventAt,
+                r.job, String(r.id), state, health[r.job] ?? "ok", estimate.position, estimate.eta, sent,
+                rejected, String(c["skipped"] ?? 0), String(c["unchanged"] ?? 0), r.lastEventAt,
             ])
         }
         ctx.io.out(TextTable.render(table))

@@ -96,18 +96,26 @@ struct TwoWaySetup {
     func sync(_ args: Arguments, _ ctx: CommandContext) throws -> ExitCode {
         let format = try OutputFormat.parse(args)
         if args.flag("full") { ctx.io.err("note: a two-way run always reads both sides in full; --full changes nothing\n") }
-        let report = try run(ctx)
+        // Ctrl-C or SIGTERM stops the run as cancelled (within a second, waits included); a second one kills.
+        let signals = SignalStop.install()
+        defer { signals.remove() }
+        let report = try run(ctx, interrupted: { signals.reason })
         return try print(report, format, ctx)
     }
 
-    /// One run, under the job's lock (as `mapc sync` and webhook triggers run it).
-    func run(_ ctx: CommandContext) throws -> TwoWayReport {
+    /// One run, under the job's lock (as `mapc sync` and webhook triggers run it); `interrupted`
+    /// says when this process was asked to stop (a signal).
+    func run(_ ctx: CommandContext, interrupted: @escaping @Sendable () -> String? = { nil }) throws -> TwoWayReport {
         let (leftToRight, v1) = try approved(spec.leftToRight, ctx)
         let (rightToLeft, v2) = try approved(spec.rightToLeft, ctx)
-        let left = try SyncSetup.adapter(spec.left, project: project, store: store, ctx)
-        let right = try SyncSetup.adapter(spec.right, project: project, store: store, ctx)
+        // The adapters' own waits (backoff, Retry-After, pacing) are announced and end on a cancel.
+        let waits = WaitWatch()
+        let left = try SyncSetup.adapter(spec.left, project: project, store: store, ctx, waits: waits)
+        let right = try SyncSetup.adapter(spec.right, project: project, store: store, ctx, waits: waits)
         var options = TwoWayOptions()
         options.actor = CLIPrincipal.resolve(by: nil, ctx).name
+        options.waits = waits
+        options.interrupted = interrupted
         // For crash tests: `MAPC_CRASH_AT=twoway-after-batch:N` kills the process (SIGKILL) right
         // after its Nth write batch is sent, before its results are recorded.
         if let point = ctx.environment["MAPC_CRASH_AT"], point.hasPrefix("twoway-after-batch:"),
@@ -126,6 +134,10 @@ struct TwoWaySetup {
         } catch is TwoWaySimulatedCrash {
             kill(getpid(), SIGKILL)
             throw CLIError.operational("killed")
+        } catch let e as TwoWayCancelled {
+            throw CLIError.failure(
+                "\(spec.name) run \(e.run): cancelled (\(e.state.reason ?? "cancelled"))",
+                help: "run 'mapc sync \(spec.name)' to start again: a new run reads both sides again, and nothing is written twice")
         } catch let e as JobError {
             throw CLIError.failure(e.message)
         } catch let e as AdapterError {
@@ -385,5 +397,45 @@ enum ConflictsCommand: Command {
                 "resolve: mapc conflicts resolve \(setup.spec.name) ID --take \(setup.spec.left.platform)|\(setup.spec.right.platform)\n")
         }
         return .ok
+    }
+}
+
+/// SIGINT and SIGTERM ask a two-way run to stop: the first is remembered (the run looks for it
+/// between steps and in every wait slice and ends as cancelled); a second one ends the process.
+final class SignalStop: @unchecked Sendable {
+    private let lock = NSLock()
+    private var received: String?
+    private var sources: [DispatchSourceSignal] = []
+
+    /// Why the process was asked to stop (`interrupted by SIGINT`), or nil.
+    var reason: String? { lock.withLock { received } }
+
+    /// Starts listening for SIGINT and SIGTERM.
+    static func install() -> SignalStop {
+        let stop = SignalStop()
+        for (number, name) in [(SIGINT, "SIGINT"), (SIGTERM, "SIGTERM")] {
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler {
+                let again = stop.lock.withLock { () -> Bool in
+                    if stop.received != nil { return true }
+                    stop.received = "interrupted by \(name)"
+                    return false
+                }
+                if again {
+                    signal(number, SIG_DFL)
+                    raise(number)
+                }
+            }
+            source.resume()
+            stop.sources.append(source)
+        }
+        return stop
+    }
+
+    /// Stops listening; the signals' default actions are back.
+    func remove() {
+        sources.forEach { $0.cancel() }
+        for number in [SIGINT, SIGTERM] { signal(number, SIG_DFL) }
     }
 }

@@ -11,6 +11,7 @@ struct FuzzOptions {
     var memoryMB = 2048
     var failures = ".build/fuzz-failures"
     var replay: String?
+    var seedsDirectory: String?
     var child = false
     var selfTest = false
     var list = false
@@ -22,6 +23,7 @@ struct FuzzOptions {
 
         Usage: mapc-fuzz [--target NAME]... [--seconds S] [--runs N] [--seed N]
                mapc-fuzz --target NAME --replay FILE
+               mapc-fuzz --target NAME --seeds DIR
                mapc-fuzz --list
 
         Each target runs in a child process: a crash is a signal the parent sees, an input that takes
@@ -40,6 +42,7 @@ struct FuzzOptions {
           --memory-mb N     Address space of a child, in MiB (default 2048).
           --failures DIR    Where failing inputs go (default .build/fuzz-failures).
           --replay FILE     Run one input in this process (a crash shows its backtrace) and exit.
+          --seeds DIR       Write the targets' seeds to DIR/<target>-<n> (to read or replay them) and exit.
           --list            List the targets.
           --quiet           Only the summary.
         """
@@ -68,6 +71,7 @@ struct FuzzOptions {
             case "--memory-mb": o.memoryMB = try number("--memory-mb")
             case "--failures": o.failures = try value()
             case "--replay": o.replay = try value()
+            case "--seeds": o.seedsDirectory = try value()
             case "--child": o.child = true
             case "--self-test": o.selfTest = true
             case "--list": o.list = true

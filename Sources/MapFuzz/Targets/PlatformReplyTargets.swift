@@ -27,7 +27,8 @@ import SyncEngine
 ///
 /// Seeds are recorded from the sandbox emulators: each operation runs once through a recording
 /// proxy in front of the emulator, so mutants start from replies the adapters accept (Bulk API 2.0
-/// CSV results included), plus hand-written hostile replies.
+/// CSV results included; a gzip archive kept as its tar, see ``ReplyServer/uncompressed(_:)``), plus
+/// hand-written hostile replies.
 struct PlatformReplyTarget: FuzzTarget {
     enum Platform: String, CaseIterable, Sendable {
         case hubspot, salesforce, mailchimp, segment, ga4, declarative
@@ -390,7 +391,7 @@ final class ReplyServer: Sendable {
                 // what the adapter fetches next is recorded too.
                 var r = ReplyServer.forward(request, to: upstream)
                 r.body = replacing(r.body, Data(upstream.absoluteString.trimmingSuffix("/").utf8), with: placeholder)
-                state.withLock { $0.recorded.append(r) }
+                state.withLock { $0.recorded.append(ReplyServer.uncompressed(r)) }
                 return Response(status: r.status, headerFields: r.headers, body: replacing(r.body, placeholder, with: base))
             }
             guard let reply else { return Response(status: 404, body: Data("no reply".utf8)) }
@@ -404,6 +405,17 @@ final class ReplyServer: Sendable {
         }
         server = try HTTPServer.start(
             configuration: HTTPServerConfiguration(host: "127.0.0.1", port: 0, maxBodyBytes: 64 * 1024 * 1024), router: router)
+    }
+
+    /// A recorded reply as a seed keeps it: a gzip body (a Mailchimp batch's results archive) is kept
+    /// as its tar, marked `X-Fuzz-Body: tar.gz` so the server gzips it again when it plays the reply;
+    /// mutations then reach the tar headers and the JSON inside rather than the compressed stream.
+    static func uncompressed(_ reply: PlatformReplyTarget.Reply) -> PlatformReplyTarget.Reply {
+        guard let tar = BatchArchiveWriter.gunzip(reply.body) else { return reply }
+        var kept = reply
+        kept.body = Data(tar)
+        kept.headers.append((name: "X-Fuzz-Body", value: "tar.gz"))
+        return kept
     }
 
     /// Answers with `replies` from now on; returns what was recorded since the last call.

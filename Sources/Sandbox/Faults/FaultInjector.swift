@@ -6,7 +6,8 @@ enum FaultAction: Sendable, Equatable {
     case proceed
     case fail(status: Int)
     case drop
-    case rateLimit
+    /// Refused as rate-limited; `retryAfter` seconds in a `Retry-After` header when above 0.
+    case rateLimit(retryAfter: Int)
     case hang(milliseconds: Int)
 }
 
@@ -82,13 +83,13 @@ final class FaultInjector: Sendable {
             }
             if state.switches.rateLimitNext > 0 {
                 state.switches.rateLimitNext -= 1
-                return (.rateLimit, latency)
+                return (.rateLimit(retryAfter: state.switches.retryAfterSeconds), latency)
             }
             if state.switches.dropRate > 0, state.random.nextUnit() < state.switches.dropRate {
                 return (.drop, latency)
             }
             if state.switches.rateLimitStorm {
-                return (.rateLimit, latency)
+                return (.rateLimit(retryAfter: state.switches.retryAfterSeconds), latency)
             }
             if state.switches.errorRate > 0, state.random.nextUnit() < state.switches.errorRate {
                 return (.fail(status: state.switches.errorStatus), latency)

@@ -30,6 +30,10 @@ public struct FaultSwitches: Sendable, Codable, Equatable {
     /// Segment 429, Salesforce 403 `REQUEST_LIMIT_EXCEEDED`, ...); counts down to 0. Lets a client's own
     /// retry be tested without waiting for a real window to fill.
     public var rateLimitNext: Int
+    /// When above 0, injected rate-limit refusals (``rateLimitNext``, ``rateLimitStorm``) carry
+    /// `Retry-After` with this many seconds, as platforms that name their wait do: a client's long,
+    /// cancellable wait can be provoked at will.
+    public var retryAfterSeconds: Int
     /// A person editing a record while a client reads: right after the next platform read (a `GET`
     /// answered 200), record `id` of `object` takes these field values, stamped with the sandbox
     /// clock; then the switch clears. Set it on two emulators to edit the same person on both sides
@@ -61,7 +65,8 @@ public struct FaultSwitches: Sendable, Codable, Equatable {
         failNext: Int = 0,
         failAfter: Int = 0,
         rateLimitNext: Int = 0,
-        editAfterRead: RecordEdit? = nil
+        editAfterRead: RecordEdit? = nil,
+        retryAfterSeconds: Int = 0
     ) {
         self.latencyMilliseconds = latencyMilliseconds
         self.errorRate = errorRate
@@ -74,11 +79,12 @@ public struct FaultSwitches: Sendable, Codable, Equatable {
         self.failAfter = failAfter
         self.rateLimitNext = rateLimitNext
         self.editAfterRead = editAfterRead
+        self.retryAfterSeconds = retryAfterSeconds
     }
 
     private enum CodingKeys: String, CodingKey {
         case latencyMilliseconds, errorRate, errorStatus, hangRate, hangMilliseconds, dropRate, rateLimitStorm,
-            failNext, failAfter, rateLimitNext, editAfterRead
+            failNext, failAfter, rateLimitNext, editAfterRead, retryAfterSeconds
     }
 
     /// Decodes a partial object: missing keys keep their "no fault" defaults.
@@ -101,6 +107,7 @@ public struct FaultSwitches: Sendable, Codable, Equatable {
         failAfter = try container.decodeIfPresent(Int.self, forKey: .failAfter) ?? base.failAfter
         rateLimitNext = try container.decodeIfPresent(Int.self, forKey: .rateLimitNext) ?? base.rateLimitNext
         editAfterRead = try container.decodeIfPresent(RecordEdit.self, forKey: .editAfterRead) ?? base.editAfterRead
+        retryAfterSeconds = try container.decodeIfPresent(Int.self, forKey: .retryAfterSeconds) ?? base.retryAfterSeconds
     }
 }
 

@@ -36,6 +36,15 @@ public enum BatchArchiveWriter {
         return out
     }
 
+    /// `data` gunzipped, or nil when it is not gzip or would inflate past `limit` bytes (for tools
+    /// that keep an archive's tar rather than its compressed bytes, such as the fuzzer's seeds).
+    public static func gunzip(_ data: Data, limit: Int = 64 * 1024 * 1024) -> [UInt8]? {
+        guard data.starts(with: [0x1F, 0x8B]), case .success(let tar) = Inflater.inflate(data, format: .gzip, limit: limit) else {
+            return nil
+        }
+        return Array(tar)
+    }
+
     /// `bytes` as one gzip member.
     public static func gzip(_ bytes: [UInt8]) -> Data {
         var stream = z_stream()

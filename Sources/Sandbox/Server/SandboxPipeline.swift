@@ -31,9 +31,11 @@ struct SandboxPipeline: Sendable {
         case .fail(let status):
             fault = "fail"
             response = emulator.serverError(status: status)
-        case .rateLimit:
+        case .rateLimit(let retryAfter):
             fault = "rateLimitStorm"
-            response = emulator.rateLimited(nil)
+            var refusal = emulator.rateLimited(nil)
+            if retryAfter > 0 { refusal.headerFields.append((name: "Retry-After", value: String(retryAfter))) }
+            response = refusal
         case .hang(let milliseconds):
             fault = "hang"
             faults.hold(milliseconds: milliseconds)

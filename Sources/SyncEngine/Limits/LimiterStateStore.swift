@@ -3,8 +3,13 @@ import MapDSL
 /// A bucket's request window and hold as they persist between processes: what the platform still
 /// counts when a process starts right after another one stopped (or was killed).
 public struct LimiterWindowState: Sendable, Hashable {
-    /// Times (seconds since 1970) of the requests a sliding window counts, oldest first.
+    /// Times (seconds since 1970) of the answered requests a sliding window counts (each at the
+    /// time its answer came), oldest first.
     public var times: [Double] = []
+    /// Times of the requests a sliding window counts that are not answered yet (sent, or a slot
+    /// reserved ahead for a request about to be sent), oldest first: they hold their slot until
+    /// answered.
+    public var pending: [Double] = []
     /// A fixed window's start and count.
     public var fixedStart = 0.0
     public var fixedCount = 0
@@ -23,6 +28,7 @@ public struct LimiterWindowState: Sendable, Hashable {
             ("times", .array(times.map(JSONValue.double))), ("fixedStart", .double(fixedStart)), ("fixedCount", .int(fixedCount)),
             ("blockedUntil", .double(blockedUntil)),
         ]
+        if !pending.isEmpty { pairs.append(("pending", .array(pending.map(JSONValue.double)))) }
         if let tokens { pairs.append(("tokens", .double(tokens))) }
         if let refilledAt { pairs.append(("refilledAt", .double(refilledAt))) }
         return .object(pairs)
@@ -35,6 +41,9 @@ public struct LimiterWindowState: Sendable, Hashable {
         // A window never holds more requests than any platform's burst; a longer list is not ours.
         guard times.count <= 100_000 else { return nil }
         self.times = times.compactMap(\.doubleValue).filter(\.isFinite)
+        let pending = json["pending"]?.arrayValue ?? []
+        guard pending.count <= 100_000 else { return nil }
+        self.pending = pending.compactMap(\.doubleValue).filter(\.isFinite).sorted()
         fixedStart = json["fixedStart"]?.doubleValue ?? 0
         fixedCount = max(0, json["fixedCount"]?.intValue ?? 0)
         tokens = json["tokens"]?.doubleValue

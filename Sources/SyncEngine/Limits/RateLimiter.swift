@@ -4,10 +4,15 @@ import Foundation
 public struct LimiterConfiguration: Sendable {
     /// How request budgets are enforced.
     public var strategy: WindowStrategy
-    /// Fraction of each window added as a safety margin (the server counts arrival, we count sending).
+    /// Fraction of each window added as a safety margin. A sliding window counts each request from
+    /// the time its answer came (no earlier than the server received it), so the margin only covers
+    /// the clocks: rate drift (a fraction) and skew between the processes sharing a window (the minimum).
     public var marginFraction: Double
-    /// The smallest margin in seconds.
+    /// The smallest margin in seconds: the clock skew allowed between processes sharing a window.
     public var minimumMargin: Double
+    /// A sliding window holds a request that was counted but never answered (its process was killed)
+    /// this many seconds longer than an answered one: at least the HTTP client's timeout.
+    public var inFlightLimit: Double
     /// Waits longer than this are not slept through: ``RateLimiter/acquire(method:path:)`` throws
     /// ``AdapterError/rateLimited(retryAfter:message:)`` so the engine can pause the job instead.
     public var maxWait: Double
@@ -16,14 +21,17 @@ public struct LimiterConfiguration: Sendable {
     /// The account's time zone, for daily quotas that reset at midnight.
     public var timeZone: TimeZone
 
-    /// Defaults: sliding windows with a 2 % (at least 20 ms) margin, waits up to 2 minutes, 1 s after a bare 429, UTC.
+    /// Defaults: sliding windows with a 0.1 % (at least 20 ms) margin, unanswered requests held 30 s
+    /// longer, waits up to 2 minutes, 1 s after a bare 429, UTC.
     public init(
-        strategy: WindowStrategy = .sliding, marginFraction: Double = 0.02, minimumMargin: Double = 0.02,
-        maxWait: Double = 120, defaultThrottleWait: Double = 1, timeZone: TimeZone = TimeZone(identifier: "UTC")!
+        strategy: WindowStrategy = .sliding, marginFraction: Double = 0.001, minimumMargin: Double = 0.02,
+        inFlightLimit: Double = 30, maxWait: Double = 120, defaultThrottleWait: Double = 1,
+        timeZone: TimeZone = TimeZone(identifier: "UTC")!
     ) {
         self.strategy = strategy
         self.marginFraction = marginFraction
         self.minimumMargin = minimumMargin
+        self.inFlightLimit = inFlightLimit
         self.maxWait = maxWait
         self.defaultThrottleWait = defaultThrottleWait
         self.timeZone = timeZone
@@ -138,6 +146,8 @@ public final class RateLimiter: @unchecked Sendable {
                 }
             }
             var wait = max(0, bucket.blockedUntil - t)
+            // When every slot is held by a request not answered yet, the wait is a short look
+            // again (an answer frees a slot).
             if var window = bucket.window {
                 wait = max(wait, window.delay(now: t))
                 bucket.window = window
@@ -231,6 +241,8 @@ public final class RateLimiter: @unchecked Sendable {
     /// What one look at a shared bucket decided.
     private enum SharedStep {
         case send
+        /// The request is counted at this time, ahead of now: the slot is the caller's, to send at.
+        case reserved(Double)
         case wait(Double)
         case quotaExhausted(QuotaUsage)
     }
@@ -238,10 +250,14 @@ public final class RateLimiter: @unchecked Sendable {
     /// A fresh window for `rule` holding what the shared `state` counts.
     private func sharedWindow(_ rule: EndpointRule, _ state: LimiterWindowState?, now: Double) -> RequestWindow? {
         guard let budget = rule.requests else { return nil }
-        let margin = max(configuration.minimumMargin, budget.windowSeconds * configuration.marginFraction)
-        var window = RequestWindow(budget: budget, strategy: configuration.strategy, margin: margin)
+        var window = makeWindow(budget)
         if let state { window.restore(state, now: now) }
         return window
+    }
+
+    private func makeWindow(_ budget: RequestBudget) -> RequestWindow {
+        let margin = max(configuration.minimumMargin, budget.windowSeconds * configuration.marginFraction)
+        return RequestWindow(budget: budget, strategy: configuration.strategy, margin: margin, inFlightLimit: configuration.inFlightLimit)
     }
 
     /// ``acquire(method:path:)`` when other processes share the limits: each look decides with the
@@ -290,19 +306,28 @@ public final class RateLimiter: @unchecked Sendable {
                     var window = sharedWindow(rule, state, now: t)
                     let blocked = max(bucket.blockedUntil, state?.blockedUntil ?? 0)
                     var wait = max(0, blocked - t)
+                    var firm = true
                     if var w = window {
-                        wait = max(wait, w.delay(now: t))
+                        let slot = w.nextSlot(now: t)
+                        if slot.wait > wait { (wait, firm) = (slot.wait, slot.firm) }
                         window = w
                     }
-                    if wait > RequestWindow.epsilon { return (.wait(wait), nil, nil) }
-                    window?.record(now: t)
+                    // A firm wait within bounds reserves the slot now, in this one round trip: the
+                    // caller sleeps until it and sends, with no second look at the store, and the
+                    // other processes count it meanwhile (each gets a slot of its own).
+                    var at = t
+                    if wait > RequestWindow.epsilon {
+                        guard firm, wait <= configuration.maxWait, window != nil else { return (.wait(wait), nil, nil) }
+                        at = t + wait
+                    }
+                    window?.record(now: at)
                     var saved = window?.snapshot(now: t) ?? LimiterWindowState()
                     saved.blockedUntil = blocked
-                    guard rule.dailyQuota != nil else { return (.send, saved, nil) }
+                    guard rule.dailyQuota != nil else { return (at > t ? .reserved(at) : .send, saved, nil) }
                     var counted = usage
                     counted.hourly[QuotaUsage.slot(now), default: 0] += 1
                     counted.prune(before: QuotaUsage.slot(now) - 48)
-                    return (.send, saved, counted)
+                    return (at > t ? .reserved(at) : .send, saved, counted)
                 }
             } catch {
                 throw .fatal("cannot decide with the shared rate limits in the store: \(error)")
@@ -317,7 +342,37 @@ public final class RateLimiter: @unchecked Sendable {
                 buckets[rule.bucket] = bucket
                 stats.acquired += 1
                 return RatePermit(rule: rule, sentAt: t)
+            case .reserved(let at):
+                // Held for concurrency meanwhile: the slot is ours.
+                buckets[rule.bucket, default: Bucket()].inFlight += 1
+                do {
+                    // Never before the slot (a sleep may end a hair early); below the clock noise is on time.
+                    var left = at - clock.now().timeIntervalSince1970
+                    while left > RequestWindow.epsilon {
+                        try pause(left, rule)
+                        left = at - clock.now().timeIntervalSince1970
+                    }
+                } catch {
+                    buckets[rule.bucket, default: Bucket()].inFlight -= 1
+                    releaseShared(rule, at, shared)
+                    throw error
+                }
+                stats.acquired += 1
+                return RatePermit(rule: rule, sentAt: at)
             }
+        }
+    }
+
+    /// Gives back a slot reserved at `at` that was not used (the wait was cut short). A failure
+    /// leaves it held until ``LimiterConfiguration/inFlightLimit`` lets it go: slower, never over.
+    private func releaseShared(_ rule: EndpointRule, _ at: Double, _ shared: any SharedLimiterStore) {
+        let t = clock.now().timeIntervalSince1970
+        _ = try? shared.exclusively(quotaKey(rule)) { state, _ in
+            var window = sharedWindow(rule, state, now: t)
+            window?.release(at)
+            var saved = window?.snapshot(now: t) ?? LimiterWindowState()
+            saved.blockedUntil = state?.blockedUntil ?? 0
+            return ((), saved, nil)
         }
     }
 
@@ -368,10 +423,7 @@ public final class RateLimiter: @unchecked Sendable {
 
     private func makeBucket(_ rule: EndpointRule) -> Bucket {
         var bucket = Bucket()
-        if let budget = rule.requests {
-            let margin = max(configuration.minimumMargin, budget.windowSeconds * configuration.marginFraction)
-            bucket.window = RequestWindow(budget: budget, strategy: configuration.strategy, margin: margin)
-        }
+        if let budget = rule.requests { bucket.window = makeWindow(budget) }
         // What an earlier process left counted: its requests still count with the platform.
         if let windows, let saved = try? windows.loadWindow(quotaKey(rule)) {
             let now = clock.now().timeIntervalSince1970

@@ -166,6 +166,28 @@ extension EventStore {
         return all.filter { $0.payload["link"]?.intValue == link }
     }
 
+    /// What `run` of two-way `job` wrote so far: records updated or created per side, and writes
+    /// the platforms refused (from its `written`, `created`, `write_rejected` and `create_rejected`
+    /// events, recorded as each side's batches are answered).
+    public func twoWayWrites(job: String, run: Int) throws -> TwoWayWrites {
+        let rows = try reading { db in
+            try db.prepare(
+                "SELECT type, payload FROM identity_events WHERE job = ? AND run = ? AND type IN ('written', 'created', 'write_rejected', 'create_rejected')"
+            ).query([.text(job), .int(Int64(run))]) { s in (s.text(0) ?? "", (try? JSONParser.parse(s.text(1) ?? "{}")) ?? .null) }
+        }
+        var writes = TwoWayWrites()
+        for (type, payload) in rows {
+            if type.hasSuffix("_rejected") {
+                writes.rejected += 1
+            } else if payload["side"]?.stringValue == TwoWaySide.left.rawValue {
+                writes.left += 1
+            } else if payload["side"]?.stringValue == TwoWaySide.right.rawValue {
+                writes.right += 1
+            }
+        }
+        return writes
+    }
+
     /// Conflicts of `job` with one of `statuses` (all when empty), oldest first.
     public func twoWayConflicts(job: String, statuses: [String] = []) throws -> [TwoWayConflict] {
         let all = try reading { db in
@@ -367,5 +389,21 @@ public struct IdentityChange: Sendable {
             self.resolution = resolution
             self.by = by
         }
+    }
+}
+
+/// What a two-way run wrote (``EventStore/twoWayWrites(job:run:)``).
+public struct TwoWayWrites: Sendable, Hashable {
+    /// Records updated or created on the left side.
+    public var left = 0
+    /// Records updated or created on the right side.
+    public var right = 0
+    /// Writes (updates or creations, either side) the platforms refused.
+    public var rejected = 0
+
+    public init(left: Int = 0, right: Int = 0, rejected: Int = 0) {
+        self.left = left
+        self.right = right
+        self.rejected = rejected
     }
 }

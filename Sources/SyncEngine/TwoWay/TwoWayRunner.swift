@@ -61,12 +61,36 @@ public struct TwoWayOptions: Sendable {
     public var clock: any SyncClock = SystemClock()
     /// The delays between attempts (a rate-limited request waits as long as the platform says, at most `backoff.cap`).
     public var backoff = Backoff()
+    /// The waits the adapters make on their own (shared with their ``AdapterOptions``): attached to
+    /// the run, so they are announced and end on a cancel.
+    public var waits: WaitWatch?
+    /// A stop asked of this process (a signal): the reason to record, or nil to go on.
+    public var interrupted: @Sendable () -> String? = { nil }
+    /// Seconds between two heartbeats of the run's lease.
+    public var heartbeatInterval = SyncOptions().heartbeatInterval
+    /// How long a lease held by a process on another host stays good without a heartbeat.
+    public var leaseTimeout = SyncOptions().leaseTimeout
 
     public init() {}
 }
 
 /// The run stopped as a test asked (``TwoWayOptions/dieAfterBatches``), as if the process died.
 public struct TwoWaySimulatedCrash: Error, Sendable {}
+
+/// The run was cancelled (`mapc cancel`, the dashboard, a signal) and stopped; its state says why.
+public struct TwoWayCancelled: Error, Sendable, CustomStringConvertible {
+    /// The run.
+    public var run: Int
+    /// Its final state (`cancelled`, with the reason).
+    public var state: JobState
+
+    public var description: String { "run \(run) was cancelled: \(state.reason ?? "cancelled")" }
+}
+
+/// A stop asked while the run was under way, carried up to ``TwoWayRunner/run()``.
+struct TwoWayStop: Error {
+    var reason: String
+}
 
 /// A two-way run: reads both objects, links records through the identity map (or parks
 /// ambiguous ones), decides per linked pair what travels which way (``TwoWayPlanner``), writes,
@@ -84,6 +108,9 @@ public final class TwoWayRunner: @unchecked Sendable {
     let options: TwoWayOptions
     let planner: TwoWayPlanner
     private var batchesSent = 0
+    /// The run under way (0 before it is created).
+    var current = 0
+    var lease: LeaseKeeper?
 
     /// Creates a runner. `leftToRight` maps the left object to the right one, `rightToLeft` back.
     public init(
@@ -140,8 +167,10 @@ public final class TwoWayRunner: @unchecked Sendable {
         var cursor: String?
         var pages = 0
         repeat {
-            let page = try adapters[side]!.fetch(
-                FetchRequest(object: spec.endpoint(side).object, cursor: cursor, modifiedSince: since, pageSize: spec.pageSize))
+            let request = FetchRequest(object: spec.endpoint(side).object, cursor: cursor, modifiedSince: since, pageSize: spec.pageSize)
+            let page = try attempt(side, "reading changes of \(spec.endpoint(side).qualifiedName)") {
+                try adapters[side]!.fetch(request)
+            }
             for r in page.records where read.records[r.id]?.modified != r.modified {
                 out.insert("\(side.rawValue):\(r.id)")
             }
@@ -162,8 +191,10 @@ public final class TwoWayRunner: @unchecked Sendable {
         var cursor: String?
         var pages = 0
         repeat {
-            let page = try adapters[side]!.fetch(
-                FetchRequest(object: spec.endpoint(side).object, cursor: cursor, pageSize: spec.pageSize))
+            let request = FetchRequest(object: spec.endpoint(side).object, cursor: cursor, pageSize: spec.pageSize)
+            let page = try attempt(side, "reading \(spec.endpoint(side).qualifiedName) page \(pages + 1)") {
+                try adapters[side]!.fetch(request)
+            }
             for r in page.records where !r.id.isEmpty {
                 if read.records[r.id] == nil { read.order.append(r.id) }
                 read.records[r.id] = r
@@ -207,6 +238,7 @@ public final class TwoWayRunner: @unchecked Sendable {
     /// Runs once; returns what it did.
     public func run() throws -> TwoWayReport {
         var report = TwoWayReport()
+        try closeAbandoned()
         let at = options.now()
         let run = try store.createRun(
             job: spec.name,
@@ -218,7 +250,10 @@ public final class TwoWayRunner: @unchecked Sendable {
                 "mappingVersion": .string(versions[.left]! + "+" + versions[.right]!), "by": .string(options.actor),
             ], at: at)
         report.run = run
+        current = run
+        defer { releaseLease() }
         do {
+            try takeLease(run: run)
             try store.transition(run: run, to: JobState(.fetching, page: 1), at: options.now())
             let left = try readAll(.left)
             let right = try readAll(.right)
@@ -230,7 +265,11 @@ public final class TwoWayRunner: @unchecked Sendable {
             try store.transition(run: run, to: JobState(.completed), at: options.now())
         } catch let crash as TwoWaySimulatedCrash {
             throw crash
+        } catch let stop as TwoWayStop {
+            throw try cancelled(run: run, reason: stop.reason)
         } catch {
+            // An adapter's wait cut short by a cancel surfaces as its error: the run is cancelled.
+            if let reason = stopReason() { throw try cancelled(run: run, reason: reason) }
             _ = try? store.transition(run: run, to: JobState(.failed, reason: "\(error)"), at: options.now())
             throw error
         }
@@ -453,28 +492,10 @@ public final class TwoWayRunner: @unchecked Sendable {
         var start = 0
         while start < records.count {
             let chunk = Array(records[start..<min(records.count, start + limit)])
-            var attempt = 0
-            while true {
-                do {
-                    for r in try adapter.write(
-                        WriteRequest(object: spec.endpoint(side).object, keyField: keyField, mode: .upsert, records: chunk))
-                    {
-                        results[r.key] = r
-                    }
-                    break
-                } catch let error as AdapterError {
-                    attempt += 1
-                    switch error {
-                    case .fatal, .quotaExhausted: throw error
-                    case .transient:
-                        if attempt >= spec.retries { throw error }
-                        options.clock.sleep(options.backoff.delay(attempt: attempt, unit: options.clock.random()))
-                    case .rateLimited(let wait, _):
-                        if attempt >= spec.retries { throw error }
-                        options.clock.sleep(min(max(wait, 0), options.backoff.cap))
-                    }
-                }
+            let written = try attempt(side, "writing \(spec.endpoint(side).qualifiedName)") {
+                try adapter.write(WriteRequest(object: spec.endpoint(side).object, keyField: keyField, mode: .upsert, records: chunk))
             }
+            for r in written { results[r.key] = r }
             batchesSent += 1
             if let die = options.dieAfterBatches, batchesSent >= die { throw TwoWaySimulatedCrash() }
             start += limit
