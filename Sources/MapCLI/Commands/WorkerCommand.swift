@@ -18,7 +18,9 @@ enum WorkerCommand: Command {
         Every lease has a number one higher than the last, and every store write of the job's run
         checks it: a worker that lost its lease can never write again.
         'mapc worker enqueue JOB…' asks for a run of each job (a job asked for while it runs runs once
-        more afterwards); 'mapc worker list' shows the queue. The worker runs in the project folder
+        more afterwards); 'mapc worker list' shows the queue. A job file with a schedule
+        ("schedule": {"everySeconds": N, "offsetSeconds": M}) is enqueued by the workers at every slot,
+        once between them. The worker runs in the project folder
         (jobs/, the approved mappings) and stops after its current job on SIGINT or SIGTERM.
         --until-empty returns once no job is due or leased (scripts, benchmarks).
         """
