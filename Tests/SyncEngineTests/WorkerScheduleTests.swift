@@ -156,3 +156,14 @@ import Testing
             ])
     }
 }
+
+/// Workers started together on a store nobody opened yet: each creates and migrates it at once.
+@Suite struct ConcurrentStoreOpenTests {
+    @Test func processesOpeningANewPostgreSQLStoreTogetherAllSucceed() throws {
+        for _ in 0..<4 {
+            let location = try StoreKind.postgres.location("open")
+            let errors = WorkerScheduleTests.race(4) { _ in _ = try WorkQueue(location: location) }
+            #expect(errors == [])
+        }
+    }
+}
