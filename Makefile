@@ -35,6 +35,7 @@ test: deps lint
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --parallel
 	@$(MAKE) --no-print-directory contract-run
+	@$(MAKE) --no-print-directory soak-webhooks-run MAPC_SOAK=$(MAPC) WEBHOOKS_N=400
 
 # Contract tests (issue 15): mapc sandbox driven by the platforms' official Python clients.
 contract: build
@@ -164,3 +165,17 @@ soak-workers: release
 CEILING_N ?= 60000
 bench-workers-ceiling: release
 	python3 bench/workers.py --mapc .build/release/mapc --jobs 3 --records $(CEILING_N) --workers 3 --skip-sqlite --throttled
+
+# Shared webhook inbox (issue 22): two `mapc serve` processes on loopback ports sharing one PostgreSQL store
+# (a throw-away cluster, or MAPC_BENCH_PG_URL) receive WEBHOOKS_N signed deliveries of the five platforms, duplicates
+# sent to both at once and retried (WEBHOOKS_SEED): every event stored once, none lost, every delivery acknowledged.
+# make test runs 400 of them with the debug build.
+.PHONY: soak-webhooks soak-webhooks-run
+WEBHOOKS_N ?= 10000
+WEBHOOKS_SEED ?= 1
+MAPC_SOAK ?= .build/release/mapc
+soak-webhooks: release
+	@$(MAKE) --no-print-directory soak-webhooks-run
+
+soak-webhooks-run:
+	python3 bench/webhooks.py --mapc $(MAPC_SOAK) --deliveries $(WEBHOOKS_N) --seed $(WEBHOOKS_SEED)

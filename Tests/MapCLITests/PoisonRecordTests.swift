@@ -34,9 +34,13 @@ import Testing
             #expect(approve.status == 0, "\(approve.summary)")
         }
 
+        /// The event store the project's commands use (`MAPC_STORE_URL`; nil: `.mapc/events.db`).
+        var storeURL: String?
+
         func mapc(_ args: [String], crashOn: String? = nil) throws -> ChildProcess.Outcome {
             var env = ["MAPC_JSONL_DIR": data, "USER": "tester"]
             if let crashOn { env["MAPC_DEBUG_CRASH_RECORD"] = crashOn }
+            if let storeURL { env["MAPC_STORE_URL"] = storeURL }
             return try project.mapc(args, env: env)
         }
 
@@ -81,6 +85,35 @@ import Testing
         // Retrying it does not map it again: its values were not kept.
         let retry = try p.mapc(["retry", "leads"], crashOn: "\(record):\(kind)")
         #expect(!retry.signaled, "\(retry.summary)")
+    }
+
+    /// The crash markers below `.mapc/crash` (for a PostgreSQL store, in a folder named after it).
+    static func markers(_ p: JSONLProject) -> [String] {
+        let root = p.project.root + "/.mapc/crash"
+        return (FileManager.default.enumerator(atPath: root)?.allObjects as? [String] ?? []).filter { $0.hasSuffix(".json") }.sorted()
+    }
+
+    @Test(arguments: StoreKind.all) func aPoisonRecordIsQuarantinedOnEitherStore(store kind: StoreKind) throws {
+        let p = try JSONLProject()
+        if kind == .postgres { p.storeURL = try kind.location("poison") }
+        let crashed = try p.mapc(["sync", "leads"], crashOn: "5260:segv")
+        #expect(crashed.signaled && crashed.status == SIGSEGV, "\(crashed.summary)")
+        let found = Self.markers(p)
+        #expect(found.count == 1, "\(found)")
+        let marker = try JSONParser.parse(p.project.read(".mapc/crash/" + (found.first ?? "none")))
+        #expect(marker["record"]?.stringValue == "5260" && marker["job"]?.stringValue == "leads")
+        if kind == .postgres {
+            // The run's store really is the server's: no SQLite file was made, the marker is kept by store.
+            #expect(!FileManager.default.fileExists(atPath: p.project.root + "/.mapc/events.db"))
+            #expect(found.first?.hasPrefix("pg-") == true)
+        }
+        let resumed = try p.mapc(["resume", "leads", "--format", "json"])
+        #expect(resumed.status == 0, "\(resumed.summary)")
+        #expect(try JSONParser.parse(resumed.out)["state"] == "completed")
+        #expect(Self.markers(p) == [])
+        let failed = try JSONParser.parse(try p.mapc(["failed", "leads", "--format", "json"]).out).arrayValue ?? []
+        #expect(failed.first { $0["key"]?.stringValue == "5260" }?["code"] == "Q0001")
+        #expect(p.leadKeys.count == 215 && !p.leadKeys.contains("5260"))
     }
 
     @Test func aNewSyncAfterTheCrashQuarantinesTooAndCountsIt() throws {

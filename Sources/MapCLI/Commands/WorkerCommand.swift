@@ -18,7 +18,9 @@ enum WorkerCommand: Command {
         Every lease has a number one higher than the last, and every store write of the job's run
         checks it: a worker that lost its lease can never write again.
         'mapc worker enqueue JOB…' asks for a run of each job (a job asked for while it runs runs once
-        more afterwards); 'mapc worker list' shows the queue. The worker runs in the project folder
+        more afterwards); 'mapc worker list' shows the queue. A job file with a schedule
+        ("schedule": {"everySeconds": N, "offsetSeconds": M}) is enqueued by the workers at every slot,
+        once between them. The worker runs in the project folder
         (jobs/, the approved mappings) and stops after its current job on SIGINT or SIGTERM.
         --until-empty returns once no job is due or leased (scripts, benchmarks).
         """
@@ -63,7 +65,7 @@ enum WorkerCommand: Command {
             guard args.positional.count == 1 else { throw CLIError.usage("mapc worker list takes no arguments", help: usage) }
             return try list(queue, format, ctx)
         case nil:
-            return try work(queue, location: location, args, ctx)
+            return try work(queue, location: location, projectRoot: project.root, args, ctx)
         case let other?:
             throw CLIError.usage("unknown worker action '\(other)': enqueue, list, or none to run the worker", help: usage)
         }
@@ -100,7 +102,9 @@ enum WorkerCommand: Command {
         return .ok
     }
 
-    static func work(_ queue: WorkQueue, location: String, _ args: Arguments, _ ctx: CommandContext) throws -> ExitCode {
+    static func work(_ queue: WorkQueue, location: String, projectRoot: String, _ args: Arguments, _ ctx: CommandContext) throws
+        -> ExitCode
+    {
         guard args.positional.isEmpty else { throw CLIError.usage("unexpected arguments", help: usage) }
         var settings = Worker.Settings(name: args.value("name") ?? Worker.defaultName)
         guard !settings.name.isEmpty, settings.name.count <= 100 else { throw CLIError.usage("--name takes 1 to 100 characters") }
@@ -113,7 +117,15 @@ enum WorkerCommand: Command {
         let context = UncheckedContext(args: args, ctx: ctx)
         let log: @Sendable (String) -> Void = { line in context.ctx.io.err("\(WorkQueue.timestamp(Date().timeIntervalSince1970)) \(line)\n")
         }
-        let worker = Worker(queue: queue, settings: settings, log: log) { lease in
+        // Job files with a `schedule` are read before every turn, so an edited schedule takes effect at once.
+        let jobsDirectory = projectRoot + "/jobs"
+        let reported = ReportedOnce()
+        let schedules: @Sendable () -> [ScheduledJob] = {
+            let (schedules, problems) = JobSchedule.load(jobsDirectory: jobsDirectory)
+            for problem in problems where reported.first(problem) { log("worker \(name): \(problem)") }
+            return schedules
+        }
+        let worker = Worker(queue: queue, settings: settings, log: log, schedules: schedules) { lease in
             let (args, ctx) = (context.args, context.ctx)
             let setup: SyncSetup
             do {
@@ -177,4 +189,11 @@ private final class StopFlag: @unchecked Sendable {
     private var value = false
     func set() { lock.withLock { value = true } }
     var isSet: Bool { lock.withLock { value } }
+}
+
+/// Messages already logged (a job file's unusable schedule is reported once, not every turn).
+private final class ReportedOnce: @unchecked Sendable {
+    private let lock = NSLock()
+    private var seen: Set<String> = []
+    func first(_ message: String) -> Bool { lock.withLock { seen.insert(message).inserted } }
 }

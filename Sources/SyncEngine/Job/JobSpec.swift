@@ -124,6 +124,7 @@ public struct JobSpec: Sendable {
         }
         // Checked here so a bad value stops the job at load, not when a quota pause comes.
         _ = try AutoResumePolicy.parse(json["autoResume"], path: path)
+        _ = try JobSchedule.parse(json["schedule"], path: path)
         return JobSpec(
             name: json["name"]?.stringValue ?? fallback, source: try endpoint("source"), destination: try endpoint("destination"),
             mapping: mapping, mode: mode, batchSize: try positive("batchSize"), pageSize: try positive("pageSize") ?? 100,

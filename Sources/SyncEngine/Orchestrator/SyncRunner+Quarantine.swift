@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import MapDSL
 
@@ -8,35 +9,41 @@ import MapDSL
 /// `sync`, `resume` or `retry` of the job dead-letters that record (code Q0001, "crashed the
 /// mapper"), records it as an event, removes the marker, and the run goes on without it.
 extension SyncRunner {
-    /// Where crash markers of the store at `storePath` live: `<store's directory>/crash`; nil for a
-    /// store that is not a file (in memory, or on a PostgreSQL server).
+    /// Where crash markers of the store at `storePath` live: `<store's directory>/crash`; for a
+    /// store on a PostgreSQL server, on this machine under the working directory (the project
+    /// folder), `.mapc/crash` (the signal handler can only write a file), so the next `sync`,
+    /// `resume`, `retry` or `mapc worker` turn run from there dead-letters the record in the shared
+    /// store; nil for a store in memory.
     static func crashDirectory(storePath: String) -> String? {
         guard !storePath.isEmpty, storePath != ":memory:", !storePath.hasPrefix("file::memory:") else { return nil }
-        guard !PostgresURL.isPostgres(storePath) else { return nil }
+        if PostgresURL.isPostgres(storePath) { return FileManager.default.currentDirectoryPath + "/.mapc/crash" }
         let dir = (storePath as NSString).deletingLastPathComponent
         return (dir.isEmpty ? "." : dir) + "/crash"
     }
 
-    /// The marker file of job `job` in `directory` (the job name made safe for a file name).
-    static func crashMarkerPath(directory: String, job: String) -> String {
+    /// The marker file of job `job` of the store at `storePath` (nil: none): `<job>.json` in the
+    /// crash directory, the job name made safe for a file name; for a PostgreSQL store prefixed by
+    /// `pg-<hash of the URL without its password>-`, so stores on servers never share a marker.
+    static func crashMarkerPath(storePath: String, job: String) -> String? {
+        guard let directory = crashDirectory(storePath: storePath) else { return nil }
         let safe = String(
             job.unicodeScalars.map { s -> Character in
                 s.isASCII && (s.properties.isAlphabetic || ("0"..."9").contains(s) || s == "-" || s == "_") ? Character(s) : "_"
             })
-        return directory + "/" + String(safe.prefix(200)) + ".json"
+        let store = PostgresURL.isPostgres(storePath) ? "pg-" + SHA256.hex(PostgresURL.redacting(storePath)).prefix(16) + "-" : ""
+        return directory + "/" + store + String(safe.prefix(200)) + ".json"
     }
 
     /// Arms the crash handler for this job's run, leaving any marker for the next sync or resume.
     func armCrashGuard() {
-        guard let directory = Self.crashDirectory(storePath: storeRef.path) else { return }
-        MapperCrashGuard.arm(markerPath: Self.crashMarkerPath(directory: directory, job: jobRef.name), job: jobRef.name)
+        guard let path = Self.crashMarkerPath(storePath: storeRef.path, job: jobRef.name) else { return }
+        MapperCrashGuard.arm(markerPath: path, job: jobRef.name)
     }
 
     /// Arms the crash handler for this job's run and dead-letters the record named by a marker an
     /// earlier run left, in run `run` (so the run skips it); the number of records quarantined.
     func quarantineCrashedRecords(run: Int, at timestamp: String) throws -> Int {
-        guard let directory = Self.crashDirectory(storePath: storeRef.path) else { return 0 }
-        let path = Self.crashMarkerPath(directory: directory, job: jobRef.name)
+        guard let path = Self.crashMarkerPath(storePath: storeRef.path, job: jobRef.name) else { return 0 }
         MapperCrashGuard.arm(markerPath: path, job: jobRef.name)
         guard let data = FileManager.default.contents(atPath: path) else { return 0 }
         guard let marker = try? JSONParser.parse(Array(data)), let key = marker["record"]?.stringValue else {

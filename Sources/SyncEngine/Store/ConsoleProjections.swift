@@ -61,6 +61,9 @@ enum ConsoleProjections {
     /// (checked inside it, so two processes opening the same file never apply it twice).
     static func migrate(_ db: Database) throws {
         try db.transaction {
+            // On a server, two processes opening a new store at once would both find it missing and
+            // both create the tables: the second waits here for the first's transaction instead.
+            if db.isPostgres { _ = try db.prepare("SELECT pg_advisory_xact_lock(hashtext(current_schema()))").query([]) { _ in true } }
             let done = try db.prepare("SELECT 1 FROM migrations WHERE name = ?").query([.text(migrationName)]) { _ in true }
             guard done.isEmpty else { return }
             try db.exec(schema)

@@ -225,6 +225,8 @@ public final class EventStore: @unchecked Sendable {
         ),
         // The jobs `mapc worker` processes take with fenced leases (Worker/WorkQueue.swift).
         WorkQueue.migration,
+        // The schedule slots workers enqueue once each (Worker/WorkQueue.swift).
+        WorkQueue.scheduleMigration,
     ]
 
     /// Opens the store at `path` (`:memory:` for tests), creating it as `create` allows, checks it

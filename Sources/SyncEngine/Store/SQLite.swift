@@ -77,7 +77,11 @@ final class Database {
             guard !first.isEmpty, first.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }) else {
                 throw StoreError("the store URL's search_path names no usable schema (letters, digits and _ only)")
             }
-            try connection.exec("CREATE SCHEMA IF NOT EXISTS \(first)")
+            do {
+                try connection.exec("CREATE SCHEMA IF NOT EXISTS \(first)")
+            } catch let error as PostgresError where error.isUniqueViolation {
+                // Another process created it at the same moment (IF NOT EXISTS does not wait for it).
+            }
         }
     }
 

@@ -77,19 +77,68 @@ public final class WorkQueue: @unchecked Sendable {
     /// Asks for a run of `job` (an operator, a schedule, a webhook trigger): due now, or after the
     /// run under way when a worker holds it.
     public func enqueue(job: String, by: String, delay: Double = 0) throws {
-        let at = Self.iso(now())
+        let t = now()
         try locked {
-            try db.transaction {
-                try db.prepare(
-                    """
-                    INSERT INTO worker_queue(job, state, due_at, requested_by, requested_at, updated_at) VALUES(?, 'due', ?, ?, ?, ?)
-                    ON CONFLICT(job) DO UPDATE SET
-                      again = CASE WHEN worker_queue.state = 'leased' THEN 1 ELSE 0 END,
-                      state = CASE WHEN worker_queue.state = 'leased' THEN 'leased' ELSE 'due' END,
-                      due_at = excluded.due_at, attempts = CASE WHEN worker_queue.state = 'leased' THEN worker_queue.attempts ELSE 0 END,
-                      requested_by = excluded.requested_by, requested_at = excluded.requested_at, updated_at = excluded.updated_at
-                    """
-                ).run([.text(job), .double(now() + max(0, delay)), .text(by), .text(at), .text(at)])
+            try db.transaction { try upsertDue(job: job, by: by, at: t, delay: delay) }
+        }
+    }
+
+    /// The row of `enqueue`, inside the caller's transaction.
+    private func upsertDue(job: String, by: String, at t: Double, delay: Double) throws {
+        let at = Self.iso(t)
+        try db.prepare(
+            """
+            INSERT INTO worker_queue(job, state, due_at, requested_by, requested_at, updated_at) VALUES(?, 'due', ?, ?, ?, ?)
+            ON CONFLICT(job) DO UPDATE SET
+              again = CASE WHEN worker_queue.state = 'leased' THEN 1 ELSE 0 END,
+              state = CASE WHEN worker_queue.state = 'leased' THEN 'leased' ELSE 'due' END,
+              due_at = excluded.due_at, attempts = CASE WHEN worker_queue.state = 'leased' THEN worker_queue.attempts ELSE 0 END,
+              requested_by = excluded.requested_by, requested_at = excluded.requested_at, updated_at = excluded.updated_at
+            """
+        ).run([.text(job), .double(t + max(0, delay)), .text(by), .text(at), .text(at)])
+    }
+
+    /// Enqueues every job of `schedules` whose current slot was not enqueued yet, as `by` (a
+    /// worker's name); returns those it enqueued. The slot's row (unique per job and slot) is
+    /// inserted in the same transaction as the queue row, so of several workers looking at the
+    /// same slot at once exactly one enqueues it, and a slot is never enqueued twice. A slot that
+    /// passed while no worker ran is not made up for: the current one is enqueued when one starts.
+    /// Returns each job enqueued with when its slot started.
+    @discardableResult
+    public func enqueueDue(_ schedules: [ScheduledJob], by: String) throws -> [(job: String, slotStart: Double)] {
+        let t = now()
+        var enqueued: [(job: String, slotStart: Double)] = []
+        for entry in schedules {
+            let slot = entry.schedule.slot(at: t)
+            let fresh = try locked {
+                try db.transaction { () -> Bool in
+                    try db.prepare(
+                        """
+                        INSERT INTO worker_schedule_slots(job, slot, slot_start, enqueued_by, enqueued_at) VALUES(?, ?, ?, ?, ?)
+                        ON CONFLICT(job, slot) DO NOTHING
+                        """
+                    ).run([
+                        .text(entry.job), .int(slot), .double(entry.schedule.start(of: slot)), .text(by), .text(Self.iso(t)),
+                    ])
+                    guard db.changes > 0 else { return false }
+                    try upsertDue(job: entry.job, by: "schedule (\(by))", at: t, delay: 0)
+                    // Only recent slots are kept: enough to show what ran, and the uniqueness that matters is the current one's.
+                    try db.prepare("DELETE FROM worker_schedule_slots WHERE job = ? AND slot < ?").run([.text(entry.job), .int(slot - 100)])
+                    return true
+                }
+            }
+            if fresh { enqueued.append((entry.job, entry.schedule.start(of: slot))) }
+        }
+        return enqueued
+    }
+
+    /// The slots enqueued for `job`, oldest first: (slot, when it started, the worker that enqueued it).
+    public func scheduledSlots(job: String) throws -> [(slot: Int64, start: Double, by: String)] {
+        try locked {
+            try db.prepare("SELECT slot, slot_start, enqueued_by FROM worker_schedule_slots WHERE job = ? ORDER BY slot").query([
+                .text(job)
+            ]) { s in
+                (s.int(0), s.double(1), s.text(2) ?? "")
             }
         }
     }
@@ -212,6 +261,16 @@ public final class WorkQueue: @unchecked Sendable {
         CREATE INDEX IF NOT EXISTS worker_queue_due ON worker_queue(state, due_at);
         CREATE TABLE IF NOT EXISTS worker_leases(job TEXT NOT NULL, lease INTEGER NOT NULL, worker TEXT NOT NULL,
           taken_at TEXT NOT NULL, took_over TEXT, PRIMARY KEY(job, lease));
+        """
+    )
+
+    /// The schedule slots workers enqueued (a migration of the event store): one row per job and
+    /// slot, the primary key making a slot's enqueueing happen once across workers.
+    static let scheduleMigration = (
+        "014_worker_schedule_slots",
+        """
+        CREATE TABLE IF NOT EXISTS worker_schedule_slots(job TEXT NOT NULL, slot INTEGER NOT NULL, slot_start REAL NOT NULL,
+          enqueued_by TEXT NOT NULL, enqueued_at TEXT NOT NULL, PRIMARY KEY(job, slot));
         """
     )
 }

@@ -29,10 +29,16 @@ public final class Worker: @unchecked Sendable {
     public let settings: Settings
     private let log: @Sendable (String) -> Void
     private let runJob: JobRun
+    private let schedules: (@Sendable () -> [ScheduledJob])?
 
-    /// A worker taking jobs from `queue` and running each with `run`.
-    public init(queue: WorkQueue, settings: Settings, log: @escaping @Sendable (String) -> Void = { _ in }, run: @escaping JobRun) {
+    /// A worker taking jobs from `queue` and running each with `run`; before each turn it enqueues
+    /// the due slots of `schedules` (read afresh every turn), once across all workers.
+    public init(
+        queue: WorkQueue, settings: Settings, log: @escaping @Sendable (String) -> Void = { _ in },
+        schedules: (@Sendable () -> [ScheduledJob])? = nil, run: @escaping JobRun
+    ) {
         self.queue = queue
+        self.schedules = schedules
         var settings = settings
         settings.leaseSeconds = max(1, settings.leaseSeconds)
         settings.heartbeatSeconds = min(max(0.1, settings.heartbeatSeconds), settings.leaseSeconds / 3)
@@ -56,6 +62,11 @@ public final class Worker: @unchecked Sendable {
 
     /// Takes the next due job, if any, and runs it to the end of this worker's turn.
     public func runOne() throws -> Turn {
+        if let schedules {
+            for (job, start) in try queue.enqueueDue(schedules(), by: settings.name) {
+                log("worker \(settings.name): queued \(job) for its schedule (the slot from \(WorkQueue.timestamp(start)))")
+            }
+        }
         guard let lease = try queue.take(worker: settings.name, ttl: settings.leaseSeconds) else { return .idle }
         if let previous = lease.tookOverFrom {
             log("worker \(settings.name): took \(lease.job) over from \(previous) (its lease expired); lease \(lease.lease)")
