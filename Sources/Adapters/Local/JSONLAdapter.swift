@@ -14,7 +14,6 @@ public final class JSONLAdapter: PlatformAdapter {
     let directory: String
     let modifiedField: String?
     let idField: String
-    let lock = NSLock()
     let cache: LookupCache
 
     /// Creates an adapter over the folder in the `dir` parameter (or the connection's file URL).
@@ -135,6 +134,9 @@ public final class JSONLAdapter: PlatformAdapter {
 
     public func write(_ request: WriteRequest) throws(AdapterError) -> [WriteResult] {
         let file = try path(request.object)
+        // Several jobs of one process (a worker's slots, a server's triggered runs) may write the
+        // same file, each through an adapter of its own: the rewrite is serialised per file.
+        let lock = JSONLFileLocks.shared.lock(for: file)
         lock.lock()
         defer { lock.unlock() }
         defer { cache.invalidate(request.object) }
@@ -191,6 +193,22 @@ public final class JSONLAdapter: PlatformAdapter {
             throw .fatal("cannot write \(file): \((error as NSError).localizedDescription)")
         }
         return results
+    }
+}
+
+/// One lock per JSON Lines file for the whole process.
+final class JSONLFileLocks: @unchecked Sendable {
+    static let shared = JSONLFileLocks()
+    private let lock = NSLock()
+    private var locks: [String: NSLock] = [:]
+
+    func lock(for file: String) -> NSLock {
+        lock.withLock {
+            if let existing = locks[file] { return existing }
+            let made = NSLock()
+            locks[file] = made
+            return made
+        }
     }
 }
 

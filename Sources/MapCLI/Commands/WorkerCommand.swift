@@ -7,7 +7,8 @@ import SyncEngine
 enum WorkerCommand: Command {
     static let name = "worker"
     static let summary = "Run due jobs from the shared work queue (PostgreSQL store), with leases, heartbeats and fail-over"
-    static let usage = "[enqueue JOB… | list] [--name NAME] [--lease-seconds N] [--until-empty] [--store URL] [--format text|json]"
+    static let usage =
+        "[enqueue JOB… | list] [--name NAME] [--lease-seconds N] [--concurrency N] [--until-empty] [--store URL] [--format text|json]"
     static let discussion = """
         Several 'mapc worker' processes, on one machine or many, share the jobs queued in one store
         (normally PostgreSQL: --store postgres://… or MAPC_STORE_URL). Each takes a due job with a
@@ -21,12 +22,20 @@ enum WorkerCommand: Command {
         more afterwards); 'mapc worker list' shows the queue. A job file with a schedule
         ("schedule": {"everySeconds": N, "offsetSeconds": M}) is enqueued by the workers at every slot,
         once between them. The worker runs in the project folder
-        (jobs/, the approved mappings) and stops after its current job on SIGINT or SIGTERM.
+        (jobs/, the approved mappings) and stops after its current jobs on SIGINT or SIGTERM.
+        --concurrency N (default 2) runs up to N leased jobs at once, each with its own lease,
+        heartbeat and fencing token; a slot takes the next due job as soon as its job ends, so one
+        job's write tail (bulk upload, polling) overlaps the next job's reads. --concurrency 1 runs
+        one job after another. Two-way jobs are not run by workers: they run with 'mapc sync JOB'
+        (or a 'mapc serve' trigger); 'mapc worker enqueue' refuses them.
         --until-empty returns once no job is due or leased (scripts, benchmarks).
         """
     static let options = [
         OptionSpec("name", value: "NAME", help: "The worker's name in leases (default: host-pid)."),
         OptionSpec("lease-seconds", value: "N", help: "Seconds a lease lasts without a heartbeat (default 30)."),
+        OptionSpec(
+            "concurrency", value: "N",
+            help: "Jobs this worker runs at once, each with its own lease (1 to \(Worker.maxConcurrency); default 2)."),
         OptionSpec("until-empty", help: "Exit once no job is due or leased instead of waiting for more."),
         OptionSpec("by", value: "NAME", help: "Who asks for the runs (enqueue; default: $MAPC_ACTOR or the OS user)."),
         SyncSetup.storeOption, SyncSetup.formatOption, CommonOptions.schemas,
@@ -55,6 +64,11 @@ enum WorkerCommand: Command {
                 }
                 guard FileManager.default.fileExists(atPath: project.root + "/jobs/\(job).json") else {
                     throw CLIError.usage("no job '\(job)': there is no jobs/\(job).json")
+                }
+                guard !TwoWaySetup.isTwoWay(project.root + "/jobs/\(job).json") else {
+                    throw CLIError.usage(
+                        "'\(job)' is a two-way job: workers do not run two-way jobs",
+                        help: "run it with 'mapc sync \(job)' (or a 'mapc serve' trigger)")
                 }
                 try queue.enqueue(job: job, by: by.name)
                 if format == .text { ctx.io.out("queued \(job)\n") }
@@ -112,9 +126,17 @@ enum WorkerCommand: Command {
         guard seconds <= 86_400 else { throw CLIError.usage("--lease-seconds is at most 86400") }
         settings.leaseSeconds = Double(seconds)
         settings.heartbeatSeconds = Double(seconds) / 3
+        let concurrency = try args.int("concurrency", default: 2, min: 1)
+        guard concurrency <= Worker.maxConcurrency else {
+            throw CLIError.usage("--concurrency takes 1 to \(Worker.maxConcurrency) jobs at once, not \(concurrency)")
+        }
+        settings.concurrency = concurrency
         let crash = ctx.environment["MAPC_CRASH_AT"].flatMap(CrashPoint.init)
         let name = settings.name
-        let context = UncheckedContext(args: args, ctx: ctx)
+        // The jobs' slots run on threads of their own and share the output streams.
+        let lockedContext = CommandContext(
+            io: LockedIO(ctx.io), environment: ctx.environment, workingDirectory: ctx.workingDirectory, readInput: ctx.readInput)
+        let context = UncheckedContext(args: args, ctx: lockedContext)
         let log: @Sendable (String) -> Void = { line in context.ctx.io.err("\(WorkQueue.timestamp(Date().timeIntervalSince1970)) \(line)\n")
         }
         // Job files with a `schedule` are read before every turn, so an edited schedule takes effect at once.
@@ -127,10 +149,17 @@ enum WorkerCommand: Command {
         }
         let worker = Worker(queue: queue, settings: settings, log: log, schedules: schedules) { lease in
             let (args, ctx) = (context.args, context.ctx)
+            // A two-way job queued before enqueue refused them (or by hand): stopped with the reason, not retried.
+            if TwoWaySetup.isTwoWay(projectRoot + "/jobs/\(lease.job).json") {
+                let reason = "\(lease.job) is a two-way job: workers do not run two-way jobs; run it with 'mapc sync \(lease.job)'"
+                log("worker \(name): \(reason); stopping it (state stopped)")
+                return .stopped(run: 0, reason: reason)
+            }
             let setup: SyncSetup
             do {
                 setup = try SyncSetup.load(lease.job, args, ctx, createStore: true)
             } catch let error as CLIError {
+                log("worker \(name): \(lease.job) cannot run: \(error.message); stopping it (state stopped)")
                 return .stopped(run: 0, reason: error.message)
             }
             setup.store.fence(job: lease.job, lease: lease.lease)
@@ -149,8 +178,10 @@ enum WorkerCommand: Command {
                 log("worker \(name): \(lease.job) run \(stopped.run) stopped: \(stopped.state.description)")
                 return .stopped(run: stopped.run, reason: stopped.state.description)
             } catch let error as JobError {
+                log("worker \(name): \(lease.job) cannot run: \(error.message); stopping it (state stopped)")
                 return .stopped(run: 0, reason: error.message)
             } catch let error as ActiveRunError {
+                log("worker \(name): \(lease.job) cannot run: \(error); stopping it (state stopped)")
                 return .stopped(run: error.run, reason: "\(error)")
             }
         }
@@ -160,7 +191,7 @@ enum WorkerCommand: Command {
             signal(sig, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
             source.setEventHandler {
-                log("worker \(name): stopping after the current job")
+                log("worker \(name): stopping after the current job\(concurrency > 1 ? "s" : "")")
                 stop.set()
             }
             source.resume()
@@ -170,14 +201,14 @@ enum WorkerCommand: Command {
             sources.forEach { $0.cancel() }
             for sig in [SIGINT, SIGTERM] { signal(sig, SIG_DFL) }
         }
-        log("worker \(name): taking jobs from \(queue.path) (lease \(seconds) s)")
+        log("worker \(name): taking jobs from \(queue.path) (lease \(seconds) s, up to \(concurrency) at once)")
         try worker.run(untilEmpty: args.flag("until-empty")) { stop.isSet }
         return .ok
     }
 }
 
-/// The command's arguments and context, handed to the worker's job closure (which runs on the
-/// calling thread only).
+/// The command's arguments and context (its output streams behind a lock), handed to the worker's
+/// job closure, which runs on the worker's slot threads: the arguments are only read.
 private struct UncheckedContext: @unchecked Sendable {
     let args: Arguments
     let ctx: CommandContext

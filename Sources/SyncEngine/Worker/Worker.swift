@@ -1,10 +1,15 @@
 import Foundation
 
-/// A `mapc worker`: takes due jobs from the ``WorkQueue`` one at a time, keeps each lease alive
-/// with heartbeats while it runs the job, and gives it back with the outcome. The job itself is
-/// run by the caller's closure, which opens the job's store fenced by the lease (so a worker that
-/// lost its lease can never write) and starts a run, or resumes one left running or paused, which
-/// reconciles its in-doubt batches first.
+/// A `mapc worker`: takes due jobs from the ``WorkQueue``, keeps each lease alive with heartbeats
+/// while it runs the job, and gives it back with the outcome. The job itself is run by the caller's
+/// closure, which opens the job's store fenced by the lease (so a worker that lost its lease can
+/// never write) and starts a run, or resumes one left running or paused, which reconciles its
+/// in-doubt batches first.
+///
+/// With ``Settings/concurrency`` above 1 the worker runs that many jobs at once, each in a slot on
+/// a thread of its own with its own lease, heartbeat and fencing token; a slot takes the next due
+/// job as soon as its job ends, so one job's write tail (bulk upload, polling) overlaps another
+/// job's reads.
 public final class Worker: @unchecked Sendable {
     /// How a worker holds leases.
     public struct Settings: Sendable {
@@ -16,6 +21,9 @@ public final class Worker: @unchecked Sendable {
         public var heartbeatSeconds: Double = 10
         /// Seconds the idle loop waits between looks at the queue.
         public var pollSeconds: Double = 1
+        /// Jobs run at once, each in a slot of its own (1 to ``Worker/maxConcurrency``; default 1:
+        /// one job after another).
+        public var concurrency: Int = 1
 
         /// Settings for a worker called `name`.
         public init(name: String) { self.name = name }
@@ -42,10 +50,14 @@ public final class Worker: @unchecked Sendable {
         var settings = settings
         settings.leaseSeconds = max(1, settings.leaseSeconds)
         settings.heartbeatSeconds = min(max(0.1, settings.heartbeatSeconds), settings.leaseSeconds / 3)
+        settings.concurrency = min(max(1, settings.concurrency), Self.maxConcurrency)
         self.settings = settings
         self.log = log
         self.runJob = run
     }
+
+    /// The most jobs one worker runs at once.
+    public static let maxConcurrency = 64
 
     /// The default worker name: host and process id.
     public static var defaultName: String { "\(ProcessIdentity.current.host)-\(ProcessIdentity.current.pid)" }
@@ -99,8 +111,39 @@ public final class Worker: @unchecked Sendable {
 
     /// Runs turns until `shouldStop` says so, waiting ``Settings/pollSeconds`` when idle; with
     /// `untilEmpty`, returns once no job is due or leased (a lease another worker lost is waited
-    /// out and taken over first).
+    /// out and taken over first). With ``Settings/concurrency`` N above 1, N slots take turns at
+    /// once, each on a thread of its own, and this returns when every slot has returned: once
+    /// `shouldStop` says so, each slot finishes the job it runs and takes no other. A slot whose
+    /// turn throws (the queue cannot be read) stops the others after their current jobs, and the
+    /// first such error is thrown here.
     public func run(untilEmpty: Bool = false, shouldStop: @escaping @Sendable () -> Bool) throws {
+        guard settings.concurrency > 1 else {
+            try runSlot(untilEmpty: untilEmpty, shouldStop: shouldStop)
+            return
+        }
+        let failure = SlotFailure()
+        let group = DispatchGroup()
+        for slot in 1...settings.concurrency {
+            group.enter()
+            let thread = Thread { [self] in
+                defer { group.leave() }
+                do {
+                    try runSlot(untilEmpty: untilEmpty) { failure.error != nil || shouldStop() }
+                } catch {
+                    log("worker \(settings.name): slot \(slot) stopped: \(error)")
+                    failure.record(error)
+                }
+            }
+            thread.name = "mapc-worker-slot-\(slot)"
+            thread.start()
+        }
+        group.wait()
+        if let error = failure.error { throw error }
+    }
+
+    /// One slot's loop: turn after turn until `shouldStop`, or (`untilEmpty`) until the queue has
+    /// nothing due or leased.
+    private func runSlot(untilEmpty: Bool, shouldStop: @escaping @Sendable () -> Bool) throws {
         while !shouldStop() {
             if case .idle = try runOne() {
                 if untilEmpty, try !queue.hasUnfinishedWork() { return }
@@ -108,6 +151,14 @@ public final class Worker: @unchecked Sendable {
             }
         }
     }
+}
+
+/// The first error a worker's slot threw.
+private final class SlotFailure: @unchecked Sendable {
+    private let lock = NSLock()
+    private var first: (any Error)?
+    var error: (any Error)? { lock.withLock { first } }
+    func record(_ error: any Error) { lock.withLock { if first == nil { first = error } } }
 }
 
 /// Renews a lease on a thread of its own until stopped; a renewal refused means the lease is lost
