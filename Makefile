@@ -166,6 +166,17 @@ CEILING_N ?= 60000
 bench-workers-ceiling: release
 	python3 bench/workers.py --mapc .build/release/mapc --jobs 3 --records $(CEILING_N) --workers 3 --skip-sqlite --throttled
 
+# Pipelined workers (issue 22): 3 workers with PIPELINE_CONCURRENCY jobs each at once (mapc worker --concurrency),
+# PIPELINE_JOBS jobs of PIPELINE_N contacts under the shipped registry: one job's write tail overlaps the next
+# job's reads, so the shared HubSpot window stays full over the whole run; the report gives its occupancy and 429s.
+.PHONY: bench-workers-pipeline
+PIPELINE_JOBS ?= 20
+PIPELINE_N ?= 10000
+PIPELINE_CONCURRENCY ?= 2
+bench-workers-pipeline: release
+	python3 bench/workers.py --mapc .build/release/mapc --jobs $(PIPELINE_JOBS) --records $(PIPELINE_N) --workers 3 --skip-sqlite \
+	  --throttled --concurrency $(PIPELINE_CONCURRENCY)
+
 # Shared webhook inbox (issue 22): two `mapc serve` processes on loopback ports sharing one PostgreSQL store
 # (a throw-away cluster, or MAPC_BENCH_PG_URL) receive WEBHOOKS_N signed deliveries of the five platforms, duplicates
 # sent to both at once and retried (WEBHOOKS_SEED): every event stored once, none lost, every delivery acknowledged.

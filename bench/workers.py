@@ -3,8 +3,8 @@
 against the sandbox emulators, run by 1, 2 and 3 `mapc worker` processes sharing a PostgreSQL store,
 with one `mapc sync` process after another on SQLite as the reference measured in the same run.
 
-usage: bench/workers.py [--mapc PATH] [--jobs J] [--records N] [--workers 1,2,3] [--kill-every S] [--pause-every S] [--seed S]
-                        [--throttled] [--keep]
+usage: bench/workers.py [--mapc PATH] [--jobs J] [--records N] [--workers 1,2,3] [--concurrency C] [--kill-every S]
+                        [--pause-every S] [--seed S] [--throttled] [--keep]
 
 Every job reads the same N contacts (the emulator has one contact set) and upserts them by their
 HubSpot id, so after each phase the Salesforce emulator must hold the seeded leads plus exactly N
@@ -14,6 +14,9 @@ fetched. With --kill-every S, a random worker is killed with SIGKILL every S sec
 (`worker_leases`) then shows the takeovers. With --pause-every S, a random worker is stopped with
 SIGSTOP every S seconds for longer than its lease and then continued: its job is taken over
 meanwhile, and the writes it then tries are refused by the fence (counted from the workers' logs).
+
+--concurrency C is each worker's `--concurrency` (jobs it runs at once, each under its own lease;
+default 1, one job after another, as the measurements before `--concurrency` existed were made).
 
 --throttled runs with the shipped rate-limit registry on both sides (no MAPC_RATE_LIMITS=none):
 the workers share one HubSpot window, and the report gives the 429s the emulators answered.
@@ -240,7 +243,7 @@ def phase_sqlite(mapc, work, base_env, names, n, sandbox):
     return time.monotonic() - t0, env, {}
 
 
-def phase_workers(mapc, work, base_env, names, k, url, kill_every, rng, logs, pause_every=0):
+def phase_workers(mapc, work, base_env, names, k, url, kill_every, rng, logs, pause_every=0, concurrency=1):
     env = dict(base_env)
     env["MAPC_STORE_URL"] = url
     env.pop("MAPC_STORE", None)
@@ -249,7 +252,8 @@ def phase_workers(mapc, work, base_env, names, k, url, kill_every, rng, logs, pa
 
     def start(i, generation):
         log = open(os.path.join(logs, "worker-%d-%d.log" % (i, generation)), "w")
-        return subprocess.Popen([mapc, "worker", "--name", "w%d.%d" % (i, generation), "--lease-seconds", lease, "--until-empty"],
+        return subprocess.Popen([mapc, "worker", "--name", "w%d.%d" % (i, generation), "--lease-seconds", lease,
+                                 "--concurrency", str(concurrency), "--until-empty"],
                                 cwd=work, env=env, stdout=subprocess.DEVNULL, stderr=log)
 
     t0 = time.monotonic()
@@ -299,6 +303,8 @@ def main():
     ap.add_argument("--jobs", type=int, default=6, help="sync jobs per phase (default 6)")
     ap.add_argument("--records", type=count, default=2000, help="contacts each job reads (default 2,000)")
     ap.add_argument("--workers", default="1,2,3", help="worker counts to measure (default 1,2,3)")
+    ap.add_argument("--concurrency", type=int, default=1,
+                    help="jobs each worker runs at once (mapc worker --concurrency; default 1)")
     ap.add_argument("--kill-every", type=float, default=0, help="SIGKILL a random worker every S seconds (soak)")
     ap.add_argument("--pause-every", type=float, default=0,
                     help="SIGSTOP a random worker every S seconds for 13 s, past its 10 s lease, then SIGCONT it")
@@ -313,8 +319,8 @@ def main():
         raise SystemExit("no mapc binary at %s (build it: swift build -c release --product mapc)" % mapc)
     m = machine()
     print("machine: %d CPUs (%s), %s memory, Linux %s; load average %s" % (m["nproc"], m["cpu"], m["memory"], m["kernel"], m["load"]))
-    print("%d jobs x %s contacts, %s%s" % (args.jobs, format(args.records, ","),
-          "throttled by the registry" if args.throttled else "unthrottled",
+    print("%d jobs x %s contacts, %s, %d job%s at once per worker%s" % (args.jobs, format(args.records, ","),
+          "throttled by the registry" if args.throttled else "unthrottled", args.concurrency, "" if args.concurrency == 1 else "s",
           ", a worker killed every %g s (seed %d)" % (args.kill_every, args.seed) if args.kill_every else ""))
     cluster = None
     base_url = os.environ.get("MAPC_BENCH_PG_URL")
@@ -347,7 +353,8 @@ def main():
                     title = "SQLite, one mapc sync after another"
                 else:
                     wall, env, extra = phase_workers(
-                        mapc, work, env, names, k, store_url(base_url), args.kill_every, rng, logs, args.pause_every)
+                        mapc, work, env, names, k, store_url(base_url), args.kill_every, rng, logs, args.pause_every,
+                        args.concurrency)
                     title = "PostgreSQL, %d worker%s" % (k, "" if k == 1 else "s")
                 problems = check(mapc, work, env, names, args.records, seeded, leads_url)
                 answered_429, requests, hubspot_log = refused(sandbox)
