@@ -53,6 +53,45 @@ import Testing
         #expect(p.leadKeys.count == 216)
     }
 
+    @Test func sigtermStopsAWorkerWithSlotsCleanly() throws {
+        let p = try Self.project()
+        #expect(try p.mapc(["worker", "enqueue"] + Self.jobNames).status == 0)
+        // A worker without --until-empty: it runs the queue, then waits for more until SIGTERM.
+        let worker = Process()
+        worker.executableURL = URL(fileURLWithPath: try ChildProcess.binary("mapc"))
+        worker.arguments = ["worker", "--name", "w", "--concurrency", "3"]
+        worker.currentDirectoryURL = URL(fileURLWithPath: p.project.root)
+        var environment = ProcessInfo.processInfo.environment
+        environment.merge(["MAPC_JSONL_DIR": p.data, "USER": "tester", "MAPC_STORE_URL": p.storeURL ?? "", "NO_COLOR": "1"]) { _, new in
+            new
+        }
+        worker.environment = environment
+        let errFile = p.project.root + "/worker.err"
+        FileManager.default.createFile(atPath: errFile, contents: nil)
+        let err = try #require(FileHandle(forWritingAtPath: errFile))
+        worker.standardError = err
+        worker.standardOutput = FileHandle.nullDevice
+        try worker.run()
+        defer { if worker.isRunning { kill(worker.processIdentifier, SIGKILL) } }
+        // Wait (a bounded number of looks, no timing asserted) until every job is done.
+        var done = false
+        for _ in 0..<600 where !done {
+            Thread.sleep(forTimeInterval: 0.1)
+            let list = try JSONParser.parse(try p.mapc(["worker", "list", "--format", "json"]).out)
+            done = (list.arrayValue ?? []).filter { $0["state"] == "done" }.count == Self.jobNames.count
+        }
+        #expect(done)
+        #expect(worker.isRunning)
+        kill(worker.processIdentifier, SIGTERM)
+        worker.waitUntilExit()
+        try? err.close()
+        let log = p.project.read("worker.err")
+        #expect(worker.terminationReason == .exit && worker.terminationStatus == 0, "\(log)")
+        #expect(log.contains("stopping after the current jobs"), "\(log)")
+        #expect(log.components(separatedBy: ": took ").count - 1 == Self.jobNames.count, "\(log)")
+        #expect(p.leadKeys.count == 216)
+    }
+
     @Test func concurrencyOutsideOneToSixtyFourIsAUsageError() throws {
         let p = try PoisonRecordTests.JSONLProject()
         p.storeURL = try PostgresCluster.freshStoreURL("slots")
