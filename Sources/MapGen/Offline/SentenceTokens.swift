@@ -21,6 +21,8 @@ struct ProseToken {
     var typo = false
     /// Whether the words spelled a field's label (the fields are set already).
     var fromLabel = false
+    /// Whether a dash between spaces stands before this word ("API - Generic").
+    var afterDash = false
 
     func isWord(_ words: String...) -> Bool { kind == .word && words.contains(lower) }
     func isPunct(_ p: String...) -> Bool { kind == .punct && p.contains(text) }
@@ -293,10 +295,15 @@ struct SentenceTokens {
         var out: [ProseToken] = []
         let chars = Array(text)
         var i = 0
+        var pendingDash = false
         func word(_ s: String) {
             var w = s
             while w.hasSuffix(".") { w.removeLast() }
-            if !w.isEmpty { out.append(ProseToken(kind: .word, text: w, lower: w.lowercased())) }
+            if !w.isEmpty {
+                out.append(ProseToken(kind: .word, text: w, lower: w.lowercased()))
+                out[out.count - 1].afterDash = pendingDash
+            }
+            pendingDash = false
         }
         func punct(_ s: String) { out.append(ProseToken(kind: .punct, text: s, lower: s)) }
         while i < chars.count {
@@ -345,6 +352,16 @@ struct SentenceTokens {
                 i += 1
                 continue
             }
+            if c.isLetter || c.isNumber || c == "_", i == 0 || chars[i - 1].isWhitespace || chars[i - 1] == "(",
+                let end = SentenceTokens.dashPrefixEnd(chars, from: i)
+            {
+                // "hs- followed by the record id", "seg- + messageId": an unquoted prefix that ends in a
+                // dash is a literal, as if it were quoted.
+                let q = String(chars[i..<end])
+                out.append(ProseToken(kind: .quoted, text: q, lower: q.lowercased()))
+                i = end
+                continue
+            }
             if c.isLetter || c.isNumber || c == "_" {
                 var j = i
                 var w = ""
@@ -382,10 +399,24 @@ struct SentenceTokens {
             }
             if c == "-" || c == "–" || c == "—", out.count == 1, i > 0, chars[i - 1] == " ", i + 1 < chars.count, chars[i + 1] == " " {
                 punct(":")
+            } else if c == "-" || c == "–", i > 0, chars[i - 1] == " ", i + 2 < chars.count, chars[i + 1] == " ", chars[i + 2].isLetter {
+                pendingDash = true
             }
             i += 1
         }
         return out
+    }
+
+    /// The end of an unquoted prefix that starts at `i` and ends in a dash followed by a space, a
+    /// comma or `+` ("hs- ", "hubspot-contact- ", "sfdc-,"), nil when the word there is not one.
+    static func dashPrefixEnd(_ chars: [Character], from i: Int) -> Int? {
+        var j = i
+        while j < chars.count, chars[j].isLetter || chars[j].isNumber || chars[j] == "_" || chars[j] == "-" || chars[j] == "." {
+            j += 1
+        }
+        guard j - i >= 2, chars[j - 1] == "-", chars[j - 2] != "-" else { return nil }
+        guard j == chars.count || chars[j].isWhitespace || chars[j] == "," || chars[j] == "+" else { return nil }
+        return j
     }
 
     /// Whether a word being read looks like a date pattern (`DD/MM`, `YYYY-MM`, `MM/DD/YY`).

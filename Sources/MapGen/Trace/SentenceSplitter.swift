@@ -135,15 +135,36 @@ public enum SentenceSplitter {
         return ["and", "or", "the", "a", "an", "to", "of", "with", "is", "are", "when", "if", "then", "by"].contains(lastWord)
     }
 
-    private static func isListItem(_ line: String) -> Bool {
-        if line.hasPrefix("- ") || line.hasPrefix("* ") { return true }
-        let digits = line.prefix { $0.isNumber }
-        return !digits.isEmpty && line.dropFirst(digits.count).hasPrefix(". ")
+    /// Bullets that open a list item when a space follows them.
+    private static let bullets: [String] = ["- ", "* ", "• ", "· ", "◦ ", "‣ ", "– ", "— "]
+
+    /// Whether a line opens with a list marker: a bullet, or a number or single letter followed by
+    /// `.` or `)` (`1.`, `2)`, `a)`, `(b)`), then a space. A single letter followed by `.` is left alone
+    /// ("A. Smith").
+    static func isListItem(_ line: String) -> Bool { listMarkerLength(line) > 0 }
+
+    /// The length of the list marker that opens `line` (with the spaces after it), 0 when none does.
+    static func listMarkerLength(_ line: String) -> Int {
+        if let b = bullets.first(where: { line.hasPrefix($0) }) {
+            return b.count + line.dropFirst(b.count).prefix { $0 == " " }.count
+        }
+        var rest = Substring(line)
+        let open = rest.hasPrefix("(")
+        if open { rest = rest.dropFirst() }
+        let digits = rest.prefix { $0.isASCII && $0.isNumber }
+        var label = digits.count
+        if digits.isEmpty, let c = rest.first, c.isASCII, c.isLetter, c.isLowercase { label = 1 }
+        guard label > 0, label <= 3 else { return 0 }
+        rest = rest.dropFirst(label)
+        guard let close = rest.first, close == ")" || close == "." && !digits.isEmpty && !open else { return 0 }
+        if open && close != ")" { return 0 }
+        rest = rest.dropFirst()
+        guard rest.first == " " else { return 0 }
+        let spaces = rest.prefix { $0 == " " }.count
+        return (open ? 1 : 0) + label + 1 + spaces
     }
 
-    private static func stripListMarker(_ line: String) -> String {
-        if line.hasPrefix("- ") || line.hasPrefix("* ") { return String(line.dropFirst(2)) }
-        let digits = line.prefix { $0.isNumber }
-        return String(line.dropFirst(digits.count + 2))
+    static func stripListMarker(_ line: String) -> String {
+        String(line.dropFirst(listMarkerLength(line)))
     }
 }
