@@ -75,6 +75,10 @@ public struct OfflineGenerator: Sendable {
             }
             reader.sentenceFields = named
             var o = reader.read(sentence)
+            if let last = sentence.trimmingCharacters(in: .whitespaces).last, ":—–".contains(last), !o.assignments.isEmpty {
+                // "language: from the locale —" with no rows after it: what it announces was not read.
+                o.unread.append("the list it announces was not read")
+            }
             if o.unread.isEmpty, !o.assignments.isEmpty || !o.skips.isEmpty {
                 // A rule is reported as implemented only when the sentence has nothing left over.
                 let left = SentenceAccounting.unaccounted(
@@ -293,12 +297,18 @@ public struct OfflineGenerator: Sendable {
         var rows: Set<Int> = []
         var i = 0
         while i < sentences.count {
-            let label = sentences[i].trimmingCharacters(in: .whitespaces)
+            var label = sentences[i].trimmingCharacters(in: .whitespaces)
+            // "language: from the locale —" announces its rows with a dash as well as with a colon.
+            if let last = label.last, "—–-".contains(last), label.dropLast().hasSuffix(" ") {
+                label = label.dropLast().trimmingCharacters(in: .whitespaces) + ":"
+            }
             guard label.hasSuffix(":") else {
                 i += 1
                 continue
             }
-            let tokens = SentenceTokens(String(label.dropLast()), source: source, destination: destination).tokens
+            let tokens = SentenceTokens(String(label.dropLast()), source: source, destination: destination).tokens.filter {
+                !$0.isPunct(":")
+            }
             let dests = tokens.filter { $0.destination != nil }
             let fillers: Set<String> = [
                 "translation", "translations", "mapping", "mappings", "values", "value", "map", "as", "follows", "like", "this", "the",

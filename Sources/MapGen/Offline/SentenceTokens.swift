@@ -105,6 +105,20 @@ struct SentenceTokens {
             tokens[i].source = s
             tokens[i].typo = (d == nil || dTypo) && (s == nil || sTypo) && (d != nil || s != nil)
         }
+        // "value -> 500", ", name is first and last name joined": a common word that no name spells whole
+        // names the end of one dotted destination name (`params.value`, `traits.name`) where it opens a
+        // statement: first in the sentence or its clause, right before an arrow, `=`, `:` or "is".
+        for i in tokens.indices where tokens[i].kind == .word && tokens[i].destination == nil && i + 1 < tokens.count {
+            let opens = i == 0 || tokens[i - 1].isPunct(",", ";") || tokens[i - 1].isWord("and") && i >= 2 && tokens[i - 2].isPunct(",")
+            guard opens, tokens[i + 1].isPunct("->", "=", ":") || tokens[i + 1].isWord("is"),
+                SentenceTokens.stopWords.contains(tokens[i].lower)
+            else { continue }
+            let tails = writable.filter { $0.name.lowercased().hasSuffix("." + tokens[i].lower) }
+            let depth = { (f: Field) in f.name.split(separator: ".").count }
+            if let least = tails.map(depth).min(), least == 2, tails.filter({ depth($0) == least }).count == 1 {
+                tokens[i].destination = tails.first { depth($0) == least }
+            }
+        }
         // A slash between two fields separates them like a comma; any other slash ("and/or") goes.
         tokens = tokens.indices.compactMap { i in
             guard tokens[i].isPunct("/") else { return tokens[i] }
