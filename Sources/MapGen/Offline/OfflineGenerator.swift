@@ -85,10 +85,31 @@ public struct OfflineGenerator: Sendable {
                     SentenceTokens(sentence, source: source, destination: destination).tokens, o, source: source)
                 if !left.isEmpty { o.unread.append("words the rules do not account for: " + left.joined(separator: ", ")) }
             }
+            for a in o.assignments where a.value.chain != nil && Self.patternTookLeadIn(a.value.text) {
+                o.unread.append("\(a.field.name): a value of the translation holds words that describe the field, not a value")
+            }
             for a in o.assignments {
                 for f in a.value.chainFields.reversed() where !a.value.borrowed {
                     reader.context.removeAll { $0.name == f.name }
                     reader.context.insert(f, at: 0)
+                }
+            }
+            let lower = sentence.lowercased()
+            let words = Set(lower.split(whereSeparator: { !$0.isLetter && $0 != "'" && $0 != "’" }).map(String.init))
+            let nothingRead = o.assignments.isEmpty && o.skips.isEmpty && o.key == nil && o.sameAs == nil && o.defaultForPrevious == nil
+            if nothingRead, o.unread.isEmpty,
+                !words.isDisjoint(with: ["skip", "skipped", "drop", "dropped", "ignore", "ignored", "exclude", "excluded"])
+            {
+                // "closed/not converted leads: skip them": a skip it did not read is listed, never passed over.
+                o.unread.append("a skip it could not read")
+            } else if nothingRead, lower.hasPrefix("actually") || lower.hasPrefix("correction") {
+                // "Actually no, … make it customer": a correction it could not read; the rules before it are doubtful.
+                if o.unread.isEmpty { o.unread.append("a correction it could not read") }
+                for (name, line) in lines where line.sentence == index - 1 {
+                    var l = line
+                    l.note = "REVIEW: [S\(index + 1)] corrects it and was not read; " + l.note
+                    l.confidence = min(l.confidence, 0.4)
+                    lines[name] = l
                 }
             }
             if !o.unread.isEmpty { unread[index + 1] = o.unread }
@@ -287,6 +308,23 @@ public struct OfflineGenerator: Sendable {
         return Result(
             mapping: MappingFinisher.finish(result.file, provenance: provenance), diagnostics: result.diagnostics,
             defaulted: defaulted.sorted(), trace: trace, suggestions: suggestions)
+    }
+
+    /// Whether a pattern of a `match` (a quoted string before `=>`) holds words that describe a field
+    /// rather than spell a value ("first two letters contact en gb", "Region text United States"): the
+    /// lead-in of the sentence was taken for a value.
+    static func patternTookLeadIn(_ value: String) -> Bool {
+        let describing: Set<String> = [
+            "first", "last", "letters", "letter", "characters", "character", "digits", "text", "word", "words", "part", "code",
+            "contact", "member", "record", "their", "the", "of", "from", "region", "field", "property", "value",
+        ]
+        for line in value.split(separator: "\n") where line.contains("=>") {
+            let pattern = line.split(separator: "=>", maxSplits: 1)[0]
+            guard pattern.contains("\"") else { continue }
+            let words = pattern.split(whereSeparator: { !$0.isLetter }).map { $0.lowercased() }
+            if words.count > 1, words.contains(where: describing.contains) { return true }
+        }
+        return false
     }
 
     /// "type translation:" (or "Status values:") followed by lines "Customer - Direct -> CUSTOMER": the

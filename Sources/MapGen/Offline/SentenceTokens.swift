@@ -61,8 +61,10 @@ struct SentenceTokens {
                     "a",
                     "an", "the", "not", "no", "then", "else", "than",
                 ]
+                // …unless the span opens the sentence and a `=`, `:` or arrow follows it ("Is Public = yes when …").
+                let opensStatement = k == 0 && k + n < tokens.count && tokens[k + n].isPunct("=", ":", "->")
                 guard span.allSatisfy({ $0.kind == .word }), !exactNames.contains(span.map(\.lower).joined()),
-                    !links.contains(span[0].lower), !links.contains(span[n - 1].lower)
+                    !links.contains(span[0].lower) || opensStatement, !links.contains(span[n - 1].lower)
                 else {
                     continue
                 }
@@ -267,8 +269,25 @@ struct SentenceTokens {
             }
         }
         guard word.count >= 6, !stopWords.contains(lower), word.contains(where: { $0.isLetter }) else { return (nil, false) }
-        let near = fields.filter { $0.name.count >= 6 && Suggest.distance($0.name.lowercased(), lower, limit: 1) <= 1 }
+        // One typo: a letter wrong, missing or added, or two letters swapped ("LeadSrouce").
+        let near = fields.filter {
+            $0.name.count >= 6 && (Suggest.distance($0.name.lowercased(), lower, limit: 1) <= 1 || swapped($0.name.lowercased(), lower))
+        }
+        if near.isEmpty, word.count >= 10 {
+            // A long name with two letters out of place ("LeadSrouce"), when only one name is that close.
+            let far = fields.filter { $0.name.count >= 10 && Suggest.distance($0.name.lowercased(), lower, limit: 2) <= 2 }
+            if far.count == 1 { return (far[0], true) }
+        }
         return near.count == 1 ? (near[0], true) : (nil, false)
+    }
+
+    /// Whether `a` and `b` differ only by two neighbouring letters swapped.
+    static func swapped(_ a: String, _ b: String) -> Bool {
+        let x = Array(a)
+        let y = Array(b)
+        guard x.count == y.count, x != y else { return false }
+        let diff = x.indices.filter { x[$0] != y[$0] }
+        return diff.count == 2 && diff[1] == diff[0] + 1 && x[diff[0]] == y[diff[1]] && x[diff[1]] == y[diff[0]]
     }
 
     /// "10 million", "2.5 thousand", "10k", "1.5M": the number they spell ("10000000"), so comparisons

@@ -1,0 +1,79 @@
+import Foundation
+import MapDSL
+import MapGen
+import Testing
+
+/// The fifth round of the offline reader (issue 18, tuned on fresh3): list markers, unquoted dash
+/// prefixes, common words as dotted destination names, typos, and what it must list rather than
+/// claim. The sentences are written for these tests, not copied from evals/.
+@Suite struct OfflineRound5Tests {
+    func generate(_ from: String, _ to: String, _ prose: String) -> OfflineGenerator.Result {
+        OfflineGenerator(schemas: Fixtures.schemas, clock: { Date(timeIntervalSince1970: 0) }).generate(
+            prose: ProseDocument.parse("from: \(from)\nto: \(to)\n\n" + prose), source: Fixtures.schema(from),
+            destination: Fixtures.schema(to))
+    }
+
+    func line(_ mapping: String, _ field: String) -> String {
+        mapping.split(separator: "\n").first { $0.hasPrefix(field + " ") }.map(String.init) ?? ""
+    }
+
+    @Test func bulletsNumbersAndLettersInParenthesesAreListMarkers() {
+        let s = SentenceSplitter.split("Steps\n• first thing\n1) second thing\n(b) third thing\nb) fourth thing\n– fifth thing")
+        #expect(s == ["Steps", "first thing", "second thing", "third thing", "fourth thing", "fifth thing"])
+        // A number of more than three digits in parentheses is no marker.
+        #expect(SentenceSplitter.split("(12345) is the code") == ["(12345) is the code"])
+    }
+
+    @Test func anUnquotedPrefixEndingInADashIsNotDropped() {
+        let r = generate(
+            "hubspot.contact", "salesforce.Lead", "- External_Id__c is crm- followed by hs_object_id, upsert on it\n- Company is company")
+        let rule = line(r.mapping, "External_Id__c")
+        #expect(rule.contains("\"crm-\"") || rule.contains("REVIEW"))
+    }
+
+    @Test func aCommonWordOpeningAStatementNamesTheDottedDestinationField() {
+        let r = generate("hubspot.contact", "ga4.event", "client_id -> hs_object_id\nvalue -> 40\nname -> \"demo\"")
+        #expect(line(r.mapping, "params.value").contains("40"))
+    }
+
+    @Test func aTranslationWhosePatternsTookTheDescriptionForAValueIsNotClaimed() {
+        let r = generate(
+            "hubspot.contact", "mailchimp.member",
+            "Email Address = email.\nlanguage = the first two letters of the preferred language (en-gb -> en, fr-ca -> fr).")
+        let rule = line(r.mapping, "language")
+        #expect(rule.isEmpty || rule.contains("REVIEW") || r.trace.flagged.contains("language"))
+        #expect(r.trace.notImplemented.contains { $0.sentence == 2 })
+    }
+
+    @Test func aSkipSentenceItCannotReadIsListed() {
+        let r = generate("salesforce.Lead", "ga4.event", "• client_id = Id\n• junk/old leads: skip them please")
+        #expect(r.trace.notImplemented.contains { $0.sentence == 2 && $0.reasons.joined().contains("skip") })
+    }
+
+    @Test func aCorrectionItCannotReadFlagsTheRuleItCorrects() {
+        let r = generate(
+            "salesforce.Contact", "segment.identify",
+            "userId is Id. traits.title is always manager. Actually no, that's wrong, make it the contact's real title for each one.")
+        let rule = line(r.mapping, "traits.title")
+        #expect(rule.isEmpty || rule.contains("REVIEW"))
+        #expect(r.trace.notImplemented.contains { $0.sentence == 3 })
+    }
+
+    @Test func aLabelThatOpensWithIsNamesItsFieldAtTheStartOfAStatement() {
+        let r = generate("salesforce.Account", "hubspot.company", "name = Name\nIs Public = yes when Ownership is Private, no otherwise")
+        #expect(!line(r.mapping, "is_public").isEmpty || r.trace.notImplemented.contains { $0.sentence == 2 })
+    }
+
+    @Test func aLongNameWithTwoLettersOutOfPlaceStillNamesItsField() {
+        let r = generate("hubspot.contact", "salesforce.Lead", "LastName = lastname\nLeadSrouce = \"Web\"")
+        #expect(line(r.mapping, "LeadSource").contains("\"Web\""))
+    }
+
+    @Test func aDashBetweenTheWordsOfAFreeTextValueStaysInIt() {
+        let r = generate(
+            "mailchimp.member", "salesforce.Lead",
+            "LastName = merge_fields.LNAME\nLeadSource: Web for Hosted Signup Form, Marketing Site for Partner - Generic, and Other for any other source."
+        )
+        #expect(r.mapping.contains("\"Partner - Generic\""))
+    }
+}
