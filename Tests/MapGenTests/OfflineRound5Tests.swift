@@ -76,4 +76,35 @@ import Testing
         )
         #expect(r.mapping.contains("\"Partner - Generic\""))
     }
+
+    @Test func rowsOfATabSeparatedTableAreReadByTheColumnsItsHeaderNames() {
+        let r = generate(
+            "salesforce.Contact", "mailchimp.member",
+            "The sheet:\n\nSalesforce column\tMailchimp column\tHow\nEmail\tEmail Address\ttrimmed\nLast Name\tLNAME\t\n")
+        #expect(line(r.mapping, "email_address").contains("trim(Email)"))
+        #expect(line(r.mapping, "merge_fields.LNAME").contains("LastName"))
+    }
+
+    @Test func rowsOfAMarkdownTableAreReadAndItsRuleLineIsNotDropped() {
+        let r = generate(
+            "segment.identify", "hubspot.contact",
+            "| HubSpot | Segment | how |\n|---|---|---|\n| Email | traits.email | it is the key |\n| City | traits.address.city | |\n")
+        #expect(line(r.mapping, "city").contains("traits.address.city"))
+        #expect(!r.mapping.contains("|"))
+    }
+
+    @Test func aTranslationThatReadsFewerPairsThanItHasArrowsIsListed() {
+        let r = generate(
+            "salesforce.Contact", "mailchimp.member",
+            "Email Address = Email.\nlanguage = MailingCountry, Austria or Österreich → de; Italy → it; anything else → en")
+        #expect(r.trace.flagged.contains("language") || r.mapping.contains("=> \"it\""))
+        #expect(r.trace.notImplemented.contains { $0.sentence == 2 } || r.mapping.contains("=> \"it\""))
+    }
+
+    @Test func aPicklistValueTheRuleLeavesOutFlagsIt() {
+        let r = generate(
+            "segment.identify", "hubspot.contact",
+            "email = traits.email\nlifecyclestage = traits.lifecycle_stage, customer when it is missing")
+        #expect(r.trace.flagged.contains("lifecyclestage") || r.mapping.contains("\"customer\""))
+    }
 }

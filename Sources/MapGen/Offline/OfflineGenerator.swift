@@ -65,7 +65,8 @@ public struct OfflineGenerator: Sendable {
         var lastChainField: String?
         var assignmentSentences = 0
 
-        let (texts, tableRows) = Self.joinTables(prose.sentences, source: source, destination: destination)
+        let (texts, tableRows) = Self.joinTables(
+            Self.readTableRows(prose.sentences, source: source, destination: destination), source: source, destination: destination)
         for (index, sentence) in texts.enumerated() {
             if tableRows.contains(index) { continue }
             var named: [Field] = []
@@ -87,6 +88,14 @@ public struct OfflineGenerator: Sendable {
             }
             for a in o.assignments where a.value.chain != nil && Self.patternTookLeadIn(a.value.text) {
                 o.unread.append("\(a.field.name): a value of the translation holds words that describe the field, not a value")
+            }
+            let arrows = SentenceTokens(sentence, source: source, destination: destination).tokens.filter { $0.isPunct("->") }.count
+            let arms = o.assignments.filter { $0.value.text.hasPrefix("match ") }.map {
+                $0.value.text.split(separator: "\n").filter { $0.contains("=>") }.count
+            }
+            if o.assignments.count == 1, let n = arms.first, n < arrows {
+                // "A → x; B → y; anything else → z" gave fewer arms than it has arrows: some were not read.
+                o.unread.append("\(o.assignments[0].field.name): \(arrows) pairs, \(n) read")
             }
             for a in o.assignments {
                 for f in a.value.chainFields.reversed() where !a.value.borrowed {
@@ -310,13 +319,49 @@ public struct OfflineGenerator: Sendable {
             defaulted: defaulted.sorted(), trace: trace, suggestions: suggestions)
     }
 
+    /// Rows of a pasted table (tab-separated or markdown) whose header names the destination's and the
+    /// source's platform ("Mailchimp field | Salesforce field | Rule"): each row "D | S | note" is read as
+    /// the statement "D = S, note". Rows of a table whose columns it cannot tell apart stay as they are
+    /// (and are listed when nothing reads them).
+    static func readTableRows(_ sentences: [String], source: Schema, destination: Schema) -> [String] {
+        var out = sentences
+        var columns: (d: Int, s: Int)?
+        func names(_ platform: String) -> [String] {
+            let p = platform.lowercased()
+            return p == "salesforce" ? [p, "sfdc", "sf "] : p == "hubspot" ? [p, "hs "] : [p]
+        }
+        for (i, sentence) in sentences.enumerated() {
+            guard SentenceSplitter.isTableRow(sentence) else {
+                columns = nil
+                continue
+            }
+            let cells = SentenceSplitter.tableCells(sentence)
+            if cells.allSatisfy({ $0.allSatisfy { "-:| ".contains($0) } }) { continue }
+            let lower = cells.map { $0.lowercased() + " " }
+            let d = lower.firstIndex { c in names(destination.platform).contains { c.contains($0) } }
+            let s = lower.firstIndex { c in names(source.platform).contains { c.contains($0) } }
+            if let d, let s, d != s {
+                columns = (d, s)
+                continue
+            }
+            guard let (dc, sc) = columns, dc < cells.count, sc < cells.count, !cells[dc].isEmpty else { continue }
+            let value = cells[sc].trimmingCharacters(in: CharacterSet(charactersIn: "—–- "))
+            let notes = cells.indices.filter { $0 != dc && $0 != sc }.map { cells[$0] }.filter { !$0.isEmpty }
+            var text = cells[dc] + " = " + (value.isEmpty ? "" : value)
+            if !notes.isEmpty { text += (value.isEmpty ? "" : ", ") + notes.joined(separator: ", ") }
+            out[i] = text
+        }
+        return out
+    }
+
     /// Whether a pattern of a `match` (a quoted string before `=>`) holds words that describe a field
     /// rather than spell a value ("first two letters contact en gb", "Region text United States"): the
     /// lead-in of the sentence was taken for a value.
     static func patternTookLeadIn(_ value: String) -> Bool {
         let describing: Set<String> = [
             "first", "last", "letters", "letter", "characters", "character", "digits", "text", "word", "words", "part", "code",
-            "contact", "member", "record", "their", "the", "of", "from", "region", "field", "property", "value",
+            "contact", "member", "record", "their", "the", "of", "from", "region", "field", "property", "value", "case", "lower",
+            "upper",
         ]
         for line in value.split(separator: "\n") where line.contains("=>") {
             let pattern = line.split(separator: "=>", maxSplits: 1)[0]

@@ -12,6 +12,10 @@ public enum SentenceSplitter {
     public static func split(_ text: String) -> [String] {
         var sentences: [String] = []
         for paragraph in paragraphs(text) {
+            if isTableRow(paragraph) {
+                sentences.append(paragraph.trimmingCharacters(in: .whitespaces))
+                continue
+            }
             var current = ""
             var inQuote = false
             let chars = Array(paragraph)
@@ -83,6 +87,12 @@ public enum SentenceSplitter {
                 flush()
                 continue
             }
+            if isTableRow(line) {
+                // A row of a pasted table (tab-separated, or markdown `| a | b |`) is a sentence of its own.
+                flush()
+                out.append(line)
+                continue
+            }
             if terseBlocks.contains(i) {
                 flush()
                 current = [isListItem(line) ? stripListMarker(line) : line]
@@ -133,6 +143,22 @@ public enum SentenceSplitter {
         // "… keep the code as is": a whole phrase, not a sentence going on.
         if line.lowercased().hasSuffix(" as is") { return false }
         return ["and", "or", "the", "a", "an", "to", "of", "with", "is", "are", "when", "if", "then", "by"].contains(lastWord)
+    }
+
+    /// Whether a line is a row of a pasted table: cells separated by tabs, or a markdown row `| … |`.
+    static func isTableRow(_ line: String) -> Bool {
+        line.contains("\t") || line.hasPrefix("|") && line.dropFirst().contains("|")
+    }
+
+    /// The cells of a table row, trimmed (the outer bars of a markdown row dropped).
+    public static func tableCells(_ line: String) -> [String] {
+        var t = line.trimmingCharacters(in: .whitespaces)
+        if t.hasPrefix("|") {
+            t.removeFirst()
+            if t.hasSuffix("|") { t.removeLast() }
+            return t.split(separator: "|", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        }
+        return t.split(separator: "\t", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
     }
 
     /// Bullets that open a list item when a space follows them.
