@@ -107,4 +107,10 @@ import Testing
             "email = traits.email\nlifecyclestage = traits.lifecycle_stage, customer when it is missing")
         #expect(r.trace.flagged.contains("lifecyclestage") || r.mapping.contains("\"customer\""))
     }
+
+    @Test func aWordNamingBothSidesIsTheDestinationWhereItOpensAClauseOfARunOn() {
+        let r = generate("salesforce.Contact", "segment.identify", "For the traits: userId is Id, title is the Title, phone is the Phone.")
+        #expect(line(r.mapping, "traits.title").contains("Title"))
+        #expect(line(r.mapping, "traits.phone").contains("Phone"))
+    }
 }

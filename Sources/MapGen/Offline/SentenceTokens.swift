@@ -121,6 +121,14 @@ struct SentenceTokens {
                 tokens[i].destination = tails.first { depth($0) == least }
             }
         }
+        // ", title is the Title": a word that names a destination and a source field alike is the destination
+        // where it opens a clause of a run-on list before "is" or `=` (the source comes after).
+        for i in tokens.indices where tokens[i].destination != nil && tokens[i].source != nil && i >= 2 && i + 1 < tokens.count {
+            guard tokens[i - 1].isPunct(","), tokens[i + 1].isWord("is") || tokens[i + 1].isPunct("="),
+                tokens[(i + 2)...].contains(where: { $0.source != nil })
+            else { continue }
+            tokens[i].source = nil
+        }
         // A slash between two fields separates them like a comma; any other slash ("and/or") goes.
         tokens = tokens.indices.compactMap { i in
             guard tokens[i].isPunct("/") else { return tokens[i] }
