@@ -113,4 +113,14 @@ import Testing
         #expect(line(r.mapping, "traits.title").contains("Title"))
         #expect(line(r.mapping, "traits.phone").contains("Phone"))
     }
+
+    @Test func rowsAnnouncedWithADashUnderALabelThatNamesBothFieldsAreATranslationWithLocaleCodes() {
+        let r = generate(
+            "segment.identify", "mailchimp.member",
+            "email address: traits.email\nlanguage: from the locale —\n  nl-NL, nl-BE → nl\n  pl-PL → pl\n  anything else (or no locale) → en\n"
+        )
+        #expect(r.mapping.contains("\"nl-NL\", \"nl-BE\" => \"nl\""))
+        #expect(r.mapping.contains(#/_ +=> "en"/#))
+        #expect(!r.trace.flagged.contains("language"))
+    }
 }

@@ -69,6 +69,10 @@ public struct OfflineGenerator: Sendable {
             Self.readTableRows(prose.sentences, source: source, destination: destination), source: source, destination: destination)
         for (index, sentence) in texts.enumerated() {
             if tableRows.contains(index) { continue }
+            // "anything else (or no locale) → en": a match's `_` arm takes null too, so the aside says nothing more.
+            let sentence = sentence.replacingOccurrences(
+                of: #"\b(anything else|everything else|any other [A-Za-z]+) \(or (no [A-Za-z ]{1,30}|empty|blank|missing|none)\)"#,
+                with: "$1", options: [.regularExpression, .caseInsensitive])
             var named: [Field] = []
             for f in SentenceTokens(sentence, source: source, destination: destination).tokens.compactMap(\.source)
             where !named.contains(where: { $0.name == f.name }) {
@@ -420,7 +424,13 @@ public struct OfflineGenerator: Sendable {
                 continue
             }
             // The label without its filler words ("Rating mapping:" → "Rating:").
-            let head = tokens.filter { !fillers.contains($0.lower) || $0.destination != nil || $0.source != nil }.map(\.text)
+            var head = tokens.filter { !fillers.contains($0.lower) || $0.destination != nil || $0.source != nil }.map(\.text)
+            // "language: from the locale —": the destination, then the field it comes from.
+            if head.count == 2, let d = tokens.first(where: { $0.destination != nil }), d.source == nil,
+                let s = tokens.last(where: { $0.source != nil && $0.destination == nil }), head == [d.text, s.text]
+            {
+                head = [d.text, "from", s.text]
+            }
             out[i] = head.joined(separator: " ") + ": " + parts.joined(separator: ", ") + "."
             for r in (i + 1)..<j { rows.insert(r) }
             i = j

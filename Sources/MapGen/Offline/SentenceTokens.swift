@@ -289,6 +289,18 @@ struct SentenceTokens {
         return near.count == 1 ? (near[0], true) : (nil, false)
     }
 
+    /// Whether the dash at `j` joins the two halves of a locale code ("en-US", "pt-br"): two letters
+    /// before it (the word so far) and two after it, then no letter.
+    static func isLocale(_ chars: [Character], _ word: String, _ j: Int) -> Bool {
+        guard word.count == 2, word.allSatisfy({ $0.isASCII && $0.isLetter }), j + 2 < chars.count || j + 2 == chars.count else {
+            return false
+        }
+        guard j + 2 < chars.count + 1, chars[j + 1].isASCII, chars[j + 1].isLetter, j + 2 < chars.count, chars[j + 2].isASCII,
+            chars[j + 2].isLetter
+        else { return false }
+        return j + 3 == chars.count || !chars[j + 3].isLetter
+    }
+
     /// Whether `a` and `b` differ only by two neighbouring letters swapped.
     static func swapped(_ a: String, _ b: String) -> Bool {
         let x = Array(a)
@@ -416,6 +428,7 @@ struct SentenceTokens {
                         w.append(d)
                     } else if d == "/" || d == "-", j + 1 < chars.count, chars[j + 1].isLetter || chars[j + 1].isNumber,
                         SentenceTokens.isPatternish(w + String(d) + String(chars[j + 1]))
+                            || d == "-" && SentenceTokens.isLocale(chars, w, j)
                     {
                         w.append(d)
                     } else {
