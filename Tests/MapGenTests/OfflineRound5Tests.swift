@@ -123,4 +123,11 @@ import Testing
         #expect(r.mapping.contains(#/_ +=> "en"/#))
         #expect(!r.trace.flagged.contains("language"))
     }
+
+    @Test func aLabelWithASlashNamesItsOneField() {
+        let r = generate(
+            "hubspot.contact", "salesforce.Contact", "LastName = lastname\nMailingCountry = Country/Region\nMailingState = state/region")
+        #expect(line(r.mapping, "MailingCountry").contains("country"))
+        #expect(line(r.mapping, "MailingState").contains("state"))
+    }
 }

@@ -33,8 +33,19 @@ struct SentenceTokens {
     var tokens: [ProseToken]
 
     init(_ text: String, source: Schema, destination: Schema) {
-        tokens = SentenceTokens.scaleNumbers(SentenceTokens.tokenize(SentenceTokens.spellOutSharedNouns(text)))
         let writable = destination.fields.filter { !$0.readOnly }
+        // "Country/Region", "Zip/Postal Code": a label with a slash is the one field of one side that has it
+        // (the slash would otherwise split it into two names).
+        var spelled = SentenceTokens.spellOutSharedNouns(text)
+        for side in [writable, source.fields] {
+            for f in side {
+                guard let label = f.label, label.contains("/"), side.filter({ $0.label == label }).count == 1,
+                    !(side == writable ? source.fields : writable).contains(where: { $0.label == label })
+                else { continue }
+                spelled = spelled.replacingOccurrences(of: label, with: f.name, options: .caseInsensitive)
+            }
+        }
+        tokens = SentenceTokens.scaleNumbers(SentenceTokens.tokenize(spelled))
         // "last name", "job title", "mobile phone": two words that together spell a field's name.
         var merged: [ProseToken] = []
         var k = 0
