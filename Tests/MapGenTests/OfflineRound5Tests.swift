@@ -130,4 +130,11 @@ import Testing
         #expect(line(r.mapping, "MailingCountry").contains("country"))
         #expect(line(r.mapping, "MailingState").contains("state"))
     }
+
+    @Test func aPlusBetweenTrimAndCaseWordsJoinsThemLikeAnd() {
+        let r = generate(
+            "segment.identify", "hubspot.contact", "email = traits.email, trimmed + lowercase; it is the key\nphone = traits.phone")
+        #expect(line(r.mapping, "email").contains("lower(trim(traits.email))"))
+        #expect(!line(r.mapping, "email").contains("REVIEW"))
+    }
 }

@@ -46,6 +46,13 @@ struct SentenceTokens {
             }
         }
         tokens = SentenceTokens.scaleNumbers(SentenceTokens.tokenize(spelled))
+        // "trimmed + lowercase": a plus between two case or trim words is "and", not a concatenation.
+        let modifierWords = SentenceAccounting.modifiers.reduce(into: Set<String>()) { $0.formUnion($1.words) }
+        for i in tokens.indices where tokens[i].isPunct("+") && i > 0 && i + 1 < tokens.count {
+            if modifierWords.contains(tokens[i - 1].lower), modifierWords.contains(tokens[i + 1].lower) {
+                tokens[i] = ProseToken(kind: .word, text: "and", lower: "and")
+            }
+        }
         // "last name", "job title", "mobile phone": two words that together spell a field's name.
         var merged: [ProseToken] = []
         var k = 0
