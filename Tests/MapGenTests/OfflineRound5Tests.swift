@@ -137,4 +137,22 @@ import Testing
         #expect(line(r.mapping, "email").contains("lower(trim(traits.email))"))
         #expect(!line(r.mapping, "email").contains("REVIEW"))
     }
+
+    @Test func aKeySentenceThatRunsOnIntoStatementsIsReadInTwoAtAComma() {
+        let r = generate(
+            "mailchimp.member", "hubspot.contact",
+            "Contacts are matched on email (the email address, trimmed), FNAME into First Name and PHONE into Phone Number.")
+        #expect(line(r.mapping, "email").contains("trim(email_address)"))
+        #expect(line(r.mapping, "firstname").contains("merge_fields.FNAME"))
+        #expect(line(r.mapping, "phone").contains("merge_fields.PHONE"))
+        #expect(r.trace.notImplemented.isEmpty)
+    }
+
+    @Test func whatTheSecondHalfOfASplitSentenceLeavesUnreadStaysListed() {
+        let r = generate(
+            "mailchimp.member", "hubspot.contact",
+            "Contacts are matched on email (the email address, trimmed), FNAME into First Name and company gets the domain of the address.")
+        #expect(r.trace.notImplemented.contains { $0.sentence == 1 })
+        #expect(!line(r.mapping, "company").contains("0.95"))
+    }
 }

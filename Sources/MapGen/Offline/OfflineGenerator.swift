@@ -80,6 +80,10 @@ public struct OfflineGenerator: Sendable {
             }
             reader.sentenceFields = named
             var o = reader.read(sentence)
+            if !o.unread.isEmpty, let split = Self.readInTwo(sentence, reader: reader), split.assignments.count > o.assignments.count {
+                // "Match on email (…), FNAME into First Name and …": a key or statement, then more statements.
+                o = split
+            }
             if let last = sentence.trimmingCharacters(in: .whitespaces).last, ":—–".contains(last), !o.assignments.isEmpty {
                 // "language: from the locale —" with no rows after it: what it announces was not read.
                 o.unread.append("the list it announces was not read")
@@ -356,6 +360,33 @@ public struct OfflineGenerator: Sendable {
             out[i] = text
         }
         return out
+    }
+
+    /// A sentence the reader could not read whole, read as two at a comma outside parentheses and quotes:
+    /// the part before must read cleanly (a key or assignments); what the part after leaves unread stays
+    /// listed. Nil when no comma gives that.
+    static func readInTwo(_ sentence: String, reader: SentenceReader) -> SentenceOutcome? {
+        let chars = Array(sentence)
+        var depth = 0
+        var quoted = false
+        for (i, c) in chars.enumerated() {
+            if c == "\"" { quoted.toggle() }
+            if c == "(" { depth += 1 }
+            if c == ")" { depth = max(0, depth - 1) }
+            guard c == ",", depth == 0, !quoted, i + 1 < chars.count, chars[i + 1] == " " else { continue }
+            let head = reader.read(String(chars[..<i]))
+            guard head.unread.isEmpty, head.key != nil || !head.assignments.isEmpty, head.sameAs == nil, head.defaultForPrevious == nil,
+                head.skips.isEmpty
+            else { continue }
+            let tail = reader.read(String(chars[(i + 2)...]))
+            guard !tail.assignments.isEmpty, tail.key == nil, tail.sameAs == nil, tail.defaultForPrevious == nil else { continue }
+            var o = head
+            o.assignments += tail.assignments.filter { a in !head.assignments.contains { $0.field.name == a.field.name } }
+            o.skips += tail.skips
+            o.unread = tail.unread
+            return o
+        }
+        return nil
     }
 
     /// Whether a pattern of a `match` (a quoted string before `=>`) holds words that describe a field
