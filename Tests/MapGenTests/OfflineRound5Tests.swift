@@ -155,4 +155,9 @@ import Testing
         #expect(r.trace.notImplemented.contains { $0.sentence == 1 })
         #expect(!line(r.mapping, "company").contains("0.95"))
     }
+
+    @Test func aOneWordLabelNamesTheOneFieldThatHasIt() {
+        let r = generate("salesforce.Account", "hubspot.company", "name = Name\nEmployees → numberofemployees")
+        #expect(line(r.mapping, "numberofemployees").contains("NumberOfEmployees"))
+    }
 }

@@ -124,6 +124,13 @@ struct SentenceTokens {
             tokens[i].destination = d
             tokens[i].source = s
             tokens[i].typo = (d == nil || dTypo) && (s == nil || sTypo) && (d != nil || s != nil)
+            // "Employees → numberofemployees": a one-word label names the one field of its side that has it.
+            if d == nil, s == nil, w.count >= 5, !SentenceTokens.stopWords.contains(tokens[i].lower) {
+                let ds = writable.filter { $0.label?.lowercased() == tokens[i].lower }
+                let ss = source.fields.filter { $0.label?.lowercased() == tokens[i].lower }
+                if ds.count == 1 { tokens[i].destination = ds[0] }
+                if ss.count == 1 { tokens[i].source = ss[0] }
+            }
         }
         // "value -> 500", ", name is first and last name joined": a common word that no name spells whole
         // names the end of one dotted destination name (`params.value`, `traits.name`) where it opens a
