@@ -566,7 +566,7 @@ struct ChainReader {
         let separated = fromTokens.contains { $0.isWord("and", "or") || $0.isPunct(",") }
         if fromVals.count > 1, fromVals.allSatisfy({ $0.kind == .word }), !separated {
             guard named.count == 1, let f = named.first, f.values == nil, f.type.baseType == .string else { return nil }
-            let lit = Formatter.stringLiteral(fromVals.map(\.text).joined(separator: " "))
+            let lit = Formatter.stringLiteral(fromVals.map { $0.afterDash ? "- " + $0.text : $0.text }.joined(separator: " "))
             return Arm(condition: "\(MappingGrammar.fieldName(f.name)) == \(lit)", value: value, subject: f, patterns: [lit])
         }
         var holding = candidates.filter { f in
@@ -605,6 +605,8 @@ struct ChainReader {
                 if t.isWord("and", "or") || t.isPunct(",") {
                     if !(groups.last?.isEmpty ?? true) { groups.append([]) }
                 } else if fromVals.contains(where: { $0.text == t.text && $0.kind == t.kind }) {
+                    // "API - Generic": a dash between the words of one value stays in it.
+                    if t.afterDash, !(groups.last?.isEmpty ?? true) { groups[groups.count - 1].append("-") }
                     groups[groups.count - 1].append(t.text)
                 }
             }

@@ -65,9 +65,14 @@ public struct OfflineGenerator: Sendable {
         var lastChainField: String?
         var assignmentSentences = 0
 
-        let (texts, tableRows) = Self.joinTables(prose.sentences, source: source, destination: destination)
+        let (texts, tableRows) = Self.joinTables(
+            Self.readTableRows(prose.sentences, source: source, destination: destination), source: source, destination: destination)
         for (index, sentence) in texts.enumerated() {
             if tableRows.contains(index) { continue }
+            // "anything else (or no locale) → en": a match's `_` arm takes null too, so the aside says nothing more.
+            let sentence = sentence.replacingOccurrences(
+                of: #"\b(anything else|everything else|any other [A-Za-z]+) \(or (no [A-Za-z ]{1,30}|empty|blank|missing|none)\)"#,
+                with: "$1", options: [.regularExpression, .caseInsensitive])
             var named: [Field] = []
             for f in SentenceTokens(sentence, source: source, destination: destination).tokens.compactMap(\.source)
             where !named.contains(where: { $0.name == f.name }) {
@@ -75,16 +80,53 @@ public struct OfflineGenerator: Sendable {
             }
             reader.sentenceFields = named
             var o = reader.read(sentence)
+            if !o.unread.isEmpty, let split = Self.readInTwo(sentence, reader: reader), split.assignments.count > o.assignments.count {
+                // "Match on email (…), FNAME into First Name and …": a key or statement, then more statements.
+                o = split
+            }
+            if let last = sentence.trimmingCharacters(in: .whitespaces).last, ":—–".contains(last), !o.assignments.isEmpty {
+                // "language: from the locale —" with no rows after it: what it announces was not read.
+                o.unread.append("the list it announces was not read")
+            }
             if o.unread.isEmpty, !o.assignments.isEmpty || !o.skips.isEmpty {
                 // A rule is reported as implemented only when the sentence has nothing left over.
                 let left = SentenceAccounting.unaccounted(
                     SentenceTokens(sentence, source: source, destination: destination).tokens, o, source: source)
                 if !left.isEmpty { o.unread.append("words the rules do not account for: " + left.joined(separator: ", ")) }
             }
+            for a in o.assignments where a.value.chain != nil && Self.patternTookLeadIn(a.value.text) {
+                o.unread.append("\(a.field.name): a value of the translation holds words that describe the field, not a value")
+            }
+            let arrows = SentenceTokens(sentence, source: source, destination: destination).tokens.filter { $0.isPunct("->") }.count
+            let arms = o.assignments.filter { $0.value.text.hasPrefix("match ") }.map {
+                $0.value.text.split(separator: "\n").filter { $0.contains("=>") }.count
+            }
+            if o.assignments.count == 1, let n = arms.first, n < arrows {
+                // "A → x; B → y; anything else → z" gave fewer arms than it has arrows: some were not read.
+                o.unread.append("\(o.assignments[0].field.name): \(arrows) pairs, \(n) read")
+            }
             for a in o.assignments {
                 for f in a.value.chainFields.reversed() where !a.value.borrowed {
                     reader.context.removeAll { $0.name == f.name }
                     reader.context.insert(f, at: 0)
+                }
+            }
+            let lower = sentence.lowercased()
+            let words = Set(lower.split(whereSeparator: { !$0.isLetter && $0 != "'" && $0 != "’" }).map(String.init))
+            let nothingRead = o.assignments.isEmpty && o.skips.isEmpty && o.key == nil && o.sameAs == nil && o.defaultForPrevious == nil
+            if nothingRead, o.unread.isEmpty,
+                !words.isDisjoint(with: ["skip", "skipped", "drop", "dropped", "ignore", "ignored", "exclude", "excluded"])
+            {
+                // "closed/not converted leads: skip them": a skip it did not read is listed, never passed over.
+                o.unread.append("a skip it could not read")
+            } else if nothingRead, lower.hasPrefix("actually") || lower.hasPrefix("correction") {
+                // "Actually no, … make it customer": a correction it could not read; the rules before it are doubtful.
+                if o.unread.isEmpty { o.unread.append("a correction it could not read") }
+                for (name, line) in lines where line.sentence == index - 1 {
+                    var l = line
+                    l.note = "REVIEW: [S\(index + 1)] corrects it and was not read; " + l.note
+                    l.confidence = min(l.confidence, 0.4)
+                    lines[name] = l
                 }
             }
             if !o.unread.isEmpty { unread[index + 1] = o.unread }
@@ -285,6 +327,86 @@ public struct OfflineGenerator: Sendable {
             defaulted: defaulted.sorted(), trace: trace, suggestions: suggestions)
     }
 
+    /// Rows of a pasted table (tab-separated or markdown) whose header names the destination's and the
+    /// source's platform ("Mailchimp field | Salesforce field | Rule"): each row "D | S | note" is read as
+    /// the statement "D = S, note". Rows of a table whose columns it cannot tell apart stay as they are
+    /// (and are listed when nothing reads them).
+    static func readTableRows(_ sentences: [String], source: Schema, destination: Schema) -> [String] {
+        var out = sentences
+        var columns: (d: Int, s: Int)?
+        func names(_ platform: String) -> [String] {
+            let p = platform.lowercased()
+            return p == "salesforce" ? [p, "sfdc", "sf "] : p == "hubspot" ? [p, "hs "] : [p]
+        }
+        for (i, sentence) in sentences.enumerated() {
+            guard SentenceSplitter.isTableRow(sentence) else {
+                columns = nil
+                continue
+            }
+            let cells = SentenceSplitter.tableCells(sentence)
+            if cells.allSatisfy({ $0.allSatisfy { "-:| ".contains($0) } }) { continue }
+            let lower = cells.map { $0.lowercased() + " " }
+            let d = lower.firstIndex { c in names(destination.platform).contains { c.contains($0) } }
+            let s = lower.firstIndex { c in names(source.platform).contains { c.contains($0) } }
+            if let d, let s, d != s {
+                columns = (d, s)
+                continue
+            }
+            guard let (dc, sc) = columns, dc < cells.count, sc < cells.count, !cells[dc].isEmpty else { continue }
+            let value = cells[sc].trimmingCharacters(in: CharacterSet(charactersIn: "—–- "))
+            let notes = cells.indices.filter { $0 != dc && $0 != sc }.map { cells[$0] }.filter { !$0.isEmpty }
+            var text = cells[dc] + " = " + (value.isEmpty ? "" : value)
+            if !notes.isEmpty { text += (value.isEmpty ? "" : ", ") + notes.joined(separator: ", ") }
+            out[i] = text
+        }
+        return out
+    }
+
+    /// A sentence the reader could not read whole, read as two at a comma outside parentheses and quotes:
+    /// the part before must read cleanly (a key or assignments); what the part after leaves unread stays
+    /// listed. Nil when no comma gives that.
+    static func readInTwo(_ sentence: String, reader: SentenceReader) -> SentenceOutcome? {
+        let chars = Array(sentence)
+        var depth = 0
+        var quoted = false
+        for (i, c) in chars.enumerated() {
+            if c == "\"" { quoted.toggle() }
+            if c == "(" { depth += 1 }
+            if c == ")" { depth = max(0, depth - 1) }
+            guard c == ",", depth == 0, !quoted, i + 1 < chars.count, chars[i + 1] == " " else { continue }
+            let head = reader.read(String(chars[..<i]))
+            guard head.unread.isEmpty, head.key != nil || !head.assignments.isEmpty, head.sameAs == nil, head.defaultForPrevious == nil,
+                head.skips.isEmpty
+            else { continue }
+            let tail = reader.read(String(chars[(i + 2)...]))
+            guard !tail.assignments.isEmpty, tail.key == nil, tail.sameAs == nil, tail.defaultForPrevious == nil else { continue }
+            var o = head
+            o.assignments += tail.assignments.filter { a in !head.assignments.contains { $0.field.name == a.field.name } }
+            o.skips += tail.skips
+            o.unread = tail.unread
+            return o
+        }
+        return nil
+    }
+
+    /// Whether a pattern of a `match` (a quoted string before `=>`) holds words that describe a field
+    /// rather than spell a value ("first two letters contact en gb", "Region text United States"): the
+    /// lead-in of the sentence was taken for a value.
+    static func patternTookLeadIn(_ value: String) -> Bool {
+        let describing: Set<String> = [
+            "first", "last", "letters", "letter", "characters", "character", "digits", "text", "word", "words", "part", "code",
+            "contact", "member", "record", "their", "the", "of", "from", "region", "field", "property", "value", "case", "lower",
+            "upper",
+        ]
+        for line in value.split(separator: "\n") where line.contains("=>") {
+            let pattern = line.split(separator: "=>", maxSplits: 1)[0]
+            guard pattern.contains("\"") else { continue }
+            let words = pattern.split(whereSeparator: { !$0.isLetter }).map { $0.lowercased() }
+            if words.count > 1, words.contains(where: describing.contains) { return true }
+        }
+        return false
+    }
+
     /// "type translation:" (or "Status values:") followed by lines "Customer - Direct -> CUSTOMER": the
     /// rows are read as one sentence with the line that names the field, "type: A -> B, C -> D". Returns
     /// the sentences with each table's text in its label's place, and the indices of the rows it took.
@@ -293,12 +415,18 @@ public struct OfflineGenerator: Sendable {
         var rows: Set<Int> = []
         var i = 0
         while i < sentences.count {
-            let label = sentences[i].trimmingCharacters(in: .whitespaces)
+            var label = sentences[i].trimmingCharacters(in: .whitespaces)
+            // "language: from the locale —" announces its rows with a dash as well as with a colon.
+            if let last = label.last, "—–-".contains(last), label.dropLast().hasSuffix(" ") {
+                label = label.dropLast().trimmingCharacters(in: .whitespaces) + ":"
+            }
             guard label.hasSuffix(":") else {
                 i += 1
                 continue
             }
-            let tokens = SentenceTokens(String(label.dropLast()), source: source, destination: destination).tokens
+            let tokens = SentenceTokens(String(label.dropLast()), source: source, destination: destination).tokens.filter {
+                !$0.isPunct(":")
+            }
             let dests = tokens.filter { $0.destination != nil }
             let fillers: Set<String> = [
                 "translation", "translations", "mapping", "mappings", "values", "value", "map", "as", "follows", "like", "this", "the",
@@ -327,7 +455,13 @@ public struct OfflineGenerator: Sendable {
                 continue
             }
             // The label without its filler words ("Rating mapping:" → "Rating:").
-            let head = tokens.filter { !fillers.contains($0.lower) || $0.destination != nil || $0.source != nil }.map(\.text)
+            var head = tokens.filter { !fillers.contains($0.lower) || $0.destination != nil || $0.source != nil }.map(\.text)
+            // "language: from the locale —": the destination, then the field it comes from.
+            if head.count == 2, let d = tokens.first(where: { $0.destination != nil }), d.source == nil,
+                let s = tokens.last(where: { $0.source != nil && $0.destination == nil }), head == [d.text, s.text]
+            {
+                head = [d.text, "from", s.text]
+            }
             out[i] = head.joined(separator: " ") + ": " + parts.joined(separator: ", ") + "."
             for r in (i + 1)..<j { rows.insert(r) }
             i = j

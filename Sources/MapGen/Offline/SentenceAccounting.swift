@@ -31,6 +31,12 @@ enum SentenceAccounting {
             } else if t.kind == .quoted {
                 let lower = ruleText.lowercased()
                 if !t.lower.isEmpty, !lower.contains(t.lower), !missing.contains("\"\(t.text)\"") { missing.append("\"\(t.text)\"") }
+            } else if t.kind == .word, t.source == nil, t.destination == nil, o.assignments.count == 1,
+                let dv = o.assignments[0].field.values, dv.contains(where: { $0.lowercased() == t.lower }),
+                !ruleText.lowercased().contains("\"\(t.lower)\""), !missing.contains(t.text)
+            {
+                // "same value; lead if missing": a value of the destination's picklist the rule does not hold.
+                missing.append(t.text)
             } else if t.kind == .word, t.destination == nil, values.contains(t.lower), o.assignments.isEmpty,
                 !ruleText.lowercased().contains("\"\(t.lower)\""), !missing.contains(t.text)
             {

@@ -21,6 +21,8 @@ struct ProseToken {
     var typo = false
     /// Whether the words spelled a field's label (the fields are set already).
     var fromLabel = false
+    /// Whether a dash between spaces stands before this word ("API - Generic").
+    var afterDash = false
 
     func isWord(_ words: String...) -> Bool { kind == .word && words.contains(lower) }
     func isPunct(_ p: String...) -> Bool { kind == .punct && p.contains(text) }
@@ -31,8 +33,26 @@ struct SentenceTokens {
     var tokens: [ProseToken]
 
     init(_ text: String, source: Schema, destination: Schema) {
-        tokens = SentenceTokens.scaleNumbers(SentenceTokens.tokenize(SentenceTokens.spellOutSharedNouns(text)))
         let writable = destination.fields.filter { !$0.readOnly }
+        // "Country/Region", "Zip/Postal Code": a label with a slash is the one field of one side that has it
+        // (the slash would otherwise split it into two names).
+        var spelled = SentenceTokens.spellOutSharedNouns(text)
+        for side in [writable, source.fields] {
+            for f in side {
+                guard let label = f.label, label.contains("/"), side.filter({ $0.label == label }).count == 1,
+                    !(side == writable ? source.fields : writable).contains(where: { $0.label == label })
+                else { continue }
+                spelled = spelled.replacingOccurrences(of: label, with: f.name, options: .caseInsensitive)
+            }
+        }
+        tokens = SentenceTokens.scaleNumbers(SentenceTokens.tokenize(spelled))
+        // "trimmed + lowercase": a plus between two case or trim words is "and", not a concatenation.
+        let modifierWords = SentenceAccounting.modifiers.reduce(into: Set<String>()) { $0.formUnion($1.words) }
+        for i in tokens.indices where tokens[i].isPunct("+") && i > 0 && i + 1 < tokens.count {
+            if modifierWords.contains(tokens[i - 1].lower), modifierWords.contains(tokens[i + 1].lower) {
+                tokens[i] = ProseToken(kind: .word, text: "and", lower: "and")
+            }
+        }
         // "last name", "job title", "mobile phone": two words that together spell a field's name.
         var merged: [ProseToken] = []
         var k = 0
@@ -59,8 +79,10 @@ struct SentenceTokens {
                     "a",
                     "an", "the", "not", "no", "then", "else", "than",
                 ]
+                // …unless the span opens the sentence and a `=`, `:` or arrow follows it ("Is Public = yes when …").
+                let opensStatement = k == 0 && k + n < tokens.count && tokens[k + n].isPunct("=", ":", "->")
                 guard span.allSatisfy({ $0.kind == .word }), !exactNames.contains(span.map(\.lower).joined()),
-                    !links.contains(span[0].lower), !links.contains(span[n - 1].lower)
+                    !links.contains(span[0].lower) || opensStatement, !links.contains(span[n - 1].lower)
                 else {
                     continue
                 }
@@ -102,6 +124,35 @@ struct SentenceTokens {
             tokens[i].destination = d
             tokens[i].source = s
             tokens[i].typo = (d == nil || dTypo) && (s == nil || sTypo) && (d != nil || s != nil)
+            // "Employees → numberofemployees": a one-word label names the one field of its side that has it.
+            if d == nil, s == nil, w.count >= 5, !SentenceTokens.stopWords.contains(tokens[i].lower) {
+                let ds = writable.filter { $0.label?.lowercased() == tokens[i].lower }
+                let ss = source.fields.filter { $0.label?.lowercased() == tokens[i].lower }
+                if ds.count == 1 { tokens[i].destination = ds[0] }
+                if ss.count == 1 { tokens[i].source = ss[0] }
+            }
+        }
+        // "value -> 500", ", name is first and last name joined": a common word that no name spells whole
+        // names the end of one dotted destination name (`params.value`, `traits.name`) where it opens a
+        // statement: first in the sentence or its clause, right before an arrow, `=`, `:` or "is".
+        for i in tokens.indices where tokens[i].kind == .word && tokens[i].destination == nil && i + 1 < tokens.count {
+            let opens = i == 0 || tokens[i - 1].isPunct(",", ";") || tokens[i - 1].isWord("and") && i >= 2 && tokens[i - 2].isPunct(",")
+            guard opens, tokens[i + 1].isPunct("->", "=", ":") || tokens[i + 1].isWord("is"),
+                SentenceTokens.stopWords.contains(tokens[i].lower)
+            else { continue }
+            let tails = writable.filter { $0.name.lowercased().hasSuffix("." + tokens[i].lower) }
+            let depth = { (f: Field) in f.name.split(separator: ".").count }
+            if let least = tails.map(depth).min(), least == 2, tails.filter({ depth($0) == least }).count == 1 {
+                tokens[i].destination = tails.first { depth($0) == least }
+            }
+        }
+        // ", title is the Title": a word that names a destination and a source field alike is the destination
+        // where it opens a clause of a run-on list before "is" or `=` (the source comes after).
+        for i in tokens.indices where tokens[i].destination != nil && tokens[i].source != nil && i >= 2 && i + 1 < tokens.count {
+            guard tokens[i - 1].isPunct(","), tokens[i + 1].isWord("is") || tokens[i + 1].isPunct("="),
+                tokens[(i + 2)...].contains(where: { $0.source != nil })
+            else { continue }
+            tokens[i].source = nil
         }
         // A slash between two fields separates them like a comma; any other slash ("and/or") goes.
         tokens = tokens.indices.compactMap { i in
@@ -251,8 +302,37 @@ struct SentenceTokens {
             }
         }
         guard word.count >= 6, !stopWords.contains(lower), word.contains(where: { $0.isLetter }) else { return (nil, false) }
-        let near = fields.filter { $0.name.count >= 6 && Suggest.distance($0.name.lowercased(), lower, limit: 1) <= 1 }
+        // One typo: a letter wrong, missing or added, or two letters swapped ("LeadSrouce").
+        let near = fields.filter {
+            $0.name.count >= 6 && (Suggest.distance($0.name.lowercased(), lower, limit: 1) <= 1 || swapped($0.name.lowercased(), lower))
+        }
+        if near.isEmpty, word.count >= 10 {
+            // A long name with two letters out of place ("LeadSrouce"), when only one name is that close.
+            let far = fields.filter { $0.name.count >= 10 && Suggest.distance($0.name.lowercased(), lower, limit: 2) <= 2 }
+            if far.count == 1 { return (far[0], true) }
+        }
         return near.count == 1 ? (near[0], true) : (nil, false)
+    }
+
+    /// Whether the dash at `j` joins the two halves of a locale code ("en-US", "pt-br"): two letters
+    /// before it (the word so far) and two after it, then no letter.
+    static func isLocale(_ chars: [Character], _ word: String, _ j: Int) -> Bool {
+        guard word.count == 2, word.allSatisfy({ $0.isASCII && $0.isLetter }), j + 2 < chars.count || j + 2 == chars.count else {
+            return false
+        }
+        guard j + 2 < chars.count + 1, chars[j + 1].isASCII, chars[j + 1].isLetter, j + 2 < chars.count, chars[j + 2].isASCII,
+            chars[j + 2].isLetter
+        else { return false }
+        return j + 3 == chars.count || !chars[j + 3].isLetter
+    }
+
+    /// Whether `a` and `b` differ only by two neighbouring letters swapped.
+    static func swapped(_ a: String, _ b: String) -> Bool {
+        let x = Array(a)
+        let y = Array(b)
+        guard x.count == y.count, x != y else { return false }
+        let diff = x.indices.filter { x[$0] != y[$0] }
+        return diff.count == 2 && diff[1] == diff[0] + 1 && x[diff[0]] == y[diff[1]] && x[diff[1]] == y[diff[0]]
     }
 
     /// "10 million", "2.5 thousand", "10k", "1.5M": the number they spell ("10000000"), so comparisons
@@ -293,10 +373,15 @@ struct SentenceTokens {
         var out: [ProseToken] = []
         let chars = Array(text)
         var i = 0
+        var pendingDash = false
         func word(_ s: String) {
             var w = s
             while w.hasSuffix(".") { w.removeLast() }
-            if !w.isEmpty { out.append(ProseToken(kind: .word, text: w, lower: w.lowercased())) }
+            if !w.isEmpty {
+                out.append(ProseToken(kind: .word, text: w, lower: w.lowercased()))
+                out[out.count - 1].afterDash = pendingDash
+            }
+            pendingDash = false
         }
         func punct(_ s: String) { out.append(ProseToken(kind: .punct, text: s, lower: s)) }
         while i < chars.count {
@@ -345,6 +430,16 @@ struct SentenceTokens {
                 i += 1
                 continue
             }
+            if c.isLetter || c.isNumber || c == "_", i == 0 || chars[i - 1].isWhitespace || chars[i - 1] == "(",
+                let end = SentenceTokens.dashPrefixEnd(chars, from: i)
+            {
+                // "hs- followed by the record id", "seg- + messageId": an unquoted prefix that ends in a
+                // dash is a literal, as if it were quoted.
+                let q = String(chars[i..<end])
+                out.append(ProseToken(kind: .quoted, text: q, lower: q.lowercased()))
+                i = end
+                continue
+            }
             if c.isLetter || c.isNumber || c == "_" {
                 var j = i
                 var w = ""
@@ -358,6 +453,7 @@ struct SentenceTokens {
                         w.append(d)
                     } else if d == "/" || d == "-", j + 1 < chars.count, chars[j + 1].isLetter || chars[j + 1].isNumber,
                         SentenceTokens.isPatternish(w + String(d) + String(chars[j + 1]))
+                            || d == "-" && SentenceTokens.isLocale(chars, w, j)
                     {
                         w.append(d)
                     } else {
@@ -382,10 +478,24 @@ struct SentenceTokens {
             }
             if c == "-" || c == "–" || c == "—", out.count == 1, i > 0, chars[i - 1] == " ", i + 1 < chars.count, chars[i + 1] == " " {
                 punct(":")
+            } else if c == "-" || c == "–", i > 0, chars[i - 1] == " ", i + 2 < chars.count, chars[i + 1] == " ", chars[i + 2].isLetter {
+                pendingDash = true
             }
             i += 1
         }
         return out
+    }
+
+    /// The end of an unquoted prefix that starts at `i` and ends in a dash followed by a space, a
+    /// comma or `+` ("hs- ", "hubspot-contact- ", "sfdc-,"), nil when the word there is not one.
+    static func dashPrefixEnd(_ chars: [Character], from i: Int) -> Int? {
+        var j = i
+        while j < chars.count, chars[j].isLetter || chars[j].isNumber || chars[j] == "_" || chars[j] == "-" || chars[j] == "." {
+            j += 1
+        }
+        guard j - i >= 2, chars[j - 1] == "-", chars[j - 2] != "-" else { return nil }
+        guard j == chars.count || chars[j].isWhitespace || chars[j] == "," || chars[j] == "+" else { return nil }
+        return j
     }
 
     /// Whether a word being read looks like a date pattern (`DD/MM`, `YYYY-MM`, `MM/DD/YY`).

@@ -12,6 +12,10 @@ public enum SentenceSplitter {
     public static func split(_ text: String) -> [String] {
         var sentences: [String] = []
         for paragraph in paragraphs(text) {
+            if isTableRow(paragraph) {
+                sentences.append(paragraph.trimmingCharacters(in: .whitespaces))
+                continue
+            }
             var current = ""
             var inQuote = false
             let chars = Array(paragraph)
@@ -83,6 +87,12 @@ public enum SentenceSplitter {
                 flush()
                 continue
             }
+            if isTableRow(line) {
+                // A row of a pasted table (tab-separated, or markdown `| a | b |`) is a sentence of its own.
+                flush()
+                out.append(line)
+                continue
+            }
             if terseBlocks.contains(i) {
                 flush()
                 current = [isListItem(line) ? stripListMarker(line) : line]
@@ -135,15 +145,52 @@ public enum SentenceSplitter {
         return ["and", "or", "the", "a", "an", "to", "of", "with", "is", "are", "when", "if", "then", "by"].contains(lastWord)
     }
 
-    private static func isListItem(_ line: String) -> Bool {
-        if line.hasPrefix("- ") || line.hasPrefix("* ") { return true }
-        let digits = line.prefix { $0.isNumber }
-        return !digits.isEmpty && line.dropFirst(digits.count).hasPrefix(". ")
+    /// Whether a line is a row of a pasted table: cells separated by tabs, or a markdown row `| … |`.
+    static func isTableRow(_ line: String) -> Bool {
+        line.contains("\t") || line.hasPrefix("|") && line.dropFirst().contains("|")
     }
 
-    private static func stripListMarker(_ line: String) -> String {
-        if line.hasPrefix("- ") || line.hasPrefix("* ") { return String(line.dropFirst(2)) }
-        let digits = line.prefix { $0.isNumber }
-        return String(line.dropFirst(digits.count + 2))
+    /// The cells of a table row, trimmed (the outer bars of a markdown row dropped).
+    public static func tableCells(_ line: String) -> [String] {
+        var t = line.trimmingCharacters(in: .whitespaces)
+        if t.hasPrefix("|") {
+            t.removeFirst()
+            if t.hasSuffix("|") { t.removeLast() }
+            return t.split(separator: "|", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        }
+        return t.split(separator: "\t", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+    }
+
+    /// Bullets that open a list item when a space follows them.
+    private static let bullets: [String] = ["- ", "* ", "• ", "· ", "◦ ", "‣ ", "– ", "— "]
+
+    /// Whether a line opens with a list marker: a bullet, or a number or single letter followed by
+    /// `.` or `)` (`1.`, `2)`, `a)`, `(b)`), then a space. A single letter followed by `.` is left alone
+    /// ("A. Smith").
+    static func isListItem(_ line: String) -> Bool { listMarkerLength(line) > 0 }
+
+    /// The length of the list marker that opens `line` (with the spaces after it), 0 when none does.
+    static func listMarkerLength(_ line: String) -> Int {
+        if let b = bullets.first(where: { line.hasPrefix($0) }) {
+            return b.count + line.dropFirst(b.count).prefix { $0 == " " }.count
+        }
+        var rest = Substring(line)
+        let open = rest.hasPrefix("(")
+        if open { rest = rest.dropFirst() }
+        let digits = rest.prefix { $0.isASCII && $0.isNumber }
+        var label = digits.count
+        if digits.isEmpty, let c = rest.first, c.isASCII, c.isLetter, c.isLowercase { label = 1 }
+        guard label > 0, label <= 3 else { return 0 }
+        rest = rest.dropFirst(label)
+        guard let close = rest.first, close == ")" || close == "." && !digits.isEmpty && !open else { return 0 }
+        if open && close != ")" { return 0 }
+        rest = rest.dropFirst()
+        guard rest.first == " " else { return 0 }
+        let spaces = rest.prefix { $0 == " " }.count
+        return (open ? 1 : 0) + label + 1 + spaces
+    }
+
+    static func stripListMarker(_ line: String) -> String {
+        String(line.dropFirst(listMarkerLength(line)))
     }
 }
