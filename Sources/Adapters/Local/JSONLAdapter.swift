@@ -1,5 +1,6 @@
 import Foundation
 import MapDSL
+import MapcSupport
 import SyncEngine
 
 /// Records in local JSON Lines files: `<dir>/<object>.jsonl`, one flat JSON object per line.
@@ -136,7 +137,7 @@ public final class JSONLAdapter: PlatformAdapter {
         let file = try path(request.object)
         // Several jobs of one process (a worker's slots, a server's triggered runs) may write the
         // same file, each through an adapter of its own: the rewrite is serialised per file.
-        let lock = JSONLFileLocks.shared.lock(for: file)
+        let lock = JSONLFileLocks.lock(for: file)
         lock.lock()
         defer { lock.unlock() }
         defer { cache.invalidate(request.object) }
@@ -197,13 +198,11 @@ public final class JSONLAdapter: PlatformAdapter {
 }
 
 /// One lock per JSON Lines file for the whole process.
-final class JSONLFileLocks: @unchecked Sendable {
-    static let shared = JSONLFileLocks()
-    private let lock = NSLock()
-    private var locks: [String: NSLock] = [:]
+enum JSONLFileLocks {
+    private static let locks = Locked<[String: NSLock]>([:])
 
-    func lock(for file: String) -> NSLock {
-        lock.withLock {
+    static func lock(for file: String) -> NSLock {
+        locks.withLock { locks in
             if let existing = locks[file] { return existing }
             let made = NSLock()
             locks[file] = made

@@ -73,8 +73,9 @@ public struct OfflineGenerator: Sendable {
             let sentence = sentence.replacingOccurrences(
                 of: #"\b(anything else|everything else|any other [A-Za-z]+) \(or (no [A-Za-z ]{1,30}|empty|blank|missing|none)\)"#,
                 with: "$1", options: [.regularExpression, .caseInsensitive])
+            let tokens = SentenceTokens(sentence, source: source, destination: destination).tokens
             var named: [Field] = []
-            for f in SentenceTokens(sentence, source: source, destination: destination).tokens.compactMap(\.source)
+            for f in tokens.compactMap(\.source)
             where !named.contains(where: { $0.name == f.name }) {
                 named.append(f)
             }
@@ -91,13 +92,13 @@ public struct OfflineGenerator: Sendable {
             if o.unread.isEmpty, !o.assignments.isEmpty || !o.skips.isEmpty {
                 // A rule is reported as implemented only when the sentence has nothing left over.
                 let left = SentenceAccounting.unaccounted(
-                    SentenceTokens(sentence, source: source, destination: destination).tokens, o, source: source)
+                    tokens, o, source: source)
                 if !left.isEmpty { o.unread.append("words the rules do not account for: " + left.joined(separator: ", ")) }
             }
             for a in o.assignments where a.value.chain != nil && Self.patternTookLeadIn(a.value.text) {
                 o.unread.append("\(a.field.name): a value of the translation holds words that describe the field, not a value")
             }
-            let arrows = SentenceTokens(sentence, source: source, destination: destination).tokens.filter { $0.isPunct("->") }.count
+            let arrows = tokens.filter { $0.isPunct("->") }.count
             let arms = o.assignments.filter { $0.value.text.hasPrefix("match ") }.map {
                 $0.value.text.split(separator: "\n").filter { $0.contains("=>") }.count
             }

@@ -317,11 +317,8 @@ struct SentenceTokens {
     /// Whether the dash at `j` joins the two halves of a locale code ("en-US", "pt-br"): two letters
     /// before it (the word so far) and two after it, then no letter.
     static func isLocale(_ chars: [Character], _ word: String, _ j: Int) -> Bool {
-        guard word.count == 2, word.allSatisfy({ $0.isASCII && $0.isLetter }), j + 2 < chars.count || j + 2 == chars.count else {
-            return false
-        }
-        guard j + 2 < chars.count + 1, chars[j + 1].isASCII, chars[j + 1].isLetter, j + 2 < chars.count, chars[j + 2].isASCII,
-            chars[j + 2].isLetter
+        guard word.count == 2, word.allSatisfy({ $0.isASCII && $0.isLetter }), j + 2 < chars.count,
+            chars[j + 1].isASCII, chars[j + 1].isLetter, chars[j + 2].isASCII, chars[j + 2].isLetter
         else { return false }
         return j + 3 == chars.count || !chars[j + 3].isLetter
     }
