@@ -247,12 +247,16 @@ struct SentenceReader {
                 // case and trim words between the key and its value apply to the value.
                 let modifierWords = SentenceAccounting.modifiers.reduce(into: Set<String>()) { $0.formUnion($1.words) }
                 var value = tokens[(at + 1)..<s].filter { modifierWords.contains($0.lower) } + Array(tokens[s..<end])
-                while let l = value.last, l.isPunct(",", ")") { value.removeLast() }
+                while let l = value.last, l.isPunct(",") || l.isPunct(")") && !value.contains(where: { $0.isPunct("(") }) {
+                    value.removeLast()
+                }
                 let reader = ValueReader(source: source, destination: destination, d: k)
                 // Trailing words after one field ("…, which holds the contact's hs_object_id so re-runs
                 // update") are explanation; a value with more parts than the field is read whole or not at all.
                 let parts = value.filter { $0.source != nil || $0.kind == .quoted || $0.isPunct("+") }
-                if let v = reader.read(value) ?? (parts.count == 1 && tokens[s].source != nil ? reader.read([tokens[s]]) : nil) {
+                if let r = ComposeReader(source: source, destination: destination, d: k).read(value) {
+                    out.assignments.append(.init(field: k, value: r.value, confidence: r.confidence, note: "named in prose"))
+                } else if let v = reader.read(value) ?? (parts.count == 1 && tokens[s].source != nil ? reader.read([tokens[s]]) : nil) {
                     out.assignments.append(.init(field: k, value: v, confidence: confidence(v, k), note: "named in prose"))
                 } else {
                     out.unread.append("\(k.name): the key's value could not be read")
@@ -301,6 +305,7 @@ struct SentenceReader {
                 continue
             }
             if n > 0, continueFallback(clause, into: &out) { continue }
+            if n > 0, ComposeReader.continueClause(clause, into: &out, source: source, destination: destination) { continue }
             if n > 0, continueChain(clause, into: &out) { continue }
             if n > 0, conditionalDefault(clause, into: &out) { continue }
             if n > 0, isExplanation(clause, after: out) { continue }
@@ -1248,7 +1253,11 @@ struct SentenceReader {
             out.assignments.append(.init(field: d, value: prior.value, confidence: prior.confidence, note: "named in prose"))
             return
         }
-        if let v = ValueReader(source: source, destination: destination, d: d, context: context, sentence: sentenceFields).read(value) {
+        if let r = ComposeReader(source: source, destination: destination, d: d).read(value) {
+            out.assignments.append(.init(field: d, value: r.value, confidence: r.confidence, note: "named in prose"))
+        } else if let v = ValueReader(source: source, destination: destination, d: d, context: context, sentence: sentenceFields).read(
+            value)
+        {
             if v.borrowed {
                 out.assignments.append(
                     .init(

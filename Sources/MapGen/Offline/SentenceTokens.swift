@@ -394,6 +394,15 @@ struct SentenceTokens {
                 i = j + 1
                 continue
             }
+            // "the literal text [Web Lead]": text in square brackets is one literal, brackets included.
+            if c == "[", let close = chars[(i + 1)...].prefix(41).firstIndex(of: "]"), close - i > 2,
+                chars[(i + 1)..<close].contains(where: \.isLetter), !chars[(i + 1)..<close].contains("[")
+            {
+                let q = String(chars[i...close])
+                out.append(ProseToken(kind: .quoted, text: q, lower: q.lowercased()))
+                i = close + 1
+                continue
+            }
             if c == "-" && i + 1 < chars.count && chars[i + 1] == ">" || c == "=" && i + 1 < chars.count && chars[i + 1] == ">" {
                 punct("->")
                 i += 2

@@ -1,0 +1,190 @@
+import MapDSL
+
+/// Clauses that continue the value the clause before gave (issue 18, round 6): a default for when it
+/// is empty ("…; if somehow there's no domain, Unknown", "…; where HubSpot has no name, use the domain
+/// instead; where both are empty, write "V"", "…; leads without one use their Salesforce Id"), and a
+/// blank guard on a prefix ("…; leave Description empty when there's no form id").
+extension ComposeReader {
+    /// Words that say a value is missing.
+    static let emptiness: Set<String> = [
+        "no", "empty", "blank", "missing", "none", "neither", "nothing", "without", "unset", "isn't", "isn", "absent", "null",
+    ]
+
+    /// Words of a continuation's condition that say nothing more than "it is empty".
+    static let conditionFillers: Set<String> = [
+        "if", "when", "where", "whenever", "in", "case", "there", "s", "there's", "is", "are", "it", "that", "this", "they", "we", "have",
+        "has", "doesn't", "don't", "doesn", "don", "t", "not", "somehow", "also", "both", "a", "an", "the", "value", "any", "hubspot",
+        "salesforce", "mailchimp", "segment", "app", "crm", "know", "of", "these", "those", "field", "fields", "either", "set",
+        "given", "filled", "sent", "send", "one", "them", "two", "all", "known", "and", "but", "still", "at", "do", "does", "with",
+    ]
+
+    /// Reads clause `c` as a continuation of the last assignment in `out`; false (and `out` untouched)
+    /// when it is not one this reader reads whole.
+    static func continueClause(_ c: [ProseToken], into out: inout SentenceOutcome, source: Schema, destination: Schema) -> Bool {
+        guard let i = out.assignments.indices.last else { return false }
+        var t = normalised(c)
+        while let f = t.first, f.isWord("and", "but", "then", "so") || f.isPunct(",") { t.removeFirst() }
+        while let l = t.last, l.isPunct(",", ".") { t.removeLast() }
+        guard !t.isEmpty,
+            !t.contains(where: { $0.destination != nil && $0.source == nil && $0.destination?.name != out.assignments[i].field.name })
+        else { return false }
+        let a = out.assignments[i]
+        let reader = ComposeReader(source: source, destination: destination, d: a.field)
+        if let v = reader.blankGuard(t, after: a.value) {
+            out.assignments[i].value = v
+            out.assignments[i].confidence = min(a.confidence, 0.9)
+            return true
+        }
+        if let v = reader.emptyDefault(t, after: a.value) {
+            out.assignments[i].value = v
+            out.assignments[i].confidence = min(a.confidence, 0.9)
+            return true
+        }
+        return false
+    }
+
+    /// The source fields an expression reads, by name.
+    func fieldsRead(_ text: String) -> [Field] {
+        source.fields.filter { SentenceAccounting.mentions(text, OfflineExpr.field($0)) }
+    }
+
+    /// Whether token `t` names field `f`: the field itself, or a word of its name or label ("form" and "id"
+    /// for `properties.form_id`, "name" for `name`).
+    func names(_ t: ProseToken, _ f: Field) -> Bool {
+        if let s = t.source { return s.name == f.name }
+        guard t.kind == .word, t.lower.count >= 2 else { return false }
+        let parts = (f.name + " " + (f.label ?? "")).lowercased().split(whereSeparator: { !$0.isLetter && !$0.isNumber }).map(String.init)
+        return parts.contains(t.lower) && !["the", "of", "a", "an", "and", "or"].contains(t.lower)
+    }
+
+    /// "leave Description empty when there's no form id", "empty if there is no X": the concatenation before
+    /// gives null when X is blank (its prefix alone is not written).
+    func blankGuard(_ t: [ProseToken], after prior: ReadValue) -> ReadValue? {
+        guard prior.kind == .concatenation, prior.text.contains("+"), prior.text.contains("\""),
+            let k = t.firstIndex(where: { $0.isWord("when", "if", "whenever", "where") }), k > 0,
+            t[..<k].contains(where: { $0.isWord("empty", "blank", "null", "unset", "nothing") }),
+            t[..<k].allSatisfy({
+                $0.isWord(
+                    "leave", "keep", "it", "empty", "blank", "null", "unset", "nothing", "is", "should", "be", "stays", "left", "the",
+                    "field")
+                    || $0.destination?.name == d.name
+            })
+        else { return nil }
+        let cond = Array(t[(k + 1)...])
+        guard cond.contains(where: { Self.emptiness.contains($0.lower) }) else { return nil }
+        let read = fieldsRead(prior.text).filter { $0.type.baseType == .string }
+        let named = read.filter { f in cond.contains { names($0, f) } }
+        guard named.count == 1, let f = named.first,
+            cond.allSatisfy({ names($0, f) || Self.emptiness.contains($0.lower) || Self.conditionFillers.contains($0.lower) })
+        else { return nil }
+        let name = OfflineExpr.field(f)
+        guard !prior.text.contains("null_if_blank(\(name))") else { return nil }
+        var v = prior
+        v.text = Self.replacingField(prior.text, name, with: "null_if_blank(\(name))")
+        v.kind = .concatenation
+        return v
+    }
+
+    /// `text` with each whole occurrence of field name `name` replaced.
+    static func replacingField(_ text: String, _ name: String, with replacement: String) -> String {
+        let chars = Array(text)
+        let n = Array(name)
+        func ident(_ c: Character) -> Bool { c.isLetter || c.isNumber || c == "_" || c == "." || c == "`" }
+        var out = ""
+        var i = 0
+        var inQuote = false
+        while i < chars.count {
+            if chars[i] == "\"" && (i == 0 || chars[i - 1] != "\\") { inQuote.toggle() }
+            if !inQuote, i + n.count <= chars.count, Array(chars[i..<(i + n.count)]) == n, i == 0 || !ident(chars[i - 1]),
+                i + n.count == chars.count || !ident(chars[i + n.count])
+            {
+                out += replacement
+                i += n.count
+                continue
+            }
+            out.append(chars[i])
+            i += 1
+        }
+        return out
+    }
+
+    /// "if somehow there's no domain, Unknown", "where HubSpot has no name, use the domain instead",
+    /// "where both are empty, write "V"", "leads without one use their Salesforce Id": the value before,
+    /// or this one when it is empty.
+    func emptyDefault(_ t: [ProseToken], after prior: ReadValue) -> ReadValue? {
+        guard [.copy, .fallback, .concatenation].contains(prior.kind) else { return nil }
+        // Where the condition ends: an action word, else the last comma.
+        let actions: Set<String> = ["use", "write", "put", "take", "send", "default", "fall", "falls", "then", "becomes", "gets", "get"]
+        let act = t.firstIndex(where: { $0.kind == .word && actions.contains($0.lower) }) ?? t.lastIndex(where: { $0.isPunct(",") })
+        guard let act, act > 0 else { return nil }
+        let cond = Array(t[..<act])
+        let opens =
+            cond[0].isWord("if", "when", "where", "whenever") || cond[0].isWord("in") && cond.count > 1 && cond[1].isWord("case")
+            || cond.prefix(3).contains(where: { $0.isWord("without", "no") })
+                && (Self.recordNouns.contains(cond[0].lower) || cond[0].isWord("no"))
+        guard opens, cond.contains(where: { Self.emptiness.contains($0.lower) }) else { return nil }
+        let read = fieldsRead(prior.text)
+        // "no domain" after `email_domain(…)`: a word of the function the value applies names what it gives.
+        let calls = Set(
+            prior.text.split(whereSeparator: { !$0.isLetter && $0 != "_" }).filter { prior.text.contains($0 + "(") }
+                .flatMap { $0.split(separator: "_").map { $0.lowercased() } }
+        ).subtracting(["null", "if", "blank", "to", "try", "trim", "lower", "upper", "truncate"])
+        guard !read.isEmpty,
+            cond.allSatisfy({ x in
+                x.isPunct(",") || Self.emptiness.contains(x.lower) || Self.conditionFillers.contains(x.lower)
+                    || Self.recordNouns.contains(x.lower) && x.source == nil || read.contains { names(x, $0) }
+                    || x.source == nil && calls.contains(x.lower)
+            })
+        else { return nil }
+        // The value: one literal, one field, or a concatenation.
+        var value = Array(t[(act + 1)...])
+        let valueFillers: Set<String> = [
+            "the", "a", "an", "instead", "then", "their", "its", "to", "back", "on", "use", "write", "just", "simply", "value", "it", "is",
+            "be", "that", "them", "put", "in", "hubspot", "salesforce", "mailchimp", "segment", "word", "text", "literal",
+        ]
+        value = value.filter { !($0.kind == .word && $0.source == nil && valueFillers.contains($0.lower)) && !$0.isPunct("(", ")", ",") }
+        // "the company domain", "the contact's mobile": a record noun before a field only says whose it is.
+        value = value.enumerated().filter { k, x in
+            !(x.source == nil && Self.recordNouns.contains(x.lower) && k + 1 < value.count && value[k + 1].source != nil)
+        }.map(\.1)
+        guard !value.isEmpty else { return nil }
+        let reader = ValueReader(source: source, destination: destination, d: d)
+        let alternative: String
+        if value.count == 1, value[0].source == nil, let lit = literalToken(value[0], loose: value[0].kind == .word) {
+            // An unquoted word as text: only one that is no keyword, no number and names nothing.
+            if value[0].kind == .word {
+                guard !ConditionReader.keywords.contains(value[0].lower), value[0].destination == nil || d.type != .string else {
+                    return nil
+                }
+            }
+            alternative = lit
+        } else if value.count == 1, value[0].source != nil, let c = reader.copy(value) {
+            alternative = c.text
+        } else if value.contains(where: { $0.isPunct("+") || $0.isWord("followed") }), let c = reader.concatenation(value),
+            c.kind == .concatenation
+        {
+            alternative = c.text
+        } else {
+            return nil
+        }
+        var text = prior.text
+        if prior.kind == .copy, let s = prior.sourceField.flatMap({ source.field($0) }), s.type.baseType == .string {
+            text = "null_if_blank(\(text))"
+        } else if prior.kind == .fallback, let r = text.range(of: " ?? ", options: .backwards) {
+            // The last operand (a field, or one cut to length) is empty text as well as null when missing.
+            let last = String(text[r.upperBound...])
+            let read = fieldsRead(last)
+            if read.count == 1, read[0].type.baseType == .string, !last.hasPrefix("null_if_blank("),
+                last == OfflineExpr.field(read[0]) || last.hasPrefix("truncate(\(OfflineExpr.field(read[0])),")
+            {
+                text = String(text[..<r.upperBound]) + "null_if_blank(\(last))"
+            }
+        }
+        guard !text.hasSuffix(" ?? " + alternative) else { return nil }
+        var v = prior
+        v.text = text + " ?? " + alternative
+        v.kind = .fallback
+        v.sourceField = nil
+        return v
+    }
+}

@@ -1,0 +1,353 @@
+import MapDSL
+
+/// Composed values read at clause level (issue 18, round 6): constants said in words ("the literal text
+/// [Web Lead]", "USD on all events", "name: generate_lead" for a GA4 event), a part of a value ("the
+/// bit of the locale after the dash", "the domain of the email address"), and clauses that continue
+/// the value the clause before gave: a default when it is empty ("…; if there's no domain, Unknown",
+/// "…; where both are empty, write "V"", "…; leads without one use their Id") and a blank guard on a
+/// prefix ("…; leave Description empty when there's no form id"). Each reading accounts for every word
+/// of its phrase or gives nothing, so a phrase it half understands is left to the other readers (and
+/// listed when none reads it).
+struct ComposeReader {
+    let source: Schema
+    let destination: Schema
+    let d: Field
+
+    /// A value with the confidence the reading earns.
+    struct Reading {
+        var value: ReadValue
+        var confidence: Double
+    }
+
+    private var values: ValueReader { ValueReader(source: source, destination: destination, d: d) }
+
+    /// The value phrase of an assignment to `d`, when one of the readings here reads all of it.
+    func read(_ t: [ProseToken]) -> Reading? {
+        let w = Self.normalised(t)
+        if let r = constantInWords(w) { return r }
+        if let r = part(w) { return r }
+        if let r = emailDomain(w) { return r }
+        if let r = scaled(w) { return r }
+        // "https:// followed by the domain": the prefix, once it is one literal, reads as a concatenation.
+        if w.count != t.count, let v = values.concatenation(w) { return Reading(value: v, confidence: 0.85) }
+        return nil
+    }
+
+    // MARK: Tokens
+
+    /// `https`, `:`, `/`, `/` (the tokenizer keeps no `//`) become one literal "https://".
+    static func normalised(_ t: [ProseToken]) -> [ProseToken] {
+        var out: [ProseToken] = []
+        var i = 0
+        while i < t.count {
+            if t[i].isWord("https", "http"), i + 3 < t.count, t[i + 1].isPunct(":"), t[i + 2].isPunct("/"), t[i + 3].isPunct("/") {
+                let text = t[i].lower + "://"
+                out.append(ProseToken(kind: .quoted, text: text, lower: text))
+                i += 4
+                continue
+            }
+            out.append(t[i])
+            i += 1
+        }
+        return out
+    }
+
+    /// Words that say a record kind ("on all events", "for every contact").
+    static let recordNouns: Set<String> = [
+        "event", "events", "record", "records", "contact", "contacts", "lead", "leads", "member", "members", "account", "accounts",
+        "company", "companies", "user", "users", "row", "rows", "call", "calls", "subscriber", "subscribers", "order", "orders", "one",
+        "ones", "them",
+    ]
+
+    /// Words that announce a constant.
+    static let constantWords: Set<String> = ["always", "fixed", "constant", "hardcoded", "literal", "literally", "static"]
+
+    // MARK: Constants
+
+    /// "the literal text [Web Lead]", "the fixed text salesforce", "USD on all events", "EUR", "mailchimp
+    /// (fixed)", and for a GA4 event's name "generate_lead": one value that names no field.
+    func constantInWords(_ w: [ProseToken]) -> Reading? {
+        // "on every event": a record noun after "every" / "all" / "each" is no field, whatever it spells.
+        var w = w
+        for i in w.indices.dropFirst() where w[i - 1].isWord("every", "all", "each") && Self.recordNouns.contains(w[i].lower) {
+            w[i].source = nil
+            w[i].destination = nil
+        }
+        guard d.type == .string || d.type == .id, !w.contains(where: { $0.isPunct("+", "->") }),
+            !w.contains(where: {
+                $0.isWord(
+                    "if", "when", "unless", "otherwise", "else", "except", "but", "or", "whenever", "where", "from", "of", "plus",
+                    "followed", "joined", "then")
+            })
+        else { return nil }
+        // "the literal text X", "the fixed text X", "the word X", "the string X": the token after the marker.
+        if let m = w.firstIndex(where: { $0.isWord("text", "word", "string") }), m + 1 < w.count,
+            m > 0, w[m - 1].isWord("literal", "fixed", "constant", "the", "plain", "static"),
+            let lit = literalToken(w[m + 1], loose: true)
+        {
+            let before = w[..<(m - 1)]
+            let after = w[(m + 2)...]
+            // What comes before only explains ("we don't collect names on these forms, so"): no field, no value.
+            guard !before.contains(where: { $0.kind == .quoted || $0.source != nil && !Self.recordNouns.contains($0.lower) }),
+                !before.contains(where: { $0.destination != nil && $0.destination?.name != d.name && $0.source == nil }),
+                after.allSatisfy({ $0.kind == .punct && !$0.isPunct("(") || tail($0) })
+            else { return nil }
+            return Reading(value: ReadValue(text: lit, kind: .constant), confidence: 0.9)
+        }
+        var rest = w.filter { !$0.isPunct(",", ".", "(", ")", ":", "=") }
+        let said = rest.contains { Self.constantWords.contains($0.lower) }
+        rest = rest.filter { !tail($0) && !$0.isWord("the", "a", "an", "set", "to", "is", "be", "should", "just", "simply") }
+        guard rest.count == 1, rest[0].source == nil || rest[0].kind == .quoted else { return nil }
+        let t = rest[0]
+        if t.kind == .quoted {
+            guard said, let lit = values.literal(t) else { return nil }
+            return Reading(value: ReadValue(text: lit, kind: .constant), confidence: 0.9)
+        }
+        guard t.kind == .word, !ConditionReader.keywords.contains(t.lower), Double(t.text) == nil else { return nil }
+        // An ISO code ("USD", "EUR", "GB"): upper-case letters only, two to four of them.
+        let code = (2...4).contains(t.text.count) && t.text.allSatisfy { $0.isUppercase && $0.isLetter }
+        // A GA4 event name ("generate_lead"): lower-case letters, digits and `_`, for the event's name field.
+        let eventName =
+            destination.platform == "ga4" && d.name == "name" && t.text.first?.isLetter == true
+            && t.text.allSatisfy({ $0.isLowercase || $0.isNumber || $0 == "_" }) && t.text.contains("_")
+        guard said || code || eventName, let lit = literalToken(t, loose: false) else { return nil }
+        // A word that only looks like a field name ("firstName", "company.name") is no constant, unless said so.
+        if !said, !eventName, t.text.contains(".") || t.text.contains("_") { return nil }
+        return Reading(value: ReadValue(text: lit, kind: .constant), confidence: 0.9)
+    }
+
+    /// Words after a constant that say it holds for every record: "on all events", "for every contact",
+    /// "(fixed)", "always", "in every case".
+    private func tail(_ t: ProseToken) -> Bool {
+        t.kind == .word && t.source == nil
+            && (Self.constantWords.contains(t.lower) || Self.recordNouns.contains(t.lower)
+                || ["on", "for", "all", "every", "each", "in", "case", "cases", "the", "value", "text"].contains(t.lower))
+    }
+
+    /// A literal for `d` from one token: quoted text, or (when `loose`) one word.
+    func literalToken(_ t: ProseToken, loose: Bool) -> String? {
+        if t.kind == .quoted { return values.literal(t) }
+        guard t.kind == .word, t.source == nil || loose && t.destination == nil else { return nil }
+        return values.literal(ProseToken(kind: .quoted, text: t.text, lower: t.lower))
+    }
+
+    // MARK: Parts of a value
+
+    /// Separator words and the text they stand for.
+    static func separator(_ w: String) -> String? {
+        switch w {
+        case "dash", "hyphen", "dashes", "hyphens", "minus": "-"
+        case "underscore", "underscores": "_"
+        case "space", "spaces": " "
+        case "slash", "slashes": "/"
+        case "comma", "commas": ","
+        case "dot", "period", "dots": "."
+        case "colon": ":"
+        case "pipe": "|"
+        default: nil
+        }
+    }
+
+    /// "the bit of the locale after the dash (en-GB → GB)", "the language part of the locale, before the
+    /// dash, lowercased", "the first word of traits.name", "the first two letters of the language": one part
+    /// of a text field. An example in parentheses must agree with the reading, or nothing is read.
+    func part(_ w: [ProseToken]) -> Reading? {
+        guard d.type == .string else { return nil }
+        // The example: "(en-GB → GB)", "(en-US gives en)", "(so en-GB becomes en)", "e.g. …".
+        var body = w
+        var example: (input: String, output: String)?
+        if let open = w.firstIndex(where: { $0.isPunct("(") }), let close = w[open...].firstIndex(where: { $0.isPunct(")") }) {
+            let inner = w[(open + 1)..<close].filter { !$0.isWord("so", "e", "g", "eg", "i", "like", "for", "example") }
+            guard inner.count == 3, inner[0].kind == .word, inner[2].kind == .word,
+                inner[1].isPunct("->") || inner[1].isWord("gives", "becomes", "is", "means")
+            else { return nil }
+            example = (inner[0].text, inner[2].text)
+            body = Array(w[..<open]) + Array(w[(close + 1)...])
+        }
+        let fields = body.compactMap(\.source)
+        guard fields.count == 1 || Set(fields.map(\.name)).count == 1, let f = fields.first, f.type.baseType == .string else { return nil }
+        let lower = body.filter { $0.source == nil }.map(\.lower)
+        let known: Set<String> = [
+            "the", "a", "an", "bit", "part", "piece", "portion", "segment", "section", "of", "after", "before", "first", "last", "word",
+            "letters", "letter", "characters", "chars", "character", "two", "three", "four", "five", "language", "country", "region",
+            "code", "its", "their", "lowercased", "lower", "lowercase", "lower-cased", "uppercased", "upper", "uppercase", "upper-cased",
+            "in", "case", "trimmed", "only", "just", "take", "taken", "and", "then", "value", "field", "up", "to", "is", "it",
+            "contact's", "member's", "lead's", "user's", "name",
+        ]
+        guard
+            body.allSatisfy({
+                $0.source != nil || $0.isPunct(",", ":")
+                    || $0.kind == .word && (known.contains($0.lower) || Self.separator($0.lower) != nil)
+                    || Int($0.text) != nil
+            })
+        else { return nil }
+        let name = OfflineExpr.field(f)
+        var expr: String
+        var compute: (String) -> String?
+        let numbers = ["one": 1, "two": 2, "three": 3, "four": 4, "five": 5]
+        if let at = lower.firstIndex(where: { $0 == "after" || $0 == "before" }), at + 1 < lower.count,
+            let sepAt = lower[(at + 1)...].firstIndex(where: { Self.separator($0) != nil }),
+            lower[(at + 1)..<sepAt].allSatisfy({ ["the", "first", "last"].contains($0) }),
+            !lower.contains(where: { $0 == "letters" || $0 == "characters" || $0 == "word" })
+        {
+            let sep = Self.separator(lower[sepAt])!
+            let last = lower[(at + 1)..<sepAt].contains("last")
+            let index = lower[at] == "before" ? (last ? -2 : 0) : (last ? -1 : 1)
+            // "before the last dash" is everything before it, which a split does not give when there are several.
+            guard !(lower[at] == "before" && last) else { return nil }
+            expr = "split(\(name), \(Formatter.stringLiteral(sep)), \(index))"
+            compute = { s in
+                let parts = s.components(separatedBy: sep)
+                let i = index < 0 ? parts.count + index : index
+                return i >= 0 && i < parts.count && parts.count > 1 ? parts[i] : nil
+            }
+        } else if let wAt = lower.firstIndex(of: "word"), wAt > 0, lower[wAt - 1] == "first" || lower[wAt - 1] == "last" {
+            let index = lower[wAt - 1] == "first" ? 0 : -1
+            expr = "split(\(name), \" \", \(index))"
+            compute = { s in
+                let parts = s.components(separatedBy: " ")
+                return index == 0 ? parts.first : parts.last
+            }
+        } else if let lAt = lower.firstIndex(where: { ["letters", "characters", "chars"].contains($0) }), lAt > 1,
+            let n = Int(lower[lAt - 1]) ?? numbers[lower[lAt - 1]], lower[lAt - 2] == "first" || lower[lAt - 2] == "last"
+        {
+            let first = lower[lAt - 2] == "first"
+            expr = first ? "left(\(name), \(n))" : "right(\(name), \(n))"
+            compute = { s in first ? String(s.prefix(n)) : String(s.suffix(n)) }
+        } else {
+            return nil
+        }
+        let lowered =
+            lower.contains { ["lowercased", "lowercase", "lower-cased"].contains($0) } || lower.contains("lower") && lower.contains("case")
+        let uppered =
+            lower.contains { ["uppercased", "uppercase", "upper-cased"].contains($0) } || lower.contains("upper") && lower.contains("case")
+        guard !(lowered && uppered) else { return nil }
+        if lower.contains("trimmed") { expr = expr.replacingOccurrences(of: "(\(name),", with: "(trim(\(name)),") }
+        if lowered { expr = "lower(\(expr))" }
+        if uppered { expr = "upper(\(expr))" }
+        if let example {
+            guard var got = compute(example.input) else { return nil }
+            if lowered { got = got.lowercased() }
+            if uppered { got = got.uppercased() }
+            guard got == example.output else { return nil }
+        }
+        if let max = d.maxLength, max < 65536, max < (f.maxLength ?? Int.max) { expr = "truncate(\(expr), \(max))" }
+        return Reading(value: ReadValue(text: expr, kind: .concatenation, chainFields: [f]), confidence: 0.9)
+    }
+
+    /// "the domain of the email address (the part after the @)", "the email's domain", "the domain from
+    /// Email": the domain of one e-mail field.
+    func emailDomain(_ w: [ProseToken]) -> Reading? {
+        guard d.type == .string, let at = w.firstIndex(where: { $0.isWord("domain") && $0.source == nil }) else { return nil }
+        var body = w
+        // "(the part after the @)", "(everything after the @)": what a domain is, said again.
+        if let open = w.firstIndex(where: { $0.isPunct("(") }), let close = w[open...].firstIndex(where: { $0.isPunct(")") }) {
+            guard
+                w[(open + 1)..<close].allSatisfy({
+                    $0.isWord("the", "part", "bit", "everything", "after", "at", "sign", "i", "e", "ie", "so", "whatever", "comes")
+                })
+            else { return nil }
+            body = Array(w[..<open]) + Array(w[(close + 1)...])
+        }
+        let fields = body.compactMap(\.source)
+        guard Set(fields.map(\.name)).count == 1, let f = fields.first, f.type.baseType == .string,
+            f.name.lowercased().contains("email") || f.format == .email
+        else { return nil }
+        guard
+            body.allSatisfy({
+                $0.source != nil || $0.isPunct(",")
+                    || $0.isWord(
+                        "the", "a", "of", "from", "in", "their", "its", "domain", "address", "contact's", "lead's", "member's", "user's",
+                        "email's", "part", "name")
+            }), at >= 0
+        else { return nil }
+        var expr = "email_domain(\(OfflineExpr.field(f)))"
+        if let max = d.maxLength, max < 255 { expr = "truncate(\(expr), \(max))" }
+        return Reading(value: ReadValue(text: expr, kind: .concatenation, chainFields: [f]), confidence: 0.9)
+    }
+
+    /// "the average open rate as a percentage, rounded to one decimal", "amount in cents", "revenue divided
+    /// by 100": one number field scaled, optionally rounded.
+    func scaled(_ w: [ProseToken]) -> Reading? {
+        guard d.type.baseType == .decimal || d.type.baseType == .int else { return nil }
+        var body = w
+        var example: (input: Double, output: Double)?
+        if let open = w.firstIndex(where: { $0.isPunct("(") }), let close = w[open...].firstIndex(where: { $0.isPunct(")") }) {
+            let inner = w[(open + 1)..<close].filter { !$0.isWord("so", "e", "g", "eg", "like", "for", "example") }
+            guard inner.count == 3, let a = Double(inner[0].text), let b = Double(inner[2].text),
+                inner[1].isPunct("->") || inner[1].isWord("gives", "becomes", "is")
+            else { return nil }
+            example = (a, b)
+            body = Array(w[..<open]) + Array(w[(close + 1)...])
+        }
+        let fields = body.compactMap(\.source)
+        guard Set(fields.map(\.name)).count == 1, let f = fields.first, f.type.baseType == .decimal || f.type.baseType == .int else {
+            return nil
+        }
+        let lower = body.filter { $0.source == nil && $0.kind == .word }.map(\.lower)
+        let numbers = ["zero": 0, "one": 1, "two": 2, "three": 3, "four": 4]
+        var factor: Double?
+        var divide = false
+        var digits: Int?
+        var i = 0
+        var used: Set<Int> = []
+        while i < lower.count {
+            let x = lower[i]
+            if x == "percentage" || x == "percent" {
+                factor = 100
+                used.insert(i)
+            } else if x == "cents" {
+                factor = 100
+                used.insert(i)
+            } else if ["times", "multiplied", "divided"].contains(x) {
+                var j = i + 1
+                if j < lower.count, lower[j] == "by" { j += 1 }
+                guard j < lower.count, let n = Double(lower[j]) else { return nil }
+                factor = n
+                divide = x == "divided"
+                used.formUnion(i...j)
+                i = j
+            } else if x == "rounded" || x == "round" {
+                var j = i + 1
+                while j < lower.count, ["to", "a", "an"].contains(lower[j]) { j += 1 }
+                if j < lower.count, let n = Int(lower[j]) ?? numbers[lower[j]] {
+                    digits = n
+                    used.formUnion(i...j)
+                    i = j
+                } else if j < lower.count, ["whole", "nearest", "integer"].contains(lower[j]) {
+                    digits = 0
+                    used.formUnion(i...j)
+                    i = j
+                } else {
+                    digits = 0
+                    used.insert(i)
+                }
+            }
+            i += 1
+        }
+        guard let factor, factor != 0 else { return nil }
+        let fillers: Set<String> = [
+            "the", "a", "an", "as", "in", "its", "their", "and", "then", "decimal", "decimals", "place", "places", "digit", "digits",
+            "number", "value", "average", "member's", "contact's", "lead's", "whole", "nearest", "by", "to",
+        ]
+        for (k, x) in lower.enumerated() where !used.contains(k) && !fillers.contains(x) { return nil }
+        let name = OfflineExpr.field(f)
+        let num = factor == factor.rounded() ? String(Int(factor)) : String(factor)
+        var expr = divide ? "\(name) / \(num)" : "\(name) * \(num)"
+        if let digits { expr = digits == 0 ? "round(\(expr))" : "round(\(expr), \(digits))" }
+        if let example {
+            var got = divide ? example.input / factor : example.input * factor
+            if let digits {
+                let p = (0..<digits).reduce(1.0) { r, _ in r * 10 }
+                got = (got * p).rounded() / p
+            }
+            guard abs(got - example.output) < 1e-9 else { return nil }
+        }
+        if d.type.baseType == .int {
+            // An integer destination takes the scaled value only when it is rounded to a whole number.
+            guard digits == 0 || !divide && f.type.baseType == .int else { return nil }
+            if digits == 0 { expr = "to_int(\(expr))" }
+        }
+        return Reading(value: ReadValue(text: expr, kind: .concatenation, chainFields: [f]), confidence: 0.9)
+    }
+}

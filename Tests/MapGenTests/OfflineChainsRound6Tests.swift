@@ -1,0 +1,147 @@
+import Foundation
+import MapDSL
+import MapGen
+import Testing
+
+/// The sixth round of the offline reader (issue 18, composition readings): constants said in words,
+/// parts of a value, prefixes with a blank guard, and clauses that give the value before a default.
+/// The sentences are written for these tests, not copied from evals/; each reading has a near miss it
+/// must not read (or must flag).
+@Suite struct OfflineChainsRound6Tests {
+    func generate(_ from: String, _ to: String, _ prose: String) -> OfflineGenerator.Result {
+        OfflineGenerator(schemas: Fixtures.schemas, clock: { Date(timeIntervalSince1970: 0) }).generate(
+            prose: ProseDocument.parse("from: \(from)\nto: \(to)\n\n" + prose), source: Fixtures.schema(from),
+            destination: Fixtures.schema(to))
+    }
+
+    func line(_ mapping: String, _ field: String) -> String {
+        mapping.split(separator: "\n").first { $0.hasPrefix(field + " ") }.map(String.init) ?? ""
+    }
+
+    /// Whether the rule is flagged: a REVIEW note, or a confidence below 0.5.
+    func flagged(_ rule: String) -> Bool {
+        if rule.contains("REVIEW") { return true }
+        guard let r = rule.range(of: "confidence ") else { return true }
+        return Double(rule[r.upperBound...].prefix(4)) ?? 0 < 0.5
+    }
+
+    // MARK: Constants
+
+    @Test func theLiteralTextInBracketsIsOneConstant() {
+        let r = generate(
+            "segment.track", "salesforce.Lead",
+            "Email = properties.email.\nLast Name: the forms ask for no surname, so use the literal text [No Surname].")
+        #expect(line(r.mapping, "LastName").contains("= \"[No Surname]\""))
+        #expect(!flagged(line(r.mapping, "LastName")))
+    }
+
+    @Test func anIsoCodeOnEveryRecordIsAConstant() {
+        let r = generate("segment.track", "ga4.event", "client_id = anonymousId.\nparams.currency is GBP on all events.")
+        #expect(line(r.mapping, "params.currency").contains("= \"GBP\""))
+    }
+
+    @Test func aLowerCaseWordWithoutSayingItIsFixedIsNoConstant() {
+        // "checkout" could be a field it did not find: no constant unless the prose says it is one.
+        let r = generate("segment.track", "ga4.event", "client_id = anonymousId.\nparams.currency is checkout.")
+        let rule = line(r.mapping, "params.currency")
+        #expect(rule.isEmpty || flagged(rule))
+    }
+
+    @Test func aSnakeCaseEventNameIsTheGA4EventsName() {
+        let r = generate("hubspot.contact", "ga4.event", "client_id = hs_object_id.\nname: request_quote")
+        #expect(line(r.mapping, "name").contains("= \"request_quote\""))
+        // Into a field that is not the event's name, a snake-case word may be a field it did not find.
+        let other = generate("hubspot.contact", "ga4.event", "client_id = hs_object_id.\nparams.lead_source: request_quote")
+        let rule = line(other.mapping, "params.lead_source")
+        #expect(rule.isEmpty || flagged(rule))
+    }
+
+    // MARK: Parts of a value
+
+    @Test func thePartAfterASeparatorIsASplitCheckedAgainstItsExample() {
+        let r = generate(
+            "segment.track", "salesforce.Lead", "Email = properties.email.\nCountry = the piece of the locale after the dash (fr-CA → CA)")
+        #expect(line(r.mapping, "Country").contains("split(context.locale, \"-\", 1)"))
+        // An example the reading does not give: nothing is claimed from it.
+        let wrong = generate(
+            "segment.track", "salesforce.Lead", "Email = properties.email.\nCountry = the piece of the locale after the dash (fr-CA → FR)")
+        let rule = line(wrong.mapping, "Country")
+        #expect(!rule.contains("split(") || flagged(rule))
+    }
+
+    @Test func thePartBeforeASeparatorLowerCased() {
+        let r = generate(
+            "segment.identify", "hubspot.contact",
+            "email = traits.email.\nhs_language = the part of context.locale before the dash, lowercased (PT-br gives pt)")
+        #expect(line(r.mapping, "hs_language").contains("lower(split(context.locale, \"-\", 0))"))
+    }
+
+    @Test func theDomainOfAnEmailAddress() {
+        let r = generate(
+            "segment.track", "salesforce.Lead",
+            "Email = properties.email.\nCompany = the domain of properties.email (everything after the @); if there's no domain, Unknown")
+        #expect(line(r.mapping, "Company").contains("email_domain(properties.email) ?? \"Unknown\""))
+        #expect(!flagged(line(r.mapping, "Company")))
+    }
+
+    @Test func aDomainOfAFieldThatIsNoEmailIsNotRead() {
+        let r = generate("segment.track", "salesforce.Lead", "Email = properties.email.\nCompany = the domain of context.page.url")
+        let rule = line(r.mapping, "Company")
+        #expect(!rule.contains("email_domain(context.page.url)"))
+    }
+
+    @Test func aScaledNumberRoundedAndCheckedAgainstItsExample() {
+        let r = generate(
+            "mailchimp.member", "ga4.event",
+            "client_id = id.\nvalue = the average click rate as a percentage, rounded to two decimals (0.12345 becomes 12.35)")
+        #expect(line(r.mapping, "params.value").contains("round(stats.avg_click_rate * 100, 2)"))
+        let wrong = generate(
+            "mailchimp.member", "ga4.event", "client_id = id.\nvalue = the average click rate as a percentage (0.5 becomes 5)")
+        #expect(!line(wrong.mapping, "params.value").contains("* 100"))
+    }
+
+    // MARK: Continuations
+
+    @Test func aPrefixWithABlankGuard() {
+        let r = generate(
+            "segment.track", "salesforce.Lead",
+            "Email = properties.email.\nDescription = \"Plan: \" followed by properties.plan; leave Description empty when there's no plan")
+        #expect(line(r.mapping, "Description").contains("\"Plan: \" + null_if_blank(properties.plan)"))
+    }
+
+    @Test func aBlankGuardNamingAnotherFieldIsNotRead() {
+        let r = generate(
+            "segment.track", "salesforce.Lead",
+            "Email = properties.email.\nDescription = \"Plan: \" followed by properties.plan; leave Description empty when there's no coupon"
+        )
+        #expect(!line(r.mapping, "Description").contains("null_if_blank(properties.plan)"))
+    }
+
+    @Test func fallbacksOneClauseAfterAnother() {
+        let r = generate(
+            "hubspot.contact", "salesforce.Lead",
+            "Email = email.\nCompany is the company name; where there is no company, use the website instead; where both are empty, write \"No company\"."
+        )
+        let rule = line(r.mapping, "Company")
+        #expect(rule.contains("null_if_blank(truncate(company, 255)) ?? null_if_blank(truncate(website, 255)) ?? \"No company\""))
+        #expect(!flagged(rule))
+    }
+
+    @Test func recordsWithoutOneUseAnotherField() {
+        let r = generate(
+            "salesforce.Lead", "segment.identify", "userId = the lead's External ID; leads without one use their Salesforce Id.")
+        #expect(line(r.mapping, "userId").contains("null_if_blank(External_Id__c) ?? Id"))
+    }
+
+    @Test func aDefaultClauseWithWordsItDoesNotKnowIsNotRead() {
+        let r = generate(
+            "salesforce.Lead", "segment.identify",
+            "userId = the lead's External ID; leads without one use the Id of their converted contact.")
+        #expect(!line(r.mapping, "userId").contains("?? Id"))
+    }
+
+    @Test func aKeysPrefixWithAnAsideInParentheses() {
+        let r = generate("segment.track", "salesforce.Lead", "External ID = web- + messageId (we upsert on it)\nEmail = properties.email")
+        #expect(line(r.mapping, "External_Id__c").contains("\"web-\" + messageId"))
+    }
+}
