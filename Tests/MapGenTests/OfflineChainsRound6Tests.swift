@@ -145,3 +145,41 @@ import Testing
         #expect(line(r.mapping, "External_Id__c").contains("\"web-\" + messageId"))
     }
 }
+
+extension OfflineChainsRound6Tests {
+    @Test func aPartAppendedWithASeparatorWhenThereIsOne() {
+        let r = generate(
+            "hubspot.contact", "salesforce.Lead",
+            "Email = email.\nStreet is the address, with the city appended after a dash and a space if there is one.")
+        #expect(line(r.mapping, "Street").contains("if blank(city) then address else address + \"- \" + city"))
+        // Without saying when, the separator might be wanted always: not read.
+        let always = generate(
+            "hubspot.contact", "salesforce.Lead", "Email = email.\nStreet is the address, with the city appended after a dash.")
+        #expect(!line(always.mapping, "Street").contains("if blank(city)"))
+    }
+
+    @Test func aTrimSaidInOtherWords() {
+        let r = generate(
+            "hubspot.contact", "salesforce.Lead", "Email = email.\nCompany: the company name without any leading or trailing spaces.")
+        #expect(line(r.mapping, "Company").contains("trim(company)"))
+    }
+
+    @Test func aSentenceThatOnlyContinuesTheValueBefore() {
+        let r = generate(
+            "hubspot.contact", "salesforce.Lead",
+            "Email = email.\nWebsite: the website as it is. If that is empty but we know the company, use https:// followed by the company."
+        )
+        let rule = line(r.mapping, "Website")
+        #expect(rule.contains("null_if_blank(truncate(website, 255)) ?? ") && rule.contains("\"https://\" + null_if_blank(company)"))
+        #expect(!flagged(rule))
+        #expect(!r.trace.notImplemented.contains { $0.sentence == 3 })
+    }
+
+    @Test func aNextSentenceWithAnotherConditionIsNoContinuation() {
+        let r = generate(
+            "hubspot.contact", "salesforce.Lead",
+            "Email = email.\nWebsite: the website as it is. If the lifecycle stage is customer, use https:// followed by the company.")
+        #expect(!line(r.mapping, "Website").contains("https://"))
+        #expect(r.trace.notImplemented.contains { $0.sentence == 3 })
+    }
+}

@@ -22,8 +22,8 @@ extension ComposeReader {
     /// when it is not one this reader reads whole.
     static func continueClause(_ c: [ProseToken], into out: inout SentenceOutcome, source: Schema, destination: Schema) -> Bool {
         guard let i = out.assignments.indices.last else { return false }
-        var t = normalised(c)
-        while let f = t.first, f.isWord("and", "but", "then", "so") || f.isPunct(",") { t.removeFirst() }
+        var t = c
+        while let f = t.first, f.isWord("and", "but", "then", "so", "also") || f.isPunct(",") { t.removeFirst() }
         while let l = t.last, l.isPunct(",", ".") { t.removeLast() }
         guard !t.isEmpty,
             !t.contains(where: { $0.destination != nil && $0.source == nil && $0.destination?.name != out.assignments[i].field.name })
@@ -41,6 +41,23 @@ extension ComposeReader {
             return true
         }
         return false
+    }
+
+    /// Reads sentence `t` (clauses split at `;`) as continuations of the last assignment in `out`, one
+    /// clause after another; false (and `out` untouched) unless every clause is one.
+    static func continueSentence(_ t: [ProseToken], into out: inout SentenceOutcome, source: Schema, destination: Schema) -> Bool {
+        var clauses: [[ProseToken]] = [[]]
+        for x in t {
+            if x.isPunct(";") { clauses.append([]) } else { clauses[clauses.count - 1].append(x) }
+        }
+        clauses = clauses.filter { !$0.isEmpty }
+        guard !clauses.isEmpty else { return false }
+        var copy = out
+        for c in clauses {
+            guard continueClause(c, into: &copy, source: source, destination: destination) else { return false }
+        }
+        out = copy
+        return true
     }
 
     /// The source fields an expression reads, by name.
@@ -115,9 +132,33 @@ extension ComposeReader {
         guard [.copy, .fallback, .concatenation].contains(prior.kind) else { return nil }
         // Where the condition ends: an action word, else the last comma.
         let actions: Set<String> = ["use", "write", "put", "take", "send", "default", "fall", "falls", "then", "becomes", "gets", "get"]
+        var t = t
+        // "the opt-in IP if the signup IP is empty": the value first, then the condition.
+        if let k = t.firstIndex(where: { $0.isWord("if", "when", "whenever") }), k > 0,
+            !t[..<k].contains(where: { $0.kind == .word && actions.contains($0.lower) || $0.isPunct(",") })
+        {
+            t = Array(t[k...]) + [ProseToken(kind: .punct, text: ",", lower: ",")] + Array(t[..<k])
+        }
         let act = t.firstIndex(where: { $0.kind == .word && actions.contains($0.lower) }) ?? t.lastIndex(where: { $0.isPunct(",") })
         guard let act, act > 0 else { return nil }
-        let cond = Array(t[..<act])
+        var cond = Array(t[..<act])
+        // "… but we know the domain", "… and there is a domain": the alternative needs that field; it is
+        // guarded where it is used (a blank one gives null, as no alternative).
+        var needed: [Field] = []
+        if let b = cond.firstIndex(where: { $0.isWord("but", "and") }), b > 0 {
+            let extra = cond[(b + 1)...].filter { !$0.isPunct(",") }
+            let fs = extra.compactMap(\.source)
+            if fs.count == 1,
+                extra.allSatisfy({
+                    $0.source != nil
+                        || $0.isWord("we", "know", "have", "has", "the", "a", "an", "there", "is", "s", "it", "set", "known", "given")
+                }),
+                extra.contains(where: { $0.isWord("know", "have", "has", "there", "set", "known", "given") })
+            {
+                needed = fs
+                cond = Array(cond[..<b])
+            }
+        }
         let opens =
             cond[0].isWord("if", "when", "where", "whenever") || cond[0].isWord("in") && cond.count > 1 && cond[1].isWord("case")
             || cond.prefix(3).contains(where: { $0.isWord("without", "no") })
@@ -149,7 +190,7 @@ extension ComposeReader {
         }.map(\.1)
         guard !value.isEmpty else { return nil }
         let reader = ValueReader(source: source, destination: destination, d: d)
-        let alternative: String
+        var alternative: String
         if value.count == 1, value[0].source == nil, let lit = literalToken(value[0], loose: value[0].kind == .word) {
             // An unquoted word as text: only one that is no keyword, no number and names nothing.
             if value[0].kind == .word {
@@ -160,12 +201,18 @@ extension ComposeReader {
             alternative = lit
         } else if value.count == 1, value[0].source != nil, let c = reader.copy(value) {
             alternative = c.text
-        } else if value.contains(where: { $0.isPunct("+") || $0.isWord("followed") }), let c = reader.concatenation(value),
+        } else if value.contains(where: { $0.isPunct("+") || $0.isWord("followed", "joined", "plus") }),
+            let c = reader.concatenation(value),
             c.kind == .concatenation
         {
             alternative = c.text
         } else {
             return nil
+        }
+        for f in needed {
+            let name = OfflineExpr.field(f)
+            guard f.type.baseType == .string, SentenceAccounting.mentions(alternative, name) else { return nil }
+            alternative = Self.replacingField(alternative, name, with: "null_if_blank(\(name))")
         }
         var text = prior.text
         if prior.kind == .copy, let s = prior.sourceField.flatMap({ source.field($0) }), s.type.baseType == .string {

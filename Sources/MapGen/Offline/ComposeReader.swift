@@ -23,27 +23,49 @@ struct ComposeReader {
 
     /// The value phrase of an assignment to `d`, when one of the readings here reads all of it.
     func read(_ t: [ProseToken]) -> Reading? {
-        let w = Self.normalised(t)
+        let w = t
         if let r = constantInWords(w) { return r }
         if let r = part(w) { return r }
         if let r = emailDomain(w) { return r }
         if let r = scaled(w) { return r }
-        // "https:// followed by the domain": the prefix, once it is one literal, reads as a concatenation.
-        if w.count != t.count, let v = values.concatenation(w) { return Reading(value: v, confidence: 0.85) }
+        if let r = appendedWhenPresent(w) { return r }
+        // "without leading or trailing spaces": the trim, said in other words, read by the value reader.
+        let trimmed = Self.trimSaid(w)
+        if trimmed.count != w.count, let v = values.read(trimmed), v.text.contains("trim(") {
+            return Reading(value: v, confidence: 0.9)
+        }
         return nil
     }
 
-    // MARK: Tokens
-
-    /// `https`, `:`, `/`, `/` (the tokenizer keeps no `//`) become one literal "https://".
-    static func normalised(_ t: [ProseToken]) -> [ProseToken] {
+    /// "without leading or trailing spaces", "with the spaces around it trimmed off", "stripped of
+    /// surrounding whitespace": one word "trimmed".
+    static func trimSaid(_ t: [ProseToken]) -> [ProseToken] {
+        let trimmed = ProseToken(kind: .word, text: "trimmed", lower: "trimmed")
+        let spaces: Set<String> = ["spaces", "space", "whitespace", "blanks"]
         var out: [ProseToken] = []
         var i = 0
         while i < t.count {
-            if t[i].isWord("https", "http"), i + 3 < t.count, t[i + 1].isPunct(":"), t[i + 2].isPunct("/"), t[i + 3].isPunct("/") {
-                let text = t[i].lower + "://"
-                out.append(ProseToken(kind: .quoted, text: text, lower: text))
+            let rest = t[i...].prefix(6).map(\.lower)
+            // "without (any) leading or/and trailing spaces"
+            if rest.first == "without" {
+                var j = 1
+                if j < rest.count, rest[j] == "any" { j += 1 }
+                if j + 3 < rest.count, rest[j] == "leading", ["or", "and"].contains(rest[j + 1]), rest[j + 2] == "trailing",
+                    spaces.contains(rest[j + 3])
+                {
+                    out.append(trimmed)
+                    i += j + 4
+                    continue
+                }
+            }
+            // "(with) (the) spaces around it/them trimmed (off)"
+            if rest.count >= 4, spaces.contains(rest[0]), rest[1] == "around", ["it", "them"].contains(rest[2]),
+                ["trimmed", "removed", "stripped"].contains(rest[3])
+            {
+                while let l = out.last, l.isWord("with", "the") { out.removeLast() }
+                out.append(trimmed)
                 i += 4
+                if i < t.count, t[i].isWord("off", "away") { i += 1 }
                 continue
             }
             out.append(t[i])
@@ -51,6 +73,8 @@ struct ComposeReader {
         }
         return out
     }
+
+    // MARK: Tokens
 
     /// Words that say a record kind ("on all events", "for every contact").
     static let recordNouns: Set<String> = [
@@ -129,6 +153,51 @@ struct ComposeReader {
         if t.kind == .quoted { return values.literal(t) }
         guard t.kind == .word, t.source == nil || loose && t.destination == nil else { return nil }
         return values.literal(ProseToken(kind: .quoted, text: t.text, lower: t.lower))
+    }
+
+    // MARK: Appending a part when there is one
+
+    /// "the street address, with Street Address 2 appended after a comma and a space when there is one",
+    /// "address, plus address2 after a space if it is set": X, and when Y has a value, the separator and Y.
+    func appendedWhenPresent(_ w: [ProseToken]) -> Reading? {
+        guard d.type.baseType == .string, d.type != .picklist,
+            let app = w.firstIndex(where: { $0.isWord("appended", "added", "attached", "tacked") }),
+            let k = w[app...].firstIndex(where: { $0.isWord("when", "if", "whenever") })
+        else { return nil }
+        // X: one field before "with"; Y: one field between "with" and the verb.
+        guard let with = w[..<app].lastIndex(where: { $0.isWord("with", "plus", "and") }) else { return nil }
+        let head = w[..<with].filter { !$0.isPunct(",") && !$0.isWord("the", "its", "their") }
+        let tail = w[(with + 1)..<app].filter { !$0.isWord("the", "its", "their", "on", "to", "it") }
+        guard head.count == 1, let x = head[0].source, tail.count == 1, let y = tail[0].source, x.name != y.name,
+            x.type.baseType == .string, y.type.baseType == .string
+        else { return nil }
+        // The separator: "after a comma and a space", "with ", "", "after a dash".
+        let sepWords = w[(app + 1)..<k].filter { !$0.isWord("after", "with", "using", "a", "an", "and", "single", "by", "plus") }
+        var sep = ""
+        for t in sepWords {
+            if t.kind == .quoted {
+                sep += t.text
+            } else if let s = Self.separator(t.lower) {
+                sep += s
+            } else {
+                return nil
+            }
+        }
+        guard !sep.isEmpty else { return nil }
+        // The condition says only that Y has a value.
+        let cond = w[(k + 1)...].filter { !$0.isPunct(",", ".") }
+        let presence: Set<String> = [
+            "there", "is", "s", "one", "it", "has", "a", "value", "present", "set", "filled", "in", "given", "exists",
+        ]
+        guard !cond.isEmpty,
+            cond.allSatisfy({ $0.source?.name == y.name || $0.kind == .word && $0.source == nil && presence.contains($0.lower) }),
+            cond.contains(where: { $0.isWord("one", "present", "set", "filled", "value", "given", "exists") })
+        else { return nil }
+        let xn = OfflineExpr.field(x)
+        let yn = OfflineExpr.field(y)
+        var expr = "if blank(\(yn)) then \(xn) else \(xn) + \(Formatter.stringLiteral(sep)) + \(yn)"
+        if let max = d.maxLength, max < 65536 { expr = "truncate(\(expr), \(max))" }
+        return Reading(value: ReadValue(text: expr, kind: .concatenation, chainFields: [x, y]), confidence: 0.9)
     }
 
     // MARK: Parts of a value

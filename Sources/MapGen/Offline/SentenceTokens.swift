@@ -394,6 +394,14 @@ struct SentenceTokens {
                 i = j + 1
                 continue
             }
+            // "use https:// followed by the domain": a bare URL scheme is a literal, as if it were quoted.
+            if c == "h", let scheme = ["https://", "http://"].first(where: { chars[i...].starts(with: Array($0)) }),
+                i == 0 || chars[i - 1].isWhitespace, i + scheme.count == chars.count || chars[i + scheme.count].isWhitespace
+            {
+                out.append(ProseToken(kind: .quoted, text: scheme, lower: scheme))
+                i += scheme.count
+                continue
+            }
             // "the literal text [Web Lead]": text in square brackets is one literal, brackets included.
             if c == "[", let close = chars[(i + 1)...].prefix(41).firstIndex(of: "]"), close - i > 2,
                 chars[(i + 1)..<close].contains(where: \.isLetter), !chars[(i + 1)..<close].contains("[")
