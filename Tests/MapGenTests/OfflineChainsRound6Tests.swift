@@ -183,3 +183,21 @@ extension OfflineChainsRound6Tests {
         #expect(r.trace.notImplemented.contains { $0.sentence == 3 })
     }
 }
+
+extension OfflineChainsRound6Tests {
+    @Test func aStatedDefaultAfterTheValue() {
+        let r = generate("segment.track", "ga4.event", "client_id: anonymousId\ncurrency: lowercase the currency; default gbp")
+        #expect(line(r.mapping, "params.currency").contains("null_if_blank(lower(properties.currency)) ?? \"gbp\""))
+        // Two words after "default" are no single value: the clause is not read as one.
+        let two = generate(
+            "segment.track", "ga4.event", "client_id: anonymousId\ncurrency: lowercase the currency; default the site currency")
+        #expect(!line(two.mapping, "params.currency").contains("??"))
+    }
+
+    @Test func aPartOfAnotherFieldAsTheAlternative() {
+        let r = generate(
+            "segment.identify", "hubspot.contact",
+            "email = traits.email.\nLast name is traits.lastName; if the form didn't send one, take the last word of traits.name.")
+        #expect(line(r.mapping, "lastname").contains("null_if_blank(traits.lastName) ?? split(traits.name, \" \", -1)"))
+    }
+}

@@ -7,7 +7,8 @@ import MapDSL
 extension ComposeReader {
     /// Words that say a value is missing.
     static let emptiness: Set<String> = [
-        "no", "empty", "blank", "missing", "none", "neither", "nothing", "without", "unset", "isn't", "isn", "absent", "null",
+        "no", "empty", "blank", "missing", "none", "neither", "nothing", "without", "unset", "isn't", "isn", "absent", "null", "not",
+        "didn", "doesn", "don", "wasn", "hasn", "haven", "never",
     ]
 
     /// Words of a continuation's condition that say nothing more than "it is empty".
@@ -16,6 +17,7 @@ extension ComposeReader {
         "has", "doesn't", "don't", "doesn", "don", "t", "not", "somehow", "also", "both", "a", "an", "the", "value", "any", "hubspot",
         "salesforce", "mailchimp", "segment", "app", "crm", "know", "of", "these", "those", "field", "fields", "either", "set",
         "given", "filled", "sent", "send", "one", "them", "two", "all", "known", "and", "but", "still", "at", "do", "does", "with",
+        "t", "provide", "provided", "give", "gave", "given", "did", "user", "form", "source", "platform",
     ]
 
     /// Reads clause `c` as a continuation of the last assignment in `out`; false (and `out` untouched)
@@ -35,7 +37,7 @@ extension ComposeReader {
             out.assignments[i].confidence = min(a.confidence, 0.9)
             return true
         }
-        if let v = reader.emptyDefault(t, after: a.value) {
+        if let v = reader.statedDefault(t, after: a.value) ?? reader.emptyDefault(t, after: a.value) {
             out.assignments[i].value = v
             out.assignments[i].confidence = min(a.confidence, 0.9)
             return true
@@ -125,6 +127,29 @@ extension ComposeReader {
         return out
     }
 
+    /// "default EUR", "default to EUR", "defaults to "n/a"", "EUR by default": one value for when the value
+    /// before is empty.
+    func statedDefault(_ t: [ProseToken], after prior: ReadValue) -> ReadValue? {
+        var w = t.filter { !$0.isPunct(":", "=") }
+        if w.first?.isWord("default", "defaults", "defaulting") == true {
+            w.removeFirst()
+            if w.first?.isWord("to", "is") == true { w.removeFirst() }
+        } else if w.count == 3, w[1].isWord("by"), w[2].isWord("default") {
+            w.removeLast(2)
+        } else {
+            return nil
+        }
+        guard w.count == 1 else { return nil }
+        var ifEmpty = w
+        // The form "if empty, V" reads it, with what the value before holds.
+        ifEmpty =
+            [
+                ProseToken(kind: .word, text: "if", lower: "if"), ProseToken(kind: .word, text: "empty", lower: "empty"),
+                ProseToken(kind: .punct, text: ",", lower: ","),
+            ] + ifEmpty
+        return emptyDefault(ifEmpty, after: prior)
+    }
+
     /// "if somehow there's no domain, Unknown", "where HubSpot has no name, use the domain instead",
     /// "where both are empty, write "V"", "leads without one use their Salesforce Id": the value before,
     /// or this one when it is empty.
@@ -139,7 +164,10 @@ extension ComposeReader {
         {
             t = Array(t[k...]) + [ProseToken(kind: .punct, text: ",", lower: ",")] + Array(t[..<k])
         }
-        let act = t.firstIndex(where: { $0.kind == .word && actions.contains($0.lower) }) ?? t.lastIndex(where: { $0.isPunct(",") })
+        // An action word right after a comma wins ("if the app didn't send one, take …").
+        let afterComma = t.indices.first { $0 > 0 && t[$0 - 1].isPunct(",") && t[$0].kind == .word && actions.contains(t[$0].lower) }
+        let act =
+            afterComma ?? t.firstIndex(where: { $0.kind == .word && actions.contains($0.lower) }) ?? t.lastIndex(where: { $0.isPunct(",") })
         guard let act, act > 0 else { return nil }
         var cond = Array(t[..<act])
         // "… but we know the domain", "… and there is a domain": the alternative needs that field; it is
@@ -206,6 +234,11 @@ extension ComposeReader {
             c.kind == .concatenation
         {
             alternative = c.text
+        } else if let r = self.read(Array(t[(act + 1)...].drop { $0.isWord("use", "take", "write", "put", "then") || $0.isPunct(",") })),
+            r.value.kind == .concatenation
+        {
+            // "take the first word of traits.name", "use the domain of the email": a part of another value.
+            alternative = r.value.text
         } else {
             return nil
         }
