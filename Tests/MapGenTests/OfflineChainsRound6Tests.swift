@@ -201,3 +201,34 @@ extension OfflineChainsRound6Tests {
         #expect(line(r.mapping, "lastname").contains("null_if_blank(traits.lastName) ?? split(traits.name, \" \", -1)"))
     }
 }
+
+extension OfflineChainsRound6Tests {
+    @Test func aTemplateInBackticksIsItsPartsJoined() {
+        let r = generate(
+            "hubspot.contact", "segment.identify", "messageId = `contact/<record id>/<create date as yyyyMMdd>`\nuserId = hs_object_id")
+        #expect(line(r.mapping, "messageId").contains("\"contact/\" + hs_object_id + \"/\" + format_date(createdate, \"yyyyMMdd\")"))
+        // A field name in backticks stays a name.
+        let named = generate("hubspot.contact", "segment.identify", "userId = `hs_object_id`\ntraits.email = email")
+        #expect(line(named.mapping, "userId").contains("hs_object_id"))
+    }
+
+    @Test func aTableRowsNotesThatUseEveryListedField() {
+        let r = generate(
+            "hubspot.contact", "segment.identify",
+            "| Segment field | HubSpot property | Notes |\n|---|---|---|\n| userId | Record ID | |\n"
+                + "| traits.company.id | Primary Associated Company ID | prefixed with `co:` |\n")
+        #expect(line(r.mapping, "traits.company.id").contains("\"co:\" + associatedcompanyid"))
+    }
+
+    @Test func aPlatformsNameBeforeAFieldOnlySaysWhoseItIs() {
+        let r = generate(
+            "hubspot.contact", "salesforce.Contact",
+            "External ID is crm- followed by the HubSpot Record ID (so crm-77 and so on); we upsert on it")
+        #expect(line(r.mapping, "External_Id__c").contains("\"crm-\" + hs_object_id"))
+    }
+
+    @Test func threeWordsThatSpellAFieldNameWhole() {
+        let r = generate("hubspot.contact", "segment.identify", "userId = hs_object_id\ntimestamp = the last modified date")
+        #expect(line(r.mapping, "timestamp").contains("lastmodifieddate"))
+    }
+}

@@ -29,12 +29,69 @@ struct ComposeReader {
         if let r = emailDomain(w) { return r }
         if let r = scaled(w) { return r }
         if let r = appendedWhenPresent(w) { return r }
+        // "Record ID, Last Modified Date, "hs-" + Record ID + …, e.g. hs-5101-…" (a table row: the source
+        // column, then notes that use every field it lists): the notes alone, without their example.
+        let plain = Self.withoutExample(Self.withoutSourceList(Self.withoutPlatformWords(w)))
+        if plain.count != w.count {
+            if let r = constantInWords(plain) ?? part(plain) ?? emailDomain(plain) ?? scaled(plain) { return r }
+            if let v = values.read(plain), v.kind == .concatenation || v.kind == .fallback || v.kind == .dateFormat {
+                return Reading(value: v, confidence: v.kind == .concatenation ? 0.85 : 0.9)
+            }
+        }
         // "without leading or trailing spaces": the trim, said in other words, read by the value reader.
         let trimmed = Self.trimSaid(w)
         if trimmed.count != w.count, let v = values.read(trimmed), v.text.contains("trim(") {
             return Reading(value: v, confidence: 0.9)
         }
         return nil
+    }
+
+    static let platformWords: Set<String> = ["hubspot", "salesforce", "sfdc", "mailchimp", "segment", "ga4", "crm"]
+
+    /// "the HubSpot Record ID", "their Salesforce Id": a platform's name before a field only says whose it is.
+    static func withoutPlatformWords(_ t: [ProseToken]) -> [ProseToken] {
+        t.enumerated().filter { i, x in
+            !(x.kind == .word && x.source == nil && x.destination == nil && platformWords.contains(x.lower) && i + 1 < t.count
+                && t[i + 1].source != nil)
+        }.map(\.1)
+    }
+
+    /// "F1, F2, <a value naming F1 and F2>": the list of fields before a value that names each of them.
+    static func withoutSourceList(_ t: [ProseToken]) -> [ProseToken] {
+        var i = 0
+        var listed: Set<String> = []
+        while i + 1 < t.count, let s = t[i].source, t[i + 1].isPunct(",") {
+            listed.insert(s.name)
+            i += 2
+        }
+        guard !listed.isEmpty, i < t.count else { return t }
+        let rest = Array(t[i...])
+        guard Set(rest.compactMap(\.source?.name)) == listed, rest.contains(where: { $0.kind == .quoted || $0.isPunct("+") }) else {
+            return t
+        }
+        return rest
+    }
+
+    /// ", e.g. hs-5101-20210210013530", "(e.g. …)", "(so hs-5101 etc)", "for example …" at the end: an example
+    /// that names no field and no value (checked by nothing here, so it goes).
+    static func withoutExample(_ t: [ProseToken]) -> [ProseToken] {
+        var end = t.count
+        while end > 0, t[end - 1].isPunct(".", ",") { end -= 1 }
+        var body = Array(t[..<end])
+        if body.last?.isPunct(")") == true, let open = body.lastIndex(where: { $0.isPunct("(") }), open > 0 {
+            let inner = body[(open + 1)..<(body.count - 1)]
+            if inner.first?.isWord("e", "eg", "e.g", "i.e", "so", "like", "for") == true,
+                inner.allSatisfy({ $0.kind == .word && $0.source == nil })
+            {
+                body = Array(body[..<open])
+            }
+        }
+        if let e = body.lastIndex(where: { $0.isWord("e", "eg", "e.g") }), e > 0, body[e - 1].isPunct(","),
+            body[e...].allSatisfy({ $0.kind == .word && $0.source == nil })
+        {
+            body = Array(body[..<(e - 1)])
+        }
+        return body
     }
 
     /// "without leading or trailing spaces", "with the spaces around it trimmed off", "stripped of

@@ -112,6 +112,15 @@ struct SentenceTokens {
                     k += 2
                     continue
                 }
+                // "last modified date" → lastmodifieddate: three words that spell a name whole.
+                if k + 2 < tokens.count, tokens[k + 2].kind == .word, !alone {
+                    let three = joined + tokens[k + 2].lower
+                    if (writable + source.fields).contains(where: { $0.name.lowercased() == three }) {
+                        merged.append(ProseToken(kind: .word, text: three, lower: three))
+                        k += 3
+                        continue
+                    }
+                }
             }
             merged.append(tokens[k])
             k += 1
@@ -402,6 +411,15 @@ struct SentenceTokens {
                 i += scheme.count
                 continue
             }
+            // "prefixed with `hs-co-`": a prefix in backticks is a literal; a template in backticks
+            // (`hs-<record id>-<modified date as yyyyMMdd>`) is its parts joined by `+`.
+            if c == "`", let close = chars[(i + 1)...].firstIndex(of: "`"), close > i + 1,
+                let parts = SentenceTokens.backticked(String(chars[(i + 1)..<close]))
+            {
+                out += parts
+                i = close + 1
+                continue
+            }
             // "the literal text [Web Lead]": text in square brackets is one literal, brackets included.
             if c == "[", let close = chars[(i + 1)...].prefix(41).firstIndex(of: "]"), close - i > 2,
                 chars[(i + 1)..<close].contains(where: \.isLetter), !chars[(i + 1)..<close].contains("[")
@@ -498,6 +516,32 @@ struct SentenceTokens {
             i += 1
         }
         return out
+    }
+
+    /// Tokens for text in backticks when it is a literal prefix (`hs-co-`) or a template of literals
+    /// and `<field phrase>`s; nil for anything else (a field name in backticks stays a name).
+    static func backticked(_ text: String) -> [ProseToken]? {
+        if !text.contains(" "), !text.contains("<"), let last = text.last, "-_.:/".contains(last), text.count >= 2 {
+            return [ProseToken(kind: .quoted, text: text, lower: text.lowercased())]
+        }
+        guard text.contains("<"), text.contains(">") else { return nil }
+        var pieces: [String] = []
+        var literal = ""
+        var rest = Substring(text)
+        while let open = rest.firstIndex(of: "<") {
+            literal += rest[..<open]
+            guard let close = rest[open...].firstIndex(of: ">") else { return nil }
+            let phrase = rest[rest.index(after: open)..<close]
+            guard !phrase.isEmpty, !phrase.contains("\""), !phrase.contains("<") else { return nil }
+            if !literal.isEmpty { pieces.append(Formatter.stringLiteral(literal)) }
+            literal = ""
+            pieces.append(String(phrase))
+            rest = rest[rest.index(after: close)...]
+        }
+        literal += rest
+        if !literal.isEmpty { pieces.append(Formatter.stringLiteral(literal)) }
+        guard pieces.count >= 2 else { return nil }
+        return tokenize(pieces.joined(separator: " + "))
     }
 
     /// The end of an unquoted prefix that starts at `i` and ends in a dash followed by a space, a
