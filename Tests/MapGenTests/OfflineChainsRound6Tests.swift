@@ -232,3 +232,32 @@ extension OfflineChainsRound6Tests {
         #expect(line(r.mapping, "timestamp").contains("lastmodifieddate"))
     }
 }
+
+extension OfflineChainsRound6Tests {
+    @Test func aJoinThatSaysHowMissingPartsGoKeepsEmptyText() {
+        let r = generate(
+            "hubspot.contact", "mailchimp.member",
+            "email_address = email\nmerge_fields.ADDRESS: city and country joined with \" / \" (skip the missing parts)")
+        let rule = line(r.mapping, "merge_fields.ADDRESS")
+        #expect(rule.contains("join(\" / \", city, country)") && !rule.contains("null_if_blank(join"))
+        // Saying nothing about missing parts: null when every part is missing, as before.
+        let plain = generate(
+            "hubspot.contact", "mailchimp.member", "email_address = email\nmerge_fields.ADDRESS: city and country joined with \" / \"")
+        #expect(line(plain.mapping, "merge_fields.ADDRESS").contains("null_if_blank(join("))
+    }
+
+    @Test func otherValuesUnchangedIsTheFieldItself() {
+        let r = generate(
+            "hubspot.contact", "segment.identify",
+            "userId = hs_object_id\ntraits.lifecycle_stage: customer → client, evangelist → advocate, other stages unchanged")
+        #expect(r.mapping.range(of: #"_\s+=> lifecyclestage"#, options: .regularExpression) != nil)
+        #expect(!r.mapping.contains("\"unchanged\""))
+    }
+
+    @Test func aYesNoDefaultWhenTheFieldIsMissing() {
+        let r = generate(
+            "segment.identify", "hubspot.contact",
+            "email = traits.email\nhs_email_optout = the unsubscribed trait; if that trait is missing, true.")
+        #expect(line(r.mapping, "hs_email_optout").contains("traits.unsubscribed ?? true"))
+    }
+}

@@ -17,7 +17,8 @@ extension ComposeReader {
         "has", "doesn't", "don't", "doesn", "don", "t", "not", "somehow", "also", "both", "a", "an", "the", "value", "any", "hubspot",
         "salesforce", "mailchimp", "segment", "app", "crm", "know", "of", "these", "those", "field", "fields", "either", "set",
         "given", "filled", "sent", "send", "one", "them", "two", "all", "known", "and", "but", "still", "at", "do", "does", "with",
-        "t", "provide", "provided", "give", "gave", "given", "did", "user", "form", "source", "platform",
+        "t", "provide", "provided", "give", "gave", "given", "did", "user", "form", "source", "platform", "trait", "property", "attribute",
+        "merge", "tag", "flag", "column", "checkbox",
     ]
 
     /// Reads clause `c` as a continuation of the last assignment in `out`; false (and `out` untouched)
@@ -221,7 +222,7 @@ extension ComposeReader {
         var alternative: String
         if value.count == 1, value[0].source == nil, let lit = literalToken(value[0], loose: value[0].kind == .word) {
             // An unquoted word as text: only one that is no keyword, no number and names nothing.
-            if value[0].kind == .word {
+            if value[0].kind == .word, d.type.baseType == .string {
                 guard !ConditionReader.keywords.contains(value[0].lower), value[0].destination == nil || d.type != .string else {
                     return nil
                 }

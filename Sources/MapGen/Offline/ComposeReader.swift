@@ -29,6 +29,7 @@ struct ComposeReader {
         if let r = emailDomain(w) { return r }
         if let r = scaled(w) { return r }
         if let r = appendedWhenPresent(w) { return r }
+        if let r = joinKeepingEmpty(w) { return r }
         // "Record ID, Last Modified Date, "hs-" + Record ID + …, e.g. hs-5101-…" (a table row: the source
         // column, then notes that use every field it lists): the notes alone, without their example.
         let plain = Self.withoutExample(Self.withoutSourceList(Self.withoutPlatformWords(w)))
@@ -256,6 +257,45 @@ struct ComposeReader {
         if let max = d.maxLength, max < 65536 { expr = "truncate(\(expr), \(max))" }
         return Reading(value: ReadValue(text: expr, kind: .concatenation, chainFields: [x, y]), confidence: 0.9)
     }
+
+    // MARK: Joins
+
+    /// "address, city and country joined with ", " (leave out the empty parts)", "… (just whichever one
+    /// exists)": a join that says what happens to a missing part and nothing about all of them missing
+    /// gives what `join` gives then (empty text), not null.
+    func joinKeepingEmpty(_ w: [ProseToken]) -> Reading? {
+        let lower = Set(w.map(\.lower))
+        let saysParts =
+            !lower.isDisjoint(with: ["leave", "leaving", "skip", "skipping", "omit", "omitting", "drop", "dropping", "just", "only"])
+            && !lower.isDisjoint(with: ["part", "parts", "whichever", "one", "ones", "empty", "blank", "missing", "exists"])
+        let saysAll = !lower.isDisjoint(with: ["neither", "none", "nothing", "both", "all"])
+        guard saysParts, !saysAll, let v = values.concatenation(w), let r = v.text.range(of: "null_if_blank(join(") else { return nil }
+        // The `null_if_blank(` call goes with its closing parenthesis.
+        var depth = 0
+        var close: String.Index?
+        var inQuote = false
+        var i = text(v.text, after: r.lowerBound, count: "null_if_blank".count)
+        while i < v.text.endIndex {
+            let c = v.text[i]
+            if c == "\"" { inQuote.toggle() }
+            if !inQuote, c == "(" { depth += 1 }
+            if !inQuote, c == ")" {
+                depth -= 1
+                if depth == 0 {
+                    close = i
+                    break
+                }
+            }
+            i = v.text.index(after: i)
+        }
+        guard let close else { return nil }
+        var out = v
+        let inner = v.text[v.text.index(r.lowerBound, offsetBy: "null_if_blank(".count)..<close]
+        out.text = String(v.text[..<r.lowerBound]) + inner + String(v.text[v.text.index(after: close)...])
+        return Reading(value: out, confidence: 0.85)
+    }
+
+    private func text(_ s: String, after i: String.Index, count: Int) -> String.Index { s.index(i, offsetBy: count) }
 
     // MARK: Parts of a value
 
