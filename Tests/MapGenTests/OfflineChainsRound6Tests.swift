@@ -261,3 +261,50 @@ extension OfflineChainsRound6Tests {
         #expect(line(r.mapping, "hs_email_optout").contains("traits.unsubscribed ?? true"))
     }
 }
+
+extension OfflineChainsRound6Tests {
+    @Test func aDateWrittenLikeAnExample() {
+        let r = generate(
+            "mailchimp.member", "salesforce.Lead",
+            "Email = email_address\nDescription: \"Joined \" and then the opt-in date written like 9 Feb 2023.")
+        #expect(line(r.mapping, "Description").contains("\"Joined \" + format_date(timestamp_opt, \"d MMM yyyy\")"))
+    }
+
+    @Test func aDateWhoseWordsAndExampleAgree() {
+        let r = generate(
+            "hubspot.contact", "salesforce.Lead",
+            "Email = email\nDescription: \"Created \" and the create date as month/day/year, like 03/21/2022")
+        #expect(line(r.mapping, "Description").contains("format_date(createdate, \"MM/dd/yyyy\")"))
+        // Words and example that disagree: nothing is claimed.
+        let clash = generate(
+            "hubspot.contact", "salesforce.Lead",
+            "Email = email\nDescription: \"Created \" and the create date as day/month/year, like 03/21/2022")
+        #expect(!line(clash.mapping, "Description").contains("format_date("))
+        // An example that does not say which number is the day: nothing is claimed.
+        let unclear = generate(
+            "hubspot.contact", "salesforce.Lead", "Email = email\nDescription: \"Created \" and the create date written like 03/04/2022")
+        #expect(!line(unclear.mapping, "Description").contains("format_date("))
+    }
+
+    @Test func capitalisedWordsAfterSoJustPutAreTheText() {
+        let r = generate(
+            "segment.track", "salesforce.Lead", "Email = properties.email\nLastName: nobody types a surname there, so just put Form Lead")
+        #expect(line(r.mapping, "LastName").contains("= \"Form Lead\""))
+        let lower = generate(
+            "segment.track", "salesforce.Lead", "Email = properties.email\nLastName: nobody types a surname there, so just put the surname")
+        #expect(!line(lower.mapping, "LastName").contains("\"the surname\""))
+    }
+
+    @Test func inDestinationPutAValue() {
+        let r = generate(
+            "hubspot.contact", "salesforce.Lead",
+            "Email = email\nAnd in Description put \"From HubSpot: \" followed by the lifecycle stage.")
+        #expect(line(r.mapping, "Description").contains("\"From HubSpot: \" + lifecyclestage"))
+    }
+
+    @Test func aDefaultWhoseConditionNamesTheDestination() {
+        let r = generate(
+            "mailchimp.member", "salesforce.Lead", "Email = email_address\nLast name from LNAME; if there's no last name, use \"(none)\".")
+        #expect(line(r.mapping, "LastName").contains("?? \"(none)\""))
+    }
+}

@@ -8,7 +8,7 @@ extension ComposeReader {
     /// Words that say a value is missing.
     static let emptiness: Set<String> = [
         "no", "empty", "blank", "missing", "none", "neither", "nothing", "without", "unset", "isn't", "isn", "absent", "null", "not",
-        "didn", "doesn", "don", "wasn", "hasn", "haven", "never",
+        "didn", "doesn", "don", "wasn", "hasn", "haven", "never", "fails", "fail",
     ]
 
     /// Words of a continuation's condition that say nothing more than "it is empty".
@@ -18,7 +18,7 @@ extension ComposeReader {
         "salesforce", "mailchimp", "segment", "app", "crm", "know", "of", "these", "those", "field", "fields", "either", "set",
         "given", "filled", "sent", "send", "one", "them", "two", "all", "known", "and", "but", "still", "at", "do", "does", "with",
         "t", "provide", "provided", "give", "gave", "given", "did", "user", "form", "source", "platform", "trait", "property", "attribute",
-        "merge", "tag", "flag", "column", "checkbox",
+        "merge", "tag", "flag", "column", "checkbox", "should", "must", "will", "would", "just", "simply", "work", "works",
     ]
 
     /// Reads clause `c` as a continuation of the last assignment in `out`; false (and `out` untouched)
@@ -72,6 +72,8 @@ extension ComposeReader {
     /// for `properties.form_id`, "name" for `name`).
     func names(_ t: ProseToken, _ f: Field) -> Bool {
         if let s = t.source { return s.name == f.name }
+        // "if there's no last name" for LastName: the value the rule gives, named by its destination.
+        if t.destination?.name == d.name { return true }
         guard t.kind == .word, t.lower.count >= 2 else { return false }
         let parts = (f.name + " " + (f.label ?? "")).lowercased().split(whereSeparator: { !$0.isLetter && !$0.isNumber }).map(String.init)
         return parts.contains(t.lower) && !["the", "of", "a", "an", "and", "or"].contains(t.lower)
@@ -157,7 +159,10 @@ extension ComposeReader {
     func emptyDefault(_ t: [ProseToken], after prior: ReadValue) -> ReadValue? {
         guard [.copy, .fallback, .concatenation].contains(prior.kind) else { return nil }
         // Where the condition ends: an action word, else the last comma.
-        let actions: Set<String> = ["use", "write", "put", "take", "send", "default", "fall", "falls", "then", "becomes", "gets", "get"]
+        let actions: Set<String> = [
+            "use", "write", "put", "take", "send", "default", "fall", "falls", "then", "becomes", "gets", "get", "say", "says", "read",
+            "reads",
+        ]
         var t = t
         // "the opt-in IP if the signup IP is empty": the value first, then the condition.
         if let k = t.firstIndex(where: { $0.isWord("if", "when", "whenever") }), k > 0,

@@ -1,3 +1,4 @@
+import Foundation
 import MapDSL
 
 /// Composed values read at clause level (issue 18, round 6): constants said in words ("the literal text
@@ -30,6 +31,7 @@ struct ComposeReader {
         if let r = scaled(w) { return r }
         if let r = appendedWhenPresent(w) { return r }
         if let r = joinKeepingEmpty(w) { return r }
+        if let r = datedText(w) { return r }
         // "Record ID, Last Modified Date, "hs-" + Record ID + …, e.g. hs-5101-…" (a table row: the source
         // column, then notes that use every field it lists): the notes alone, without their example.
         let plain = Self.withoutExample(Self.withoutSourceList(Self.withoutPlatformWords(w)))
@@ -176,6 +178,18 @@ struct ComposeReader {
             else { return nil }
             return Reading(value: ReadValue(text: lit, kind: .constant), confidence: 0.9)
         }
+        // "the forms don't ask for one, so just put Web Visitor": capitalised words after "so (just) put / use /
+        // write" that end the phrase are the text, when what comes before names nothing.
+        if let m = w.lastIndex(where: { $0.isWord("put", "write", "use", "enter") }), m > 0, m + 1 < w.count,
+            w[m - 1].isWord("just", "so", "simply", "always"),
+            w[..<m].contains(where: { $0.isWord("so") }),
+            !w[..<m].contains(where: { $0.kind == .quoted || $0.source != nil && !Self.recordNouns.contains($0.lower) }),
+            w[(m + 1)...].allSatisfy({ $0.kind == .word && $0.source == nil && $0.text.first?.isUppercase == true }),
+            w.count - m - 1 <= 4,
+            let lit = values.literal(ValueReader.joined(Array(w[(m + 1)...])))
+        {
+            return Reading(value: ReadValue(text: lit, kind: .constant), confidence: 0.85)
+        }
         var rest = w.filter { !$0.isPunct(",", ".", "(", ")", ":", "=") }
         let said = rest.contains { Self.constantWords.contains($0.lower) }
         rest = rest.filter { !tail($0) && !$0.isWord("the", "a", "an", "set", "to", "is", "be", "should", "just", "simply") }
@@ -296,6 +310,138 @@ struct ComposeReader {
     }
 
     private func text(_ s: String, after i: String.Index, count: Int) -> String.Index { s.index(i, offsetBy: count) }
+
+    // MARK: Dates written by example
+
+    /// "\"Signed up \" and the signup date written like 5 Jul 2024", "\"Created on \" and then the create date as
+    /// day.month.year, like 07.01.2021": literals and one date field, in order, the date in the pattern its
+    /// example (or its words) shows.
+    func datedText(_ w: [ProseToken]) -> Reading? {
+        guard d.type.baseType == .string, d.type != .picklist else { return nil }
+        var w = w
+        // "the signup date" for `timestamp_signup`: words before "date" that name one date field of the source.
+        if !w.contains(where: { $0.source != nil }),
+            let dateAt = w.firstIndex(where: { $0.isWord("date", "timestamp", "time") && $0.kind == .word }), dateAt > 0
+        {
+            var k = dateAt
+            while k > 0, w[k - 1].kind == .word, !w[k - 1].isWord("the", "and", "then", "plus", "by", "followed", "a", "its", "their") {
+                k -= 1
+            }
+            let words = w[k..<dateAt].map(\.lower)
+            let dated = source.fields.filter { f in
+                guard f.type.baseType == .date || f.type.baseType == .datetime, !words.isEmpty else { return false }
+                let parts = Set((f.name + " " + (f.label ?? "")).lowercased().split(whereSeparator: { !$0.isLetter }).map(String.init))
+                return words.allSatisfy { parts.contains($0) || parts.contains($0.replacingOccurrences(of: "-", with: "")) }
+            }
+            if dated.count == 1 {
+                let f = dated[0]
+                w.replaceSubrange(k...dateAt, with: [ProseToken(kind: .word, text: f.name, lower: f.name.lowercased(), source: f)])
+            }
+        }
+        guard let fAt = w.firstIndex(where: { $0.source.map { $0.type.baseType == .date || $0.type.baseType == .datetime } ?? false }),
+            let f = w[fAt].source, w.filter({ $0.source != nil }).count == 1
+        else { return nil }
+        // Before the field: quoted literals and joining words.
+        let joiners: Set<String> = ["and", "then", "followed", "by", "plus", "the", "a", "its", "their", "after", "that", "with"]
+        var parts: [String] = []
+        for t in w[..<fAt] {
+            if t.kind == .quoted {
+                parts.append(Formatter.stringLiteral(t.text))
+            } else if !(t.isPunct("+", ",") || t.kind == .word && joiners.contains(t.lower)) {
+                return nil
+            }
+        }
+        guard !parts.isEmpty else { return nil }
+        // After it: how it is written. Words that name the order ("day.month.year") and an example.
+        let spec = w[(fAt + 1)...].filter {
+            !$0.isPunct(",", ":") && !$0.isWord("as", "written", "formatted", "like", "in", "the", "form", "format", "e.g", "e", "g", "so")
+        }
+        guard !spec.isEmpty else { return nil }
+        var named: String?
+        var example: [ProseToken] = []
+        for t in spec {
+            if let p = Self.patternFromWords(t.lower) ?? DatePatterns.translate(t.text) {
+                guard named == nil else { return nil }
+                named = p
+            } else {
+                example.append(t)
+            }
+        }
+        var pattern = named
+        if !example.isEmpty {
+            guard let p = Self.patternFromExample(example.map(\.text), order: named) else { return nil }
+            if let named, named != p { return nil }
+            pattern = p
+        }
+        guard let pattern else { return nil }
+        let v = f.type.baseType == .date || f.type.baseType == .datetime ? OfflineExpr.field(f) : "try_date(\(OfflineExpr.field(f)))"
+        parts.append("format_date(\(v), \(Formatter.stringLiteral(pattern)))")
+        var text = parts.joined(separator: " + ")
+        if let max = d.maxLength, max < 65536 { text = "truncate(\(text), \(max))" }
+        return Reading(value: ReadValue(text: text, kind: .concatenation, chainFields: [f]), confidence: 0.85)
+    }
+
+    /// "day.month.year" → `dd.MM.yyyy`, "month/day/year" → `MM/dd/yyyy`, "year-month-day" → `yyyy-MM-dd`.
+    static func patternFromWords(_ w: String) -> String? {
+        let names = ["day": "dd", "month": "MM", "year": "yyyy"]
+        for sep in [".", "/", "-"] {
+            let parts = w.components(separatedBy: sep)
+            if parts.count == 3, Set(parts) == Set(names.keys) { return parts.map { names[$0]! }.joined(separator: sep) }
+        }
+        return nil
+    }
+
+    /// The pattern an example date shows: "07.01.2021" (with the order named, or a day over 12), "5 Jul 2024".
+    static func patternFromExample(_ words: [String], order: String?) -> String? {
+        let months = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
+        var pieces: [String] = []
+        var sep = " "
+        if words.count == 1 {
+            let w = words[0]
+            guard let s = [".", "/", "-"].first(where: { w.contains($0) }) else { return nil }
+            sep = s
+            pieces = w.components(separatedBy: s)
+        } else {
+            pieces = words
+        }
+        guard pieces.count == 3 else { return nil }
+        var out: [String] = []
+        var numbered: [(Int, String)] = []
+        for (i, p) in pieces.enumerated() {
+            if p.count == 4, Int(p) != nil {
+                out.append("yyyy")
+            } else if months.contains(p.lowercased()) {
+                out.append("MMM")
+            } else if let n = Int(p), (1...31).contains(n), p.count <= 2 {
+                out.append("?")
+                numbered.append((i, p))
+            } else {
+                return nil
+            }
+        }
+        guard out.filter({ $0 == "yyyy" }).count == 1 else { return nil }
+        let orderParts = order?.components(separatedBy: CharacterSet(charactersIn: "./-")) ?? []
+        for (i, p) in numbered {
+            let isDay: Bool
+            if out.contains("MMM") {
+                isDay = true
+            } else if orderParts.count == 3 {
+                isDay = orderParts[i] == "dd"
+            } else if let n = Int(p), n > 12 {
+                isDay = true
+            } else if let (j, q) = numbered.first(where: { $0.0 != i }), let m = Int(q), m > 12, j != i {
+                isDay = false
+            } else {
+                return nil
+            }
+            // A month over 12 is no month: the example does not show this order.
+            if !isDay, let n = Int(p), n > 12 { return nil }
+            let twoDigits = p.count == 2
+            out[i] = isDay ? (twoDigits ? "dd" : "d") : (twoDigits ? "MM" : "M")
+        }
+        guard out.filter({ $0.hasPrefix("d") }).count == 1, out.filter({ $0.hasPrefix("M") }).count == 1 else { return nil }
+        return out.joined(separator: sep)
+    }
 
     // MARK: Parts of a value
 
@@ -424,7 +570,7 @@ struct ComposeReader {
                 $0.source != nil || $0.isPunct(",")
                     || $0.isWord(
                         "the", "a", "of", "from", "in", "their", "its", "domain", "address", "contact's", "lead's", "member's", "user's",
-                        "email's", "part", "name")
+                        "email's", "part", "name", "lower", "lowercase", "lowercased", "lower-cased", "case")
             }), at >= 0
         else { return nil }
         var expr = "email_domain(\(OfflineExpr.field(f)))"

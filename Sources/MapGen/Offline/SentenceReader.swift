@@ -1014,6 +1014,12 @@ struct SentenceReader {
                 return
             }
         }
+        // "And in Message put X": the destination first, read as "put X in Message".
+        if let k = c.firstIndex(where: { !$0.isWord("and", "then", "also") }), k + 2 < c.count, c[k].isWord("in", "into"),
+            c[k + 1].destination != nil, c[k + 2].isWord("put", "write")
+        {
+            c = [c[k + 2]] + Array(c[(k + 3)...]) + [ProseToken(kind: .word, text: "in", lower: "in"), c[k + 1]]
+        }
         // "We put X in D", "I'd like X copied to D": the speaker goes.
         if c.count > 2, c[0].isWord("we", "i", "please", "then"), c[1].kind == .word, c.contains(where: { $0.destination != nil }) {
             var rest = Array(c.dropFirst())

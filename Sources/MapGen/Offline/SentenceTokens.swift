@@ -486,6 +486,9 @@ struct SentenceTokens {
                     } else if d == "/" || d == "-", j + 1 < chars.count, chars[j + 1].isLetter || chars[j + 1].isNumber,
                         SentenceTokens.isPatternish(w + String(d) + String(chars[j + 1]))
                             || d == "-" && SentenceTokens.isLocale(chars, w, j)
+                            // "03/21/2022", "day/month/year": a date and its order in words stay one word.
+                            || d == "/" && chars[j + 1].isNumber && !w.isEmpty && w.allSatisfy({ $0.isNumber || $0 == "/" })
+                            || SentenceTokens.isDateOrder(w, d, chars, j)
                     {
                         w.append(d)
                     } else {
@@ -554,6 +557,21 @@ struct SentenceTokens {
         guard j - i >= 2, chars[j - 1] == "-", chars[j - 2] != "-" else { return nil }
         guard j == chars.count || chars[j].isWhitespace || chars[j] == "," || chars[j] == "+" else { return nil }
         return j
+    }
+
+    /// Whether the word being read continues a date order in words ("day/month/year", "year-month-day").
+    static func isDateOrder(_ w: String, _ sep: Character, _ chars: [Character], _ j: Int) -> Bool {
+        let units: Set<String> = ["day", "month", "year"]
+        guard sep == "/" || sep == "-" || sep == ".", w.split(separator: sep).allSatisfy({ units.contains($0.lowercased()) }) else {
+            return false
+        }
+        var k = j + 1
+        var next = ""
+        while k < chars.count, chars[k].isLetter {
+            next.append(chars[k])
+            k += 1
+        }
+        return units.contains(next.lowercased())
     }
 
     /// Whether a word being read looks like a date pattern (`DD/MM`, `YYYY-MM`, `MM/DD/YY`).
