@@ -308,3 +308,16 @@ extension OfflineChainsRound6Tests {
         #expect(line(r.mapping, "LastName").contains("?? \"(none)\""))
     }
 }
+
+extension OfflineChainsRound6Tests {
+    @Test func anExampleInParenthesesDoesNotEndTheSentence() {
+        #expect(
+            SentenceSplitter.split("Company is the domain (e.g. acme.com); Unknown otherwise.") == [
+                "Company is the domain (e.g. acme.com); Unknown otherwise."
+            ])
+        let r = generate(
+            "segment.track", "salesforce.Lead",
+            "Email = properties.email\nCompany: the domain of the email, lower case (e.g. example.org); Unknown if that doesn't work")
+        #expect(line(r.mapping, "Company").contains("email_domain(properties.email) ?? \"Unknown\""))
+    }
+}
