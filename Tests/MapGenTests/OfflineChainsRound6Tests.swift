@@ -321,3 +321,26 @@ extension OfflineChainsRound6Tests {
         #expect(line(r.mapping, "Company").contains("email_domain(properties.email) ?? \"Unknown\""))
     }
 }
+
+extension OfflineChainsRound6Tests {
+    @Test func aRemarkOnMissingPartsAfterAJoin() {
+        let r = generate(
+            "hubspot.contact", "mailchimp.member",
+            "email_address = email\nmerge_fields.ADDRESS: city, state and zip, joined with \" \" and omitting whichever parts are blank.")
+        #expect(line(r.mapping, "merge_fields.ADDRESS").contains("join(\" \", city, state, zip)"))
+        // A remark that says something else about the parts is not dropped.
+        let other = generate(
+            "hubspot.contact", "mailchimp.member",
+            "email_address = email\nmerge_fields.ADDRESS: city, state and zip, joined with \" \" and omitting the zip for US contacts.")
+        #expect(
+            !line(other.mapping, "merge_fields.ADDRESS").contains("join(\" \", city, state, zip)")
+                || flagged(line(other.mapping, "merge_fields.ADDRESS")))
+    }
+
+    @Test func anAdjectiveBeforeTheAlternativeField() {
+        let r = generate(
+            "hubspot.contact", "mailchimp.member",
+            "email_address = email\nPHONE = mobile phone; when the mobile is empty use the usual phone.")
+        #expect(line(r.mapping, "merge_fields.PHONE").contains("null_if_blank(truncate(mobilephone, 255)) ?? truncate(phone, 255)"))
+    }
+}

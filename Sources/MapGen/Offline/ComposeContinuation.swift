@@ -215,7 +215,8 @@ extension ComposeReader {
         var value = Array(t[(act + 1)...])
         let valueFillers: Set<String> = [
             "the", "a", "an", "instead", "then", "their", "its", "to", "back", "on", "use", "write", "just", "simply", "value", "it", "is",
-            "be", "that", "them", "put", "in", "hubspot", "salesforce", "mailchimp", "segment", "word", "text", "literal",
+            "be", "that", "them", "put", "in", "hubspot", "salesforce", "mailchimp", "segment", "word", "text", "literal", "regular",
+            "normal", "usual", "ordinary", "plain",
         ]
         value = value.filter { !($0.kind == .word && $0.source == nil && valueFillers.contains($0.lower)) && !$0.isPunct("(", ")", ",") }
         // "the company domain", "the contact's mobile": a record noun before a field only says whose it is.

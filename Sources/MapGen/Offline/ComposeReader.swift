@@ -283,7 +283,24 @@ struct ComposeReader {
             !lower.isDisjoint(with: ["leave", "leaving", "skip", "skipping", "omit", "omitting", "drop", "dropping", "just", "only"])
             && !lower.isDisjoint(with: ["part", "parts", "whichever", "one", "ones", "empty", "blank", "missing", "exists"])
         let saysAll = !lower.isDisjoint(with: ["neither", "none", "nothing", "both", "all"])
-        guard saysParts, !saysAll, let v = values.concatenation(w), let r = v.text.range(of: "null_if_blank(join(") else { return nil }
+        guard saysParts, !saysAll else { return nil }
+        // "…, and leaving out whichever parts are empty": the remark on missing parts is what `join` does.
+        var body = w
+        if let k = w.firstIndex(where: { $0.isWord("leave", "leaving", "skip", "skipping", "omit", "omitting", "drop", "dropping") }) {
+            let remark: Set<String> = [
+                "leave", "leaving", "out", "skip", "skipping", "omit", "omitting", "drop", "dropping", "whichever", "the", "empty", "blank",
+                "missing", "parts", "part", "ones", "one", "is", "are", "of", "them", "any", "that", "which",
+            ]
+            var end = w.count
+            if let close = w[k...].firstIndex(where: { $0.isPunct(")") }) { end = close + 1 }
+            guard w[k..<end].allSatisfy({ $0.isPunct(")") || $0.kind == .word && $0.source == nil && remark.contains($0.lower) }) else {
+                return nil
+            }
+            var start = k
+            while start > 0, w[start - 1].isWord("and") || w[start - 1].isPunct(",", "(") { start -= 1 }
+            body = Array(w[..<start]) + Array(w[end...])
+        }
+        guard let v = values.concatenation(body), let r = v.text.range(of: "null_if_blank(join(") else { return nil }
         // The `null_if_blank(` call goes with its closing parenthesis.
         var depth = 0
         var close: String.Index?
