@@ -344,3 +344,24 @@ extension OfflineChainsRound6Tests {
         #expect(line(r.mapping, "merge_fields.PHONE").contains("null_if_blank(truncate(mobilephone, 255)) ?? truncate(phone, 255)"))
     }
 }
+
+extension OfflineChainsRound6Tests {
+    @Test func aNameAndItsGroupWordSpellTheDottedDestination() {
+        let r = generate(
+            "hubspot.contact", "ga4.event",
+            "client_id -> hs_object_id\ncurrency param -> CHF\nuser property country -> Country/Region\nlifecycle_stage user property = lifecycle stage"
+        )
+        #expect(line(r.mapping, "params.currency").contains("\"CHF\""))
+        #expect(line(r.mapping, "user_properties.country").contains("country"))
+        #expect(line(r.mapping, "user_properties.lifecycle_stage").contains("lifecyclestage"))
+        // A group word with a name the destination does not have names nothing.
+        let none = generate("hubspot.contact", "ga4.event", "client_id -> hs_object_id\nshoe_size param -> 42")
+        #expect(!none.mapping.contains("shoe_size"))
+    }
+
+    @Test func aWordInParenthesesAsTheDefault() {
+        let r = generate(
+            "salesforce.Lead", "ga4.event", "client_id = Id\nparams.lead_source = Lead Source; when the lead source is empty use (unknown)")
+        #expect(line(r.mapping, "params.lead_source").contains("?? \"(unknown)\""))
+    }
+}

@@ -213,6 +213,13 @@ extension ComposeReader {
         else { return nil }
         // The value: one literal, one field, or a concatenation.
         var value = Array(t[(act + 1)...])
+        // "use (none)": one word in parentheses, parentheses included, is the text.
+        if let open = value.firstIndex(where: { $0.isPunct("(") }), open + 2 < value.count, value[open + 1].kind == .word,
+            value[open + 1].source == nil, value[open + 2].isPunct(")"), d.type.baseType == .string
+        {
+            let text = "(" + value[open + 1].text + ")"
+            value.replaceSubrange(open...(open + 2), with: [ProseToken(kind: .quoted, text: text, lower: text.lowercased())])
+        }
         let valueFillers: Set<String> = [
             "the", "a", "an", "instead", "then", "their", "its", "to", "back", "on", "use", "write", "just", "simply", "value", "it", "is",
             "be", "that", "them", "put", "in", "hubspot", "salesforce", "mailchimp", "segment", "word", "text", "literal", "regular",

@@ -46,6 +46,7 @@ struct SentenceTokens {
             }
         }
         tokens = SentenceTokens.scaleNumbers(SentenceTokens.tokenize(spelled))
+        tokens = SentenceTokens.groupedNames(tokens, writable: writable)
         // "trimmed + lowercase": a plus between two case or trim words is "and", not a concatenation.
         let modifierWords = SentenceAccounting.modifiers.reduce(into: Set<String>()) { $0.formUnion($1.words) }
         for i in tokens.indices where tokens[i].isPunct("+") && i > 0 && i + 1 < tokens.count {
@@ -516,6 +517,42 @@ struct SentenceTokens {
             } else if c == "-" || c == "–", i > 0, chars[i - 1] == " ", i + 2 < chars.count, chars[i + 1] == " ", chars[i + 2].isLetter {
                 pendingDash = true
             }
+            i += 1
+        }
+        return out
+    }
+
+    /// "lead_source param", "the method parameter", "user property country", "country user property": a name
+    /// and the word for its group spell the dotted destination (`params.lead_source`,
+    /// `user_properties.country`) when the destination has it.
+    static func groupedNames(_ t: [ProseToken], writable: [Field]) -> [ProseToken] {
+        let names = Set(writable.map { $0.name.lowercased() })
+        func group(_ at: Int) -> (prefix: String, count: Int)? {
+            guard at < t.count, t[at].kind == .word else { return nil }
+            if t[at].isWord("param", "parameter", "params", "parameters") { return ("params.", 1) }
+            if t[at].isWord("user"), at + 1 < t.count, t[at + 1].isWord("property", "properties") { return ("user_properties.", 2) }
+            return nil
+        }
+        var out: [ProseToken] = []
+        var i = 0
+        while i < t.count {
+            // "lead_source param", "customer_tier user property"
+            if t[i].kind == .word, let g = group(i + 1), names.contains(g.prefix + t[i].lower),
+                let f = writable.first(where: { $0.name.lowercased() == g.prefix + t[i].lower })
+            {
+                out.append(ProseToken(kind: .word, text: f.name, lower: f.name.lowercased()))
+                i += 1 + g.count
+                continue
+            }
+            // "user property country", "param method"
+            if let g = group(i), i + g.count < t.count, t[i + g.count].kind == .word,
+                let f = writable.first(where: { $0.name.lowercased() == g.prefix + t[i + g.count].lower })
+            {
+                out.append(ProseToken(kind: .word, text: f.name, lower: f.name.lowercased()))
+                i += g.count + 1
+                continue
+            }
+            out.append(t[i])
             i += 1
         }
         return out
