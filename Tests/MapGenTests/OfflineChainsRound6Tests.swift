@@ -365,3 +365,14 @@ extension OfflineChainsRound6Tests {
         #expect(line(r.mapping, "params.lead_source").contains("?? \"(unknown)\""))
     }
 }
+
+extension OfflineChainsRound6Tests {
+    @Test func aValueThenItsDefaultAfterAComma() {
+        let t = generate("hubspot.contact", "salesforce.Lead", "Email = email\nTitle = the job title, and when it is empty use Staff")
+        #expect(line(t.mapping, "Title").contains("null_if_blank(truncate(jobtitle, 128)) ?? \"Staff\""))
+        // A condition on another field after the comma is no default.
+        let c = generate(
+            "hubspot.contact", "salesforce.Lead", "Email = email\nTitle = the job title, and when the stage is customer use Staff")
+        #expect(!line(c.mapping, "Title").contains("?? \"Staff\""))
+    }
+}

@@ -32,6 +32,7 @@ struct ComposeReader {
         if let r = appendedWhenPresent(w) { return r }
         if let r = joinKeepingEmpty(w) { return r }
         if let r = datedText(w) { return r }
+        if let r = headThenDefault(w) { return r }
         // "Record ID, Last Modified Date, "hs-" + Record ID + …, e.g. hs-5101-…" (a table row: the source
         // column, then notes that use every field it lists): the notes alone, without their example.
         let plain = Self.withoutExample(Self.withoutSourceList(Self.withoutPlatformWords(w)))
@@ -270,6 +271,27 @@ struct ComposeReader {
         var expr = "if blank(\(yn)) then \(xn) else \(xn) + \(Formatter.stringLiteral(sep)) + \(yn)"
         if let max = d.maxLength, max < 65536 { expr = "truncate(\(expr), \(max))" }
         return Reading(value: ReadValue(text: expr, kind: .concatenation, chainFields: [x, y]), confidence: 0.9)
+    }
+
+    // MARK: A value, then what to do when it is empty
+
+    /// "Lead Source, and when lead source is empty use (none)", "the first word of name, and if there's none
+    /// use "Friend"": a value, then after a comma a continuation clause that gives its default or guard.
+    func headThenDefault(_ w: [ProseToken]) -> Reading? {
+        guard
+            let k = w.indices.first(where: { i in
+                guard w[i].isPunct(",") else { return false }
+                var j = i + 1
+                while j < w.count, w[j].isWord("and", "but") { j += 1 }
+                return j < w.count && w[j].isWord("if", "when", "where", "whenever")
+            }), k > 0
+        else { return nil }
+        let head = Array(w[..<k])
+        let tail = Array(w[(k + 1)...].drop { $0.isWord("and", "but") })
+        guard let base = read(head)?.value ?? values.read(head), [.copy, .fallback, .concatenation].contains(base.kind),
+            let v = blankGuard(tail, after: base) ?? emptyDefault(tail, after: base)
+        else { return nil }
+        return Reading(value: v, confidence: 0.9)
     }
 
     // MARK: Joins
