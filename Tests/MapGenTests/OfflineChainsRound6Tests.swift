@@ -376,3 +376,31 @@ extension OfflineChainsRound6Tests {
         #expect(!line(c.mapping, "Title").contains("?? \"Staff\""))
     }
 }
+
+extension OfflineChainsRound6Tests {
+    @Test func aValueThenOrADefaultWhenThereIsNone() {
+        let r = generate(
+            "segment.track", "ga4.event",
+            "client_id = anonymousId\nlead_source param = utm medium (context.campaign.medium), or offline when there isn't one")
+        #expect(line(r.mapping, "params.lead_source").contains("?? \"offline\""))
+        let m = generate("segment.track", "ga4.event", "client_id = anonymousId\ncurrency = properties.currency lowercased, gbp if missing")
+        #expect(line(m.mapping, "params.currency").contains("null_if_blank(lower(properties.currency)) ?? \"gbp\""))
+    }
+
+    @Test func aNumberConstantWithItsReason() {
+        let r = generate(
+            "segment.track", "ga4.event", "client_id = anonymousId\nengagement_time_msec = 250 always (because reports hide zero)")
+        #expect(line(r.mapping, "params.engagement_time_msec").contains("= 250"))
+        // A reason that names a field is more than a reason.
+        let f = generate(
+            "segment.track", "ga4.event", "client_id = anonymousId\nengagement_time_msec = 250 always (otherwise properties.value)")
+        #expect(!line(f.mapping, "params.engagement_time_msec").contains("= 250  # [S2] confidence 0.90"))
+    }
+
+    @Test func fallBackToAFieldIfThereIsNone() {
+        let r = generate(
+            "salesforce.Contact", "segment.identify", "userId is the External ID; fall back to the Salesforce Id if there's no External ID."
+        )
+        #expect(line(r.mapping, "userId").contains("null_if_blank(External_Id__c) ?? Id"))
+    }
+}

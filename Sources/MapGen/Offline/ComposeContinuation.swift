@@ -165,8 +165,10 @@ extension ComposeReader {
         ]
         var t = t
         // "the opt-in IP if the signup IP is empty": the value first, then the condition.
+        // "fall back to the Contact ID if there's no External ID": the same, the action word first.
         if let k = t.firstIndex(where: { $0.isWord("if", "when", "whenever") }), k > 0,
-            !t[..<k].contains(where: { $0.kind == .word && actions.contains($0.lower) || $0.isPunct(",") })
+            !t[1..<k].contains(where: { $0.kind == .word && actions.contains($0.lower) || $0.isPunct(",") }),
+            !(t[0].kind == .word && actions.contains(t[0].lower)) || t[0].isWord("use", "take", "fall", "write", "put")
         {
             t = Array(t[k...]) + [ProseToken(kind: .punct, text: ",", lower: ",")] + Array(t[..<k])
         }

@@ -25,7 +25,7 @@ struct ComposeReader {
     /// The value phrase of an assignment to `d`, when one of the readings here reads all of it.
     func read(_ t: [ProseToken]) -> Reading? {
         let w = t
-        if let r = constantInWords(w) { return r }
+        if let r = constantInWords(w) ?? numberConstant(w) { return r }
         if let r = part(w) { return r }
         if let r = emailDomain(w) { return r }
         if let r = scaled(w) { return r }
@@ -213,6 +213,24 @@ struct ComposeReader {
         return Reading(value: ReadValue(text: lit, kind: .constant), confidence: 0.9)
     }
 
+    /// "1 always (otherwise GA4 realtime doesn't show them)", "always 0": a number or yes/no constant,
+    /// with a reason in parentheses that names nothing.
+    func numberConstant(_ w: [ProseToken]) -> Reading? {
+        guard [.int, .decimal, .bool].contains(d.type.baseType) else { return nil }
+        var body = w
+        if let open = w.firstIndex(where: { $0.isPunct("(") }), w.last?.isPunct(")") == true {
+            let inner = w[(open + 1)..<(w.count - 1)]
+            guard inner.first?.isWord("otherwise", "because", "since", "so", "as") == true,
+                !inner.contains(where: { $0.source != nil || $0.kind == .quoted || Double($0.text) != nil })
+            else { return nil }
+            body = Array(w[..<open])
+        }
+        guard body.contains(where: { $0.isWord("always", "constant", "fixed") }) else { return nil }
+        let rest = body.filter { !tail($0) && !$0.isPunct(",") && !$0.isWord("the", "set", "to", "is", "be") }
+        guard rest.count == 1, rest[0].source == nil, let lit = values.literal(rest[0]) else { return nil }
+        return Reading(value: ReadValue(text: lit, kind: .constant), confidence: 0.9)
+    }
+
     /// Words after a constant that say it holds for every record: "on all events", "for every contact",
     /// "(fixed)", "always", "in every case".
     private func tail(_ t: ProseToken) -> Bool {
@@ -278,16 +296,26 @@ struct ComposeReader {
     /// "Lead Source, and when lead source is empty use (none)", "the first word of name, and if there's none
     /// use "Friend"": a value, then after a comma a continuation clause that gives its default or guard.
     func headThenDefault(_ w: [ProseToken]) -> Reading? {
+        // The tail: "(and) when … use V", "(or) V when there isn't one", "V if missing".
         guard
             let k = w.indices.first(where: { i in
                 guard w[i].isPunct(",") else { return false }
                 var j = i + 1
-                while j < w.count, w[j].isWord("and", "but") { j += 1 }
+                while j < w.count, w[j].isWord("and", "but", "or", "else", "otherwise") { j += 1 }
                 return j < w.count && w[j].isWord("if", "when", "where", "whenever")
+                    || j + 1 < w.count && w[j].source == nil && (w[j].kind == .quoted || w[j].kind == .word)
+                        && w[j + 1].isWord("if", "when", "whenever")
             }), k > 0
         else { return nil }
-        let head = Array(w[..<k])
-        let tail = Array(w[(k + 1)...].drop { $0.isWord("and", "but") })
+        var head = Array(w[..<k])
+        let tail = Array(w[(k + 1)...].drop { $0.isWord("and", "but", "or", "else", "otherwise") })
+        // "utm source (context.campaign.source)": words that name no field, restated by the field in parentheses.
+        if let open = head.firstIndex(where: { $0.isPunct("(") }), open > 0, open + 2 < head.count, head[open + 2].isPunct(")"),
+            head[open + 1].source != nil, open + 3 == head.count,
+            head[..<open].allSatisfy({ $0.kind == .word && $0.source == nil && $0.destination == nil })
+        {
+            head = [head[open + 1]]
+        }
         guard let base = read(head)?.value ?? values.read(head), [.copy, .fallback, .concatenation].contains(base.kind),
             let v = blankGuard(tail, after: base) ?? emptyDefault(tail, after: base)
         else { return nil }
