@@ -404,3 +404,37 @@ extension OfflineChainsRound6Tests {
         #expect(line(r.mapping, "userId").contains("null_if_blank(External_Id__c) ?? Id"))
     }
 }
+
+extension OfflineChainsRound6Tests {
+    @Test func severalExamplesAllChecked() {
+        let r = generate(
+            "hubspot.contact", "mailchimp.member",
+            "email_address = email\nlanguage = the first two letters of the preferred language (de-at → de, fr-ch → fr)")
+        #expect(line(r.mapping, "language").contains("left(hs_language, 2)"))
+        let wrong = generate(
+            "hubspot.contact", "mailchimp.member",
+            "email_address = email\nlanguage = the first two letters of the preferred language (de-at → de, fr-ch → ch)")
+        #expect(!line(wrong.mapping, "language").contains("left(hs_language, 2)  # [S2] confidence 0.90"))
+    }
+
+    @Test func aCaseChangeCheckedAgainstItsExample() {
+        let r = generate(
+            "segment.identify", "hubspot.contact", "email = traits.email\nhs_language = context.locale, upper-cased (pt-br → PT-BR)")
+        #expect(line(r.mapping, "hs_language").contains("upper(context.locale)"))
+        let wrong = generate(
+            "segment.identify", "hubspot.contact", "email = traits.email\nhs_language = context.locale, upper-cased (pt-br → PT)")
+        #expect(!line(wrong.mapping, "hs_language").contains("upper(context.locale)  # [S2] confidence 0.90"))
+    }
+
+    @Test func aQuotedValueForEverybody() {
+        let r = generate("salesforce.Contact", "mailchimp.member", "email_address = Email\nemail_type: \"text\" for everyone")
+        #expect(line(r.mapping, "email_type").contains("= \"text\""))
+    }
+
+    @Test func aFormatWithADescriptionAndAnExampleInParentheses() {
+        let r = generate(
+            "salesforce.Contact", "mailchimp.member",
+            "email_address = Email\nmerge_fields.BIRTHDAY = Birthdate as DD/MM (day first, e.g. 21/04)")
+        #expect(line(r.mapping, "merge_fields.BIRTHDAY").contains("format_date(Birthdate, \"dd/MM\")"))
+    }
+}

@@ -26,7 +26,7 @@ struct ComposeReader {
     func read(_ t: [ProseToken]) -> Reading? {
         let w = t
         if let r = constantInWords(w) ?? numberConstant(w) { return r }
-        if let r = part(w) { return r }
+        if let r = part(w) ?? verifiedCopy(w) { return r }
         if let r = emailDomain(w) { return r }
         if let r = scaled(w) { return r }
         if let r = appendedWhenPresent(w) { return r }
@@ -78,14 +78,74 @@ struct ComposeReader {
 
     /// ", e.g. hs-5101-20210210013530", "(e.g. …)", "(so hs-5101 etc)", "for example …" at the end: an example
     /// that names no field and no value (checked by nothing here, so it goes).
+    /// "en-GB → GB", "so en-gb becomes en, pt-br → pt": pairs of an input and what it gives; nil when the text
+    /// is anything else.
+    static func examples(_ inner: ArraySlice<ProseToken>) -> [(input: String, output: String)]? {
+        var out: [(String, String)] = []
+        var piece: [ProseToken] = []
+        func flush() -> Bool {
+            let p = piece.filter { !$0.isWord("so", "e", "g", "eg", "e.g", "i", "like", "for", "example", "and") }
+            piece = []
+            guard p.count == 3, p[0].kind == .word, p[2].kind == .word, p[0].source == nil || p[0].typo,
+                p[1].isPunct("->") || p[1].isWord("gives", "becomes", "is", "means")
+            else { return false }
+            out.append((p[0].text, p[2].text))
+            return true
+        }
+        for t in inner {
+            if t.isPunct(",", ";") {
+                guard flush() else { return nil }
+            } else {
+                piece.append(t)
+            }
+        }
+        guard flush(), !out.isEmpty else { return nil }
+        return out
+    }
+
+    /// "context.locale, lower-case (en-GB → en-gb)": a copy with case or trim modifiers whose examples in
+    /// parentheses it gives.
+    func verifiedCopy(_ w: [ProseToken]) -> Reading? {
+        guard w.last?.isPunct(")") == true, let open = w.lastIndex(where: { $0.isPunct("(") }), open > 0,
+            let examples = Self.examples(w[(open + 1)..<(w.count - 1)]),
+            let c = values.copy(Array(w[..<open])), c.kind == .copy, let s = c.sourceField
+        else { return nil }
+        // Peel the calls the copy applies, outermost first.
+        var text = c.text
+        if text.hasPrefix("truncate("), let comma = text.lastIndex(of: ",") { text = String(text.dropFirst("truncate(".count)[..<comma]) }
+        var calls: [String] = []
+        while let open = text.firstIndex(of: "("), text.hasSuffix(")") {
+            calls.append(String(text[..<open]))
+            text = String(text[text.index(after: open)..<text.index(before: text.endIndex)])
+        }
+        guard text == MappingGrammar.fieldName(s), calls.allSatisfy({ ["lower", "upper", "trim"].contains($0) }), !calls.isEmpty else {
+            return nil
+        }
+        for e in examples {
+            var v = e.input
+            for call in calls.reversed() {
+                switch call {
+                case "lower": v = v.lowercased()
+                case "upper": v = v.uppercased()
+                default: v = v.trimmingCharacters(in: .whitespaces)
+                }
+            }
+            guard v == e.output else { return nil }
+        }
+        return Reading(value: c, confidence: 0.9)
+    }
+
     static func withoutExample(_ t: [ProseToken]) -> [ProseToken] {
         var end = t.count
         while end > 0, t[end - 1].isPunct(".", ",") { end -= 1 }
         var body = Array(t[..<end])
         if body.last?.isPunct(")") == true, let open = body.lastIndex(where: { $0.isPunct("(") }), open > 0 {
             let inner = body[(open + 1)..<(body.count - 1)]
-            if inner.first?.isWord("e", "eg", "e.g", "i.e", "so", "like", "for") == true,
-                inner.allSatisfy({ $0.kind == .word && $0.source == nil })
+            // "(e.g. 03/05)", "(Mailchimp birthday format, e.g. 03/05)": words and an example, naming no field.
+            if inner.first?.isWord("e", "eg", "e.g", "i.e", "so", "like", "for") == true
+                && inner.allSatisfy({ $0.kind == .word && $0.source == nil })
+                || inner.contains(where: { $0.isWord("e.g", "eg") })
+                    && inner.allSatisfy({ $0.kind == .word && $0.source == nil || $0.isPunct(",") })
             {
                 body = Array(body[..<open])
             }
@@ -158,7 +218,7 @@ struct ComposeReader {
             w[i].source = nil
             w[i].destination = nil
         }
-        guard d.type == .string || d.type == .id, !w.contains(where: { $0.isPunct("+", "->") }),
+        guard d.type == .string || d.type == .id || d.type == .picklist, !w.contains(where: { $0.isPunct("+", "->") }),
             !w.contains(where: {
                 $0.isWord(
                     "if", "when", "unless", "otherwise", "else", "except", "but", "or", "whenever", "where", "from", "of", "plus",
@@ -192,7 +252,10 @@ struct ComposeReader {
             return Reading(value: ReadValue(text: lit, kind: .constant), confidence: 0.85)
         }
         var rest = w.filter { !$0.isPunct(",", ".", "(", ")", ":", "=") }
-        let said = rest.contains { Self.constantWords.contains($0.lower) }
+        // "always", "fixed", "for everybody", "on all events": the prose says the value is one for every record.
+        let said = rest.contains {
+            Self.constantWords.contains($0.lower) || $0.isWord("everybody", "everyone", "anyone", "anybody", "every", "all", "each")
+        }
         rest = rest.filter { !tail($0) && !$0.isWord("the", "a", "an", "set", "to", "is", "be", "should", "just", "simply") }
         guard rest.count == 1, rest[0].source == nil || rest[0].kind == .quoted else { return nil }
         let t = rest[0]
@@ -236,7 +299,10 @@ struct ComposeReader {
     private func tail(_ t: ProseToken) -> Bool {
         t.kind == .word && t.source == nil
             && (Self.constantWords.contains(t.lower) || Self.recordNouns.contains(t.lower)
-                || ["on", "for", "all", "every", "each", "in", "case", "cases", "the", "value", "text"].contains(t.lower))
+                || [
+                    "on", "for", "all", "every", "each", "in", "case", "cases", "the", "value", "text", "everybody", "everyone", "anyone",
+                    "anybody",
+                ].contains(t.lower))
     }
 
     /// A literal for `d` from one token: quoted text, or (when `loose`) one word.
@@ -534,13 +600,10 @@ struct ComposeReader {
         guard d.type == .string else { return nil }
         // The example: "(en-GB → GB)", "(en-US gives en)", "(so en-GB becomes en)", "e.g. …".
         var body = w
-        var example: (input: String, output: String)?
+        var examples: [(input: String, output: String)] = []
         if let open = w.firstIndex(where: { $0.isPunct("(") }), let close = w[open...].firstIndex(where: { $0.isPunct(")") }) {
-            let inner = w[(open + 1)..<close].filter { !$0.isWord("so", "e", "g", "eg", "i", "like", "for", "example") }
-            guard inner.count == 3, inner[0].kind == .word, inner[2].kind == .word,
-                inner[1].isPunct("->") || inner[1].isWord("gives", "becomes", "is", "means")
-            else { return nil }
-            example = (inner[0].text, inner[2].text)
+            guard let found = Self.examples(w[(open + 1)..<close]) else { return nil }
+            examples = found
             body = Array(w[..<open]) + Array(w[(close + 1)...])
         }
         let fields = body.compactMap(\.source)
@@ -551,7 +614,7 @@ struct ComposeReader {
             "letters", "letter", "characters", "chars", "character", "two", "three", "four", "five", "language", "country", "region",
             "code", "its", "their", "lowercased", "lower", "lowercase", "lower-cased", "uppercased", "upper", "uppercase", "upper-cased",
             "in", "case", "trimmed", "only", "just", "take", "taken", "and", "then", "value", "field", "up", "to", "is", "it",
-            "contact's", "member's", "lead's", "user's", "name",
+            "contact's", "member's", "lead's", "user's", "name", "contact", "member", "lead", "user", "account", "company", "record",
         ]
         guard
             body.allSatisfy({
@@ -604,7 +667,7 @@ struct ComposeReader {
         if lower.contains("trimmed") { expr = expr.replacingOccurrences(of: "(\(name),", with: "(trim(\(name)),") }
         if lowered { expr = "lower(\(expr))" }
         if uppered { expr = "upper(\(expr))" }
-        if let example {
+        for example in examples {
             guard var got = compute(example.input) else { return nil }
             if lowered { got = got.lowercased() }
             if uppered { got = got.uppercased() }
