@@ -438,3 +438,32 @@ extension OfflineChainsRound6Tests {
         #expect(line(r.mapping, "merge_fields.BIRTHDAY").contains("format_date(Birthdate, \"dd/MM\")"))
     }
 }
+
+extension OfflineChainsRound6Tests {
+    @Test func aDatePatternAfterAStyleWord() {
+        let r = generate(
+            "mailchimp.member", "salesforce.Lead",
+            "Email = email_address\nDescription: \"Opted in on \" followed by timestamp_opt written the American way (MM/DD/YYYY).")
+        #expect(line(r.mapping, "Description").contains("format_date(timestamp_opt, \"MM/dd/yyyy\")"))
+    }
+
+    @Test func aReasonInParenthesesAfterAFormat() {
+        let r = generate(
+            "salesforce.Contact", "mailchimp.member",
+            "email_address = Email\nmerge_fields.BIRTHDAY = Birthdate as DD/MM (because the audience is European)")
+        #expect(line(r.mapping, "merge_fields.BIRTHDAY").contains("format_date(Birthdate, \"dd/MM\")"))
+        // A "reason" that names a field is not dropped.
+        let f = generate(
+            "salesforce.Contact", "mailchimp.member",
+            "email_address = Email\nmerge_fields.BIRTHDAY = Birthdate as DD/MM (because of MailingCountry)")
+        #expect(!line(f.mapping, "merge_fields.BIRTHDAY").contains("confidence 0.90"))
+    }
+
+    @Test func twoFallbacksInOneClause() {
+        let r = generate(
+            "segment.identify", "salesforce.Contact",
+            "Email = traits.email\nLastName: traits.lastName; if there's no last name use traits.firstName, and if that's missing as well \"Anonymous\""
+        )
+        #expect(line(r.mapping, "LastName").contains("?? null_if_blank(truncate(traits.firstName, 80)) ?? \"Anonymous\""))
+    }
+}

@@ -18,12 +18,24 @@ extension ComposeReader {
         "salesforce", "mailchimp", "segment", "app", "crm", "know", "of", "these", "those", "field", "fields", "either", "set",
         "given", "filled", "sent", "send", "one", "them", "two", "all", "known", "and", "but", "still", "at", "do", "does", "with",
         "t", "provide", "provided", "give", "gave", "given", "did", "user", "form", "source", "platform", "trait", "property", "attribute",
-        "merge", "tag", "flag", "column", "checkbox", "should", "must", "will", "would", "just", "simply", "work", "works",
+        "merge", "tag", "flag", "column", "checkbox", "should", "must", "will", "would", "just", "simply", "work", "works", "too",
+        "either", "as", "well",
     ]
 
     /// Reads clause `c` as a continuation of the last assignment in `out`; false (and `out` untouched)
     /// when it is not one this reader reads whole.
     static func continueClause(_ c: [ProseToken], into out: inout SentenceOutcome, source: Schema, destination: Schema) -> Bool {
+        // "if there's no X use Y, and if that's missing too "V"": continuations one after another.
+        if let k = c.indices.first(where: { k in
+            k > 0 && c[k].isPunct(",") && k + 2 < c.count && c[k + 1].isWord("and") && c[k + 2].isWord("if", "when", "where")
+        }) {
+            var copy = out
+            guard continueClause(Array(c[..<k]), into: &copy, source: source, destination: destination),
+                continueClause(Array(c[(k + 2)...]), into: &copy, source: source, destination: destination)
+            else { return false }
+            out = copy
+            return true
+        }
         guard let i = out.assignments.indices.last else { return false }
         var t = c
         while let f = t.first, f.isWord("and", "but", "then", "so", "also") || f.isPunct(",") { t.removeFirst() }
@@ -174,6 +186,12 @@ extension ComposeReader {
         }
         // An action word right after a comma wins ("if the app didn't send one, take …").
         let afterComma = t.indices.first { $0 > 0 && t[$0 - 1].isPunct(",") && t[$0].kind == .word && actions.contains(t[$0].lower) }
+        // "if that's missing too "Unknown"": a quoted value that ends the clause, after its condition.
+        if afterComma == nil, !t.contains(where: { $0.kind == .word && actions.contains($0.lower) || $0.isPunct(",") }),
+            t.count > 2, t.last?.kind == .quoted
+        {
+            t.insert(ProseToken(kind: .punct, text: ",", lower: ","), at: t.count - 1)
+        }
         let act =
             afterComma ?? t.firstIndex(where: { $0.kind == .word && actions.contains($0.lower) }) ?? t.lastIndex(where: { $0.isPunct(",") })
         guard let act, act > 0 else { return nil }

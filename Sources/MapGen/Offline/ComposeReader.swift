@@ -141,6 +141,13 @@ struct ComposeReader {
         var body = Array(t[..<end])
         if body.last?.isPunct(")") == true, let open = body.lastIndex(where: { $0.isPunct("(") }), open > 0 {
             let inner = body[(open + 1)..<(body.count - 1)]
+            // "(that's the only format the birthday field takes)", "(because …)": a reason that names no
+            // source field, no value and no number.
+            if inner.first?.isWord("that", "that's", "because", "since", "which", "as", "otherwise") == true,
+                !inner.contains(where: { $0.source != nil || $0.kind == .quoted || Double($0.text) != nil || $0.isPunct("->") })
+            {
+                return Array(body[..<open])
+            }
             // "(e.g. 03/05)", "(Mailchimp birthday format, e.g. 03/05)": words and an example, naming no field.
             if inner.first?.isWord("e", "eg", "e.g", "i.e", "so", "like", "for") == true
                 && inner.allSatisfy({ $0.kind == .word && $0.source == nil })
@@ -487,7 +494,11 @@ struct ComposeReader {
         guard !parts.isEmpty else { return nil }
         // After it: how it is written. Words that name the order ("day.month.year") and an example.
         let spec = w[(fAt + 1)...].filter {
-            !$0.isPunct(",", ":") && !$0.isWord("as", "written", "formatted", "like", "in", "the", "form", "format", "e.g", "e", "g", "so")
+            !$0.isPunct(",", ":", "(", ")")
+                && !$0.isWord(
+                    "as", "written", "formatted", "like", "in", "the", "form", "format", "e.g", "e", "g", "so", "european", "american",
+                    "us",
+                    "uk", "iso", "way", "style")
         }
         guard !spec.isEmpty else { return nil }
         var named: String?
