@@ -467,3 +467,16 @@ extension OfflineChainsRound6Tests {
         #expect(line(r.mapping, "LastName").contains("?? null_if_blank(truncate(traits.firstName, 80)) ?? \"Anonymous\""))
     }
 }
+
+extension OfflineChainsRound6Tests {
+    @Test func orAnotherFieldWhenThereIsNone() {
+        let r = generate(
+            "salesforce.Contact", "segment.identify", "userId is the External ID, or the Id when there isn't one. traits.email = Email")
+        #expect(line(r.mapping, "userId").contains("null_if_blank(External_Id__c) ?? Id"))
+        // "or X when <another condition>" is no default for when the first is empty.
+        let c = generate(
+            "salesforce.Contact", "segment.identify",
+            "userId is the External ID, or the Id when the contact is deleted. traits.email = Email")
+        #expect(!line(c.mapping, "userId").contains("null_if_blank(External_Id__c) ?? Id  # [S1] confidence 0.90"))
+    }
+}

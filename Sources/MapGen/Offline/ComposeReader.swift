@@ -375,9 +375,11 @@ struct ComposeReader {
                 guard w[i].isPunct(",") else { return false }
                 var j = i + 1
                 while j < w.count, w[j].isWord("and", "but", "or", "else", "otherwise") { j += 1 }
-                return j < w.count && w[j].isWord("if", "when", "where", "whenever")
-                    || j + 1 < w.count && w[j].source == nil && (w[j].kind == .quoted || w[j].kind == .word)
-                        && w[j + 1].isWord("if", "when", "whenever")
+                if j < w.count, w[j].isWord("if", "when", "where", "whenever") { return true }
+                // "V if missing", "the userId when there isn't one": a short value, then its condition.
+                guard let c = w[j...].prefix(4).firstIndex(where: { $0.isWord("if", "when", "whenever") }), c > j else { return false }
+                return !w[j..<c].contains(where: { $0.kind == .punct })
+                    && w[j..<c].filter({ !$0.isWord("the", "a", "an", "their", "its") }).count == 1
             }), k > 0
         else { return nil }
         var head = Array(w[..<k])
