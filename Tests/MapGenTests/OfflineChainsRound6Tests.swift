@@ -480,3 +480,24 @@ extension OfflineChainsRound6Tests {
         #expect(!line(c.mapping, "userId").contains("null_if_blank(External_Id__c) ?? Id  # [S1] confidence 0.90"))
     }
 }
+
+extension OfflineChainsRound6Tests {
+    @Test func aMergeFieldNamedLikeASourceFieldIsTheDestination() {
+        let r = generate(
+            "hubspot.contact", "mailchimp.member",
+            "email_address = email\nthe phone merge field is the phone number but if that's empty put Unlisted.")
+        #expect(line(r.mapping, "merge_fields.PHONE").contains("null_if_blank(truncate(phone, 255)) ?? \"Unlisted\""))
+        // "n/a" unquoted reads as two words: never the text "n".
+        let na = generate(
+            "hubspot.contact", "mailchimp.member",
+            "email_address = email\nthe phone merge field is the phone number but if that's empty put n/a.")
+        #expect(!line(na.mapping, "merge_fields.PHONE").contains("\"n\""))
+        let always = generate("hubspot.contact", "mailchimp.member", "email_address = email\nthe phone merge field is always n/a.")
+        #expect(!line(always.mapping, "merge_fields.PHONE").contains("\"n\""))
+        // "but if" with a condition on another field: no default for it.
+        let c = generate(
+            "hubspot.contact", "mailchimp.member",
+            "email_address = email\nthe phone merge field is the phone number but if the stage is lead put Unlisted.")
+        #expect(!line(c.mapping, "merge_fields.PHONE").contains("?? \"Unlisted\"  # [S2] confidence 0.90"))
+    }
+}

@@ -259,6 +259,16 @@ extension ComposeReader {
                 guard !ConditionReader.keywords.contains(value[0].lower), value[0].destination == nil || d.type != .string else {
                     return nil
                 }
+                // Nothing but an article before it and "instead" after it ("n/a" is read as "n" and "a": not one word).
+                let raw = Array(t[(act + 1)...]).filter { !$0.isPunct(",", ".") }
+                guard let at = raw.firstIndex(where: { $0.text == value[0].text && $0.kind == .word }),
+                    raw[..<at].allSatisfy({
+                        $0.kind == .word
+                            && ["use", "put", "write", "take", "the", "a", "an", "just", "simply", "then", "to", "back", "fall"].contains(
+                                $0.lower)
+                    }),
+                    raw[(at + 1)...].allSatisfy({ $0.isWord("instead") })
+                else { return nil }
             }
             alternative = lit
         } else if value.count == 1, value[0].source != nil, let c = reader.copy(value) {

@@ -266,6 +266,13 @@ struct ComposeReader {
         rest = rest.filter { !tail($0) && !$0.isWord("the", "a", "an", "set", "to", "is", "be", "should", "just", "simply") }
         guard rest.count == 1, rest[0].source == nil || rest[0].kind == .quoted else { return nil }
         let t = rest[0]
+        // After the value only words that say it holds for every record ("always n/a" reads as "n" and "a":
+        // no single value).
+        if let at = w.lastIndex(where: { $0.text == t.text && $0.kind == t.kind }),
+            !w[(at + 1)...].allSatisfy({ $0.kind == .punct || tail($0) || $0.isWord("always") })
+        {
+            return nil
+        }
         if t.kind == .quoted {
             guard said, let lit = values.literal(t) else { return nil }
             return Reading(value: ReadValue(text: lit, kind: .constant), confidence: 0.9)
@@ -372,6 +379,8 @@ struct ComposeReader {
         // The tail: "(and) when … use V", "(or) V when there isn't one", "V if missing".
         guard
             let k = w.indices.first(where: { i in
+                // "the company name but if that's empty put Independent": "but if" without a comma too.
+                if i > 0, w[i].isWord("but"), i + 1 < w.count, w[i + 1].isWord("if", "when") { return true }
                 guard w[i].isPunct(",") else { return false }
                 var j = i + 1
                 while j < w.count, w[j].isWord("and", "but", "or", "else", "otherwise") { j += 1 }

@@ -178,6 +178,11 @@ struct SentenceTokens {
         for t in tokens {
             if let last = kept.last, last.source != nil || last.destination != nil, t.kind == .word {
                 if t.source == nil && t.destination == nil {
+                    // "the company merge field": a word before "merge" that names a merge field names that field
+                    // only, not the source field it also spells.
+                    if t.isWord("merge"), last.destination?.name.hasPrefix("merge_fields.") == true, last.source != nil {
+                        kept[kept.count - 1].source = nil
+                    }
                     if t.isWord("field", "property", "tag", "attribute", "trait", "column", "merge") { continue }
                 }
                 let concept = (last.source ?? last.destination).map { Vocabulary.concepts($0.name) } ?? []
@@ -490,6 +495,9 @@ struct SentenceTokens {
                             // "03/21/2022", "day/month/year": a date and its order in words stay one word.
                             || d == "/" && chars[j + 1].isNumber && !w.isEmpty && w.allSatisfy({ $0.isNumber || $0 == "/" })
                             || SentenceTokens.isDateOrder(w, d, chars, j)
+                            // "n/a", "N/A": two short letter groups around a slash are one word.
+                            || d == "/" && (1...2).contains(w.count) && w.allSatisfy(\.isLetter)
+                                && chars[(j + 1)...].prefix(while: \.isLetter).count <= 2
                     {
                         w.append(d)
                     } else {
