@@ -501,3 +501,18 @@ extension OfflineChainsRound6Tests {
         #expect(!line(c.mapping, "merge_fields.PHONE").contains("?? \"Unlisted\"  # [S2] confidence 0.90"))
     }
 }
+
+extension OfflineChainsRound6Tests {
+    @Test func aValueBuiltFromItsParts() {
+        let r = generate(
+            "hubspot.contact", "segment.identify",
+            "The messageId must change with every edit, so make it from crm-, the record ID, an underscore, and the last modified date as yyyyMMdd.\nuserId = hs_object_id"
+        )
+        #expect(line(r.mapping, "messageId").contains("\"crm-\" + hs_object_id + \"_\" + format_date(lastmodifieddate, \"yyyyMMdd\")"))
+        // Two fields with nothing between them: not read.
+        let glued = generate(
+            "hubspot.contact", "segment.identify",
+            "The messageId must be unique, so build it from the record ID and the email.\nuserId = hs_object_id")
+        #expect(!line(glued.mapping, "messageId").contains("hs_object_id + email"))
+    }
+}

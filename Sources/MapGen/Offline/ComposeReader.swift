@@ -406,6 +406,70 @@ struct ComposeReader {
         return Reading(value: v, confidence: 0.9)
     }
 
+    // MARK: Built from parts
+
+    /// "The messageId has to be unique, so build it from sfdc-, the Contact ID, another dash, and the Last
+    /// Modified Date written as yyyyMMddHHmmss": one destination named before the verb, then its parts in
+    /// order (literals, separators said in words, fields with an optional date pattern).
+    static func builtFrom(_ c: [ProseToken], source: Schema, destination: Schema) -> (Field, Reading)? {
+        guard
+            let v = c.firstIndex(where: {
+                $0.isWord("build", "built", "make", "made", "compose", "composed", "assemble", "assembled", "construct", "constructed")
+            }), v > 0
+        else { return nil }
+        var k = v + 1
+        while k < c.count, c[k].isWord("it", "them", "up", "out") { k += 1 }
+        guard k < c.count, c[k].isWord("from", "of") else { return nil }
+        let before = c[..<v]
+        let dests = before.compactMap(\.destination)
+        guard Set(dests.map(\.name)).count == 1, let d = dests.first, d.type.baseType == .string,
+            !before.contains(where: { $0.kind == .quoted || $0.source != nil && $0.destination == nil })
+        else { return nil }
+        let body = withoutExample(Array(c[(k + 1)...]))
+        var pieces: [[ProseToken]] = [[]]
+        for t in body {
+            if t.isPunct(",") || t.isWord("and", "then", "plus") {
+                if !(pieces.last?.isEmpty ?? true) { pieces.append([]) }
+            } else {
+                pieces[pieces.count - 1].append(t)
+            }
+        }
+        pieces = pieces.filter { !$0.isEmpty }
+        var parts: [String] = []
+        var fields: [Field] = []
+        for p in pieces {
+            let w = p.filter { !$0.isWord("the", "a", "an", "another", "one", "more", "single", "its", "their") }
+            if w.count == 1, w[0].kind == .quoted {
+                parts.append(Formatter.stringLiteral(w[0].text))
+            } else if w.count == 1, w[0].kind == .word, let sep = separator(w[0].lower) {
+                parts.append(Formatter.stringLiteral(sep))
+            } else if let f = w.first?.source {
+                let rest = w.dropFirst().filter { !$0.isWord("written", "as", "formatted", "in", "format") }
+                var v = OfflineExpr.field(f)
+                switch f.type.baseType {
+                case .date, .datetime:
+                    guard rest.count == 1, let pattern = DatePatterns.translate(rest[0].text) else { return nil }
+                    v = "format_date(\(v), \(Formatter.stringLiteral(pattern)))"
+                case .string:
+                    guard rest.isEmpty else { return nil }
+                default:
+                    guard rest.isEmpty else { return nil }
+                    v = "to_string(\(v))"
+                }
+                parts.append(v)
+                fields.append(f)
+            } else {
+                return nil
+            }
+        }
+        guard parts.count >= 2, !fields.isEmpty else { return nil }
+        // Two fields with nothing said between them: whether a separator goes there is a guess.
+        if zip(parts, parts.dropFirst()).contains(where: { !$0.hasPrefix("\"") && !$1.hasPrefix("\"") }) { return nil }
+        var text = parts.joined(separator: " + ")
+        if let max = d.maxLength, max < 65536 { text = "truncate(\(text), \(max))" }
+        return (d, Reading(value: ReadValue(text: text, kind: .concatenation, chainFields: fields), confidence: 0.85))
+    }
+
     // MARK: Joins
 
     /// "address, city and country joined with ", " (leave out the empty parts)", "… (just whichever one

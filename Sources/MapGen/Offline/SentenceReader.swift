@@ -1116,6 +1116,11 @@ struct SentenceReader {
             c = kept
         }
         // Subject form.
+        // "The messageId …, so build it from "sfdc-", the Id, a dash and the date": a value built from parts.
+        if let (d, r) = ComposeReader.builtFrom(c, source: source, destination: destination) {
+            out.assignments.append(.init(field: d, value: r.value, confidence: r.confidence, note: "named in prose"))
+            return
+        }
         let subjects = subjectPositions(c)
         guard !subjects.isEmpty else {
             if c.contains(where: { $0.destination != nil || $0.source != nil || $0.kind == .quoted }) {
