@@ -516,3 +516,17 @@ extension OfflineChainsRound6Tests {
         #expect(!line(glued.mapping, "messageId").contains("hs_object_id + email"))
     }
 }
+
+extension OfflineChainsRound6Tests {
+    @Test func aPreferenceAndWhenToUseAnother() {
+        let r = generate(
+            "hubspot.contact", "salesforce.Lead",
+            "Email = email\nfor Phone we prefer the mobile number, and only take the phone number when there is no mobile.")
+        #expect(line(r.mapping, "Phone").contains("null_if_blank(truncate(mobilephone, 40)) ?? truncate(phone, 40)"))
+        // A preference whose other case is not "no value" is not read.
+        let other = generate(
+            "hubspot.contact", "salesforce.Lead",
+            "Email = email\nfor Phone we prefer the mobile number, and only take the phone number for customers.")
+        #expect(!line(other.mapping, "Phone").contains("confidence 0.90"))
+    }
+}

@@ -20,7 +20,7 @@ struct ComposeReader {
         var confidence: Double
     }
 
-    private var values: ValueReader { ValueReader(source: source, destination: destination, d: d) }
+    var values: ValueReader { ValueReader(source: source, destination: destination, d: d) }
 
     /// The value phrase of an assignment to `d`, when one of the readings here reads all of it.
     func read(_ t: [ProseToken]) -> Reading? {
@@ -468,6 +468,49 @@ struct ComposeReader {
         var text = parts.joined(separator: " + ")
         if let max = d.maxLength, max < 65536 { text = "truncate(\(text), \(max))" }
         return (d, Reading(value: ReadValue(text: text, kind: .concatenation, chainFields: fields), confidence: 0.85))
+    }
+
+    // MARK: A preference
+
+    /// "for the phone merge field we prefer the mobile number and only use the normal phone number when
+    /// there's no mobile": the preferred value, and the continuation that says when to use another.
+    static func preferred(_ c: [ProseToken], source: Schema, destination: Schema) -> (Field, Reading)? {
+        guard let v = c.firstIndex(where: { $0.isWord("prefer", "prefers", "preferably") }), v > 0 else { return nil }
+        let before = c[..<v]
+        let dests = before.compactMap(\.destination)
+        guard Set(dests.map(\.name)).count == 1, let d = dests.first,
+            before.allSatisfy({
+                $0.destination != nil || $0.isPunct(",", ":") || $0.isWord("for", "the", "we", "i", "our", "they", "would", "d", "in")
+            })
+        else { return nil }
+        let rest = Array(c[(v + 1)...])
+        guard let cut = rest.firstIndex(where: { $0.isWord("and", "but", "otherwise") || $0.isPunct(",", ";") }), cut > 0 else {
+            return nil
+        }
+        let reader = ComposeReader(source: source, destination: destination, d: d)
+        var headTokens = Array(rest[..<cut])
+        // "the mobile number": words that only the one field's name and label hold.
+        if !headTokens.contains(where: { $0.source != nil }), let f = reader.fieldByWords(headTokens) {
+            headTokens = [ProseToken(kind: .word, text: f.name, lower: f.name.lowercased(), source: f)]
+        }
+        guard let head = reader.read(headTokens)?.value ?? reader.values.read(headTokens),
+            [.copy, .fallback, .concatenation].contains(head.kind)
+        else { return nil }
+        let tail = Array(rest[cut...].drop { $0.isWord("and", "but", "otherwise", "only", "then") || $0.isPunct(",", ";") })
+        guard let value = reader.emptyDefault(tail, after: head) else { return nil }
+        return (d, Reading(value: value, confidence: 0.9))
+    }
+
+    /// The one source field whose name and label hold every word of `w` but articles and "number" /
+    /// "address" ("the mobile number" for `mobilephone`, "Mobile Phone Number"); nil when none or several do.
+    func fieldByWords(_ w: [ProseToken]) -> Field? {
+        let words = w.filter { !$0.isWord("the", "a", "an", "their", "its", "number", "address", "value") }
+        guard !words.isEmpty, words.allSatisfy({ $0.kind == .word && $0.source == nil && $0.lower.count >= 3 }) else { return nil }
+        let hits = source.fields.filter { f in
+            let parts = Set((f.name + " " + (f.label ?? "")).lowercased().split(whereSeparator: { !$0.isLetter }).map(String.init))
+            return words.allSatisfy { parts.contains($0.lower) }
+        }
+        return hits.count == 1 ? hits[0] : nil
     }
 
     // MARK: Joins

@@ -1117,7 +1117,9 @@ struct SentenceReader {
         }
         // Subject form.
         // "The messageId …, so build it from "sfdc-", the Id, a dash and the date": a value built from parts.
-        if let (d, r) = ComposeReader.builtFrom(c, source: source, destination: destination) {
+        if let (d, r) = ComposeReader.builtFrom(c, source: source, destination: destination)
+            ?? ComposeReader.preferred(c, source: source, destination: destination)
+        {
             out.assignments.append(.init(field: d, value: r.value, confidence: r.confidence, note: "named in prose"))
             return
         }
