@@ -530,3 +530,13 @@ extension OfflineChainsRound6Tests {
         #expect(!line(other.mapping, "Phone").contains("confidence 0.90"))
     }
 }
+
+extension OfflineChainsRound6Tests {
+    @Test func whenTheRecordWasCreated() {
+        let r = generate("salesforce.Lead", "segment.identify", "userId = Id\ntimestamp = when the lead was last modified in Salesforce")
+        #expect(line(r.mapping, "timestamp").contains("LastModifiedDate"))
+        // Words it does not know ("… by sales") leave it unread.
+        let by = generate("salesforce.Lead", "segment.identify", "userId = Id\ntimestamp = when the lead was last modified by sales")
+        #expect(!line(by.mapping, "timestamp").contains("LastModifiedDate  # [S2] confidence 0.85"))
+    }
+}

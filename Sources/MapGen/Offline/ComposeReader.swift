@@ -33,6 +33,7 @@ struct ComposeReader {
         if let r = joinKeepingEmpty(w) { return r }
         if let r = datedText(w) { return r }
         if let r = headThenDefault(w) { return r }
+        if let r = whenItHappened(w) { return r }
         // "Record ID, Last Modified Date, "hs-" + Record ID + …, e.g. hs-5101-…" (a table row: the source
         // column, then notes that use every field it lists): the notes alone, without their example.
         let plain = Self.withoutExample(Self.withoutSourceList(Self.withoutPlatformWords(w)))
@@ -468,6 +469,38 @@ struct ComposeReader {
         var text = parts.joined(separator: " + ")
         if let max = d.maxLength, max < 65536 { text = "truncate(\(text), \(max))" }
         return (d, Reading(value: ReadValue(text: text, kind: .concatenation, chainFields: fields), confidence: 0.85))
+    }
+
+    // MARK: When it happened
+
+    /// "when the contact was created in HubSpot", "the time the lead was last modified": the one date field of
+    /// the source that records that.
+    func whenItHappened(_ w: [ProseToken]) -> Reading? {
+        guard d.type.baseType == .date || d.type.baseType == .datetime || d.type.baseType == .string,
+            let verb = w.firstIndex(where: { $0.isWord("created", "modified", "updated", "changed") }),
+            w.first?.isWord("when", "the") == true
+        else { return nil }
+        let allowed: Set<String> = [
+            "when", "the", "time", "date", "moment", "was", "were", "is", "got", "first", "last", "in", "on", "at", "hubspot", "salesforce",
+            "mailchimp", "segment", "crm",
+        ]
+        guard
+            w.allSatisfy({
+                $0.kind == .word && $0.source == nil && (allowed.contains($0.lower) || Self.recordNouns.contains($0.lower))
+                    || $0.lower == w[verb].lower
+            })
+        else { return nil }
+        let stem = w[verb].isWord("created") ? "creat" : "modif"
+        let dated = source.fields.filter { f in
+            (f.type.baseType == .date || f.type.baseType == .datetime) && f.name.lowercased().contains(stem)
+                && !f.name.lowercased().hasPrefix("hs_") && !f.name.lowercased().contains("by")
+        }
+        guard dated.count == 1, let f = dated.first,
+            let v = values.copy([ProseToken(kind: .word, text: f.name, lower: f.name.lowercased(), source: f)])
+        else {
+            return nil
+        }
+        return Reading(value: v, confidence: 0.85)
     }
 
     // MARK: A preference
