@@ -41,8 +41,11 @@ import Testing
             "hubspot.contact", "mailchimp.member",
             "Email Address = email.\nlanguage = the first two letters of the preferred language (en-gb -> en, fr-ca -> fr).")
         let rule = line(r.mapping, "language")
-        #expect(rule.isEmpty || rule.contains("REVIEW") || r.trace.flagged.contains("language"))
-        #expect(r.trace.notImplemented.contains { $0.sentence == 2 })
+        // Never a translation whose patterns are the description; the part the examples show (round 6) is read.
+        let read = rule.contains("left(hs_language, 2)")
+        #expect(read || rule.isEmpty || rule.contains("REVIEW") || r.trace.flagged.contains("language"))
+        #expect(read || r.trace.notImplemented.contains { $0.sentence == 2 })
+        #expect(!rule.contains("match") || rule.contains("REVIEW"))
     }
 
     @Test func aSkipSentenceItCannotReadIsListed() {

@@ -335,11 +335,13 @@ struct ChainReader {
         let keep: Set<String> = [
             "keep", "leave", "pass", "the", "code", "value", "values", "as", "is", "like", "it", "unchanged", "same", "through", "original",
             "untouched", "itself", "its", "anything", "everything", "else", "otherwise", "other", "rest", "just", "for", "any",
+            // "other stages unchanged", "all other codes stay as they are": what the values are.
+            "stages", "stage", "codes", "statuses", "types", "sources", "ones", "all", "stay", "stays", "remain", "remains", "they", "are",
         ]
         let words = seg.filter { !$0.isPunct(",", ".", "->") }
         if !words.isEmpty, words.allSatisfy({ $0.kind == .word && keep.contains($0.lower) && $0.source == nil }),
-            words.contains(where: { $0.isWord("keep", "leave", "pass", "unchanged", "untouched") }),
-            words.contains(where: { $0.isWord("is", "unchanged", "through", "same", "untouched", "itself") })
+            words.contains(where: { $0.isWord("keep", "leave", "pass", "unchanged", "untouched", "stay", "stays", "remain", "remains") }),
+            words.contains(where: { $0.isWord("is", "are", "unchanged", "through", "same", "untouched", "itself") })
         {
             return Self.subjectMarker
         }

@@ -64,6 +64,7 @@ public struct OfflineGenerator: Sendable {
         var unread: [Int: [String]] = [:]
         var lastChainField: String?
         var assignmentSentences = 0
+        var previous: SentenceOutcome?
 
         let (texts, tableRows) = Self.joinTables(
             Self.readTableRows(prose.sentences, source: source, destination: destination), source: source, destination: destination)
@@ -130,6 +131,22 @@ public struct OfflineGenerator: Sendable {
                     lines[name] = l
                 }
             }
+            // "Where HubSpot has no name, use the domain instead." after "Name: the company name.": a sentence that
+            // only continues the value the sentence before gave (a default, a blank guard) changes that rule.
+            if o.assignments.isEmpty, o.skips.isEmpty, o.key == nil, o.defaultForPrevious == nil, o.sameAs == nil,
+                var prior = previous, prior.assignments.count == 1, let line = lines[prior.assignments[0].field.name],
+                line.sentence == index - 1, line.value == prior.assignments[0].value.text,
+                ComposeReader.continueSentence(tokens, into: &prior, source: source, destination: destination)
+            {
+                let a = prior.assignments[0]
+                lines[a.field.name]?.value = a.value.text
+                lines[a.field.name]?.confidence = min(line.confidence, a.confidence)
+                lines[a.field.name]?.note = line.note + ", continued in [S\(index + 1)]"
+                lines[a.field.name]?.sourceField = a.value.sourceField
+                previous = nil
+                continue
+            }
+            previous = o
             if !o.unread.isEmpty { unread[index + 1] = o.unread }
             if let (f, other) = o.sameAs {
                 if let line = lines[other.name], lines[f.name] == nil, f.type == other.type, f.values == other.values {

@@ -247,12 +247,16 @@ struct SentenceReader {
                 // case and trim words between the key and its value apply to the value.
                 let modifierWords = SentenceAccounting.modifiers.reduce(into: Set<String>()) { $0.formUnion($1.words) }
                 var value = tokens[(at + 1)..<s].filter { modifierWords.contains($0.lower) } + Array(tokens[s..<end])
-                while let l = value.last, l.isPunct(",", ")") { value.removeLast() }
+                while let l = value.last, l.isPunct(",") || l.isPunct(")") && !value.contains(where: { $0.isPunct("(") }) {
+                    value.removeLast()
+                }
                 let reader = ValueReader(source: source, destination: destination, d: k)
                 // Trailing words after one field ("…, which holds the contact's hs_object_id so re-runs
                 // update") are explanation; a value with more parts than the field is read whole or not at all.
                 let parts = value.filter { $0.source != nil || $0.kind == .quoted || $0.isPunct("+") }
-                if let v = reader.read(value) ?? (parts.count == 1 && tokens[s].source != nil ? reader.read([tokens[s]]) : nil) {
+                if let r = ComposeReader(source: source, destination: destination, d: k).read(value) {
+                    out.assignments.append(.init(field: k, value: r.value, confidence: r.confidence, note: "named in prose"))
+                } else if let v = reader.read(value) ?? (parts.count == 1 && tokens[s].source != nil ? reader.read([tokens[s]]) : nil) {
                     out.assignments.append(.init(field: k, value: v, confidence: confidence(v, k), note: "named in prose"))
                 } else {
                     out.unread.append("\(k.name): the key's value could not be read")
@@ -301,6 +305,7 @@ struct SentenceReader {
                 continue
             }
             if n > 0, continueFallback(clause, into: &out) { continue }
+            if n > 0, ComposeReader.continueClause(clause, into: &out, source: source, destination: destination) { continue }
             if n > 0, continueChain(clause, into: &out) { continue }
             if n > 0, conditionalDefault(clause, into: &out) { continue }
             if n > 0, isExplanation(clause, after: out) { continue }
@@ -1009,6 +1014,12 @@ struct SentenceReader {
                 return
             }
         }
+        // "And in Message put X": the destination first, read as "put X in Message".
+        if let k = c.firstIndex(where: { !$0.isWord("and", "then", "also") }), k + 2 < c.count, c[k].isWord("in", "into"),
+            c[k + 1].destination != nil, c[k + 2].isWord("put", "write")
+        {
+            c = [c[k + 2]] + Array(c[(k + 3)...]) + [ProseToken(kind: .word, text: "in", lower: "in"), c[k + 1]]
+        }
         // "We put X in D", "I'd like X copied to D": the speaker goes.
         if c.count > 2, c[0].isWord("we", "i", "please", "then"), c[1].kind == .word, c.contains(where: { $0.destination != nil }) {
             var rest = Array(c.dropFirst())
@@ -1105,6 +1116,13 @@ struct SentenceReader {
             c = kept
         }
         // Subject form.
+        // "The messageId …, so build it from "sfdc-", the Id, a dash and the date": a value built from parts.
+        if let (d, r) = ComposeReader.builtFrom(c, source: source, destination: destination)
+            ?? ComposeReader.preferred(c, source: source, destination: destination)
+        {
+            out.assignments.append(.init(field: d, value: r.value, confidence: r.confidence, note: "named in prose"))
+            return
+        }
         let subjects = subjectPositions(c)
         guard !subjects.isEmpty else {
             if c.contains(where: { $0.destination != nil || $0.source != nil || $0.kind == .quoted }) {
@@ -1248,7 +1266,11 @@ struct SentenceReader {
             out.assignments.append(.init(field: d, value: prior.value, confidence: prior.confidence, note: "named in prose"))
             return
         }
-        if let v = ValueReader(source: source, destination: destination, d: d, context: context, sentence: sentenceFields).read(value) {
+        if let r = ComposeReader(source: source, destination: destination, d: d).read(value) {
+            out.assignments.append(.init(field: d, value: r.value, confidence: r.confidence, note: "named in prose"))
+        } else if let v = ValueReader(source: source, destination: destination, d: d, context: context, sentence: sentenceFields).read(
+            value)
+        {
             if v.borrowed {
                 out.assignments.append(
                     .init(

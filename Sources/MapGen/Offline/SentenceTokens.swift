@@ -46,6 +46,7 @@ struct SentenceTokens {
             }
         }
         tokens = SentenceTokens.scaleNumbers(SentenceTokens.tokenize(spelled))
+        tokens = SentenceTokens.groupedNames(tokens, writable: writable)
         // "trimmed + lowercase": a plus between two case or trim words is "and", not a concatenation.
         let modifierWords = SentenceAccounting.modifiers.reduce(into: Set<String>()) { $0.formUnion($1.words) }
         for i in tokens.indices where tokens[i].isPunct("+") && i > 0 && i + 1 < tokens.count {
@@ -112,6 +113,15 @@ struct SentenceTokens {
                     k += 2
                     continue
                 }
+                // "last modified date" → lastmodifieddate: three words that spell a name whole.
+                if k + 2 < tokens.count, tokens[k + 2].kind == .word, !alone {
+                    let three = joined + tokens[k + 2].lower
+                    if (writable + source.fields).contains(where: { $0.name.lowercased() == three }) {
+                        merged.append(ProseToken(kind: .word, text: three, lower: three))
+                        k += 3
+                        continue
+                    }
+                }
             }
             merged.append(tokens[k])
             k += 1
@@ -168,6 +178,11 @@ struct SentenceTokens {
         for t in tokens {
             if let last = kept.last, last.source != nil || last.destination != nil, t.kind == .word {
                 if t.source == nil && t.destination == nil {
+                    // "the company merge field": a word before "merge" that names a merge field names that field
+                    // only, not the source field it also spells.
+                    if t.isWord("merge"), last.destination?.name.hasPrefix("merge_fields.") == true, last.source != nil {
+                        kept[kept.count - 1].source = nil
+                    }
                     if t.isWord("field", "property", "tag", "attribute", "trait", "column", "merge") { continue }
                 }
                 let concept = (last.source ?? last.destination).map { Vocabulary.concepts($0.name) } ?? []
@@ -394,6 +409,32 @@ struct SentenceTokens {
                 i = j + 1
                 continue
             }
+            // "use https:// followed by the domain": a bare URL scheme is a literal, as if it were quoted.
+            if c == "h", let scheme = ["https://", "http://"].first(where: { chars[i...].starts(with: Array($0)) }),
+                i == 0 || chars[i - 1].isWhitespace, i + scheme.count == chars.count || chars[i + scheme.count].isWhitespace
+            {
+                out.append(ProseToken(kind: .quoted, text: scheme, lower: scheme))
+                i += scheme.count
+                continue
+            }
+            // "prefixed with `hs-co-`": a prefix in backticks is a literal; a template in backticks
+            // (`hs-<record id>-<modified date as yyyyMMdd>`) is its parts joined by `+`.
+            if c == "`", let close = chars[(i + 1)...].firstIndex(of: "`"), close > i + 1,
+                let parts = SentenceTokens.backticked(String(chars[(i + 1)..<close]))
+            {
+                out += parts
+                i = close + 1
+                continue
+            }
+            // "the literal text [Web Lead]": text in square brackets is one literal, brackets included.
+            if c == "[", let close = chars[(i + 1)...].prefix(41).firstIndex(of: "]"), close - i > 2,
+                chars[(i + 1)..<close].contains(where: \.isLetter), !chars[(i + 1)..<close].contains("[")
+            {
+                let q = String(chars[i...close])
+                out.append(ProseToken(kind: .quoted, text: q, lower: q.lowercased()))
+                i = close + 1
+                continue
+            }
             if c == "-" && i + 1 < chars.count && chars[i + 1] == ">" || c == "=" && i + 1 < chars.count && chars[i + 1] == ">" {
                 punct("->")
                 i += 2
@@ -451,6 +492,12 @@ struct SentenceTokens {
                     } else if d == "/" || d == "-", j + 1 < chars.count, chars[j + 1].isLetter || chars[j + 1].isNumber,
                         SentenceTokens.isPatternish(w + String(d) + String(chars[j + 1]))
                             || d == "-" && SentenceTokens.isLocale(chars, w, j)
+                            // "03/21/2022", "day/month/year": a date and its order in words stay one word.
+                            || d == "/" && chars[j + 1].isNumber && !w.isEmpty && w.allSatisfy({ $0.isNumber || $0 == "/" })
+                            || SentenceTokens.isDateOrder(w, d, chars, j)
+                            // "n/a", "N/A": two short letter groups around a slash are one word.
+                            || d == "/" && (1...2).contains(w.count) && w.allSatisfy(\.isLetter)
+                                && chars[(j + 1)...].prefix(while: \.isLetter).count <= 2
                     {
                         w.append(d)
                     } else {
@@ -483,6 +530,68 @@ struct SentenceTokens {
         return out
     }
 
+    /// "lead_source param", "the method parameter", "user property country", "country user property": a name
+    /// and the word for its group spell the dotted destination (`params.lead_source`,
+    /// `user_properties.country`) when the destination has it.
+    static func groupedNames(_ t: [ProseToken], writable: [Field]) -> [ProseToken] {
+        let names = Set(writable.map { $0.name.lowercased() })
+        func group(_ at: Int) -> (prefix: String, count: Int)? {
+            guard at < t.count, t[at].kind == .word else { return nil }
+            if t[at].isWord("param", "parameter", "params", "parameters") { return ("params.", 1) }
+            if t[at].isWord("user"), at + 1 < t.count, t[at + 1].isWord("property", "properties") { return ("user_properties.", 2) }
+            return nil
+        }
+        var out: [ProseToken] = []
+        var i = 0
+        while i < t.count {
+            // "lead_source param", "customer_tier user property"
+            if t[i].kind == .word, let g = group(i + 1), names.contains(g.prefix + t[i].lower),
+                let f = writable.first(where: { $0.name.lowercased() == g.prefix + t[i].lower })
+            {
+                out.append(ProseToken(kind: .word, text: f.name, lower: f.name.lowercased()))
+                i += 1 + g.count
+                continue
+            }
+            // "user property country", "param method"
+            if let g = group(i), i + g.count < t.count, t[i + g.count].kind == .word,
+                let f = writable.first(where: { $0.name.lowercased() == g.prefix + t[i + g.count].lower })
+            {
+                out.append(ProseToken(kind: .word, text: f.name, lower: f.name.lowercased()))
+                i += g.count + 1
+                continue
+            }
+            out.append(t[i])
+            i += 1
+        }
+        return out
+    }
+
+    /// Tokens for text in backticks when it is a literal prefix (`hs-co-`) or a template of literals
+    /// and `<field phrase>`s; nil for anything else (a field name in backticks stays a name).
+    static func backticked(_ text: String) -> [ProseToken]? {
+        if !text.contains(" "), !text.contains("<"), let last = text.last, "-_.:/".contains(last), text.count >= 2 {
+            return [ProseToken(kind: .quoted, text: text, lower: text.lowercased())]
+        }
+        guard text.contains("<"), text.contains(">") else { return nil }
+        var pieces: [String] = []
+        var literal = ""
+        var rest = Substring(text)
+        while let open = rest.firstIndex(of: "<") {
+            literal += rest[..<open]
+            guard let close = rest[open...].firstIndex(of: ">") else { return nil }
+            let phrase = rest[rest.index(after: open)..<close]
+            guard !phrase.isEmpty, !phrase.contains("\""), !phrase.contains("<") else { return nil }
+            if !literal.isEmpty { pieces.append(Formatter.stringLiteral(literal)) }
+            literal = ""
+            pieces.append(String(phrase))
+            rest = rest[rest.index(after: close)...]
+        }
+        literal += rest
+        if !literal.isEmpty { pieces.append(Formatter.stringLiteral(literal)) }
+        guard pieces.count >= 2 else { return nil }
+        return tokenize(pieces.joined(separator: " + "))
+    }
+
     /// The end of an unquoted prefix that starts at `i` and ends in a dash followed by a space, a
     /// comma or `+` ("hs- ", "hubspot-contact- ", "sfdc-,"), nil when the word there is not one.
     static func dashPrefixEnd(_ chars: [Character], from i: Int) -> Int? {
@@ -493,6 +602,21 @@ struct SentenceTokens {
         guard j - i >= 2, chars[j - 1] == "-", chars[j - 2] != "-" else { return nil }
         guard j == chars.count || chars[j].isWhitespace || chars[j] == "," || chars[j] == "+" else { return nil }
         return j
+    }
+
+    /// Whether the word being read continues a date order in words ("day/month/year", "year-month-day").
+    static func isDateOrder(_ w: String, _ sep: Character, _ chars: [Character], _ j: Int) -> Bool {
+        let units: Set<String> = ["day", "month", "year"]
+        guard sep == "/" || sep == "-" || sep == ".", w.split(separator: sep).allSatisfy({ units.contains($0.lowercased()) }) else {
+            return false
+        }
+        var k = j + 1
+        var next = ""
+        while k < chars.count, chars[k].isLetter {
+            next.append(chars[k])
+            k += 1
+        }
+        return units.contains(next.lowercased())
     }
 
     /// Whether a word being read looks like a date pattern (`DD/MM`, `YYYY-MM`, `MM/DD/YY`).

@@ -39,7 +39,8 @@ public enum SentenceSplitter {
 
     private static func endsWithAbbreviation(_ s: String) -> Bool {
         guard let last = s.split(whereSeparator: { $0.isWhitespace }).last?.lowercased() else { return false }
-        return abbreviations.contains(String(last))
+        // "(e.g. acme.com)": an opening bracket before the abbreviation is no part of it.
+        return abbreviations.contains(String(last.drop { "([\"'“".contains($0) }))
     }
 
     private static func flush(_ current: inout String, into out: inout [String]) {
