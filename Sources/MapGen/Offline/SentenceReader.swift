@@ -298,6 +298,10 @@ struct SentenceReader {
             out.assignments.append(e)
             return out
         }
+        if clauses.count > 1 || subjectPositions(tokens).isEmpty, let a = readWholeValueMap(tokens) {
+            out.assignments.append(a)
+            return out
+        }
         for (n, clause) in clauses.enumerated() {
             // "…; skip every event other than "X"": a skip rule in a later clause.
             if n > 0, let f = clause.first, f.isWord("skip", "ignore", "drop", "exclude") {

@@ -23,6 +23,8 @@ struct ProseToken {
     var fromLabel = false
     /// Whether a dash between spaces stands before this word ("API - Generic").
     var afterDash = false
+    /// Whether a dash with no space around it joins this word to the one before ("mid-market").
+    var afterTightDash = false
 
     func isWord(_ words: String...) -> Bool { kind == .word && words.contains(lower) }
     func isPunct(_ p: String...) -> Bool { kind == .punct && p.contains(text) }
@@ -386,14 +388,17 @@ struct SentenceTokens {
         let chars = Array(text)
         var i = 0
         var pendingDash = false
+        var pendingTightDash = false
         func word(_ s: String) {
             var w = s
             while w.hasSuffix(".") { w.removeLast() }
             if !w.isEmpty {
                 out.append(ProseToken(kind: .word, text: w, lower: w.lowercased()))
                 out[out.count - 1].afterDash = pendingDash
+                out[out.count - 1].afterTightDash = pendingTightDash
             }
             pendingDash = false
+            pendingTightDash = false
         }
         func punct(_ s: String) { out.append(ProseToken(kind: .punct, text: s, lower: s)) }
         while i < chars.count {
@@ -524,6 +529,8 @@ struct SentenceTokens {
                 punct(":")
             } else if c == "-" || c == "–", i > 0, chars[i - 1] == " ", i + 2 < chars.count, chars[i + 1] == " ", chars[i + 2].isLetter {
                 pendingDash = true
+            } else if c == "-", i > 0, chars[i - 1].isLetter || chars[i - 1].isNumber, i + 1 < chars.count, chars[i + 1].isLetter {
+                pendingTightDash = true
             }
             i += 1
         }

@@ -90,6 +90,7 @@ struct ValueReader {
         if let v = modifiersOfTheSameField(words) { return v }
         if let v = unlessInWhichCase(words) { return v }
         if let v = copyExcept(words) { return v }
+        if let v = ValuesMapReader(reader: self).read(t) { return v }
         if d.type == .bool, let v = booleanJunction(words) { return v }
         // "X, or "V" if there's no X": a fallback, though it reads like a condition arm too.
         if isEmptinessFallback(words), let v = fallback(words) { return v }
