@@ -132,6 +132,13 @@ struct SentenceReader {
             return out
         }
         let lower = tokens.map(\.lower)
+        // Skip rules in the middle of a sentence, passive and heading forms (SkipReader).
+        if let s = SkipReader(source: source).read(tokens) {
+            var o = s.head.isEmpty ? SentenceOutcome() : read(tokens: s.head)
+            o.skips += s.skips.map { ($0, 0.9) }
+            o.unread += s.unread
+            return o
+        }
         // Skip rules.
         if first.isWord("skip", "ignore", "drop", "exclude", "discard") || lower.starts(with: ["leave", "out"])
             || lower.starts(with: ["filter", "out"])

@@ -1,0 +1,612 @@
+import MapDSL
+
+/// Skip rules in the phrasings integration authors use beyond a sentence that opens with "Skip …"
+/// (issue 18, round 7):
+///
+/// - a skip said in the middle of a sentence: "…, and obviously skip anyone with no email, also don't
+///   send contacts whose …", "…, skipping deleted contacts and any contact without an email; …";
+/// - passive forms: "<records> must not be synced (at all)", "<records> produce no event(s), and
+///   neither do <records>", "all other events stay out";
+/// - a heading that says the rows after it are not sent: "Rows we don't send: <records>, and <records>",
+///   "skip: <records>";
+/// - "no userId, no sync": a field whose absence stops the record;
+/// - "only <records> get an event / create leads": the records kept, and "only the X event(s)" on a
+///   source with an `event` field.
+///
+/// Every record phrase is one rule; a phrase it cannot read whole is listed, never read in part.
+struct SkipReader {
+    let source: Schema
+
+    struct Result {
+        /// The words before the first skip (read by the other readers).
+        var head: [ProseToken]
+        var skips: [String]
+        var unread: [String]
+    }
+
+    /// Verbs that start a skip, in the imperative or as a gerund.
+    static let skipVerbs: Set<String> = [
+        "skip", "skipping", "drop", "dropping", "ignore", "ignoring", "exclude", "excluding", "discard", "discarding",
+    ]
+    /// Words that only link a skip to the words before it.
+    static let linkWords: Set<String> = ["and", "also", "obviously", "please", "just", "then", "but", "so", "too", "of", "course"]
+    /// Nouns for the records a skip talks about.
+    static let recordNouns: Set<String> = [
+        "contacts", "contact", "leads", "lead", "members", "member", "events", "event", "records", "record", "companies", "company",
+        "accounts", "account", "subscribers", "subscriber", "users", "user", "rows", "row", "identifies", "identify", "orders",
+        "order", "people", "persons", "anyone", "anybody", "everyone", "everybody", "those", "ones", "calls", "entries", "items",
+        "vendors", "customers", "visitors", "profiles", "signups", "hits",
+    ]
+
+    private enum Kind { case skip, only }
+
+    private struct Frame {
+        var start: Int
+        var body: Int
+        var kind: Kind
+    }
+
+    /// Reads the skips of `t`; nil when the sentence holds no skip in a form read here.
+    func read(_ t: [ProseToken]) -> Result? {
+        if let r = noXNoSync(t) { return r }
+        if let r = heading(t) { return r }
+        if let r = onlyRecords(t) { return r }
+        var frames = imperativeFrames(t)
+        // A single skip that opens the sentence is the sentence reader's, unless its body ends in an
+        // explanation it would not read.
+        if frames.count == 1, frames[0].start == 0 {
+            let body = Array(t[frames[0].body...])
+            if cutExplanation(body).count == body.count { return nil }
+        }
+        var passive: (start: Int, end: Int)?
+        if frames.isEmpty, let p = passiveVerb(t) {
+            passive = p
+            frames = []
+        }
+        if frames.isEmpty && passive == nil { return nil }
+        var result = Result(head: [], skips: [], unread: [])
+        if let p = passive {
+            guard p.start > 0 else { return nil }
+            var records = Array(t[..<p.start])
+            // "…, and neither do leads that …": a second record phrase after the verb.
+            var rest = Array(t[p.end...])
+            while let f = rest.first, f.isPunct(",") || f.isWord("and", "at", "all", "either", "too") { rest.removeFirst() }
+            let restLower = rest.map(\.lower)
+            var second: [ProseToken]?
+            for lead in [
+                ["neither", "do"], ["nor", "do"], ["so", "do"], ["neither", "are"], ["nor", "are"], ["so", "are"], ["as", "are"],
+            ]
+            where restLower.starts(with: lead) {
+                second = cutExplanation(Array(rest.dropFirst(2)))
+            }
+            if second == nil, !cutExplanation(rest).isEmpty, rest.contains(where: { $0.source != nil || $0.kind == .quoted }) {
+                result.unread.append("a skip rule followed by words it could not read")
+            }
+            records = stripLinks(records)
+            for phrase in [records] + (second.map { [$0] } ?? []) {
+                readPhrase(phrase, negate: false, into: &result)
+            }
+            return result
+        }
+        // Record phrases must start every mid-sentence body: "leave out the empty parts" is no skip.
+        frames = frames.filter { $0.start == 0 || startsRecords(Array(t[$0.body...])) }
+        guard !frames.isEmpty else { return nil }
+        var headEnd = frames[0].start
+        var head = Array(t[..<headEnd])
+        while let l = head.last, l.isPunct(",", ";", ":") || Self.linkWords.contains(l.lower) {
+            head.removeLast()
+            headEnd -= 1
+        }
+        result.head = head
+        for (n, f) in frames.enumerated() {
+            var end = n + 1 < frames.count ? frames[n + 1].start : t.count
+            if let semi = t[f.body..<end].firstIndex(where: { $0.isPunct(";") }) { end = semi }
+            var body = Array(t[f.body..<end])
+            while let l = body.last, l.isPunct(",", ";", ":") || Self.linkWords.contains(l.lower) { body.removeLast() }
+            body = cutExplanation(body)
+            readPhrase(body, negate: f.kind == .only, into: &result)
+            // Words after the body up to the next frame ("; the event is …") go back to the other readers.
+            if n + 1 == frames.count, end < t.count, t[end].isPunct(";") {
+                let tail = Array(t[(end + 1)...])
+                if !tail.isEmpty { result.head += [ProseToken(kind: .punct, text: ";", lower: ";")] + tail }
+            }
+        }
+        return result
+    }
+
+    // MARK: Frames
+
+    /// "skip …", "drop …", "leave out …", "don't send …", "never sync …" at the start or after a comma,
+    /// a semicolon or "and".
+    private func imperativeFrames(_ t: [ProseToken]) -> [Frame] {
+        var frames: [Frame] = []
+        var i = 0
+        while i < t.count {
+            var body: Int?
+            if Self.skipVerbs.contains(t[i].lower) && t[i].kind == .word {
+                body = i + 1
+            } else if t[i].isWord("leave", "leaving", "filter", "filtering", "keep", "keeping"), i + 1 < t.count, t[i + 1].isWord("out") {
+                body = i + 2
+            } else if t[i].isWord("don", "do", "never"), let v = sendVerbAfterNegation(t, i) {
+                body = v + 1
+            }
+            if let b = body, b < t.count, i == 0 || opensClause(t, i) {
+                frames.append(Frame(start: i, body: b, kind: .skip))
+                i = b
+                continue
+            }
+            i += 1
+        }
+        return frames
+    }
+
+    /// The send verb after "don't", "do not", "never": its index.
+    private func sendVerbAfterNegation(_ t: [ProseToken], _ i: Int) -> Int? {
+        var j = i + 1
+        if t[i].isWord("don"), j < t.count, t[j].isWord("t") { j += 1 }
+        if t[i].isWord("do"), j < t.count, t[j].isWord("not") { j += 1 }
+        if t[i].isWord("do"), j == i + 1 { return nil }
+        guard j < t.count, SentenceReader.sendVerbs.contains(t[j].lower) || t[j].isWord("sync", "send") else { return nil }
+        return j
+    }
+
+    /// Whether position `i` opens a clause: after a comma, semicolon, colon or "and"/"but", with link
+    /// words between.
+    private func opensClause(_ t: [ProseToken], _ i: Int) -> Bool {
+        var j = i - 1
+        var linked = false
+        while j >= 0, t[j].kind == .word, Self.linkWords.contains(t[j].lower) {
+            if t[j].isWord("and", "but") { linked = true }
+            j -= 1
+        }
+        if j < 0 { return true }
+        return t[j].isPunct(",", ";", ":") || linked
+    }
+
+    /// Whether a body starts with a record phrase: a record noun within its first words, before any field.
+    private func startsRecords(_ b: [ProseToken]) -> Bool {
+        for x in b.prefix(4) {
+            if Self.recordNouns.contains(x.lower) || x.isWord("them", "it", "any", "every", "all") { return true }
+            if x.source != nil || x.kind != .word { return false }
+        }
+        return false
+    }
+
+    /// The passive skip verbs read here (the sentence reader reads "are skipped", "are not sent"):
+    /// "must not be synced", "should never be sent", "produce no event", "stay out".
+    private func passiveVerb(_ t: [ProseToken]) -> (start: Int, end: Int)? {
+        let participles: Set<String> = [
+            "sent", "synced", "synchronised", "synchronized", "mapped", "imported", "pushed", "created", "copied", "included",
+            "transferred", "exported", "forwarded", "processed",
+        ]
+        for i in t.indices {
+            // must not be synced / should never be sent / mustn't be sent / may not be
+            if t[i].isWord("must", "should", "shall", "may", "can", "mustn", "shouldn", "cannot", "won", "will"), i + 1 < t.count {
+                var j = i + 1
+                if t[j].isWord("t", "not", "never") {
+                    j += 1
+                } else {
+                    continue
+                }
+                if j < t.count, t[j].isWord("ever") { j += 1 }
+                if j < t.count, t[j].isWord("be", "get") { j += 1 }
+                if j < t.count, participles.contains(t[j].lower) { return (i, j + 1) }
+            }
+            // produce no event(s), create no lead, send no event, get no event
+            if t[i].isWord("produce", "produces", "generate", "generates", "create", "creates", "trigger", "triggers"), i + 2 < t.count,
+                t[i + 1].isWord("no"), Self.recordNouns.contains(t[i + 2].lower)
+            {
+                return (i, i + 3)
+            }
+            // stay out, stays out
+            if t[i].isWord("stay", "stays", "remain", "remains"), i + 1 < t.count, t[i + 1].isWord("out") { return (i, i + 2) }
+        }
+        return nil
+    }
+
+    /// "no userId, no sync", "no email, no event": the record needs the field.
+    private func noXNoSync(_ t: [ProseToken]) -> Result? {
+        var result = Result(head: [], skips: [], unread: [])
+        var found = false
+        var i = 0
+        var lastEnd = 0
+        while i + 3 < t.count {
+            if t[i].isWord("no"), t[i + 1].source != nil, t[i + 2].isPunct(","), t[i + 3].isWord("no"), i + 4 < t.count,
+                t[i + 4].isWord("sync", "event", "send", "import", "record", "lead", "contact", "deal")
+            {
+                if !found { result.head = stripLinks(Array(t[..<i]).filter { !$0.isPunct(":") }) }
+                found = true
+                let f = t[i + 1].source!
+                result.skips.append("blank(\(ConditionReader.fname(f)))")
+                i += 5
+                lastEnd = i
+                continue
+            }
+            i += 1
+        }
+        guard found else { return nil }
+        // The head "Only identified users": what the rule is about, said in words.
+        if result.head.contains(where: { $0.source != nil || $0.kind == .quoted }) {
+            result.unread.append("words before the rule it could not read")
+        }
+        result.head = []
+        let tail = t[lastEnd...].filter { !$0.isPunct(",", ".", "(", ")") && !$0.isWord("either", "too", "as", "well") }
+        if tail.contains(where: { $0.source != nil || $0.kind == .quoted }), !tail.contains(where: { $0.isWord("we", "because", "since") })
+        {
+            result.unread.append("words after the rule it could not read")
+        }
+        return result
+    }
+
+    /// "Rows we don't send: <records>", "skip: <records>", "Excluded: <records>".
+    private func heading(_ t: [ProseToken]) -> Result? {
+        guard let colon = t.firstIndex(where: { $0.isPunct(":") }), colon + 1 < t.count, colon <= 6 else { return nil }
+        let before = t[..<colon]
+        guard !before.contains(where: { $0.source != nil || $0.destination != nil || $0.kind == .quoted }) else { return nil }
+        let lower = before.map(\.lower)
+        let says =
+            lower.contains { Self.skipVerbs.contains($0) || ["skipped", "excluded", "ignored", "dropped", "exclusions"].contains($0) }
+            || zip(lower, lower.dropFirst()).contains {
+                ($0 == "t" || $0 == "not" || $0 == "never") && SentenceReader.sendVerbs.contains($1)
+            }
+        guard says, before.allSatisfy({ $0.kind == .word || $0.isPunct("#") }) else { return nil }
+        var result = Result(head: [], skips: [], unread: [])
+        let body = cutExplanation(stripLinks(Array(t[(colon + 1)...])))
+        readPhrase(body, negate: false, into: &result)
+        return result
+    }
+
+    /// "only MQLs, SQLs and customers get an event, every other stage is not sent", "only the events "A" and
+    /// "B" create leads; if the event is neither of those, skip it", "only the Form Submitted event, ignore
+    /// every other event".
+    private func onlyRecords(_ t: [ProseToken]) -> Result? {
+        guard let first = t.first, first.isWord("only") else { return nil }
+        var clauseEnd = t.firstIndex(where: { $0.isPunct(";") }) ?? t.count
+        // "…, every other stage is not sent" / ", ignore every other event": the same rule said again.
+        var restated = false
+        if let c = t[..<clauseEnd].lastIndex(where: { $0.isPunct(",") }), isRestatement(Array(t[(c + 1)..<clauseEnd])) {
+            clauseEnd = c
+            restated = true
+        }
+        var body = Array(t[1..<clauseEnd])
+        // "… get an event", "… create leads", "… are sent".
+        let verbs: Set<String> = ["get", "gets", "create", "creates", "produce", "produces", "trigger", "triggers", "become", "becomes"]
+        if let v = body.firstIndex(where: { verbs.contains($0.lower) }), v > 0 {
+            let after = body[(v + 1)...].filter { !$0.isWord("a", "an", "one", "the") }
+            guard after.count <= 2, after.allSatisfy({ Self.recordNouns.contains($0.lower) || $0.isWord("sent", "synced") }) else {
+                return nil
+            }
+            body = Array(body[..<v])
+        } else if !(source.field("event") != nil && body.contains(where: { $0.source?.name == "event" || $0.isWord("events") })) {
+            return nil
+        }
+        var result = Result(head: [], skips: [], unread: [])
+        if let c = eventValues(body) {
+            result.skips.append("not (\(c))")
+        } else {
+            readPhrase(body, negate: true, into: &result)
+        }
+        // A clause after ";" that restates the rule ("if the event is neither of those, skip it") goes;
+        // any other is read by the sentence reader.
+        if clauseEnd < t.count, !restated {
+            let rest = Array(t[(clauseEnd + 1)...])
+            if !isRestatement(rest) { result.head = rest }
+        } else if restated, let semi = t.firstIndex(where: { $0.isPunct(";") }), semi + 1 < t.count {
+            result.head = Array(t[(semi + 1)...])
+        }
+        return result
+    }
+
+    /// "every other stage is not sent", "ignore every other event", "if the event is neither of those, skip
+    /// it", "drop the rest": the rule before said the other way round; it names nothing.
+    private func isRestatement(_ c: [ProseToken]) -> Bool {
+        guard !c.isEmpty, !c.contains(where: { $0.kind == .quoted }) else { return false }
+        let lower = Set(c.map(\.lower))
+        let other = !lower.isDisjoint(with: ["other", "others", "rest", "else", "neither", "none"])
+        let skip =
+            !lower.isDisjoint(with: Self.skipVerbs.union(["not", "never", "stay", "stays", "out"]))
+        let fields = c.filter { $0.source != nil }.allSatisfy { $0.source?.name == "event" && $0.lower.hasPrefix("event") }
+        return other && skip && fields
+    }
+
+    /// `event == "A" or event == "B"` for "the Form Submitted event", "the events "A" and "B"", ""A" events",
+    /// on a source with a text `event` field.
+    func eventValues(_ body: [ProseToken]) -> String? {
+        guard let ev = source.field("event"), ev.type.baseType == .string, ev.values == nil else { return nil }
+        let w = body.filter { !$0.isWord("the", "a", "an", "and", "or", "of", "called", "named") && !$0.isPunct(",") }
+        guard w.contains(where: { $0.lower == "event" || $0.lower == "events" }) else { return nil }
+        let rest = w.filter { !($0.lower == "event" || $0.lower == "events") }
+        var values: [String] = []
+        if rest.allSatisfy({ $0.kind == .quoted }) {
+            values = rest.map(\.text)
+        } else if rest.allSatisfy({ $0.kind == .word && $0.source == nil && $0.text.first?.isUppercase == true }),
+            let at = body.firstIndex(where: { $0.lower == "event" || $0.lower == "events" }), at == body.count - 1
+        {
+            // "the Form Submitted event": one name in capitals right before the word.
+            values = [rest.map(\.text).joined(separator: " ")]
+        }
+        guard !values.isEmpty else { return nil }
+        return values.map { "event == \(Formatter.stringLiteral($0))" }.joined(separator: " or ")
+    }
+
+    // MARK: Record phrases
+
+    /// Reads a record phrase: one rule per piece ("cleaned members, and anyone tagged internal").
+    private func readPhrase(_ phrase: [ProseToken], negate: Bool, into result: inout Result) {
+        let phrase = stripLinks(phrase)
+        guard !phrase.isEmpty else {
+            result.unread.append("a skip condition it could not read")
+            return
+        }
+        let pieces = recordPieces(phrase)
+        var previous: Field?
+        var read: [String] = []
+        for piece in pieces {
+            if let e = eventValues(piece) {
+                read.append(e)
+                continue
+            }
+            guard let c = Self.condition(piece, source: source, previous: previous) else {
+                result.unread.append("a skip condition it could not read")
+                return
+            }
+            previous = c.fields.last
+            read.append(c.text)
+        }
+        if negate {
+            result.skips.append("not (" + read.map { read.count > 1 ? "(\($0))" : $0 }.joined(separator: " or ") + ")")
+        } else {
+            result.skips += read
+        }
+    }
+
+    /// Pieces of a record phrase, split where a new record phrase starts: ", and anyone …", " and leads
+    /// whose …", ", or that have …", ", and cleaned ones".
+    private func recordPieces(_ t: [ProseToken]) -> [[ProseToken]] {
+        var pieces: [[ProseToken]] = [[]]
+        var depth = 0
+        var i = 0
+        while i < t.count {
+            let x = t[i]
+            if x.isPunct("(") { depth += 1 }
+            if x.isPunct(")") { depth = max(0, depth - 1) }
+            if depth == 0, x.isWord("and", "or") || x.isPunct(","), !(pieces.last?.isEmpty ?? true) {
+                var j = i + 1
+                var comma = x.isPunct(",")
+                var orWord = x.isWord("or")
+                while j < t.count, t[j].isWord("and", "or", "also") || t[j].isPunct(",") {
+                    if t[j].isPunct(",") { comma = true }
+                    if t[j].isWord("or") { orWord = true }
+                    j += 1
+                }
+                if j < t.count, startsNewPiece(Array(t[j...]), current: pieces[pieces.count - 1], comma: comma, or: orWord) {
+                    pieces.append([])
+                    i = j
+                    continue
+                }
+            }
+            pieces[pieces.count - 1].append(x)
+            i += 1
+        }
+        return pieces.filter { !$0.isEmpty }
+    }
+
+    private func startsNewPiece(_ r: [ProseToken], current: [ProseToken], comma: Bool, or: Bool) -> Bool {
+        guard let f = r.first else { return false }
+        // "lifecycle stage is subscriber, lead or other": a value of the field the piece names goes on.
+        if let named = current.last(where: { $0.source != nil })?.source, named.values != nil,
+            ConditionReader.literal(f, for: named) != nil
+        {
+            return false
+        }
+        if Self.recordNouns.contains(f.lower) || f.isWord("any", "every", "all", "our") { return true }
+        // ", or that have no stage": the same records, another condition (with "or" only: "and that" narrows).
+        if or, comma, f.isWord("that", "who", "whose", "which", "with", "without", "where") { return true }
+        guard f.kind == .word, f.source == nil else { return false }
+        // "and converted leads", ", and cleaned ones": a word or two before a record noun.
+        if r.count >= 2, Self.recordNouns.contains(r[1].lower) { return true }
+        return comma && r.count >= 3 && r[1].kind == .word && r[1].source == nil && Self.recordNouns.contains(r[2].lower)
+    }
+
+    /// Drops link words and commas at both ends.
+    private func stripLinks(_ t: [ProseToken]) -> [ProseToken] {
+        var t = t
+        while let f = t.first, f.isPunct(",", ";", ":", "#", "-") || f.isWord("and", "also", "obviously", "please", "just", "then", "but") {
+            t.removeFirst()
+        }
+        while let l = t.last, l.isPunct(",", ";", ":", ".") || l.isWord("and", "also", "either", "too") { t.removeLast() }
+        return t
+    }
+
+    /// The body before an explanation: "because …", "since …", ", we don't want those …", "(those are
+    /// test orders)", ", as they …".
+    func cutExplanation(_ t: [ProseToken]) -> [ProseToken] {
+        for (i, x) in t.enumerated() {
+            if x.isWord("because", "since", "so") && i > 0 { return stripLinks(Array(t[..<i])) }
+            if x.isPunct(",", "-", "—", "("), i + 1 < t.count,
+                t[i + 1].isWord("we", "they", "those", "these", "as", "which", "that's", "it's", "since", "because", "otherwise"),
+                i + 2 < t.count, !t[i + 2].isWord("that", "who", "whose", "with", "without", "where")
+            {
+                // A parenthesised restatement of the condition stays.
+                if x.isPunct("("), let close = t[i...].firstIndex(where: { $0.isPunct(")") }),
+                    t[i..<close].contains(where: { $0.source != nil || $0.kind == .quoted })
+                {
+                    continue
+                }
+                return stripLinks(Array(t[..<i]))
+            }
+        }
+        return t
+    }
+
+    // MARK: Conditions
+
+    /// One record phrase as a condition: the condition reader, after the words it does not know are put
+    /// in its terms: "still", "set to" (is), a yes/no field said as an adjective ("deleted leads"), a field
+    /// restated in parentheses alone ("(Is Email Bounced)"), "ending in X", "tagged X", "whatever the case",
+    /// and a word of the field the piece before named ("…, or that have no stage at all").
+    static func condition(_ piece: [ProseToken], source: Schema, previous: Field? = nil) -> ReadCondition? {
+        condition(piece, source: source, previous: previous, anyCase: false)
+    }
+
+    private static func condition(_ piece: [ProseToken], source: Schema, previous: Field?, anyCase: Bool) -> ReadCondition? {
+        var t = piece
+        // Case-insensitive comparisons: "whatever the case", "in any capitalisation", "ignoring case".
+        var anyCase = anyCase
+        for pattern in [
+            ["whatever", "the", "case"], ["in", "any", "capitalisation"], ["in", "any", "capitalization"], ["in", "any", "case"],
+            ["ignoring", "case"], ["regardless", "of", "case"], ["any", "capitalisation"], ["any", "capitalization"],
+        ] {
+            if let at = find(pattern, in: t) {
+                t.removeSubrange(at..<(at + pattern.count))
+                anyCase = true
+            }
+        }
+        t = t.filter { !$0.isWord("still", "currently", "already", "ever") }
+        // Parentheses around nothing left ("(, )") go.
+        t = dropEmptyParens(t)
+        while let f = t.first, f.isPunct(",") || f.isWord("and", "also", "any", "every", "all", "our") { t.removeFirst() }
+        while let l = t.last, l.isPunct(",") || l.isWord("either", "too", "ones", "one") { t.removeLast() }
+        // "them when X is V", "those where …": the records said again, then the condition.
+        if t.count > 2, t[0].isWord("them", "those", "it", "ones", "the"),
+            let w = t.prefix(3).firstIndex(where: { $0.isWord("when", "if", "where") })
+        {
+            t.removeSubrange(0...w)
+        }
+        // A field restated in parentheses: "(type VENDOR)", "(Is Email Bounced)"; parentheses that name no
+        // field ("(junk / test records)") only explain.
+        if let open = t.firstIndex(where: { $0.isPunct("(") }), let close = t[open...].firstIndex(where: { $0.isPunct(")") }) {
+            let inner = Array(t[(open + 1)..<close])
+            if inner.count == 1, let f = inner[0].source, f.type == .bool {
+                return ReadCondition(text: "\(ConditionReader.fname(f)) == true", fields: [f], literals: [])
+            }
+            if inner.contains(where: { $0.source != nil || $0.kind == .quoted }) {
+                return condition(inner, source: source, previous: previous, anyCase: anyCase)
+            }
+            t.removeSubrange(open...close)
+        }
+        // "set to true": "is true".
+        if let at = find(["set", "to"], in: t) { t.replaceSubrange(at..<(at + 2), with: [word("is")]) }
+        // "deleted leads", "converted leads": a yes/no field by its label or its name after "Is".
+        if let c = adjective(t, source: source) { return c }
+        // "any email ending in @example.com", "tagged internal".
+        if let c = endsWith(t, anyCase: anyCase) { return c }
+        if let c = tagged(t, source: source, anyCase: anyCase) { return c }
+        if anyCase { return nil }
+        // "MQLs, SQLs": HubSpot's lifecycle stages by their usual abbreviations.
+        t = t.map { x in
+            guard x.kind == .word, x.source == nil else { return x }
+            let abbreviations = [
+                "mql": "marketingqualifiedlead", "mqls": "marketingqualifiedlead", "sql": "salesqualifiedlead",
+                "sqls": "salesqualifiedlead",
+            ]
+            guard let v = abbreviations[x.lower], source.fields.contains(where: { $0.values?.contains(v) == true }) else { return x }
+            return ProseToken(kind: .word, text: v, lower: v)
+        }
+        // "MQLs, SQLs and customers": with no field named, record nouns that are values of the one picklist
+        // holding the other values are values too (the condition reader would drop them as fillers).
+        if !t.contains(where: { $0.source != nil }) {
+            let valueWords = t.filter {
+                $0.kind == .quoted
+                    || $0.kind == .word && !ConditionReader.keywords.contains($0.lower) && !ConditionReader.fillers.contains($0.lower)
+            }
+            let holders = source.fields.filter { f in
+                f.values != nil && !valueWords.isEmpty && valueWords.allSatisfy { ConditionReader.literal($0, for: f) != nil }
+            }
+            if holders.count == 1, let f = holders.first {
+                t = t.map { x in
+                    guard x.kind == .word, ConditionReader.fillers.contains(x.lower), recordNouns.contains(x.lower),
+                        let v = ConditionReader.literal(x, for: f)
+                    else { return x }
+                    return ProseToken(kind: .quoted, text: v, lower: v.lowercased())
+                }
+            }
+        }
+        // "…, or that have no stage at all": a word of the field the piece before named.
+        if !t.contains(where: { $0.source != nil }), let p = previous, let last = (p.label ?? p.name).split(separator: " ").last {
+            let w = last.lowercased()
+            if let at = t.firstIndex(where: { $0.kind == .word && $0.lower == w }) {
+                t[at] = ProseToken(kind: .word, text: p.name, lower: p.name.lowercased(), source: p)
+            }
+        }
+        return ConditionReader.read(t, source: source)
+    }
+
+    private static func word(_ s: String) -> ProseToken { ProseToken(kind: .word, text: s, lower: s) }
+
+    private static func find(_ pattern: [String], in t: [ProseToken]) -> Int? {
+        guard t.count >= pattern.count else { return nil }
+        return (0...(t.count - pattern.count)).first { i in
+            pattern.indices.allSatisfy { t[i + $0].kind == .word && t[i + $0].lower == pattern[$0] }
+        }
+    }
+
+    private static func dropEmptyParens(_ t: [ProseToken]) -> [ProseToken] {
+        var out: [ProseToken] = []
+        for x in t {
+            if x.isPunct(")"), let open = out.lastIndex(where: { $0.isPunct("(") }),
+                out[(open + 1)...].allSatisfy({ $0.isPunct(",") })
+            {
+                out.removeSubrange(open...)
+                continue
+            }
+            out.append(x)
+        }
+        return out
+    }
+
+    /// "deleted leads", "converted ones": one word that is a yes/no field's label ("Deleted") or its name
+    /// after "Is" (`IsConverted`), the rest record nouns and fillers.
+    private static func adjective(_ t: [ProseToken], source: Schema) -> ReadCondition? {
+        let bools = source.fields.filter { $0.type.baseType == .bool }
+        var hit: Field?
+        for x in t where x.kind == .word {
+            if recordNouns.contains(x.lower) || ConditionReader.fillers.contains(x.lower) { continue }
+            let n = Suggest.normalise(x.text)
+            let fits = bools.filter { f in
+                Suggest.normalise(f.label ?? "") == n || Suggest.normalise(f.name) == "is" + n || x.source?.name == f.name
+            }
+            guard fits.count == 1, hit == nil else { return nil }
+            hit = fits[0]
+        }
+        guard let f = hit else { return nil }
+        return ReadCondition(text: "\(ConditionReader.fname(f)) == true", fields: [f], literals: [])
+    }
+
+    /// "any email ending in @example.com", "whose email ends with .test".
+    private static func endsWith(_ t: [ProseToken], anyCase: Bool) -> ReadCondition? {
+        guard let at = t.firstIndex(where: { $0.isWord("ending", "ends", "end") }), at + 2 < t.count, t[at + 1].isWord("in", "with"),
+            at + 3 == t.count
+        else { return nil }
+        let fields = t[..<at].compactMap(\.source)
+        guard fields.count == 1, let f = fields.first, f.type.baseType == .string,
+            t[..<at].allSatisfy({
+                $0.source != nil || $0.kind == .word && (ConditionReader.fillers.contains($0.lower) || recordNouns.contains($0.lower))
+            })
+        else { return nil }
+        let v = t[at + 2]
+        guard v.kind == .quoted || v.kind == .word && v.source == nil else { return nil }
+        let name = ConditionReader.fname(f)
+        let text =
+            anyCase
+            ? "ends_with(lower(trim(\(name))), \(Formatter.stringLiteral(v.text.lowercased())))"
+            : "ends_with(\(name), \(Formatter.stringLiteral(v.text)))"
+        return ReadCondition(text: text, fields: [f], literals: [v.text])
+    }
+
+    /// "anyone tagged internal": the tag list holds the word.
+    private static func tagged(_ t: [ProseToken], source: Schema, anyCase: Bool) -> ReadCondition? {
+        guard let at = t.firstIndex(where: { $0.isWord("tagged") }), at + 2 == t.count,
+            let f = source.fields.first(where: { $0.name == "tags" }), f.type.baseType == .string,
+            t[..<at].allSatisfy({ $0.kind == .word && (recordNouns.contains($0.lower) || ConditionReader.fillers.contains($0.lower)) })
+        else { return nil }
+        let v = t[at + 1]
+        guard v.kind == .quoted || v.kind == .word && v.source == nil else { return nil }
+        let name = ConditionReader.fname(f)
+        let text =
+            anyCase
+            ? "contains(lower(\(name)), \(Formatter.stringLiteral(v.text.lowercased())))"
+            : "contains(\(name), \(Formatter.stringLiteral(v.text)))"
+        return ReadCondition(text: text, fields: [f], literals: [v.text])
+    }
+}
