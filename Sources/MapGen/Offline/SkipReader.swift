@@ -52,16 +52,24 @@ struct SkipReader {
         if let r = heading(t) { return r }
         if let r = onlyRecords(t) { return r }
         var frames = imperativeFrames(t)
-        // A single skip that opens the sentence is the sentence reader's, unless its body ends in an
-        // explanation it would not read.
-        if frames.count == 1, frames[0].start == 0 {
-            let body = Array(t[frames[0].body...])
-            if cutExplanation(body).count == body.count { return nil }
+        // A single skip that opens the sentence is the sentence reader's, unless it reads whole here.
+        if frames.count == 1, frames[0].start == 0, !t.contains(where: { $0.isWord("unless") }) {
+            var r = Result(head: [], skips: [], unread: [])
+            var body = Array(t[frames[0].body...])
+            if let semi = body.firstIndex(where: { $0.isPunct(";") }) { body = Array(body[..<semi]) }
+            readPhrase(cutExplanation(stripLinks(body)), negate: false, into: &r)
+            // A condition said to ignore case that cannot be read that way is listed, not read without it.
+            let caseBlind = Self.casePatterns.contains { Self.find($0, in: t) != nil }
+            if !caseBlind, !r.unread.isEmpty || body.count + frames[0].body != t.count { return nil }
+            return r
         }
         var passive: (start: Int, end: Int)?
+        var common = false
         if frames.isEmpty, let p = passiveVerb(t) {
             passive = p
-            frames = []
+        } else if frames.isEmpty, let p = commonPassiveVerb(t) {
+            passive = p
+            common = true
         }
         if frames.isEmpty && passive == nil { return nil }
         var result = Result(head: [], skips: [], unread: [])
@@ -82,10 +90,16 @@ struct SkipReader {
             if second == nil, !cutExplanation(rest).isEmpty, rest.contains(where: { $0.source != nil || $0.kind == .quoted }) {
                 result.unread.append("a skip rule followed by words it could not read")
             }
+            // "Name is the company name; companies with no name are skipped": the clause before is read apart.
+            if let semi = records.lastIndex(where: { $0.isPunct(";") }) {
+                result.head = Array(records[..<semi])
+                records = Array(records[(semi + 1)...])
+            }
             records = stripLinks(records)
             for phrase in [records] + (second.map { [$0] } ?? []) {
                 readPhrase(phrase, negate: false, into: &result)
             }
+            if common, !result.unread.isEmpty || result.skips.isEmpty { return nil }
             return result
         }
         // Record phrases must start every mid-sentence body: "leave out the empty parts" is no skip.
@@ -200,6 +214,27 @@ struct SkipReader {
             }
             // stay out, stays out
             if t[i].isWord("stay", "stays", "remain", "remains"), i + 1 < t.count, t[i + 1].isWord("out") { return (i, i + 2) }
+        }
+        return nil
+    }
+
+    /// The passive forms the sentence reader reads too ("are excluded", "are left out", "are not sent",
+    /// "don't go over"): read here only when every record phrase reads whole.
+    private func commonPassiveVerb(_ t: [ProseToken]) -> (start: Int, end: Int)? {
+        let be: Set<String> = ["are", "is", "get", "gets", "be", "been"]
+        let done: Set<String> = ["excluded", "skipped", "ignored", "dropped", "discarded", "filtered"]
+        let participles: Set<String> = [
+            "sent", "synced", "mapped", "imported", "pushed", "created", "copied", "included", "transferred", "exported",
+        ]
+        for i in t.indices.dropFirst() where be.contains(t[i - 1].lower) || t[i - 1].isWord("not", "never") {
+            if done.contains(t[i].lower), be.contains(t[i - 1].lower) {
+                return (i - 1, i + 1 < t.count && t[i + 1].isWord("out") ? i + 2 : i + 1)
+            }
+            if t[i].isWord("left", "kept"), be.contains(t[i - 1].lower), i + 1 < t.count, t[i + 1].isWord("out") { return (i - 1, i + 2) }
+            if participles.contains(t[i].lower), t[i - 1].isWord("not", "never"), i >= 2, be.contains(t[i - 2].lower) || t[i - 1].isWord("never")
+            {
+                return (t[i - 1].isWord("never") && !be.contains(t[i - 2].lower) ? i - 1 : i - 2, i + 1)
+            }
         }
         return nil
     }
@@ -399,6 +434,16 @@ struct SkipReader {
         {
             return false
         }
+        // "MQLs, SQLs and customers": a value of the picklist whose values the piece lists goes on too.
+        let picklists = source.fields.filter { $0.values != nil }
+        if f.kind == .word, f.source == nil, !current.contains(where: { $0.source != nil }),
+            picklists.contains(where: { p in
+                ConditionReader.literal(Self.expand(f), for: p) != nil
+                    && current.contains { $0.kind == .word && !ConditionReader.keywords.contains($0.lower) && ConditionReader.literal(Self.expand($0), for: p) != nil }
+            })
+        {
+            return false
+        }
         if Self.recordNouns.contains(f.lower) || f.isWord("any", "every", "all", "our") { return true }
         // ", or that have no stage": the same records, another condition (with "or" only: "and that" narrows).
         if or, comma, f.isWord("that", "who", "whose", "which", "with", "without", "where") { return true }
@@ -453,10 +498,7 @@ struct SkipReader {
         var t = piece
         // Case-insensitive comparisons: "whatever the case", "in any capitalisation", "ignoring case".
         var anyCase = anyCase
-        for pattern in [
-            ["whatever", "the", "case"], ["in", "any", "capitalisation"], ["in", "any", "capitalization"], ["in", "any", "case"],
-            ["ignoring", "case"], ["regardless", "of", "case"], ["any", "capitalisation"], ["any", "capitalization"],
-        ] {
+        for pattern in casePatterns {
             if let at = find(pattern, in: t) {
                 t.removeSubrange(at..<(at + pattern.count))
                 anyCase = true
@@ -495,13 +537,9 @@ struct SkipReader {
         if anyCase { return nil }
         // "MQLs, SQLs": HubSpot's lifecycle stages by their usual abbreviations.
         t = t.map { x in
-            guard x.kind == .word, x.source == nil else { return x }
-            let abbreviations = [
-                "mql": "marketingqualifiedlead", "mqls": "marketingqualifiedlead", "sql": "salesqualifiedlead",
-                "sqls": "salesqualifiedlead",
-            ]
-            guard let v = abbreviations[x.lower], source.fields.contains(where: { $0.values?.contains(v) == true }) else { return x }
-            return ProseToken(kind: .word, text: v, lower: v)
+            let e = expand(x)
+            guard e.text != x.text, source.fields.contains(where: { $0.values?.contains(e.text) == true }) else { return x }
+            return e
         }
         // "MQLs, SQLs and customers": with no field named, record nouns that are values of the one picklist
         // holding the other values are values too (the condition reader would drop them as fillers).
@@ -531,6 +569,22 @@ struct SkipReader {
         }
         return ConditionReader.read(t, source: source)
     }
+
+    /// "MQL(s)", "SQL(s)": the lifecycle stage values they abbreviate.
+    static func expand(_ x: ProseToken) -> ProseToken {
+        guard x.kind == .word, x.source == nil else { return x }
+        let abbreviations = [
+            "mql": "marketingqualifiedlead", "mqls": "marketingqualifiedlead", "sql": "salesqualifiedlead", "sqls": "salesqualifiedlead",
+        ]
+        guard let v = abbreviations[x.lower] else { return x }
+        return ProseToken(kind: .word, text: v, lower: v)
+    }
+
+    /// Words that say a comparison ignores case.
+    static let casePatterns = [
+        ["whatever", "the", "case"], ["in", "any", "capitalisation"], ["in", "any", "capitalization"], ["in", "any", "case"],
+        ["ignoring", "case"], ["regardless", "of", "case"], ["any", "capitalisation"], ["any", "capitalization"],
+    ]
 
     private static func word(_ s: String) -> ProseToken { ProseToken(kind: .word, text: s, lower: s) }
 

@@ -1,0 +1,184 @@
+import Foundation
+import MapDSL
+import MapGen
+import Testing
+
+/// The seventh round of the offline reader (issue 18, skips and event names): skip rules said in the
+/// middle of a sentence, in the passive, under a heading, as "no X, no sync" or as the records kept;
+/// the conditions inside them; and the event's name said in words. The sentences are written for these
+/// tests, not copied from evals/; each reading has a near miss it must not read (or must list).
+@Suite struct OfflineSkipsRound7Tests {
+    func generate(_ from: String, _ to: String, _ prose: String) -> OfflineGenerator.Result {
+        OfflineGenerator(schemas: Fixtures.schemas, clock: { Date(timeIntervalSince1970: 0) }).generate(
+            prose: ProseDocument.parse("from: \(from)\nto: \(to)\n\n" + prose), source: Fixtures.schema(from),
+            destination: Fixtures.schema(to))
+    }
+
+    /// The skip rules the second sentence gave (the first one names the key, whose blank skip is the generator's).
+    func skips(_ mapping: String) -> [String] {
+        mapping.split(separator: "\n").filter { $0.hasPrefix("skip when ") && !$0.contains("# [S1]") }.map {
+            String($0.dropFirst("skip when ".count).split(separator: "#").first ?? "").trimmingCharacters(in: .whitespaces)
+        }
+    }
+
+    func line(_ mapping: String, _ field: String) -> String {
+        mapping.split(separator: "\n").first { $0.hasPrefix(field + " ") }.map(String.init) ?? ""
+    }
+
+    func listed(_ r: OfflineGenerator.Result, _ sentence: Int) -> Bool {
+        r.trace.notImplemented.contains { $0.sentence == sentence }
+    }
+
+    // MARK: Where the skip is said
+
+    @Test func aSkipInTheMiddleOfASentence() {
+        let r = generate(
+            "hubspot.contact", "mailchimp.member", "Email Address is the email.\nFNAME is the first name, and please drop contacts without a last name.")
+        #expect(skips(r.mapping) == ["blank(lastname)"])
+        #expect(line(r.mapping, "merge_fields.FNAME").contains("firstname"))
+        // "leave out the empty parts" is about a value, not about records.
+        let value = generate(
+            "salesforce.Contact", "mailchimp.member", "Email Address is the Email.\nADDRESS is the mailing address on one line, and leave out the empty parts.")
+        #expect(skips(value.mapping).isEmpty)
+    }
+
+    @Test func aSecondSkipVerbStartsASecondRule() {
+        let r = generate(
+            "hubspot.contact", "mailchimp.member",
+            "Email Address is the email.\nDon't send contacts without a phone, and leave out anyone whose lifecycle stage is lead.")
+        #expect(Set(skips(r.mapping)) == ["blank(phone)", "lifecyclestage == \"lead\""])
+        #expect(!listed(r, 2))
+        // The second rule unreadable: listed, the first still read, nothing read in part.
+        let near = generate(
+            "hubspot.contact", "mailchimp.member",
+            "Email Address is the email.\nDon't send contacts without a phone, and leave out anyone who looks sleepy.")
+        #expect(skips(near.mapping) == ["blank(phone)"])
+        #expect(listed(near, 2))
+    }
+
+    @Test func mustNotBeSyncedIsASkip() {
+        let r = generate("hubspot.company", "salesforce.Account", "Name is the company name.\nPartners (type PARTNER) must not be synced at all.")
+        #expect(skips(r.mapping) == ["type == \"PARTNER\""])
+        let near = generate("hubspot.company", "salesforce.Account", "Name is the company name.\nPartners (type PARTNER) must be synced first.")
+        #expect(skips(near.mapping).isEmpty)
+    }
+
+    @Test func produceNoEventAndNeitherDo() {
+        let r = generate(
+            "salesforce.Lead", "segment.track", "userId = Id.\nConverted leads produce no event, and neither do leads that have no Email.")
+        #expect(Set(skips(r.mapping)) == ["IsConverted == true", "blank(Email)"])
+        let near = generate("salesforce.Lead", "segment.track", "userId = Id.\nConverted leads produce an event of their own.")
+        #expect(skips(near.mapping).isEmpty)
+    }
+
+    @Test func stayOutIsASkip() {
+        let r = generate("mailchimp.member", "hubspot.contact", "email is email_address.\nMembers who are pending stay out.")
+        #expect(skips(r.mapping) == ["status == \"pending\""])
+        let near = generate("mailchimp.member", "hubspot.contact", "email is email_address.\nMembers who are sleepy stay out.")
+        #expect(skips(near.mapping).isEmpty)
+        #expect(listed(near, 2))
+    }
+
+    @Test func aHeadingSaysTheRecordsAfterItAreNotSent() {
+        let r = generate(
+            "hubspot.contact", "mailchimp.member",
+            "Email Address is the email.\nRecords we never send: contacts with no phone, and contacts whose lead status is UNQUALIFIED.")
+        #expect(Set(skips(r.mapping)) == ["blank(phone)", "hs_lead_status == \"UNQUALIFIED\""])
+        let near = generate(
+            "hubspot.contact", "mailchimp.member", "Email Address is the email.\nRecords we never send: contacts in a bad mood.")
+        #expect(skips(near.mapping).isEmpty)
+        #expect(listed(near, 2))
+    }
+
+    @Test func noFieldNoSync() {
+        let r = generate("segment.identify", "hubspot.contact", "email is traits.email.\nNo userId, no sync.")
+        #expect(skips(r.mapping) == ["blank(userId)"])
+        let near = generate("segment.identify", "hubspot.contact", "email is traits.email.\nNo userId, so the anonymousId is used.")
+        #expect(skips(near.mapping).isEmpty)
+    }
+
+    @Test func onlyTheseRecordsGetAnEvent() {
+        let r = generate("hubspot.contact", "ga4.event", "client_id = hs_object_id.\nOnly SQLs and customers get an event.")
+        #expect(skips(r.mapping) == ["not (lifecyclestage == \"salesqualifiedlead\" or lifecyclestage == \"customer\")"])
+        let near = generate("hubspot.contact", "ga4.event", "client_id = hs_object_id.\nOnly SQLs and sleepers get an event.")
+        #expect(skips(near.mapping).isEmpty)
+        #expect(listed(near, 2))
+    }
+
+    @Test func onlyTheNamedEvent() {
+        let r = generate(
+            "segment.track", "salesforce.Lead", "Email = properties.email.\nOnly the Trial Started event, drop every other event.")
+        #expect(skips(r.mapping) == ["not event == \"Trial Started\""])
+        let quoted = generate(
+            "segment.track", "salesforce.Lead",
+            "Email = properties.email.\nOnly the events \"Quote Asked\" and \"Call Booked\" create leads; if the event is none of those, skip it.")
+        #expect(skips(quoted.mapping).count == 1)
+        #expect(skips(quoted.mapping).first?.contains("event == \"Quote Asked\" or event == \"Call Booked\"") == true)
+        #expect(!listed(quoted, 2))
+        let near = generate("segment.track", "salesforce.Lead", "Email = properties.email.\nOnly the Trial Started event has a plan.")
+        #expect(skips(near.mapping).isEmpty)
+    }
+
+    // MARK: Conditions
+
+    @Test func aYesNoFieldSaidAsAnAdjective() {
+        let r = generate("salesforce.Contact", "mailchimp.member", "Email Address is the Email.\nSkip deleted contacts.")
+        #expect(skips(r.mapping) == ["IsDeleted == true"])
+        let near = generate("salesforce.Contact", "mailchimp.member", "Email Address is the Email.\nSkip undeleted contacts.")
+        #expect(skips(near.mapping).isEmpty)
+        #expect(listed(near, 2))
+    }
+
+    @Test func setToTrueIsTrue() {
+        let r = generate(
+            "salesforce.Contact", "mailchimp.member", "Email Address is the Email.\nAlso skip everyone who has Email Opt Out set to true.")
+        #expect(skips(r.mapping) == ["HasOptedOutOfEmail == true"])
+        let near = generate(
+            "salesforce.Contact", "mailchimp.member", "Email Address is the Email.\nAlso skip everyone who has Email Opt Out set to maybe.")
+        #expect(skips(near.mapping).isEmpty)
+        #expect(listed(near, 2))
+    }
+
+    @Test func endingInWhateverTheCase() {
+        let r = generate(
+            "segment.identify", "hubspot.contact",
+            "email is traits.email.\nSkip identifies with no traits.email, and skip our staff (any email ending in @Acme.io, whatever the case).")
+        #expect(skips(r.mapping) == ["ends_with(lower(trim(traits.email)), \"@acme.io\")"])
+        #expect(r.mapping.contains("skip when blank(traits.email)"))
+        // "whatever the case" on a condition it cannot make case-blind: listed, not read without it.
+        let near = generate(
+            "segment.identify", "hubspot.contact", "email is traits.email.\nSkip anyone whose traits.plan is Free, whatever the case.")
+        #expect(skips(near.mapping).isEmpty)
+        #expect(listed(near, 2))
+    }
+
+    @Test func taggedInAnyCapitalisation() {
+        let r = generate(
+            "mailchimp.member", "salesforce.Lead",
+            "Email is email_address.\nPending members, and anyone tagged staff (in any capitalisation), are excluded.")
+        #expect(Set(skips(r.mapping)) == ["status == \"pending\"", "contains(lower(tags), \"staff\")"])
+        let near = generate(
+            "mailchimp.member", "salesforce.Lead", "Email is email_address.\nPending members, and anyone tagged as very staff, are excluded.")
+        #expect(!skips(near.mapping).contains { $0.contains("tags") })
+        #expect(listed(near, 2))
+    }
+
+    @Test func orThatHaveNoneTakesTheFieldBefore() {
+        let r = generate(
+            "hubspot.contact", "ga4.event", "client_id = hs_object_id.\nSkip contacts whose lifecycle stage is lead or other, or that have no stage.")
+        #expect(Set(skips(r.mapping)) == ["lifecyclestage == \"lead\" or lifecyclestage == \"other\"", "blank(lifecyclestage)"])
+        let near = generate(
+            "hubspot.contact", "ga4.event", "client_id = hs_object_id.\nSkip contacts whose lifecycle stage is lead or other, or that have no clue.")
+        #expect(!skips(near.mapping).contains { $0.contains("blank") })
+        #expect(listed(near, 2))
+    }
+
+    @Test func anExplanationAfterTheRuleIsNotPartOfIt() {
+        let r = generate("mailchimp.member", "hubspot.contact", "email is email_address.\nLeave out pending members, we never mail those.")
+        #expect(skips(r.mapping) == ["status == \"pending\""])
+        // A reason that names a value is no explanation to drop: the rule is listed.
+        let near = generate(
+            "mailchimp.member", "hubspot.contact", "email is email_address.\nLeave out pending members and cleaned members who are VIPs.")
+        #expect(!skips(near.mapping).contains("status == \"cleaned\""))
+    }
+}
