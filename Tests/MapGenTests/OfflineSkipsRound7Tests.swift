@@ -33,12 +33,14 @@ import Testing
 
     @Test func aSkipInTheMiddleOfASentence() {
         let r = generate(
-            "hubspot.contact", "mailchimp.member", "Email Address is the email.\nFNAME is the first name, and please drop contacts without a last name.")
+            "hubspot.contact", "mailchimp.member",
+            "Email Address is the email.\nFNAME is the first name, and please drop contacts without a last name.")
         #expect(skips(r.mapping) == ["blank(lastname)"])
         #expect(line(r.mapping, "merge_fields.FNAME").contains("firstname"))
         // "leave out the empty parts" is about a value, not about records.
         let value = generate(
-            "salesforce.Contact", "mailchimp.member", "Email Address is the Email.\nADDRESS is the mailing address on one line, and leave out the empty parts.")
+            "salesforce.Contact", "mailchimp.member",
+            "Email Address is the Email.\nADDRESS is the mailing address on one line, and leave out the empty parts.")
         #expect(skips(value.mapping).isEmpty)
     }
 
@@ -57,9 +59,11 @@ import Testing
     }
 
     @Test func mustNotBeSyncedIsASkip() {
-        let r = generate("hubspot.company", "salesforce.Account", "Name is the company name.\nPartners (type PARTNER) must not be synced at all.")
+        let r = generate(
+            "hubspot.company", "salesforce.Account", "Name is the company name.\nPartners (type PARTNER) must not be synced at all.")
         #expect(skips(r.mapping) == ["type == \"PARTNER\""])
-        let near = generate("hubspot.company", "salesforce.Account", "Name is the company name.\nPartners (type PARTNER) must be synced first.")
+        let near = generate(
+            "hubspot.company", "salesforce.Account", "Name is the company name.\nPartners (type PARTNER) must be synced first.")
         #expect(skips(near.mapping).isEmpty)
     }
 
@@ -111,7 +115,8 @@ import Testing
         #expect(skips(r.mapping) == ["not event == \"Trial Started\""])
         let quoted = generate(
             "segment.track", "salesforce.Lead",
-            "Email = properties.email.\nOnly the events \"Quote Asked\" and \"Call Booked\" create leads; if the event is none of those, skip it.")
+            "Email = properties.email.\nOnly the events \"Quote Asked\" and \"Call Booked\" create leads; if the event is none of those, skip it."
+        )
         #expect(skips(quoted.mapping).count == 1)
         #expect(skips(quoted.mapping).first?.contains("event == \"Quote Asked\" or event == \"Call Booked\"") == true)
         #expect(!listed(quoted, 2))
@@ -142,7 +147,8 @@ import Testing
     @Test func endingInWhateverTheCase() {
         let r = generate(
             "segment.identify", "hubspot.contact",
-            "email is traits.email.\nSkip identifies with no traits.email, and skip our staff (any email ending in @Acme.io, whatever the case).")
+            "email is traits.email.\nSkip identifies with no traits.email, and skip our staff (any email ending in @Acme.io, whatever the case)."
+        )
         #expect(skips(r.mapping) == ["ends_with(lower(trim(traits.email)), \"@acme.io\")"])
         #expect(r.mapping.contains("skip when blank(traits.email)"))
         // "whatever the case" on a condition it cannot make case-blind: listed, not read without it.
@@ -158,17 +164,20 @@ import Testing
             "Email is email_address.\nPending members, and anyone tagged staff (in any capitalisation), are excluded.")
         #expect(Set(skips(r.mapping)) == ["status == \"pending\"", "contains(lower(tags), \"staff\")"])
         let near = generate(
-            "mailchimp.member", "salesforce.Lead", "Email is email_address.\nPending members, and anyone tagged as very staff, are excluded.")
+            "mailchimp.member", "salesforce.Lead",
+            "Email is email_address.\nPending members, and anyone tagged as very staff, are excluded.")
         #expect(!skips(near.mapping).contains { $0.contains("tags") })
         #expect(listed(near, 2))
     }
 
     @Test func orThatHaveNoneTakesTheFieldBefore() {
         let r = generate(
-            "hubspot.contact", "ga4.event", "client_id = hs_object_id.\nSkip contacts whose lifecycle stage is lead or other, or that have no stage.")
+            "hubspot.contact", "ga4.event",
+            "client_id = hs_object_id.\nSkip contacts whose lifecycle stage is lead or other, or that have no stage.")
         #expect(Set(skips(r.mapping)) == ["lifecyclestage == \"lead\" or lifecyclestage == \"other\"", "blank(lifecyclestage)"])
         let near = generate(
-            "hubspot.contact", "ga4.event", "client_id = hs_object_id.\nSkip contacts whose lifecycle stage is lead or other, or that have no clue.")
+            "hubspot.contact", "ga4.event",
+            "client_id = hs_object_id.\nSkip contacts whose lifecycle stage is lead or other, or that have no clue.")
         #expect(!skips(near.mapping).contains { $0.contains("blank") })
         #expect(listed(near, 2))
     }
@@ -180,5 +189,52 @@ import Testing
         let near = generate(
             "mailchimp.member", "hubspot.contact", "email is email_address.\nLeave out pending members and cleaned members who are VIPs.")
         #expect(!skips(near.mapping).contains("status == \"cleaned\""))
+    }
+
+    @Test func aDestinationsWordsNameTheSourceFieldWithItsLabel() {
+        // "first name" spells Salesforce's FirstName; a skip tests the member's FNAME, whose label it is.
+        let r = generate(
+            "mailchimp.member", "salesforce.Lead", "Email is email_address.\nSkip members that have neither a first name nor a last name.")
+        #expect(skips(r.mapping) == ["blank(merge_fields.FNAME) and blank(merge_fields.LNAME)"])
+        let near = generate("mailchimp.member", "salesforce.Lead", "Email is email_address.\nSkip members that have no middle name.")
+        #expect(skips(near.mapping).isEmpty)
+        #expect(listed(near, 2))
+    }
+
+    @Test func aLabelInQuotesNamesTheField() {
+        let r = generate(
+            "hubspot.contact", "mailchimp.member", "Email Address is the email.\nAlso skip anyone who has \"Lifecycle Stage\" set to other."
+        )
+        #expect(skips(r.mapping) == ["lifecyclestage == \"other\""])
+        let near = generate(
+            "hubspot.contact", "mailchimp.member", "Email Address is the email.\nAlso skip anyone who has \"Mood Ring\" set to other.")
+        #expect(skips(near.mapping).isEmpty)
+        #expect(listed(near, 2))
+    }
+
+    @Test func aDateBound() {
+        let r = generate(
+            "hubspot.contact", "ga4.event",
+            "client_id = hs_object_id.\nContacts created before 3 March 2022 are not sent (already imported).")
+        #expect(skips(r.mapping) == ["createdate < to_datetime(\"2022-03-03T00:00:00Z\")"])
+        let iso = generate(
+            "hubspot.contact", "ga4.event", "client_id = hs_object_id.\nSkip contacts whose createdate is on or after 2025-10-01.")
+        #expect(skips(iso.mapping) == ["createdate >= to_datetime(\"2025-10-01T00:00:00Z\")"])
+        // "after" a day: that day or the next? Listed, and never read as an equality.
+        let near = generate("hubspot.contact", "ga4.event", "client_id = hs_object_id.\nSkip contacts created after 3 March 2022.")
+        #expect(skips(near.mapping).isEmpty)
+        #expect(listed(near, 2))
+    }
+
+    @Test func everyRecordExceptSome() {
+        let r = generate(
+            "salesforce.Lead", "mailchimp.member",
+            "Email Address is the Email.\nWho is sent: every lead with a phone, except deleted leads and leads whose status is \"Working - Contacted\"."
+        )
+        #expect(Set(skips(r.mapping)) == ["blank(Phone)", "IsDeleted == true", "Status == \"Working - Contacted\""])
+        let near = generate(
+            "salesforce.Lead", "mailchimp.member", "Email Address is the Email.\nEvery lead with a phone, except the grumpy ones.")
+        #expect(!skips(near.mapping).contains("IsDeleted == true"))
+        #expect(listed(near, 2))
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import MapDSL
 
 /// Skip rules in the phrasings integration authors use beyond a sentence that opens with "Skip …"
@@ -51,6 +52,7 @@ struct SkipReader {
         if let r = noXNoSync(t) { return r }
         if let r = heading(t) { return r }
         if let r = onlyRecords(t) { return r }
+        if let r = everyExcept(t) { return r }
         var frames = imperativeFrames(t)
         // A single skip that opens the sentence is the sentence reader's, unless it reads whole here.
         if frames.count == 1, frames[0].start == 0, !t.contains(where: { $0.isWord("unless") }) {
@@ -59,8 +61,7 @@ struct SkipReader {
             if let semi = body.firstIndex(where: { $0.isPunct(";") }) { body = Array(body[..<semi]) }
             readPhrase(cutExplanation(stripLinks(body)), negate: false, into: &r)
             // A condition said to ignore case that cannot be read that way is listed, not read without it.
-            let caseBlind = Self.casePatterns.contains { Self.find($0, in: t) != nil }
-            if !caseBlind, !r.unread.isEmpty || body.count + frames[0].body != t.count { return nil }
+            if !Self.refuses(t), !r.unread.isEmpty || body.count + frames[0].body != t.count { return nil }
             return r
         }
         var passive: (start: Int, end: Int)?
@@ -99,7 +100,7 @@ struct SkipReader {
             for phrase in [records] + (second.map { [$0] } ?? []) {
                 readPhrase(phrase, negate: false, into: &result)
             }
-            if common, !result.unread.isEmpty || result.skips.isEmpty { return nil }
+            if common, !Self.refuses(t), !result.unread.isEmpty || result.skips.isEmpty { return nil }
             return result
         }
         // Record phrases must start every mid-sentence body: "leave out the empty parts" is no skip.
@@ -231,7 +232,8 @@ struct SkipReader {
                 return (i - 1, i + 1 < t.count && t[i + 1].isWord("out") ? i + 2 : i + 1)
             }
             if t[i].isWord("left", "kept"), be.contains(t[i - 1].lower), i + 1 < t.count, t[i + 1].isWord("out") { return (i - 1, i + 2) }
-            if participles.contains(t[i].lower), t[i - 1].isWord("not", "never"), i >= 2, be.contains(t[i - 2].lower) || t[i - 1].isWord("never")
+            if participles.contains(t[i].lower), t[i - 1].isWord("not", "never"), i >= 2,
+                be.contains(t[i - 2].lower) || t[i - 1].isWord("never")
             {
                 return (t[i - 1].isWord("never") && !be.contains(t[i - 2].lower) ? i - 1 : i - 2, i + 1)
             }
@@ -312,7 +314,7 @@ struct SkipReader {
                 return nil
             }
             body = Array(body[..<v])
-        } else if !(source.field("event") != nil && body.contains(where: { $0.source?.name == "event" || $0.isWord("events") })) {
+        } else if eventValues(body) == nil {
             return nil
         }
         var result = Result(head: [], skips: [], unread: [])
@@ -329,6 +331,37 @@ struct SkipReader {
         } else if restated, let semi = t.firstIndex(where: { $0.isPunct(";") }), semi + 1 < t.count {
             result.head = Array(t[(semi + 1)...])
         }
+        return result
+    }
+
+    /// "Every lead with an email address, except converted leads and leads whose status is X" (under a
+    /// heading such as "Who goes in"): the records sent, then the ones left out.
+    private func everyExcept(_ t: [ProseToken]) -> Result? {
+        // A heading before it ("Who goes in") names nothing.
+        guard let start = t.prefix(6).firstIndex(where: { $0.isWord("every", "all", "each") }),
+            t[..<start].allSatisfy({ $0.kind == .word && $0.source == nil && $0.destination == nil || $0.isPunct("#", ":") })
+        else { return nil }
+        let t = Array(t[start...])
+        guard t.count > 3,
+            let noun = t.prefix(3).firstIndex(where: { Self.recordNouns.contains($0.lower) && $0.source == nil }),
+            let except = t.firstIndex(where: { $0.isWord("except", "excluding") }), except > noun
+        else { return nil }
+        let verbs: Set<String> = [
+            "is", "are", "goes", "go", "in", "sent", "synced", "included", "gets", "get", "through", "over", "imported", "mapped",
+            "becomes", "become", "a", "an", "member", "members",
+        ]
+        var kept = Array(t[(noun + 1)..<except])
+        while let l = kept.last, l.isPunct(",", ":") || verbs.contains(l.lower) { kept.removeLast() }
+        var result = Result(head: [], skips: [], unread: [])
+        if !kept.isEmpty {
+            guard let c = Self.condition(kept, source: source) else { return nil }
+            if c.text.hasPrefix("present("), !c.text.contains(" "), c.fields.count == 1 {
+                result.skips.append("blank(\(ConditionReader.fname(c.fields[0])))")
+            } else {
+                result.skips.append("not (\(c.text))")
+            }
+        }
+        readPhrase(cutExplanation(stripLinks(Array(t[(except + 1)...]))), negate: false, into: &result)
         return result
     }
 
@@ -439,7 +472,10 @@ struct SkipReader {
         if f.kind == .word, f.source == nil, !current.contains(where: { $0.source != nil }),
             picklists.contains(where: { p in
                 ConditionReader.literal(Self.expand(f), for: p) != nil
-                    && current.contains { $0.kind == .word && !ConditionReader.keywords.contains($0.lower) && ConditionReader.literal(Self.expand($0), for: p) != nil }
+                    && current.contains {
+                        $0.kind == .word && !ConditionReader.keywords.contains($0.lower)
+                            && ConditionReader.literal(Self.expand($0), for: p) != nil
+                    }
             })
         {
             return false
@@ -505,6 +541,26 @@ struct SkipReader {
             }
         }
         t = t.filter { !$0.isWord("still", "currently", "already", "ever") }
+        // "no first name" read as the destination's FirstName: a skip tests source fields, so the one source
+        // field with the same label is meant.
+        t = t.map { x in
+            guard x.kind == .word, x.source == nil, let d = x.destination else { return x }
+            var hits = source.fields.filter { d.label != nil && ($0.label ?? "").lowercased() == d.label?.lowercased() }
+            // "an email address" (`email_address`): the one source field of the same concept.
+            let concepts = Vocabulary.concepts(d.name)
+            if hits.isEmpty, !concepts.isEmpty { hits = source.fields.filter { Vocabulary.concepts($0.name) == concepts } }
+            guard hits.count == 1, let f = hits.first else { return x }
+            var y = x
+            y.source = f
+            return y
+        }
+        // ""Unsubscribed from all email" set to true": a field's label in quotes names the field.
+        t = t.map { x in
+            guard x.kind == .quoted else { return x }
+            let hits = source.fields.filter { ($0.label ?? "").lowercased() == x.lower }
+            guard hits.count == 1, let f = hits.first else { return x }
+            return ProseToken(kind: .word, text: f.name, lower: f.name.lowercased(), source: f)
+        }
         // Parentheses around nothing left ("(, )") go.
         t = dropEmptyParens(t)
         while let f = t.first, f.isPunct(",") || f.isWord("and", "also", "any", "every", "all", "our") { t.removeFirst() }
@@ -534,6 +590,7 @@ struct SkipReader {
         // "any email ending in @example.com", "tagged internal".
         if let c = endsWith(t, anyCase: anyCase) { return c }
         if let c = tagged(t, source: source, anyCase: anyCase) { return c }
+        if let c = dateBound(t, source: source) { return c }
         if anyCase { return nil }
         // "MQLs, SQLs": HubSpot's lifecycle stages by their usual abbreviations.
         t = t.map { x in
@@ -578,6 +635,14 @@ struct SkipReader {
         ]
         guard let v = abbreviations[x.lower] else { return x }
         return ProseToken(kind: .word, text: v, lower: v)
+    }
+
+    /// Conditions the condition reader would read wrongly (a case-blind comparison, a date bound): when
+    /// they are not read here, the sentence is listed rather than passed on.
+    static func refuses(_ t: [ProseToken]) -> Bool {
+        casePatterns.contains { find($0, in: t) != nil }
+            || t.contains { $0.isWord("before", "after", "since", "until", "prior") }
+                && t.contains { $0.kind == .word && Int($0.text) != nil }
     }
 
     /// Words that say a comparison ignores case.
@@ -646,6 +711,77 @@ struct SkipReader {
             ? "ends_with(lower(trim(\(name))), \(Formatter.stringLiteral(v.text.lowercased())))"
             : "ends_with(\(name), \(Formatter.stringLiteral(v.text)))"
         return ReadCondition(text: text, fields: [f], literals: [v.text])
+    }
+
+    /// "contacts created before 1 Jan 2023", "whose create date is on or after 2024-03-01": a date or
+    /// date-time field against a day (UTC midnight). "after" alone (that day or the next?) is not read.
+    private static func dateBound(_ t: [ProseToken], source: Schema) -> ReadCondition? {
+        guard let at = t.firstIndex(where: { $0.isWord("before", "since", "from") || $0.isWord("after") }) else { return nil }
+        var op: String
+        var dateStart = at + 1
+        if t[at].isWord("before") {
+            op = "<"
+        } else if t[at].isWord("since", "from") {
+            op = ">="
+        } else {
+            guard at >= 2, t[at - 1].isWord("or"), t[at - 2].isWord("on") else { return nil }
+            op = ">="
+        }
+        if t[at].isWord("before"), at >= 2, t[at - 1].isWord("or"), t[at - 2].isWord("on") { op = "<=" }
+        if dateStart < t.count, t[dateStart].isWord("the") { dateStart += 1 }
+        guard let day = date(Array(t[dateStart...])) else { return nil }
+        // The field: one date field named, or "created" / "modified" for the one field of that concept.
+        var head = Array(t[..<at])
+        while let l = head.last, l.isWord("on", "or", "is", "was", "were") { head.removeLast() }
+        var fields = head.compactMap(\.source).filter { [.date, .datetime].contains($0.type.baseType) }
+        if fields.isEmpty, let w = head.last(where: { $0.isWord("created", "modified", "updated") }) {
+            let concept = w.isWord("created") ? "created" : "modified"
+            fields = source.fields.filter {
+                [.date, .datetime].contains($0.type.baseType) && Vocabulary.concepts($0.name).contains(concept)
+            }
+        }
+        guard fields.count == 1, let f = fields.first,
+            head.allSatisfy({
+                $0.source != nil
+                    || $0.kind == .word
+                        && (recordNouns.contains($0.lower) || ConditionReader.fillers.contains($0.lower)
+                            || $0.isWord("created", "modified", "updated", "date"))
+            })
+        else { return nil }
+        let name = ConditionReader.fname(f)
+        let lit = f.type.baseType == .date ? "to_date(\"\(day)\")" : "to_datetime(\"\(day)T00:00:00Z\")"
+        return ReadCondition(text: "\(name) \(op) \(lit)", fields: [f], literals: [day])
+    }
+
+    /// "1 Jan 2023", "January 1, 2023", "2023-01-01": the day as YYYY-MM-DD, when the words are only a date.
+    static func date(_ t: [ProseToken]) -> String? {
+        let words = t.filter { !$0.isPunct(",") }
+        let months = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
+        func month(_ w: String) -> Int? {
+            guard w.count >= 3, let i = months.firstIndex(of: String(w.prefix(3))) else { return nil }
+            let full = [
+                "january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december",
+            ]
+            return w.count == 3 || w == full[i] || w == String(full[i].prefix(4)) ? i + 1 : nil
+        }
+        func fmt(_ y: Int, _ m: Int, _ d: Int) -> String? {
+            guard (1...12).contains(m), (1...31).contains(d), (1000...9999).contains(y) else { return nil }
+            return String(format: "%04d-%02d-%02d", y, m, d)
+        }
+        if words.count == 1 {
+            let p = words[0].text.split(separator: "-").compactMap { Int($0) }
+            return p.count == 3 && words[0].text.count == 10 ? fmt(p[0], p[1], p[2]) : nil
+        }
+        guard words.count == 3 else { return nil }
+        // "2024-03-05" comes as three numbers.
+        if words[0].text.count == 4, let y = Int(words[0].text), let m = Int(words[1].text), let d = Int(words[2].text),
+            words[1].text.count <= 2, words[2].text.count <= 2
+        {
+            return fmt(y, m, d)
+        }
+        if let d = Int(words[0].text), let m = month(words[1].lower), let y = Int(words[2].text) { return fmt(y, m, d) }
+        if let m = month(words[0].lower), let d = Int(words[1].text), let y = Int(words[2].text) { return fmt(y, m, d) }
+        return nil
     }
 
     /// "anyone tagged internal": the tag list holds the word.
