@@ -237,4 +237,62 @@ import Testing
         #expect(!skips(near.mapping).contains("IsDeleted == true"))
         #expect(listed(near, 2))
     }
+
+    // MARK: Event names
+
+    @Test func theEventNameNamedInWordsTakesAValueMap() {
+        let r = generate(
+            "hubspot.contact", "ga4.event",
+            "client_id = hs_object_id.\nThe event name depends on the lifecycle stage: lead → stage_lead, customer → stage_won, anything else → stage_other."
+        )
+        #expect(line(r.mapping, "name").contains("match lifecyclestage"))
+        let its = generate(
+            "mailchimp.member", "ga4.event",
+            "client_id = id.\nIts name depends on the status: pending → list_pending, anything else → list_other.")
+        #expect(line(its.mapping, "name").contains("match status"))
+        // A source with an `event` of its own: "event names arrive …" is about the source, not the name.
+        let near = generate("segment.track", "ga4.event", "client_id = anonymousId.\nEvent names arrive with odd spacing.")
+        #expect(!line(near.mapping, "name").contains("[S2]"))
+    }
+
+    @Test func aConstantEventNameSaidInPassing() {
+        let r = generate("mailchimp.member", "ga4.event", "client_id = id.\nSend each member as a list_joined event.")
+        #expect(line(r.mapping, "name").contains("= \"list_joined\""))
+        // A plain word may be anything: no constant.
+        let near = generate("mailchimp.member", "ga4.event", "client_id = id.\nSend each member as a newsletter event.")
+        #expect(!line(near.mapping, "name").contains("\"newsletter\""))
+        // Words that choose records make it no constant for every record.
+        let chosen = generate("mailchimp.member", "ga4.event", "client_id = id.\nCleaned members send a list_cleaned event.")
+        #expect(!line(chosen.mapping, "name").contains("= \"list_cleaned\""))
+    }
+
+    @Test func theEventIsCalled() {
+        let r = generate("hubspot.contact", "segment.track", "userId = hs_object_id.\nThe event is called Account Synced.")
+        #expect(line(r.mapping, "event").contains("= \"Account Synced\""))
+        let near = generate("hubspot.contact", "segment.track", "userId = hs_object_id.\nThe event is called after the sync.")
+        #expect(!line(near.mapping, "event").contains("after"))
+    }
+
+    @Test func eventNameColonAName() {
+        let r = generate("hubspot.contact", "ga4.event", "client_id = hs_object_id.\nevent name: refund")
+        #expect(line(r.mapping, "name").contains("= \"refund\""))
+        let near = generate("hubspot.contact", "ga4.event", "client_id = hs_object_id.\nevent name: refunded")
+        #expect(!line(near.mapping, "name").contains("\"refunded\""))
+        #expect(listed(near, 2))
+    }
+
+    @Test func oneEventNamePerValue() {
+        let r = generate(
+            "mailchimp.member", "ga4.event",
+            "client_id = id.\ncleaned members send a list_cleaned event; pending members send list_pending.")
+        let rule = line(r.mapping, "name")
+        #expect(rule.contains("match status"))
+        #expect(r.mapping.contains("\"cleaned\" => \"list_cleaned\""))
+        #expect(r.mapping.contains("\"pending\" => \"list_pending\""))
+        // The default is a guess: flagged.
+        #expect(r.trace.flagged.contains("name"))
+        let near = generate(
+            "mailchimp.member", "ga4.event", "client_id = id.\ncleaned members send a list_cleaned event; sleepy members send list_sleepy.")
+        #expect(!line(near.mapping, "name").contains("match status"))
+    }
 }

@@ -87,7 +87,8 @@ struct SentenceReader {
     }
 
     private func read(tokens: [ProseToken]) -> SentenceOutcome {
-        var tokens = tokens
+        // "The event name depends on …", "Its name: …": the event-name field named in words (EventNameReader).
+        var tokens = EventNameReader.rewrite(tokens, source: source, destination: destination)
         // "Also skip …", "Please don't send …", "And ignore …": a word that only links to the sentence before.
         while tokens.count > 2, tokens[0].isWord("also", "and", "then", "please", "finally", "but", "plus", "additionally"),
             tokens[1].isWord("skip", "ignore", "drop", "exclude", "discard", "don", "dont", "do", "never", "only", "leave", "filter")
@@ -301,7 +302,9 @@ struct SentenceReader {
             }
         }
         // "Every contact is sent as a GA4 event called "crm_sync"": the event's name, said in passing.
-        if let e = eventNamedInPassing(tokens) {
+        if let e = eventNamedInPassing(tokens) ?? EventNameReader.constant(tokens, source: source, destination: destination)
+            ?? EventNameReader.perValue(tokens, source: source, destination: destination)
+        {
             out.assignments.append(e)
             return out
         }

@@ -1,0 +1,189 @@
+import MapDSL
+
+/// The event's name on event destinations (GA4's `name`, Segment track's `event`) in the words
+/// integration authors use (issue 18, round 7):
+///
+/// - the field named in words at the start of a clause: "the event name depends on …", "its name:
+///   …", "the event's name is …", "the name of the event → …", "the event is …" (then the other
+///   readers read the value);
+/// - a constant said in passing: "send it as a sign_up event", "every contact becomes a generate_lead
+///   event", "the event is called Lead Created", "call the event Trial Started".
+enum EventNameReader {
+    /// The destination's event-name field, if the destination is an event.
+    static func field(_ destination: Schema) -> Field? {
+        let name: String
+        switch (destination.platform, destination.object) {
+        case ("ga4", _): name = "name"
+        case ("segment", "track"): name = "event"
+        default: return nil
+        }
+        return destination.field(name).flatMap { $0.readOnly ? nil : $0 }
+    }
+
+    /// GA4's recommended event names: a plain word that is one of them is an event name, not a field.
+    static let recommended: Set<String> = [
+        "purchase", "refund", "login", "search", "share", "sign_up", "generate_lead", "qualify_lead", "working_lead",
+        "close_convert_lead", "close_unconvert_lead", "disqualify_lead", "add_to_cart", "begin_checkout", "add_payment_info",
+        "add_shipping_info", "view_item", "select_item", "add_to_wishlist", "tutorial_begin", "tutorial_complete", "earn_virtual_currency",
+        "join_group", "level_up", "post_score", "unlock_achievement", "page_view", "subscribe",
+    ]
+
+    /// Replaces the words that name the event's name at the start of a clause by one token for the field.
+    static func rewrite(_ t: [ProseToken], source: Schema, destination: Schema) -> [ProseToken] {
+        guard let f = field(destination) else { return t }
+        var out: [ProseToken] = []
+        var i = 0
+        while i < t.count {
+            let opens = i == 0 || t[i - 1].isPunct(",", ";", ":", "-") || t[i - 1].isWord("and") && i >= 2 && t[i - 2].isPunct(",")
+            if opens, let n = phrase(t, at: i, source: source), i + n < t.count,
+                t[i + n].isPunct(":", "=", "->") || t[i + n].isWord("is", "depends", "should", "becomes", "will", "must", "comes")
+            {
+                out.append(ProseToken(kind: .word, text: f.name, lower: f.name.lowercased(), destination: f))
+                i += n
+                continue
+            }
+            out.append(t[i])
+            i += 1
+        }
+        return out
+    }
+
+    /// The number of tokens of an event-name phrase at `i`: "(the) event name", "the event's name", "its
+    /// name", "the name of the event", "the event" (when the source has no `event` field of its own).
+    private static func phrase(_ t: [ProseToken], at i: Int, source: Schema) -> Int? {
+        func words(_ w: [String]) -> Bool {
+            i + w.count <= t.count && w.indices.allSatisfy { t[i + $0].kind == .word && t[i + $0].lower == w[$0] }
+        }
+        for w in [
+            ["the", "event", "name"], ["event", "name"], ["the", "event's", "name"], ["the", "event", "s", "name"], ["its", "name"],
+            ["its", "event", "name"], ["the", "name", "of", "the", "event"], ["their", "event", "name"],
+        ] where words(w) {
+            return w.count
+        }
+        if source.field("event") == nil, words(["the", "event"]) { return 2 }
+        return nil
+    }
+
+    /// A constant name said in passing; nil when the sentence says anything else.
+    static func constant(_ t: [ProseToken], source: Schema, destination: Schema) -> SentenceOutcome.Assignment? {
+        guard let f = field(destination) else { return nil }
+        // Nothing else named: no source field, no other destination, at most one literal.
+        guard !t.contains(where: { $0.source != nil && !$0.isWord("event", "name") }),
+            !t.contains(where: { $0.destination != nil && $0.destination?.name != f.name && !$0.isWord("event", "name") }),
+            t.filter({ $0.kind == .quoted }).count <= 1
+        else { return nil }
+        var value: String?
+        // "event name: purchase", "the event is sign_up": the field, then one name.
+        let words = t.filter { !$0.isPunct(".") }
+        if words.count == 3, words[0].destination?.name == f.name, words[1].isPunct(":", "=", "->") || words[1].isWord("is"),
+            isName(words[2])
+        {
+            value = words[2].text
+        }
+        // "… as a sign_up event", "… becomes a generate_lead event", "send a purchase event".
+        if let e = t.lastIndex(where: { $0.isWord("event") }), e >= 2,
+            e == t.count - 1 || t[e + 1].isPunct(",", ";", "(") || t[e + 1].isWord("for", "per"),
+            t[e - 2].isWord("a", "an", "the"), isName(t[e - 1]),
+            e >= 3
+                && t[e - 3].isWord(
+                    "as", "send", "sends", "sent", "fire", "fires", "emit", "emits", "becomes", "become", "is", "trigger", "triggers")
+        {
+            value = t[e - 1].text
+            // "subscribed members send a sign_up event": words that choose records make it no constant.
+            let plain: Set<String> = [
+                "send", "sends", "sent", "it", "them", "each", "every", "all", "as", "a", "an", "the", "one", "per", "we", "will", "should",
+                "is", "are", "be", "becomes", "become", "fire", "fires", "emit", "emits", "trigger", "triggers", "always", "just", "please",
+                "and", "to", "ga4", "segment", "track", "for", "of", "our", "event", "single", "new", "then",
+            ]
+            let others = t.indices.filter { $0 != e - 1 && t[$0].kind != .punct }
+            guard
+                others.allSatisfy({ t[$0].kind == .word && (plain.contains(t[$0].lower) || SkipReader.recordNouns.contains(t[$0].lower)) })
+            else {
+                return nil
+            }
+        }
+        // "the event is called Lead Created", "call the event Trial Started", "name the event "X"".
+        if value == nil, let c = t.firstIndex(where: { $0.isWord("called", "named", "call", "name") }), c + 1 < t.count {
+            var at = c + 1
+            let before = t[..<c].filter { !$0.isWord("the", "is", "be", "should", "will", "must", "each", "every", "it", "its", "this") }
+            if t[c].isWord("call", "name") {
+                guard at + 1 < t.count, t[at].isWord("the"), t[at + 1].isWord("event") else { return nil }
+                at += 2
+            } else {
+                guard before.count == 1, before[0].isWord("event") || before[0].destination?.name == f.name else { return nil }
+            }
+            let rest = t[at...].prefix { !$0.isPunct(",", ";", "(") }
+            if rest.count == 1, rest[rest.startIndex].kind == .quoted || isName(rest[rest.startIndex]) {
+                value = rest[rest.startIndex].text
+            } else if rest.count > 1, rest.allSatisfy({ $0.kind == .word && $0.text.first?.isUppercase == true && $0.source == nil }) {
+                value = rest.map(\.text).joined(separator: " ")
+            } else {
+                return nil
+            }
+            // Words after the name other than an explanation: not read here.
+            let after = t[(at + rest.count)...]
+            if let a = after.first, !a.isPunct("(", ",") || after.contains(where: { $0.source != nil }) { return nil }
+        }
+        guard let v = value,
+            let lit = ValueReader(source: source, destination: destination, d: f).literal(
+                ProseToken(kind: .quoted, text: v, lower: v.lowercased()))
+        else {
+            return nil
+        }
+        return .init(field: f, value: ReadValue(text: lit, kind: .constant), confidence: 0.9, note: "named in prose, the event's name")
+    }
+
+    /// "subscribed members send a sign_up event; unsubscribed members send newsletter_unsubscribe": one
+    /// name per value of one source picklist. The match needs a default: the last name, flagged (the
+    /// other values are most often skipped by another rule).
+    static func perValue(_ t: [ProseToken], source: Schema, destination: Schema) -> SentenceOutcome.Assignment? {
+        guard let f = field(destination) else { return nil }
+        var parts: [[ProseToken]] = [[]]
+        for x in t {
+            if x.isPunct(";", ",") { parts.append([]) } else { parts[parts.count - 1].append(x) }
+        }
+        parts = parts.map { p in Array(p.drop { $0.isWord("and", "while", "but", "whereas") }) }.filter { !$0.isEmpty }
+        guard parts.count >= 2 else { return nil }
+        let verbs: Set<String> = [
+            "send", "sends", "become", "becomes", "get", "gets", "fire", "fires", "trigger", "triggers", "produce", "produces",
+        ]
+        var arms: [(values: [ProseToken], name: String)] = []
+        for p in parts {
+            var q = p
+            while let l = q.last, l.isWord("event", "events") || l.isPunct(".") { q.removeLast() }
+            guard let v = q.firstIndex(where: { verbs.contains($0.lower) }), v >= 2, SkipReader.recordNouns.contains(q[v - 1].lower),
+                let last = q.last, isName(last)
+            else { return nil }
+            let between = q[(v + 1)..<(q.count - 1)]
+            guard between.allSatisfy({ $0.isWord("a", "an", "the") }) else { return nil }
+            let values = q[..<(v - 1)].filter { !$0.isWord("and", "or", "the", "all") }
+            guard !values.isEmpty, values.allSatisfy({ $0.kind == .word && $0.source == nil || $0.kind == .quoted }) else { return nil }
+            arms.append((Array(values), last.text))
+        }
+        var lists = source.fields.filter { p in
+            p.values != nil && arms.allSatisfy { a in a.values.allSatisfy { ConditionReader.literal($0, for: p) != nil } }
+        }
+        // `status_if_new` beside `status`: the field whose name extends another's gives way.
+        lists = lists.filter { p in !lists.contains { $0.name != p.name && p.name.hasPrefix($0.name) } }
+        guard lists.count == 1, let p = lists.first else { return nil }
+        let reader = ValueReader(source: source, destination: destination, d: f)
+        var lines: [String] = []
+        for a in arms {
+            guard let name = reader.literal(ProseToken(kind: .quoted, text: a.name, lower: a.name.lowercased())) else { return nil }
+            let pats = a.values.compactMap { ConditionReader.literal($0, for: p) }.map { ConditionReader.typed($0, p) }
+            lines.append(pats.joined(separator: ", ") + " => " + name)
+        }
+        guard let lastName = reader.literal(ProseToken(kind: .quoted, text: arms[arms.count - 1].name, lower: "")) else { return nil }
+        let text = "match \(ConditionReader.fname(p)) { " + (lines + ["_ => " + lastName]).joined(separator: ", ") + " }"
+        return .init(
+            field: f, value: ReadValue(text: text, kind: .translation), confidence: 0.6,
+            note: "named in prose per value; REVIEW: other values get the last name")
+    }
+
+    /// A word that is an event's name: quoted, snake_case, or one of GA4's recommended names.
+    private static func isName(_ x: ProseToken) -> Bool {
+        if x.kind == .quoted { return true }
+        guard x.kind == .word, x.source == nil || recommended.contains(x.lower) else { return false }
+        return x.text.contains("_") && x.text == x.text.lowercased() && x.text.first?.isLetter == true || recommended.contains(x.lower)
+    }
+}
