@@ -295,4 +295,25 @@ import Testing
             "mailchimp.member", "ga4.event", "client_id = id.\ncleaned members send a list_cleaned event; sleepy members send list_sleepy.")
         #expect(!line(near.mapping, "name").contains("match status"))
     }
+
+    @Test func sourceEventsToEventNamesPairByPair() {
+        let r = generate(
+            "segment.track", "ga4.event",
+            "client_id = anonymousId.\nforward Cart Viewed as view_cart and Coupon Applied as \"coupon_used\"; every other event stays out."
+        )
+        #expect(r.mapping.contains("\"Cart Viewed\"    => \"view_cart\""))
+        #expect(r.mapping.contains("\"Coupon Applied\" => \"coupon_used\""))
+        #expect(skips(r.mapping) == ["not (event == \"Cart Viewed\" or event == \"Coupon Applied\")"])
+        // Without a word on the other events, the default arm is a guess: flagged.
+        let open = generate(
+            "segment.track", "ga4.event", "client_id = anonymousId.\nCart Viewed → view_cart, Coupon Applied → coupon_used.")
+        #expect(line(open.mapping, "name").contains("match event"))
+        #expect(open.trace.flagged.contains("name"))
+        // A name that is no event name ("Cart Viewed as cart"): not read.
+        let near = generate(
+            "segment.track", "ga4.event",
+            "client_id = anonymousId.\nforward Cart Viewed as cart and Coupon Applied as coupon; every other event stays out.")
+        #expect(!line(near.mapping, "name").contains("match event"))
+        #expect(listed(near, 2))
+    }
 }

@@ -174,10 +174,87 @@ enum EventNameReader {
             lines.append(pats.joined(separator: ", ") + " => " + name)
         }
         guard let lastName = reader.literal(ProseToken(kind: .quoted, text: arms[arms.count - 1].name, lower: "")) else { return nil }
-        let text = "match \(ConditionReader.fname(p)) { " + (lines + ["_ => " + lastName]).joined(separator: ", ") + " }"
+        let text =
+            "match \(ConditionReader.fname(p)) {\n" + (lines + ["_ => " + lastName]).map { "    " + $0 }.joined(separator: "\n") + "\n}"
         return .init(
             field: f, value: ReadValue(text: text, kind: .translation), confidence: 0.6,
             note: "named in prose per value; REVIEW: other values get the last name")
+    }
+
+    /// "Order Completed becomes purchase, Product Added -> add_to_cart", "send Order Completed as purchase
+    /// and Order Refunded as refund; all other events stay out": the source's event (free text) to the
+    /// destination's event name, pair by pair. A stated skip of the other events is a skip rule and makes
+    /// the default arm unreachable; without one, the default (the last name) is flagged.
+    static func eventMap(_ t: [ProseToken], source: Schema, destination: Schema) -> (
+        assignment: SentenceOutcome.Assignment, skips: [String]
+    )? {
+        guard let f = field(destination), let ev = source.field("event"), ev.type.baseType == .string, ev.values == nil else { return nil }
+        var t = t
+        // A lead-in: "The GA4 event name:", "event names:", "send".
+        if let colon = t.prefix(6).firstIndex(where: { $0.isPunct(":") }),
+            t[..<colon].allSatisfy({
+                $0.kind == .word
+                    && ($0.destination?.name == f.name
+                        || ["the", "ga4", "event", "events", "name", "names", "map", "mapping", "is", "are"].contains($0.lower))
+            })
+        {
+            t.removeSubrange(...colon)
+        }
+        while let x = t.first, x.isWord("send", "map", "translate", "forward") { t.removeFirst() }
+        // The rest of the sentence after ";": the other events are skipped (or nothing).
+        var skipOthers = false
+        if let semi = t.firstIndex(where: { $0.isPunct(";") }) {
+            let rest = Array(t[(semi + 1)...])
+            let lower = Set(rest.map(\.lower))
+            guard !rest.contains(where: { $0.kind == .quoted || $0.source != nil && !$0.lower.hasPrefix("event") }),
+                !lower.isDisjoint(with: ["other", "others", "rest", "else"]),
+                !lower.isDisjoint(with: ["stay", "stays", "skip", "drop", "ignore", "dropped", "skipped", "ignored", "not", "don"])
+            else { return nil }
+            skipOthers = true
+            t = Array(t[..<semi])
+        }
+        // Pairs: a name in capitals (or quoted), a connector, an event name.
+        var pairs: [(key: String, name: String)] = []
+        var i = 0
+        while i < t.count {
+            while i < t.count, t[i].isPunct(",") || t[i].isWord("and") { i += 1 }
+            guard i < t.count else { break }
+            var key: String
+            if t[i].kind == .quoted {
+                key = t[i].text
+                i += 1
+            } else {
+                var words: [String] = []
+                while i < t.count, t[i].kind == .word, t[i].source == nil || t[i].text.first?.isUppercase == true,
+                    t[i].text.first?.isUppercase == true
+                {
+                    words.append(t[i].text)
+                    i += 1
+                }
+                guard !words.isEmpty else { return nil }
+                key = words.joined(separator: " ")
+            }
+            guard i + 1 < t.count, t[i].isWord("becomes", "as", "to") || t[i].isPunct("->", "=") else { return nil }
+            i += 1
+            guard isName(t[i]) else { return nil }
+            pairs.append((key, t[i].text))
+            i += 1
+        }
+        guard pairs.count >= 2 else { return nil }
+        let reader = ValueReader(source: source, destination: destination, d: f)
+        var arms: [String] = []
+        for p in pairs {
+            guard let lit = reader.literal(ProseToken(kind: .quoted, text: p.name, lower: p.name.lowercased())) else { return nil }
+            arms.append(Formatter.stringLiteral(p.key) + " => " + lit)
+        }
+        guard let last = arms.last?.components(separatedBy: " => ").last else { return nil }
+        let text = "match event {\n" + (arms + ["_ => " + last]).map { "    " + $0 }.joined(separator: "\n") + "\n}"
+        let skips =
+            skipOthers ? ["not (" + pairs.map { "event == \(Formatter.stringLiteral($0.key))" }.joined(separator: " or ") + ")"] : []
+        let a = SentenceOutcome.Assignment(
+            field: f, value: ReadValue(text: text, kind: .translation), confidence: skipOthers ? 0.9 : 0.6,
+            note: skipOthers ? "named in prose, event by event" : "named in prose, event by event; REVIEW: other events get the last name")
+        return (a, skips)
     }
 
     /// A word that is an event's name: quoted, snake_case, or one of GA4's recommended names.

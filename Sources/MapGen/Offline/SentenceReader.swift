@@ -133,6 +133,13 @@ struct SentenceReader {
             return out
         }
         let lower = tokens.map(\.lower)
+        // "Order Completed becomes purchase, …; all other events stay out" (EventNameReader).
+        if let m = EventNameReader.eventMap(tokens, source: source, destination: destination) {
+            var o = SentenceOutcome()
+            o.assignments.append(m.assignment)
+            o.skips = m.skips.map { ($0, 0.9) }
+            return o
+        }
         // Skip rules in the middle of a sentence, passive and heading forms (SkipReader).
         if let s = SkipReader(source: source).read(tokens) {
             var o = s.head.isEmpty ? SentenceOutcome() : read(tokens: s.head)
