@@ -129,6 +129,11 @@ import Testing
     @Test func aYesNoFieldSaidAsAnAdjective() {
         let r = generate("salesforce.Contact", "mailchimp.member", "Email Address is the Email.\nSkip deleted contacts.")
         #expect(skips(r.mapping) == ["IsDeleted == true"])
+        // In the middle of a sentence, after a gerund.
+        let mid = generate(
+            "salesforce.Contact", "mailchimp.member",
+            "Email Address is the Email.\nWe want one member per contact, skipping deleted contacts.")
+        #expect(skips(mid.mapping) == ["IsDeleted == true"])
         let near = generate("salesforce.Contact", "mailchimp.member", "Email Address is the Email.\nSkip undeleted contacts.")
         #expect(skips(near.mapping).isEmpty)
         #expect(listed(near, 2))

@@ -182,6 +182,8 @@ struct SkipReader {
     private func startsRecords(_ b: [ProseToken]) -> Bool {
         for x in b.prefix(4) {
             if Self.recordNouns.contains(x.lower) || x.isWord("them", "it", "any", "every", "all") { return true }
+            // "deleted contacts": a yes/no field said as an adjective goes on.
+            if x.source?.type.baseType == .bool { continue }
             if x.source != nil || x.kind != .word { return false }
         }
         return false
