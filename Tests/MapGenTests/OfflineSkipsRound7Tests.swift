@@ -321,4 +321,20 @@ import Testing
         #expect(!line(near.mapping, "name").contains("match event"))
         #expect(listed(near, 2))
     }
+
+    @Test func aRetractedSkipIsDropped() {
+        let r = generate(
+            "mailchimp.member", "hubspot.contact",
+            "email is email_address.\nAlso skip members whose status is pending... No wait, just skip when status is cleaned.")
+        #expect(skips(r.mapping) == ["status == \"cleaned\""])
+        let one = generate(
+            "mailchimp.member", "hubspot.contact", "email is email_address.\nSkip pending members, no wait, skip cleaned members.")
+        #expect(skips(one.mapping) == ["status == \"cleaned\""])
+        // "No wait" before something it cannot read: the earlier skip goes, the sentence is listed.
+        let near = generate(
+            "mailchimp.member", "hubspot.contact",
+            "email is email_address.\nAlso skip members whose status is pending... No wait, just skip the grumpy ones.")
+        #expect(skips(near.mapping).isEmpty)
+        #expect(listed(near, 3))
+    }
 }

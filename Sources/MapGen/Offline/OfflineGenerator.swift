@@ -161,6 +161,7 @@ public struct OfflineGenerator: Sendable {
                 continue
             }
             if let k = o.key, key == nil { key = (k, index) }
+            if o.retractsSkips { skips.removeAll { $0.sentence == index - 1 } }
             for s in o.skips where !skips.contains(where: { $0.condition == s.condition }) { skips.append((s.condition, index)) }
             if let def = o.defaultForPrevious {
                 guard let f = lastChainField, var entry = chains[f], entry.chain.fallback == nil, var line = lines[f],

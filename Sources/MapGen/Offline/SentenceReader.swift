@@ -27,6 +27,8 @@ struct SentenceOutcome {
     var corrects = false
     /// Whether the sentence names a destination field at all (then the prose enumerates fields).
     var namesDestination = false
+    /// The sentence takes back the skips of the sentence before ("No wait, just skip when …").
+    var retractsSkips = false
 }
 
 /// Reads one sentence: skip rules, the key, lookups, "Otherwise …" continuations, and assignments in
@@ -145,6 +147,7 @@ struct SentenceReader {
             var o = s.head.isEmpty ? SentenceOutcome() : read(tokens: s.head)
             o.skips += s.skips.map { ($0, 0.9) }
             o.unread += s.unread
+            o.retractsSkips = s.retracts
             return o
         }
         // Skip rules.

@@ -23,6 +23,8 @@ struct SkipReader {
         var head: [ProseToken]
         var skips: [String]
         var unread: [String]
+        /// The sentence takes back the skips of the sentence before ("no wait, just skip when …").
+        var retracts = false
     }
 
     /// Verbs that start a skip, in the imperative or as a gerund.
@@ -49,6 +51,23 @@ struct SkipReader {
 
     /// Reads the skips of `t`; nil when the sentence holds no skip in a form read here.
     func read(_ t: [ProseToken]) -> Result? {
+        // "skip test users: … ending in @example.test… no wait, just skip when X is "test"": what comes
+        // before the retraction is taken back.
+        for marker in [["no", "wait"], ["scratch", "that"], ["i", "mean"], ["or", "rather"]] {
+            guard
+                let m = (0..<max(0, t.count - 1)).last(where: { i in
+                    marker.indices.allSatisfy { i + $0 < t.count && t[i + $0].kind == .word && t[i + $0].lower == marker[$0] }
+                })
+            else { continue }
+            var rest = Array(t[(m + marker.count)...])
+            while let f = rest.first, f.isPunct(",", ":", ";") || f.isWord("just", "actually", "only", "rather") { rest.removeFirst() }
+            guard rest.contains(where: { Self.skipVerbs.contains($0.lower) }) else { return nil }
+            // At the start, it takes back the sentence before.
+            var r = read(rest) ?? Result(head: [], skips: [], unread: ["a corrected skip it could not read"])
+            r.head = []
+            r.retracts = m == 0
+            return r
+        }
         if let r = noXNoSync(t) { return r }
         if let r = heading(t) { return r }
         if let r = onlyRecords(t) { return r }
