@@ -337,4 +337,13 @@ import Testing
         #expect(skips(near.mapping).isEmpty)
         #expect(listed(near, 3))
     }
+
+    @Test func recordsThenTheVerbAfterAColon() {
+        // The words spell one picklist value whole, slash for dash.
+        let r = generate("salesforce.Lead", "mailchimp.member", "Email Address is the Email.\nworking/contacted leads: drop them")
+        #expect(skips(r.mapping) == ["Status == \"Working - Contacted\""])
+        let near = generate("salesforce.Lead", "mailchimp.member", "Email Address is the Email.\nworking/sleepy leads: drop them")
+        #expect(skips(near.mapping).isEmpty)
+        #expect(listed(near, 2))
+    }
 }

@@ -69,7 +69,7 @@ struct SkipReader {
             return r
         }
         if let r = noXNoSync(t) { return r }
-        if let r = heading(t) { return r }
+        if let r = heading(t) ?? recordsThenSkip(t) { return r }
         if let r = onlyRecords(t) { return r }
         if let r = everyExcept(t) { return r }
         var frames = imperativeFrames(t)
@@ -311,6 +311,18 @@ struct SkipReader {
         var result = Result(head: [], skips: [], unread: [])
         let body = cutExplanation(stripLinks(Array(t[(colon + 1)...])))
         readPhrase(body, negate: false, into: &result)
+        return result
+    }
+
+    /// "closed/not converted leads: skip them", "test accounts - drop those": the records, then the verb.
+    private func recordsThenSkip(_ t: [ProseToken]) -> Result? {
+        guard let colon = t.firstIndex(where: { $0.isPunct(":") }), colon > 0, colon + 1 < t.count else { return nil }
+        let after = t[(colon + 1)...].filter { !$0.isPunct(".", ",") }
+        guard let v = after.first, Self.skipVerbs.contains(v.lower),
+            after.dropFirst().allSatisfy({ $0.isWord("them", "those", "these", "it", "all", "too", "as", "well") })
+        else { return nil }
+        var result = Result(head: [], skips: [], unread: [])
+        readPhrase(Array(t[..<colon]), negate: false, into: &result)
         return result
     }
 
@@ -635,6 +647,18 @@ struct SkipReader {
                         let v = ConditionReader.literal(x, for: f)
                     else { return x }
                     return ProseToken(kind: .quoted, text: v, lower: v.lowercased())
+                }
+            }
+        }
+        // "closed/not converted leads": the words spell one picklist value whole ("Closed - Not Converted").
+        if !t.contains(where: { $0.kind == .quoted || $0.source != nil && $0.source?.type.baseType != .bool }) {
+            let spelled = t.filter { !recordNouns.contains($0.lower) && !$0.isPunct(",", "/", "-") && !$0.isWord("the", "all", "any") }
+            let n = Suggest.normalise(spelled.map(\.text).joined(separator: " "))
+            if spelled.count > 1, spelled.allSatisfy({ $0.kind == .word }) {
+                let hits = source.fields.filter { f in f.values?.contains { Suggest.normalise($0) == n } == true }
+                    .filter { f in !source.fields.contains { $0.name != f.name && f.name.hasPrefix($0.name) && $0.values != nil } }
+                if hits.count == 1, let f = hits.first, let v = f.values?.first(where: { Suggest.normalise($0) == n }) {
+                    return ReadCondition(text: "\(ConditionReader.fname(f)) == \(Formatter.stringLiteral(v))", fields: [f], literals: [v])
                 }
             }
         }
