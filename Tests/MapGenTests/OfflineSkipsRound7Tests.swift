@@ -346,4 +346,22 @@ import Testing
         #expect(skips(near.mapping).isEmpty)
         #expect(listed(near, 2))
     }
+
+    @Test func skipEveryOtherEventAfterAnEventMap() {
+        let r = generate(
+            "segment.track", "ga4.event",
+            "client_id = anonymousId.\nCart Viewed → view_cart, Coupon Applied → coupon_used.\nDrop all the other events.")
+        #expect(skips(r.mapping) == ["not (event == \"Cart Viewed\" or event == \"Coupon Applied\")"])
+        // The default arm can no longer be reached: the name is not flagged.
+        #expect(!r.trace.flagged.contains("name"))
+        // Without an event map before it: listed, no rule.
+        let near = generate("segment.track", "ga4.event", "client_id = anonymousId.\nname = event.\nDrop all the other events.")
+        #expect(skips(near.mapping).isEmpty)
+        #expect(listed(near, 3))
+        // "events with neither: drop them" is about other fields, not the other events.
+        let fields = generate(
+            "segment.track", "ga4.event",
+            "client_id = anonymousId.\nCart Viewed → view_cart, Coupon Applied → coupon_used.\nEvents with neither: drop them.")
+        #expect(skips(fields.mapping).isEmpty)
+    }
 }

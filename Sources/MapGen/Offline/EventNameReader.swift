@@ -1,3 +1,4 @@
+import Foundation
 import MapDSL
 
 /// The event's name on event destinations (GA4's `name`, Segment track's `event`) in the words
@@ -255,6 +256,24 @@ enum EventNameReader {
             field: f, value: ReadValue(text: text, kind: .translation), confidence: skipOthers ? 0.9 : 0.6,
             note: skipOthers ? "named in prose, event by event" : "named in prose, event by event; REVIEW: other events get the last name")
         return (a, skips)
+    }
+
+    /// "skip every other event" after a sentence that mapped events to names pair by pair: the skip of
+    /// the events it does not list; its default arm can no longer be reached, so it is not flagged.
+    static func skipOthers(_ lines: inout [String: OfflineGenerator.Line], destination: Schema, sentence: Int) -> String? {
+        guard let f = field(destination), var line = lines[f.name], line.value.hasPrefix("match event {"),
+            line.note.contains("event by event")
+        else { return nil }
+        let keys = line.value.split(separator: "\n").dropFirst().compactMap { arm -> String? in
+            let a = arm.trimmingCharacters(in: .whitespaces)
+            guard a.hasPrefix("\""), let r = a.range(of: " => ") else { return nil }
+            return String(a[..<r.lowerBound])
+        }
+        guard !keys.isEmpty else { return nil }
+        line.note = "named in prose, event by event; the other events are skipped [S\(sentence + 1)]"
+        line.confidence = 0.9
+        lines[f.name] = line
+        return "not (" + keys.map { "event == \($0)" }.joined(separator: " or ") + ")"
     }
 
     /// A word that is an event's name: quoted, snake_case, or one of GA4's recommended names.

@@ -162,6 +162,13 @@ public struct OfflineGenerator: Sendable {
             }
             if let k = o.key, key == nil { key = (k, index) }
             if o.retractsSkips { skips.removeAll { $0.sentence == index - 1 } }
+            if o.skipsOtherEvents {
+                if let c = EventNameReader.skipOthers(&lines, destination: destination, sentence: index) {
+                    skips.append((c, index))
+                } else {
+                    unread[index + 1, default: []].append("a skip of the other events, but no event map before it")
+                }
+            }
             for s in o.skips where !skips.contains(where: { $0.condition == s.condition }) { skips.append((s.condition, index)) }
             if let def = o.defaultForPrevious {
                 guard let f = lastChainField, var entry = chains[f], entry.chain.fallback == nil, var line = lines[f],

@@ -29,6 +29,8 @@ struct SentenceOutcome {
     var namesDestination = false
     /// The sentence takes back the skips of the sentence before ("No wait, just skip when …").
     var retractsSkips = false
+    /// "Skip every other event": the events an earlier event-name map does not list are skipped.
+    var skipsOtherEvents = false
 }
 
 /// Reads one sentence: skip rules, the key, lookups, "Otherwise …" continuations, and assignments in
@@ -143,11 +145,12 @@ struct SentenceReader {
             return o
         }
         // Skip rules in the middle of a sentence, passive and heading forms (SkipReader).
-        if let s = SkipReader(source: source).read(tokens) {
+        if let s = SkipReader(source: source, destination: destination).read(tokens) {
             var o = s.head.isEmpty ? SentenceOutcome() : read(tokens: s.head)
             o.skips += s.skips.map { ($0, 0.9) }
             o.unread += s.unread
             o.retractsSkips = s.retracts
+            o.skipsOtherEvents = s.otherEvents
             return o
         }
         // Skip rules.

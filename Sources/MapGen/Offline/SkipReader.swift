@@ -17,6 +17,7 @@ import MapDSL
 /// Every record phrase is one rule; a phrase it cannot read whole is listed, never read in part.
 struct SkipReader {
     let source: Schema
+    let destination: Schema
 
     struct Result {
         /// The words before the first skip (read by the other readers).
@@ -25,6 +26,8 @@ struct SkipReader {
         var unread: [String]
         /// The sentence takes back the skips of the sentence before ("no wait, just skip when …").
         var retracts = false
+        /// "skip every other event": the events an earlier event-name map does not list are skipped.
+        var otherEvents = false
     }
 
     /// Verbs that start a skip, in the imperative or as a gerund.
@@ -66,6 +69,17 @@ struct SkipReader {
             var r = read(rest) ?? Result(head: [], skips: [], unread: ["a corrected skip it could not read"])
             r.head = []
             r.retracts = m == 0
+            return r
+        }
+        // "skip every other event (anything that isn't one of those four)", "everything else -> don't send".
+        if source.field("event") != nil, EventNameReader.field(destination) != nil,
+            isRestatement(t.filter { !$0.isPunct("(", ")", "->", ":") }),
+            t.contains(where: { $0.lower.hasPrefix("event") || $0.isWord("everything", "anything", "rest") }),
+            t.contains(where: { $0.isWord("other", "others", "rest", "else") }),
+            !t.contains(where: { $0.isWord("neither", "nor", "with", "without", "no", "whose") })
+        {
+            var r = Result(head: [], skips: [], unread: [])
+            r.otherEvents = true
             return r
         }
         if let r = noXNoSync(t) { return r }
