@@ -364,4 +364,21 @@ import Testing
             "client_id = anonymousId.\nCart Viewed → view_cart, Coupon Applied → coupon_used.\nEvents with neither: drop them.")
         #expect(skips(fields.mapping).isEmpty)
     }
+
+    @Test func eventNamesForValues() {
+        let r = generate(
+            "hubspot.contact", "ga4.event",
+            "client_id = hs_object_id.\nevent name -> stage_early for leads and MQLs, stage_late for customers, stage_other for everyone else"
+        )
+        #expect(line(r.mapping, "name").contains("match lifecyclestage"))
+        #expect(r.mapping.contains("\"lead\", \"marketingqualifiedlead\" => \"stage_early\""))
+        #expect(r.mapping.contains("=> \"stage_other\""))
+        #expect(!r.trace.flagged.contains("name"))
+        // A value no picklist holds: not read.
+        let near = generate(
+            "hubspot.contact", "ga4.event",
+            "client_id = hs_object_id.\nevent name -> stage_early for leads and wizards, stage_late for customers")
+        #expect(!line(near.mapping, "name").contains("match lifecyclestage"))
+        #expect(listed(near, 2))
+    }
 }

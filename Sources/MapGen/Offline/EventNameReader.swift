@@ -258,6 +258,61 @@ enum EventNameReader {
         return (a, skips)
     }
 
+    /// "event name -> qualify_lead for MQLs and SQLs, working_lead for opportunities, close_convert_lead for
+    /// customers[, other_stage for everyone else]": a name for the values of one source picklist. Without a
+    /// default the last name stands for the others, flagged.
+    static func namesForValues(_ t: [ProseToken], source: Schema, destination: Schema) -> SentenceOutcome.Assignment? {
+        guard let f = field(destination), t.count > 4, t[0].destination?.name == f.name, t[0].source == nil,
+            t[1].isPunct("->", ":", "=") || t[1].isWord("is")
+        else { return nil }
+        var parts: [[ProseToken]] = [[]]
+        for x in t.dropFirst(2) where !x.isPunct(".") {
+            if x.isPunct(",", ";") { parts.append([]) } else { parts[parts.count - 1].append(x) }
+        }
+        parts = parts.map { p in Array(p.drop { $0.isWord("and", "or") }) }.filter { !$0.isEmpty }
+        var arms: [(values: [ProseToken], name: String)] = []
+        var fallback: String?
+        for (k, p) in parts.enumerated() {
+            guard p.count >= 3, isName(p[0]), p[1].isWord("for") else {
+                // "otherwise other_stage", "else other_stage": the default, last.
+                if k == parts.count - 1, p.count == 2, p[0].isWord("otherwise", "else"), isName(p[1]) {
+                    fallback = p[1].text
+                    continue
+                }
+                return nil
+            }
+            let values = p[2...].filter { !$0.isWord("and", "or", "the", "all") }
+            if k == parts.count - 1,
+                values.allSatisfy({ $0.isWord("everyone", "everybody", "everything", "else", "other", "others", "rest", "anyone") })
+            {
+                fallback = p[0].text
+                continue
+            }
+            guard !values.isEmpty, values.allSatisfy({ $0.kind == .word && $0.source == nil || $0.kind == .quoted }) else { return nil }
+            arms.append((Array(values), p[0].text))
+        }
+        guard arms.count >= 2 else { return nil }
+        var lists = source.fields.filter { p in
+            p.values != nil
+                && arms.allSatisfy { a in a.values.allSatisfy { ConditionReader.literal(SkipReader.expand($0), for: p) != nil } }
+        }
+        lists = lists.filter { p in !lists.contains { $0.name != p.name && p.name.hasPrefix($0.name) } }
+        guard lists.count == 1, let p = lists.first else { return nil }
+        let reader = ValueReader(source: source, destination: destination, d: f)
+        func lit(_ n: String) -> String? { reader.literal(ProseToken(kind: .quoted, text: n, lower: n.lowercased())) }
+        var lines: [String] = []
+        for a in arms {
+            guard let name = lit(a.name) else { return nil }
+            let pats = a.values.compactMap { ConditionReader.literal(SkipReader.expand($0), for: p) }.map { ConditionReader.typed($0, p) }
+            lines.append(pats.joined(separator: ", ") + " => " + name)
+        }
+        guard let def = lit(fallback ?? arms[arms.count - 1].name) else { return nil }
+        let text = "match \(ConditionReader.fname(p)) {\n" + (lines + ["_ => " + def]).map { "    " + $0 }.joined(separator: "\n") + "\n}"
+        return .init(
+            field: f, value: ReadValue(text: text, kind: .translation), confidence: fallback == nil ? 0.6 : 0.9,
+            note: fallback == nil ? "named in prose per value; REVIEW: other values get the last name" : "named in prose per value")
+    }
+
     /// "skip every other event" after a sentence that mapped events to names pair by pair: the skip of
     /// the events it does not list; its default arm can no longer be reached, so it is not flagged.
     static func skipOthers(_ lines: inout [String: OfflineGenerator.Line], destination: Schema, sentence: Int) -> String? {

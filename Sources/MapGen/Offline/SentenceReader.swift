@@ -317,6 +317,7 @@ struct SentenceReader {
         // "Every contact is sent as a GA4 event called "crm_sync"": the event's name, said in passing.
         if let e = eventNamedInPassing(tokens) ?? EventNameReader.constant(tokens, source: source, destination: destination)
             ?? EventNameReader.perValue(tokens, source: source, destination: destination)
+            ?? EventNameReader.namesForValues(tokens, source: source, destination: destination)
         {
             out.assignments.append(e)
             return out
