@@ -381,4 +381,21 @@ import Testing
         #expect(!line(near.mapping, "name").contains("match lifecyclestage"))
         #expect(listed(near, 2))
     }
+
+    @Test func anEventMapWithAComputedDefault() {
+        let r = generate(
+            "segment.track", "ga4.event",
+            "client_id = anonymousId.\nThe GA4 event name is a translation of the Segment event: \"Cart Viewed\" becomes view_cart, \"Coupon Applied\" becomes coupon_used; for any other event use the event lower-cased."
+        )
+        #expect(line(r.mapping, "name").contains("match event"))
+        #expect(r.mapping.contains("lower(event)"))
+        #expect(!r.trace.flagged.contains("name"))
+        // A default it cannot read: no map at all (never one with a guessed default).
+        let near = generate(
+            "segment.track", "ga4.event",
+            "client_id = anonymousId.\nThe GA4 event name is a translation of the Segment event: \"Cart Viewed\" becomes view_cart, \"Coupon Applied\" becomes coupon_used; for any other event use something nice."
+        )
+        #expect(!line(near.mapping, "name").contains("coupon_used"))
+        #expect(listed(near, 2))
+    }
 }

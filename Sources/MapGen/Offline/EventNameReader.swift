@@ -192,11 +192,14 @@ enum EventNameReader {
         guard let f = field(destination), let ev = source.field("event"), ev.type.baseType == .string, ev.values == nil else { return nil }
         var t = t
         // A lead-in: "The GA4 event name:", "event names:", "send".
-        if let colon = t.prefix(6).firstIndex(where: { $0.isPunct(":") }),
+        // "The GA4 event name is a translation of the Segment event:".
+        let leadIn: Set<String> = [
+            "the", "ga4", "event", "events", "name", "names", "map", "mapping", "is", "are", "a", "translation", "translated", "of", "from",
+            "segment", "source", "s",
+        ]
+        if let colon = t.prefix(12).firstIndex(where: { $0.isPunct(":") }),
             t[..<colon].allSatisfy({
-                $0.kind == .word
-                    && ($0.destination?.name == f.name
-                        || ["the", "ga4", "event", "events", "name", "names", "map", "mapping", "is", "are"].contains($0.lower))
+                $0.kind == .word && ($0.destination?.name == f.name || $0.source?.name == "event" || leadIn.contains($0.lower))
             })
         {
             t.removeSubrange(...colon)
@@ -204,7 +207,21 @@ enum EventNameReader {
         while let x = t.first, x.isWord("send", "map", "translate", "forward") { t.removeFirst() }
         // The rest of the sentence after ";": the other events are skipped (or nothing).
         var skipOthers = false
+        var otherwise: ReadValue?
         if let semi = t.firstIndex(where: { $0.isPunct(";") }) {
+            let rest = Array(t[(semi + 1)...])
+            // "for any other event use the event name lower-cased with spaces replaced by underscores".
+            var r = rest.drop { $0.isWord("and") }
+            if r.first?.isWord("for") == true { r = r.drop { $0.isWord("for", "any", "all", "every") } }
+            if rest.drop(while: { $0.isWord("and") }).first?.isWord("for") == true, r.first?.isWord("other") == true,
+                r.dropFirst().first.map({ $0.lower.hasPrefix("event") }) == true
+            {
+                r = r.dropFirst(2).drop { $0.isPunct(",", ":") || $0.isWord("use", "send", "take", "it's", "is") }
+                guard let v = ValueReader(source: source, destination: destination, d: f).read(Array(r)) else { return nil }
+                otherwise = v
+            }
+        }
+        if otherwise == nil, let semi = t.firstIndex(where: { $0.isPunct(";") }) {
             let rest = Array(t[(semi + 1)...])
             let lower = Set(rest.map(\.lower))
             guard !rest.contains(where: { $0.kind == .quoted || $0.source != nil && !$0.lower.hasPrefix("event") }),
@@ -212,6 +229,8 @@ enum EventNameReader {
                 !lower.isDisjoint(with: ["stay", "stays", "skip", "drop", "ignore", "dropped", "skipped", "ignored", "not", "don"])
             else { return nil }
             skipOthers = true
+            t = Array(t[..<semi])
+        } else if otherwise != nil, let semi = t.firstIndex(where: { $0.isPunct(";") }) {
             t = Array(t[..<semi])
         }
         // Pairs: a name in capitals (or quoted), a connector, an event name.
@@ -248,13 +267,14 @@ enum EventNameReader {
             guard let lit = reader.literal(ProseToken(kind: .quoted, text: p.name, lower: p.name.lowercased())) else { return nil }
             arms.append(Formatter.stringLiteral(p.key) + " => " + lit)
         }
-        guard let last = arms.last?.components(separatedBy: " => ").last else { return nil }
+        guard let last = otherwise?.text ?? arms.last?.components(separatedBy: " => ").last else { return nil }
         let text = "match event {\n" + (arms + ["_ => " + last]).map { "    " + $0 }.joined(separator: "\n") + "\n}"
         let skips =
             skipOthers ? ["not (" + pairs.map { "event == \(Formatter.stringLiteral($0.key))" }.joined(separator: " or ") + ")"] : []
         let a = SentenceOutcome.Assignment(
-            field: f, value: ReadValue(text: text, kind: .translation), confidence: skipOthers ? 0.9 : 0.6,
-            note: skipOthers ? "named in prose, event by event" : "named in prose, event by event; REVIEW: other events get the last name")
+            field: f, value: ReadValue(text: text, kind: .translation), confidence: skipOthers || otherwise != nil ? 0.9 : 0.6,
+            note: skipOthers || otherwise != nil
+                ? "named in prose, event by event" : "named in prose, event by event; REVIEW: other events get the last name")
         return (a, skips)
     }
 
