@@ -42,6 +42,10 @@ import Testing
             "salesforce.Contact", "mailchimp.member",
             "Email Address is the Email.\nADDRESS is the mailing address on one line, and leave out the empty parts.")
         #expect(skips(value.mapping).isEmpty)
+        // "ignore the company name": part of a field's name, not records.
+        let name = generate(
+            "hubspot.contact", "mailchimp.member", "Email Address is the email.\nFNAME is the first name, ignore the company name.")
+        #expect(skips(name.mapping).isEmpty)
     }
 
     @Test func aSecondSkipVerbStartsASecondRule() {

@@ -212,12 +212,18 @@ struct SkipReader {
     }
 
     /// Whether a body starts with a record phrase: a record noun within its first words, before any field.
+    /// "ignore the company name", "drop any spaces": a noun that is part of a field's name, or no record
+    /// noun at all, is no record phrase.
     private func startsRecords(_ b: [ProseToken]) -> Bool {
-        for x in b.prefix(4) {
-            if Self.recordNouns.contains(x.lower) || x.isWord("them", "it", "any", "every", "all") { return true }
+        if let f = b.first, f.isWord("them", "it") { return true }
+        for (k, x) in b.prefix(3).enumerated() {
+            if Self.recordNouns.contains(x.lower) && x.source == nil && x.destination == nil {
+                let next = k + 1 < b.count ? b[k + 1] : nil
+                return !(next.map { $0.isWord("name", "names", "field", "fields", "property", "id", "s", "record", "owner") } ?? false)
+            }
             // "deleted contacts": a yes/no field said as an adjective goes on.
             if x.source?.type.baseType == .bool { continue }
-            if x.source != nil || x.kind != .word { return false }
+            if x.source != nil || x.destination != nil || x.kind != .word { return false }
         }
         return false
     }
