@@ -78,7 +78,9 @@ struct CopyListReader {
     /// as copy lists replaces it; otherwise the pieces of a run-on that read whole as copies are added
     /// (the sentence stays listed, so they stay flagged).
     func improve(_ o: inout SentenceOutcome, tokens: [ProseToken]) {
-        guard !o.unread.isEmpty, o.key == nil, o.skips.isEmpty, o.sameAs == nil, o.defaultForPrevious == nil else { return }
+        // Unread parts, or words the rules read do not account for ("Traits: email is the Email in lower case, …").
+        let leftover = o.unread.isEmpty && !o.assignments.isEmpty && SentenceAccounting.unaccounted(tokens, o, source: source).count > 0
+        guard !o.unread.isEmpty || leftover, o.key == nil, o.skips.isEmpty, o.sameAs == nil, o.defaultForPrevious == nil else { return }
         if let whole = read(tokens), whole.count >= o.assignments.count,
             o.assignments.allSatisfy({ a in whole.contains { $0.field.name == a.field.name } })
         {
@@ -172,8 +174,10 @@ struct CopyListReader {
             // "A, B and C straight across", "Email trimmed and lower-cased", "A and B: copy them across".
             var k = j
             var sawCopy = false
-            while k < t.count, t[k].isPunct(":") || t[k].kind == .word && t[k].source == nil && t[k].destination == nil
-                && (Self.copyWords.contains(t[k].lower) || isModifier(t[k]))
+            while k < t.count,
+                t[k].isPunct(":")
+                    || t[k].kind == .word && t[k].source == nil && t[k].destination == nil
+                        && (Self.copyWords.contains(t[k].lower) || isModifier(t[k]))
             {
                 if Self.strongCopyWords.contains(t[k].lower) || isModifier(t[k]) { sawCopy = true }
                 k += 1
@@ -412,11 +416,15 @@ struct CopyListReader {
         if k < t.count, t[k].isWord("from", "in") {
             var q = k + 1
             while q < t.count, t[q].isWord("the", "its", "their") { q += 1 }
-            guard q + 1 < t.count, t[q].kind == .word, t[q + 1].isWord("traits", "fields", "properties", "object", "group") else {
+            guard q < t.count, t[q].kind == .word else { return nil }
+            qualifier = t[q].lower
+            k = q + 1
+            // "from the address traits" ("traits" may have gone with the field word before it).
+            if k < t.count, t[k].isWord("traits", "fields", "properties", "object", "group") {
+                k += 1
+            } else if k < t.count {
                 return nil
             }
-            qualifier = t[q].lower
-            k = q + 2
         }
         var out: [SentenceOutcome.Assignment] = []
         for item in items {
@@ -437,8 +445,13 @@ struct CopyListReader {
         let cond = t[(j + 1)..<verb]
         let named = cond.compactMap { $0.source ?? $0.destination }
         guard named.count == 1, cond.contains(where: { $0.isWord("no", "empty", "blank", "missing", "none") }),
-            cond.allSatisfy({ $0.source != nil || $0.destination != nil || ["there", "is", "s", "no", "empty", "blank", "missing", "none",
-                "the", "a", "an", "it", "isn", "t", "has", "have", "value", "given"].contains($0.lower) }),
+            cond.allSatisfy({
+                $0.source != nil || $0.destination != nil
+                    || [
+                        "there", "is", "s", "no", "empty", "blank", "missing", "none",
+                        "the", "a", "an", "it", "isn", "t", "has", "have", "value", "given",
+                    ].contains($0.lower)
+            }),
             let at = out.firstIndex(where: { $0.field.name == named[0].name || $0.value.sourceField == named[0].name }),
             out[at].value.kind == .copy,
             let lit = ValueReader(source: source, destination: destination, d: out[at].field).literal(t[verb + 1])
@@ -463,7 +476,9 @@ struct CopyListReader {
         let l = m.map(\.lower)
         var out: [ProseToken] = []
         func word(_ s: String) -> ProseToken { ProseToken(kind: .word, text: s, lower: s) }
-        if l.contains(where: { Self.trimWords.contains($0) }) || l.contains("spaces") && !l.contains("stray") { out.append(word("trimmed")) }
+        if l.contains(where: { Self.trimWords.contains($0) }) || l.contains("spaces") && !l.contains("stray") {
+            out.append(word("trimmed"))
+        }
         let lowerAt = l.indices.contains { i in
             Self.lowerWords.contains(l[i]) || l[i] == "lower" && i + 1 < l.count && ["case", "cased"].contains(l[i + 1])
         }
