@@ -78,8 +78,24 @@ struct CopyListReader {
     /// as copy lists replaces it; otherwise the pieces of a run-on that read whole as copies are added
     /// (the sentence stays listed, so they stay flagged).
     func improve(_ o: inout SentenceOutcome, tokens: [ProseToken]) {
+        guard o.key == nil, o.skips.isEmpty, o.sameAs == nil, o.defaultForPrevious == nil else { return }
         // Unread parts, or words the rules read do not account for ("Traits: email is the Email in lower case, …").
         let leftover = o.unread.isEmpty && !o.assignments.isEmpty && SentenceAccounting.unaccounted(tokens, o, source: source).count > 0
+        if o.unread.isEmpty, !leftover, !o.assignments.isEmpty, let whole = read(tokens),
+            o.assignments.allSatisfy({ a in whole.contains { $0.field.name == a.field.name } })
+        {
+            // Both read the sentence whole: the list reading when it names more fields; a value they disagree on
+            // is flagged ("Website and Annual Revenue: copy both across" is no Website = annualrevenue).
+            let differ = o.assignments.filter { a in whole.contains { $0.field.name == a.field.name && $0.value.text != a.value.text } }
+            guard whole.count > o.assignments.count || !differ.isEmpty else { return }
+            var out = SentenceOutcome()
+            out.assignments = whole
+            out.namesDestination = true
+            out.corrects = o.corrects
+            out.unread = differ.map { "\($0.field.name): another reading gives \($0.value.text)" }
+            o = out
+            return
+        }
         guard !o.unread.isEmpty || leftover, o.key == nil, o.skips.isEmpty, o.sameAs == nil, o.defaultForPrevious == nil else { return }
         if let whole = read(tokens), whole.count >= o.assignments.count,
             o.assignments.allSatisfy({ a in whole.contains { $0.field.name == a.field.name } })
@@ -275,7 +291,12 @@ struct CopyListReader {
         } else {
             // Plain words that may spell a label with a typo ("Mailng City").
             var k = j
-            while k < t.count, k - j < 3, t[k].kind == .word, !isStop(t[k]) { k += 1 }
+            // "Frist Name": a noun such as "name" may end the run, never open it.
+            while k < t.count, k - j < 3, t[k].kind == .word,
+                !isStop(t[k]) || k > j && t[k].isWord("name", "type", "status", "source", "date", "id")
+            {
+                k += 1
+            }
             guard k > j else { return nil }
             tokens = Array(t[j..<k])
             j = k
@@ -493,7 +514,7 @@ struct CopyListReader {
     private func assignment(_ p: Pair, modifiers: [ProseToken]) -> SentenceOutcome.Assignment? {
         let token = ProseToken(kind: .word, text: p.s.name, lower: p.s.name.lowercased(), source: p.s)
         guard let v = ValueReader(source: source, destination: destination, d: p.d).copy([token] + modifiers) else { return nil }
-        let note = p.typo.map { "named in prose (\"\($0)\" read as \(p.s.name == p.d.name ? p.d.name : "a typo"))" } ?? "named in prose"
+        let note = p.typo.map { "named in prose; \"\($0)\" taken for a misspelt field name" } ?? "named in prose"
         let confidence = p.typo == nil ? (Vocabulary.nameSimilarity(p.s.name, p.d.name) >= 0.5 ? 0.95 : 0.9) : 0.85
         return .init(field: p.d, value: v, confidence: confidence, note: note)
     }
