@@ -133,35 +133,46 @@ struct CopyListReader {
         return out.isEmpty ? nil : out
     }
 
-    /// The pieces of a run-on sentence, split at commas and semicolons outside parentheses, that read
-    /// whole as copies.
+    /// The pieces of a run-on sentence, between commas and semicolons outside parentheses, that read whole
+    /// as copies: from each break the longest run of pieces that reads, when what follows it opens a
+    /// statement of its own ("Phone = Phone Number, fall back to …" is no copy of Phone Number).
     func pieces(_ tokens: [ProseToken]) -> [SentenceOutcome.Assignment] {
-        var segments: [[ProseToken]] = [[]]
+        var breaks: [Int] = []
         var depth = 0
-        for x in tokens {
+        for (i, x) in tokens.enumerated() {
             if x.isPunct("(") { depth += 1 }
             if x.isPunct(")") { depth = max(0, depth - 1) }
-            if depth == 0, x.isPunct(",", ";") {
-                segments.append([])
-            } else {
-                segments[segments.count - 1].append(x)
-            }
+            if depth == 0, x.isPunct(",", ";") { breaks.append(i) }
         }
-        func trimmed(_ s: [ProseToken]) -> [ProseToken] {
-            Array(s.drop { $0.isWord("and", "but", "with", "also", "then", "plus", "while", "so") })
+        func trimmed(_ s: ArraySlice<ProseToken>) -> [ProseToken] {
+            Array(s.drop { $0.isWord("and", "but", "with", "also", "then", "plus", "while", "so") || $0.isPunct(",", ";") })
         }
-        segments = segments.filter { !$0.isEmpty }
+        func opensStatement(_ s: ArraySlice<ProseToken>) -> Bool {
+            let next = trimmed(s)
+            guard let (_, end) = list(next, from: 0, limit: nil) else { return false }
+            return connector(next, at: end) != nil
+        }
         var out: [SentenceOutcome.Assignment] = []
-        for (n, s) in segments.enumerated() {
-            let seg = trimmed(s)
-            // "Phone = Phone Number, fall back to …", "ADDRESS = Street, City, …": a piece is a whole value only
-            // when the piece after it opens a statement of its own (fields, then a connector).
-            if n + 1 < segments.count {
-                let next = trimmed(segments[n + 1])
-                guard let (_, end) = list(next, from: 0, limit: nil), connector(next, at: end) != nil else { continue }
+        let starts = [0] + breaks.map { $0 + 1 }
+        let ends = breaks + [tokens.count]
+        var k = 0
+        while k < starts.count {
+            let start = starts[k]
+            var taken: Int?
+            for e in ends.indices.reversed() where ends[e] > start {
+                let end = ends[e]
+                guard end == tokens.count || opensStatement(tokens[end...]) else { continue }
+                let seg = trimmed(tokens[start..<end])
+                guard !seg.isEmpty, let read = read(seg) else { continue }
+                for a in read where !out.contains(where: { $0.field.name == a.field.name }) { out.append(a) }
+                taken = e
+                break
             }
-            guard let read = read(seg) else { continue }
-            for a in read where !out.contains(where: { $0.field.name == a.field.name }) { out.append(a) }
+            if let e = taken {
+                k = e + 1
+            } else {
+                k += 1
+            }
         }
         return out
     }
