@@ -186,4 +186,44 @@ import Testing
         let r = generate("salesforce.Contact", "hubspot.contact", "Mxiling Stret → Street Address")
         #expect(absentOrFlagged(line(r.mapping, "address")))
     }
+
+    // MARK: Run-ons
+
+    @Test func aListInsideARunOnKeepsItsCommas() {
+        let r = generate(
+            "salesforce.Contact", "hubspot.contact",
+            "Put Title into jobtitle, and city / state / country from the Mailing City, Mailing State/Province, Mailing Country.")
+        #expect(line(r.mapping, "city").contains("MailingCity"))
+        #expect(line(r.mapping, "state").contains("MailingState"))
+        #expect(line(r.mapping, "country").contains("MailingCountry"))
+    }
+
+    @Test func aFieldThatGoesInLowerCaseAfterAPhraseThatSaysWhere() {
+        let r = generate(
+            "hubspot.contact", "segment.identify",
+            "Send an identify for each contact, with the timestamp being the last modified date, and for the traits the email goes in "
+                + "lower case, title is the job title, and plan is paid when the stage is customer.")
+        #expect(line(r.mapping, "traits.email").contains("lower(email)"))
+        #expect(line(r.mapping, "timestamp").contains("lastmodifieddate"))
+    }
+
+    @Test func aFieldThatGoesSomewhereElseIsNoCaseRule() {
+        let r = generate(
+            "hubspot.contact", "segment.identify", "For the traits the email goes in the notes, and title is the job title.")
+        #expect(absentOrFlagged(line(r.mapping, "traits.email")))
+    }
+
+    // MARK: Keys
+
+    @Test func aKeyMatchedOnASourceFieldWithCaseWordsInParentheses() {
+        let r = generate("mailchimp.member", "hubspot.contact", "Match people on the email address (trim it and make it lowercase).")
+        #expect(r.mapping.contains("key email"))
+        #expect(line(r.mapping, "email").contains("lower(trim(email_address))"))
+        #expect(!flagged(line(r.mapping, "email")))
+    }
+
+    @Test func aKeyMatchedOnAFieldWithWordsThatAreNoModifiersIsNotRead() {
+        let r = generate("mailchimp.member", "hubspot.contact", "Match people on the email address (the one they signed up with).")
+        #expect(!line(r.mapping, "email").contains("lower("))
+    }
 }

@@ -57,7 +57,7 @@ struct CopyListReader {
     private static let upperWords: Set<String> = ["uppercase", "uppercased", "upper-cased", "upper-case", "uppercasing", "capitals"]
     private static let modifierGlue: Set<String> = [
         "and", "with", "in", "case", "cased", "lower", "upper", "spaces", "space", "around", "off", "leading", "trailing", "any", "the",
-        "stray", "extra", "surrounding", "removed", "both", "ends", "sides", "them", "it", "of", "on",
+        "stray", "extra", "surrounding", "removed", "both", "ends", "sides", "them", "it", "of", "on", "make", "made",
     ]
     /// Words that make a parenthesised aside more than an explanation.
     private static let conditionWords: Set<String> = [
@@ -79,6 +79,14 @@ struct CopyListReader {
     /// (the sentence stays listed, so they stay flagged).
     func improve(_ o: inout SentenceOutcome, tokens: [ProseToken]) {
         guard o.key == nil, o.skips.isEmpty, o.sameAs == nil, o.defaultForPrevious == nil else { return }
+        if !o.unread.isEmpty, o.assignments.isEmpty, let (k, a) = key(tokens) {
+            var out = SentenceOutcome()
+            out.key = k
+            out.assignments = [a]
+            out.namesDestination = true
+            o = out
+            return
+        }
         // Unread parts, or words the rules read do not account for ("Traits: email is the Email in lower case, …").
         let leftover = o.unread.isEmpty && !o.assignments.isEmpty && SentenceAccounting.unaccounted(tokens, o, source: source).count > 0
         if o.unread.isEmpty, !leftover, !o.assignments.isEmpty, let whole = read(tokens),
@@ -148,9 +156,12 @@ struct CopyListReader {
             Array(s.drop { $0.isWord("and", "but", "with", "also", "then", "plus", "while", "so") || $0.isPunct(",", ";") })
         }
         func opensStatement(_ s: ArraySlice<ProseToken>) -> Bool {
-            let next = trimmed(s)
-            guard let (_, end) = list(next, from: 0, limit: nil) else { return false }
+            let next = dropHeading(trimmed(s))
+            guard let (_, end) = list(next, from: 0, limit: nil), end < next.count else { return false }
+            let w = next[end]
             return connector(next, at: end) != nil
+                || w.kind == .word && w.source == nil && w.destination == nil && (Self.strongCopyWords.contains(w.lower) || isModifier(w))
+                || w.isWord("goes", "go") && end + 1 < next.count && next[end + 1].isWord("in", "over", "across", "straight")
         }
         var out: [SentenceOutcome.Assignment] = []
         let starts = [0] + breaks.map { $0 + 1 }
@@ -175,6 +186,39 @@ struct CopyListReader {
             }
         }
         return out
+    }
+
+    /// "Match contacts on the email address (lowercase it and strip spaces)", "dedupe by the Email, trimmed":
+    /// the key is the destination key field that field fills, with the case and trim words applied. The
+    /// key field is the one the word names, or the one key field whose name or label matches the source
+    /// field well (as the name matcher scores it), never a guess between two.
+    func key(_ tokens: [ProseToken]) -> (Field, SentenceOutcome.Assignment)? {
+        var t = tokens.drop { $0.isWord("and", "also", "please", "we", "then") }
+        guard let verb = t.first,
+            verb.isWord("match", "matched", "key", "keyed", "dedupe", "deduplicate", "deduped", "upsert", "upserted", "identify")
+        else { return nil }
+        t = t.dropFirst()
+        var i = t.startIndex
+        while i < t.endIndex, i - t.startIndex < 3, t[i].kind == .word, t[i].source == nil, t[i].destination == nil,
+            !t[i].isWord("on", "by")
+        {
+            i += 1
+        }
+        guard i < t.endIndex, t[i].isWord("on", "by") else { return nil }
+        let rest = Array(t[(i + 1)...])
+        guard let (item, end) = self.item(rest, from: 0), item.tokens.count == 1, item.given == nil else { return nil }
+        let tail = rest[end...].filter { !$0.isPunct("(", ")", ",") }
+        guard tail.allSatisfy({ isModifier($0) || Self.modifierGlue.contains($0.lower) }) else { return nil }
+        let keys = destination.fields.filter { $0.canBeKey && !$0.readOnly }
+        guard let s = item.tokens[0].source else { return nil }
+        var d = item.tokens[0].destination.flatMap { f in keys.contains { $0.name == f.name } ? f : nil }
+        if d == nil {
+            let scored = keys.map { ($0, Vocabulary.score(s, $0)) }.filter { $0.1 >= 0.85 }.sorted { $0.1 > $1.1 }
+            guard let best = scored.first, scored.dropFirst().allSatisfy({ $0.1 < best.1 }) else { return nil }
+            d = best.0
+        }
+        guard let d, let a = assignment(Pair(d: d, s: s, typo: nil), modifiers: modifierTokens(Array(tail))) else { return nil }
+        return (d, a)
     }
 
     // MARK: Statements
@@ -204,11 +248,15 @@ struct CopyListReader {
             while k < t.count,
                 t[k].isPunct(":")
                     || t[k].kind == .word && t[k].source == nil && t[k].destination == nil
-                        && (Self.copyWords.contains(t[k].lower) || isModifier(t[k]))
+                        && (Self.copyWords.contains(t[k].lower) || isModifier(t[k]) || Self.modifierGlue.contains(t[k].lower))
             {
+                // "…, and so are …": a tail, not glue.
+                if t[k].isWord("and"), k + 1 < t.count, t[k + 1].isWord("so", "if", "when") { break }
                 if Self.strongCopyWords.contains(t[k].lower) || isModifier(t[k]) { sawCopy = true }
                 k += 1
             }
+            // "the email goes in lower case": case words said in two.
+            if !modifierTokens(Array(t[j..<k])).isEmpty { sawCopy = true }
             guard sawCopy else { return nil }
             for item in left {
                 guard let p = samePair(item, qualifier: nil) else { return nil }
@@ -532,8 +580,14 @@ struct CopyListReader {
 
     // MARK: Around the statements
 
-    /// "Names: …", "Traits: …": a short heading before a colon that names no field.
+    /// "Names: …", "Traits: …": a short heading before a colon that names no field; "for the traits the
+    /// email …": a phrase that only says where the fields after it are.
     private func dropHeading(_ t: [ProseToken]) -> [ProseToken] {
+        if t.count > 4, t[0].isWord("for", "in"), t[1].isWord("the"), t[2].kind == .word, t[2].source == nil,
+            t[2].destination == nil, t[3].source != nil || t[3].destination != nil || t[3].isWord("the") || t[3].isPunct(",")
+        {
+            return dropHeading(Array(t[(t[3].isPunct(",") ? 4 : 3)...]))
+        }
         guard let colon = t.prefix(4).firstIndex(where: { $0.isPunct(":") }), colon > 0, colon + 1 < t.count,
             t[..<colon].allSatisfy({ $0.kind == .word && $0.source == nil && $0.destination == nil && !isModifier($0) })
         else { return t }
