@@ -226,4 +226,37 @@ import Testing
         let r = generate("mailchimp.member", "hubspot.contact", "Match people on the email address (the one they signed up with).")
         #expect(!line(r.mapping, "email").contains("lower("))
     }
+
+    // MARK: Short names and kinds of field
+
+    @Test func aShortWordThatSpellsTheEndOfADottedNameExactly() {
+        let r = generate("segment.track", "ga4.event", "client_id = anonymousId.\n\n- tax and coupon: copy as is")
+        #expect(line(r.mapping, "params.tax").contains("properties.tax"))
+        #expect(line(r.mapping, "params.coupon").contains("properties.coupon"))
+    }
+
+    @Test func aShortWordWithALetterMissingIsNoField() {
+        let r = generate("segment.track", "ga4.event", "client_id = anonymousId.\n\n- tx and coupon: copy as is")
+        #expect(absentOrFlagged(line(r.mapping, "params.tax")))
+        #expect(!r.trace.notImplemented.isEmpty)
+    }
+
+    @Test func wordsInParenthesesThatSayWhatKindOfFieldItIs() {
+        let r = generate("segment.track", "ga4.event", "client_id = anonymousId.\n\n- plan (user property): properties.plan")
+        #expect(line(r.mapping, "user_properties.plan").contains("properties.plan"))
+    }
+
+    @Test func wordsInParenthesesWithAConditionAreNotDropped() {
+        let r = generate("segment.track", "ga4.event", "client_id = anonymousId.\n\n- plan (when known): properties.plan")
+        #expect(absentOrFlagged(line(r.mapping, "user_properties.plan")))
+    }
+
+    @Test func aPieceThatReadsWholeReplacesAnotherValueAndIsFlagged() {
+        let r = generate(
+            "segment.identify", "hubspot.contact",
+            "Map traits.title to jobtitle, and city / state / country from the traits.adress.city, .state, .country fields.")
+        #expect(line(r.mapping, "state").contains("traits.address.state"))
+        #expect(line(r.mapping, "country").contains("traits.address.country"))
+        #expect(flagged(line(r.mapping, "country")))
+    }
 }

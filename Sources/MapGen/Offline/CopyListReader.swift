@@ -115,7 +115,14 @@ struct CopyListReader {
             o = out
             return
         }
-        for a in pieces(tokens) where !o.assignments.contains(where: { $0.field.name == a.field.name }) {
+        for a in pieces(tokens) {
+            if let i = o.assignments.firstIndex(where: { $0.field.name == a.field.name }) {
+                // A piece that reads whole gives another value than the sentence reader: it is used, and flagged.
+                guard o.assignments[i].value.text != a.value.text else { continue }
+                o.unread.append("\(a.field.name): another reading gives \(o.assignments[i].value.text)")
+                o.assignments[i] = a
+                continue
+            }
             o.assignments.append(a)
             o.namesDestination = true
         }
@@ -367,6 +374,11 @@ struct CopyListReader {
         if j + 2 < t.count, t[j].isPunct("("), t[j + 2].isPunct(")"), let s = t[j + 1].source {
             item.given = s
             j += 3
+        } else if j < t.count, t[j].isPunct("("), let close = t[j...].firstIndex(where: { $0.isPunct(")") }), close > j + 1,
+            t[(j + 1)..<close].allSatisfy({ $0.isWord("user", "property", "properties", "param", "parameter", "trait", "field", "custom") })
+        {
+            // "plan (user property)": words that only say what kind of field it is.
+            j = close + 1
         }
         return (item, j)
     }
@@ -422,7 +434,10 @@ struct CopyListReader {
     private func samePair(_ item: Item, qualifier: String?) -> Pair? {
         guard item.tokens.count == 1, let t = item.tokens.first, t.kind == .word else { return nil }
         let writable = destination.fields.filter { !$0.readOnly }
-        let d = t.destination ?? t.source.flatMap { counterpart($0, in: writable) }
+        // "tax, shipping: copy": a word no name spells whole may still spell the end of a dotted name or a label.
+        let d =
+            t.destination ?? t.source.flatMap { counterpart($0, in: writable) }
+            ?? (t.source == nil ? resolve(item, side: writable, sourceSide: false).flatMap { $0.1 == nil ? $0.0 : nil } : nil)
         guard let d else { return nil }
         var s = item.given ?? t.source
         if let q = qualifier, let cur = s, !cur.name.lowercased().contains("." + q + ".") { s = nil }
@@ -449,7 +464,7 @@ struct CopyListReader {
         let words = item.tokens.map(\.text)
         guard words.allSatisfy({ !$0.isEmpty }) else { return nil }
         let text = ValueReader.loose(words.joined())
-        guard text.count >= 5 else { return nil }
+        guard text.count >= 3 else { return nil }
         func spellings(_ f: Field) -> [String] {
             var out = [ValueReader.loose(f.name)]
             if let l = f.label {
@@ -464,7 +479,8 @@ struct CopyListReader {
         }
         let exact = side.filter { spellings($0).contains(text) }
         if exact.count == 1 { return (exact[0], nil) }
-        guard exact.isEmpty else { return nil }
+        // A short word ("tax") names a field only when spelt exactly.
+        guard exact.isEmpty, text.count >= 5 else { return nil }
         let near = side.filter { f in spellings(f).contains { $0.count >= 5 && Suggest.distance($0, text, limit: 1) <= 1 } }
         return near.count == 1 ? (near[0], words.joined(separator: " ")) : nil
     }
