@@ -259,4 +259,30 @@ import Testing
         #expect(line(r.mapping, "country").contains("traits.address.country"))
         #expect(flagged(line(r.mapping, "country")))
     }
+
+    @Test func aKeyNamedWithItsValueInParentheses() {
+        let r = generate(
+            "segment.identify", "hubspot.contact",
+            "firstname = traits.firstName.\nNo email, no sync (we upsert on the email, trimmed and lowercased).")
+        #expect(line(r.mapping, "email").contains("lower(trim(traits.email))"))
+    }
+
+    @Test func aKeyInParenthesesWithWordsThatAreNoModifiersGivesNoValue() {
+        let r = generate(
+            "segment.identify", "hubspot.contact",
+            "firstname = traits.firstName.\nNo email, no sync (we upsert on the email, the one from the form).")
+        #expect(absentOrFlagged(line(r.mapping, "email")))
+    }
+
+    @Test func matchedOnAFieldThatIsNoKeyCopiedFromASource() {
+        let r = generate("salesforce.Account", "hubspot.company", "Accounts are matched on name, taken from Name.\nphone is Phone.")
+        #expect(line(r.mapping, "name").contains("= Name"))
+        #expect(!r.mapping.contains("key name"))
+    }
+
+    @Test func matchedOnAFieldThatIsNoKeyWithoutItsSourceReadsNothing() {
+        let r = generate("salesforce.Account", "hubspot.company", "Accounts are matched on name.\nphone is Phone.")
+        #expect(absentOrFlagged(line(r.mapping, "name")))
+        #expect(!r.trace.notImplemented.isEmpty)
+    }
 }

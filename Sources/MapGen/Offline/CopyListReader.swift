@@ -78,6 +78,15 @@ struct CopyListReader {
     /// as copy lists replaces it; otherwise the pieces of a run-on that read whole as copies are added
     /// (the sentence stays listed, so they stay flagged).
     func improve(_ o: inout SentenceOutcome, tokens: [ProseToken]) {
+        // "And no email, no sync either (we dedupe on the email, lower-cased and trimmed)": a key named with its
+        // value in parentheses.
+        if let k = o.key, !o.assignments.contains(where: { $0.field.name == k.name }),
+            let open = tokens.firstIndex(where: { $0.isPunct("(") }),
+            let close = tokens[open...].firstIndex(where: { $0.isPunct(")") }),
+            let (d, a) = key(Array(tokens[(open + 1)..<close])), d?.name == k.name
+        {
+            o.assignments.append(a)
+        }
         guard o.key == nil, o.skips.isEmpty, o.sameAs == nil, o.defaultForPrevious == nil else { return }
         if !o.unread.isEmpty, o.assignments.isEmpty, let (k, a) = key(tokens) {
             var out = SentenceOutcome()
@@ -199,8 +208,14 @@ struct CopyListReader {
     /// the key is the destination key field that field fills, with the case and trim words applied. The
     /// key field is the one the word names, or the one key field whose name or label matches the source
     /// field well (as the name matcher scores it), never a guess between two.
-    func key(_ tokens: [ProseToken]) -> (Field, SentenceOutcome.Assignment)? {
+    func key(_ tokens: [ProseToken]) -> (Field?, SentenceOutcome.Assignment)? {
         var t = tokens.drop { $0.isWord("and", "also", "please", "we", "then") }
+        // "Companies are matched on …": the records, then "are".
+        if let be = t.prefix(4).firstIndex(where: { $0.isWord("are", "is", "get", "gets") }),
+            t[t.startIndex..<be].allSatisfy({ $0.kind == .word && $0.source == nil && $0.destination == nil })
+        {
+            t = t[(be + 1)...]
+        }
         guard let verb = t.first,
             verb.isWord("match", "matched", "key", "keyed", "dedupe", "deduplicate", "deduped", "upsert", "upserted", "identify")
         else { return nil }
@@ -214,11 +229,25 @@ struct CopyListReader {
         guard i < t.endIndex, t[i].isWord("on", "by") else { return nil }
         let rest = Array(t[(i + 1)...])
         guard let (item, end) = self.item(rest, from: 0), item.tokens.count == 1, item.given == nil else { return nil }
-        let tail = rest[end...].filter { !$0.isPunct("(", ")", ",") }
+        var tail = rest[end...].filter { !$0.isPunct("(", ")", ",") }
+        // "…, copied from Name": the source field the key's value comes from.
+        var from: Field?
+        if let at = tail.firstIndex(where: { $0.isWord("copied", "taken", "filled") }), at + 2 < tail.count, tail[at + 1].isWord("from"),
+            let f = tail[at + 2].source
+        {
+            from = f
+            tail.removeSubrange(at...(at + 2))
+        }
         guard tail.allSatisfy({ isModifier($0) || Self.modifierGlue.contains($0.lower) }) else { return nil }
         let keys = destination.fields.filter { $0.canBeKey && !$0.readOnly }
-        guard let s = item.tokens[0].source else { return nil }
+        guard let s = from ?? item.tokens[0].source else { return nil }
         var d = item.tokens[0].destination.flatMap { f in keys.contains { $0.name == f.name } ? f : nil }
+        // "Companies are matched on name, copied from Name" where `name` is no key field: the copy, and no key.
+        if d == nil, let f = item.tokens[0].destination, !f.readOnly, from != nil {
+            guard var a = assignment(Pair(d: f, s: s, typo: nil), modifiers: modifierTokens(Array(tail))) else { return nil }
+            a.note += "; matched on, but no key field of the destination"
+            return (nil, a)
+        }
         if d == nil {
             let scored = keys.map { ($0, Vocabulary.score(s, $0)) }.filter { $0.1 >= 0.85 }.sorted { $0.1 > $1.1 }
             guard let best = scored.first, scored.dropFirst().allSatisfy({ $0.1 < best.1 }) else { return nil }
