@@ -86,6 +86,8 @@ public struct OfflineGenerator: Sendable {
                 // "Match on email (…), FNAME into First Name and …": a key or statement, then more statements.
                 o = split
             }
+            // "A, B → C, D", "A and B straight across", run-ons of "D is S" pieces: copies in list forms.
+            CopyListReader(source: source, destination: destination).improve(&o, tokens: tokens)
             if let last = sentence.trimmingCharacters(in: .whitespaces).last, ":—–".contains(last), !o.assignments.isEmpty {
                 // "language: from the locale —" with no rows after it: what it announces was not read.
                 o.unread.append("the list it announces was not read")
