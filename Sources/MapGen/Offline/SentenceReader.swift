@@ -193,6 +193,11 @@ struct SentenceReader {
                 return out
             }
         }
+        // "tag everyone with webinar-2025": the tag list's constant, said with a verb.
+        if let a = FlagReader.tagVerb(tokens, source: source, destination: destination) {
+            out.assignments.append(a)
+            return out
+        }
         var clauses = split(tokens, at: ";")
         // Key.
         var restOfKeyClause: [ProseToken]?

@@ -66,10 +66,12 @@ struct ValuesMapReader {
         "hubspot", "salesforce", "sf", "sfdc", "mailchimp", "mc", "segment", "ga4", "field", "property", "trait", "our", "own",
         "comes", "come", "is", "are", "translated", "translate", "mapped", "mapping", "taken", "derived", "follows", "follow", "it",
         "set", "using", "per", "according", "to", "the", "picked", "chosen", "decided", "lead", "contact", "member", "record", "s",
-        "company", "account", "event", "user", "this", "these", "like", "as", "with", "in", "for",
+        "company", "account", "event", "user", "this", "these", "like", "as", "with", "in", "for", "text", "free-text",
     ]
 
     func read(_ phrase: [ProseToken]) -> ReadValue? {
+        // "…, for example tier-gold": an example is no arm; the value is read without it.
+        if FlagReader.withoutExample(phrase) != nil { return nil }
         var w = phrase
         while let l = w.last, l.isPunct(".", ",", ";") { w.removeLast() }
         while let f = w.first, f.isPunct(":", ",", "=") { w.removeFirst() }
@@ -192,8 +194,16 @@ struct ValuesMapReader {
         let named = Set(body.compactMap(\.source?.name))
         if named.count == 1, let f = body.compactMap(\.source).first { return f }
         guard named.isEmpty else { return nil }
+        // "Working - Contacted for VIPs": a yes/no field named by a plural of its name.
+        let flags = Set(body.compactMap { flagField($0)?.name })
+        if flags.count == 1, let f = body.lazy.compactMap({ flagField($0) }).first { return f }
         let pickers = source.fields.filter { $0.values != nil }
-        let valueWords = body.filter { $0.kind == .quoted || $0.kind == .word && !ConditionReader.keywords.contains($0.lower) }
+        // "no for all others": a lower-case default word is no value ("Other" spelled as a value still is).
+        let valueWords = body.filter {
+            $0.kind == .quoted
+                || $0.kind == .word && !ConditionReader.keywords.contains($0.lower)
+                    && !(Self.defaultOpeners.contains($0.lower) && $0.text == $0.lower)
+        }
         var best: [Field] = []
         var bestCount = 0
         for f in pickers {
@@ -267,6 +277,7 @@ struct ValuesMapReader {
             }
         }
         if let a = arm(seg, subject: subject) { return [a] }
+        if let a = unlessArms(seg, subject: subject) { return a }
         return nil
     }
 
@@ -286,8 +297,11 @@ struct ValuesMapReader {
             f == "otherwise" || f == "else" || lower.starts(with: ["if", "not"]) || lower.starts(with: ["when", "not"])
         {
             let rest = Array(seg.drop { $0.isWord("otherwise", "else", "if", "when", "not", "it", "is") })
-            guard let v = value(rest, subject: subject) else { return nil }
-            return Arm(patterns: [], isDefault: true, value: v)
+            if let v = value(rest, subject: subject) { return Arm(patterns: [], isDefault: true, value: v) }
+            // "otherwise V if C", "else V when C": one more arm of a precedence chain.
+            let more = Array(seg.drop { $0.isWord("otherwise", "else") || $0.isPunct(",") })
+            guard more.count < seg.count, more.contains(where: { $0.isWord("if", "when", "for") }) else { return nil }
+            return arm(more, subject: subject)
         }
         if let l = lower.last,
             l == "otherwise" || l == "else" || lower.count >= 3 && lower.suffix(2) == ["if", "not"]
@@ -295,14 +309,22 @@ struct ValuesMapReader {
         {
             var rest = seg
             rest.removeLast(l == "not" ? 2 : 1)
-            guard let v = value(rest, subject: subject) else { return nil }
-            return Arm(patterns: [], isDefault: true, value: v)
+            // "false for everyone else": the last word closes the default's pattern, read by the forms below.
+            if let v = value(rest, subject: subject) { return Arm(patterns: [], isDefault: true, value: v) }
+            if !(lower.count >= 2 && Self.defaultOpeners.contains(lower[lower.count - 2])) { return nil }
         }
         // "V unless COND": the condition gives not-V... only for booleans, read by the boolean forms.
         // "V when/if COND", "if COND then V", "if COND, V".
         if let k = seg.firstIndex(where: { $0.isWord("when", "if", "whenever") }) {
             if k == 0 {
-                guard let then = seg.firstIndex(where: { $0.isWord("then") || $0.isPunct("->") }), then > 1,
+                // "if C it goes in as V", "if C they are V": the pronoun and its verb end the condition.
+                let then =
+                    seg.firstIndex(where: { $0.isWord("then") || $0.isPunct("->") })
+                    ?? seg.indices.dropFirst(2).first(where: { i in
+                        seg[i].isWord("it", "they") && i + 1 < seg.count
+                            && seg[i + 1].isWord("goes", "go", "is", "are", "becomes", "become", "gets", "get")
+                    })
+                guard let then, then > 1,
                     let c = condition(Array(seg[1..<then]), subject: subject), let v = value(Array(seg[(then + 1)...]), subject: subject)
                 else { return nil }
                 return Arm(patterns: [c], value: v)
@@ -352,6 +374,7 @@ struct ValuesMapReader {
 
     /// The values an arm compares with, or a default.
     private func patterns(_ raw: [ProseToken], subject: Field?) -> (patterns: [Arm.Pattern], isDefault: Bool)? {
+        if let c = restatedCondition(raw, subject: subject) { return ([c], false) }
         var t = raw.filter { !$0.isPunct("(", ")") }
         while let f = t.first, f.isWord("and", "or", "for", "if", "when") { t.removeFirst() }
         guard !t.isEmpty else { return nil }
@@ -424,6 +447,12 @@ struct ValuesMapReader {
     /// One value of the subject, in one token or several words ("Phone Inquiry", "United Kingdom"); fillers
     /// around it go ("leads rated Hot", "the BANKING code").
     private func valuePattern(_ g: [ProseToken], _ s: Field) -> [Arm.Pattern]? {
+        // "VIP members": the yes/no field compared, named with words that say who, is true.
+        if s.type == .bool, g.contains(where: { flagField($0)?.name == s.name }),
+            g.allSatisfy({ flagField($0)?.name == s.name || $0.kind == .word && Self.flagFillers.contains($0.lower) })
+        {
+            return [.literal("true")]
+        }
         var g = g
         // Fillers around the value, never a word that is a value itself.
         while let f = g.first, g.count > 1, f.kind == .word, Self.patternFillers.contains(f.lower) || f.source?.name == s.name,
@@ -438,6 +467,8 @@ struct ValuesMapReader {
         }
         if g.count == 1 {
             let t = g[0]
+            // "for VIP members", "for VIPs": the yes/no field named is the one compared, and it is true.
+            if s.type == .bool, flagField(t)?.name == s.name { return [.literal("true")] }
             if t.source != nil && t.kind == .word && !isValue(t, s) { return nil }
             if s.type == .bool {
                 if t.isWord("true", "yes", "checked", "ticked", "set") { return [.literal("true")] }
@@ -529,7 +560,7 @@ struct ValuesMapReader {
     }
 
     /// A condition of a "when/if" arm; "it"/"they" stand for the compared field.
-    private func condition(_ raw: [ProseToken], subject: Field?) -> Arm.Pattern? {
+    func condition(_ raw: [ProseToken], subject: Field?) -> Arm.Pattern? {
         var t = raw
         while let l = t.last, l.isPunct(",") { t.removeLast() }
         if let s = subject {
@@ -542,6 +573,7 @@ struct ValuesMapReader {
                 }
             }
         }
+        if let f = flagCondition(t) { return f }
         guard let c = ConditionReader.read(t, source: source) else { return nil }
         return .condition(c.text, fields: c.fields)
     }
@@ -550,7 +582,7 @@ struct ValuesMapReader {
 
     /// The destination value of an arm: a literal of its type, null ("leave it blank"), or the compared
     /// field itself ("unchanged").
-    private func value(_ raw: [ProseToken], subject: Field?) -> String? {
+    func value(_ raw: [ProseToken], subject: Field?) -> String? {
         var t = raw.filter { !$0.isPunct("(", ")") }
         while let f = t.first, f.kind == .word, Self.valueLeads.contains(f.lower), t.count > 1 { t.removeFirst() }
         while let l = t.last, l.isPunct(",", ".") { t.removeLast() }
@@ -584,6 +616,12 @@ struct ValuesMapReader {
             if t[0].isWord("true", "yes", "checked", "ticked") { return "true" }
             if t[0].isWord("false", "no", "unchecked", "unticked") { return "false" }
             return nil
+        }
+        // "vip if the member is a VIP": a yes/no field's name as a text value is that text, never a copy.
+        if t.count == 1, t[0].kind == .word, t[0].source?.type == .bool, d.type == .string,
+            !ConditionReader.keywords.contains(t[0].lower)
+        {
+            return reader.literal(ProseToken(kind: .quoted, text: t[0].text, lower: t[0].lower))
         }
         if t.count == 1, t[0].source == nil || t[0].kind == .quoted || t[0].typo || reader.literal(t[0]) != nil && d.type == .picklist {
             if t[0].kind == .word, ConditionReader.keywords.contains(t[0].lower) || Self.defaultOpeners.contains(t[0].lower) {
