@@ -229,4 +229,120 @@ import Testing
         )
         #expect(!unflagged(r, "tags"))
     }
+
+    // MARK: A label and lines of arms
+
+    @Test func aLabelWithAnAsideAndLinesOfArms() {
+        let r = generate(
+            "hubspot.company", "salesforce.Account",
+            "Name = name.\n\nIndustry (the two systems use different codes):\n- BANKING and FINANCIAL_SERVICES: Finance\n- RETAIL: Retail\n- any other code, or none: leave Industry empty."
+        )
+        let text = rule(r.mapping, "Industry")
+        #expect(text.contains("match industry"))
+        #expect(text.contains("\"BANKING\", \"FINANCIAL_SERVICES\" => \"Finance\""))
+        #expect(text.contains("\"RETAIL\"") && text.contains("=> \"Retail\""))
+        #expect(unflagged(r, "Industry"))
+    }
+
+    @Test func aLineNamingAnotherFieldEndsTheList() {
+        // The second line is a statement of its own (it names Type), not an arm of Industry.
+        let r = generate(
+            "hubspot.company", "salesforce.Account",
+            "Name = name.\n\nIndustry (codes differ):\n- BANKING: Banking\n- Type is Prospect for everyone.")
+        #expect(!rule(r.mapping, "Industry").contains("Prospect"))
+    }
+
+    // MARK: Values that spell other things
+
+    @Test func aPicklistValueWhoseWordNamesAField() {
+        // "Phone" of "Phone Inquiry" is a word of the value, not the phone field.
+        let r = generate(
+            "hubspot.contact", "salesforce.Contact",
+            "Email = email.\nLead Source from Original Traffic Source: OFFLINE → Phone Inquiry, DIRECT_TRAFFIC → Web, anything else → Other."
+        )
+        let text = rule(r.mapping, "LeadSource")
+        #expect(text.contains("\"OFFLINE\"") && text.contains("=> \"Phone Inquiry\""))
+        #expect(unflagged(r, "LeadSource"))
+    }
+
+    @Test func aValueNoPicklistHoldsWithAFieldWordIsNotRead() {
+        let r = generate(
+            "hubspot.contact", "salesforce.Contact",
+            "Email = email.\nLead Source from Original Traffic Source: OFFLINE → Phone Support, anything else → Other.")
+        #expect(!unflagged(r, "LeadSource"))
+    }
+
+    @Test func anArrowFromTheFieldToTheComparedOneBeforeAColon() {
+        let l = generate(
+            "hubspot.contact", "ga4.event",
+            "client_id -> Record ID\nlead_source param -> Original Traffic Source: DIRECT_TRAFFIC -> direct, REFERRALS -> email, everything else -> (unknown)"
+        )
+        let lt = rule(l.mapping, "params.lead_source")
+        #expect(lt.contains("\"DIRECT_TRAFFIC\"") && lt.contains("=> \"direct\""))
+        #expect(lt.contains("\"REFERRALS\"") && lt.contains("=> \"email\""))
+        #expect(lt.contains("_ ") && lt.contains("=> \"(unknown)\""))
+        #expect(unflagged(l, "params.lead_source"))
+    }
+
+    @Test func aCapitalisedFieldNameAsAValueIsNotReadAsText() {
+        // "Email" capitalised after the arrow may mean the field: nothing is claimed.
+        let r = generate(
+            "hubspot.contact", "ga4.event",
+            "client_id -> Record ID\nlead_source param -> Original Traffic Source: DIRECT_TRAFFIC -> direct, REFERRALS -> Email, everything else -> other"
+        )
+        #expect(!rule(r.mapping, "params.lead_source").contains("\"Email\"") || !unflagged(r, "params.lead_source"))
+    }
+
+    // MARK: A default in the next sentence
+
+    @Test func theNextSentenceKeepsTheComparedValueForOthers() {
+        let r = generate(
+            "mailchimp.member", "hubspot.contact",
+            "email = email address. Country/Region from the country code: IT is Italy, ES is Spain. For other codes just keep the code itself."
+        )
+        let text = rule(r.mapping, "country")
+        #expect(text.contains("\"IT\" => \"Italy\""))
+        #expect(text.contains("_    => location.country_code"))
+        #expect(unflagged(r, "country"))
+    }
+
+    @Test func theNextSentenceLeavesOthersEmpty() {
+        let r = generate(
+            "hubspot.contact", "mailchimp.member",
+            "Email Address = the email.\nCountry code from the Country/Region: Italy → IT, Spain → ES.\nAny other country: leave it empty.")
+        let text = rule(r.mapping, "location.country_code")
+        #expect(text.contains("\"Italy\" => \"IT\"") && text.contains("_       => null"))
+        #expect(text.contains("default from [S3]"))
+    }
+
+    @Test func aNextSentenceWithAFieldIsNoDefault() {
+        let r = generate(
+            "hubspot.contact", "mailchimp.member",
+            "Email Address = the email.\nCountry code from the Country/Region: Italy → IT, Spain → ES.\nAny other country: use the city.")
+        #expect(!rule(r.mapping, "location.country_code").contains("default from [S3]"))
+    }
+
+    @Test func forTheFieldColonOpensAMap() {
+        let r = generate(
+            "hubspot.contact", "mailchimp.member",
+            "Email Address = the email. and for the country code: Italy → IT, Spain → ES, anything else leave it blank.")
+        let text = rule(r.mapping, "location.country_code")
+        // The compared field is never named: `country` is taken from the destination's name, and flagged.
+        #expect(text.contains("match country") && text.contains("\"Spain\" => \"ES\""))
+        #expect(!unflagged(r, "location.country_code"))
+    }
+
+    @Test func aMapWhoseFieldNeitherProseNorDestinationNamesIsNotRead() {
+        let r = generate("hubspot.contact", "mailchimp.member", "Email Address = the email. and for the language: Italy → it, Spain → es.")
+        #expect(!rule(r.mapping, "language").contains("match"))
+    }
+
+    @Test func aFieldLabelBeforeAnArrowIsAValueOfTheMap() {
+        // "United States" is read as a destination field by the tokens; before an arrow it is a country the map compares.
+        let r = generate(
+            "hubspot.contact", "mailchimp.member",
+            "Email Address = the email. and for the country code: Italy → IT, United States → US, anything else leave it blank."
+        )
+        #expect(rule(r.mapping, "location.country_code").contains("\"United States\" => \"US\""))
+    }
 }

@@ -169,6 +169,11 @@ struct SentenceReader {
         // "Leads without an Email are skipped, and so are converted ones", "Contacts without an email
         // don't go over, and neither do contacts whose …".
         if readPassiveSkip(tokens, into: &out) { return out }
+        // "Any other country: leave the code empty.": the default of the map before (ValuesSentenceMap.swift).
+        if let def = otherDefault(tokens) {
+            out.defaultForPrevious = def
+            return out
+        }
         // "Otherwise …" after a chain in the previous sentence.
         if first.isWord("otherwise", "else", "anything", "everything") || lower.starts(with: ["if", "not"])
             || lower.starts(with: ["for", "anything"]) || lower.starts(with: ["for", "everything"])

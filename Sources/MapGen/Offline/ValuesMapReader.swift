@@ -18,6 +18,9 @@ import MapDSL
 /// anything else gives nil and the sentence is left to the other readers (and listed).
 struct ValuesMapReader {
     let reader: ValueReader
+    /// Whether a map that names no compared field may take the one the destination's name names
+    /// ("country code" → `country`); the reading is then `borrowed` (flagged).
+    var guessSubject = false
 
     var source: Schema { reader.source }
     var d: Field { reader.d }
@@ -128,8 +131,13 @@ struct ValuesMapReader {
         body = dropAsides(body)
         guard !body.isEmpty else { return nil }
         let fieldsNamed = Set(body.compactMap(\.source?.name))
+        var guessed = false
         if subject == nil {
             subject = inferSubject(body)
+        }
+        if subject == nil, guessSubject, fieldsNamed.isEmpty, let g = subjectFromDestinationName() {
+            subject = g
+            guessed = true
         }
         guard let arms = parseArms(body, subject: subject), !arms.isEmpty else { return nil }
         // A map has two arms at least, or one and a default: "V when C" alone is a conditional value the
@@ -144,8 +152,15 @@ struct ValuesMapReader {
                     return []
                 }
             })
-        guard fieldsNamed.allSatisfy({ $0 == subject?.name || condFields.contains($0) }) else { return nil }
-        return render(arms, subject: subject)
+        // A word of a value read as one ("Phone" in "Phone Inquiry") names no field.
+        let valueWords = Set(
+            arms.flatMap { $0.value.lowercased().split(whereSeparator: { !($0.isLetter || $0.isNumber || $0 == "_") }).map(String.init) })
+        let inValues = Set(
+            body.filter { t in t.source != nil && t.kind == .word && valueWords.contains(t.lower) }.compactMap(\.source?.name))
+        guard fieldsNamed.allSatisfy({ $0 == subject?.name || condFields.contains($0) || inValues.contains($0) }) else { return nil }
+        guard var v = render(arms, subject: subject) else { return nil }
+        v.borrowed = guessed
+        return v
     }
 
     private func dropAsides(_ t: [ProseToken]) -> [ProseToken] {
@@ -172,7 +187,9 @@ struct ValuesMapReader {
                     $0.kind == .word && $0.source == nil && $0.destination == nil
                         && ["double", "opt-in", "opt", "in", "single", "e", "g", "i", "test", "data"].contains($0.lower)
                 }
-                if nullAside || describes {
+                // "everything else -> (unknown)": right after a link the parentheses hold the value.
+                let afterLink = out.last.map { $0.isPunct("->", ":", "=") || $0.isWord("becomes", "become", "is", "are") } ?? false
+                if (nullAside || describes) && !afterLink {
                     i = close + 1
                     continue
                 }
@@ -583,6 +600,12 @@ struct ValuesMapReader {
     /// The destination value of an arm: a literal of its type, null ("leave it blank"), or the compared
     /// field itself ("unchanged").
     func value(_ raw: [ProseToken], subject: Field?) -> String? {
+        // "(other)": a value written in parentheses keeps them.
+        if raw.count == 3, raw[0].isPunct("("), raw[2].isPunct(")"), raw[1].kind == .word, raw[1].source == nil, d.values == nil,
+            d.type == .string
+        {
+            return reader.literal(ProseToken(kind: .quoted, text: "(\(raw[1].text))", lower: "(\(raw[1].lower))"))
+        }
         var t = raw.filter { !$0.isPunct("(", ")") }
         while let f = t.first, f.kind == .word, Self.valueLeads.contains(f.lower), t.count > 1 { t.removeFirst() }
         while let l = t.last, l.isPunct(",", ".") { t.removeLast() }
@@ -618,7 +641,10 @@ struct ValuesMapReader {
             return nil
         }
         // "vip if the member is a VIP": a yes/no field's name as a text value is that text, never a copy.
-        if t.count == 1, t[0].kind == .word, t[0].source?.type == .bool, d.type == .string,
+        // "EMAIL_MARKETING -> email": in a map of a compared field's values, a lower-case word is a text value
+        // even where it spells a field's name.
+        if t.count == 1, t[0].kind == .word, let f = t[0].source, d.type == .string, d.values == nil,
+            f.type == .bool || subject != nil && t[0].text == t[0].lower && raw.count == 1,
             !ConditionReader.keywords.contains(t[0].lower)
         {
             return reader.literal(ProseToken(kind: .quoted, text: t[0].text, lower: t[0].lower))
@@ -629,6 +655,12 @@ struct ValuesMapReader {
                 guard (d.values ?? []).contains(t[0].text) else { return nil }
             }
             return reader.literal(t[0])
+        }
+        // "Phone Inquiry": words that spell a value of the destination's picklist, whatever fields they name.
+        if let values = d.values, t.count > 1, t.allSatisfy({ $0.kind == .word }),
+            let v = values.first(where: { ValueReader.loose($0) == ValueReader.loose(t.map(\.text).joined()) })
+        {
+            return reader.literal(ProseToken(kind: .quoted, text: v, lower: v.lowercased()))
         }
         guard t.allSatisfy({ $0.kind == .word && ($0.source == nil || $0.typo) && $0.destination == nil }) else { return nil }
         if d.type == .picklist || d.type == .multipicklist {

@@ -6,10 +6,16 @@ extension SentenceReader {
     /// Nil unless the sentence opens with one destination field and the rest reads as a value map.
     func readWholeValueMap(_ tokens: [ProseToken]) -> SentenceOutcome.Assignment? {
         var i = 0
-        while i < tokens.count, tokens[i].isWord("the", "set", "and") { i += 1 }
+        while i < tokens.count, tokens[i].isWord("the", "set", "and", "for") { i += 1 }
         guard i < tokens.count, let d = tokens[i].destination, tokens[i].source == nil || tokens[i].text == d.name else { return nil }
         // Another destination named in subject position makes it more than one statement.
-        guard !tokens[(i + 1)...].contains(where: { $0.destination != nil && $0.source == nil && $0.destination?.name != d.name })
+        // A field's label right before an arrow ("United States → US") is a value of the map, no subject.
+        guard
+            !tokens.indices.dropFirst(i + 1).contains(where: { k in
+                let t = tokens[k]
+                guard let td = t.destination, t.source == nil, td.name != d.name else { return false }
+                return t.text == td.name || !(k + 1 < tokens.count && tokens[k + 1].isPunct("->"))
+            })
         else { return nil }
         var j = i + 1
         while j < tokens.count, tokens[j].isPunct(":", "=", ",") || tokens[j].isWord("is", "are", "should", "be", "gets", "takes", "by") {
@@ -17,7 +23,13 @@ extension SentenceReader {
         }
         guard j < tokens.count else { return nil }
         let reader = ValueReader(source: source, destination: destination, d: d, context: context, sentence: sentenceFields)
-        guard let v = ValuesMapReader(reader: reader).read(Array(tokens[j...])) else { return nil }
+        guard let v = ValuesMapReader(reader: reader, guessSubject: true).read(Array(tokens[j...])) else { return nil }
+        if v.borrowed {
+            let s = v.chain?.subject?.name ?? "?"
+            return .init(
+                field: d, value: v, confidence: 0.4,
+                note: "REVIEW: named in prose; the field it translates (\(s)) is taken from \(d.name)'s name")
+        }
         return .init(field: d, value: v, confidence: confidence(v, d), note: "named in prose")
     }
 }
@@ -97,5 +109,185 @@ extension ValuesMapReader {
         else { return nil }
         guard case .condition(let c, let fs)? = condition(Array(raw[(open + 1)..<close]), subject: nil) else { return nil }
         return .condition(c, fields: fs)
+    }
+}
+
+// MARK: A label and a list of arms
+
+extension OfflineGenerator {
+    /// "Industry (their codes differ from ours):" or "Type:" followed by lines "A, B and C: Technology",
+    /// "Prospect becomes PROSPECT", "any other code, or none: leave Industry empty": the lines are arms of one
+    /// value map, read as one sentence "Industry: A, B and C: Technology; Prospect becomes …" in the label's
+    /// place. Returns the sentences and the indices of the lines taken. Lists that `joinTables` reads (arrows
+    /// only, no aside in the label) are left to it.
+    static func joinArmLists(_ sentences: [String], source: Schema, destination: Schema) -> ([String], Set<Int>) {
+        var out = sentences
+        var rows: Set<Int> = []
+        var i = 0
+        let fillers: Set<String> = [
+            "translation", "translations", "mapping", "mappings", "values", "value", "map", "as", "follows", "like", "this", "the", "table",
+            "picklist", "is", "goes", "translated", "mapped", "from", "to",
+        ]
+        while i < sentences.count {
+            var label = sentences[i].trimmingCharacters(in: .whitespaces)
+            guard label.hasSuffix(":") else {
+                i += 1
+                continue
+            }
+            label.removeLast()
+            // "Industry (HubSpot's codes do not match ours)": an aside that explains why the map exists.
+            var aside = false
+            if label.hasSuffix(")"), let open = label.lastIndex(of: "("), open > label.startIndex {
+                label = String(label[..<open]).trimmingCharacters(in: .whitespaces)
+                aside = true
+            }
+            let tokens = SentenceTokens(label, source: source, destination: destination).tokens
+            let dests = Set(tokens.compactMap(\.destination?.name))
+            guard dests.count == 1, let d = tokens.first(where: { $0.destination != nil })?.destination,
+                tokens.allSatisfy({ $0.destination != nil || $0.source != nil || fillers.contains($0.lower) })
+            else {
+                i += 1
+                continue
+            }
+            var j = i + 1
+            var parts: [String] = []
+            var arrowsOnly = true
+            while j < sentences.count {
+                let text = sentences[j].trimmingCharacters(in: .whitespaces)
+                let row = SentenceTokens(text, source: source, destination: destination).tokens
+                // One link between the values and the value.
+                guard let link = row.firstIndex(where: { $0.isPunct("->", ":") || $0.isWord("becomes", "become", "is", "are") }), link > 0,
+                    link + 1 < row.count,
+                    // No other destination is named; the label's may be named in the value ("leave Industry empty").
+                    !row[..<link].contains(where: {
+                        $0.destination != nil && ($0.text == $0.destination?.name || $0.destination?.name != d.name)
+                    }),
+                    !row[(link + 1)...].contains(where: { $0.destination != nil && $0.destination?.name != d.name && $0.source == nil }),
+                    !row.contains(where: { $0.isWord("skip", "ignore", "drop", "exclude") })
+                else { break }
+                if !row[link].isPunct("->") || text.contains(",") { arrowsOnly = false }
+                var t = text
+                while t.hasSuffix(",") || t.hasSuffix(";") || t.hasSuffix(".") { t.removeLast() }
+                parts.append(t)
+                j += 1
+            }
+            guard parts.count >= 2, aside || !arrowsOnly else {
+                i += 1
+                continue
+            }
+            let head = tokens.filter { !fillers.contains($0.lower) || $0.destination != nil || $0.source != nil }.map(\.text)
+            out[i] = head.joined(separator: " ") + ": " + parts.joined(separator: "; ") + "."
+            for r in (i + 1)..<j { rows.insert(r) }
+            i = j
+        }
+        return (out, rows)
+    }
+}
+
+extension ValuesMapReader {
+    /// Whether `word` is one word of a literal of several words in `rules` ("Phone" of "Phone Inquiry"): a
+    /// word of a value, not the field it also names.
+    static func inLiteral(_ rules: String, _ word: String) -> Bool {
+        let parts = rules.split(separator: "\"", omittingEmptySubsequences: false)
+        // Odd parts are inside quotes.
+        for (i, p) in parts.enumerated() where i % 2 == 1 {
+            let words = p.split(whereSeparator: { $0 == " " || $0 == "-" }).map { $0.lowercased() }
+            if words.count > 1, words.contains(word.lowercased()) { return true }
+        }
+        return false
+    }
+}
+
+// MARK: A default in the next sentence
+
+extension SentenceReader {
+    /// The default a sentence gives the map of the sentence before: "Any other country: leave the code
+    /// empty." (null), "For other codes just keep the code itself." (the compared field, `subjectDefault`),
+    /// "All other values: Other." (the literal). Nil unless the sentence opens with "any/all other …" or
+    /// "for (any) other …" and says nothing else.
+    static let subjectDefault = "\u{0}subject"
+
+    func otherDefault(_ tokens: [ProseToken]) -> String? {
+        var t = tokens.filter { !$0.isPunct(".") }
+        if t.first?.isWord("for") == true { t.removeFirst() }
+        guard let f = t.first, f.isWord("any", "all", "every", "other", "others") else { return nil }
+        guard t.contains(where: { $0.isWord("other", "others") }) else { return nil }
+        // The opener: "any other country", "all other codes", "other values", then a separator or the value.
+        var k = 0
+        // The compared field may be named ("any other country").
+        while k < t.count, t[k].kind == .word, t[k].destination == nil || t[k].source != nil,
+            ValuesMapReader.defaultOpeners.contains(t[k].lower) || ValuesMapReader.patternFillers.contains(t[k].lower)
+                || t[k].source != nil && k > 0 && t[k - 1].isWord("other")
+                || t[k].isWord("any", "every", "code", "codes", "value", "values", "option", "options")
+        {
+            k += 1
+        }
+        guard k > 1 else { return nil }
+        var rest = Array(t[k...])
+        while let x = rest.first, x.isPunct(":", ",", "->", "=") || x.isWord("just", "we", "should", "simply", "then") {
+            rest.removeFirst()
+        }
+        guard !rest.isEmpty, !rest.contains(where: { $0.source != nil || $0.destination != nil && $0.kind == .word }) else {
+            return nil
+        }
+        let words = Set(rest.map(\.lower))
+        let nullWords: Set<String> = [
+            "leave", "it", "the", "code", "value", "field", "blank", "empty", "unset", "null", "nothing", "out", "is", "are", "left",
+            "stays", "stay",
+        ]
+        if rest.allSatisfy({ $0.kind == .word && nullWords.contains($0.lower) }),
+            !words.isDisjoint(with: ["blank", "empty", "unset", "null", "nothing"])
+        {
+            return "\u{0}null"
+        }
+        let keepWords: Set<String> = [
+            "keep", "the", "code", "itself", "value", "as", "is", "it", "unchanged", "pass", "through", "stay", "stays", "same", "leave",
+            "original", "just", "are", "kept",
+        ]
+        if rest.allSatisfy({ $0.kind == .word && keepWords.contains($0.lower) }),
+            !words.isDisjoint(with: ["itself", "unchanged", "through", "same", "original"])
+                || words.contains("as") && rest.last?.isWord("is") == true
+        {
+            return Self.subjectDefault
+        }
+        let values = rest.filter { !$0.isWord("becomes", "become", "is", "are", "get", "gets", "use", "map", "to", "go", "goes") }
+        if values.count == 1, values[0].kind == .quoted || values[0].kind == .word && !ConditionReader.keywords.contains(values[0].lower) {
+            return values[0].text
+        }
+        return nil
+    }
+}
+
+extension SentenceReader {
+    /// The compared field of `chain` as a value of `d` (a default "keep the code itself"); nil unless both are text.
+    static func subjectValue(_ chain: ValueChain, to d: Field) -> String? {
+        guard let s = chain.subject, s.type.baseType == .string, d.type == .string || d.type == .id else { return nil }
+        return OfflineExpr.convert(OfflineExpr.field(s), type: s.type.baseType, from: s, to: d, plain: true)
+    }
+}
+
+extension OfflineGenerator {
+    /// The arrows of a sentence that stand between arms: "lead_source param -> Original Traffic Source: A -> x"
+    /// has one arm; the arrow from the destination to the compared field before a colon is no arm.
+    static func armArrows(_ tokens: [ProseToken]) -> Int {
+        let all = tokens.filter { $0.isPunct("->") }.count
+        guard let first = tokens.firstIndex(where: { $0.isPunct("->") }), let colon = tokens.firstIndex(where: { $0.isPunct(":") }),
+            first < colon, tokens[..<first].contains(where: { $0.destination != nil }),
+            !tokens[..<first].contains(where: { $0.kind == .quoted || $0.source != nil && $0.destination == nil }),
+            tokens[(first + 1)..<colon].contains(where: { $0.source != nil }),
+            tokens[(first + 1)..<colon].allSatisfy({ $0.kind == .word })
+        else { return all }
+        return all - 1
+    }
+}
+
+extension ValuesMapReader {
+    /// The one text source field whose whole name is a word of the destination's name (`country` for
+    /// `location.country_code`), other than words every object has.
+    func subjectFromDestinationName() -> Field? {
+        let generic: Set<String> = ["code", "id", "name", "type", "status", "value", "date", "source", "properties", "traits", "params"]
+        let words = Set(d.name.lowercased().split(whereSeparator: { $0 == "." || $0 == "_" }).map(String.init)).subtracting(generic)
+        let hits = source.fields.filter { words.contains($0.name.lowercased()) && $0.type.baseType == .string }
+        return hits.count == 1 ? hits[0] : nil
     }
 }
