@@ -345,4 +345,42 @@ import Testing
         )
         #expect(rule(r.mapping, "location.country_code").contains("\"United States\" => \"US\""))
     }
+
+    // MARK: Yes/no fields described in words
+
+    @Test func aFlagDescribedByTheWordsOfItsLabelInAChain() {
+        let r = generate(
+            "salesforce.Lead", "mailchimp.member",
+            "Email Address = Email.\n- Status: leads that opted out of email are \"unsubscribed\"; otherwise, if the lead status is still Working - Contacted they go in as \"pending\", and all others are \"subscribed\"."
+        )
+        let text = rule(r.mapping, "status")
+        #expect(text.contains("if HasOptedOutOfEmail == true"))
+        #expect(text.contains("Status == \"Working - Contacted\"") && text.contains("\"pending\""))
+        #expect(text.contains("else \"subscribed\""))
+        #expect(unflagged(r, "status"))
+    }
+
+    @Test func wordsNoFlagsLabelHoldsAreNotAFlag() {
+        let r = generate(
+            "salesforce.Lead", "mailchimp.member",
+            "Email Address = Email.\n- Status: leads that opted out of texting are \"unsubscribed\"; otherwise \"subscribed\".")
+        #expect(!rule(r.mapping, "status").contains("HasOptedOutOfEmail"))
+        #expect(!unflagged(r, "status"))
+    }
+
+    @Test func aQuotedCheckboxLabelThatIsUnticked() {
+        let r = generate(
+            "hubspot.company", "salesforce.Account",
+            "Name = name.\nOwnership: Private if the \"Is Public\" box is unticked, Public otherwise.")
+        let text = rule(r.mapping, "Ownership")
+        #expect(text.contains("is_public != true") && text.contains("\"Private\"") && text.contains("else \"Public\""))
+        #expect(unflagged(r, "Ownership"))
+    }
+
+    @Test func aQuotedLabelNoFieldHasIsNotAFlag() {
+        let r = generate(
+            "hubspot.company", "salesforce.Account",
+            "Name = name.\nOwnership: Public if the \"Is Listed\" checkbox is ticked, Private otherwise.")
+        #expect(!unflagged(r, "Ownership"))
+    }
 }

@@ -251,6 +251,19 @@ struct ValuesMapReader {
             segments[segments.count - 1].append(t)
         }
         segments = segments.filter { !$0.isEmpty }
+        // "…; otherwise, if C it is V": a lone "otherwise" before a comma opens the next segment.
+        var merged: [[ProseToken]] = []
+        var carry: [ProseToken] = []
+        for seg in segments {
+            if seg.allSatisfy({ $0.isWord("otherwise", "else", "and", "but") }), seg.contains(where: { $0.isWord("otherwise", "else") }) {
+                carry += seg
+                continue
+            }
+            merged.append(carry + seg)
+            carry = []
+        }
+        guard carry.isEmpty else { return nil }
+        segments = merged
         var arms: [Arm] = []
         var pending: [ProseToken] = []
         for seg in segments {
@@ -391,7 +404,7 @@ struct ValuesMapReader {
 
     /// The values an arm compares with, or a default.
     private func patterns(_ raw: [ProseToken], subject: Field?) -> (patterns: [Arm.Pattern], isDefault: Bool)? {
-        if let c = restatedCondition(raw, subject: subject) { return ([c], false) }
+        if let c = restatedCondition(raw, subject: subject) ?? describedFlag(raw) { return ([c], false) }
         var t = raw.filter { !$0.isPunct("(", ")") }
         while let f = t.first, f.isWord("and", "or", "for", "if", "when") { t.removeFirst() }
         guard !t.isEmpty else { return nil }
@@ -590,7 +603,9 @@ struct ValuesMapReader {
                 }
             }
         }
-        if let f = flagCondition(t) { return f }
+        if let f = flagCondition(t) ?? describedFlag(t) { return f }
+        // "its lead status is still Open": words of time say nothing of the value.
+        t.removeAll { $0.isWord("still", "currently", "already") }
         guard let c = ConditionReader.read(t, source: source) else { return nil }
         return .condition(c.text, fields: c.fields)
     }

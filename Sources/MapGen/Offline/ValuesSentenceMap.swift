@@ -7,7 +7,10 @@ extension SentenceReader {
     func readWholeValueMap(_ tokens: [ProseToken]) -> SentenceOutcome.Assignment? {
         var i = 0
         while i < tokens.count, tokens[i].isWord("the", "set", "and", "for") { i += 1 }
-        guard i < tokens.count, let d = tokens[i].destination, tokens[i].source == nil || tokens[i].text == d.name else { return nil }
+        // "Status: …" names the destination even where a source field has the same word ("Status" of a lead).
+        guard i < tokens.count, let d = tokens[i].destination,
+            tokens[i].source == nil || tokens[i].text == d.name || i + 1 < tokens.count && tokens[i + 1].isPunct(":")
+        else { return nil }
         // Another destination named in subject position makes it more than one statement.
         // A field's label right before an arrow ("United States → US") is a value of the map, no subject.
         guard
@@ -63,6 +66,103 @@ extension ValuesMapReader {
         "contacts", "lead", "leads", "user", "users", "person", "people", "subscriber", "subscribers", "customer", "record", "one",
         "ones", "account", "accounts", "flagged", "marked", "as",
     ]
+
+    /// "a lead that opted out of email" (`HasOptedOutOfEmail`, label "Email Opt Out"), "the "Is Public"
+    /// checkbox is ticked", ""Unsubscribed from all email" is true": a yes/no field described by the words of
+    /// its label or name, or its label quoted. Every other word must only say who or that it is set.
+    func describedFlag(_ raw: [ProseToken]) -> Arm.Pattern? {
+        let t = raw.filter { !$0.isPunct("(", ")", ",") }
+        guard !t.isEmpty else { return nil }
+        let flags = source.fields.filter { $0.type == .bool }
+        guard !flags.isEmpty else { return nil }
+        let setWords: Set<String> = ["ticked", "checked", "true", "set", "yes", "on", "enabled", "selected"]
+        let unsetWords: Set<String> = ["unticked", "unchecked", "false", "no", "off", "not", "isn", "isn't", "t", "disabled"]
+        let who: Set<String> = [
+            "a", "an", "the", "lead", "leads", "contact", "contacts", "member", "members", "account", "accounts", "company", "record",
+            "records", "user", "users", "person", "people", "anyone", "everyone", "who", "that", "which", "whose", "has", "have", "had",
+            "is", "are", "was", "been", "checkbox", "box", "flag", "field", "property", "they", "it", "its", "their",
+        ]
+        var negated = false
+        // A quoted label: ""Unsubscribed from all email" is true", "the "Is Public" checkbox is ticked".
+        if let q = t.first(where: { $0.kind == .quoted }) {
+            let hits = flags.filter { f in
+                ValueReader.loose(q.text) == ValueReader.loose(f.name)
+                    || f.label.map { ValueReader.loose($0) == ValueReader.loose(q.text) } ?? false
+            }
+            guard hits.count == 1, t.filter({ $0.kind == .quoted }).count == 1 else { return nil }
+            for x in t where x.kind != .quoted {
+                guard x.kind == .word, who.contains(x.lower) || setWords.contains(x.lower) || unsetWords.contains(x.lower) else {
+                    return nil
+                }
+                if unsetWords.contains(x.lower) { negated.toggle() }
+            }
+            let name = OfflineExpr.field(hits[0])
+            return .condition(negated ? "\(name) != true" : "\(name) == true", fields: [hits[0]])
+        }
+        // Words of a label: "opted out of email" for "Email Opt Out".
+        func stem(_ w: String) -> String {
+            var w = w.lowercased()
+            for suffix in ["ed", "s"] where w.count > 4 && w.hasSuffix(suffix) { w.removeLast(suffix.count) }
+            return w
+        }
+        let linking: Set<String> = ["of", "from", "to", "in", "out", "all", "for"]
+        func content(_ words: [String]) -> Set<String> {
+            Set(words.map { $0.lowercased() }.filter { !linking.contains($0) || $0 == "out" }.filter { !who.contains($0) }.map(stem))
+        }
+        var phrase: [String] = []
+        for x in t {
+            guard x.kind == .word else { return nil }
+            if unsetWords.contains(x.lower) {
+                negated.toggle()
+                continue
+            }
+            if who.contains(x.lower) || linking.contains(x.lower) && x.lower != "out" { continue }
+            phrase.append(x.text)
+        }
+        let said = content(phrase)
+        guard said.count >= 2 else { return nil }
+        let hits = flags.filter { f in
+            let labelWords = f.label.map { content($0.split(separator: " ").map(String.init)) }
+            let nameWords = content(Self.camelWords(f.name))
+            return labelWords == said || nameWords == said
+        }
+        guard hits.count == 1 else { return nil }
+        let name = OfflineExpr.field(hits[0])
+        // The fields the words name ("email") are words of the label: they count as read.
+        return .condition(negated ? "\(name) != true" : "\(name) == true", fields: [hits[0]] + t.compactMap(\.source))
+    }
+
+    /// "HasOptedOutOfEmail" → ["Has", "Opted", "Out", "Of", "Email"]; "hs_email_optout" → ["hs", "email", "optout"].
+    static func camelWords(_ name: String) -> [String] {
+        var out: [String] = []
+        var cur = ""
+        for c in name {
+            if c == "_" || c == "." {
+                if !cur.isEmpty { out.append(cur) }
+                cur = ""
+            } else if c.isUppercase, !cur.isEmpty, !(cur.last?.isUppercase ?? false) {
+                out.append(cur)
+                cur = String(c)
+            } else {
+                cur.append(c)
+            }
+        }
+        if !cur.isEmpty { out.append(cur) }
+        return out
+    }
+
+    /// Whether a word of the prose is accounted for by `rules` though it names a field: a word of a literal of
+    /// several words ("Phone" of "Phone Inquiry"), or of the label or name of a yes/no field the rules read
+    /// ("email" of `HasOptedOutOfEmail`, "Email Opt Out").
+    static func accountedWord(_ rules: String, _ word: String, source: Schema) -> Bool {
+        if inLiteral(rules, word) { return true }
+        let w = word.lowercased()
+        return source.fields.contains { f in
+            f.type == .bool && SentenceAccounting.mentions(rules, OfflineExpr.field(f))
+                && (camelWords(f.name).map { $0.lowercased() }.contains(w)
+                    || (f.label ?? "").lowercased().split(separator: " ").contains(Substring(w)))
+        }
+    }
 
     /// "the member is a VIP" → `vip == true`, "they are not a VIP" → `vip != true`: a yes/no field named as
     /// what the record is. Nil when any other word is left.
@@ -289,5 +389,16 @@ extension ValuesMapReader {
         let words = Set(d.name.lowercased().split(whereSeparator: { $0 == "." || $0 == "_" }).map(String.init)).subtracting(generic)
         let hits = source.fields.filter { words.contains($0.name.lowercased()) && $0.type.baseType == .string }
         return hits.count == 1 ? hits[0] : nil
+    }
+}
+
+extension ValuesMapReader {
+    /// Whether `quoted` spells the label or name of a source field the rules read (""Is Public" checkbox").
+    static func quotesFieldOf(_ rules: String, _ quoted: String, source: Schema) -> Bool {
+        let q = ValueReader.loose(quoted)
+        return source.fields.contains { f in
+            (ValueReader.loose(f.name) == q || f.label.map { ValueReader.loose($0) == q } ?? false)
+                && SentenceAccounting.mentions(rules, OfflineExpr.field(f))
+        }
     }
 }
