@@ -66,8 +66,11 @@ public struct OfflineGenerator: Sendable {
         var assignmentSentences = 0
         var previous: SentenceOutcome?
 
-        let (texts, tableRows) = Self.joinTables(
+        // "Industry (…):" and lines of arms: one value map (ValuesSentenceMap.swift).
+        let (armTexts, armRows) = Self.joinArmLists(
             Self.readTableRows(prose.sentences, source: source, destination: destination), source: source, destination: destination)
+        let (texts, joinedRows) = Self.joinTables(armTexts, source: source, destination: destination)
+        let tableRows = joinedRows.union(armRows)
         for (index, sentence) in texts.enumerated() {
             if tableRows.contains(index) { continue }
             // "anything else (or no locale) → en": a match's `_` arm takes null too, so the aside says nothing more.
@@ -101,7 +104,7 @@ public struct OfflineGenerator: Sendable {
             for a in o.assignments where a.value.chain != nil && Self.patternTookLeadIn(a.value.text) {
                 o.unread.append("\(a.field.name): a value of the translation holds words that describe the field, not a value")
             }
-            let arrows = tokens.filter { $0.isPunct("->") }.count
+            let arrows = Self.armArrows(tokens)
             let arms = o.assignments.filter { $0.value.text.hasPrefix("match ") }.map {
                 $0.value.text.split(separator: "\n").filter { $0.contains("=>") }.count
             }
@@ -174,10 +177,12 @@ public struct OfflineGenerator: Sendable {
             for s in o.skips where !skips.contains(where: { $0.condition == s.condition }) { skips.append((s.condition, index)) }
             if let def = o.defaultForPrevious {
                 guard let f = lastChainField, var entry = chains[f], entry.chain.fallback == nil, var line = lines[f],
-                    let value = def == "\u{0}null"
-                        ? (line.field.nullable && !line.field.required ? "null" : nil)
-                        : ValueReader(source: source, destination: destination, d: line.field).literal(
-                            ProseToken(kind: .quoted, text: def, lower: def.lowercased()))
+                    let value = def == SentenceReader.subjectDefault
+                        ? SentenceReader.subjectValue(entry.chain, to: line.field)
+                        : def == "\u{0}null"
+                            ? (line.field.nullable && !line.field.required ? "null" : nil)
+                            : ValueReader(source: source, destination: destination, d: line.field).literal(
+                                ProseToken(kind: .quoted, text: def, lower: def.lowercased()))
                 else {
                     unread[index + 1, default: []].append("a default, but no rule before it to take one")
                     continue

@@ -190,6 +190,11 @@ struct SentenceReader {
         // "Leads without an Email are skipped, and so are converted ones", "Contacts without an email
         // don't go over, and neither do contacts whose …".
         if readPassiveSkip(tokens, into: &out) { return out }
+        // "Any other country: leave the code empty.": the default of the map before (ValuesSentenceMap.swift).
+        if let def = otherDefault(tokens) {
+            out.defaultForPrevious = def
+            return out
+        }
         // "Otherwise …" after a chain in the previous sentence.
         if first.isWord("otherwise", "else", "anything", "everything") || lower.starts(with: ["if", "not"])
             || lower.starts(with: ["for", "anything"]) || lower.starts(with: ["for", "everything"])
@@ -213,6 +218,11 @@ struct SentenceReader {
                 out.unread.append("a default with no single value to read")
                 return out
             }
+        }
+        // "tag everyone with webinar-2025": the tag list's constant, said with a verb.
+        if let a = FlagReader.tagVerb(tokens, source: source, destination: destination) {
+            out.assignments.append(a)
+            return out
         }
         var clauses = split(tokens, at: ";")
         // Key.
