@@ -104,11 +104,16 @@ public enum EvalScorer {
         }
         let fromSchema = schema(c.prose.from)
         let toSchema = schema(c.prose.to)
+        // It also names it in words a reader would take for it: its label ("first name" for
+        // `merge_fields.FNAME`), the last part of a dotted name even when short ("tax" for `params.tax`),
+        // singular or plural ("tag" for `tags`), as whole words (``HonestyGuard/namedFields``).
         func reported(_ field: String) -> Bool {
             c.prose.sentences.enumerated().contains { i, s in
                 guard unreadSentences.contains(i + 1) else { return false }
                 if s.contains(field) { return true }
                 guard let from = fromSchema, let to = toSchema else { return false }
+                let named = HonestyGuard.namedFields(s, destination: to.fields, source: from.fields, objects: [from, to])
+                if named.contains(field) { return true }
                 return SentenceTokens(s, source: from, destination: to).tokens.contains { $0.destination?.name == field }
             }
         }
@@ -164,9 +169,9 @@ public enum EvalScorer {
             let claimed = genFile?.skips.isEmpty == false
             let status: FieldScore.Status = skipWrong == nil ? .right : (claimed ? .wrong : .missing)
             // A skip difference is reported when a sentence that speaks of leaving records out is listed as
-            // not implemented ("Leads without an Email are skipped, and so are …", "Only send …; skip the rest").
-            let words = ["skip", "ignore", "drop", "exclude", "leave out", "only send", "filter out", "don't send", "do not send"]
-            let skipSentences = c.prose.sentences.enumerated().filter { s in words.contains { s.element.lowercased().contains($0) } }
+            // not implemented ("Leads without an Email are skipped, and so are …", "Only send …; skip the rest",
+            // "… must not be synced", "… produce no event", "all other events stay out", "except converted leads").
+            let skipSentences = c.prose.sentences.enumerated().filter { HonestyGuard.speaksOfLeavingOut($0.element) }
                 .map { $0.offset + 1 }
             let flagged = status != .right && skipSentences.contains { unreadSentences.contains($0) }
             fields.append(

@@ -267,7 +267,7 @@ enum ConditionReader {
             return ReadCondition(text: "\(name) \(op) \(after[n].text)", fields: [f], literals: [after[n].text])
         }
         // contains / starts with / ends with
-        if let c = after.firstIndex(where: { $0.isWord("contains", "contain", "mentions", "includes") }), c + 1 < after.count,
+        if let c = after.firstIndex(where: { $0.isWord("contains", "contain", "mentions", "includes", "include") }), c + 1 < after.count,
             let lit = literal(after[c + 1], for: f)
         {
             let t = "contains(\(name), \(Formatter.stringLiteral(lit)))"
@@ -277,6 +277,13 @@ enum ConditionReader {
             let lit = literal(after[c + 2], for: f)
         {
             return ReadCondition(text: "starts_with(\(name), \(Formatter.stringLiteral(lit)))", fields: [f], literals: [after[c + 2].text])
+        }
+        // "ends with V" ("with" may have gone as a filler).
+        if let c = after.firstIndex(where: { $0.isWord("ends") }),
+            case let v = c + 1 < after.count && after[c + 1].isWord("with") ? c + 2 : c + 1, v == after.count - 1,
+            after[v].kind == .quoted, let lit = literal(after[v], for: f)
+        {
+            return ReadCondition(text: "ends_with(\(name), \(Formatter.stringLiteral(lit)))", fields: [f], literals: [after[v].text])
         }
         // "X other than V", "X except V": not V.
         if let o = after.firstIndex(where: { $0.isWord("other", "except", "besides") }),

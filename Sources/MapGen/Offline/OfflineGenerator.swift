@@ -66,8 +66,11 @@ public struct OfflineGenerator: Sendable {
         var assignmentSentences = 0
         var previous: SentenceOutcome?
 
-        let (texts, tableRows) = Self.joinTables(
+        // "Industry (…):" and lines of arms: one value map (ValuesSentenceMap.swift).
+        let (armTexts, armRows) = Self.joinArmLists(
             Self.readTableRows(prose.sentences, source: source, destination: destination), source: source, destination: destination)
+        let (texts, joinedRows) = Self.joinTables(armTexts, source: source, destination: destination)
+        let tableRows = joinedRows.union(armRows)
         for (index, sentence) in texts.enumerated() {
             if tableRows.contains(index) { continue }
             // "anything else (or no locale) → en": a match's `_` arm takes null too, so the aside says nothing more.
@@ -86,6 +89,8 @@ public struct OfflineGenerator: Sendable {
                 // "Match on email (…), FNAME into First Name and …": a key or statement, then more statements.
                 o = split
             }
+            // "A, B → C, D", "A and B straight across", run-ons of "D is S" pieces: copies in list forms.
+            CopyListReader(source: source, destination: destination).improve(&o, tokens: tokens)
             if let last = sentence.trimmingCharacters(in: .whitespaces).last, ":—–".contains(last), !o.assignments.isEmpty {
                 // "language: from the locale —" with no rows after it: what it announces was not read.
                 o.unread.append("the list it announces was not read")
@@ -96,10 +101,11 @@ public struct OfflineGenerator: Sendable {
                     tokens, o, source: source)
                 if !left.isEmpty { o.unread.append("words the rules do not account for: " + left.joined(separator: ", ")) }
             }
+            o.unread += HonestyGuard.review(sentence, tokens: tokens, outcome: o, source: source, destination: destination)
             for a in o.assignments where a.value.chain != nil && Self.patternTookLeadIn(a.value.text) {
                 o.unread.append("\(a.field.name): a value of the translation holds words that describe the field, not a value")
             }
-            let arrows = tokens.filter { $0.isPunct("->") }.count
+            let arrows = Self.armArrows(tokens)
             let arms = o.assignments.filter { $0.value.text.hasPrefix("match ") }.map {
                 $0.value.text.split(separator: "\n").filter { $0.contains("=>") }.count
             }
@@ -172,10 +178,12 @@ public struct OfflineGenerator: Sendable {
             for s in o.skips where !skips.contains(where: { $0.condition == s.condition }) { skips.append((s.condition, index)) }
             if let def = o.defaultForPrevious {
                 guard let f = lastChainField, var entry = chains[f], entry.chain.fallback == nil, var line = lines[f],
-                    let value = def == "\u{0}null"
-                        ? (line.field.nullable && !line.field.required ? "null" : nil)
-                        : ValueReader(source: source, destination: destination, d: line.field).literal(
-                            ProseToken(kind: .quoted, text: def, lower: def.lowercased()))
+                    let value = def == SentenceReader.subjectDefault
+                        ? SentenceReader.subjectValue(entry.chain, to: line.field)
+                        : def == "\u{0}null"
+                            ? (line.field.nullable && !line.field.required ? "null" : nil)
+                            : ValueReader(source: source, destination: destination, d: line.field).literal(
+                                ProseToken(kind: .quoted, text: def, lower: def.lowercased()))
                 else {
                     unread[index + 1, default: []].append("a default, but no rule before it to take one")
                     continue

@@ -26,13 +26,19 @@ enum SentenceAccounting {
             if let d = t.destination, assigned.contains(d.name) { continue }
             if let s = t.source {
                 // A word that names the field only through a typo ("States" for `status`) may be a value the rules use.
-                let asValue = t.typo && ruleText.contains(t.text)
+                let asValue = t.typo && ruleText.contains(t.text) || ValuesMapReader.accountedWord(ruleText, t.text, source: source)
                 if !mentions(ruleText, OfflineExpr.field(s)) && !asValue && !missing.contains(s.name) { missing.append(s.name) }
             } else if t.kind == .quoted {
                 let lower = ruleText.lowercased()
-                if !t.lower.isEmpty, !lower.contains(t.lower), !missing.contains("\"\(t.text)\"") { missing.append("\"\(t.text)\"") }
+                if !t.lower.isEmpty, !lower.contains(t.lower), !missing.contains("\"\(t.text)\""),
+                    !ValuesMapReader.quotesFieldOf(ruleText, t.text, source: source)
+                {
+                    missing.append("\"\(t.text)\"")
+                }
             } else if t.kind == .word, t.source == nil, t.destination == nil, o.assignments.count == 1,
                 let dv = o.assignments[0].field.values, dv.contains(where: { $0.lowercased() == t.lower }),
+                // "any other code": a default, not the value "Other".
+                !(t.text == t.lower && i > 0 && tokens[i - 1].isWord("any", "all", "every", "each")),
                 !ruleText.lowercased().contains("\"\(t.lower)\""), !missing.contains(t.text)
             {
                 // "same value; lead if missing": a value of the destination's picklist the rule does not hold.

@@ -147,6 +147,7 @@ struct SentenceReader {
         // Skip rules in the middle of a sentence, passive and heading forms (SkipReader).
         if let s = SkipReader(source: source, destination: destination).read(tokens) {
             var o = s.head.isEmpty ? SentenceOutcome() : read(tokens: s.head)
+            if s.keyOnly { o = SentenceOutcome(key: o.key) }
             o.skips += s.skips.map { ($0, 0.9) }
             o.unread += s.unread
             o.retractsSkips = s.retracts
@@ -190,6 +191,11 @@ struct SentenceReader {
         // "Leads without an Email are skipped, and so are converted ones", "Contacts without an email
         // don't go over, and neither do contacts whose …".
         if readPassiveSkip(tokens, into: &out) { return out }
+        // "Any other country: leave the code empty.": the default of the map before (ValuesSentenceMap.swift).
+        if let def = otherDefault(tokens) {
+            out.defaultForPrevious = def
+            return out
+        }
         // "Otherwise …" after a chain in the previous sentence.
         if first.isWord("otherwise", "else", "anything", "everything") || lower.starts(with: ["if", "not"])
             || lower.starts(with: ["for", "anything"]) || lower.starts(with: ["for", "everything"])
@@ -213,6 +219,11 @@ struct SentenceReader {
                 out.unread.append("a default with no single value to read")
                 return out
             }
+        }
+        // "tag everyone with webinar-2025": the tag list's constant, said with a verb.
+        if let a = FlagReader.tagVerb(tokens, source: source, destination: destination) {
+            out.assignments.append(a)
+            return out
         }
         var clauses = split(tokens, at: ";")
         // Key.

@@ -234,7 +234,9 @@ struct SentenceTokens {
                 if j + 1 < t.count, t[j].source != nil || t[j].destination != nil, t[j].kind == .word, close < t.count,
                     t[close].isPunct(")"),
                     // "D (S)": a field right before the parentheses is no description; both stay.
-                    !(out.last.map { $0.source != nil || $0.destination != nil } ?? true)
+                    !(out.last.map { $0.source != nil || $0.destination != nil } ?? true),
+                    // "customers and evangelists (lifecycle stage)": values of the field name what it holds.
+                    !(out.last.map { w in t[j].source.map { ValuesMapReader.isValueWord(w, of: $0) } ?? false } ?? false)
                 {
                     var k = out.count
                     while k > 0, out[k - 1].kind == .word, !restatementStops.contains(out[k - 1].lower) { k -= 1 }
@@ -473,6 +475,19 @@ struct SentenceTokens {
                 i += 1
                 continue
             }
+            // "ends with @example.com": a domain written after an at sign is a literal, at sign included.
+            if c == "@", i == 0 || chars[i - 1].isWhitespace || chars[i - 1] == "(", i + 1 < chars.count, chars[i + 1].isLetter {
+                var j = i + 1
+                while j < chars.count,
+                    chars[j].isLetter || chars[j].isNumber || "-_".contains(chars[j])
+                        || chars[j] == "." && j + 1 < chars.count && chars[j + 1].isLetter
+                {
+                    j += 1
+                }
+                out.append(ProseToken(kind: .quoted, text: String(chars[i..<j]), lower: String(chars[i..<j]).lowercased()))
+                i = j
+                continue
+            }
             if c.isLetter || c.isNumber || c == "_", i == 0 || chars[i - 1].isWhitespace || chars[i - 1] == "(",
                 let end = SentenceTokens.dashPrefixEnd(chars, from: i)
             {
@@ -542,7 +557,9 @@ struct SentenceTokens {
                 punct(":")
             } else if c == "-" || c == "–", i > 0, chars[i - 1] == " ", i + 2 < chars.count, chars[i + 1] == " ", chars[i + 2].isLetter {
                 pendingDash = true
-            } else if c == "-", i > 0, chars[i - 1].isLetter || chars[i - 1].isNumber, i + 1 < chars.count, chars[i + 1].isLetter {
+            } else if c == "-", i > 0, chars[i - 1].isLetter || chars[i - 1].isNumber, i + 1 < chars.count,
+                chars[i + 1].isLetter || chars[i - 1].isLetter && chars[i + 1].isNumber  // "webinar-2025"
+            {
                 pendingTightDash = true
             }
             i += 1

@@ -28,6 +28,8 @@ struct SkipReader {
         var retracts = false
         /// "skip every other event": the events an earlier event-name map does not list are skipped.
         var otherEvents = false
+        /// Only the key is taken from the head ("no email, no sync (we upsert on the email, …)").
+        var keyOnly = false
     }
 
     /// Verbs that start a skip, in the imperative or as a gerund.
@@ -309,7 +311,13 @@ struct SkipReader {
         }
         result.head = []
         let tail = t[lastEnd...].filter { !$0.isPunct(",", ".", "(", ")") && !$0.isWord("either", "too", "as", "well") }
-        if tail.contains(where: { $0.source != nil || $0.kind == .quoted }), !tail.contains(where: { $0.isWord("we", "because", "since") })
+        // "(we upsert on the email, trimmed and lowercased)": a statement of its own, read by the sentence reader.
+        if tail.contains(where: { $0.isWord("key", "keyed", "upsert", "upserts", "dedupe", "match", "matched") }) {
+            // Only the key is taken from it: its value in parentheses is the copy-list reader's.
+            result.head = t[lastEnd...].filter { !$0.isPunct("(", ")") }
+            result.keyOnly = true
+        } else if tail.contains(where: { $0.source != nil || $0.kind == .quoted }),
+            !tail.contains(where: { $0.isWord("we", "because", "since") })
         {
             result.unread.append("words after the rule it could not read")
         }
@@ -456,7 +464,7 @@ struct SkipReader {
     private func readPhrase(_ phrase: [ProseToken], negate: Bool, into result: inout Result) {
         let phrase = stripLinks(phrase)
         guard !phrase.isEmpty else {
-            result.unread.append("a skip condition it could not read")
+            result.unread.append("it says records are left out, but a skip condition could not be read")
             return
         }
         let pieces = recordPieces(phrase)
@@ -468,7 +476,7 @@ struct SkipReader {
                 continue
             }
             guard let c = Self.condition(piece, source: source, previous: previous) else {
-                result.unread.append("a skip condition it could not read")
+                result.unread.append("it says records are left out, but a skip condition could not be read")
                 return
             }
             previous = c.fields.last

@@ -34,7 +34,10 @@ struct ValueReader {
     var sentence: [Field] = []
 
     func read(_ t: [ProseToken]) -> ReadValue? {
-        if let v = readWhole(t) { return v }
+        // "…, for example tier-gold": an example is never an arm of a map; the value is read without it.
+        let cut = FlagReader.withoutExample(t)
+        if let v = readWhole(t), cut == nil || v.kind != .translation && v.kind != .chain { return v }
+        if let cut { return read(cut) }
         // "… + id (the mailchimp member id)": an aside in parentheses at the end, which names no other field,
         // no value and no condition, says nothing about the value.
         var end = t.count
@@ -85,6 +88,7 @@ struct ValueReader {
         {
             return c
         }
+        if let v = FlagReader(source: source, d: d).constant(words) { return v }
         if let v = defaultWhenUnset(words) { return v }
         if let v = fallbackToConcatenation(words) { return v }
         if let v = modifiersOfTheSameField(words) { return v }

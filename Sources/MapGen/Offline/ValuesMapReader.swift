@@ -18,6 +18,9 @@ import MapDSL
 /// anything else gives nil and the sentence is left to the other readers (and listed).
 struct ValuesMapReader {
     let reader: ValueReader
+    /// Whether a map that names no compared field may take the one the destination's name names
+    /// ("country code" → `country`); the reading is then `borrowed` (flagged).
+    var guessSubject = false
 
     var source: Schema { reader.source }
     var d: Field { reader.d }
@@ -66,10 +69,12 @@ struct ValuesMapReader {
         "hubspot", "salesforce", "sf", "sfdc", "mailchimp", "mc", "segment", "ga4", "field", "property", "trait", "our", "own",
         "comes", "come", "is", "are", "translated", "translate", "mapped", "mapping", "taken", "derived", "follows", "follow", "it",
         "set", "using", "per", "according", "to", "the", "picked", "chosen", "decided", "lead", "contact", "member", "record", "s",
-        "company", "account", "event", "user", "this", "these", "like", "as", "with", "in", "for",
+        "company", "account", "event", "user", "this", "these", "like", "as", "with", "in", "for", "text", "free-text",
     ]
 
     func read(_ phrase: [ProseToken]) -> ReadValue? {
+        // "…, for example tier-gold": an example is no arm; the value is read without it.
+        if FlagReader.withoutExample(phrase) != nil { return nil }
         var w = phrase
         while let l = w.last, l.isPunct(".", ",", ";") { w.removeLast() }
         while let f = w.first, f.isPunct(":", ",", "=") { w.removeFirst() }
@@ -126,8 +131,13 @@ struct ValuesMapReader {
         body = dropAsides(body)
         guard !body.isEmpty else { return nil }
         let fieldsNamed = Set(body.compactMap(\.source?.name))
+        var guessed = false
         if subject == nil {
             subject = inferSubject(body)
+        }
+        if subject == nil, guessSubject, fieldsNamed.isEmpty, let g = subjectFromDestinationName() {
+            subject = g
+            guessed = true
         }
         guard let arms = parseArms(body, subject: subject), !arms.isEmpty else { return nil }
         // A map has two arms at least, or one and a default: "V when C" alone is a conditional value the
@@ -142,8 +152,15 @@ struct ValuesMapReader {
                     return []
                 }
             })
-        guard fieldsNamed.allSatisfy({ $0 == subject?.name || condFields.contains($0) }) else { return nil }
-        return render(arms, subject: subject)
+        // A word of a value read as one ("Phone" in "Phone Inquiry") names no field.
+        let valueWords = Set(
+            arms.flatMap { $0.value.lowercased().split(whereSeparator: { !($0.isLetter || $0.isNumber || $0 == "_") }).map(String.init) })
+        let inValues = Set(
+            body.filter { t in t.source != nil && t.kind == .word && valueWords.contains(t.lower) }.compactMap(\.source?.name))
+        guard fieldsNamed.allSatisfy({ $0 == subject?.name || condFields.contains($0) || inValues.contains($0) }) else { return nil }
+        guard var v = render(arms, subject: subject) else { return nil }
+        v.borrowed = guessed
+        return v
     }
 
     private func dropAsides(_ t: [ProseToken]) -> [ProseToken] {
@@ -170,7 +187,9 @@ struct ValuesMapReader {
                     $0.kind == .word && $0.source == nil && $0.destination == nil
                         && ["double", "opt-in", "opt", "in", "single", "e", "g", "i", "test", "data"].contains($0.lower)
                 }
-                if nullAside || describes {
+                // "everything else -> (unknown)": right after a link the parentheses hold the value.
+                let afterLink = out.last.map { $0.isPunct("->", ":", "=") || $0.isWord("becomes", "become", "is", "are") } ?? false
+                if (nullAside || describes) && !afterLink {
                     i = close + 1
                     continue
                 }
@@ -192,8 +211,16 @@ struct ValuesMapReader {
         let named = Set(body.compactMap(\.source?.name))
         if named.count == 1, let f = body.compactMap(\.source).first { return f }
         guard named.isEmpty else { return nil }
+        // "Working - Contacted for VIPs": a yes/no field named by a plural of its name.
+        let flags = Set(body.compactMap { flagField($0)?.name })
+        if flags.count == 1, let f = body.lazy.compactMap({ flagField($0) }).first { return f }
         let pickers = source.fields.filter { $0.values != nil }
-        let valueWords = body.filter { $0.kind == .quoted || $0.kind == .word && !ConditionReader.keywords.contains($0.lower) }
+        // "no for all others": a lower-case default word is no value ("Other" spelled as a value still is).
+        let valueWords = body.filter {
+            $0.kind == .quoted
+                || $0.kind == .word && !ConditionReader.keywords.contains($0.lower)
+                    && !(Self.defaultOpeners.contains($0.lower) && $0.text == $0.lower)
+        }
         var best: [Field] = []
         var bestCount = 0
         for f in pickers {
@@ -224,6 +251,19 @@ struct ValuesMapReader {
             segments[segments.count - 1].append(t)
         }
         segments = segments.filter { !$0.isEmpty }
+        // "…; otherwise, if C it is V": a lone "otherwise" before a comma opens the next segment.
+        var merged: [[ProseToken]] = []
+        var carry: [ProseToken] = []
+        for seg in segments {
+            if seg.allSatisfy({ $0.isWord("otherwise", "else", "and", "but") }), seg.contains(where: { $0.isWord("otherwise", "else") }) {
+                carry += seg
+                continue
+            }
+            merged.append(carry + seg)
+            carry = []
+        }
+        guard carry.isEmpty else { return nil }
+        segments = merged
         var arms: [Arm] = []
         var pending: [ProseToken] = []
         for seg in segments {
@@ -267,6 +307,7 @@ struct ValuesMapReader {
             }
         }
         if let a = arm(seg, subject: subject) { return [a] }
+        if let a = unlessArms(seg, subject: subject) { return a }
         return nil
     }
 
@@ -286,8 +327,11 @@ struct ValuesMapReader {
             f == "otherwise" || f == "else" || lower.starts(with: ["if", "not"]) || lower.starts(with: ["when", "not"])
         {
             let rest = Array(seg.drop { $0.isWord("otherwise", "else", "if", "when", "not", "it", "is") })
-            guard let v = value(rest, subject: subject) else { return nil }
-            return Arm(patterns: [], isDefault: true, value: v)
+            if let v = value(rest, subject: subject) { return Arm(patterns: [], isDefault: true, value: v) }
+            // "otherwise V if C", "else V when C": one more arm of a precedence chain.
+            let more = Array(seg.drop { $0.isWord("otherwise", "else") || $0.isPunct(",") })
+            guard more.count < seg.count, more.contains(where: { $0.isWord("if", "when", "for") }) else { return nil }
+            return arm(more, subject: subject)
         }
         if let l = lower.last,
             l == "otherwise" || l == "else" || lower.count >= 3 && lower.suffix(2) == ["if", "not"]
@@ -295,14 +339,22 @@ struct ValuesMapReader {
         {
             var rest = seg
             rest.removeLast(l == "not" ? 2 : 1)
-            guard let v = value(rest, subject: subject) else { return nil }
-            return Arm(patterns: [], isDefault: true, value: v)
+            // "false for everyone else": the last word closes the default's pattern, read by the forms below.
+            if let v = value(rest, subject: subject) { return Arm(patterns: [], isDefault: true, value: v) }
+            if !(lower.count >= 2 && Self.defaultOpeners.contains(lower[lower.count - 2])) { return nil }
         }
         // "V unless COND": the condition gives not-V... only for booleans, read by the boolean forms.
         // "V when/if COND", "if COND then V", "if COND, V".
         if let k = seg.firstIndex(where: { $0.isWord("when", "if", "whenever") }) {
             if k == 0 {
-                guard let then = seg.firstIndex(where: { $0.isWord("then") || $0.isPunct("->") }), then > 1,
+                // "if C it goes in as V", "if C they are V": the pronoun and its verb end the condition.
+                let then =
+                    seg.firstIndex(where: { $0.isWord("then") || $0.isPunct("->") })
+                    ?? seg.indices.dropFirst(2).first(where: { i in
+                        seg[i].isWord("it", "they") && i + 1 < seg.count
+                            && seg[i + 1].isWord("goes", "go", "is", "are", "becomes", "become", "gets", "get")
+                    })
+                guard let then, then > 1,
                     let c = condition(Array(seg[1..<then]), subject: subject), let v = value(Array(seg[(then + 1)...]), subject: subject)
                 else { return nil }
                 return Arm(patterns: [c], value: v)
@@ -352,6 +404,7 @@ struct ValuesMapReader {
 
     /// The values an arm compares with, or a default.
     private func patterns(_ raw: [ProseToken], subject: Field?) -> (patterns: [Arm.Pattern], isDefault: Bool)? {
+        if let c = restatedCondition(raw, subject: subject) ?? describedFlag(raw) { return ([c], false) }
         var t = raw.filter { !$0.isPunct("(", ")") }
         while let f = t.first, f.isWord("and", "or", "for", "if", "when") { t.removeFirst() }
         guard !t.isEmpty else { return nil }
@@ -424,6 +477,12 @@ struct ValuesMapReader {
     /// One value of the subject, in one token or several words ("Phone Inquiry", "United Kingdom"); fillers
     /// around it go ("leads rated Hot", "the BANKING code").
     private func valuePattern(_ g: [ProseToken], _ s: Field) -> [Arm.Pattern]? {
+        // "VIP members": the yes/no field compared, named with words that say who, is true.
+        if s.type == .bool, g.contains(where: { flagField($0)?.name == s.name }),
+            g.allSatisfy({ flagField($0)?.name == s.name || $0.kind == .word && Self.flagFillers.contains($0.lower) })
+        {
+            return [.literal("true")]
+        }
         var g = g
         // Fillers around the value, never a word that is a value itself.
         while let f = g.first, g.count > 1, f.kind == .word, Self.patternFillers.contains(f.lower) || f.source?.name == s.name,
@@ -438,6 +497,8 @@ struct ValuesMapReader {
         }
         if g.count == 1 {
             let t = g[0]
+            // "for VIP members", "for VIPs": the yes/no field named is the one compared, and it is true.
+            if s.type == .bool, flagField(t)?.name == s.name { return [.literal("true")] }
             if t.source != nil && t.kind == .word && !isValue(t, s) { return nil }
             if s.type == .bool {
                 if t.isWord("true", "yes", "checked", "ticked", "set") { return [.literal("true")] }
@@ -529,7 +590,7 @@ struct ValuesMapReader {
     }
 
     /// A condition of a "when/if" arm; "it"/"they" stand for the compared field.
-    private func condition(_ raw: [ProseToken], subject: Field?) -> Arm.Pattern? {
+    func condition(_ raw: [ProseToken], subject: Field?) -> Arm.Pattern? {
         var t = raw
         while let l = t.last, l.isPunct(",") { t.removeLast() }
         if let s = subject {
@@ -542,6 +603,9 @@ struct ValuesMapReader {
                 }
             }
         }
+        if let f = flagCondition(t) ?? describedFlag(t) { return f }
+        // "its lead status is still Open": words of time say nothing of the value.
+        t.removeAll { $0.isWord("still", "currently", "already") }
         guard let c = ConditionReader.read(t, source: source) else { return nil }
         return .condition(c.text, fields: c.fields)
     }
@@ -550,7 +614,13 @@ struct ValuesMapReader {
 
     /// The destination value of an arm: a literal of its type, null ("leave it blank"), or the compared
     /// field itself ("unchanged").
-    private func value(_ raw: [ProseToken], subject: Field?) -> String? {
+    func value(_ raw: [ProseToken], subject: Field?) -> String? {
+        // "(other)": a value written in parentheses keeps them.
+        if raw.count == 3, raw[0].isPunct("("), raw[2].isPunct(")"), raw[1].kind == .word, raw[1].source == nil, d.values == nil,
+            d.type == .string
+        {
+            return reader.literal(ProseToken(kind: .quoted, text: "(\(raw[1].text))", lower: "(\(raw[1].lower))"))
+        }
         var t = raw.filter { !$0.isPunct("(", ")") }
         while let f = t.first, f.kind == .word, Self.valueLeads.contains(f.lower), t.count > 1 { t.removeFirst() }
         while let l = t.last, l.isPunct(",", ".") { t.removeLast() }
@@ -585,12 +655,27 @@ struct ValuesMapReader {
             if t[0].isWord("false", "no", "unchecked", "unticked") { return "false" }
             return nil
         }
+        // "vip if the member is a VIP": a yes/no field's name as a text value is that text, never a copy.
+        // "EMAIL_MARKETING -> email": in a map of a compared field's values, a lower-case word is a text value
+        // even where it spells a field's name.
+        if t.count == 1, t[0].kind == .word, let f = t[0].source, d.type == .string, d.values == nil,
+            f.type == .bool || subject != nil && t[0].text == t[0].lower && raw.count == 1,
+            !ConditionReader.keywords.contains(t[0].lower)
+        {
+            return reader.literal(ProseToken(kind: .quoted, text: t[0].text, lower: t[0].lower))
+        }
         if t.count == 1, t[0].source == nil || t[0].kind == .quoted || t[0].typo || reader.literal(t[0]) != nil && d.type == .picklist {
             if t[0].kind == .word, ConditionReader.keywords.contains(t[0].lower) || Self.defaultOpeners.contains(t[0].lower) {
                 // "Other" spelled as a picklist value is a value.
                 guard (d.values ?? []).contains(t[0].text) else { return nil }
             }
             return reader.literal(t[0])
+        }
+        // "Phone Inquiry": words that spell a value of the destination's picklist, whatever fields they name.
+        if let values = d.values, t.count > 1, t.allSatisfy({ $0.kind == .word }),
+            let v = values.first(where: { ValueReader.loose($0) == ValueReader.loose(t.map(\.text).joined()) })
+        {
+            return reader.literal(ProseToken(kind: .quoted, text: v, lower: v.lowercased()))
         }
         guard t.allSatisfy({ $0.kind == .word && ($0.source == nil || $0.typo) && $0.destination == nil }) else { return nil }
         if d.type == .picklist || d.type == .multipicklist {

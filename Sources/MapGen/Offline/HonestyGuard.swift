@@ -1,0 +1,186 @@
+import Foundation
+import MapDSL
+
+/// Checks that keep the offline generator from reporting a rule it did not read whole (issue 18,
+/// "generation that never guesses silently"). Each check looks for something in a sentence that the
+/// rules read from it do not account for; what it finds is a reason to list the sentence as not
+/// implemented, which also flags the sentence's rules for review. The evaluation scorer uses the same
+/// vocabulary (``speaksOfLeavingOut(_:)``) and field names (``namedFields(_:destination:source:)``) to tell
+/// whether a listed sentence tells a reader that a field or a skip is not handled.
+enum HonestyGuard {
+    // MARK: - Leaving records out
+
+    /// Phrasings that say records are left out, which a rule-less reading must not pass over.
+    /// "Strong" ones say so on their own; "weak" ones ("except …", "leave out …") say it only when no
+    /// value is read from the sentence (they also describe values: "leaving out the empty parts").
+    static let strongLeaveOut: [String] = [
+        #"\b(skip|skips|skipped|skipping)\b"#,
+        #"\b(ignore|ignores|ignored|ignoring)\b(?! (the )?case| capitali[sz]ation)"#,
+        #"\b(drop|drops|dropped|dropping)\b(?!-)"#,
+        #"\b(exclude|excludes|excluded|excluding)\b"#,
+        #"\bfilter(ed)? (them |those |these |it )?out\b"#,
+        // Passive: "is not sent", "must not be synced", "aren't pushed" (not "the app didn't send one").
+        #"(\bnot|\bnever|n['’]t)( be| get| ever| ever be)? (synced|sent|pushed|imported|uploaded|forwarded)\b"#,
+        // Imperative or modal: "don't sync", "never send", "must not push".
+        #"\b(do not|don['’]t|never|must not|mustn['’]t|should not|shouldn['’]t|will not|won['’]t) (sync|send|push|import|upload|forward)\b"#,
+        #"\b(no|never an?) (event|events|record|records|row|rows|message|messages)\b"#,
+        #"\b(stay|stays|keep|keeps|kept|remain|remains) out\b"#,
+        #"\bonly (send|sync|push|import|forward|upload)\b"#,
+        #"\bnot (be )?(part of|in) the (sync|audience|list|feed)\b"#,
+    ]
+    static let weakLeaveOut: [String] = [
+        #"\b(except|excepting)\b(?! that| when| if| for the| where)"#,
+        #"\b(leave|leaves|leaving|left) (them |those |these |it )?out\b"#,
+        #"\bonly\b.*\b(get|gets|go|goes|are sent|is sent|make it|come through)\b"#,
+    ]
+
+    /// Whether the sentence says that some records are not sent ("must not be synced", "is not sent",
+    /// "don't sync", "produce no event", "all other events stay out", "except converted leads", "skip …").
+    static func speaksOfLeavingOut(_ sentence: String, strongOnly: Bool = false) -> Bool {
+        let lower = sentence.lowercased()
+        let patterns = strongOnly ? strongLeaveOut : strongLeaveOut + weakLeaveOut
+        return patterns.contains { lower.range(of: $0, options: .regularExpression) != nil }
+    }
+
+    // MARK: - Fields named in words
+
+    /// Lower-cased words of `text`, split at everything but letters and digits (so `lead_source`,
+    /// `merge_fields.FNAME` and "lead source" give the same words), camel case split too.
+    static func words(_ text: String, camel: Bool = false) -> [String] {
+        var out: [String] = []
+        var current = ""
+        var previousLower = false
+        for c in text {
+            if c.isLetter || c.isNumber {
+                if camel, c.isUppercase, previousLower, !current.isEmpty {
+                    out.append(current)
+                    current = ""
+                }
+                current.append(contentsOf: c.lowercased())
+                previousLower = c.isLowercase || c.isNumber
+            } else {
+                if !current.isEmpty { out.append(current) }
+                current = ""
+                previousLower = false
+            }
+        }
+        if !current.isEmpty { out.append(current) }
+        return out
+    }
+
+    /// The word sequences that name `f` in prose: its name, the last segment of a dotted name (even a
+    /// short one: `params.tax` is "tax"), camel case spelled as words, its label; each also with the last
+    /// word singular or plural ("tag" for `tags`).
+    static func phrases(_ f: Field) -> [[String]] {
+        let last = String(f.name.split(separator: ".").last ?? Substring(f.name))
+        var base: [[String]] = [words(f.name), words(last), words(last, camel: true)]
+        if let label = f.label { base.append(words(label)) }
+        var out: [[String]] = []
+        for p in base where !p.isEmpty {
+            for variant in [p] + inflections(p) where !out.contains(variant) { out.append(variant) }
+        }
+        return out
+    }
+
+    /// The phrase with its last word singular or plural.
+    static func inflections(_ p: [String]) -> [[String]] {
+        guard let w = p.last, w.count >= 3, w.allSatisfy(\.isLetter) else { return [] }
+        var forms: [String] = []
+        if w.hasSuffix("ies") {
+            forms.append(String(w.dropLast(3)) + "y")
+        } else if w.hasSuffix("ses") || w.hasSuffix("xes") || w.hasSuffix("ches") || w.hasSuffix("shes") {
+            forms.append(String(w.dropLast(2)))
+        } else if w.hasSuffix("s"), !w.hasSuffix("ss") {
+            forms.append(String(w.dropLast()))
+        } else if w.hasSuffix("y"), let before = w.dropLast().last, !"aeiou".contains(before) {
+            forms.append(String(w.dropLast()) + "ies")
+        } else if w.hasSuffix("s") || w.hasSuffix("x") || w.hasSuffix("ch") || w.hasSuffix("sh") {
+            forms.append(w + "es")
+        } else {
+            forms.append(w + "s")
+        }
+        return forms.map { Array(p.dropLast()) + [$0] }
+    }
+
+    /// The names of the `destination` fields the sentence names in words, as whole words: by name, last
+    /// segment, label, singular or plural. A longer phrase wins over a shorter one inside it, also a
+    /// phrase of a `source` field ("lead source" is no `source`); when one phrase names several
+    /// destination fields, the shallowest dotted names take it.
+    static func namedFields(_ sentence: String, destination: [Field], source: [Field] = [], objects: [Schema] = []) -> Set<String> {
+        let text = words(sentence)
+        guard !text.isEmpty else { return [] }
+        struct Match {
+            var start: Int
+            var end: Int
+            var field: String?
+            var depth: Int
+        }
+        var matches: [Match] = []
+        for (side, fields) in [(true, destination), (false, source)] {
+            for f in fields {
+                for p in phrases(f) where p.count <= text.count {
+                    for i in 0...(text.count - p.count) where Array(text[i..<(i + p.count)]) == p {
+                        matches.append(
+                            Match(start: i, end: i + p.count, field: side ? f.name : nil, depth: f.name.filter { $0 == "." }.count))
+                    }
+                }
+            }
+        }
+        // The objects' own names ("Segment track events", "Audience Member") are no field's name.
+        for o in objects {
+            var shadows = ["event", "events", "call", "calls", "record", "records"].map { words(o.object) + [$0] }
+            if let label = o.label, words(label).count > 1 { shadows += [words(label)] + inflections(words(label)) }
+            for p in shadows where p.count <= text.count {
+                for i in 0...(text.count - p.count) where Array(text[i..<(i + p.count)]) == p {
+                    matches.append(Match(start: i, end: i + p.count, field: nil, depth: 0))
+                }
+            }
+        }
+        var named: Set<String> = []
+        for m in matches {
+            guard let name = m.field else { continue }
+            let shadowed = matches.contains { o in
+                o.start <= m.start && m.end <= o.end && (o.end - o.start) > (m.end - m.start)
+            }
+            if shadowed { continue }
+            let deeper = matches.contains { o in o.field != nil && o.start == m.start && o.end == m.end && o.depth < m.depth }
+            if deeper { continue }
+            named.insert(name)
+        }
+        return named
+    }
+}
+
+extension HonestyGuard {
+    // MARK: - Reviewing one sentence's reading
+
+    /// Why the rules read from `sentence` (the outcome `o`) do not account for all of it; empty when they
+    /// do. Each reason lists the sentence as not implemented and flags its rules.
+    static func review(_ sentence: String, tokens: [ProseToken], outcome o: SentenceOutcome, source: Schema, destination: Schema)
+        -> [String]
+    {
+        var reasons: [String] = []
+        let nothingRead =
+            o.assignments.isEmpty && o.skips.isEmpty && o.key == nil && o.sameAs == nil && o.defaultForPrevious == nil
+        // "D is left out / left empty": the reader read it as needing no rule.
+        let leftEmpty = o.context && tokens.contains { $0.destination != nil }
+        // A sentence that says records are left out but gave no skip rule: the skip is not implemented.
+        if !leftEmpty, o.skips.isEmpty, o.sameAs == nil, o.defaultForPrevious == nil, !o.unread.contains(where: { $0.contains("skip") }),
+            speaksOfLeavingOut(sentence, strongOnly: !o.assignments.isEmpty || o.key != nil)
+        {
+            reasons.append("it says records are left out, but no skip rule was read from it")
+        }
+        // A sentence that names a destination field in words the tokens do not resolve ("tag everyone
+        // with …" for `tags`) and gave nothing: the field's rule is not implemented. (A context sentence
+        // whose tokens name a destination is one the reader read as needing no rule: "D is left empty".)
+        if nothingRead, o.unread.isEmpty, reasons.isEmpty, !leftEmpty {
+            let writable = destination.fields.filter { !$0.readOnly }
+            let named = namedFields(sentence, destination: writable, source: source.fields, objects: [source, destination]).union(
+                tokens.compactMap(\.destination?.name))
+            if !named.isEmpty {
+                reasons.append("it names \(named.sorted().joined(separator: ", ")), but no rule was read from it")
+            }
+        }
+        return reasons
+    }
+}

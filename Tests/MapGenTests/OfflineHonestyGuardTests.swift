@@ -1,0 +1,153 @@
+import Foundation
+import MapDSL
+import MapGen
+import Testing
+
+/// Issue 18, "generation that never guesses silently": the scorer counts a missing field or skip as
+/// reported only when a listed sentence names it in words a reader would take for it, and the offline
+/// generator's honesty guards list sentences whose rules do not account for all they say. Every
+/// sentence here is written for these tests, not copied from evals/.
+@Suite struct OfflineHonestyGuardTests {
+    // MARK: - Scorer
+
+    func score(
+        _ from: String, _ to: String, reference: String, generated: String, records: [String], listed: [Int], prose: String
+    ) -> [String: FieldScore] {
+        let c = EvalCase(
+            name: "x", group: "tune", prose: ProseDocument(from: from, to: to, body: prose), reference: reference,
+            records: records.map { try! JSONParser.parse($0) }, lookups: [:])
+        let s = EvalScorer.score(c, EvalGeneration(mapping: generated, notImplemented: listed), schemas: Fixtures.schemas)
+        return Dictionary(uniqueKeysWithValues: s.fields.map { ($0.field, $0) })
+    }
+
+    static let leadRecords = [
+        #"{"hs_object_id": "1", "firstname": "Ann", "lastname": "Lee", "email": "a@x.com", "lifecyclestage": "lead"}"#,
+        #"{"hs_object_id": "2", "firstname": "Bo", "lastname": "Ng", "email": "b@x.com", "lifecyclestage": "other"}"#,
+    ]
+    static let leadReference = """
+        mapping hubspot.contact -> salesforce.Lead
+        key HubSpot_Contact_Id__c
+        skip when lifecyclestage == "other"
+        HubSpot_Contact_Id__c = hs_object_id
+        FirstName = firstname
+        LastName = lastname ?? "?"
+        Company = "Acme"
+        Status = "Open - Not Contacted"
+        """
+    static let leadGenerated = """
+        mapping hubspot.contact -> salesforce.Lead
+        key HubSpot_Contact_Id__c
+        HubSpot_Contact_Id__c = hs_object_id  # [S1] confidence 0.90
+        LastName = lastname ?? "?"  # [S1] confidence 0.90
+        Company = "Acme"  # [S1] confidence 0.95
+        Status = "Open - Not Contacted"  # [S1] confidence 0.95
+        """
+
+    func leads(listing sentence: String) -> [String: FieldScore] {
+        score(
+            "hubspot.contact", "salesforce.Lead", reference: Self.leadReference, generated: Self.leadGenerated,
+            records: Self.leadRecords, listed: [2], prose: "Leads are keyed on hs_object_id, with lastname and Company Acme. " + sentence)
+    }
+
+    @Test func aListedSentenceNamesAFieldByItsSchemaLabel() {
+        #expect(leads(listing: "The given name wants proper casing, so title-case the first name.")["FirstName"]?.flagged == true)
+        // A label of another field that contains the word is no mention of this one.
+        #expect(leads(listing: "The surname wants proper casing, so title-case the last name.")["FirstName"]?.flagged == false)
+    }
+
+    @Test func aListedSentenceNamesAFieldByTheLastPartOfItsDottedNameEvenWhenShort() {
+        let reference = """
+            mapping segment.track -> ga4.event
+            client_id = anonymousId ?? "x"
+            name = "purchase"
+            params.tax = properties.tax
+            """
+        let generated = """
+            mapping segment.track -> ga4.event
+            client_id = anonymousId ?? "x"  # [S1] confidence 0.90
+            name = "purchase"  # [S1] confidence 0.95
+            """
+        let records = [#"{"messageId": "m1", "anonymousId": "a1", "event": "Order Completed", "properties.tax": 2.5}"#]
+        func taxFlagged(_ sentence: String) -> Bool? {
+            score(
+                "segment.track", "ga4.event", reference: reference, generated: generated, records: records, listed: [2],
+                prose: "client_id is anonymousId and the name is purchase. " + sentence)["params.tax"]?.flagged
+        }
+        #expect(taxFlagged("Tax and discount: carry them over.") == true)
+        #expect(taxFlagged("Taxes go over as they are.") == true)
+        #expect(taxFlagged("The taxonomy of products stays with the shop.") == false)
+    }
+
+    @Test func aListedSentenceNamesAFieldInTheSingularOrPlural() {
+        let reference = """
+            mapping hubspot.contact -> mailchimp.member
+            key email_address
+            email_address = email ?? "x@example.com"
+            status = "subscribed"
+            tags = "spring-fair"
+            """
+        let generated = """
+            mapping hubspot.contact -> mailchimp.member
+            key email_address
+            email_address = email ?? "x@example.com"  # [S1] confidence 0.90
+            status = "subscribed"  # [S1] confidence 0.95
+            """
+        let records = [#"{"hs_object_id": "1", "email": "a@x.com"}"#]
+        func tagsFlagged(_ sentence: String) -> Bool? {
+            score(
+                "hubspot.contact", "mailchimp.member", reference: reference, generated: generated, records: records, listed: [2],
+                prose: "email_address is email and status is subscribed. " + sentence)["tags"]?.flagged
+        }
+        #expect(tagsFlagged("Give each member the tag spring-fair.") == true)
+        #expect(tagsFlagged("Our tagline is printed on the flyer.") == false)
+    }
+
+    @Test func aListedSentenceThatSaysRecordsAreNotSentReportsTheSkip() {
+        for sentence in [
+            "Contacts at the stage other must not be synced.", "Anything at the stage other is not sent.",
+            "Please don't sync contacts at the stage other.", "We never send other-stage contacts.",
+            "Every contact except those at the stage other.", "Other-stage contacts produce no record.",
+            "Other-stage contacts stay out of the feed.", "Leave out contacts at the stage other.",
+        ] {
+            #expect(leads(listing: sentence)["(skip)"]?.flagged == true, "\(sentence)")
+        }
+        for sentence in [
+            "The first name is as the form gave it.", "Keep the first name even if the app didn't send one.",
+            "Company is Acme, except that partners are Acme Partners.",
+        ] {
+            #expect(leads(listing: sentence)["(skip)"]?.flagged == false, "\(sentence)")
+        }
+    }
+
+    // MARK: - Generator guards
+
+    func generate(_ from: String, _ to: String, _ prose: String) -> OfflineGenerator.Result {
+        OfflineGenerator(schemas: Fixtures.schemas, clock: { Date(timeIntervalSince1970: 0) }).generate(
+            prose: ProseDocument.parse("from: \(from)\nto: \(to)\n\n" + prose), source: Fixtures.schema(from),
+            destination: Fixtures.schema(to))
+    }
+
+    func reasons(_ r: OfflineGenerator.Result, _ sentence: Int) -> String? {
+        r.trace.notImplemented.first { $0.sentence == sentence }?.reasons.joined(separator: "; ")
+    }
+
+    @Test func aSentenceThatSaysRecordsAreNotSentButGaveNoSkipIsListed() {
+        let r = generate(
+            "hubspot.contact", "salesforce.Lead",
+            "Leads are keyed on HubSpot_Contact_Id__c from hs_object_id. LastName is lastname. Contacts from the test team must not be synced. Skip contacts without an email."
+        )
+        #expect(reasons(r, 3)?.contains("left out") == true)
+        // A skip it read is not listed.
+        #expect(r.mapping.contains("skip when blank(email)"))
+        #expect(reasons(r, 4) == nil)
+    }
+
+    @Test func aSentenceThatNamesADestinationFieldInWordsAndGaveNothingIsListed() {
+        let r = generate(
+            "hubspot.contact", "mailchimp.member",
+            "email_address is email. status is subscribed. Tag every member with spring-fair. These people signed up at the spring fair.")
+        #expect(reasons(r, 3)?.contains("names tags") == true)
+        // A sentence that names no field stays context.
+        #expect(reasons(r, 4) == nil)
+    }
+}
