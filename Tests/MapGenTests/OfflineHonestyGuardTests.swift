@@ -205,6 +205,17 @@ import Testing
         #expect(review(#"Description is "unchanged" for everyone."#, [("Description", #""unchanged""#)]).isEmpty)
     }
 
+    @Test func aConstantTheSentenceDoesNotSpellIsListed() {
+        #expect(
+            review("Description is the fixed text web.", [("Description", #""Website form""#)]).first?.contains("Website form") == true)
+        // Spelled in another case or number, a separator, a date written in words, a picklist value.
+        #expect(review("Description is the fixed text web.", [("Description", #""Web""#)]).isEmpty)
+        #expect(review("Description is partners for everyone.", [("Description", #""partner""#)]).isEmpty)
+        #expect(review("Description is city, a dash and the country.", [("Description", #"city + " - " + country"#)]).isEmpty)
+        #expect(review("Description is 1 Jan 2023 for all.", [("Description", #""2023-01-01""#)]).isEmpty)
+        #expect(review("Rating is the top grade.", [("Rating", #""Hot""#)]).isEmpty)
+    }
+
     @Test func aSkipValueNeitherQuotedNorAPicklistValueIsListed() {
         #expect(review("Skip contacts whose company is acme test.", skips: [#"company == "acme test""#]).count == 1)
         // Quoted, or a value of the source's picklist.

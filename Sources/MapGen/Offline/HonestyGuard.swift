@@ -197,6 +197,7 @@ extension HonestyGuard {
             if let reason = conditionNotInRule(tokens, o, ruleText: ruleText) { reasons.append(reason) }
             reasons += literalsNotInRule(sentence, tokens, o, ruleText: ruleText)
             reasons += instructionsAsValues(tokens, o)
+            reasons += constantsNotInProse(sentence, o, destination: destination)
             reasons += skipValuesNotInProse(tokens, o, source: source)
         }
         return reasons
@@ -305,6 +306,30 @@ extension HonestyGuard {
             for literal in stringLiterals(a.value.text)
             where instructionWords.contains(literal.lowercased()) && !quoted.contains(literal.lowercased()) {
                 out.append("\(a.field.name): the instruction \"\(literal)\" was read as a value")
+            }
+        }
+        return out
+    }
+
+    /// A constant or pattern of a rule that the sentence does not spell (any case, spaces and punctuation
+    /// aside, singular or plural): the reader made it up. Separators, date patterns and values of the
+    /// destination's picklist (which the value reader checks) are not spelled out in prose.
+    static func constantsNotInProse(_ sentence: String, _ o: SentenceOutcome, destination: Schema) -> [String] {
+        func squeeze(_ t: String) -> String { String(t.lowercased().filter { $0.isLetter || $0.isNumber }) }
+        let prose = squeeze(sentence)
+        let proseWords = Set(words(sentence))
+        var out: [String] = []
+        for a in o.assignments {
+            let allowed = Set((a.field.values ?? []).map { $0.lowercased() })
+            for literal in stringLiterals(a.value.text) {
+                let key = squeeze(literal)
+                if key.isEmpty || prose.contains(key) || allowed.contains(literal.lowercased()) { continue }
+                if ["yyyy", "mm", "dd", "hh"].contains(where: { literal.lowercased().contains($0) }) { continue }
+                // A date the sentence wrote in words ("1 Jan 2023").
+                if literal.range(of: #"^\d{4}-\d{2}-\d{2}"#, options: .regularExpression) != nil { continue }
+                let w = words(literal)
+                if w.count == 1, inflections(w).contains(where: { proseWords.contains($0[0]) }) { continue }
+                out.append("\(a.field.name): the value \"\(literal)\" is not in the sentence")
             }
         }
         return out
