@@ -154,6 +154,13 @@ public struct OfflineGenerator: Sendable {
             }
             previous = o
             if !o.unread.isEmpty { unread[index + 1] = o.unread }
+            if nothingRead, !o.unread.isEmpty, HonestyGuard.continuesPrevious(tokens) {
+                // "If it is empty, …" not read: the rules of the sentence before may be missing it.
+                for (name, line) in lines where line.sentence == index - 1 && !line.isFlagged {
+                    lines[name]?.note = "REVIEW: [S\(index + 1)] continues it and was not read; " + line.note
+                    lines[name]?.confidence = min(line.confidence, 0.4)
+                }
+            }
             if let (f, other) = o.sameAs {
                 if let line = lines[other.name], lines[f.name] == nil, f.type == other.type, f.values == other.values {
                     lines[f.name] = Line(
