@@ -254,7 +254,8 @@ import Testing
     @Test func aPieceThatReadsWholeReplacesAnotherValueAndIsFlagged() {
         let r = generate(
             "segment.identify", "hubspot.contact",
-            "Map traits.title to jobtitle, and city / state / country from the traits.adress.city, .state, .country fields.")
+            "Map traits.title to jobtitle, and city / state / country from the traits.adress.city, .state, .country fields, "
+                + "and the gender is f or m or whatever they typed.")
         #expect(line(r.mapping, "state").contains("traits.address.state"))
         #expect(line(r.mapping, "country").contains("traits.address.country"))
         #expect(flagged(line(r.mapping, "country")))
@@ -284,5 +285,56 @@ import Testing
         let r = generate("salesforce.Account", "hubspot.company", "Accounts are matched on name.\nphone is Phone.")
         #expect(absentOrFlagged(line(r.mapping, "name")))
         #expect(!r.trace.notImplemented.isEmpty)
+    }
+
+    // MARK: A verb before the pairs, auxiliaries, "(from S)"
+
+    @Test func oneVerbForSeveralPairs() {
+        let r = generate(
+            "hubspot.contact", "salesforce.Contact",
+            "Put the job title into Title, the mobile phone number into Mobile Phone and the first name into First Name.")
+        #expect(line(r.mapping, "Title").contains("jobtitle"))
+        #expect(line(r.mapping, "MobilePhone").contains("mobilephone"))
+        #expect(line(r.mapping, "FirstName").contains("firstname"))
+        #expect(r.trace.notImplemented.isEmpty)
+    }
+
+    @Test func oneVerbForPairsOneOfWhichNamesNoFieldReadsNoneOfThem() {
+        let r = generate("hubspot.contact", "salesforce.Contact", "Put the mobile number into Mobile Phone, the job title into Title.")
+        #expect(absentOrFlagged(line(r.mapping, "MobilePhone")))
+        #expect(absentOrFlagged(line(r.mapping, "Title")))
+    }
+
+    @Test func destinationsShouldHoldSourcesRespectively() {
+        let r = generate(
+            "hubspot.contact", "salesforce.Contact",
+            "Title, Mobile Phone and First Name should hold the Job Title, Mobile Phone Number and First Name respectively.")
+        #expect(line(r.mapping, "Title").contains("jobtitle"))
+        #expect(line(r.mapping, "MobilePhone").contains("mobilephone"))
+        #expect(line(r.mapping, "FirstName").contains("firstname"))
+    }
+
+    @Test func aLongerSourceListIsNotCutToFit() {
+        let r = generate(
+            "hubspot.contact", "salesforce.Contact",
+            "Title and Mobile Phone should hold the Job Title, Mobile Phone Number and First Name respectively.")
+        #expect(absentOrFlagged(line(r.mapping, "FirstName")))
+        #expect(absentOrFlagged(line(r.mapping, "Title")))
+    }
+
+    @Test func destinationsWithTheirSourcesInParenthesesArePlainCopies() {
+        let r = generate(
+            "hubspot.contact", "salesforce.Contact",
+            "Title (from jobtitle), MobilePhone (from mobilephone) and FirstName (from firstname) are plain copies.")
+        #expect(line(r.mapping, "Title").contains("jobtitle"))
+        #expect(line(r.mapping, "MobilePhone").contains("mobilephone"))
+        #expect(line(r.mapping, "FirstName").contains("firstname"))
+    }
+
+    @Test func plainCopiesWithAConditionAreNotRead() {
+        let r = generate(
+            "hubspot.contact", "salesforce.Contact",
+            "Title (from jobtitle) and MobilePhone (from mobilephone) are plain copies unless they are blank.")
+        #expect(absentOrFlagged(line(r.mapping, "Title")))
     }
 }

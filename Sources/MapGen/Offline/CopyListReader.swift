@@ -11,6 +11,9 @@ import MapDSL
 struct CopyListReader {
     let source: Schema
     let destination: Schema
+    /// Set while reading a sentence that opens with a copy verb ("Put the X into D, the Y into E"): then "in"
+    /// and "to" connect a source to a destination too.
+    var verbFirst = false
 
     /// How the two lists of a statement face each other.
     private enum Direction { case sourceFirst, destinationFirst, same }
@@ -45,11 +48,12 @@ struct CopyListReader {
     private static let copyWords: Set<String> = [
         "straight", "across", "over", "unchanged", "as", "is", "are", "directly", "verbatim", "both", "all", "respectively",
         "untouched", "copied", "copy", "copies", "them", "it", "just", "simply", "too", "also", "through", "carried", "passed", "kept",
-        "the", "way", "they", "be", "should", "can", "go", "goes", "come", "itself", "themselves", "each",
+        "the", "way", "they", "be", "should", "can", "go", "goes", "come", "itself", "themselves", "each", "plain", "simple",
+        "direct",
     ]
     /// Of those, the ones that say it on their own (not "is" or "the").
     private static let strongCopyWords: Set<String> = [
-        "straight", "across", "unchanged", "verbatim", "untouched", "copied", "copy", "directly", "respectively", "itself",
+        "straight", "across", "unchanged", "verbatim", "untouched", "copied", "copy", "copies", "directly", "itself",
     ]
     /// Case and trim words, and the words that go with them.
     private static let trimWords: Set<String> = ["trim", "trimmed", "trimming", "strip", "stripped", "stripping", "whitespace"]
@@ -142,6 +146,20 @@ struct CopyListReader {
         var t = dropHeading(tokens)
         t = dropExplanation(t)
         guard !t.isEmpty else { return nil }
+        if !verbFirst {
+            let lower = t.prefix(3).map(\.lower)
+            let verbs: [[String]] = [
+                ["put"], ["copy"], ["map"], ["move"], ["send"], ["write"], ["store"], ["carry"], ["we", "want"], ["i", "want"],
+                ["we", "need"], ["please", "put"], ["please", "copy"], ["please", "map"],
+            ]
+            if let v = verbs.first(where: { lower.starts(with: $0) }), v.count < t.count, t[v.count - 1].source == nil,
+                t[v.count - 1].destination == nil
+            {
+                var r = self
+                r.verbFirst = true
+                return r.read(Array(t[v.count...]))
+            }
+        }
         var out: [SentenceOutcome.Assignment] = []
         var i = 0
         while i < t.count {
@@ -271,6 +289,11 @@ struct CopyListReader {
             let (right, afterRight) = list(t, from: afterConn, limit: left.count), right.count == left.count,
             dir != .same
         {
+            // "A and B should hold C, D and E respectively": the list goes on past the pairs (an item that
+            // opens no statement of its own follows): lists of different lengths are never paired.
+            if let (all, end) = list(t, from: afterConn, limit: nil), all.count > right.count, connector(t, at: end) == nil {
+                return nil
+            }
             for (a, b) in zip(left, right) {
                 let (sItem, dItem) = dir == .sourceFirst ? (a, b) : (b, a)
                 guard let p = pair(source: sItem, destination: dItem, first: pairs.first) else { return nil }
@@ -403,6 +426,10 @@ struct CopyListReader {
         if j + 2 < t.count, t[j].isPunct("("), t[j + 2].isPunct(")"), let s = t[j + 1].source {
             item.given = s
             j += 3
+        } else if j + 3 < t.count, t[j].isPunct("("), t[j + 1].isWord("from"), t[j + 3].isPunct(")"), let s = t[j + 2].source {
+            // "Title (from jobtitle)".
+            item.given = s
+            j += 4
         } else if j < t.count, t[j].isPunct("("), let close = t[j...].firstIndex(where: { $0.isPunct(")") }), close > j + 1,
             t[(j + 1)..<close].allSatisfy({ $0.isWord("user", "property", "properties", "param", "parameter", "trait", "field", "custom") })
         {
@@ -423,8 +450,15 @@ struct CopyListReader {
     /// The connector at `i` and where the next list starts.
     private func connector(_ t: [ProseToken], at i: Int) -> (Direction, Int)? {
         guard i < t.count else { return nil }
+        // "should hold", "must come from": an auxiliary before the connector.
+        if t[i].isWord("should", "must", "will", "shall", "can"), i + 1 < t.count, !t[i + 1].isWord("be"),
+            let (dir, next) = connector(t, at: i + 1)
+        {
+            return (dir, next)
+        }
         let words = t[i...].prefix(3).map { $0.kind == .punct ? $0.text : ($0.kind == .word ? $0.lower : "\u{0}") }
-        for (dir, options) in [(Direction.sourceFirst, Self.sourceFirst), (.destinationFirst, Self.destinationFirst)] {
+        let sourceFirst = verbFirst ? Self.sourceFirst + [["in"], ["to"], ["onto"]] : Self.sourceFirst
+        for (dir, options) in [(Direction.sourceFirst, sourceFirst), (.destinationFirst, Self.destinationFirst)] {
             for o in options.sorted(by: { $0.count > $1.count }) where words.starts(with: o) {
                 // A connector word that names a field is a field.
                 if t[i].source != nil || t[i].destination != nil { continue }
