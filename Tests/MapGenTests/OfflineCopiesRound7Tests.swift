@@ -337,4 +337,47 @@ import Testing
             "Title (from jobtitle) and MobilePhone (from mobilephone) are plain copies unless they are blank.")
         #expect(absentOrFlagged(line(r.mapping, "Title")))
     }
+
+    // MARK: Headings that say "copy", modifiers per item, the platform
+
+    @Test func aHeadingThatSaysCopyThenTheList() {
+        let r = generate("salesforce.Contact", "hubspot.contact", "Fields to copy: First Name, Last Name, Email.")
+        #expect(line(r.mapping, "firstname").contains("= FirstName"))
+        #expect(line(r.mapping, "lastname").contains("= LastName"))
+        #expect(line(r.mapping, "email").contains("= Email"))
+    }
+
+    @Test func aHeadingThatSaysCopyWithAConditionAfterTheListClaimsNoCopy() {
+        let r = generate("salesforce.Contact", "hubspot.contact", "Fields to copy: First Name, Last Name, Email when it is valid.")
+        #expect(!line(r.mapping, "email").hasSuffix("= Email  # [S1] confidence 0.95, named in prose"))
+    }
+
+    @Test func caseWordsInParenthesesAfterOneItem() {
+        let r = generate("salesforce.Contact", "hubspot.contact", "Email (trimmed), First Name and Last Name are copied over.")
+        #expect(line(r.mapping, "email").contains("trim(Email)"))
+        #expect(line(r.mapping, "firstname").contains("= FirstName"))
+        #expect(!line(r.mapping, "firstname").contains("trim("))
+    }
+
+    @Test func otherWordsInParenthesesAfterOneItemAreNotDropped() {
+        let r = generate("salesforce.Contact", "hubspot.contact", "Email (the work one), First Name and Last Name are copied over.")
+        #expect(absentOrFlagged(line(r.mapping, "email")))
+        #expect(!r.trace.notImplemented.isEmpty)
+    }
+
+    @Test func aListThatComesAcrossFromThePlatformAsItIs() {
+        let r = generate(
+            "salesforce.Contact", "hubspot.contact", "The first name, last name and email fields come across from Salesforce as they are.")
+        #expect(line(r.mapping, "firstname").contains("= FirstName"))
+        #expect(line(r.mapping, "email").contains("= Email"))
+    }
+
+    @Test func aListItemWithNoFieldOfTheSameNameOnTheOtherSideIsNotCopied() {
+        // HubSpot's "job title" is Salesforce's Title, which the sentence does not name: no same-name copy.
+        let r = generate(
+            "salesforce.Contact", "hubspot.contact",
+            "The first name, last name and job title fields come across from Salesforce as they are.")
+        #expect(absentOrFlagged(line(r.mapping, "jobtitle")))
+        #expect(!r.trace.notImplemented.isEmpty)
+    }
 }

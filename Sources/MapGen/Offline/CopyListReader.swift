@@ -22,6 +22,8 @@ struct CopyListReader {
     private struct Item {
         var tokens: [ProseToken]
         var given: Field?
+        /// "Email (lower-cased)": case and trim words for this item only.
+        var modifiers: [ProseToken] = []
     }
 
     /// One read copy with what made it uncertain.
@@ -29,6 +31,7 @@ struct CopyListReader {
         var d: Field
         var s: Field
         var typo: String?
+        var modifiers: [ProseToken] = []
     }
 
     /// Words that connect a list of sources to a list of destinations ("A, B → C, D"), longest first.
@@ -160,6 +163,7 @@ struct CopyListReader {
                 return r.read(Array(t[v.count...]))
             }
         }
+        if let all = copiedAsHeaded(tokens) { return all }
         var out: [SentenceOutcome.Assignment] = []
         var i = 0
         while i < t.count {
@@ -262,7 +266,9 @@ struct CopyListReader {
         var d = item.tokens[0].destination.flatMap { f in keys.contains { $0.name == f.name } ? f : nil }
         // "Companies are matched on name, copied from Name" where `name` is no key field: the copy, and no key.
         if d == nil, let f = item.tokens[0].destination, !f.readOnly, from != nil {
-            guard var a = assignment(Pair(d: f, s: s, typo: nil), modifiers: modifierTokens(Array(tail))) else { return nil }
+            guard var a = assignment(Pair(d: f, s: s, typo: nil), modifiers: modifierTokens(Array(tail) + item.modifiers)) else {
+                return nil
+            }
             a.note += "; matched on, but no key field of the destination"
             return (nil, a)
         }
@@ -271,8 +277,35 @@ struct CopyListReader {
             guard let best = scored.first, scored.dropFirst().allSatisfy({ $0.1 < best.1 }) else { return nil }
             d = best.0
         }
-        guard let d, let a = assignment(Pair(d: d, s: s, typo: nil), modifiers: modifierTokens(Array(tail))) else { return nil }
+        guard let d, let a = assignment(Pair(d: d, s: s, typo: nil), modifiers: modifierTokens(Array(tail) + item.modifiers)) else {
+            return nil
+        }
         return (d, a)
+    }
+
+    /// "Fields to copy: First Name, Last Name, Email", "Straight copies: A, B": a heading that says the
+    /// fields after it are copied as they are, then only the list.
+    private func copiedAsHeaded(_ t: [ProseToken]) -> [SentenceOutcome.Assignment]? {
+        guard let colon = t.prefix(5).firstIndex(where: { $0.isPunct(":") }), colon > 0, colon + 1 < t.count,
+            t[..<colon].allSatisfy({ $0.kind == .word && $0.source == nil && $0.destination == nil }),
+            t[..<colon].contains(where: { $0.isWord("copy", "copies", "copied", "straight", "unchanged", "verbatim", "direct") }),
+            t[..<colon].allSatisfy({
+                $0.isWord(
+                    "copy", "copies", "copied", "straight", "unchanged", "verbatim", "direct", "fields", "field", "to", "the",
+                    "these", "plain", "simple", "as", "is", "over", "across", "just")
+            }),
+            let (items, end) = list(t, from: colon + 1, limit: nil)
+        else { return nil }
+        guard t[end...].allSatisfy({ $0.kind == .word && $0.source == nil && $0.destination == nil && Self.copyWords.contains($0.lower) })
+        else { return nil }
+        var out: [SentenceOutcome.Assignment] = []
+        for item in items {
+            guard let p = samePair(item, qualifier: nil), let a = assignment(p, modifiers: modifierTokens(p.modifiers)),
+                !out.contains(where: { $0.field.name == a.field.name })
+            else { return nil }
+            out.append(a)
+        }
+        return out
     }
 
     // MARK: Statements
@@ -307,10 +340,16 @@ struct CopyListReader {
             while k < t.count,
                 t[k].isPunct(":")
                     || t[k].kind == .word && t[k].source == nil && t[k].destination == nil
-                        && (Self.copyWords.contains(t[k].lower) || isModifier(t[k]) || Self.modifierGlue.contains(t[k].lower))
+                        && (Self.copyWords.contains(t[k].lower) || isModifier(t[k]) || Self.modifierGlue.contains(t[k].lower)
+                            || t[k].isWord("from", "to", "into") && k + 1 < t.count && isPlatform(t[k + 1]))
             {
                 // "…, and so are …": a tail, not glue.
                 if t[k].isWord("and"), k + 1 < t.count, t[k + 1].isWord("so", "if", "when") { break }
+                // "come across from Salesforce": the platform the records come from or go to.
+                if t[k].isWord("from", "to", "into", "in"), k + 1 < t.count, isPlatform(t[k + 1]) {
+                    k += 2
+                    continue
+                }
                 if Self.strongCopyWords.contains(t[k].lower) || isModifier(t[k]) { sawCopy = true }
                 k += 1
             }
@@ -356,7 +395,7 @@ struct CopyListReader {
         var out: [SentenceOutcome.Assignment] = []
         let synthetic = modifierTokens(modifiers)
         for p in pairs {
-            guard let a = assignment(p, modifiers: synthetic) else { return nil }
+            guard let a = assignment(p, modifiers: modifierTokens(modifiers + p.modifiers)) else { return nil }
             out.append(a)
         }
         // ", and so are city, postal code and country from the address traits".
@@ -435,6 +474,12 @@ struct CopyListReader {
         {
             // "plan (user property)": words that only say what kind of field it is.
             j = close + 1
+        } else if j < t.count, t[j].isPunct("("), let close = t[j...].firstIndex(where: { $0.isPunct(")") }), close > j + 1,
+            t[(j + 1)..<close].allSatisfy({ isModifier($0) || Self.modifierGlue.contains($0.lower) }),
+            !modifierTokens(Array(t[(j + 1)..<close])).isEmpty
+        {
+            item.modifiers = Array(t[(j + 1)..<close])
+            j = close + 1
         }
         return (item, j)
     }
@@ -476,7 +521,7 @@ struct CopyListReader {
         let sr = resolve(a, side: source.fields, sourceSide: true) ?? first.flatMap { prefixed(a, like: $0.s, in: source.fields) }
         let dr = resolve(b, side: writable, sourceSide: false) ?? first.flatMap { prefixed(b, like: $0.d, in: writable) }
         guard let s = a.given ?? sr?.0, let d = dr?.0 else { return nil }
-        return Pair(d: d, s: s, typo: sr?.1 ?? dr?.1)
+        return Pair(d: d, s: s, typo: sr?.1 ?? dr?.1, modifiers: a.modifiers + b.modifiers)
     }
 
     /// "State" after "Billing City": the one field whose label starts with the first item's label words
@@ -509,7 +554,7 @@ struct CopyListReader {
             s = counterpart(d, in: fields)
         }
         guard let s else { return nil }
-        return Pair(d: d, s: s, typo: t.typo ? t.text : nil)
+        return Pair(d: d, s: s, typo: t.typo ? t.text : nil, modifiers: item.modifiers)
     }
 
     /// The field an item names on one side, and the words when only a typo makes them fit.
@@ -625,6 +670,14 @@ struct CopyListReader {
     }
 
     // MARK: Values
+
+    /// "Salesforce", "SFDC", "HubSpot": the name of the source's or the destination's platform.
+    private func isPlatform(_ t: ProseToken) -> Bool {
+        guard t.kind == .word, t.source == nil, t.destination == nil else { return false }
+        let names = [source.platform, destination.platform].map { $0.lowercased() }
+        let short: [String: String] = ["sf": "salesforce", "sfdc": "salesforce", "hs": "hubspot", "mc": "mailchimp"]
+        return names.contains(t.lower) || short[t.lower].map(names.contains) == true
+    }
 
     private func isModifier(_ t: ProseToken) -> Bool {
         t.kind == .word && (Self.trimWords.contains(t.lower) || Self.lowerWords.contains(t.lower) || Self.upperWords.contains(t.lower))
