@@ -380,4 +380,22 @@ import Testing
         #expect(absentOrFlagged(line(r.mapping, "jobtitle")))
         #expect(!r.trace.notImplemented.isEmpty)
     }
+
+    // MARK: Tables with general headers
+
+    @Test func aTableWhoseHeaderSaysSourceAndTarget() {
+        let r = generate(
+            "hubspot.contact", "salesforce.Contact",
+            "| Source field | Target field |\n|---|---|\n| Job Title | Title |\n| Mobile Phone Number | Mobile Phone |")
+        #expect(line(r.mapping, "Title").contains("jobtitle"))
+        #expect(line(r.mapping, "MobilePhone").contains("mobilephone"))
+    }
+
+    @Test func aTableWhoseHeaderNamesOnlyOneSideIsNotRead() {
+        let r = generate(
+            "hubspot.contact", "salesforce.Contact",
+            "| Source field | Comment |\n|---|---|\n| Job Title | Title |\n| Mobile Phone Number | Mobile Phone |")
+        #expect(absentOrFlagged(line(r.mapping, "Title")))
+        #expect(!r.trace.notImplemented.isEmpty)
+    }
 }

@@ -308,6 +308,21 @@ struct CopyListReader {
         return out
     }
 
+    /// The source and destination columns of a table's first row when its cells name the sides in general
+    /// words ("Source field | Target field", "From | To | Notes"); nil unless exactly one cell names each.
+    static func genericHeader(_ cells: [String]) -> (source: Int, destination: Int)? {
+        func words(_ c: String) -> [String] { c.split(whereSeparator: { !$0.isLetter }).map { $0.lowercased() } }
+        let filler: Set<String> = ["field", "fields", "property", "column", "name", "side", "value"]
+        func isSide(_ c: String, _ names: Set<String>) -> Bool {
+            let w = words(c)
+            return !w.isEmpty && w.contains(where: names.contains) && w.allSatisfy { names.contains($0) || filler.contains($0) }
+        }
+        let s = cells.indices.filter { isSide(cells[$0], ["source", "from"]) }
+        let d = cells.indices.filter { isSide(cells[$0], ["target", "destination", "to"]) }
+        guard s.count == 1, d.count == 1, s[0] != d[0] else { return nil }
+        return (s[0], d[0])
+    }
+
     // MARK: Statements
 
     /// One statement from `i`: lists and a connector, or a list and copy words, with modifiers and the tails
