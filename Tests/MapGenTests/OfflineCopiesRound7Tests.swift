@@ -398,4 +398,18 @@ import Testing
         #expect(absentOrFlagged(line(r.mapping, "Title")))
         #expect(!r.trace.notImplemented.isEmpty)
     }
+
+    @Test func aKeyWhoseValueIsTheFieldRecordsAreCountedBy() {
+        let r = generate(
+            "mailchimp.member", "hubspot.contact",
+            "Bring the audience over, one HubSpot contact per email_address (that is the key, email).")
+        #expect(line(r.mapping, "email").contains("= email_address"))
+        #expect(!flagged(line(r.mapping, "email")))
+    }
+
+    @Test func aKeyCountedByAFieldThatDoesNotMatchItGetsNoValueFromIt() {
+        let r = generate(
+            "mailchimp.member", "hubspot.contact", "Bring the audience over, one HubSpot contact per language (that is the key, email).")
+        #expect(!line(r.mapping, "email").contains("language"))
+    }
 }

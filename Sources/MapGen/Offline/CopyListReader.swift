@@ -94,6 +94,17 @@ struct CopyListReader {
         {
             o.assignments.append(a)
         }
+        // "one contact per email_address (that's the key, email)": the key's value is the field records are
+        // counted by, when that field name-matches the key field well.
+        if let k = o.key, !o.assignments.contains(where: { $0.field.name == k.name }),
+            let per = tokens.firstIndex(where: { $0.isWord("per") }), per > 0, tokens[per - 1].kind == .word,
+            let (item, _) = item(tokens, from: per + 1), item.tokens.count == 1, let s = item.tokens[0].source,
+            item.tokens[0].destination == nil, Vocabulary.score(s, k) >= 0.85,
+            var a = assignment(Pair(d: k, s: s, typo: nil), modifiers: modifierTokens(item.modifiers))
+        {
+            a.note += " (one record per \(s.name))"
+            o.assignments.append(a)
+        }
         guard o.key == nil, o.skips.isEmpty, o.sameAs == nil, o.defaultForPrevious == nil else { return }
         if !o.unread.isEmpty, o.assignments.isEmpty, let (k, a) = key(tokens) {
             var out = SentenceOutcome()
