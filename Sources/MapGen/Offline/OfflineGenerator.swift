@@ -387,8 +387,10 @@ public struct OfflineGenerator: Sendable {
             let cells = SentenceSplitter.tableCells(sentence)
             if cells.allSatisfy({ $0.allSatisfy { "-:| ".contains($0) } }) { continue }
             let lower = cells.map { $0.lowercased() + " " }
-            let d = lower.firstIndex { c in names(destination.platform).contains { c.contains($0) } }
-            let s = lower.firstIndex { c in names(source.platform).contains { c.contains($0) } }
+            var d = lower.firstIndex { c in names(destination.platform).contains { c.contains($0) } }
+            var s = lower.firstIndex { c in names(source.platform).contains { c.contains($0) } }
+            // "| Source field | Target field |", "| From | To | Notes |": a first row that names the sides generically.
+            if columns == nil, d == nil || s == nil, let (gs, gd) = CopyListReader.genericHeader(lower) { (s, d) = (gs, gd) }
             if let d, let s, d != s {
                 columns = (d, s)
                 continue
