@@ -254,7 +254,8 @@ import Testing
     @Test func aPieceThatReadsWholeReplacesAnotherValueAndIsFlagged() {
         let r = generate(
             "segment.identify", "hubspot.contact",
-            "Map traits.title to jobtitle, and city / state / country from the traits.adress.city, .state, .country fields.")
+            "Map traits.title to jobtitle, and city / state / country from the traits.adress.city, .state, .country fields, "
+                + "and the gender is f or m or whatever they typed.")
         #expect(line(r.mapping, "state").contains("traits.address.state"))
         #expect(line(r.mapping, "country").contains("traits.address.country"))
         #expect(flagged(line(r.mapping, "country")))
@@ -284,5 +285,131 @@ import Testing
         let r = generate("salesforce.Account", "hubspot.company", "Accounts are matched on name.\nphone is Phone.")
         #expect(absentOrFlagged(line(r.mapping, "name")))
         #expect(!r.trace.notImplemented.isEmpty)
+    }
+
+    // MARK: A verb before the pairs, auxiliaries, "(from S)"
+
+    @Test func oneVerbForSeveralPairs() {
+        let r = generate(
+            "hubspot.contact", "salesforce.Contact",
+            "Put the job title into Title, the mobile phone number into Mobile Phone and the first name into First Name.")
+        #expect(line(r.mapping, "Title").contains("jobtitle"))
+        #expect(line(r.mapping, "MobilePhone").contains("mobilephone"))
+        #expect(line(r.mapping, "FirstName").contains("firstname"))
+        #expect(r.trace.notImplemented.isEmpty)
+    }
+
+    @Test func oneVerbForPairsOneOfWhichNamesNoFieldReadsNoneOfThem() {
+        let r = generate("hubspot.contact", "salesforce.Contact", "Put the mobile number into Mobile Phone, the job title into Title.")
+        #expect(absentOrFlagged(line(r.mapping, "MobilePhone")))
+        #expect(absentOrFlagged(line(r.mapping, "Title")))
+    }
+
+    @Test func destinationsShouldHoldSourcesRespectively() {
+        let r = generate(
+            "hubspot.contact", "salesforce.Contact",
+            "Title, Mobile Phone and First Name should hold the Job Title, Mobile Phone Number and First Name respectively.")
+        #expect(line(r.mapping, "Title").contains("jobtitle"))
+        #expect(line(r.mapping, "MobilePhone").contains("mobilephone"))
+        #expect(line(r.mapping, "FirstName").contains("firstname"))
+    }
+
+    @Test func aLongerSourceListIsNotCutToFit() {
+        let r = generate(
+            "hubspot.contact", "salesforce.Contact",
+            "Title and Mobile Phone should hold the Job Title, Mobile Phone Number and First Name respectively.")
+        #expect(absentOrFlagged(line(r.mapping, "FirstName")))
+        #expect(absentOrFlagged(line(r.mapping, "Title")))
+    }
+
+    @Test func destinationsWithTheirSourcesInParenthesesArePlainCopies() {
+        let r = generate(
+            "hubspot.contact", "salesforce.Contact",
+            "Title (from jobtitle), MobilePhone (from mobilephone) and FirstName (from firstname) are plain copies.")
+        #expect(line(r.mapping, "Title").contains("jobtitle"))
+        #expect(line(r.mapping, "MobilePhone").contains("mobilephone"))
+        #expect(line(r.mapping, "FirstName").contains("firstname"))
+    }
+
+    @Test func plainCopiesWithAConditionAreNotRead() {
+        let r = generate(
+            "hubspot.contact", "salesforce.Contact",
+            "Title (from jobtitle) and MobilePhone (from mobilephone) are plain copies unless they are blank.")
+        #expect(absentOrFlagged(line(r.mapping, "Title")))
+    }
+
+    // MARK: Headings that say "copy", modifiers per item, the platform
+
+    @Test func aHeadingThatSaysCopyThenTheList() {
+        let r = generate("salesforce.Contact", "hubspot.contact", "Fields to copy: First Name, Last Name, Email.")
+        #expect(line(r.mapping, "firstname").contains("= FirstName"))
+        #expect(line(r.mapping, "lastname").contains("= LastName"))
+        #expect(line(r.mapping, "email").contains("= Email"))
+    }
+
+    @Test func aHeadingThatSaysCopyWithAConditionAfterTheListClaimsNoCopy() {
+        let r = generate("salesforce.Contact", "hubspot.contact", "Fields to copy: First Name, Last Name, Email when it is valid.")
+        #expect(!line(r.mapping, "email").hasSuffix("= Email  # [S1] confidence 0.95, named in prose"))
+    }
+
+    @Test func caseWordsInParenthesesAfterOneItem() {
+        let r = generate("salesforce.Contact", "hubspot.contact", "Email (trimmed), First Name and Last Name are copied over.")
+        #expect(line(r.mapping, "email").contains("trim(Email)"))
+        #expect(line(r.mapping, "firstname").contains("= FirstName"))
+        #expect(!line(r.mapping, "firstname").contains("trim("))
+    }
+
+    @Test func otherWordsInParenthesesAfterOneItemAreNotDropped() {
+        let r = generate("salesforce.Contact", "hubspot.contact", "Email (the work one), First Name and Last Name are copied over.")
+        #expect(absentOrFlagged(line(r.mapping, "email")))
+        #expect(!r.trace.notImplemented.isEmpty)
+    }
+
+    @Test func aListThatComesAcrossFromThePlatformAsItIs() {
+        let r = generate(
+            "salesforce.Contact", "hubspot.contact", "The first name, last name and email fields come across from Salesforce as they are.")
+        #expect(line(r.mapping, "firstname").contains("= FirstName"))
+        #expect(line(r.mapping, "email").contains("= Email"))
+    }
+
+    @Test func aListItemWithNoFieldOfTheSameNameOnTheOtherSideIsNotCopied() {
+        // HubSpot's "job title" is Salesforce's Title, which the sentence does not name: no same-name copy.
+        let r = generate(
+            "salesforce.Contact", "hubspot.contact",
+            "The first name, last name and job title fields come across from Salesforce as they are.")
+        #expect(absentOrFlagged(line(r.mapping, "jobtitle")))
+        #expect(!r.trace.notImplemented.isEmpty)
+    }
+
+    // MARK: Tables with general headers
+
+    @Test func aTableWhoseHeaderSaysSourceAndTarget() {
+        let r = generate(
+            "hubspot.contact", "salesforce.Contact",
+            "| Source field | Target field |\n|---|---|\n| Job Title | Title |\n| Mobile Phone Number | Mobile Phone |")
+        #expect(line(r.mapping, "Title").contains("jobtitle"))
+        #expect(line(r.mapping, "MobilePhone").contains("mobilephone"))
+    }
+
+    @Test func aTableWhoseHeaderNamesOnlyOneSideIsNotRead() {
+        let r = generate(
+            "hubspot.contact", "salesforce.Contact",
+            "| Source field | Comment |\n|---|---|\n| Job Title | Title |\n| Mobile Phone Number | Mobile Phone |")
+        #expect(absentOrFlagged(line(r.mapping, "Title")))
+        #expect(!r.trace.notImplemented.isEmpty)
+    }
+
+    @Test func aKeyWhoseValueIsTheFieldRecordsAreCountedBy() {
+        let r = generate(
+            "mailchimp.member", "hubspot.contact",
+            "Bring the audience over, one HubSpot contact per email_address (that is the key, email).")
+        #expect(line(r.mapping, "email").contains("= email_address"))
+        #expect(!flagged(line(r.mapping, "email")))
+    }
+
+    @Test func aKeyCountedByAFieldThatDoesNotMatchItGetsNoValueFromIt() {
+        let r = generate(
+            "mailchimp.member", "hubspot.contact", "Bring the audience over, one HubSpot contact per language (that is the key, email).")
+        #expect(!line(r.mapping, "email").contains("language"))
     }
 }

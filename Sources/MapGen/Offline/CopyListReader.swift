@@ -11,6 +11,9 @@ import MapDSL
 struct CopyListReader {
     let source: Schema
     let destination: Schema
+    /// Set while reading a sentence that opens with a copy verb ("Put the X into D, the Y into E"): then "in"
+    /// and "to" connect a source to a destination too.
+    var verbFirst = false
 
     /// How the two lists of a statement face each other.
     private enum Direction { case sourceFirst, destinationFirst, same }
@@ -19,6 +22,8 @@ struct CopyListReader {
     private struct Item {
         var tokens: [ProseToken]
         var given: Field?
+        /// "Email (lower-cased)": case and trim words for this item only.
+        var modifiers: [ProseToken] = []
     }
 
     /// One read copy with what made it uncertain.
@@ -26,6 +31,7 @@ struct CopyListReader {
         var d: Field
         var s: Field
         var typo: String?
+        var modifiers: [ProseToken] = []
     }
 
     /// Words that connect a list of sources to a list of destinations ("A, B → C, D"), longest first.
@@ -45,11 +51,12 @@ struct CopyListReader {
     private static let copyWords: Set<String> = [
         "straight", "across", "over", "unchanged", "as", "is", "are", "directly", "verbatim", "both", "all", "respectively",
         "untouched", "copied", "copy", "copies", "them", "it", "just", "simply", "too", "also", "through", "carried", "passed", "kept",
-        "the", "way", "they", "be", "should", "can", "go", "goes", "come", "itself", "themselves", "each",
+        "the", "way", "they", "be", "should", "can", "go", "goes", "come", "itself", "themselves", "each", "plain", "simple",
+        "direct",
     ]
     /// Of those, the ones that say it on their own (not "is" or "the").
     private static let strongCopyWords: Set<String> = [
-        "straight", "across", "unchanged", "verbatim", "untouched", "copied", "copy", "directly", "respectively", "itself",
+        "straight", "across", "unchanged", "verbatim", "untouched", "copied", "copy", "copies", "directly", "itself",
     ]
     /// Case and trim words, and the words that go with them.
     private static let trimWords: Set<String> = ["trim", "trimmed", "trimming", "strip", "stripped", "stripping", "whitespace"]
@@ -85,6 +92,17 @@ struct CopyListReader {
             let close = tokens[open...].firstIndex(where: { $0.isPunct(")") }),
             let (d, a) = key(Array(tokens[(open + 1)..<close])), d?.name == k.name
         {
+            o.assignments.append(a)
+        }
+        // "one contact per email_address (that's the key, email)": the key's value is the field records are
+        // counted by, when that field name-matches the key field well.
+        if let k = o.key, !o.assignments.contains(where: { $0.field.name == k.name }),
+            let per = tokens.firstIndex(where: { $0.isWord("per") }), per > 0, tokens[per - 1].kind == .word,
+            let (item, _) = item(tokens, from: per + 1), item.tokens.count == 1, let s = item.tokens[0].source,
+            item.tokens[0].destination == nil, Vocabulary.score(s, k) >= 0.85,
+            var a = assignment(Pair(d: k, s: s, typo: nil), modifiers: modifierTokens(item.modifiers))
+        {
+            a.note += " (one record per \(s.name))"
             o.assignments.append(a)
         }
         guard o.key == nil, o.skips.isEmpty, o.sameAs == nil, o.defaultForPrevious == nil else { return }
@@ -142,6 +160,21 @@ struct CopyListReader {
         var t = dropHeading(tokens)
         t = dropExplanation(t)
         guard !t.isEmpty else { return nil }
+        if !verbFirst {
+            let lower = t.prefix(3).map(\.lower)
+            let verbs: [[String]] = [
+                ["put"], ["copy"], ["map"], ["move"], ["send"], ["write"], ["store"], ["carry"], ["we", "want"], ["i", "want"],
+                ["we", "need"], ["please", "put"], ["please", "copy"], ["please", "map"],
+            ]
+            if let v = verbs.first(where: { lower.starts(with: $0) }), v.count < t.count, t[v.count - 1].source == nil,
+                t[v.count - 1].destination == nil
+            {
+                var r = self
+                r.verbFirst = true
+                return r.read(Array(t[v.count...]))
+            }
+        }
+        if let all = copiedAsHeaded(tokens) { return all }
         var out: [SentenceOutcome.Assignment] = []
         var i = 0
         while i < t.count {
@@ -244,7 +277,9 @@ struct CopyListReader {
         var d = item.tokens[0].destination.flatMap { f in keys.contains { $0.name == f.name } ? f : nil }
         // "Companies are matched on name, copied from Name" where `name` is no key field: the copy, and no key.
         if d == nil, let f = item.tokens[0].destination, !f.readOnly, from != nil {
-            guard var a = assignment(Pair(d: f, s: s, typo: nil), modifiers: modifierTokens(Array(tail))) else { return nil }
+            guard var a = assignment(Pair(d: f, s: s, typo: nil), modifiers: modifierTokens(Array(tail) + item.modifiers)) else {
+                return nil
+            }
             a.note += "; matched on, but no key field of the destination"
             return (nil, a)
         }
@@ -253,8 +288,50 @@ struct CopyListReader {
             guard let best = scored.first, scored.dropFirst().allSatisfy({ $0.1 < best.1 }) else { return nil }
             d = best.0
         }
-        guard let d, let a = assignment(Pair(d: d, s: s, typo: nil), modifiers: modifierTokens(Array(tail))) else { return nil }
+        guard let d, let a = assignment(Pair(d: d, s: s, typo: nil), modifiers: modifierTokens(Array(tail) + item.modifiers)) else {
+            return nil
+        }
         return (d, a)
+    }
+
+    /// "Fields to copy: First Name, Last Name, Email", "Straight copies: A, B": a heading that says the
+    /// fields after it are copied as they are, then only the list.
+    private func copiedAsHeaded(_ t: [ProseToken]) -> [SentenceOutcome.Assignment]? {
+        guard let colon = t.prefix(5).firstIndex(where: { $0.isPunct(":") }), colon > 0, colon + 1 < t.count,
+            t[..<colon].allSatisfy({ $0.kind == .word && $0.source == nil && $0.destination == nil }),
+            t[..<colon].contains(where: { $0.isWord("copy", "copies", "copied", "straight", "unchanged", "verbatim", "direct") }),
+            t[..<colon].allSatisfy({
+                $0.isWord(
+                    "copy", "copies", "copied", "straight", "unchanged", "verbatim", "direct", "fields", "field", "to", "the",
+                    "these", "plain", "simple", "as", "is", "over", "across", "just")
+            }),
+            let (items, end) = list(t, from: colon + 1, limit: nil)
+        else { return nil }
+        guard t[end...].allSatisfy({ $0.kind == .word && $0.source == nil && $0.destination == nil && Self.copyWords.contains($0.lower) })
+        else { return nil }
+        var out: [SentenceOutcome.Assignment] = []
+        for item in items {
+            guard let p = samePair(item, qualifier: nil), let a = assignment(p, modifiers: modifierTokens(p.modifiers)),
+                !out.contains(where: { $0.field.name == a.field.name })
+            else { return nil }
+            out.append(a)
+        }
+        return out
+    }
+
+    /// The source and destination columns of a table's first row when its cells name the sides in general
+    /// words ("Source field | Target field", "From | To | Notes"); nil unless exactly one cell names each.
+    static func genericHeader(_ cells: [String]) -> (source: Int, destination: Int)? {
+        func words(_ c: String) -> [String] { c.split(whereSeparator: { !$0.isLetter }).map { $0.lowercased() } }
+        let filler: Set<String> = ["field", "fields", "property", "column", "name", "side", "value"]
+        func isSide(_ c: String, _ names: Set<String>) -> Bool {
+            let w = words(c)
+            return !w.isEmpty && w.contains(where: names.contains) && w.allSatisfy { names.contains($0) || filler.contains($0) }
+        }
+        let s = cells.indices.filter { isSide(cells[$0], ["source", "from"]) }
+        let d = cells.indices.filter { isSide(cells[$0], ["target", "destination", "to"]) }
+        guard s.count == 1, d.count == 1, s[0] != d[0] else { return nil }
+        return (s[0], d[0])
     }
 
     // MARK: Statements
@@ -271,6 +348,11 @@ struct CopyListReader {
             let (right, afterRight) = list(t, from: afterConn, limit: left.count), right.count == left.count,
             dir != .same
         {
+            // "A and B should hold C, D and E respectively": the list goes on past the pairs (an item that
+            // opens no statement of its own follows): lists of different lengths are never paired.
+            if let (all, end) = list(t, from: afterConn, limit: nil), all.count > right.count, connector(t, at: end) == nil {
+                return nil
+            }
             for (a, b) in zip(left, right) {
                 let (sItem, dItem) = dir == .sourceFirst ? (a, b) : (b, a)
                 guard let p = pair(source: sItem, destination: dItem, first: pairs.first) else { return nil }
@@ -284,10 +366,16 @@ struct CopyListReader {
             while k < t.count,
                 t[k].isPunct(":")
                     || t[k].kind == .word && t[k].source == nil && t[k].destination == nil
-                        && (Self.copyWords.contains(t[k].lower) || isModifier(t[k]) || Self.modifierGlue.contains(t[k].lower))
+                        && (Self.copyWords.contains(t[k].lower) || isModifier(t[k]) || Self.modifierGlue.contains(t[k].lower)
+                            || t[k].isWord("from", "to", "into") && k + 1 < t.count && isPlatform(t[k + 1]))
             {
                 // "…, and so are …": a tail, not glue.
                 if t[k].isWord("and"), k + 1 < t.count, t[k + 1].isWord("so", "if", "when") { break }
+                // "come across from Salesforce": the platform the records come from or go to.
+                if t[k].isWord("from", "to", "into", "in"), k + 1 < t.count, isPlatform(t[k + 1]) {
+                    k += 2
+                    continue
+                }
                 if Self.strongCopyWords.contains(t[k].lower) || isModifier(t[k]) { sawCopy = true }
                 k += 1
             }
@@ -333,7 +421,7 @@ struct CopyListReader {
         var out: [SentenceOutcome.Assignment] = []
         let synthetic = modifierTokens(modifiers)
         for p in pairs {
-            guard let a = assignment(p, modifiers: synthetic) else { return nil }
+            guard let a = assignment(p, modifiers: modifierTokens(modifiers + p.modifiers)) else { return nil }
             out.append(a)
         }
         // ", and so are city, postal code and country from the address traits".
@@ -403,10 +491,20 @@ struct CopyListReader {
         if j + 2 < t.count, t[j].isPunct("("), t[j + 2].isPunct(")"), let s = t[j + 1].source {
             item.given = s
             j += 3
+        } else if j + 3 < t.count, t[j].isPunct("("), t[j + 1].isWord("from"), t[j + 3].isPunct(")"), let s = t[j + 2].source {
+            // "Title (from jobtitle)".
+            item.given = s
+            j += 4
         } else if j < t.count, t[j].isPunct("("), let close = t[j...].firstIndex(where: { $0.isPunct(")") }), close > j + 1,
             t[(j + 1)..<close].allSatisfy({ $0.isWord("user", "property", "properties", "param", "parameter", "trait", "field", "custom") })
         {
             // "plan (user property)": words that only say what kind of field it is.
+            j = close + 1
+        } else if j < t.count, t[j].isPunct("("), let close = t[j...].firstIndex(where: { $0.isPunct(")") }), close > j + 1,
+            t[(j + 1)..<close].allSatisfy({ isModifier($0) || Self.modifierGlue.contains($0.lower) }),
+            !modifierTokens(Array(t[(j + 1)..<close])).isEmpty
+        {
+            item.modifiers = Array(t[(j + 1)..<close])
             j = close + 1
         }
         return (item, j)
@@ -423,8 +521,15 @@ struct CopyListReader {
     /// The connector at `i` and where the next list starts.
     private func connector(_ t: [ProseToken], at i: Int) -> (Direction, Int)? {
         guard i < t.count else { return nil }
+        // "should hold", "must come from": an auxiliary before the connector.
+        if t[i].isWord("should", "must", "will", "shall", "can"), i + 1 < t.count, !t[i + 1].isWord("be"),
+            let (dir, next) = connector(t, at: i + 1)
+        {
+            return (dir, next)
+        }
         let words = t[i...].prefix(3).map { $0.kind == .punct ? $0.text : ($0.kind == .word ? $0.lower : "\u{0}") }
-        for (dir, options) in [(Direction.sourceFirst, Self.sourceFirst), (.destinationFirst, Self.destinationFirst)] {
+        let sourceFirst = verbFirst ? Self.sourceFirst + [["in"], ["to"], ["onto"]] : Self.sourceFirst
+        for (dir, options) in [(Direction.sourceFirst, sourceFirst), (.destinationFirst, Self.destinationFirst)] {
             for o in options.sorted(by: { $0.count > $1.count }) where words.starts(with: o) {
                 // A connector word that names a field is a field.
                 if t[i].source != nil || t[i].destination != nil { continue }
@@ -442,7 +547,7 @@ struct CopyListReader {
         let sr = resolve(a, side: source.fields, sourceSide: true) ?? first.flatMap { prefixed(a, like: $0.s, in: source.fields) }
         let dr = resolve(b, side: writable, sourceSide: false) ?? first.flatMap { prefixed(b, like: $0.d, in: writable) }
         guard let s = a.given ?? sr?.0, let d = dr?.0 else { return nil }
-        return Pair(d: d, s: s, typo: sr?.1 ?? dr?.1)
+        return Pair(d: d, s: s, typo: sr?.1 ?? dr?.1, modifiers: a.modifiers + b.modifiers)
     }
 
     /// "State" after "Billing City": the one field whose label starts with the first item's label words
@@ -475,7 +580,7 @@ struct CopyListReader {
             s = counterpart(d, in: fields)
         }
         guard let s else { return nil }
-        return Pair(d: d, s: s, typo: t.typo ? t.text : nil)
+        return Pair(d: d, s: s, typo: t.typo ? t.text : nil, modifiers: item.modifiers)
     }
 
     /// The field an item names on one side, and the words when only a typo makes them fit.
@@ -591,6 +696,14 @@ struct CopyListReader {
     }
 
     // MARK: Values
+
+    /// "Salesforce", "SFDC", "HubSpot": the name of the source's or the destination's platform.
+    private func isPlatform(_ t: ProseToken) -> Bool {
+        guard t.kind == .word, t.source == nil, t.destination == nil else { return false }
+        let names = [source.platform, destination.platform].map { $0.lowercased() }
+        let short: [String: String] = ["sf": "salesforce", "sfdc": "salesforce", "hs": "hubspot", "mc": "mailchimp"]
+        return names.contains(t.lower) || short[t.lower].map(names.contains) == true
+    }
 
     private func isModifier(_ t: ProseToken) -> Bool {
         t.kind == .word && (Self.trimWords.contains(t.lower) || Self.lowerWords.contains(t.lower) || Self.upperWords.contains(t.lower))

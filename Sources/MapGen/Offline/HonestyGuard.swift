@@ -181,6 +181,226 @@ extension HonestyGuard {
                 reasons.append("it names \(named.sorted().joined(separator: ", ")), but no rule was read from it")
             }
         }
+        // "If it is empty, ask the owner.": a condition on the rule before that gave nothing is no context.
+        if nothingRead, o.unread.isEmpty, reasons.isEmpty, !leftEmpty, let first = tokens.first(where: { $0.kind == .word }),
+            conditionOpeners.contains(first.lower), !tokens.contains(where: { $0.destination != nil })
+        {
+            reasons.append("it puts a condition on the rule before (\"\(first.text) …\"), which was not read")
+        }
+        // Sentences already listed need no more reasons; the checks below look at what was read.
+        guard o.unread.isEmpty, reasons.isEmpty else { return reasons }
+        if nothingRead, !leftEmpty, !o.corrects, let reason = statementWithoutRule(tokens, source: source, destination: destination) {
+            reasons.append(reason)
+        }
+        let ruleText = (o.assignments.map(\.value.text) + o.skips.map(\.condition)).joined(separator: "\n")
+        if !o.assignments.isEmpty || !o.skips.isEmpty {
+            if let reason = conditionNotInRule(tokens, o, ruleText: ruleText) { reasons.append(reason) }
+            reasons += literalsNotInRule(sentence, tokens, o, ruleText: ruleText)
+            reasons += instructionsAsValues(tokens, o)
+            reasons += constantsNotInProse(sentence, o, destination: destination)
+            reasons += skipValuesNotInProse(tokens, o, source: source)
+        }
         return reasons
+    }
+
+    /// First words of a sentence that puts a condition on the one before.
+    static let conditionOpeners: Set<String> = ["if", "when", "whenever", "where", "otherwise", "else", "unless", "except"]
+
+    /// Words that make a rule conditional.
+    static let conditionWords: Set<String> = [
+        "if", "when", "whenever", "unless", "otherwise", "else", "default", "defaults", "missing", "empty", "blank", "except",
+        "fallback", "fall", "falling", "unknown", "null",
+    ]
+
+    /// Whether a rule's text has a conditional part: a branch, a fallback, a blank guard, a comparison.
+    static func isConditional(_ text: String) -> Bool {
+        // `join` leaves out empty parts and a `try_` conversion gives null for what does not convert.
+        [
+            "if ", "??", "null_if_blank", "match ", "==", "!=", " < ", " > ", "<=", ">=", "blank(", "coalesce(", "contains(",
+            "starts_with(", "ends_with(", "join(", "try_", "present(",
+        ]
+        .contains { text.contains($0) }
+    }
+
+    /// Whether each token stands inside parentheses (an aside: an explanation or an example).
+    static func inParentheses(_ tokens: [ProseToken]) -> [Bool] {
+        var depth = 0
+        return tokens.map { t in
+            if t.isPunct("(") { depth += 1 }
+            defer { if t.isPunct(")") { depth = max(0, depth - 1) } }
+            return depth > 0
+        }
+    }
+
+    /// "Email is the email when it is verified": a sentence with a condition word whose rules have no
+    /// conditional part dropped the condition. "when" that opens the value ("= when the contact was
+    /// created") names a moment, not a condition; an aside in parentheses explains ("1 always (otherwise
+    /// the report hides them)").
+    static func conditionNotInRule(_ tokens: [ProseToken], _ o: SentenceOutcome, ruleText: String) -> String? {
+        guard o.skips.isEmpty, !isConditional(ruleText) else { return nil }
+        // A yes/no field given a test ("vip is true if the contact has an account") is the condition.
+        if o.assignments.contains(where: { $0.field.type == .bool && !["true", "false"].contains($0.value.text) }) { return nil }
+        let aside = inParentheses(tokens)
+        for (i, t) in tokens.enumerated()
+        where t.kind == .word && conditionWords.contains(t.lower) && t.source == nil && t.destination == nil && !aside[i] {
+            let before = i > 0 ? tokens[i - 1] : nil
+            if t.lower == "when", let b = before,
+                b.isPunct("=", ":", "->") || b.isWord("is", "from", "of", "at", "date", "time", "day", "moment", "timestamp")
+            {
+                continue
+            }
+            return "it says \"\(t.text)\", but its rule has no condition"
+        }
+        return nil
+    }
+
+    /// Unquoted literals the sentence spells that no rule holds: true/false, numbers, codes in capitals
+    /// with an underscore (`BAD_TIMING`), web addresses. Examples ("e.g. …", "like …") are not values.
+    static func literalsNotInRule(_ sentence: String, _ tokens: [ProseToken], _ o: SentenceOutcome, ruleText: String) -> [String] {
+        var missing: [String] = []
+        let booleanRule = o.assignments.contains { $0.field.type == .bool }
+        var example = false
+        let aside = inParentheses(tokens)
+        for (i, t) in tokens.enumerated() {
+            if t.isWord("e.g", "eg", "e.g.", "example", "like", "such") { example = true }
+            if t.isPunct(",", ";", ")", ":") { example = false }
+            guard t.kind == .word, t.source == nil, t.destination == nil, !example, !aside[i] else { continue }
+            let text = t.text
+            var literal = false
+            if t.lower == "true" || t.lower == "false" {
+                literal = !booleanRule && !ruleText.contains(t.lower)
+            } else if text.allSatisfy({ $0.isNumber || $0 == "." }), text.contains(where: \.isNumber) {
+                // "cut to 40", "over 100": the number must be in a rule ("1 Jan 2023" is in "2023-01-01").
+                literal = !ruleText.contains(text.trimmingCharacters(in: CharacterSet(charactersIn: ".")))
+                // A list marker or a step number at the start is not a value.
+                if i == 0 { literal = false }
+            } else if text.contains("_"), text.count >= 4, text == text.uppercased(), text.contains(where: \.isLetter) {
+                literal = !ruleText.contains(text)
+            }
+            if literal, !missing.contains(where: { $0.hasSuffix(" " + text) }) {
+                missing.append("an unquoted value no rule holds: " + text)
+            }
+        }
+        // Web addresses, from the text (the tokens split them at the colon).
+        let unquoted = sentence.replacingOccurrences(of: #""[^"]*""#, with: " ", options: .regularExpression)
+        var rest = unquoted[...]
+        while let r = rest.range(of: #"\b(https?://|www\.)[^\s)\]"',;]+"#, options: .regularExpression) {
+            var url = String(rest[r])
+            while let last = url.last, ".:!?".contains(last) { url.removeLast() }
+            if !ruleText.contains(url) { missing.append("an unquoted value no rule holds: " + url) }
+            rest = rest[r.upperBound...]
+        }
+        return missing
+    }
+
+    /// Words that tell what to do with a value, read as the value itself (`"unchanged"`, `"as is"`).
+    static let instructionWords: Set<String> = [
+        "unchanged", "as is", "as-is", "nothing", "same", "copy", "keep", "leave", "untouched", "empty", "blank", "asis",
+    ]
+
+    /// A rule whose constant is an instruction word the sentence did not quote.
+    static func instructionsAsValues(_ tokens: [ProseToken], _ o: SentenceOutcome) -> [String] {
+        let quoted = Set(tokens.filter { $0.kind == .quoted }.map(\.lower))
+        var out: [String] = []
+        for a in o.assignments {
+            for literal in stringLiterals(a.value.text)
+            where instructionWords.contains(literal.lowercased()) && !quoted.contains(literal.lowercased()) {
+                out.append("\(a.field.name): the instruction \"\(literal)\" was read as a value")
+            }
+        }
+        return out
+    }
+
+    /// A constant or pattern of a rule that the sentence does not spell (any case, spaces and punctuation
+    /// aside, singular or plural): the reader made it up. Separators, date patterns and values of the
+    /// destination's picklist (which the value reader checks) are not spelled out in prose.
+    static func constantsNotInProse(_ sentence: String, _ o: SentenceOutcome, destination: Schema) -> [String] {
+        func squeeze(_ t: String) -> String { String(t.lowercased().filter { $0.isLetter || $0.isNumber }) }
+        let prose = squeeze(sentence)
+        let proseWords = Set(words(sentence))
+        var out: [String] = []
+        for a in o.assignments {
+            let allowed = Set((a.field.values ?? []).map { $0.lowercased() })
+            for literal in stringLiterals(a.value.text) {
+                let key = squeeze(literal)
+                if key.isEmpty || prose.contains(key) || allowed.contains(literal.lowercased()) { continue }
+                if ["yyyy", "mm", "dd", "hh"].contains(where: { literal.lowercased().contains($0) }) { continue }
+                // A date the sentence wrote in words ("1 Jan 2023").
+                if literal.range(of: #"^\d{4}-\d{2}-\d{2}"#, options: .regularExpression) != nil { continue }
+                let w = words(literal)
+                if w.count == 1, inflections(w).contains(where: { proseWords.contains($0[0]) }) { continue }
+                out.append("\(a.field.name): the value \"\(literal)\" is not in the sentence")
+            }
+        }
+        return out
+    }
+
+    /// A skip that compares a field with a value neither quoted in the sentence nor a value of a source
+    /// picklist: the value is a guess at how the data spells it.
+    static func skipValuesNotInProse(_ tokens: [ProseToken], _ o: SentenceOutcome, source: Schema) -> [String] {
+        let quoted = Set(tokens.filter { $0.kind == .quoted }.map(\.lower))
+        var picklist: Set<String> = []
+        for f in source.fields { for v in f.values ?? [] { picklist.insert(v.lowercased()) } }
+        var out: [String] = []
+        for s in o.skips {
+            for v in stringLiterals(s.condition) where !quoted.contains(v.lowercased()) && !picklist.contains(v.lowercased()) {
+                out.append("a skip compares with \"\(v)\", which the sentence does not quote and no picklist holds")
+            }
+        }
+        return out
+    }
+
+    /// "A -> B" or "D = …" that gave no rule: a statement the reader did not read. A heading that names
+    /// the two platforms ("HubSpot contacts → Mailchimp") states context.
+    static func statementWithoutRule(_ tokens: [ProseToken], source: Schema, destination: Schema) -> String? {
+        guard tokens.contains(where: { $0.isPunct("->", "=") }) else { return nil }
+        var names: Set<String> = ["sfdc", "sf", "hs", "mc", "ga", "crm"]
+        for schema in [source, destination] {
+            names.insert(schema.platform.lowercased())
+            for w in [schema.object.lowercased()] + (schema.label.map { [$0.lowercased()] } ?? []) {
+                names.insert(w)
+                names.formUnion(inflections([w]).map { $0.joined() })
+            }
+        }
+        if tokens.contains(where: { names.contains($0.lower) }) { return nil }
+        return "a statement (an arrow or `=`) that gave no rule"
+    }
+
+    /// The string literals of a rule's text, unescaped enough to compare.
+    static func stringLiterals(_ text: String) -> [String] {
+        var out: [String] = []
+        var current: String?
+        var escaped = false
+        for c in text {
+            if var lit = current {
+                if escaped {
+                    lit.append(c)
+                    escaped = false
+                    current = lit
+                } else if c == "\\" {
+                    escaped = true
+                } else if c == "\"" {
+                    out.append(lit)
+                    current = nil
+                } else {
+                    lit.append(c)
+                    current = lit
+                }
+            } else if c == "\"" {
+                current = ""
+            }
+        }
+        return out
+    }
+
+    /// A sentence that opens as a continuation of the one before ("If …", "Otherwise …", "But …",
+    /// "That …", "It …") and names no destination field: when it is not read, the rules of the sentence
+    /// before may be missing what it says.
+    static func continuesPrevious(_ tokens: [ProseToken]) -> Bool {
+        guard let first = tokens.first(where: { $0.kind == .word }), !tokens.contains(where: { $0.destination != nil }) else {
+            return false
+        }
+        return ["if", "when", "where", "otherwise", "else", "unless", "but", "that", "it", "this", "they", "those", "except"].contains(
+            first.lower)
     }
 }

@@ -154,6 +154,13 @@ public struct OfflineGenerator: Sendable {
             }
             previous = o
             if !o.unread.isEmpty { unread[index + 1] = o.unread }
+            if nothingRead, !o.unread.isEmpty, HonestyGuard.continuesPrevious(tokens) {
+                // "If it is empty, …" not read: the rules of the sentence before may be missing it.
+                for (name, line) in lines where line.sentence == index - 1 && !line.isFlagged {
+                    lines[name]?.note = "REVIEW: [S\(index + 1)] continues it and was not read; " + line.note
+                    lines[name]?.confidence = min(line.confidence, 0.4)
+                }
+            }
             if let (f, other) = o.sameAs {
                 if let line = lines[other.name], lines[f.name] == nil, f.type == other.type, f.values == other.values {
                     lines[f.name] = Line(
@@ -380,8 +387,10 @@ public struct OfflineGenerator: Sendable {
             let cells = SentenceSplitter.tableCells(sentence)
             if cells.allSatisfy({ $0.allSatisfy { "-:| ".contains($0) } }) { continue }
             let lower = cells.map { $0.lowercased() + " " }
-            let d = lower.firstIndex { c in names(destination.platform).contains { c.contains($0) } }
-            let s = lower.firstIndex { c in names(source.platform).contains { c.contains($0) } }
+            var d = lower.firstIndex { c in names(destination.platform).contains { c.contains($0) } }
+            var s = lower.firstIndex { c in names(source.platform).contains { c.contains($0) } }
+            // "| Source field | Target field |", "| From | To | Notes |": a first row that names the sides generically.
+            if columns == nil, d == nil || s == nil, let (gs, gd) = CopyListReader.genericHeader(lower) { (s, d) = (gs, gd) }
             if let d, let s, d != s {
                 columns = (d, s)
                 continue
