@@ -148,7 +148,8 @@ import Testing
     @Test func aSentenceThatNamesADestinationFieldInWordsAndGaveNothingIsListed() {
         let r = generate(
             "hubspot.contact", "mailchimp.member",
-            "email_address is email. status is subscribed. The tag should say how keen they seemed at the fair. These people signed up at the spring fair.")
+            "email_address is email. status is subscribed. The tag should say how keen they seemed at the fair. These people signed up at the spring fair."
+        )
         #expect(reasons(r, 3)?.contains("names tags") == true)
         // A sentence that names no field stays context.
         #expect(reasons(r, 4) == nil)
