@@ -383,4 +383,41 @@ import Testing
             "Name = name.\nOwnership: Public if the \"Is Listed\" checkbox is ticked, Private otherwise.")
         #expect(!unflagged(r, "Ownership"))
     }
+
+    // MARK: Words that name a field in passing
+
+    @Test func aWordEndingOneLabelNamesItsFieldInACondition() {
+        let r = generate(
+            "mailchimp.member", "ga4.event",
+            "client_id = id.\ncustomer_tier user property: \"gold\" for VIP members, otherwise \"silver\" if the rating is 3 or more, otherwise \"bronze\"."
+        )
+        let text = rule(r.mapping, "user_properties.customer_tier")
+        #expect(text.contains("if vip == true") && text.contains("member_rating >= 3") && text.contains("else \"bronze\""))
+        #expect(unflagged(r, "user_properties.customer_tier"))
+    }
+
+    @Test func aWordNoLabelEndsWithIsNotAField() {
+        let r = generate(
+            "mailchimp.member", "ga4.event",
+            "client_id = id.\ncustomer_tier user property: \"gold\" for VIP members, otherwise \"silver\" if the karma is 3 or more, otherwise \"bronze\"."
+        )
+        #expect(!unflagged(r, "user_properties.customer_tier"))
+    }
+
+    @Test func aStatementRestatedAfterIE() {
+        let r = generate(
+            "mailchimp.member", "hubspot.contact",
+            "email = email address. Members who are not subscribed should count as opted out, i.e. Unsubscribed from all email = true for every status other than subscribed."
+        )
+        #expect(rule(r.mapping, "hs_email_optout").contains("status != \"subscribed\""))
+        #expect(unflagged(r, "hs_email_optout"))
+    }
+
+    @Test func anIEThatRestatesNoFieldIsNotReadAlone() {
+        // After "i.e." comes no destination field: the sentence is read (or listed) as a whole.
+        let r = generate(
+            "mailchimp.member", "hubspot.contact",
+            "email = email address. Unsubscribed from all email is true for lapsed members, i.e. those whose status is cleaned.")
+        #expect(!rule(r.mapping, "hs_email_optout").contains("cleaned") || !unflagged(r, "hs_email_optout"))
+    }
 }

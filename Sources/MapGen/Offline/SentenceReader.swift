@@ -87,6 +87,8 @@ struct SentenceReader {
     }
 
     private func read(tokens: [ProseToken]) -> SentenceOutcome {
+        // "Anyone not subscribed counts as opted out, i.e. D = …": the statement after "i.e." (ValuesSentenceMap.swift).
+        if let restated = Self.restatement(tokens) { return read(tokens: restated) }
         var tokens = tokens
         // "Also skip …", "Please don't send …", "And ignore …": a word that only links to the sentence before.
         while tokens.count > 2, tokens[0].isWord("also", "and", "then", "please", "finally", "but", "plus", "additionally"),

@@ -606,6 +606,12 @@ struct ValuesMapReader {
         if let f = flagCondition(t) ?? describedFlag(t) { return f }
         // "its lead status is still Open": words of time say nothing of the value.
         t.removeAll { $0.isWord("still", "currently", "already") }
+        if let c = ConditionReader.read(t, source: source) { return .condition(c.text, fields: c.fields) }
+        // "if the rating is 4 or 5": a word that ends one field's label ("Member Rating") names it.
+        guard !t.contains(where: { $0.source != nil }), let k = t.firstIndex(where: { labelTail($0) != nil }),
+            let f = labelTail(t[k])
+        else { return nil }
+        t[k] = ProseToken(kind: .word, text: f.name, lower: f.name.lowercased(), source: f)
         guard let c = ConditionReader.read(t, source: source) else { return nil }
         return .condition(c.text, fields: c.fields)
     }

@@ -402,3 +402,32 @@ extension ValuesMapReader {
         }
     }
 }
+
+extension ValuesMapReader {
+    /// The one source field whose label ends with the word ("rating" for "Member Rating"), for a condition
+    /// that names its field by that word alone.
+    func labelTail(_ t: ProseToken) -> Field? {
+        guard t.kind == .word, t.lower.count > 3, !ConditionReader.keywords.contains(t.lower), Double(t.text) == nil else { return nil }
+        let hits = source.fields.filter { f in
+            guard let label = f.label, label.contains(" ") else { return false }
+            return label.split(separator: " ").last.map { $0.lowercased() == t.lower } ?? false
+        }
+        return hits.count == 1 ? hits[0] : nil
+    }
+}
+
+extension SentenceReader {
+    /// "Anyone who isn't subscribed counts as opted out, i.e. D = true for …": an explanation restated as a
+    /// statement after "i.e."; the statement is read. Nil unless the words after "i.e." open with a destination
+    /// field and the words before name no destination and no quoted value.
+    static func restatement(_ t: [ProseToken]) -> [ProseToken]? {
+        guard let ie = t.firstIndex(where: { $0.isWord("i.e", "ie", "i.e.,") }), ie > 0, ie + 2 < t.count else { return nil }
+        var rest = Array(t[(ie + 1)...])
+        while let f = rest.first, f.isPunct(",", ":") { rest.removeFirst() }
+        guard let d = rest.first?.destination,
+            rest.first?.source == nil || rest.first?.text == d.name || rest.count > 1 && rest[1].isPunct("=", ":"),
+            !t[..<ie].contains(where: { $0.destination != nil && $0.source == nil || $0.kind == .quoted })
+        else { return nil }
+        return rest
+    }
+}
