@@ -420,4 +420,37 @@ import Testing
             "email = email address. Unsubscribed from all email is true for lapsed members, i.e. those whose status is cleaned.")
         #expect(!rule(r.mapping, "hs_email_optout").contains("cleaned") || !unflagged(r, "hs_email_optout"))
     }
+
+    // MARK: Corrections of the sentence before
+
+    @Test func aCorrectionWithAReasonAndAPronounSetsTheFieldBefore() {
+        let r = generate(
+            "salesforce.Contact", "segment.identify",
+            "userId = Id.\nlifecycle_stage is always prospect. Actually no, these people already bought, so make it customer for everyone.")
+        let text = rule(r.mapping, "traits.lifecycle_stage")
+        #expect(text.contains("= \"customer\"") && text.contains("replaces the value of [S2]"))
+    }
+
+    @Test func aCorrectionThatNamesAnotherFieldIsNotTakenForTheOneBefore() {
+        let r = generate(
+            "salesforce.Contact", "segment.identify",
+            "userId = Id.\nlifecycle_stage is always prospect. Actually no, make traits.title customer for everyone.")
+        #expect(!rule(r.mapping, "traits.lifecycle_stage").contains("\"customer\""))
+    }
+
+    @Test func armsWithComeInAsAndADefaultSideBySide() {
+        let r = generate(
+            "mailchimp.member", "hubspot.contact",
+            "email = email address.\nLifecycle stage: VIP members should come in as customer; the rest lead.")
+        let text = rule(r.mapping, "lifecyclestage")
+        #expect(text.contains("match vip") && text.contains("true => \"customer\"") && text.contains("_    => \"lead\""))
+        #expect(unflagged(r, "lifecyclestage"))
+    }
+
+    @Test func aDefaultSideBySideWithNoValueIsNotRead() {
+        let r = generate(
+            "mailchimp.member", "hubspot.contact",
+            "email = email address.\nLifecycle stage: VIP members should come in as customer; the rest purple.")
+        #expect(!unflagged(r, "lifecyclestage"))
+    }
 }

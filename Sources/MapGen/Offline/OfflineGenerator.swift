@@ -89,6 +89,12 @@ public struct OfflineGenerator: Sendable {
                 // "Match on email (…), FNAME into First Name and …": a key or statement, then more statements.
                 o = split
             }
+            // "Actually no, VIP members come in as evangelist; the rest subscriber.": the field the sentence before set.
+            if o.assignments.isEmpty, let p = previous, p.assignments.count == 1,
+                let c = reader.readCorrection(sentence, field: p.assignments[0].field)
+            {
+                o = c
+            }
             if let last = sentence.trimmingCharacters(in: .whitespaces).last, ":—–".contains(last), !o.assignments.isEmpty {
                 // "language: from the locale —" with no rows after it: what it announces was not read.
                 o.unread.append("the list it announces was not read")

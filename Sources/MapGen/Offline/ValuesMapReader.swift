@@ -83,7 +83,7 @@ struct ValuesMapReader {
         guard
             w.contains(where: {
                 $0.isPunct("->", ":", "=")
-                    || $0.isWord("for", "when", "if", "unless", "is", "are", "becomes", "become", "otherwise", "else")
+                    || $0.isWord("for", "when", "if", "unless", "is", "are", "becomes", "become", "otherwise", "else", "as")
             })
         else { return nil }
         var subject: Field?
@@ -368,7 +368,15 @@ struct ValuesMapReader {
         if let link = seg.firstIndex(where: {
             $0.isPunct("->", ":", "=") || $0.isWord("becomes", "become", "gives", "give", "means", "is", "are", "as", "stays", "stay")
         }), link > 0, link + 1 <= seg.count {
-            let left = Array(seg[..<link])
+            var left = Array(seg[..<link])
+            // "VIP members should come in as V", "pending members go in as V": the verb of arriving says nothing more.
+            if seg[link].isWord("as") {
+                while let l = left.last, left.count > 1,
+                    l.isWord("should", "come", "comes", "go", "goes", "in", "get", "gets", "be", "are", "is", "added")
+                {
+                    left.removeLast()
+                }
+            }
             var right = Array(seg[(link + 1)...])
             if seg[link].isWord("stays", "stay"), right.isEmpty || right.allSatisfy({ $0.isWord("unchanged", "the", "same", "as", "is") }) {
                 right = [ProseToken(kind: .word, text: "unchanged", lower: "unchanged")]
@@ -396,6 +404,12 @@ struct ValuesMapReader {
             seg.count == 2 || p.patterns.count == 1, let v = value([seg[seg.count - 1]], subject: subject)
         {
             return Arm(patterns: p.patterns, value: v)
+        }
+        // "the rest subscriber", "everyone else Cold": a default and its value side by side.
+        if (2...4).contains(seg.count), let p = patterns(Array(seg.dropLast()), subject: subject), p.isDefault,
+            let v = value([seg[seg.count - 1]], subject: subject)
+        {
+            return Arm(patterns: [], isDefault: true, value: v)
         }
         return nil
     }

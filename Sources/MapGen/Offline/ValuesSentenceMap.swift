@@ -431,3 +431,40 @@ extension SentenceReader {
         return rest
     }
 }
+
+// MARK: A correction of the sentence before
+
+extension SentenceReader {
+    /// "Actually no, these are contacts, so make it customer for everyone.", "Actually no, VIP members should
+    /// come in as evangelist; the rest subscriber.": a correction that names no field corrects the field the
+    /// sentence before set. The words after "Actually (no)," (after ", so" when it gives a reason first) are read
+    /// as that field's value, with "make it" / "set it to" and a closing "for everyone" dropped. Nil unless
+    /// they give that field exactly one value and nothing is left unread.
+    func readCorrection(_ text: String, field d: Field) -> SentenceOutcome? {
+        var s = text.trimmingCharacters(in: .whitespaces)
+        let lower = s.lowercased()
+        guard
+            let opener = ["actually no,", "actually, no,", "actually no ", "correction:", "actually,"].first(where: { lower.hasPrefix($0) })
+        else { return nil }
+        s = String(s.dropFirst(opener.count)).trimmingCharacters(in: .whitespaces)
+        guard
+            !SentenceTokens(s, source: source, destination: destination).tokens.contains(where: {
+                $0.destination != nil && $0.source == nil && $0.kind == .word
+            })
+        else { return nil }
+        if let so = s.range(of: ", so ") { s = String(s[so.upperBound...]) }
+        while s.hasSuffix(".") { s.removeLast() }
+        for lead in ["make it ", "set it to ", "it should be ", "it's ", "it is ", "use "] where s.lowercased().hasPrefix(lead) {
+            s = String(s.dropFirst(lead.count))
+        }
+        for tail in [" for everyone", " for everybody", " for all of them", " for all"] where s.lowercased().hasSuffix(tail) {
+            s = String(s.dropLast(tail.count))
+        }
+        // One word for every record is a constant: "make it customer for everyone".
+        let oneWord = !s.contains(" ") && !s.contains(",") && !s.isEmpty
+        var o = read(oneWord ? "\(d.name) is always \(s)" : "\(d.name): \(s)")
+        guard o.unread.isEmpty, o.assignments.count == 1, o.assignments[0].field.name == d.name, o.skips.isEmpty else { return nil }
+        o.corrects = true
+        return o
+    }
+}
