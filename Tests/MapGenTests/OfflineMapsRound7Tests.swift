@@ -453,4 +453,25 @@ import Testing
             "email = email address.\nLifecycle stage: VIP members should come in as customer; the rest purple.")
         #expect(!unflagged(r, "lifecyclestage"))
     }
+
+    // MARK: Numbers with a unit
+
+    @Test func numbersWithAUnitAndAnAsideInTheLeadIn() {
+        let r = generate(
+            "mailchimp.member", "salesforce.Lead",
+            "Email = email address. Rating from the member rating (one to five stars): 4 or 5 stars Hot, 3 stars is Warm, 1 or 2 stars Cold."
+        )
+        let text = rule(r.mapping, "Rating")
+        #expect(text.contains("member_rating"))
+        #expect(text.contains("4, 5 => \"Hot\"") || text.contains("member_rating == 4 or member_rating == 5\n    then \"Hot\""))
+        #expect(text.contains("1, 2 => \"Cold\""))
+        #expect(text.contains("\"Warm\""))
+    }
+
+    @Test func severalValuesBeforeAWordNoPicklistHoldsAreNotAnArm() {
+        let r = generate(
+            "mailchimp.member", "salesforce.Lead",
+            "Email = email address. Rating from the member rating: 4 or 5 stars Scorching, 1 or 2 stars Cold.")
+        #expect(!rule(r.mapping, "Rating").contains("Scorching") || !unflagged(r, "Rating"))
+    }
 }

@@ -90,7 +90,12 @@ struct ValuesMapReader {
         var body = w
         // Lead-in before a colon that names the compared field.
         if let colon = w.firstIndex(where: { $0.isPunct(":") }), colon > 0 {
-            let head = Array(w[..<colon])
+            // "from the member rating (1-5 stars):": an aside in the lead-in says what the values are.
+            var head: [ProseToken] = []
+            var depth = 0
+            for x in w[..<colon] {
+                if x.isPunct("(") { depth += 1 } else if x.isPunct(")") { depth = max(0, depth - 1) } else if depth == 0 { head.append(x) }
+            }
             let named = Set(head.compactMap(\.source?.name))
             if named.count == 1,
                 head.allSatisfy({
@@ -401,7 +406,9 @@ struct ValuesMapReader {
         // "Hot 100", "Germany DE": a value of the subject and a value of the destination, side by side.
         // "10000 and up Hot", "below 1000 or missing Cold", "United Kingdom GB": the last word is the value.
         if (2...6).contains(seg.count), let p = patterns(Array(seg.dropLast()), subject: subject), !p.isDefault,
-            seg.count == 2 || p.patterns.count == 1, let v = value([seg[seg.count - 1]], subject: subject)
+            // "3 or 4 stars Warm": several values, then a value of the destination's picklist.
+            seg.count == 2 || p.patterns.count == 1 || (d.values ?? []).contains(seg[seg.count - 1].text),
+            let v = value([seg[seg.count - 1]], subject: subject)
         {
             return Arm(patterns: p.patterns, value: v)
         }
@@ -464,6 +471,11 @@ struct ValuesMapReader {
             return ([.none], false)
         }
         guard let s = subject else { return nil }
+        // "5 stars", "3 or 4 points": a unit after numbers of a number field says nothing more.
+        if s.type.baseType == .int || s.type.baseType == .decimal {
+            t.removeAll { $0.isWord("stars", "star", "points", "point") }
+            guard !t.isEmpty else { return nil }
+        }
         // Number ranges on a number field.
         if s.type.baseType == .int || s.type.baseType == .decimal, let r = range(t, s) { return ([r], false) }
         // Values separated by "and", "or", "/" and ","; an unquoted value may take several words.
