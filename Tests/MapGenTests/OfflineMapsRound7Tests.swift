@@ -474,4 +474,25 @@ import Testing
             "Email = email address. Rating from the member rating: 4 or 5 stars Scorching, 1 or 2 stars Cold.")
         #expect(!rule(r.mapping, "Rating").contains("Scorching") || !unflagged(r, "Rating"))
     }
+
+    // MARK: Pairs and codes
+
+    @Test func pairsSeparatedBySlashesWithCodesThatSpellKeywords() {
+        let r = generate(
+            "hubspot.contact", "ga4.event",
+            "client_id -> Record ID\nuser_location.country_id -> Italy IT / India IN / Norway NO, otherwise nothing")
+        let text = rule(r.mapping, "user_location.country_id")
+        #expect(text.contains("match country"))
+        #expect(text.contains("\"India\"") && text.contains("=> \"IN\""))
+        #expect(text.contains("\"Norway\"") && text.contains("=> \"NO\""))
+        // The compared field is named nowhere: it is taken from the destination's name, and flagged.
+        #expect(text.contains("REVIEW") && text.contains("taken from user_location.country_id's name"))
+    }
+
+    @Test func aLowerCaseKeywordIsNoCode() {
+        let r = generate(
+            "hubspot.contact", "ga4.event",
+            "client_id -> Record ID\nuser_location.country_id -> Italy IT / India in / Norway no, otherwise nothing")
+        #expect(!rule(r.mapping, "user_location.country_id").contains("\"in\""))
+    }
 }

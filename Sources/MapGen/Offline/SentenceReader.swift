@@ -1292,7 +1292,8 @@ struct SentenceReader {
                     .init(
                         field: d, value: v, confidence: 0.4,
                         note:
-                            "REVIEW: named in prose; the field it translates (\(v.chain?.subject?.name ?? "?")) is named in an earlier sentence"
+                            "REVIEW: named in prose; the field it translates (\(v.chain?.subject?.name ?? "?")) is "
+                            + (v.subjectGuessed ? "taken from \(d.name)'s name" : "named in an earlier sentence")
                     ))
             } else {
                 out.assignments.append(.init(field: d, value: v, confidence: confidence(v, d), note: "named in prose"))

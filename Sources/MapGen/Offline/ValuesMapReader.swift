@@ -165,6 +165,7 @@ struct ValuesMapReader {
         guard fieldsNamed.allSatisfy({ $0 == subject?.name || condFields.contains($0) || inValues.contains($0) }) else { return nil }
         guard var v = render(arms, subject: subject) else { return nil }
         v.borrowed = guessed
+        v.subjectGuessed = guessed
         return v
     }
 
@@ -313,6 +314,15 @@ struct ValuesMapReader {
         }
         if let a = arm(seg, subject: subject) { return [a] }
         if let a = unlessArms(seg, subject: subject) { return a }
+        // "Germany DE / Austria AT / Switzerland CH" with the slashes gone: value pairs side by side.
+        if seg.count >= 4, seg.count % 2 == 0, seg.allSatisfy({ $0.kind == .word && $0.source == nil }) {
+            var out: [Arm] = []
+            for i in stride(from: 0, to: seg.count, by: 2) {
+                guard let a = arm([seg[i], seg[i + 1]], subject: subject) else { return nil }
+                out.append(a)
+            }
+            return out
+        }
         return nil
     }
 
@@ -535,7 +545,9 @@ struct ValuesMapReader {
                 guard let l = ConditionReader.literal(t, for: s), values.contains(l) || t.kind == .quoted else { return nil }
                 return [.literal(ConditionReader.typed(l, s))]
             }
-            if t.kind == .word, ConditionReader.keywords.contains(t.lower) || Self.defaultOpeners.contains(t.lower) { return nil }
+            if t.kind == .word, ConditionReader.keywords.contains(t.lower) || Self.defaultOpeners.contains(t.lower), !Self.isCode(t) {
+                return nil
+            }
             guard let l = ConditionReader.literal(t, for: s) else { return nil }
             return [.literal(ConditionReader.typed(l, s))]
         }
@@ -697,7 +709,10 @@ struct ValuesMapReader {
             return reader.literal(ProseToken(kind: .quoted, text: t[0].text, lower: t[0].lower))
         }
         if t.count == 1, t[0].source == nil || t[0].kind == .quoted || t[0].typo || reader.literal(t[0]) != nil && d.type == .picklist {
-            if t[0].kind == .word, ConditionReader.keywords.contains(t[0].lower) || Self.defaultOpeners.contains(t[0].lower) {
+            // "AT", "IN": a code in capitals is a value, though it spells a keyword.
+            if t[0].kind == .word, ConditionReader.keywords.contains(t[0].lower) || Self.defaultOpeners.contains(t[0].lower),
+                !Self.isCode(t[0])
+            {
                 // "Other" spelled as a picklist value is a value.
                 guard (d.values ?? []).contains(t[0].text) else { return nil }
             }

@@ -468,3 +468,10 @@ extension SentenceReader {
         return o
     }
 }
+
+extension ValuesMapReader {
+    /// A short code written in capitals ("AT", "IN", "NO"): a value even where its letters spell a keyword.
+    static func isCode(_ t: ProseToken) -> Bool {
+        t.kind == .word && (2...3).contains(t.text.count) && t.text.allSatisfy { $0.isUppercase }
+    }
+}
