@@ -495,4 +495,23 @@ import Testing
             "client_id -> Record ID\nuser_location.country_id -> Italy IT / India in / Norway no, otherwise nothing")
         #expect(!rule(r.mapping, "user_location.country_id").contains("\"in\""))
     }
+
+    // MARK: No value without the field
+
+    @Test func recordsWithoutTheFieldGetNoValue() {
+        let r = generate(
+            "salesforce.Lead", "mailchimp.member",
+            "Email Address = Email.\nTags: the industry in lower case.\nLeads without an industry get no tag.")
+        let text = rule(r.mapping, "tags")
+        #expect(text.contains("lower(null_if_blank(Industry))"))
+        #expect(text.contains("continued in [S3]"))
+    }
+
+    @Test func recordsWithoutAnotherFieldChangeNothing() {
+        // The rule reads Industry; a sentence about the rating says nothing about it.
+        let r = generate(
+            "salesforce.Lead", "mailchimp.member",
+            "Email Address = Email.\nTags: the industry in lower case.\nLeads without a rating get no tag.")
+        #expect(!rule(r.mapping, "tags").contains("null_if_blank"))
+    }
 }

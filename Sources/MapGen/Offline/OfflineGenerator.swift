@@ -146,6 +146,7 @@ public struct OfflineGenerator: Sendable {
                 var prior = previous, prior.assignments.count == 1, let line = lines[prior.assignments[0].field.name],
                 line.sentence == index - 1, line.value == prior.assignments[0].value.text,
                 ComposeReader.continueSentence(tokens, into: &prior, source: source, destination: destination)
+                    || SentenceReader.noValueGuard(tokens, into: &prior)
             {
                 let a = prior.assignments[0]
                 lines[a.field.name]?.value = a.value.text

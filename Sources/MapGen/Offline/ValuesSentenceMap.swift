@@ -475,3 +475,32 @@ extension ValuesMapReader {
         t.kind == .word && (2...3).contains(t.text.count) && t.text.allSatisfy { $0.isUppercase }
     }
 }
+
+extension SentenceReader {
+    /// "Leads without a lead source get no tag." after a rule built from that field: an empty field gives no
+    /// value, so the field is read through `null_if_blank` (the rule then gives null, not text built from
+    /// nothing). True when the sentence says only that and the rule before reads the field once.
+    static func noValueGuard(_ t: [ProseToken], into prior: inout SentenceOutcome) -> Bool {
+        guard prior.assignments.count == 1, let d = Optional(prior.assignments[0].field), d.nullable, !d.required else { return false }
+        let fields = Set(t.compactMap(\.source?.name))
+        guard fields.count == 1, let f = t.first(where: { $0.source != nil })?.source, f.type.baseType == .string,
+            let at = t.firstIndex(where: { $0.source?.name == f.name }), at > 0, t[at - 1].isWord("without", "no", "a", "an"),
+            t[..<at].contains(where: { $0.isWord("without", "no") }),
+            let verb = t[(at + 1)...].firstIndex(where: { $0.isWord("get", "gets", "have", "has", "receive", "receives") }),
+            verb + 2 <= t.count, t[verb + 1].isWord("no", "nothing"),
+            t.allSatisfy({ $0.kind == .word || $0.isPunct(".") }),
+            t[(verb + 2)...].allSatisfy({
+                $0.destination?.name == d.name || $0.kind == .word && ["tag", "tags", "value", "at", "all"].contains($0.lower)
+            })
+        else { return false }
+        let name = OfflineExpr.field(f)
+        var text = prior.assignments[0].value.text
+        guard !text.contains("null_if_blank(\(name))"), let r = text.range(of: name),
+            text.components(separatedBy: name).count == 2,
+            SentenceAccounting.mentions(text, name)
+        else { return false }
+        text.replaceSubrange(r, with: "null_if_blank(\(name))")
+        prior.assignments[0].value.text = text
+        return true
+    }
+}
