@@ -383,4 +383,135 @@ import Testing
             "Name = name.\nOwnership: Public if the \"Is Listed\" checkbox is ticked, Private otherwise.")
         #expect(!unflagged(r, "Ownership"))
     }
+
+    // MARK: Words that name a field in passing
+
+    @Test func aWordEndingOneLabelNamesItsFieldInACondition() {
+        let r = generate(
+            "mailchimp.member", "ga4.event",
+            "client_id = id.\ncustomer_tier user property: \"gold\" for VIP members, otherwise \"silver\" if the rating is 3 or more, otherwise \"bronze\"."
+        )
+        let text = rule(r.mapping, "user_properties.customer_tier")
+        #expect(text.contains("if vip == true") && text.contains("member_rating >= 3") && text.contains("else \"bronze\""))
+        #expect(unflagged(r, "user_properties.customer_tier"))
+    }
+
+    @Test func aWordNoLabelEndsWithIsNotAField() {
+        let r = generate(
+            "mailchimp.member", "ga4.event",
+            "client_id = id.\ncustomer_tier user property: \"gold\" for VIP members, otherwise \"silver\" if the karma is 3 or more, otherwise \"bronze\"."
+        )
+        #expect(!unflagged(r, "user_properties.customer_tier"))
+    }
+
+    @Test func aStatementRestatedAfterIE() {
+        let r = generate(
+            "mailchimp.member", "hubspot.contact",
+            "email = email address. Members who are not subscribed should count as opted out, i.e. Unsubscribed from all email = true for every status other than subscribed."
+        )
+        #expect(rule(r.mapping, "hs_email_optout").contains("status != \"subscribed\""))
+        #expect(unflagged(r, "hs_email_optout"))
+    }
+
+    @Test func anIEThatRestatesNoFieldIsNotReadAlone() {
+        // After "i.e." comes no destination field: the sentence is read (or listed) as a whole.
+        let r = generate(
+            "mailchimp.member", "hubspot.contact",
+            "email = email address. Unsubscribed from all email is true for lapsed members, i.e. those whose status is cleaned.")
+        #expect(!rule(r.mapping, "hs_email_optout").contains("cleaned") || !unflagged(r, "hs_email_optout"))
+    }
+
+    // MARK: Corrections of the sentence before
+
+    @Test func aCorrectionWithAReasonAndAPronounSetsTheFieldBefore() {
+        let r = generate(
+            "salesforce.Contact", "segment.identify",
+            "userId = Id.\nlifecycle_stage is always prospect. Actually no, these people already bought, so make it customer for everyone.")
+        let text = rule(r.mapping, "traits.lifecycle_stage")
+        #expect(text.contains("= \"customer\"") && text.contains("replaces the value of [S2]"))
+    }
+
+    @Test func aCorrectionThatNamesAnotherFieldIsNotTakenForTheOneBefore() {
+        let r = generate(
+            "salesforce.Contact", "segment.identify",
+            "userId = Id.\nlifecycle_stage is always prospect. Actually no, make traits.title customer for everyone.")
+        #expect(!rule(r.mapping, "traits.lifecycle_stage").contains("\"customer\""))
+    }
+
+    @Test func armsWithComeInAsAndADefaultSideBySide() {
+        let r = generate(
+            "mailchimp.member", "hubspot.contact",
+            "email = email address.\nLifecycle stage: VIP members should come in as customer; the rest lead.")
+        let text = rule(r.mapping, "lifecyclestage")
+        #expect(text.contains("match vip") && text.contains("true => \"customer\"") && text.contains("_    => \"lead\""))
+        #expect(unflagged(r, "lifecyclestage"))
+    }
+
+    @Test func aDefaultSideBySideWithNoValueIsNotRead() {
+        let r = generate(
+            "mailchimp.member", "hubspot.contact",
+            "email = email address.\nLifecycle stage: VIP members should come in as customer; the rest purple.")
+        #expect(!unflagged(r, "lifecyclestage"))
+    }
+
+    // MARK: Numbers with a unit
+
+    @Test func numbersWithAUnitAndAnAsideInTheLeadIn() {
+        let r = generate(
+            "mailchimp.member", "salesforce.Lead",
+            "Email = email address. Rating from the member rating (one to five stars): 4 or 5 stars Hot, 3 stars is Warm, 1 or 2 stars Cold."
+        )
+        let text = rule(r.mapping, "Rating")
+        #expect(text.contains("member_rating"))
+        #expect(text.contains("4, 5 => \"Hot\"") || text.contains("member_rating == 4 or member_rating == 5\n    then \"Hot\""))
+        #expect(text.contains("1, 2 => \"Cold\""))
+        #expect(text.contains("\"Warm\""))
+    }
+
+    @Test func severalValuesBeforeAWordNoPicklistHoldsAreNotAnArm() {
+        let r = generate(
+            "mailchimp.member", "salesforce.Lead",
+            "Email = email address. Rating from the member rating: 4 or 5 stars Scorching, 1 or 2 stars Cold.")
+        #expect(!rule(r.mapping, "Rating").contains("Scorching") || !unflagged(r, "Rating"))
+    }
+
+    // MARK: Pairs and codes
+
+    @Test func pairsSeparatedBySlashesWithCodesThatSpellKeywords() {
+        let r = generate(
+            "hubspot.contact", "ga4.event",
+            "client_id -> Record ID\nuser_location.country_id -> Italy IT / India IN / Norway NO, otherwise nothing")
+        let text = rule(r.mapping, "user_location.country_id")
+        #expect(text.contains("match country"))
+        #expect(text.contains("\"India\"") && text.contains("=> \"IN\""))
+        #expect(text.contains("\"Norway\"") && text.contains("=> \"NO\""))
+        // The compared field is named nowhere: it is taken from the destination's name, and flagged.
+        #expect(text.contains("REVIEW") && text.contains("taken from user_location.country_id's name"))
+    }
+
+    @Test func aLowerCaseKeywordIsNoCode() {
+        let r = generate(
+            "hubspot.contact", "ga4.event",
+            "client_id -> Record ID\nuser_location.country_id -> Italy IT / India in / Norway no, otherwise nothing")
+        #expect(!rule(r.mapping, "user_location.country_id").contains("\"in\""))
+    }
+
+    // MARK: No value without the field
+
+    @Test func recordsWithoutTheFieldGetNoValue() {
+        let r = generate(
+            "salesforce.Lead", "mailchimp.member",
+            "Email Address = Email.\nTags: the industry in lower case.\nLeads without an industry get no tag.")
+        let text = rule(r.mapping, "tags")
+        #expect(text.contains("lower(null_if_blank(Industry))"))
+        #expect(text.contains("continued in [S3]"))
+    }
+
+    @Test func recordsWithoutAnotherFieldChangeNothing() {
+        // The rule reads Industry; a sentence about the rating says nothing about it.
+        let r = generate(
+            "salesforce.Lead", "mailchimp.member",
+            "Email Address = Email.\nTags: the industry in lower case.\nLeads without a rating get no tag.")
+        #expect(!rule(r.mapping, "tags").contains("null_if_blank"))
+    }
 }

@@ -89,6 +89,12 @@ public struct OfflineGenerator: Sendable {
                 // "Match on email (…), FNAME into First Name and …": a key or statement, then more statements.
                 o = split
             }
+            // "Actually no, VIP members come in as evangelist; the rest subscriber.": the field the sentence before set.
+            if o.assignments.isEmpty, let p = previous, p.assignments.count == 1,
+                let c = reader.readCorrection(sentence, field: p.assignments[0].field)
+            {
+                o = c
+            }
             // "A, B → C, D", "A and B straight across", run-ons of "D is S" pieces: copies in list forms.
             CopyListReader(source: source, destination: destination).improve(&o, tokens: tokens)
             if let last = sentence.trimmingCharacters(in: .whitespaces).last, ":—–".contains(last), !o.assignments.isEmpty {
@@ -143,6 +149,7 @@ public struct OfflineGenerator: Sendable {
                 var prior = previous, prior.assignments.count == 1, let line = lines[prior.assignments[0].field.name],
                 line.sentence == index - 1, line.value == prior.assignments[0].value.text,
                 ComposeReader.continueSentence(tokens, into: &prior, source: source, destination: destination)
+                    || SentenceReader.noValueGuard(tokens, into: &prior)
             {
                 let a = prior.assignments[0]
                 lines[a.field.name]?.value = a.value.text

@@ -91,6 +91,8 @@ struct SentenceReader {
     }
 
     private func read(tokens: [ProseToken]) -> SentenceOutcome {
+        // "Anyone not subscribed counts as opted out, i.e. D = …": the statement after "i.e." (ValuesSentenceMap.swift).
+        if let restated = Self.restatement(tokens) { return read(tokens: restated) }
         // "The event name depends on …", "Its name: …": the event-name field named in words (EventNameReader).
         var tokens = EventNameReader.rewrite(tokens, source: source, destination: destination)
         // "Also skip …", "Please don't send …", "And ignore …": a word that only links to the sentence before.
@@ -1315,7 +1317,8 @@ struct SentenceReader {
                     .init(
                         field: d, value: v, confidence: 0.4,
                         note:
-                            "REVIEW: named in prose; the field it translates (\(v.chain?.subject?.name ?? "?")) is named in an earlier sentence"
+                            "REVIEW: named in prose; the field it translates (\(v.chain?.subject?.name ?? "?")) is "
+                            + (v.subjectGuessed ? "taken from \(d.name)'s name" : "named in an earlier sentence")
                     ))
             } else {
                 out.assignments.append(.init(field: d, value: v, confidence: confidence(v, d), note: "named in prose"))

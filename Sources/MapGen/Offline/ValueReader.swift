@@ -18,6 +18,8 @@ struct ReadValue {
     var chainFields: [Field] = []
     /// A translation whose source field the phrase does not name: taken from an earlier sentence (flagged).
     var borrowed = false
+    /// A translation whose source field no sentence names: the one the destination's name names (flagged).
+    var subjectGuessed = false
 }
 
 /// Reads the value phrase of an assignment ("is the trimmed email", "comes from phone, falling back to
@@ -94,7 +96,7 @@ struct ValueReader {
         if let v = modifiersOfTheSameField(words) { return v }
         if let v = unlessInWhichCase(words) { return v }
         if let v = copyExcept(words) { return v }
-        if let v = ValuesMapReader(reader: self).read(t) { return v }
+        if let v = ValuesMapReader(reader: self, guessSubject: true).read(t) { return v }
         if d.type == .bool, let v = booleanJunction(words) { return v }
         // "X, or "V" if there's no X": a fallback, though it reads like a condition arm too.
         if isEmptinessFallback(words), let v = fallback(words) { return v }

@@ -83,14 +83,19 @@ struct ValuesMapReader {
         guard
             w.contains(where: {
                 $0.isPunct("->", ":", "=")
-                    || $0.isWord("for", "when", "if", "unless", "is", "are", "becomes", "become", "otherwise", "else")
+                    || $0.isWord("for", "when", "if", "unless", "is", "are", "becomes", "become", "otherwise", "else", "as")
             })
         else { return nil }
         var subject: Field?
         var body = w
         // Lead-in before a colon that names the compared field.
         if let colon = w.firstIndex(where: { $0.isPunct(":") }), colon > 0 {
-            let head = Array(w[..<colon])
+            // "from the member rating (1-5 stars):": an aside in the lead-in says what the values are.
+            var head: [ProseToken] = []
+            var depth = 0
+            for x in w[..<colon] {
+                if x.isPunct("(") { depth += 1 } else if x.isPunct(")") { depth = max(0, depth - 1) } else if depth == 0 { head.append(x) }
+            }
             let named = Set(head.compactMap(\.source?.name))
             if named.count == 1,
                 head.allSatisfy({
@@ -160,6 +165,7 @@ struct ValuesMapReader {
         guard fieldsNamed.allSatisfy({ $0 == subject?.name || condFields.contains($0) || inValues.contains($0) }) else { return nil }
         guard var v = render(arms, subject: subject) else { return nil }
         v.borrowed = guessed
+        v.subjectGuessed = guessed
         return v
     }
 
@@ -308,6 +314,15 @@ struct ValuesMapReader {
         }
         if let a = arm(seg, subject: subject) { return [a] }
         if let a = unlessArms(seg, subject: subject) { return a }
+        // "Germany DE / Austria AT / Switzerland CH" with the slashes gone: value pairs side by side.
+        if seg.count >= 4, seg.count % 2 == 0, seg.allSatisfy({ $0.kind == .word && $0.source == nil }) {
+            var out: [Arm] = []
+            for i in stride(from: 0, to: seg.count, by: 2) {
+                guard let a = arm([seg[i], seg[i + 1]], subject: subject) else { return nil }
+                out.append(a)
+            }
+            return out
+        }
         return nil
     }
 
@@ -368,7 +383,15 @@ struct ValuesMapReader {
         if let link = seg.firstIndex(where: {
             $0.isPunct("->", ":", "=") || $0.isWord("becomes", "become", "gives", "give", "means", "is", "are", "as", "stays", "stay")
         }), link > 0, link + 1 <= seg.count {
-            let left = Array(seg[..<link])
+            var left = Array(seg[..<link])
+            // "VIP members should come in as V", "pending members go in as V": the verb of arriving says nothing more.
+            if seg[link].isWord("as") {
+                while let l = left.last, left.count > 1,
+                    l.isWord("should", "come", "comes", "go", "goes", "in", "get", "gets", "be", "are", "is", "added")
+                {
+                    left.removeLast()
+                }
+            }
             var right = Array(seg[(link + 1)...])
             if seg[link].isWord("stays", "stay"), right.isEmpty || right.allSatisfy({ $0.isWord("unchanged", "the", "same", "as", "is") }) {
                 right = [ProseToken(kind: .word, text: "unchanged", lower: "unchanged")]
@@ -393,9 +416,17 @@ struct ValuesMapReader {
         // "Hot 100", "Germany DE": a value of the subject and a value of the destination, side by side.
         // "10000 and up Hot", "below 1000 or missing Cold", "United Kingdom GB": the last word is the value.
         if (2...6).contains(seg.count), let p = patterns(Array(seg.dropLast()), subject: subject), !p.isDefault,
-            seg.count == 2 || p.patterns.count == 1, let v = value([seg[seg.count - 1]], subject: subject)
+            // "3 or 4 stars Warm": several values, then a value of the destination's picklist.
+            seg.count == 2 || p.patterns.count == 1 || (d.values ?? []).contains(seg[seg.count - 1].text),
+            let v = value([seg[seg.count - 1]], subject: subject)
         {
             return Arm(patterns: p.patterns, value: v)
+        }
+        // "the rest subscriber", "everyone else Cold": a default and its value side by side.
+        if (2...4).contains(seg.count), let p = patterns(Array(seg.dropLast()), subject: subject), p.isDefault,
+            let v = value([seg[seg.count - 1]], subject: subject)
+        {
+            return Arm(patterns: [], isDefault: true, value: v)
         }
         return nil
     }
@@ -450,6 +481,11 @@ struct ValuesMapReader {
             return ([.none], false)
         }
         guard let s = subject else { return nil }
+        // "5 stars", "3 or 4 points": a unit after numbers of a number field says nothing more.
+        if s.type.baseType == .int || s.type.baseType == .decimal {
+            t.removeAll { $0.isWord("stars", "star", "points", "point") }
+            guard !t.isEmpty else { return nil }
+        }
         // Number ranges on a number field.
         if s.type.baseType == .int || s.type.baseType == .decimal, let r = range(t, s) { return ([r], false) }
         // Values separated by "and", "or", "/" and ","; an unquoted value may take several words.
@@ -509,7 +545,9 @@ struct ValuesMapReader {
                 guard let l = ConditionReader.literal(t, for: s), values.contains(l) || t.kind == .quoted else { return nil }
                 return [.literal(ConditionReader.typed(l, s))]
             }
-            if t.kind == .word, ConditionReader.keywords.contains(t.lower) || Self.defaultOpeners.contains(t.lower) { return nil }
+            if t.kind == .word, ConditionReader.keywords.contains(t.lower) || Self.defaultOpeners.contains(t.lower), !Self.isCode(t) {
+                return nil
+            }
             guard let l = ConditionReader.literal(t, for: s) else { return nil }
             return [.literal(ConditionReader.typed(l, s))]
         }
@@ -606,6 +644,12 @@ struct ValuesMapReader {
         if let f = flagCondition(t) ?? describedFlag(t) { return f }
         // "its lead status is still Open": words of time say nothing of the value.
         t.removeAll { $0.isWord("still", "currently", "already") }
+        if let c = ConditionReader.read(t, source: source) { return .condition(c.text, fields: c.fields) }
+        // "if the rating is 4 or 5": a word that ends one field's label ("Member Rating") names it.
+        guard !t.contains(where: { $0.source != nil }), let k = t.firstIndex(where: { labelTail($0) != nil }),
+            let f = labelTail(t[k])
+        else { return nil }
+        t[k] = ProseToken(kind: .word, text: f.name, lower: f.name.lowercased(), source: f)
         guard let c = ConditionReader.read(t, source: source) else { return nil }
         return .condition(c.text, fields: c.fields)
     }
@@ -665,7 +709,10 @@ struct ValuesMapReader {
             return reader.literal(ProseToken(kind: .quoted, text: t[0].text, lower: t[0].lower))
         }
         if t.count == 1, t[0].source == nil || t[0].kind == .quoted || t[0].typo || reader.literal(t[0]) != nil && d.type == .picklist {
-            if t[0].kind == .word, ConditionReader.keywords.contains(t[0].lower) || Self.defaultOpeners.contains(t[0].lower) {
+            // "AT", "IN": a code in capitals is a value, though it spells a keyword.
+            if t[0].kind == .word, ConditionReader.keywords.contains(t[0].lower) || Self.defaultOpeners.contains(t[0].lower),
+                !Self.isCode(t[0])
+            {
                 // "Other" spelled as a picklist value is a value.
                 guard (d.values ?? []).contains(t[0].text) else { return nil }
             }

@@ -402,3 +402,105 @@ extension ValuesMapReader {
         }
     }
 }
+
+extension ValuesMapReader {
+    /// The one source field whose label ends with the word ("rating" for "Member Rating"), for a condition
+    /// that names its field by that word alone.
+    func labelTail(_ t: ProseToken) -> Field? {
+        guard t.kind == .word, t.lower.count > 3, !ConditionReader.keywords.contains(t.lower), Double(t.text) == nil else { return nil }
+        let hits = source.fields.filter { f in
+            guard let label = f.label, label.contains(" ") else { return false }
+            return label.split(separator: " ").last.map { $0.lowercased() == t.lower } ?? false
+        }
+        return hits.count == 1 ? hits[0] : nil
+    }
+}
+
+extension SentenceReader {
+    /// "Anyone who isn't subscribed counts as opted out, i.e. D = true for …": an explanation restated as a
+    /// statement after "i.e."; the statement is read. Nil unless the words after "i.e." open with a destination
+    /// field and the words before name no destination and no quoted value.
+    static func restatement(_ t: [ProseToken]) -> [ProseToken]? {
+        guard let ie = t.firstIndex(where: { $0.isWord("i.e", "ie", "i.e.,") }), ie > 0, ie + 2 < t.count else { return nil }
+        var rest = Array(t[(ie + 1)...])
+        while let f = rest.first, f.isPunct(",", ":") { rest.removeFirst() }
+        guard let d = rest.first?.destination,
+            rest.first?.source == nil || rest.first?.text == d.name || rest.count > 1 && rest[1].isPunct("=", ":"),
+            !t[..<ie].contains(where: { $0.destination != nil && $0.source == nil || $0.kind == .quoted })
+        else { return nil }
+        return rest
+    }
+}
+
+// MARK: A correction of the sentence before
+
+extension SentenceReader {
+    /// "Actually no, these are contacts, so make it customer for everyone.", "Actually no, VIP members should
+    /// come in as evangelist; the rest subscriber.": a correction that names no field corrects the field the
+    /// sentence before set. The words after "Actually (no)," (after ", so" when it gives a reason first) are read
+    /// as that field's value, with "make it" / "set it to" and a closing "for everyone" dropped. Nil unless
+    /// they give that field exactly one value and nothing is left unread.
+    func readCorrection(_ text: String, field d: Field) -> SentenceOutcome? {
+        var s = text.trimmingCharacters(in: .whitespaces)
+        let lower = s.lowercased()
+        guard
+            let opener = ["actually no,", "actually, no,", "actually no ", "correction:", "actually,"].first(where: { lower.hasPrefix($0) })
+        else { return nil }
+        s = String(s.dropFirst(opener.count)).trimmingCharacters(in: .whitespaces)
+        guard
+            !SentenceTokens(s, source: source, destination: destination).tokens.contains(where: {
+                $0.destination != nil && $0.source == nil && $0.kind == .word
+            })
+        else { return nil }
+        if let so = s.range(of: ", so ") { s = String(s[so.upperBound...]) }
+        while s.hasSuffix(".") { s.removeLast() }
+        for lead in ["make it ", "set it to ", "it should be ", "it's ", "it is ", "use "] where s.lowercased().hasPrefix(lead) {
+            s = String(s.dropFirst(lead.count))
+        }
+        for tail in [" for everyone", " for everybody", " for all of them", " for all"] where s.lowercased().hasSuffix(tail) {
+            s = String(s.dropLast(tail.count))
+        }
+        // One word for every record is a constant: "make it customer for everyone".
+        let oneWord = !s.contains(" ") && !s.contains(",") && !s.isEmpty
+        var o = read(oneWord ? "\(d.name) is always \(s)" : "\(d.name): \(s)")
+        guard o.unread.isEmpty, o.assignments.count == 1, o.assignments[0].field.name == d.name, o.skips.isEmpty else { return nil }
+        o.corrects = true
+        return o
+    }
+}
+
+extension ValuesMapReader {
+    /// A short code written in capitals ("AT", "IN", "NO"): a value even where its letters spell a keyword.
+    static func isCode(_ t: ProseToken) -> Bool {
+        t.kind == .word && (2...3).contains(t.text.count) && t.text.allSatisfy { $0.isUppercase }
+    }
+}
+
+extension SentenceReader {
+    /// "Leads without a lead source get no tag." after a rule built from that field: an empty field gives no
+    /// value, so the field is read through `null_if_blank` (the rule then gives null, not text built from
+    /// nothing). True when the sentence says only that and the rule before reads the field once.
+    static func noValueGuard(_ t: [ProseToken], into prior: inout SentenceOutcome) -> Bool {
+        guard prior.assignments.count == 1, let d = Optional(prior.assignments[0].field), d.nullable, !d.required else { return false }
+        let fields = Set(t.compactMap(\.source?.name))
+        guard fields.count == 1, let f = t.first(where: { $0.source != nil })?.source, f.type.baseType == .string,
+            let at = t.firstIndex(where: { $0.source?.name == f.name }), at > 0, t[at - 1].isWord("without", "no", "a", "an"),
+            t[..<at].contains(where: { $0.isWord("without", "no") }),
+            let verb = t[(at + 1)...].firstIndex(where: { $0.isWord("get", "gets", "have", "has", "receive", "receives") }),
+            verb + 2 <= t.count, t[verb + 1].isWord("no", "nothing"),
+            t.allSatisfy({ $0.kind == .word || $0.isPunct(".") }),
+            t[(verb + 2)...].allSatisfy({
+                $0.destination?.name == d.name || $0.kind == .word && ["tag", "tags", "value", "at", "all"].contains($0.lower)
+            })
+        else { return false }
+        let name = OfflineExpr.field(f)
+        var text = prior.assignments[0].value.text
+        guard !text.contains("null_if_blank(\(name))"), let r = text.range(of: name),
+            text.components(separatedBy: name).count == 2,
+            SentenceAccounting.mentions(text, name)
+        else { return false }
+        text.replaceSubrange(r, with: "null_if_blank(\(name))")
+        prior.assignments[0].value.text = text
+        return true
+    }
+}
