@@ -40,6 +40,10 @@ import Testing
         // The destination's own name on both sides is a copy.
         let same = generate("hubspot.contact", "salesforce.Lead", "City: City.")
         #expect(reasons(same, 1) == nil)
+        // The field's name as the schema spells it, into a picklist: a copy.
+        let spelled = generate("hubspot.contact", "salesforce.Lead", "Industry: industry.")
+        #expect(reasons(spelled, 1) == nil)
+        #expect(line(spelled, "Industry")?.contains("REVIEW") == false)
     }
 
     // MARK: - Conditions in an aside or a restrictive phrase

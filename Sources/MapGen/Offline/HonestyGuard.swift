@@ -303,11 +303,13 @@ extension HonestyGuard {
         guard colon || before.isWord("is", "be", "becomes", "always") else { return [] }
         var out: [String] = []
         for a in o.assignments where a.value.sourceField == s.name || a.value.text == s.name {
-            let picklist = !(a.field.values ?? []).isEmpty && (s.values ?? []).isEmpty
-            // "City: City": the destination's own name on both sides is a copy.
+            // "Industry: industry", "First name: FNAME": the destination's own name, or the field's name as
+            // the schema spells it, is a copy.
             let ownName = phrases(a.field).contains([last.lower])
-            let capitalised =
-                colon && !ownName && last.text.first?.isUppercase == true && s.name.first?.isLowercase == true && last.text != s.name
+            let spelled = last.text == s.name || last.text == s.name.split(separator: ".").last.map(String.init)
+            guard !ownName, !spelled else { continue }
+            let picklist = !(a.field.values ?? []).isEmpty && (s.values ?? []).isEmpty
+            let capitalised = colon && last.text.first?.isUppercase == true && s.name.first?.isLowercase == true
             if picklist || capitalised {
                 out.append("\(a.field.name): \"\(last.text)\" may be the constant it spells or the field \(s.name)")
             }
