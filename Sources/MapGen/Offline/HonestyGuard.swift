@@ -195,6 +195,10 @@ extension HonestyGuard {
         let ruleText = (o.assignments.map(\.value.text) + o.skips.map(\.condition)).joined(separator: "\n")
         if !o.assignments.isEmpty || !o.skips.isEmpty {
             if let reason = conditionNotInRule(tokens, o, ruleText: ruleText) { reasons.append(reason) }
+            if let reason = restrictionNotInRule(sentence, o, ruleText: ruleText) { reasons.append(reason) }
+            reasons += constantOrField(tokens, o, source: source)
+            reasons += qualitiesAsValues(tokens, o, source: source)
+            reasons += listItemsAsValue(tokens, o)
             reasons += literalsNotInRule(sentence, tokens, o, ruleText: ruleText)
             reasons += instructionsAsValues(tokens, o)
             reasons += constantsNotInProse(sentence, o, destination: destination)
@@ -252,6 +256,148 @@ extension HonestyGuard {
             return "it says \"\(t.text)\", but its rule has no condition"
         }
         return nil
+    }
+
+    /// Words after a condition word that only say the value may be missing ("(if any)", "(when known)"):
+    /// a plain copy passes a missing value on as it is.
+    static let availabilityWords: Set<String> = [
+        "any", "present", "set", "available", "known", "there", "exists", "exist", "given", "filled", "possible", "applicable", "it",
+        "is", "they", "are", "one", "has", "have", "not", "blank", "empty", "missing", "null",
+    ]
+
+    /// A condition the rule does not hold, put in an aside ("customer (when the contact has an account)")
+    /// or a restrictive phrase ("customer for contacts that have an account", "only for leads with …").
+    /// An aside that only says the value may be missing ("(if any)") is no condition.
+    static func restrictionNotInRule(_ sentence: String, _ o: SentenceOutcome, ruleText: String) -> String? {
+        guard o.skips.isEmpty, !isConditional(ruleText), !o.assignments.isEmpty else { return nil }
+        if o.assignments.contains(where: { $0.field.type == .bool && !["true", "false"].contains($0.value.text) }) { return nil }
+        let lower = sentence.lowercased()
+        var rest = lower[...]
+        while let r = rest.range(of: #"\((only )?(if|when|whenever|unless|once|provided)\b[^)]*\)?"#, options: .regularExpression) {
+            let inside = words(String(rest[r])).drop { ["only", "if", "when", "whenever", "unless", "once", "provided"].contains($0) }
+            if !inside.allSatisfy({ availabilityWords.contains($0) }) {
+                return "it puts a condition in an aside (\"\(rest[r])\"), but its rule has no condition"
+            }
+            rest = rest[r.upperBound...]
+        }
+        let restrictive =
+            #"\b(only )?for (the |all |any |every |those )?([a-z]+ ){0,2}(that|who|whose|which) (have|has|had|are|is|were|was|belong|belongs|come|comes|do|does|did)\b"#
+        if let r = lower.range(of: restrictive, options: .regularExpression) {
+            return "it restricts the rule to some records (\"\(lower[r])\"), but its rule has no condition"
+        }
+        return nil
+    }
+
+    /// "Lead Source: Website": a bare word after a label names a source field (`website`) and may as well be
+    /// the constant it spells. Read as a copy into a picklist from a field without one, or written in
+    /// capitals where the field's name is not, it is ambiguous.
+    static func constantOrField(_ tokens: [ProseToken], _ o: SentenceOutcome, source: Schema) -> [String] {
+        let wordTokens = tokens.filter { $0.kind != .punct }
+        guard let last = wordTokens.last, last.kind == .word, let s = last.source, !last.fromLabel,
+            let lastIndex = tokens.lastIndex(where: { $0.kind != .punct })
+        else { return [] }
+        // Only punctuation that ends a sentence may follow the word.
+        guard tokens[(lastIndex + 1)...].allSatisfy({ $0.isPunct(".", "!", ";") }), lastIndex > 0 else { return [] }
+        let before = tokens[lastIndex - 1]
+        let colon = before.isPunct(":", "-", "–", "—")
+        guard colon || before.isWord("is", "be", "becomes", "always") else { return [] }
+        var out: [String] = []
+        for a in o.assignments where a.value.sourceField == s.name || a.value.text == s.name {
+            // "Industry: industry", "First name: FNAME": the destination's own name, or the field's name as
+            // the schema spells it, is a copy.
+            let ownName = phrases(a.field).contains([last.lower])
+            let spelled = last.text == s.name || last.text == s.name.split(separator: ".").last.map(String.init)
+            guard !ownName, !spelled else { continue }
+            let picklist = !(a.field.values ?? []).isEmpty && (s.values ?? []).isEmpty
+            let capitalised = colon && last.text.first?.isUppercase == true && s.name.first?.isLowercase == true
+            if picklist || capitalised {
+                out.append("\(a.field.name): \"\(last.text)\" may be the constant it spells or the field \(s.name)")
+            }
+        }
+        return out
+    }
+
+    /// Whether `text` reads the field `name` (as a whole name, not part of a longer one).
+    static func reads(_ text: String, _ name: String) -> Bool {
+        let escaped = NSRegularExpression.escapedPattern(for: name)
+        return text.range(of: "(?<![A-Za-z0-9_.])" + escaped + "(?![A-Za-z0-9_])", options: .regularExpression) != nil
+    }
+
+    /// "Fields to copy: City, Email when …" read as `city = … email …`: a word that names a destination
+    /// field and a source field of its own, then a comma and another source field, is an item of a list of
+    /// fields; a rule that gives it the next item's value read the comma as "is".
+    static func listItemsAsValue(_ tokens: [ProseToken], _ o: SentenceOutcome) -> [String] {
+        var out: [String] = []
+        // "Fields to copy:", "These are copied straight:": a lead-in naming no field announces a list of fields.
+        let listWords: Set<String> = [
+            "field", "fields", "copy", "copied", "copies", "column", "columns", "property", "properties", "attribute", "attributes",
+            "these", "following", "straight", "as-is",
+        ]
+        var announced = -1
+        if let colon = tokens.firstIndex(where: { $0.isPunct(":") }),
+            !tokens[..<colon].contains(where: { $0.destination != nil || $0.source != nil }),
+            tokens[..<colon].contains(where: { listWords.contains($0.lower) })
+        {
+            announced = colon
+        }
+        for a in o.assignments {
+            for (i, t) in tokens.enumerated() where i + 2 < tokens.count && t.destination?.name == a.field.name {
+                guard tokens[i + 1].isPunct(","), let next = tokens[i + 2].source, reads(a.value.text, next.name) else { continue }
+                if let own = t.source {
+                    guard own.name != next.name, !reads(a.value.text, own.name) else { continue }
+                } else if announced < 0 || i < announced {
+                    continue
+                }
+                out.append(
+                    "\(a.field.name): \"\(t.text), \(tokens[i + 2].text)\" looks like a list of fields, not \(a.field.name) from \(next.name)"
+                )
+                break
+            }
+        }
+        return out
+    }
+
+    /// Words that describe a value's quality ("when it is valid"), not a value the data holds.
+    static let qualityWords: Set<String> = [
+        "valid", "invalid", "verified", "unverified", "correct", "incorrect", "proper", "real", "wellformed", "usable",
+        "deliverable", "undeliverable", "reachable", "confirmed", "unconfirmed", "genuine", "fake", "bogus", "good", "bad",
+    ]
+
+    /// A rule that compares a field with a quality word the sentence did not quote (`email == "valid"` from
+    /// "email when it is valid"), or a field of a format with a value that cannot have it (an email
+    /// address without "@"): the test of the quality was not read.
+    static func qualitiesAsValues(_ tokens: [ProseToken], _ o: SentenceOutcome, source: Schema) -> [String] {
+        let quoted = Set(tokens.filter { $0.kind == .quoted }.map(\.lower))
+        var out: [String] = []
+        let comparison = #"([A-Za-z_][A-Za-z0-9_.]*)\)? *(==|!=) *"([^"]*)""#
+        for a in o.assignments {
+            let text = a.value.text
+            var rest = text[...]
+            while let r = rest.range(of: comparison, options: .regularExpression) {
+                let match = String(rest[r])
+                rest = rest[r.upperBound...]
+                let name = String(match.prefix { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "." })
+                guard let f = source.fields.first(where: { $0.name == name }), let format = f.format,
+                    let literal = stringLiterals(match).first, !literal.isEmpty
+                else { continue }
+                let fits: Bool
+                switch format {
+                case .email: fits = literal.contains("@")
+                case .url: fits = literal.contains(".") || literal.contains("/")
+                case .phone: fits = literal.contains(where: \.isNumber)
+                }
+                if !fits {
+                    out.append("\(a.field.name): \(f.name) (\(format.rawValue)) is compared with \"\(literal)\", which it never holds")
+                }
+            }
+            for literal in stringLiterals(a.value.text)
+            where qualityWords.contains(literal.lowercased()) && !quoted.contains(literal.lowercased())
+                && !(a.field.values ?? []).contains(where: { $0.lowercased() == literal.lowercased() })
+            {
+                out.append("\(a.field.name): \"\(literal)\" describes the value, it is no value the data holds")
+            }
+        }
+        return out
     }
 
     /// Unquoted literals the sentence spells that no rule holds: true/false, numbers, codes in capitals
