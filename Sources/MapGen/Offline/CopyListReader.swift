@@ -105,7 +105,14 @@ struct CopyListReader {
             a.note += " (one record per \(s.name))"
             o.assignments.append(a)
         }
-        guard o.key == nil, o.skips.isEmpty, o.sameAs == nil, o.defaultForPrevious == nil else { return }
+        guard o.key == nil, o.sameAs == nil, o.defaultForPrevious == nil else { return }
+        if !o.skips.isEmpty {
+            // "…, lastName comes straight from last name, but skip contacts with no email": the skips read stay;
+            // only the pieces of the run-on that read whole as copies are added (the sentence stays listed).
+            guard !o.unread.isEmpty else { return }
+            addPieces(&o, tokens: tokens)
+            return
+        }
         if !o.unread.isEmpty, o.assignments.isEmpty, let (k, a) = key(tokens) {
             var out = SentenceOutcome()
             out.key = k
@@ -142,6 +149,11 @@ struct CopyListReader {
             o = out
             return
         }
+        addPieces(&o, tokens: tokens)
+    }
+
+    /// Adds the pieces of a run-on that read whole as copies to what the sentence reader made of it.
+    private func addPieces(_ o: inout SentenceOutcome, tokens: [ProseToken]) {
         for a in pieces(tokens) {
             if let i = o.assignments.firstIndex(where: { $0.field.name == a.field.name }) {
                 // A piece that reads whole gives another value than the sentence reader: it is used, and flagged.
