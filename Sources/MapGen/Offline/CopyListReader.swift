@@ -105,7 +105,14 @@ struct CopyListReader {
             a.note += " (one record per \(s.name))"
             o.assignments.append(a)
         }
-        guard o.key == nil, o.skips.isEmpty, o.sameAs == nil, o.defaultForPrevious == nil else { return }
+        guard o.key == nil, o.sameAs == nil, o.defaultForPrevious == nil else { return }
+        if !o.skips.isEmpty {
+            // "…, lastName comes straight from last name, but skip contacts with no email": the skips read stay;
+            // only the pieces of the run-on that read whole as copies are added (the sentence stays listed).
+            guard !o.unread.isEmpty || !SentenceAccounting.unaccounted(tokens, o, source: source).isEmpty else { return }
+            addPieces(&o, tokens: tokens, skipsRead: true)
+            return
+        }
         if !o.unread.isEmpty, o.assignments.isEmpty, let (k, a) = key(tokens) {
             var out = SentenceOutcome()
             out.key = k
@@ -142,7 +149,12 @@ struct CopyListReader {
             o = out
             return
         }
-        for a in pieces(tokens) {
+        addPieces(&o, tokens: tokens)
+    }
+
+    /// Adds the pieces of a run-on that read whole as copies to what the sentence reader made of it.
+    private func addPieces(_ o: inout SentenceOutcome, tokens: [ProseToken], skipsRead: Bool = false) {
+        for a in pieces(tokens, skipsRead: skipsRead) {
             if let i = o.assignments.firstIndex(where: { $0.field.name == a.field.name }) {
                 // A piece that reads whole gives another value than the sentence reader: it is used, and flagged.
                 guard o.assignments[i].value.text != a.value.text else { continue }
@@ -192,8 +204,9 @@ struct CopyListReader {
 
     /// The pieces of a run-on sentence, between commas and semicolons outside parentheses, that read whole
     /// as copies: from each break the longest run of pieces that reads, when what follows it opens a
-    /// statement of its own ("Phone = Phone Number, fall back to …" is no copy of Phone Number).
-    func pieces(_ tokens: [ProseToken]) -> [SentenceOutcome.Assignment] {
+    /// statement of its own ("Phone = Phone Number, fall back to …" is no copy of Phone Number) or, when
+    /// `skipsRead`, a skip clause the skip reader reads whole ("…, but leave out contacts with no email").
+    func pieces(_ tokens: [ProseToken], skipsRead: Bool = false) -> [SentenceOutcome.Assignment] {
         var breaks: [Int] = []
         var depth = 0
         for (i, x) in tokens.enumerated() {
@@ -205,6 +218,11 @@ struct CopyListReader {
             Array(s.drop { $0.isWord("and", "but", "with", "also", "then", "plus", "while", "so") || $0.isPunct(",", ";") })
         }
         func opensStatement(_ s: ArraySlice<ProseToken>) -> Bool {
+            if skipsRead, let r = SkipReader(source: source, destination: destination).read(trimmed(s)), r.head.isEmpty,
+                !r.skips.isEmpty, r.unread.isEmpty
+            {
+                return true
+            }
             let next = dropHeading(trimmed(s))
             guard let (_, end) = list(next, from: 0, limit: nil), end < next.count else { return false }
             let w = next[end]
