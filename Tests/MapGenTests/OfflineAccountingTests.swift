@@ -6,13 +6,7 @@ import Testing
 /// The fourth round of the offline reader (issue 18): a rule is reported as implemented only when its
 /// sentence has nothing left over, and the phrasing classes that round added. The sentences are written
 /// for these tests, not copied from evals/.
-@Suite struct OfflineAccountingTests {
-    func generate(_ from: String, _ to: String, _ prose: String) -> OfflineGenerator.Result {
-        OfflineGenerator(schemas: Fixtures.schemas, clock: { Date(timeIntervalSince1970: 0) }).generate(
-            prose: ProseDocument.parse("from: \(from)\nto: \(to)\n\n" + prose), source: Fixtures.schema(from),
-            destination: Fixtures.schema(to))
-    }
-
+@Suite struct OfflineAccountingTests: OfflineReaderTesting {
     func run(_ mapping: String, _ records: [String], field: String) throws -> [String] {
         let compiled = try Compiler.compile(SourceText(path: "m", text: mapping), schemas: Fixtures.schemas)
         let mapper = RecordMapper(mapping: compiled, validate: false)
@@ -24,10 +18,6 @@ import Testing
             case .rejected: return "rejected"
             }
         }
-    }
-
-    func line(_ mapping: String, _ field: String) -> String {
-        mapping.split(separator: "\n").first { $0.hasPrefix(field + " ") }.map(String.init) ?? ""
     }
 
     /// The key's value was read from its field alone and "trimmed" was dropped, at "named in prose".

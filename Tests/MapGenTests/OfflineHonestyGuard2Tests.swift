@@ -7,13 +7,7 @@ import Testing
 /// Issue 18, second round of honesty guards: wrong readings that came out unflagged. Each guard has a
 /// sentence it must list (the rule flagged) and a near miss it must leave alone. Every sentence here is
 /// written for these tests, not copied from evals/.
-@Suite struct OfflineHonestyGuard2Tests {
-    func generate(_ from: String, _ to: String, _ prose: String) -> OfflineGenerator.Result {
-        OfflineGenerator(schemas: Fixtures.schemas, clock: { Date(timeIntervalSince1970: 0) }).generate(
-            prose: ProseDocument.parse("from: \(from)\nto: \(to)\n\n" + prose), source: Fixtures.schema(from),
-            destination: Fixtures.schema(to))
-    }
-
+@Suite struct OfflineHonestyGuard2Tests: OfflineReaderTesting {
     func reasons(_ r: OfflineGenerator.Result, _ sentence: Int) -> String? {
         r.trace.notImplemented.first { $0.sentence == sentence }?.reasons.joined(separator: "; ")
     }

@@ -8,7 +8,7 @@ import Testing
 /// reported only when a listed sentence names it in words a reader would take for it, and the offline
 /// generator's honesty guards list sentences whose rules do not account for all they say. Every
 /// sentence here is written for these tests, not copied from evals/.
-@Suite struct OfflineHonestyGuardTests {
+@Suite struct OfflineHonestyGuardTests: OfflineReaderTesting {
     // MARK: - Scorer
 
     func score(
@@ -121,12 +121,6 @@ import Testing
     }
 
     // MARK: - Generator guards
-
-    func generate(_ from: String, _ to: String, _ prose: String) -> OfflineGenerator.Result {
-        OfflineGenerator(schemas: Fixtures.schemas, clock: { Date(timeIntervalSince1970: 0) }).generate(
-            prose: ProseDocument.parse("from: \(from)\nto: \(to)\n\n" + prose), source: Fixtures.schema(from),
-            destination: Fixtures.schema(to))
-    }
 
     func reasons(_ r: OfflineGenerator.Result, _ sentence: Int) -> String? {
         r.trace.notImplemented.first { $0.sentence == sentence }?.reasons.joined(separator: "; ")
@@ -245,7 +239,4 @@ import Testing
         #expect(line(r.mapping, "FirstName").contains(#"?? "Friend""#) && !line(r.mapping, "FirstName").contains("REVIEW"))
     }
 
-    func line(_ mapping: String, _ field: String) -> String {
-        mapping.split(separator: "\n").first { $0.hasPrefix(field + " ") }.map(String.init) ?? ""
-    }
 }

@@ -6,31 +6,7 @@ import Testing
 /// Round 7 of the offline reader (issue 18): value maps and yes/no values. Each phrasing class has a
 /// sentence written for these tests (not copied from evals/) and a near miss that must not be read, or
 /// must be flagged.
-@Suite struct OfflineMapsRound7Tests {
-    func generate(_ from: String, _ to: String, _ prose: String) -> OfflineGenerator.Result {
-        OfflineGenerator(schemas: Fixtures.schemas, clock: { Date(timeIntervalSince1970: 0) }).generate(
-            prose: ProseDocument.parse("from: \(from)\nto: \(to)\n\n" + prose), source: Fixtures.schema(from),
-            destination: Fixtures.schema(to))
-    }
-
-    /// The rule of `field` with its continuation lines (a match or a chain spans several).
-    func rule(_ mapping: String, _ field: String) -> String {
-        let lines = mapping.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        guard let i = lines.firstIndex(where: { $0.hasPrefix(field + " ") }) else { return "" }
-        var out = [lines[i]]
-        var j = i + 1
-        while j < lines.count, lines[j].hasPrefix("    ") || lines[j].hasPrefix("}") {
-            out.append(lines[j])
-            j += 1
-        }
-        return out.joined(separator: "\n")
-    }
-
-    func unflagged(_ r: OfflineGenerator.Result, _ field: String) -> Bool {
-        let text = rule(r.mapping, field)
-        return !text.isEmpty && !text.contains("REVIEW") && !r.trace.flagged.contains(field)
-    }
-
+@Suite struct OfflineMapsRound7Tests: OfflineReaderTesting {
     // MARK: Yes/no values from a map
 
     @Test func trueWhenValuesFalseForEveryoneElse() {

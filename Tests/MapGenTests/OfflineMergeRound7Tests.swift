@@ -6,24 +6,7 @@ import Testing
 /// Round 7 after the merge (issue 18): a run-on sentence whose skip clause the skip reader reads still
 /// gives the copies its pieces state (the copy-list reader used to stop at any sentence with a skip).
 /// The sentences are written for these tests, not copied from evals/; each reading has a near miss.
-@Suite struct OfflineMergeRound7Tests {
-    func generate(_ from: String, _ to: String, _ prose: String) -> OfflineGenerator.Result {
-        OfflineGenerator(schemas: Fixtures.schemas, clock: { Date(timeIntervalSince1970: 0) }).generate(
-            prose: ProseDocument.parse("from: \(from)\nto: \(to)\n\n" + prose), source: Fixtures.schema(from),
-            destination: Fixtures.schema(to))
-    }
-
-    func line(_ mapping: String, _ field: String) -> String {
-        mapping.split(separator: "\n").first { $0.hasPrefix(field + " ") }.map(String.init) ?? ""
-    }
-
-    /// Whether the rule is flagged: a REVIEW note, or a confidence below 0.5.
-    func flagged(_ rule: String) -> Bool {
-        if rule.contains("REVIEW") { return true }
-        guard let r = rule.range(of: "confidence ") else { return true }
-        return Double(rule[r.upperBound...].prefix(4)) ?? 0 < 0.5
-    }
-
+@Suite struct OfflineMergeRound7Tests: OfflineReaderTesting {
     @Test func aRunOnWithASkipClauseKeepsTheSkipAndReadsItsCopies() {
         let r = generate(
             "hubspot.contact", "segment.identify",

@@ -6,13 +6,7 @@ import Testing
 /// One test per phrasing class the offline reader learned for issue 18's fresh-prose criterion. The
 /// sentences are written for these tests (not copied from evals/): each checks the values the rule
 /// gives on records, and the unsure readings are checked to be flagged, not claimed.
-@Suite struct OfflinePhrasingClassTests {
-    func generate(_ from: String, _ to: String, _ prose: String) -> OfflineGenerator.Result {
-        OfflineGenerator(schemas: Fixtures.schemas, clock: { Date(timeIntervalSince1970: 0) }).generate(
-            prose: ProseDocument.parse("from: \(from)\nto: \(to)\n\n" + prose), source: Fixtures.schema(from),
-            destination: Fixtures.schema(to))
-    }
-
+@Suite struct OfflinePhrasingClassTests: OfflineReaderTesting {
     /// Each record's value of `field` as JSON text, or `skipped`.
     func run(_ mapping: String, _ records: [String], field: String) throws -> [String] {
         let compiled = try Compiler.compile(SourceText(path: "m", text: mapping), schemas: Fixtures.schemas)
@@ -25,10 +19,6 @@ import Testing
             case .rejected: return "rejected"
             }
         }
-    }
-
-    func line(_ mapping: String, _ field: String) -> String {
-        mapping.split(separator: "\n").first { $0.hasPrefix(field + " ") }.map(String.init) ?? ""
     }
 
     @Test func terseLinesWithoutListMarkersAreSentencesOfTheirOwn() throws {

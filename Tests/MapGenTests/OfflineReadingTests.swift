@@ -5,7 +5,7 @@ import Testing
 
 /// The offline generator on the phrasings of issue 18: every example it once got wrong silently is
 /// either read right or listed as not implemented, never claimed.
-@Suite struct OfflineReadingTests {
+@Suite struct OfflineReadingTests: OfflineReaderTesting {
     func generate(_ from: String, _ to: String, _ prose: String) -> OfflineGenerator.Result {
         OfflineGenerator(schemas: Fixtures.schemas, clock: { Date(timeIntervalSince1970: 0) }).generate(
             prose: ProseDocument(from: from, to: to, body: prose), source: Fixtures.schema(from), destination: Fixtures.schema(to))
@@ -23,10 +23,6 @@ import Testing
             case .rejected: return "rejected"
             }
         }
-    }
-
-    func line(_ mapping: String, _ field: String) -> String {
-        mapping.split(separator: "\n").first { $0.hasPrefix(field + " ") }.map(String.init) ?? ""
     }
 
     @Test func neitherNorSkipsOnlyEventsWithBothIdsMissing() throws {

@@ -6,17 +6,7 @@ import Testing
 /// The fifth round of the offline reader (issue 18, tuned on fresh3): list markers, unquoted dash
 /// prefixes, common words as dotted destination names, typos, and what it must list rather than
 /// claim. The sentences are written for these tests, not copied from evals/.
-@Suite struct OfflineRound5Tests {
-    func generate(_ from: String, _ to: String, _ prose: String) -> OfflineGenerator.Result {
-        OfflineGenerator(schemas: Fixtures.schemas, clock: { Date(timeIntervalSince1970: 0) }).generate(
-            prose: ProseDocument.parse("from: \(from)\nto: \(to)\n\n" + prose), source: Fixtures.schema(from),
-            destination: Fixtures.schema(to))
-    }
-
-    func line(_ mapping: String, _ field: String) -> String {
-        mapping.split(separator: "\n").first { $0.hasPrefix(field + " ") }.map(String.init) ?? ""
-    }
-
+@Suite struct OfflineRound5Tests: OfflineReaderTesting {
     @Test func bulletsNumbersAndLettersInParenthesesAreListMarkers() {
         let s = SentenceSplitter.split("Steps\n• first thing\n1) second thing\n(b) third thing\nb) fourth thing\n– fifth thing")
         #expect(s == ["Steps", "first thing", "second thing", "third thing", "fourth thing", "fifth thing"])

@@ -7,22 +7,12 @@ import Testing
 /// middle of a sentence, in the passive, under a heading, as "no X, no sync" or as the records kept;
 /// the conditions inside them; and the event's name said in words. The sentences are written for these
 /// tests, not copied from evals/; each reading has a near miss it must not read (or must list).
-@Suite struct OfflineSkipsRound7Tests {
-    func generate(_ from: String, _ to: String, _ prose: String) -> OfflineGenerator.Result {
-        OfflineGenerator(schemas: Fixtures.schemas, clock: { Date(timeIntervalSince1970: 0) }).generate(
-            prose: ProseDocument.parse("from: \(from)\nto: \(to)\n\n" + prose), source: Fixtures.schema(from),
-            destination: Fixtures.schema(to))
-    }
-
+@Suite struct OfflineSkipsRound7Tests: OfflineReaderTesting {
     /// The skip rules the second sentence gave (the first one names the key, whose blank skip is the generator's).
     func skips(_ mapping: String) -> [String] {
         mapping.split(separator: "\n").filter { $0.hasPrefix("skip when ") && !$0.contains("# [S1]") }.map {
             String($0.dropFirst("skip when ".count).split(separator: "#").first ?? "").trimmingCharacters(in: .whitespaces)
         }
-    }
-
-    func line(_ mapping: String, _ field: String) -> String {
-        mapping.split(separator: "\n").first { $0.hasPrefix(field + " ") }.map(String.init) ?? ""
     }
 
     func listed(_ r: OfflineGenerator.Result, _ sentence: Int) -> Bool {
