@@ -110,7 +110,7 @@ import Testing
             // No record fails under the reference (a record error would make every field of a generated mapping
             // that does not read the failing field count as wrong), and the case's own records exercise both
             // the skip rules and the assignments.
-            let mapper = RecordMapper(mapping: try Compiler.compile(check), lookups: lookups(c), validate: false)
+            let mapper = RecordMapper(mapping: try Compiler.compile(check), lookups: c.testLookups(), validate: false)
             var mapped = 0
             var skipped = 0
             for (n, record) in c.records.enumerated() {
@@ -135,22 +135,5 @@ import Testing
                 ["eval", "--offline", "--group", "fresh4", "--case", "no-such-case"], io: named, environment: [:],
                 workingDirectory: Repo.root) == 2)
         #expect(named.stderr.contains("no case called") && !named.stderr.contains("unknown group"))
-    }
-
-    /// The case's lookup records, read as their schema types (as the scorer serves them).
-    private func lookups(_ c: EvalCase) -> LookupProvider {
-        var records: [String: [[String: Value]]] = [:]
-        for (object, list) in c.lookups {
-            let p = object.split(separator: ".", maxSplits: 1).map(String.init)
-            guard p.count == 2, let schema = (try? Repo.schemas.schema(platform: p[0], object: p[1])) ?? nil else { continue }
-            records[schema.qualifiedName] = list.map { r in
-                var out: [String: Value] = [:]
-                for (k, v) in r.objectValue ?? [] {
-                    if let f = schema.field(k), case .success(let value) = SourceDecoder.decode(v, as: f) { out[k] = value }
-                }
-                return out
-            }
-        }
-        return InMemoryLookup(records: records)
     }
 }

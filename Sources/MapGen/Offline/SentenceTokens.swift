@@ -529,19 +529,6 @@ struct SentenceTokens {
                 i = j
                 continue
             }
-            // "ending in @example.com": a domain after "@" is a literal, as if it were quoted.
-            if c == "@", i == 0 || chars[i - 1].isWhitespace || chars[i - 1] == "(", i + 1 < chars.count, chars[i + 1].isLetter {
-                var j = i + 1
-                while j < chars.count,
-                    chars[j].isLetter || chars[j].isNumber || "-_".contains(chars[j])
-                        || chars[j] == "." && j + 1 < chars.count && chars[j + 1].isLetter
-                {
-                    j += 1
-                }
-                out.append(ProseToken(kind: .quoted, text: String(chars[i..<j]), lower: String(chars[i..<j]).lowercased()))
-                i = j
-                continue
-            }
             if "+=,;:()".contains(c) { punct(String(c)) }
             // "firstname/lastname/jobtitle", "city / state / zip": kept for now, a list separator between two
             // fields once fields are known.
