@@ -203,6 +203,8 @@ extension HonestyGuard {
             reasons += instructionsAsValues(tokens, o)
             reasons += constantsNotInProse(sentence, o, destination: destination)
             reasons += skipValuesNotInProse(tokens, o, source: source)
+            reasons += proseWordsInMatchKeys(o)
+            reasons += fieldWordsAsValues(tokens, o, source: source)
         }
         return reasons
     }
@@ -476,6 +478,49 @@ extension HonestyGuard {
                 let w = words(literal)
                 if w.count == 1, inflections(w).contains(where: { proseWords.contains($0[0]) }) { continue }
                 out.append("\(a.field.name): the value \"\(literal)\" is not in the sentence")
+            }
+        }
+        return out
+    }
+
+    /// Words that join a value to the sentence around it ("in Germany", "for France"); a value a `match`
+    /// arm tests never starts with one.
+    static let joiningWords: Set<String> = [
+        "in", "for", "from", "at", "with", "when", "if", "to", "of", "on", "by", "is", "are", "and", "or", "the",
+    ]
+
+    /// A `match` arm whose key starts with a joining word (`"in Germany" => …`): the reader took the
+    /// sentence's wording for the value the data holds, so the arm never matches.
+    static func proseWordsInMatchKeys(_ o: SentenceOutcome) -> [String] {
+        var out: [String] = []
+        for a in o.assignments where a.value.text.contains("match ") {
+            for line in a.value.text.split(separator: "\n") {
+                guard let arrow = line.range(of: "=>") else { continue }
+                for key in stringLiterals(String(line[..<arrow.lowerBound])) {
+                    guard let first = words(key).first, words(key).count > 1, joiningWords.contains(first) else { continue }
+                    out.append("\(a.field.name): the match key \"\(key)\" holds the sentence's wording, not a value")
+                }
+            }
+        }
+        return out
+    }
+
+    /// A constant that is a word of the rule's own field name or of a source field's name ("stage" for
+    /// `lifecycle_stage`) and that the sentence does not quote: a field word read as the value.
+    static func fieldWordsAsValues(_ tokens: [ProseToken], _ o: SentenceOutcome, source: Schema) -> [String] {
+        let quoted = Set(tokens.filter { $0.kind == .quoted }.map(\.lower))
+        var out: [String] = []
+        for a in o.assignments {
+            let allowed = Set((a.field.values ?? []).map { $0.lowercased() })
+            var fieldWords = Set(words(a.field.name, camel: true))
+            if let label = a.field.label { fieldWords.formUnion(words(label)) }
+            for f in source.fields where reads(a.value.text, f.name) { fieldWords.formUnion(words(f.name, camel: true)) }
+            for literal in stringLiterals(a.value.text) {
+                let lower = literal.lowercased()
+                guard words(literal).count == 1, fieldWords.contains(lower), !quoted.contains(lower), !allowed.contains(lower) else {
+                    continue
+                }
+                out.append("\(a.field.name): \"\(literal)\" is a word of a field's name, read as a value")
             }
         }
         return out
