@@ -54,6 +54,9 @@ import Testing
         // A value that is no word of a field name is a value.
         let o = try outcome("language", "if blank(hs_language) then \"en\" else hs_language")
         #expect(HonestyGuard.fieldWordsAsValues([], o, source: source).isEmpty)
+        // A value that spells a source field the rule does not read ("phone" as a channel) is a value.
+        let channel = try outcome("language", "match hs_language {\n    \"fr\" => \"phone\"\n    _ => \"en\"\n}")
+        #expect(HonestyGuard.fieldWordsAsValues([], channel, source: source).isEmpty)
         // End to end: a sentence that spells a real constant keeps its rule unflagged by this guard.
         let r = generate("hubspot.contact", "mailchimp.member", "Language: hs_language, or \"en\" when it is blank.")
         #expect(reasons(r, 1)?.contains("word of a field's name") != true)

@@ -514,7 +514,9 @@ extension HonestyGuard {
             let allowed = Set((a.field.values ?? []).map { $0.lowercased() })
             var fieldWords = Set(words(a.field.name, camel: true))
             if let label = a.field.label { fieldWords.formUnion(words(label)) }
-            for f in source.fields where reads(a.value.text, f.name) { fieldWords.formUnion(words(f.name, camel: true)) }
+            // The fields the rule reads, outside its string literals (`"email"` is a value, not the field).
+            let code = a.value.text.replacingOccurrences(of: #""[^"]*""#, with: "\"\"", options: .regularExpression)
+            for f in source.fields where reads(code, f.name) { fieldWords.formUnion(words(f.name, camel: true)) }
             for literal in stringLiterals(a.value.text) {
                 let lower = literal.lowercased()
                 guard words(literal).count == 1, fieldWords.contains(lower), !quoted.contains(lower), !allowed.contains(lower) else {
