@@ -86,54 +86,8 @@ import Testing
     /// is tuned) leaves it out. The cases load, cover fifteen platform pairs, every reference checks clean and
     /// agrees with itself on its records; the reader never runs, and its score is not asserted.
     @Test func fresh4IsLoadedByNameAndLeftOutOfAll() throws {
-        let cases = try EvalSuite.load(directory: Repo.root + "/evals", groups: ["fresh4"], samples: Repo.root + "/samples")
-        #expect(cases.count == 15)
-        #expect(cases.allSatisfy { $0.group == "fresh4" && $0.prose.from != nil && $0.prose.to != nil && !$0.records.isEmpty })
-        #expect(cases.filter { !$0.lookups.isEmpty }.count == 2)
-        func platform(_ object: String?) -> String { object?.split(separator: ".").first.map(String.init) ?? "" }
-        let sources = Set(cases.map { platform($0.prose.from) })
-        let destinations = Set(cases.map { platform($0.prose.to) })
-        #expect(sources == ["hubspot", "salesforce", "mailchimp", "segment"])
-        #expect(destinations == ["hubspot", "salesforce", "mailchimp", "segment", "ga4"])
-        // One case per platform pair: fifteen of the sixteen, none within a platform.
-        let pairs = Set(cases.map { platform($0.prose.from) + "->" + platform($0.prose.to) })
-        #expect(pairs.count == 15)
-        #expect(cases.allSatisfy { platform($0.prose.from) != platform($0.prose.to) })
-        for c in cases {
-            #expect((15...20).contains(c.records.count - EvalSuite.sampleRecords), "\(c.name): 15 to 20 records of its own")
-            let check = Checker.check(SourceText(path: c.name, text: c.reference), schemas: Repo.schemas)
-            #expect(check.diagnostics.isEmpty, "\(c.name).map")
-            // The reference scored against itself agrees on every field, the skip rules included.
-            let own = EvalScorer.score(c, EvalGeneration(mapping: c.reference), schemas: Repo.schemas)
-            #expect(!own.fields.isEmpty && own.fields.allSatisfy { $0.status == .right && !$0.silentWrong }, "\(c.name)")
-            #expect(own.fields.contains { $0.field == "(skip)" }, "\(c.name): every case has a skip rule")
-            // No record fails under the reference (a record error would make every field of a generated mapping
-            // that does not read the failing field count as wrong), and the case's own records exercise both
-            // the skip rules and the assignments.
-            let mapper = RecordMapper(mapping: try Compiler.compile(check), lookups: c.testLookups(), validate: false)
-            var mapped = 0
-            var skipped = 0
-            for (n, record) in c.records.enumerated() {
-                switch mapper.map(record: record) {
-                case .mapped: if n < c.records.count - EvalSuite.sampleRecords { mapped += 1 }
-                case .skipped: if n < c.records.count - EvalSuite.sampleRecords { skipped += 1 }
-                case .rejected(let failure, _, _): Issue.record("\(c.name): record \(n + 1) fails: \(String(describing: failure))")
-                }
-            }
-            #expect(mapped >= 8 && skipped >= 2, "\(c.name): \(mapped) mapped, \(skipped) skipped")
-        }
-        let io = CapturedIO()
-        #expect(
-            MapCLI.run(
-                ["eval", "--offline", "--group", "all", "--case", "p01-hubspot-companies-to-sf-accounts"], io: io, environment: [:],
-                workingDirectory: Repo.root) == 2)
-        #expect(io.stderr.contains("no case called"))
-        // The group is known to the command (a case name that does not exist stops it before the reader runs).
-        let named = CapturedIO()
-        #expect(
-            MapCLI.run(
-                ["eval", "--offline", "--group", "fresh4", "--case", "no-such-case"], io: named, environment: [:],
-                workingDirectory: Repo.root) == 2)
-        #expect(named.stderr.contains("no case called") && !named.stderr.contains("unknown group"))
+        try checkHeldOutGroup(
+            "fresh4", lookupCases: 2, includedPair: "mailchimp->ga4", copies: 82, transforms: 108,
+            aCase: "p01-hubspot-companies-to-sf-accounts")
     }
 }
