@@ -21,7 +21,7 @@ let package = Package(
         .executableTarget(name: "mapc", dependencies: ["MapCLI"]),
         // Seeded mutation fuzzing of everything that reads input from the world (`make fuzz`).
         .executableTarget(
-            name: "mapc-fuzz", dependencies: ["MapDSL", "Webhooks", "SyncEngine", "Adapters", "Sandbox", "HTTPServer", "MapcSupport"],
+            name: "mapc-fuzz", dependencies: ["MapDSL", "MapGen", "Webhooks", "SyncEngine", "Adapters", "Sandbox", "HTTPServer", "MapcSupport"],
             path: "Sources/MapFuzz"),
         .target(name: "TestSupport", dependencies: ["MapDSL"], path: "Tests/TestSupport"),
         .testTarget(name: "MapDSLTests", dependencies: ["MapDSL", "TestSupport"], exclude: ["Fixtures", "Golden"]),

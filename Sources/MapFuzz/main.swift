@@ -20,11 +20,13 @@ do {
     exit(0)
 }
 
-let known = fuzzTargets + selfTestTargets
+let known = fuzzTargets + namedOnlyTargets + selfTestTargets
 func target(named name: String) -> any FuzzTarget {
     guard let t = known.first(where: { $0.name == name }) else {
         FileHandle.standardError.write(
-            Data("error: no target '\(name)'\nhelp: targets: \(fuzzTargets.map(\.name).joined(separator: ", "))\n".utf8))
+            Data(
+                "error: no target '\(name)'\nhelp: targets: \((fuzzTargets + namedOnlyTargets).map(\.name).joined(separator: ", "))\n".utf8)
+        )
         exit(2)
     }
     return t
@@ -32,6 +34,7 @@ func target(named name: String) -> any FuzzTarget {
 
 if options.list {
     for t in fuzzTargets { say(t.name) }
+    for t in namedOnlyTargets { say(t.name + " (run only when named)") }
     exit(0)
 }
 

@@ -88,8 +88,20 @@ import Testing
         #expect(
             list.status == 0
                 && list.out.split(separator: "\n").map(String.init) == ["dsl-source", "jsonl-records", "dsl-format"] + Self.webhookTargets
-                    + Self.replyTargets
+                    + Self.replyTargets + ["gen-prose (run only when named)"]
         )
+    }
+
+    /// The prose target runs only when named; its seeds (the phrasings the offline reader knows) go through
+    /// the reader and the checker without a crash or a hang.
+    @Test func theProseTargetRunsItsSeedsWhenNamed() throws {
+        let dir = try Self.scratch()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let r = try ChildProcess.run(
+            "mapc-fuzz", ["--target", "gen-prose", "--runs", "3", "--seed", "1", "--failures", dir + "/f"], cwd: dir)
+        #expect(
+            !r.signaled && r.status == 0 && r.out.contains("gen-prose: 3 inputs") && r.out.contains("0 crashes, 0 hangs"),
+            "\(r.out + r.summary)")
     }
 
     /// An LLM reply reaches the same parser as a file: a deeply nested one is a diagnostic, fed
