@@ -300,12 +300,14 @@ enum StructuredProse {
                 order.append((-1, t))
                 continue
             }
-            if let (indent, key, raw) = keyLine(l), last == nil || items[last!]!.value.first.map({ $0 != ">" && $0 != "|" }) ?? true
-                || indent <= items[last!]!.indent
+            if let (indent, key, raw) = keyLine(l),
+                last == nil || items[last!]!.value.first.map({ $0 != ">" && $0 != "|" }) ?? true
+                    || indent <= items[last!]!.indent
             {
                 let (value, comment) = splitComment(raw, marker: "#")
                 let n = keys
-                items[n] = Item(indent: indent, key: key, lines: [t], value: value.isEmpty ? [] : [value], comments: comment.map { [$0] } ?? [])
+                items[n] = Item(
+                    indent: indent, key: key, lines: [t], value: value.isEmpty ? [] : [value], comments: comment.map { [$0] } ?? [])
                 order.append((n, nil))
                 last = n
                 keys += 1

@@ -259,7 +259,9 @@ struct StructuredReadings {
 
     /// "dedup key", "dedupe key", "upsert key": a comment that only says the field is the key.
     static func isKeyComment(_ c: String) -> Bool {
-        c.range(of: #"^(the )?(dedup|dedupe|upsert|primary|idempotency|unique|match(ing)?) key$"#, options: [.regularExpression, .caseInsensitive])
+        c.range(
+            of: #"^(the )?(dedup|dedupe|upsert|primary|idempotency|unique|match(ing)?) key$"#,
+            options: [.regularExpression, .caseInsensitive])
             != nil
     }
 
@@ -314,7 +316,8 @@ struct StructuredReadings {
             if t.hasPrefix("i.e.") || t.hasPrefix("e.g.") || t.hasPrefix("ie ") || t.hasPrefix("eg ") { continue }
             if joinable,
                 t.range(
-                    of: #"^(skip|drop|leave out|omit|no|without)( the)? (space|separator|comma|dash|hyphen)s? (if|when) .*(no|missing|empty|blank|null)"#,
+                    of:
+                        #"^(skip|drop|leave out|omit|no|without)( the)? (space|separator|comma|dash|hyphen)s? (if|when) .*(no|missing|empty|blank|null)"#,
                     options: .regularExpression) != nil
             {
                 join = true
