@@ -247,6 +247,24 @@ import Testing
         #expect(listed(r, "| Company | the weather in Paris |", in: "from: a.b\nto: c.d\n\n" + prose))
     }
 
+    // MARK: Templates
+
+    @Test func aTemplateWithPlaceholdersIsAConcatenation() throws {
+        let r = generate(
+            "hubspot.contact", "segment.identify",
+            "traits.description     Works as <jobtitle> at {company}   (e.g. \"Works as CTO at Acme\")\nuserId                 hs_object_id\ntraits.email           email"
+        )
+        let rec = [#"{"hs_object_id": "1", "jobtitle": "CFO", "company": "Zed", "email": "a@b.co"}"#]
+        #expect(try run(r.mapping, rec, field: "traits.description") == ["\"Works as CFO at Zed\""])
+    }
+
+    @Test func aPlaceholderThatNamesNoFieldGivesNoTemplate() {
+        let reader = StructuredReadings(source: Fixtures.schema("hubspot.contact"), destination: Fixtures.schema("segment.identify"))
+        #expect(reader.template("Works as <job_role_text> at <company>") == nil)
+        #expect(reader.template("<company>") == nil)
+        #expect(reader.template("id-<hs_object_id>") == "\"id-\" + hs_object_id")
+    }
+
     // MARK: Note clauses
 
     @Test func noteClauses() {

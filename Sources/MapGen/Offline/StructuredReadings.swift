@@ -163,6 +163,8 @@ struct StructuredReadings {
             guard let s else { return text }
             return Self.words(text).contains(where: { Self.words(s).contains($0) }) ? text : "\(s): \(text)"
         }
+        // "Rating <member_rating>/5": a template whose placeholders name source fields.
+        if s == nil, notes.count == 1, let t = template(notes[0]) { return d + " = " + t }
         var clauses: [String] = []
         var value = s
         for note in notes {
@@ -243,6 +245,41 @@ struct StructuredReadings {
         return nil
     }
 
+    /// A text with placeholders that name source fields (`<id>`, `{id}`, `{{id}}`, `${id}`) as a
+    /// concatenation: `"mc-" + id`. An example in parentheses after it ("(e.g. "mc-42")") is left out.
+    /// Nil unless every placeholder names a source field and some text stays around them.
+    func template(_ text: String) -> String? {
+        var t = text.replacingOccurrences(
+            of: #"\s*\((?:e\.g\.|eg|for example|example:?)[^)]*\)\s*$"#, with: "", options: [.regularExpression, .caseInsensitive]
+        ).trimmingCharacters(in: .whitespaces)
+        if t.count > 1, t.hasPrefix("\""), t.hasSuffix("\""), !t.dropFirst().dropLast().contains("\"") {
+            t = String(t.dropFirst().dropLast())
+        }
+        if t.hasPrefix("`"), t.hasSuffix("`"), t.count > 1 { t = String(t.dropFirst().dropLast()) }
+        guard !t.contains("\"") else { return nil }
+        let regex = try! NSRegularExpression(
+            pattern: #"\$\{\s*([A-Za-z_][\w.]*)\s*\}|\{\{\s*([A-Za-z_][\w.]*)\s*\}\}|\{([A-Za-z_][\w.]*)\}|<([A-Za-z_][\w.]*)>"#)
+        let ns = t as NSString
+        let matches = regex.matches(in: t, range: NSRange(location: 0, length: ns.length))
+        guard !matches.isEmpty else { return nil }
+        var parts: [String] = []
+        var at = 0
+        for m in matches {
+            let name = (1...4).map { m.range(at: $0) }.first { $0.location != NSNotFound }.map(ns.substring(with:)) ?? ""
+            guard let f = source.field(name) ?? source.fields.first(where: { $0.name.lowercased() == name.lowercased() }) else {
+                return nil
+            }
+            if m.range.location > at {
+                parts.append(Formatter.stringLiteral(ns.substring(with: NSRange(location: at, length: m.range.location - at))))
+            }
+            parts.append(OfflineExpr.field(f))
+            at = m.range.location + m.range.length
+        }
+        if at < ns.length { parts.append(Formatter.stringLiteral(ns.substring(from: at))) }
+        guard parts.contains(where: { $0.hasPrefix("\"") }) else { return nil }
+        return parts.joined(separator: " + ")
+    }
+
     // MARK: YAML
 
     /// "dest.path: value, comment" with comments that only name the key left out.
@@ -252,7 +289,7 @@ struct StructuredReadings {
             let kept = Self.clauses(c).filter { !Self.isKeyClause($0) && !Self.isCopyClause($0) && !Self.isKeyComment($0) }
             notes += kept
         }
-        var text = r.key + ": " + r.value
+        var text = r.key + ": " + (template(r.value) ?? r.value)
         if !notes.isEmpty { text += ", " + notes.joined(separator: "; ") }
         return text
     }
