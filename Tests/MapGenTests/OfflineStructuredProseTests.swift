@@ -247,6 +247,40 @@ import Testing
         #expect(listed(r, "| Company | the weather in Paris |", in: "from: a.b\nto: c.d\n\n" + prose))
     }
 
+    // MARK: Lookups in a sheet
+
+    @Test func aSheetRowThatLooksARecordUpWithTheSourceColumnsValue() {
+        let prose = """
+            "Lead field","From HubSpot","Explanation"
+            "Account__c","company","the Id of the Salesforce Account whose Name equals the company, trimmed; null when there is no match"
+            "Title","jobtitle","as is"
+            """
+        let r = generate("hubspot.contact", "salesforce.Lead", prose)
+        #expect(line(r.mapping, "Account__c").contains("lookup(salesforce.Account, Name == trim(company))?.Id"))
+        #expect(!flagged(line(r.mapping, "Account__c")))
+    }
+
+    @Test func aLookupWhoseValuePhraseIsNotTheSourceColumnIsNoLookupOfIt() {
+        let prose = """
+            "Lead field","From HubSpot","Explanation"
+            "Account__c","company","the Id of the Salesforce Account whose Name equals the website domain"
+            "Title","jobtitle","as is"
+            """
+        let r = generate("hubspot.contact", "salesforce.Lead", prose)
+        #expect(!line(r.mapping, "Account__c").contains("Name == trim(company)") || flagged(line(r.mapping, "Account__c")))
+        #expect(!unflagged(r, "Account__c") || !line(r.mapping, "Account__c").contains("company"))
+    }
+
+    @Test func aLookupRowWithAnotherNoteIsFlagged() {
+        let prose = """
+            "Lead field","From HubSpot","Explanation"
+            "Account__c","company","Id of the Salesforce Account whose Name is the company; only for customers"
+            "Title","jobtitle","as is"
+            """
+        let r = generate("hubspot.contact", "salesforce.Lead", prose)
+        #expect(flagged(line(r.mapping, "Account__c")))
+    }
+
     // MARK: Templates
 
     @Test func aTemplateWithPlaceholdersIsAConcatenation() throws {

@@ -67,7 +67,7 @@ public struct OfflineGenerator: Sendable {
         var previous: SentenceOutcome?
 
         // CSV sheets, SQL select lists, YAML-like keys, aligned columns: rows as statements (StructuredReadings.swift).
-        let structured = StructuredReadings.read(prose, source: source, destination: destination)
+        let structured = StructuredReadings.read(prose, source: source, destination: destination, schemas: schemas)
         // "Industry (…):" and lines of arms: one value map (ValuesSentenceMap.swift).
         let (armTexts, armRows) = Self.joinArmLists(
             Self.readTableRows(structured.texts, source: source, destination: destination), source: source, destination: destination)
@@ -76,7 +76,7 @@ public struct OfflineGenerator: Sendable {
         for (index, sentence) in texts.enumerated() {
             if tableRows.contains(index) { continue }
             // "anything else (or no locale) → en": a match's `_` arm takes null too, so the aside says nothing more.
-            let sentence = sentence.replacingOccurrences(
+            let sentence = (structured.direct[index] == nil ? sentence : "").replacingOccurrences(
                 of: #"\b(anything else|everything else|any other [A-Za-z]+) \(or (no [A-Za-z ]{1,30}|empty|blank|missing|none)\)"#,
                 with: "$1", options: [.regularExpression, .caseInsensitive])
             let tokens = SentenceTokens(sentence, source: source, destination: destination).tokens

@@ -22,7 +22,7 @@ struct StructuredReadings {
     }
 
     /// The readings of `prose`'s records; the sentences unchanged when the document has none.
-    static func read(_ prose: ProseDocument, source: Schema, destination: Schema) -> Result {
+    static func read(_ prose: ProseDocument, source: Schema, destination: Schema, schemas: SchemaProvider? = nil) -> Result {
         var result = Result(texts: prose.sentences)
         let segments = StructuredProse.segments(prose.body)
         guard segments.contains(where: { if case .record = $0 { true } else { false } }) else { return result }
@@ -47,11 +47,23 @@ struct StructuredReadings {
             }
             switch r.layout {
             case .table:
+                if let schemas, let o = reader.rowLookup(r, schemas: schemas) {
+                    // The row stays a table row: the generator's table reader keeps its columns across it.
+                    result.direct[i] = o
+                    result.rows.insert(i)
+                    continue
+                }
                 // A table the reader already reads (both sides' columns named) stays as it is.
                 guard let text = reader.rowText(r) else { continue }
                 result.texts[i] = text
                 result.rows.insert(i)
             case .csv, .columns:
+                if let schemas, let o = reader.rowLookup(r, schemas: schemas) {
+                    result.direct[i] = o
+                    result.texts[i] = ""
+                    result.rows.insert(i)
+                    continue
+                }
                 result.texts[i] = reader.rowText(r) ?? r.sentence
                 result.rows.insert(i)
             case .yaml:
@@ -116,12 +128,24 @@ struct StructuredReadings {
         return roles
     }
 
-    /// The destination field a cell names (its name, label or last part; any case).
-    func destinationField(_ cell: String) -> Field? {
+    /// The destination field a cell names (its name or label; any case).
+    func destinationField(_ cell: String) -> Field? { Self.field(cell, in: destination) }
+
+    /// The source field a cell names (its name, label, or the last part of a dotted name; any case).
+    func sourceField(_ cell: String) -> Field? {
+        if let f = Self.field(cell, in: source) { return f }
+        let l = cell.trimmingCharacters(in: CharacterSet(charactersIn: "`*\" ")).lowercased()
+        let last = source.fields.filter { $0.name.split(separator: ".").last?.lowercased() == l }
+        return last.count == 1 ? last[0] : nil
+    }
+
+    private static func field(_ cell: String, in schema: Schema) -> Field? {
         let c = cell.trimmingCharacters(in: CharacterSet(charactersIn: "`*\" "))
-        if let f = destination.field(c) { return f }
+        if let f = schema.field(c) { return f }
         let l = c.lowercased()
-        return destination.fields.first { $0.name.lowercased() == l }
+        if let f = schema.fields.first(where: { $0.name.lowercased() == l }) { return f }
+        let labelled = schema.fields.filter { $0.label?.lowercased() == l }
+        return labelled.count == 1 ? labelled[0] : nil
     }
 
     static let emptyCells: Set<String> = ["", "-", "—", "–", "n/a", "na", "none", "(none)", "—", "(n/a)", "(constant)", "(fixed)"]
@@ -146,6 +170,68 @@ struct StructuredReadings {
         let s = sc.map { r.cells[$0] }.flatMap { Self.emptyCells.contains($0.lowercased()) ? nil : $0 }
         let notes = r.cells.indices.filter { roles[$0] == .note }.map { r.cells[$0] }.filter { !$0.isEmpty }
         return statement(destination: d, source: s, notes: notes)
+    }
+
+    /// A row whose note looks a record up with the source column's value: "Id of the Salesforce Account
+    /// whose Name is the company (trimmed); empty when there is no such account or more than one" beside
+    /// `merge_fields.COMPANY`. The value phrase must be the source column's own name (or label) in words;
+    /// "empty when none or several match" is what a lookup gives anyway. Other clauses are listed.
+    func rowLookup(_ r: StructuredProse.Record, schemas: SchemaProvider) -> SentenceOutcome? {
+        guard let h = r.header, h.count == r.cells.count, let roles = roles(h)?.map({ $0 ?? .note }),
+            let dc = roles.firstIndex(of: .destination), let sc = roles.firstIndex(of: .source),
+            let d = destinationField(r.cells[dc]),
+            let s = sourceField(r.cells[sc])
+        else { return nil }
+        let clauses = r.cells.indices.filter { roles[$0] == .note }.flatMap { r.cells[$0].components(separatedBy: "; ") }
+            .map { $0.trimmingCharacters(in: CharacterSet(charactersIn: " .")) }.filter { !$0.isEmpty }
+        let pattern = try! NSRegularExpression(
+            pattern: #"^(?:the )?([A-Za-z_]\w*) of the (.+?) whose (.+?) (?:is|equals|matches|=) (?:the )?(.+?)$"#,
+            options: [.caseInsensitive])
+        var text: String?
+        var unread: [String] = []
+        for c in clauses {
+            let ns = c as NSString
+            if text == nil, let m = pattern.firstMatch(in: c, range: NSRange(location: 0, length: ns.length)) {
+                let g = (1...4).map { ns.substring(with: m.range(at: $0)) }
+                let objects = Generator.lookupObjects(source: source, destination: destination, schemas: schemas)
+                guard let objectWord = Self.words(g[1]).last,
+                    let target = objects.first(where: {
+                        $0.object.lowercased() == objectWord && $0.qualifiedName != destination.qualifiedName
+                    }),
+                    let member = target.field(g[0]) ?? target.fields.first(where: { $0.name.lowercased() == g[0].lowercased() }),
+                    let condition = target.field(g[2])
+                        ?? target.fields.first(where: {
+                            $0.label?.lowercased() == g[2].lowercased() || $0.name.lowercased() == g[2].lowercased()
+                        })
+                else { return nil }
+                var phrase = g[3]
+                let trimmed = phrase.range(of: #"\btrimmed\b"#, options: [.regularExpression, .caseInsensitive]) != nil
+                phrase = phrase.replacingOccurrences(of: #"\(?\btrimmed\b\)?"#, with: "", options: [.regularExpression, .caseInsensitive])
+                let own = Set(Self.words(s.name) + Self.words(s.label ?? ""))
+                let said = Self.words(phrase).filter { !["value", "field", "column", "of", "the", "its", "their", "source"].contains($0) }
+                guard !said.isEmpty, said.allSatisfy(own.contains), OfflineExpr.convertible(member.type.baseType, d),
+                    ValueType.unify(condition.valueType, s.valueType) != nil
+                else { return nil }
+                let value = trimmed && s.type.baseType == .string ? "trim(\(OfflineExpr.field(s)))" : OfflineExpr.field(s)
+                text =
+                    "lookup(\(MappingGrammar.objectName(target)), \(MappingGrammar.fieldName(condition.name)) == \(value))?.\(MappingGrammar.fieldName(member.name))"
+                continue
+            }
+            if c.range(
+                of: #"^(empty|null|blank|nothing|no value|left empty)( when| if)( there is)? (no|none)\b.*$"#,
+                options: [.regularExpression, .caseInsensitive])
+                != nil
+            {
+                continue
+            }
+            unread.append("a note it could not read: \(c)")
+        }
+        guard let text else { return nil }
+        var o = SentenceOutcome()
+        o.assignments = [.init(field: d, value: ReadValue(text: text, kind: .lookup), confidence: 0.85, note: "lookup from prose")]
+        o.unread = unread
+        o.namesDestination = true
+        return o
     }
 
     /// Whether a destination cell names no field but the rows to take ("(filter)", "(which members)", "skip").
