@@ -141,6 +141,16 @@ import Testing
         #expect(StructuredProse.segments(text) == [.prose(text)])
     }
 
+    @Test func alignedArrowStatementsAreNoColumns() {
+        let text = "Email       ->  email\nTitle       ->  jobtitle\nCity        ->  city"
+        #expect(StructuredProse.segments(text) == [.prose(text)])
+    }
+
+    @Test func aSentenceThatStartsWithSelectIsNoQuery() {
+        let text = "Select the contacts, the leads,\nand the accounts that changed today."
+        #expect(StructuredProse.segments(text) == [.prose(text)])
+    }
+
     // MARK: YAML-like
 
     @Test func nestedKeysTakeTheirParentsNameAndAKeyCommentIsDropped() throws {

@@ -231,6 +231,8 @@ enum StructuredProse {
                 continue
             }
             guard let cells = split(l) else { return nil }
+            // "Email      ->  email": an arrow or `=` between the columns makes statements the reader reads itself.
+            if ["->", "→", "=", "<-", "←", ":", "=>", "⇐"].contains(where: { cells[1].hasPrefix($0) }) { return nil }
             let name = cells[0]
             guard !name.contains(" ") || name.hasPrefix("(") && name.hasSuffix(")") else { return nil }
             out.append(.record(Record(sentence: t, layout: .columns, cells: cells, header: header)))
@@ -482,7 +484,9 @@ enum StructuredProse {
             j += 1
         }
         finish()
-        guard items >= 2 else { return nil }
+        // "Select the contacts, leads and accounts": a select list names its columns with AS.
+        let aliased = out.filter { if case .record(let r) = $0 { !r.key.isEmpty } else { false } }.count
+        guard items >= 2, aliased >= 2 else { return nil }
         return (out, j)
     }
 
