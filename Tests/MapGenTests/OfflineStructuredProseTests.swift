@@ -215,6 +215,20 @@ import Testing
         for f in ["Company", "Description", "Rating", "Country"] { #expect(!flagged(rule(r.mapping, f)), "\(f)") }
     }
 
+    @Test func aWhereInAnAsideIsTheSkipOfItsNegation() {
+        let r = generate(
+            "hubspot.contact", "salesforce.Lead",
+            "Title comes from jobtitle.\nSubscribers are left out (WHERE lifecyclestage <> 'subscriber').")
+        #expect(r.mapping.contains("skip when lifecyclestage == \"subscriber\""))
+    }
+
+    @Test func aWhereAsideThatDoesNotReadOrSaysNothingOfLeavingOutGivesNoSkipFromIt() {
+        let reader = StructuredReadings(source: Fixtures.schema("hubspot.contact"), destination: Fixtures.schema("salesforce.Lead"))
+        #expect(reader.whereAside("Subscribers are left out (WHERE lifecyclestage LIKE 'sub%').") == nil)
+        #expect(reader.whereAside("Title is the job title (WHERE jobtitle <> '').") == nil)
+        #expect(reader.whereAside("Subscribers are left out (WHERE no_such_field = 'x').") == nil)
+    }
+
     @Test func aSQLItemItCannotReadGivesNoRuleAndIsListed() {
         let prose = """
             SELECT

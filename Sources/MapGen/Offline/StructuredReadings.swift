@@ -25,8 +25,15 @@ struct StructuredReadings {
     static func read(_ prose: ProseDocument, source: Schema, destination: Schema, schemas: SchemaProvider? = nil) -> Result {
         var result = Result(texts: prose.sentences)
         let segments = StructuredProse.segments(prose.body)
-        guard segments.contains(where: { if case .record = $0 { true } else { false } }) else { return result }
         let reader = StructuredReadings(source: source, destination: destination)
+        // "Closed leads are excluded (WHERE Status <> 'Closed')": a SQL condition in an aside says which rows stay.
+        for (i, sentence) in prose.sentences.enumerated() {
+            if let o = reader.whereAside(sentence) {
+                result.direct[i] = o
+                result.texts[i] = ""
+            }
+        }
+        guard segments.contains(where: { if case .record = $0 { true } else { false } }) else { return result }
         var index = 0
         var planned: [(Int, StructuredProse.Record)] = []
         for s in segments {
@@ -389,6 +396,22 @@ struct StructuredReadings {
     }
 
     // MARK: SQL
+
+    /// A sentence that speaks of leaving records out and restates it as a SQL condition in parentheses,
+    /// "(WHERE Status <> 'Closed')": the skip of the condition's negation (`WHERE` keeps the rows it
+    /// matches). Nil when the condition does not read whole.
+    func whereAside(_ sentence: String) -> SentenceOutcome? {
+        guard let r = sentence.range(of: #"\(\s*WHERE\s+[^()]*(\([^()]*\)[^()]*)*\)"#, options: [.regularExpression, .caseInsensitive]),
+            HonestyGuard.speaksOfLeavingOut(sentence)
+        else { return nil }
+        var cond = String(sentence[r].dropFirst().dropLast()).trimmingCharacters(in: .whitespaces)
+        cond = String(cond.dropFirst(5))
+        var p = SQLExpression(text: cond, source: source)
+        guard let c = p.condition(), p.atEnd else { return nil }
+        var o = SentenceOutcome()
+        o.skips = [(SQLExpression.negate(c), 0.9)]
+        return o
+    }
 
     /// A SQL item read as a rule, a `WHERE` clause as a skip; nil when the expression or a field in it cannot be read.
     func sqlOutcome(_ r: StructuredProse.Record) -> SentenceOutcome? {
