@@ -118,6 +118,28 @@ import Testing
         #expect(r.trace.notImplemented.count >= 2)
     }
 
+    // MARK: Cells between bars
+
+    @Test func barSeparatedCellsWithoutOuterBarsAreATable() throws {
+        let prose = """
+            Lead column | HubSpot source | Notes
+            ----------- | -------------- | -----
+            Title | jobtitle | unchanged
+            LeadSource | - | constant: Web
+            City | city | in upper case
+            """
+        let r = generate("hubspot.contact", "salesforce.Lead", prose)
+        #expect(line(r.mapping, "Title").contains("jobtitle"))
+        #expect(line(r.mapping, "LeadSource").contains("\"Web\""))
+        let rec = [#"{"hs_object_id": "7", "city": "Oslo"}"#]
+        #expect(try run(r.mapping, rec, field: "City") == ["\"OSLO\""])
+    }
+
+    @Test func aSentenceWithOneBarIsNoTable() {
+        let text = "Use the company | the website as a fallback.\nCopy the title.\nCopy the city."
+        #expect(StructuredProse.segments(text) == [.prose(text)])
+    }
+
     // MARK: Aligned columns
 
     @Test func twoAlignedColumnsUnderAHeaderAreRead() throws {

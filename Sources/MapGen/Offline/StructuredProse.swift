@@ -11,7 +11,7 @@ import Foundation
 enum StructuredProse {
     /// The layout a record comes from.
     enum Layout: Equatable {
-        case csv, columns, table, yaml, sql
+        case csv, columns, table, yaml, sql, pipes
     }
 
     /// One row (or item) of a structured block.
@@ -54,7 +54,7 @@ enum StructuredProse {
         var i = 0
         while i < lines.count {
             let blockStart = i == 0 || lines[i - 1].trimmingCharacters(in: .whitespaces).isEmpty
-            if let (records, end) = sql(lines, at: i) ?? csv(lines, at: i) ?? table(lines, at: i)
+            if let (records, end) = sql(lines, at: i) ?? csv(lines, at: i) ?? table(lines, at: i) ?? pipes(lines, at: i)
                 ?? (blockStart ? columns(lines, at: i) ?? yaml(lines, at: i) : nil)
             {
                 flushProse()
@@ -108,6 +108,32 @@ enum StructuredProse {
             out[0] = .record(r)
         }
         return (out, j)
+    }
+
+    // MARK: Cells between bars without outer bars
+
+    /// "Email | email | as is": three or more lines with as many cells (two at least) separated by ` | `,
+    /// the first a header when a line of dashes follows it or its cells name roles (read later).
+    private static func pipes(_ lines: [String], at i: Int) -> ([Segment], Int)? {
+        func cells(_ l: String) -> [String]? {
+            let t = l.trimmingCharacters(in: .whitespaces)
+            guard !t.hasPrefix("|"), t.contains(" | ") || t.allSatisfy({ "-:| ".contains($0) }) && t.contains("|") else { return nil }
+            return t.split(separator: "|", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        }
+        guard let head = cells(lines[i]), head.count >= 2, !head.contains(where: \.isEmpty) else { return nil }
+        var out: [Segment] = [
+            .record(Record(sentence: lines[i].trimmingCharacters(in: .whitespaces), layout: .pipes, cells: head, isFrame: true))
+        ]
+        var j = i + 1
+        var rows = 0
+        while j < lines.count, let c = cells(lines[j]), c.count == head.count {
+            let t = lines[j].trimmingCharacters(in: .whitespaces)
+            let separator = c.allSatisfy { $0.allSatisfy { "-: ".contains($0) } }
+            out.append(.record(Record(sentence: t, layout: .pipes, cells: c, header: head, isFrame: separator)))
+            if !separator { rows += 1 }
+            j += 1
+        }
+        return rows >= 2 ? (out, j) : nil
     }
 
     // MARK: CSV

@@ -64,7 +64,7 @@ struct StructuredReadings {
                 guard let text = reader.rowText(r) else { continue }
                 result.texts[i] = text
                 result.rows.insert(i)
-            case .csv, .columns:
+            case .csv, .columns, .pipes:
                 if let schemas, let o = reader.rowLookup(r, schemas: schemas) {
                     result.direct[i] = o
                     result.texts[i] = ""
