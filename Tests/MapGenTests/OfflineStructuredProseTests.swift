@@ -207,6 +207,31 @@ import Testing
         #expect(StructuredProse.segments(text) == [.prose(text)])
     }
 
+    // MARK: JSON-like objects
+
+    @Test func aJSONLikeObjectIsReadAsKeysWithItsNesting() throws {
+        let prose = """
+            {
+              "userId": "hs_object_id",
+              "traits": {
+                "address.city": "city",   // as is
+                "title": "jobtitle, or \\"None\\" when blank"
+              }
+            }
+            """
+        let r = generate("hubspot.contact", "segment.identify", prose)
+        #expect(line(r.mapping, "traits.address.city").contains("= city"))
+        let rec = [#"{"hs_object_id": "1", "jobtitle": ""}"#]
+        #expect(try run(r.mapping, rec, field: "traits.title") == ["\"None\""])
+    }
+
+    @Test func aBraceBlockOfOtherTextIsNoObject() {
+        let text = "{\nsend every contact that changed\n}"
+        #expect(StructuredProse.segments(text) == [.prose(text)])
+        let unclosed = "{\n  \"a\": \"b\",\n  \"c\": \"d\""
+        #expect(StructuredProse.segments(unclosed) == [.prose(unclosed)])
+    }
+
     // MARK: SQL
 
     static let sqlProse = """

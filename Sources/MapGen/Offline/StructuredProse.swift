@@ -54,7 +54,8 @@ enum StructuredProse {
         var i = 0
         while i < lines.count {
             let blockStart = i == 0 || lines[i - 1].trimmingCharacters(in: .whitespaces).isEmpty
-            if let (records, end) = sql(lines, at: i) ?? csv(lines, at: i) ?? table(lines, at: i) ?? pipes(lines, at: i)
+            if let (records, end) = sql(lines, at: i) ?? csv(lines, at: i) ?? table(lines, at: i) ?? pipes(lines, at: i) ?? json(
+                lines, at: i)
                 ?? (blockStart ? columns(lines, at: i) ?? yaml(lines, at: i) : nil)
             {
                 flushProse()
@@ -378,6 +379,53 @@ enum StructuredProse {
             if parents.contains(n) { stack.append((item.indent, item.key)) }
         }
         return (out, j)
+    }
+
+    // MARK: JSON-like objects
+
+    private static let jsonKey = try! NSRegularExpression(pattern: #"^"?([A-Za-z_][A-Za-z0-9_.\- ]*)"?\s*:\s*(.*?)\s*,?$"#)
+
+    /// A JSON-like object of `"dest": "value"` lines (`//` or `#` comments after them), opened by a line
+    /// `{` and closed by its `}`; a nested object (`"traits": {`) prefixes its keys. Read as YAML keys.
+    private static func json(_ lines: [String], at i: Int) -> ([Segment], Int)? {
+        guard lines[i].trimmingCharacters(in: .whitespaces) == "{" else { return nil }
+        var out: [Segment] = [.record(Record(sentence: "{", layout: .yaml, isFrame: true))]
+        var stack: [String] = []
+        var keys = 0
+        var j = i + 1
+        while j < lines.count {
+            let t = lines[j].trimmingCharacters(in: .whitespaces)
+            j += 1
+            if t.isEmpty { continue }
+            if t == "}" || t == "}," {
+                out.append(.record(Record(sentence: t, layout: .yaml, isFrame: true)))
+                if stack.isEmpty { return keys >= 2 ? (out, j) : nil }
+                stack.removeLast()
+                continue
+            }
+            var (body, comment) = splitComment(t, marker: "//")
+            if comment == nil { (body, comment) = splitComment(body, marker: "#") }
+            let ns = body as NSString
+            guard let m = jsonKey.firstMatch(in: body, range: NSRange(location: 0, length: ns.length)) else { return nil }
+            let key = ns.substring(with: m.range(at: 1)).trimmingCharacters(in: .whitespaces)
+            var value = ns.substring(with: m.range(at: 2))
+            if value == "{" {
+                stack.append(key)
+                out.append(.record(Record(sentence: t, layout: .yaml, isFrame: true)))
+                continue
+            }
+            if value.count > 1, value.hasPrefix("\""), value.hasSuffix("\"") {
+                value = String(value.dropFirst().dropLast()).replacingOccurrences(of: "\\\"", with: "\"")
+            }
+            guard !value.isEmpty else { return nil }
+            var r = Record(sentence: t, layout: .yaml)
+            r.key = (stack + [key]).joined(separator: ".")
+            r.value = value
+            r.comments = comment.map { [$0] } ?? []
+            out.append(.record(r))
+            keys += 1
+        }
+        return nil
     }
 
     // MARK: SQL
