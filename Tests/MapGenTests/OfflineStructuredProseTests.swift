@@ -106,6 +106,30 @@ import Testing
             listed(r, "\"Description\",\"message\",\"translated into French by a person\"", in: "from: a.b\nto: c.d\n\n" + Self.csvSheet))
     }
 
+    @Test func aRuleARowGivesForAnotherFieldIsListed() {
+        let prose = """
+            "Lead field","Source","Notes"
+            "Title","jobtitle","as is"
+            "Email","email","and City is city"
+            """
+        let r = generate("hubspot.contact", "salesforce.Lead", prose)
+        #expect(!unflagged(r, "City"))
+    }
+
+    @Test func unreadRowListsOnlyRowsAndOtherFields() {
+        var result = StructuredReadings.Result(texts: ["a", "b"])
+        result.rows = [1]
+        result.rowFields = [1: "Title"]
+        let lead = Fixtures.schema("salesforce.Lead")
+        var o = SentenceOutcome()
+        #expect(result.unreadRow(0, o).isEmpty)
+        #expect(result.unreadRow(1, o) == ["a row it could not read"])
+        o.assignments = [.init(field: lead.field("Title")!, value: ReadValue(text: "jobtitle", kind: .copy), confidence: 0.9, note: "")]
+        #expect(result.unreadRow(1, o).isEmpty)
+        o.assignments.append(.init(field: lead.field("City")!, value: ReadValue(text: "city", kind: .copy), confidence: 0.9, note: ""))
+        #expect(result.unreadRow(1, o) == ["City: the row names Title, not this field"])
+    }
+
     @Test func aSheetWhoseHeaderNamesNoDestinationColumnGivesNoRowRules() {
         let prose = """
             "Alpha","Beta","Gamma"

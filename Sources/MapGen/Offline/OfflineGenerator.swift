@@ -112,11 +112,7 @@ public struct OfflineGenerator: Sendable {
             if structured.direct[index] == nil {
                 o.unread += HonestyGuard.review(sentence, tokens: tokens, outcome: o, source: source, destination: destination)
             }
-            if structured.rows.contains(index), o.unread.isEmpty, o.assignments.isEmpty, o.skips.isEmpty, o.key == nil, o.sameAs == nil,
-                o.defaultForPrevious == nil
-            {
-                o.unread.append("a row it could not read")
-            }
+            o.unread += structured.unreadRow(index, o)
             for a in o.assignments where a.value.chain != nil && Self.patternTookLeadIn(a.value.text) {
                 o.unread.append("\(a.field.name): a value of the translation holds words that describe the field, not a value")
             }

@@ -19,6 +19,24 @@ struct StructuredReadings {
         var rows: Set<Int> = []
         /// Headers, separators, parent keys: read as nothing, never listed.
         var frames: Set<Int> = []
+        /// The destination field a row names in its destination cell or key.
+        var rowFields: [Int: String] = [:]
+
+        /// Why a row's outcome is listed: it gave nothing, or it gave a rule for a field other than the
+        /// one its destination cell names.
+        func unreadRow(_ index: Int, _ o: SentenceOutcome) -> [String] {
+            guard rows.contains(index), direct[index] == nil else { return [] }
+            var out: [String] = []
+            if o.unread.isEmpty, o.assignments.isEmpty, o.skips.isEmpty, o.key == nil, o.sameAs == nil, o.defaultForPrevious == nil {
+                out.append("a row it could not read")
+            }
+            if let f = rowFields[index] {
+                for a in o.assignments where a.field.name != f {
+                    out.append("\(a.field.name): the row names \(f), not this field")
+                }
+            }
+            return out
+        }
     }
 
     /// The readings of `prose`'s records; the sentences unchanged when the document has none.
@@ -62,6 +80,7 @@ struct StructuredReadings {
                 }
                 // A table the reader already reads (both sides' columns named) stays as it is.
                 guard let text = reader.rowText(r) else { continue }
+                result.rowFields[i] = reader.rowDestination(r)?.name
                 result.texts[i] = text
                 result.rows.insert(i)
             case .csv, .columns, .pipes:
@@ -72,9 +91,11 @@ struct StructuredReadings {
                     continue
                 }
                 result.texts[i] = reader.rowText(r) ?? r.sentence
+                result.rowFields[i] = reader.rowDestination(r)?.name
                 result.rows.insert(i)
             case .yaml:
                 result.texts[i] = reader.yamlText(r)
+                result.rowFields[i] = reader.destinationField(r.key)?.name
                 result.rows.insert(i)
             case .sql:
                 result.rows.insert(i)
@@ -239,6 +260,14 @@ struct StructuredReadings {
         o.unread = unread
         o.namesDestination = true
         return o
+    }
+
+    /// The destination field a row's destination cell names, by its header's roles (or the first of two cells).
+    func rowDestination(_ r: StructuredProse.Record) -> Field? {
+        if let h = r.header, h.count == r.cells.count, let dc = roles(h)?.firstIndex(of: .destination) {
+            return destinationField(r.cells[dc])
+        }
+        return r.cells.count == 2 ? destinationField(r.cells[0]) : nil
     }
 
     /// Whether a destination cell names no field but the rows to take ("(filter)", "(which members)", "skip").
