@@ -43,7 +43,7 @@ enum GenCommand: Command {
             throw CLIError.usage("give exactly one prose file", help: "mapc gen samples/mappings/contacts-to-leads.txt")
         }
         let prosePath = args.positional[0]
-        let prose = ProseDocument.parse(try readText(prosePath, ctx))
+        let prose = ProseDocument.parse(try readProse(prosePath, ctx))
         let project = try Project.locate(args, ctx, near: prosePath)
         let schemas = project.schemaProvider
         let source = try schema(args.value("from") ?? prose.from, role: "source", option: "from", schemas)

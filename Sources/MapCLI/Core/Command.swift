@@ -1,5 +1,6 @@
 import Foundation
 import MapDSL
+import MapGen
 
 /// Everything a command needs from its surroundings.
 public final class CommandContext {
@@ -121,6 +122,42 @@ struct Project {
     }
 
     var schemaProvider: SchemaDirectory { SchemaDirectory(root: schemasDirectory) }
+}
+
+/// The bytes of file `path`, read until the end or until more than `maxBytes` were read, which fails with
+/// `tooLarge()`: a file of any size costs at most `maxBytes` of memory.
+func readBoundedBytes(_ path: String, _ ctx: CommandContext, maxBytes: Int, tooLarge: () -> CLIError) throws -> [UInt8] {
+    let abs = ctx.resolve(path)
+    var isDir: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: abs, isDirectory: &isDir) else {
+        throw CLIError.operational("cannot read '\(path)': no such file")
+    }
+    guard !isDir.boolValue else { throw CLIError.usage("'\(path)' is a directory, not a file") }
+    let fd = open(abs, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { throw CLIError.operational("cannot read '\(path)': \(Descriptor.lastError)") }
+    defer { _ = Descriptor.closing(fd) }
+    var bytes: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 1 << 16)
+    while true {
+        let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        if n < 0 && errno == EINTR { continue }
+        if n < 0 { throw CLIError.operational("cannot read '\(path)': \(Descriptor.lastError)") }
+        if n == 0 { break }
+        bytes.append(contentsOf: chunk[0..<n])
+        if bytes.count > maxBytes { throw tooLarge() }
+    }
+    return bytes
+}
+
+/// Reads a prose description: UTF-8 text of at most ``ProseDocument/maxBytes``, or a clear failure.
+func readProse(_ path: String, _ ctx: CommandContext) throws -> String {
+    let bytes = try readBoundedBytes(path, ctx, maxBytes: ProseDocument.maxBytes) {
+        CLIError.usage(
+            ProseDocument.tooLargeMessage(path: path),
+            help: "describe one mapping per file; a description that long cannot be reviewed against its mapping either")
+    }
+    guard let text = String(bytes: bytes, encoding: .utf8) else { throw CLIError.usage("'\(path)' is not UTF-8 text") }
+    return text
 }
 
 /// Reads a text file or fails with a clear message.

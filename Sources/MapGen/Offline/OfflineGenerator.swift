@@ -73,6 +73,11 @@ public struct OfflineGenerator: Sendable {
         let tableRows = joinedRows.union(armRows)
         for (index, sentence) in texts.enumerated() {
             if tableRows.contains(index) { continue }
+            if let excess = SentenceBound.pastLast(index, of: texts.count) ?? SentenceBound.excess(sentence) {
+                unread[index + 1] = [excess]
+                previous = nil
+                continue
+            }
             // "anything else (or no locale) → en": a match's `_` arm takes null too, so the aside says nothing more.
             let sentence = sentence.replacingOccurrences(
                 of: #"\b(anything else|everything else|any other [A-Za-z]+) \(or (no [A-Za-z ]{1,30}|empty|blank|missing|none)\)"#,
