@@ -151,29 +151,29 @@ func readBoundedBytes(_ path: String, _ ctx: CommandContext, maxBytes: Int, tooL
 
 /// Reads a prose description: UTF-8 text of at most ``ProseDocument/maxBytes``, or a clear failure.
 func readProse(_ path: String, _ ctx: CommandContext) throws -> String {
-    let bytes = try readBoundedBytes(path, ctx, maxBytes: ProseDocument.maxBytes) {
+    try readText(path, ctx, maxBytes: ProseDocument.maxBytes) {
         CLIError.usage(
             ProseDocument.tooLargeMessage(path: path),
             help: "describe one mapping per file; a description that long cannot be reviewed against its mapping either")
     }
-    guard let text = String(bytes: bytes, encoding: .utf8) else { throw CLIError.usage("'\(path)' is not UTF-8 text") }
-    return text
 }
 
-/// Reads a text file or fails with a clear message.
-func readText(_ path: String, _ ctx: CommandContext) throws -> String {
-    let abs = ctx.resolve(path)
-    var isDir: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: abs, isDirectory: &isDir) else {
-        throw CLIError.operational("cannot read '\(path)': no such file")
+/// The largest file read whole by `readText` (samples, test cases, lookup records, fault switches): 256 MiB.
+/// Larger data goes through `mapc run`, which streams its input line by line.
+let maxTextFileBytes = 256 << 20
+
+/// Reads a text file or fails with a clear message; a file larger than `maxBytes` is refused before it is
+/// read whole.
+func readText(_ path: String, _ ctx: CommandContext, maxBytes: Int = maxTextFileBytes, tooLarge: (() -> CLIError)? = nil)
+    throws -> String
+{
+    let bytes = try readBoundedBytes(path, ctx, maxBytes: maxBytes) {
+        tooLarge?()
+            ?? CLIError.usage(
+                "'\(path)' is larger than \(maxBytes >> 20) MiB, the most mapc reads of such a file at once",
+                help: "stream large record files through 'mapc run', which reads them line by line")
     }
-    guard !isDir.boolValue else { throw CLIError.usage("'\(path)' is a directory, not a file") }
-    guard let data = FileManager.default.contents(atPath: abs) else {
-        throw CLIError.operational("cannot read '\(path)': permission denied or unreadable")
-    }
-    guard let text = String(data: data, encoding: .utf8) else {
-        throw CLIError.usage("'\(path)' is not UTF-8 text")
-    }
+    guard let text = String(bytes: bytes, encoding: .utf8) else { throw CLIError.usage("'\(path)' is not UTF-8 text") }
     return text
 }
 
