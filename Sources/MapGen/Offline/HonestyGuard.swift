@@ -38,9 +38,14 @@ enum HonestyGuard {
     /// "don't sync", "produce no event", "all other events stay out", "except converted leads", "skip …").
     static func speaksOfLeavingOut(_ sentence: String, strongOnly: Bool = false) -> Bool {
         let lower = sentence.lowercased()
-        let patterns = strongOnly ? strongLeaveOut : strongLeaveOut + weakLeaveOut
-        return patterns.contains { lower.range(of: $0, options: .regularExpression) != nil }
+        let range = NSRange(lower.startIndex..., in: lower)
+        let patterns = strongOnly ? strongLeaveOutExpressions : strongLeaveOutExpressions + weakLeaveOutExpressions
+        return patterns.contains { $0.firstMatch(in: lower, range: range) != nil }
     }
+
+    /// The patterns compiled once, not once per sentence. (Each is a literal above; a test compiles them all.)
+    static let strongLeaveOutExpressions = strongLeaveOut.compactMap { try? NSRegularExpression(pattern: $0) }
+    static let weakLeaveOutExpressions = weakLeaveOut.compactMap { try? NSRegularExpression(pattern: $0) }
 
     // MARK: - Fields named in words
 

@@ -9,9 +9,9 @@ enum SentenceBound {
     /// The most comma, semicolon and line pieces a sentence read may have.
     static let maxPieces = 60
 
-    /// The most sentences read from one description; the rest are listed as not read. (64 KiB of prose, the
-    /// most `mapc gen` reads, is about 700 sentences of real prose.)
-    static let maxSentences = 1_000
+    /// The most sentences read from one description; the rest are listed as not read. (The longest description in the
+    /// samples and the evaluation suite has 35 sentences and lines.)
+    static let maxSentences = 500
 
     /// Why sentence `index` (0-based) of `count` is not read because the description has too many, or nil.
     static func pastLast(_ index: Int, of count: Int) -> String? {
