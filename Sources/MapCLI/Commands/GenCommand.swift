@@ -17,6 +17,8 @@ enum GenCommand: Command {
         MAPC_LLM_API_KEY (also OPENAI_API_KEY, OPENAI_BASE_URL, ANTHROPIC_API_KEY); keys are read only
         from the environment. Without an endpoint, or with --offline, the offline generator matches
         fields by name, synonyms and the prose. Replies are cached in .mapc/cache/ (--no-cache skips).
+        The prose may be at most 64 KiB; the offline generator reads its first 500 sentences and lists
+        what it did not read (a sentence past 3,000 characters or 60 comma pieces too).
         """
     static let options = [
         OptionSpec("from", value: "OBJECT", help: "Source object, e.g. hubspot.contact (default: the prose header)."),
