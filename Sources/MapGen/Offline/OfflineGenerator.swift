@@ -66,9 +66,11 @@ public struct OfflineGenerator: Sendable {
         var assignmentSentences = 0
         var previous: SentenceOutcome?
 
+        // CSV sheets, SQL select lists, YAML-like keys, aligned columns: rows as statements (StructuredReadings.swift).
+        let structured = StructuredReadings.read(prose, source: source, destination: destination, schemas: schemas)
         // "Industry (…):" and lines of arms: one value map (ValuesSentenceMap.swift).
         let (armTexts, armRows) = Self.joinArmLists(
-            Self.readTableRows(prose.sentences, source: source, destination: destination), source: source, destination: destination)
+            Self.readTableRows(structured.texts, source: source, destination: destination), source: source, destination: destination)
         let (texts, joinedRows) = Self.joinTables(armTexts, source: source, destination: destination)
         let tableRows = joinedRows.union(armRows)
         for (index, sentence) in texts.enumerated() {
@@ -79,7 +81,7 @@ public struct OfflineGenerator: Sendable {
                 continue
             }
             // "anything else (or no locale) → en": a match's `_` arm takes null too, so the aside says nothing more.
-            let sentence = sentence.replacingOccurrences(
+            let sentence = (structured.direct[index] == nil ? sentence : "").replacingOccurrences(
                 of: #"\b(anything else|everything else|any other [A-Za-z]+) \(or (no [A-Za-z ]{1,30}|empty|blank|missing|none)\)"#,
                 with: "$1", options: [.regularExpression, .caseInsensitive])
             let tokens = SentenceTokens(sentence, source: source, destination: destination).tokens
@@ -89,7 +91,7 @@ public struct OfflineGenerator: Sendable {
                 named.append(f)
             }
             reader.sentenceFields = named
-            var o = reader.read(sentence)
+            var o = structured.direct[index] ?? reader.read(sentence)
             if !o.unread.isEmpty, let split = Self.readInTwo(sentence, reader: reader), split.assignments.count > o.assignments.count {
                 // "Match on email (…), FNAME into First Name and …": a key or statement, then more statements.
                 o = split
@@ -112,7 +114,14 @@ public struct OfflineGenerator: Sendable {
                     tokens, o, source: source)
                 if !left.isEmpty { o.unread.append("words the rules do not account for: " + left.joined(separator: ", ")) }
             }
-            o.unread += HonestyGuard.review(sentence, tokens: tokens, outcome: o, source: source, destination: destination)
+            if structured.direct[index] == nil {
+                o.unread += HonestyGuard.review(sentence, tokens: tokens, outcome: o, source: source, destination: destination)
+            }
+            if structured.rows.contains(index), o.unread.isEmpty, o.assignments.isEmpty, o.skips.isEmpty, o.key == nil, o.sameAs == nil,
+                o.defaultForPrevious == nil
+            {
+                o.unread.append("a row it could not read")
+            }
             for a in o.assignments where a.value.chain != nil && Self.patternTookLeadIn(a.value.text) {
                 o.unread.append("\(a.field.name): a value of the translation holds words that describe the field, not a value")
             }

@@ -10,6 +10,16 @@ public enum SentenceSplitter {
 
     /// The sentences of `text`, trimmed, in order.
     public static func split(_ text: String) -> [String] {
+        // A CSV sheet, a SQL select list, YAML-like keys, aligned columns: one sentence per row (StructuredProse.swift).
+        StructuredProse.segments(text).flatMap { s -> [String] in
+            if case .record(let r) = s { return [r.sentence] }
+            if case .prose(let p) = s { return splitProse(p) }
+            return []
+        }
+    }
+
+    /// The sentences of prose without a structured block.
+    static func splitProse(_ text: String) -> [String] {
         var sentences: [String] = []
         for paragraph in paragraphs(text) {
             if isTableRow(paragraph) {
