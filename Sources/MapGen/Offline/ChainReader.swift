@@ -323,6 +323,8 @@ struct ChainReader {
 
     /// The destination value of a default segment: a literal, "empty"/"null" (null), or nothing to read.
     func defaultValue(_ seg: [ProseToken]) -> String? {
+        // "else Web when a campaign source is present": a value with a condition of its own is no default.
+        if SentencePhrases.hasOwnCondition(seg) { return nil }
         // "anything else leave empty", "otherwise leave it blank": null, never the word "leave".
         if seg.contains(where: { $0.isWord("leave", "keep", "left") }),
             seg.contains(where: { $0.isWord("empty", "blank", "null", "unset", "nothing") }),

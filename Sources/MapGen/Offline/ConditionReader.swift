@@ -193,6 +193,8 @@ enum ConditionReader {
         let at = fieldTokens[0].offset
         let name = fname(f)
         let before = w[..<at]
+        // "no anon id and no user id" with one side named: the other side is a condition it could not read.
+        guard !before.contains(where: { $0.isWord("and", "or", "nor") }) else { return nil }
         let after = Array(w[(at + 1)...])
         let lowerAfter = after.map(\.lower)
         let negated =

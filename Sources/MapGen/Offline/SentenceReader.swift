@@ -527,7 +527,8 @@ struct SentenceReader {
             merged.fallback = v
         } else {
             let vals = rest.compactMap { reader.literal($0) }
-            guard vals.count == 1, merged.fallback == nil else { return false }
+            // "else Web when a campaign source is present": a value with a condition it could not read is no default.
+            guard vals.count == 1, merged.fallback == nil, !SentencePhrases.hasOwnCondition(rest) else { return false }
             merged.fallback = vals[0]
         }
         var a = out.assignments[i]

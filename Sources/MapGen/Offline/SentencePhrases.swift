@@ -1,0 +1,128 @@
+import Foundation
+import MapDSL
+
+/// Sentence-level phrasings of round 8 (issue 18) that adjust what the other readers give: a join's remark
+/// on a missing part, shorthand words for field names, and the honesty checks that go with them.
+enum SentencePhrases {
+    // MARK: A join's remark on a missing part
+
+    /// "(just whichever one exists when one of them is missing)", "; if one of them is missing just the other
+    /// one", "(only the last name if there's no first name)": a remark that says what `join` does with a
+    /// blank part. It says nothing of both parts being blank, so the join stays plain (all blank gives "").
+    static let joinRemarks: [String] = [
+        #"\s*\(\s*(just|only) (whichever|the one)( one)?( that)? (exists|is there|is present|is set|is filled( in)?)\s*(,\s*)?(when|if) (one|either)( of (them|the two|both))? is (missing|empty|blank)\s*\)"#,
+        #"\s*[;,]?\s*\(?\s*(and )?(if|when) (one|either)( of (them|the two|both))? is (missing|empty|blank)\s*,?\s*(just |only |use )?(the other( one)?|whichever (one )?(exists|is there|is present|is set))\s*\)?"#,
+        #"\s*\(\s*(just|only) the [a-z]+( [a-z]+)? if there(['’]s| is) no [a-z]+( [a-z]+)?\s*\)"#,
+    ]
+
+    /// The sentence without its join remark, or nil when it has none.
+    static func withoutJoinRemark(_ sentence: String) -> String? {
+        for p in joinRemarks {
+            if let r = sentence.range(of: p, options: [.regularExpression, .caseInsensitive]) {
+                var s = sentence
+                s.replaceSubrange(r, with: "")
+                return s
+            }
+        }
+        return nil
+    }
+
+    /// `null_if_blank(join(…))` as a whole value: the `join(…)` inside it.
+    static func plainJoin(_ text: String) -> String? {
+        let head = "null_if_blank(join("
+        guard text.hasPrefix(head), text.hasSuffix("))") else { return nil }
+        let inner = String(text.dropFirst("null_if_blank(".count).dropLast())
+        // The inner text must be one call: its parentheses close only at its end.
+        var depth = 0
+        var quoted = false
+        for (k, c) in inner.enumerated() {
+            if c == "\"" { quoted.toggle() }
+            if quoted { continue }
+            if c == "(" { depth += 1 }
+            if c == ")" {
+                depth -= 1
+                if depth == 0, k != inner.count - 1 { return nil }
+            }
+        }
+        return depth == 0 ? inner : nil
+    }
+
+    /// Reads a sentence with a join remark: the sentence without it, whose joins become plain. Nil when the
+    /// sentence has no remark, or the rest gives no join whole.
+    static func readJoinRemark(_ sentence: String, reader: SentenceReader) -> SentenceOutcome? {
+        guard let plain = withoutJoinRemark(sentence) else { return nil }
+        var o = reader.read(plain)
+        guard o.unread.isEmpty else { return nil }
+        var changed = false
+        for i in o.assignments.indices {
+            if let j = plainJoin(o.assignments[i].value.text) {
+                o.assignments[i].value.text = j
+                changed = true
+            }
+        }
+        return changed ? o : nil
+    }
+
+    // MARK: Shorthand
+
+    /// Shorthand words for the words of field names ("txn id", "anon id", "qty").
+    static let shorthand: [String: String] = [
+        "txn": "transaction", "trx": "transaction", "anon": "anonymous", "qty": "quantity", "addr": "address", "acct": "account",
+        "msg": "message",
+    ]
+
+    /// The text with each shorthand word spelled out ("txn id" → "transaction id"); "w/" and "w/o" become
+    /// "with" and "without".
+    static func spellOutShorthand(_ text: String) -> String {
+        guard
+            text.range(of: #"\b(txn|trx|anon|qty|addr|acct|msg|w/o?)(?=[\s,.;:)]|$)"#, options: [.regularExpression, .caseInsensitive])
+                != nil
+        else { return text }
+        var out = text
+        out = out.replacingOccurrences(of: #"\b[wW]/[oO](?=\s)"#, with: "without", options: .regularExpression)
+        out = out.replacingOccurrences(of: #"\b[wW]/(?=\s)"#, with: "with", options: .regularExpression)
+        for (short, long) in shorthand {
+            out = out.replacingOccurrences(
+                of: #"\b"# + short + #"\b(?![.\-_/])"#, with: long, options: [.regularExpression, .caseInsensitive])
+        }
+        return out
+    }
+
+    // MARK: Honesty
+
+    /// Whether a phrase holds a condition of its own ("Web when a campaign source is present", "X if the plan
+    /// is pro"), not only one that the value is missing ("otherwise, or if it is empty, Other").
+    static func hasOwnCondition(_ seg: [ProseToken]) -> Bool {
+        let empty: Set<String> = [
+            "it", "is", "it's", "s", "there", "there's", "no", "value", "nothing", "none", "set", "not", "isn't", "isn", "t", "the",
+            "field", "empty", "blank", "missing", "null", "unset", "absent", "any", "one", "given", "known", "filled",
+        ]
+        for (k, t) in seg.enumerated() where t.isWord("when", "if", "whenever", "unless", "where") {
+            let clause = seg[(k + 1)...].prefix { !$0.isPunct(",", ";", ")") }
+            if clause.isEmpty || clause.contains(where: { $0.kind != .word || !empty.contains($0.lower) }) { return true }
+        }
+        return false
+    }
+
+    /// A sentence that continues the rule of the sentence before (it opens with "if", "when", "otherwise" …)
+    /// and names no destination field but those that rule fills ("When the app didn't send a first name, …"
+    /// after "firstname = …").
+    static func continuesRuleBefore(_ tokens: [ProseToken], fields: Set<String>) -> Bool {
+        guard !fields.isEmpty, let first = tokens.first(where: { $0.kind == .word }),
+            ["if", "when", "whenever", "where", "otherwise", "else", "unless", "but", "in"].contains(first.lower)
+        else { return false }
+        let named = tokens.compactMap(\.destination).map(\.name)
+        return !named.isEmpty && named.allSatisfy(fields.contains)
+    }
+
+    /// Whether a sentence listed as not implemented names a destination field: the prose then states its
+    /// fields, and a name match for a field it does not name is no reading of it.
+    static func unreadNamesFields(_ texts: [String], unread: [Int: [String]], source: Schema, destination: Schema) -> Bool {
+        unread.keys.contains { n in
+            n >= 1 && n <= texts.count
+                && SentenceTokens(texts[n - 1], source: source, destination: destination).tokens.contains {
+                    $0.destination != nil || $0.kind == .quoted && destination.field($0.text) != nil
+                }
+        }
+    }
+}
