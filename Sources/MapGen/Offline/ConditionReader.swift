@@ -21,6 +21,8 @@ enum ConditionReader {
         // "not set", "isn't filled in": the field is empty; "is set" at the end: it is present.
         // "lifecycle stage = customer": `=` says "is".
         var t = t.map { $0.isPunct("=") ? ProseToken(kind: .word, text: "is", lower: "is") : $0 }
+        // "there is any utm source", "the company exists": presence (SentencePhrases.swift).
+        t = SentencePhrases.presenceSaid(t)
         // "no email at all": emphasis.
         if let a = t.indices.first(where: { $0 + 1 < t.count && t[$0].isWord("at") && t[$0 + 1].isWord("all") }) {
             t.removeSubrange(a...(a + 1))

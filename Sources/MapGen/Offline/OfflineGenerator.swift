@@ -91,6 +91,8 @@ public struct OfflineGenerator: Sendable {
             }
             // "…; if one of them is missing just the other one": a join's remark on a blank part (SentencePhrases.swift).
             if let j = SentencePhrases.readJoinRemark(sentence, reader: reader) { o = j }
+            // "Website = page url (no change)", "DoNotCall = true on all of these": asides that change nothing.
+            if !o.unread.isEmpty, let a = SentencePhrases.readWithoutAsides(sentence, reader: reader) { o = a }
             // "Actually no, VIP members come in as evangelist; the rest subscriber.": the field the sentence before set.
             if o.assignments.isEmpty, let p = previous, p.assignments.count == 1,
                 let c = reader.readCorrection(sentence, field: p.assignments[0].field)

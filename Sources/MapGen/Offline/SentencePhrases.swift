@@ -63,6 +63,85 @@ enum SentencePhrases {
         return changed ? o : nil
     }
 
+    // MARK: Asides that leave a value as it is
+
+    /// "(no change)", ", unchanged", ", as is", "(copied verbatim)": a remark that the value is a plain copy.
+    static let copyRemark =
+        #"\s*(\(\s*(no changes?|unchanged|as[ -]is|untouched|verbatim|copied( over| as[ -]is| verbatim)?|straight (across|copy)|no cleanup)\s*\)|,\s*(no changes?|unchanged|as[ -]is|untouched|verbatim|straight (across|copy)|no cleanup)\s*(?=[.;]?\s*$))"#
+
+    /// "for every lead", "on all of these", "for these", "in every case": a remark that a rule holds for
+    /// every record, at the end of the sentence (not "for every other plan", not "for all contacts whose …").
+    static let everyRecord =
+        #"\s*,?\s*\b(for|on|to|across|in) (every|each|all|any|these|those|them|everyone|everybody|all cases|every case)( of)?( the| these| those| them| our)?( [a-z]+)?\s*(?=[.;]?\s*$)"#
+
+    /// Reads a sentence that was not read whole once more without asides that only say the value is a plain
+    /// copy or holds for every record, and without a parenthesis that names no field and holds no value
+    /// ("(self-serve users asked not to be called)"). Nil unless the rest reads whole as copies (after a copy
+    /// remark) or copies and constants.
+    static func readWithoutAsides(_ sentence: String, reader: SentenceReader) -> SentenceOutcome? {
+        var text = sentence
+        var explained = false
+        if let open = text.lastIndex(of: "("), let close = text[open...].firstIndex(of: ")") {
+            let inner = String(text[text.index(after: open)..<close])
+            let t = SentenceTokens(inner, source: reader.source, destination: reader.destination).tokens
+            let rest = text[text.index(after: close)...].trimmingCharacters(in: CharacterSet(charactersIn: " .;"))
+            let remark = "(\(inner))".range(of: copyRemark, options: [.regularExpression, .caseInsensitive]) != nil
+            if rest.isEmpty, !t.isEmpty, !remark,
+                !t.contains(where: { $0.source != nil || $0.destination != nil || $0.kind == .quoted || $0.text.first?.isNumber == true })
+            {
+                text.replaceSubrange(open...close, with: "")
+                explained = true
+            }
+        }
+        var copySaid = false
+        if let r = text.range(of: copyRemark, options: [.regularExpression, .caseInsensitive]) {
+            text.replaceSubrange(r, with: "")
+            copySaid = true
+        }
+        var scoped = false
+        if let r = text.range(of: everyRecord, options: [.regularExpression, .caseInsensitive]) {
+            let said = text[r].lowercased()
+            if !["other", "else", "whose", "with", "who", "that", "where", "except", "but"].contains(where: { said.contains($0) }) {
+                text.replaceSubrange(r, with: "")
+                scoped = true
+            }
+        }
+        guard copySaid || scoped || explained, text != sentence else { return nil }
+        let o = reader.read(text)
+        let kinds: Set<ReadValue.Kind> = copySaid ? [.copy] : [.copy, .constant]
+        guard o.unread.isEmpty, !o.assignments.isEmpty, o.skips.isEmpty, o.assignments.allSatisfy({ kinds.contains($0.value.kind) })
+        else { return nil }
+        return o
+    }
+
+    // MARK: Presence said in other words
+
+    /// "there is any utm source", "there's a company", "the company exists", "a phone is there": the field
+    /// is present, said as "FIELD is present"; other conditions stay as they are.
+    static func presenceSaid(_ t: [ProseToken]) -> [ProseToken] {
+        let present = [
+            ProseToken(kind: .word, text: "is", lower: "is"), ProseToken(kind: .word, text: "present", lower: "present"),
+        ]
+        let fields = t.indices.filter { t[$0].source != nil }
+        guard fields.count == 1, let at = fields.first else { return t }
+        let before = t[..<at].map(\.lower)
+        let after = t[(at + 1)...].filter { !$0.isPunct(",") }.map(\.lower)
+        let articles: Set<String> = ["a", "an", "any", "some", "the"]
+        // "there is (any) X", "there's a X", "there are X".
+        if let k = before.firstIndex(of: "there"), k + 1 < before.count, ["is", "are", "s", "'s"].contains(before[k + 1]),
+            before[(k + 2)...].allSatisfy(articles.contains), after.isEmpty
+        {
+            return Array(t[..<k]) + [t[at]] + present
+        }
+        // "X exists", "X is there", "X is available".
+        if after == ["exists"] || after == ["exist"] || after == ["is", "there"] || after == ["is", "available"],
+            before.allSatisfy(articles.contains)
+        {
+            return Array(t[...at]) + present
+        }
+        return t
+    }
+
     // MARK: Shorthand
 
     /// Shorthand words for the words of field names ("txn id", "anon id", "qty").
