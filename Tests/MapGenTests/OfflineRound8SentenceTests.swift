@@ -161,4 +161,83 @@ import Testing
             "Email = email.\nLeadSource: Partner Referral when hs_analytics_source is REFERRALS; otherwise, or if it is empty, Other.")
         #expect(rule(r.mapping, "LeadSource").contains("=> \"Other\""))
     }
+
+    // MARK: Asides that change nothing
+
+    @Test func aCopyRemarkInParenthesesOrAfterACommaIsACopy() {
+        let r = generate(
+            "segment.track", "salesforce.Lead",
+            "Email = properties.email.\nWebsite = context.page.url (no change).\nAnnualRevenue = properties.revenue, as is.")
+        #expect(line(r.mapping, "Website").contains("context.page.url"))
+        #expect(line(r.mapping, "AnnualRevenue").contains("properties.revenue"))
+        #expect(unflagged(r, "Website"))
+    }
+
+    @Test func aRuleForEveryRecordWithAnExplainingParenthesis() {
+        let r = generate(
+            "segment.track", "salesforce.Lead",
+            "Email = properties.email.\nDoNotCall = true on all of these (nobody wants to be rung).\nStatus is Open - Not Contacted for every lead."
+        )
+        #expect(line(r.mapping, "DoNotCall").contains("= true"))
+        #expect(line(r.mapping, "Status").contains("\"Open - Not Contacted\""))
+        #expect(unflagged(r, "Status"))
+    }
+
+    @Test func aRemarkOnSomeRecordsOnlyIsNotDropped() {
+        let r = generate(
+            "segment.track", "salesforce.Lead",
+            "Email = properties.email.\nDoNotCall = true for every lead whose plan is free.\nWebsite = the domain of context.page.url (no change)."
+        )
+        #expect(!unflagged(r, "DoNotCall") || !line(r.mapping, "DoNotCall").hasSuffix("= true"))
+        #expect(!line(r.mapping, "Website").contains("= truncate(context.page.url") || !unflagged(r, "Website"))
+    }
+
+    // MARK: Presence in other words
+
+    @Test func thereIsAnyFieldIsPresence() {
+        let r = generate(
+            "segment.track", "salesforce.Lead",
+            "Email = properties.email.\nLeadSource is Web if there is any utm source, otherwise Marketing Site.\nWebsite = context.page.url."
+        )
+        #expect(rule(r.mapping, "LeadSource").contains("present(context.campaign.source)"))
+        let exists = generate(
+            "segment.track", "salesforce.Lead",
+            "Email = properties.email.\nLeadSource is Web if the utm source exists, otherwise Marketing Site.")
+        #expect(rule(exists.mapping, "LeadSource").contains("present(context.campaign.source)"))
+    }
+
+    @Test func thereIsSomethingThatIsNoFieldIsNotRead() {
+        let r = generate(
+            "segment.track", "salesforce.Lead",
+            "Email = properties.email.\nLeadSource is Web if there is a foo bar, otherwise Marketing Site.")
+        #expect(!unflagged(r, "LeadSource"))
+    }
+
+    // MARK: A value with an empty case
+
+    @Test func aValueButLeaveItBlankWhen() {
+        let r = generate(
+            "hubspot.contact", "salesforce.Lead", "Email = email.\nRating is Warm, but leave it blank when lifecyclestage is subscriber.")
+        #expect(line(r.mapping, "Rating").contains("if lifecyclestage == \"subscriber\" then null else \"Warm\""))
+        let other = generate(
+            "hubspot.contact", "salesforce.Lead",
+            "Email = email.\nLeave Rating empty when the lifecycle stage is subscriber; otherwise Warm.")
+        #expect(line(other.mapping, "Rating").contains("if lifecyclestage == \"subscriber\" then null else \"Warm\""))
+    }
+
+    @Test func aValueWithAnEmptyCaseItCannotReadIsNeverTheValueForThatCase() {
+        let r = generate("hubspot.contact", "salesforce.Lead", "Email = email.\nRating is Warm, but leave it blank when the moon is full.")
+        #expect(!unflagged(r, "Rating"))
+        let inverted = generate(
+            "hubspot.contact", "salesforce.Lead", "Email = email.\nRating is Warm, but leave it blank when lifecyclestage is subscriber.")
+        #expect(!rule(inverted.mapping, "Rating").contains("\"subscriber\" => \"Warm\""))
+    }
+
+    // MARK: Skips with "unless"
+
+    @Test func skipUnlessNegatesTheCondition() {
+        let r = generate("hubspot.company", "salesforce.Account", "Name = name.\nSkip companies unless their type is PROSPECT.")
+        #expect(r.mapping.contains("skip when not type == \"PROSPECT\""))
+        #expect(!r.mapping.contains("skip when type == \"PROSPECT\""))
+    }
 }

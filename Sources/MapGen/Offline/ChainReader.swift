@@ -467,6 +467,10 @@ struct ChainReader {
             condTokens[i] = ProseToken(kind: .word, text: f.name, lower: f.name.lowercased(), destination: nil, source: f)
         }
         let cands = valueCandidates(valueTokens)
+        // "Warm, but leave it blank when …": a value and an empty one in the same words is no one value.
+        if !cands.isEmpty, valueTokens.contains(where: { $0.isWord("leave", "keep", "left", "stays", "stay", "remain", "remains") }) {
+            return nil
+        }
         let value: String
         if cands.count == 1 {
             value = cands[0]

@@ -93,6 +93,8 @@ public struct OfflineGenerator: Sendable {
             if let j = SentencePhrases.readJoinRemark(sentence, reader: reader) { o = j }
             // "Website = page url (no change)", "DoNotCall = true on all of these": asides that change nothing.
             if !o.unread.isEmpty, let a = SentencePhrases.readWithoutAsides(sentence, reader: reader) { o = a }
+            // "Rating is Warm, but leave it blank when …", "Leave D empty when C; otherwise V".
+            if !o.unread.isEmpty || o.assignments.isEmpty, let e = SentencePhrases.valueWithEmptyCase(sentence, reader: reader) { o = e }
             // "Actually no, VIP members come in as evangelist; the rest subscriber.": the field the sentence before set.
             if o.assignments.isEmpty, let p = previous, p.assignments.count == 1,
                 let c = reader.readCorrection(sentence, field: p.assignments[0].field)

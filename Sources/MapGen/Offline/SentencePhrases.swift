@@ -142,6 +142,68 @@ enum SentencePhrases {
         return t
     }
 
+    // MARK: A value with an empty case
+
+    /// "Rating is Warm, but leave it blank when the stage is subscriber", "Leave Rating empty when the stage is
+    /// subscriber; otherwise Warm", "Description stays empty if X is missing, else Y": the value, and null
+    /// when the condition holds (`if C then null else V`). Nil for anything else, or a field that must be filled.
+    static func valueWithEmptyCase(_ sentence: String, reader: SentenceReader) -> SentenceOutcome? {
+        let t = SentenceTokens(sentence, source: reader.source, destination: reader.destination).tokens.filter { !$0.isPunct(".") }
+        let dests = t.indices.filter { t[$0].destination != nil && (t[$0].source == nil || t[$0].text == t[$0].destination?.name) }
+        guard let dAt = dests.first, let d = t[dAt].destination, d.nullable, !d.required,
+            Set(dests.map { t[$0].destination!.name }).count == 1
+        else { return nil }
+        let emptyWords: Set<String> = ["empty", "blank", "null", "unset", "out"]
+        guard let leave = t.firstIndex(where: { $0.isWord("leave", "keep", "stays", "stay", "remains", "remain", "left") }),
+            let when = t[leave...].firstIndex(where: { $0.isWord("when", "if", "whenever") }),
+            t[leave..<when].contains(where: { emptyWords.contains($0.lower) }),
+            t[(leave + 1)..<when].allSatisfy({
+                emptyWords.contains($0.lower) || $0.isWord("it", "the", "field", "value", "is", "be") || $0.destination?.name == d.name
+            })
+        else { return nil }
+        // The value: before "leave" ("D is V, but leave …") or after "otherwise/else" ("leave D empty when C; otherwise V").
+        var valueTokens: [ProseToken]
+        var condEnd = t.count
+        if let other = t[when...].firstIndex(where: { $0.isWord("otherwise", "else") }) {
+            guard
+                t[..<leave].allSatisfy({
+                    $0.isWord("the", "and", "but", "please", "just") || $0.isPunct(",", ";", ":") || $0.destination?.name == d.name
+                })
+            else { return nil }
+            valueTokens = Array(t[(other + 1)...])
+            condEnd = other
+        } else {
+            guard dAt < leave else { return nil }
+            valueTokens = Array(t[(dAt + 1)..<leave])
+        }
+        valueTokens = valueTokens.filter {
+            !($0.isPunct(",", ";", ":", "=")
+                || $0.isWord("is", "it", "are", "be", "should", "always", "use", "but", "and", "just", "set", "to"))
+        }
+        var cond = Array(t[(when + 1)..<condEnd])
+        while let l = cond.last, l.isPunct(",", ";") { cond.removeLast() }
+        guard !valueTokens.isEmpty, !cond.isEmpty, let c = ConditionReader.read(cond, source: reader.source) else { return nil }
+        let values = ValueReader(source: reader.source, destination: reader.destination, d: d)
+        let v: String
+        if valueTokens.count == 1, valueTokens[0].source == nil, let lit = values.literal(valueTokens[0]) {
+            v = lit
+        } else if let r = values.read(valueTokens), r.kind == .copy {
+            v = r.text
+        } else if valueTokens.allSatisfy({ $0.kind == .word && $0.source == nil }),
+            let lit = values.literal(ValueReader.joined(valueTokens))
+        {
+            v = lit
+        } else {
+            return nil
+        }
+        var o = SentenceOutcome()
+        o.namesDestination = true
+        let text = "if \(c.text) then null else \(v.contains(" ") && !v.hasPrefix("\"") ? "(\(v))" : v)"
+        o.assignments.append(
+            .init(field: d, value: ReadValue(text: text, kind: .condition, chainFields: c.fields), confidence: 0.9, note: "named in prose"))
+        return o
+    }
+
     // MARK: Shorthand
 
     /// Shorthand words for the words of field names ("txn id", "anon id", "qty").
