@@ -1,7 +1,8 @@
 import Foundation
 import MapDSL
-import MapGen
 import Testing
+
+@testable import MapGen
 
 /// Round 8 of the offline reader (issue 18): sentence-level readings. Corrections written later in the
 /// prose, a join's remark on a missing part, shorthand field words, and the honesty checks that go with
@@ -239,5 +240,49 @@ import Testing
         let r = generate("hubspot.company", "salesforce.Account", "Name = name.\nSkip companies unless their type is PROSPECT.")
         #expect(r.mapping.contains("skip when not type == \"PROSPECT\""))
         #expect(!r.mapping.contains("skip when type == \"PROSPECT\""))
+    }
+
+    // MARK: Comparisons
+
+    static func rating(_ words: String) -> String {
+        "Name = name.\nRating: Hot if annualrevenue \(words), Cold otherwise."
+    }
+
+    @Test func comparisonSignsAreComparisons() {
+        for (words, want) in [
+            ("> 250", "annualrevenue > 250"), (">= 250", "annualrevenue >= 250"), ("≥ 3M", "annualrevenue >= 3000000"),
+            ("<= 250", "annualrevenue <= 250"), ("< 250", "annualrevenue < 250"),
+        ] {
+            let r = generate("hubspot.company", "salesforce.Account", Self.rating(words))
+            #expect(line(r.mapping, "Rating").contains(want), "\(words)")
+            #expect(!line(r.mapping, "Rating").contains("== 250"), "\(words)")
+        }
+    }
+
+    @Test func longComparisonsInWords() {
+        for (words, want) in [
+            ("is greater than or equal to 250", "annualrevenue >= 250"), ("is less than or equal to 250", "annualrevenue <= 250"),
+            ("is no more than 250", "annualrevenue <= 250"), ("is between 100 and 250", "annualrevenue >= 100 and annualrevenue <= 250"),
+        ] {
+            let r = generate("hubspot.company", "salesforce.Account", Self.rating(words))
+            #expect(line(r.mapping, "Rating").contains(want), "\(words)")
+        }
+        let long = generate(
+            "hubspot.company", "salesforce.Account", "Name = name.\nRating is Hot as long as annualrevenue is over 250, otherwise Cold.")
+        #expect(line(long.mapping, "Rating").contains("if annualrevenue > 250 then \"Hot\" else \"Cold\""))
+    }
+
+    @Test func aRangeTheWrongWayRoundOrATemplateIsNoComparison() {
+        let r = generate("hubspot.company", "salesforce.Account", Self.rating("is between 900 and 100"))
+        #expect(!unflagged(r, "Rating"))
+        #expect(SentencePhrases.comparisonsSpelled("`hs-<record id>-<date>`") == "`hs-<record id>-<date>`")
+        #expect(SentencePhrases.comparisonsSpelled("A -> 5, B => 7") == "A -> 5, B => 7")
+    }
+
+    @Test func shortNegationsAreNegations() {
+        let r = generate("hubspot.company", "salesforce.Account", "Name = name.\nRating is Hot if type isn't PROSPECT, otherwise Cold.")
+        #expect(line(r.mapping, "Rating").contains("if type != \"PROSPECT\" then \"Hot\" else \"Cold\""))
+        let skip = generate("hubspot.company", "salesforce.Account", "Name = name.\nSkip companies whose type isn't PROSPECT.")
+        #expect(skip.mapping.contains("skip when type != \"PROSPECT\""))
     }
 }

@@ -204,6 +204,50 @@ enum SentencePhrases {
         return o
     }
 
+    /// Negations written short ("isn't", "aren't", "doesn't equal") as "is not", so conditions read them.
+    static func negationsSpelled(_ t: [ProseToken]) -> [ProseToken] {
+        var out: [ProseToken] = []
+        var i = 0
+        let isTok = ProseToken(kind: .word, text: "is", lower: "is")
+        let notTok = ProseToken(kind: .word, text: "not", lower: "not")
+        while i < t.count {
+            let x = t[i]
+            if x.kind == .word, x.source == nil, ["isn't", "isn’t", "aren't", "aren’t"].contains(x.lower) {
+                out += [isTok, notTok]
+                i += 1
+                continue
+            }
+            if x.kind == .word, x.source == nil, ["isn", "aren"].contains(x.lower), i + 1 < t.count, t[i + 1].isWord("t") {
+                out += [isTok, notTok]
+                i += 2
+                continue
+            }
+            out.append(x)
+            i += 1
+        }
+        return out
+    }
+
+    /// "revenue is between 100 and 500", "the head count is not between 10 and 50": a range of a number field.
+    static func between(_ t: [ProseToken], source: Schema) -> ReadCondition? {
+        let fields = t.filter { $0.source != nil }
+        guard fields.count == 1, let f = fields[0].source, f.type.baseType == .int || f.type.baseType == .decimal,
+            let b = t.firstIndex(where: { $0.isWord("between") }), b + 3 < t.count + 0, t[b + 2].isWord("and"),
+            let lo = Double(t[b + 1].text), let hi = Double(t[b + 3].text), lo <= hi, b + 4 == t.count
+        else { return nil }
+        let at = t.firstIndex { $0.source != nil }!
+        guard at < b else { return nil }
+        let middle = t[(at + 1)..<b].map(\.lower)
+        guard middle.allSatisfy({ ["is", "are", "not", "falls", "lies", "of"].contains($0) }),
+            t[..<at].allSatisfy({ $0.kind == .word && ConditionReader.fillers.contains($0.lower) })
+        else { return nil }
+        let name = ConditionReader.fname(f)
+        let a = t[b + 1].text
+        let z = t[b + 3].text
+        let text = middle.contains("not") ? "\(name) < \(a) or \(name) > \(z)" : "\(name) >= \(a) and \(name) <= \(z)"
+        return ReadCondition(text: text, fields: [f], literals: [])
+    }
+
     // MARK: Shorthand
 
     /// Shorthand words for the words of field names ("txn id", "anon id", "qty").
@@ -215,6 +259,7 @@ enum SentencePhrases {
     /// The text with each shorthand word spelled out ("txn id" → "transaction id"); "w/" and "w/o" become
     /// "with" and "without".
     static func spellOutShorthand(_ text: String) -> String {
+        let text = comparisonsSpelled(text)
         guard
             text.range(of: #"\b(txn|trx|anon|qty|addr|acct|msg|w/o?)(?=[\s,.;:)]|$)"#, options: [.regularExpression, .caseInsensitive])
                 != nil
@@ -225,6 +270,34 @@ enum SentencePhrases {
         for (short, long) in shorthand {
             out = out.replacingOccurrences(
                 of: #"\b"# + short + #"\b(?![.\-_/])"#, with: long, options: [.regularExpression, .caseInsensitive])
+        }
+        return out
+    }
+
+    /// Comparison signs and long comparisons in words ("> 500", "≥ 10M", "greater than or equal to 5", "as long
+    /// as") spelled as the words conditions read ("over 500", "at least 10M", "at least 5", "when"); a sign
+    /// the tokens would drop otherwise reads as "is".
+    static func comparisonsSpelled(_ text: String) -> String {
+        guard
+            text.range(
+                of: #"[<>≥≤]|than or equal|\b(as|so) long as\b|\bno (more|less|fewer) than\b|\bprovided that\b"#,
+                options: [.regularExpression, .caseInsensitive]) != nil
+        else { return text }
+        var out = text
+        let rules: [(String, String)] = [
+            (#"(?<![^\s(])(?:>=|≥)\s*(?=\$?-?\d)"#, " at least "),
+            (#"(?<![^\s(])(?:<=|≤)\s*(?=\$?-?\d)"#, " at most "),
+            (#"(?<![^\s(])>\s*(?=\$?-?\d)"#, " over "),
+            (#"(?<![^\s(])<\s*(?=\$?-?\d)"#, " under "),
+            (#"\b(greater|more|higher|bigger|larger) than or equal to\b"#, "at least"),
+            (#"\b(less|lower|smaller|fewer) than or equal to\b"#, "at most"),
+            (#"\bno (more|greater|higher) than\b"#, "at most"),
+            (#"\bno (less|fewer|lower) than\b"#, "at least"),
+            (#"\b(as|so) long as\b"#, "when"),
+            (#"\bprovided that\b"#, "when"),
+        ]
+        for (pattern, words) in rules {
+            out = out.replacingOccurrences(of: pattern, with: words, options: [.regularExpression, .caseInsensitive])
         }
         return out
     }
