@@ -285,4 +285,30 @@ import Testing
         let skip = generate("hubspot.company", "salesforce.Account", "Name = name.\nSkip companies whose type isn't PROSPECT.")
         #expect(skip.mapping.contains("skip when type != \"PROSPECT\""))
     }
+
+    // MARK: Arms said as "if C, V" and conditions on lists
+
+    @Test func armsWithTheConditionFirstAndACommaBeforeTheValue() {
+        let r = generate(
+            "hubspot.company", "salesforce.Account",
+            "Name = name.\nRating: if type is VENDOR, Warm; if it is RESELLER, Hot; otherwise Cold.")
+        let text = rule(r.mapping, "Rating")
+        #expect(text.contains("\"VENDOR\"") && text.contains("=> \"Warm\""))
+        #expect(text.contains("\"RESELLER\"") && text.contains("=> \"Hot\""))
+        #expect(text.contains("_") && text.contains("=> \"Cold\""))
+        #expect(unflagged(r, "Rating"))
+    }
+
+    @Test func aConditionOnAListOfValuesKeepsItsCommas() {
+        let r = generate(
+            "hubspot.company", "salesforce.Account", "Name = name.\nRating is Warm if type is not one of VENDOR, RESELLER, otherwise Hot.")
+        #expect(line(r.mapping, "Rating").contains("if type != \"VENDOR\" and type != \"RESELLER\" then \"Warm\" else \"Hot\""))
+        let next = generate(
+            "hubspot.company", "salesforce.Account",
+            "Name = name.\nRating is Warm if type is one of VENDOR, RESELLER, Hot if type is PARTNER, otherwise Cold.")
+        let text = rule(next.mapping, "Rating")
+        #expect(text.contains("\"VENDOR\", \"RESELLER\""))
+        #expect(text.contains("\"PARTNER\""))
+        #expect(!text.contains("\"Hot\", ") && !text.contains("== \"Hot\""))
+    }
 }

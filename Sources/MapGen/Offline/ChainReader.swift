@@ -201,6 +201,13 @@ struct ChainReader {
                 segments.append(tail + [t])
                 continue
             }
+            // "if C, V": the comma after a leading condition comes before its value (SentencePhrases.swift).
+            if t.isPunct(","),
+                SentencePhrases.conditionBeforeValue(current) || SentencePhrases.listContinues(current, Array(w[(i + 1)...]))
+            {
+                segments[segments.count - 1].append(t)
+                continue
+            }
             if t.isPunct(";") || (t.isPunct(",") || isElse) && complete(current) && !current.isEmpty
                 || t.isWord("and") && complete(current)
                     && (startsArm(Array(w[(i + 1)...]))

@@ -302,6 +302,38 @@ enum SentencePhrases {
         return out
     }
 
+    // MARK: "if C, V"
+
+    /// Whether a segment so far is a leading condition with no value yet ("if the type is PARTNER", "else if
+    /// it is OTHER"): the comma that follows separates it from its value, not from the next arm.
+    static func conditionBeforeValue(_ seg: [ProseToken]) -> Bool {
+        let body = seg.drop { $0.isWord("else", "otherwise", "and", "but") || $0.isPunct(",") }
+        guard let first = body.first, first.isWord("if", "when", "whenever"), body.count > 2 else { return false }
+        return !body.contains { $0.isPunct(",", "->") || $0.isWord("then", "use", "gives", "give", "becomes", "become") }
+    }
+
+    /// "if the type is PARTNER, Warm": a condition, a comma, and one value word (or a quoted value) after it.
+    static func conditionThenValue(_ c: [ProseToken]) -> Bool {
+        guard c.first?.isWord("if", "when", "whenever") == true, let comma = c.firstIndex(where: { $0.isPunct(",") }), comma > 2
+        else { return false }
+        let value = c[(comma + 1)...].filter { !$0.isPunct(".") }
+        return value.count == 1 && (value[value.startIndex].kind == .quoted || value[value.startIndex].kind == .word)
+    }
+
+    /// Whether a comma goes on with a list of values a condition opened ("… is not one of PROSPECT, PARTNER,
+    /// otherwise …"): the segment has "one of" / "none of" after its condition word, and one value comes next,
+    /// then a comma, "or", "and", a semicolon or the end (not a value with its own condition).
+    static func listContinues(_ current: [ProseToken], _ rest: [ProseToken]) -> Bool {
+        guard let cond = current.lastIndex(where: { $0.isWord("if", "when", "whenever", "unless") }) else { return false }
+        let after = Array(current[(cond + 1)...])
+        guard after.indices.contains(where: { $0 + 1 < after.count && after[$0].isWord("one", "none") && after[$0 + 1].isWord("of") }),
+            let next = rest.first, next.kind == .word || next.kind == .quoted, next.source == nil, next.destination == nil,
+            !ConditionReader.keywords.contains(next.lower), !next.isWord("otherwise", "else", "anything", "everything")
+        else { return false }
+        guard rest.count > 1 else { return true }
+        return rest[1].isPunct(",", ";", ".") || rest[1].isWord("or", "and", "nor")
+    }
+
     // MARK: Honesty
 
     /// Whether a phrase holds a condition of its own ("Web when a campaign source is present", "X if the plan

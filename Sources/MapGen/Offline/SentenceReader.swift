@@ -491,7 +491,8 @@ struct SentenceReader {
         let opening = Array(c.drop { $0.isWord("else", "otherwise") || $0.isPunct(",") })
         let elseIf = opening.count < c.count && opening.first?.isWord("if", "when") == true
         let moreArms =
-            opening.first?.isWord("if", "when") == true && c.contains { $0.isPunct("->") || $0.isWord("then", "becomes", "gives") }
+            opening.first?.isWord("if", "when") == true
+            && (c.contains { $0.isPunct("->") || $0.isWord("then", "becomes", "gives") } || SentencePhrases.conditionThenValue(opening))
         guard let first = c.first,
             first.isWord("otherwise", "else") || c.count > 1 && first.isWord("if") && c[1].isWord("not") || opensDefault || moreArms
                 || elseIf,
