@@ -32,6 +32,7 @@ enum HonestyGuard {
         #"\b(except|excepting)\b(?! that| when| if| for the| where)"#,
         #"\b(leave|leaves|leaving|left) (them |those |these |it )?out\b"#,
         #"\bonly\b.*\b(get|gets|go|goes|are sent|is sent|make it|come through)\b"#,
+        #"\bonly\b.*\b(are|is|get|gets) (loaded|synced|imported|pushed|copied|created|written|kept)\b"#,
     ]
 
     /// Whether the sentence says that some records are not sent ("must not be synced", "is not sent",

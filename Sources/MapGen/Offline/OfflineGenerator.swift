@@ -96,6 +96,12 @@ public struct OfflineGenerator: Sendable {
                 // "Match on email (…), FNAME into First Name and …": a key or statement, then more statements.
                 o = split
             }
+            // "…; if one of them is missing just the other one": a join's remark on a blank part (SentencePhrases.swift).
+            if let j = SentencePhrases.readJoinRemark(sentence, reader: reader) { o = j }
+            // "Website = page url (no change)", "DoNotCall = true on all of these": asides that change nothing.
+            if !o.unread.isEmpty, let a = SentencePhrases.readWithoutAsides(sentence, reader: reader) { o = a }
+            // "Rating is Warm, but leave it blank when …", "Leave D empty when C; otherwise V".
+            if !o.unread.isEmpty || o.assignments.isEmpty, let e = SentencePhrases.valueWithEmptyCase(sentence, reader: reader) { o = e }
             // "Actually no, VIP members come in as evangelist; the rest subscriber.": the field the sentence before set.
             if o.assignments.isEmpty, let p = previous, p.assignments.count == 1,
                 let c = reader.readCorrection(sentence, field: p.assignments[0].field)
@@ -142,6 +148,12 @@ public struct OfflineGenerator: Sendable {
             let lower = sentence.lowercased()
             let words = Set(lower.split(whereSeparator: { !$0.isLetter && $0 != "'" && $0 != "’" }).map(String.init))
             let nothingRead = o.assignments.isEmpty && o.skips.isEmpty && o.key == nil && o.sameAs == nil && o.defaultForPrevious == nil
+            if nothingRead, CorrectionReader.isCorrection(sentence, tokens: tokens) {
+                // "edit: sorry, the cutoff is 2 million not 1M": applied to the rule it corrects, or listed (CorrectionReader.swift).
+                Self.applyCorrection(sentence, tokens: tokens, index: index, lines: &lines, unread: &unread)
+                previous = nil
+                continue
+            }
             if nothingRead, o.unread.isEmpty,
                 !words.isDisjoint(with: ["skip", "skipped", "drop", "dropped", "ignore", "ignored", "exclude", "excluded"])
             {
@@ -175,7 +187,10 @@ public struct OfflineGenerator: Sendable {
             }
             previous = o
             if !o.unread.isEmpty { unread[index + 1] = o.unread }
-            if nothingRead, !o.unread.isEmpty, HonestyGuard.continuesPrevious(tokens) {
+            let before = Set(lines.values.filter { $0.sentence == index - 1 }.map(\.field.name))
+            if nothingRead, !o.unread.isEmpty,
+                HonestyGuard.continuesPrevious(tokens) || SentencePhrases.continuesRuleBefore(tokens, fields: before)
+            {
                 // "If it is empty, …" not read: the rules of the sentence before may be missing it.
                 for (name, line) in lines where line.sentence == index - 1 && !line.isFlagged {
                     lines[name]?.note = "REVIEW: [S\(index + 1)] continues it and was not read; " + line.note
@@ -271,14 +286,19 @@ public struct OfflineGenerator: Sendable {
         // their scores); with one, the prose lists the fields and matches are only suggested.
         var suggestions: [String] = []
         let used = Set(lines.values.compactMap(\.sourceField))
+        // A sentence that names fields was not read: name matches are no reading of the prose (SentencePhrases.swift).
+        let unreadFields = SentencePhrases.unreadNamesFields(texts, unread: unread, source: source, destination: destination)
         for d in destination.fields where !d.readOnly && lines[d.name] == nil && d.type != .picklist && d.type != .multipicklist {
             let ranked = source.fields.map { ($0, Vocabulary.score($0, d) - (used.contains($0.name) ? 0.05 : 0)) }
                 .filter { $0.1 >= threshold }.sorted { $0.1 > $1.1 }
             guard let (s, score) = ranked.first, let value = valueExpression(from: s, to: d) else { continue }
             if assignmentSentences == 0 || d.required {
                 lines[d.name] = Line(
-                    field: d, value: value, confidence: assignmentSentences == 0 ? min(score, 0.9) * 0.7 : 0.4, sentence: nil,
-                    note: assignmentSentences == 0 ? "name match" : "REVIEW: required, not named in the prose; name match",
+                    field: d, value: value, confidence: assignmentSentences == 0 && !unreadFields ? min(score, 0.9) * 0.7 : 0.4,
+                    sentence: nil,
+                    note: assignmentSentences == 0
+                        ? (unreadFields ? "REVIEW: name match; sentences that name fields were not read" : "name match")
+                        : "REVIEW: required, not named in the prose; name match",
                     sourceField: s.name)
             } else {
                 suggestions.append("\(MappingGrammar.fieldName(d.name)) = \(value)")

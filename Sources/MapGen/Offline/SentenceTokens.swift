@@ -38,7 +38,7 @@ struct SentenceTokens {
         let writable = destination.fields.filter { !$0.readOnly }
         // "Country/Region", "Zip/Postal Code": a label with a slash is the one field of one side that has it
         // (the slash would otherwise split it into two names).
-        var spelled = SentenceTokens.spellOutSharedNouns(text)
+        var spelled = SentenceTokens.spellOutSharedNouns(SentencePhrases.spellOutShorthand(text))
         for side in [writable, source.fields] {
             for f in side {
                 guard let label = f.label, label.contains("/"), side.filter({ $0.label == label }).count == 1,
