@@ -67,10 +67,12 @@ public struct OfflineGenerator: Sendable {
         var previous: SentenceOutcome?
 
         // "Industry (…):" and lines of arms: one value map (ValuesSentenceMap.swift).
+        // Greetings, speaker names, requirement ids, questions and answers, MUST wording (DocumentShape.swift).
+        let shaped = DocumentShape.shape(prose.sentences, body: prose.body, source: source, destination: destination)
         let (armTexts, armRows) = Self.joinArmLists(
-            Self.readTableRows(prose.sentences, source: source, destination: destination), source: source, destination: destination)
+            Self.readTableRows(shaped.sentences, source: source, destination: destination), source: source, destination: destination)
         let (texts, joinedRows) = Self.joinTables(armTexts, source: source, destination: destination)
-        let tableRows = joinedRows.union(armRows)
+        let tableRows = joinedRows.union(armRows).union(shaped.passed)
         for (index, sentence) in texts.enumerated() {
             if tableRows.contains(index) { continue }
             // "anything else (or no locale) → en": a match's `_` arm takes null too, so the aside says nothing more.
@@ -313,6 +315,8 @@ public struct OfflineGenerator: Sendable {
             let cond = "blank(\(name(s)))"
             if !skips.contains(where: { $0.condition == cond }) { skips.append((cond, k.sentence)) }
         }
+        // A sentence not read that names a field another sentence gave a rule: that rule is flagged (DocumentShape.swift).
+        Self.flagRulesNamedByUnread(&lines, unread: unread, texts: texts, source: source, destination: destination)
 
         // Required fields nobody fills.
         var defaulted: [String] = []
