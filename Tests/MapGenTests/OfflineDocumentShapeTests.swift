@@ -128,7 +128,93 @@ import Testing
         #expect(!DocumentShape.isPleasantry("Hello world is the default message."))
     }
 
+    // MARK: - Nested bullets
+
+    @Test func bulletsUnderAHeadingThatAsksWhoGoesOverAreFilters() {
+        let r = generate(
+            "salesforce.Lead", "hubspot.contact",
+            """
+            - Who gets synced
+              - only leads with an Email
+              - never anyone who is converted (IsConverted true)
+            - Fields
+              - fax: Fax
+            """)
+        #expect(r.mapping.contains("skip when IsConverted"))
+        #expect(r.mapping.contains("Email") && r.mapping.contains("skip when"))
+        #expect(!r.trace.notImplemented.contains { $0.sentence == 1 })
+    }
+
+    @Test func bulletsUnderAFieldHeadingAreOneInstructionAboutIt() {
+        let body = "* Lead status\n  * Open means NEW\n  * anything else is OPEN\n* fax: Fax"
+        let sentences = ProseDocument(from: nil, to: nil, body: body).sentences
+        let s = DocumentShape.shape(sentences, body: body, source: lead, destination: contact)
+        #expect(s.sentences[0] == "hs_lead_status: Open means NEW; anything else is OPEN.")
+        #expect(s.passed == [1, 2])
+    }
+
+    @Test func nestingThatIsNeitherAFilterNorAFieldHeadingIsLeftAlone() {
+        // The children name their own destination fields: each is read on its own.
+        let body = "* Names\n  * firstname from FirstName\n  * lastname from LastName"
+        let sentences = ProseDocument(from: nil, to: nil, body: body).sentences
+        let s = DocumentShape.shape(sentences, body: body, source: lead, destination: contact)
+        #expect(s.sentences == sentences && s.passed.isEmpty)
+        // Bullets that are not nested are no children, even under a filter-like first line.
+        let flat = "* Who gets synced\n* only leads with an Email"
+        let f = DocumentShape.shape(
+            ProseDocument(from: nil, to: nil, body: flat).sentences, body: flat, source: lead, destination: contact)
+        #expect(f.sentences[1] == "only leads with an Email")
+    }
+
+    // MARK: - Questions about filters and keys, and what a transcript asks about
+
+    @Test func anAnswerToAFilterOrAKeyQuestionIsAFilterOrAKey() {
+        let r = generate(
+            "salesforce.Lead", "hubspot.contact",
+            """
+            Q: Which leads go over?
+            A: Everyone except leads that are converted (IsConverted).
+
+            Q: What identifies the contact?
+            A: The contact email, i.e. Email in lower case.
+            """)
+        #expect(r.mapping.contains("skip when IsConverted"))
+        #expect(r.mapping.contains("key email"))
+        #expect(line(r.mapping, "email").contains("lower(Email)"))
+        // A question about something else keeps its answer as written.
+        let other = shape(["Q: Which team owns this?", "A: Everyone except marketing."])
+        #expect(other.sentences[1] == "Everyone except marketing.")
+    }
+
+    @Test func whatATranscriptAsksAboutIsWhatTheAnswerLeavesOut() {
+        var out = ["so what about leads from a Purchased List source?", "They are noisy.", "skip those entirely."]
+        var passed: Set<Int> = []
+        DocumentShape.askedAbout(&out, &passed)
+        #expect(out[2] == "skip leads from a Purchased List source entirely.")
+        #expect(passed == [0])
+        // An answer that does not leave records out is no answer to read with the question.
+        var kept = ["what about leads from partners?", "we love them."]
+        var none: Set<Int> = []
+        DocumentShape.askedAbout(&kept, &none)
+        #expect(kept[1] == "we love them." && none.isEmpty)
+    }
+
+    @Test func copiesExactlyAsTheyAreLoseTheAside() {
+        #expect(
+            DocumentShape.dropCopyAsides("fax and website carry Fax and Website exactly as they are in Salesforce.")
+                == "fax and website carry Fax and Website.")
+        #expect(DocumentShape.dropCopyAsides("fax is Fax as it comes, but trimmed.") == "fax is Fax as it comes, but trimmed.")
+    }
+
     // MARK: - Honesty
+
+    @Test func aKeyAnswerWithACaseTheKeyReaderDropsIsFlagged() {
+        // "lower-cased" and "in upper case" are modifiers even when the key reader gives the field alone.
+        let r = generate("salesforce.Lead", "hubspot.contact", "Q: What identifies the contact?\nA: Email in upper case.")
+        #expect(r.trace.flagged.contains("email"))
+        let dash = generate("salesforce.Lead", "hubspot.contact", "Keyed on Email, lower-cased.\nfax is Fax.")
+        #expect(dash.trace.flagged.contains("email") || line(dash.mapping, "email").contains("lower("))
+    }
 
     @Test func aRuleIsFlaggedWhenAnotherSentenceNamingItIsNotRead() {
         let r = generate(

@@ -54,6 +54,14 @@ enum DocumentShape {
             passed.insert(i)
             let subject = questionSubject(question, source: source, destination: destination)
             out[i + 1] = answer
+            let asked = question.trimmingCharacters(in: CharacterSet(charactersIn: " ?"))
+            if isFilterHeading(asked) {
+                // "Q: Which members come across? A: Everyone except cleaned ones." — a filter.
+                out[i + 1] = filterBullet(answer)
+            } else if isKeyQuestion(asked), !answer.lowercased().contains("key") {
+                // "Q: What identifies the contact? A: The email, in lower case." — the key.
+                out[i + 1] = "Keyed on " + answer.replacingOccurrences(of: #"^(?:By |On )"#, with: "", options: .regularExpression)
+            }
             var j = i + 2
             while j < out.count, questionText(out[j]) == nil, answerText(out[j]) == nil, !isPleasantry(out[j]) { j += 1 }
             // An answer about the question's field that names no destination field itself: its sentences are one
@@ -66,6 +74,7 @@ enum DocumentShape {
             }
             i = j
         }
+        askedAbout(&out, &passed)
         for i in out.indices {
             out[i] = plainWording(dropCopyAsides(out[i]))
             if isPleasantry(out[i]) || isBareId(out[i]), !namesField(out[i], source: source, destination: destination) {
@@ -152,6 +161,14 @@ enum DocumentShape {
         let lower = t.lowercased()
         if lower.hasPrefix("only ") { return "Only " + t.dropFirst(5) + " go over." }
         if lower.hasPrefix("never ") { return "Never send " + t.dropFirst(6) + "." }
+        // "Everyone except cleaned addresses (status cleaned) — those are dead": skip what is excepted.
+        if let m = t.range(
+            of: #"^(?:everyone|everybody|all|all of them|all [a-z]+s)\s+(?:except|but|apart from|other than)\s+"#,
+            options: [.regularExpression, .caseInsensitive])
+        {
+            let rest = t[m.upperBound...].replacingOccurrences(of: #"\s+[—–-]\s+.*$"#, with: "", options: .regularExpression)
+            return "Skip " + rest + "."
+        }
         return s
     }
 
@@ -220,6 +237,41 @@ enum DocumentShape {
         return d.name
     }
 
+    /// "What identifies the contact", "What is the upsert key", "What do we match on": a question about the key.
+    static func isKeyQuestion(_ s: String) -> Bool {
+        s.range(
+            of:
+                #"^(?:and )?(?:what|which field|which property)\b.{0,20}\b(?:identif(?:y|ies)|key|match(?:es)? on|upsert(?:s|ed)? on|dedupe)\b"#,
+            options: [.regularExpression, .caseInsensitive]) != nil
+    }
+
+    /// "what about contacts whose source is OFFLINE?" then "don't send them at all.": the answer's pronoun is the
+    /// records the question asked about, and the question is read with it. The answer is one of the next two
+    /// sentences (the asker may add a word of their own first) and must say to leave records out.
+    static func askedAbout(_ out: inout [String], _ passed: inout Set<Int>) {
+        for i in out.indices where !passed.contains(i) {
+            guard
+                let m = out[i].range(
+                    of: #"^(?:and |so |but )?(?:what|how) about (.{3,120})\?$"#, options: [.regularExpression, .caseInsensitive])
+            else { continue }
+            let asked = String(out[i][m]).replacingOccurrences(
+                of: #"^(?:and |so |but )?(?:what|how) about "#, with: "", options: [.regularExpression, .caseInsensitive]
+            ).dropLast()
+            for j in (i + 1)..<min(i + 3, out.count) {
+                let answer = out[j]
+                guard
+                    answer.range(
+                        of: #"\b(?:send|sync|skip|drop|exclude|ignore|leave)\b.{0,12}\b(?:them|those)\b"#,
+                        options: [.regularExpression, .caseInsensitive]) != nil,
+                    let pronoun = answer.range(of: #"\b(?:them|those)\b"#, options: [.regularExpression, .caseInsensitive])
+                else { continue }
+                out[j] = answer.replacingCharacters(in: pronoun, with: asked)
+                passed.insert(i)
+                break
+            }
+        }
+    }
+
     // MARK: - Wording
 
     /// RFC wording as plain wording: "MUST be" is "is", "SHALL be used" is "use", "MUST NOT send" is "do not send".
@@ -255,8 +307,10 @@ enum DocumentShape {
     static func dropCopyAsides(_ s: String) -> String {
         let aside =
             #"(?:no changes?|unchanged|as is|as-is|untouched|no cleanup|no clean-up|no transformation|verbatim|without (?:any )?changes?)"#
+        // "… firstname, lastname and company exactly as they are in HubSpot."
+        let asTheyAre = #"\s+(?:exactly |just )?as (?:they|it) (?:are|is|come|comes)(?: in [A-Z][A-Za-z]*)?"#
         return s.replacingOccurrences(
-            of: #"(?:\s*\(\s*"# + aside + #"\s*\)|,\s*"# + aside + #")(?=\s*[.;!]?\s*$)"#, with: "",
+            of: #"(?:\s*\(\s*"# + aside + #"\s*\)|,\s*"# + aside + "|" + asTheyAre + #")(?=\s*[.;!]?\s*$)"#, with: "",
             options: [.regularExpression, .caseInsensitive])
     }
 
