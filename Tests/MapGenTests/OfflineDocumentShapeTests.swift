@@ -206,6 +206,39 @@ import Testing
         #expect(DocumentShape.dropCopyAsides("fax is Fax as it comes, but trimmed.") == "fax is Fax as it comes, but trimmed.")
     }
 
+    // MARK: - Threads and tickets
+
+    @Test func quotedRepliesAreSentencesOfTheirOwnWithoutMarkers() {
+        let body = "fax is Fax.\n\n> On Fri, Sam wrote:\n> > website from Website\n> no, leave website\n> out for now"
+        let sentences = ProseDocument(from: nil, to: nil, body: body).sentences
+        #expect(sentences == ["fax is Fax.", "> On Fri, Sam wrote:", "> > website from Website", "> no, leave website out for now"])
+        let s = DocumentShape.shape(sentences, body: body, source: lead, destination: contact)
+        #expect(s.sentences[2] == "website from Website")
+        #expect(s.passed == [1])
+        // A comparison inside a line is no quote marker.
+        #expect(ProseDocument(from: nil, to: nil, body: "Skip leads with\nAnnualRevenue > 5").sentences.count == 1)
+    }
+
+    @Test func aCriterionThatWritesNoRecordIsASkip() {
+        #expect(
+            DocumentShape.givenThenNone("Given a lead without an Email, then no contact is created.") == "Skip a lead without an Email.")
+        let r = generate(
+            "salesforce.Lead", "hubspot.contact",
+            "Acceptance criteria:\n1. Given a lead that is converted (IsConverted true), then no contact is written.\n2. fax = Fax.")
+        #expect(r.mapping.contains("skip when IsConverted"))
+        // A criterion whose outcome is a value, not "no record", is left to the readers.
+        #expect(
+            DocumentShape.givenThenNone("Given a Hot lead, then lifecyclestage is salesqualifiedlead.")
+                == "Given a Hot lead, then lifecyclestage is salesqualifiedlead.")
+    }
+
+    @Test func aRuleIsFlaggedWhenTheNextSentenceNamesItAsASourceWordAndIsNotRead() {
+        let r = generate(
+            "segment.identify", "hubspot.contact",
+            "firstname = traits.firstName.\nWhen the app sent no first name, borrow the opening chunk of traits.name somehow.")
+        #expect(r.trace.flagged.contains("firstname"))
+    }
+
     // MARK: - Honesty
 
     @Test func aKeyAnswerWithACaseTheKeyReaderDropsIsFlagged() {

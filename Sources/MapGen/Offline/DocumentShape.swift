@@ -76,7 +76,7 @@ enum DocumentShape {
         }
         askedAbout(&out, &passed)
         for i in out.indices {
-            out[i] = plainWording(dropCopyAsides(out[i]))
+            out[i] = plainWording(dropCopyAsides(givenThenNone(out[i])))
             if isPleasantry(out[i]) || isBareId(out[i]), !namesField(out[i], source: source, destination: destination) {
                 passed.insert(i)
             }
@@ -274,6 +274,15 @@ enum DocumentShape {
 
     // MARK: - Wording
 
+    /// "Given a call without properties.email, then no lead is written.": an acceptance criterion that leaves
+    /// records out, as the skip it is ("Skip a call without properties.email.").
+    static func givenThenNone(_ s: String) -> String {
+        s.replacingOccurrences(
+            of:
+                #"^(?:Given|When)\s+(.+?),?\s+then\s+no\s+[A-Za-z ]{1,30}?\s+(?:is|are|gets?|will be)\s+(?:written|created|sent|synced|made|upserted|pushed)\s*\.?$"#,
+            with: "Skip $1.", options: .regularExpression)
+    }
+
     /// RFC wording as plain wording: "MUST be" is "is", "SHALL be used" is "use", "MUST NOT send" is "do not send".
     static func plainWording(_ s: String) -> String {
         var t = s
@@ -324,7 +333,7 @@ enum DocumentShape {
             #"^(?:thanks|thank you|thx|ty|cheers|many thanks|thanks again|much appreciated)\b[^.?]{0,40}$"#,
             #"^(?:kind|best|warm)? ?(?:regards|wishes)\b[^.?]{0,60}$"#, #"^(?:best|cheers|sincerely|yours)\s*,[^.?]{0,60}$"#,
             #"^(?:please find|see) (?:below|attached)\b"#, #"^let me know if\b"#, #"^(?:hope (?:this|that) helps)\b"#,
-            #"^(?:subject|re|fwd?)\s*:"#,
+            #"^(?:subject|re|fwd?)\s*:"#, #"^on [^.?]{3,80} wrote:?$"#, #"^-{2,}\s*(?:original|forwarded) message\s*-{2,}$"#,
         ]
         return patterns.contains { t.range(of: $0, options: [.regularExpression, .caseInsensitive]) != nil }
     }
@@ -344,7 +353,8 @@ extension OfflineGenerator {
     /// "hs_analytics_source is set from LeadSource as follows: …. A lead without a LeadSource leaves
     /// hs_analytics_source empty.": a sentence that was not read names, by a name only the destination
     /// has, a field whose rule another sentence gave. What it says about that field is missing from the
-    /// rule, so the rule is flagged for review (its value stays).
+    /// rule, so the rule is flagged for review (its value stays). A word that names a source field as well
+    /// counts only in the sentence right after the rule's.
     static func flagRulesNamedByUnread(
         _ lines: inout [String: Line], unread: [Int: [String]], texts: [String], source: Schema, destination: Schema
     ) {
@@ -352,8 +362,10 @@ extension OfflineGenerator {
             let index = number - 1
             let tokens = SentenceTokens(texts[index], source: source, destination: destination).tokens
             for t in tokens {
-                guard let d = t.destination, t.source == nil, let line = lines[d.name], let s = line.sentence, s != index,
-                    !line.isFlagged
+                // A word that also names a source field counts only right after the sentence that gave the rule
+                // ("firstname = traits.firstName." then "When the app sends no first name, …").
+                guard let d = t.destination, let line = lines[d.name], let s = line.sentence, s != index, !line.isFlagged,
+                    t.source == nil || s == index - 1
                 else { continue }
                 lines[d.name]?.note = "REVIEW: [S\(number)] also names it and was not read; " + line.note
                 lines[d.name]?.confidence = min(line.confidence, 0.4)
