@@ -40,7 +40,7 @@ import Testing
 
     @Test func lowerCaseMustAndIdsThatOpenNoRequirementAreLeftAlone() {
         // Ordinary "must be" is the readers' own wording; only the RFC capitals are rewritten.
-        #expect(DocumentShape.plainWording("The key must be unique per lead.") == "The key must be unique per lead.")
+        #expect(DocumentShape.plainWording("The key should be unique per lead.") == "The key should be unique per lead.")
         // "R2 leads" is no id: an id ends in a dot, a colon or a bracket.
         #expect(DocumentShape.stripRequirementId("R2 leads go to the partner team.") == "R2 leads go to the partner team.")
         #expect(DocumentShape.stripRequirementId("AC4) fax is Fax.") == "fax is Fax.")
@@ -204,6 +204,24 @@ import Testing
             DocumentShape.dropCopyAsides("fax and website carry Fax and Website exactly as they are in Salesforce.")
                 == "fax and website carry Fax and Website.")
         #expect(DocumentShape.dropCopyAsides("fax is Fax as it comes, but trimmed.") == "fax is Fax as it comes, but trimmed.")
+    }
+
+    @Test func aReasonOrAnEveryRecordScopeAtTheEndIsTakenOff() {
+        let r = generate(
+            "salesforce.Lead", "hubspot.contact",
+            """
+            hs_lead_status is NEW on all of them (the sales team asked for that).
+            message has to be "From SFDC " and then the Id, that's what the inbox filter uses.
+            """)
+        #expect(unflagged(r, "hs_lead_status") && line(r.mapping, "hs_lead_status").contains("\"NEW\""))
+        #expect(line(r.mapping, "message").contains("\"From SFDC \" + Id"))
+    }
+
+    @Test func aReasonThatNamesAFieldOrSaysHowStays() {
+        let s = shape(["fax is Fax (because Phone is often blank).", "city is City (trimmed)."])
+        #expect(s.sentences == ["fax is Fax (because Phone is often blank).", "city is City (trimmed)."])
+        // "for them" inside the sentence is no scope at its end.
+        #expect(DocumentShape.dropReasons("use Phone for them when MobilePhone is empty.").1.isEmpty)
     }
 
     // MARK: - Threads and tickets

@@ -77,6 +77,11 @@ enum DocumentShape {
         askedAbout(&out, &passed)
         for i in out.indices {
             out[i] = plainWording(dropCopyAsides(givenThenNone(out[i])))
+            let (plain, reasons) = dropReasons(out[i])
+            if !reasons.isEmpty, !reasons.contains(where: { namesField($0, source: source, destination: destination) || $0.contains("\"") })
+            {
+                out[i] = plain
+            }
             if isPleasantry(out[i]) || isBareId(out[i]), !namesField(out[i], source: source, destination: destination) {
                 passed.insert(i)
             }
@@ -296,6 +301,8 @@ enum DocumentShape {
             (#"\b([A-Za-z_][A-Za-z0-9_.]*)\s+(?:MUST|SHALL|SHOULD)\s+be\s+used\b"#, "use $1"),
             (#"\b(?:MUST|SHALL|SHOULD)\s+NOT\s+be\b"#, "is not"),
             (#"\b(?:MUST|SHALL|SHOULD)\s+be\b"#, "is"),
+            // "client_id has to be …", "needs to be": plain "is" (lower-case "should be" is the readers' own wording).
+            (#"\b(?:has|have|needs|need)\s+to\s+be\b"#, "is"),
             (
                 #"\b(?:MUST|SHALL|SHOULD)\s+(equal|read|stay|leave|hold|contain|carry|match|say|receive|get|take|use|become|remain)\b"#,
                 "$1s"
@@ -309,6 +316,25 @@ enum DocumentShape {
             t = t.replacingOccurrences(of: pattern, with: template, options: .regularExpression)
         }
         return t
+    }
+
+    /// "DoNotCall = true on all of these (self-serve users asked not to be called).", "client_id is … , that's what the
+    /// web tag uses.": a reason given for the rule, and a scope that means every record, taken off the end. Returns the
+    /// sentence without them and what was taken off (the caller keeps the sentence when that names a field).
+    static func dropReasons(_ s: String) -> (String, [String]) {
+        var t = s
+        var removed: [String] = []
+        let patterns = [
+            #"\s*\([^()]*\b(?:asked|wants?|requested|because|since|see above|see below|that's why)\b[^()]*\)"#,
+            #",\s*(?:that's|that is|this is|which is)\s+(?:what|why|how)\b[^,;()]*"#,
+            #"\s+(?:for|on|to)\s+(?:all\s+(?:of\s+)?)?(?:these|them|those)\b"#,
+        ]
+        for p in patterns {
+            guard let r = t.range(of: p + #"(?=\s*[.;!]?\s*$)"#, options: [.regularExpression, .caseInsensitive]) else { continue }
+            removed.append(String(t[r]))
+            t.removeSubrange(r)
+        }
+        return (t, removed)
     }
 
     /// "Website = context.page.url (no change).", "… traits.website, no cleanup.": an aside at the end that only
