@@ -13,10 +13,9 @@ enum SentenceBound {
     /// samples and the evaluation suite has 35 sentences and lines.)
     static let maxSentences = 500
 
-    /// Why sentence `index` (0-based) of `count` is not read because the description has too many, or nil.
-    static func pastLast(_ index: Int, of count: Int) -> String? {
-        guard index >= maxSentences else { return nil }
-        return "the description has \(count) sentences; the offline reader reads the first \(maxSentences): split it"
+    /// Why the sentences past the first ``maxSentences`` of a description of `count` are not read.
+    static func pastLast(of count: Int) -> String {
+        "the description has \(count) sentences; the offline reader reads the first \(maxSentences): split it"
     }
 
     /// Why `sentence` is too long to read, or nil when it is read.
