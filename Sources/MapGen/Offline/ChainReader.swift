@@ -201,6 +201,13 @@ struct ChainReader {
                 segments.append(tail + [t])
                 continue
             }
+            // "if C, V": the comma after a leading condition comes before its value (SentencePhrases.swift).
+            if t.isPunct(","),
+                SentencePhrases.conditionBeforeValue(current) || SentencePhrases.listContinues(current, Array(w[(i + 1)...]))
+            {
+                segments[segments.count - 1].append(t)
+                continue
+            }
             if t.isPunct(";") || (t.isPunct(",") || isElse) && complete(current) && !current.isEmpty
                 || t.isWord("and") && complete(current)
                     && (startsArm(Array(w[(i + 1)...]))
@@ -323,6 +330,8 @@ struct ChainReader {
 
     /// The destination value of a default segment: a literal, "empty"/"null" (null), or nothing to read.
     func defaultValue(_ seg: [ProseToken]) -> String? {
+        // "else Web when a campaign source is present": a value with a condition of its own is no default.
+        if SentencePhrases.hasOwnCondition(seg) { return nil }
         // "anything else leave empty", "otherwise leave it blank": null, never the word "leave".
         if seg.contains(where: { $0.isWord("leave", "keep", "left") }),
             seg.contains(where: { $0.isWord("empty", "blank", "null", "unset", "nothing") }),
@@ -467,6 +476,10 @@ struct ChainReader {
             condTokens[i] = ProseToken(kind: .word, text: f.name, lower: f.name.lowercased(), destination: nil, source: f)
         }
         let cands = valueCandidates(valueTokens)
+        // "Warm, but leave it blank when …": a value and an empty one in the same words is no one value.
+        if !cands.isEmpty, valueTokens.contains(where: { $0.isWord("leave", "keep", "left", "stays", "stay", "remain", "remains") }) {
+            return nil
+        }
         let value: String
         if cands.count == 1 {
             value = cands[0]

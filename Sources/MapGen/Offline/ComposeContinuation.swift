@@ -278,7 +278,10 @@ extension ComposeReader {
             c.kind == .concatenation
         {
             alternative = c.text
-        } else if let r = self.read(Array(t[(act + 1)...].drop { $0.isWord("use", "take", "write", "put", "then") || $0.isPunct(",") })),
+        } else if let r = self.read(
+            Array(
+                t[(act + 1)...].drop { $0.isWord("use", "take", "write", "put", "then") || $0.isPunct(",") }.reversed()
+                    .drop { $0.isWord("instead") }.reversed())),
             r.value.kind == .concatenation
         {
             // "take the first word of traits.name", "use the domain of the email": a part of another value.

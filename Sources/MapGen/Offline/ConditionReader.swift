@@ -21,6 +21,9 @@ enum ConditionReader {
         // "not set", "isn't filled in": the field is empty; "is set" at the end: it is present.
         // "lifecycle stage = customer": `=` says "is".
         var t = t.map { $0.isPunct("=") ? ProseToken(kind: .word, text: "is", lower: "is") : $0 }
+        // "there is any utm source", "the company exists": presence (SentencePhrases.swift).
+        t = SentencePhrases.presenceSaid(SentencePhrases.negationsSpelled(t))
+        if let c = SentencePhrases.between(t, source: source) { return c }
         // "no email at all": emphasis.
         if let a = t.indices.first(where: { $0 + 1 < t.count && t[$0].isWord("at") && t[$0 + 1].isWord("all") }) {
             t.removeSubrange(a...(a + 1))
@@ -193,6 +196,8 @@ enum ConditionReader {
         let at = fieldTokens[0].offset
         let name = fname(f)
         let before = w[..<at]
+        // "no anon id and no user id" with one side named: the other side is a condition it could not read.
+        guard !before.contains(where: { $0.isWord("and", "or", "nor") }) else { return nil }
         let after = Array(w[(at + 1)...])
         let lowerAfter = after.map(\.lower)
         let negated =

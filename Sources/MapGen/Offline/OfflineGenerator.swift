@@ -55,7 +55,11 @@ public struct OfflineGenerator: Sendable {
     }
 
     /// Generates a mapping for `prose` from `source` to `destination`.
-    public func generate(prose: ProseDocument, source: Schema, destination: Schema) -> Result {
+    public func generate(prose whole: ProseDocument, source: Schema, destination: Schema) -> Result {
+        // Only the first sentences are read (SentenceBound.swift); every pass below sees those alone.
+        let sentenceCount = whole.sentences.count
+        var prose = whole
+        prose.sentences = Array(whole.sentences.prefix(SentenceBound.maxSentences))
         var reader = SentenceReader(source: source, destination: destination, schemas: schemas)
         var lines: [String: Line] = [:]
         var chains: [String: (chain: ValueChain, sentence: Int)] = [:]
@@ -65,16 +69,32 @@ public struct OfflineGenerator: Sendable {
         var lastChainField: String?
         var assignmentSentences = 0
         var previous: SentenceOutcome?
+        var tooLong: [Int] = []
 
         // CSV sheets, SQL select lists, YAML-like keys, aligned columns: rows as statements (StructuredReadings.swift).
         let structured = StructuredReadings.read(prose, source: source, destination: destination, schemas: schemas)
+        // Greetings, speaker names, requirement ids, questions and answers, MUST wording (DocumentShape.swift).
+        let shaped = DocumentShape.shape(prose.sentences, body: prose.body, source: source, destination: destination)
+        // A sentence the structured reading took is read as it says; the others with their wrapping off.
+        let handled = Set(
+            prose.sentences.indices.filter {
+                structured.texts[$0] != prose.sentences[$0] || structured.direct[$0] != nil || structured.rows.contains($0)
+                    || structured.frames.contains($0)
+            })
+        let readable = prose.sentences.indices.map { handled.contains($0) ? structured.texts[$0] : shaped.sentences[$0] }
         // "Industry (…):" and lines of arms: one value map (ValuesSentenceMap.swift).
         let (armTexts, armRows) = Self.joinArmLists(
-            Self.readTableRows(structured.texts, source: source, destination: destination), source: source, destination: destination)
+            Self.readTableRows(readable, source: source, destination: destination), source: source, destination: destination)
         let (texts, joinedRows) = Self.joinTables(armTexts, source: source, destination: destination)
-        let tableRows = joinedRows.union(armRows)
+        let tableRows = joinedRows.union(armRows).union(shaped.passed.subtracting(handled))
         for (index, sentence) in texts.enumerated() {
             if tableRows.contains(index) { continue }
+            if let excess = SentenceBound.excess(sentence) {
+                unread[index + 1] = [excess]
+                tooLong.append(index + 1)
+                previous = nil
+                continue
+            }
             // "anything else (or no locale) → en": a match's `_` arm takes null too, so the aside says nothing more.
             let sentence = (structured.direct[index] == nil ? sentence : "").replacingOccurrences(
                 of: #"\b(anything else|everything else|any other [A-Za-z]+) \(or (no [A-Za-z ]{1,30}|empty|blank|missing|none)\)"#,
@@ -91,6 +111,12 @@ public struct OfflineGenerator: Sendable {
                 // "Match on email (…), FNAME into First Name and …": a key or statement, then more statements.
                 o = split
             }
+            // "…; if one of them is missing just the other one": a join's remark on a blank part (SentencePhrases.swift).
+            if let j = SentencePhrases.readJoinRemark(sentence, reader: reader) { o = j }
+            // "Website = page url (no change)", "DoNotCall = true on all of these": asides that change nothing.
+            if !o.unread.isEmpty, let a = SentencePhrases.readWithoutAsides(sentence, reader: reader) { o = a }
+            // "Rating is Warm, but leave it blank when …", "Leave D empty when C; otherwise V".
+            if !o.unread.isEmpty || o.assignments.isEmpty, let e = SentencePhrases.valueWithEmptyCase(sentence, reader: reader) { o = e }
             // "Actually no, VIP members come in as evangelist; the rest subscriber.": the field the sentence before set.
             if o.assignments.isEmpty, let p = previous, p.assignments.count == 1,
                 let c = reader.readCorrection(sentence, field: p.assignments[0].field)
@@ -133,6 +159,12 @@ public struct OfflineGenerator: Sendable {
             let lower = sentence.lowercased()
             let words = Set(lower.split(whereSeparator: { !$0.isLetter && $0 != "'" && $0 != "’" }).map(String.init))
             let nothingRead = o.assignments.isEmpty && o.skips.isEmpty && o.key == nil && o.sameAs == nil && o.defaultForPrevious == nil
+            if nothingRead, CorrectionReader.isCorrection(sentence, tokens: tokens) {
+                // "edit: sorry, the cutoff is 2 million not 1M": applied to the rule it corrects, or listed (CorrectionReader.swift).
+                Self.applyCorrection(sentence, tokens: tokens, index: index, lines: &lines, unread: &unread)
+                previous = nil
+                continue
+            }
             if nothingRead, o.unread.isEmpty,
                 !words.isDisjoint(with: ["skip", "skipped", "drop", "dropped", "ignore", "ignored", "exclude", "excluded"])
             {
@@ -166,7 +198,10 @@ public struct OfflineGenerator: Sendable {
             }
             previous = o
             if !o.unread.isEmpty { unread[index + 1] = o.unread }
-            if nothingRead, !o.unread.isEmpty, HonestyGuard.continuesPrevious(tokens) {
+            let before = Set(lines.values.filter { $0.sentence == index - 1 }.map(\.field.name))
+            if nothingRead, !o.unread.isEmpty,
+                HonestyGuard.continuesPrevious(tokens) || SentencePhrases.continuesRuleBefore(tokens, fields: before)
+            {
                 // "If it is empty, …" not read: the rules of the sentence before may be missing it.
                 for (name, line) in lines where line.sentence == index - 1 && !line.isFlagged {
                     lines[name]?.note = "REVIEW: [S\(index + 1)] continues it and was not read; " + line.note
@@ -262,14 +297,19 @@ public struct OfflineGenerator: Sendable {
         // their scores); with one, the prose lists the fields and matches are only suggested.
         var suggestions: [String] = []
         let used = Set(lines.values.compactMap(\.sourceField))
+        // A sentence that names fields was not read: name matches are no reading of the prose (SentencePhrases.swift).
+        let unreadFields = SentencePhrases.unreadNamesFields(texts, unread: unread, source: source, destination: destination)
         for d in destination.fields where !d.readOnly && lines[d.name] == nil && d.type != .picklist && d.type != .multipicklist {
             let ranked = source.fields.map { ($0, Vocabulary.score($0, d) - (used.contains($0.name) ? 0.05 : 0)) }
                 .filter { $0.1 >= threshold }.sorted { $0.1 > $1.1 }
             guard let (s, score) = ranked.first, let value = valueExpression(from: s, to: d) else { continue }
             if assignmentSentences == 0 || d.required {
                 lines[d.name] = Line(
-                    field: d, value: value, confidence: assignmentSentences == 0 ? min(score, 0.9) * 0.7 : 0.4, sentence: nil,
-                    note: assignmentSentences == 0 ? "name match" : "REVIEW: required, not named in the prose; name match",
+                    field: d, value: value, confidence: assignmentSentences == 0 && !unreadFields ? min(score, 0.9) * 0.7 : 0.4,
+                    sentence: nil,
+                    note: assignmentSentences == 0
+                        ? (unreadFields ? "REVIEW: name match; sentences that name fields were not read" : "name match")
+                        : "REVIEW: required, not named in the prose; name match",
                     sourceField: s.name)
             } else {
                 suggestions.append("\(MappingGrammar.fieldName(d.name)) = \(value)")
@@ -317,6 +357,23 @@ public struct OfflineGenerator: Sendable {
         if let k = key, let line = lines[k.field.name], !line.isFlagged, let src = line.sourceField, let s = source.field(src), s.nullable {
             let cond = "blank(\(name(s)))"
             if !skips.contains(where: { $0.condition == cond }) { skips.append((cond, k.sentence)) }
+        }
+        // A sentence not read that names a field another sentence gave a rule: that rule is flagged (DocumentShape.swift).
+        Self.flagRulesNamedByUnread(
+            &lines, unread: unread.filter { !tooLong.contains($0.key) }, texts: texts, source: source, destination: destination)
+        for (name, line) in lines where !tooLong.isEmpty {
+            // A sentence too long to read may change any rule: each is flagged.
+            lines[name]?.note = "REVIEW: [S\(tooLong[0])] was too long to read; " + line.note
+            lines[name]?.confidence = min(line.confidence, 0.4)
+        }
+        if sentenceCount > prose.sentences.count {
+            // What follows the last sentence read may change any rule: each is flagged, each sentence left listed.
+            let reason = SentenceBound.pastLast(of: sentenceCount)
+            for i in prose.sentences.count..<sentenceCount { unread[i + 1] = [reason] }
+            for (name, line) in lines {
+                lines[name]?.note = "REVIEW: read up to [S\(prose.sentences.count)] of \(sentenceCount); " + line.note
+                lines[name]?.confidence = min(line.confidence, 0.4)
+            }
         }
 
         // Required fields nobody fills.
@@ -372,7 +429,7 @@ public struct OfflineGenerator: Sendable {
             generator: "offline", promptHash: SHA256.hex(source.qualifiedName + "\n" + destination.qualifiedName + "\n" + prose.body),
             rounds: 0,
             generatedAt: clock())
-        var trace = TraceReport.build(result.file, sentenceCount: prose.sentences.count)
+        var trace = TraceReport.build(result.file, sentenceCount: sentenceCount)
         trace.notImplemented = unread.keys.sorted().map { TraceReport.Unread(sentence: $0, reasons: unread[$0]!) }
         trace.flagged = plan.values.filter { $0.isFlagged }.map(\.field.name).sorted()
         return Result(

@@ -491,7 +491,8 @@ struct SentenceReader {
         let opening = Array(c.drop { $0.isWord("else", "otherwise") || $0.isPunct(",") })
         let elseIf = opening.count < c.count && opening.first?.isWord("if", "when") == true
         let moreArms =
-            opening.first?.isWord("if", "when") == true && c.contains { $0.isPunct("->") || $0.isWord("then", "becomes", "gives") }
+            opening.first?.isWord("if", "when") == true
+            && (c.contains { $0.isPunct("->") || $0.isWord("then", "becomes", "gives") } || SentencePhrases.conditionThenValue(opening))
         guard let first = c.first,
             first.isWord("otherwise", "else") || c.count > 1 && first.isWord("if") && c[1].isWord("not") || opensDefault || moreArms
                 || elseIf,
@@ -527,7 +528,8 @@ struct SentenceReader {
             merged.fallback = v
         } else {
             let vals = rest.compactMap { reader.literal($0) }
-            guard vals.count == 1, merged.fallback == nil else { return false }
+            // "else Web when a campaign source is present": a value with a condition it could not read is no default.
+            guard vals.count == 1, merged.fallback == nil, !SentencePhrases.hasOwnCondition(rest) else { return false }
             merged.fallback = vals[0]
         }
         var a = out.assignments[i]

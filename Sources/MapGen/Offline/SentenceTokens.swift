@@ -38,7 +38,7 @@ struct SentenceTokens {
         let writable = destination.fields.filter { !$0.readOnly }
         // "Country/Region", "Zip/Postal Code": a label with a slash is the one field of one side that has it
         // (the slash would otherwise split it into two names).
-        var spelled = SentenceTokens.spellOutSharedNouns(text)
+        var spelled = SentenceTokens.spellOutSharedNouns(SentencePhrases.spellOutShorthand(text))
         for side in [writable, source.fields] {
             for f in side {
                 guard let label = f.label, label.contains("/"), side.filter({ $0.label == label }).count == 1,
@@ -258,6 +258,9 @@ struct SentenceTokens {
     /// two fields are named one by one ("first name / last name").
     static func spellOutSharedNouns(_ text: String) -> String {
         var out = text
+        let lower = text.lowercased()
+        // Most sentences have neither; the replacements below cost a pass over the sentence each.
+        guard lower.contains("first") || lower.contains("day") || lower.contains("month") else { return text }
         for (pattern, joiner) in [("/", " / "), (" and ", " and "), (" & ", " and "), (" / ", " / ")] {
             for (a, b) in [("first", "last"), ("First", "last"), ("First", "Last"), ("first", "Last")] {
                 for noun in ["names", "name", "Names", "Name"] {

@@ -56,6 +56,10 @@ struct SkipReader {
 
     /// Reads the skips of `t`; nil when the sentence holds no skip in a form read here.
     func read(_ t: [ProseToken]) -> Result? {
+        // "Skip companies unless …": the sentence reader's skip, which negates what follows "unless".
+        if t.first?.isWord("skip", "drop", "ignore", "exclude", "discard") == true, t.contains(where: { $0.isWord("unless") }) {
+            return nil
+        }
         // "skip test users: … ending in @example.test… no wait, just skip when X is "test"": what comes
         // before the retraction is taken back.
         for marker in [["no", "wait"], ["scratch", "that"], ["i", "mean"], ["or", "rather"]] {

@@ -647,7 +647,10 @@ struct ValuesMapReader {
         if let c = ConditionReader.read(t, source: source) { return .condition(c.text, fields: c.fields) }
         // "if the rating is 4 or 5": a word that ends one field's label ("Member Rating") names it.
         guard !t.contains(where: { $0.source != nil }), let k = t.firstIndex(where: { labelTail($0) != nil }),
-            let f = labelTail(t[k])
+            let f = labelTail(t[k]),
+            // "a campaign source": a word after it that says more than the condition is another field's name.
+            k + 1 == t.count || t[k + 1].kind != .word || ConditionReader.keywords.contains(t[k + 1].lower)
+                || ConditionReader.emptyWords.contains(t[k + 1].lower)
         else { return nil }
         t[k] = ProseToken(kind: .word, text: f.name, lower: f.name.lowercased(), source: f)
         guard let c = ConditionReader.read(t, source: source) else { return nil }
