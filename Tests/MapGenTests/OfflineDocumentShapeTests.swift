@@ -224,6 +224,29 @@ import Testing
         #expect(DocumentShape.dropReasons("use Phone for them when MobilePhone is empty.").1.isEmpty)
     }
 
+    // MARK: - Names defined in passing
+
+    @Test func aNameDefinedInBracketsMeansItsFieldInTheOtherSentences() {
+        let r = generate(
+            "salesforce.Lead", "hubspot.contact",
+            "Skip leads whose marketing channel (LeadSource) is Purchased List.\nfax is the marketing channel in upper case.")
+        #expect(line(r.mapping, "fax").contains("upper(LeadSource)"))
+        var out = ["leads whose marketing channel (LeadSource) is Web go first.", "message is the marketing channel."]
+        DocumentShape.useAliases(&out, source: lead, destination: contact)
+        #expect(out == ["leads whose marketing channel (LeadSource) is Web go first.", "message is LeadSource."])
+    }
+
+    @Test func aNameOfOneWordOrOneDefinedTwiceIsNotUsed() {
+        var one = ["leads that bounced (HasOptedOutOfEmail) are dropped.", "message says bounced."]
+        DocumentShape.useAliases(&one, source: lead, destination: contact)
+        #expect(one[1] == "message says bounced.")
+        var twice = [
+            "the main number (Phone) is first.", "the main number (MobilePhone) is second.", "phone is the main number.",
+        ]
+        DocumentShape.useAliases(&twice, source: lead, destination: contact)
+        #expect(twice[2] == "phone is the main number.")
+    }
+
     // MARK: - Threads and tickets
 
     @Test func quotedRepliesAreSentencesOfTheirOwnWithoutMarkers() {

@@ -75,6 +75,7 @@ enum DocumentShape {
             i = j
         }
         askedAbout(&out, &passed)
+        useAliases(&out, source: source, destination: destination)
         for i in out.indices {
             out[i] = plainWording(dropCopyAsides(givenThenNone(out[i])))
             let (plain, reasons) = dropReasons(out[i])
@@ -273,6 +274,45 @@ enum DocumentShape {
                 out[j] = answer.replacingCharacters(in: pronoun, with: asked)
                 passed.insert(i)
                 break
+            }
+        }
+    }
+
+    // MARK: - Names defined in passing
+
+    /// "contacts whose original source (hs_analytics_source) is OFFLINE" defines "original source" as the field;
+    /// a later "lead_source = the original source in lower case" means that field. A name of two or three words
+    /// just before a source field in brackets is such a definition; it is used in the other sentences (never in
+    /// its own), where it is not already followed by a bracket, when it names no field by itself.
+    static func useAliases(_ out: inout [String], source: Schema, destination: Schema) {
+        let stop: Set<String> = [
+            "the", "a", "an", "of", "whose", "with", "and", "or", "is", "are", "has", "have", "their", "its", "his", "her", "for",
+            "in", "on", "by", "from", "to", "that", "which", "who", "when", "if", "not", "no", "any", "all", "every", "each",
+        ]
+        var aliases: [(alias: String, field: String, sentence: Int)] = []
+        for (i, text) in out.enumerated() {
+            let pattern = #"((?:[A-Za-z][A-Za-z'’-]* ){1,6})\(([A-Za-z_][A-Za-z0-9_.]*)\)"#
+            guard let re = try? NSRegularExpression(pattern: pattern) else { continue }
+            let ns = text as NSString
+            for m in re.matches(in: text, range: NSRange(location: 0, length: ns.length)) {
+                let name = ns.substring(with: m.range(at: 2))
+                guard source.field(name) != nil else { continue }
+                let words = ns.substring(with: m.range(at: 1)).split(separator: " ").map(String.init)
+                let tail = Array(words.reversed().prefix { !stop.contains($0.lowercased()) }.reversed())
+                guard tail.count >= 2, tail.count <= 3 else { continue }
+                let alias = tail.joined(separator: " ")
+                guard !namesField(alias, source: source, destination: destination) else { continue }
+                aliases.append((alias, name, i))
+            }
+        }
+        for (alias, field, sentence) in aliases {
+            // A name defined twice, for two fields, means neither.
+            guard !aliases.contains(where: { $0.alias.lowercased() == alias.lowercased() && $0.field != field }) else { continue }
+            let escaped = NSRegularExpression.escapedPattern(for: alias)
+            for i in out.indices where i != sentence {
+                out[i] = out[i].replacingOccurrences(
+                    of: #"\b(?:the |their |its )?"# + escaped + #"\b(?!\s*\()"#, with: field,
+                    options: [.regularExpression, .caseInsensitive])
             }
         }
     }
