@@ -247,6 +247,20 @@ import Testing
         #expect(twice[2] == "phone is the main number.")
     }
 
+    @Test func aLeadInBeforeTheInstructionIsDropped() {
+        #expect(DocumentShape.plainWording("Please make sure that fax is Fax.") == "fax is Fax.")
+        #expect(DocumentShape.plainWording("FYI: website is Website.") == "website is Website.")
+        #expect(DocumentShape.plainWording("if Phone is empty, please use MobilePhone.") == "if Phone is empty, use MobilePhone.")
+        let r = generate("salesforce.Lead", "hubspot.contact", "Note that fax is Fax.\nbtw website is Website.")
+        #expect(unflagged(r, "fax") && unflagged(r, "website"))
+    }
+
+    @Test func wordsThatOnlyLookLikeALeadInStay() {
+        #expect(DocumentShape.plainWording("Notes on the fax field are below.") == "Notes on the fax field are below.")
+        #expect(DocumentShape.plainWording("Please skip leads without an Email.") == "skip leads without an Email.")
+        #expect(DocumentShape.plainWording("PSA leads go first.") == "PSA leads go first.")
+    }
+
     // MARK: - Threads and tickets
 
     @Test func quotedRepliesAreSentencesOfTheirOwnWithoutMarkers() {

@@ -347,6 +347,10 @@ enum DocumentShape {
                 #"\b(?:MUST|SHALL|SHOULD)\s+(equal|read|stay|leave|hold|contain|carry|match|say|receive|get|take|use|become|remain)\b"#,
                 "$1s"
             ),
+            // "btw …", "Note that …", "Please make sure that …": a lead-in before the instruction.
+            (#"(?i)^(?:btw|fyi|nb|n\.b\.|ps|p\.s\.)\b[,:]?\s+(?=\S)"#, ""),
+            (#"(?i)^(?:please\s+)?(?:make sure|ensure|remember|note|keep in mind|be aware)(?:\s+that)?\s+(?=\S)"#, ""),
+            (#"\b[Pp]lease\s+(?=(?:use|take|set|send|skip|drop|map|copy|put|fill|leave|keep)\b)"#, ""),
             // "are to be left out", "is to carry": plain present.
             (#"\b(are|is)\s+to\s+be\b"#, "$1"),
             (#"\bare\s+to\s+(carry|hold|receive|get|take|contain|use)\b"#, "$1"),
