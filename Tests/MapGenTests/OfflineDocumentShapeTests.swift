@@ -220,7 +220,10 @@ import Testing
     @Test func aReasonThatNamesAFieldOrSaysHowStays() {
         let s = shape(["fax is Fax (because Phone is often blank).", "city is City (trimmed)."])
         #expect(s.sentences == ["fax is Fax (because Phone is often blank).", "city is City (trimmed)."])
-        // "for them" inside the sentence is no scope at its end.
+        // "for all other leads" is a default, not a scope; "for them" inside the sentence is no scope at its end.
+        #expect(DocumentShape.dropReasons("lifecyclestage is lead for all other leads.").1.isEmpty)
+        #expect(DocumentShape.dropReasons("hs_lead_status is OPEN for every other lead.").1.isEmpty)
+        #expect(DocumentShape.dropReasons("hs_lead_status is NEW for every lead.").0 == "hs_lead_status is NEW.")
         #expect(DocumentShape.dropReasons("use Phone for them when MobilePhone is empty.").1.isEmpty)
     }
 

@@ -372,6 +372,8 @@ enum DocumentShape {
             #"\s*\([^()]*\b(?:asked|wants?|requested|because|since|see above|see below|that's why)\b[^()]*\)"#,
             #",\s*(?:that's|that is|this is|which is)\s+(?:what|why|how)\b[^,;()]*"#,
             #"\s+(?:for|on|to)\s+(?:all\s+(?:of\s+)?)?(?:these|them|those)\b"#,
+            // "for every lead", "for all contacts", "on each record" (never "for all other leads": that is a default).
+            #"\s+(?:for|on|to)\s+(?:every|each|all(?:\s+of)?(?:\s+the)?)\s+(?!others?\b|else\b|remaining\b|rest\b)[a-z]+\b"#,
         ]
         for p in patterns {
             guard let r = t.range(of: p + #"(?=\s*[.;!]?\s*$)"#, options: [.regularExpression, .caseInsensitive]) else { continue }
