@@ -58,6 +58,9 @@ import Testing
         // "Company:" and "Fax:" name fields: a list of labelled statements is no transcript.
         let labels = shape(["Company: Company as is.", "Fax: the Fax.", "Company: trimmed.", "Fax: no change."])
         #expect(labels.sentences[0] == "Company: Company as is.")
+        // Words that label lines ("Default:", "Example:") are no speakers, however often they open a line.
+        let labelled = shape(["Default: Unknown.", "Example: Acme.", "Default: none.", "Example: Initech."])
+        #expect(labelled.sentences[0] == "Default: Unknown.")
         // One speaker only (a note signed "Dana:") is no transcript either.
         #expect(shape(["Dana: fax is Fax.", "Dana: city is City."]).sentences[0] == "Dana: fax is Fax.")
     }
@@ -73,6 +76,23 @@ import Testing
             """)
         #expect(unflagged(r, "jobtitle") && line(r.mapping, "jobtitle").contains("= Title"))
         #expect(unflagged(r, "website"))
+    }
+
+    @Test func timeStampsBoldNamesAndRolesArePartOfASpeakerLabel() {
+        #expect(DocumentShape.speakerLabel("[10:02] Dana: fax is Fax.")?.rest == "fax is Fax.")
+        #expect(DocumentShape.speakerLabel("**Omar:** city is City.")?.name == "Omar")
+        #expect(DocumentShape.speakerLabel("Kim Lee (PM): website is Website.")?.name == "Kim Lee")
+        // A field label with a value is no speaker's line on its own; "Note: x" has a name but is checked by the caller.
+        #expect(DocumentShape.speakerLabel("fax: Fax") == nil)
+        #expect(DocumentShape.speakerLabel("[draft] Dana: fax") == nil)
+    }
+
+    @Test func mentionsAndEmojiCodesAreNoWordsOfTheInstruction() {
+        let r = generate("salesforce.Lead", "hubspot.contact", "@dana fax is Fax :thumbsup:\n\nwebsite is Website.")
+        #expect(unflagged(r, "fax"))
+        // A colon pair inside the text that is no emoji code stays.
+        #expect(DocumentShape.stripChatMarks("fax: Fax, city: City") == "fax: Fax, city: City")
+        #expect(DocumentShape.stripChatMarks("email@x.io is the sender") == "email@x.io is the sender")
     }
 
     // MARK: - Questions and answers

@@ -32,7 +32,7 @@ enum DocumentShape {
 
     /// Takes the document wrapping off `sentences`.
     static func shape(_ sentences: [String], body: String = "", source: Schema, destination: Schema) -> Shaped {
-        var out = sentences.map { stripQuoteMarkers(stripRequirementId($0)) }
+        var out = sentences.map { stripChatMarks(stripQuoteMarkers(stripRequirementId($0))) }
         var passed: Set<Int> = []
         nestBullets(&out, &passed, indents: bulletIndents(sentences, body: body), source: source, destination: destination)
         let speakers = transcriptSpeakers(out, source: source, destination: destination)
@@ -203,10 +203,22 @@ enum DocumentShape {
     // MARK: - Transcripts
 
     /// "Ana: …", "Raj Patel: …": a speaker's name (one or two capitalised words) and what they said.
+    /// A time stamp before it ("[10:02] Ana: …", "10:02 Ana: …"), bold ("**Ana:** …") and a role ("Ana (PM): …") are
+    /// part of the label.
     static func speakerLabel(_ s: String) -> (name: String, rest: String)? {
-        guard let m = s.range(of: #"^[A-Z][a-zà-ÿ'’]+(?: [A-Z][a-zà-ÿ'’]+)?: (?=\S)"#, options: .regularExpression) else { return nil }
-        let name = String(s[m].dropLast(2))
-        return (name, String(s[m.upperBound...]))
+        let pattern =
+            #"^(?:\[?\d{1,2}:\d{2}(?::\d{2})?\]?\s+)?(?:\*\*)?([A-Z][a-zà-ÿ'’]+(?: [A-Z][a-zà-ÿ'’]+)?)(?:\s+\([^()]{1,20}\))?(?::\*\*|\*\*:|:)\s+(?=\S)"#
+        guard let re = try? NSRegularExpression(pattern: pattern),
+            let m = re.firstMatch(in: s, range: NSRange(s.startIndex..., in: s)), let all = Range(m.range, in: s),
+            let name = Range(m.range(at: 1), in: s)
+        else { return nil }
+        return (String(s[name]), String(s[all.upperBound...]))
+    }
+
+    /// "@dana fax is Fax :thumbsup:": mentions before the text and Slack's emoji codes are no words of it.
+    static func stripChatMarks(_ s: String) -> String {
+        s.replacingOccurrences(of: #"^(?:@[\w.-]+[,:]?\s+)+"#, with: "", options: .regularExpression)
+            .replacingOccurrences(of: #"(?:^|\s):[a-z0-9_+-]{2,30}:(?=\s|$|[.,!?])"#, with: "", options: .regularExpression)
     }
 
     /// The speakers of a transcript: names that open two lines at least, two names at least, none of them a field's
@@ -214,7 +226,15 @@ enum DocumentShape {
     static func transcriptSpeakers(_ sentences: [String], source: Schema, destination: Schema) -> Set<String> {
         var counts: [String: Int] = [:]
         for s in sentences { if let (name, _) = speakerLabel(s) { counts[name, default: 0] += 1 } }
-        let names = counts.filter { $0.value >= 2 }.keys.filter { !namesField($0, source: source, destination: destination) }
+        // Words that label a line rather than name a person ("Default: …", "Example: …").
+        let labels: Set<String> = [
+            "note", "notes", "default", "defaults", "example", "examples", "action", "actions", "update", "edit", "correction",
+            "question", "answer", "background", "summary", "context", "subject", "todo", "status", "rule", "rules", "mapping",
+            "source", "target", "from", "to", "decision", "decisions", "open", "fallback", "otherwise", "else", "filter", "key",
+        ]
+        let names = counts.filter { $0.value >= 2 }.keys.filter {
+            !namesField($0, source: source, destination: destination) && !labels.contains($0.lowercased())
+        }
         return names.count >= 2 ? Set(names) : []
     }
 
