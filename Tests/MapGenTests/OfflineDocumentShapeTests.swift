@@ -173,6 +173,18 @@ import Testing
         #expect(s.passed == [1, 2])
     }
 
+    @Test func aHeadingThatNamesTheSourceTooIsReadWithItsBullets() {
+        // Read alone, "Lead status from Status" would be a copy that leaves its bullets out.
+        let body = "* Lead status from Status\n  * Open - Not Contacted → NEW\n  * anything else → OPEN"
+        let sentences = ProseDocument(from: nil, to: nil, body: body).sentences
+        let s = DocumentShape.shape(sentences, body: body, source: lead, destination: contact)
+        #expect(s.sentences[0] == "Lead status from Status: Open - Not Contacted → NEW; anything else → OPEN.")
+        let r = generate("salesforce.Lead", "hubspot.contact", body)
+        #expect(!rule(r.mapping, "hs_lead_status").contains("= Status ") || r.trace.flagged.contains("hs_lead_status"))
+        // A heading that names two destination fields is no heading of one field.
+        #expect(DocumentShape.fieldHeading("phone and fax", source: lead, destination: contact) == nil)
+    }
+
     @Test func nestingThatIsNeitherAFilterNorAFieldHeadingIsLeftAlone() {
         // The children name their own destination fields: each is read on its own.
         let body = "* Names\n  * firstname from FirstName\n  * lastname from LastName"

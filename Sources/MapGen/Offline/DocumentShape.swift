@@ -140,15 +140,25 @@ enum DocumentShape {
                     out[c] = filterBullet(out[c])
                 }
                 passed.insert(i)
-            } else if let subject = questionSubject(parent, source: source, destination: destination),
-                !children.contains(where: { namesDestination(out[$0], source: source, destination: destination) })
+            } else if let head = fieldHeading(parent, source: source, destination: destination),
+                !children.contains(where: { namesDestination(out[$0], source: source, destination: destination, typos: false) })
             {
                 let parts = children.map { out[$0].trimmingCharacters(in: CharacterSet(charactersIn: " .;")) }
-                out[i] = subject + ": " + parts.joined(separator: "; ") + "."
+                out[i] = head + ": " + parts.joined(separator: "; ") + "."
                 for c in children { passed.insert(c) }
             }
             i = j
         }
+    }
+
+    /// A bullet heading about one destination field: the field's name when the heading names nothing else ("Lead
+    /// status" → `hs_lead_status`), the heading itself when it also names the source ("Country code from
+    /// MailingCountry"; read alone, it would be a copy that leaves its bullets out). Nil otherwise.
+    static func fieldHeading(_ parent: String, source: Schema, destination: Schema) -> String? {
+        if let subject = questionSubject(parent, source: source, destination: destination) { return subject }
+        let tokens = SentenceTokens(parent, source: source, destination: destination).tokens
+        let dests = Set(tokens.compactMap { $0.destination?.name })
+        return dests.count == 1 && !parent.contains(":") ? parent : nil
     }
 
     /// "Who goes over", "Which contacts are synced", "Filters", "Exclusions": a heading whose bullets say which
@@ -436,8 +446,10 @@ enum DocumentShape {
         SentenceTokens(s, source: source, destination: destination).tokens.contains { $0.source != nil || $0.destination != nil }
     }
 
-    static func namesDestination(_ s: String, source: Schema, destination: Schema) -> Bool {
-        SentenceTokens(s, source: source, destination: destination).tokens.contains { $0.destination != nil }
+    /// Whether `s` names a destination field (without `typos`, a word that is only a typo of a name does not count:
+    /// "United States" is no `status`).
+    static func namesDestination(_ s: String, source: Schema, destination: Schema, typos: Bool = true) -> Bool {
+        SentenceTokens(s, source: source, destination: destination).tokens.contains { $0.destination != nil && (typos || !$0.typo) }
     }
 }
 
