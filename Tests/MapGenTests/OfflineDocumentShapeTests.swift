@@ -124,6 +124,20 @@ import Testing
         #expect(alone.passed.isEmpty && alone.sentences[1] == "fax is Fax.")
     }
 
+    @Test func anAnswerThatTranslatesASourceFieldIsATranslationIntoTheQuestionsField() {
+        let r = generate(
+            "salesforce.Lead", "hubspot.contact",
+            """
+            Q: What about the lead status?
+            A: We map the raw Status: Open - Not Contacted → NEW, Working - Contacted → IN_PROGRESS. Any other status gives OPEN.
+            """)
+        #expect(rule(r.mapping, "hs_lead_status").contains("match Status"))
+        #expect(rule(r.mapping, "hs_lead_status").contains("\"IN_PROGRESS\""))
+        // Without a source field before the colon there is nothing to translate from.
+        #expect(DocumentShape.translatedFrom("We translate them later: NEW for now.", source: lead) == nil)
+        #expect(DocumentShape.translatedFrom("We map the raw Status: A → B.", source: lead) == "Status: A → B.")
+    }
+
     // MARK: - Asides and pleasantries
 
     @Test func anAsideThatOnlyConfirmsACopyIsDropped() {

@@ -66,8 +66,15 @@ enum DocumentShape {
             while j < out.count, questionText(out[j]) == nil, answerText(out[j]) == nil, !isPleasantry(out[j]) { j += 1 }
             // An answer about the question's field that names no destination field itself: its sentences are one
             // instruction about that field ("Q: And the lifecycle stage? A: VIP members are evangelist. …").
-            let parts = Array(out[(i + 1)..<j])
-            if let subject, !parts.contains(where: { namesDestination($0, source: source, destination: destination) }) {
+            var parts = Array(out[(i + 1)..<j])
+            if let subject, let from = translatedFrom(parts[0], source: source) {
+                // "Q: Country? A: We translate the two-letter location.country_code: DE → Germany, …. Codes not in that
+                // list leave country blank.": the answer's sentences are one translation into the question's field.
+                parts[0] = subject + " from " + from
+                let joined = parts.map { $0.trimmingCharacters(in: CharacterSet(charactersIn: " .")) }.joined(separator: "; ")
+                out[i + 1] = joined + "."
+                for k in (i + 2)..<j { passed.insert(k) }
+            } else if let subject, !parts.contains(where: { namesDestination($0, source: source, destination: destination) }) {
                 let joined = parts.map { $0.trimmingCharacters(in: CharacterSet(charactersIn: " .")) }.joined(separator: "; ")
                 out[i + 1] = subject + ": " + joined + "."
                 for k in (i + 2)..<j { passed.insert(k) }
@@ -271,6 +278,19 @@ enum DocumentShape {
         guard dests.count == 1, let d = dests[0].destination, !tokens.contains(where: { $0.source != nil && $0.destination == nil })
         else { return nil }
         return d.name
+    }
+
+    /// "We translate the two-letter location.country_code: DE → Germany, …" → "location.country_code: DE → Germany, …": an
+    /// answer that opens by saying which source field it translates (up to two words of description before the
+    /// field), with the rows after a colon. Nil otherwise.
+    static func translatedFrom(_ s: String, source: Schema) -> String? {
+        let pattern =
+            #"^(?:we|they|you|it)\s+(?:translate|map|convert)\s+(?:the\s+|their\s+)?(?:[A-Za-z-]+\s+){0,2}?([A-Za-z_][A-Za-z0-9_.]*)\s*:\s+(?=\S)"#
+        guard let re = try? NSRegularExpression(pattern: pattern, options: .caseInsensitive),
+            let m = re.firstMatch(in: s, range: NSRange(s.startIndex..., in: s)), let all = Range(m.range, in: s),
+            let f = Range(m.range(at: 1), in: s), source.field(String(s[f])) != nil
+        else { return nil }
+        return String(s[f]) + ": " + s[all.upperBound...]
     }
 
     /// "What identifies the contact", "What is the upsert key", "What do we match on": a question about the key.
