@@ -58,6 +58,9 @@ import Testing
         // "Company:" and "Fax:" name fields: a list of labelled statements is no transcript.
         let labels = shape(["Company: Company as is.", "Fax: the Fax.", "Company: trimmed.", "Fax: no change."])
         #expect(labels.sentences[0] == "Company: Company as is.")
+        // Words that label lines ("Default:", "Example:") are no speakers, however often they open a line.
+        let labelled = shape(["Default: Unknown.", "Example: Acme.", "Default: none.", "Example: Initech."])
+        #expect(labelled.sentences[0] == "Default: Unknown.")
         // One speaker only (a note signed "Dana:") is no transcript either.
         #expect(shape(["Dana: fax is Fax.", "Dana: city is City."]).sentences[0] == "Dana: fax is Fax.")
     }
@@ -73,6 +76,23 @@ import Testing
             """)
         #expect(unflagged(r, "jobtitle") && line(r.mapping, "jobtitle").contains("= Title"))
         #expect(unflagged(r, "website"))
+    }
+
+    @Test func timeStampsBoldNamesAndRolesArePartOfASpeakerLabel() {
+        #expect(DocumentShape.speakerLabel("[10:02] Dana: fax is Fax.")?.rest == "fax is Fax.")
+        #expect(DocumentShape.speakerLabel("**Omar:** city is City.")?.name == "Omar")
+        #expect(DocumentShape.speakerLabel("Kim Lee (PM): website is Website.")?.name == "Kim Lee")
+        // A field label with a value is no speaker's line on its own; "Note: x" has a name but is checked by the caller.
+        #expect(DocumentShape.speakerLabel("fax: Fax") == nil)
+        #expect(DocumentShape.speakerLabel("[draft] Dana: fax") == nil)
+    }
+
+    @Test func mentionsAndEmojiCodesAreNoWordsOfTheInstruction() {
+        let r = generate("salesforce.Lead", "hubspot.contact", "@dana fax is Fax :thumbsup:\n\nwebsite is Website.")
+        #expect(unflagged(r, "fax"))
+        // A colon pair inside the text that is no emoji code stays.
+        #expect(DocumentShape.stripChatMarks("fax: Fax, city: City") == "fax: Fax, city: City")
+        #expect(DocumentShape.stripChatMarks("email@x.io is the sender") == "email@x.io is the sender")
     }
 
     // MARK: - Questions and answers
@@ -102,6 +122,20 @@ import Testing
         // A question with no answer after it stays a sentence to read (and to list).
         let alone = shape(["Q: What about the lead status?", "fax is Fax."])
         #expect(alone.passed.isEmpty && alone.sentences[1] == "fax is Fax.")
+    }
+
+    @Test func anAnswerThatTranslatesASourceFieldIsATranslationIntoTheQuestionsField() {
+        let r = generate(
+            "salesforce.Lead", "hubspot.contact",
+            """
+            Q: What about the lead status?
+            A: We map the raw Status: Open - Not Contacted → NEW, Working - Contacted → IN_PROGRESS. Any other status gives OPEN.
+            """)
+        #expect(rule(r.mapping, "hs_lead_status").contains("match Status"))
+        #expect(rule(r.mapping, "hs_lead_status").contains("\"IN_PROGRESS\""))
+        // Without a source field before the colon there is nothing to translate from.
+        #expect(DocumentShape.translatedFrom("We translate them later: NEW for now.", source: lead) == nil)
+        #expect(DocumentShape.translatedFrom("We map the raw Status: A → B.", source: lead) == "Status: A → B.")
     }
 
     // MARK: - Asides and pleasantries
@@ -151,6 +185,18 @@ import Testing
         let s = DocumentShape.shape(sentences, body: body, source: lead, destination: contact)
         #expect(s.sentences[0] == "hs_lead_status: Open means NEW; anything else is OPEN.")
         #expect(s.passed == [1, 2])
+    }
+
+    @Test func aHeadingThatNamesTheSourceTooIsReadWithItsBullets() {
+        // Read alone, "Lead status from Status" would be a copy that leaves its bullets out.
+        let body = "* Lead status from Status\n  * Open - Not Contacted → NEW\n  * anything else → OPEN"
+        let sentences = ProseDocument(from: nil, to: nil, body: body).sentences
+        let s = DocumentShape.shape(sentences, body: body, source: lead, destination: contact)
+        #expect(s.sentences[0] == "Lead status from Status: Open - Not Contacted → NEW; anything else → OPEN.")
+        let r = generate("salesforce.Lead", "hubspot.contact", body)
+        #expect(!rule(r.mapping, "hs_lead_status").contains("= Status ") || r.trace.flagged.contains("hs_lead_status"))
+        // A heading that names two destination fields is no heading of one field.
+        #expect(DocumentShape.fieldHeading("phone and fax", source: lead, destination: contact) == nil)
     }
 
     @Test func nestingThatIsNeitherAFilterNorAFieldHeadingIsLeftAlone() {
@@ -220,8 +266,48 @@ import Testing
     @Test func aReasonThatNamesAFieldOrSaysHowStays() {
         let s = shape(["fax is Fax (because Phone is often blank).", "city is City (trimmed)."])
         #expect(s.sentences == ["fax is Fax (because Phone is often blank).", "city is City (trimmed)."])
-        // "for them" inside the sentence is no scope at its end.
+        // "for all other leads" is a default, not a scope; "for them" inside the sentence is no scope at its end.
+        #expect(DocumentShape.dropReasons("lifecyclestage is lead for all other leads.").1.isEmpty)
+        #expect(DocumentShape.dropReasons("hs_lead_status is OPEN for every other lead.").1.isEmpty)
+        #expect(DocumentShape.dropReasons("hs_lead_status is NEW for every lead.").0 == "hs_lead_status is NEW.")
         #expect(DocumentShape.dropReasons("use Phone for them when MobilePhone is empty.").1.isEmpty)
+    }
+
+    // MARK: - Names defined in passing
+
+    @Test func aNameDefinedInBracketsMeansItsFieldInTheOtherSentences() {
+        let r = generate(
+            "salesforce.Lead", "hubspot.contact",
+            "Skip leads whose marketing channel (LeadSource) is Purchased List.\nfax is the marketing channel in upper case.")
+        #expect(line(r.mapping, "fax").contains("upper(LeadSource)"))
+        var out = ["leads whose marketing channel (LeadSource) is Web go first.", "message is the marketing channel."]
+        DocumentShape.useAliases(&out, source: lead, destination: contact)
+        #expect(out == ["leads whose marketing channel (LeadSource) is Web go first.", "message is LeadSource."])
+    }
+
+    @Test func aNameOfOneWordOrOneDefinedTwiceIsNotUsed() {
+        var one = ["leads that bounced (HasOptedOutOfEmail) are dropped.", "message says bounced."]
+        DocumentShape.useAliases(&one, source: lead, destination: contact)
+        #expect(one[1] == "message says bounced.")
+        var twice = [
+            "the main number (Phone) is first.", "the main number (MobilePhone) is second.", "phone is the main number.",
+        ]
+        DocumentShape.useAliases(&twice, source: lead, destination: contact)
+        #expect(twice[2] == "phone is the main number.")
+    }
+
+    @Test func aLeadInBeforeTheInstructionIsDropped() {
+        #expect(DocumentShape.plainWording("Please make sure that fax is Fax.") == "fax is Fax.")
+        #expect(DocumentShape.plainWording("FYI: website is Website.") == "website is Website.")
+        #expect(DocumentShape.plainWording("if Phone is empty, please use MobilePhone.") == "if Phone is empty, use MobilePhone.")
+        let r = generate("salesforce.Lead", "hubspot.contact", "Note that fax is Fax.\nbtw website is Website.")
+        #expect(unflagged(r, "fax") && unflagged(r, "website"))
+    }
+
+    @Test func wordsThatOnlyLookLikeALeadInStay() {
+        #expect(DocumentShape.plainWording("Notes on the fax field are below.") == "Notes on the fax field are below.")
+        #expect(DocumentShape.plainWording("Please skip leads without an Email.") == "skip leads without an Email.")
+        #expect(DocumentShape.plainWording("PSA leads go first.") == "PSA leads go first.")
     }
 
     // MARK: - Threads and tickets

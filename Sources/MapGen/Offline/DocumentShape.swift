@@ -32,7 +32,7 @@ enum DocumentShape {
 
     /// Takes the document wrapping off `sentences`.
     static func shape(_ sentences: [String], body: String = "", source: Schema, destination: Schema) -> Shaped {
-        var out = sentences.map { stripQuoteMarkers(stripRequirementId($0)) }
+        var out = sentences.map { stripChatMarks(stripQuoteMarkers(stripRequirementId($0))) }
         var passed: Set<Int> = []
         nestBullets(&out, &passed, indents: bulletIndents(sentences, body: body), source: source, destination: destination)
         let speakers = transcriptSpeakers(out, source: source, destination: destination)
@@ -66,8 +66,15 @@ enum DocumentShape {
             while j < out.count, questionText(out[j]) == nil, answerText(out[j]) == nil, !isPleasantry(out[j]) { j += 1 }
             // An answer about the question's field that names no destination field itself: its sentences are one
             // instruction about that field ("Q: And the lifecycle stage? A: VIP members are evangelist. …").
-            let parts = Array(out[(i + 1)..<j])
-            if let subject, !parts.contains(where: { namesDestination($0, source: source, destination: destination) }) {
+            var parts = Array(out[(i + 1)..<j])
+            if let subject, let from = translatedFrom(parts[0], source: source) {
+                // "Q: Country? A: We translate the two-letter location.country_code: DE → Germany, …. Codes not in that
+                // list leave country blank.": the answer's sentences are one translation into the question's field.
+                parts[0] = subject + " from " + from
+                let joined = parts.map { $0.trimmingCharacters(in: CharacterSet(charactersIn: " .")) }.joined(separator: "; ")
+                out[i + 1] = joined + "."
+                for k in (i + 2)..<j { passed.insert(k) }
+            } else if let subject, !parts.contains(where: { namesDestination($0, source: source, destination: destination) }) {
                 let joined = parts.map { $0.trimmingCharacters(in: CharacterSet(charactersIn: " .")) }.joined(separator: "; ")
                 out[i + 1] = subject + ": " + joined + "."
                 for k in (i + 2)..<j { passed.insert(k) }
@@ -75,6 +82,7 @@ enum DocumentShape {
             i = j
         }
         askedAbout(&out, &passed)
+        useAliases(&out, source: source, destination: destination)
         for i in out.indices {
             out[i] = plainWording(dropCopyAsides(givenThenNone(out[i])))
             let (plain, reasons) = dropReasons(out[i])
@@ -139,15 +147,25 @@ enum DocumentShape {
                     out[c] = filterBullet(out[c])
                 }
                 passed.insert(i)
-            } else if let subject = questionSubject(parent, source: source, destination: destination),
-                !children.contains(where: { namesDestination(out[$0], source: source, destination: destination) })
+            } else if let head = fieldHeading(parent, source: source, destination: destination),
+                !children.contains(where: { namesDestination(out[$0], source: source, destination: destination, typos: false) })
             {
                 let parts = children.map { out[$0].trimmingCharacters(in: CharacterSet(charactersIn: " .;")) }
-                out[i] = subject + ": " + parts.joined(separator: "; ") + "."
+                out[i] = head + ": " + parts.joined(separator: "; ") + "."
                 for c in children { passed.insert(c) }
             }
             i = j
         }
+    }
+
+    /// A bullet heading about one destination field: the field's name when the heading names nothing else ("Lead
+    /// status" → `hs_lead_status`), the heading itself when it also names the source ("Country code from
+    /// MailingCountry"; read alone, it would be a copy that leaves its bullets out). Nil otherwise.
+    static func fieldHeading(_ parent: String, source: Schema, destination: Schema) -> String? {
+        if let subject = questionSubject(parent, source: source, destination: destination) { return subject }
+        let tokens = SentenceTokens(parent, source: source, destination: destination).tokens
+        let dests = Set(tokens.compactMap { $0.destination?.name })
+        return dests.count == 1 && !parent.contains(":") ? parent : nil
     }
 
     /// "Who goes over", "Which contacts are synced", "Filters", "Exclusions": a heading whose bullets say which
@@ -202,10 +220,22 @@ enum DocumentShape {
     // MARK: - Transcripts
 
     /// "Ana: …", "Raj Patel: …": a speaker's name (one or two capitalised words) and what they said.
+    /// A time stamp before it ("[10:02] Ana: …", "10:02 Ana: …"), bold ("**Ana:** …") and a role ("Ana (PM): …") are
+    /// part of the label.
     static func speakerLabel(_ s: String) -> (name: String, rest: String)? {
-        guard let m = s.range(of: #"^[A-Z][a-zà-ÿ'’]+(?: [A-Z][a-zà-ÿ'’]+)?: (?=\S)"#, options: .regularExpression) else { return nil }
-        let name = String(s[m].dropLast(2))
-        return (name, String(s[m.upperBound...]))
+        let pattern =
+            #"^(?:\[?\d{1,2}:\d{2}(?::\d{2})?\]?\s+)?(?:\*\*)?([A-Z][a-zà-ÿ'’]+(?: [A-Z][a-zà-ÿ'’]+)?)(?:\s+\([^()]{1,20}\))?(?::\*\*|\*\*:|:)\s+(?=\S)"#
+        guard let re = try? NSRegularExpression(pattern: pattern),
+            let m = re.firstMatch(in: s, range: NSRange(s.startIndex..., in: s)), let all = Range(m.range, in: s),
+            let name = Range(m.range(at: 1), in: s)
+        else { return nil }
+        return (String(s[name]), String(s[all.upperBound...]))
+    }
+
+    /// "@dana fax is Fax :thumbsup:": mentions before the text and Slack's emoji codes are no words of it.
+    static func stripChatMarks(_ s: String) -> String {
+        s.replacingOccurrences(of: #"^(?:@[\w.-]+[,:]?\s+)+"#, with: "", options: .regularExpression)
+            .replacingOccurrences(of: #"(?:^|\s):[a-z0-9_+-]{2,30}:(?=\s|$|[.,!?])"#, with: "", options: .regularExpression)
     }
 
     /// The speakers of a transcript: names that open two lines at least, two names at least, none of them a field's
@@ -213,7 +243,15 @@ enum DocumentShape {
     static func transcriptSpeakers(_ sentences: [String], source: Schema, destination: Schema) -> Set<String> {
         var counts: [String: Int] = [:]
         for s in sentences { if let (name, _) = speakerLabel(s) { counts[name, default: 0] += 1 } }
-        let names = counts.filter { $0.value >= 2 }.keys.filter { !namesField($0, source: source, destination: destination) }
+        // Words that label a line rather than name a person ("Default: …", "Example: …").
+        let labels: Set<String> = [
+            "note", "notes", "default", "defaults", "example", "examples", "action", "actions", "update", "edit", "correction",
+            "question", "answer", "background", "summary", "context", "subject", "todo", "status", "rule", "rules", "mapping",
+            "source", "target", "from", "to", "decision", "decisions", "open", "fallback", "otherwise", "else", "filter", "key",
+        ]
+        let names = counts.filter { $0.value >= 2 }.keys.filter {
+            !namesField($0, source: source, destination: destination) && !labels.contains($0.lowercased())
+        }
         return names.count >= 2 ? Set(names) : []
     }
 
@@ -240,6 +278,19 @@ enum DocumentShape {
         guard dests.count == 1, let d = dests[0].destination, !tokens.contains(where: { $0.source != nil && $0.destination == nil })
         else { return nil }
         return d.name
+    }
+
+    /// "We translate the two-letter location.country_code: DE → Germany, …" → "location.country_code: DE → Germany, …": an
+    /// answer that opens by saying which source field it translates (up to two words of description before the
+    /// field), with the rows after a colon. Nil otherwise.
+    static func translatedFrom(_ s: String, source: Schema) -> String? {
+        let pattern =
+            #"^(?:we|they|you|it)\s+(?:translate|map|convert)\s+(?:the\s+|their\s+)?(?:[A-Za-z-]+\s+){0,2}?([A-Za-z_][A-Za-z0-9_.]*)\s*:\s+(?=\S)"#
+        guard let re = try? NSRegularExpression(pattern: pattern, options: .caseInsensitive),
+            let m = re.firstMatch(in: s, range: NSRange(s.startIndex..., in: s)), let all = Range(m.range, in: s),
+            let f = Range(m.range(at: 1), in: s), source.field(String(s[f])) != nil
+        else { return nil }
+        return String(s[f]) + ": " + s[all.upperBound...]
     }
 
     /// "What identifies the contact", "What is the upsert key", "What do we match on": a question about the key.
@@ -277,6 +328,45 @@ enum DocumentShape {
         }
     }
 
+    // MARK: - Names defined in passing
+
+    /// "contacts whose original source (hs_analytics_source) is OFFLINE" defines "original source" as the field;
+    /// a later "lead_source = the original source in lower case" means that field. A name of two or three words
+    /// just before a source field in brackets is such a definition; it is used in the other sentences (never in
+    /// its own), where it is not already followed by a bracket, when it names no field by itself.
+    static func useAliases(_ out: inout [String], source: Schema, destination: Schema) {
+        let stop: Set<String> = [
+            "the", "a", "an", "of", "whose", "with", "and", "or", "is", "are", "has", "have", "their", "its", "his", "her", "for",
+            "in", "on", "by", "from", "to", "that", "which", "who", "when", "if", "not", "no", "any", "all", "every", "each",
+        ]
+        var aliases: [(alias: String, field: String, sentence: Int)] = []
+        for (i, text) in out.enumerated() {
+            let pattern = #"((?:[A-Za-z][A-Za-z'’-]* ){1,6})\(([A-Za-z_][A-Za-z0-9_.]*)\)"#
+            guard let re = try? NSRegularExpression(pattern: pattern) else { continue }
+            let ns = text as NSString
+            for m in re.matches(in: text, range: NSRange(location: 0, length: ns.length)) {
+                let name = ns.substring(with: m.range(at: 2))
+                guard source.field(name) != nil else { continue }
+                let words = ns.substring(with: m.range(at: 1)).split(separator: " ").map(String.init)
+                let tail = Array(words.reversed().prefix { !stop.contains($0.lowercased()) }.reversed())
+                guard tail.count >= 2, tail.count <= 3 else { continue }
+                let alias = tail.joined(separator: " ")
+                guard !namesField(alias, source: source, destination: destination) else { continue }
+                aliases.append((alias, name, i))
+            }
+        }
+        for (alias, field, sentence) in aliases {
+            // A name defined twice, for two fields, means neither.
+            guard !aliases.contains(where: { $0.alias.lowercased() == alias.lowercased() && $0.field != field }) else { continue }
+            let escaped = NSRegularExpression.escapedPattern(for: alias)
+            for i in out.indices where i != sentence {
+                out[i] = out[i].replacingOccurrences(
+                    of: #"\b(?:the |their |its )?"# + escaped + #"\b(?!\s*\()"#, with: field,
+                    options: [.regularExpression, .caseInsensitive])
+            }
+        }
+    }
+
     // MARK: - Wording
 
     /// "Given a call without properties.email, then no lead is written.": an acceptance criterion that leaves
@@ -307,6 +397,10 @@ enum DocumentShape {
                 #"\b(?:MUST|SHALL|SHOULD)\s+(equal|read|stay|leave|hold|contain|carry|match|say|receive|get|take|use|become|remain)\b"#,
                 "$1s"
             ),
+            // "btw …", "Note that …", "Please make sure that …": a lead-in before the instruction.
+            (#"(?i)^(?:btw|fyi|nb|n\.b\.|ps|p\.s\.)\b[,:]?\s+(?=\S)"#, ""),
+            (#"(?i)^(?:please\s+)?(?:make sure|ensure|remember|note|keep in mind|be aware)(?:\s+that)?\s+(?=\S)"#, ""),
+            (#"\b[Pp]lease\s+(?=(?:use|take|set|send|skip|drop|map|copy|put|fill|leave|keep)\b)"#, ""),
             // "are to be left out", "is to carry": plain present.
             (#"\b(are|is)\s+to\s+be\b"#, "$1"),
             (#"\bare\s+to\s+(carry|hold|receive|get|take|contain|use)\b"#, "$1"),
@@ -328,6 +422,8 @@ enum DocumentShape {
             #"\s*\([^()]*\b(?:asked|wants?|requested|because|since|see above|see below|that's why)\b[^()]*\)"#,
             #",\s*(?:that's|that is|this is|which is)\s+(?:what|why|how)\b[^,;()]*"#,
             #"\s+(?:for|on|to)\s+(?:all\s+(?:of\s+)?)?(?:these|them|those)\b"#,
+            // "for every lead", "for all contacts", "on each record" (never "for all other leads": that is a default).
+            #"\s+(?:for|on|to)\s+(?:every|each|all(?:\s+of)?(?:\s+the)?)\s+(?!others?\b|else\b|remaining\b|rest\b)[a-z]+\b"#,
         ]
         for p in patterns {
             guard let r = t.range(of: p + #"(?=\s*[.;!]?\s*$)"#, options: [.regularExpression, .caseInsensitive]) else { continue }
@@ -370,8 +466,10 @@ enum DocumentShape {
         SentenceTokens(s, source: source, destination: destination).tokens.contains { $0.source != nil || $0.destination != nil }
     }
 
-    static func namesDestination(_ s: String, source: Schema, destination: Schema) -> Bool {
-        SentenceTokens(s, source: source, destination: destination).tokens.contains { $0.destination != nil }
+    /// Whether `s` names a destination field (without `typos`, a word that is only a typo of a name does not count:
+    /// "United States" is no `status`).
+    static func namesDestination(_ s: String, source: Schema, destination: Schema, typos: Bool = true) -> Bool {
+        SentenceTokens(s, source: source, destination: destination).tokens.contains { $0.destination != nil && (typos || !$0.typo) }
     }
 }
 
