@@ -34,14 +34,16 @@ struct ProseTarget: FuzzTarget {
 
     /// The shapes of the inputs the target once hung on (docs/fuzzing.md), kept as seeds so that every run
     /// tries them under the time limit: a run of commas in one sentence (4 KB: 28 s before a sentence's
-    /// pieces were bounded), and one short sentence repeated to the prose limit (16 s before the number of
-    /// sentences read was bounded).
+    /// pieces were bounded), one short sentence repeated to the prose limit (16 s before the number of
+    /// sentences read was bounded), and a line of quotes (25 s in the CSV cell reader).
     static var onceHung: [[UInt8]] {
         let header = "from: fuzz.contact\nto: fuzz.Lead\n\n"
         let commas = header + "Amount is amount if above 0 (otherwise 0). Actually no," + String(repeating: "y no,", count: 800) + "\n"
         let opening = header + "Status: \"new\" becomes Open, anything else Working."
         let repeated = opening + String(repeating: " orking.", count: (ProseDocument.maxBytes - opening.utf8.count) / 8)
-        return [Array(commas.utf8), Array(repeated.utf8)]
+        // A line of many quotes: the CSV cell reader trimmed the cell so far at each one (25 s for 64 KB).
+        let quotes = opening + String(repeating: " ost\"", count: (ProseDocument.maxBytes - opening.utf8.count) / 5)
+        return [Array(commas.utf8), Array(repeated.utf8), Array(quotes.utf8)]
     }
 
     static let generator = OfflineGenerator(schemas: FuzzProject.schemas, clock: { Date(timeIntervalSince1970: 0) })

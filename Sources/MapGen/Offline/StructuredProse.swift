@@ -147,6 +147,7 @@ enum StructuredProse {
         var quoted = 0
         var inQuote = false
         var wasQuoted = false
+        var curHasText = false
         let chars = Array(line)
         var k = 0
         while k < chars.count {
@@ -155,14 +156,17 @@ enum StructuredProse {
                 if c == "\"" {
                     if k + 1 < chars.count, chars[k + 1] == "\"" {
                         cur.append("\"")
+                        curHasText = true
                         k += 2
                         continue
                     }
                     inQuote = false
                 } else {
                     cur.append(c)
+                    if !c.isWhitespace { curHasText = true }
                 }
-            } else if c == "\"", cur.trimmingCharacters(in: .whitespaces).isEmpty {
+            } else if c == "\"", !curHasText {
+                // (A flag, not a trim of the cell so far: a line of many quotes stays linear.)
                 inQuote = true
                 wasQuoted = true
                 cur = ""
@@ -170,9 +174,11 @@ enum StructuredProse {
                 cells.append(cur.trimmingCharacters(in: .whitespaces))
                 if wasQuoted { quoted += 1 }
                 cur = ""
+                curHasText = false
                 wasQuoted = false
             } else {
                 cur.append(c)
+                if !c.isWhitespace { curHasText = true }
             }
             k += 1
         }
