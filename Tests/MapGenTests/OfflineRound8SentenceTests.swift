@@ -311,4 +311,25 @@ import Testing
         #expect(text.contains("\"PARTNER\""))
         #expect(!text.contains("\"Hot\", ") && !text.contains("== \"Hot\""))
     }
+
+    // MARK: A copy with a default
+
+    @Test func aCopyWithAnUnquotedDefaultForWhenItIsEmpty() {
+        for sentence in [
+            "BillingCity = city, Springfield when it's empty.", "BillingCity = city; use Springfield if it is blank.",
+            "BillingCity = city, and when it's missing put Springfield.", "BillingCity is city, defaulting to Springfield.",
+        ] {
+            let r = generate("hubspot.company", "salesforce.Account", "Name = name.\n" + sentence)
+            let text = line(r.mapping, "BillingCity")
+            #expect(text.contains("null_if_blank(") && text.contains("city") && text.contains("?? \"Springfield\""), "\(sentence)")
+            #expect(unflagged(r, "BillingCity"), "\(sentence)")
+        }
+    }
+
+    @Test func aDefaultForAnotherConditionIsNoDefault() {
+        for sentence in ["BillingCity = city, Springfield when it's Shelbyville.", "BillingCity = city, Springfield when phone is empty."] {
+            let r = generate("hubspot.company", "salesforce.Account", "Name = name.\n" + sentence)
+            #expect(!line(r.mapping, "BillingCity").contains("?? \"Springfield\"") || !unflagged(r, "BillingCity"), "\(sentence)")
+        }
+    }
 }

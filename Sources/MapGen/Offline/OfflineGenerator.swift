@@ -95,6 +95,8 @@ public struct OfflineGenerator: Sendable {
             if !o.unread.isEmpty, let a = SentencePhrases.readWithoutAsides(sentence, reader: reader) { o = a }
             // "Rating is Warm, but leave it blank when …", "Leave D empty when C; otherwise V".
             if !o.unread.isEmpty || o.assignments.isEmpty, let e = SentencePhrases.valueWithEmptyCase(sentence, reader: reader) { o = e }
+            // "BillingCountry = country, United States when it's empty": a whole reading wins over a bare copy.
+            if let e = SentencePhrases.copyWithDefault(sentence, reader: reader), SentencePhrases.widens(o, to: e) { o = e }
             // "Actually no, VIP members come in as evangelist; the rest subscriber.": the field the sentence before set.
             if o.assignments.isEmpty, let p = previous, p.assignments.count == 1,
                 let c = reader.readCorrection(sentence, field: p.assignments[0].field)

@@ -302,6 +302,86 @@ enum SentencePhrases {
         return out
     }
 
+    // MARK: A copy with a default for when it is empty
+
+    /// "BillingCountry = country, United States when it's empty", "D is S; use Other if it is blank", "D = S,
+    /// and when that's missing put N/A", "D is S, defaulting to Unknown": the copy, else the text (empty text
+    /// counts as missing). The default may be unquoted words. Nil for anything else.
+    static func copyWithDefault(_ sentence: String, reader: SentenceReader) -> SentenceOutcome? {
+        var t = SentenceTokens(sentence, source: reader.source, destination: reader.destination).tokens
+        while let l = t.last, l.isPunct(".", ",", ";") { t.removeLast() }
+        guard let first = t.first(where: { !$0.isWord("the") }), let d = first.destination,
+            first.source == nil || first.text == d.name, d.type == .string || d.type == .picklist,
+            let dAt = t.firstIndex(where: { $0.destination?.name == d.name })
+        else { return nil }
+        // The copy: up to the first comma or semicolon.
+        guard let cut = t.indices.first(where: { $0 > dAt && t[$0].isPunct(",", ";") }) else { return nil }
+        var head = Array(t[(dAt + 1)..<cut])
+        while let f = head.first, f.isPunct("=", ":") || f.isWord("is", "comes", "from", "gets", "takes", "should", "be", "copies", "copy")
+        {
+            head.removeFirst()
+        }
+        let values = ValueReader(source: reader.source, destination: reader.destination, d: d)
+        guard head.filter({ $0.source != nil }).count == 1, let copy = values.copy(head), copy.kind == .copy,
+            let s = copy.sourceField.flatMap({ reader.source.field($0) }), s.type.baseType == .string
+        else { return nil }
+        // The default clause.
+        var rest = Array(t[(cut + 1)...].filter { !$0.isPunct(",") })
+        while let f = rest.first, f.isWord("and", "but", "or", "otherwise", "else", "then", "so", "just") { rest.removeFirst() }
+        let actions: Set<String> = ["use", "put", "write", "send", "set", "fill", "fall", "defaulting", "defaults", "default", "take"]
+        let linking: Set<String> = ["to", "in", "back", "on", "it", "with", "the", "text", "value"]
+        let emptiness: Set<String> = ["empty", "blank", "missing", "null", "unset", "absent", "nothing", "none"]
+        let condFillers: Set<String> = [
+            "it", "it's", "is", "that", "that's", "s", "there", "there's", "no", "not", "isn't", "isn", "t", "set", "value", "the", "field",
+            "given", "filled", "in", "one",
+        ]
+        var valueWords: [ProseToken] = []
+        var condition: [ProseToken] = []
+        if let w = rest.firstIndex(where: { $0.isWord("when", "if", "whenever") }) {
+            condition = Array(rest[(w + 1)...])
+            var before = Array(rest[..<w])
+            // "… when it's empty put V": the value after the condition.
+            if before.isEmpty, let act = condition.firstIndex(where: { actions.contains($0.lower) }) {
+                before = Array(condition[act...])
+                condition = Array(condition[..<act])
+            }
+            while let f = before.first, f.kind == .word, actions.contains(f.lower) || linking.contains(f.lower) { before.removeFirst() }
+            valueWords = before
+        } else if let f = rest.first, f.isWord("defaulting", "defaults", "default") {
+            valueWords = Array(rest.dropFirst().drop { linking.contains($0.lower) })
+            condition = [ProseToken(kind: .word, text: "empty", lower: "empty")]
+        } else {
+            return nil
+        }
+        guard !valueWords.isEmpty, valueWords.count <= 4, condition.contains(where: { emptiness.contains($0.lower) }),
+            condition.allSatisfy({
+                emptiness.contains($0.lower) || condFillers.contains($0.lower) || $0.source?.name == s.name
+                    || $0.destination?.name == d.name
+            }),
+            valueWords.allSatisfy({
+                $0.source == nil && ($0.kind == .quoted || $0.kind == .word && !ConditionReader.keywords.contains($0.lower))
+            })
+        else { return nil }
+        let token = valueWords.count == 1 ? valueWords[0] : ValueReader.joined(valueWords)
+        guard let lit = values.literal(token) ?? (valueWords.count > 1 ? nil : values.literal(ValueReader.joined(valueWords))) else {
+            return nil
+        }
+        var o = SentenceOutcome()
+        o.namesDestination = true
+        let value = ReadValue(text: "null_if_blank(\(copy.text)) ?? \(lit)", kind: .fallback, chainFields: [s])
+        o.assignments.append(.init(field: d, value: value, confidence: 0.9, note: "named in prose"))
+        return o
+    }
+
+    /// Whether reading `e` says more than `o` of the same sentence: `o` read nothing, left words unread, or
+    /// gave only a plain copy of the field `e` fills.
+    static func widens(_ o: SentenceOutcome, to e: SentenceOutcome) -> Bool {
+        guard o.skips.isEmpty, o.key == nil, o.sameAs == nil, o.defaultForPrevious == nil else { return false }
+        if o.assignments.isEmpty || !o.unread.isEmpty { return true }
+        return o.assignments.count == 1 && o.assignments[0].field.name == e.assignments.first?.field.name
+            && o.assignments[0].value.kind == .copy
+    }
+
     // MARK: "if C, V"
 
     /// Whether a segment so far is a leading condition with no value yet ("if the type is PARTNER", "else if
