@@ -332,4 +332,27 @@ import Testing
             #expect(!line(r.mapping, "BillingCity").contains("?? \"Springfield\"") || !unflagged(r, "BillingCity"), "\(sentence)")
         }
     }
+
+    // MARK: A field named by words of its name and label
+
+    @Test func wordsOfOneFieldsNameAndLabelNameItInACondition() {
+        let r = generate(
+            "segment.track", "salesforce.Lead",
+            "Email = properties.email.\nLeadSource is Web when a campaign medium is present, otherwise Marketing Site.")
+        #expect(line(r.mapping, "LeadSource").contains("present(context.campaign.medium)"))
+    }
+
+    @Test func wordsThatFitSeveralFieldsOrNoneNameNothing() {
+        let r = generate(
+            "segment.track", "salesforce.Lead",
+            "Email = properties.email.\nLeadSource is Web when a campaign thing is present, otherwise Marketing Site.")
+        #expect(!unflagged(r, "LeadSource"))
+    }
+
+    @Test func aFieldReadAsTextIsListed() {
+        let r = generate(
+            "segment.track", "mailchimp.member",
+            "email_address = properties.email.\ntags = alpha, beta and context.campaign.name when context.campaign.name is present.")
+        #expect(!unflagged(r, "tags"))
+    }
 }

@@ -116,6 +116,7 @@ public struct OfflineGenerator: Sendable {
                 if !left.isEmpty { o.unread.append("words the rules do not account for: " + left.joined(separator: ", ")) }
             }
             o.unread += HonestyGuard.review(sentence, tokens: tokens, outcome: o, source: source, destination: destination)
+            o.unread += SentencePhrases.fieldsReadAsText(o, tokens: tokens, source: source)
             for a in o.assignments where a.value.chain != nil && Self.patternTookLeadIn(a.value.text) {
                 o.unread.append("\(a.field.name): a value of the translation holds words that describe the field, not a value")
             }

@@ -118,6 +118,35 @@ enum SentencePhrases {
 
     /// "there is any utm source", "there's a company", "the company exists", "a phone is there": the field
     /// is present, said as "FIELD is present"; other conditions stay as they are.
+    /// "a campaign source" for `context.campaign.source` (label "UTM Source"): in a condition that names no
+    /// field, two or three words in a row that all are words of one source field's name or label, and of no
+    /// other's, name that field.
+    static func fieldInWords(_ t: [ProseToken], source: Schema) -> [ProseToken] {
+        guard !t.contains(where: { $0.source != nil }) else { return t }
+        func parts(_ f: Field) -> Set<String> {
+            Set((f.name + " " + (f.label ?? "")).lowercased().split(whereSeparator: { !$0.isLetter }).map(String.init))
+        }
+        for n in [3, 2] {
+            var i = 0
+            while i + n <= t.count {
+                let span = t[i..<(i + n)]
+                if span.allSatisfy({
+                    $0.kind == .word && $0.destination == nil && $0.lower.count >= 3 && !ConditionReader.keywords.contains($0.lower)
+                        && !ConditionReader.fillers.contains($0.lower)
+                }) {
+                    let hits = source.fields.filter { f in span.allSatisfy { parts(f).contains($0.lower) } }
+                    if hits.count == 1 {
+                        let f = hits[0]
+                        let token = ProseToken(kind: .word, text: f.name, lower: f.name.lowercased(), source: f)
+                        return Array(t[..<i]) + [token] + Array(t[(i + n)...])
+                    }
+                }
+                i += 1
+            }
+        }
+        return t
+    }
+
     static func presenceSaid(_ t: [ProseToken]) -> [ProseToken] {
         let present = [
             ProseToken(kind: .word, text: "is", lower: "is"), ProseToken(kind: .word, text: "present", lower: "present"),
@@ -380,6 +409,19 @@ enum SentencePhrases {
         if o.assignments.isEmpty || !o.unread.isEmpty { return true }
         return o.assignments.count == 1 && o.assignments[0].field.name == e.assignments.first?.field.name
             && o.assignments[0].value.kind == .copy
+    }
+
+    /// Rules that hold a source field's name as text ("context.campaign.name" in quotes) where the sentence
+    /// names that field: the field was read as a value. One reason per rule.
+    static func fieldsReadAsText(_ o: SentenceOutcome, tokens: [ProseToken], source: Schema) -> [String] {
+        let named = Set(tokens.compactMap(\.source).map(\.name))
+        var out: [String] = []
+        for a in o.assignments {
+            if let f = named.sorted().first(where: { $0.count > 2 && a.value.text.contains(Formatter.stringLiteral($0)) }) {
+                out.append("\(a.field.name): the field \(f) is read as text")
+            }
+        }
+        return out
     }
 
     // MARK: "if C, V"
