@@ -417,7 +417,11 @@ enum SentencePhrases {
         let named = Set(tokens.compactMap(\.source).map(\.name))
         var out: [String] = []
         for a in o.assignments {
-            if let f = named.sorted().first(where: { $0.count > 2 && a.value.text.contains(Formatter.stringLiteral($0)) }) {
+            // Only names no word spells ("context.campaign.name", "hs_object_id", "firstName"); "email" may be a value.
+            let identifiers = named.sorted().filter { n in
+                n.contains(".") || n.contains("_") || n.dropFirst().contains(where: \.isUppercase)
+            }
+            if let f = identifiers.first(where: { a.value.text.contains(Formatter.stringLiteral($0)) }) {
                 out.append("\(a.field.name): the field \(f) is read as text")
             }
         }
