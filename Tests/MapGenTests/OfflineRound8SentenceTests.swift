@@ -355,4 +355,20 @@ import Testing
             "email_address = properties.email.\ntags = alpha, beta and context.campaign.name when context.campaign.name is present.")
         #expect(!unflagged(r, "tags"))
     }
+
+    // MARK: Skips with an explaining parenthesis
+
+    @Test func aSkipWithAnExplainingParenthesis() {
+        let r = generate(
+            "segment.identify", "hubspot.contact",
+            "email = traits.email.\nCalls without traits.email are dropped, and so are calls that have no userId (bots, mostly).")
+        #expect(r.mapping.contains("skip when blank(traits.email)"))
+        #expect(r.mapping.contains("skip when blank(userId)"))
+    }
+
+    @Test func aParenthesisThatChangesTheSkipIsNotDropped() {
+        let r = generate(
+            "segment.identify", "hubspot.contact", "email = traits.email.\nCalls without traits.email are dropped (except for partners).")
+        #expect(r.trace.notImplemented.contains { $0.sentence == 2 })
+    }
 }

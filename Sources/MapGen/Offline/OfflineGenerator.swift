@@ -117,6 +117,7 @@ public struct OfflineGenerator: Sendable {
             }
             o.unread += HonestyGuard.review(sentence, tokens: tokens, outcome: o, source: source, destination: destination)
             o.unread += SentencePhrases.fieldsReadAsText(o, tokens: tokens, source: source)
+            o.unread += SentencePhrases.exceptionInParentheses(sentence, o)
             for a in o.assignments where a.value.chain != nil && Self.patternTookLeadIn(a.value.text) {
                 o.unread.append("\(a.field.name): a value of the translation holds words that describe the field, not a value")
             }

@@ -86,7 +86,12 @@ enum SentencePhrases {
             let t = SentenceTokens(inner, source: reader.source, destination: reader.destination).tokens
             let rest = text[text.index(after: close)...].trimmingCharacters(in: CharacterSet(charactersIn: " .;"))
             let remark = "(\(inner))".range(of: copyRemark, options: [.regularExpression, .caseInsensitive]) != nil
-            if rest.isEmpty, !t.isEmpty, !remark,
+            // "(except for VIPs)", "(unless it is a test)": words that change the rule, not explain it.
+            let changes =
+                inner.range(
+                    of: #"\b(except|unless|but|if|when|whenever|excluding|besides|apart|without)\b|\b(not|never|no) (for|if|when|on|in)\b"#,
+                    options: [.regularExpression, .caseInsensitive]) != nil
+            if rest.isEmpty, !t.isEmpty, !remark, !changes,
                 !t.contains(where: { $0.source != nil || $0.destination != nil || $0.kind == .quoted || $0.text.first?.isNumber == true })
             {
                 text.replaceSubrange(open...close, with: "")
@@ -108,6 +113,8 @@ enum SentencePhrases {
         }
         guard copySaid || scoped || explained, text != sentence else { return nil }
         let o = reader.read(text)
+        // "…, and so are calls that have no userId (anonymous visitors only)": skips with an explaining parenthesis.
+        if explained, !copySaid, !scoped, o.unread.isEmpty, o.assignments.isEmpty, !o.skips.isEmpty { return o }
         let kinds: Set<ReadValue.Kind> = copySaid ? [.copy] : [.copy, .constant]
         guard o.unread.isEmpty, !o.assignments.isEmpty, o.skips.isEmpty, o.assignments.allSatisfy({ kinds.contains($0.value.kind) })
         else { return nil }
@@ -426,6 +433,17 @@ enum SentencePhrases {
             }
         }
         return out
+    }
+
+    /// A parenthesis that makes an exception ("(except for partners)", "(unless they opted in)") beside rules
+    /// read from the rest of the sentence: the exception was not read.
+    static func exceptionInParentheses(_ sentence: String, _ o: SentenceOutcome) -> [String] {
+        guard !o.assignments.isEmpty || !o.skips.isEmpty,
+            sentence.range(
+                of: #"\([^)]*\b(except|unless|excluding|besides|apart from|other than|but not)\b[^)]*\)"#,
+                options: [.regularExpression, .caseInsensitive]) != nil
+        else { return [] }
+        return ["an exception in parentheses it could not read"]
     }
 
     // MARK: "if C, V"
