@@ -371,4 +371,24 @@ import Testing
             "segment.identify", "hubspot.contact", "email = traits.email.\nCalls without traits.email are dropped (except for partners).")
         #expect(r.trace.notImplemented.contains { $0.sentence == 2 })
     }
+
+    // MARK: "whichever is filled", "exactly when"
+
+    @Test func whicheverIsFilledIsTheFirstThenTheSecond() {
+        for sentence in ["Phone: mobilephone or phone, whichever is filled.", "Phone is whichever of mobilephone and phone is set."] {
+            let r = generate("hubspot.contact", "salesforce.Lead", "Email = email.\n" + sentence)
+            #expect(line(r.mapping, "Phone").contains("null_if_blank(truncate(mobilephone, 40)) ?? truncate(phone, 40)"), "\(sentence)")
+        }
+    }
+
+    @Test func whicheverIsLongerIsNotAFallback() {
+        let r = generate("hubspot.contact", "salesforce.Lead", "Email = email.\nPhone: mobilephone or phone, whichever is longer.")
+        #expect(!line(r.mapping, "Phone").contains("??") || !unflagged(r, "Phone"))
+    }
+
+    @Test func exactlyWhenIsWhen() {
+        let r = generate(
+            "hubspot.contact", "salesforce.Lead", "Email = email.\nRating is Hot exactly when lifecyclestage is customer; Cold otherwise.")
+        #expect(line(r.mapping, "Rating").contains("if lifecyclestage == \"customer\" then \"Hot\" else \"Cold\""))
+    }
 }

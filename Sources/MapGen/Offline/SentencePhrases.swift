@@ -316,7 +316,8 @@ enum SentencePhrases {
     static func comparisonsSpelled(_ text: String) -> String {
         guard
             text.range(
-                of: #"[<>≥≤]|than or equal|\b(as|so) long as\b|\bno (more|less|fewer) than\b|\bprovided that\b"#,
+                of:
+                    #"[<>≥≤]|than or equal|\b(as|so) long as\b|\bno (more|less|fewer) than\b|\bprovided that\b|whichever|(exactly|precisely) (when|if)"#,
                 options: [.regularExpression, .caseInsensitive]) != nil
         else { return text }
         var out = text
@@ -331,6 +332,16 @@ enum SentencePhrases {
             (#"\bno (less|fewer|lower) than\b"#, "at least"),
             (#"\b(as|so) long as\b"#, "when"),
             (#"\bprovided that\b"#, "when"),
+            (#"\b(exactly|precisely) (when|if)\b"#, "$2"),
+            // "mobilephone or phone, whichever is filled": the first, or the second when the first is empty.
+            (
+                #"\b([\w.]+) (?:or|and) ([\w.]+),? whichever (?:one )?(?:is (?:filled( in)?|set|present|there|not empty|available|given)|exists|has a value)"#,
+                "$1, or $2 if that is empty"
+            ),
+            (
+                #"\bwhichever of ([\w.]+) (?:or|and) ([\w.]+) (?:is (?:filled( in)?|set|present|there|not empty|available|given)|exists|has a value)"#,
+                "$1, or $2 if that is empty"
+            ),
         ]
         for (pattern, words) in rules {
             out = out.replacingOccurrences(of: pattern, with: words, options: [.regularExpression, .caseInsensitive])
