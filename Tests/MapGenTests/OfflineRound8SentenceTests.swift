@@ -391,4 +391,26 @@ import Testing
             "hubspot.contact", "salesforce.Lead", "Email = email.\nRating is Hot exactly when lifecyclestage is customer; Cold otherwise.")
         #expect(line(r.mapping, "Rating").contains("if lifecyclestage == \"customer\" then \"Hot\" else \"Cold\""))
     }
+
+    // MARK: A condition, then "no record is written"
+
+    @Test func aConditionThenNoRecordIsASkip() {
+        for sentence in [
+            "Given a call without properties.email, then no lead is created.", "For calls without properties.email, nothing is sent.",
+            "When properties.email is empty, no lead should be written.",
+        ] {
+            let r = generate("segment.track", "salesforce.Lead", "Email = properties.email.\n" + sentence)
+            #expect(r.mapping.contains("skip when blank(properties.email)"), "\(sentence)")
+        }
+    }
+
+    @Test func aConditionItCannotReadOrAFieldLeftOutIsNoSkip() {
+        let r = generate(
+            "segment.track", "salesforce.Lead", "Email = properties.email.\nGiven a call without a frobnitz, then no lead is created.")
+        #expect(!r.mapping.contains("skip when"))
+        #expect(r.trace.notImplemented.contains { $0.sentence == 2 })
+        let field = generate(
+            "segment.track", "salesforce.Lead", "Email = properties.email.\nWhen context.campaign.source is empty, no Website is written.")
+        #expect(!field.mapping.contains("skip when blank(context.campaign.source)"))
+    }
 }

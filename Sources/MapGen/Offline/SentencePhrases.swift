@@ -457,6 +457,38 @@ enum SentencePhrases {
         return ["an exception in parentheses it could not read"]
     }
 
+    // MARK: A condition, then "no record is written"
+
+    /// "Given a call without properties.email, then no lead is created", "When the source is empty, no lead
+    /// should be created", "For calls without an email, nothing is sent": a skip when the condition holds.
+    /// Nil unless the condition reads whole.
+    static func conditionThenNoRecord(_ sentence: String, reader: SentenceReader) -> SentenceOutcome? {
+        let pattern =
+            #"^\s*(?:given|if|when|whenever|for|in case)\s+(.+?),\s*(?:then\s+)?(?:no|nothing)(?:\s+([a-z]+))?\s+(?:is|are|gets|get|should be|must be|will be|shall be|may be|can be)\s+(?:written|created|sent|synced|made|pushed|produced|imported|upserted|generated|forwarded|loaded)\s*[.!]?\s*$"#
+        guard let re = try? NSRegularExpression(pattern: pattern, options: [.caseInsensitive]),
+            let m = re.firstMatch(in: sentence, range: NSRange(sentence.startIndex..., in: sentence)),
+            let r = Range(m.range(at: 1), in: sentence)
+        else { return nil }
+        // "no Website is written" leaves a field out, not the record.
+        if let n = Range(m.range(at: 2), in: sentence),
+            SentenceTokens(String(sentence[n]), source: reader.source, destination: reader.destination).tokens.contains(where: {
+                $0.destination != nil || $0.source != nil
+            })
+        {
+            return nil
+        }
+        let tokens = SentenceTokens(String(sentence[r]), source: reader.source, destination: reader.destination).tokens
+        var o = SentenceOutcome()
+        guard !tokens.contains(where: { $0.destination != nil && $0.source == nil }),
+            let c = ConditionReader.read(tokens, source: reader.source)
+        else {
+            o.unread = ["a skip condition it could not read"]
+            return o
+        }
+        o.skips = [(c.text, 0.9)]
+        return o
+    }
+
     // MARK: "if C, V"
 
     /// Whether a segment so far is a leading condition with no value yet ("if the type is PARTNER", "else if
