@@ -17,6 +17,21 @@ import Testing
         #expect(r.out.contains("lookups hit"))
     }
 
+    /// A samples file past the whole-file limit (256 MiB; a sparse file here) is refused with a message,
+    /// before it is read whole.
+    @Test func aSamplesFileLargerThanTheWholeFileLimitIsRefusedWithAMessage() throws {
+        let p = try ReviewTestProject()
+        let huge = p.root + "/huge.jsonl"
+        #expect(FileManager.default.createFile(atPath: huge, contents: nil))
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: huge))
+        try handle.truncate(atOffset: (256 << 20) + 1)
+        try handle.close()
+        let r = p.run(["dry-run", leads, "--samples", "huge.jsonl"])
+        #expect(r.code == 2, "\(r.err)")
+        #expect(r.err.contains("'huge.jsonl' is larger than 256 MiB"), "\(r.err)")
+        #expect(r.out.isEmpty)
+    }
+
     @Test func markdownRendersAsATable() throws {
         let p = try ReviewTestProject()
         let r = p.run(["dry-run", leads, "--format", "markdown"])

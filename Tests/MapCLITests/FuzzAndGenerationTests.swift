@@ -54,7 +54,7 @@ import Testing
             }
         }
         #expect(!r.signaled && r.status == 0, "\(r.out + r.summary)")
-        for target in ["dsl-source", "jsonl-records", "dsl-format"] + Self.webhookTargets + Self.replyTargets {
+        for target in ["dsl-source", "jsonl-records", "dsl-format"] + Self.webhookTargets + Self.replyTargets + ["gen-prose"] {
             #expect(r.out.contains("\(target): ") && r.out.contains("0 crashes, 0 hangs"), "\(r.out)")
         }
     }
@@ -88,20 +88,28 @@ import Testing
         #expect(
             list.status == 0
                 && list.out.split(separator: "\n").map(String.init) == ["dsl-source", "jsonl-records", "dsl-format"] + Self.webhookTargets
-                    + Self.replyTargets + ["gen-prose (run only when named)"]
+                    + Self.replyTargets + ["gen-prose"]
         )
     }
 
-    /// The prose target runs only when named; its seeds (the phrasings the offline reader knows) go through
-    /// the reader and the checker without a crash or a hang.
-    @Test func theProseTargetRunsItsSeedsWhenNamed() throws {
+    /// The prose target's seeds go through the reader and the checker without a crash or a hang (over the
+    /// fuzzer's 10 s per input): the phrasings the offline reader knows, and — regression — the shapes of
+    /// the inputs it once hung on, a 4 KB run of commas (28 s before a sentence's pieces were bounded) and
+    /// 64 KB of one short sentence repeated (16 s before the sentences read were bounded).
+    @Test func theProseTargetRunsItsSeedsAndTheInputsThatOnceHungTheReader() throws {
         let dir = try Self.scratch()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let r = try ChildProcess.run(
-            "mapc-fuzz", ["--target", "gen-prose", "--runs", "3", "--seed", "1", "--failures", dir + "/f"], cwd: dir)
+            "mapc-fuzz", ["--target", "gen-prose", "--runs", "5", "--seed", "1", "--failures", dir + "/f"], cwd: dir)
         #expect(
-            !r.signaled && r.status == 0 && r.out.contains("gen-prose: 3 inputs") && r.out.contains("0 crashes, 0 hangs"),
+            !r.signaled && r.status == 0 && r.out.contains("gen-prose: 5 inputs") && r.out.contains("0 crashes, 0 hangs"),
             "\(r.out + r.summary)")
+        let seeds = try ChildProcess.run("mapc-fuzz", ["--target", "gen-prose", "--seeds", dir + "/s"], cwd: dir)
+        #expect(seeds.status == 0)
+        let sizes = try FileManager.default.contentsOfDirectory(atPath: dir + "/s").compactMap {
+            try FileManager.default.attributesOfItem(atPath: dir + "/s/" + $0)[.size] as? Int
+        }
+        #expect(sizes.count == 5 && sizes.contains { $0 > 4_000 && $0 < 8_000 } && sizes.contains { $0 > 60_000 }, "\(sizes)")
     }
 
     /// An LLM reply reaches the same parser as a file: a deeply nested one is a diagnostic, fed

@@ -37,4 +37,26 @@ import Testing
         let parsed = try JSONParser.parse(json.stdout)
         #expect(parsed["notImplemented"]?.arrayValue?.first?["sentence"] == .int(2))
     }
+
+    /// Prose past 64 KiB is refused before it is read, with a message that says the limit (a usage error,
+    /// exit 2, no trace); prose of exactly the limit is read.
+    @Test func proseLargerThanTheLimitIsRefusedWithAClearMessage() throws {
+        let header = "from: hubspot.contact\nto: salesforce.Lead\n\n"
+        let big = try prose(header + String(repeating: "Title is jobtitle. ", count: 4_000))
+        let schemas = Repo.root + "/schemas"
+        let io = CapturedIO()
+        #expect(MapCLI.run(["gen", big, "--offline", "--schemas", schemas], io: io, environment: [:], workingDirectory: Repo.root) == 2)
+        #expect(io.stderr.contains("a prose description may be at most 64 KiB (65536 bytes)"), "\(io.stderr)")
+        #expect(io.stdout.isEmpty && !io.stderr.contains("Fatal") && !io.stderr.contains("trace:"))
+        let ends = "Title is jobtitle.\n" + "Email is email."
+        let fits =
+            header + "Title is jobtitle.\n" + String(repeating: "\n", count: 65_536 - header.utf8.count - ends.utf8.count)
+            + "Email is email."
+        #expect(fits.utf8.count == 65_536)
+        let ok = CapturedIO()
+        #expect(
+            MapCLI.run(["gen", try prose(fits), "--offline", "--schemas", schemas], io: ok, environment: [:], workingDirectory: Repo.root)
+                == 0, "\(ok.stderr.prefix(500))")
+        #expect(ok.stdout.contains("Title"))
+    }
 }

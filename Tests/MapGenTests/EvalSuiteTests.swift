@@ -104,4 +104,20 @@ import Testing
         let table = EvalReport.calibration([scoreCase(reference: Self.reference, generated: generated)])
         #expect(table.count == 1 && table[0].confidence == 0.95 && table[0].rules == 1 && table[0].right == 1)
     }
+
+    /// A case whose prose is past the prose limit is an error that names the file and the limit.
+    @Test func aCaseWithProseLargerThanTheLimitIsRefused() throws {
+        let dir = NSTemporaryDirectory() + "mapc-eval-big-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.createDirectory(atPath: dir + "/g", withIntermediateDirectories: true)
+        try ("from: hubspot.contact\nto: salesforce.Lead\n\n" + String(repeating: "Title is jobtitle. ", count: 4_000))
+            .write(toFile: dir + "/g/big.txt", atomically: true, encoding: .utf8)
+        try "mapping hubspot.contact -> salesforce.Lead\n".write(toFile: dir + "/g/big.map", atomically: true, encoding: .utf8)
+        try "".write(toFile: dir + "/g/big.jsonl", atomically: true, encoding: .utf8)
+        #expect {
+            try EvalSuite.load(directory: dir, groups: ["g"], samples: nil)
+        } throws: { error in
+            (error as? MapGenError)?.message.contains("big.txt' is 76043 bytes; a prose description may be at most 64 KiB") == true
+        }
+    }
 }

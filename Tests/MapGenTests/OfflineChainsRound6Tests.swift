@@ -181,7 +181,7 @@ extension OfflineChainsRound6Tests {
         let r = generate(
             "segment.identify", "hubspot.contact",
             "email = traits.email.\nLast name is traits.lastName; if the form didn't send one, take the last word of traits.name.")
-        #expect(line(r.mapping, "lastname").contains("null_if_blank(traits.lastName) ?? split(traits.name, \" \", -1)"))
+        #expect(line(r.mapping, "lastname").contains("null_if_blank(traits.lastName) ?? split(trim(traits.name), \" \", -1)"))
     }
 }
 

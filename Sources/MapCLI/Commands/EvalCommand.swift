@@ -8,7 +8,7 @@ enum EvalCommand: Command {
     static let name = "eval"
     static let summary = "Score the offline generator or an LLM endpoint on the evaluation suite (evals/)"
     static let usage =
-        "[DIR] [--offline | --url URL [--provider P --model M --grammar]] [--group tune|held-out|fresh|fresh2|fresh3|fresh4|fresh5|all] [--case NAME] [--format json]"
+        "[DIR] [--offline | --url URL [--provider P --model M --grammar]] [--group tune|held-out|fresh|fresh2|fresh3|fresh4|fresh5|fresh6|all] [--case NAME] [--format json]"
     static let discussion = """
         Each case in DIR (default evals/ in the project) is a prose description (NAME.txt), the mapping a
         person wrote for it (NAME.map) and records (NAME.jsonl, plus the first 40 sample records of the
@@ -19,15 +19,15 @@ enum EvalCommand: Command {
         generator did not flag it (a REVIEW note or confidence below 0.5 on its rule, or the sentence
         naming it listed as not implemented). The calibration table shows how often rules at each stated
         confidence were right. Without an endpoint (or with --offline) the offline generator runs.
-        The groups fresh2, fresh3, fresh4 and fresh5 (cases kept unseen while the reader is tuned, to be
-        scored once) are run only when asked for by name: all leaves them out.
+        The groups fresh2, fresh3, fresh4, fresh5 and fresh6 (cases kept unseen while the reader is tuned,
+        to be scored once) are run only when asked for by name: all leaves them out.
         """
     static let options = [
         OptionSpec("offline", help: "Score the offline generator even when an endpoint is configured."),
         OptionSpec(
             "group", value: "GROUP",
             help:
-                "tune, held-out, fresh, fresh2, fresh3, fresh4, fresh5 or all (default all: every one of tune, held-out and fresh that DIR has)."
+                "tune, held-out, fresh, fresh2, fresh3, fresh4, fresh5, fresh6 or all (default all: every one of tune, held-out and fresh that DIR has)."
         ),
         OptionSpec("case", value: "NAME", help: "Only the case called NAME."),
         OptionSpec("provider", value: "NAME", help: "openai, anthropic or ollama (default: from the URL)."),
@@ -60,7 +60,9 @@ enum EvalCommand: Command {
         case "fresh3": groups = ["fresh3"]
         case "fresh4": groups = ["fresh4"]
         case "fresh5": groups = ["fresh5"]
-        case let other: throw CLIError.usage("unknown group '\(other)'; use tune, held-out, fresh, fresh2, fresh3, fresh4, fresh5 or all")
+        case "fresh6": groups = ["fresh6"]
+        case let other:
+            throw CLIError.usage("unknown group '\(other)'; use tune, held-out, fresh, fresh2, fresh3, fresh4, fresh5, fresh6 or all")
         }
         var cases: [EvalCase]
         do {

@@ -17,6 +17,8 @@ enum GenCommand: Command {
         MAPC_LLM_API_KEY (also OPENAI_API_KEY, OPENAI_BASE_URL, ANTHROPIC_API_KEY); keys are read only
         from the environment. Without an endpoint, or with --offline, the offline generator matches
         fields by name, synonyms and the prose. Replies are cached in .mapc/cache/ (--no-cache skips).
+        The prose may be at most 64 KiB; the offline generator reads its first 500 sentences and lists
+        what it did not read (a sentence past 3,000 characters or 60 comma pieces too).
         """
     static let options = [
         OptionSpec("from", value: "OBJECT", help: "Source object, e.g. hubspot.contact (default: the prose header)."),
@@ -43,7 +45,7 @@ enum GenCommand: Command {
             throw CLIError.usage("give exactly one prose file", help: "mapc gen samples/mappings/contacts-to-leads.txt")
         }
         let prosePath = args.positional[0]
-        let prose = ProseDocument.parse(try readText(prosePath, ctx))
+        let prose = ProseDocument.parse(try readProse(prosePath, ctx))
         let project = try Project.locate(args, ctx, near: prosePath)
         let schemas = project.schemaProvider
         let source = try schema(args.value("from") ?? prose.from, role: "source", option: "from", schemas)

@@ -1,5 +1,6 @@
 import Foundation
 import MapDSL
+import MapGen
 
 /// Everything a command needs from its surroundings.
 public final class CommandContext {
@@ -123,20 +124,56 @@ struct Project {
     var schemaProvider: SchemaDirectory { SchemaDirectory(root: schemasDirectory) }
 }
 
-/// Reads a text file or fails with a clear message.
-func readText(_ path: String, _ ctx: CommandContext) throws -> String {
+/// The bytes of file `path`, read until the end or until more than `maxBytes` were read, which fails with
+/// `tooLarge()`: a file of any size costs at most `maxBytes` of memory.
+func readBoundedBytes(_ path: String, _ ctx: CommandContext, maxBytes: Int, tooLarge: () -> CLIError) throws -> [UInt8] {
     let abs = ctx.resolve(path)
     var isDir: ObjCBool = false
     guard FileManager.default.fileExists(atPath: abs, isDirectory: &isDir) else {
         throw CLIError.operational("cannot read '\(path)': no such file")
     }
     guard !isDir.boolValue else { throw CLIError.usage("'\(path)' is a directory, not a file") }
-    guard let data = FileManager.default.contents(atPath: abs) else {
-        throw CLIError.operational("cannot read '\(path)': permission denied or unreadable")
+    let fd = open(abs, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { throw CLIError.operational("cannot read '\(path)': \(Descriptor.lastError)") }
+    defer { _ = Descriptor.closing(fd) }
+    var bytes: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 1 << 16)
+    while true {
+        let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        if n < 0 && errno == EINTR { continue }
+        if n < 0 { throw CLIError.operational("cannot read '\(path)': \(Descriptor.lastError)") }
+        if n == 0 { break }
+        bytes.append(contentsOf: chunk[0..<n])
+        if bytes.count > maxBytes { throw tooLarge() }
     }
-    guard let text = String(data: data, encoding: .utf8) else {
-        throw CLIError.usage("'\(path)' is not UTF-8 text")
+    return bytes
+}
+
+/// Reads a prose description: UTF-8 text of at most ``ProseDocument/maxBytes``, or a clear failure.
+func readProse(_ path: String, _ ctx: CommandContext) throws -> String {
+    try readText(path, ctx, maxBytes: ProseDocument.maxBytes) {
+        CLIError.usage(
+            ProseDocument.tooLargeMessage(path: path),
+            help: "describe one mapping per file; a description that long cannot be reviewed against its mapping either")
     }
+}
+
+/// The largest file read whole by `readText` (samples, test cases, lookup records, fault switches): 256 MiB.
+/// Larger data goes through `mapc run`, which streams its input line by line.
+let maxTextFileBytes = 256 << 20
+
+/// Reads a text file or fails with a clear message; a file larger than `maxBytes` is refused before it is
+/// read whole.
+func readText(_ path: String, _ ctx: CommandContext, maxBytes: Int = maxTextFileBytes, tooLarge: (() -> CLIError)? = nil)
+    throws -> String
+{
+    let bytes = try readBoundedBytes(path, ctx, maxBytes: maxBytes) {
+        tooLarge?()
+            ?? CLIError.usage(
+                "'\(path)' is larger than \(maxBytes >> 20) MiB, the most mapc reads of such a file at once",
+                help: "stream large record files through 'mapc run', which reads them line by line")
+    }
+    guard let text = String(bytes: bytes, encoding: .utf8) else { throw CLIError.usage("'\(path)' is not UTF-8 text") }
     return text
 }
 

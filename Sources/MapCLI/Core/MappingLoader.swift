@@ -24,30 +24,11 @@ struct LoadedMapping {
 
     /// The bytes of mapping file `path`, at most ``maxBytes`` of them.
     static func readBytes(_ path: String, _ ctx: CommandContext) throws -> [UInt8] {
-        let abs = ctx.resolve(path)
-        var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: abs, isDirectory: &isDir) else {
-            throw CLIError.operational("cannot read '\(path)': no such file")
+        try readBoundedBytes(path, ctx, maxBytes: maxBytes) {
+            CLIError.failure(
+                "'\(path)' is larger than \(maxBytes >> 20) MiB; it cannot be a mapping file",
+                help: "a mapping assigns each destination field once; split the work into several mappings")
         }
-        guard !isDir.boolValue else { throw CLIError.usage("'\(path)' is a directory, not a file") }
-        let fd = open(abs, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw CLIError.operational("cannot read '\(path)': \(Descriptor.lastError)") }
-        defer { _ = Descriptor.closing(fd) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 1 << 16)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n < 0 && errno == EINTR { continue }
-            if n < 0 { throw CLIError.operational("cannot read '\(path)': \(Descriptor.lastError)") }
-            if n == 0 { break }
-            bytes.append(contentsOf: chunk[0..<n])
-            if bytes.count > maxBytes {
-                throw CLIError.failure(
-                    "'\(path)' is larger than \(maxBytes >> 20) MiB; it cannot be a mapping file",
-                    help: "a mapping assigns each destination field once; split the work into several mappings")
-            }
-        }
-        return bytes
     }
 
     /// Renders the diagnostics for a terminal or a log.

@@ -49,7 +49,11 @@ public enum EvalSuite {
             }
             for file in files.sorted() where file.hasSuffix(".txt") {
                 let stem = String(file.dropLast(4))
-                let prose = ProseDocument.parse(try read(dir + "/" + file))
+                let text = try read(dir + "/" + file)
+                guard text.utf8.count <= ProseDocument.maxBytes else {
+                    throw MapGenError(.files, ProseDocument.tooLargeMessage(path: dir + "/" + file, bytes: text.utf8.count))
+                }
+                let prose = ProseDocument.parse(text)
                 let reference = try read(dir + "/" + stem + ".map")
                 var records = try jsonl(read(dir + "/" + stem + ".jsonl"), path: dir + "/" + stem + ".jsonl")
                 if let samples, let from = prose.from {

@@ -355,8 +355,10 @@ struct ChainReader {
             return Self.subjectMarker
         }
         // A default that names a field and is no quoted literal is a copy of that field, with its modifiers.
+        // …but not "any other status → other", whose field is on the left of the arrow and whose value is a word.
+        let valueSide = seg.lastIndex(where: { $0.isPunct("->") }).map { Array(seg[($0 + 1)...]) } ?? seg
         if !seg.contains(where: { $0.kind == .quoted }), uniqueSources(seg).count == 1, let f = uniqueSources(seg).first,
-            d.type == .string || d.type == .id
+            d.type == .string || d.type == .id, valueSide.contains(where: { $0.source != nil })
         {
             let rest = seg.filter {
                 !($0.kind == .word

@@ -807,9 +807,10 @@ struct ComposeReader {
             }
         } else if let wAt = lower.firstIndex(of: "word"), wAt > 0, lower[wAt - 1] == "first" || lower[wAt - 1] == "last" {
             let index = lower[wAt - 1] == "first" ? 0 : -1
-            expr = "split(\(name), \" \", \(index))"
+            // The first word of "  Ida Smith" is "Ida": spaces around the text are no word boundary.
+            expr = "split(trim(\(name)), \" \", \(index))"
             compute = { s in
-                let parts = s.components(separatedBy: " ")
+                let parts = s.trimmingCharacters(in: .whitespaces).components(separatedBy: " ")
                 return index == 0 ? parts.first : parts.last
             }
         } else if let lAt = lower.firstIndex(where: { ["letters", "characters", "chars"].contains($0) }), lAt > 1,

@@ -233,13 +233,17 @@ struct CopyListReader {
         var out: [SentenceOutcome.Assignment] = []
         let starts = [0] + breaks.map { $0 + 1 }
         let ends = breaks + [tokens.count]
+        // Whether the words after a break open a statement depends on the break alone: read once per break,
+        // not once per piece before it (a run of commas made this cubic in their number).
+        var opens: [Int: Bool] = [:]
         var k = 0
         while k < starts.count {
             let start = starts[k]
             var taken: Int?
             for e in ends.indices.reversed() where ends[e] > start {
                 let end = ends[e]
-                guard end == tokens.count || opensStatement(tokens[end...]) else { continue }
+                if end < tokens.count, opens[end] == nil { opens[end] = opensStatement(tokens[end...]) }
+                guard end == tokens.count || opens[end] == true else { continue }
                 let seg = trimmed(tokens[start..<end])
                 guard !seg.isEmpty, let read = read(seg) else { continue }
                 for a in read where !out.contains(where: { $0.field.name == a.field.name }) { out.append(a) }

@@ -40,9 +40,14 @@ enum HonestyGuard {
     /// "don't sync", "produce no event", "all other events stay out", "except converted leads", "skip …").
     static func speaksOfLeavingOut(_ sentence: String, strongOnly: Bool = false) -> Bool {
         let lower = sentence.lowercased()
-        let patterns = strongOnly ? strongLeaveOut : strongLeaveOut + weakLeaveOut
-        return patterns.contains { lower.range(of: $0, options: .regularExpression) != nil }
+        let range = NSRange(lower.startIndex..., in: lower)
+        let patterns = strongOnly ? strongLeaveOutExpressions : strongLeaveOutExpressions + weakLeaveOutExpressions
+        return patterns.contains { $0.firstMatch(in: lower, range: range) != nil }
     }
+
+    /// The patterns compiled once, not once per sentence. (Each is a literal above; a test compiles them all.)
+    static let strongLeaveOutExpressions = strongLeaveOut.compactMap { try? NSRegularExpression(pattern: $0) }
+    static let weakLeaveOutExpressions = weakLeaveOut.compactMap { try? NSRegularExpression(pattern: $0) }
 
     // MARK: - Fields named in words
 
@@ -74,6 +79,32 @@ enum HonestyGuard {
     /// short one: `params.tax` is "tax"), camel case spelled as words, its label; each also with the last
     /// word singular or plural ("tag" for `tags`).
     static func phrases(_ f: Field) -> [[String]] {
+        let key = f.name + "\u{0}" + (f.label ?? "")
+        if let known = phraseCache.value(key) { return known }
+        let out = spellPhrases(f)
+        phraseCache.store(key, out)
+        return out
+    }
+
+    /// The phrases of the fields seen so far: a sentence asks for every field's, and the fields are the schemas'.
+    private static let phraseCache = PhraseCache()
+
+    private final class PhraseCache: @unchecked Sendable {
+        private let lock = NSLock()
+        private var phrases: [String: [[String]]] = [:]
+
+        func value(_ key: String) -> [[String]]? { lock.withLock { phrases[key] } }
+
+        func store(_ key: String, _ value: [[String]]) {
+            lock.withLock {
+                // Bounded: the fields of the schemas in use, far below this, unless schemas keep changing.
+                if phrases.count > 50_000 { phrases.removeAll() }
+                phrases[key] = value
+            }
+        }
+    }
+
+    private static func spellPhrases(_ f: Field) -> [[String]] {
         let last = String(f.name.split(separator: ".").last ?? Substring(f.name))
         var base: [[String]] = [words(f.name), words(last), words(last, camel: true)]
         if let label = f.label { base.append(words(label)) }
@@ -118,9 +149,10 @@ enum HonestyGuard {
             var depth: Int
         }
         var matches: [Match] = []
+        let present = Set(text)
         for (side, fields) in [(true, destination), (false, source)] {
             for f in fields {
-                for p in phrases(f) where p.count <= text.count {
+                for p in phrases(f) where p.count <= text.count && p.allSatisfy(present.contains) {
                     for i in 0...(text.count - p.count) where Array(text[i..<(i + p.count)]) == p {
                         matches.append(
                             Match(start: i, end: i + p.count, field: side ? f.name : nil, depth: f.name.filter { $0 == "." }.count))

@@ -55,7 +55,11 @@ public struct OfflineGenerator: Sendable {
     }
 
     /// Generates a mapping for `prose` from `source` to `destination`.
-    public func generate(prose: ProseDocument, source: Schema, destination: Schema) -> Result {
+    public func generate(prose whole: ProseDocument, source: Schema, destination: Schema) -> Result {
+        // Only the first sentences are read (SentenceBound.swift); every pass below sees those alone.
+        let sentenceCount = whole.sentences.count
+        var prose = whole
+        prose.sentences = Array(whole.sentences.prefix(SentenceBound.maxSentences))
         var reader = SentenceReader(source: source, destination: destination, schemas: schemas)
         var lines: [String: Line] = [:]
         var chains: [String: (chain: ValueChain, sentence: Int)] = [:]
@@ -65,16 +69,34 @@ public struct OfflineGenerator: Sendable {
         var lastChainField: String?
         var assignmentSentences = 0
         var previous: SentenceOutcome?
+        var tooLong: [Int] = []
 
+        // CSV sheets, SQL select lists, YAML-like keys, aligned columns: rows as statements (StructuredReadings.swift).
+        let structured = StructuredReadings.read(prose, source: source, destination: destination, schemas: schemas)
+        // Greetings, speaker names, requirement ids, questions and answers, MUST wording (DocumentShape.swift).
+        let shaped = DocumentShape.shape(prose.sentences, body: prose.body, source: source, destination: destination)
+        // A sentence the structured reading took is read as it says; the others with their wrapping off.
+        let handled = Set(
+            prose.sentences.indices.filter {
+                structured.texts[$0] != prose.sentences[$0] || structured.direct[$0] != nil || structured.rows.contains($0)
+                    || structured.frames.contains($0)
+            })
+        let readable = prose.sentences.indices.map { handled.contains($0) ? structured.texts[$0] : shaped.sentences[$0] }
         // "Industry (…):" and lines of arms: one value map (ValuesSentenceMap.swift).
         let (armTexts, armRows) = Self.joinArmLists(
-            Self.readTableRows(prose.sentences, source: source, destination: destination), source: source, destination: destination)
+            Self.readTableRows(readable, source: source, destination: destination), source: source, destination: destination)
         let (texts, joinedRows) = Self.joinTables(armTexts, source: source, destination: destination)
-        let tableRows = joinedRows.union(armRows)
+        let tableRows = joinedRows.union(armRows).union(shaped.passed.subtracting(handled))
         for (index, sentence) in texts.enumerated() {
             if tableRows.contains(index) { continue }
+            if let excess = SentenceBound.excess(sentence) {
+                unread[index + 1] = [excess]
+                tooLong.append(index + 1)
+                previous = nil
+                continue
+            }
             // "anything else (or no locale) → en": a match's `_` arm takes null too, so the aside says nothing more.
-            let sentence = sentence.replacingOccurrences(
+            let sentence = (structured.direct[index] == nil ? sentence : "").replacingOccurrences(
                 of: #"\b(anything else|everything else|any other [A-Za-z]+) \(or (no [A-Za-z ]{1,30}|empty|blank|missing|none)\)"#,
                 with: "$1", options: [.regularExpression, .caseInsensitive])
             let tokens = SentenceTokens(sentence, source: source, destination: destination).tokens
@@ -84,7 +106,7 @@ public struct OfflineGenerator: Sendable {
                 named.append(f)
             }
             reader.sentenceFields = named
-            var o = reader.read(sentence)
+            var o = structured.direct[index] ?? reader.read(sentence)
             if !o.unread.isEmpty, let split = Self.readInTwo(sentence, reader: reader), split.assignments.count > o.assignments.count {
                 // "Match on email (…), FNAME into First Name and …": a key or statement, then more statements.
                 o = split
@@ -117,9 +139,12 @@ public struct OfflineGenerator: Sendable {
                     tokens, o, source: source)
                 if !left.isEmpty { o.unread.append("words the rules do not account for: " + left.joined(separator: ", ")) }
             }
-            o.unread += HonestyGuard.review(sentence, tokens: tokens, outcome: o, source: source, destination: destination)
-            o.unread += SentencePhrases.fieldsReadAsText(o, tokens: tokens, source: source)
-            o.unread += SentencePhrases.exceptionInParentheses(sentence, o)
+            if structured.direct[index] == nil {
+                o.unread += HonestyGuard.review(sentence, tokens: tokens, outcome: o, source: source, destination: destination)
+                o.unread += SentencePhrases.fieldsReadAsText(o, tokens: tokens, source: source)
+                o.unread += SentencePhrases.exceptionInParentheses(sentence, o)
+            }
+            o.unread += structured.unreadRow(index, o)
             for a in o.assignments where a.value.chain != nil && Self.patternTookLeadIn(a.value.text) {
                 o.unread.append("\(a.field.name): a value of the translation holds words that describe the field, not a value")
             }
@@ -339,6 +364,23 @@ public struct OfflineGenerator: Sendable {
             let cond = "blank(\(name(s)))"
             if !skips.contains(where: { $0.condition == cond }) { skips.append((cond, k.sentence)) }
         }
+        // A sentence not read that names a field another sentence gave a rule: that rule is flagged (DocumentShape.swift).
+        Self.flagRulesNamedByUnread(
+            &lines, unread: unread.filter { !tooLong.contains($0.key) }, texts: texts, source: source, destination: destination)
+        for (name, line) in lines where !tooLong.isEmpty {
+            // A sentence too long to read may change any rule: each is flagged.
+            lines[name]?.note = "REVIEW: [S\(tooLong[0])] was too long to read; " + line.note
+            lines[name]?.confidence = min(line.confidence, 0.4)
+        }
+        if sentenceCount > prose.sentences.count {
+            // What follows the last sentence read may change any rule: each is flagged, each sentence left listed.
+            let reason = SentenceBound.pastLast(of: sentenceCount)
+            for i in prose.sentences.count..<sentenceCount { unread[i + 1] = [reason] }
+            for (name, line) in lines {
+                lines[name]?.note = "REVIEW: read up to [S\(prose.sentences.count)] of \(sentenceCount); " + line.note
+                lines[name]?.confidence = min(line.confidence, 0.4)
+            }
+        }
 
         // Required fields nobody fills.
         var defaulted: [String] = []
@@ -393,7 +435,7 @@ public struct OfflineGenerator: Sendable {
             generator: "offline", promptHash: SHA256.hex(source.qualifiedName + "\n" + destination.qualifiedName + "\n" + prose.body),
             rounds: 0,
             generatedAt: clock())
-        var trace = TraceReport.build(result.file, sentenceCount: prose.sentences.count)
+        var trace = TraceReport.build(result.file, sentenceCount: sentenceCount)
         trace.notImplemented = unread.keys.sorted().map { TraceReport.Unread(sentence: $0, reasons: unread[$0]!) }
         trace.flagged = plan.values.filter { $0.isFlagged }.map(\.field.name).sorted()
         return Result(

@@ -50,7 +50,11 @@ enum SentenceAccounting {
                 missing.append(t.text)
             } else if t.kind == .word {
                 // "lower" alone is often "lower than"; it counts only after "in" ("in lower case").
-                let word = t.lower == "lower" && i > 0 && tokens[i - 1].isWord("in") ? "lowercase" : t.lower
+                // "in upper case", "lower-cased" (two tokens): the modifier all the same.
+                let cased =
+                    i > 0 && tokens[i - 1].isWord("in")
+                    || i + 1 < tokens.count && tokens[i + 1].afterTightDash && tokens[i + 1].isWord("case", "cased")
+                let word = t.isWord("lower", "upper") && cased ? t.lower + "case" : t.lower
                 for m in modifiers where m.words.contains(word) && !ruleText.contains(m.call) && !missing.contains(t.text) {
                     missing.append(t.text)
                 }

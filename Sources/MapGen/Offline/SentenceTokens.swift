@@ -258,6 +258,9 @@ struct SentenceTokens {
     /// two fields are named one by one ("first name / last name").
     static func spellOutSharedNouns(_ text: String) -> String {
         var out = text
+        let lower = text.lowercased()
+        // Most sentences have neither; the replacements below cost a pass over the sentence each.
+        guard lower.contains("first") || lower.contains("day") || lower.contains("month") else { return text }
         for (pattern, joiner) in [("/", " / "), (" and ", " and "), (" & ", " and "), (" / ", " / ")] {
             for (a, b) in [("first", "last"), ("First", "last"), ("First", "Last"), ("first", "Last")] {
                 for noun in ["names", "name", "Names", "Name"] {

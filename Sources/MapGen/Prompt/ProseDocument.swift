@@ -19,6 +19,17 @@ public struct ProseDocument: Sendable, Hashable {
         self.sentences = SentenceSplitter.split(body)
     }
 
+    /// The largest prose description read, in bytes (64 KiB): about ten thousand words, far above any real
+    /// description of one mapping (a few kilobytes). Longer text is refused before it is read, with a message
+    /// that says so, so that no input can make generation run for minutes.
+    public static let maxBytes = 64 << 10
+
+    /// The message for a prose description of `bytes` bytes (more than ``maxBytes``) at `path`.
+    public static func tooLargeMessage(path: String, bytes: Int? = nil) -> String {
+        let size = bytes.map { "\($0) bytes" } ?? "more than \(maxBytes) bytes"
+        return "'\(path)' is \(size); a prose description may be at most \(maxBytes >> 10) KiB (\(maxBytes) bytes)"
+    }
+
     /// Parses a prose file: leading `from:` and `to:` lines (any order, case-insensitive), then the body.
     public static func parse(_ text: String) -> ProseDocument {
         var from: String?

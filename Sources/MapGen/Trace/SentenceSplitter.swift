@@ -10,6 +10,16 @@ public enum SentenceSplitter {
 
     /// The sentences of `text`, trimmed, in order.
     public static func split(_ text: String) -> [String] {
+        // A CSV sheet, a SQL select list, YAML-like keys, aligned columns: one sentence per row (StructuredProse.swift).
+        StructuredProse.segments(text).flatMap { s -> [String] in
+            if case .record(let r) = s { return [r.sentence] }
+            if case .prose(let p) = s { return splitProse(p) }
+            return []
+        }
+    }
+
+    /// The sentences of prose without a structured block.
+    static func splitProse(_ text: String) -> [String] {
         var sentences: [String] = []
         for paragraph in paragraphs(text) {
             if isTableRow(paragraph) {
@@ -83,11 +93,16 @@ public enum SentenceSplitter {
                 block.append(line)
             }
         }
-        for (i, line) in rawLines.enumerated() {
+        var quoteDepth = 0
+        for (i, var line) in rawLines.enumerated() {
             if line.isEmpty {
                 flush()
                 continue
             }
+            // "> quoted reply": a change of quote depth starts a paragraph; a quoted line joined to the one before drops its markers.
+            let depth = line.prefix { $0 == ">" || $0 == " " }.filter { $0 == ">" }.count
+            if depth != quoteDepth { flush() } else if depth > 0, !current.isEmpty { line = String(line.drop { $0 == ">" || $0 == " " }) }
+            quoteDepth = depth
             if isTableRow(line) {
                 // A row of a pasted table (tab-separated, or markdown `| a | b |`) is a sentence of its own.
                 flush()
