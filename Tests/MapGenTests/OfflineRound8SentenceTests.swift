@@ -417,4 +417,20 @@ import Testing
             "segment.track", "salesforce.Lead", "Email = properties.email.\nWhen context.campaign.source is empty, no Website is written.")
         #expect(!field.mapping.contains("skip when blank(context.campaign.source)"))
     }
+
+    // MARK: Shorthand fallbacks
+
+    @Test func shorthandFallbacksOneClauseEach() {
+        let r = generate(
+            "segment.track", "ga4.event", "name is always purchase.\nvalue: revenue; no revenue → total; no total either → price")
+        #expect(line(r.mapping, "params.value").contains("properties.revenue ?? properties.total ?? properties.price"))
+        let id = generate(
+            "segment.track", "ga4.event", "name is always purchase.\nclient_id: anonymousId; no anon → userId; neither → \"n/a\"")
+        #expect(line(id.mapping, "client_id").contains("null_if_blank(anonymousId) ?? null_if_blank(userId) ?? \"n/a\""))
+    }
+
+    @Test func aShorthandFallbackOnAWordThatNamesNothingIsNotRead() {
+        let r = generate("segment.track", "ga4.event", "name is always purchase.\nclient_id: anonymousId; no frobnitz → userId")
+        #expect(!line(r.mapping, "client_id").contains("userId") || !unflagged(r, "client_id"))
+    }
 }

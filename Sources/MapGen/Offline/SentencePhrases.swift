@@ -317,7 +317,7 @@ enum SentencePhrases {
         guard
             text.range(
                 of:
-                    #"[<>≥≤]|than or equal|\b(as|so) long as\b|\bno (more|less|fewer) than\b|\bprovided that\b|whichever|(exactly|precisely) (when|if)"#,
+                    #"[<>≥≤]|than or equal|\b(as|so) long as\b|\bno (more|less|fewer) than\b|\bprovided that\b|whichever|(exactly|precisely) (when|if)|;\s*(no|neither|none|nothing)\b"#,
                 options: [.regularExpression, .caseInsensitive]) != nil
         else { return text }
         var out = text
@@ -333,6 +333,9 @@ enum SentencePhrases {
             (#"\b(as|so) long as\b"#, "when"),
             (#"\bprovided that\b"#, "when"),
             (#"\b(exactly|precisely) (when|if)\b"#, "$2"),
+            // "anonymousId; no anon → userId; neither → "unknown"": fallbacks in shorthand, one clause each.
+            (#";\s*no ([\w.]+(?: [\w.]+)?)(?: either| too)?\s*(?:→|->)\s*"#, "; if there's no $1 use "),
+            (#";\s*(?:neither|none|nothing)(?: either| of them)?\s*(?:→|->)\s*"#, "; if neither, "),
             // "mobilephone or phone, whichever is filled": the first, or the second when the first is empty.
             (
                 #"\b([\w.]+) (?:or|and) ([\w.]+),? whichever (?:one )?(?:is (?:filled( in)?|set|present|there|not empty|available|given)|exists|has a value)"#,
