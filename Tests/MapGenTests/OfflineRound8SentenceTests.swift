@@ -315,4 +315,122 @@ import Testing
         #expect(text.contains("\"PARTNER\""))
         #expect(!text.contains("\"Hot\", ") && !text.contains("== \"Hot\""))
     }
+
+    // MARK: A copy with a default
+
+    @Test func aCopyWithAnUnquotedDefaultForWhenItIsEmpty() {
+        for sentence in [
+            "BillingCity = city, Springfield when it's empty.", "BillingCity = city; use Springfield if it is blank.",
+            "BillingCity = city, and when it's missing put Springfield.", "BillingCity is city, defaulting to Springfield.",
+        ] {
+            let r = generate("hubspot.company", "salesforce.Account", "Name = name.\n" + sentence)
+            let text = line(r.mapping, "BillingCity")
+            #expect(text.contains("null_if_blank(") && text.contains("city") && text.contains("?? \"Springfield\""), "\(sentence)")
+            #expect(unflagged(r, "BillingCity"), "\(sentence)")
+        }
+    }
+
+    @Test func aDefaultForAnotherConditionIsNoDefault() {
+        for sentence in ["BillingCity = city, Springfield when it's Shelbyville.", "BillingCity = city, Springfield when phone is empty."] {
+            let r = generate("hubspot.company", "salesforce.Account", "Name = name.\n" + sentence)
+            #expect(!line(r.mapping, "BillingCity").contains("?? \"Springfield\"") || !unflagged(r, "BillingCity"), "\(sentence)")
+        }
+    }
+
+    // MARK: A field named by words of its name and label
+
+    @Test func wordsOfOneFieldsNameAndLabelNameItInACondition() {
+        let r = generate(
+            "segment.track", "salesforce.Lead",
+            "Email = properties.email.\nLeadSource is Web when a campaign medium is present, otherwise Marketing Site.")
+        #expect(line(r.mapping, "LeadSource").contains("present(context.campaign.medium)"))
+    }
+
+    @Test func wordsThatFitSeveralFieldsOrNoneNameNothing() {
+        let r = generate(
+            "segment.track", "salesforce.Lead",
+            "Email = properties.email.\nLeadSource is Web when a campaign thing is present, otherwise Marketing Site.")
+        #expect(!unflagged(r, "LeadSource"))
+    }
+
+    @Test func aFieldReadAsTextIsListed() {
+        let r = generate(
+            "segment.track", "mailchimp.member",
+            "email_address = properties.email.\ntags = alpha, beta and context.campaign.name when context.campaign.name is present.")
+        #expect(!unflagged(r, "tags"))
+    }
+
+    // MARK: Skips with an explaining parenthesis
+
+    @Test func aSkipWithAnExplainingParenthesis() {
+        let r = generate(
+            "segment.identify", "hubspot.contact",
+            "email = traits.email.\nCalls without traits.email are dropped, and so are calls that have no userId (bots, mostly).")
+        #expect(r.mapping.contains("skip when blank(traits.email)"))
+        #expect(r.mapping.contains("skip when blank(userId)"))
+    }
+
+    @Test func aParenthesisThatChangesTheSkipIsNotDropped() {
+        let r = generate(
+            "segment.identify", "hubspot.contact", "email = traits.email.\nCalls without traits.email are dropped (except for partners).")
+        #expect(r.trace.notImplemented.contains { $0.sentence == 2 })
+    }
+
+    // MARK: "whichever is filled", "exactly when"
+
+    @Test func whicheverIsFilledIsTheFirstThenTheSecond() {
+        for sentence in ["Phone: mobilephone or phone, whichever is filled.", "Phone is whichever of mobilephone and phone is set."] {
+            let r = generate("hubspot.contact", "salesforce.Lead", "Email = email.\n" + sentence)
+            #expect(line(r.mapping, "Phone").contains("null_if_blank(truncate(mobilephone, 40)) ?? truncate(phone, 40)"), "\(sentence)")
+        }
+    }
+
+    @Test func whicheverIsLongerIsNotAFallback() {
+        let r = generate("hubspot.contact", "salesforce.Lead", "Email = email.\nPhone: mobilephone or phone, whichever is longer.")
+        #expect(!line(r.mapping, "Phone").contains("??") || !unflagged(r, "Phone"))
+    }
+
+    @Test func exactlyWhenIsWhen() {
+        let r = generate(
+            "hubspot.contact", "salesforce.Lead", "Email = email.\nRating is Hot exactly when lifecyclestage is customer; Cold otherwise.")
+        #expect(line(r.mapping, "Rating").contains("if lifecyclestage == \"customer\" then \"Hot\" else \"Cold\""))
+    }
+
+    // MARK: A condition, then "no record is written"
+
+    @Test func aConditionThenNoRecordIsASkip() {
+        for sentence in [
+            "Given a call without properties.email, then no lead is created.", "For calls without properties.email, nothing is sent.",
+            "When properties.email is empty, no lead should be written.",
+        ] {
+            let r = generate("segment.track", "salesforce.Lead", "Email = properties.email.\n" + sentence)
+            #expect(r.mapping.contains("skip when blank(properties.email)"), "\(sentence)")
+        }
+    }
+
+    @Test func aConditionItCannotReadOrAFieldLeftOutIsNoSkip() {
+        let r = generate(
+            "segment.track", "salesforce.Lead", "Email = properties.email.\nGiven a call without a frobnitz, then no lead is created.")
+        #expect(!r.mapping.contains("skip when"))
+        #expect(r.trace.notImplemented.contains { $0.sentence == 2 })
+        let field = generate(
+            "segment.track", "salesforce.Lead", "Email = properties.email.\nWhen context.campaign.source is empty, no Website is written.")
+        #expect(!field.mapping.contains("skip when blank(context.campaign.source)"))
+    }
+
+    // MARK: Shorthand fallbacks
+
+    @Test func shorthandFallbacksOneClauseEach() {
+        let r = generate(
+            "segment.track", "ga4.event", "name is always purchase.\nvalue: revenue; no revenue → total; no total either → price")
+        #expect(line(r.mapping, "params.value").contains("properties.revenue ?? properties.total ?? properties.price"))
+        let id = generate(
+            "segment.track", "ga4.event", "name is always purchase.\nclient_id: anonymousId; no anon → userId; neither → \"n/a\"")
+        #expect(line(id.mapping, "client_id").contains("null_if_blank(anonymousId) ?? null_if_blank(userId) ?? \"n/a\""))
+    }
+
+    @Test func aShorthandFallbackOnAWordThatNamesNothingIsNotRead() {
+        let r = generate("segment.track", "ga4.event", "name is always purchase.\nclient_id: anonymousId; no frobnitz → userId")
+        #expect(!line(r.mapping, "client_id").contains("userId") || !unflagged(r, "client_id"))
+    }
 }

@@ -22,7 +22,7 @@ enum ConditionReader {
         // "lifecycle stage = customer": `=` says "is".
         var t = t.map { $0.isPunct("=") ? ProseToken(kind: .word, text: "is", lower: "is") : $0 }
         // "there is any utm source", "the company exists": presence (SentencePhrases.swift).
-        t = SentencePhrases.presenceSaid(SentencePhrases.negationsSpelled(t))
+        t = SentencePhrases.presenceSaid(SentencePhrases.fieldInWords(SentencePhrases.negationsSpelled(t), source: source))
         if let c = SentencePhrases.between(t, source: source) { return c }
         // "no email at all": emphasis.
         if let a = t.indices.first(where: { $0 + 1 < t.count && t[$0].isWord("at") && t[$0 + 1].isWord("all") }) {

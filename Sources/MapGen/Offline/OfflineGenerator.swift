@@ -117,6 +117,10 @@ public struct OfflineGenerator: Sendable {
             if !o.unread.isEmpty, let a = SentencePhrases.readWithoutAsides(sentence, reader: reader) { o = a }
             // "Rating is Warm, but leave it blank when …", "Leave D empty when C; otherwise V".
             if !o.unread.isEmpty || o.assignments.isEmpty, let e = SentencePhrases.valueWithEmptyCase(sentence, reader: reader) { o = e }
+            // "Given a call without X, then no lead is created": a skip (SentencePhrases.swift).
+            if o.assignments.isEmpty, o.skips.isEmpty, let k = SentencePhrases.conditionThenNoRecord(sentence, reader: reader) { o = k }
+            // "BillingCountry = country, United States when it's empty": a whole reading wins over a bare copy.
+            if let e = SentencePhrases.copyWithDefault(sentence, reader: reader), SentencePhrases.widens(o, to: e) { o = e }
             // "Actually no, VIP members come in as evangelist; the rest subscriber.": the field the sentence before set.
             if o.assignments.isEmpty, let p = previous, p.assignments.count == 1,
                 let c = reader.readCorrection(sentence, field: p.assignments[0].field)
@@ -137,6 +141,8 @@ public struct OfflineGenerator: Sendable {
             }
             if structured.direct[index] == nil {
                 o.unread += HonestyGuard.review(sentence, tokens: tokens, outcome: o, source: source, destination: destination)
+                o.unread += SentencePhrases.fieldsReadAsText(o, tokens: tokens, source: source)
+                o.unread += SentencePhrases.exceptionInParentheses(sentence, o)
             }
             o.unread += structured.unreadRow(index, o)
             for a in o.assignments where a.value.chain != nil && Self.patternTookLeadIn(a.value.text) {

@@ -86,7 +86,12 @@ enum SentencePhrases {
             let t = SentenceTokens(inner, source: reader.source, destination: reader.destination).tokens
             let rest = text[text.index(after: close)...].trimmingCharacters(in: CharacterSet(charactersIn: " .;"))
             let remark = "(\(inner))".range(of: copyRemark, options: [.regularExpression, .caseInsensitive]) != nil
-            if rest.isEmpty, !t.isEmpty, !remark,
+            // "(except for VIPs)", "(unless it is a test)": words that change the rule, not explain it.
+            let changes =
+                inner.range(
+                    of: #"\b(except|unless|but|if|when|whenever|excluding|besides|apart|without)\b|\b(not|never|no) (for|if|when|on|in)\b"#,
+                    options: [.regularExpression, .caseInsensitive]) != nil
+            if rest.isEmpty, !t.isEmpty, !remark, !changes,
                 !t.contains(where: { $0.source != nil || $0.destination != nil || $0.kind == .quoted || $0.text.first?.isNumber == true })
             {
                 text.replaceSubrange(open...close, with: "")
@@ -108,6 +113,8 @@ enum SentencePhrases {
         }
         guard copySaid || scoped || explained, text != sentence else { return nil }
         let o = reader.read(text)
+        // "…, and so are calls that have no userId (anonymous visitors only)": skips with an explaining parenthesis.
+        if explained, !copySaid, !scoped, o.unread.isEmpty, o.assignments.isEmpty, !o.skips.isEmpty { return o }
         let kinds: Set<ReadValue.Kind> = copySaid ? [.copy] : [.copy, .constant]
         guard o.unread.isEmpty, !o.assignments.isEmpty, o.skips.isEmpty, o.assignments.allSatisfy({ kinds.contains($0.value.kind) })
         else { return nil }
@@ -118,6 +125,35 @@ enum SentencePhrases {
 
     /// "there is any utm source", "there's a company", "the company exists", "a phone is there": the field
     /// is present, said as "FIELD is present"; other conditions stay as they are.
+    /// "a campaign source" for `context.campaign.source` (label "UTM Source"): in a condition that names no
+    /// field, two or three words in a row that all are words of one source field's name or label, and of no
+    /// other's, name that field.
+    static func fieldInWords(_ t: [ProseToken], source: Schema) -> [ProseToken] {
+        guard !t.contains(where: { $0.source != nil }) else { return t }
+        func parts(_ f: Field) -> Set<String> {
+            Set((f.name + " " + (f.label ?? "")).lowercased().split(whereSeparator: { !$0.isLetter }).map(String.init))
+        }
+        for n in [3, 2] {
+            var i = 0
+            while i + n <= t.count {
+                let span = t[i..<(i + n)]
+                if span.allSatisfy({
+                    $0.kind == .word && $0.destination == nil && $0.lower.count >= 3 && !ConditionReader.keywords.contains($0.lower)
+                        && !ConditionReader.fillers.contains($0.lower)
+                }) {
+                    let hits = source.fields.filter { f in span.allSatisfy { parts(f).contains($0.lower) } }
+                    if hits.count == 1 {
+                        let f = hits[0]
+                        let token = ProseToken(kind: .word, text: f.name, lower: f.name.lowercased(), source: f)
+                        return Array(t[..<i]) + [token] + Array(t[(i + n)...])
+                    }
+                }
+                i += 1
+            }
+        }
+        return t
+    }
+
     static func presenceSaid(_ t: [ProseToken]) -> [ProseToken] {
         let present = [
             ProseToken(kind: .word, text: "is", lower: "is"), ProseToken(kind: .word, text: "present", lower: "present"),
@@ -280,7 +316,8 @@ enum SentencePhrases {
     static func comparisonsSpelled(_ text: String) -> String {
         guard
             text.range(
-                of: #"[<>≥≤]|than or equal|\b(as|so) long as\b|\bno (more|less|fewer) than\b|\bprovided that\b"#,
+                of:
+                    #"[<>≥≤]|than or equal|\b(as|so) long as\b|\bno (more|less|fewer) than\b|\bprovided that\b|whichever|(exactly|precisely) (when|if)|;\s*(no|neither|none|nothing)\b"#,
                 options: [.regularExpression, .caseInsensitive]) != nil
         else { return text }
         var out = text
@@ -295,11 +332,164 @@ enum SentencePhrases {
             (#"\bno (less|fewer|lower) than\b"#, "at least"),
             (#"\b(as|so) long as\b"#, "when"),
             (#"\bprovided that\b"#, "when"),
+            (#"\b(exactly|precisely) (when|if)\b"#, "$2"),
+            // "anonymousId; no anon → userId; neither → "unknown"": fallbacks in shorthand, one clause each.
+            (#";\s*no ([\w.]+(?: [\w.]+)?)(?: either| too)?\s*(?:→|->)\s*"#, "; if there's no $1 use "),
+            (#";\s*(?:neither|none|nothing)(?: either| of them)?\s*(?:→|->)\s*"#, "; if neither, "),
+            // "mobilephone or phone, whichever is filled": the first, or the second when the first is empty.
+            (
+                #"\b([\w.]+) (?:or|and) ([\w.]+),? whichever (?:one )?(?:is (?:filled( in)?|set|present|there|not empty|available|given)|exists|has a value)"#,
+                "$1, or $2 if that is empty"
+            ),
+            (
+                #"\bwhichever of ([\w.]+) (?:or|and) ([\w.]+) (?:is (?:filled( in)?|set|present|there|not empty|available|given)|exists|has a value)"#,
+                "$1, or $2 if that is empty"
+            ),
         ]
         for (pattern, words) in rules {
             out = out.replacingOccurrences(of: pattern, with: words, options: [.regularExpression, .caseInsensitive])
         }
         return out
+    }
+
+    // MARK: A copy with a default for when it is empty
+
+    /// "BillingCountry = country, United States when it's empty", "D is S; use Other if it is blank", "D = S,
+    /// and when that's missing put N/A", "D is S, defaulting to Unknown": the copy, else the text (empty text
+    /// counts as missing). The default may be unquoted words. Nil for anything else.
+    static func copyWithDefault(_ sentence: String, reader: SentenceReader) -> SentenceOutcome? {
+        var t = SentenceTokens(sentence, source: reader.source, destination: reader.destination).tokens
+        while let l = t.last, l.isPunct(".", ",", ";") { t.removeLast() }
+        guard let first = t.first(where: { !$0.isWord("the") }), let d = first.destination,
+            first.source == nil || first.text == d.name, d.type == .string || d.type == .picklist,
+            let dAt = t.firstIndex(where: { $0.destination?.name == d.name })
+        else { return nil }
+        // The copy: up to the first comma or semicolon.
+        guard let cut = t.indices.first(where: { $0 > dAt && t[$0].isPunct(",", ";") }) else { return nil }
+        var head = Array(t[(dAt + 1)..<cut])
+        while let f = head.first, f.isPunct("=", ":") || f.isWord("is", "comes", "from", "gets", "takes", "should", "be", "copies", "copy")
+        {
+            head.removeFirst()
+        }
+        let values = ValueReader(source: reader.source, destination: reader.destination, d: d)
+        guard head.filter({ $0.source != nil }).count == 1, let copy = values.copy(head), copy.kind == .copy,
+            let s = copy.sourceField.flatMap({ reader.source.field($0) }), s.type.baseType == .string
+        else { return nil }
+        // The default clause.
+        var rest = Array(t[(cut + 1)...].filter { !$0.isPunct(",") })
+        while let f = rest.first, f.isWord("and", "but", "or", "otherwise", "else", "then", "so", "just") { rest.removeFirst() }
+        let actions: Set<String> = ["use", "put", "write", "send", "set", "fill", "fall", "defaulting", "defaults", "default", "take"]
+        let linking: Set<String> = ["to", "in", "back", "on", "it", "with", "the", "text", "value"]
+        let emptiness: Set<String> = ["empty", "blank", "missing", "null", "unset", "absent", "nothing", "none"]
+        let condFillers: Set<String> = [
+            "it", "it's", "is", "that", "that's", "s", "there", "there's", "no", "not", "isn't", "isn", "t", "set", "value", "the", "field",
+            "given", "filled", "in", "one",
+        ]
+        var valueWords: [ProseToken] = []
+        var condition: [ProseToken] = []
+        if let w = rest.firstIndex(where: { $0.isWord("when", "if", "whenever") }) {
+            condition = Array(rest[(w + 1)...])
+            var before = Array(rest[..<w])
+            // "… when it's empty put V": the value after the condition.
+            if before.isEmpty, let act = condition.firstIndex(where: { actions.contains($0.lower) }) {
+                before = Array(condition[act...])
+                condition = Array(condition[..<act])
+            }
+            while let f = before.first, f.kind == .word, actions.contains(f.lower) || linking.contains(f.lower) { before.removeFirst() }
+            valueWords = before
+        } else if let f = rest.first, f.isWord("defaulting", "defaults", "default") {
+            valueWords = Array(rest.dropFirst().drop { linking.contains($0.lower) })
+            condition = [ProseToken(kind: .word, text: "empty", lower: "empty")]
+        } else {
+            return nil
+        }
+        guard !valueWords.isEmpty, valueWords.count <= 4, condition.contains(where: { emptiness.contains($0.lower) }),
+            condition.allSatisfy({
+                emptiness.contains($0.lower) || condFillers.contains($0.lower) || $0.source?.name == s.name
+                    || $0.destination?.name == d.name
+            }),
+            valueWords.allSatisfy({
+                $0.source == nil && ($0.kind == .quoted || $0.kind == .word && !ConditionReader.keywords.contains($0.lower))
+            })
+        else { return nil }
+        let token = valueWords.count == 1 ? valueWords[0] : ValueReader.joined(valueWords)
+        guard let lit = values.literal(token) ?? (valueWords.count > 1 ? nil : values.literal(ValueReader.joined(valueWords))) else {
+            return nil
+        }
+        var o = SentenceOutcome()
+        o.namesDestination = true
+        let value = ReadValue(text: "null_if_blank(\(copy.text)) ?? \(lit)", kind: .fallback, chainFields: [s])
+        o.assignments.append(.init(field: d, value: value, confidence: 0.9, note: "named in prose"))
+        return o
+    }
+
+    /// Whether reading `e` says more than `o` of the same sentence: `o` read nothing, left words unread, or
+    /// gave only a plain copy of the field `e` fills.
+    static func widens(_ o: SentenceOutcome, to e: SentenceOutcome) -> Bool {
+        guard o.skips.isEmpty, o.key == nil, o.sameAs == nil, o.defaultForPrevious == nil else { return false }
+        if o.assignments.isEmpty || !o.unread.isEmpty { return true }
+        return o.assignments.count == 1 && o.assignments[0].field.name == e.assignments.first?.field.name
+            && o.assignments[0].value.kind == .copy
+    }
+
+    /// Rules that hold a source field's name as text ("context.campaign.name" in quotes) where the sentence
+    /// names that field: the field was read as a value. One reason per rule.
+    static func fieldsReadAsText(_ o: SentenceOutcome, tokens: [ProseToken], source: Schema) -> [String] {
+        let named = Set(tokens.compactMap(\.source).map(\.name))
+        var out: [String] = []
+        for a in o.assignments {
+            // Only names no word spells ("context.campaign.name", "hs_object_id", "firstName"); "email" may be a value.
+            let identifiers = named.sorted().filter { n in
+                n.contains(".") || n.contains("_") || n.dropFirst().contains(where: \.isUppercase)
+            }
+            if let f = identifiers.first(where: { a.value.text.contains(Formatter.stringLiteral($0)) }) {
+                out.append("\(a.field.name): the field \(f) is read as text")
+            }
+        }
+        return out
+    }
+
+    /// A parenthesis that makes an exception ("(except for partners)", "(unless they opted in)") beside rules
+    /// read from the rest of the sentence: the exception was not read.
+    static func exceptionInParentheses(_ sentence: String, _ o: SentenceOutcome) -> [String] {
+        guard !o.assignments.isEmpty || !o.skips.isEmpty,
+            sentence.range(
+                of: #"\([^)]*\b(except|unless|excluding|besides|apart from|other than|but not)\b[^)]*\)"#,
+                options: [.regularExpression, .caseInsensitive]) != nil
+        else { return [] }
+        return ["an exception in parentheses it could not read"]
+    }
+
+    // MARK: A condition, then "no record is written"
+
+    /// "Given a call without properties.email, then no lead is created", "When the source is empty, no lead
+    /// should be created", "For calls without an email, nothing is sent": a skip when the condition holds.
+    /// Nil unless the condition reads whole.
+    static func conditionThenNoRecord(_ sentence: String, reader: SentenceReader) -> SentenceOutcome? {
+        let pattern =
+            #"^\s*(?:given|if|when|whenever|for|in case)\s+(.+?),\s*(?:then\s+)?(?:no|nothing)(?:\s+([a-z]+))?\s+(?:is|are|gets|get|should be|must be|will be|shall be|may be|can be)\s+(?:written|created|sent|synced|made|pushed|produced|imported|upserted|generated|forwarded|loaded)\s*[.!]?\s*$"#
+        guard let re = try? NSRegularExpression(pattern: pattern, options: [.caseInsensitive]),
+            let m = re.firstMatch(in: sentence, range: NSRange(sentence.startIndex..., in: sentence)),
+            let r = Range(m.range(at: 1), in: sentence)
+        else { return nil }
+        // "no Website is written" leaves a field out, not the record.
+        if let n = Range(m.range(at: 2), in: sentence),
+            SentenceTokens(String(sentence[n]), source: reader.source, destination: reader.destination).tokens.contains(where: {
+                $0.destination != nil || $0.source != nil
+            })
+        {
+            return nil
+        }
+        let tokens = SentenceTokens(String(sentence[r]), source: reader.source, destination: reader.destination).tokens
+        var o = SentenceOutcome()
+        guard !tokens.contains(where: { $0.destination != nil && $0.source == nil }),
+            let c = ConditionReader.read(tokens, source: reader.source)
+        else {
+            o.unread = ["a skip condition it could not read"]
+            return o
+        }
+        o.skips = [(c.text, 0.9)]
+        return o
     }
 
     // MARK: "if C, V"
