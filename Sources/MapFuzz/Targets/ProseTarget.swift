@@ -35,7 +35,8 @@ struct ProseTarget: FuzzTarget {
     /// The shapes of the inputs the target once hung on (docs/fuzzing.md), kept as seeds so that every run
     /// tries them under the time limit: a run of commas in one sentence (4 KB: 28 s before a sentence's
     /// pieces were bounded), one short sentence repeated to the prose limit (16 s before the number of
-    /// sentences read was bounded), and a line of quotes (25 s in the CSV cell reader).
+    /// sentences read was bounded), a line of quotes (25 s in the CSV cell reader), and one very long word
+    /// (over 60 s in the document pass's search for names defined in brackets).
     static var onceHung: [[UInt8]] {
         let header = "from: fuzz.contact\nto: fuzz.Lead\n\n"
         let commas = header + "Amount is amount if above 0 (otherwise 0). Actually no," + String(repeating: "y no,", count: 800) + "\n"
@@ -43,7 +44,9 @@ struct ProseTarget: FuzzTarget {
         let repeated = opening + String(repeating: " orking.", count: (ProseDocument.maxBytes - opening.utf8.count) / 8)
         // A line of many quotes: the CSV cell reader trimmed the cell so far at each one (25 s for 64 KB).
         let quotes = opening + String(repeating: " ost\"", count: (ProseDocument.maxBytes - opening.utf8.count) / 5)
-        return [Array(commas.utf8), Array(repeated.utf8), Array(quotes.utf8)]
+        // One 60 KB "word" before a bracket: the bracketed-name pattern of the document pass was quadratic in it.
+        let word = opening + " " + String(repeating: "one", count: (ProseDocument.maxBytes - opening.utf8.count - 10) / 3) + " (n)"
+        return [Array(commas.utf8), Array(repeated.utf8), Array(quotes.utf8), Array(word.utf8)]
     }
 
     static let generator = OfflineGenerator(schemas: FuzzProject.schemas, clock: { Date(timeIntervalSince1970: 0) })

@@ -334,15 +334,19 @@ enum DocumentShape {
     /// a later "lead_source = the original source in lower case" means that field. A name of two or three words
     /// just before a source field in brackets is such a definition; it is used in the other sentences (never in
     /// its own), where it is not already followed by a bracket, when it names no field by itself.
+    /// The most names defined in brackets that a description may have for them to be used.
+    static let maxAliases = 20
+
     static func useAliases(_ out: inout [String], source: Schema, destination: Schema) {
         let stop: Set<String> = [
             "the", "a", "an", "of", "whose", "with", "and", "or", "is", "are", "has", "have", "their", "its", "his", "her", "for",
             "in", "on", "by", "from", "to", "that", "which", "who", "when", "if", "not", "no", "any", "all", "every", "each",
         ]
         var aliases: [(alias: String, field: String, sentence: Int)] = []
+        // Words of at most 40 letters, from a word's start: a 60 KB "word" made the match quadratic.
+        let pattern = #"(?<![A-Za-z'’-])((?:[A-Za-z][A-Za-z'’-]{0,40} ){1,6})\(([A-Za-z_][A-Za-z0-9_.]*)\)"#
+        guard let re = try? NSRegularExpression(pattern: pattern) else { return }
         for (i, text) in out.enumerated() {
-            let pattern = #"((?:[A-Za-z][A-Za-z'’-]* ){1,6})\(([A-Za-z_][A-Za-z0-9_.]*)\)"#
-            guard let re = try? NSRegularExpression(pattern: pattern) else { continue }
             let ns = text as NSString
             for m in re.matches(in: text, range: NSRange(location: 0, length: ns.length)) {
                 let name = ns.substring(with: m.range(at: 2))
@@ -351,8 +355,13 @@ enum DocumentShape {
                 let tail = Array(words.reversed().prefix { !stop.contains($0.lowercased()) }.reversed())
                 guard tail.count >= 2, tail.count <= 3 else { continue }
                 let alias = tail.joined(separator: " ")
-                guard !namesField(alias, source: source, destination: destination) else { continue }
+                // Each name once (the first definition); a real description defines a few, so past
+                // `maxAliases` none is used at all: each one costs a pass over every sentence.
+                guard !aliases.contains(where: { $0.alias.lowercased() == alias.lowercased() && $0.field == name }),
+                    !namesField(alias, source: source, destination: destination)
+                else { continue }
                 aliases.append((alias, name, i))
+                if aliases.count > maxAliases { return }
             }
         }
         for (alias, field, sentence) in aliases {

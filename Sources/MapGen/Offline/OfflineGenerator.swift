@@ -74,14 +74,20 @@ public struct OfflineGenerator: Sendable {
         // CSV sheets, SQL select lists, YAML-like keys, aligned columns: rows as statements (StructuredReadings.swift).
         let structured = StructuredReadings.read(prose, source: source, destination: destination, schemas: schemas)
         // Greetings, speaker names, requirement ids, questions and answers, MUST wording (DocumentShape.swift).
-        let shaped = DocumentShape.shape(prose.sentences, body: prose.body, source: source, destination: destination)
+        // A sentence too long to read is listed below as it is; no pass works on it.
+        let overLong = Set(prose.sentences.indices.filter { SentenceBound.excess(prose.sentences[$0]) != nil })
+        let shaped = DocumentShape.shape(
+            prose.sentences.indices.map { overLong.contains($0) ? "" : prose.sentences[$0] }, body: prose.body, source: source,
+            destination: destination)
         // A sentence the structured reading took is read as it says; the others with their wrapping off.
         let handled = Set(
             prose.sentences.indices.filter {
                 structured.texts[$0] != prose.sentences[$0] || structured.direct[$0] != nil || structured.rows.contains($0)
                     || structured.frames.contains($0)
             })
-        let readable = prose.sentences.indices.map { handled.contains($0) ? structured.texts[$0] : shaped.sentences[$0] }
+        let readable = prose.sentences.indices.map {
+            overLong.contains($0) ? prose.sentences[$0] : handled.contains($0) ? structured.texts[$0] : shaped.sentences[$0]
+        }
         // "Industry (…):" and lines of arms: one value map (ValuesSentenceMap.swift).
         let (armTexts, armRows) = Self.joinArmLists(
             Self.readTableRows(readable, source: source, destination: destination), source: source, destination: destination)
