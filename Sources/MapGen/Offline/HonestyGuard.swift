@@ -239,6 +239,7 @@ extension HonestyGuard {
             reasons += skipValuesNotInProse(tokens, o, source: source)
             reasons += proseWordsInMatchKeys(o)
             reasons += fieldWordsAsValues(tokens, o, source: source)
+            reasons += HonestyGuard6.fieldDescriptionsAsConstants(sentence, o)
         }
         return reasons
     }
