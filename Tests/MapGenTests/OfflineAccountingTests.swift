@@ -7,18 +7,6 @@ import Testing
 /// sentence has nothing left over, and the phrasing classes that round added. The sentences are written
 /// for these tests, not copied from evals/.
 @Suite struct OfflineAccountingTests: OfflineReaderTesting {
-    func run(_ mapping: String, _ records: [String], field: String) throws -> [String] {
-        let compiled = try Compiler.compile(SourceText(path: "m", text: mapping), schemas: Fixtures.schemas)
-        let mapper = RecordMapper(mapping: compiled, validate: false)
-        let i = compiled.outputFields.firstIndex { $0.name == field }
-        return try records.map { r in
-            switch mapper.map(record: try JSONParser.parse(r)) {
-            case .mapped(_, let values): return i.map { JSONWriter.compact(values[$0].json) } ?? "(absent)"
-            case .skipped: return "skipped"
-            case .rejected: return "rejected"
-            }
-        }
-    }
 
     /// The key's value was read from its field alone and "trimmed" was dropped, at "named in prose".
     @Test func aRuleWhoseSentenceHasAWordLeftOverIsFlaggedAndTheSentenceListed() {

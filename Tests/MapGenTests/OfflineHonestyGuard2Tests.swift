@@ -42,17 +42,6 @@ import Testing
 
     // MARK: - Conditions in an aside or a restrictive phrase
 
-    /// The guard's reasons for `sentence` read as `field = value` (HubSpot contacts from Salesforce contacts).
-    func review(_ sentence: String, _ field: String, _ value: String) -> [String] {
-        let source = Fixtures.schema("salesforce.Contact")
-        let destination = Fixtures.schema("hubspot.contact")
-        var o = SentenceOutcome()
-        o.assignments = [.init(field: destination.field(field)!, value: ReadValue(text: value, kind: .constant), confidence: 0.9, note: "")]
-        o.namesDestination = true
-        let tokens = SentenceTokens(sentence, source: source, destination: destination).tokens
-        return HonestyGuard.review(sentence, tokens: tokens, outcome: o, source: source, destination: destination)
-    }
-
     @Test func aConditionInAnAsideOrARestrictivePhraseIsListed() {
         // Read end to end: the aside was passed over as an explanation.
         let r = generate("salesforce.Contact", "hubspot.contact", "lifecycle stage is evangelist (when the contact has an account)")

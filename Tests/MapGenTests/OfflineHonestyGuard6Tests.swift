@@ -5,17 +5,7 @@ import Testing
 @testable import MapGen
 
 /// Issue 18, sixth round of honesty guards. Sentences written for these tests, not copied from evals/.
-@Suite struct OfflineHonestyGuard6Tests {
-    /// The guard's reasons for `sentence` read as `field = value` (HubSpot contacts from Salesforce contacts).
-    func review(_ sentence: String, _ field: String, _ value: String) -> [String] {
-        let source = Fixtures.schema("salesforce.Contact")
-        let destination = Fixtures.schema("hubspot.contact")
-        var o = SentenceOutcome()
-        o.assignments = [.init(field: destination.field(field)!, value: ReadValue(text: value, kind: .constant), confidence: 0.9, note: "")]
-        o.namesDestination = true
-        let tokens = SentenceTokens(sentence, source: source, destination: destination).tokens
-        return HonestyGuard.review(sentence, tokens: tokens, outcome: o, source: source, destination: destination)
-    }
+@Suite struct OfflineHonestyGuard6Tests: OfflineReaderTesting {
 
     @Test func aFieldDescriptionReadAsAConstantIsFlagged() {
         let reasons = review(

@@ -7,19 +7,6 @@ import Testing
 /// sentences are written for these tests (not copied from evals/): each checks the values the rule
 /// gives on records, and the unsure readings are checked to be flagged, not claimed.
 @Suite struct OfflinePhrasingClassTests: OfflineReaderTesting {
-    /// Each record's value of `field` as JSON text, or `skipped`.
-    func run(_ mapping: String, _ records: [String], field: String) throws -> [String] {
-        let compiled = try Compiler.compile(SourceText(path: "m", text: mapping), schemas: Fixtures.schemas)
-        let mapper = RecordMapper(mapping: compiled, validate: false)
-        let i = compiled.outputFields.firstIndex { $0.name == field }
-        return try records.map { r in
-            switch mapper.map(record: try JSONParser.parse(r)) {
-            case .mapped(_, let values): return i.map { JSONWriter.compact(values[$0].json) } ?? "(absent)"
-            case .skipped: return "skipped"
-            case .rejected: return "rejected"
-            }
-        }
-    }
 
     @Test func terseLinesWithoutListMarkersAreSentencesOfTheirOwn() throws {
         let doc = ProseDocument.parse(

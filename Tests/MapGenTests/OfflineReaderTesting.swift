@@ -1,7 +1,8 @@
 import Foundation
 import MapDSL
-import MapGen
 import Testing
+
+@testable import MapGen
 
 /// What the offline reader's test suites share: generate a mapping from a few sentences between two
 /// fixture schemas, and read one rule of it back.
@@ -41,5 +42,32 @@ extension OfflineReaderTesting {
     func unflagged(_ r: OfflineGenerator.Result, _ field: String) -> Bool {
         let text = rule(r.mapping, field)
         return !text.isEmpty && !text.contains("REVIEW") && !r.trace.flagged.contains(field)
+    }
+
+    /// Maps `records` with `mapping`: each record's outcome as `skipped` or `rejected`, or the named field's
+    /// value as JSON text.
+    func run(_ mapping: String, _ records: [String], field: String) throws -> [String] {
+        let compiled = try Compiler.compile(SourceText(path: "m", text: mapping), schemas: Fixtures.schemas)
+        let mapper = RecordMapper(mapping: compiled, validate: false)
+        let i = compiled.outputFields.firstIndex { $0.name == field }
+        return try records.map { r in
+            switch mapper.map(record: try JSONParser.parse(r)) {
+            case .mapped(_, let values): return i.map { JSONWriter.compact(values[$0].json) } ?? "(absent)"
+            case .skipped: return "skipped"
+            case .rejected: return "rejected"
+            }
+        }
+    }
+
+    /// The honesty guard's reasons for `sentence` read as `field = value` (HubSpot contacts from Salesforce
+    /// contacts).
+    func review(_ sentence: String, _ field: String, _ value: String) -> [String] {
+        let source = Fixtures.schema("salesforce.Contact")
+        let destination = Fixtures.schema("hubspot.contact")
+        var o = SentenceOutcome()
+        o.assignments = [.init(field: destination.field(field)!, value: ReadValue(text: value, kind: .constant), confidence: 0.9, note: "")]
+        o.namesDestination = true
+        let tokens = SentenceTokens(sentence, source: source, destination: destination).tokens
+        return HonestyGuard.review(sentence, tokens: tokens, outcome: o, source: source, destination: destination)
     }
 }

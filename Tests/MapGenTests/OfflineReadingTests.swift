@@ -11,20 +11,6 @@ import Testing
             prose: ProseDocument(from: from, to: to, body: prose), source: Fixtures.schema(from), destination: Fixtures.schema(to))
     }
 
-    /// Maps `records` with `mapping`: each record's outcome as `skipped`, or the named field's value as JSON text.
-    func run(_ mapping: String, _ records: [String], field: String) throws -> [String] {
-        let compiled = try Compiler.compile(SourceText(path: "m", text: mapping), schemas: Fixtures.schemas)
-        let mapper = RecordMapper(mapping: compiled, validate: false)
-        let i = compiled.outputFields.firstIndex { $0.name == field }
-        return try records.map { r in
-            switch mapper.map(record: try JSONParser.parse(r)) {
-            case .mapped(_, let values): return i.map { JSONWriter.compact(values[$0].json) } ?? "(absent)"
-            case .skipped: return "skipped"
-            case .rejected: return "rejected"
-            }
-        }
-    }
-
     @Test func neitherNorSkipsOnlyEventsWithBothIdsMissing() throws {
         let r = generate("segment.track", "ga4.event", "Skip events that have neither a userId nor an anonymousId.")
         #expect(r.mapping.contains("skip when blank(userId) and blank(anonymousId)"))

@@ -8,18 +8,6 @@ import Testing
 /// YAML-like keys, two aligned columns and tables with a rule column, read row by row. The documents are
 /// written for these tests, not copied from evals/.
 @Suite struct OfflineStructuredProseTests: OfflineReaderTesting {
-    func run(_ mapping: String, _ records: [String], field: String) throws -> [String] {
-        let compiled = try Compiler.compile(SourceText(path: "m", text: mapping), schemas: Fixtures.schemas)
-        let mapper = RecordMapper(mapping: compiled, validate: false)
-        let i = compiled.outputFields.firstIndex { $0.name == field }
-        return try records.map { r in
-            switch mapper.map(record: try JSONParser.parse(r)) {
-            case .mapped(_, let values): return i.map { JSONWriter.compact(values[$0].json) } ?? "(absent)"
-            case .skipped: return "skipped"
-            case .rejected: return "rejected"
-            }
-        }
-    }
 
     func listed(_ r: OfflineGenerator.Result, _ sentence: String, in prose: String) -> Bool {
         let doc = ProseDocument.parse(prose)
